@@ -1,0 +1,50 @@
+package diag
+
+// Code is a stable error code. Tests assert codes, never message wording.
+// VE1xxx: parse; VE2xxx: resolve and plan; VE3xxx: security; VE4xxx: emit;
+// VE5xxx: execution and configuration.
+type Code string
+
+// The catalogue. Append only; never renumber.
+const (
+	// Parse (VE1xxx).
+	SyntaxError        Code = "VE1001" // malformed XML, JSON or OData text
+	UnknownElement     Code = "VE1002" // element not in the FetchXML grammar, or in the wrong place
+	UnknownAttribute   Code = "VE1003" // attribute not allowed on its element
+	MissingAttribute   Code = "VE1004" // a required attribute is absent
+	BadAttributeValue  Code = "VE1005" // attribute value of the wrong form (bool, int, enum)
+	UnknownOperator    Code = "VE1006" // condition operator not in the operator table
+	OperandCount       Code = "VE1007" // wrong number of values for the operator
+	DuplicateElement   Code = "VE1008" // an element that may appear once appears twice
+	ConflictingOptions Code = "VE1009" // e.g. top with page/count
+	LimitExceeded      Code = "VE1010" // Dataverse limits: 15 links, 500 conditions, 5,000 rows
+	BadLiteral         Code = "VE1011" // a literal that does not parse as anything
+	MisplacedLinkType  Code = "VE1012" // any/all outside a filter, inner/outer inside one
+	TooDeep            Code = "VE1013" // nesting beyond the parser's depth limit
+	UnsupportedFeature Code = "VE1014" // valid in Dataverse, not supported by vecompile (named)
+	UnknownEnum        Code = "VE1015" // QueryExpression enum member or number unknown
+	DuplicateAlias     Code = "VE1016" // two link-entities or attributes share an alias
+	MissingEntity      Code = "VE1017" // no <entity> in <fetch>
+	UnknownAlias       Code = "VE2009" // entityname / valueof / order alias names no link-entity
+	UnknownEntity      Code = "VE2001" // table not in the catalog
+	UnknownColumn      Code = "VE2002" // column not on its table
+	TypeMismatch       Code = "VE2003" // literal does not fit the column type
+	OperatorType       Code = "VE2004" // operator not valid for the column type
+	MissingMetadata    Code = "VE2005" // the feature needs metadata the catalog lacks
+	AmbiguousJoin      Code = "VE2006" // link without from/to and no relationship to infer
+	AggregateRule      Code = "VE2007" // aggregate query rule broken (alias missing, order by attribute, …)
+	MissingCaller      Code = "VE2008" // identity operator without a caller context
+	FiscalSettings     Code = "VE2010" // fiscal operator without valid fiscal settings
+	BadTimeZone        Code = "VE2011" // unknown IANA time zone
+	// Security (VE3xxx).
+	SecurityDenied     Code = "VE3001"
+	SecurityUnverified Code = "VE3002" // plan verifier found a secured source without its filter
+	// Emit (VE4xxx).
+	DialectUnsupported Code = "VE4001" // the dialect cannot express the construct
+	ODataUnsupported   Code = "VE4002"
+	// Execution and configuration (VE5xxx).
+	BadDSN          Code = "VE5001"
+	DatabaseError   Code = "VE5002"
+	BadMetadataFile Code = "VE5003"
+	BadFlag         Code = "VE5004"
+)

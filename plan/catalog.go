@@ -1,0 +1,243 @@
+package plan
+
+import "strings"
+
+// Catalog resolves logical table names to metadata. Three implementations
+// exist: a JSON metadata file, database introspection, and the untyped
+// catalog (names as written, types inferred from literals).
+type Catalog interface {
+	// Table returns the table with the given logical name.
+	Table(logicalName string) (*Table, bool)
+}
+
+// Type is a column's Dataverse attribute type.
+type Type uint8
+
+const (
+	TUnknown Type = iota // untyped mode: inferred from the literal
+	TString
+	TMemo
+	TInteger
+	TBigInt
+	TDecimal
+	TDouble
+	TMoney
+	TBoolean
+	TDateTime
+	TUniqueidentifier
+	TLookup
+	TOwner
+	TCustomer
+	TPicklist
+	TState
+	TStatus
+	TMultiSelectPicklist // stored as text: option values joined by ","
+)
+
+var typeNames = [...]string{"unknown", "String", "Memo", "Integer", "BigInt", "Decimal", "Double", "Money", "Boolean", "DateTime", "Uniqueidentifier", "Lookup", "Owner", "Customer", "Picklist", "State", "Status", "MultiSelectPicklist"}
+
+func (t Type) String() string { return typeNames[t] }
+
+// TypeByName parses a Dataverse AttributeType name (case-insensitive).
+// "EntityName" and other name-like types map to TString.
+func TypeByName(s string) (Type, bool) {
+	for i, n := range typeNames {
+		if i > 0 && strings.EqualFold(n, s) {
+			return Type(i), true
+		}
+	}
+	switch strings.ToLower(s) {
+	case "entityname", "virtual", "text", "nvarchar":
+		return TString, true
+	case "int", "integer32":
+		return TInteger, true
+	case "guid":
+		return TUniqueidentifier, true
+	case "bool":
+		return TBoolean, true
+	case "float":
+		return TDouble, true
+	case "date", "dateonly":
+		return TDateTime, true
+	}
+	return TUnknown, false
+}
+
+// Kind is how values of a type behave.
+type Kind uint8
+
+const (
+	KUnknown Kind = iota
+	KString
+	KInt
+	KDecimal
+	KFloat
+	KBool
+	KDateTime
+	KGuid
+	KMulti
+)
+
+// Kind classifies the type.
+func (t Type) Kind() Kind {
+	switch t {
+	case TString, TMemo:
+		return KString
+	case TInteger, TBigInt, TPicklist, TState, TStatus:
+		return KInt
+	case TDecimal, TMoney:
+		return KDecimal
+	case TDouble:
+		return KFloat
+	case TBoolean:
+		return KBool
+	case TDateTime:
+		return KDateTime
+	case TUniqueidentifier, TLookup, TOwner, TCustomer:
+		return KGuid
+	case TMultiSelectPicklist:
+		return KMulti
+	}
+	return KUnknown
+}
+
+// DateBehavior is a datetime column's DateTimeBehavior (spec §2.5).
+type DateBehavior uint8
+
+const (
+	UserLocal DateBehavior = iota
+	DateOnly
+	TimeZoneIndependent
+)
+
+var dateBehaviorNames = [...]string{"UserLocal", "DateOnly", "TimeZoneIndependent"}
+
+func (b DateBehavior) String() string { return dateBehaviorNames[b] }
+
+// DateBehaviorByName parses a DateTimeBehavior name (case-insensitive).
+func DateBehaviorByName(s string) (DateBehavior, bool) {
+	for i, n := range dateBehaviorNames {
+		if strings.EqualFold(n, s) {
+			return DateBehavior(i), true
+		}
+	}
+	return 0, false
+}
+
+// Table is one entity's metadata. Tables are immutable once built.
+type Table struct {
+	LogicalName   string
+	PhysicalName  string // SQL table name
+	EntitySetName string // OData collection name
+	PrimaryKey    string // logical name of the primary key column ("" if none)
+	PrimaryName   string // logical name of the primary name column
+	Columns       []*Column
+	Relationships []*Relationship
+	// Untyped tables accept any column name and type nothing.
+	Untyped bool
+
+	byName map[string]*Column
+}
+
+// Column is one attribute's metadata.
+type Column struct {
+	LogicalName  string
+	PhysicalName string
+	Type         Type
+	DateBehavior DateBehavior
+	Targets      []string // lookup target tables
+	IsPrimaryKey bool
+}
+
+// RelationshipKind distinguishes 1:N from N:N.
+type RelationshipKind uint8
+
+const (
+	OneToMany RelationshipKind = iota
+	ManyToMany
+)
+
+// Relationship is a 1:N relationship (Referencing* holds the lookup) or an
+// N:N one through IntersectTable.
+type Relationship struct {
+	SchemaName        string
+	Kind              RelationshipKind
+	ReferencedTable   string // the "one" side
+	ReferencedColumn  string // usually its primary key
+	ReferencingTable  string // the "many" side
+	ReferencingColumn string // the lookup column
+	Hierarchical      bool   // self-referential and flagged hierarchical
+	// N:N only.
+	Table1, Table2                     string
+	IntersectTable                     string
+	IntersectColumn1, IntersectColumn2 string
+}
+
+// NewTable builds a table and indexes its columns by logical name. Column
+// logical names are matched case-insensitively, as Dataverse does.
+func NewTable(t Table) *Table {
+	nt := t
+	nt.byName = make(map[string]*Column, len(t.Columns))
+	for _, c := range t.Columns {
+		if c.PhysicalName == "" {
+			c.PhysicalName = c.LogicalName
+		}
+		nt.byName[strings.ToLower(c.LogicalName)] = c
+		if c.LogicalName == t.PrimaryKey {
+			c.IsPrimaryKey = true
+		}
+	}
+	if nt.PhysicalName == "" {
+		nt.PhysicalName = nt.LogicalName
+	}
+	return &nt
+}
+
+// Column looks up a column by logical name. Untyped tables synthesize one.
+func (t *Table) Column(name string) (*Column, bool) {
+	if c, ok := t.byName[name]; ok {
+		return c, true
+	}
+	if c, ok := t.byName[strings.ToLower(name)]; ok {
+		return c, true
+	}
+	if t.Untyped {
+		return &Column{LogicalName: name, PhysicalName: name, IsPrimaryKey: name == t.PrimaryKey}, true
+	}
+	return nil, false
+}
+
+// Hierarchy returns the table's hierarchical self-relationship, if any.
+func (t *Table) Hierarchy() *Relationship {
+	for _, r := range t.Relationships {
+		if r.Hierarchical && r.ReferencedTable == t.LogicalName && r.ReferencingTable == t.LogicalName {
+			return r
+		}
+	}
+	return nil
+}
+
+// MapCatalog is a Catalog over a fixed set of tables.
+type MapCatalog map[string]*Table
+
+// Table implements Catalog (case-insensitive).
+func (m MapCatalog) Table(name string) (*Table, bool) {
+	if t, ok := m[name]; ok {
+		return t, true
+	}
+	t, ok := m[strings.ToLower(name)]
+	return t, ok
+}
+
+// Add registers t under its logical name.
+func (m MapCatalog) Add(t *Table) { m[strings.ToLower(t.LogicalName)] = t }
+
+// Untyped is the catalog of untyped mode: every name exists, as written;
+// the primary key of table t is assumed to be "<t>id", Dataverse's
+// convention.
+type Untyped struct{}
+
+// Table implements Catalog.
+func (Untyped) Table(name string) (*Table, bool) {
+	return &Table{LogicalName: name, PhysicalName: name, PrimaryKey: name + "id", Untyped: true}, true
+}

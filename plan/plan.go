@@ -1,0 +1,342 @@
+package plan
+
+import (
+	"time"
+
+	"github.com/vecompile/vecompile/ast"
+)
+
+// Plan is a compiled query: a tree of data sources (as X++'s
+// QueryBuildDataSource), the output columns, sort keys and row limits.
+// Plans are immutable once Build returns them; emitters and the executor
+// only read them.
+type Plan struct {
+	Root    *DataSource
+	Columns []*OutputColumn // in result order
+	Orders  []*SortKey      // applied in order; the root primary key is the last tie-breaker where one exists
+
+	Aggregate bool
+	Distinct  bool
+
+	// Top limits the rows (fetch/@top). Zero means no limit.
+	Top int64
+	// Paging: PageSize > 0 means page PageNumber (1-based) of PageSize rows.
+	// The emitter asks for PageSize+1 rows so the executor can tell whether
+	// more records exist.
+	PageSize   int64
+	PageNumber int64
+	// ReturnTotalRecordCount asks for the total count (capped at 5,000).
+	ReturnTotalRecordCount bool
+
+	NoLock  bool
+	Options []string // query hints, validated names
+
+	// Security states whether a security model filtered this plan.
+	Security SecurityMode
+	// Context is what relative dates and identity operators were resolved
+	// against, for printing.
+	Context Context
+}
+
+// SecurityMode says whether security predicates were injected.
+type SecurityMode uint8
+
+const (
+	SecurityOff SecurityMode = iota // no model configured: explicit, printed by `plan`
+	SecurityOn
+)
+
+// JoinKind is how a data source relates to its parent.
+type JoinKind uint8
+
+const (
+	JoinRoot     JoinKind = iota
+	JoinInner             // P JOIN L ON P.to = L.from AND F
+	JoinOuter             // P LEFT JOIN L ON P.to = L.from AND F
+	JoinFirstRow          // matchfirstrowusingcrossapply: one matching row, parent dropped without match
+	JoinSubquery          // the source of an Exists / InSubquery expression
+)
+
+var joinKindNames = [...]string{"root", "inner", "outer", "first-row", "subquery"}
+
+func (k JoinKind) String() string { return joinKindNames[k] }
+
+// DataSource is one table instance in the plan. Joined children appear in
+// Joins; sources of EXISTS / IN tests hang off Exists and InSubquery
+// expressions in Filter.
+type DataSource struct {
+	// Name is the result prefix and the SQL alias: the root's logical name,
+	// or the link's alias (generated as <name>1, <name>2 … when absent).
+	Name  string
+	Table *Table
+	Join  JoinKind
+	// LinkType is the FetchXML link type this source came from (Inner for
+	// the root).
+	LinkType ast.LinkType
+	// Parent is the column on the parent (FetchXML to), Child the column on
+	// this table (FetchXML from). Nil for the root.
+	Parent *ColumnRef
+	Child  *Column
+	// Filter is this source's predicate: the WHERE clause for the root, the
+	// ON clause for joins, the subquery's WHERE for subquery sources. Nil is
+	// TRUE.
+	Filter Expr
+	// Security is the injected row filter; nil when security is off.
+	Security *SecurityFilter
+	// Joins are the joined children, in document order.
+	Joins []*DataSource
+}
+
+// SecurityFilter is a row filter injected for the caller. The verifier
+// checks that every secured source carries one.
+type SecurityFilter struct {
+	Expr     Expr
+	Policies []string // what produced it: roles, shares, policies
+}
+
+// OutputColumn is one result column.
+type OutputColumn struct {
+	// Name is the result key: the logical name for root columns,
+	// "alias.column" for link columns, the attribute alias where given.
+	Name   string
+	Source *DataSource
+	Column *Column // nil for aggregate count(*)
+
+	Aggregate    ast.AggregateFunc
+	Distinct     bool // countcolumn distinct
+	GroupBy      bool
+	DateGrouping ast.DateGrouping
+	// Zone is the time zone date grouping is computed in (UTC when the
+	// attribute says usertimezone="false").
+	Zone *time.Location
+	// Fiscal settings for fiscal-period / fiscal-year grouping.
+	Fiscal *Fiscal
+}
+
+// SortKey is one ORDER BY term: a column, or an output column (aggregate
+// alias). NULLs sort first ascending and last descending on every dialect.
+type SortKey struct {
+	Column *ColumnRef
+	Output *OutputColumn
+	Desc   bool
+}
+
+// ColumnRef is a column of a data source.
+type ColumnRef struct {
+	Source *DataSource
+	Column *Column
+}
+
+// Context records what the planner resolved relative and identity
+// operators against.
+type Context struct {
+	Now       time.Time
+	Zone      *time.Location
+	WeekStart time.Weekday
+	Fiscal    *Fiscal
+	Caller    *Caller
+}
+
+// Fiscal holds the organization's fiscal calendar (spec §2.4).
+type Fiscal struct {
+	// Start is the start of a fiscal year; only its month and day are used.
+	Start time.Time
+	// PeriodType: 2000 annual, 2001 semi-annual, 2002 quarterly, 2003
+	// monthly, 2004 four-weekly.
+	PeriodType int
+}
+
+// Caller is the identity identity operators resolve against.
+type Caller struct {
+	UserID         string
+	BusinessUnitID string
+	TeamIDs        []string
+	// Reports are the users below the caller in the hierarchy security
+	// model, to the configured depth (not including the caller).
+	Reports []string
+	// ReportTeams are the teams of the caller's reports.
+	ReportTeams []string
+	LanguageID  int64
+}
+
+// Expr is a boolean or scalar expression of a plan. Sealed.
+type Expr interface{ expr() }
+
+// And is a conjunction; an empty And is TRUE.
+type And struct{ Terms []Expr }
+
+// Or is a disjunction; an empty Or is FALSE.
+type Or struct{ Terms []Expr }
+
+// Not is SQL NOT under three-valued logic.
+type Not struct{ X Expr }
+
+// NotTrue is "X IS NOT TRUE": true when X is false or unknown. Used for
+// link-type all / not all, where an unknown filter does not count as
+// satisfied.
+type NotTrue struct{ X Expr }
+
+// Const is TRUE or FALSE.
+type Const struct{ Value bool }
+
+// CmpOp is a comparison operator.
+type CmpOp uint8
+
+const (
+	Eq CmpOp = iota
+	Ne
+	Lt
+	Le
+	Gt
+	Ge
+)
+
+var cmpOpNames = [...]string{"=", "<>", "<", "<=", ">", ">="}
+
+func (o CmpOp) String() string { return cmpOpNames[o] }
+
+// Compare is Left op Right. Right is a *Value or a *ColumnRef. Fold makes a
+// string comparison case-insensitive. The planner has already added any
+// IS NULL branch the operator needs.
+type Compare struct {
+	Op    CmpOp
+	Left  *ColumnRef
+	Right Operand
+	Fold  bool
+}
+
+// IsNull is "col IS NULL" (or IS NOT NULL).
+type IsNull struct {
+	Col *ColumnRef
+	Not bool
+}
+
+// InList is "col IN (values)" (or NOT IN).
+type InList struct {
+	Col    *ColumnRef
+	Values []*Value
+	Not    bool
+	Fold   bool
+}
+
+// Like is a case-insensitive T-SQL LIKE match with a parsed pattern.
+type Like struct {
+	Col     *ColumnRef
+	Pattern Pattern
+	Not     bool
+}
+
+// Exists is [NOT] EXISTS (SELECT 1 FROM Source WHERE Source.Child =
+// Source.Parent AND Source.Filter AND Source.Security), with Source.Joins
+// joined inside the subquery.
+type Exists struct {
+	Source *DataSource
+	Not    bool
+}
+
+// InSubquery is Source.Parent IN (SELECT Source.Child FROM Source WHERE …):
+// link-type "in".
+type InSubquery struct {
+	Source *DataSource
+}
+
+// MultiContains tests a multi-select choice column (stored as text, option
+// values joined by ",") for any of the values.
+type MultiContains struct {
+	Col    *ColumnRef
+	Values []int64
+	Not    bool
+}
+
+// DatePart extracts a calendar field of a datetime column in a time zone,
+// for per-row fiscal and grouping tests.
+type DatePart struct {
+	Part DatePartKind
+	Col  *ColumnRef
+	Zone *time.Location
+}
+
+// DatePartKind is a calendar field.
+type DatePartKind uint8
+
+const (
+	PartYear DatePartKind = iota
+	PartQuarter
+	PartMonth
+	PartWeek // week of year, as DATEPART(week) with Sunday start
+	PartDay  // day of month
+	PartDayOfYear
+)
+
+// PartIn is "DatePart IN (values)": in-fiscal-period on every year.
+type PartIn struct {
+	Part   *DatePart
+	Values []int64
+}
+
+// Hierarchy tests a hierarchical table's primary key against the anchor's
+// descendants (Under) or ancestors (Above), at most 100 levels.
+type Hierarchy struct {
+	Col      *ColumnRef
+	Rel      *Relationship
+	Table    *Table
+	Anchor   *Value
+	Above    bool
+	OrEqual  bool
+	Not      bool
+	MaxDepth int
+}
+
+// Operand is the right side of a Compare.
+type Operand interface{ operand() }
+
+// Value is a typed literal. It always reaches the database as a bind
+// parameter.
+type Value struct {
+	Kind Kind
+	// V is string (KString, KGuid: lower-case canonical, KDecimal: decimal
+	// text, KMulti), int64 (KInt), float64 (KFloat), bool (KBool) or
+	// time.Time (KDateTime, UTC or wall clock per the column's behaviour).
+	V any
+}
+
+func (*And) expr()           {}
+func (*Or) expr()            {}
+func (*Not) expr()           {}
+func (*NotTrue) expr()       {}
+func (*Const) expr()         {}
+func (*Compare) expr()       {}
+func (*IsNull) expr()        {}
+func (*InList) expr()        {}
+func (*Like) expr()          {}
+func (*Exists) expr()        {}
+func (*InSubquery) expr()    {}
+func (*MultiContains) expr() {}
+func (*PartIn) expr()        {}
+func (*Hierarchy) expr()     {}
+
+func (*Value) operand()     {}
+func (*ColumnRef) operand() {}
+
+// Pattern is a parsed T-SQL LIKE pattern: a sequence of literal runs,
+// % (any run), _ (any one) and [set] / [^set] classes.
+type Pattern []PatternElem
+
+// PatternElem is one element of a Pattern.
+type PatternElem struct {
+	Kind PatternKind
+	// Lit is the literal text (PatLiteral), or the class members
+	// (PatClass): single runes and ranges "a-z" as written.
+	Lit     string
+	Negated bool // [^set]
+}
+
+// PatternKind is a pattern element's kind.
+type PatternKind uint8
+
+const (
+	PatLiteral PatternKind = iota
+	PatAnyRun              // %
+	PatAnyOne              // _
+	PatClass               // [set] or [^set]
+)
