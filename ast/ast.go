@@ -15,7 +15,7 @@ type Span = diag.Span
 
 // Node is any node of the tree.
 type Node interface {
-	Span() Span
+	Extent() Span // the node's byte range (its embedded Span field)
 	node()
 }
 

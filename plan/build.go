@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vecompile/vecompile/ast"
@@ -10,7 +12,7 @@ import (
 // Options is everything Build resolves a query against.
 type Options struct {
 	Catalog   Catalog
-	Now       time.Time      // the clock; relative dates resolve against it
+	Now       time.Time      // the clock; relative dates resolve against it (zero: time.Now())
 	Zone      *time.Location // the caller's time zone (nil: UTC)
 	WeekStart time.Weekday   // first day of the week (default Sunday)
 	Fiscal    *Fiscal        // nil: fiscal operators are an error
@@ -22,12 +24,643 @@ type Options struct {
 
 // SecurityProvider returns the row filter for one data source, expressed
 // as an ast filter over the source's own columns, which Build resolves like
-// a user filter. Returning a nil filter and nil error means "no rows".
+// a user filter. A nil filter with a nil error means "no rows" (deny by
+// default).
 type SecurityProvider interface {
-	RowFilter(table *Table) (*ast.Filter, []string, error)
+	RowFilter(table *Table) (filter *ast.Filter, policies []string, err error)
 }
 
-// Build compiles q into a plan.
-func Build(q *ast.Query, opt Options) (*Plan, error) {
-	return nil, diag.ErrorList{diag.Errorf(q.Source, q.Span, diag.UnsupportedFeature, "planner not yet implemented")}.Err()
+// HierarchyMaxDepth is Dataverse's recursion limit for under/above.
+const HierarchyMaxDepth = 100
+
+// TotalRecordCountLimit caps returntotalrecordcount, as Dataverse does.
+const TotalRecordCountLimit = 5000
+
+// builder holds the state of one Build call.
+type builder struct {
+	opt     Options
+	src     *diag.Source
+	errs    diag.ErrorList
+	aliases map[string]*DataSource // link aliases and the root name
+	counter map[string]int         // auto-alias counters per table name
+	plan    *Plan
+	// linkOrders are orders declared inside link-entities; they apply after
+	// every root order (spec §1.4).
+	linkOrders []*SortKey
+	byAlias    map[string]*OutputColumn
+	sources    map[*ast.LinkEntity]*DataSource
+	declared   []*DataSource // link sources in declaration order
+}
+
+// bailout stops the build once the error list is full.
+type bailout struct{}
+
+func (b *builder) errorf(sp diag.Span, code diag.Code, format string, args ...any) {
+	b.errs.Add(diag.Errorf(b.src, sp, code, format, args...))
+	if b.errs.Full() {
+		panic(bailout{})
+	}
+}
+
+// Build compiles q into a plan. Errors come back as a diag.ErrorList with
+// positions into q.Source.
+func Build(q *ast.Query, opt Options) (p *Plan, err error) {
+	if opt.Catalog == nil {
+		opt.Catalog = Untyped{}
+	}
+	if opt.Zone == nil {
+		opt.Zone = time.UTC
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	b := &builder{
+		opt:     opt,
+		src:     q.Source,
+		aliases: map[string]*DataSource{},
+		counter: map[string]int{},
+		byAlias: map[string]*OutputColumn{},
+		sources: map[*ast.LinkEntity]*DataSource{},
+		plan: &Plan{
+			Context: Context{Now: opt.Now, Zone: opt.Zone, WeekStart: opt.WeekStart, Fiscal: opt.Fiscal, Caller: opt.Caller},
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(bailout); !ok {
+				panic(r)
+			}
+			p, err = nil, b.errs
+		}
+	}()
+	b.build(q)
+	if len(b.errs) > 0 {
+		b.errs.Sort()
+		return nil, b.errs
+	}
+	return b.plan, nil
+}
+
+func (b *builder) build(q *ast.Query) {
+	if q.Entity == nil {
+		b.errorf(q.Span, diag.MissingEntity, "the query has no entity")
+		return
+	}
+	p := b.plan
+	p.Aggregate = q.Aggregate.Value
+	p.Distinct = q.Distinct.Value && !p.Aggregate
+	p.NoLock = q.NoLock.Value
+	p.Top = q.Top.Value
+	if q.Count.Set || q.Page.Set {
+		p.PageSize = 5000
+		if q.Count.Set {
+			p.PageSize = q.Count.Value
+		}
+		p.PageNumber = 1
+		if q.Page.Set {
+			p.PageNumber = q.Page.Value
+		}
+		if p.PageNumber < 1 {
+			b.errorf(q.Page.Span, diag.BadAttributeValue, "page must be 1 or more, not %d", p.PageNumber)
+		}
+	}
+	if p.Top > 0 && p.PageSize > 0 {
+		b.errorf(q.Top.Span, diag.ConflictingOptions, "top cannot be combined with count or page")
+	}
+	p.ReturnTotalRecordCount = q.ReturnTotalRecordCount.Value
+	if q.Options.IsSet() {
+		b.hints(q.Options)
+	}
+	if p.Security = SecurityOff; b.opt.Security != nil {
+		p.Security = SecurityOn
+	}
+
+	t, ok := b.opt.Catalog.Table(q.Entity.Name.Text)
+	if !ok {
+		b.errorf(q.Entity.Name.Span, diag.UnknownEntity, "unknown table %q", q.Entity.Name.Text)
+		return
+	}
+	root := &DataSource{Name: t.LogicalName, Table: t, Join: JoinRoot}
+	p.Root = root
+	b.aliases[strings.ToLower(root.Name)] = root
+
+	// Declare every data source first, so that entityname, valueof and
+	// order entityname may name a link declared later in the document.
+	b.declareLinks(root, &q.Entity.Body)
+	b.body(root, &q.Entity.Body, true)
+	if p.Aggregate {
+		b.checkAggregate(q)
+	} else if !p.Distinct && t.PrimaryKey != "" && root.Table != nil {
+		b.ensurePrimaryKey(root)
+	}
+	for _, o := range q.Orders {
+		b.order(root, o, true)
+	}
+	p.Orders = append(p.Orders, b.linkOrders...)
+	b.tieBreakers()
+	b.security(root)
+}
+
+// hints validates fetch/@options against the documented hint names.
+func (b *builder) hints(n ast.Name) {
+	for _, h := range strings.Split(n.Text, ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			continue
+		}
+		if _, ok := QueryHints[h]; !ok {
+			b.errorf(n.Span, diag.BadAttributeValue, "unknown query hint %q", h)
+			continue
+		}
+		b.plan.Options = append(b.plan.Options, h)
+	}
+}
+
+// QueryHints maps fetch/@options names to SQL Server hints (spec §1.10).
+var QueryHints = map[string]string{
+	"OptimizeForUnknown":                 "OPTIMIZE FOR UNKNOWN",
+	"ForceOrder":                         "FORCE ORDER",
+	"Recompile":                          "RECOMPILE",
+	"DisableRowGoal":                     "USE HINT('DISABLE_OPTIMIZER_ROWGOAL')",
+	"EnableOptimizerHotfixes":            "USE HINT('ENABLE_QUERY_OPTIMIZER_HOTFIXES')",
+	"LoopJoin":                           "LOOP JOIN",
+	"MergeJoin":                          "MERGE JOIN",
+	"HashJoin":                           "HASH JOIN",
+	"NO_PERFORMANCE_SPOOL":               "NO_PERFORMANCE_SPOOL",
+	"ENABLE_HIST_AMENDMENT_FOR_ASC_KEYS": "USE HINT('ENABLE_HIST_AMENDMENT_FOR_ASC_KEYS')",
+}
+
+// declareLinks creates the data sources of every link-entity below body
+// (joins and filter links alike) and registers their aliases.
+func (b *builder) declareLinks(parent *DataSource, body *ast.Body) {
+	for _, l := range body.Links {
+		b.declareLink(parent, l)
+	}
+	for _, f := range body.Filters {
+		b.declareFilterLinks(parent, f)
+	}
+}
+
+func (b *builder) declareFilterLinks(parent *DataSource, f *ast.Filter) {
+	for _, it := range f.Items {
+		switch it := it.(type) {
+		case *ast.Filter:
+			b.declareFilterLinks(parent, it)
+		case *ast.LinkEntity:
+			b.declareLink(parent, it)
+		}
+	}
+}
+
+func (b *builder) declareLink(parent *DataSource, l *ast.LinkEntity) {
+	t, ok := b.opt.Catalog.Table(l.Name.Text)
+	if !ok {
+		b.errorf(l.Name.Span, diag.UnknownEntity, "unknown table %q", l.Name.Text)
+		t = &Table{LogicalName: l.Name.Text, PhysicalName: l.Name.Text, Untyped: true}
+	}
+	name := l.Alias.Text
+	if name == "" {
+		// Dataverse names unaliased links <table>1, <table>2, …
+		for {
+			b.counter[t.LogicalName]++
+			name = t.LogicalName + strconv.Itoa(b.counter[t.LogicalName])
+			if _, taken := b.aliases[strings.ToLower(name)]; !taken {
+				break
+			}
+		}
+	} else if _, taken := b.aliases[strings.ToLower(name)]; taken {
+		b.errorf(l.Alias.Span, diag.DuplicateAlias, "alias %q is used twice", name)
+	}
+	ds := &DataSource{Name: name, Table: t, LinkType: l.LinkType}
+	switch l.LinkType {
+	case ast.Inner:
+		ds.Join = JoinInner
+	case ast.Outer:
+		ds.Join = JoinOuter
+	case ast.MatchFirstRowUsingCrossApply:
+		ds.Join = JoinFirstRow
+	default:
+		ds.Join = JoinSubquery
+	}
+	b.aliases[strings.ToLower(name)] = ds
+	b.sources[l] = ds
+	b.declared = append(b.declared, ds)
+	b.declareLinks(ds, &l.Body)
+}
+
+// body resolves the attributes, filters, orders and links of one entity
+// or link-entity.
+func (b *builder) body(ds *DataSource, body *ast.Body, isRoot bool) {
+	returns := isRoot || ds.Join == JoinInner || ds.Join == JoinOuter || ds.Join == JoinFirstRow
+	if returns {
+		b.columns(ds, body, isRoot)
+	}
+	var terms []Expr
+	for _, f := range body.Filters {
+		if e := b.filter(ds, f); e != nil {
+			terms = append(terms, e)
+		}
+	}
+	for _, l := range body.Links {
+		child := b.sources[l]
+		b.link(ds, child, l)
+		switch l.LinkType {
+		case ast.Exists:
+			terms = append(terms, &Exists{Source: child})
+		case ast.In:
+			terms = append(terms, &InSubquery{Source: child})
+		case ast.Natural:
+			b.errorf(l.TypeSpan, diag.UnsupportedFeature, "link type natural is not supported")
+		default:
+			if l.LinkType.IsFilterLink() {
+				b.errorf(l.TypeSpan, diag.MisplacedLinkType, "link type %q is only valid inside a filter", l.LinkType)
+				continue
+			}
+			ds.Joins = append(ds.Joins, child)
+		}
+	}
+	ds.Filter = and(terms)
+	if returns || isRoot {
+		for _, o := range body.Orders {
+			b.order(ds, o, isRoot)
+		}
+	}
+}
+
+// link resolves a link's join columns and its body.
+func (b *builder) link(parent, ds *DataSource, l *ast.LinkEntity) {
+	from, to := l.From, l.To
+	if !from.IsSet() || !to.IsSet() {
+		f, t, ok := b.inferJoin(parent.Table, ds.Table, from.Text, to.Text)
+		if !ok {
+			b.errorf(l.Name.Span, diag.AmbiguousJoin, "link-entity %q needs from and to: no single relationship with %q to infer them from", l.Name.Text, parent.Table.LogicalName)
+			b.body(ds, &l.Body, false)
+			return
+		}
+		from.Text, to.Text = f, t
+		if !from.IsSet() {
+			from.Span = l.Name.Span
+		}
+		if !to.IsSet() {
+			to.Span = l.Name.Span
+		}
+	}
+	ds.Child = b.column(ds.Table, from)
+	ds.Parent = b.ref(parent, to)
+	if ds.Child != nil && ds.Parent != nil {
+		b.checkJoinTypes(ds.Parent.Column, ds.Child, l)
+	}
+	b.body(ds, &l.Body, false)
+}
+
+// inferJoin finds the join columns from a relationship between parent and
+// child when from and/or to are omitted.
+func (b *builder) inferJoin(parent, child *Table, from, to string) (string, string, bool) {
+	type cand struct{ from, to string }
+	var found []cand
+	seen := map[cand]bool{}
+	add := func(c cand) {
+		if (from == "" || strings.EqualFold(from, c.from)) && (to == "" || strings.EqualFold(to, c.to)) && !seen[c] {
+			seen[c] = true
+			found = append(found, c)
+		}
+	}
+	for _, t := range []*Table{parent, child} {
+		for _, r := range t.Relationships {
+			if r.Kind != OneToMany {
+				continue
+			}
+			// child holds the lookup to parent (1:N from parent).
+			if strings.EqualFold(r.ReferencedTable, parent.LogicalName) && strings.EqualFold(r.ReferencingTable, child.LogicalName) {
+				add(cand{r.ReferencingColumn, r.ReferencedColumn})
+			}
+			// parent holds the lookup to child (N:1).
+			if strings.EqualFold(r.ReferencingTable, parent.LogicalName) && strings.EqualFold(r.ReferencedTable, child.LogicalName) {
+				add(cand{r.ReferencedColumn, r.ReferencingColumn})
+			}
+		}
+	}
+	if len(found) != 1 {
+		return "", "", false
+	}
+	return found[0].from, found[0].to, true
+}
+
+func (b *builder) checkJoinTypes(parent, child *Column, l *ast.LinkEntity) {
+	pk, ck := parent.Type.Kind(), child.Type.Kind()
+	if pk == KUnknown || ck == KUnknown || pk == ck {
+		return
+	}
+	if pk == KMulti || ck == KMulti {
+		b.errorf(l.Span, diag.TypeMismatch, "a multi-select choice column cannot be a join key")
+	}
+}
+
+// column resolves a column of a table by name.
+func (b *builder) column(t *Table, n ast.Name) *Column {
+	c, ok := t.Column(n.Text)
+	if !ok {
+		b.errorf(n.Span, diag.UnknownColumn, "table %q has no column %q", t.LogicalName, n.Text)
+		return nil
+	}
+	return c
+}
+
+func (b *builder) ref(ds *DataSource, n ast.Name) *ColumnRef {
+	c := b.column(ds.Table, n)
+	if c == nil {
+		return nil
+	}
+	return &ColumnRef{Source: ds, Column: c}
+}
+
+// source finds a data source by alias (or the root's table name).
+func (b *builder) source(n ast.Name) *DataSource {
+	ds, ok := b.aliases[strings.ToLower(n.Text)]
+	if !ok {
+		b.errorf(n.Span, diag.UnknownAlias, "no link-entity has the alias %q", n.Text)
+		return nil
+	}
+	return ds
+}
+
+// columns adds the selected attributes of a data source to the output.
+func (b *builder) columns(ds *DataSource, body *ast.Body, isRoot bool) {
+	p := b.plan
+	if body.AllAttributes.Value {
+		if p.Aggregate {
+			b.errorf(body.AllAttributes.Span, diag.AggregateRule, "all-attributes is not allowed in an aggregate query")
+		} else if ds.Table.Untyped {
+			b.errorf(body.AllAttributes.Span, diag.MissingMetadata, "all-attributes needs metadata for table %q: give --metadata or --db", ds.Table.LogicalName)
+		} else {
+			for _, c := range ds.Table.Columns {
+				b.output(&OutputColumn{Name: b.resultName(ds, c.LogicalName, ""), Source: ds, Column: c}, body.AllAttributes.Span)
+			}
+		}
+	}
+	for _, a := range body.Attributes {
+		b.attribute(ds, a)
+	}
+}
+
+// resultName is the key a column comes back under (spec §5.17).
+func (b *builder) resultName(ds *DataSource, column, alias string) string {
+	switch {
+	case alias != "":
+		return alias
+	case ds.Join == JoinRoot || ds.Join == JoinFirstRow:
+		// Cross-apply links return columns without the alias prefix (spec
+		// §1.8; Dataverse uses the SchemaName, we have the logical name).
+		return column
+	}
+	return ds.Name + "." + column
+}
+
+func (b *builder) output(oc *OutputColumn, sp diag.Span) {
+	for _, prev := range b.plan.Columns {
+		if strings.EqualFold(prev.Name, oc.Name) {
+			if prev.Source == oc.Source && prev.Column == oc.Column && prev.Aggregate == oc.Aggregate && oc.Aggregate == ast.NoAggregate && !oc.GroupBy {
+				return // the same column twice: Dataverse returns it once
+			}
+			b.errorf(sp, diag.DuplicateAlias, "two columns would both be returned as %q", oc.Name)
+			return
+		}
+	}
+	b.plan.Columns = append(b.plan.Columns, oc)
+}
+
+func (b *builder) attribute(ds *DataSource, a *ast.Attribute) {
+	p := b.plan
+	oc := &OutputColumn{Source: ds, Aggregate: a.Aggregate, GroupBy: a.GroupBy.Value, DateGrouping: a.DateGrouping, Distinct: a.Distinct.Value}
+	if a.Aggregate != ast.Count {
+		oc.Column = b.column(ds.Table, a.Name)
+		if oc.Column == nil {
+			return
+		}
+	} else if c, ok := ds.Table.Column(a.Name.Text); ok {
+		oc.Column = c // count counts rows; the column only names the attribute
+	}
+	if a.RowAggregate.IsSet() {
+		b.errorf(a.RowAggregate.Span, diag.UnsupportedFeature, "rowaggregate %q is not supported", a.RowAggregate.Text)
+		return
+	}
+	if p.Aggregate {
+		if !a.Alias.IsSet() {
+			b.errorf(a.Span, diag.AggregateRule, "every attribute of an aggregate query needs an alias")
+			return
+		}
+		if a.Aggregate == ast.NoAggregate && !oc.GroupBy {
+			b.errorf(a.Span, diag.AggregateRule, "attribute %q in an aggregate query needs aggregate or groupby", a.Name.Text)
+			return
+		}
+		if a.Aggregate != ast.NoAggregate && oc.GroupBy {
+			b.errorf(a.Span, diag.AggregateRule, "attribute %q cannot both aggregate and group", a.Name.Text)
+			return
+		}
+	} else if a.Aggregate != ast.NoAggregate || oc.GroupBy {
+		b.errorf(a.Span, diag.AggregateRule, "aggregate and groupby need aggregate=\"true\" on fetch")
+		return
+	}
+	if oc.Distinct && a.Aggregate != ast.CountColumn {
+		b.errorf(a.Distinct.Span, diag.AggregateRule, "distinct on an attribute only goes with aggregate=\"countcolumn\"")
+		return
+	}
+	if oc.DateGrouping != ast.NoDateGrouping {
+		if !oc.GroupBy {
+			b.errorf(a.Span, diag.AggregateRule, "dategrouping needs groupby=\"true\"")
+			return
+		}
+		if k := oc.Column.Type.Kind(); k != KDateTime && k != KUnknown {
+			b.errorf(a.Span, diag.OperatorType, "dategrouping needs a datetime column; %q is %s", a.Name.Text, oc.Column.Type)
+			return
+		}
+		oc.Zone = b.opt.Zone
+		if (a.UserTimeZone.Set && !a.UserTimeZone.Value) || oc.Column.DateBehavior != UserLocal {
+			oc.Zone = time.UTC
+		}
+		if oc.DateGrouping == ast.FiscalPeriod || oc.DateGrouping == ast.FiscalYear {
+			if b.opt.Fiscal == nil {
+				b.errorf(a.Span, diag.FiscalSettings, "fiscal date grouping needs the organization's fiscal settings (--fiscal-start, --fiscal-period)")
+				return
+			}
+			oc.Fiscal = b.opt.Fiscal
+		}
+	}
+	if oc.Aggregate != ast.NoAggregate && oc.Column != nil {
+		k := oc.Column.Type.Kind()
+		switch oc.Aggregate {
+		case ast.Sum, ast.Avg:
+			if k != KInt && k != KDecimal && k != KFloat && k != KUnknown {
+				b.errorf(a.Span, diag.OperatorType, "%s needs a numeric column; %q is %s", oc.Aggregate, a.Name.Text, oc.Column.Type)
+				return
+			}
+		}
+	}
+	oc.Name = b.resultName(ds, a.Name.Text, a.Alias.Text)
+	if a.Alias.IsSet() {
+		if _, dup := b.byAlias[strings.ToLower(a.Alias.Text)]; dup {
+			b.errorf(a.Alias.Span, diag.DuplicateAlias, "alias %q is used twice", a.Alias.Text)
+			return
+		}
+		b.byAlias[strings.ToLower(a.Alias.Text)] = oc
+	}
+	b.output(oc, a.Span)
+}
+
+// ensurePrimaryKey adds the root's primary key to non-aggregate,
+// non-distinct results, as Dataverse always returns it.
+func (b *builder) ensurePrimaryKey(root *DataSource) {
+	c, ok := root.Table.Column(root.Table.PrimaryKey)
+	if !ok {
+		return
+	}
+	for _, oc := range b.plan.Columns {
+		if oc.Source == root && oc.Column == c && oc.Name == c.LogicalName {
+			return
+		}
+	}
+	b.plan.Columns = append(b.plan.Columns, &OutputColumn{Name: c.LogicalName, Source: root, Column: c})
+}
+
+func (b *builder) checkAggregate(q *ast.Query) {
+	if len(b.plan.Columns) == 0 {
+		b.errorf(q.Entity.Span, diag.AggregateRule, "an aggregate query needs at least one attribute with aggregate or groupby")
+	}
+}
+
+// order resolves one <order>. Root orders (and fetch-level orders) apply in
+// document order; link orders after every root order.
+func (b *builder) order(ds *DataSource, o *ast.Order, isRoot bool) {
+	key := &SortKey{Desc: o.Descending.Value}
+	switch {
+	case o.Alias.IsSet():
+		oc, ok := b.byAlias[strings.ToLower(o.Alias.Text)]
+		if !ok {
+			b.errorf(o.Alias.Span, diag.UnknownAlias, "no attribute has the alias %q", o.Alias.Text)
+			return
+		}
+		if oc.Aggregate != ast.NoAggregate || oc.GroupBy {
+			key.Output = oc
+		} else {
+			key.Column = &ColumnRef{Source: oc.Source, Column: oc.Column}
+		}
+	case b.plan.Aggregate:
+		b.errorf(o.Span, diag.AggregateRule, "an aggregate query orders by alias, not by attribute")
+		return
+	default:
+		src := ds
+		if o.EntityName.IsSet() {
+			if src = b.source(o.EntityName); src == nil {
+				return
+			}
+			if src.Join == JoinSubquery {
+				b.errorf(o.EntityName.Span, diag.UnknownAlias, "cannot order by %q: its link type returns no rows to sort", o.EntityName.Text)
+				return
+			}
+		}
+		key.Column = b.ref(src, o.Attribute)
+		if key.Column == nil {
+			return
+		}
+	}
+	if isRoot {
+		b.plan.Orders = append(b.plan.Orders, key)
+	} else {
+		b.linkOrders = append(b.linkOrders, key)
+	}
+}
+
+// tieBreakers makes the order total so paging is stable: the primary keys
+// of the root and of every joined source (Dataverse orders by the root key
+// when nothing else is given); for distinct and aggregate queries, every
+// output column instead, since keys are not in the result.
+func (b *builder) tieBreakers() {
+	p := b.plan
+	has := func(ref *ColumnRef, oc *OutputColumn) bool {
+		for _, k := range p.Orders {
+			if oc != nil && k.Output == oc {
+				return true
+			}
+			if ref != nil && k.Column != nil && k.Column.Source == ref.Source && k.Column.Column == ref.Column {
+				return true
+			}
+		}
+		return false
+	}
+	if p.Aggregate || p.Distinct {
+		for _, oc := range p.Columns {
+			if p.Aggregate && oc.Aggregate != ast.NoAggregate {
+				continue
+			}
+			if oc.Aggregate == ast.NoAggregate && !oc.GroupBy {
+				ref := &ColumnRef{Source: oc.Source, Column: oc.Column}
+				if !has(ref, nil) {
+					p.Orders = append(p.Orders, &SortKey{Column: ref})
+				}
+			} else if !has(nil, oc) {
+				p.Orders = append(p.Orders, &SortKey{Output: oc})
+			}
+		}
+		return
+	}
+	var walk func(ds *DataSource)
+	walk = func(ds *DataSource) {
+		if c, ok := ds.Table.Column(ds.Table.PrimaryKey); ok && ds.Table.PrimaryKey != "" {
+			ref := &ColumnRef{Source: ds, Column: c}
+			if !has(ref, nil) {
+				p.Orders = append(p.Orders, &SortKey{Column: ref})
+			}
+		}
+		for _, j := range ds.Joins {
+			walk(j)
+		}
+	}
+	walk(p.Root)
+}
+
+// security injects the caller's row filter into every data source,
+// subquery sources included.
+func (b *builder) security(root *DataSource) {
+	if b.opt.Security == nil {
+		return
+	}
+	for _, ds := range b.allSources() {
+		f, policies, err := b.opt.Security.RowFilter(ds.Table)
+		if err != nil {
+			b.errorf(diag.NoSpan, diag.SecurityDenied, "%v", err)
+			continue
+		}
+		sf := &SecurityFilter{Policies: policies}
+		if f == nil {
+			sf.Expr = &Const{Value: false}
+		} else {
+			sf.Expr = b.filter(ds, f)
+			if sf.Expr == nil {
+				sf.Expr = &Const{Value: true}
+			}
+		}
+		ds.Security = sf
+	}
+}
+
+// allSources lists every data source: joined and subquery ones.
+func (b *builder) allSources() []*DataSource {
+	return append([]*DataSource{b.plan.Root}, b.declared...)
+}
+
+func and(terms []Expr) Expr {
+	switch len(terms) {
+	case 0:
+		return nil
+	case 1:
+		return terms[0]
+	}
+	return &And{Terms: terms}
+}
+
+func or(terms ...Expr) Expr {
+	if len(terms) == 1 {
+		return terms[0]
+	}
+	return &Or{Terms: terms}
 }

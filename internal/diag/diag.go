@@ -28,9 +28,10 @@ type Span struct {
 // NoSpan is the span of synthesized nodes.
 var NoSpan = Span{NoPos, NoPos}
 
-// Span returns s itself, so that structs embedding Span satisfy interfaces
-// that ask for Span().
-func (s Span) Span() Span { return s }
+// Extent returns s itself, so that structs embedding Span satisfy
+// interfaces that ask for Extent(). (A method named Span would be shadowed
+// by the embedded field's own name.)
+func (s Span) Extent() Span { return s }
 
 // Source is one input document: a file, standard input, a flag value or a
 // JSON body. Lines are computed lazily.

@@ -1,0 +1,523 @@
+package plan
+
+import (
+	"time"
+
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/plan/calendar"
+)
+
+// NullInclusive lists the negative operators that also match NULL, as
+// Dataverse's ne does (spec §5.1). It is the one place this choice is
+// made: ne, neq, ne-userid and ne-businessid are documented; the others
+// marked "likely" in the spec are included; not-in follows SQL 4 CDS
+// (plain NOT IN) because nothing verifies otherwise.
+var NullInclusive = map[ast.Operator]bool{
+	ast.OpNe:               true,
+	ast.OpNeq:              true,
+	ast.OpNeUserID:         true,
+	ast.OpNeBusinessID:     true,
+	ast.OpNotLike:          true,
+	ast.OpNotBeginWith:     true,
+	ast.OpNotEndWith:       true,
+	ast.OpNotBetween:       true,
+	ast.OpNotContainValues: true,
+	ast.OpNotIn:            false,
+}
+
+// AllSemantics is the choice for link-type all / not all (spec §1.8,
+// §5.11, disputed). CurrentLearn: all = no related row fails F (vacuously
+// true); not all = some related row fails F. The alternative (older SDK
+// wording, SQL 4 CDS) is not implemented; the choice stays here.
+const AllSemantics = "current-learn"
+
+// filter resolves a <filter> in the context of data source ds.
+func (b *builder) filter(ds *DataSource, f *ast.Filter) Expr {
+	var terms []Expr
+	for _, it := range f.Items {
+		var e Expr
+		switch it := it.(type) {
+		case *ast.Condition:
+			e = b.condition(ds, it)
+		case *ast.Filter:
+			e = b.filter(ds, it)
+		case *ast.LinkEntity:
+			e = b.filterLink(ds, it)
+		}
+		if e != nil {
+			terms = append(terms, e)
+		}
+	}
+	if len(terms) == 0 {
+		return nil
+	}
+	if f.Type == ast.Or {
+		return or(terms...)
+	}
+	return and(terms)
+}
+
+// filterLink resolves any / not any / all / not all inside a filter.
+func (b *builder) filterLink(parent *DataSource, l *ast.LinkEntity) Expr {
+	ds := b.sources[l]
+	if ds == nil {
+		return nil
+	}
+	if !l.LinkType.IsFilterLink() {
+		b.errorf(l.TypeSpan, diag.MisplacedLinkType, "link type %q is not valid inside a filter: use any, not any, all or not all", l.LinkType)
+		return nil
+	}
+	b.link(parent, ds, l)
+	switch l.LinkType {
+	case ast.Any:
+		return &Exists{Source: ds}
+	case ast.NotAny:
+		return &Exists{Source: ds, Not: true}
+	case ast.All:
+		// No related row fails F.
+		ds.Filter = &NotTrue{X: truthy(ds.Filter)}
+		return &Exists{Source: ds, Not: true}
+	default: // NotAll: some related row fails F.
+		ds.Filter = &NotTrue{X: truthy(ds.Filter)}
+		return &Exists{Source: ds}
+	}
+}
+
+func truthy(e Expr) Expr {
+	if e == nil {
+		return &Const{Value: true}
+	}
+	return e
+}
+
+// condition lowers one condition to a plan expression, with Dataverse's
+// semantics made explicit (NULL branches, folded comparisons, resolved
+// date intervals, caller identities).
+func (b *builder) condition(ds *DataSource, c *ast.Condition) Expr {
+	if c.EntityName.IsSet() {
+		if ds = b.source(c.EntityName); ds == nil {
+			return nil
+		}
+	}
+	col := b.ref(ds, c.Attribute)
+	if col == nil {
+		return nil
+	}
+	op := c.Operator
+	info := op.Info()
+	kind := col.Column.Type.Kind()
+	if c.ValueOf.IsSet() {
+		return b.valueOf(ds, col, c)
+	}
+	if msg := operatorKindError(op, kind); msg != "" {
+		b.errorf(c.OpSpan, diag.OperatorType, "operator %s %s; column %q is %s", op, msg, col.Column.LogicalName, col.Column.Type)
+		return nil
+	}
+	switch info.Cat {
+	case ast.CatCompare:
+		v := b.value(c, col, 0)
+		if v == nil {
+			return nil
+		}
+		e := &Compare{Op: cmpOf(op), Left: col, Right: v, Fold: isFold(kind, v)}
+		return b.nullable(op, col, e)
+	case ast.CatString:
+		if len(c.Values) != 1 {
+			return b.operands(c)
+		}
+		pat := c.Values[0].Text
+		switch op {
+		case ast.OpBeginsWith, ast.OpNotBeginWith:
+			pat += "%"
+		case ast.OpEndsWith, ast.OpNotEndWith:
+			pat = "%" + pat
+		}
+		not := op != ast.OpLike && op != ast.OpBeginsWith && op != ast.OpEndsWith
+		return b.nullable(op, col, &Like{Col: col, Pattern: ParsePattern(pat), Not: not})
+	case ast.CatList:
+		if len(c.Values) == 0 {
+			return b.operands(c)
+		}
+		vals := make([]*Value, 0, len(c.Values))
+		for i := range c.Values {
+			v := b.value(c, col, i)
+			if v == nil {
+				return nil
+			}
+			vals = append(vals, v)
+		}
+		return b.nullable(op, col, &InList{Col: col, Values: vals, Not: op == ast.OpNotIn, Fold: isFold(kind, vals[0])})
+	case ast.CatRange:
+		if len(c.Values) != 2 {
+			return b.operands(c)
+		}
+		lo, hi := b.value(c, col, 0), b.value(c, col, 1)
+		if lo == nil || hi == nil {
+			return nil
+		}
+		fold := isFold(kind, lo)
+		e := Expr(&And{Terms: []Expr{
+			&Compare{Op: Ge, Left: col, Right: lo, Fold: fold},
+			&Compare{Op: Le, Left: col, Right: hi, Fold: fold},
+		}})
+		if op == ast.OpNotBetween {
+			e = &Not{X: e}
+		}
+		return b.nullable(op, col, e)
+	case ast.CatNull:
+		if len(c.Values) != 0 {
+			return b.operands(c)
+		}
+		return &IsNull{Col: col, Not: op == ast.OpNotNull}
+	case ast.CatDate, ast.CatFiscal:
+		return b.dateCondition(c, col)
+	case ast.CatIdentity:
+		return b.identity(c, col)
+	case ast.CatHierarchy:
+		return b.hierarchy(c, col)
+	case ast.CatMulti:
+		if len(c.Values) == 0 {
+			return b.operands(c)
+		}
+		vals := make([]int64, 0, len(c.Values))
+		for i := range c.Values {
+			v, msg := literal(c.Values[i], KInt, UserLocal, nil)
+			if v == nil {
+				b.errorf(c.Values[i].Span, diag.TypeMismatch, "%q is not %s", c.Values[i].Text, msg)
+				return nil
+			}
+			vals = append(vals, v.V.(int64))
+		}
+		return b.nullable(op, col, &MultiContains{Col: col, Values: vals, Not: op == ast.OpNotContainValues})
+	}
+	b.errorf(c.OpSpan, diag.UnknownOperator, "operator %s is not supported", op)
+	return nil
+}
+
+// nullable adds the IS NULL branch of null-inclusive negative operators.
+func (b *builder) nullable(op ast.Operator, col *ColumnRef, e Expr) Expr {
+	if NullInclusive[op] {
+		return &Or{Terms: []Expr{e, &IsNull{Col: col}}}
+	}
+	return e
+}
+
+func (b *builder) operands(c *ast.Condition) Expr {
+	b.errorf(c.OpSpan, diag.OperandCount, "operator %s takes %s", c.Operator, shapeText(c.Operator.Info().Shape))
+	return nil
+}
+
+func shapeText(s ast.Shape) string {
+	switch s {
+	case ast.NoOperand:
+		return "no value"
+	case ast.OneValue:
+		return "exactly one value"
+	case ast.OneInt:
+		return "one positive integer"
+	case ast.TwoValues:
+		return "exactly two values"
+	}
+	return "one or more values"
+}
+
+// value types the i-th operand against the column.
+func (b *builder) value(c *ast.Condition, col *ColumnRef, i int) *Value {
+	if i >= len(c.Values) {
+		b.operands(c)
+		return nil
+	}
+	v, msg := literal(c.Values[i], col.Column.Type.Kind(), col.Column.DateBehavior, b.opt.Zone)
+	if v == nil {
+		b.errorf(c.Values[i].Span, diag.TypeMismatch, "%q is not %s, as column %q (%s) needs", c.Values[i].Text, msg, col.Column.LogicalName, col.Column.Type)
+	}
+	return v
+}
+
+func isFold(k Kind, v *Value) bool {
+	return k == KString || (k == KUnknown && v != nil && v.Kind == KString)
+}
+
+func cmpOf(op ast.Operator) CmpOp {
+	switch op {
+	case ast.OpNe, ast.OpNeq:
+		return Ne
+	case ast.OpGt:
+		return Gt
+	case ast.OpGe:
+		return Ge
+	case ast.OpLt:
+		return Lt
+	case ast.OpLe:
+		return Le
+	}
+	return Eq
+}
+
+// operatorKindError says why an operator does not apply to a column kind.
+func operatorKindError(op ast.Operator, k Kind) string {
+	if k == KUnknown {
+		return ""
+	}
+	switch op.Info().Cat {
+	case ast.CatString:
+		if k != KString {
+			return "needs a text column"
+		}
+	case ast.CatDate, ast.CatFiscal:
+		if k != KDateTime {
+			return "needs a datetime column"
+		}
+	case ast.CatMulti:
+		if k != KMulti {
+			return "needs a multi-select choice column"
+		}
+	case ast.CatCompare, ast.CatRange:
+		if op != ast.OpEq && op != ast.OpNe && op != ast.OpNeq && (k == KBool || k == KGuid || k == KMulti) {
+			return "does not order values of this type"
+		}
+	}
+	switch op {
+	case ast.OpEqUserID, ast.OpNeUserID, ast.OpEqBusinessID, ast.OpNeBusinessID, ast.OpEqUserTeams,
+		ast.OpEqUserOrUserTeams, ast.OpEqUserOrUserHierarchy, ast.OpEqUserOrUserHierarchyAndTeams:
+		if k != KGuid {
+			return "needs a lookup or uniqueidentifier column"
+		}
+	case ast.OpEqUserLanguage:
+		if k != KInt {
+			return "needs an integer column"
+		}
+	}
+	return ""
+}
+
+// valueOf compares two columns (condition valueof).
+func (b *builder) valueOf(ds *DataSource, col *ColumnRef, c *ast.Condition) Expr {
+	if !c.Operator.Info().ValueOf {
+		b.errorf(c.OpSpan, diag.OperandCount, "valueof only goes with eq, ne, gt, ge, lt and le, not %s", c.Operator)
+		return nil
+	}
+	name := c.ValueOf
+	src := ds
+	for i := 0; i < len(name.Text); i++ {
+		if name.Text[i] == '.' {
+			alias := ast.Name{Span: name.Span, Text: name.Text[:i]}
+			if src = b.source(alias); src == nil {
+				return nil
+			}
+			name.Text = name.Text[i+1:]
+			break
+		}
+	}
+	other := b.ref(src, name)
+	if other == nil {
+		return nil
+	}
+	lk, rk := col.Column.Type.Kind(), other.Column.Type.Kind()
+	if lk != KUnknown && rk != KUnknown && lk != rk {
+		b.errorf(c.ValueOf.Span, diag.TypeMismatch, "valueof compares %s with %s: both columns must have the same type", col.Column.Type, other.Column.Type)
+		return nil
+	}
+	e := &Compare{Op: cmpOf(c.Operator), Left: col, Right: other, Fold: lk == KString}
+	return b.nullable(c.Operator, col, e)
+}
+
+// dateCondition resolves relative, absolute-day and fiscal operators to a
+// half-open interval on the column, computed in the caller's zone for User
+// Local columns and on the wall clock for the others.
+func (b *builder) dateCondition(c *ast.Condition, col *ColumnRef) Expr {
+	op := c.Operator
+	beh := col.Column.DateBehavior
+	s := calendar.Settings{Now: b.opt.Now, Zone: b.opt.Zone, WeekStart: b.opt.WeekStart}
+	if beh != UserLocal {
+		// Date Only and TZ-independent values are wall-clock: compute the
+		// boundaries on the caller's wall clock and compare them as is.
+		l := b.opt.Now.In(b.opt.Zone)
+		s.Now = time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+		s.Zone = time.UTC
+		if beh == DateOnly && calendar.IsTimeOfDayOperator(op) {
+			b.errorf(c.OpSpan, diag.OperatorType, "operator %s is not valid on date-only column %q", op, col.Column.LogicalName)
+			return nil
+		}
+	}
+	if f := b.opt.Fiscal; f != nil {
+		s.Fiscal = &calendar.Fiscal{StartMonth: f.Start.Month(), StartDay: f.Start.Day(), PeriodType: f.PeriodType}
+	} else if op.Info().Cat == ast.CatFiscal {
+		b.errorf(c.OpSpan, diag.FiscalSettings, "operator %s needs the organization's fiscal settings (--fiscal-start, --fiscal-period)", op)
+		return nil
+	}
+	var iv calendar.Interval
+	var err error
+	switch op.Info().Shape {
+	case ast.NoOperand:
+		if len(c.Values) != 0 {
+			return b.operands(c)
+		}
+		iv, err = calendar.Relative(op, 0, s)
+	case ast.OneInt:
+		x, ok := b.intOperand(c, 0)
+		if !ok {
+			return nil
+		}
+		if op == ast.OpInFiscalPeriod {
+			months, ok, err := calendar.FiscalPeriodMonths(x, *s.Fiscal)
+			if err != nil {
+				b.errorf(c.Values[0].Span, diag.FiscalSettings, "%v", err)
+				return nil
+			}
+			if !ok {
+				b.errorf(c.OpSpan, diag.UnsupportedFeature, "in-fiscal-period is supported only for fiscal periods that start on the first of a month")
+				return nil
+			}
+			if len(months) == 0 {
+				return &Const{Value: false}
+			}
+			zone := s.Zone
+			return &PartIn{Part: &DatePart{Part: PartMonth, Col: col, Zone: zone}, Values: months}
+		}
+		iv, err = calendar.Relative(op, x, s)
+	case ast.OneValue:
+		if len(c.Values) != 1 {
+			return b.operands(c)
+		}
+		v := b.value(c, col, 0)
+		if v == nil {
+			return nil
+		}
+		d := v.V.(time.Time)
+		if beh == UserLocal {
+			d = d.In(b.opt.Zone)
+		}
+		iv, err = calendar.Day(op, d, s)
+	case ast.TwoValues:
+		if len(c.Values) != 2 {
+			return b.operands(c)
+		}
+		period, ok1 := b.intOperand(c, 0)
+		year, ok2 := b.intOperand(c, 1)
+		if !ok1 || !ok2 {
+			return nil
+		}
+		iv, err = calendar.FiscalPeriodAndYear(op, period, year, s)
+	}
+	if err != nil {
+		b.errorf(c.Span, diag.BadAttributeValue, "%s: %v", op, err)
+		return nil
+	}
+	var terms []Expr
+	if iv.HasLo {
+		terms = append(terms, &Compare{Op: Ge, Left: col, Right: &Value{Kind: KDateTime, V: iv.Lo.UTC()}})
+	}
+	if iv.HasHi {
+		terms = append(terms, &Compare{Op: Lt, Left: col, Right: &Value{Kind: KDateTime, V: iv.Hi.UTC()}})
+	}
+	if len(terms) == 0 {
+		return &IsNull{Col: col, Not: true}
+	}
+	return and(terms)
+}
+
+// intOperand reads the i-th operand as an integer.
+func (b *builder) intOperand(c *ast.Condition, i int) (int64, bool) {
+	if i >= len(c.Values) {
+		b.operands(c)
+		return 0, false
+	}
+	v, _ := literal(c.Values[i], KInt, UserLocal, nil)
+	if v == nil {
+		b.errorf(c.Values[i].Span, diag.BadAttributeValue, "operator %s needs an integer, not %q", c.Operator, c.Values[i].Text)
+		return 0, false
+	}
+	return v.V.(int64), true
+}
+
+// identity resolves caller-dependent operators from the caller context.
+func (b *builder) identity(c *ast.Condition, col *ColumnRef) Expr {
+	if len(c.Values) != 0 {
+		return b.operands(c)
+	}
+	caller := b.opt.Caller
+	if caller == nil {
+		b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the calling user: give --user", c.Operator)
+		return nil
+	}
+	guid := func(s string) *Value { g, _ := canonicalGUID(s); return &Value{Kind: KGuid, V: g} }
+	list := func(ids ...[]string) Expr {
+		var vals []*Value
+		seen := map[string]bool{}
+		for _, group := range ids {
+			for _, id := range group {
+				v := guid(id)
+				if !seen[v.V.(string)] {
+					seen[v.V.(string)] = true
+					vals = append(vals, v)
+				}
+			}
+		}
+		if len(vals) == 0 {
+			return &Const{Value: false}
+		}
+		return &InList{Col: col, Values: vals}
+	}
+	op := c.Operator
+	switch op {
+	case ast.OpEqUserID:
+		return &Compare{Op: Eq, Left: col, Right: guid(caller.UserID)}
+	case ast.OpNeUserID:
+		return b.nullable(op, col, &Compare{Op: Ne, Left: col, Right: guid(caller.UserID)})
+	case ast.OpEqBusinessID, ast.OpNeBusinessID:
+		if caller.BusinessUnitID == "" {
+			b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the caller's business unit", op)
+			return nil
+		}
+		if op == ast.OpEqBusinessID {
+			return &Compare{Op: Eq, Left: col, Right: guid(caller.BusinessUnitID)}
+		}
+		return b.nullable(op, col, &Compare{Op: Ne, Left: col, Right: guid(caller.BusinessUnitID)})
+	case ast.OpEqUserLanguage:
+		return &Compare{Op: Eq, Left: col, Right: &Value{Kind: KInt, V: caller.LanguageID}}
+	case ast.OpEqUserTeams:
+		return list(caller.TeamIDs)
+	case ast.OpEqUserOrUserTeams:
+		return list([]string{caller.UserID}, caller.TeamIDs)
+	case ast.OpEqUserOrUserHierarchy:
+		return list([]string{caller.UserID}, caller.Reports)
+	case ast.OpEqUserOrUserHierarchyAndTeams:
+		return list([]string{caller.UserID}, caller.Reports, caller.TeamIDs, caller.ReportTeams)
+	}
+	return nil
+}
+
+// hierarchy resolves under / above on a table's hierarchical relationship.
+func (b *builder) hierarchy(c *ast.Condition, col *ColumnRef) Expr {
+	t := col.Source.Table
+	if t.Untyped {
+		b.errorf(c.OpSpan, diag.MissingMetadata, "operator %s needs metadata: table %q's hierarchical relationship is unknown without --metadata or --db", c.Operator, t.LogicalName)
+		return nil
+	}
+	rel := t.Hierarchy()
+	if rel == nil {
+		b.errorf(c.OpSpan, diag.OperatorType, "operator %s needs a table with a hierarchical relationship; %q has none", c.Operator, t.LogicalName)
+		return nil
+	}
+	if !col.Column.IsPrimaryKey {
+		b.errorf(c.Attribute.Span, diag.OperatorType, "operator %s applies to the primary key %q, not %q", c.Operator, t.PrimaryKey, col.Column.LogicalName)
+		return nil
+	}
+	if len(c.Values) != 1 {
+		return b.operands(c)
+	}
+	anchor := b.value(c, col, 0)
+	if anchor == nil {
+		return nil
+	}
+	op := c.Operator
+	return &Hierarchy{
+		Col: col, Rel: rel, Table: t, Anchor: anchor,
+		Above:    op == ast.OpAbove || op == ast.OpEqOrAbove,
+		OrEqual:  op == ast.OpEqOrUnder || op == ast.OpEqOrAbove,
+		Not:      op == ast.OpNotUnder,
+		MaxDepth: HierarchyMaxDepth,
+	}
+}
