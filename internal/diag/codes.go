@@ -47,4 +47,6 @@ const (
 	DatabaseError   Code = "VE5002"
 	BadMetadataFile Code = "VE5003"
 	BadFlag         Code = "VE5004"
+	UnknownCaller   Code = "VE5005" // the caller's user id is not in the database's systemuser table
+	NoCallerTables  Code = "VE5006" // the database has no Dataverse-shaped user tables to read a caller from
 )
