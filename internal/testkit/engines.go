@@ -1,0 +1,42 @@
+package testkit
+
+import (
+	"os"
+	"testing"
+)
+
+// Environment variables naming the test engines. Both take vecompile DSNs
+// (see package engine):
+//
+//	VECOMPILE_POSTGRES_DSN=postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+//	VECOMPILE_MYSQL_DSN=mysql://root@127.0.0.1:3306/test
+const (
+	PostgresEnv = "VECOMPILE_POSTGRES_DSN"
+	MySQLEnv    = "VECOMPILE_MYSQL_DSN"
+)
+
+// PostgresDSN returns the PostgreSQL test DSN. When it is unset the test is
+// skipped, unless CI=true, where a missing engine fails the test.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	return engineDSN(t, PostgresEnv, "PostgreSQL")
+}
+
+// MySQLDSN returns the MySQL/MariaDB test DSN, skipping (or failing under
+// CI=true) when it is unset.
+func MySQLDSN(t testing.TB) string {
+	t.Helper()
+	return engineDSN(t, MySQLEnv, "MySQL/MariaDB")
+}
+
+func engineDSN(t testing.TB, env, name string) string {
+	t.Helper()
+	if dsn := os.Getenv(env); dsn != "" {
+		return dsn
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is not set: CI runs must test against %s", env, name)
+	}
+	t.Skipf("%s not set: skipping the %s tests", env, name)
+	return ""
+}
