@@ -49,4 +49,5 @@ const (
 	BadFlag         Code = "VE5004"
 	UnknownCaller   Code = "VE5005" // the caller's user id is not in the database's systemuser table
 	NoCallerTables  Code = "VE5006" // the database has no Dataverse-shaped user tables to read a caller from
+	MalformedPlan   Code = "VE4003" // the emitter's input breaks the plan contract (nil table, column, sort key …)
 )
