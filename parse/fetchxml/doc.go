@@ -1,0 +1,39 @@
+// Package fetchxml parses Dataverse FetchXML into an ast.Query.
+//
+// The parser makes two passes over the text, both linear:
+//
+//  1. A hand-written scanner (scan.go) checks that the document is
+//     well-formed XML and flattens it into a slice of tokens in pre-order.
+//     An element token records its byte span, its attributes (as offsets)
+//     and the index just past its subtree, so the second pass can skip or
+//     count children without recursion. Text is recorded only inside
+//     <value>; elsewhere only whitespace may appear. The scanner rejects
+//     what a FetchXML producer never needs and a hostile input could abuse:
+//     DOCTYPE (hence entity declarations and expansion), entities other
+//     than the five predefined ones, invalid UTF-8 and XML characters,
+//     nesting deeper than 64 and more than 64 attributes on an element. It
+//     also counts elements of each kind.
+//
+//  2. The builder (parse.go) walks the tokens with one function per
+//     element, validates the FetchXML grammar (allowed children and
+//     attributes, required attributes, value forms, operand shapes per
+//     operator, link-type placement, Dataverse limits, alias uniqueness)
+//     and fills the tree. Nodes and child slices are carved from one slab
+//     per type, sized by the scanner's counts.
+//
+// The input is copied to a string once; names and values are substrings of
+// that copy unless they contain references or line breaks to normalise, so
+// a typical query costs one allocation per node type rather than per node.
+// The token buffers are pooled.
+//
+// Errors carry stable diag codes and byte spans. Malformed XML stops the
+// parse with one SyntaxError (or TooDeep); grammar errors are collected, up
+// to diag.MaxErrors, and Parse returns them sorted by position.
+//
+// Deliberate leniencies: the XML declaration's encoding is ignored (input
+// is UTF-8); namespace declarations are accepted and attributes in a
+// declared foreign namespace (SQL 4 CDS writes generator:IsVariable) are
+// ignored; top together with page or count is accepted (see
+// rejectTopWithPaging). Table and column names are not checked here: the
+// planner resolves them against the catalog.
+package fetchxml
