@@ -1,0 +1,441 @@
+package engine
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// MetadataTable is the optional table holding a metadata document: when a
+// database has a table vecompile_metadata(document TEXT) with one row,
+// Introspect returns that document's catalog instead of reading the
+// schema, so that types SQL cannot tell apart (Money, Picklist, Owner,
+// date-only text in SQLite) are exact.
+const MetadataTable = "vecompile_metadata"
+
+// Introspect reads the catalog from the database's schema: the tables and
+// views of the current schema (PostgreSQL), database (MySQL) or file
+// (SQLite). Logical names are the lower-cased physical names; see the
+// package documentation for the type mapping. Single-column foreign keys
+// become 1:N relationships, and GUID columns holding one become Lookup
+// columns; a self-referencing foreign key whose column name starts with
+// "parent" is the table's hierarchical relationship.
+func Introspect(ctx context.Context, db *DB) (plan.Catalog, error) {
+	if doc, ok, err := metadataDocument(ctx, db); err != nil {
+		return nil, err
+	} else if ok {
+		return ParseMetadata(MetadataTable, doc)
+	}
+	var (
+		tables []*introTable
+		err    error
+	)
+	switch db.Dialect {
+	case SQLite:
+		tables, err = introspectSQLite(ctx, db)
+	case Postgres:
+		tables, err = introspectPostgres(ctx, db)
+	case MySQL:
+		tables, err = introspectMySQL(ctx, db)
+	default:
+		return nil, db.errorf("introspection: unknown dialect %q", db.Dialect)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return buildIntrospected(tables), nil
+}
+
+type introTable struct {
+	name string
+	cols []introCol
+	pk   []string
+	fks  []introFK
+}
+
+type introCol struct {
+	name, typ string
+}
+
+type introFK struct {
+	name, col, refTable, refCol string
+	multi                       bool
+}
+
+// queryRows runs q and hands each row's scanned strings to fn. Rows are
+// read to the end before fn's caller issues another query, as an
+// in-memory SQLite database has a single connection.
+func queryRows(ctx context.Context, db *DB, q string, args []any, n int, fn func([]string)) error {
+	rows, err := db.SQL.QueryContext(ctx, q, args...)
+	if err != nil {
+		return dbError(err, "")
+	}
+	defer rows.Close()
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var all [][]string
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return dbError(err, "")
+		}
+		rec := make([]string, n)
+		for i, v := range vals {
+			if v != nil {
+				rec[i] = toText(v)
+			}
+		}
+		all = append(all, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return dbError(err, "")
+	}
+	rows.Close()
+	for _, rec := range all {
+		fn(rec)
+	}
+	return nil
+}
+
+type tableSet struct {
+	list   []*introTable
+	byName map[string]*introTable
+}
+
+func (s *tableSet) get(name string) *introTable {
+	if s.byName == nil {
+		s.byName = map[string]*introTable{}
+	}
+	t := s.byName[name]
+	if t == nil {
+		t = &introTable{name: name}
+		s.byName[name] = t
+		s.list = append(s.list, t)
+	}
+	return t
+}
+
+func introspectSQLite(ctx context.Context, db *DB) ([]*introTable, error) {
+	var s tableSet
+	err := queryRows(ctx, db, `SELECT m.name, p.name, p.type, p.pk FROM sqlite_master m JOIN pragma_table_info(m.name) p
+WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY m.name, p.cid`, nil, 4, func(r []string) {
+		t := s.get(r[0])
+		t.cols = append(t.cols, introCol{name: r[1], typ: r[2]})
+		if r[3] != "" && r[3] != "0" {
+			t.pk = append(t.pk, r[1])
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	type fkKey struct {
+		table, id string
+	}
+	counts := map[fkKey]int{}
+	var fks []struct {
+		key fkKey
+		fk  introFK
+	}
+	err = queryRows(ctx, db, `SELECT m.name, f.id, f."table", f."from", f."to" FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
+WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq`, nil, 5, func(r []string) {
+		k := fkKey{r[0], r[1]}
+		counts[k]++
+		fks = append(fks, struct {
+			key fkKey
+			fk  introFK
+		}{k, introFK{col: r[3], refTable: r[2], refCol: r[4]}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fks {
+		f.fk.multi = counts[f.key] > 1
+		t := s.byName[f.key.table]
+		if t != nil {
+			t.fks = append(t.fks, f.fk)
+		}
+	}
+	return s.list, nil
+}
+
+func introspectPostgres(ctx context.Context, db *DB) ([]*introTable, error) {
+	var s tableSet
+	err := queryRows(ctx, db, `SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v', 'm', 'p', 'f') AND NOT c.relispartition
+  AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY c.relname, a.attnum`, nil, 3, func(r []string) {
+		t := s.get(r[0])
+		t.cols = append(t.cols, introCol{name: r[1], typ: r[2]})
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = queryRows(ctx, db, `SELECT c.relname, a.attname
+FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
+WHERE k.contype = 'p' AND n.nspname = current_schema()
+ORDER BY c.relname, a.attnum`, nil, 2, func(r []string) {
+		if t := s.byName[r[0]]; t != nil {
+			t.pk = append(t.pk, r[1])
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = queryRows(ctx, db, `SELECT c.relname, k.conname, a.attname, rc.relname, ra.attname, cardinality(k.conkey)
+FROM pg_constraint k
+JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_class rc ON rc.oid = k.confrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+JOIN pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = k.confkey[1]
+WHERE k.contype = 'f' AND n.nspname = current_schema() AND rn.nspname = current_schema()
+ORDER BY c.relname, k.conname`, nil, 6, func(r []string) {
+		if t := s.byName[r[0]]; t != nil {
+			t.fks = append(t.fks, introFK{name: r[1], col: r[2], refTable: r[3], refCol: r[4], multi: r[5] != "1"})
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.list, nil
+}
+
+func introspectMySQL(ctx context.Context, db *DB) ([]*introTable, error) {
+	var s tableSet
+	err := queryRows(ctx, db, `SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, COLUMN_KEY FROM information_schema.COLUMNS
+WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION`, nil, 4, func(r []string) {
+		t := s.get(r[0])
+		t.cols = append(t.cols, introCol{name: r[1], typ: r[2]})
+		if r[3] == "PRI" {
+			t.pk = append(t.pk, r[1])
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	type fkKey struct{ table, name string }
+	counts := map[fkKey]int{}
+	var fks []struct {
+		key fkKey
+		fk  introFK
+	}
+	err = queryRows(ctx, db, `SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
+FROM information_schema.KEY_COLUMN_USAGE
+WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL
+ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION`, nil, 5, func(r []string) {
+		k := fkKey{r[0], r[1]}
+		counts[k]++
+		fks = append(fks, struct {
+			key fkKey
+			fk  introFK
+		}{k, introFK{name: r[1], col: r[2], refTable: r[3], refCol: r[4]}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fks {
+		f.fk.multi = counts[f.key] > 1
+		if t := s.byName[f.key.table]; t != nil {
+			t.fks = append(t.fks, f.fk)
+		}
+	}
+	return s.list, nil
+}
+
+// sqlTypeToPlan maps a declared SQL type to a Dataverse type.
+func sqlTypeToPlan(decl string) (plan.Type, plan.DateBehavior) {
+	t := strings.ToLower(strings.TrimSpace(decl))
+	base, args, _ := strings.Cut(t, "(")
+	args, _, _ = strings.Cut(args, ")")
+	words := strings.Fields(base)
+	if len(words) == 0 {
+		return plan.TUnknown, plan.UserLocal
+	}
+	first := words[0]
+	switch {
+	case first == "uuid" || first == "uniqueidentifier" || first == "guid":
+		return plan.TUniqueidentifier, plan.UserLocal
+	case (first == "char" || first == "character" || first == "nchar") && len(words) == 1 && strings.TrimSpace(args) == "36":
+		return plan.TUniqueidentifier, plan.UserLocal
+	case first == "tinyint" && strings.TrimSpace(args) == "1", first == "bool", first == "boolean":
+		return plan.TBoolean, plan.UserLocal
+	case first == "bit" && (args == "" || strings.TrimSpace(args) == "1"):
+		return plan.TBoolean, plan.UserLocal
+	}
+	switch first {
+	case "bigint", "int8", "bigserial", "serial8":
+		return plan.TBigInt, plan.UserLocal
+	case "int", "integer", "int4", "int2", "smallint", "mediumint", "tinyint", "serial", "serial4", "smallserial", "serial2":
+		return plan.TInteger, plan.UserLocal
+	case "numeric", "decimal", "dec", "fixed", "number":
+		return plan.TDecimal, plan.UserLocal
+	case "money", "smallmoney":
+		return plan.TMoney, plan.UserLocal
+	case "double", "float", "float4", "float8", "real":
+		return plan.TDouble, plan.UserLocal
+	case "date":
+		return plan.TDateTime, plan.DateOnly
+	case "datetime", "timestamp", "timestamptz", "datetime2", "smalldatetime", "datetimeoffset":
+		return plan.TDateTime, plan.UserLocal
+	case "text", "varchar", "character", "char", "nvarchar", "nchar", "varchar2", "nvarchar2", "clob", "tinytext",
+		"mediumtext", "longtext", "ntext", "string", "citext", "name", "enum", "set", "json", "jsonb":
+		return plan.TString, plan.UserLocal
+	}
+	return plan.TUnknown, plan.UserLocal
+}
+
+func buildIntrospected(tables []*introTable) plan.MapCatalog {
+	byName := map[string]*introTable{}
+	var keep []*introTable
+	for _, t := range tables {
+		k := strings.ToLower(t.name)
+		if k == MetadataTable || byName[k] != nil {
+			continue
+		}
+		byName[k] = t
+		keep = append(keep, t)
+	}
+	sort.Slice(keep, func(i, j int) bool { return keep[i].name < keep[j].name })
+	pkOf := func(t *introTable) string {
+		if len(t.pk) == 1 {
+			return strings.ToLower(t.pk[0])
+		}
+		if len(t.pk) == 0 {
+			want := strings.ToLower(t.name) + "id"
+			for _, c := range t.cols {
+				if strings.ToLower(c.name) == want {
+					return want
+				}
+			}
+		}
+		return ""
+	}
+	rels := map[string][]*plan.Relationship{}
+	lookups := map[string]string{} // "table.column" → target table logical name
+	for _, t := range keep {
+		logical := strings.ToLower(t.name)
+		hier := false
+		for _, fk := range t.fks {
+			target := byName[strings.ToLower(fk.refTable)]
+			if fk.multi || target == nil {
+				continue
+			}
+			tlogical := strings.ToLower(target.name)
+			refCol := strings.ToLower(fk.refCol)
+			if refCol == "" {
+				if refCol = pkOf(target); refCol == "" {
+					continue
+				}
+			}
+			col := strings.ToLower(fk.col)
+			name := fk.name
+			if name == "" {
+				name = tlogical + "_" + logical + "_" + col
+			}
+			r := &plan.Relationship{
+				SchemaName: name, Kind: plan.OneToMany,
+				ReferencedTable: tlogical, ReferencedColumn: refCol,
+				ReferencingTable: logical, ReferencingColumn: col,
+			}
+			if tlogical == logical && strings.HasPrefix(col, "parent") && !hier {
+				r.Hierarchical, hier = true, true
+			}
+			rels[logical] = append(rels[logical], r)
+			if tlogical != logical {
+				rels[tlogical] = append(rels[tlogical], r)
+			}
+			if _, dup := lookups[logical+"."+col]; !dup {
+				lookups[logical+"."+col] = tlogical
+			}
+		}
+	}
+	cat := plan.MapCatalog{}
+	for _, t := range keep {
+		logical := strings.ToLower(t.name)
+		pk := pkOf(t)
+		nt := plan.Table{
+			LogicalName:   logical,
+			PhysicalName:  t.name,
+			EntitySetName: pluralize(logical),
+			PrimaryKey:    pk,
+			Relationships: rels[logical],
+		}
+		names := map[string]bool{}
+		for _, c := range t.cols {
+			cl := strings.ToLower(c.name)
+			if names[cl] {
+				continue
+			}
+			names[cl] = true
+			typ, beh := sqlTypeToPlan(c.typ)
+			col := &plan.Column{LogicalName: cl, PhysicalName: c.name, Type: typ, DateBehavior: beh}
+			if target, ok := lookups[logical+"."+cl]; ok && cl != pk && typ == plan.TUniqueidentifier {
+				col.Type, col.Targets = plan.TLookup, []string{target}
+			}
+			nt.Columns = append(nt.Columns, col)
+		}
+		prefix, _, hasPrefix := strings.Cut(logical, "_")
+		for _, cand := range []string{"name", "fullname", prefix + "_name"} {
+			if cand == prefix+"_name" && !hasPrefix {
+				continue
+			}
+			if names[cand] {
+				nt.PrimaryName = cand
+				break
+			}
+		}
+		cat.Add(plan.NewTable(nt))
+	}
+	return cat
+}
+
+// tableExists reports whether the current schema has a table or view.
+func tableExists(ctx context.Context, db *DB, name string) (bool, error) {
+	var q string
+	switch db.Dialect {
+	case SQLite:
+		q = `SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view') AND lower(name) = lower(?)`
+	case Postgres:
+		q = `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relname = $1 AND c.relkind IN ('r', 'v', 'm', 'p', 'f')`
+	case MySQL:
+		q = `SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`
+	default:
+		return false, db.errorf("unknown dialect %q", db.Dialect)
+	}
+	var n int64
+	if err := db.SQL.QueryRowContext(ctx, q, name).Scan(&n); err != nil {
+		return false, dbError(err, "")
+	}
+	return n > 0, nil
+}
+
+// metadataDocument reads the document of the vecompile_metadata table.
+func metadataDocument(ctx context.Context, db *DB) ([]byte, bool, error) {
+	ok, err := tableExists(ctx, db, MetadataTable)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	var docs []string
+	err = queryRows(ctx, db, "SELECT document FROM "+db.quote(MetadataTable), nil, 1, func(r []string) {
+		if strings.TrimSpace(r[0]) != "" {
+			docs = append(docs, r[0])
+		}
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	switch len(docs) {
+	case 0:
+		return nil, false, nil
+	case 1:
+		return []byte(docs[0]), true, nil
+	}
+	return nil, false, diag.ErrorList{&diag.Error{Code: diag.BadMetadataFile, Msg: MetadataTable + " holds more than one document: keep one row"}}.Err()
+}

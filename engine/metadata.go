@@ -1,0 +1,508 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// The metadata JSON format is documented in doc.go. This file reads it into
+// an intermediate model (metaDoc), which also drives the sample's DDL, and
+// builds plan tables from that model.
+
+type metaDoc struct {
+	entities []*entityDef
+	rels     []*relDef
+}
+
+type entityDef struct {
+	LogicalName   string
+	PhysicalName  string
+	EntitySetName string
+	PrimaryID     string
+	PrimaryName   string
+	Attrs         []*attrDef
+
+	node *jnode
+	path string
+}
+
+type attrDef struct {
+	LogicalName  string
+	PhysicalName string
+	Type         plan.Type
+	Behavior     plan.DateBehavior
+	Targets      []string
+	MaxLength    int
+	Precision    int
+	HasPrecision bool
+
+	node *jnode
+	path string
+}
+
+type relDef struct {
+	SchemaName string
+	ManyToMany bool
+	// 1:N
+	ReferencedEntity, ReferencedAttribute   string
+	ReferencingEntity, ReferencingAttribute string
+	Hierarchical                            bool
+	// N:N
+	Entity1, Entity2, IntersectEntity string
+	Entity1Attr, Entity2Attr          string
+
+	synthesized bool
+	node        *jnode
+	path        string
+}
+
+var (
+	docKeys    = []string{"version", "description", "entities", "relationships"}
+	entityKeys = []string{"logicalName", "physicalName", "entitySetName", "primaryIdAttribute", "primaryNameAttribute", "description", "attributes"}
+	attrKeys   = []string{"logicalName", "physicalName", "type", "dateTimeBehavior", "targets", "maxLength", "precision", "description"}
+	relKeys    = []string{"schemaName", "description",
+		"referencedEntity", "referencedAttribute", "referencingEntity", "referencingAttribute", "isHierarchical",
+		"entity1", "entity2", "intersectEntity", "entity1IntersectAttribute", "entity2IntersectAttribute"}
+)
+
+// LoadMetadataFile reads a metadata file in vecompile's JSON format (see
+// the package documentation). Errors carry code BadMetadataFile, the line
+// and column, and the JSON path of the offending value.
+func LoadMetadataFile(path string) (plan.Catalog, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, diag.ErrorList{&diag.Error{Code: diag.BadMetadataFile, Msg: fmt.Sprintf("cannot read metadata file: %v", err), Err: err}}.Err()
+	}
+	return ParseMetadata(path, data)
+}
+
+// ParseMetadata is LoadMetadataFile for a document already in memory; name
+// is used in error positions.
+func ParseMetadata(name string, data []byte) (plan.Catalog, error) {
+	doc, src, err := parseMetaDoc(name, data)
+	if err != nil {
+		return nil, err
+	}
+	r := &treeReader{src: src, code: diag.BadMetadataFile}
+	cat := doc.build("", r)
+	if err := r.errs.Err(); err != nil {
+		return nil, err
+	}
+	return cat, nil
+}
+
+func parseMetaDoc(name string, data []byte) (*metaDoc, *diag.Source, error) {
+	src := diag.NewSource(name, data)
+	root, err := parseJSONTree(src, diag.BadMetadataFile)
+	if err != nil {
+		return nil, src, diag.ErrorList{err.(*diag.Error)}.Err()
+	}
+	r := &treeReader{src: src, code: diag.BadMetadataFile}
+	doc := readMetaDoc(root, r)
+	if err := r.errs.Err(); err != nil {
+		return nil, src, err
+	}
+	return doc, src, nil
+}
+
+func readMetaDoc(root *jnode, r *treeReader) *metaDoc {
+	doc := &metaDoc{}
+	if !r.object(root, "$", docKeys...) {
+		return doc
+	}
+	if v := root.get("version"); v != nil && (v.kind != 'n' || v.num.String() != "1") {
+		r.errorf(v, "$.version", "unsupported version %s: this build reads version 1", jsonText(v))
+	}
+	ents := root.get("entities")
+	if ents == nil {
+		r.errorf(root, "$", "missing \"entities\"")
+	}
+	for i, en := range r.array(root, "entities", "$") {
+		path := fmt.Sprintf("$.entities[%d]", i)
+		if !r.object(en, path, entityKeys...) {
+			continue
+		}
+		e := &entityDef{
+			LogicalName:   r.str(en, "logicalName", path),
+			PhysicalName:  r.str(en, "physicalName", path),
+			EntitySetName: r.str(en, "entitySetName", path),
+			PrimaryID:     r.str(en, "primaryIdAttribute", path),
+			PrimaryName:   r.str(en, "primaryNameAttribute", path),
+			node:          en,
+			path:          path,
+		}
+		if e.LogicalName == "" {
+			r.errorf(en, path, "missing \"logicalName\"")
+		}
+		for j, an := range r.array(en, "attributes", path) {
+			apath := fmt.Sprintf("%s.attributes[%d]", path, j)
+			if !r.object(an, apath, attrKeys...) {
+				continue
+			}
+			a := &attrDef{
+				LogicalName:  r.str(an, "logicalName", apath),
+				PhysicalName: r.str(an, "physicalName", apath),
+				Targets:      r.strings(an, "targets", apath),
+				MaxLength:    int(r.integer(an, "maxLength", apath)),
+				Precision:    int(r.integer(an, "precision", apath)),
+				node:         an,
+				path:         apath,
+			}
+			if p := an.get("precision"); p != nil && p.kind != 'z' {
+				a.HasPrecision = true
+			}
+			if a.LogicalName == "" {
+				r.errorf(an, apath, "missing \"logicalName\"")
+			}
+			tn := r.str(an, "type", apath)
+			switch t, ok := plan.TypeByName(tn); {
+			case tn == "":
+				r.errorf(an, apath, "missing \"type\"")
+			case !ok:
+				r.errorf(an.get("type"), apath+".type", "unknown attribute type %q (use a Dataverse AttributeType name: String, Memo, Integer, BigInt, Decimal, Double, Money, Boolean, DateTime, Uniqueidentifier, Lookup, Owner, Customer, Picklist, State, Status, MultiSelectPicklist)", tn)
+			default:
+				a.Type = t
+				if strings.EqualFold(tn, "date") || strings.EqualFold(tn, "dateonly") {
+					a.Behavior = plan.DateOnly
+				}
+			}
+			if bn := r.str(an, "dateTimeBehavior", apath); bn != "" {
+				b, ok := plan.DateBehaviorByName(bn)
+				switch {
+				case !ok:
+					r.errorf(an.get("dateTimeBehavior"), apath+".dateTimeBehavior", "unknown dateTimeBehavior %q (use UserLocal, DateOnly or TimeZoneIndependent)", bn)
+				case a.Type != plan.TDateTime && a.Type != plan.TUnknown:
+					r.errorf(an.get("dateTimeBehavior"), apath+".dateTimeBehavior", "dateTimeBehavior is only allowed on DateTime attributes, not %s", a.Type)
+				default:
+					a.Behavior = b
+				}
+			}
+			if len(a.Targets) > 0 && a.Type.Kind() != plan.KGuid && a.Type != plan.TUnknown {
+				r.errorf(an.get("targets"), apath+".targets", "targets are only allowed on Lookup, Owner and Customer attributes, not %s", a.Type)
+			}
+			if a.Type == plan.TUniqueidentifier && len(a.Targets) > 0 {
+				r.errorf(an.get("targets"), apath+".targets", "targets are only allowed on Lookup, Owner and Customer attributes, not Uniqueidentifier")
+			}
+			if a.MaxLength < 0 || a.MaxLength > 1048576 {
+				r.errorf(an.get("maxLength"), apath+".maxLength", "maxLength %d out of range 1..1048576", a.MaxLength)
+			}
+			if a.MaxLength > 0 && a.Type.Kind() != plan.KString && a.Type != plan.TMultiSelectPicklist {
+				r.errorf(an.get("maxLength"), apath+".maxLength", "maxLength is only allowed on String and Memo attributes, not %s", a.Type)
+			}
+			if a.HasPrecision {
+				if a.Precision < 0 || a.Precision > 10 {
+					r.errorf(an.get("precision"), apath+".precision", "precision %d out of range 0..10", a.Precision)
+				}
+				if k := a.Type.Kind(); k != plan.KDecimal && k != plan.KFloat {
+					r.errorf(an.get("precision"), apath+".precision", "precision is only allowed on Decimal, Money and Double attributes, not %s", a.Type)
+				}
+			}
+			e.Attrs = append(e.Attrs, a)
+		}
+		doc.entities = append(doc.entities, e)
+	}
+	for i, rn := range r.array(root, "relationships", "$") {
+		path := fmt.Sprintf("$.relationships[%d]", i)
+		if !r.object(rn, path, relKeys...) {
+			continue
+		}
+		rel := &relDef{
+			SchemaName:           r.str(rn, "schemaName", path),
+			ReferencedEntity:     r.str(rn, "referencedEntity", path),
+			ReferencedAttribute:  r.str(rn, "referencedAttribute", path),
+			ReferencingEntity:    r.str(rn, "referencingEntity", path),
+			ReferencingAttribute: r.str(rn, "referencingAttribute", path),
+			Hierarchical:         r.boolean(rn, "isHierarchical", path),
+			Entity1:              r.str(rn, "entity1", path),
+			Entity2:              r.str(rn, "entity2", path),
+			IntersectEntity:      r.str(rn, "intersectEntity", path),
+			Entity1Attr:          r.str(rn, "entity1IntersectAttribute", path),
+			Entity2Attr:          r.str(rn, "entity2IntersectAttribute", path),
+			node:                 rn,
+			path:                 path,
+		}
+		oneToMany := rel.ReferencedEntity != "" || rel.ReferencedAttribute != "" || rel.ReferencingEntity != "" || rel.ReferencingAttribute != "" || rn.get("isHierarchical") != nil
+		manyToMany := rel.Entity1 != "" || rel.Entity2 != "" || rel.IntersectEntity != "" || rel.Entity1Attr != "" || rel.Entity2Attr != ""
+		switch {
+		case rel.SchemaName == "":
+			r.errorf(rn, path, "missing \"schemaName\"")
+		case oneToMany && manyToMany:
+			r.errorf(rn, path, "a relationship is either 1:N (referenced…/referencing… fields) or N:N (entity1, entity2, intersect… fields), not both")
+		case manyToMany:
+			rel.ManyToMany = true
+			for _, f := range [][2]string{{"entity1", rel.Entity1}, {"entity2", rel.Entity2}, {"intersectEntity", rel.IntersectEntity}, {"entity1IntersectAttribute", rel.Entity1Attr}, {"entity2IntersectAttribute", rel.Entity2Attr}} {
+				if f[1] == "" {
+					r.errorf(rn, path, "N:N relationship %s: missing %q", rel.SchemaName, f[0])
+				}
+			}
+		default:
+			for _, f := range [][2]string{{"referencedEntity", rel.ReferencedEntity}, {"referencingEntity", rel.ReferencingEntity}, {"referencingAttribute", rel.ReferencingAttribute}} {
+				if f[1] == "" {
+					r.errorf(rn, path, "1:N relationship %s: missing %q", rel.SchemaName, f[0])
+				}
+			}
+		}
+		doc.rels = append(doc.rels, rel)
+	}
+	return doc
+}
+
+func jsonText(n *jnode) string {
+	switch n.kind {
+	case 's':
+		return fmt.Sprintf("%q", n.str)
+	case 'n':
+		return n.num.String()
+	}
+	return n.kindName()
+}
+
+func (e *entityDef) attr(name string) *attrDef {
+	for _, a := range e.Attrs {
+		if strings.EqualFold(a.LogicalName, name) {
+			return a
+		}
+	}
+	return nil
+}
+
+func (d *metaDoc) entity(name string) *entityDef {
+	for _, e := range d.entities {
+		if strings.EqualFold(e.LogicalName, name) {
+			return e
+		}
+	}
+	return nil
+}
+
+// resolve checks names, fills defaults and canonicalises references to the
+// declared spellings. It is idempotent.
+func (d *metaDoc) resolve(r *treeReader) {
+	seen := map[string]*entityDef{}
+	for _, e := range d.entities {
+		if e.LogicalName == "" {
+			continue
+		}
+		key := strings.ToLower(e.LogicalName)
+		if prev := seen[key]; prev != nil {
+			r.errorf(e.node, e.path+".logicalName", "duplicate entity %q (also at %s)", e.LogicalName, prev.path)
+			continue
+		}
+		seen[key] = e
+		if e.PhysicalName == "" {
+			e.PhysicalName = e.LogicalName
+		}
+		if e.EntitySetName == "" {
+			e.EntitySetName = pluralize(strings.ToLower(e.LogicalName))
+		}
+		attrs := map[string]*attrDef{}
+		for _, a := range e.Attrs {
+			if a.LogicalName == "" {
+				continue
+			}
+			k := strings.ToLower(a.LogicalName)
+			if prev := attrs[k]; prev != nil {
+				r.errorf(a.node, a.path+".logicalName", "duplicate attribute %q on entity %q (also at %s)", a.LogicalName, e.LogicalName, prev.path)
+				continue
+			}
+			attrs[k] = a
+			if a.PhysicalName == "" {
+				a.PhysicalName = a.LogicalName
+			}
+		}
+		if e.PrimaryID == "" {
+			if a := e.attr(e.LogicalName + "id"); a != nil {
+				e.PrimaryID = a.LogicalName
+			}
+		} else if a := e.attr(e.PrimaryID); a == nil {
+			r.errorf(e.node.get("primaryIdAttribute"), e.path+".primaryIdAttribute", "primary id attribute %q is not an attribute of %q", e.PrimaryID, e.LogicalName)
+		} else {
+			e.PrimaryID = a.LogicalName
+		}
+		if e.PrimaryName != "" {
+			if a := e.attr(e.PrimaryName); a == nil {
+				r.errorf(e.node.get("primaryNameAttribute"), e.path+".primaryNameAttribute", "primary name attribute %q is not an attribute of %q", e.PrimaryName, e.LogicalName)
+			} else {
+				e.PrimaryName = a.LogicalName
+			}
+		}
+	}
+	hier := map[*entityDef]*relDef{}
+	for _, rel := range d.rels {
+		if rel.SchemaName == "" {
+			continue
+		}
+		ref := func(field, entity, attr string, attrRequired bool) (*entityDef, *attrDef) {
+			e := d.entity(entity)
+			if e == nil {
+				r.errorf(rel.node, rel.path+"."+field, "relationship %s: unknown entity %q", rel.SchemaName, entity)
+				return nil, nil
+			}
+			if attr == "" && !attrRequired {
+				return e, nil
+			}
+			a := e.attr(attr)
+			if a == nil {
+				r.errorf(rel.node, rel.path, "relationship %s: %q is not an attribute of %q", rel.SchemaName, attr, e.LogicalName)
+			}
+			return e, a
+		}
+		if rel.ManyToMany {
+			e1, _ := ref("entity1", rel.Entity1, "", false)
+			e2, _ := ref("entity2", rel.Entity2, "", false)
+			ie, a1 := ref("intersectEntity", rel.IntersectEntity, rel.Entity1Attr, true)
+			var a2 *attrDef
+			if ie != nil {
+				_, a2 = ref("intersectEntity", rel.IntersectEntity, rel.Entity2Attr, true)
+			}
+			if e1 != nil && e2 != nil && ie != nil && a1 != nil && a2 != nil {
+				rel.Entity1, rel.Entity2, rel.IntersectEntity = e1.LogicalName, e2.LogicalName, ie.LogicalName
+				rel.Entity1Attr, rel.Entity2Attr = a1.LogicalName, a2.LogicalName
+			}
+			continue
+		}
+		if rel.ReferencedEntity == "" || rel.ReferencingEntity == "" || rel.ReferencingAttribute == "" {
+			continue
+		}
+		de, da := ref("referencedEntity", rel.ReferencedEntity, rel.ReferencedAttribute, false)
+		ge, ga := ref("referencingEntity", rel.ReferencingEntity, rel.ReferencingAttribute, true)
+		if de == nil || ge == nil || ga == nil || (rel.ReferencedAttribute != "" && da == nil) {
+			continue
+		}
+		if da == nil {
+			if de.PrimaryID == "" {
+				r.errorf(rel.node, rel.path, "relationship %s: %q has no primary id attribute; give referencedAttribute", rel.SchemaName, de.LogicalName)
+				continue
+			}
+			da = de.attr(de.PrimaryID)
+		}
+		rel.ReferencedEntity, rel.ReferencedAttribute = de.LogicalName, da.LogicalName
+		rel.ReferencingEntity, rel.ReferencingAttribute = ge.LogicalName, ga.LogicalName
+		if rel.Hierarchical {
+			if de != ge {
+				r.errorf(rel.node.get("isHierarchical"), rel.path+".isHierarchical", "relationship %s: only a self-referential relationship (%s → %s) can be hierarchical", rel.SchemaName, ge.LogicalName, de.LogicalName)
+			} else if prev := hier[de]; prev != nil && prev != rel {
+				r.errorf(rel.node.get("isHierarchical"), rel.path+".isHierarchical", "relationship %s: entity %q already has the hierarchical relationship %s", rel.SchemaName, de.LogicalName, prev.SchemaName)
+			} else {
+				hier[de] = rel
+			}
+		}
+		// The lookup learns its target from the relationship.
+		if ga.Type.Kind() == plan.KGuid && ga.Type != plan.TUniqueidentifier && !containsFold(ga.Targets, de.LogicalName) {
+			ga.Targets = append(ga.Targets, de.LogicalName)
+		}
+	}
+	// Every lookup target that names an entity of the document gets a 1:N
+	// relationship, so that link-entity can infer from/to.
+	for _, e := range d.entities {
+		for _, a := range e.Attrs {
+			for _, t := range a.Targets {
+				te := d.entity(t)
+				if te == nil || te.PrimaryID == "" {
+					continue
+				}
+				found := false
+				for _, rel := range d.rels {
+					if !rel.ManyToMany && strings.EqualFold(rel.ReferencingEntity, e.LogicalName) && strings.EqualFold(rel.ReferencingAttribute, a.LogicalName) && strings.EqualFold(rel.ReferencedEntity, te.LogicalName) {
+						found = true
+						break
+					}
+				}
+				if !found {
+					d.rels = append(d.rels, &relDef{
+						SchemaName:       te.LogicalName + "_" + e.LogicalName + "_" + a.LogicalName,
+						ReferencedEntity: te.LogicalName, ReferencedAttribute: te.PrimaryID,
+						ReferencingEntity: e.LogicalName, ReferencingAttribute: a.LogicalName,
+						synthesized: true,
+					})
+				}
+			}
+		}
+	}
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// build resolves the document and returns its catalog. Table physical
+// names get prefix.
+func (d *metaDoc) build(prefix string, r *treeReader) plan.MapCatalog {
+	d.resolve(r)
+	if len(r.errs) > 0 {
+		return nil
+	}
+	rels := map[string][]*plan.Relationship{}
+	for _, rel := range d.rels {
+		pr := &plan.Relationship{SchemaName: rel.SchemaName}
+		if rel.ManyToMany {
+			pr.Kind = plan.ManyToMany
+			pr.Table1, pr.Table2, pr.IntersectTable = rel.Entity1, rel.Entity2, rel.IntersectEntity
+			pr.IntersectColumn1, pr.IntersectColumn2 = rel.Entity1Attr, rel.Entity2Attr
+			addRel(rels, pr, rel.Entity1, rel.Entity2, rel.IntersectEntity)
+			continue
+		}
+		pr.Kind = plan.OneToMany
+		pr.ReferencedTable, pr.ReferencedColumn = rel.ReferencedEntity, rel.ReferencedAttribute
+		pr.ReferencingTable, pr.ReferencingColumn = rel.ReferencingEntity, rel.ReferencingAttribute
+		pr.Hierarchical = rel.Hierarchical
+		addRel(rels, pr, rel.ReferencedEntity, rel.ReferencingEntity)
+	}
+	cat := plan.MapCatalog{}
+	for _, e := range d.entities {
+		t := plan.Table{
+			LogicalName:   e.LogicalName,
+			PhysicalName:  prefix + e.PhysicalName,
+			EntitySetName: e.EntitySetName,
+			PrimaryKey:    e.PrimaryID,
+			PrimaryName:   e.PrimaryName,
+			Relationships: rels[strings.ToLower(e.LogicalName)],
+		}
+		for _, a := range e.Attrs {
+			t.Columns = append(t.Columns, &plan.Column{
+				LogicalName:  a.LogicalName,
+				PhysicalName: a.PhysicalName,
+				Type:         a.Type,
+				DateBehavior: a.Behavior,
+				Targets:      append([]string(nil), a.Targets...),
+			})
+		}
+		cat.Add(plan.NewTable(t))
+	}
+	return cat
+}
+
+func addRel(m map[string][]*plan.Relationship, r *plan.Relationship, tables ...string) {
+	done := map[string]bool{}
+	for _, t := range tables {
+		k := strings.ToLower(t)
+		if done[k] {
+			continue
+		}
+		done[k] = true
+		m[k] = append(m[k], r)
+	}
+}
+
+// pluralize is the default entity set name: Dataverse's English plural of
+// the logical name for the common cases.
+func pluralize(s string) string {
+	switch {
+	case s == "":
+		return s
+	case strings.HasSuffix(s, "s"), strings.HasSuffix(s, "x"), strings.HasSuffix(s, "z"), strings.HasSuffix(s, "ch"), strings.HasSuffix(s, "sh"):
+		return s + "es"
+	case strings.HasSuffix(s, "y") && len(s) > 1 && !strings.ContainsRune("aeiou", rune(s[len(s)-2])):
+		return s[:len(s)-1] + "ies"
+	}
+	return s + "s"
+}

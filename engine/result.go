@@ -1,0 +1,179 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	sqlemit "github.com/vecompile/vecompile/emit/sql"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// Field is one named value of a row.
+type Field struct {
+	Name  string
+	Value any // nil, string, int64, json.Number, float64, bool or []int64
+}
+
+// Row is one result row: its fields in output column order. Null values
+// are present (Value nil) so that every row has every column; the JSON
+// forms omit them.
+type Row []Field
+
+// Get returns the value of the named column.
+func (r Row) Get(name string) (any, bool) {
+	for _, f := range r {
+		if f.Name == name {
+			return f.Value, true
+		}
+	}
+	return nil, false
+}
+
+// MarshalJSON writes the row as an object with keys in column order and
+// null values omitted, as FetchXML results over the Web API are.
+func (r Row) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	first := true
+	for _, f := range r {
+		if f.Value == nil {
+			continue
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		if err := writeJSONValue(&b, f.Name); err != nil {
+			return nil, err
+		}
+		b.WriteByte(':')
+		if err := writeJSONValue(&b, f.Value); err != nil {
+			return nil, err
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+func writeJSONValue(b *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1) // Encode's newline
+	return nil
+}
+
+// Result is a query's rows in Dataverse's shape.
+type Result struct {
+	Columns []string // output names, in order
+	Rows    []Row
+	// MoreRecords is set by Shape when the statement returned the extra
+	// row that paging asks for.
+	MoreRecords bool
+	// CountRequested is set by Shape from the plan's
+	// ReturnTotalRecordCount; TotalRecordCount is then meaningful.
+	CountRequested                bool
+	TotalRecordCount              int
+	TotalRecordCountLimitExceeded bool
+}
+
+// SetTotal records a total record count, capped at
+// plan.TotalRecordCountLimit (5,000) as Dataverse does; a larger count sets
+// TotalRecordCountLimitExceeded.
+func (r *Result) SetTotal(n int64) {
+	r.TotalRecordCountLimitExceeded = n > plan.TotalRecordCountLimit
+	if n > plan.TotalRecordCountLimit {
+		n = plan.TotalRecordCountLimit
+	}
+	r.TotalRecordCount = int(n)
+}
+
+// Query runs an emitted statement and types its values by st.Columns (see
+// the package documentation for the typing rules). A statement without
+// Columns (hand-written SQL) yields untyped values named by the driver.
+// Driver errors are DatabaseError.
+func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error) {
+	rows, err := db.SQL.QueryContext(ctx, st.SQL, st.Args...)
+	if err != nil {
+		return nil, dbError(err, "")
+	}
+	defer rows.Close()
+	names, err := rows.Columns()
+	if err != nil {
+		return nil, dbError(err, "")
+	}
+	n := len(names)
+	res := &Result{}
+	kinds := make([]outKind, n)
+	switch len(st.Columns) {
+	case 0:
+		res.Columns = names
+	case n:
+		for i, oc := range st.Columns {
+			res.Columns = append(res.Columns, oc.Name)
+			kinds[i] = columnKind(oc)
+		}
+	default:
+		return nil, db.errorf("the statement returns %d columns but its plan has %d output columns", n, len(st.Columns))
+	}
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, dbError(err, "")
+		}
+		row := make(Row, n)
+		for i := range row {
+			row[i] = Field{Name: res.Columns[i], Value: convert(vals[i], kinds[i])}
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(err, "")
+	}
+	return res, nil
+}
+
+// Shape applies the plan's paging to a result: with PageSize > 0 the
+// statement fetched PageSize+1 rows; the extra row is dropped and
+// MoreRecords set. It also records whether a total count was asked for.
+func Shape(p *plan.Plan, r *Result) {
+	if p == nil || r == nil {
+		return
+	}
+	r.CountRequested = p.ReturnTotalRecordCount
+	if p.PageSize > 0 && int64(len(r.Rows)) > p.PageSize {
+		r.Rows = r.Rows[:p.PageSize]
+		r.MoreRecords = true
+	}
+}
+
+// Run is Query followed by Shape.
+func (db *DB) Run(ctx context.Context, p *plan.Plan, st *sqlemit.Statement) (*Result, error) {
+	r, err := db.Query(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	Shape(p, r)
+	return r, nil
+}
+
+// Count runs a statement returning one integer (a count statement) and
+// returns it.
+func (db *DB) Count(ctx context.Context, st *sqlemit.Statement) (int64, error) {
+	var v any
+	if err := db.SQL.QueryRowContext(ctx, st.SQL, st.Args...).Scan(&v); err != nil {
+		return 0, dbError(err, "")
+	}
+	n, ok := toInt(v)
+	if !ok {
+		return 0, db.errorf("count statement returned %v, not an integer", v)
+	}
+	return n, nil
+}

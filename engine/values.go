@@ -1,0 +1,486 @@
+package engine
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// outKind is how one result column's values are typed.
+type outKind uint8
+
+const (
+	outGeneric  outKind = iota // untyped: driver values, []byte as text, times as ISO-8601
+	outString                  // string
+	outInt                     // int64
+	outDecimal                 // json.Number, exact digits
+	outAvg                     // json.Number rounded to AvgScale places
+	outFloat                   // float64
+	outBool                    // bool
+	outDateTime                // "2006-01-02T15:04:05Z"
+	outDate                    // "2006-01-02"
+	outGUID                    // lower-case canonical GUID
+	outMulti                   // []int64
+)
+
+// AvgScale is the number of decimal places avg aggregates are rounded to
+// (half away from zero), so that every engine returns the same digits:
+// MySQL computes AVG over integers to 4 places, SQLite in floating point.
+const AvgScale = 4
+
+// columnKind decides how an output column's values are typed.
+func columnKind(oc *plan.OutputColumn) outKind {
+	if oc == nil {
+		return outGeneric
+	}
+	switch oc.Aggregate {
+	case ast.Count, ast.CountColumn:
+		return outInt
+	case ast.Avg:
+		return outAvg
+	}
+	switch oc.DateGrouping {
+	case ast.NoDateGrouping:
+	case ast.FiscalPeriod, ast.FiscalYear:
+		return outString
+	default:
+		return outInt
+	}
+	if oc.Column == nil {
+		if oc.Aggregate != ast.NoAggregate {
+			return outInt
+		}
+		return outGeneric
+	}
+	return typeKind(oc.Column.Type, oc.Column.DateBehavior)
+}
+
+func typeKind(t plan.Type, b plan.DateBehavior) outKind {
+	switch t.Kind() {
+	case plan.KString:
+		return outString
+	case plan.KInt:
+		return outInt
+	case plan.KDecimal:
+		return outDecimal
+	case plan.KFloat:
+		return outFloat
+	case plan.KBool:
+		return outBool
+	case plan.KDateTime:
+		if b == plan.DateOnly {
+			return outDate
+		}
+		return outDateTime
+	case plan.KGuid:
+		return outGUID
+	case plan.KMulti:
+		return outMulti
+	}
+	return outGeneric
+}
+
+// convert types one driver value. Values that do not fit the column type
+// (possible in SQLite, which stores anything anywhere) are returned as
+// generic values rather than failing the query.
+func convert(v any, k outKind) any {
+	if v == nil {
+		return nil
+	}
+	var (
+		out any
+		ok  bool
+	)
+	switch k {
+	case outString:
+		out, ok = toText(v), true
+	case outInt:
+		out, ok = toInt(v)
+	case outDecimal:
+		out, ok = toDecimal(v)
+	case outAvg:
+		out, ok = toAvg(v)
+	case outFloat:
+		out, ok = toFloat(v)
+	case outBool:
+		out, ok = toBool(v)
+	case outDateTime, outDate:
+		var t time.Time
+		if t, ok = toTime(v); ok {
+			if k == outDate {
+				out = t.Format("2006-01-02")
+			} else {
+				out = t.Format("2006-01-02T15:04:05Z")
+			}
+		}
+	case outGUID:
+		out, ok = toGUID(v)
+	case outMulti:
+		out, ok = toMulti(v)
+	}
+	if !ok {
+		return generic(v)
+	}
+	return out
+}
+
+// generic is the untyped rendering of a driver value.
+func generic(v any) any {
+	switch x := v.(type) {
+	case []byte:
+		return string(x)
+	case time.Time:
+		return x.UTC().Format("2006-01-02T15:04:05Z")
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case float32:
+		return float64(x)
+	case uint64:
+		if x <= math.MaxInt64 {
+			return int64(x)
+		}
+		return json.Number(strconv.FormatUint(x, 10))
+	}
+	return v
+}
+
+func toText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case time.Time:
+		return x.UTC().Format("2006-01-02T15:04:05Z")
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+func toInt(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case int:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int8:
+		return int64(x), true
+	case uint64:
+		return int64(x), x <= math.MaxInt64
+	case uint32:
+		return int64(x), true
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
+			return int64(x), true
+		}
+	case float32:
+		return toInt(float64(x))
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	case []byte:
+		return toInt(string(x))
+	case string:
+		s := strings.TrimSpace(x)
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n, true
+		}
+		// "2024.000000" (PostgreSQL EXTRACT, MySQL SUM): integral decimals.
+		if d, ok := canonicalDecimal(s); ok && !strings.Contains(d, ".") {
+			n, err := strconv.ParseInt(d, 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case []byte:
+		return toFloat(string(x))
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+func toBool(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case int64:
+		return x != 0, true
+	case int:
+		return x != 0, true
+	case int32:
+		return x != 0, true
+	case float64:
+		return x != 0, true
+	case []byte:
+		return toBool(string(x))
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "1", "t", "true", "y", "yes":
+			return true, true
+		case "0", "f", "false", "n", "no":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+var timeLayouts = []string{
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02T15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999 -0700 MST",
+	"2006-01-02 15:04",
+	"2006-01-02T15:04",
+	"2006-01-02",
+}
+
+// toTime reads a datetime as UTC. Text without a zone is UTC, the SQLite
+// convention; fractions of a second are dropped as Dataverse keeps whole
+// seconds.
+func toTime(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC().Truncate(time.Second), true
+	case []byte:
+		return toTime(string(x))
+	case string:
+		s := strings.TrimSpace(x)
+		for _, l := range timeLayouts {
+			if t, err := time.Parse(l, s); err == nil {
+				return t.UTC().Truncate(time.Second), true
+			}
+		}
+	case int64:
+		return time.Unix(x, 0).UTC(), true
+	}
+	return time.Time{}, false
+}
+
+// toGUID renders a GUID lower-case canonical: from text (with or without
+// braces or dashes) or 16 bytes in RFC 4122 byte order.
+func toGUID(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		if g, ok := canonicalGUID(x); ok {
+			return g, true
+		}
+	case []byte:
+		if len(x) == 16 {
+			return formatGUID(x), true
+		}
+		return toGUID(string(x))
+	case [16]byte:
+		return formatGUID(x[:]), true
+	}
+	return "", false
+}
+
+func formatGUID(b []byte) string {
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// canonicalGUID parses "{XXXXXXXX-XXXX-…}", "xxxxxxxx-xxxx-…" or 32 hex
+// digits.
+func canonicalGUID(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) == 38 && s[0] == '{' && s[37] == '}' {
+		s = s[1:37]
+	}
+	var digits string
+	switch len(s) {
+	case 36:
+		if s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+			return "", false
+		}
+		digits = s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:36]
+	case 32:
+		digits = s
+	default:
+		return "", false
+	}
+	b, err := hex.DecodeString(digits)
+	if err != nil {
+		return "", false
+	}
+	return formatGUID(b), true
+}
+
+// toMulti reads a multi-select choice stored as "1,3". Empty is null.
+func toMulti(v any) (any, bool) {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case []byte:
+		s = string(x)
+	case int64:
+		return []int64{x}, true
+	default:
+		return nil, false
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, true
+	}
+	var out []int64
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, true
+}
+
+// toDecimal renders an exact decimal with trailing zeros removed:
+// "1500000.5000" → 1500000.5. Floating-point input (SQLite REAL) keeps the
+// 15 significant digits a double holds exactly.
+func toDecimal(v any) (json.Number, bool) {
+	switch x := v.(type) {
+	case string:
+		d, ok := canonicalDecimal(x)
+		return json.Number(d), ok
+	case []byte:
+		return toDecimal(string(x))
+	case int64:
+		return json.Number(strconv.FormatInt(x, 10)), true
+	case int:
+		return json.Number(strconv.Itoa(x)), true
+	case int32:
+		return json.Number(strconv.FormatInt(int64(x), 10)), true
+	case float64:
+		r, ok := ratFromFloat(x)
+		if !ok {
+			return "", false
+		}
+		return json.Number(stripZeros(r.FloatString(maxScale))), true
+	case float32:
+		return toDecimal(float64(x))
+	}
+	return "", false
+}
+
+const maxScale = 30
+
+// toAvg renders an average rounded to AvgScale places.
+func toAvg(v any) (json.Number, bool) {
+	var r *big.Rat
+	switch x := v.(type) {
+	case float64:
+		var ok bool
+		if r, ok = ratFromFloat(x); !ok {
+			return "", false
+		}
+	case float32:
+		return toAvg(float64(x))
+	case []byte:
+		return toAvg(string(x))
+	default:
+		d, ok := toDecimal(v)
+		if !ok {
+			return "", false
+		}
+		if r, ok = new(big.Rat).SetString(string(d)); !ok {
+			return "", false
+		}
+	}
+	return json.Number(stripZeros(r.FloatString(AvgScale))), true
+}
+
+// ratFromFloat is the exact value of f rounded to 15 significant digits.
+func ratFromFloat(f float64) (*big.Rat, bool) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, false
+	}
+	r, ok := new(big.Rat).SetString(strconv.FormatFloat(f, 'e', 14, 64))
+	return r, ok
+}
+
+// canonicalDecimal validates decimal text and strips redundant zeros and
+// signs: "+001.500" → "1.5", "-0.00" → "0". Exponents are expanded.
+func canonicalDecimal(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", false
+	}
+	if strings.ContainsAny(s, "eE") {
+		r, ok := new(big.Rat).SetString(s)
+		if !ok {
+			return "", false
+		}
+		return stripZeros(r.FloatString(maxScale)), true
+	}
+	neg := false
+	switch s[0] {
+	case '-':
+		neg, s = true, s[1:]
+	case '+':
+		s = s[1:]
+	}
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if intPart == "" && frac == "" {
+		return "", false
+	}
+	for _, c := range intPart + frac {
+		if c < '0' || c > '9' {
+			return "", false
+		}
+	}
+	if hasDot && strings.Contains(frac, ".") {
+		return "", false
+	}
+	intPart = strings.TrimLeft(intPart, "0")
+	if intPart == "" {
+		intPart = "0"
+	}
+	frac = strings.TrimRight(frac, "0")
+	out := intPart
+	if frac != "" {
+		out += "." + frac
+	}
+	if neg && out != "0" {
+		out = "-" + out
+	}
+	return out, true
+}
+
+func stripZeros(s string) string {
+	d, _ := canonicalDecimal(s)
+	return d
+}
