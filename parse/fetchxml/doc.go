@@ -11,8 +11,8 @@
 //     what a FetchXML producer never needs and a hostile input could abuse:
 //     DOCTYPE (hence entity declarations and expansion), entities other
 //     than the five predefined ones, invalid UTF-8 and XML characters,
-//     nesting deeper than 64 and more than 64 attributes on an element. It
-//     also counts elements of each kind.
+//     nesting deeper than 64, more than 64 attributes on an element or 64
+//     namespace prefixes in scope. It also counts elements of each kind.
 //
 //  2. The builder (parse.go) walks the tokens with one function per
 //     element, validates the FetchXML grammar (allowed children and

@@ -630,4 +630,15 @@ func TestLimits(t *testing.T) {
 	if _, err := parseString(t, tooMany+"/>"); diag.CodeOf(err) != diag.LimitExceeded {
 		t.Errorf("%d attributes: %v", maxAttrs+1, err)
 	}
+	var ns strings.Builder
+	for i := 0; i <= maxAttrs; i++ { // nine elements of eight declarations
+		if i%8 == 0 {
+			ns.WriteString("><x")
+		}
+		ns.WriteString(" xmlns:p" + strings.Repeat("q", i) + "='u'")
+	}
+	ns.WriteString(">")
+	if _, err := parseString(t, "<fetch"+ns.String()); diag.CodeOf(err) != diag.LimitExceeded {
+		t.Errorf("%d namespace declarations: %v", maxAttrs+1, err)
+	}
 }

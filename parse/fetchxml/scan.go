@@ -11,7 +11,7 @@ import (
 // input linear in time and memory.
 const (
 	maxDepth = 64 // element nesting
-	maxAttrs = 64 // attributes on one element (duplicate check is quadratic)
+	maxAttrs = 64 // attributes on one element, namespace prefixes in scope (lookups are linear)
 )
 
 // kind classifies an element by name alone; whether it is allowed where it
@@ -568,6 +568,9 @@ func (p *parser) namespaces(t *token, depth int) bool {
 			}
 			if p.attrs[k].v0 == p.attrs[k].v1 {
 				return p.fatal(int(p.attrs[k].v0), diag.SyntaxError, "namespace prefix %q bound to an empty name", pfx)
+			}
+			if len(p.ns) == maxAttrs {
+				return p.fatal(int(p.attrs[k].n0), diag.LimitExceeded, "more than %d namespace declarations in scope", maxAttrs)
 			}
 			p.ns = append(p.ns, nsDecl{prefix: pfx, depth: depth})
 		}
