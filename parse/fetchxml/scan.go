@@ -111,6 +111,16 @@ func (p *parser) scan() bool {
 	}
 	for i < len(s) {
 		if s[i] != '<' {
+			// Indentation between tags is the most common text: skip it
+			// here unless it belongs to a <value>.
+			j := i
+			for j < len(s) && (s[j] == ' ' || s[j] == '\n' || s[j] == '\t') {
+				j++
+			}
+			if j < len(s) && s[j] == '<' && (len(p.stack) == 0 || p.toks[p.stack[len(p.stack)-1]].kind != kValue) {
+				i = j
+				continue
+			}
 			i = p.text(i)
 		} else if i+1 >= len(s) {
 			return p.fatal(i, diag.SyntaxError, "unexpected end of input after '<'")
@@ -405,10 +415,17 @@ func (p *parser) startTag(i int) int {
 		p.fatal(i, diag.SyntaxError, "content after the root element")
 		return -1
 	}
-	ne, colon, ok := p.name(i + 1)
-	if !ok {
-		p.fatal(i+1, diag.SyntaxError, "invalid element name")
-		return -1
+	ne, colon := i+1, false
+	if ne < len(s) && ctab[s[ne]]&cNameStart != 0 { // inline ASCII fast path of p.name
+		for ne++; ne < len(s) && ctab[s[ne]]&cName != 0; ne++ {
+		}
+	}
+	if ne == i+1 || (ne < len(s) && (s[ne] == ':' || s[ne] >= utf8.RuneSelf)) {
+		var ok bool
+		if ne, colon, ok = p.name(i + 1); !ok {
+			p.fatal(i+1, diag.SyntaxError, "invalid element name")
+			return -1
+		}
 	}
 	depth := len(p.stack) + 1
 	if depth > maxDepth {
