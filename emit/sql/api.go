@@ -1,5 +1,3 @@
-// Package sql emits SQL for a plan in one of four dialects: PostgreSQL,
-// SQLite, MySQL/MariaDB and SQL Server (T-SQL).
 package sql
 
 import "github.com/vecompile/vecompile/plan"

@@ -1,0 +1,178 @@
+package sql
+
+import "strings"
+
+// Dialect describes a SQL target. The emitter never looks at Name: it
+// branches on Caps only, so a new engine that behaves like an existing one
+// (CockroachDB, DuckDB, Azure SQL …) is a new DialectSpec value, not new
+// code.
+type Dialect interface {
+	// Name is the canonical dialect name ("postgres", "sqlite", "mysql",
+	// "sqlserver"), for messages and golden-file directories.
+	Name() string
+	// Caps is everything the emitter needs to know about the target.
+	Caps() Caps
+}
+
+// Caps describes a dialect's syntax and semantics.
+type Caps struct {
+	Flags  Flag
+	Params ParamStyle
+	Quote  QuoteStyle
+	Dates  DateStyle
+	Like   ClassStyle
+	Concat ConcatStyle
+}
+
+// Has reports whether every flag in f is set.
+func (c Caps) Has(f Flag) bool { return c.Flags&f == f }
+
+// Flag is one boolean capability.
+type Flag uint32
+
+const (
+	// NullsOrdering: the engine sorts NULLs last ascending, so ORDER BY
+	// needs explicit NULLS FIRST / NULLS LAST (PostgreSQL). Without it the
+	// engine's default is already "NULLs first ascending, last descending".
+	NullsOrdering Flag = 1 << iota
+	// TopFetch: row limits are T-SQL TOP (n) and OFFSET … ROWS FETCH NEXT
+	// … ROWS ONLY (which needs an ORDER BY); otherwise LIMIT … OFFSET ….
+	TopFetch
+	// Lateral: JOIN LATERAL (…) ON TRUE exists.
+	Lateral
+	// CrossApply: CROSS APPLY (…) exists.
+	CrossApply
+	// IsTrue: "X IS NOT TRUE" exists (boolean expressions are values).
+	IsTrue
+	// BoolParams: booleans bind as Go bool; otherwise as int64 1 / 0.
+	BoolParams
+	// CaseInsensitive: string comparison, IN and LIKE are already
+	// case-insensitive (SQL Server's default collation): no LOWER().
+	CaseInsensitive
+	// ZoneNames: "ts AT TIME ZONE 'UTC' AT TIME ZONE $zone" with IANA
+	// names (PostgreSQL).
+	ZoneNames
+	// TimeText: datetimes bind as text 'YYYY-MM-DD HH:MM:SS[.fff]'
+	// (SQLite); otherwise as time.Time.
+	TimeText
+	// DecimalFloat: decimal values bind as float64 (SQLite); otherwise as
+	// their decimal text.
+	DecimalFloat
+	// AvgIntTruncates: AVG over an integer column returns an integer, so
+	// the emitter casts the input to DECIMAL(38, 10) (SQL Server).
+	AvgIntTruncates
+	// GroupByOrdinal: GROUP BY 1, 2 refers to select-list positions.
+	GroupByOrdinal
+	// RecursiveKeyword: recursive CTEs are spelled WITH RECURSIVE.
+	RecursiveKeyword
+	// TableHints: WITH (NOLOCK) table hints and OPTION (…) query hints,
+	// including OPTION (MAXRECURSION n) for hierarchy CTEs.
+	TableHints
+	// TypedParams: a bare parameter has no type of its own and needs a
+	// CAST where the context does not give one (PostgreSQL CASE branches).
+	TypedParams
+)
+
+// ParamStyle is the bind-parameter placeholder syntax.
+type ParamStyle uint8
+
+const (
+	ParamQuestion ParamStyle = iota // ?
+	ParamDollar                     // $1, $2 …
+	ParamAtP                        // @p1, @p2 …
+)
+
+// Numbered reports whether the same placeholder text may appear twice and
+// bind the same argument.
+func (p ParamStyle) Numbered() bool { return p != ParamQuestion }
+
+// QuoteStyle is the identifier quoting syntax.
+type QuoteStyle uint8
+
+const (
+	QuoteDouble   QuoteStyle = iota // "x", " doubled
+	QuoteBacktick                   // `x`, ` doubled
+	QuoteBracket                    // [x], ] doubled
+)
+
+// DateStyle is the family of date functions.
+type DateStyle uint8
+
+const (
+	DateExtract  DateStyle = iota // EXTRACT(MONTH FROM x), x + n * INTERVAL '1 minute'
+	DateStrftime                  // strftime('%m', x, '+n minutes')
+	DateMySQL                     // MONTH(x), DATE_ADD(x, INTERVAL n MINUTE)
+	DateDatepart                  // DATEPART(month, x), DATEADD(minute, n, x)
+)
+
+// ClassStyle is how a LIKE pattern with [set] classes is matched.
+type ClassStyle uint8
+
+const (
+	ClassLike      ClassStyle = iota // LIKE understands [set] natively (T-SQL)
+	ClassSimilarTo                   // SIMILAR TO (PostgreSQL)
+	ClassRegexp                      // REGEXP '^…$' (MySQL, MariaDB)
+	ClassGlob                        // GLOB (SQLite)
+)
+
+// ConcatStyle is string concatenation.
+type ConcatStyle uint8
+
+const (
+	ConcatPipes ConcatStyle = iota // a || b
+	ConcatFunc                     // CONCAT(a, b)
+	ConcatPlus                     // a + b
+)
+
+// DialectSpec is a Dialect given by value. The four built-in dialects are
+// DialectSpecs; callers may define their own.
+type DialectSpec struct {
+	DialectName  string
+	Capabilities Caps
+}
+
+// Name implements Dialect.
+func (s *DialectSpec) Name() string { return s.DialectName }
+
+// Caps implements Dialect.
+func (s *DialectSpec) Caps() Caps { return s.Capabilities }
+
+// The built-in dialects.
+var (
+	Postgres Dialect = &DialectSpec{"postgres", Caps{
+		Flags:  NullsOrdering | Lateral | IsTrue | BoolParams | ZoneNames | GroupByOrdinal | RecursiveKeyword | TypedParams,
+		Params: ParamDollar, Quote: QuoteDouble, Dates: DateExtract, Like: ClassSimilarTo, Concat: ConcatPipes,
+	}}
+	SQLite Dialect = &DialectSpec{"sqlite", Caps{
+		Flags:  IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword,
+		Params: ParamQuestion, Quote: QuoteDouble, Dates: DateStrftime, Like: ClassGlob, Concat: ConcatPipes,
+	}}
+	MySQL Dialect = &DialectSpec{"mysql", Caps{
+		Flags:  IsTrue | GroupByOrdinal | RecursiveKeyword,
+		Params: ParamQuestion, Quote: QuoteBacktick, Dates: DateMySQL, Like: ClassRegexp, Concat: ConcatFunc,
+	}}
+	SQLServer Dialect = &DialectSpec{"sqlserver", Caps{
+		Flags:  TopFetch | CrossApply | CaseInsensitive | AvgIntTruncates | TableHints,
+		Params: ParamAtP, Quote: QuoteBracket, Dates: DateDatepart, Like: ClassLike, Concat: ConcatPlus,
+	}}
+)
+
+// Dialects lists the built-in dialects.
+func Dialects() []Dialect { return []Dialect{Postgres, SQLite, MySQL, SQLServer} }
+
+// DialectByName returns a built-in dialect: "postgres" (or "postgresql",
+// "pg"), "sqlite" (or "sqlite3"), "mysql" (or "mariadb"), "sqlserver" (or
+// "mssql", "tsql"). Names are case-insensitive.
+func DialectByName(name string) (Dialect, bool) {
+	switch strings.ToLower(name) {
+	case "postgres", "postgresql", "pg", "pgx":
+		return Postgres, true
+	case "sqlite", "sqlite3":
+		return SQLite, true
+	case "mysql", "mariadb":
+		return MySQL, true
+	case "sqlserver", "mssql", "tsql", "t-sql":
+		return SQLServer, true
+	}
+	return nil, false
+}

@@ -1,0 +1,1066 @@
+package sql
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// CountLimit is how many rows EmitCount counts at most: one more than
+// Dataverse's 5,000 total-record-count cap, so the executor can tell "5,000"
+// from "more than 5,000".
+const CountLimit = plan.TotalRecordCountLimit + 1
+
+// Emit compiles p into one SELECT statement for dialect d.
+func Emit(p *plan.Plan, d Dialect) (*Statement, error) {
+	var e emitter
+	if err := e.init(p, d); err != nil {
+		return nil, err
+	}
+	e.with()
+	e.query(p, false)
+	e.options(p)
+	if e.err != nil {
+		return nil, e.err
+	}
+	return &Statement{SQL: e.text(), Args: e.args, Columns: p.Columns}, nil
+}
+
+// countColumn is the one output column of a count statement.
+var countColumn = []*plan.OutputColumn{{Name: "count", Aggregate: ast.Count}}
+
+// EmitCount compiles the total-record-count statement of p: the number of
+// rows p returns without Top and paging, counted up to CountLimit rows:
+//
+//	SELECT COUNT(*) FROM (SELECT … LIMIT 5001) AS "t"
+func EmitCount(p *plan.Plan, d Dialect) (*Statement, error) {
+	var e emitter
+	if err := e.init(p, d); err != nil {
+		return nil, err
+	}
+	e.with()
+	e.raw("SELECT COUNT(*) FROM (")
+	e.query(p, true)
+	e.raw(") AS ")
+	e.ident("t")
+	e.options(p)
+	if e.err != nil {
+		return nil, e.err
+	}
+	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn}, nil
+}
+
+// Operator precedence levels for parenthesization.
+const (
+	precNone = iota
+	precOr
+	precAnd
+	precNot
+)
+
+// emitter renders one statement. It lives on the caller's stack; the only
+// allocations of a typical Emit are the text buffer (grown once from
+// an estimate), the argument slice and the Statement.
+type emitter struct {
+	buf    []byte // len == cap; the first n bytes are written
+	n      int
+	args   []any
+	caps   Caps
+	flags  Flag
+	err    error
+	nolock bool
+	// hier lists the hoisted hierarchy CTEs; the CTE of hier[i] is named
+	// vh<i>.
+	hier []*plan.Hierarchy
+	// maxDepth is the deepest hierarchy recursion, for T-SQL MAXRECURSION.
+	maxDepth int
+	// depth is the current expression / join nesting (see maxNesting).
+	depth int
+	// open and close are the identifier quotes.
+	open, close byte
+}
+
+func (e *emitter) init(p *plan.Plan, d Dialect) error {
+	if d == nil {
+		return errList(diag.DialectUnsupported, "no dialect")
+	}
+	if p == nil || p.Root == nil {
+		return errList(diag.MalformedPlan, "plan has no root data source")
+	}
+	e.caps = d.Caps()
+	e.flags = e.caps.Flags
+	e.open, e.close = '"', '"'
+	switch e.caps.Quote {
+	case QuoteBacktick:
+		e.open, e.close = '`', '`'
+	case QuoteBracket:
+		e.open, e.close = '[', ']'
+	}
+	e.nolock = p.NoLock && e.has(TableHints)
+	var sz sizer
+	sz.source(p.Root, e)
+	sz.bytes += 32 + 48*len(p.Columns) + 40*len(p.Orders) + 64
+	sz.args += 2
+	e.buf = make([]byte, sz.bytes)
+	e.args = make([]any, 0, sz.args)
+	return nil
+}
+
+func (e *emitter) has(f Flag) bool { return e.flags&f != 0 }
+
+func errList(code diag.Code, format string, args ...any) error {
+	return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, code, format, args...)}
+}
+
+// fail records the first error; emission goes on (output is discarded), so
+// that no path needs an early return to stay safe.
+func (e *emitter) fail(code diag.Code, format string, args ...any) {
+	if e.err == nil {
+		e.err = errList(code, format, args...)
+	}
+}
+
+// sizer estimates the statement's length and argument count, and collects
+// the hierarchy tests to hoist, in one walk that allocates nothing (unless
+// there are hierarchy tests).
+type sizer struct{ bytes, args, depth int }
+
+func (s *sizer) source(ds *plan.DataSource, e *emitter) {
+	if ds == nil || s.depth > maxNesting {
+		return
+	}
+	s.depth++
+	s.bytes += 96
+	s.expr(ds.Filter, e)
+	if ds.Security != nil {
+		s.expr(ds.Security.Expr, e)
+	}
+	for _, j := range ds.Joins {
+		s.source(j, e)
+	}
+	s.depth--
+}
+
+func (s *sizer) expr(x plan.Expr, e *emitter) {
+	if s.depth > maxNesting {
+		return
+	}
+	s.depth++
+	s.exprNode(x, e)
+	s.depth--
+}
+
+func (s *sizer) exprNode(x plan.Expr, e *emitter) {
+	switch x := x.(type) {
+	case *plan.And:
+		if x == nil {
+			return
+		}
+		s.bytes += 7 * len(x.Terms)
+		for _, t := range x.Terms {
+			s.expr(t, e)
+		}
+	case *plan.Or:
+		if x == nil {
+			return
+		}
+		s.bytes += 6 * len(x.Terms)
+		for _, t := range x.Terms {
+			s.expr(t, e)
+		}
+	case *plan.Not:
+		if x == nil {
+			return
+		}
+		s.bytes += 8
+		s.expr(x.X, e)
+	case *plan.NotTrue:
+		if x == nil {
+			return
+		}
+		s.bytes += 40
+		s.expr(x.X, e)
+	case *plan.Compare:
+		if x == nil {
+			return
+		}
+		s.bytes += 48
+		s.args++
+	case *plan.InList:
+		if x == nil {
+			return
+		}
+		s.bytes += 40 + 5*len(x.Values)
+		s.args += len(x.Values)
+	case *plan.Like:
+		if x == nil {
+			return
+		}
+		s.bytes += 56
+		s.args++
+	case *plan.Exists:
+		if x == nil {
+			return
+		}
+		s.bytes += 64
+		s.source(x.Source, e)
+	case *plan.InSubquery:
+		if x == nil {
+			return
+		}
+		s.bytes += 64
+		s.source(x.Source, e)
+	case *plan.MultiContains:
+		if x == nil {
+			return
+		}
+		s.bytes += 40 * len(x.Values)
+		s.args += len(x.Values)
+	case *plan.PartIn:
+		if x == nil {
+			return
+		}
+		s.bytes += 96 + 5*len(x.Values)
+		s.args += len(x.Values) + 2
+	case *plan.Hierarchy:
+		if x == nil {
+			return
+		}
+		s.bytes += 400
+		s.args += 2
+		for _, h := range e.hier {
+			if h == x {
+				return
+			}
+		}
+		e.hier = append(e.hier, x)
+	default:
+		s.bytes += 16
+	}
+}
+
+// ---- low-level writers ----
+
+// raw appends s. The buffer is written by index (len == cap, fill level
+// e.n) so that appending stores no pointer: no GC write barrier per write.
+func (e *emitter) raw(s string) {
+	if len(s) > len(e.buf)-e.n {
+		e.grow(len(s))
+	}
+	e.n += copy(e.buf[e.n:], s)
+}
+
+func (e *emitter) grow(need int) {
+	nb := make([]byte, 2*len(e.buf)+need)
+	copy(nb, e.buf[:e.n])
+	e.buf = nb
+}
+
+// again appends a copy of the text at [start, end).
+func (e *emitter) again(start, end int) {
+	old := e.buf // grow keeps the old array intact
+	if end-start > len(e.buf)-e.n {
+		e.grow(end - start)
+	}
+	e.n += copy(e.buf[e.n:], old[start:end])
+}
+
+// text returns the statement; the buffer is never written again.
+func (e *emitter) text() string { return unsafe.String(unsafe.SliceData(e.buf), e.n) }
+
+func (e *emitter) byte1(c byte) {
+	if e.n >= len(e.buf) {
+		e.grow(1)
+	}
+	e.buf[e.n] = c
+	e.n++
+}
+
+func (e *emitter) int(n int64) {
+	var tmp [24]byte
+	e.rawBytes(strconv.AppendInt(tmp[:0], n, 10))
+}
+
+// ident writes a quoted identifier, doubling the closing quote inside.
+func (e *emitter) ident(name string) {
+	open, close := e.open, e.close
+	e.byte1(open)
+	for {
+		i := strings.IndexByte(name, close)
+		if i < 0 {
+			break
+		}
+		e.raw(name[:i+1])
+		e.byte1(close)
+		name = name[i+1:]
+	}
+	e.raw(name)
+	e.byte1(close)
+}
+
+// alias writes the positional output alias c<i>.
+func (e *emitter) alias(i int) {
+	var tmp [24]byte
+	buf := append(tmp[:0], 'c')
+	buf = strconv.AppendInt(buf, int64(i), 10)
+	e.ident(string(buf)) // does not escape: ident only reads it
+}
+
+// bind appends an argument and writes its placeholder.
+func (e *emitter) bind(a any) {
+	e.args = append(e.args, a)
+	e.placeholder(len(e.args))
+}
+
+func (e *emitter) placeholder(n int) {
+	switch e.caps.Params {
+	case ParamDollar:
+		e.byte1('$')
+		e.int(int64(n))
+	case ParamAtP:
+		e.raw("@p")
+		e.int(int64(n))
+	default:
+		e.byte1('?')
+	}
+}
+
+// col writes "source"."column".
+func (e *emitter) col(r *plan.ColumnRef) {
+	if r == nil || r.Source == nil || r.Column == nil {
+		e.fail(diag.MalformedPlan, "column reference without a source or column")
+		return
+	}
+	e.ident(r.Source.Name)
+	e.byte1('.')
+	e.ident(r.Column.PhysicalName)
+}
+
+// qcol writes alias.column for a column of a data source.
+func (e *emitter) qcol(alias string, c *plan.Column) {
+	if c == nil {
+		e.fail(diag.MalformedPlan, "data source %q without its join column", alias)
+		return
+	}
+	e.ident(alias)
+	e.byte1('.')
+	e.ident(c.PhysicalName)
+}
+
+// table writes "physical" AS "alias" and the NOLOCK hint.
+func (e *emitter) table(ds *plan.DataSource) {
+	if ds.Table == nil {
+		e.fail(diag.MalformedPlan, "data source %q has no table", ds.Name)
+		return
+	}
+	e.ident(ds.Table.PhysicalName)
+	e.raw(" AS ")
+	e.ident(ds.Name)
+	e.hint()
+}
+
+func (e *emitter) hint() {
+	if e.nolock {
+		e.raw(" WITH (NOLOCK)")
+	}
+}
+
+// ---- statement structure ----
+
+// query writes the SELECT of p. For a count statement (count) it writes the
+// inner query: no ORDER BY, no paging, limited to CountLimit rows.
+func (e *emitter) query(p *plan.Plan, count bool) {
+	top := p.Top
+	if count {
+		top = CountLimit
+	}
+	topFetch := e.has(TopFetch)
+	e.raw("SELECT ")
+	if p.Distinct {
+		e.raw("DISTINCT ")
+	}
+	if topFetch && top > 0 && (count || p.PageSize <= 0) {
+		e.raw("TOP (")
+		e.bind(top)
+		e.raw(") ")
+	}
+	// spans of the select-list expressions that contain parameters, for
+	// GROUP BY (see groupBy).
+	var spanBuf [8]span
+	spans := spanBuf[:0]
+	if count && !p.Distinct && !p.Aggregate {
+		e.raw("1 AS ")
+		e.alias(0)
+	} else {
+		if len(p.Columns) == 0 {
+			e.fail(diag.MalformedPlan, "plan selects no columns")
+		}
+		for i, c := range p.Columns {
+			if i > 0 {
+				e.raw(", ")
+			}
+			start, nargs := e.n, len(e.args)
+			e.output(p, c)
+			if p.Aggregate && len(e.args) > nargs {
+				spans = append(spans, span{i, start, e.n})
+			}
+			e.raw(" AS ")
+			e.alias(i)
+		}
+	}
+	e.raw(" FROM ")
+	e.table(p.Root)
+	e.joins(p.Root)
+	e.where(p.Root)
+	if p.Aggregate {
+		e.groupBy(p, spans)
+	}
+	if count {
+		if !topFetch {
+			e.raw(" LIMIT ")
+			e.bind(top)
+		}
+		return
+	}
+	e.orderBy(p)
+	switch {
+	case p.PageSize > 0:
+		page := p.PageNumber
+		if page < 1 {
+			page = 1
+		}
+		if topFetch {
+			e.raw(" OFFSET ")
+			e.bind((page - 1) * p.PageSize)
+			e.raw(" ROWS FETCH NEXT ")
+			e.bind(p.PageSize + 1)
+			e.raw(" ROWS ONLY")
+		} else {
+			e.raw(" LIMIT ")
+			e.bind(p.PageSize + 1)
+			e.raw(" OFFSET ")
+			e.bind((page - 1) * p.PageSize)
+		}
+	case p.Top > 0 && !topFetch:
+		e.raw(" LIMIT ")
+		e.bind(p.Top)
+	}
+}
+
+type span struct{ col, start, end int }
+
+// output writes one select-list expression.
+func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
+	if c == nil {
+		e.fail(diag.MalformedPlan, "nil output column")
+		return
+	}
+	if p.Aggregate && c.Aggregate == ast.Count {
+		e.raw("COUNT(*)")
+		return
+	}
+	ref := plan.ColumnRef{Source: c.Source, Column: c.Column}
+	if !p.Aggregate {
+		e.col(&ref)
+		return
+	}
+	switch c.Aggregate {
+	case ast.CountColumn:
+		e.raw("COUNT(")
+		if c.Distinct {
+			e.raw("DISTINCT ")
+		}
+		e.col(&ref)
+		e.byte1(')')
+	case ast.Sum:
+		e.raw("SUM(")
+		e.col(&ref)
+		e.byte1(')')
+	case ast.Avg:
+		e.raw("AVG(")
+		if e.has(AvgIntTruncates) && c.Column != nil && c.Column.Type.Kind() == plan.KInt {
+			e.raw("CAST(")
+			e.col(&ref)
+			e.raw(" AS DECIMAL(38, 10))")
+		} else {
+			e.col(&ref)
+		}
+		e.byte1(')')
+	case ast.Min:
+		e.raw("MIN(")
+		e.col(&ref)
+		e.byte1(')')
+	case ast.Max:
+		e.raw("MAX(")
+		e.col(&ref)
+		e.byte1(')')
+	case ast.NoAggregate:
+		e.groupKey(c, &ref)
+	default:
+		e.fail(diag.UnsupportedFeature, "aggregate %q is not supported", c.Aggregate)
+	}
+}
+
+// groupKey writes a grouping column, or its date part.
+func (e *emitter) groupKey(c *plan.OutputColumn, ref *plan.ColumnRef) {
+	var part plan.DatePartKind
+	switch c.DateGrouping {
+	case ast.NoDateGrouping:
+		e.col(ref)
+		return
+	case ast.Day:
+		part = plan.PartDay
+	case ast.Week:
+		part = plan.PartWeek
+	case ast.Month:
+		part = plan.PartMonth
+	case ast.Quarter:
+		part = plan.PartQuarter
+	case ast.Year:
+		part = plan.PartYear
+	default:
+		e.fail(diag.UnsupportedFeature, "dategrouping %q is not supported by the SQL emitter (column %q)", c.DateGrouping, c.Name)
+		return
+	}
+	e.datePart(part, ref, c.Zone)
+}
+
+// groupBy writes GROUP BY over the grouping columns. A key whose
+// expression holds parameters (a date part in a zone) must match the
+// select list exactly: with numbered placeholders the select-list text is
+// repeated (same $n / @pN); with "?" placeholders the key is the select
+// list position.
+func (e *emitter) groupBy(p *plan.Plan, spans []span) {
+	first := true
+	for i, c := range p.Columns {
+		if c == nil || c.Aggregate != ast.NoAggregate {
+			continue
+		}
+		if first {
+			e.raw(" GROUP BY ")
+			first = false
+		} else {
+			e.raw(", ")
+		}
+		sp := -1
+		for k := range spans {
+			if spans[k].col == i {
+				sp = k
+			}
+		}
+		switch {
+		case sp < 0:
+			e.output(p, c)
+		case e.caps.Params.Numbered():
+			e.again(spans[sp].start, spans[sp].end)
+		case e.has(GroupByOrdinal):
+			e.int(int64(i + 1))
+		default:
+			e.fail(diag.DialectUnsupported, "dialect cannot group by a parameterized expression (column %q)", c.Name)
+		}
+	}
+}
+
+// orderBy writes ORDER BY with NULLs first ascending, last descending.
+func (e *emitter) orderBy(p *plan.Plan) {
+	if len(p.Orders) == 0 {
+		if p.PageSize > 0 && e.has(TopFetch) {
+			e.raw(" ORDER BY (SELECT NULL)")
+		}
+		return
+	}
+	e.raw(" ORDER BY ")
+	for i, k := range p.Orders {
+		if i > 0 {
+			e.raw(", ")
+		}
+		switch {
+		case k == nil:
+			e.fail(diag.MalformedPlan, "nil sort key")
+			continue
+		case k.Output != nil:
+			idx := -1
+			for j, c := range p.Columns {
+				if c == k.Output {
+					idx = j
+				}
+			}
+			if idx < 0 {
+				e.fail(diag.MalformedPlan, "sort key %q is not an output column", k.Output.Name)
+				continue
+			}
+			e.alias(idx)
+		case k.Column != nil:
+			idx := -1
+			if p.Distinct || p.Aggregate {
+				for j, c := range p.Columns {
+					if c != nil && c.Aggregate == ast.NoAggregate && c.DateGrouping == ast.NoDateGrouping &&
+						c.Source == k.Column.Source && c.Column == k.Column.Column {
+						idx = j
+						break
+					}
+				}
+				if idx < 0 {
+					e.fail(diag.DialectUnsupported, "a distinct or aggregate query cannot order by a column it does not select")
+					continue
+				}
+				e.alias(idx)
+			} else {
+				e.col(k.Column)
+			}
+		default:
+			e.fail(diag.MalformedPlan, "empty sort key")
+			continue
+		}
+		if k.Desc {
+			e.raw(" DESC")
+		}
+		if e.has(NullsOrdering) {
+			if k.Desc {
+				e.raw(" NULLS LAST")
+			} else {
+				e.raw(" NULLS FIRST")
+			}
+		}
+	}
+}
+
+// where writes the root's WHERE: security first, then the user filter.
+func (e *emitter) where(ds *plan.DataSource) {
+	sec := security(ds)
+	if sec == nil && ds.Filter == nil {
+		return
+	}
+	e.raw(" WHERE ")
+	e.conj(sec, ds.Filter)
+}
+
+func security(ds *plan.DataSource) plan.Expr {
+	if ds.Security == nil {
+		return nil
+	}
+	if ds.Security.Expr == nil {
+		// A security filter without an expression grants nothing.
+		return &plan.Const{Value: false}
+	}
+	return ds.Security.Expr
+}
+
+// conj writes "a AND b" of the non-nil terms (TRUE when both are nil).
+func (e *emitter) conj(terms ...plan.Expr) {
+	n := 0
+	for _, t := range terms {
+		if t != nil {
+			n++
+		}
+	}
+	if n == 0 {
+		e.raw("1=1")
+		return
+	}
+	ctx := precNone
+	if n > 1 {
+		ctx = precAnd
+	}
+	first := true
+	for _, t := range terms {
+		if t == nil {
+			continue
+		}
+		if !first {
+			e.raw(" AND ")
+		}
+		first = false
+		e.expr(t, ctx)
+	}
+}
+
+// joins writes the joined children of ds.
+func (e *emitter) joins(ds *plan.DataSource) {
+	for _, j := range ds.Joins {
+		if j == nil {
+			e.fail(diag.MalformedPlan, "nil join under %q", ds.Name)
+			continue
+		}
+		e.join(j)
+	}
+}
+
+// join writes one joined source and its subtree. An outer join whose
+// children include a non-outer join is written as a parenthesized join
+// group, LEFT JOIN (b JOIN c ON …) ON …, so the inner child restricts only
+// b's rows and never drops the outer parent's rows.
+func (e *emitter) join(j *plan.DataSource) {
+	if e.depth > maxNesting {
+		e.fail(diag.MalformedPlan, "plan nested deeper than %d levels", maxNesting)
+		return
+	}
+	e.depth++
+	e.joinNode(j)
+	e.depth--
+}
+
+func (e *emitter) joinNode(j *plan.DataSource) {
+	switch j.Join {
+	case plan.JoinInner:
+		e.raw(" JOIN ")
+		e.table(j)
+		e.raw(" ON ")
+		e.on(j)
+		e.joins(j)
+	case plan.JoinOuter:
+		group := false
+		for _, c := range j.Joins {
+			if c != nil && c.Join != plan.JoinOuter {
+				group = true
+			}
+		}
+		e.raw(" LEFT JOIN ")
+		if group {
+			e.byte1('(')
+			e.table(j)
+			e.joins(j)
+			e.raw(") ON ")
+			e.on(j)
+		} else {
+			e.table(j)
+			e.raw(" ON ")
+			e.on(j)
+			e.joins(j)
+		}
+	case plan.JoinFirstRow:
+		e.firstRow(j)
+		e.joins(j)
+	default:
+		e.fail(diag.MalformedPlan, "data source %q of kind %d cannot be joined", j.Name, j.Join)
+	}
+}
+
+// on writes a join condition: child = parent, security, filter.
+func (e *emitter) on(j *plan.DataSource) {
+	if j.Parent != nil {
+		e.qcol(j.Name, j.Child)
+		e.raw(" = ")
+		e.col(j.Parent)
+		if sec := security(j); sec != nil {
+			e.raw(" AND ")
+			e.expr(sec, precAnd)
+		}
+		if j.Filter != nil {
+			e.raw(" AND ")
+			e.expr(j.Filter, precAnd)
+		}
+		return
+	}
+	e.conj(security(j), j.Filter)
+}
+
+// firstRow writes a matchfirstrowusingcrossapply link: at most one
+// matching row (the one with the lowest primary key), parent dropped when
+// there is none.
+func (e *emitter) firstRow(j *plan.DataSource) {
+	var pk *plan.Column
+	if j.Table != nil && j.Table.PrimaryKey != "" {
+		pk, _ = j.Table.Column(j.Table.PrimaryKey)
+	}
+	switch {
+	case e.has(CrossApply), e.has(Lateral):
+		if e.has(CrossApply) {
+			e.raw(" CROSS APPLY (SELECT ")
+		} else {
+			e.raw(" JOIN LATERAL (SELECT ")
+		}
+		e.firstRowBody(j, pk, true)
+		e.raw(") AS ")
+		e.ident(j.Name)
+		if !e.has(CrossApply) {
+			e.raw(" ON TRUE")
+		}
+	default:
+		if pk == nil {
+			e.fail(diag.DialectUnsupported, "first-row link %q needs its table's primary key on a dialect without LATERAL or CROSS APPLY", j.Name)
+			return
+		}
+		e.raw(" JOIN ")
+		e.table(j)
+		e.raw(" ON ")
+		e.qcol(j.Name, pk)
+		e.raw(" = (SELECT ")
+		e.firstRowBody(j, pk, false)
+		e.byte1(')')
+	}
+}
+
+// firstRowBody writes the inside of a first-row subquery after SELECT: the
+// row (all columns) or the primary key, from the table under the link's own
+// alias (it shadows the outer one), restricted to the parent's match,
+// ordered by primary key, one row.
+func (e *emitter) firstRowBody(j *plan.DataSource, pk *plan.Column, all bool) {
+	topFetch := e.has(TopFetch)
+	if topFetch {
+		e.raw("TOP (1) ")
+	}
+	if all {
+		e.raw("*")
+	} else {
+		e.qcol(j.Name, pk)
+	}
+	e.raw(" FROM ")
+	e.table(j)
+	e.raw(" WHERE ")
+	e.on(j)
+	if pk != nil {
+		e.raw(" ORDER BY ")
+		e.qcol(j.Name, pk)
+	}
+	if !topFetch {
+		e.raw(" LIMIT 1")
+	}
+}
+
+// subquery writes FROM … WHERE … of an Exists / InSubquery source; corr
+// adds the correlation child = parent.
+func (e *emitter) subquery(ds *plan.DataSource, corr bool) {
+	e.raw(" FROM ")
+	e.table(ds)
+	e.joins(ds)
+	sec := security(ds)
+	if corr && ds.Parent != nil {
+		e.raw(" WHERE ")
+		e.qcol(ds.Name, ds.Child)
+		e.raw(" = ")
+		e.col(ds.Parent)
+		if sec != nil {
+			e.raw(" AND ")
+			e.expr(sec, precAnd)
+		}
+		if ds.Filter != nil {
+			e.raw(" AND ")
+			e.expr(ds.Filter, precAnd)
+		}
+		return
+	}
+	if sec != nil || ds.Filter != nil {
+		e.raw(" WHERE ")
+		e.conj(sec, ds.Filter)
+	}
+}
+
+// with writes the hoisted recursive CTEs of the hierarchy tests.
+func (e *emitter) with() {
+	if len(e.hier) == 0 {
+		return
+	}
+	if e.has(RecursiveKeyword) {
+		e.raw("WITH RECURSIVE ")
+	} else {
+		e.raw("WITH ")
+	}
+	for i, h := range e.hier {
+		if i > 0 {
+			e.raw(", ")
+		}
+		e.cte(i, h)
+	}
+	e.byte1(' ')
+}
+
+func (e *emitter) cteName(i int) {
+	var tmp [24]byte
+	buf := append(tmp[:0], "vh"...)
+	buf = strconv.AppendInt(buf, int64(i), 10)
+	e.ident(string(buf))
+}
+
+// cte writes one hierarchy CTE: the anchor row (depth 0) and its
+// descendants (Under) or ancestors (Above), at most MaxDepth levels away.
+//
+//	"vh0" ("id", "parent", "depth") AS (
+//	  SELECT "t"."pk", "t"."parentid", 0 FROM "tbl" AS "t" WHERE "t"."pk" = ?
+//	  UNION ALL
+//	  SELECT "t"."pk", "t"."parentid", "h"."depth" + 1 FROM "tbl" AS "t"
+//	    JOIN "vh0" AS "h" ON "t"."parentid" = "h"."id"   -- Under
+//	                       ON "t"."pk" = "h"."parent"     -- Above
+//	    WHERE "h"."depth" < ?)
+func (e *emitter) cte(i int, h *plan.Hierarchy) {
+	t := h.Table
+	if t == nil && h.Col != nil && h.Col.Source != nil {
+		t = h.Col.Source.Table
+	}
+	if t == nil || h.Rel == nil || h.Anchor == nil {
+		e.fail(diag.MalformedPlan, "hierarchy test without table, relationship or anchor")
+		return
+	}
+	pk, ok1 := t.Column(h.Rel.ReferencedColumn)
+	parent, ok2 := t.Column(h.Rel.ReferencingColumn)
+	if !ok1 || !ok2 {
+		e.fail(diag.MalformedPlan, "hierarchical relationship %q names columns %q / %q that table %q lacks", h.Rel.SchemaName, h.Rel.ReferencedColumn, h.Rel.ReferencingColumn, t.LogicalName)
+		return
+	}
+	depth := h.MaxDepth
+	if depth <= 0 {
+		depth = plan.HierarchyMaxDepth
+	}
+	if depth > e.maxDepth {
+		e.maxDepth = depth
+	}
+	e.cteName(i)
+	e.raw(" (")
+	e.ident("id")
+	e.raw(", ")
+	e.ident("parent")
+	e.raw(", ")
+	e.ident("depth")
+	e.raw(") AS (SELECT ")
+	e.qcol("t", pk)
+	e.raw(", ")
+	e.qcol("t", parent)
+	e.raw(", 0 FROM ")
+	e.ident(t.PhysicalName)
+	e.raw(" AS ")
+	e.ident("t")
+	e.hint()
+	e.raw(" WHERE ")
+	e.qcol("t", pk)
+	e.raw(" = ")
+	e.param(h.Anchor)
+	e.raw(" UNION ALL SELECT ")
+	e.qcol("t", pk)
+	e.raw(", ")
+	e.qcol("t", parent)
+	e.raw(", ")
+	e.ident("h")
+	e.byte1('.')
+	e.ident("depth")
+	e.raw(" + 1 FROM ")
+	e.ident(t.PhysicalName)
+	e.raw(" AS ")
+	e.ident("t")
+	e.hint()
+	e.raw(" JOIN ")
+	e.cteName(i)
+	e.raw(" AS ")
+	e.ident("h")
+	e.raw(" ON ")
+	if h.Above {
+		e.qcol("t", pk)
+		e.raw(" = ")
+		e.ident("h")
+		e.byte1('.')
+		e.ident("parent")
+	} else {
+		e.qcol("t", parent)
+		e.raw(" = ")
+		e.ident("h")
+		e.byte1('.')
+		e.ident("id")
+	}
+	e.raw(" WHERE ")
+	e.ident("h")
+	e.byte1('.')
+	e.ident("depth")
+	e.raw(" < ")
+	e.bind(int64(depth))
+	e.byte1(')')
+}
+
+// options writes T-SQL query hints (spec §1.10) and MAXRECURSION.
+func (e *emitter) options(p *plan.Plan) {
+	if !e.has(TableHints) || (len(p.Options) == 0 && len(e.hier) == 0) {
+		return
+	}
+	e.raw(" OPTION (")
+	n := 0
+	sep := func() {
+		if n > 0 {
+			e.raw(", ")
+		}
+		n++
+	}
+	var useHints [4]string
+	hints := useHints[:0]
+	for _, o := range p.Options {
+		h, use, ok := queryHint(o)
+		if !ok {
+			e.fail(diag.DialectUnsupported, "unknown query hint %q", o)
+			continue
+		}
+		if use {
+			hints = append(hints, h)
+			continue
+		}
+		sep()
+		e.raw(h)
+	}
+	if len(hints) > 0 {
+		sep()
+		e.raw("USE HINT (")
+		for i, h := range hints {
+			if i > 0 {
+				e.raw(", ")
+			}
+			e.byte1('\'')
+			e.raw(h)
+			e.byte1('\'')
+		}
+		e.byte1(')')
+	}
+	if len(e.hier) > 0 {
+		sep()
+		e.raw("MAXRECURSION ")
+		e.int(int64(e.maxDepth + 1))
+	}
+	e.byte1(')')
+}
+
+// queryHint maps a FetchXML options value to a T-SQL query hint; use
+// reports a USE HINT name.
+func queryHint(name string) (hint string, use, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "optimizeforunknown":
+		return "OPTIMIZE FOR UNKNOWN", false, true
+	case "forceorder":
+		return "FORCE ORDER", false, true
+	case "recompile":
+		return "RECOMPILE", false, true
+	case "disablerowgoal":
+		return "DISABLE_OPTIMIZER_ROWGOAL", true, true
+	case "enableoptimizerhotfixes":
+		return "ENABLE_QUERY_OPTIMIZER_HOTFIXES", true, true
+	case "loopjoin":
+		return "LOOP JOIN", false, true
+	case "mergejoin":
+		return "MERGE JOIN", false, true
+	case "hashjoin":
+		return "HASH JOIN", false, true
+	case "no_performance_spool":
+		return "NO_PERFORMANCE_SPOOL", false, true
+	case "enable_hist_amendment_for_asc_keys":
+		return "ENABLE_HIST_AMENDMENT_FOR_ASC_KEYS", true, true
+	}
+	return "", false, false
+}
+
+// String renders a statement for golden files and debugging: the SQL, then
+// one line per argument with its Go type.
+func (s *Statement) String() string {
+	var b strings.Builder
+	b.WriteString(s.SQL)
+	b.WriteByte('\n')
+	for i, a := range s.Args {
+		fmt.Fprintf(&b, "-- %d: %T %v\n", i+1, a, formatArg(a))
+	}
+	return b.String()
+}
+
+func (e *emitter) rawBytes(s []byte) {
+	if len(s) > len(e.buf)-e.n {
+		e.grow(len(s))
+	}
+	e.n += copy(e.buf[e.n:], s)
+}

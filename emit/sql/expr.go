@@ -1,0 +1,361 @@
+package sql
+
+import (
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// expr writes a boolean expression. ctx is the precedence of the
+// surrounding operator: an Or inside an And is parenthesized, nothing else
+// needs parentheses (NOT always wraps its operand).
+func (e *emitter) expr(x plan.Expr, ctx int) {
+	if e.depth++; e.depth > maxNesting {
+		e.fail(diag.MalformedPlan, "plan nested deeper than %d levels", maxNesting)
+		e.depth--
+		return
+	}
+	e.exprNode(x, ctx)
+	e.depth--
+}
+
+// maxNesting bounds the recursion over expressions and joins, so that a
+// cyclic or absurdly deep plan is an error, not a stack overflow.
+const maxNesting = 500
+
+func (e *emitter) nilNode() { e.fail(diag.MalformedPlan, "nil expression node") }
+
+func (e *emitter) exprNode(x plan.Expr, ctx int) {
+	switch x := x.(type) {
+	case nil:
+		e.raw("1=1")
+	case *plan.And:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		e.junction(x.Terms, " AND ", "1=1", precAnd, ctx)
+	case *plan.Or:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		e.junction(x.Terms, " OR ", "1=0", precOr, ctx)
+	case *plan.Not:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		e.raw("NOT (")
+		e.expr(x.X, precNone)
+		e.byte1(')')
+	case *plan.NotTrue:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		if e.has(IsTrue) {
+			e.byte1('(')
+			e.expr(x.X, precNone)
+			e.raw(") IS NOT TRUE")
+		} else {
+			// No boolean values (T-SQL): unknown and false both take the
+			// ELSE branch.
+			e.raw("CASE WHEN ")
+			e.expr(x.X, precNone)
+			e.raw(" THEN 1 ELSE 0 END = 0")
+		}
+	case *plan.Const:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		if x.Value {
+			e.raw("1=1")
+		} else {
+			e.raw("1=0")
+		}
+	case *plan.Compare:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		e.compare(x)
+	case *plan.IsNull:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		e.col(x.Col)
+		if x.Not {
+			e.raw(" IS NOT NULL")
+		} else {
+			e.raw(" IS NULL")
+		}
+	case *plan.InList:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		e.inList(x)
+	case *plan.Like:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		e.like(x)
+	case *plan.Exists:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		if x.Source == nil {
+			e.fail(diag.MalformedPlan, "EXISTS without a source")
+			return
+		}
+		if x.Not {
+			e.raw("NOT ")
+		}
+		e.raw("EXISTS (SELECT 1")
+		e.subquery(x.Source, true)
+		e.byte1(')')
+	case *plan.InSubquery:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		s := x.Source
+		if s == nil || s.Parent == nil || s.Child == nil {
+			e.fail(diag.MalformedPlan, "IN subquery without its columns")
+			return
+		}
+		e.col(s.Parent)
+		e.raw(" IN (SELECT ")
+		e.qcol(s.Name, s.Child)
+		e.subquery(s, false)
+		e.byte1(')')
+	case *plan.MultiContains:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		e.multiContains(x, ctx)
+	case *plan.PartIn:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		e.partIn(x)
+	case *plan.Hierarchy:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		e.hierarchy(x)
+	default:
+		e.fail(diag.DialectUnsupported, "expression %T is not supported by the SQL emitter", x)
+	}
+}
+
+// junction writes an And / Or. Empty is its identity constant; one term is
+// the term itself.
+func (e *emitter) junction(terms []plan.Expr, op, empty string, prec, ctx int) {
+	switch len(terms) {
+	case 0:
+		e.raw(empty)
+		return
+	case 1:
+		e.expr(terms[0], ctx)
+		return
+	}
+	paren := ctx > prec
+	if paren {
+		e.byte1('(')
+	}
+	for i, t := range terms {
+		if i > 0 {
+			e.raw(op)
+		}
+		e.expr(t, prec)
+	}
+	if paren {
+		e.byte1(')')
+	}
+}
+
+// fold reports whether a case-insensitive comparison needs LOWER().
+func (e *emitter) fold(f bool) bool { return f && !e.has(CaseInsensitive) }
+
+func (e *emitter) lowerCol(r *plan.ColumnRef, lower bool) {
+	if lower {
+		e.raw("LOWER(")
+		e.col(r)
+		e.byte1(')')
+		return
+	}
+	e.col(r)
+}
+
+func (e *emitter) compare(x *plan.Compare) {
+	lower := e.fold(x.Fold)
+	e.lowerCol(x.Left, lower)
+	e.byte1(' ')
+	if int(x.Op) >= len(cmpOps) {
+		e.fail(diag.MalformedPlan, "unknown comparison operator %d", x.Op)
+		return
+	}
+	e.raw(cmpOps[x.Op])
+	e.byte1(' ')
+	switch r := x.Right.(type) {
+	case *plan.ColumnRef:
+		e.lowerCol(r, lower)
+	case *plan.Value:
+		if lower {
+			e.raw("LOWER(")
+			e.param(r)
+			e.byte1(')')
+		} else {
+			e.param(r)
+		}
+	default:
+		e.fail(diag.MalformedPlan, "comparison without a right operand")
+	}
+}
+
+var cmpOps = [...]string{plan.Eq: "=", plan.Ne: "<>", plan.Lt: "<", plan.Le: "<=", plan.Gt: ">", plan.Ge: ">="}
+
+func (e *emitter) inList(x *plan.InList) {
+	if len(x.Values) == 0 {
+		// x IN () is FALSE, x NOT IN () is TRUE (even for NULL x).
+		if x.Not {
+			e.raw("1=1")
+		} else {
+			e.raw("1=0")
+		}
+		return
+	}
+	lower := e.fold(x.Fold)
+	e.lowerCol(x.Col, lower)
+	if x.Not {
+		e.raw(" NOT IN (")
+	} else {
+		e.raw(" IN (")
+	}
+	for i, v := range x.Values {
+		if i > 0 {
+			e.raw(", ")
+		}
+		if lower {
+			e.raw("LOWER(")
+			e.param(v)
+			e.byte1(')')
+		} else {
+			e.param(v)
+		}
+	}
+	e.byte1(')')
+}
+
+// multiContains tests a multi-select column (option values joined by ",")
+// for any of the values: (',' || col || ',') LIKE '%,5,%'. The pattern is a
+// parameter built here; it holds digits, commas and % only.
+func (e *emitter) multiContains(x *plan.MultiContains, ctx int) {
+	if len(x.Values) == 0 {
+		if x.Not {
+			e.raw("1=1")
+		} else {
+			e.raw("1=0")
+		}
+		return
+	}
+	if x.Not {
+		e.raw("NOT (")
+		ctx = precNone
+	}
+	paren := !x.Not && len(x.Values) > 1 && ctx > precOr
+	if paren {
+		e.byte1('(')
+	}
+	for i, v := range x.Values {
+		if i > 0 {
+			e.raw(" OR ")
+		}
+		e.concatComma(x.Col)
+		e.raw(" LIKE ")
+		var tmp [24]byte
+		buf := append(tmp[:0], "%,"...)
+		buf = appendInt(buf, v)
+		buf = append(buf, ",%"...)
+		e.bind(string(buf))
+	}
+	if paren || x.Not {
+		e.byte1(')')
+	}
+}
+
+// concatComma writes ',' || col || ',' in the dialect's spelling.
+func (e *emitter) concatComma(r *plan.ColumnRef) {
+	switch e.caps.Concat {
+	case ConcatFunc:
+		e.raw("CONCAT(',', ")
+		e.col(r)
+		e.raw(", ',')")
+	case ConcatPlus:
+		e.raw("(',' + ")
+		e.col(r)
+		e.raw(" + ',')")
+	default:
+		e.raw("(',' || ")
+		e.col(r)
+		e.raw(" || ',')")
+	}
+}
+
+func (e *emitter) partIn(x *plan.PartIn) {
+	if x.Part == nil {
+		e.fail(diag.MalformedPlan, "date-part test without its part")
+		return
+	}
+	if len(x.Values) == 0 {
+		e.raw("1=0")
+		return
+	}
+	e.datePart(x.Part.Part, x.Part.Col, x.Part.Zone)
+	e.raw(" IN (")
+	for i, v := range x.Values {
+		if i > 0 {
+			e.raw(", ")
+		}
+		e.bind(v)
+	}
+	e.byte1(')')
+}
+
+// hierarchy writes col [NOT] IN (SELECT id FROM vhN [WHERE depth > 0]);
+// the CTE was hoisted by with().
+func (e *emitter) hierarchy(x *plan.Hierarchy) {
+	idx := -1
+	for i, h := range e.hier {
+		if h == x {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		e.fail(diag.MalformedPlan, "hierarchy test was not hoisted")
+		return
+	}
+	e.col(x.Col)
+	if x.Not {
+		e.raw(" NOT IN (SELECT ")
+	} else {
+		e.raw(" IN (SELECT ")
+	}
+	e.ident("id")
+	e.raw(" FROM ")
+	e.cteName(idx)
+	if !x.OrEqual {
+		e.raw(" WHERE ")
+		e.ident("depth")
+		e.raw(" > 0")
+	}
+	e.byte1(')')
+}
