@@ -1,0 +1,226 @@
+// Command vecompile compiles Dataverse queries to SQL and runs them.
+//
+//	vecompile exec [--db DSN] [--format table|json|jsonl|csv] [--now RFC3339] [--timezone IANA] [--user GUID] [FILE|-]
+//	vecompile sql  [--dialect postgres|sqlite|mysql|sqlserver] [--db DSN | --metadata FILE] [FILE|-]
+//	vecompile plan [--db DSN | --metadata FILE] [FILE|-]
+//
+// It turns flags into library calls and nothing more; see package vecompile.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vecompile/vecompile"
+	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/plan"
+)
+
+const usage = `vecompile compiles Dataverse FetchXML to SQL and runs it with Dataverse's semantics.
+
+Usage:
+  vecompile exec [flags] [FILE|-]   run the query (default: the embedded sample database)
+  vecompile sql  [flags] [FILE|-]   print the SQL and its parameters
+  vecompile plan [flags] [FILE|-]   print the plan (an EXPLAIN for FetchXML)
+
+Run 'vecompile COMMAND -h' for the flags of a command.
+`
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "exec", "sql", "plan":
+	default:
+		fmt.Fprintf(stderr, "vecompile: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	fs := flag.NewFlagSet("vecompile "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		dsn       = fs.String("db", "", "database DSN: sqlite:PATH, postgres://user@host:port/db?sslmode=disable, mysql://user[:password]@host:port/db")
+		metadata  = fs.String("metadata", "", "JSON metadata file (instead of introspecting --db)")
+		dialect   = fs.String("dialect", "postgres", "SQL dialect for 'sql': postgres, sqlite, mysql or sqlserver")
+		format    = fs.String("format", "table", "output format for 'exec': table, json, jsonl or csv")
+		now       = fs.String("now", "", "the clock for relative dates, RFC 3339 (default: now)")
+		zone      = fs.String("timezone", "UTC", "the caller's IANA time zone")
+		weekStart = fs.String("week-start", "sunday", "first day of the week")
+		user      = fs.String("user", "", "the calling user's id (GUID)")
+		bu        = fs.String("businessunit", "", "the caller's business unit id, when the database has no systemuser table")
+		teams     = fs.String("teams", "", "comma-separated team ids of the caller, when the database has no team tables")
+		reports   = fs.String("reports", "", "comma-separated ids of the caller's reports (hierarchy security), when the database has none")
+		language  = fs.Int64("language", 1033, "the caller's UI language id for eq-userlanguage")
+		depth     = fs.Int("hierarchy-depth", 3, "manager-chain depth for eq-useroruserhierarchy")
+		fiscal    = fs.String("fiscal-start", "", "fiscal year start, MM-DD (enables fiscal operators)")
+		period    = fs.String("fiscal-period", "quarterly", "fiscal period type: annual, semiannual, quarterly, monthly or fourweekly")
+	)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintf(stderr, "vecompile %s: one query file at most, got %d\n", cmd, fs.NArg())
+		return 2
+	}
+	name, text, err := readInput(fs.Arg(0), stdin)
+	if err != nil {
+		return fail(stderr, flagError("%v", err))
+	}
+	cfg := vecompile.Config{DSN: *dsn, MetadataFile: *metadata, UserID: *user, HierarchyDepth: *depth}
+	if cmd == "exec" && *dsn == "" {
+		cfg.Sample = true
+	}
+	if cfg.Zone, err = time.LoadLocation(*zone); err != nil {
+		return fail(stderr, flagError("--timezone: unknown time zone %q", *zone))
+	}
+	if *now != "" {
+		if cfg.Now, err = time.Parse(time.RFC3339, *now); err != nil {
+			return fail(stderr, flagError("--now: %q is not an RFC 3339 time", *now))
+		}
+	}
+	if cfg.WeekStart, err = parseWeekday(*weekStart); err != nil {
+		return fail(stderr, err)
+	}
+	if *fiscal != "" {
+		if cfg.Fiscal, err = parseFiscal(*fiscal, *period); err != nil {
+			return fail(stderr, err)
+		}
+	}
+	if *bu != "" || *teams != "" || *reports != "" {
+		cfg.Caller = &plan.Caller{BusinessUnitID: *bu, TeamIDs: splitList(*teams), Reports: splitList(*reports), LanguageID: *language}
+	} else if *user != "" {
+		cfg.Caller = nil
+	}
+
+	c, err := vecompile.Open(ctx, cfg)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer c.Close()
+	if cfg.Caller == nil && c.Caller() != nil && c.Caller().LanguageID == 0 {
+		c.Caller().LanguageID = *language
+	}
+	q, err := c.Parse(name, text)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	p, err := c.Plan(q)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	switch cmd {
+	case "plan":
+		fmt.Fprint(stdout, plan.Format(p))
+	case "sql":
+		st, err := c.SQL(p, *dialect)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		fmt.Fprintln(stdout, st.SQL+";")
+		fmt.Fprintf(stdout, "-- args: %s\n", formatArgs(st.Args))
+	case "exec":
+		if p.Security == plan.SecurityOff && *user != "" {
+			fmt.Fprintln(stderr, "vecompile: security is off (no security model configured); --user only sets the caller for identity operators")
+		}
+		res, err := c.Exec(ctx, p)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		if err := engine.Write(stdout, res, *format); err != nil {
+			return fail(stderr, err)
+		}
+	}
+	return 0
+}
+
+func readInput(arg string, stdin io.Reader) (string, []byte, error) {
+	if arg == "" || arg == "-" {
+		b, err := io.ReadAll(stdin)
+		return "<stdin>", b, err
+	}
+	b, err := os.ReadFile(arg)
+	return arg, b, err
+}
+
+// flagError is a usage error with the stable code VE5004.
+func flagError(format string, args ...any) error {
+	return diag.Errorf(nil, diag.NoSpan, diag.BadFlag, format, args...)
+}
+
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintln(stderr, err)
+	return 1
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func parseWeekday(s string) (time.Weekday, error) {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(s, d.String()) || strings.EqualFold(s, d.String()[:3]) {
+			return d, nil
+		}
+	}
+	return 0, flagError("--week-start: %q is not a day of the week", s)
+}
+
+var periodTypes = map[string]int{"annual": 2000, "semiannual": 2001, "semi-annual": 2001, "quarterly": 2002, "monthly": 2003, "fourweekly": 2004, "four-weekly": 2004}
+
+func parseFiscal(start, period string) (*plan.Fiscal, error) {
+	t, err := time.Parse("01-02", start)
+	if err != nil {
+		return nil, flagError("--fiscal-start: %q is not MM-DD", start)
+	}
+	pt, ok := periodTypes[strings.ToLower(period)]
+	if !ok {
+		if n, err := strconv.Atoi(period); err == nil && n >= 2000 && n <= 2004 {
+			pt = n
+		} else {
+			return nil, flagError("--fiscal-period: %q is not annual, semiannual, quarterly, monthly or fourweekly", period)
+		}
+	}
+	return &plan.Fiscal{Start: time.Date(2000, t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), PeriodType: pt}, nil
+}
+
+func formatArgs(args []any) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			parts[i] = strconv.Quote(v)
+		case time.Time:
+			parts[i] = v.UTC().Format(time.RFC3339Nano)
+		default:
+			parts[i] = fmt.Sprint(v)
+		}
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}

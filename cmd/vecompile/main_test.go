@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vecompile/vecompile/internal/testkit"
+)
+
+// The CLI's output for each case is compared with testdata/NAME.golden
+// (stdout, then stderr and the exit code); -update rewrites them.
+func TestCLI(t *testing.T) {
+	const user = "--user=aa000000-0000-4000-8000-000000000002"
+	cases := []struct {
+		name  string
+		args  []string
+		stdin string
+	}{
+		{"exec-table", []string{"exec", "../../examples/open-opportunities.xml"}, ""},
+		{"exec-json", []string{"exec", "--format", "json", "../../examples/pipeline-by-city.xml"}, ""},
+		{"exec-jsonl", []string{"exec", "--format=jsonl", "../../examples/open-opportunities.xml"}, ""},
+		{"exec-csv", []string{"exec", "--format=csv", "../../examples/contacts-without-email.xml"}, ""},
+		{"exec-user", []string{"exec", user, "--now=2026-03-15T13:20:00Z", "../../examples/my-team-accounts.xml"}, ""},
+		{"exec-stdin", []string{"exec", "-"}, `<fetch top="2"><entity name="account"><attribute name="name"/><order attribute="name"/></entity></fetch>`},
+		{"sql-postgres", []string{"sql", "../../examples/open-opportunities.xml"}, ""},
+		{"sql-sqlserver", []string{"sql", "--dialect=sqlserver", "../../examples/open-opportunities.xml"}, ""},
+		{"sql-mysql-untyped", []string{"sql", "--dialect=mysql", "../../examples/contacts-without-email.xml"}, ""},
+		{"sql-sqlite-metadata", []string{"sql", "--dialect=sqlite", "--metadata=../../engine/sampledata/metadata.json", "../../examples/pipeline-by-city.xml"}, ""},
+		{"plan-user", []string{"plan", user, "--now=2026-03-15T13:20:00Z", "--timezone=Europe/Paris", "--metadata=../../engine/sampledata/metadata.json", "--businessunit=bb000000-0000-4000-8000-000000000001", "../../examples/my-team-accounts.xml"}, ""},
+		{"error-syntax", []string{"sql", "-"}, "<fetch><entity name=\"account\">\n  <attribute name=\"name\">\n</fetch>"},
+		{"error-unknown-column", []string{"exec", "-"}, "<fetch>\n<entity name=\"account\"><attribute name=\"nmae\"/></entity></fetch>"},
+		{"error-bad-timezone", []string{"plan", "--timezone=Mars/Olympus", "-"}, "<fetch/>"},
+		{"error-bad-dialect", []string{"sql", "--dialect=oracle", "../../examples/open-opportunities.xml"}, ""},
+		{"error-missing-file", []string{"sql", "nope.xml"}, ""},
+		{"error-no-caller", []string{"exec", "../../examples/my-team-accounts.xml"}, ""},
+		{"error-unknown-command", []string{"run"}, ""},
+		{"error-bad-dsn", []string{"exec", "--db=oracle://x", "../../examples/open-opportunities.xml"}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tc.args, strings.NewReader(tc.stdin), &stdout, &stderr)
+			got := stdout.String() + "--- stderr (exit " + string(rune('0'+code)) + ")\n" + stderr.String()
+			path := filepath.Join("testdata", tc.name+".golden")
+			if *testkit.Update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("vecompile %s\n--- want\n%s\n--- got\n%s", strings.Join(tc.args, " "), want, got)
+			}
+		})
+	}
+}

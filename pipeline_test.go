@@ -1,0 +1,199 @@
+package vecompile_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vecompile/vecompile/emit/sql"
+	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/testkit"
+	"github.com/vecompile/vecompile/parse/fetchxml"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// pipelineNow is the fixed clock of every pipeline case (a Sunday).
+var pipelineNow = time.Date(2026, 3, 15, 13, 20, 0, 0, time.UTC)
+
+var dialects = []string{"postgres", "sqlite", "mysql", "sqlserver"}
+
+// target is one engine holding the sample data.
+type target struct {
+	name    string
+	db      *engine.DB
+	catalog plan.Catalog
+}
+
+func TestPipeline(t *testing.T) {
+	ctx := context.Background()
+	sdb, scat, err := engine.OpenSample(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	targets := []target{{"sqlite", sdb, scat}}
+	for _, e := range []struct{ name, dsn string }{
+		{"postgres", testkit.PostgresDSN(t)},
+		{"mysql", testkit.MySQLDSN(t)},
+	} {
+		if e.dsn == "" {
+			continue
+		}
+		db, err := engine.Open(ctx, e.dsn)
+		if err != nil {
+			t.Fatalf("%s: %v", e.name, err)
+		}
+		defer db.Close()
+		cat, err := engine.LoadFixture(ctx, db, "pipe_")
+		if err != nil {
+			t.Fatalf("%s: loading the sample: %v", e.name, err)
+		}
+		targets = append(targets, target{e.name, db, cat})
+	}
+
+	files, _ := filepath.Glob("testdata/pipeline/*.ddt")
+	if len(files) == 0 {
+		t.Fatal("no pipeline cases")
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			testkit.RunFile(t, file, func(t *testing.T, d *testkit.Directive) string {
+				return runDirective(t, ctx, d, targets)
+			})
+		})
+	}
+}
+
+// options builds the planner options a directive asks for.
+func options(t *testing.T, ctx context.Context, d *testkit.Directive, tg target) plan.Options {
+	opt := plan.Options{Catalog: tg.catalog, Now: pipelineNow, Zone: time.UTC}
+	if _, ok := d.Arg("untyped"); ok {
+		opt.Catalog = plan.Untyped{}
+	}
+	if z, ok := d.Arg("zone"); ok {
+		loc, err := time.LoadLocation(z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.Zone = loc
+	}
+	if f, ok := d.Arg("fiscal"); ok {
+		start, typ, _ := strings.Cut(f, ",")
+		st, err := time.Parse("01-02", start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pt int
+		fmt.Sscan(typ, &pt)
+		opt.Fiscal = &plan.Fiscal{Start: st, PeriodType: pt}
+	}
+	if u, ok := d.Arg("user"); ok {
+		id := engine.SampleUsers[u]
+		if id == "" {
+			t.Fatalf("no sample user %q", u)
+		}
+		caller, err := engine.LoadCaller(ctx, tg.db, tg.catalog, id, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.Caller = caller
+	}
+	return opt
+}
+
+func compile(t *testing.T, ctx context.Context, d *testkit.Directive, tg target) (*plan.Plan, string) {
+	q, err := fetchxml.Parse(diag.NewSource("query.xml", []byte(d.Input)))
+	if err != nil {
+		return nil, "error: " + err.Error()
+	}
+	p, err := plan.Build(q, options(t, ctx, d, tg))
+	if err != nil {
+		return nil, "error: " + err.Error()
+	}
+	return p, ""
+}
+
+func runDirective(t *testing.T, ctx context.Context, d *testkit.Directive, targets []target) string {
+	switch d.Cmd {
+	case "plan":
+		p, msg := compile(t, ctx, d, targets[0])
+		if p == nil {
+			return msg
+		}
+		return plan.Format(p)
+	case "sql":
+		p, msg := compile(t, ctx, d, targets[0])
+		if p == nil {
+			return msg
+		}
+		var out strings.Builder
+		names := dialects
+		if v, ok := d.Arg("dialects"); ok {
+			names = strings.Split(v, ",")
+		}
+		for _, name := range names {
+			dl, ok := sql.DialectByName(name)
+			if !ok {
+				t.Fatalf("unknown dialect %q", name)
+			}
+			st, err := sql.Emit(p, dl)
+			fmt.Fprintf(&out, "-- %s\n", name)
+			if err != nil {
+				fmt.Fprintf(&out, "error: %v\n", err)
+				continue
+			}
+			fmt.Fprintf(&out, "%s\n-- args: %s\n", st.SQL, formatArgs(st.Args))
+		}
+		return out.String()
+	case "exec":
+		var first string
+		for i, tg := range targets {
+			p, msg := compile(t, ctx, d, tg)
+			if p == nil {
+				return msg
+			}
+			res, err := tg.db.Exec(ctx, p)
+			var got string
+			if err != nil {
+				got = "error: " + err.Error()
+			} else {
+				var buf bytes.Buffer
+				if err := engine.Write(&buf, res, "jsonl"); err != nil {
+					t.Fatal(err)
+				}
+				got = buf.String()
+				if res.MoreRecords || p.ReturnTotalRecordCount {
+					got += fmt.Sprintf("-- morerecords=%v totalrecordcount=%d\n", res.MoreRecords, res.TotalRecordCount)
+				}
+			}
+			if i == 0 {
+				first = got
+			} else if got != first {
+				t.Errorf("%s: %s returns other rows than sqlite\n--- sqlite\n%s\n--- %s\n%s", d.Pos, tg.name, first, tg.name, got)
+			}
+		}
+		return first
+	}
+	t.Fatalf("%s: unknown directive %q", d.Pos, d.Cmd)
+	return ""
+}
+
+func formatArgs(args []any) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			parts[i] = fmt.Sprintf("%q", v)
+		case time.Time:
+			parts[i] = v.UTC().Format(time.RFC3339Nano)
+		default:
+			parts[i] = fmt.Sprintf("%v", v)
+		}
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}

@@ -1,0 +1,173 @@
+// Package vecompile is the library entry point: it ties the front ends,
+// the planner, the emitters and the engine together, so that the CLI and
+// the adapter server turn flags or requests into these calls and nothing
+// more.
+//
+//	c, err := vecompile.Open(ctx, vecompile.Config{DSN: "sqlite:crm.db"})
+//	q, err := c.Parse("query.xml", text)
+//	p, err := c.Plan(q)
+//	rows, err := c.Exec(ctx, p)
+package vecompile
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/emit/sql"
+	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/parse/fetchxml"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// Config says where the data and metadata come from and who is asking.
+type Config struct {
+	// DSN of the database: sqlite:PATH, postgres://…, mysql://… Empty with
+	// Sample set: the embedded sample database.
+	DSN    string
+	Sample bool
+	// MetadataFile is a JSON metadata file; with a DSN it replaces
+	// introspection. With neither, the compiler runs untyped.
+	MetadataFile string
+
+	Now       time.Time      // zero: the wall clock
+	Zone      *time.Location // caller's time zone; nil: UTC
+	WeekStart time.Weekday
+	Fiscal    *plan.Fiscal
+
+	// UserID is the caller. With a database that has Dataverse-shaped
+	// user tables the rest of the caller context is read from it;
+	// otherwise Caller fields given here are used as they are.
+	UserID         string
+	Caller         *plan.Caller
+	HierarchyDepth int // manager-chain depth for eq-useroruserhierarchy (default 3)
+}
+
+// Compiler compiles and runs queries for one configuration.
+type Compiler struct {
+	cfg     Config
+	db      *engine.DB
+	catalog plan.Catalog
+	caller  *plan.Caller
+}
+
+// Open connects (when a database is configured), loads metadata and
+// resolves the caller.
+func Open(ctx context.Context, cfg Config) (*Compiler, error) {
+	c := &Compiler{cfg: cfg}
+	var err error
+	switch {
+	case cfg.DSN != "":
+		if c.db, err = engine.Open(ctx, cfg.DSN); err != nil {
+			return nil, err
+		}
+		if cfg.MetadataFile == "" {
+			if c.catalog, err = engine.Introspect(ctx, c.db); err != nil {
+				c.Close()
+				return nil, err
+			}
+		}
+	case cfg.Sample:
+		if c.db, c.catalog, err = engine.OpenSample(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.MetadataFile != "" {
+		if c.catalog, err = engine.LoadMetadataFile(cfg.MetadataFile); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	if c.catalog == nil {
+		c.catalog = plan.Untyped{}
+	}
+	if c.caller, err = c.resolveCaller(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Compiler) resolveCaller(ctx context.Context) (*plan.Caller, error) {
+	cfg := c.cfg
+	if cfg.UserID == "" {
+		return cfg.Caller, nil
+	}
+	depth := cfg.HierarchyDepth
+	if depth <= 0 {
+		depth = 3
+	}
+	if c.db != nil && cfg.Caller == nil {
+		if caller, err := engine.LoadCaller(ctx, c.db, c.catalog, cfg.UserID, depth); err == nil {
+			return caller, nil
+		} else if _, ok := c.catalog.Table("systemuser"); ok {
+			// The database has user tables but not this user: say so
+			// rather than run with a half-known caller.
+			return nil, err
+		}
+	}
+	caller := &plan.Caller{}
+	if cfg.Caller != nil {
+		*caller = *cfg.Caller
+	}
+	caller.UserID = cfg.UserID
+	return caller, nil
+}
+
+// Close releases the database.
+func (c *Compiler) Close() error {
+	if c.db != nil {
+		return c.db.Close()
+	}
+	return nil
+}
+
+// Catalog is the metadata in use.
+func (c *Compiler) Catalog() plan.Catalog { return c.catalog }
+
+// DB is the database, or nil when none is configured.
+func (c *Compiler) DB() *engine.DB { return c.db }
+
+// Caller is the resolved caller context, or nil.
+func (c *Compiler) Caller() *plan.Caller { return c.caller }
+
+// Parse reads a query; the language is detected from the content.
+func (c *Compiler) Parse(name string, text []byte) (*ast.Query, error) {
+	src := diag.NewSource(name, text)
+	trimmed := bytes.TrimLeft(text, " \t\r\n\ufeff")
+	if len(trimmed) > 0 && trimmed[0] != '<' {
+		return nil, diag.ErrorList{diag.Errorf(src, diag.Span{Start: 0, End: 0}, diag.SyntaxError, "not a FetchXML document (QueryExpression JSON and OData come with issue 3)")}.Err()
+	}
+	return fetchxml.Parse(src)
+}
+
+// Plan compiles a parsed query against the configuration.
+func (c *Compiler) Plan(q *ast.Query) (*plan.Plan, error) {
+	return plan.Build(q, plan.Options{
+		Catalog:   c.catalog,
+		Now:       c.cfg.Now,
+		Zone:      c.cfg.Zone,
+		WeekStart: c.cfg.WeekStart,
+		Fiscal:    c.cfg.Fiscal,
+		Caller:    c.caller,
+	})
+}
+
+// SQL emits the plan's SQL in the named dialect.
+func (c *Compiler) SQL(p *plan.Plan, dialect string) (*sql.Statement, error) {
+	d, ok := sql.DialectByName(dialect)
+	if !ok {
+		return nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.BadFlag, "unknown dialect %q: use postgres, sqlite, mysql or sqlserver", dialect)}.Err()
+	}
+	return sql.Emit(p, d)
+}
+
+// Exec runs the plan on the configured database.
+func (c *Compiler) Exec(ctx context.Context, p *plan.Plan) (*engine.Result, error) {
+	if c.db == nil {
+		return nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.BadFlag, "no database: give --db DSN")}.Err()
+	}
+	return c.db.Exec(ctx, p)
+}
