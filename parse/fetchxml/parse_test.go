@@ -642,3 +642,39 @@ func TestLimits(t *testing.T) {
 		t.Errorf("%d namespace declarations: %v", maxAttrs+1, err)
 	}
 }
+
+// TestConcurrentParse shares the parser pool between goroutines: every
+// result must match the sequential one (run with -race).
+func TestConcurrentParse(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.xml")
+	want := map[string]string{}
+	for _, f := range files {
+		text, _ := os.ReadFile(f)
+		want[f] = ast.Dump(mustParse(t, string(text)))
+	}
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := 0; i < 20; i++ {
+				for _, f := range files {
+					text, _ := os.ReadFile(f)
+					q, err := Parse(diag.NewSource(f, text))
+					if err != nil {
+						done <- err
+						return
+					}
+					if ast.Dump(q) != want[f] {
+						done <- errors.New(f + ": concurrent parse differs")
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
