@@ -105,7 +105,9 @@
 // ("no zone conversion": a time in another location is rebound as the same
 // wall clock in UTC); on SQLite they are text 'YYYY-MM-DD HH:MM:SS', with
 // fractional seconds only when non-zero, which compares correctly with the
-// stored text. GUIDs are lower-cased; on PostgreSQL they are left uncast
+// stored text; a midnight value compared with a Date Only column binds as
+// 'YYYY-MM-DD', the way SQLite stores dates (and package engine's fixture
+// does), so that the half-open day ranges of the planner hold. GUIDs are lower-cased; on PostgreSQL they are left uncast
 // (an untyped parameter compared with a uuid column takes its type).
 //
 // Security. The root's WHERE is (security) AND (filter), security first.

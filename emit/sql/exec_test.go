@@ -91,16 +91,16 @@ func mysqlDSN(t *testing.T, dsn string) string {
 	return cfg.FormatDSN()
 }
 
-type colTypes struct{ guid, text, dec, int, dt, boolean, tableSuffix string }
+type colTypes struct{ guid, text, dec, int, dt, boolean, tableSuffix, date string }
 
 func (tdb *testDB) types() colTypes {
 	switch tdb.d {
 	case Postgres:
-		return colTypes{"uuid", "text", "numeric(18,2)", "integer", "timestamp", "boolean", ""}
+		return colTypes{"uuid", "text", "numeric(18,2)", "integer", "timestamp", "boolean", "", "date"}
 	case MySQL:
-		return colTypes{"CHAR(36)", "VARCHAR(200)", "DECIMAL(18,2)", "INT", "DATETIME", "TINYINT(1)", " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"}
+		return colTypes{"CHAR(36)", "VARCHAR(200)", "DECIMAL(18,2)", "INT", "DATETIME", "TINYINT(1)", " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin", "DATE"}
 	}
-	return colTypes{"TEXT", "TEXT", "NUMERIC", "INTEGER", "TEXT", "INTEGER", ""}
+	return colTypes{"TEXT", "TEXT", "NUMERIC", "INTEGER", "TEXT", "INTEGER", "", "TEXT"}
 }
 
 // q quotes an identifier the way the emitter does.
@@ -123,7 +123,7 @@ func (tdb *testDB) load(t *testing.T) {
 			", employees " + ty.int + ", createdon " + ty.dt + ", parentaccountid " + ty.guid + ", tags " + ty.text + ", isactive " + ty.boolean +
 			", primarycontactid " + ty.guid + ")" + ty.tableSuffix,
 		"CREATE TABLE " + tbl("contact") + " (contactid " + ty.guid + " PRIMARY KEY, parentcustomerid " + ty.guid + ", fullname " + ty.text +
-			", lastname " + ty.text + ", " + q(tdb.d, "rank") + " " + ty.int + ")" + ty.tableSuffix,
+			", lastname " + ty.text + ", " + q(tdb.d, "rank") + " " + ty.int + ", birthdate " + ty.date + ")" + ty.tableSuffix,
 		"CREATE TABLE " + tbl("note") + " (noteid " + ty.guid + " PRIMARY KEY, contactid " + ty.guid + ", subject " + ty.text + ")" + ty.tableSuffix,
 	}
 	A := func(n int) string { return "'" + id(n) + "'" }
@@ -140,11 +140,11 @@ func (tdb *testDB) load(t *testing.T) {
 			"(" + A(8) + ", 'Pipe|Plus+ (x).', 'Berlin', '1.00', NULL, '2024-07-04 02:00:00', NULL, NULL, '0', NULL)",
 		}, ", "),
 		"INSERT INTO " + tbl("contact") + " VALUES " + strings.Join([]string{
-			"(" + C(1) + ", " + A(1) + ", 'Ann Lee', 'Lee', 1)",
-			"(" + C(2) + ", " + A(1) + ", 'Bob Ray', 'Ray', 2)",
-			"(" + C(3) + ", " + A(3) + ", 'Cy Smith', 'Smith', 3)",
-			"(" + C(4) + ", NULL, 'Di Solo', NULL, 4)",
-			"(" + C(5) + ", " + A(2) + ", 'Ed Null', NULL, 5)",
+			"(" + C(1) + ", " + A(1) + ", 'Ann Lee', 'Lee', 1, '1985-07-04')",
+			"(" + C(2) + ", " + A(1) + ", 'Bob Ray', 'Ray', 2, '1985-07-05')",
+			"(" + C(3) + ", " + A(3) + ", 'Cy Smith', 'Smith', 3, '1985-07-03')",
+			"(" + C(4) + ", NULL, 'Di Solo', NULL, 4, NULL)",
+			"(" + C(5) + ", " + A(2) + ", 'Ed Null', NULL, 5, '2000-02-29')",
 		}, ", "),
 		"INSERT INTO " + tbl("note") + " VALUES ('" + id(201) + "', " + C(1) + ", 'call'), ('" + id(202) + "', " + C(1) + ", 'visit'), ('" + id(203) + "', " + C(4) + ", 'email')",
 	}
@@ -204,6 +204,9 @@ func norm(v any) string {
 		}
 		return "0"
 	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.UTC().Format("2006-01-02") // DATE columns; no datetime in the fixture is at midnight
+		}
 		return x.UTC().Format("2006-01-02 15:04:05")
 	case [16]byte:
 		return fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16])
@@ -527,6 +530,17 @@ func execCases() []execCase {
 			return and(cmp(plan.Gt, ref(a, "createdon"), dt(utc("2024-03-11 04:29:59").Add(500*time.Millisecond))),
 				cmp(plan.Lt, ref(a, "createdon"), dt(utc("2024-03-11 04:30:00").Add(500*time.Millisecond))))
 		}), want: col1(nA2)},
+		{name: "date_only_on", build: func(f *fixture) *plan.Plan {
+			c := root("contact", f.contact)
+			c.Filter = and(cmp(plan.Ge, ref(c, "birthdate"), dt(utc("1985-07-04 00:00:00"))), cmp(plan.Lt, ref(c, "birthdate"), dt(utc("1985-07-05 00:00:00"))))
+			return &plan.Plan{Root: c, Columns: outs(c, "fullname", "birthdate")}
+		}, want: [][]string{{"Ann Lee", "1985-07-04"}}},
+		{name: "date_only_in_and_parts", build: func(f *fixture) *plan.Plan {
+			c := root("contact", f.contact)
+			c.Filter = or(&plan.InList{Col: ref(c, "birthdate"), Values: []*plan.Value{dt(utc("1985-07-05 00:00:00")), dt(utc("1999-01-01 00:00:00"))}},
+				&plan.PartIn{Part: &plan.DatePart{Part: plan.PartDay, Col: ref(c, "birthdate")}, Values: []int64{29}})
+			return &plan.Plan{Root: c, Columns: outs(c, "fullname")}
+		}, want: col1("Bob Ray", "Ed Null")},
 		{name: "decimal", build: names(func(a *plan.DataSource) plan.Expr { return cmp(plan.Gt, ref(a, "revenue"), dec("75.5")) }), want: col1(nA1, nA2)},
 		{name: "decimal_ge", build: names(func(a *plan.DataSource) plan.Expr { return cmp(plan.Ge, ref(a, "revenue"), dec("75")) }), want: col1(nA1, nA2, nA7)},
 		{name: "bool_true", build: names(func(a *plan.DataSource) plan.Expr { return eq(ref(a, "isactive"), boolean(true)) }), want: col1(nA1, nA2, nA4, nA7)},

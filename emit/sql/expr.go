@@ -214,7 +214,7 @@ func (e *emitter) compare(x *plan.Compare) {
 			e.param(r)
 			e.byte1(')')
 		} else {
-			e.param(r)
+			e.paramFor(r, refColumn(x.Left))
 		}
 	default:
 		e.fail(diag.MalformedPlan, "comparison without a right operand")
@@ -249,10 +249,17 @@ func (e *emitter) inList(x *plan.InList) {
 			e.param(v)
 			e.byte1(')')
 		} else {
-			e.param(v)
+			e.paramFor(v, refColumn(x.Col))
 		}
 	}
 	e.byte1(')')
+}
+
+func refColumn(r *plan.ColumnRef) *plan.Column {
+	if r == nil {
+		return nil
+	}
+	return r.Column
 }
 
 // multiContains tests a multi-select column (option values joined by ",")

@@ -43,6 +43,7 @@ func newFixture(prefix string) *fixture {
 			{LogicalName: "fullname", Type: plan.TString},
 			{LogicalName: "lastname", Type: plan.TString},
 			{LogicalName: "rank", Type: plan.TInteger},
+			{LogicalName: "birthdate", Type: plan.TDateTime, DateBehavior: plan.DateOnly},
 		},
 	})
 	note := plan.NewTable(plan.Table{

@@ -55,6 +55,12 @@ var goldenCases = []goldenCase{
 		)
 		return &plan.Plan{Root: a, Columns: outs(a, "accountid")}
 	}},
+	{name: "date_only", build: func(f *fixture) *plan.Plan {
+		c := root("contact", f.contact)
+		c.Filter = and(cmp(plan.Ge, ref(c, "birthdate"), dt(utc("1985-07-04 00:00:00"))), cmp(plan.Lt, ref(c, "birthdate"), dt(utc("1985-07-05 00:00:00"))),
+			cmp(plan.Ne, ref(c, "birthdate"), dt(utc("1985-07-04 12:00:00"))), in(ref(c, "birthdate"), false, dt(utc("2000-02-29 00:00:00"))))
+		return &plan.Plan{Root: c, Columns: outs(c, "fullname")}
+	}},
 	{name: "like", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)
 		a.Filter = and(

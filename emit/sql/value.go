@@ -16,6 +16,9 @@ func appendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
 // sorts like the instant. Fractional seconds appear only when non-zero.
 const sqliteTime = "2006-01-02 15:04:05.999999999"
 
+// sqliteDate is how Date Only values are stored and bound on SQLite.
+const sqliteDate = "2006-01-02"
+
 // param binds a plan value, converted for the dialect (see arg).
 func (e *emitter) param(v *plan.Value) {
 	if v == nil {
@@ -23,6 +26,19 @@ func (e *emitter) param(v *plan.Value) {
 		return
 	}
 	e.bind(e.arg(v))
+}
+
+// paramFor binds a value compared with column c. On TimeText dialects a
+// midnight value compared with a Date Only column binds as 'YYYY-MM-DD',
+// the way SQLite stores dates, so that '1985-07-04' >= '1985-07-04' holds.
+func (e *emitter) paramFor(v *plan.Value, c *plan.Column) {
+	if v != nil && c != nil && c.DateBehavior == plan.DateOnly && e.has(TimeText) {
+		if t, ok := v.V.(time.Time); ok && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+			e.bind(t.Format(sqliteDate))
+			return
+		}
+	}
+	e.param(v)
 }
 
 // arg converts a plan value to the driver argument for the dialect. When no
