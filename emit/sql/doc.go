@@ -53,10 +53,11 @@
 // every call, and it quotes no identifiers and knows no T-SQL paging, so
 // most of the text would be pre-formatted strings anyway. Measured on the
 // plan of bench/medium.xml (3 links, 10 conditions, order, paging; 2-core
-// machine, go1.26): BenchmarkEmitMedium takes about 1.8–2.6 µs and
-// 5 allocations (PostgreSQL, MySQL, SQL Server; 10 on SQLite, which
-// converts datetimes and decimals), while BenchmarkSquirrelMedium builds
-// the same statement from pre-quoted strings in about 21–25 µs and 210
+// machine shared with other jobs, go1.26): BenchmarkEmitMedium takes about
+// 1.8–2.7 µs and 5 allocations (PostgreSQL, MySQL, SQL Server; 10 on
+// SQLite, which converts datetimes and decimals), while
+// BenchmarkSquirrelMedium builds the same statement from pre-quoted
+// strings in about 16–25 µs and 210
 // allocations — alone twice the whole parse+plan+emit budget (10 µs, 60
 // allocations). The buffer is written by index (length = capacity, fill
 // level kept in an int) rather than by append or strings.Builder: storing
