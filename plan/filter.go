@@ -405,6 +405,11 @@ func (b *builder) dateCondition(c *ast.Condition, col *ColumnRef) Expr {
 		b.errorf(c.Span, diag.BadAttributeValue, "%s: %v", op, err)
 		return nil
 	}
+	if beh == DateOnly && iv.HasLo {
+		// A date-only value has no time of day: an interval starting "now"
+		// (next-seven-days, next-x-*) includes today's date.
+		iv.Lo = time.Date(iv.Lo.Year(), iv.Lo.Month(), iv.Lo.Day(), 0, 0, 0, 0, time.UTC)
+	}
 	var terms []Expr
 	if iv.HasLo {
 		terms = append(terms, &Compare{Op: Ge, Left: col, Right: &Value{Kind: KDateTime, V: iv.Lo.UTC()}})
