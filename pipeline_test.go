@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,10 +50,14 @@ func TestPipeline(t *testing.T) {
 			t.Fatalf("%s: %v", e.name, err)
 		}
 		defer db.Close()
-		cat, err := engine.LoadFixture(ctx, db, "pipe_")
+		// A prefix per run, so that concurrent runs sharing a database
+		// never see each other's tables.
+		prefix := fmt.Sprintf("pipe%d_", os.Getpid())
+		cat, err := engine.LoadFixture(ctx, db, prefix)
 		if err != nil {
 			t.Fatalf("%s: loading the sample: %v", e.name, err)
 		}
+		defer engine.DropFixture(ctx, db, prefix)
 		targets = append(targets, target{e.name, db, cat})
 	}
 

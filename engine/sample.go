@@ -99,6 +99,28 @@ func prefixError(prefix string) error {
 	return diag.ErrorList{&diag.Error{Code: diag.BadFlag, Msg: fmt.Sprintf("fixture table prefix %q: use letters, digits and underscores", prefix)}}.Err()
 }
 
+// DropFixture drops the sample's tables created by LoadFixture with prefix.
+func DropFixture(ctx context.Context, db *DB, prefix string) error {
+	if !prefixRE.MatchString(prefix) {
+		return prefixError(prefix)
+	}
+	doc, err := sampleDoc()
+	if err != nil {
+		return err
+	}
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return dbError(err, "")
+	}
+	defer conn.Close()
+	for _, q := range sampleDDL(doc, db.Dialect, prefix).drop {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return db.errorf("dropping the sample: %v\n%s", err, q)
+		}
+	}
+	return nil
+}
+
 // LoadFixture creates the sample's tables in db (SQLite, PostgreSQL or
 // MySQL/MariaDB), dropping any that exist, and loads the sample rows. Table
 // names get prefix (letters, digits and underscores), so that tests sharing

@@ -14,7 +14,8 @@ var shared = filepath.Join("..", "..", "..", "shared")
 
 // TestCorpus parses every FetchXML document of the shared conformance
 // corpora (SQL 4 CDS tests, FetchXML→OData tests) and benchmark inputs.
-// All are valid FetchXML and must parse.
+// All are valid FetchXML and must parse, except the shared bench/medium.xml
+// (top with paging).
 func TestCorpus(t *testing.T) {
 	for _, dir := range []string{"corpus/sql4cds-fetchxml", "corpus/fetchxml-odata", "bench"} {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
@@ -29,6 +30,14 @@ func TestCorpus(t *testing.T) {
 				}
 				src := diag.NewSource(f, text)
 				q, err := Parse(src)
+				if dir == "bench" && filepath.Base(f) == "medium.xml" {
+					// The shared medium.xml combines top with count and page,
+					// which Dataverse rejects; our copy drops top.
+					if diag.CodeOf(err) != diag.ConflictingOptions {
+						t.Errorf("%s: got %v, want %s", f, err, diag.ConflictingOptions)
+					}
+					continue
+				}
 				if err != nil {
 					t.Errorf("%v", err)
 					continue

@@ -225,11 +225,14 @@ func TestBenchInputsParse(t *testing.T) {
 		}
 		checkSpans(t, src, q)
 	}
-	// medium.xml has top with page and count: accepted on purpose (see
-	// rejectTopWithPaging).
-	q := mustParse(t, `<fetch top="50" count="50" page="2"><entity name="a"/></fetch>`)
-	if q.Top.Value != 50 || q.Count.Value != 50 || q.Page.Value != 2 {
-		t.Errorf("paging attributes: %+v %+v %+v", q.Top, q.Count, q.Page)
+	// top with page or count is rejected, as Dataverse throws.
+	for _, text := range []string{
+		`<fetch top="50" count="50"><entity name="a"/></fetch>`,
+		`<fetch top="50" page="2"><entity name="a"/></fetch>`,
+	} {
+		if _, err := Parse(diag.NewSource("t.xml", []byte(text))); diag.CodeOf(err) != diag.ConflictingOptions {
+			t.Errorf("%s: got %v, want %s", text, err, diag.ConflictingOptions)
+		}
 	}
 }
 
