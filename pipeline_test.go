@@ -38,9 +38,10 @@ func TestPipeline(t *testing.T) {
 	}
 	defer sdb.Close()
 	targets := []target{{"sqlite", sdb, scat}}
+	engines := testkit.OptionalEngines(t)
 	for _, e := range []struct{ name, dsn string }{
-		{"postgres", testkit.PostgresDSN(t)},
-		{"mysql", testkit.MySQLDSN(t)},
+		{"postgres", engines["postgres"]},
+		{"mysql", engines["mysql"]},
 	} {
 		if e.dsn == "" {
 			continue

@@ -41,15 +41,58 @@ type builder struct {
 	opt     Options
 	src     *diag.Source
 	errs    diag.ErrorList
-	aliases map[string]*DataSource // link aliases and the root name
-	counter map[string]int         // auto-alias counters per table name
+	a       arena
 	plan    *Plan
+	// named holds the root and every link source, in declaration order;
+	// queries hold at most 16, so lookups are linear scans, not maps.
+	named []*DataSource
+	links []linkSource
+	// autoAlias counts unaliased links per table for <table>1, <table>2 …
+	autoAlias []tableCount
 	// linkOrders are orders declared inside link-entities; they apply after
 	// every root order (spec §1.4).
 	linkOrders []*SortKey
-	byAlias    map[string]*OutputColumn
-	sources    map[*ast.LinkEntity]*DataSource
-	declared   []*DataSource // link sources in declaration order
+	aliased    []*OutputColumn // outputs with an attribute alias
+}
+
+type linkSource struct {
+	node *ast.LinkEntity
+	ds   *DataSource
+}
+
+type tableCount struct {
+	table string
+	n     int
+}
+
+// sourceOf returns the data source declared for a link-entity node.
+func (b *builder) sourceOf(l *ast.LinkEntity) *DataSource {
+	for _, x := range b.links {
+		if x.node == l {
+			return x.ds
+		}
+	}
+	return nil
+}
+
+// named looks up a data source by alias (case-insensitive).
+func (b *builder) lookup(name string) *DataSource {
+	for _, ds := range b.named {
+		if strings.EqualFold(ds.Name, name) {
+			return ds
+		}
+	}
+	return nil
+}
+
+// aliasOutput looks up an output column by its attribute alias.
+func (b *builder) aliasOutput(alias string) *OutputColumn {
+	for _, oc := range b.aliased {
+		if strings.EqualFold(oc.Name, alias) {
+			return oc
+		}
+	}
+	return nil
 }
 
 // bailout stops the build once the error list is full.
@@ -75,16 +118,13 @@ func Build(q *ast.Query, opt Options) (p *Plan, err error) {
 		opt.Now = time.Now()
 	}
 	b := &builder{
-		opt:     opt,
-		src:     q.Source,
-		aliases: map[string]*DataSource{},
-		counter: map[string]int{},
-		byAlias: map[string]*OutputColumn{},
-		sources: map[*ast.LinkEntity]*DataSource{},
+		opt: opt,
+		src: q.Source,
 		plan: &Plan{
 			Context: Context{Now: opt.Now, Zone: opt.Zone, WeekStart: opt.WeekStart, Fiscal: opt.Fiscal, Caller: opt.Caller},
 		},
 	}
+	b.a.size = countNodes(q)
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(bailout); !ok {
@@ -140,9 +180,13 @@ func (b *builder) build(q *ast.Query) {
 		b.errorf(q.Entity.Name.Span, diag.UnknownEntity, "unknown table %q", q.Entity.Name.Text)
 		return
 	}
-	root := &DataSource{Name: t.LogicalName, Table: t, Join: JoinRoot}
+	root := b.a.source()
+	root.Name, root.Table, root.Join = t.LogicalName, t, JoinRoot
 	p.Root = root
-	b.aliases[strings.ToLower(root.Name)] = root
+	b.named = append(make([]*DataSource, 0, b.a.size.links+1), root)
+	b.links = make([]linkSource, 0, b.a.size.links)
+	p.Columns = make([]*OutputColumn, 0, b.a.size.attrs+1)
+	p.Orders = make([]*SortKey, 0, b.a.size.orders+b.a.size.links+2)
 
 	// Declare every data source first, so that entityname, valueof and
 	// order entityname may name a link declared later in the document.
@@ -222,16 +266,16 @@ func (b *builder) declareLink(parent *DataSource, l *ast.LinkEntity) {
 	if name == "" {
 		// Dataverse names unaliased links <table>1, <table>2, …
 		for {
-			b.counter[t.LogicalName]++
-			name = t.LogicalName + strconv.Itoa(b.counter[t.LogicalName])
-			if _, taken := b.aliases[strings.ToLower(name)]; !taken {
+			name = t.LogicalName + strconv.Itoa(b.nextAuto(t.LogicalName))
+			if b.lookup(name) == nil {
 				break
 			}
 		}
-	} else if _, taken := b.aliases[strings.ToLower(name)]; taken {
+	} else if b.lookup(name) != nil {
 		b.errorf(l.Alias.Span, diag.DuplicateAlias, "alias %q is used twice", name)
 	}
-	ds := &DataSource{Name: name, Table: t, LinkType: l.LinkType}
+	ds := b.a.source()
+	ds.Name, ds.Table, ds.LinkType = name, t, l.LinkType
 	switch l.LinkType {
 	case ast.Inner:
 		ds.Join = JoinInner
@@ -242,10 +286,63 @@ func (b *builder) declareLink(parent *DataSource, l *ast.LinkEntity) {
 	default:
 		ds.Join = JoinSubquery
 	}
-	b.aliases[strings.ToLower(name)] = ds
-	b.sources[l] = ds
-	b.declared = append(b.declared, ds)
+	b.named = append(b.named, ds)
+	b.links = append(b.links, linkSource{l, ds})
 	b.declareLinks(ds, &l.Body)
+}
+
+func (b *builder) nextAuto(table string) int {
+	for i := range b.autoAlias {
+		if b.autoAlias[i].table == table {
+			b.autoAlias[i].n++
+			return b.autoAlias[i].n
+		}
+	}
+	b.autoAlias = append(b.autoAlias, tableCount{table, 1})
+	return 1
+}
+
+// countNodes sizes the arena's slabs from the query.
+func countNodes(q *ast.Query) sizes {
+	var n sizes
+	if q.Entity != nil {
+		n.countBody(&q.Entity.Body)
+	}
+	n.orders += len(q.Orders)
+	return n
+}
+
+func (n *sizes) countBody(b *ast.Body) {
+	n.attrs += len(b.Attributes)
+	n.orders += len(b.Orders)
+	for _, f := range b.Filters {
+		n.countFilter(f)
+	}
+	for _, l := range b.Links {
+		n.links++
+		n.countBody(&l.Body)
+	}
+}
+
+func (n *sizes) countFilter(f *ast.Filter) {
+	n.filters++
+	for _, it := range f.Items {
+		switch x := it.(type) {
+		case *ast.Condition:
+			n.conds++
+			if x.Operator.Info().Cat == ast.CatString {
+				n.likes++
+			}
+			if nullInclusive[x.Operator] {
+				n.nullable++
+			}
+		case *ast.Filter:
+			n.countFilter(x)
+		case *ast.LinkEntity:
+			n.links++
+			n.countBody(&x.Body)
+		}
+	}
 }
 
 // body resolves the attributes, filters, orders and links of one entity
@@ -255,14 +352,15 @@ func (b *builder) body(ds *DataSource, body *ast.Body, isRoot bool) {
 	if returns {
 		b.columns(ds, body, isRoot)
 	}
-	var terms []Expr
+	terms := b.a.terms(len(body.Filters) + len(body.Links))[:0]
+	ds.Joins = b.a.joins(len(body.Links))
 	for _, f := range body.Filters {
 		if e := b.filter(ds, f); e != nil {
 			terms = append(terms, e)
 		}
 	}
 	for _, l := range body.Links {
-		child := b.sources[l]
+		child := b.sourceOf(l)
 		b.link(ds, child, l)
 		switch l.LinkType {
 		case ast.Exists:
@@ -279,7 +377,7 @@ func (b *builder) body(ds *DataSource, body *ast.Body, isRoot bool) {
 			ds.Joins = append(ds.Joins, child)
 		}
 	}
-	ds.Filter = and(terms)
+	ds.Filter = b.a.and(terms)
 	if returns || isRoot {
 		for _, o := range body.Orders {
 			b.order(ds, o, isRoot)
@@ -371,15 +469,14 @@ func (b *builder) ref(ds *DataSource, n ast.Name) *ColumnRef {
 	if c == nil {
 		return nil
 	}
-	return &ColumnRef{Source: ds, Column: c}
+	return b.a.ref(ds, c)
 }
 
 // source finds a data source by alias (or the root's table name).
 func (b *builder) source(n ast.Name) *DataSource {
-	ds, ok := b.aliases[strings.ToLower(n.Text)]
-	if !ok {
+	ds := b.lookup(n.Text)
+	if ds == nil {
 		b.errorf(n.Span, diag.UnknownAlias, "no link-entity has the alias %q", n.Text)
-		return nil
 	}
 	return ds
 }
@@ -394,7 +491,9 @@ func (b *builder) columns(ds *DataSource, body *ast.Body, isRoot bool) {
 			b.errorf(body.AllAttributes.Span, diag.MissingMetadata, "all-attributes needs metadata for table %q: give --metadata or --db", ds.Table.LogicalName)
 		} else {
 			for _, c := range ds.Table.Columns {
-				b.output(&OutputColumn{Name: b.resultName(ds, c.LogicalName, ""), Source: ds, Column: c}, body.AllAttributes.Span)
+				oc := b.a.output()
+				oc.Name, oc.Source, oc.Column = b.resultName(ds, c.LogicalName, ""), ds, c
+				b.output(oc, body.AllAttributes.Span)
 			}
 		}
 	}
@@ -431,7 +530,8 @@ func (b *builder) output(oc *OutputColumn, sp diag.Span) {
 
 func (b *builder) attribute(ds *DataSource, a *ast.Attribute) {
 	p := b.plan
-	oc := &OutputColumn{Source: ds, Aggregate: a.Aggregate, GroupBy: a.GroupBy.Value, DateGrouping: a.DateGrouping, Distinct: a.Distinct.Value}
+	oc := b.a.output()
+	oc.Source, oc.Aggregate, oc.GroupBy, oc.DateGrouping, oc.Distinct = ds, a.Aggregate, a.GroupBy.Value, a.DateGrouping, a.Distinct.Value
 	if a.Aggregate != ast.Count {
 		oc.Column = b.column(ds.Table, a.Name)
 		if oc.Column == nil {
@@ -498,11 +598,11 @@ func (b *builder) attribute(ds *DataSource, a *ast.Attribute) {
 	}
 	oc.Name = b.resultName(ds, a.Name.Text, a.Alias.Text)
 	if a.Alias.IsSet() {
-		if _, dup := b.byAlias[strings.ToLower(a.Alias.Text)]; dup {
+		if b.aliasOutput(a.Alias.Text) != nil {
 			b.errorf(a.Alias.Span, diag.DuplicateAlias, "alias %q is used twice", a.Alias.Text)
 			return
 		}
-		b.byAlias[strings.ToLower(a.Alias.Text)] = oc
+		b.aliased = append(b.aliased, oc)
 	}
 	b.output(oc, a.Span)
 }
@@ -519,7 +619,9 @@ func (b *builder) ensurePrimaryKey(root *DataSource) {
 			return
 		}
 	}
-	b.plan.Columns = append(b.plan.Columns, &OutputColumn{Name: c.LogicalName, Source: root, Column: c})
+	oc := b.a.output()
+	oc.Name, oc.Source, oc.Column = c.LogicalName, root, c
+	b.plan.Columns = append(b.plan.Columns, oc)
 }
 
 func (b *builder) checkAggregate(q *ast.Query) {
@@ -531,18 +633,19 @@ func (b *builder) checkAggregate(q *ast.Query) {
 // order resolves one <order>. Root orders (and fetch-level orders) apply in
 // document order; link orders after every root order.
 func (b *builder) order(ds *DataSource, o *ast.Order, isRoot bool) {
-	key := &SortKey{Desc: o.Descending.Value}
+	key := b.a.sortKey()
+	key.Desc = o.Descending.Value
 	switch {
 	case o.Alias.IsSet():
-		oc, ok := b.byAlias[strings.ToLower(o.Alias.Text)]
-		if !ok {
+		oc := b.aliasOutput(o.Alias.Text)
+		if oc == nil {
 			b.errorf(o.Alias.Span, diag.UnknownAlias, "no attribute has the alias %q", o.Alias.Text)
 			return
 		}
 		if oc.Aggregate != ast.NoAggregate || oc.GroupBy {
 			key.Output = oc
 		} else {
-			key.Column = &ColumnRef{Source: oc.Source, Column: oc.Column}
+			key.Column = b.a.ref(oc.Source, oc.Column)
 		}
 	case b.plan.Aggregate:
 		b.errorf(o.Span, diag.AggregateRule, "an aggregate query orders by alias, not by attribute")
@@ -576,46 +679,53 @@ func (b *builder) order(ds *DataSource, o *ast.Order, isRoot bool) {
 // output column instead, since keys are not in the result.
 func (b *builder) tieBreakers() {
 	p := b.plan
-	has := func(ref *ColumnRef, oc *OutputColumn) bool {
-		for _, k := range p.Orders {
-			if oc != nil && k.Output == oc {
-				return true
-			}
-			if ref != nil && k.Column != nil && k.Column.Source == ref.Source && k.Column.Column == ref.Column {
-				return true
-			}
-		}
-		return false
-	}
 	if p.Aggregate || p.Distinct {
 		for _, oc := range p.Columns {
 			if p.Aggregate && oc.Aggregate != ast.NoAggregate {
 				continue
 			}
 			if oc.Aggregate == ast.NoAggregate && !oc.GroupBy {
-				ref := &ColumnRef{Source: oc.Source, Column: oc.Column}
-				if !has(ref, nil) {
-					p.Orders = append(p.Orders, &SortKey{Column: ref})
+				if !b.ordered(oc.Source, oc.Column, nil) {
+					b.addSort(b.a.ref(oc.Source, oc.Column), nil)
 				}
-			} else if !has(nil, oc) {
-				p.Orders = append(p.Orders, &SortKey{Output: oc})
+			} else if !b.ordered(nil, nil, oc) {
+				b.addSort(nil, oc)
 			}
 		}
 		return
 	}
-	var walk func(ds *DataSource)
-	walk = func(ds *DataSource) {
-		if c, ok := ds.Table.Column(ds.Table.PrimaryKey); ok && ds.Table.PrimaryKey != "" {
-			ref := &ColumnRef{Source: ds, Column: c}
-			if !has(ref, nil) {
-				p.Orders = append(p.Orders, &SortKey{Column: ref})
-			}
-		}
-		for _, j := range ds.Joins {
-			walk(j)
+	b.keyTieBreakers(p.Root)
+}
+
+// keyTieBreakers orders by the primary keys of ds and its joined sources.
+func (b *builder) keyTieBreakers(ds *DataSource) {
+	if ds.Table.PrimaryKey != "" {
+		if c, ok := ds.Table.Column(ds.Table.PrimaryKey); ok && !b.ordered(ds, c, nil) {
+			b.addSort(b.a.ref(ds, c), nil)
 		}
 	}
-	walk(p.Root)
+	for _, j := range ds.Joins {
+		b.keyTieBreakers(j)
+	}
+}
+
+// ordered reports whether the plan already sorts by the column or output.
+func (b *builder) ordered(ds *DataSource, c *Column, oc *OutputColumn) bool {
+	for _, k := range b.plan.Orders {
+		if oc != nil && k.Output == oc {
+			return true
+		}
+		if c != nil && k.Column != nil && k.Column.Source == ds && k.Column.Column == c {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *builder) addSort(ref *ColumnRef, oc *OutputColumn) {
+	k := b.a.sortKey()
+	k.Column, k.Output = ref, oc
+	b.plan.Orders = append(b.plan.Orders, k)
 }
 
 // security injects the caller's row filter into every data source,
@@ -645,22 +755,5 @@ func (b *builder) security(root *DataSource) {
 
 // allSources lists every data source: joined and subquery ones.
 func (b *builder) allSources() []*DataSource {
-	return append([]*DataSource{b.plan.Root}, b.declared...)
-}
-
-func and(terms []Expr) Expr {
-	switch len(terms) {
-	case 0:
-		return nil
-	case 1:
-		return terms[0]
-	}
-	return &And{Terms: terms}
-}
-
-func or(terms ...Expr) Expr {
-	if len(terms) == 1 {
-		return terms[0]
-	}
-	return &Or{Terms: terms}
+	return b.named
 }

@@ -26,6 +26,14 @@ var NullInclusive = map[ast.Operator]bool{
 	ast.OpNotIn:            false,
 }
 
+// nullInclusive is NullInclusive as an array, for the hot path.
+var nullInclusive = func() (a [256]bool) {
+	for op, yes := range NullInclusive {
+		a[op] = yes
+	}
+	return a
+}()
+
 // AllSemantics is the choice for link-type all / not all (spec §1.8,
 // §5.11, disputed). CurrentLearn: all = no related row fails F (vacuously
 // true); not all = some related row fails F. The alternative (older SDK
@@ -34,7 +42,7 @@ const AllSemantics = "current-learn"
 
 // filter resolves a <filter> in the context of data source ds.
 func (b *builder) filter(ds *DataSource, f *ast.Filter) Expr {
-	var terms []Expr
+	terms := b.a.terms(len(f.Items))[:0]
 	for _, it := range f.Items {
 		var e Expr
 		switch it := it.(type) {
@@ -53,14 +61,14 @@ func (b *builder) filter(ds *DataSource, f *ast.Filter) Expr {
 		return nil
 	}
 	if f.Type == ast.Or {
-		return or(terms...)
+		return b.a.or(terms)
 	}
-	return and(terms)
+	return b.a.and(terms)
 }
 
 // filterLink resolves any / not any / all / not all inside a filter.
 func (b *builder) filterLink(parent *DataSource, l *ast.LinkEntity) Expr {
-	ds := b.sources[l]
+	ds := b.sourceOf(l)
 	if ds == nil {
 		return nil
 	}
@@ -120,8 +128,7 @@ func (b *builder) condition(ds *DataSource, c *ast.Condition) Expr {
 		if v == nil {
 			return nil
 		}
-		e := &Compare{Op: cmpOf(op), Left: col, Right: v, Fold: isFold(kind, v)}
-		return b.nullable(op, col, e)
+		return b.nullable(op, col, b.a.compare(cmpOf(op), col, v, isFold(kind, v)))
 	case ast.CatString:
 		if len(c.Values) != 1 {
 			return b.operands(c)
@@ -134,7 +141,7 @@ func (b *builder) condition(ds *DataSource, c *ast.Condition) Expr {
 			pat = "%" + pat
 		}
 		not := op != ast.OpLike && op != ast.OpBeginsWith && op != ast.OpEndsWith
-		return b.nullable(op, col, &Like{Col: col, Pattern: ParsePattern(pat), Not: not})
+		return b.nullable(op, col, b.a.like(col, ParsePattern(pat), not))
 	case ast.CatList:
 		if len(c.Values) == 0 {
 			return b.operands(c)
@@ -157,10 +164,7 @@ func (b *builder) condition(ds *DataSource, c *ast.Condition) Expr {
 			return nil
 		}
 		fold := isFold(kind, lo)
-		e := Expr(&And{Terms: []Expr{
-			&Compare{Op: Ge, Left: col, Right: lo, Fold: fold},
-			&Compare{Op: Le, Left: col, Right: hi, Fold: fold},
-		}})
+		e := b.a.and(b.a.pair(b.a.compare(Ge, col, lo, fold), b.a.compare(Le, col, hi, fold)))
 		if op == ast.OpNotBetween {
 			e = &Not{X: e}
 		}
@@ -169,7 +173,7 @@ func (b *builder) condition(ds *DataSource, c *ast.Condition) Expr {
 		if len(c.Values) != 0 {
 			return b.operands(c)
 		}
-		return &IsNull{Col: col, Not: op == ast.OpNotNull}
+		return b.a.isNull(col, op == ast.OpNotNull)
 	case ast.CatDate, ast.CatFiscal:
 		return b.dateCondition(c, col)
 	case ast.CatIdentity:
@@ -197,8 +201,8 @@ func (b *builder) condition(ds *DataSource, c *ast.Condition) Expr {
 
 // nullable adds the IS NULL branch of null-inclusive negative operators.
 func (b *builder) nullable(op ast.Operator, col *ColumnRef, e Expr) Expr {
-	if NullInclusive[op] {
-		return &Or{Terms: []Expr{e, &IsNull{Col: col}}}
+	if nullInclusive[op] {
+		return b.a.or(b.a.pair(e, b.a.isNull(col, false)))
 	}
 	return e
 }
@@ -228,7 +232,7 @@ func (b *builder) value(c *ast.Condition, col *ColumnRef, i int) *Value {
 		b.operands(c)
 		return nil
 	}
-	v, msg := literal(c.Values[i], col.Column.Type.Kind(), col.Column.DateBehavior, b.opt.Zone)
+	v, msg := b.literal(c.Values[i], col.Column.Type.Kind(), col.Column.DateBehavior)
 	if v == nil {
 		b.errorf(c.Values[i].Span, diag.TypeMismatch, "%q is not %s, as column %q (%s) needs", c.Values[i].Text, msg, col.Column.LogicalName, col.Column.Type)
 	}
@@ -319,8 +323,7 @@ func (b *builder) valueOf(ds *DataSource, col *ColumnRef, c *ast.Condition) Expr
 		b.errorf(c.ValueOf.Span, diag.TypeMismatch, "valueof compares %s with %s: both columns must have the same type", col.Column.Type, other.Column.Type)
 		return nil
 	}
-	e := &Compare{Op: cmpOf(c.Operator), Left: col, Right: other, Fold: lk == KString}
-	return b.nullable(c.Operator, col, e)
+	return b.nullable(c.Operator, col, b.a.compare(cmpOf(c.Operator), col, other, lk == KString))
 }
 
 // dateCondition resolves relative, absolute-day and fiscal operators to a
@@ -410,17 +413,17 @@ func (b *builder) dateCondition(c *ast.Condition, col *ColumnRef) Expr {
 		// (next-seven-days, next-x-*) includes today's date.
 		iv.Lo = time.Date(iv.Lo.Year(), iv.Lo.Month(), iv.Lo.Day(), 0, 0, 0, 0, time.UTC)
 	}
-	var terms []Expr
+	terms := b.a.terms(2)[:0]
 	if iv.HasLo {
-		terms = append(terms, &Compare{Op: Ge, Left: col, Right: &Value{Kind: KDateTime, V: iv.Lo.UTC()}})
+		terms = append(terms, b.a.compare(Ge, col, b.a.value(KDateTime, iv.Lo.UTC()), false))
 	}
 	if iv.HasHi {
-		terms = append(terms, &Compare{Op: Lt, Left: col, Right: &Value{Kind: KDateTime, V: iv.Hi.UTC()}})
+		terms = append(terms, b.a.compare(Lt, col, b.a.value(KDateTime, iv.Hi.UTC()), false))
 	}
 	if len(terms) == 0 {
-		return &IsNull{Col: col, Not: true}
+		return b.a.isNull(col, true)
 	}
-	return and(terms)
+	return b.a.and(terms)
 }
 
 // intOperand reads the i-th operand as an integer.
@@ -429,12 +432,12 @@ func (b *builder) intOperand(c *ast.Condition, i int) (int64, bool) {
 		b.operands(c)
 		return 0, false
 	}
-	v, _ := literal(c.Values[i], KInt, UserLocal, nil)
-	if v == nil {
+	_, v, msg := typed(c.Values[i], KInt, UserLocal, nil)
+	if msg != "" {
 		b.errorf(c.Values[i].Span, diag.BadAttributeValue, "operator %s needs an integer, not %q", c.Operator, c.Values[i].Text)
 		return 0, false
 	}
-	return v.V.(int64), true
+	return v.(int64), true
 }
 
 // identity resolves caller-dependent operators from the caller context.

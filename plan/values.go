@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vecompile/vecompile/ast"
 )
@@ -12,53 +13,72 @@ import (
 // kind k. For KUnknown (untyped mode) the kind is inferred from the
 // literal's form, or from what the front end knew of it.
 func literal(v *ast.Value, k Kind, behavior DateBehavior, zone *time.Location) (*Value, string) {
+	kind, x, msg := typed(v, k, behavior, zone)
+	if msg != "" {
+		return nil, msg
+	}
+	return &Value{Kind: kind, V: x}, ""
+}
+
+// typed is literal without the Value: the kind, the Go value, or a
+// description of what the text should have been.
+func typed(v *ast.Value, k Kind, behavior DateBehavior, zone *time.Location) (Kind, any, string) {
 	text := v.Text
 	if k == KUnknown {
 		k = inferKind(v)
 	}
 	switch k {
 	case KString, KMulti:
-		return &Value{Kind: k, V: text}, ""
+		return k, text, ""
 	case KInt:
 		n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
 		if err != nil {
-			return nil, "an integer"
+			return 0, nil, "an integer"
 		}
-		return &Value{Kind: KInt, V: n}, ""
+		return KInt, n, ""
 	case KDecimal:
 		s, ok := canonicalDecimal(strings.TrimSpace(text))
 		if !ok {
-			return nil, "a decimal number"
+			return 0, nil, "a decimal number"
 		}
-		return &Value{Kind: KDecimal, V: s}, ""
+		return KDecimal, s, ""
 	case KFloat:
 		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
 		if err != nil {
-			return nil, "a number"
+			return 0, nil, "a number"
 		}
-		return &Value{Kind: KFloat, V: f}, ""
+		return KFloat, f, ""
 	case KBool:
 		switch strings.ToLower(strings.TrimSpace(text)) {
 		case "1", "true":
-			return &Value{Kind: KBool, V: true}, ""
+			return KBool, true, ""
 		case "0", "false":
-			return &Value{Kind: KBool, V: false}, ""
+			return KBool, false, ""
 		}
-		return nil, "a boolean (0, 1, true or false)"
+		return 0, nil, "a boolean (0, 1, true or false)"
 	case KGuid:
 		g, ok := canonicalGUID(text)
 		if !ok {
-			return nil, "a GUID"
+			return 0, nil, "a GUID"
 		}
-		return &Value{Kind: KGuid, V: g}, ""
+		return KGuid, g, ""
 	case KDateTime:
 		t, ok := parseDateTime(text, behavior, zone)
 		if !ok {
-			return nil, "an ISO 8601 date or date-time"
+			return 0, nil, "an ISO 8601 date or date-time"
 		}
-		return &Value{Kind: KDateTime, V: t}, ""
+		return KDateTime, t, ""
 	}
-	return &Value{Kind: KString, V: text}, ""
+	return KString, text, ""
+}
+
+// literal types a literal for the builder, taking the Value from the arena.
+func (b *builder) literal(v *ast.Value, k Kind, behavior DateBehavior) (*Value, string) {
+	kind, x, msg := typed(v, k, behavior, b.opt.Zone)
+	if msg != "" {
+		return nil, msg
+	}
+	return b.a.value(kind, x), ""
 }
 
 // inferKind guesses a literal's kind in untyped mode from its form.
@@ -198,13 +218,33 @@ func parseDateTime(s string, b DateBehavior, zone *time.Location) (time.Time, bo
 // character, [set] and [^set] classes. An unclosed [ is a literal.
 // A one-member class such as [%] is a literal.
 func ParsePattern(s string) Pattern {
-	var p Pattern
+	p := make(Pattern, 0, 4)
+	// lit accumulates a literal run; while it is one contiguous piece of s
+	// it is a substring (no copy), else a built string.
 	var lit strings.Builder
+	start, end := -1, -1 // the contiguous run s[start:end], when lit is empty
 	flush := func() {
-		if lit.Len() > 0 {
+		switch {
+		case lit.Len() > 0:
 			p = append(p, PatternElem{Kind: PatLiteral, Lit: lit.String()})
 			lit.Reset()
+		case start >= 0 && end > start:
+			p = append(p, PatternElem{Kind: PatLiteral, Lit: s[start:end]})
 		}
+		start, end = -1, -1
+	}
+	addLit := func(i, j int) {
+		if lit.Len() == 0 && (start < 0 || end == i) {
+			if start < 0 {
+				start = i
+			}
+			end = j
+			return
+		}
+		if lit.Len() == 0 && start >= 0 {
+			lit.WriteString(s[start:end])
+		}
+		lit.WriteString(s[i:j])
 	}
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
@@ -232,22 +272,25 @@ func ParsePattern(s string) Pattern {
 				k++
 			}
 			if k >= len(s) {
-				lit.WriteByte(c)
+				addLit(i, i+1)
 				continue
 			}
 			members := s[j:k]
-			if !neg && len([]rune(members)) == 1 {
-				lit.WriteString(members)
+			if !neg && utf8.RuneCountInString(members) == 1 {
+				addLit(j, k)
 			} else {
 				flush()
 				p = append(p, PatternElem{Kind: PatClass, Lit: members, Negated: neg})
 			}
 			i = k
 		default:
-			lit.WriteByte(c)
+			addLit(i, i+1)
 		}
 	}
 	flush()
+	if len(p) == 0 {
+		return nil
+	}
 	return p
 }
 

@@ -40,3 +40,26 @@ func engineDSN(t testing.TB, env, name string) string {
 	t.Skipf("%s not set: skipping the %s tests", env, name)
 	return ""
 }
+
+// OptionalEngines returns the configured engine DSNs by name ("postgres",
+// "mysql") for tests that always run on SQLite and add the other engines
+// when they are configured. A missing engine is logged, or fails the test
+// under CI=true; it never skips the test.
+func OptionalEngines(t testing.TB) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, e := range []struct{ key, env, name string }{
+		{"postgres", PostgresEnv, "PostgreSQL"},
+		{"mysql", MySQLEnv, "MySQL/MariaDB"},
+	} {
+		if dsn := os.Getenv(e.env); dsn != "" {
+			out[e.key] = dsn
+			continue
+		}
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set: CI runs must test against %s", e.env, e.name)
+		}
+		t.Logf("%s not set: %s is not tested, SQLite only", e.env, e.name)
+	}
+	return out
+}

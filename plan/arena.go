@@ -1,0 +1,122 @@
+package plan
+
+// arena hands out plan nodes from slabs, so that building a plan costs a
+// few allocations per node type rather than one per node. Nodes stay valid
+// for the plan's lifetime: a full slab is replaced, never reused.
+type arena struct {
+	refs     []ColumnRef
+	values   []Value
+	cmps     []Compare
+	nulls    []IsNull
+	ors      []Or
+	ands     []And
+	likes    []Like
+	outs     []OutputColumn
+	sorts    []SortKey
+	sources  []DataSource
+	exprs    []Expr
+	joinBuf  []*DataSource
+	size     sizes
+}
+
+// sizes are the first slab sizes, counted from the query.
+type sizes struct {
+	conds, likes, nullable, attrs, links, orders, filters int
+}
+
+// grab returns a pointer to a fresh zero T from the slab.
+func grab[T any](s *[]T, n int) *T {
+	if len(*s) == cap(*s) {
+		*s = make([]T, 0, n)
+	}
+	*s = (*s)[:len(*s)+1]
+	return &(*s)[len(*s)-1]
+}
+
+func (a *arena) ref(ds *DataSource, c *Column) *ColumnRef {
+	r := grab(&a.refs, a.size.conds+a.size.attrs+a.size.orders+2*a.size.links+4)
+	r.Source, r.Column = ds, c
+	return r
+}
+
+func (a *arena) value(k Kind, v any) *Value {
+	x := grab(&a.values, a.size.conds+2)
+	x.Kind, x.V = k, v
+	return x
+}
+
+func (a *arena) compare(op CmpOp, l *ColumnRef, r Operand, fold bool) *Compare {
+	c := grab(&a.cmps, a.size.conds+1)
+	c.Op, c.Left, c.Right, c.Fold = op, l, r, fold
+	return c
+}
+
+func (a *arena) isNull(col *ColumnRef, not bool) *IsNull {
+	n := grab(&a.nulls, a.size.nullable+2)
+	n.Col, n.Not = col, not
+	return n
+}
+
+func (a *arena) like(col *ColumnRef, p Pattern, not bool) *Like {
+	l := grab(&a.likes, a.size.likes+1)
+	l.Col, l.Pattern, l.Not = col, p, not
+	return l
+}
+
+func (a *arena) output() *OutputColumn { return grab(&a.outs, a.size.attrs+2) }
+
+func (a *arena) sortKey() *SortKey { return grab(&a.sorts, a.size.orders+a.size.links+2) }
+
+func (a *arena) source() *DataSource { return grab(&a.sources, a.size.links+1) }
+
+// terms returns a slice of n expressions carved from one backing array;
+// its capacity is n, so an append never writes into a neighbour.
+func (a *arena) terms(n int) []Expr {
+	if cap(a.exprs)-len(a.exprs) < n {
+		a.exprs = make([]Expr, 0, max(n, a.size.conds+a.size.filters+a.size.links+2*a.size.nullable+4))
+	}
+	start := len(a.exprs)
+	a.exprs = a.exprs[:start+n]
+	return a.exprs[start : start+n : start+n]
+}
+
+func (a *arena) and(terms []Expr) Expr {
+	switch len(terms) {
+	case 0:
+		return nil
+	case 1:
+		return terms[0]
+	}
+	x := grab(&a.ands, a.size.filters+a.size.links+2)
+	x.Terms = terms
+	return x
+}
+
+func (a *arena) or(terms []Expr) Expr {
+	if len(terms) == 1 {
+		return terms[0]
+	}
+	x := grab(&a.ors, a.size.nullable+a.size.filters+1)
+	x.Terms = terms
+	return x
+}
+
+// pair builds a two-term slice (for And/Or of two expressions).
+func (a *arena) pair(x, y Expr) []Expr {
+	t := a.terms(2)
+	t[0], t[1] = x, y
+	return t
+}
+
+// joins returns an empty slice with room for n joined sources.
+func (a *arena) joins(n int) []*DataSource {
+	if n == 0 {
+		return nil
+	}
+	if cap(a.joinBuf)-len(a.joinBuf) < n {
+		a.joinBuf = make([]*DataSource, 0, max(n, a.size.links))
+	}
+	start := len(a.joinBuf)
+	a.joinBuf = a.joinBuf[:start+n]
+	return a.joinBuf[start : start : start+n]
+}
