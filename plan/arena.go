@@ -4,19 +4,19 @@ package plan
 // few allocations per node type rather than one per node. Nodes stay valid
 // for the plan's lifetime: a full slab is replaced, never reused.
 type arena struct {
-	refs     []ColumnRef
-	values   []Value
-	cmps     []Compare
-	nulls    []IsNull
-	ors      []Or
-	ands     []And
-	likes    []Like
-	outs     []OutputColumn
-	sorts    []SortKey
-	sources  []DataSource
-	exprs    []Expr
-	joinBuf  []*DataSource
-	size     sizes
+	refs    []ColumnRef
+	values  []Value
+	cmps    []Compare
+	nulls   []IsNull
+	ors     []Or
+	ands    []And
+	likes   []Like
+	outs    []OutputColumn
+	sorts   []SortKey
+	sources []DataSource
+	exprs   []Expr
+	joinBuf []*DataSource
+	size    sizes
 }
 
 // sizes are the first slab sizes, counted from the query.

@@ -38,11 +38,11 @@ const TotalRecordCountLimit = 5000
 
 // builder holds the state of one Build call.
 type builder struct {
-	opt     Options
-	src     *diag.Source
-	errs    diag.ErrorList
-	a       arena
-	plan    *Plan
+	opt  Options
+	src  *diag.Source
+	errs diag.ErrorList
+	a    arena
+	plan *Plan
 	// named holds the root and every link source, in declaration order;
 	// queries hold at most 16, so lookups are linear scans, not maps.
 	named []*DataSource
