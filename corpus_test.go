@@ -71,15 +71,12 @@ type knownFailure struct {
 const (
 	reasonPlaceholder = "generator:IsVariable run-time parameter placeholder (%s), not a FetchXML literal; typed as %s it cannot parse"
 	reasonNoColumn    = "uses %s, absent from the FetchXml.Tests schema (SQL 4 CDS's converter does not validate columns; Dataverse rejects unknown attributes)"
-	reasonOrderAlias  = "order/@entityname='account' names an unaliased link by its table name; Learn's order reference requires the link-entity's alias (Dataverse calls this link account1)"
 	reasonMaxRecurse  = "fetch/@options 'MaxRecursion=2' is a SQL 4 CDS extension, not one of the query hints Learn and spec §1.10 list"
 	reasonVirtualType = "GAP: filters on the virtual parentcustomeridtype attribute, which FakeXrmEasyTestsBase adds but engine.LoadSQL4CDSMetadata does not model"
-	reasonUntypedDist = "BUG: untyped Table.Column returns a fresh *Column per lookup, so a distinct query's <order> column is not recognised as the selected one (emit VE4001; tieBreakers also duplicates the key)"
 )
 
 // sql4cdsTypedFailures: documents that do not compile against their schema.
 var sql4cdsTypedFailures = map[string]knownFailure{
-	"012": {diag.UnknownAlias, reasonOrderAlias},
 	"024": {diag.UnknownColumn, fmt.Sprintf(reasonNoColumn, "account.ownerid")},
 	"025": {diag.UnknownColumn, fmt.Sprintf(reasonNoColumn, "account.ownerid")},
 	"026": {diag.UnknownColumn, fmt.Sprintf(reasonNoColumn, "account.ownerid")},
@@ -115,33 +112,7 @@ var sql4cdsTypedFailures = map[string]knownFailure{
 // sql4cdsUntypedFailures: documents that do not compile in untyped mode
 // although they need no metadata (those that do are checked separately).
 var sql4cdsUntypedFailures = map[string]knownFailure{
-	"012": {diag.UnknownAlias, reasonOrderAlias},
 	"217": {diag.BadAttributeValue, reasonMaxRecurse},
-	"058": {diag.DialectUnsupported, reasonUntypedDist},
-	"092": {diag.DialectUnsupported, reasonUntypedDist},
-	"122": {diag.DialectUnsupported, reasonUntypedDist},
-	"169": {diag.DialectUnsupported, reasonUntypedDist},
-	"170": {diag.DialectUnsupported, reasonUntypedDist},
-	"171": {diag.DialectUnsupported, reasonUntypedDist},
-	"172": {diag.DialectUnsupported, reasonUntypedDist},
-	"173": {diag.DialectUnsupported, reasonUntypedDist},
-	"174": {diag.DialectUnsupported, reasonUntypedDist},
-	"175": {diag.DialectUnsupported, reasonUntypedDist},
-	"176": {diag.DialectUnsupported, reasonUntypedDist},
-	"177": {diag.DialectUnsupported, reasonUntypedDist},
-	"178": {diag.DialectUnsupported, reasonUntypedDist},
-	"179": {diag.DialectUnsupported, reasonUntypedDist},
-	"184": {diag.DialectUnsupported, reasonUntypedDist},
-	"230": {diag.DialectUnsupported, reasonUntypedDist},
-	"243": {diag.DialectUnsupported, reasonUntypedDist},
-	"281": {diag.DialectUnsupported, reasonUntypedDist},
-	"325": {diag.DialectUnsupported, reasonUntypedDist},
-	"333": {diag.DialectUnsupported, reasonUntypedDist},
-	"347": {diag.DialectUnsupported, reasonUntypedDist},
-	"349": {diag.DialectUnsupported, reasonUntypedDist},
-	"351": {diag.DialectUnsupported, reasonUntypedDist},
-	"378": {diag.DialectUnsupported, reasonUntypedDist},
-	"379": {diag.DialectUnsupported, reasonUntypedDist},
 }
 
 // sql4cdsCase is one row of index.tsv.
@@ -362,7 +333,6 @@ func TestSQL4CDSCorpusCompiles(t *testing.T) {
 // compared on SQLite, or whose FetchXML does not compile.
 var sql4cdsMeaningSkips = map[string]string{
 	"009": "ORDER BY new_optionsetvaluename sorts by the choice label, which the FetchXml.Tests schema does not give us",
-	"012": "does not compile: order/@entityname names an unaliased link (see sql4cdsTypedFailures)",
 	"016": "expected SQL calls the pseudo-function lastxdays(2), which exists in no database",
 	"035": "expected SQL uses CROSS APPLY (SELECT TOP 1 …), which SQLite does not have",
 }

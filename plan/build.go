@@ -75,7 +75,7 @@ func (b *builder) sourceOf(l *ast.LinkEntity) *DataSource {
 	return nil
 }
 
-// named looks up a data source by alias (case-insensitive).
+// lookup finds a data source by alias (case-insensitive).
 func (b *builder) lookup(name string) *DataSource {
 	for _, ds := range b.named {
 		if strings.EqualFold(ds.Name, name) {
@@ -83,6 +83,24 @@ func (b *builder) lookup(name string) *DataSource {
 		}
 	}
 	return nil
+}
+
+// lookupRef finds the data source a condition or order names: an alias,
+// or the table name of a link declared without one (FetchXML allows both
+// for entityname). A table name two unaliased links share is ambiguous.
+func (b *builder) lookupRef(name string) (ds *DataSource, ambiguous bool) {
+	if ds := b.lookup(name); ds != nil {
+		return ds, false
+	}
+	for _, l := range b.links {
+		if !l.node.Alias.IsSet() && strings.EqualFold(l.ds.Table.LogicalName, name) {
+			if ds != nil {
+				return nil, true
+			}
+			ds = l.ds
+		}
+	}
+	return ds, false
 }
 
 // aliasOutput looks up an output column by its attribute alias.
@@ -260,7 +278,7 @@ func (b *builder) declareLink(parent *DataSource, l *ast.LinkEntity) {
 	t, ok := b.opt.Catalog.Table(l.Name.Text)
 	if !ok {
 		b.errorf(l.Name.Span, diag.UnknownEntity, "unknown table %q", l.Name.Text)
-		t = &Table{LogicalName: l.Name.Text, PhysicalName: l.Name.Text, Untyped: true}
+		t = NewUntypedTable(l.Name.Text)
 	}
 	name := l.Alias.Text
 	if name == "" {
@@ -474,9 +492,12 @@ func (b *builder) ref(ds *DataSource, n ast.Name) *ColumnRef {
 
 // source finds a data source by alias (or the root's table name).
 func (b *builder) source(n ast.Name) *DataSource {
-	ds := b.lookup(n.Text)
-	if ds == nil {
-		b.errorf(n.Span, diag.UnknownAlias, "no link-entity has the alias %q", n.Text)
+	ds, ambiguous := b.lookupRef(n.Text)
+	switch {
+	case ambiguous:
+		b.errorf(n.Span, diag.UnknownAlias, "%q names several link-entities without an alias: give them aliases", n.Text)
+	case ds == nil:
+		b.errorf(n.Span, diag.UnknownAlias, "no link-entity has the alias or name %q", n.Text)
 	}
 	return ds
 }

@@ -1,6 +1,9 @@
 package plan
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // Catalog resolves logical table names to metadata. Three implementations
 // exist: a JSON metadata file, database introspection, and the untyped
@@ -137,6 +140,14 @@ type Table struct {
 	Untyped bool
 
 	byName map[string]*Column
+	synth  *synthesized // untyped tables: the columns handed out so far
+}
+
+// synthesized interns an untyped table's columns, so that every lookup of
+// a name returns the same *Column (plans compare columns by identity).
+type synthesized struct {
+	mu   sync.Mutex
+	cols map[string]*Column
 }
 
 // Column is one attribute's metadata.
@@ -201,8 +212,19 @@ func (t *Table) Column(name string) (*Column, bool) {
 	if c, ok := t.byName[strings.ToLower(name)]; ok {
 		return c, true
 	}
-	if t.Untyped {
-		return &Column{LogicalName: name, PhysicalName: name, IsPrimaryKey: name == t.PrimaryKey}, true
+	if t.Untyped && t.synth != nil {
+		key := strings.ToLower(name)
+		t.synth.mu.Lock()
+		defer t.synth.mu.Unlock()
+		if c, ok := t.synth.cols[key]; ok {
+			return c, true
+		}
+		c := &Column{LogicalName: name, PhysicalName: name, IsPrimaryKey: strings.EqualFold(name, t.PrimaryKey)}
+		if t.synth.cols == nil {
+			t.synth.cols = map[string]*Column{}
+		}
+		t.synth.cols[key] = c
+		return c, true
 	}
 	return nil, false
 }
@@ -239,5 +261,11 @@ type Untyped struct{}
 
 // Table implements Catalog.
 func (Untyped) Table(name string) (*Table, bool) {
-	return &Table{LogicalName: name, PhysicalName: name, PrimaryKey: name + "id", Untyped: true}, true
+	return NewUntypedTable(name), true
+}
+
+// NewUntypedTable returns a table that accepts any column name; its primary
+// key is assumed to be "<name>id", Dataverse's convention.
+func NewUntypedTable(name string) *Table {
+	return &Table{LogicalName: name, PhysicalName: name, PrimaryKey: name + "id", Untyped: true, synth: &synthesized{}}
 }
