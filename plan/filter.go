@@ -384,8 +384,10 @@ func (b *builder) dateCondition(c *ast.Condition, col *ColumnRef) Expr {
 		if len(c.Values) != 1 {
 			return b.operands(c)
 		}
-		v := b.value(c, col, 0)
+		// The operand is a date whatever the column's type is known to be.
+		v, msg := b.literal(c.Values[0], KDateTime, beh)
 		if v == nil {
+			b.errorf(c.Values[0].Span, diag.TypeMismatch, "%q is not %s, as operator %s needs", c.Values[0].Text, msg, op)
 			return nil
 		}
 		d := v.V.(time.Time)
