@@ -130,7 +130,12 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 		}
 		row := make(Row, n)
 		for i := range row {
-			row[i] = Field{Name: res.Columns[i], Value: convert(vals[i], kinds[i])}
+			switch kinds[i] {
+			case outFiscalYear, outFiscalPeriod:
+				row[i] = Field{Name: res.Columns[i], Value: fiscalLabel(vals[i], kinds[i], st.Columns[i])}
+			default:
+				row[i] = Field{Name: res.Columns[i], Value: convert(vals[i], kinds[i])}
+			}
 		}
 		res.Rows = append(res.Rows, row)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/vecompile/vecompile/plan/calendar"
 	"math"
 	"math/big"
 	"strconv"
@@ -18,17 +19,19 @@ import (
 type outKind uint8
 
 const (
-	outGeneric  outKind = iota // untyped: driver values, []byte as text, times as ISO-8601
-	outString                  // string
-	outInt                     // int64
-	outDecimal                 // json.Number, exact digits
-	outAvg                     // json.Number rounded to AvgScale places
-	outFloat                   // float64
-	outBool                    // bool
-	outDateTime                // "2006-01-02T15:04:05Z"
-	outDate                    // "2006-01-02"
-	outGUID                    // lower-case canonical GUID
-	outMulti                   // []int64
+	outGeneric      outKind = iota // untyped: driver values, []byte as text, times as ISO-8601
+	outString                      // string
+	outInt                         // int64
+	outDecimal                     // json.Number, exact digits
+	outAvg                         // json.Number rounded to AvgScale places
+	outFloat                       // float64
+	outBool                        // bool
+	outDateTime                    // "2006-01-02T15:04:05Z"
+	outDate                        // "2006-01-02"
+	outGUID                        // lower-case canonical GUID
+	outMulti                       // []int64
+	outFiscalYear                  // key fiscal year → "FY2023"
+	outFiscalPeriod                // key year*100+period → "Quarter 1 FY2023"
 )
 
 // AvgScale is the number of decimal places avg aggregates are rounded to
@@ -49,8 +52,10 @@ func columnKind(oc *plan.OutputColumn) outKind {
 	}
 	switch oc.DateGrouping {
 	case ast.NoDateGrouping:
-	case ast.FiscalPeriod, ast.FiscalYear:
-		return outString
+	case ast.FiscalPeriod:
+		return outFiscalPeriod
+	case ast.FiscalYear:
+		return outFiscalYear
 	default:
 		return outInt
 	}
@@ -483,4 +488,23 @@ func canonicalDecimal(s string) (string, bool) {
 func stripZeros(s string) string {
 	d, _ := canonicalDecimal(s)
 	return d
+}
+
+// fiscalLabel turns the emitter's integer fiscal grouping key into the
+// label Dataverse returns: the fiscal year (named after its start year)
+// for fiscal-year, year*100+period for fiscal-period.
+func fiscalLabel(v any, k outKind, oc *plan.OutputColumn) any {
+	key, ok := toInt(v)
+	if !ok || oc == nil || oc.Fiscal == nil {
+		return v
+	}
+	if k == outFiscalYear {
+		return calendar.FiscalYearLabel(key)
+	}
+	f := calendar.Fiscal{StartMonth: oc.Fiscal.Start.Month(), StartDay: oc.Fiscal.Start.Day(), PeriodType: oc.Fiscal.PeriodType}
+	label, err := calendar.FiscalPeriodLabel(key%100, key/100, f)
+	if err != nil {
+		return v
+	}
+	return label
 }

@@ -86,7 +86,8 @@ func TestColumnKind(t *testing.T) {
 		{&plan.OutputColumn{Name: "a", Aggregate: ast.Avg, Column: money}, outAvg},
 		{&plan.OutputColumn{Name: "s", Aggregate: ast.Sum, Column: money}, outDecimal},
 		{&plan.OutputColumn{Name: "y", GroupBy: true, DateGrouping: ast.Year, Column: date}, outInt},
-		{&plan.OutputColumn{Name: "fy", GroupBy: true, DateGrouping: ast.FiscalYear, Column: date}, outString},
+		{&plan.OutputColumn{Name: "fy", GroupBy: true, DateGrouping: ast.FiscalYear, Column: date}, outFiscalYear},
+		{&plan.OutputColumn{Name: "fp", GroupBy: true, DateGrouping: ast.FiscalPeriod, Column: date}, outFiscalPeriod},
 		{&plan.OutputColumn{Name: "birthdate", Column: date}, outDate},
 		{&plan.OutputColumn{Name: "x", Column: &plan.Column{LogicalName: "x"}}, outGeneric},
 		{&plan.OutputColumn{Name: "t", Column: &plan.Column{LogicalName: "t", Type: plan.TMultiSelectPicklist}}, outMulti},
@@ -112,5 +113,27 @@ func TestCanonicalDecimal(t *testing.T) {
 	}
 	if _, ok := toDecimal(math.NaN()); ok {
 		t.Error("NaN must not convert to a decimal")
+	}
+}
+
+func TestFiscalLabel(t *testing.T) {
+	q := &plan.OutputColumn{Fiscal: &plan.Fiscal{Start: time.Date(2000, 4, 1, 0, 0, 0, 0, time.UTC), PeriodType: 2002}}
+	m := &plan.OutputColumn{Fiscal: &plan.Fiscal{Start: time.Date(2000, 7, 1, 0, 0, 0, 0, time.UTC), PeriodType: 2003}}
+	for _, tc := range []struct {
+		v    any
+		k    outKind
+		oc   *plan.OutputColumn
+		want any
+	}{
+		{int64(2023), outFiscalYear, q, "FY2023"},
+		{int64(202301), outFiscalPeriod, q, "Quarter 1 FY2023"},
+		{int64(202404), outFiscalPeriod, q, "Quarter 4 FY2024"},
+		{[]byte("202502"), outFiscalPeriod, m, "August FY2025"},
+		{int64(202399), outFiscalPeriod, q, int64(202399)}, // out of range: the raw key
+		{nil, outFiscalYear, q, nil},
+	} {
+		if got := fiscalLabel(tc.v, tc.k, tc.oc); got != tc.want {
+			t.Errorf("fiscalLabel(%v) = %v, want %v", tc.v, got, tc.want)
+		}
 	}
 }

@@ -523,11 +523,65 @@ func (e *emitter) groupKey(c *plan.OutputColumn, ref *plan.ColumnRef) {
 		part = plan.PartQuarter
 	case ast.Year:
 		part = plan.PartYear
+	case ast.FiscalYear, ast.FiscalPeriod:
+		e.fiscalKey(c, ref)
+		return
 	default:
 		e.fail(diag.UnsupportedFeature, "dategrouping %q is not supported by the SQL emitter (column %q)", c.DateGrouping, c.Name)
 		return
 	}
 	e.datePart(part, ref, c.Zone)
+}
+
+// fiscalKey writes an integer key for fiscal grouping, which the executor
+// turns into Dataverse's label: the fiscal year (named after the calendar
+// year it starts in) for fiscal-year, year*100 + period for fiscal-period.
+// Periods are found with a CASE over calendar months, which every dialect
+// evaluates alike (no integer-division differences). Calendars whose
+// periods do not start on the first of a month (four-weekly, or a fiscal
+// year starting mid-month) are refused.
+func (e *emitter) fiscalKey(c *plan.OutputColumn, ref *plan.ColumnRef) {
+	f := c.Fiscal
+	if f == nil {
+		e.fail(diag.MalformedPlan, "fiscal date grouping without fiscal settings (column %q)", c.Name)
+		return
+	}
+	periods := map[int]int{2000: 1, 2001: 2, 2002: 4, 2003: 12}[f.PeriodType]
+	if periods == 0 || f.Start.Day() != 1 {
+		e.fail(diag.UnsupportedFeature, "dategrouping %q is supported for fiscal periods that start on the first of a month (annual, semi-annual, quarterly, monthly with a fiscal year starting on day 1), not for this calendar (column %q)", c.DateGrouping, c.Name)
+		return
+	}
+	sm := int64(f.Start.Month())
+	month := func() { e.datePart(plan.PartMonth, ref, c.Zone) }
+	e.byte1('(')
+	e.datePart(plan.PartYear, ref, c.Zone)
+	if sm != 1 {
+		e.raw(" - CASE WHEN ")
+		month()
+		e.raw(" < ")
+		e.int(sm)
+		e.raw(" THEN 1 ELSE 0 END")
+	}
+	e.byte1(')')
+	if c.DateGrouping == ast.FiscalYear {
+		return
+	}
+	e.raw(" * 100 + CASE")
+	per := 12 / periods
+	for p := 0; p < periods; p++ {
+		e.raw(" WHEN ")
+		month()
+		e.raw(" IN (")
+		for i := 0; i < per; i++ {
+			if i > 0 {
+				e.raw(", ")
+			}
+			e.int((sm-1+int64(p*per+i))%12 + 1)
+		}
+		e.raw(") THEN ")
+		e.int(int64(p + 1))
+	}
+	e.raw(" END")
 }
 
 // groupBy writes GROUP BY over the grouping columns. A key whose

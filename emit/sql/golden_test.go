@@ -190,6 +190,18 @@ var goldenCases = []goldenCase{
 		return dateGroupingPlan(f, nil, ast.Year, ast.Week)
 	}},
 	{name: "date_grouping_fiscal", build: func(f *fixture) *plan.Plan {
+		p := dateGroupingPlan(f, zone("America/New_York"), ast.FiscalYear, ast.FiscalPeriod)
+		for _, oc := range p.Columns[:2] {
+			oc.Fiscal = &plan.Fiscal{Start: time.Date(2000, 4, 1, 0, 0, 0, 0, time.UTC), PeriodType: 2002}
+		}
+		return p
+	}},
+	{name: "date_grouping_fiscal_fourweekly", build: func(f *fixture) *plan.Plan {
+		p := dateGroupingPlan(f, nil, ast.FiscalPeriod)
+		p.Columns[0].Fiscal = &plan.Fiscal{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), PeriodType: 2004}
+		return p
+	}},
+	{name: "date_grouping_fiscal_unset", build: func(f *fixture) *plan.Plan {
 		return dateGroupingPlan(f, nil, ast.FiscalYear)
 	}},
 	{name: "distinct", build: func(f *fixture) *plan.Plan {
