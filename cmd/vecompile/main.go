@@ -59,7 +59,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var (
 		dsn       = fs.String("db", "", "database DSN: sqlite:PATH, postgres://user@host:port/db?sslmode=disable, mysql://user[:password]@host:port/db")
 		metadata  = fs.String("metadata", "", "JSON metadata file (instead of introspecting --db)")
-		dialect   = fs.String("dialect", "postgres", "SQL dialect for 'sql': postgres, sqlite, mysql or sqlserver")
+		dialect   = fs.String("dialect", "postgres", "SQL dialect for 'sql': postgres, sqlite, mysql or sqlserver (default with --db: the database's)")
 		format    = fs.String("format", "table", "output format for 'exec': table, json, jsonl or csv")
 		now       = fs.String("now", "", "the clock for relative dates, RFC 3339 (default: now)")
 		zone      = fs.String("timezone", "UTC", "the caller's IANA time zone")
@@ -133,7 +133,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "plan":
 		fmt.Fprint(stdout, plan.Format(p))
 	case "sql":
-		st, err := c.SQL(p, *dialect)
+		name := *dialect
+		if !flagSet(fs, "dialect") && c.DB() != nil {
+			name = c.DB().Dialect // --db without --dialect: the database's own
+		}
+		st, err := c.SQL(p, name)
 		if err != nil {
 			return fail(stderr, err)
 		}
@@ -152,6 +156,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	return 0
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func readInput(arg string, stdin io.Reader) (string, []byte, error) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/testkit"
 )
 
@@ -15,6 +16,7 @@ import (
 // (stdout, then stderr and the exit code); -update rewrites them.
 func TestCLI(t *testing.T) {
 	const user = "--user=aa000000-0000-4000-8000-000000000002"
+	sampleDB := "sqlite:" + sampleFile(t)
 	cases := []struct {
 		name  string
 		args  []string
@@ -31,6 +33,8 @@ func TestCLI(t *testing.T) {
 		{"sql-mysql-untyped", []string{"sql", "--dialect=mysql", "../../examples/contacts-without-email.xml"}, ""},
 		{"sql-sqlite-metadata", []string{"sql", "--dialect=sqlite", "--metadata=../../engine/sampledata/metadata.json", "../../examples/pipeline-by-city.xml"}, ""},
 		{"plan-user", []string{"plan", user, "--now=2026-03-15T13:20:00Z", "--timezone=Europe/Paris", "--metadata=../../engine/sampledata/metadata.json", "--businessunit=bb000000-0000-4000-8000-000000000001", "../../examples/my-team-accounts.xml"}, ""},
+		{"sql-db-dialect", []string{"sql", "--db=" + sampleDB, "../../examples/pipeline-by-city.xml"}, ""},
+		{"exec-db-file", []string{"exec", "--db=" + sampleDB, "--format=jsonl", "../../examples/pipeline-by-city.xml"}, ""},
 		{"error-syntax", []string{"sql", "-"}, "<fetch><entity name=\"account\">\n  <attribute name=\"name\">\n</fetch>"},
 		{"error-unknown-column", []string{"exec", "-"}, "<fetch>\n<entity name=\"account\"><attribute name=\"nmae\"/></entity></fetch>"},
 		{"error-bad-timezone", []string{"plan", "--timezone=Mars/Olympus", "-"}, "<fetch/>"},
@@ -64,4 +68,20 @@ func TestCLI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sampleFile writes the sample database to a SQLite file and returns its path.
+func sampleFile(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "crm.db")
+	ctx := context.Background()
+	db, err := engine.Open(ctx, "sqlite:"+path+"?create=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := engine.LoadFixture(ctx, db, ""); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
