@@ -239,7 +239,12 @@
 // statement for the database's dialect, runs and shapes it, and when the
 // plan asks for the total record count runs the emitter's count statement
 // (DB.Count) and records it with Result.SetTotal, capped at 5,000 as
-// Dataverse does. Driver errors are DatabaseError.
+// Dataverse does. Before an aggregate plan it counts the aggregate's input
+// rows, at most plan.AggregateLimit+1 of them (emit/sql.EmitAggregateInput),
+// and refuses an input over the limit (50,000, or fetch/@aggregatelimit)
+// with a diag.AggregateLimit (VE5007) error naming Dataverse's
+// AggregateQueryRecordLimit exceeded (0x8004E023); the check and the query
+// are two statements, not one snapshot. Driver errors are DatabaseError.
 //
 // # Output formats
 //

@@ -2,14 +2,20 @@ package engine
 
 import (
 	"context"
+	"fmt"
 
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
+	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/plan"
 )
 
 // Exec compiles p for the database's dialect, runs it and shapes the
-// result (Run); when the plan asks for the total record count it also runs
-// the count statement (emit/sql.EmitCount) and records it with SetTotal.
+// result (Run). Before an aggregate plan it counts the aggregate's input
+// rows (emit/sql.EmitAggregateInput) and refuses the query with an
+// AggregateLimit error when they exceed p.AggregateLimit, as Dataverse
+// refuses it with AggregateQueryRecordLimit exceeded (0x8004E023). When the
+// plan asks for the total record count it also runs the count statement
+// (emit/sql.EmitCount) and records it with SetTotal.
 func (db *DB) Exec(ctx context.Context, p *plan.Plan) (*Result, error) {
 	d, ok := sqlemit.DialectByName(db.Dialect)
 	if !ok {
@@ -18,6 +24,11 @@ func (db *DB) Exec(ctx context.Context, p *plan.Plan) (*Result, error) {
 	st, err := sqlemit.Emit(p, d)
 	if err != nil {
 		return nil, err
+	}
+	if p.Aggregate && p.AggregateLimit > 0 {
+		if err := db.checkAggregateLimit(ctx, p, d); err != nil {
+			return nil, err
+		}
 	}
 	r, err := db.Run(ctx, p, st)
 	if err != nil {
@@ -35,4 +46,33 @@ func (db *DB) Exec(ctx context.Context, p *plan.Plan) (*Result, error) {
 		r.SetTotal(n)
 	}
 	return r, nil
+}
+
+// checkAggregateLimit counts the input rows of an aggregate plan, up to
+// one more than its limit, and returns an AggregateLimit error when the
+// limit is exceeded.
+func (db *DB) checkAggregateLimit(ctx context.Context, p *plan.Plan, d sqlemit.Dialect) error {
+	st, err := sqlemit.EmitAggregateInput(p, d)
+	if err != nil {
+		return err
+	}
+	n, err := db.Count(ctx, st)
+	if err != nil {
+		return err
+	}
+	if n <= p.AggregateLimit {
+		return nil
+	}
+	return AggregateLimitError(p.AggregateLimit)
+}
+
+// AggregateLimitError is the error of an aggregate query whose input
+// exceeds limit rows: code diag.AggregateLimit, naming Dataverse's error.
+func AggregateLimitError(limit int64) error {
+	which := "the aggregatelimit of the query"
+	if limit == plan.AggregateRecordLimit {
+		which = "Dataverse's aggregate record limit"
+	}
+	return diag.ErrorList{&diag.Error{Code: diag.AggregateLimit, Msg: fmt.Sprintf(
+		"the aggregate query reads more than %d rows (%s): AggregateQueryRecordLimit exceeded (0x8004E023)", limit, which)}}.Err()
 }

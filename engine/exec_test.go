@@ -2,8 +2,12 @@ package engine
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -42,6 +46,35 @@ func TestExecPlan(t *testing.T) {
 		}
 		if v, _ := r.Rows[1].Get("revenue"); v == nil || v.(interface{ String() string }).String() != "75000.25" {
 			t.Errorf("account 7 revenue: %#v, want 75000.25", v)
+		}
+	})
+}
+
+// Exec counts an aggregate's input first and refuses it over the limit
+// (Dataverse's AggregateQueryRecordLimit exceeded).
+func TestExecAggregateLimit(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB, cat plan.Catalog) {
+		acc, _ := cat.Table("account")
+		root := &plan.DataSource{Name: "account", Table: acc, Join: plan.JoinRoot}
+		for _, c := range []struct {
+			limit int64
+			fail  bool
+		}{{39, true}, {40, false}, {plan.AggregateRecordLimit, false}} {
+			p := &plan.Plan{Root: root, Aggregate: true, AggregateLimit: c.limit,
+				Columns: []*plan.OutputColumn{{Name: "n", Source: root, Aggregate: ast.Count}}}
+			r, err := db.Exec(context.Background(), p)
+			switch {
+			case c.fail && !slices.Contains(diag.Codes(err), diag.AggregateLimit):
+				t.Errorf("limit %d over 40 accounts: %v, want %s", c.limit, err, diag.AggregateLimit)
+			case c.fail && !strings.Contains(err.Error(), "AggregateQueryRecordLimit exceeded (0x8004E023)"):
+				t.Errorf("limit %d: message %q does not name Dataverse's error", c.limit, err)
+			case !c.fail && err != nil:
+				t.Errorf("limit %d: %v", c.limit, err)
+			case !c.fail:
+				if v, _ := r.Rows[0].Get("n"); v != int64(40) {
+					t.Errorf("limit %d: count %v, want 40", c.limit, v)
+				}
+			}
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,7 +76,9 @@ func FuzzPipeline(f *testing.F) {
 				checkNoLiterals(t, q, st.SQL)
 			}
 			if i == 0 { // the sample metadata: run it
-				if _, err := db.Exec(ctx, p); err != nil {
+				// An aggregate over its aggregatelimit is refused before
+				// it runs (VE5007), as Dataverse refuses it.
+				if _, err := db.Exec(ctx, p); err != nil && !slices.Contains(diag.Codes(err), diag.AggregateLimit) {
 					t.Fatalf("SQLite rejects the SQL of an accepted query: %v\nquery:\n%s", err, text)
 				}
 			}

@@ -36,6 +36,11 @@ const HierarchyMaxDepth = 100
 // TotalRecordCountLimit caps returntotalrecordcount, as Dataverse does.
 const TotalRecordCountLimit = 5000
 
+// AggregateRecordLimit is Dataverse's limit on the input rows of an
+// aggregate query (spec §1.9, §5.9); fetch/@aggregatelimit can only lower
+// it.
+const AggregateRecordLimit = 50000
+
 // builder holds the state of one Build call.
 type builder struct {
 	opt  Options
@@ -186,6 +191,17 @@ func (b *builder) build(q *ast.Query) {
 		b.errorf(q.Top.Span, diag.ConflictingOptions, "top cannot be combined with count or page")
 	}
 	p.ReturnTotalRecordCount = q.ReturnTotalRecordCount.Value
+	if p.Aggregate {
+		p.AggregateLimit = AggregateRecordLimit
+		if l := q.AggregateLimit; l.Set {
+			switch {
+			case l.Value <= 0:
+				b.errorf(l.Span, diag.BadAttributeValue, "aggregatelimit must be a positive integer, not %d", l.Value)
+			case l.Value < AggregateRecordLimit:
+				p.AggregateLimit = l.Value
+			}
+		}
+	}
 	if q.Options.IsSet() {
 		b.hints(q.Options)
 	}

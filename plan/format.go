@@ -71,6 +71,9 @@ func Format(p *Plan) string {
 	if p.ReturnTotalRecordCount {
 		w.line(1, fmt.Sprintf("total record count: up to %d", TotalRecordCountLimit))
 	}
+	if p.AggregateLimit > 0 {
+		w.line(1, fmt.Sprintf("aggregate limit: %d input rows", p.AggregateLimit))
+	}
 	if len(p.Options) > 0 {
 		w.line(1, "hints: "+strings.Join(p.Options, ", "))
 	}

@@ -27,6 +27,13 @@ type Plan struct {
 	PageNumber int64
 	// ReturnTotalRecordCount asks for the total count (capped at 5,000).
 	ReturnTotalRecordCount bool
+	// AggregateLimit is, for aggregate plans, the most input rows (the
+	// joined, filtered rows before grouping) Dataverse aggregates:
+	// AggregateRecordLimit (50,000), or fetch/@aggregatelimit, which can
+	// only lower it. The executor counts the input first and refuses a
+	// larger one (AggregateQueryRecordLimit exceeded, 0x8004E023). Zero for
+	// other plans.
+	AggregateLimit int64
 
 	NoLock  bool
 	Options []string // query hints, validated names

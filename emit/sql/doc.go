@@ -4,6 +4,7 @@
 //	d, _ := sql.DialectByName("postgres")
 //	st, err := sql.Emit(p, d)        // the SELECT
 //	cnt, err := sql.EmitCount(p, d)  // returntotalrecordcount: COUNT(*) over ≤ 5,001 rows
+//	in, err := sql.EmitAggregateInput(p, d) // aggregate input rows, ≤ AggregateLimit+1
 //
 // A Statement is the SQL text, its arguments in placeholder order, and the
 // plan's output columns: select-list item i is aliased c<i> and carries
@@ -191,5 +192,8 @@
 // Count. EmitCount wraps the query without ORDER BY, Top and paging in
 // SELECT COUNT(*) FROM (… LIMIT 5001) AS t (TOP (5001) on SQL Server);
 // a plain query selects only 1. Statement.Columns is one synthetic
-// count column.
+// count column. EmitAggregateInput counts an aggregate plan's input the
+// same way: SELECT COUNT(*) FROM (SELECT 1 AS c0 FROM … WHERE … LIMIT
+// AggregateLimit+1) AS t, the joins and filters without GROUP BY, so the
+// executor can refuse an input over Dataverse's aggregate record limit.
 package sql

@@ -23,7 +23,7 @@ func Emit(p *plan.Plan, d Dialect) (*Statement, error) {
 		return nil, err
 	}
 	e.with()
-	e.query(p, false)
+	e.query(p, modeRows)
 	e.options(p)
 	if e.err != nil {
 		return nil, e.err
@@ -43,17 +43,55 @@ func EmitCount(p *plan.Plan, d Dialect) (*Statement, error) {
 	if err := e.init(p, d); err != nil {
 		return nil, err
 	}
-	e.with()
-	e.raw("SELECT COUNT(*) FROM (")
-	e.query(p, true)
-	e.raw(") AS ")
-	e.ident("t")
-	e.options(p)
+	e.countOf(p, modeCount)
 	if e.err != nil {
 		return nil, e.err
 	}
 	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn}, nil
 }
+
+// EmitAggregateInput compiles the input-size check of an aggregate plan:
+// the number of rows the aggregate reads (the joined, filtered rows before
+// grouping), counted up to p.AggregateLimit+1 rows, so that the executor
+// can refuse a query over the limit as Dataverse does (spec §1.9, §5.9):
+//
+//	SELECT COUNT(*) FROM (SELECT 1 AS "c0" FROM … WHERE … LIMIT 50001) AS "t"
+//
+// (TOP (50001) on SQL Server). p must be an aggregate plan with a positive
+// AggregateLimit.
+func EmitAggregateInput(p *plan.Plan, d Dialect) (*Statement, error) {
+	var e emitter
+	if err := e.init(p, d); err != nil {
+		return nil, err
+	}
+	if !p.Aggregate || p.AggregateLimit <= 0 {
+		return nil, errList(diag.MalformedPlan, "EmitAggregateInput needs an aggregate plan with a positive AggregateLimit")
+	}
+	e.countOf(p, modeAggInput)
+	if e.err != nil {
+		return nil, e.err
+	}
+	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn}, nil
+}
+
+// countOf writes SELECT COUNT(*) FROM (<inner query>) AS "t".
+func (e *emitter) countOf(p *plan.Plan, mode queryMode) {
+	e.with()
+	e.raw("SELECT COUNT(*) FROM (")
+	e.query(p, mode)
+	e.raw(") AS ")
+	e.ident("t")
+	e.options(p)
+}
+
+// queryMode is what query writes.
+type queryMode uint8
+
+const (
+	modeRows     queryMode = iota // the statement: ORDER BY, Top and paging
+	modeCount                     // EmitCount's inner query: no order, at most CountLimit rows
+	modeAggInput                  // EmitAggregateInput's inner query: the rows before grouping, at most AggregateLimit+1
+)
 
 // Operator precedence levels for parenthesization.
 const (
@@ -372,16 +410,24 @@ func (e *emitter) hint() {
 
 // ---- statement structure ----
 
-// query writes the SELECT of p. For a count statement (count) it writes the
-// inner query: no ORDER BY, no paging, limited to CountLimit rows.
-func (e *emitter) query(p *plan.Plan, count bool) {
+// query writes the SELECT of p. For a count statement (modeCount) it
+// writes the inner query: no ORDER BY, no paging, limited to CountLimit
+// rows; for an aggregate input check (modeAggInput) the rows before
+// grouping, limited to AggregateLimit+1.
+func (e *emitter) query(p *plan.Plan, mode queryMode) {
 	top := p.Top
-	if count {
+	switch mode {
+	case modeCount:
 		top = CountLimit
+	case modeAggInput:
+		top = p.AggregateLimit + 1
 	}
+	count := mode != modeRows
+	grouped := p.Aggregate && mode != modeAggInput
+	distinct := p.Distinct && mode != modeAggInput
 	topFetch := e.has(TopFetch)
 	e.raw("SELECT ")
-	if p.Distinct {
+	if distinct {
 		e.raw("DISTINCT ")
 	}
 	if topFetch && top > 0 && (count || p.PageSize <= 0) {
@@ -393,7 +439,7 @@ func (e *emitter) query(p *plan.Plan, count bool) {
 	// GROUP BY (see groupBy).
 	var spanBuf [8]span
 	spans := spanBuf[:0]
-	if count && !p.Distinct && !p.Aggregate {
+	if count && !distinct && !grouped {
 		e.raw("1 AS ")
 		e.alias(0)
 	} else {
@@ -417,7 +463,7 @@ func (e *emitter) query(p *plan.Plan, count bool) {
 	e.table(p.Root)
 	e.joins(p.Root)
 	e.where(p.Root)
-	if p.Aggregate {
+	if grouped {
 		e.groupBy(p, spans)
 	}
 	if count {

@@ -14,11 +14,13 @@ import (
 	"github.com/vecompile/vecompile/plan"
 )
 
-// goldenCase is one hand-built plan; count selects EmitCount.
+// goldenCase is one hand-built plan; count selects EmitCount, aggInput
+// EmitAggregateInput.
 type goldenCase struct {
-	name  string
-	count bool
-	build func(f *fixture) *plan.Plan
+	name     string
+	count    bool
+	aggInput bool
+	build    func(f *fixture) *plan.Plan
 }
 
 var goldenCases = []goldenCase{
@@ -183,6 +185,23 @@ var goldenCases = []goldenCase{
 	}},
 	{name: "aggregate", build: func(f *fixture) *plan.Plan { return aggregatePlan(f) }},
 	{name: "aggregate_count", count: true, build: func(f *fixture) *plan.Plan { return aggregatePlan(f) }},
+	{name: "aggregate_input", aggInput: true, build: func(f *fixture) *plan.Plan {
+		p := aggregatePlan(f)
+		p.AggregateLimit = 10
+		p.Root.Filter = foldEq(ref(p.Root, "city"), "Paris")
+		return p
+	}},
+	{name: "aggregate_input_hierarchy", aggInput: true, build: func(f *fixture) *plan.Plan {
+		p := dateGroupingPlan(f, zone("Europe/Paris"), ast.Year)
+		p.AggregateLimit = plan.AggregateRecordLimit
+		p.NoLock = true
+		p.Root.Filter = &plan.Hierarchy{Col: ref(p.Root, "accountid"), Rel: f.account.Hierarchy(), Table: f.account, Anchor: guid("00000000-0000-0000-0000-000000000001"), MaxDepth: 5}
+		return p
+	}},
+	{name: "aggregate_input_not_aggregate", aggInput: true, build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		return &plan.Plan{Root: a, Columns: outs(a, "name"), AggregateLimit: 10}
+	}},
 	{name: "date_grouping", build: func(f *fixture) *plan.Plan {
 		return dateGroupingPlan(f, zone("Asia/Kathmandu"), ast.Year, ast.Week, ast.Month, ast.Quarter, ast.Day)
 	}},
@@ -286,8 +305,11 @@ func dateGroupingPlan(f *fixture, z *time.Location, gs ...ast.DateGrouping) *pla
 func render(c goldenCase, d Dialect) string {
 	p := c.build(newFixture(""))
 	emit := Emit
-	if c.count {
+	switch {
+	case c.count:
 		emit = EmitCount
+	case c.aggInput:
+		emit = EmitAggregateInput
 	}
 	st, err := emit(p, d)
 	if err != nil {

@@ -50,4 +50,5 @@ const (
 	UnknownCaller   Code = "VE5005" // the caller's user id is not in the database's systemuser table
 	NoCallerTables  Code = "VE5006" // the database has no Dataverse-shaped user tables to read a caller from
 	MalformedPlan   Code = "VE4003" // the emitter's input breaks the plan contract (nil table, column, sort key …)
+	AggregateLimit  Code = "VE5007" // an aggregate query's input exceeds its limit (Dataverse 0x8004E023 AggregateQueryRecordLimit exceeded)
 )
