@@ -44,6 +44,9 @@ func columnKind(oc *plan.OutputColumn) outKind {
 	if oc == nil {
 		return outGeneric
 	}
+	if oc.RowAggregate != nil {
+		return outInt // rowaggregate CountChildren
+	}
 	switch oc.Aggregate {
 	case ast.Count, ast.CountColumn:
 		return outInt

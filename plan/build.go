@@ -555,7 +555,7 @@ func (b *builder) resultName(ds *DataSource, column, alias string) string {
 func (b *builder) output(oc *OutputColumn, sp diag.Span) {
 	for _, prev := range b.plan.Columns {
 		if strings.EqualFold(prev.Name, oc.Name) {
-			if prev.Source == oc.Source && prev.Column == oc.Column && prev.Aggregate == oc.Aggregate && oc.Aggregate == ast.NoAggregate && !oc.GroupBy {
+			if prev.Source == oc.Source && prev.Column == oc.Column && prev.Aggregate == oc.Aggregate && oc.Aggregate == ast.NoAggregate && !oc.GroupBy && prev.RowAggregate == oc.RowAggregate {
 				return // the same column twice: Dataverse returns it once
 			}
 			b.errorf(sp, diag.DuplicateAlias, "two columns would both be returned as %q", oc.Name)
@@ -577,8 +577,7 @@ func (b *builder) attribute(ds *DataSource, a *ast.Attribute) {
 	} else if c, ok := ds.Table.Column(a.Name.Text); ok {
 		oc.Column = c // count counts rows; the column only names the attribute
 	}
-	if a.RowAggregate.IsSet() {
-		b.errorf(a.RowAggregate.Span, diag.UnsupportedFeature, "rowaggregate %q is not supported", a.RowAggregate.Text)
+	if a.RowAggregate.IsSet() && !b.rowAggregate(ds, a, oc) {
 		return
 	}
 	if p.Aggregate {
@@ -644,6 +643,49 @@ func (b *builder) attribute(ds *DataSource, a *ast.Attribute) {
 	b.output(oc, a.Span)
 }
 
+// rowAggregate resolves rowaggregate="CountChildren" (the only value the
+// parsers accept): the count of the rows whose hierarchical parent lookup
+// points at this row. It needs the table's hierarchical relationship and a
+// query that returns rows. The attribute only names the result.
+func (b *builder) rowAggregate(ds *DataSource, a *ast.Attribute, oc *OutputColumn) bool {
+	sp := a.RowAggregate.Span
+	switch {
+	case !strings.EqualFold(a.RowAggregate.Text, "CountChildren"):
+		b.errorf(sp, diag.BadAttributeValue, "rowaggregate must be CountChildren, not %q", a.RowAggregate.Text)
+		return false
+	case b.plan.Aggregate:
+		b.errorf(sp, diag.AggregateRule, "rowaggregate is not allowed in an aggregate query")
+		return false
+	case a.Aggregate != ast.NoAggregate || a.GroupBy.Value:
+		b.errorf(sp, diag.AggregateRule, "rowaggregate cannot be combined with aggregate or groupby")
+		return false
+	}
+	rel := ds.Table.Hierarchy()
+	if rel == nil {
+		if ds.Table.Untyped {
+			b.errorf(sp, diag.MissingMetadata, "rowaggregate CountChildren needs the hierarchical relationship of table %q: give --metadata or --db", ds.Table.LogicalName)
+		} else {
+			b.errorf(sp, diag.OperatorType, "rowaggregate CountChildren needs a table with a hierarchical relationship; %q has none", ds.Table.LogicalName)
+		}
+		return false
+	}
+	if _, ok := ds.Table.Column(rel.ReferencedColumn); !ok {
+		b.errorf(sp, diag.MissingMetadata, "hierarchical relationship %q names column %q, which table %q lacks", rel.SchemaName, rel.ReferencedColumn, ds.Table.LogicalName)
+		return false
+	}
+	if _, ok := ds.Table.Column(rel.ReferencingColumn); !ok {
+		b.errorf(sp, diag.MissingMetadata, "hierarchical relationship %q names column %q, which table %q lacks", rel.SchemaName, rel.ReferencingColumn, ds.Table.LogicalName)
+		return false
+	}
+	if !a.Alias.IsSet() && ds.Join == JoinRoot && !b.plan.Distinct && strings.EqualFold(a.Name.Text, ds.Table.PrimaryKey) {
+		// The result always holds the primary key under its own name.
+		b.errorf(a.Span, diag.DuplicateAlias, "rowaggregate on %q needs an alias: the primary key is returned under that name", a.Name.Text)
+		return false
+	}
+	oc.RowAggregate = rel
+	return true
+}
+
 // ensurePrimaryKey adds the root's primary key to non-aggregate,
 // non-distinct results, as Dataverse always returns it.
 func (b *builder) ensurePrimaryKey(root *DataSource) {
@@ -652,7 +694,7 @@ func (b *builder) ensurePrimaryKey(root *DataSource) {
 		return
 	}
 	for _, oc := range b.plan.Columns {
-		if oc.Source == root && oc.Column == c && oc.Name == c.LogicalName {
+		if oc.Source == root && oc.Column == c && oc.Name == c.LogicalName && oc.RowAggregate == nil {
 			return
 		}
 	}
@@ -679,7 +721,7 @@ func (b *builder) order(ds *DataSource, o *ast.Order, isRoot bool) {
 			b.errorf(o.Alias.Span, diag.UnknownAlias, "no attribute has the alias %q", o.Alias.Text)
 			return
 		}
-		if oc.Aggregate != ast.NoAggregate || oc.GroupBy {
+		if oc.Aggregate != ast.NoAggregate || oc.GroupBy || oc.RowAggregate != nil {
 			key.Output = oc
 		} else {
 			key.Column = b.a.ref(oc.Source, oc.Column)
@@ -721,7 +763,7 @@ func (b *builder) tieBreakers() {
 			if p.Aggregate && oc.Aggregate != ast.NoAggregate {
 				continue
 			}
-			if oc.Aggregate == ast.NoAggregate && !oc.GroupBy {
+			if oc.Aggregate == ast.NoAggregate && !oc.GroupBy && oc.RowAggregate == nil {
 				if !b.ordered(oc.Source, oc.Column, nil) {
 					b.addSort(b.a.ref(oc.Source, oc.Column), nil)
 				}

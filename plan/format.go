@@ -179,6 +179,8 @@ func formatOutput(oc *OutputColumn) string {
 			d = "distinct "
 		}
 		s = oc.Aggregate.String() + "(" + d + oc.Source.Name + "." + oc.Column.LogicalName + ")"
+	case oc.RowAggregate != nil:
+		return "countchildren(" + oc.Source.Name + "." + oc.RowAggregate.ReferencedColumn + " via " + oc.RowAggregate.ReferencingColumn + ") : Integer AS " + strconv.Quote(oc.Name)
 	case oc.DateGrouping != ast.NoDateGrouping:
 		s = oc.DateGrouping.String() + "(" + oc.Source.Name + "." + oc.Column.LogicalName + " in " + zoneName(oc.Zone) + ")"
 	default:

@@ -118,6 +118,14 @@ type OutputColumn struct {
 	Zone *time.Location
 	// Fiscal settings for fiscal-period / fiscal-year grouping.
 	Fiscal *Fiscal
+	// RowAggregate, when set, makes the column rowaggregate="CountChildren"
+	// (spec §1.3): per row, an integer, the number of rows of Source's
+	// table whose RowAggregate.ReferencingColumn (the hierarchical parent
+	// lookup) equals this row's RowAggregate.ReferencedColumn (its primary
+	// key): direct children, one level. Column is the attribute named, which
+	// only names the result. The count includes rows the caller cannot
+	// read: no security filter applies to it.
+	RowAggregate *Relationship
 }
 
 // SortKey is one ORDER BY term: a column, or an output column (aggregate

@@ -184,6 +184,13 @@
 // aggregate query ordering by a column it does not select is
 // DialectUnsupported (PostgreSQL, SQL Server and strict MySQL reject it).
 //
+// Row aggregates. rowaggregate="CountChildren" is a correlated scalar
+// subquery in the select list, (SELECT COUNT(*) FROM t AS vs WHERE
+// vs.parent = source.pk), with no security filter (Dataverse counts the
+// children the caller cannot read), wrapped in CASE WHEN source.pk IS NULL
+// THEN NULL ELSE … END on an outer link. Added subqueries use the alias vs
+// (vs1, vs2 … when a data source of the plan has that name).
+//
 // Hierarchy. Each test becomes a CTE vh<i>(id, parent, depth) seeded with
 // the anchor at depth 0 and extended to children (under) or parents
 // (above) while depth < MaxDepth; the test is col [NOT] IN (SELECT id FROM

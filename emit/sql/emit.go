@@ -121,6 +121,10 @@ type emitter struct {
 	depth int
 	// open and close are the identifier quotes.
 	open, close byte
+	// p is the plan being written; sub the alias of added scalar
+	// subqueries (subAlias), chosen on first use.
+	p   *plan.Plan
+	sub string
 }
 
 func (e *emitter) init(p *plan.Plan, d Dialect) error {
@@ -130,6 +134,7 @@ func (e *emitter) init(p *plan.Plan, d Dialect) error {
 	if p == nil || p.Root == nil {
 		return errList(diag.MalformedPlan, "plan has no root data source")
 	}
+	e.p = p
 	e.caps = d.Caps()
 	e.flags = e.caps.Flags
 	e.open, e.close = '"', '"'
@@ -510,6 +515,14 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 		e.raw("COUNT(*)")
 		return
 	}
+	if c.RowAggregate != nil {
+		if p.Aggregate {
+			e.fail(diag.MalformedPlan, "rowaggregate column %q in an aggregate plan", c.Name)
+			return
+		}
+		e.countChildren(c)
+		return
+	}
 	ref := plan.ColumnRef{Source: c.Source, Column: c.Column}
 	if !p.Aggregate {
 		e.col(&ref)
@@ -550,6 +563,82 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 	default:
 		e.fail(diag.UnsupportedFeature, "aggregate %q is not supported", c.Aggregate)
 	}
+}
+
+// countChildren writes rowaggregate="CountChildren": the number of direct
+// children of the row in its table's hierarchical relationship,
+//
+//	(SELECT COUNT(*) FROM "account" AS "vs" WHERE "vs"."parentaccountid" = "account"."accountid")
+//
+// Dataverse counts the children the caller cannot read too, so the
+// subquery deliberately carries no security filter.
+func (e *emitter) countChildren(c *plan.OutputColumn) {
+	rel, ds := c.RowAggregate, c.Source
+	if ds == nil || ds.Table == nil {
+		e.fail(diag.MalformedPlan, "rowaggregate column %q without a data source", c.Name)
+		return
+	}
+	pk, ok1 := ds.Table.Column(rel.ReferencedColumn)
+	parent, ok2 := ds.Table.Column(rel.ReferencingColumn)
+	if !ok1 || !ok2 {
+		e.fail(diag.MalformedPlan, "hierarchical relationship %q names columns %q / %q that table %q lacks", rel.SchemaName, rel.ReferencedColumn, rel.ReferencingColumn, ds.Table.LogicalName)
+		return
+	}
+	// An outer link without a matching row has no children to count: its
+	// columns, this one included, are null.
+	outer := ds.Join == plan.JoinOuter
+	if outer {
+		e.raw("CASE WHEN ")
+		e.qcol(ds.Name, pk)
+		e.raw(" IS NULL THEN NULL ELSE ")
+	}
+	a := e.subAlias()
+	e.raw("(SELECT COUNT(*) FROM ")
+	e.ident(ds.Table.PhysicalName)
+	e.raw(" AS ")
+	e.ident(a)
+	e.hint()
+	e.raw(" WHERE ")
+	e.qcol(a, parent)
+	e.raw(" = ")
+	e.qcol(ds.Name, pk)
+	e.byte1(')')
+	if outer {
+		e.raw(" END")
+	}
+}
+
+// subAlias is the table alias of the scalar subqueries the emitter adds
+// (rowaggregate counts, lookup-name sort keys): "vs", or "vs1", "vs2" …
+// when a data source of the plan is already named so. Each subquery is its
+// own scope, so they all share it; it only has to differ from the names
+// of the outer query's sources, which the subquery reads.
+func (e *emitter) subAlias() string {
+	if e.sub != "" {
+		return e.sub
+	}
+	e.sub = "vs"
+	for i := 1; e.p != nil && sourceNamed(e.p.Root, e.sub, 0); i++ {
+		e.sub = "vs" + strconv.Itoa(i)
+	}
+	return e.sub
+}
+
+// sourceNamed reports whether ds or a source joined below it is named name
+// (case-insensitively: MySQL compares aliases so).
+func sourceNamed(ds *plan.DataSource, name string, depth int) bool {
+	if ds == nil || depth > maxNesting {
+		return false
+	}
+	if strings.EqualFold(ds.Name, name) {
+		return true
+	}
+	for _, j := range ds.Joins {
+		if sourceNamed(j, name, depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // groupKey writes a grouping column, or its date part.
@@ -699,7 +788,7 @@ func (e *emitter) orderBy(p *plan.Plan) {
 			idx := -1
 			if p.Distinct || p.Aggregate {
 				for j, c := range p.Columns {
-					if c != nil && c.Aggregate == ast.NoAggregate && c.DateGrouping == ast.NoDateGrouping &&
+					if c != nil && c.Aggregate == ast.NoAggregate && c.DateGrouping == ast.NoDateGrouping && c.RowAggregate == nil &&
 						c.Source == k.Column.Source && c.Column == k.Column.Column {
 						idx = j
 						break

@@ -560,6 +560,15 @@ func execCases() []execCase {
 		{name: "and_or_const", build: names(func(a *plan.DataSource) plan.Expr {
 			return and(or(eq(ref(a, "employees"), num(7)), and(eq(ref(a, "employees"), num(15)), foldEq(ref(a, "city"), "paris"))), &plan.Const{Value: true}, and(), not(or()))
 		}), want: col1(nA3, nA5, nA7)},
+		{name: "row_aggregate", ordered: true, build: func(f *fixture) *plan.Plan {
+			a := root("account", f.account)
+			p := link(a, plan.JoinOuter, "p", f.account, "accountid", "parentaccountid")
+			rel := f.account.Hierarchy()
+			cols := append(outs(a, "name"),
+				&plan.OutputColumn{Name: "children", Source: a, Column: column(f.account, "accountid"), RowAggregate: rel},
+				&plan.OutputColumn{Name: "p.children", Source: p, Column: column(f.account, "accountid"), RowAggregate: rel})
+			return &plan.Plan{Root: a, Columns: cols, Orders: []*plan.SortKey{{Output: cols[1], Desc: true}, {Column: ref(a, "accountid")}}}
+		}, want: [][]string{{nA1, "2", "NULL"}, {nA2, "1", "2"}, {nA3, "0", "2"}, {nA4, "0", "1"}, {nA5, "0", "NULL"}, {nA6, "0", "NULL"}, {nA7, "0", "NULL"}, {nA8, "0", "NULL"}}},
 		{name: "const_false", build: names(func(a *plan.DataSource) plan.Expr { return or(&plan.Const{Value: false}, or()) }), want: [][]string{}},
 	}
 }

@@ -258,6 +258,20 @@ var goldenCases = []goldenCase{
 		w.Filter = eq(ref(w, "col"), str("it's; DROP TABLE x; --"))
 		return &plan.Plan{Root: w, Columns: outs(w, "id", "col", "x"), Orders: []*plan.SortKey{{Column: ref(w, "x")}}}
 	}},
+	{name: "row_aggregate", build: func(f *fixture) *plan.Plan {
+		// Sources named like the subquery alias push it to vs2.
+		a := root("VS", f.account)
+		c := link(a, plan.JoinOuter, "vs1", f.account, "accountid", "parentaccountid")
+		rel := f.account.Hierarchy()
+		cols := append(outs(a, "name"),
+			&plan.OutputColumn{Name: "children", Source: a, Column: column(f.account, "accountid"), RowAggregate: rel},
+			&plan.OutputColumn{Name: "vs1.children", Source: c, Column: column(f.account, "accountid"), RowAggregate: rel})
+		return &plan.Plan{Root: a, Columns: cols, NoLock: true, Orders: []*plan.SortKey{{Output: cols[1], Desc: true}}}
+	}},
+	{name: "row_aggregate_in_aggregate", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		return &plan.Plan{Root: a, Aggregate: true, Columns: []*plan.OutputColumn{{Name: "n", Source: a, Column: column(f.account, "accountid"), RowAggregate: f.account.Hierarchy()}}}
+	}},
 	{name: "first_row_no_pk", build: func(f *fixture) *plan.Plan {
 		t := plan.NewTable(plan.Table{LogicalName: "log", Columns: []*plan.Column{{LogicalName: "accountid", Type: plan.TLookup}, {LogicalName: "msg", Type: plan.TString}}})
 		a := root("account", f.account)
