@@ -52,7 +52,10 @@
 //	        {"logicalName": "createdon", "type": "DateTime", "dateTimeBehavior": "UserLocal"},
 //	        {"logicalName": "ownerid", "type": "Owner", "targets": ["systemuser", "team"]},
 //	        {"logicalName": "parentaccountid", "type": "Lookup", "targets": ["account"]},
-//	        {"logicalName": "industrycode", "type": "Picklist", "physicalName": "industry"}
+//	        {"logicalName": "industrycode", "type": "Picklist", "physicalName": "industry",
+//	         "options": [{"value": 1, "label": "Accounting"}, {"value": 2, "label": "Agriculture"}]},
+//	        {"logicalName": "statecode", "type": "State",
+//	         "options": [{"value": 0, "label": "Active"}, {"value": 1, "label": "Inactive"}]}
 //	      ]
 //	    },
 //	    {
@@ -102,9 +105,20 @@
 // Status, MultiSelectPicklist; also EntityName, Virtual → String),
 // "dateTimeBehavior" (DateTime only: UserLocal (default), DateOnly,
 // TimeZoneIndependent), "targets" (Lookup, Owner, Customer: the entities
-// the lookup points to), "maxLength" (String, Memo), "precision" (Decimal,
-// Money, Double: decimal places), "description". maxLength and precision
-// shape the DDL the sample is created with; the planner does not use them.
+// the lookup points to), "options" (Picklist, State, Status,
+// MultiSelectPicklist: the option values and their labels, [{"value": 1,
+// "label": "Accounting"}, …]; values are unique integers, labels non-empty),
+// "maxLength" (String, Memo), "precision" (Decimal, Money, Double: decimal
+// places), "description". maxLength and precision shape the DDL the sample
+// is created with; the planner does not use them.
+//
+// Option labels are in one language, the one the file is written in: the
+// caller's language (plan.Caller.LanguageID) does not pick among
+// translations, which the format does not hold. The planner sorts Picklist,
+// State and Status columns by these labels, as Dataverse sorts choices
+// (spec §1.4, §5.8), unless fetch/@useraworderby="true"; a column without
+// options sorts by value. Lookups sort by the target's
+// "primaryNameAttribute", so a target without one sorts by the stored GUID.
 //
 // Relationships are 1:N ("schemaName", "referencedEntity",
 // "referencedAttribute" (default: the referenced entity's primary id),
@@ -161,7 +175,8 @@
 //	usersettings    10   uilanguageid (LCID) and timezonecode per user
 //	team             4   Contoso, Contoso Sales, Sales Europe, Key Accounts (access team)
 //	teammembership  14
-//	account         40   revenue (Money), numberofemployees, industrycode (Picklist),
+//	account         40   revenue (Money), numberofemployees, industrycode (Picklist;
+//	                     the sample's own labels, whose order is not the values'),
 //	                     statecode/statuscode, createdon (UserLocal), new_contractend
 //	                     (TimeZoneIndependent), ownerid (Owner: users and teams),
 //	                     owningbusinessunit, primarycontactid, parentaccountid

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/vecompile/vecompile/internal/diag"
@@ -36,6 +37,7 @@ type attrDef struct {
 	Type         plan.Type
 	Behavior     plan.DateBehavior
 	Targets      []string
+	Options      []plan.Option
 	MaxLength    int
 	Precision    int
 	HasPrecision bool
@@ -63,7 +65,8 @@ type relDef struct {
 var (
 	docKeys    = []string{"version", "description", "entities", "relationships"}
 	entityKeys = []string{"logicalName", "physicalName", "entitySetName", "primaryIdAttribute", "primaryNameAttribute", "description", "attributes"}
-	attrKeys   = []string{"logicalName", "physicalName", "type", "dateTimeBehavior", "targets", "maxLength", "precision", "description"}
+	attrKeys   = []string{"logicalName", "physicalName", "type", "dateTimeBehavior", "targets", "options", "maxLength", "precision", "description"}
+	optionKeys = []string{"value", "label"}
 	relKeys    = []string{"schemaName", "description",
 		"referencedEntity", "referencedAttribute", "referencingEntity", "referencingAttribute", "isHierarchical",
 		"entity1", "entity2", "intersectEntity", "entity1IntersectAttribute", "entity2IntersectAttribute"}
@@ -187,6 +190,14 @@ func readMetaDoc(root *jnode, r *treeReader) *metaDoc {
 			if a.Type == plan.TUniqueidentifier && len(a.Targets) > 0 {
 				r.errorf(an.get("targets"), apath+".targets", "targets are only allowed on Lookup, Owner and Customer attributes, not Uniqueidentifier")
 			}
+			a.Options = readOptions(r, an, apath)
+			if len(a.Options) > 0 {
+				switch a.Type {
+				case plan.TPicklist, plan.TState, plan.TStatus, plan.TMultiSelectPicklist, plan.TUnknown:
+				default:
+					r.errorf(an.get("options"), apath+".options", "options are only allowed on Picklist, State, Status and MultiSelectPicklist attributes, not %s", a.Type)
+				}
+			}
 			if a.MaxLength < 0 || a.MaxLength > 1048576 {
 				r.errorf(an.get("maxLength"), apath+".maxLength", "maxLength %d out of range 1..1048576", a.MaxLength)
 			}
@@ -249,6 +260,41 @@ func readMetaDoc(root *jnode, r *treeReader) *metaDoc {
 		doc.rels = append(doc.rels, rel)
 	}
 	return doc
+}
+
+// readOptions reads an attribute's "options": [{"value": 1, "label":
+// "Accounting"}, …]. Values are integers, unique per attribute; labels are
+// non-empty strings.
+func readOptions(r *treeReader, an *jnode, apath string) []plan.Option {
+	var out []plan.Option
+	for i, on := range r.array(an, "options", apath) {
+		opath := fmt.Sprintf("%s.options[%d]", apath, i)
+		if !r.object(on, opath, optionKeys...) {
+			continue
+		}
+		o := plan.Option{Value: r.integer(on, "value", opath), Label: r.str(on, "label", opath)}
+		switch {
+		case on.get("value") == nil || on.get("value").kind != 'n':
+			if on.get("value") == nil || on.get("value").kind == 'z' {
+				r.errorf(on, opath, "missing \"value\"")
+			}
+			continue
+		case o.Label == "":
+			r.errorf(on, opath, "missing \"label\"")
+			continue
+		}
+		dup := false
+		for _, prev := range out {
+			if prev.Value == o.Value {
+				r.errorf(on.get("value"), opath+".value", "option value %d appears twice", o.Value)
+				dup = true
+			}
+		}
+		if !dup {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 func jsonText(n *jnode) string {
@@ -474,6 +520,7 @@ func (d *metaDoc) build(prefix string, r *treeReader) plan.MapCatalog {
 				Type:         a.Type,
 				DateBehavior: a.Behavior,
 				Targets:      append([]string(nil), a.Targets...),
+				Options:      slices.Clone(a.Options),
 			})
 		}
 		cat.Add(plan.NewTable(t))

@@ -60,6 +60,22 @@ func TestLoadMetadataFileSample(t *testing.T) {
 			t.Errorf("account.%s IsPrimaryKey = %v", name, c.IsPrimaryKey)
 		}
 	}
+	// Choice labels come in label order (plan.NewTable sorts them).
+	labels := func(c *plan.Column) string {
+		var b strings.Builder
+		for _, o := range c.Options {
+			fmt.Fprintf(&b, "%d %s; ", o.Value, o.Label)
+		}
+		return b.String()
+	}
+	opp, _ := cat.Table("opportunity")
+	if c, _ := opp.Column("statecode"); labels(c) != "2 Lost; 0 Open; 1 Won; " {
+		t.Errorf("opportunity.statecode options: %s", labels(c))
+	}
+	if c, _ := acc.Column("industrycode"); len(c.Options) != 33 || !strings.HasPrefix(labels(c), "1 Accounting; 4 Agriculture; ") ||
+		!strings.Contains(labels(c), "25 Design; 26 eCommerce; 6 Education; ") || !strings.Contains(labels(c), "18 Insurance; 33 IT Services; 13 Logistics; ") {
+		t.Errorf("account.industrycode options: %s", labels(c))
+	}
 	h := acc.Hierarchy()
 	if h == nil || h.SchemaName != "account_parent_account" || h.ReferencingColumn != "parentaccountid" || h.ReferencedColumn != "accountid" {
 		t.Errorf("account hierarchy: %+v", h)
@@ -180,6 +196,12 @@ func TestParseMetadataErrors(t *testing.T) {
 		{"behavior on string", attr(`{"logicalName": "d", "type": "String", "dateTimeBehavior": "DateOnly"}`), `"DateOnly"`, "only allowed on DateTime"},
 		{"targets on string", attr(`{"logicalName": "d", "type": "String", "targets": ["b"]}`), `["b"]`, "targets are only allowed"},
 		{"targets not strings", attr(`{"logicalName": "d", "type": "Lookup", "targets": [1]}`), `1]`, "targets[0]: expected a string"},
+		{"options on integer", attr(`{"logicalName": "d", "type": "Integer", "options": [{"value": 1, "label": "One"}]}`), `[{"value"`, "options are only allowed on Picklist"},
+		{"option without label", attr(`{"logicalName": "d", "type": "Picklist", "options": [{"value": 1}]}`), `{"value": 1}`, `options[0]: missing "label"`},
+		{"option without value", attr(`{"logicalName": "d", "type": "Picklist", "options": [{"label": "One"}]}`), `{"label"`, `options[0]: missing "value"`},
+		{"option value not integer", attr(`{"logicalName": "d", "type": "State", "options": [{"value": "1", "label": "One"}]}`), `"1"`, "options[0].value: expected an integer"},
+		{"option value twice", attr(`{"logicalName": "d", "type": "Status", "options": [{"value": 1, "label": "One"}, {"value": 1, "label": "Uno"}]}`), `1, "label": "Uno"`, "option value 1 appears twice"},
+		{"option unknown field", attr(`{"logicalName": "d", "type": "Picklist", "options": [{"value": 1, "label": "One", "color": "red"}]}`), `"color"`, `unknown field "color"`},
 		{"precision on string", attr(`{"logicalName": "d", "type": "String", "precision": 2}`), `2}`, "precision is only allowed"},
 		{"precision range", attr(`{"logicalName": "d", "type": "Decimal", "precision": 11}`), `11`, "out of range"},
 		{"maxLength not integer", attr(`{"logicalName": "d", "type": "String", "maxLength": 1.5}`), `1.5`, "expected an integer"},

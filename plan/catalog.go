@@ -1,8 +1,12 @@
 package plan
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Catalog resolves logical table names to metadata. Three implementations
@@ -157,7 +161,55 @@ type Column struct {
 	Type         Type
 	DateBehavior DateBehavior
 	Targets      []string // lookup target tables
+	// Options are a choice column's option labels (Picklist, State,
+	// Status), in one language, in label order: NewTable sorts them
+	// (SortOptions), so an option's position is its rank when sorting by
+	// label. Nil when the metadata gives none.
+	Options      []Option
 	IsPrimaryKey bool
+}
+
+// Option is one value of a choice column and its label.
+type Option struct {
+	Value int64
+	Label string
+}
+
+// CompareOptions orders options by label as Dataverse's default
+// (case-insensitive) collation does: labels compared case-insensitively
+// (Unicode simple folding, accents significant, as vecompile's string
+// comparisons are), then as written, then by value.
+func CompareOptions(a, b Option) int {
+	if c := compareFold(a.Label, b.Label); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Label, b.Label); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Value, b.Value)
+}
+
+// compareFold compares two strings rune by rune after lower-casing, without
+// allocating.
+func compareFold(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if c := cmp.Compare(unicode.ToLower(ra), unicode.ToLower(rb)); c != 0 {
+			return c
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// SortOptions puts options in label order (CompareOptions). A slice already
+// in order is not written to, so sorting a shared column's options twice
+// is safe.
+func SortOptions(opts []Option) {
+	if !slices.IsSortedFunc(opts, CompareOptions) {
+		slices.SortFunc(opts, CompareOptions)
+	}
 }
 
 // RelationshipKind distinguishes 1:N from N:N.
@@ -193,6 +245,7 @@ func NewTable(t Table) *Table {
 		if c.PhysicalName == "" {
 			c.PhysicalName = c.LogicalName
 		}
+		SortOptions(c.Options)
 		nt.byName[strings.ToLower(c.LogicalName)] = c
 		if c.LogicalName == t.PrimaryKey {
 			c.IsPrimaryKey = true
