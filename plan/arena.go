@@ -16,6 +16,7 @@ type arena struct {
 	sources []DataSource
 	exprs   []Expr
 	joinBuf []*DataSource
+	tabBuf  []*Table
 	size    sizes
 }
 
@@ -119,4 +120,15 @@ func (a *arena) joins(n int) []*DataSource {
 	start := len(a.joinBuf)
 	a.joinBuf = a.joinBuf[:start+n]
 	return a.joinBuf[start : start : start+n]
+}
+
+// tables returns an empty slice with room for n tables (lookup sort
+// targets); nothing is allocated for plans that sort no lookup.
+func (a *arena) tables(n int) []*Table {
+	if cap(a.tabBuf)-len(a.tabBuf) < n {
+		a.tabBuf = make([]*Table, 0, max(n, 2*a.size.orders+2))
+	}
+	start := len(a.tabBuf)
+	a.tabBuf = a.tabBuf[:start+n]
+	return a.tabBuf[start : start : start+n]
 }

@@ -57,7 +57,9 @@ type builder struct {
 	// linkOrders are orders declared inside link-entities; they apply after
 	// every root order (spec §1.4).
 	linkOrders []*SortKey
-	aliased    []*OutputColumn // outputs with an attribute alias
+	// rawOrder is fetch/@useraworderby: choices sort by value, not label.
+	rawOrder bool
+	aliased  []*OutputColumn // outputs with an attribute alias
 }
 
 type linkSource struct {
@@ -191,6 +193,7 @@ func (b *builder) build(q *ast.Query) {
 		b.errorf(q.Top.Span, diag.ConflictingOptions, "top cannot be combined with count or page")
 	}
 	p.ReturnTotalRecordCount = q.ReturnTotalRecordCount.Value
+	b.rawOrder = q.UseRawOrderBy.Value
 	if p.Aggregate {
 		p.AggregateLimit = AggregateRecordLimit
 		if l := q.AggregateLimit; l.Set {
@@ -723,8 +726,12 @@ func (b *builder) order(ds *DataSource, o *ast.Order, isRoot bool) {
 		}
 		if oc.Aggregate != ast.NoAggregate || oc.GroupBy || oc.RowAggregate != nil {
 			key.Output = oc
+			if oc.GroupBy && oc.DateGrouping == ast.NoDateGrouping {
+				b.sortBy(key, oc.Column)
+			}
 		} else {
 			key.Column = b.a.ref(oc.Source, oc.Column)
+			b.sortBy(key, oc.Column)
 		}
 	case b.plan.Aggregate:
 		b.errorf(o.Span, diag.AggregateRule, "an aggregate query orders by alias, not by attribute")
@@ -744,11 +751,54 @@ func (b *builder) order(ds *DataSource, o *ast.Order, isRoot bool) {
 		if key.Column == nil {
 			return
 		}
+		b.sortBy(key, key.Column.Column)
 	}
 	if isRoot {
 		b.plan.Orders = append(b.plan.Orders, key)
 	} else {
 		b.linkOrders = append(b.linkOrders, key)
+	}
+}
+
+// sortBy applies Dataverse's sort rules for lookups and choices (spec
+// §1.4, §5.8) to a key on column c:
+//
+//   - a lookup sorts by the related record's primary name, when every
+//     target table is in the catalog with a primary key and a primary name
+//     column; otherwise (untyped mode, metadata without
+//     primaryNameAttribute or without the target table) by the stored GUID,
+//     as before;
+//   - a choice (Picklist, State, Status) sorts by its option label, when
+//     the metadata gives labels and fetch/@useraworderby is not "true";
+//     otherwise by the stored integer.
+func (b *builder) sortBy(key *SortKey, c *Column) {
+	if c == nil {
+		return
+	}
+	switch c.Type {
+	case TLookup, TOwner, TCustomer:
+		if len(c.Targets) == 0 {
+			return
+		}
+		targets := b.a.tables(len(c.Targets))
+		for _, name := range c.Targets {
+			t, ok := b.opt.Catalog.Table(name)
+			if !ok || t.Untyped || t.PrimaryName == "" || t.PrimaryKey == "" {
+				return
+			}
+			if _, ok := t.Column(t.PrimaryKey); !ok {
+				return
+			}
+			if _, ok := t.Column(t.PrimaryName); !ok {
+				return
+			}
+			targets = append(targets, t)
+		}
+		key.By, key.Targets = SortName, targets
+	case TPicklist, TState, TStatus:
+		if len(c.Options) > 0 && !b.rawOrder {
+			key.By = SortLabel
+		}
 	}
 }
 

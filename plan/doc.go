@@ -17,7 +17,9 @@
 //  3. Resolution, per body: attributes become OutputColumns (result names
 //     per spec §5.17), filters become Exprs, links get their join columns
 //     (given, or inferred from the one relationship between the tables),
-//     orders become SortKeys (link orders after root orders, §1.4).
+//     orders become SortKeys (link orders after root orders, §1.4; lookups
+//     by the target's primary name, choices by label unless useraworderby,
+//     §5.8 — see builder.sortBy).
 //  4. Lowering: each condition becomes an explicit expression. NULL
 //     branches of negative operators (NullInclusive), case folding of
 //     string comparisons, parsed T-SQL LIKE patterns, relative and fiscal

@@ -55,11 +55,13 @@ func Format(p *Plan) string {
 			if k.Desc {
 				dir = "desc nulls last"
 			}
+			var term string
 			if k.Output != nil {
-				w.line(2, k.Output.Name+" "+dir)
+				term = k.Output.Name + " " + dir
 			} else {
-				w.line(2, refString(k.Column)+" "+dir)
+				term = refString(k.Column) + " " + dir
 			}
+			w.line(2, term+sortByString(k))
 		}
 	}
 	switch {
@@ -79,6 +81,22 @@ func Format(p *Plan) string {
 	}
 	w.source(1, p.Root)
 	return w.String()
+}
+
+// sortByString describes a name or label sort key: the names it sorts by,
+// or "by label".
+func sortByString(k *SortKey) string {
+	switch k.By {
+	case SortName:
+		names := make([]string, len(k.Targets))
+		for i, t := range k.Targets {
+			names[i] = t.LogicalName + "." + t.PrimaryName
+		}
+		return " (by name: " + strings.Join(names, ", ") + ")"
+	case SortLabel:
+		return " (by label)"
+	}
+	return ""
 }
 
 type treeWriter struct{ strings.Builder }

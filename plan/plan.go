@@ -134,6 +134,43 @@ type SortKey struct {
 	Column *ColumnRef
 	Output *OutputColumn
 	Desc   bool
+	// By is what the key compares (spec §1.4, §5.8): the stored value, a
+	// lookup's related primary name, or a choice's option label. Name and
+	// label keys end with the stored value, which breaks their ties.
+	By SortBy
+	// Targets are, for SortName, the lookup's target tables, each with a
+	// primary key and a primary name column; the key is the primary name
+	// of the target row the value points to (the first target holding it,
+	// for polymorphic lookups such as owners).
+	Targets []*Table
+}
+
+// SortBy is what a sort key compares.
+type SortBy uint8
+
+const (
+	// SortValue: the stored value (every column, and choices under
+	// fetch/@useraworderby="true").
+	SortValue SortBy = iota
+	// SortName: a lookup, by the related record's primary name, then by
+	// the stored GUID.
+	SortName
+	// SortLabel: a choice (Picklist, State, Status), by the option's rank
+	// in label order (Column.Options), then by the stored value; values
+	// without a label rank as a missing label (NULL) would.
+	SortLabel
+)
+
+// SortColumn is the column a key sorts: the column, or the output
+// column's.
+func (k *SortKey) SortColumn() *Column {
+	switch {
+	case k.Column != nil:
+		return k.Column.Column
+	case k.Output != nil:
+		return k.Output.Column
+	}
+	return nil
 }
 
 // ColumnRef is a column of a data source.

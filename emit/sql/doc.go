@@ -184,6 +184,17 @@
 // aggregate query ordering by a column it does not select is
 // DialectUnsupported (PostgreSQL, SQL Server and strict MySQL reject it).
 //
+// Sort keys by name and label (plan.SortName, plan.SortLabel). A lookup
+// sorts by (SELECT vs.<primary name> FROM <target> AS vs WHERE vs.<pk> =
+// col), COALESCE'd over the targets of a polymorphic lookup, then by col; a
+// choice by CASE col WHEN <value> THEN <rank> … END (ranks from the plan's
+// options, in label order; no label text in the SQL; unlabelled values get
+// NULL), then by col. A distinct or aggregate query with such a key is
+// wrapped, SELECT * FROM (<query>) AS v ORDER BY <keys over v.c<i>> with
+// Top and paging outside: DISTINCT forbids ORDER BY expressions outside the
+// select list (PostgreSQL, MySQL), and over a derived table no GROUP BY
+// rule applies (T-SQL included).
+//
 // Row aggregates. rowaggregate="CountChildren" is a correlated scalar
 // subquery in the select list, (SELECT COUNT(*) FROM t AS vs WHERE
 // vs.parent = source.pk), with no security filter (Dataverse counts the

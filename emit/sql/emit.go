@@ -148,6 +148,19 @@ func (e *emitter) init(p *plan.Plan, d Dialect) error {
 	var sz sizer
 	sz.source(p.Root, e)
 	sz.bytes += 32 + 48*len(p.Columns) + 40*len(p.Orders) + 64
+	for _, k := range p.Orders {
+		if k == nil {
+			continue
+		}
+		switch k.By {
+		case plan.SortName:
+			sz.bytes += 48 + 112*len(k.Targets)
+		case plan.SortLabel:
+			if c := k.SortColumn(); c != nil {
+				sz.bytes += 32 + 20*len(c.Options)
+			}
+		}
+	}
 	sz.args += 2
 	e.buf = make([]byte, sz.bytes)
 	e.args = make([]any, 0, sz.args)
@@ -428,17 +441,92 @@ func (e *emitter) query(p *plan.Plan, mode queryMode) {
 		top = p.AggregateLimit + 1
 	}
 	count := mode != modeRows
+	topFetch := e.has(TopFetch)
+	writeTop := topFetch && top > 0 && (count || p.PageSize <= 0)
+	// A distinct or aggregate query sorted by a lookup's name or a choice's
+	// label is wrapped, so the sort expressions read its output columns:
+	// DISTINCT forbids ORDER BY expressions outside the select list
+	// (PostgreSQL, MySQL), and outside it every dialect's GROUP BY rules
+	// hold trivially.
+	wrap := !count && (p.Distinct || p.Aggregate) && exprOrder(p)
+	if wrap {
+		e.raw("SELECT ")
+		if writeTop {
+			e.top(top)
+		}
+		e.raw("* FROM (")
+		e.selectCore(p, mode, false, 0)
+		e.raw(") AS ")
+		e.ident(wrapAlias)
+	} else {
+		e.selectCore(p, mode, writeTop, top)
+	}
+	if count {
+		if !topFetch {
+			e.raw(" LIMIT ")
+			e.bind(top)
+		}
+		return
+	}
+	e.orderBy(p, wrap)
+	switch {
+	case p.PageSize > 0:
+		page := p.PageNumber
+		if page < 1 {
+			page = 1
+		}
+		if topFetch {
+			e.raw(" OFFSET ")
+			e.bind((page - 1) * p.PageSize)
+			e.raw(" ROWS FETCH NEXT ")
+			e.bind(p.PageSize + 1)
+			e.raw(" ROWS ONLY")
+		} else {
+			e.raw(" LIMIT ")
+			e.bind(p.PageSize + 1)
+			e.raw(" OFFSET ")
+			e.bind((page - 1) * p.PageSize)
+		}
+	case p.Top > 0 && !topFetch:
+		e.raw(" LIMIT ")
+		e.bind(p.Top)
+	}
+}
+
+// wrapAlias names the derived table of a wrapped distinct or aggregate
+// query (see query); only its output columns c0, c1 … are in scope.
+const wrapAlias = "v"
+
+// exprOrder reports whether a sort key compares an expression (a lookup's
+// name, a choice's label) rather than a stored value or an output column.
+func exprOrder(p *plan.Plan) bool {
+	for _, k := range p.Orders {
+		if k != nil && k.By != plan.SortValue {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *emitter) top(n int64) {
+	e.raw("TOP (")
+	e.bind(n)
+	e.raw(") ")
+}
+
+// selectCore writes SELECT [DISTINCT] [TOP (n)] <columns> FROM … WHERE …
+// [GROUP BY …] of the query (for modeAggInput: SELECT 1 over the rows
+// before grouping).
+func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top int64) {
+	count := mode != modeRows
 	grouped := p.Aggregate && mode != modeAggInput
 	distinct := p.Distinct && mode != modeAggInput
-	topFetch := e.has(TopFetch)
 	e.raw("SELECT ")
 	if distinct {
 		e.raw("DISTINCT ")
 	}
-	if topFetch && top > 0 && (count || p.PageSize <= 0) {
-		e.raw("TOP (")
-		e.bind(top)
-		e.raw(") ")
+	if writeTop {
+		e.top(top)
 	}
 	// spans of the select-list expressions that contain parameters, for
 	// GROUP BY (see groupBy).
@@ -470,36 +558,6 @@ func (e *emitter) query(p *plan.Plan, mode queryMode) {
 	e.where(p.Root)
 	if grouped {
 		e.groupBy(p, spans)
-	}
-	if count {
-		if !topFetch {
-			e.raw(" LIMIT ")
-			e.bind(top)
-		}
-		return
-	}
-	e.orderBy(p)
-	switch {
-	case p.PageSize > 0:
-		page := p.PageNumber
-		if page < 1 {
-			page = 1
-		}
-		if topFetch {
-			e.raw(" OFFSET ")
-			e.bind((page - 1) * p.PageSize)
-			e.raw(" ROWS FETCH NEXT ")
-			e.bind(p.PageSize + 1)
-			e.raw(" ROWS ONLY")
-		} else {
-			e.raw(" LIMIT ")
-			e.bind(p.PageSize + 1)
-			e.raw(" OFFSET ")
-			e.bind((page - 1) * p.PageSize)
-		}
-	case p.Top > 0 && !topFetch:
-		e.raw(" LIMIT ")
-		e.bind(p.Top)
 	}
 }
 
@@ -756,7 +814,9 @@ func (e *emitter) groupBy(p *plan.Plan, spans []span) {
 }
 
 // orderBy writes ORDER BY with NULLs first ascending, last descending.
-func (e *emitter) orderBy(p *plan.Plan) {
+// wrapped says the query is wrapped (see query): keys then read the
+// wrapped query's output columns.
+func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
 	if len(p.Orders) == 0 {
 		if p.PageSize > 0 && e.has(TopFetch) {
 			e.raw(" ORDER BY (SELECT NULL)")
@@ -768,6 +828,7 @@ func (e *emitter) orderBy(p *plan.Plan) {
 		if i > 0 {
 			e.raw(", ")
 		}
+		var o operand
 		switch {
 		case k == nil:
 			e.fail(diag.MalformedPlan, "nil sort key")
@@ -783,10 +844,15 @@ func (e *emitter) orderBy(p *plan.Plan) {
 				e.fail(diag.MalformedPlan, "sort key %q is not an output column", k.Output.Name)
 				continue
 			}
-			e.alias(idx)
+			o = operand{idx: idx, wrapped: wrapped}
+			if !wrapped && k.By != plan.SortValue {
+				// Not reachable from the planner (grouped keys of aggregates
+				// are wrapped); sort the grouped column itself.
+				o = operand{ref: &plan.ColumnRef{Source: k.Output.Source, Column: k.Output.Column}}
+			}
 		case k.Column != nil:
-			idx := -1
 			if p.Distinct || p.Aggregate {
+				idx := -1
 				for j, c := range p.Columns {
 					if c != nil && c.Aggregate == ast.NoAggregate && c.DateGrouping == ast.NoDateGrouping && c.RowAggregate == nil &&
 						c.Source == k.Column.Source && c.Column == k.Column.Column {
@@ -798,25 +864,142 @@ func (e *emitter) orderBy(p *plan.Plan) {
 					e.fail(diag.DialectUnsupported, "a distinct or aggregate query cannot order by a column it does not select")
 					continue
 				}
-				e.alias(idx)
+				o = operand{idx: idx, wrapped: wrapped}
 			} else {
-				e.col(k.Column)
+				o = operand{ref: k.Column}
 			}
 		default:
 			e.fail(diag.MalformedPlan, "empty sort key")
 			continue
 		}
-		if k.Desc {
-			e.raw(" DESC")
+		switch k.By {
+		case plan.SortValue:
+		case plan.SortName:
+			e.nameKey(k, o)
+			e.direction(k.Desc)
+			e.raw(", ")
+		case plan.SortLabel:
+			e.labelKey(k, o)
+			e.direction(k.Desc)
+			e.raw(", ")
+		default:
+			e.fail(diag.MalformedPlan, "unknown sort kind %d", k.By)
 		}
-		if e.has(NullsOrdering) {
-			if k.Desc {
-				e.raw(" NULLS LAST")
-			} else {
-				e.raw(" NULLS FIRST")
-			}
+		e.operand(o)
+		e.direction(k.Desc)
+	}
+}
+
+// operand is what a sort key reads: a column of a data source (ref), or
+// the output column c<idx>, qualified by wrapAlias in a wrapped query.
+type operand struct {
+	ref     *plan.ColumnRef
+	idx     int
+	wrapped bool
+}
+
+func (e *emitter) operand(o operand) {
+	switch {
+	case o.ref != nil:
+		e.col(o.ref)
+	case o.wrapped:
+		e.ident(wrapAlias)
+		e.byte1('.')
+		e.alias(o.idx)
+	default:
+		e.alias(o.idx)
+	}
+}
+
+// direction writes DESC and, where needed, the NULL placement.
+func (e *emitter) direction(desc bool) {
+	if desc {
+		e.raw(" DESC")
+	}
+	if e.has(NullsOrdering) {
+		if desc {
+			e.raw(" NULLS LAST")
+		} else {
+			e.raw(" NULLS FIRST")
 		}
 	}
+}
+
+// nameKey writes a lookup's sort value: the primary name of the row it
+// points to, one correlated subquery per target table, COALESCE'd for a
+// polymorphic lookup (the GUID is in at most one target):
+//
+//	(SELECT "vs"."fullname" FROM "contact" AS "vs" WHERE "vs"."contactid" = "account"."primarycontactid")
+//	COALESCE((SELECT … FROM "systemuser" …), (SELECT … FROM "team" …))
+//
+// Like the joins the user writes, the subquery reads the target without a
+// security filter of its own: names are what Dataverse sorts by.
+func (e *emitter) nameKey(k *plan.SortKey, o operand) {
+	if len(k.Targets) == 0 {
+		e.fail(diag.MalformedPlan, "name sort key without target tables")
+		return
+	}
+	if len(k.Targets) > 1 {
+		e.raw("COALESCE(")
+	}
+	for i, t := range k.Targets {
+		if i > 0 {
+			e.raw(", ")
+		}
+		if t == nil {
+			e.fail(diag.MalformedPlan, "nil sort target table")
+			return
+		}
+		pk, ok1 := t.Column(t.PrimaryKey)
+		name, ok2 := t.Column(t.PrimaryName)
+		if !ok1 || !ok2 {
+			e.fail(diag.MalformedPlan, "sort target %q lacks its primary key %q or primary name %q", t.LogicalName, t.PrimaryKey, t.PrimaryName)
+			return
+		}
+		a := e.subAlias()
+		e.raw("(SELECT ")
+		e.qcol(a, name)
+		e.raw(" FROM ")
+		e.ident(t.PhysicalName)
+		e.raw(" AS ")
+		e.ident(a)
+		e.hint()
+		e.raw(" WHERE ")
+		e.qcol(a, pk)
+		e.raw(" = ")
+		e.operand(o)
+		e.byte1(')')
+	}
+	if len(k.Targets) > 1 {
+		e.byte1(')')
+	}
+}
+
+// labelKey writes a choice's sort value: the option's rank in label order
+// (plan.Column.Options is kept in that order), computed in Go so that every
+// engine sorts alike whatever its collation, and written as integers, so
+// that no label reaches the SQL text:
+//
+//	CASE "account"."industrycode" WHEN 1 THEN 1 WHEN 4 THEN 2 … END
+//
+// A value without a label (and NULL) gets NULL, as Dataverse's join to its
+// labels yields: it sorts with the NULLs, then by value (the stored value
+// follows as the next key).
+func (e *emitter) labelKey(k *plan.SortKey, o operand) {
+	c := k.SortColumn()
+	if c == nil || len(c.Options) == 0 {
+		e.fail(diag.MalformedPlan, "label sort key on a column without options")
+		return
+	}
+	e.raw("CASE ")
+	e.operand(o)
+	for i, opt := range c.Options {
+		e.raw(" WHEN ")
+		e.int(opt.Value)
+		e.raw(" THEN ")
+		e.int(int64(i + 1))
+	}
+	e.raw(" END")
 }
 
 // where writes the root's WHERE: security first, then the user filter.

@@ -319,6 +319,23 @@ const (
 	nA8 = "Pipe|Plus+ (x)."
 )
 
+// choiceAccount is the fixture's account table with employees typed as a
+// choice labelled 10 "ten", 15 "Fifteen", 20 "twenty" (7 has no label):
+// in label order (case-insensitive) 15, 10, 20.
+func choiceAccount(f *fixture) *plan.Table {
+	t := *f.account
+	t.Columns = nil
+	for _, c := range f.account.Columns {
+		cc := *c
+		if c.LogicalName == "employees" {
+			cc.Type = plan.TPicklist
+			cc.Options = []plan.Option{{Value: 10, Label: "ten"}, {Value: 15, Label: "Fifteen"}, {Value: 20, Label: "twenty"}}
+		}
+		t.Columns = append(t.Columns, &cc)
+	}
+	return plan.NewTable(t)
+}
+
 func hier(f *fixture, a *plan.DataSource, anchor int, above, orEqual, neg bool) plan.Expr {
 	return &plan.Hierarchy{Col: ref(a, "accountid"), Rel: f.account.Hierarchy(), Table: f.account, Anchor: guid(id(anchor)),
 		Above: above, OrEqual: orEqual, Not: neg, MaxDepth: plan.HierarchyMaxDepth}
@@ -569,6 +586,50 @@ func execCases() []execCase {
 				&plan.OutputColumn{Name: "p.children", Source: p, Column: column(f.account, "accountid"), RowAggregate: rel})
 			return &plan.Plan{Root: a, Columns: cols, Orders: []*plan.SortKey{{Output: cols[1], Desc: true}, {Column: ref(a, "accountid")}}}
 		}, want: [][]string{{nA1, "2", "NULL"}, {nA2, "1", "2"}, {nA3, "0", "2"}, {nA4, "0", "1"}, {nA5, "0", "NULL"}, {nA6, "0", "NULL"}, {nA7, "0", "NULL"}, {nA8, "0", "NULL"}}},
+		{name: "sort_lookup_name", ordered: true, build: func(f *fixture) *plan.Plan {
+			// Parent account names: none (A1, A5–A8), "Contoso" (A2, A3),
+			// "contoso Ltd" (A4); the subquery reads account under its own
+			// alias.
+			a := root("account", f.account)
+			return &plan.Plan{Root: a, Columns: outs(a, "name"), Orders: []*plan.SortKey{
+				{Column: ref(a, "parentaccountid"), By: plan.SortName, Targets: []*plan.Table{f.account}},
+				{Column: ref(a, "accountid")}}}
+		}, want: col1(nA1, nA5, nA6, nA7, nA8, nA2, nA3, nA4)},
+		{name: "sort_lookup_name_desc_polymorphic", ordered: true, build: func(f *fixture) *plan.Plan {
+			// Primary contact names: "Cy Smith" (A3), "Ann Lee" (A1), then
+			// none; a second target that never matches leaves them so.
+			a := root("account", f.account)
+			return &plan.Plan{Root: a, Columns: outs(a, "name"), Top: 4, Orders: []*plan.SortKey{
+				{Column: ref(a, "primarycontactid"), Desc: true, By: plan.SortName, Targets: []*plan.Table{f.account, f.contact}},
+				{Column: ref(a, "accountid")}}}
+		}, want: col1(nA3, nA1, nA2, nA4)},
+		{name: "sort_label", ordered: true, build: func(f *fixture) *plan.Plan {
+			// NULL (A4, A8), then 7 without a label, then Fifteen (A3, A5,
+			// A6), ten (A1), twenty (A2).
+			a := root("account", choiceAccount(f))
+			return &plan.Plan{Root: a, Columns: outs(a, "name", "employees"), Orders: []*plan.SortKey{
+				{Column: ref(a, "employees"), By: plan.SortLabel}, {Column: ref(a, "accountid")}}}
+		}, want: [][]string{{nA4, "NULL"}, {nA8, "NULL"}, {nA7, "7"}, {nA3, "15"}, {nA5, "15"}, {nA6, "15"}, {nA1, "10"}, {nA2, "20"}}},
+		{name: "sort_label_distinct_desc", ordered: true, build: func(f *fixture) *plan.Plan {
+			a := root("account", choiceAccount(f))
+			return &plan.Plan{Root: a, Distinct: true, Columns: outs(a, "employees"), PageSize: 3, PageNumber: 1,
+				Orders: []*plan.SortKey{{Column: ref(a, "employees"), Desc: true, By: plan.SortLabel}}}
+		}, want: col1("20", "10", "15", "7")},
+		{name: "sort_label_aggregate", ordered: true, build: func(f *fixture) *plan.Plan {
+			t := choiceAccount(f)
+			a := root("account", t)
+			key := &plan.OutputColumn{Name: "e", Source: a, Column: column(t, "employees"), GroupBy: true}
+			n := &plan.OutputColumn{Name: "n", Source: a, Aggregate: ast.Count}
+			return &plan.Plan{Root: a, Aggregate: true, Columns: []*plan.OutputColumn{key, n},
+				Orders: []*plan.SortKey{{Output: key, By: plan.SortLabel}}}
+		}, want: [][]string{{"NULL", "2"}, {"7", "1"}, {"15", "3"}, {"10", "1"}, {"20", "1"}}},
+		{name: "sort_name_aggregate_top", ordered: true, build: func(f *fixture) *plan.Plan {
+			a := root("account", f.account)
+			key := &plan.OutputColumn{Name: "p", Source: a, Column: column(f.account, "parentaccountid"), GroupBy: true}
+			n := &plan.OutputColumn{Name: "n", Source: a, Aggregate: ast.Count}
+			return &plan.Plan{Root: a, Aggregate: true, Columns: []*plan.OutputColumn{key, n}, Top: 2,
+				Orders: []*plan.SortKey{{Output: key, By: plan.SortName, Desc: true, Targets: []*plan.Table{f.account}}}}
+		}, want: [][]string{{id(2), "1"}, {id(1), "2"}}},
 		{name: "const_false", build: names(func(a *plan.DataSource) plan.Expr { return or(&plan.Const{Value: false}, or()) }), want: [][]string{}},
 	}
 }

@@ -272,12 +272,53 @@ var goldenCases = []goldenCase{
 		a := root("account", f.account)
 		return &plan.Plan{Root: a, Aggregate: true, Columns: []*plan.OutputColumn{{Name: "n", Source: a, Column: column(f.account, "accountid"), RowAggregate: f.account.Hierarchy()}}}
 	}},
+	{name: "sort_name_label", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		pc := link(a, plan.JoinOuter, "vs", f.contact, "contactid", "primarycontactid")
+		t := choiceTable()
+		return &plan.Plan{Root: a, Columns: append(outs(a, "name"), out(pc, "fullname")), PageSize: 10, PageNumber: 2, NoLock: true,
+			Orders: []*plan.SortKey{
+				{Column: ref(a, "primarycontactid"), By: plan.SortName, Targets: []*plan.Table{f.contact}},
+				{Column: ref(a, "parentaccountid"), Desc: true, By: plan.SortName, Targets: []*plan.Table{f.account, f.contact}},
+				{Column: &plan.ColumnRef{Source: a, Column: column(t, "state")}, By: plan.SortLabel},
+				{Column: ref(a, "accountid")},
+			}}
+	}},
+	{name: "sort_distinct_wrapped", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		cols := outs(a, "city", "parentaccountid")
+		return &plan.Plan{Root: a, Distinct: true, Columns: cols, Top: 5,
+			Orders: []*plan.SortKey{{Column: ref(a, "city")}, {Column: ref(a, "parentaccountid"), Desc: true, By: plan.SortName, Targets: []*plan.Table{f.account}}}}
+	}},
+	{name: "sort_aggregate_wrapped", build: func(f *fixture) *plan.Plan {
+		t := choiceTable()
+		a := root("account", t)
+		key := &plan.OutputColumn{Name: "state", Source: a, Column: column(t, "state"), GroupBy: true}
+		n := &plan.OutputColumn{Name: "n", Source: a, Aggregate: ast.Count}
+		a.Filter = foldEq(ref(a, "name"), "x")
+		return &plan.Plan{Root: a, Aggregate: true, Columns: []*plan.OutputColumn{n, key}, PageSize: 5, PageNumber: 1,
+			Orders: []*plan.SortKey{{Output: n, Desc: true}, {Output: key, By: plan.SortLabel}}}
+	}},
+	{name: "sort_name_without_targets", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		return &plan.Plan{Root: a, Columns: outs(a, "name"), Orders: []*plan.SortKey{{Column: ref(a, "primarycontactid"), By: plan.SortName}}}
+	}},
 	{name: "first_row_no_pk", build: func(f *fixture) *plan.Plan {
 		t := plan.NewTable(plan.Table{LogicalName: "log", Columns: []*plan.Column{{LogicalName: "accountid", Type: plan.TLookup}, {LogicalName: "msg", Type: plan.TString}}})
 		a := root("account", f.account)
 		l := link(a, plan.JoinFirstRow, "l", t, "accountid", "accountid")
 		return &plan.Plan{Root: a, Columns: append(outs(a, "name"), out(l, "msg"))}
 	}},
+}
+
+// choiceTable is a table with a choice column "state" whose labels sort
+// Open (1), closed (3), Won (2), with 4 unlabelled.
+func choiceTable() *plan.Table {
+	return plan.NewTable(plan.Table{LogicalName: "account", PrimaryKey: "accountid", Columns: []*plan.Column{
+		{LogicalName: "accountid", Type: plan.TUniqueidentifier},
+		{LogicalName: "name", Type: plan.TString},
+		{LogicalName: "state", Type: plan.TState, Options: []plan.Option{{Value: 2, Label: "Won"}, {Value: 1, Label: "Open"}, {Value: 3, Label: "closed"}}},
+	}})
 }
 
 func aggregatePlan(f *fixture) *plan.Plan {
