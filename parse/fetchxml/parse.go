@@ -279,37 +279,37 @@ func (p *parser) fetch(i int32, r *rootNodes) {
 		if a.flags&fIgnore != 0 {
 			continue
 		}
-		switch p.attrName(a) {
-		case "top":
+		switch a.id {
+		case aTop:
 			q.Top = p.intAttr(a)
-		case "count":
+		case aCount:
 			q.Count = p.intAttr(a)
-		case "page":
+		case aPage:
 			q.Page = p.intAttr(a)
-		case "paging-cookie":
+		case aPagingCookie:
 			q.PagingCookie = p.nameAttr(a)
-		case "returntotalrecordcount":
+		case aReturnTotalRecordCount:
 			q.ReturnTotalRecordCount = p.boolAttr(a)
-		case "distinct":
+		case aDistinct:
 			q.Distinct = p.boolAttr(a)
-		case "aggregate":
+		case aAggregate:
 			q.Aggregate = p.boolAttr(a)
-		case "aggregatelimit":
+		case aAggregateLimit:
 			q.AggregateLimit = p.intAttr(a)
-		case "no-lock":
+		case aNoLock:
 			q.NoLock = p.boolAttr(a)
-		case "latematerialize":
+		case aLateMaterialize:
 			q.LateMaterialize = p.boolAttr(a)
-		case "useraworderby":
+		case aUseRawOrderBy:
 			q.UseRawOrderBy = p.boolAttr(a)
-		case "options":
+		case aOptions:
 			q.Options = p.nameAttr(a)
-		case "datasource":
+		case aDataSource:
 			q.DataSource = p.nameAttr(a)
 			if v := q.DataSource.Text; v != "retained" && v != "archive" {
 				p.errorAt(valueSpan(a), diag.BadAttributeValue, "datasource must be retained or archive, not %q", v)
 			}
-		case "version", "mapping", "output-format", "utc-offset", "min-active-row-version":
+		case aVersion, aMapping, aOutputFormat, aUTCOffset, aMinActiveRowVersion:
 			// Legacy attributes of saved views: accepted, no meaning.
 		default:
 			p.unknownAttr(t, a)
@@ -356,10 +356,10 @@ func (p *parser) entity(i int32, e *ast.Entity) {
 		if a.flags&fIgnore != 0 {
 			continue
 		}
-		switch p.attrName(a) {
-		case "name":
+		switch a.id {
+		case aName:
 			name = a
-		case "enableprefiltering", "prefilterparametername":
+		case aEnablePrefiltering, aPrefilterParameterName:
 			// Report pre-filtering (SSRS): no query semantics.
 		default:
 			p.unknownAttr(t, a)
@@ -429,20 +429,20 @@ func (p *parser) link(i int32, inFilter bool) *ast.LinkEntity {
 		if a.flags&fIgnore != 0 {
 			continue
 		}
-		switch p.attrName(a) {
-		case "name":
+		switch a.id {
+		case aName:
 			name = a
-		case "from":
+		case aFrom:
 			l.From = p.nameAttr(a)
-		case "to":
+		case aTo:
 			l.To = p.nameAttr(a)
-		case "alias":
+		case aAlias:
 			l.Alias = p.nameAttr(a)
-		case "link-type":
+		case aLinkType:
 			linkType = a
-		case "intersect":
+		case aIntersect:
 			l.Intersect = p.boolAttr(a)
-		case "visible", "enableprefiltering", "prefilterparametername":
+		case aVisible, aEnablePrefiltering, aPrefilterParameterName:
 			// UI and report flags: no query semantics.
 		default:
 			p.unknownAttr(t, a)
@@ -483,37 +483,37 @@ func (p *parser) attribute(i int32) *ast.Attribute {
 		if a.flags&fIgnore != 0 {
 			continue
 		}
-		switch p.attrName(a) {
-		case "name":
+		switch a.id {
+		case aName:
 			name = a
-		case "alias":
+		case aAlias:
 			at.Alias = p.nameAttr(a)
-		case "aggregate":
+		case aAggregate:
 			v := p.val(a)
 			f, ok := ast.AggregateByName(v)
 			if !ok {
 				p.errorAt(valueSpan(a), diag.BadAttributeValue, "unknown aggregate %q", v)
 			}
 			at.Aggregate = f
-		case "groupby":
+		case aGroupBy:
 			at.GroupBy = p.boolAttr(a)
-		case "dategrouping":
+		case aDateGrouping:
 			v := p.val(a)
 			g, ok := ast.DateGroupingByName(v)
 			if !ok {
 				p.errorAt(valueSpan(a), diag.BadAttributeValue, "unknown dategrouping %q", v)
 			}
 			at.DateGrouping = g
-		case "usertimezone":
+		case aUserTimeZone:
 			at.UserTimeZone = p.boolAttr(a)
-		case "distinct":
+		case aDistinct:
 			at.Distinct = p.boolAttr(a)
-		case "rowaggregate":
+		case aRowAggregate:
 			at.RowAggregate = p.nameAttr(a)
 			if at.RowAggregate.Text != "CountChildren" {
 				p.errorAt(valueSpan(a), diag.BadAttributeValue, "rowaggregate must be CountChildren, not %q", at.RowAggregate.Text)
 			}
-		case "build", "addedby":
+		case aBuild, aAddedBy:
 			// Saved-view bookkeeping.
 		default:
 			p.unknownAttr(t, a)
@@ -534,14 +534,14 @@ func (p *parser) order(i int32) *ast.Order {
 		if a.flags&fIgnore != 0 {
 			continue
 		}
-		switch p.attrName(a) {
-		case "attribute":
+		switch a.id {
+		case aAttribute:
 			o.Attribute, hasAttr = p.nameAttr(a), true
-		case "alias":
+		case aAlias:
 			o.Alias, hasAlias = p.nameAttr(a), true
-		case "descending":
+		case aDescending:
 			o.Descending = p.boolAttr(a)
-		case "entityname":
+		case aEntityName:
 			o.EntityName = p.nameAttr(a)
 		default:
 			p.unknownAttr(t, a)
@@ -570,8 +570,8 @@ func (p *parser) filter(i int32) *ast.Filter {
 		if a.flags&fIgnore != 0 {
 			continue
 		}
-		switch p.attrName(a) {
-		case "type":
+		switch a.id {
+		case aType:
 			switch v := p.val(a); v {
 			case "and":
 				f.Type = ast.And
@@ -580,14 +580,14 @@ func (p *parser) filter(i int32) *ast.Filter {
 			default:
 				p.errorAt(valueSpan(a), diag.BadAttributeValue, "filter type must be and or or, not %q", v)
 			}
-		case "hint":
+		case aHint:
 			f.Hint = p.nameAttr(a)
 			if f.Hint.Text != "union" {
 				p.errorAt(valueSpan(a), diag.BadAttributeValue, "filter hint must be union, not %q", f.Hint.Text)
 			}
-		case "isquickfindfields":
+		case aIsQuickFindFields:
 			f.IsQuickFindField = p.boolAttr(a)
-		case "overridequickfindrecordlimitenabled", "overridequickfindrecordlimitdisabled":
+		case aOverrideQFLimitEnabled, aOverrideQFLimitDisabled:
 			// Quick-find record limit switches: validated, not represented
 			// (the limit is Dataverse's, not ours).
 			p.boolAttr(a)
@@ -623,22 +623,22 @@ func (p *parser) condition(i int32) *ast.Condition {
 		if a.flags&fIgnore != 0 {
 			continue
 		}
-		switch p.attrName(a) {
-		case "entityname":
+		switch a.id {
+		case aEntityName:
 			cd.EntityName = p.nameAttr(a)
-		case "attribute":
+		case aAttribute:
 			attr = a
-		case "column":
+		case aColumn:
 			column = a
-		case "operator":
+		case aOperator:
 			op = a
-		case "value":
+		case aValue:
 			value = a
-		case "valueof":
+		case aValueOf:
 			valueOf = a
-		case "uiname", "uitype", "uihidden":
+		case aUIName, aUIType, aUIHidden:
 			// Lookup display hints for the UI.
-		case "alias", "aggregate", "rowaggregate":
+		case aAlias, aAggregate, aRowAggregate:
 			p.errorAt(nameSpan(a), diag.UnsupportedFeature, "condition %s (filtering on aggregates) is not supported", p.attrName(a))
 		default:
 			p.unknownAttr(t, a)
@@ -750,8 +750,8 @@ func (p *parser) value(i int32) *ast.Value {
 		if a.flags&fIgnore != 0 {
 			continue
 		}
-		switch p.attrName(a) {
-		case "uiname", "uitype":
+		switch a.id {
+		case aUIName, aUIType:
 		default:
 			p.unknownAttr(t, a)
 		}

@@ -1,6 +1,7 @@
 package fetchxml
 
 import (
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 
@@ -79,6 +80,7 @@ type token struct {
 type xattr struct {
 	n0, n1 int32
 	v0, v1 int32
+	id     aname // interned name
 	flags  uint8
 }
 
@@ -114,7 +116,7 @@ func (p *parser) scan() bool {
 			// Indentation between tags is the most common text: skip it
 			// here unless it belongs to a <value>.
 			j := i
-			for j < len(s) && (s[j] == ' ' || s[j] == '\n' || s[j] == '\t') {
+			for j < len(s) && ctab[s[j]]&cSpace != 0 {
 				j++
 			}
 			if j < len(s) && s[j] == '<' && (len(p.stack) == 0 || p.toks[p.stack[len(p.stack)-1]].kind != kValue) {
@@ -432,107 +434,173 @@ func (p *parser) startTag(i int) int {
 		p.fatal(i, diag.TooDeep, "elements nested deeper than %d levels", maxDepth)
 		return -1
 	}
-	t := token{start: int32(i), nameEnd: int32(ne), a0: int32(len(p.attrs)), kind: kindOf(s[i+1 : ne])}
+	a0 := len(p.attrs)
+	attrs := p.attrs // appended to locally, stored back below
+	t := token{start: int32(i), nameEnd: int32(ne), a0: int32(a0), kind: kindOf(s[i+1 : ne])}
 	j := ne
 	selfClose := false
 	for {
 		ws := j
-		for j < len(s) && isSpace(s[j]) {
+		for j < len(s) && ctab[s[j]]&cSpace != 0 {
 			j++
 		}
 		if j >= len(s) {
+			p.attrs = attrs
 			p.fatal(i, diag.SyntaxError, "tag is not closed")
 			return -1
 		}
-		if s[j] == '>' {
+		c := s[j]
+		if c == '>' {
 			j++
 			break
 		}
-		if s[j] == '/' {
+		if c == '/' {
 			if j+1 < len(s) && s[j+1] == '>' {
 				j += 2
 				selfClose = true
 				break
 			}
+			p.attrs = attrs
 			p.fatal(j, diag.SyntaxError, "expected '>' after '/'")
 			return -1
 		}
 		if j == ws {
+			p.attrs = attrs
 			p.fatal(j, diag.SyntaxError, "expected whitespace, '>' or '/>'")
 			return -1
 		}
-		// Inline ASCII fast path of p.name: attribute names are the
-		// scanner's most frequent token.
-		an, ae, acolon := j, j, false
-		if ctab[s[j]]&cNameStart != 0 {
-			for ae++; ae < len(s) && ctab[s[ae]]&cName != 0; ae++ {
+		// Fast path: a known name directly followed by '='. Known names
+		// are ASCII Names, which '=' cannot continue, so the scan of the
+		// name would stop exactly there.
+		an, ae, acolon := j, -1, false
+		id := aOther
+		for w := j; w+8 <= len(s) && w < j+40; w += 8 {
+			if m := eqStops(load8(s, w)); m != 0 {
+				e := w + bits.TrailingZeros64(m)>>3
+				if id = internAt(s, j, e); id != aOther {
+					ae = e
+				}
+				break
 			}
 		}
-		if ae == an || (ae < len(s) && (s[ae] == ':' || s[ae] >= utf8.RuneSelf)) {
-			var ok bool
-			if ae, acolon, ok = p.name(an); !ok {
-				p.fatal(j, diag.SyntaxError, "invalid attribute name")
-				return -1
+		if ae < 0 {
+			// Inline ASCII fast path of p.name.
+			ae = j
+			if ctab[c]&cNameStart != 0 {
+				for ae++; ae < len(s) && ctab[s[ae]]&cName != 0; ae++ {
+				}
 			}
+			if ae == an || (ae < len(s) && (s[ae] == ':' || s[ae] >= utf8.RuneSelf)) {
+				var ok bool
+				if ae, acolon, ok = p.name(an); !ok {
+					p.attrs = attrs
+					p.fatal(j, diag.SyntaxError, "invalid attribute name")
+					return -1
+				}
+			}
+			id = internAttr(s[an:ae])
 		}
 		name := s[an:ae]
-		for j = ae; j < len(s) && isSpace(s[j]); j++ {
+		j = ae
+		if j < len(s) && s[j] != '=' {
+			for ; j < len(s) && ctab[s[j]]&cSpace != 0; j++ {
+			}
 		}
 		if j >= len(s) || s[j] != '=' {
+			p.attrs = attrs
 			p.fatal(j, diag.SyntaxError, "expected '=' after attribute name %q", name)
 			return -1
 		}
-		for j++; j < len(s) && isSpace(s[j]); j++ {
+		j++
+		if j < len(s) && s[j] != '"' && s[j] != '\'' {
+			for ; j < len(s) && ctab[s[j]]&cSpace != 0; j++ {
+			}
 		}
 		if j >= len(s) || (s[j] != '"' && s[j] != '\'') {
+			p.attrs = attrs
 			p.fatal(j, diag.SyntaxError, "attribute value must be quoted")
 			return -1
 		}
-		ve, flags := p.attrValue(j+1, s[j])
-		if ve < 0 {
-			return -1
+		// Fast path of p.attrValue: eight bytes at a time up to the first
+		// byte that needs attention, then byte by byte near the end.
+		q, ve := s[j], j+1
+		qq := lsb * uint64(q)
+		for ; ve+8 <= len(s); ve += 8 {
+			if m := valueStops(load8(s, ve), qq); m != 0 {
+				ve += bits.TrailingZeros64(m) >> 3
+				goto stop
+			}
 		}
-		if int(t.a0)+maxAttrs <= len(p.attrs) {
+		for ve < len(s) && ctab[s[ve]]&cPlain != 0 {
+			ve++
+		}
+	stop:
+		var flags uint8
+		if ve >= len(s) || s[ve] != q {
+			if ve, flags = p.attrValue(ve, q); ve < 0 {
+				p.attrs = attrs
+				return -1
+			}
+		}
+		if a0+maxAttrs <= len(attrs) {
+			p.attrs = attrs
 			p.fatal(an, diag.LimitExceeded, "more than %d attributes on one element", maxAttrs)
 			return -1
 		}
-		for k := int(t.a0); k < len(p.attrs); k++ {
-			if a := &p.attrs[k]; s[a.n0:a.n1] == name {
+		for k := a0; k < len(attrs); k++ {
+			if a := &attrs[k]; a.id == id && (id != aOther || s[a.n0:a.n1] == name) {
+				p.attrs = attrs
 				p.fatal(an, diag.SyntaxError, "duplicate attribute %q", name)
 				return -1
 			}
 		}
-		if acolon || name == "xmlns" {
+		if acolon || id == aXmlns {
 			colon = true
 			flags |= fIgnore
 		}
-		if t.kind == kCondition && name == "value" {
+		if id == aValue && t.kind == kCondition {
 			p.nValueAttrs++
 		}
-		p.attrs = append(p.attrs, xattr{n0: int32(an), n1: int32(ae), v0: int32(j + 1), v1: int32(ve), flags: flags})
+		// Fill the new element in place: building it aside and copying it
+		// costs a store-forwarding stall per attribute.
+		if len(attrs) == cap(attrs) {
+			attrs = append(attrs, xattr{})[:len(attrs)]
+		}
+		attrs = attrs[:len(attrs)+1]
+		a := &attrs[len(attrs)-1]
+		a.n0, a.n1, a.v0, a.v1, a.id, a.flags = int32(an), int32(ae), int32(j+1), int32(ve), id, flags
 		j = ve + 1
 	}
-	t.a1 = int32(len(p.attrs))
+	p.attrs = attrs
+	t.a1 = int32(len(attrs))
 	if colon && !p.namespaces(&t, depth) {
 		return -1
 	}
 	p.rootSeen = true
 	p.counts[t.kind]++
 	idx := len(p.toks)
+	if len(p.toks) == cap(p.toks) {
+		p.toks = append(p.toks, token{})[:idx]
+	}
+	p.toks = p.toks[:idx+1]
+	nt := &p.toks[idx] // filled in place, as the attributes are
+	nt.start, nt.nameEnd, nt.a0, nt.a1, nt.kind, nt.flags = t.start, t.nameEnd, t.a0, t.a1, t.kind, 0
 	if selfClose {
-		t.end, t.next = int32(j), int32(idx+1)
-		p.popNS(depth - 1)
+		nt.end, nt.next = int32(j), int32(idx+1)
+		if len(p.ns) > 0 {
+			p.popNS(depth - 1)
+		}
 		if depth == 1 {
 			p.rootDone = true
 		}
 	} else {
+		nt.end, nt.next = 0, 0
 		p.stack = append(p.stack, int32(idx))
 	}
-	p.toks = append(p.toks, t)
 	return j
 }
 
-// attrValue scans a quoted value starting at i, up to the quote q.
+// attrValue scans the rest of a quoted value from i, up to the quote q.
 func (p *parser) attrValue(i int, q byte) (int, uint8) {
 	s := p.s
 	var flags uint8
@@ -641,6 +709,23 @@ func (p *parser) popNS(depth int) {
 // endTag scans "</name>" and closes the innermost open element.
 func (p *parser) endTag(i int) int {
 	s := p.s
+	// Fast path: the open element's name followed by '>'. That name is a
+	// valid Name and '>' cannot continue it, so p.name would stop there.
+	if n := len(p.stack); n > 0 {
+		t := &p.toks[p.stack[n-1]]
+		open := s[t.start+1 : t.nameEnd]
+		if e := i + 2 + len(open); e < len(s) && s[e] == '>' && s[i+2:e] == open {
+			t.end, t.next = int32(e+1), int32(len(p.toks))
+			p.stack = p.stack[:n-1]
+			if len(p.ns) > 0 {
+				p.popNS(n - 1)
+			}
+			if n == 1 {
+				p.rootDone = true
+			}
+			return e + 1
+		}
+	}
 	ne, _, ok := p.name(i + 2)
 	if !ok {
 		p.fatal(i+2, diag.SyntaxError, "invalid end tag")
@@ -756,3 +841,31 @@ func isChar(r rune) bool {
 }
 
 func isSpace(c byte) bool { return ctab[c]&cSpace != 0 }
+
+// SWAR helpers: eight bytes of the input in one word. In each mask the
+// lowest flagged byte is exact (borrows only run upwards from a true hit),
+// which is all the scanner uses.
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// load8 reads s[i:i+8] little-endian; the compiler makes it one load.
+func load8(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// zeroBytes flags the zero bytes of x.
+func zeroBytes(x uint64) uint64 { return (x - lsb) &^ x & msb }
+
+// eqStops flags '=' bytes.
+func eqStops(x uint64) uint64 { return zeroBytes(x ^ lsb*'=') }
+
+// valueStops flags the bytes an attribute value cannot skip: the quote
+// (qq is it in every byte), '<', '&', controls and non-ASCII.
+func valueStops(x, qq uint64) uint64 {
+	return zeroBytes(x^qq) | zeroBytes(x^lsb*'<') | zeroBytes(x^lsb*'&') |
+		((x - lsb*0x20) &^ x & msb) | x&msb
+}
