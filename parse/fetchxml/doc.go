@@ -21,10 +21,17 @@
 //     and fills the tree. Nodes and child slices are carved from one slab
 //     per type, sized by the scanner's counts.
 //
-// The input is copied to a string once; names and values are substrings of
-// that copy unless they contain references or line breaks to normalise, so
-// a typical query costs one allocation per node type rather than per node.
-// The token buffers are pooled.
+// Ownership of the input: Parse reads src.Text in place and only during the
+// call (the caller must not modify it concurrently). The tree never points
+// into it: while scanning, the values the tree may keep (names, aliases,
+// condition values, …) are copied into one arena string, and names and
+// values are substrings of that arena unless they contain references or
+// line breaks to normalise (then they are new strings). So the caller may
+// reuse or overwrite its buffer once Parse returns. Query.Source and the
+// errors still hold src itself, as before, so positions rendered later are
+// computed from whatever src.Text holds then. A typical query costs one
+// allocation per node type rather than per node; the token, attribute and
+// arena buffers are pooled.
 //
 // Errors carry stable diag codes and byte spans. Malformed XML stops the
 // parse with one SyntaxError (or TooDeep); grammar errors are collected, up

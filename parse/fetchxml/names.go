@@ -59,6 +59,9 @@ const (
 	numANames
 )
 
+// The scanner keeps a bit per name of a tag.
+var _ [64 - numANames]struct{}
+
 var anames = [numANames]string{
 	aTop:                     "top",
 	aCount:                   "count",
@@ -171,4 +174,13 @@ func internAt(s string, j, e int) aname {
 		return aOther
 	}
 	return t.id
+}
+
+// keptAttr marks the attributes whose values the tree may keep (as names or
+// values, on any element); the scanner copies them to the arena.
+var keptAttr = [numANames]bool{
+	aPagingCookie: true, aOptions: true, aDataSource: true, aName: true,
+	aFrom: true, aTo: true, aAlias: true, aRowAggregate: true,
+	aAttribute: true, aEntityName: true, aHint: true, aColumn: true,
+	aValueOf: true, aValue: true,
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/vecompile/vecompile/ast"
 	"github.com/vecompile/vecompile/internal/diag"
@@ -32,11 +33,13 @@ func Parse(src *diag.Source) (*ast.Query, error) {
 	}
 	p := pool.Get().(*parser)
 	p.src = src
-	// One copy of the text: every name and most values are substrings of
-	// it, which is what keeps the allocation count flat.
-	p.s = string(src.Text)
+	// The parser reads the caller's bytes in place: p.s is only a view for
+	// the duration of the call. What the tree keeps (names and values) is
+	// copied by the scanner into one arena string; see keep.
+	p.s = unsafe.String(unsafe.SliceData(src.Text), len(src.Text))
 	var q *ast.Query
 	if p.scan() {
+		p.arena = string(p.scratch[:p.nk])
 		q = p.build()
 	}
 	errs := p.errs
@@ -55,8 +58,14 @@ var pool = sync.Pool{New: func() any { return new(parser) }}
 
 type parser struct {
 	src  *diag.Source
-	s    string
+	s    string // src.Text, not copied: it must not reach the tree
 	errs diag.ErrorList
+
+	// The kept values, copied while scanning: scratch[:nk] during the
+	// scan, then the arena string that the tree's strings are cut from.
+	scratch []byte
+	nk      int
+	arena   string
 
 	// Scanner output and state; the slices are reused through pool.
 	toks               []token
@@ -88,11 +97,11 @@ type parser struct {
 // document or the tree.
 func (p *parser) release() {
 	const keep = 1 << 14 // do not pool buffers grown by huge inputs
-	if cap(p.toks) > keep || cap(p.attrs) > keep {
+	if cap(p.toks) > keep || cap(p.attrs) > keep || cap(p.scratch) > 16*keep {
 		return
 	}
 	clear(p.ns)
-	*p = parser{toks: p.toks[:0], attrs: p.attrs[:0], stack: p.stack[:0], ns: p.ns[:0]}
+	*p = parser{toks: p.toks[:0], attrs: p.attrs[:0], stack: p.stack[:0], ns: p.ns[:0], scratch: p.scratch[:0]}
 	pool.Put(p)
 }
 
@@ -150,7 +159,8 @@ func (p *parser) attrName(a *xattr) string { return p.s[a.n0:a.n1] }
 func nameSpan(a *xattr) diag.Span  { return diag.Span{Start: diag.Pos(a.n0), End: diag.Pos(a.n1)} }
 func valueSpan(a *xattr) diag.Span { return diag.Span{Start: diag.Pos(a.v0), End: diag.Pos(a.v1)} }
 
-// val is an attribute's value, decoded only when it has to be.
+// val is an attribute's value, decoded only when it has to be. It may be
+// a view of the caller's buffer: use it to test or parse, never to keep.
 func (p *parser) val(a *xattr) string {
 	raw := p.s[a.v0:a.v1]
 	if a.flags&fDecode == 0 {
@@ -159,7 +169,19 @@ func (p *parser) val(a *xattr) string {
 	return decode(raw, true, false)
 }
 
-func (p *parser) nameAttr(a *xattr) ast.Name { return ast.Name{Span: valueSpan(a), Text: p.val(a)} }
+// keep is val as the tree may hold it: cut from the arena, or a new string
+// when decoded (or, which the scanner does not do, when not copied).
+func (p *parser) keep(a *xattr) string {
+	if a.flags&fDecode != 0 {
+		return decode(p.s[a.v0:a.v1], true, false)
+	}
+	if !keptAttr[a.id] {
+		return strings.Clone(p.s[a.v0:a.v1])
+	}
+	return p.arena[a.k : a.k+a.v1-a.v0]
+}
+
+func (p *parser) nameAttr(a *xattr) ast.Name { return ast.Name{Span: valueSpan(a), Text: p.keep(a)} }
 
 // requiredName checks a required name-valued attribute.
 func (p *parser) requiredName(t *token, a *xattr, attr string) ast.Name {
@@ -672,7 +694,7 @@ func (p *parser) condition(i int32) *ast.Condition {
 	if value != nil {
 		cd.Values = p.valuePtrs.take(nChild + 1)
 		v := p.values.new()
-		v.Span, v.Text, v.Kind = valueSpan(value), p.val(value), ast.KindText
+		v.Span, v.Text, v.Kind = valueSpan(value), p.keep(value), ast.KindText
 		cd.Values = append(cd.Values, v)
 	} else {
 		cd.Values = p.valuePtrs.take(nChild)
@@ -789,12 +811,12 @@ func (p *parser) value(i int32) *ast.Value {
 	return v
 }
 
+// textOf is the text of a kText token, from the arena or decoded.
 func (p *parser) textOf(t *token) string {
-	raw := p.s[t.start:t.end]
 	if t.flags&fDecode == 0 {
-		return raw
+		return p.arena[t.a0 : t.a0+t.end-t.start]
 	}
-	return decode(raw, false, t.flags&fCDATA != 0)
+	return decode(p.s[t.start:t.end], false, t.flags&fCDATA != 0)
 }
 
 // linkAlias is a link-entity's effective alias: the explicit one, or the

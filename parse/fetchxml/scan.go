@@ -1,6 +1,7 @@
 package fetchxml
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"strings"
 	"unicode/utf8"
@@ -80,6 +81,7 @@ type token struct {
 type xattr struct {
 	n0, n1 int32
 	v0, v1 int32
+	k      int32 // offset of a kept value in the arena
 	id     aname // interned name
 	flags  uint8
 }
@@ -96,6 +98,13 @@ func (p *parser) scan() bool {
 	s := p.s
 	if len(s) > 1<<31-1 {
 		return p.fatal(0, diag.LimitExceeded, "document larger than 2 GiB")
+	}
+	// The arena of kept values is at most the document, plus the slack of
+	// the word-at-a-time copy.
+	if need := len(s) + 8; cap(p.scratch) < need {
+		p.scratch = make([]byte, need)
+	} else {
+		p.scratch = p.scratch[:need]
 	}
 	i := 0
 	if strings.HasPrefix(s, "\xEF\xBB\xBF") {
@@ -224,7 +233,11 @@ func (p *parser) charData(start, end, nonWS int, flags uint8) {
 	parent := &p.toks[p.stack[len(p.stack)-1]]
 	switch parent.kind {
 	case kValue:
-		p.toks = append(p.toks, token{start: int32(start), end: int32(end), next: int32(len(p.toks) + 1), kind: kText, flags: flags})
+		// a0 is the text's offset in the arena.
+		p.toks = append(p.toks, token{start: int32(start), end: int32(end), next: int32(len(p.toks) + 1), a0: int32(p.nk), kind: kText, flags: flags})
+		if flags&fDecode == 0 {
+			p.nk += copy(p.scratch[p.nk:], p.s[start:end])
+		}
 	case kUnknown:
 		// Reported as an unknown element by the builder.
 	default:
@@ -436,6 +449,8 @@ func (p *parser) startTag(i int) int {
 	}
 	a0 := len(p.attrs)
 	attrs := p.attrs // appended to locally, stored back below
+	scratch := p.scratch
+	var seen uint64 // known names on this tag (numANames <= 64)
 	t := token{start: int32(i), nameEnd: int32(ne), a0: int32(a0), kind: kindOf(s[i+1 : ne])}
 	j := ne
 	selfClose := false
@@ -523,11 +538,21 @@ func (p *parser) startTag(i int) int {
 		}
 		// Fast path of p.attrValue: eight bytes at a time up to the first
 		// byte that needs attention, then byte by byte near the end.
+		// A value the tree may keep is copied to the arena on the way:
+		// each word is stored whole (the scratch buffer has eight bytes of
+		// slack) and the next value overwrites what lies past the quote.
 		q, ve := s[j], j+1
 		qq := lsb * uint64(q)
+		keep, k := keptAttr[id], p.nk
+		copied := false
 		for ; ve+8 <= len(s); ve += 8 {
-			if m := valueStops(load8(s, ve), qq); m != 0 {
+			x := load8(s, ve)
+			if keep {
+				binary.LittleEndian.PutUint64(scratch[k+ve-(j+1):], x)
+			}
+			if m := valueStops(x, qq); m != 0 {
 				ve += bits.TrailingZeros64(m) >> 3
+				copied = true
 				goto stop
 			}
 		}
@@ -537,22 +562,37 @@ func (p *parser) startTag(i int) int {
 	stop:
 		var flags uint8
 		if ve >= len(s) || s[ve] != q {
+			copied = false
 			if ve, flags = p.attrValue(ve, q); ve < 0 {
 				p.attrs = attrs
 				return -1
 			}
+		}
+		if keep && flags&fDecode == 0 {
+			// (A value to decode becomes a new string anyway.)
+			if !copied {
+				copy(scratch[k:], s[j+1:ve])
+			}
+			p.nk = k + ve - (j + 1)
 		}
 		if a0+maxAttrs <= len(attrs) {
 			p.attrs = attrs
 			p.fatal(an, diag.LimitExceeded, "more than %d attributes on one element", maxAttrs)
 			return -1
 		}
-		for k := a0; k < len(attrs); k++ {
-			if a := &attrs[k]; a.id == id && (id != aOther || s[a.n0:a.n1] == name) {
-				p.attrs = attrs
-				p.fatal(an, diag.SyntaxError, "duplicate attribute %q", name)
-				return -1
+		dup := false
+		if id != aOther {
+			dup = seen&(1<<id) != 0
+			seen |= 1 << id
+		} else {
+			for k := a0; k < len(attrs) && !dup; k++ {
+				dup = attrs[k].id == aOther && s[attrs[k].n0:attrs[k].n1] == name
 			}
+		}
+		if dup {
+			p.attrs = attrs
+			p.fatal(an, diag.SyntaxError, "duplicate attribute %q", name)
+			return -1
 		}
 		if acolon || id == aXmlns {
 			colon = true
@@ -568,7 +608,7 @@ func (p *parser) startTag(i int) int {
 		}
 		attrs = attrs[:len(attrs)+1]
 		a := &attrs[len(attrs)-1]
-		a.n0, a.n1, a.v0, a.v1, a.id, a.flags = int32(an), int32(ae), int32(j+1), int32(ve), id, flags
+		a.n0, a.n1, a.v0, a.v1, a.k, a.id, a.flags = int32(an), int32(ae), int32(j+1), int32(ve), int32(k), id, flags
 		j = ve + 1
 	}
 	p.attrs = attrs
