@@ -1,6 +1,11 @@
 package fetchxml
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/vecompile/vecompile/ast"
+)
 
 // TestIntern checks both interning paths on every known name and on
 // near misses (one byte changed, one byte more or less).
@@ -36,5 +41,57 @@ func TestIntern(t *testing.T) {
 	}
 	if internAttr("") != aOther || internAt(pad, 0, 0) != aOther {
 		t.Error("empty name interned")
+	}
+}
+
+// TestOperatorByName checks the operator table against ast's lookup.
+func TestOperatorByName(t *testing.T) {
+	if opTab == nil {
+		t.Fatal("no perfect hash for the operator names")
+	}
+	check := func(s string) {
+		o1, ok1 := operatorByName(s)
+		o2, ok2 := ast.OperatorByFetchName(s)
+		if o1 != o2 || ok1 != ok2 {
+			t.Errorf("operatorByName(%q) = %v, %v; ast says %v, %v", s, o1, ok1, o2, ok2)
+		}
+	}
+	check("")
+	for _, o := range ast.Operators() {
+		n := o.String()
+		check(n)
+		check(n + "s")
+		check(n[1:])
+		check(n[:len(n)-1])
+		check(strings.ToUpper(n))
+	}
+}
+
+// TestElemKind compares the element-name fast path with the byte scan it
+// replaces, for every name and every byte that may follow it.
+func TestElemKind(t *testing.T) {
+	names := []string{"fetch", "entity", "link-entity", "attribute", "all-attributes", "order",
+		"filter", "condition", "value", "fetc", "fetchx", "values", "link-entit", "conditions", "x"}
+	for _, n := range names {
+		for c := 0; c < 256; c++ {
+			s := n + string([]byte{byte(c)}) + "                "
+			k, ne := elemKind(s, 0)
+			end := 0
+			for end < len(s) && ctab[s[end]]&cName != 0 {
+				end++
+			}
+			slow := s[end] == ':' || s[end] >= 0x80
+			want := kindOf(s[:end])
+			switch {
+			case k == kUnknown:
+				if !slow && want != kUnknown {
+					// Falling back is always correct, but a known name
+					// should take the fast path.
+					t.Errorf("%q: no fast path", s[:end+1])
+				}
+			case slow || k != want || ne != end:
+				t.Errorf("%q: elemKind = %d, %d; want %d, %d (slow %v)", s[:end+1], k, ne, want, end, slow)
+			}
+		}
 	}
 }

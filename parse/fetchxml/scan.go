@@ -124,10 +124,7 @@ func (p *parser) scan() bool {
 		if s[i] != '<' {
 			// Indentation between tags is the most common text: skip it
 			// here unless it belongs to a <value>.
-			j := i
-			for j < len(s) && ctab[s[j]]&cSpace != 0 {
-				j++
-			}
+			j := skipSpace(s, i)
 			if j < len(s) && s[j] == '<' && (len(p.stack) == 0 || p.toks[p.stack[len(p.stack)-1]].kind != kValue) {
 				i = j
 				continue
@@ -430,17 +427,22 @@ func (p *parser) startTag(i int) int {
 		p.fatal(i, diag.SyntaxError, "content after the root element")
 		return -1
 	}
-	ne, colon := i+1, false
-	if ne < len(s) && ctab[s[ne]]&cNameStart != 0 { // inline ASCII fast path of p.name
-		for ne++; ne < len(s) && ctab[s[ne]]&cName != 0; ne++ {
+	kd, ne := elemKind(s, i+1)
+	colon := false
+	if kd == kUnknown {
+		ne = i + 1
+		if ne < len(s) && ctab[s[ne]]&cNameStart != 0 { // inline ASCII fast path of p.name
+			for ne++; ne < len(s) && ctab[s[ne]]&cName != 0; ne++ {
+			}
 		}
-	}
-	if ne == i+1 || (ne < len(s) && (s[ne] == ':' || s[ne] >= utf8.RuneSelf)) {
-		var ok bool
-		if ne, colon, ok = p.name(i + 1); !ok {
-			p.fatal(i+1, diag.SyntaxError, "invalid element name")
-			return -1
+		if ne == i+1 || (ne < len(s) && (s[ne] == ':' || s[ne] >= utf8.RuneSelf)) {
+			var ok bool
+			if ne, colon, ok = p.name(i + 1); !ok {
+				p.fatal(i+1, diag.SyntaxError, "invalid element name")
+				return -1
+			}
 		}
+		kd = kindOf(s[i+1 : ne])
 	}
 	depth := len(p.stack) + 1
 	if depth > maxDepth {
@@ -451,7 +453,7 @@ func (p *parser) startTag(i int) int {
 	attrs := p.attrs // appended to locally, stored back below
 	scratch := p.scratch
 	var seen uint64 // known names on this tag (numANames <= 64)
-	t := token{start: int32(i), nameEnd: int32(ne), a0: int32(a0), kind: kindOf(s[i+1 : ne])}
+	t := token{start: int32(i), nameEnd: int32(ne), a0: int32(a0), kind: kd}
 	j := ne
 	selfClose := false
 	for {
@@ -909,3 +911,84 @@ func valueStops(x, qq uint64) uint64 {
 	return zeroBytes(x^qq) | zeroBytes(x^lsb*'<') | zeroBytes(x^lsb*'&') |
 		((x - lsb*0x20) &^ x & msb) | x&msb
 }
+
+// skipSpace returns the index of the first byte at or after i that is not
+// XML whitespace (len(s) if none).
+func skipSpace(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		if m := nonSpace(load8(s, i)); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for i < len(s) && ctab[s[i]]&cSpace != 0 {
+		i++
+	}
+	return i
+}
+
+// nonZero flags the non-zero bytes of x, exactly (no carry crosses bytes).
+func nonZero(x uint64) uint64 { return ((x &^ msb) + lsb*0x7f | x) & msb }
+
+// nonSpace flags the bytes of x that are not XML whitespace.
+func nonSpace(x uint64) uint64 {
+	return nonZero(x^lsb*' ') & nonZero(x^lsb*'\n') & nonZero(x^lsb*'\t') & nonZero(x^lsb*'\r')
+}
+
+// elemKind recognises a FetchXML element name at i without a byte loop: it
+// returns the kind and the name's end, or kUnknown to make the caller scan
+// the name. A known name counts only when the byte after it ends a Name
+// the way the caller's scan would end it (no name byte, ':' or non-ASCII).
+func elemKind(s string, i int) (kind, int) {
+	if i+16 > len(s) {
+		return kUnknown, 0
+	}
+	w := load8(s, i)
+	k, n := kUnknown, 0
+	switch byte(w) {
+	case 'f':
+		if w&(1<<40-1) == wFetch {
+			k, n = kFetch, 5
+		} else if w&(1<<48-1) == wFilter {
+			k, n = kFilter, 6
+		}
+	case 'e':
+		if w&(1<<48-1) == wEntity {
+			k, n = kEntity, 6
+		}
+	case 'l':
+		if w == wLinkEnti && load8(s, i+3) == wKEntity {
+			k, n = kLinkEntity, 11
+		}
+	case 'a':
+		if w == wAttribut && s[i+8] == 'e' {
+			k, n = kAttribute, 9
+		} else if w == wAllAttri && load8(s, i+6) == wTributes {
+			k, n = kAllAttributes, 14
+		}
+	case 'o':
+		if w&(1<<40-1) == wOrder {
+			k, n = kOrder, 5
+		}
+	case 'c':
+		if w == wConditio && s[i+8] == 'n' {
+			k, n = kCondition, 9
+		}
+	case 'v':
+		if w&(1<<40-1) == wValue {
+			k, n = kValue, 5
+		}
+	}
+	if c := s[i+n]; k == kUnknown || ctab[c]&cName != 0 || c == ':' || c >= utf8.RuneSelf {
+		return kUnknown, 0
+	}
+	return k, i + n
+}
+
+var (
+	wFetch, wFilter, wEntity = word("fetch"), word("filter"), word("entity")
+	wLinkEnti, wKEntity      = word("link-ent"), word("k-entity")
+	wAttribut, wAllAttri     = word("attribut"), word("all-attr")
+	wTributes                = word("tributes")
+	wOrder, wConditio        = word("order"), word("conditio")
+	wValue                   = word("value")
+)
