@@ -1,11 +1,6 @@
 package fetchxml
 
-import (
-	"strings"
-	"testing"
-
-	"github.com/vecompile/vecompile/ast"
-)
+import "testing"
 
 // TestIntern checks both interning paths on every known name and on
 // near misses (one byte changed, one byte more or less).
@@ -41,29 +36,6 @@ func TestIntern(t *testing.T) {
 	}
 	if internAttr("") != aOther || internAt(pad, 0, 0) != aOther {
 		t.Error("empty name interned")
-	}
-}
-
-// TestOperatorByName checks the operator table against ast's lookup.
-func TestOperatorByName(t *testing.T) {
-	if opTab == nil {
-		t.Fatal("no perfect hash for the operator names")
-	}
-	check := func(s string) {
-		o1, ok1 := operatorByName(s)
-		o2, ok2 := ast.OperatorByFetchName(s)
-		if o1 != o2 || ok1 != ok2 {
-			t.Errorf("operatorByName(%q) = %v, %v; ast says %v, %v", s, o1, ok1, o2, ok2)
-		}
-	}
-	check("")
-	for _, o := range ast.Operators() {
-		n := o.String()
-		check(n)
-		check(n + "s")
-		check(n[1:])
-		check(n[:len(n)-1])
-		check(strings.ToUpper(n))
 	}
 }
 
