@@ -1,6 +1,11 @@
 package fetchxml
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/vecompile/vecompile/ast"
+)
 
 // TestIntern checks both interning paths on every known name and on
 // near misses (one byte changed, one byte more or less).
@@ -64,6 +69,27 @@ func TestElemKind(t *testing.T) {
 			case slow || k != want || ne != end:
 				t.Errorf("%q: elemKind = %d, %d; want %d, %d (slow %v)", s[:end+1], k, ne, want, end, slow)
 			}
+		}
+	}
+}
+
+// TestOperatorByName checks the operator table against ast's lookup.
+func TestOperatorByName(t *testing.T) {
+	if opMul == 0 {
+		t.Fatal("no perfect hash for the operator names")
+	}
+	check := func(s string) {
+		o1, ok1 := operatorByName(s)
+		o2, ok2 := ast.OperatorByFetchName(s)
+		if o1 != o2 || ok1 != ok2 {
+			t.Errorf("operatorByName(%q) = %v, %v; ast says %v, %v", s, o1, ok1, o2, ok2)
+		}
+	}
+	check("")
+	for _, o := range ast.Operators() {
+		n := o.String()
+		for _, s := range []string{n, n + "s", n[1:], n[:len(n)-1], strings.ToUpper(n), "x" + n[1:]} {
+			check(s)
 		}
 	}
 }

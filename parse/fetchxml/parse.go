@@ -683,7 +683,7 @@ func (p *parser) condition(i int32) *ast.Condition {
 	} else {
 		cd.OpSpan = valueSpan(op)
 		v := p.val(op)
-		o, ok := ast.OperatorByFetchName(v)
+		o, ok := operatorByName(v)
 		if !ok {
 			p.errorAt(cd.OpSpan, diag.UnknownOperator, "unknown operator %q", v)
 		}
