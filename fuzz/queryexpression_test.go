@@ -1,0 +1,85 @@
+package fuzz
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/parse/queryexpression"
+)
+
+// queryExpressionSeeds are the inputs of the QueryExpression parser's
+// datadriven files (and the example), besides the committed corpus under
+// testdata/fuzz/FuzzQueryExpression.
+var queryExpressionSeeds = []string{
+	"../parse/queryexpression/testdata/parse.ddt",
+	"../parse/queryexpression/testdata/errors.ddt",
+}
+
+// qeInputs returns the input blocks of a datadriven file.
+func qeInputs(text string) []string {
+	var out []string
+	var cur []string
+	in := false
+	for _, line := range strings.Split(text, "\n") {
+		switch {
+		case line == "parse":
+			in, cur = true, nil
+		case line == "----" && in:
+			out = append(out, strings.Join(cur, "\n"))
+			in = false
+		case in:
+			cur = append(cur, line)
+		}
+	}
+	return out
+}
+
+func FuzzQueryExpression(f *testing.F) {
+	for _, file := range queryExpressionSeeds {
+		if text, err := os.ReadFile(file); err == nil {
+			for _, in := range qeInputs(string(text)) {
+				f.Add([]byte(in))
+			}
+		}
+	}
+	if text, err := os.ReadFile("../examples/open-opportunities.json"); err == nil {
+		f.Add(text)
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		q, err := queryexpression.Parse(diag.NewSource("fuzz.json", text))
+		if err != nil {
+			if q != nil {
+				t.Fatal("Parse returned a query along with errors")
+			}
+			var list diag.ErrorList
+			if !errors.As(err, &list) || len(list) == 0 || len(list) > diag.MaxErrors {
+				t.Fatalf("error is not a non-empty, capped ErrorList: %#v", err)
+			}
+			for _, e := range list {
+				if e.Code == "" || e.Source == nil || (e.Path == "" && !e.Span.Start.IsValid()) {
+					t.Fatalf("error without code, source, path or position: %#v", e)
+				}
+				if e.Path != "" && !strings.HasPrefix(e.Path, "$") {
+					t.Fatalf("path %q does not start at $", e.Path)
+				}
+			}
+			return
+		}
+		if q == nil || q.Entity == nil || !q.Entity.Name.IsSet() {
+			t.Fatal("Parse succeeded without a query or an entity")
+		}
+		dump := ast.Dump(q)
+		q2, err := queryexpression.Parse(diag.NewSource("fuzz.json", text))
+		if err != nil || ast.Dump(q2) != dump {
+			t.Fatalf("second parse differs: %v", err)
+		}
+		roundTrip(t, q)
+	})
+}
+
+// roundTrip is filled in by the emitters' checks.
+var roundTrip = func(t *testing.T, q *ast.Query) {}
