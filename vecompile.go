@@ -15,10 +15,13 @@ import (
 	"time"
 
 	"github.com/vecompile/vecompile/ast"
+	fetchxmlout "github.com/vecompile/vecompile/emit/fetchxml"
+	qeout "github.com/vecompile/vecompile/emit/queryexpression"
 	"github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/parse/fetchxml"
+	"github.com/vecompile/vecompile/parse/queryexpression"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -133,14 +136,41 @@ func (c *Compiler) DB() *engine.DB { return c.db }
 // Caller is the resolved caller context, or nil.
 func (c *Compiler) Caller() *plan.Caller { return c.caller }
 
-// Parse reads a query; the language is detected from the content.
+// Parse reads a query; the language is detected from the content: a
+// document whose first non-space byte is '<' is FetchXML, '{' is
+// QueryExpression (or QueryByAttribute) JSON.
 func (c *Compiler) Parse(name string, text []byte) (*ast.Query, error) {
+	return Parse(name, text)
+}
+
+// Parse is Compiler.Parse without a compiler: parsing needs no
+// configuration.
+func Parse(name string, text []byte) (*ast.Query, error) {
 	src := diag.NewSource(name, text)
 	trimmed := bytes.TrimLeft(text, " \t\r\n\ufeff")
-	if len(trimmed) > 0 && trimmed[0] != '<' {
-		return nil, diag.ErrorList{diag.Errorf(src, diag.Span{Start: 0, End: 0}, diag.SyntaxError, "not a FetchXML document (QueryExpression JSON and OData come with issue 3)")}.Err()
+	switch {
+	case len(trimmed) > 0 && trimmed[0] == '{':
+		return queryexpression.Parse(src)
+	case len(trimmed) > 0 && trimmed[0] != '<':
+		return nil, diag.ErrorList{diag.Errorf(src, diag.Span{Start: 0, End: 0}, diag.SyntaxError, "not a FetchXML document or QueryExpression JSON (OData comes with issue 3)")}.Err()
 	}
 	return fetchxml.Parse(src)
+}
+
+// Convert prints a parsed query in another language: "fetchxml" or "qe"
+// (QueryExpression JSON). What the target cannot express is an
+// UnsupportedFeature error, never dropped. "odata" is not written yet
+// (ODataUnsupported).
+func Convert(q *ast.Query, to string) ([]byte, error) {
+	switch to {
+	case "fetchxml", "xml":
+		return fetchxmlout.Print(q)
+	case "qe", "queryexpression", "json":
+		return qeout.Print(q)
+	case "odata":
+		return nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.ODataUnsupported, "conversion to OData: not yet (issue 3)")}.Err()
+	}
+	return nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.BadFlag, "unknown target language %q: use qe or fetchxml", to)}.Err()
 }
 
 // Plan compiles a parsed query against the configuration.

@@ -3,6 +3,10 @@
 //	vecompile exec [--db DSN] [--format table|json|jsonl|csv] [--now RFC3339] [--timezone IANA] [--user GUID] [FILE|-]
 //	vecompile sql  [--dialect postgres|sqlite|mysql|sqlserver] [--db DSN | --metadata FILE] [FILE|-]
 //	vecompile plan [--db DSN | --metadata FILE] [FILE|-]
+//	vecompile convert --to qe|fetchxml [FILE|-]
+//
+// Every command reads FetchXML or QueryExpression JSON (detected from the
+// content).
 //
 // It turns flags into library calls and nothing more; see package vecompile.
 package main
@@ -24,12 +28,14 @@ import (
 	"github.com/vecompile/vecompile/plan"
 )
 
-const usage = `vecompile compiles Dataverse FetchXML to SQL and runs it with Dataverse's semantics.
+const usage = `vecompile compiles Dataverse FetchXML and QueryExpression to SQL and runs them with Dataverse's semantics.
 
 Usage:
   vecompile exec [flags] [FILE|-]   run the query (default: the embedded sample database)
   vecompile sql  [flags] [FILE|-]   print the SQL and its parameters
   vecompile plan [flags] [FILE|-]   print the plan (an EXPLAIN for FetchXML)
+  vecompile convert --to qe|fetchxml [FILE|-]
+                                    print the query in the other language
 
 Run 'vecompile COMMAND -h' for the flags of a command.
 `
@@ -50,6 +56,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd, args := args[0], args[1:]
 	switch cmd {
 	case "exec", "sql", "plan":
+	case "convert":
+		return runConvert(args, stdin, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "vecompile: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -155,6 +163,41 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return fail(stderr, err)
 		}
 	}
+	return 0
+}
+
+// runConvert is 'vecompile convert': parse, then print in the target
+// language.
+func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vecompile convert", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	to := fs.String("to", "", "target language: qe (QueryExpression JSON) or fetchxml (odata: not yet)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintf(stderr, "vecompile convert: one query file at most, got %d\n", fs.NArg())
+		return 2
+	}
+	if *to == "" {
+		return fail(stderr, flagError("convert: --to is required (qe or fetchxml)"))
+	}
+	name, text, err := readInput(fs.Arg(0), stdin)
+	if err != nil {
+		return fail(stderr, flagError("%v", err))
+	}
+	q, err := vecompile.Parse(name, text)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	out, err := vecompile.Convert(q, *to)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	stdout.Write(out)
 	return 0
 }
 

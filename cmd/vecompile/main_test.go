@@ -43,6 +43,22 @@ func TestCLI(t *testing.T) {
 		{"error-no-caller", []string{"exec", "../../examples/my-team-accounts.xml"}, ""},
 		{"error-unknown-command", []string{"run"}, ""},
 		{"error-bad-dsn", []string{"exec", "--db=oracle://x", "../../examples/open-opportunities.xml"}, ""},
+		{"exec-qe", []string{"exec", "../../examples/open-opportunities.json"}, ""},
+		{"sql-qe", []string{"sql", "../../examples/open-opportunities.json"}, ""},
+		{"plan-qe-stdin", []string{"plan", "--now=2026-03-15T13:20:00Z", "--metadata=../../engine/sampledata/metadata.json", "-"}, `{"EntityName": "account", "ColumnSet": {"Columns": ["name"]}, "Criteria": {"FilterOperator": "Or", "Conditions": [{"AttributeName": "name", "Operator": "BeginsWith", "Values": ["Contoso"]}, {"AttributeName": "numberofemployees", "Operator": "GreaterThan", "Values": [{"Type": "System.Int32", "Value": 1000}]}]}, "Orders": [{"AttributeName": "name"}], "TopCount": 3}`},
+		{"exec-query-by-attribute", []string{"exec", "--format=jsonl", "-"}, `{"EntityName": "account", "ColumnSet": {"Columns": ["name"]}, "Attributes": ["address1_city"], "Values": ["Redmond"], "Orders": [{"AttributeName": "name"}]}`},
+		{"convert-to-qe", []string{"convert", "--to", "qe", "../../examples/open-opportunities.xml"}, ""},
+		{"convert-to-fetchxml", []string{"convert", "--to=fetchxml", "../../examples/open-opportunities.json"}, ""},
+		{"convert-stdin", []string{"convert", "--to=qe", "-"}, `<fetch><entity name="contact"><attribute name="fullname"/><filter type="or"><condition attribute="emailaddress1" operator="null"/><condition attribute="lastname" operator="in"><value>Smith</value><value>Chen</value></condition></filter></entity></fetch>`},
+		{"error-qe-path", []string{"sql", "-"}, `{"EntityName": "account", "Criteria": {"Conditions": [{"AttributeName": "name", "Operator": "Equal", "Values": ["a"]}, {"AttributeName": "name", "Operator": "Equals", "Values": ["b"]}]}}`},
+		{"error-qe-unknown-property", []string{"exec", "-"}, `{"EntityName": "account", "ColumnSet": {"columns": ["name"]}}`},
+		{"error-qe-syntax", []string{"plan", "-"}, "{\n  \"EntityName\": \"account\",\n  \"TopCount\": 5,,\n}"},
+		{"error-qe-operands", []string{"exec", "-"}, `{"EntityName": "account", "Criteria": {"Conditions": [{"AttributeName": "createdon", "Operator": 33, "Values": []}]}}`},
+		{"error-qe-unknown-column", []string{"exec", "-"}, `{"EntityName": "account", "ColumnSet": {"Columns": ["nmae"]}}`},
+		{"error-convert-unsupported", []string{"convert", "--to=qe", "-"}, "<fetch useraworderby=\"true\">\n<entity name=\"account\"><attribute name=\"name\"/>\n<filter><condition attribute=\"name\" operator=\"eq\" valueof=\"pc.fullname\"/></filter></entity></fetch>"},
+		{"error-convert-odata", []string{"convert", "--to=odata", "../../examples/open-opportunities.xml"}, ""},
+		{"error-convert-no-target", []string{"convert", "../../examples/open-opportunities.xml"}, ""},
+		{"error-convert-bad-target", []string{"convert", "--to=sql", "../../examples/open-opportunities.xml"}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
