@@ -453,7 +453,6 @@ func (p *parser) startTag(i int) int {
 	attrs := p.attrs // appended to locally, stored back below
 	scratch := p.scratch
 	var seen uint64 // known names on this tag (numANames <= 64)
-	t := token{start: int32(i), nameEnd: int32(ne), a0: int32(a0), kind: kd}
 	j := ne
 	selfClose := false
 	for {
@@ -600,7 +599,7 @@ func (p *parser) startTag(i int) int {
 			colon = true
 			flags |= fIgnore
 		}
-		if id == aValue && t.kind == kCondition {
+		if id == aValue && kd == kCondition {
 			p.nValueAttrs++
 		}
 		// Fill the new element in place: building it aside and copying it
@@ -614,21 +613,23 @@ func (p *parser) startTag(i int) int {
 		j = ve + 1
 	}
 	p.attrs = attrs
-	t.a1 = int32(len(attrs))
-	if colon && !p.namespaces(&t, depth) {
-		return -1
-	}
-	p.rootSeen = true
-	p.counts[t.kind]++
+	// The token is filled in place, field by field: a token built aside
+	// and copied costs a store-forwarding stall (its int32 fields are
+	// written apart and read back as wider words).
 	idx := len(p.toks)
 	if len(p.toks) == cap(p.toks) {
 		p.toks = append(p.toks, token{})[:idx]
 	}
 	p.toks = p.toks[:idx+1]
-	nt := &p.toks[idx] // filled in place, as the attributes are
-	nt.start, nt.nameEnd, nt.a0, nt.a1, nt.kind, nt.flags = t.start, t.nameEnd, t.a0, t.a1, t.kind, 0
+	t := &p.toks[idx]
+	t.start, t.nameEnd, t.a0, t.a1, t.kind, t.flags = int32(i), int32(ne), int32(a0), int32(len(attrs)), kd, 0
+	if colon && !p.namespaces(t, depth) {
+		return -1
+	}
+	p.rootSeen = true
+	p.counts[kd]++
 	if selfClose {
-		nt.end, nt.next = int32(j), int32(idx+1)
+		t.end, t.next = int32(j), int32(idx+1)
 		if len(p.ns) > 0 {
 			p.popNS(depth - 1)
 		}
@@ -636,7 +637,7 @@ func (p *parser) startTag(i int) int {
 			p.rootDone = true
 		}
 	} else {
-		nt.end, nt.next = 0, 0
+		t.end, t.next = 0, 0
 		p.stack = append(p.stack, int32(idx))
 	}
 	return j
