@@ -14,6 +14,17 @@
 //     nesting deeper than 64, more than 64 attributes on an element or 64
 //     namespace prefixes in scope. It also counts elements of each kind.
 //
+//     Its fast paths work a word (eight bytes) at a time: indentation,
+//     the search for '=' after an attribute name, and attribute values up
+//     to the first byte that needs attention (the quote, '<', '&', a
+//     control or non-ASCII byte, which then take the byte-by-byte path).
+//     Element names and attribute names are recognised whole (names.go):
+//     elements by their first word, attributes by a perfect hash of their
+//     first word and length, so the builder switches on a byte and the
+//     duplicate-attribute check is a bit test. A known name is taken only
+//     where the byte scan would have ended it; anything else goes through
+//     the general Name scan as before.
+//
 //  2. The builder (parse.go) walks the tokens with one function per
 //     element, validates the FetchXML grammar (allowed children and
 //     attributes, required attributes, value forms, operand shapes per
