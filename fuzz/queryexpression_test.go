@@ -3,6 +3,7 @@ package fuzz
 import (
 	"errors"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -74,6 +75,7 @@ func FuzzQueryExpression(f *testing.F) {
 		if q == nil || q.Entity == nil || !q.Entity.Name.IsSet() {
 			t.Fatal("Parse succeeded without a query or an entity")
 		}
+		checkJSONSpans(t, reflect.ValueOf(q), len(text))
 		dump := ast.Dump(q)
 		q2, err := queryexpression.Parse(diag.NewSource("fuzz.json", text))
 		if err != nil || ast.Dump(q2) != dump {
@@ -104,6 +106,32 @@ func roundTrip(t *testing.T, q *ast.Query) {
 			if c != diag.UnsupportedFeature {
 				t.Fatalf("FetchXML print fails with %s: %v", c, err)
 			}
+		}
+	}
+}
+
+// checkJSONSpans is checkSpans allowing diag.NoSpan (nodes QueryExpression
+// synthesises, such as QueryByAttribute's filter).
+func checkJSONSpans(t *testing.T, v reflect.Value, n int) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() && v.Type() != reflect.TypeFor[*diag.Source]() {
+			checkJSONSpans(t, v.Elem(), n)
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			checkJSONSpans(t, v.Index(i), n)
+		}
+	case reflect.Struct:
+		if v.Type() == spanType {
+			sp := v.Interface().(diag.Span)
+			if sp != diag.NoSpan && (sp.Start < 0 || sp.Start > sp.End || int(sp.End) > n) {
+				t.Fatalf("span %v outside the %d-byte input", sp, n)
+			}
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			checkJSONSpans(t, v.Field(i), n)
 		}
 	}
 }

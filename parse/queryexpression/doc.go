@@ -6,6 +6,8 @@
 // types and the DataContract serialization spell them (spec §4.1, §4.3):
 // PascalCase, case-sensitive. An unknown property is an UnknownAttribute
 // error with its JSON path; so is a misspelt or lower-case one. A property
+// given twice in one object is DuplicateElement (encoding/json would keep
+// the last silently). A property
 // whose value is null is treated as absent, as the SDK serializes unset
 // members. "@odata.type" and "$type" are accepted on any object and
 // ignored, except at the root, where a value containing "QueryByAttribute"
@@ -53,9 +55,18 @@
 // by placement (MisplacedLinkType), TopCount with PageInfo or with
 // ReturnTotalRecordCount (ConflictingOptions), 15 links, 500 conditions
 // and links, 5,000 rows (LimitExceeded), duplicate link and attribute
-// aliases (DuplicateAlias), nesting deeper than 64 (TooDeep). Every error
-// carries the JSON path of what it is about (diag.Error.Path, e.g.
-// "$.Criteria.Conditions[2].Operator") and the Source; malformed JSON is a
-// single SyntaxError positioned at line:col. Nodes carry diag.NoSpan.
-// Table and column names are not checked here: the planner resolves them.
+// aliases (DuplicateAlias), filters and links nested deeper than 64
+// (TooDeep). Every error carries the JSON path of what it is about
+// (diag.Error.Path, e.g. "$.Criteria.Conditions[2].Operator") and the
+// Source; malformed JSON is a single SyntaxError (TooDeep beyond 512 JSON
+// levels) positioned at line:col.
+//
+// The JSON is decoded token by token (encoding/json's Decoder) into values
+// that keep their byte ranges, so the tree's nodes carry spans into the
+// JSON as FetchXML's do: a node spans its object, a name or literal its
+// JSON value, OpSpan the Operator value. Later stages' errors (unknown
+// column, type mismatch) therefore point at line:col in the JSON. Nodes
+// QueryExpression does not write (QueryByAttribute's filter) have
+// diag.NoSpan. Table and column names are not checked here: the planner
+// resolves them.
 package queryexpression

@@ -1,12 +1,8 @@
 package queryexpression
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -25,15 +21,8 @@ const (
 // failure it returns a nil query and a diag.ErrorList (at most
 // diag.MaxErrors) whose errors carry JSON paths.
 func Parse(src *diag.Source) (*ast.Query, error) {
-	dec := json.NewDecoder(bytes.NewReader(src.Text))
-	dec.UseNumber()
-	var root any
-	if err := dec.Decode(&root); err != nil {
-		return nil, diag.ErrorList{syntaxError(src, err, dec)}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		off := int(dec.InputOffset())
-		e := diag.Errorf(src, diag.Span{Start: diag.Pos(off), End: diag.Pos(off)}, diag.SyntaxError, "unexpected data after the JSON document")
+	root, e := decode(src)
+	if e != nil {
 		return nil, diag.ErrorList{e}
 	}
 	p := &parser{src: src}
@@ -44,29 +33,20 @@ func Parse(src *diag.Source) (*ast.Query, error) {
 	return q, nil
 }
 
-func syntaxError(src *diag.Source, err error, dec *json.Decoder) *diag.Error {
-	off := int(dec.InputOffset())
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = int(se.Offset)
-	case errors.As(err, &te):
-		off = int(te.Offset)
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		off = len(src.Text)
+// val is the decoded value of x: nil when absent or null.
+func val(x *jv) any {
+	if x == nil {
+		return nil
 	}
-	if off > len(src.Text) {
-		off = len(src.Text)
+	return x.v
+}
+
+// span is x's byte range, NoSpan when absent.
+func span(x *jv) diag.Span {
+	if x == nil {
+		return diag.NoSpan
 	}
-	if off < 0 {
-		off = 0
-	}
-	msg := err.Error()
-	if errors.Is(err, io.EOF) {
-		msg = "empty document"
-	}
-	return diag.Errorf(src, diag.Span{Start: diag.Pos(off), End: diag.Pos(off)}, diag.SyntaxError, "malformed JSON: %s", msg)
+	return x.sp
 }
 
 type parser struct {
@@ -88,22 +68,18 @@ func (p *parser) errorf(path string, code diag.Code, format string, args ...any)
 }
 
 // object checks that v is a JSON object whose properties are all in
-// allowed, and returns it. A nil v (null or absent) gives nil, true.
-func (p *parser) object(v any, path string, allowed ...string) (map[string]any, bool) {
-	if v == nil {
+// allowed, and returns it; ok is false for an absent or null v, or a
+// value that is not an object (reported).
+func (p *parser) object(v *jv, path string, allowed ...string) (*jobj, bool) {
+	if val(v) == nil {
 		return nil, false
 	}
-	m, ok := v.(map[string]any)
+	m, ok := v.v.(*jobj)
 	if !ok {
-		p.errorf(path, diag.BadAttributeValue, "expected an object, got %s", kindOf(v))
+		p.errorf(path, diag.BadAttributeValue, "expected an object, got %s", kindOf(v.v))
 		return nil, false
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range m.keys {
 		if k == "@odata.type" || k == "$type" {
 			continue
 		}
@@ -118,6 +94,9 @@ func (p *parser) object(v any, path string, allowed ...string) (map[string]any, 
 			p.errorf(path+"."+k, diag.UnknownAttribute, "unknown property %q (QueryExpression property names are case-sensitive PascalCase)", k)
 		}
 	}
+	for _, k := range m.dup {
+		p.errorf(path+"."+k, diag.DuplicateElement, "property %q is given twice", k)
+	}
 	return m, true
 }
 
@@ -131,28 +110,29 @@ func kindOf(v any) string {
 		return "a number"
 	case bool:
 		return "a boolean"
-	case []any:
+	case []*jv:
 		return "an array"
-	case map[string]any:
+	case *jobj:
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
 }
 
-func (p *parser) array(v any, path string) []any {
-	if v == nil {
+func (p *parser) array(v *jv, path string) []*jv {
+	if val(v) == nil {
 		return nil
 	}
-	a, ok := v.([]any)
+	a, ok := v.v.([]*jv)
 	if !ok {
-		p.errorf(path, diag.BadAttributeValue, "expected an array, got %s", kindOf(v))
+		p.errorf(path, diag.BadAttributeValue, "expected an array, got %s", kindOf(v.v))
 		return nil
 	}
 	return a
 }
 
-func (p *parser) str(m map[string]any, key, path string) ast.Name {
-	v := m[key]
+func (p *parser) str(m *jobj, key, path string) ast.Name {
+	x := m.get(key)
+	v := val(x)
 	if v == nil {
 		return ast.Name{Span: diag.NoSpan}
 	}
@@ -161,11 +141,12 @@ func (p *parser) str(m map[string]any, key, path string) ast.Name {
 		p.errorf(path+"."+key, diag.BadAttributeValue, "expected a string, got %s", kindOf(v))
 		return ast.Name{Span: diag.NoSpan}
 	}
-	return ast.Name{Span: diag.NoSpan, Text: s}
+	return ast.Name{Span: x.sp, Text: s}
 }
 
-func (p *parser) boolean(m map[string]any, key, path string) ast.Bool {
-	v := m[key]
+func (p *parser) boolean(m *jobj, key, path string) ast.Bool {
+	x := m.get(key)
+	v := val(x)
 	if v == nil {
 		return ast.Bool{Span: diag.NoSpan}
 	}
@@ -174,11 +155,12 @@ func (p *parser) boolean(m map[string]any, key, path string) ast.Bool {
 		p.errorf(path+"."+key, diag.BadAttributeValue, "expected true or false, got %s", kindOf(v))
 		return ast.Bool{Span: diag.NoSpan}
 	}
-	return ast.Bool{Span: diag.NoSpan, Value: b, Set: true}
+	return ast.Bool{Span: x.sp, Value: b, Set: true}
 }
 
-func (p *parser) integer(m map[string]any, key, path string) ast.Int {
-	v := m[key]
+func (p *parser) integer(m *jobj, key, path string) ast.Int {
+	xv := m.get(key)
+	v := val(xv)
 	if v == nil {
 		return ast.Int{Span: diag.NoSpan}
 	}
@@ -192,13 +174,13 @@ func (p *parser) integer(m map[string]any, key, path string) ast.Int {
 		p.errorf(path+"."+key, diag.BadAttributeValue, "expected an integer, got %s", n)
 		return ast.Int{Span: diag.NoSpan}
 	}
-	return ast.Int{Span: diag.NoSpan, Value: x, Set: true}
+	return ast.Int{Span: xv.sp, Value: x, Set: true}
 }
 
 // enum reads an enum property by member name or by number; names[i] is the
 // member whose number is i unless byNumber is given.
-func (p *parser) enum(m map[string]any, key, path, what string, byName func(string) (int, bool), byNumber func(int) (int, bool)) (int, bool) {
-	v := m[key]
+func (p *parser) enum(m *jobj, key, path, what string, byName func(string) (int, bool), byNumber func(int) (int, bool)) (int, bool) {
+	v := val(m.get(key))
 	if v == nil {
 		return 0, false
 	}
@@ -257,46 +239,45 @@ func operatorByNumber(n int) (int, bool) {
 var queryProps = []string{"EntityName", "ColumnSet", "Criteria", "Orders", "LinkEntities", "Distinct", "NoLock", "TopCount", "PageInfo", "QueryHints", "DataSource"}
 var byAttributeProps = []string{"EntityName", "ColumnSet", "Attributes", "Values", "Orders", "PageInfo", "TopCount"}
 
-func isQueryByAttribute(m map[string]any) bool {
+func isQueryByAttribute(m *jobj) bool {
 	for _, k := range []string{"@odata.type", "$type"} {
-		if s, ok := m[k].(string); ok {
+		if s, ok := val(m.get(k)).(string); ok {
 			return strings.Contains(s, "QueryByAttribute")
 		}
 	}
-	_, a := m["Attributes"]
-	_, v := m["Values"]
-	return a || v
+	return m.get("Attributes") != nil || m.get("Values") != nil
 }
 
-func (p *parser) query(v any) *ast.Query {
+func (p *parser) query(v *jv) *ast.Query {
 	q := &ast.Query{Span: diag.NoSpan, Source: p.src}
 	const path = "$"
-	if _, ok := v.(map[string]any); !ok {
-		p.errorf(path, diag.SyntaxError, "a QueryExpression is a JSON object, not %s", kindOf(v))
+	raw, ok := v.v.(*jobj)
+	if !ok {
+		p.errorf(path, diag.SyntaxError, "a QueryExpression is a JSON object, not %s", kindOf(v.v))
 		return q
 	}
-	raw := v.(map[string]any)
+	q.Span = v.sp
 	byAttr := isQueryByAttribute(raw)
 	props := queryProps
 	if byAttr {
 		props = byAttributeProps
 	}
 	m, _ := p.object(v, path, props...)
-	e := &ast.Entity{Span: diag.NoSpan}
+	e := &ast.Entity{Span: v.sp}
 	q.Entity = e
 	e.Name = p.str(m, "EntityName", path)
 	if !e.Name.IsSet() {
 		p.errorf(path+".EntityName", diag.MissingEntity, "EntityName is required")
 	}
-	p.columnSet(m["ColumnSet"], path+".ColumnSet", &e.Body)
+	p.columnSet(m.get("ColumnSet"), path+".ColumnSet", &e.Body)
 	if byAttr {
 		p.byAttribute(m, path, &e.Body)
-	} else if f := p.filter(m["Criteria"], path+".Criteria", 0, true); f != nil {
+	} else if f := p.filter(m.get("Criteria"), path+".Criteria", 0, true); f != nil {
 		e.Filters = []*ast.Filter{f}
 	}
-	e.Orders = p.orders(m["Orders"], path+".Orders")
+	e.Orders = p.orders(m.get("Orders"), path+".Orders")
 	if !byAttr {
-		e.Links = p.linkList(m["LinkEntities"], path+".LinkEntities", 0)
+		e.Links = p.linkList(m.get("LinkEntities"), path+".LinkEntities", 0)
 		q.Distinct = p.boolean(m, "Distinct", path)
 		q.NoLock = p.boolean(m, "NoLock", path)
 		q.Options = p.str(m, "QueryHints", path)
@@ -307,7 +288,7 @@ func (p *parser) query(v any) *ast.Query {
 	}
 	q.Top = p.integer(m, "TopCount", path)
 	p.rangeCheck(q.Top, path+".TopCount", maxTop)
-	if pi, ok := p.object(m["PageInfo"], path+".PageInfo", "Count", "PageNumber", "PagingCookie", "ReturnTotalRecordCount"); ok {
+	if pi, ok := p.object(m.get("PageInfo"), path+".PageInfo", "Count", "PageNumber", "PagingCookie", "ReturnTotalRecordCount"); ok {
 		pp := path + ".PageInfo"
 		q.Count = p.integer(pi, "Count", pp)
 		q.Page = p.integer(pi, "PageNumber", pp)
@@ -349,7 +330,7 @@ func (p *parser) rangeCheck(v ast.Int, path string, max int64) {
 	}
 }
 
-func (p *parser) columnSet(v any, path string, b *ast.Body) {
+func (p *parser) columnSet(v *jv, path string, b *ast.Body) {
 	m, ok := p.object(v, path, "AllColumns", "Columns", "AttributeExpressions")
 	if !ok {
 		return
@@ -358,28 +339,28 @@ func (p *parser) columnSet(v any, path string, b *ast.Body) {
 	if !b.AllAttributes.Value {
 		b.AllAttributes = ast.Bool{Span: diag.NoSpan}
 	}
-	for i, c := range p.array(m["Columns"], path+".Columns") {
+	for i, c := range p.array(m.get("Columns"), path+".Columns") {
 		at := fmt.Sprintf("%s.Columns[%d]", path, i)
-		s, ok := c.(string)
+		s, ok := c.v.(string)
 		if !ok || s == "" {
 			p.errorf(at, diag.BadAttributeValue, "a column name is a non-empty string")
 			continue
 		}
-		a := &ast.Attribute{Span: diag.NoSpan, Name: ast.Name{Span: diag.NoSpan, Text: s}}
+		a := &ast.Attribute{Span: c.sp, Name: ast.Name{Span: c.sp, Text: s}}
 		b.Attributes = append(b.Attributes, a)
 		p.attrs = append(p.attrs, a)
 		p.attrPaths = append(p.attrPaths, at)
 	}
-	for i, x := range p.array(m["AttributeExpressions"], path+".AttributeExpressions") {
+	for i, x := range p.array(m.get("AttributeExpressions"), path+".AttributeExpressions") {
 		at := fmt.Sprintf("%s.AttributeExpressions[%d]", path, i)
 		am, ok := p.object(x, at, "AttributeName", "Alias", "AggregateType", "HasGroupBy", "DateTimeGrouping")
 		if !ok {
-			if x == nil {
+			if val(x) == nil {
 				p.errorf(at, diag.BadAttributeValue, "expected an object, got null")
 			}
 			continue
 		}
-		a := &ast.Attribute{Span: diag.NoSpan}
+		a := &ast.Attribute{Span: x.sp}
 		a.Name = p.str(am, "AttributeName", at)
 		if !a.Name.IsSet() {
 			p.errorf(at+".AttributeName", diag.MissingAttribute, "AttributeName is required")
@@ -398,18 +379,18 @@ func (p *parser) columnSet(v any, path string, b *ast.Body) {
 	}
 }
 
-func (p *parser) orders(v any, path string) []*ast.Order {
+func (p *parser) orders(v *jv, path string) []*ast.Order {
 	var out []*ast.Order
 	for i, x := range p.array(v, path) {
 		at := fmt.Sprintf("%s[%d]", path, i)
 		m, ok := p.object(x, at, "AttributeName", "OrderType", "Alias", "EntityName")
 		if !ok {
-			if x == nil {
+			if val(x) == nil {
 				p.errorf(at, diag.BadAttributeValue, "expected an object, got null")
 			}
 			continue
 		}
-		o := &ast.Order{Span: diag.NoSpan}
+		o := &ast.Order{Span: x.sp}
 		o.Attribute = p.str(m, "AttributeName", at)
 		o.Alias = p.str(m, "Alias", at)
 		o.EntityName = p.str(m, "EntityName", at)
@@ -424,7 +405,7 @@ func (p *parser) orders(v any, path string) []*ast.Order {
 	return out
 }
 
-func (p *parser) linkList(v any, path string, depth int) []*ast.LinkEntity {
+func (p *parser) linkList(v *jv, path string, depth int) []*ast.LinkEntity {
 	var out []*ast.LinkEntity
 	for i, x := range p.array(v, path) {
 		at := fmt.Sprintf("%s[%d]", path, i)
@@ -435,8 +416,8 @@ func (p *parser) linkList(v any, path string, depth int) []*ast.LinkEntity {
 	return out
 }
 
-func (p *parser) link(v any, path string, depth int, inFilter bool) *ast.LinkEntity {
-	if v == nil && inFilter {
+func (p *parser) link(v *jv, path string, depth int, inFilter bool) *ast.LinkEntity {
+	if val(v) == nil && inFilter {
 		return nil
 	}
 	if depth > maxDepth {
@@ -445,7 +426,7 @@ func (p *parser) link(v any, path string, depth int, inFilter bool) *ast.LinkEnt
 	}
 	m, ok := p.object(v, path, "LinkFromEntityName", "LinkFromAttributeName", "LinkToEntityName", "LinkToAttributeName", "JoinOperator", "EntityAlias", "Columns", "LinkCriteria", "LinkEntities", "Orders")
 	if !ok {
-		if v == nil && !inFilter {
+		if val(v) == nil && !inFilter {
 			p.errorf(path, diag.BadAttributeValue, "expected an object, got null")
 		}
 		return nil
@@ -455,7 +436,7 @@ func (p *parser) link(v any, path string, depth int, inFilter bool) *ast.LinkEnt
 		p.errorf(path, diag.LimitExceeded, "more than %d link entities in the query", maxLinks)
 	}
 	p.countCondLink(path)
-	l := &ast.LinkEntity{Span: diag.NoSpan, TypeSpan: diag.NoSpan}
+	l := &ast.LinkEntity{Span: v.sp, TypeSpan: span(m.get("JoinOperator"))}
 	l.Name = p.str(m, "LinkToEntityName", path)
 	if !l.Name.IsSet() {
 		p.errorf(path+".LinkToEntityName", diag.MissingAttribute, "LinkToEntityName is required")
@@ -479,12 +460,12 @@ func (p *parser) link(v any, path string, depth int, inFilter bool) *ast.LinkEnt
 	}
 	p.links = append(p.links, l)
 	p.linkPaths = append(p.linkPaths, path)
-	p.columnSet(m["Columns"], path+".Columns", &l.Body)
-	if f := p.filter(m["LinkCriteria"], path+".LinkCriteria", depth, true); f != nil {
+	p.columnSet(m.get("Columns"), path+".Columns", &l.Body)
+	if f := p.filter(m.get("LinkCriteria"), path+".LinkCriteria", depth, true); f != nil {
 		l.Filters = []*ast.Filter{f}
 	}
-	l.Links = p.linkList(m["LinkEntities"], path+".LinkEntities", depth)
-	l.Orders = p.orders(m["Orders"], path+".Orders")
+	l.Links = p.linkList(m.get("LinkEntities"), path+".LinkEntities", depth)
+	l.Orders = p.orders(m.get("Orders"), path+".Orders")
 	return l
 }
 
@@ -497,8 +478,8 @@ func (p *parser) countCondLink(path string) {
 
 // filter reads a FilterExpression. At the top of Criteria or LinkCriteria
 // (top) an empty filter gives nil.
-func (p *parser) filter(v any, path string, depth int, top bool) *ast.Filter {
-	if v == nil && top {
+func (p *parser) filter(v *jv, path string, depth int, top bool) *ast.Filter {
+	if val(v) == nil && top {
 		return nil
 	}
 	if depth > maxDepth {
@@ -507,12 +488,12 @@ func (p *parser) filter(v any, path string, depth int, top bool) *ast.Filter {
 	}
 	m, ok := p.object(v, path, "FilterOperator", "Conditions", "Filters", "FilterHint", "IsQuickFindFilter", "AnyAllFilterLinkEntity")
 	if !ok {
-		if v == nil && !top {
+		if val(v) == nil && !top {
 			p.errorf(path, diag.BadAttributeValue, "expected an object, got null")
 		}
 		return nil
 	}
-	f := &ast.Filter{Span: diag.NoSpan}
+	f := &ast.Filter{Span: v.sp}
 	if n, ok := p.enum(m, "FilterOperator", path, "LogicalOperator", logicalByName, logicalByNumber); ok {
 		f.Type = ast.LogicalOp(n)
 	}
@@ -521,17 +502,17 @@ func (p *parser) filter(v any, path string, depth int, top bool) *ast.Filter {
 	if !f.IsQuickFindField.Value {
 		f.IsQuickFindField = ast.Bool{Span: diag.NoSpan}
 	}
-	for i, x := range p.array(m["Conditions"], path+".Conditions") {
+	for i, x := range p.array(m.get("Conditions"), path+".Conditions") {
 		if c := p.condition(x, fmt.Sprintf("%s.Conditions[%d]", path, i)); c != nil {
 			f.Items = append(f.Items, c)
 		}
 	}
-	for i, x := range p.array(m["Filters"], path+".Filters") {
+	for i, x := range p.array(m.get("Filters"), path+".Filters") {
 		if g := p.filter(x, fmt.Sprintf("%s.Filters[%d]", path, i), depth+1, false); g != nil {
 			f.Items = append(f.Items, g)
 		}
 	}
-	if l := p.link(m["AnyAllFilterLinkEntity"], path+".AnyAllFilterLinkEntity", depth+1, true); l != nil {
+	if l := p.link(m.get("AnyAllFilterLinkEntity"), path+".AnyAllFilterLinkEntity", depth+1, true); l != nil {
 		f.Items = append(f.Items, l)
 	}
 	if top && len(f.Items) == 0 && !f.Hint.IsSet() && !f.IsQuickFindField.Set {
@@ -540,28 +521,28 @@ func (p *parser) filter(v any, path string, depth int, top bool) *ast.Filter {
 	return f
 }
 
-func (p *parser) condition(v any, path string) *ast.Condition {
+func (p *parser) condition(v *jv, path string) *ast.Condition {
 	m, ok := p.object(v, path, "EntityName", "AttributeName", "Operator", "Values", "CompareColumns")
 	if !ok {
-		if v == nil {
+		if val(v) == nil {
 			p.errorf(path, diag.BadAttributeValue, "expected an object, got null")
 		}
 		return nil
 	}
 	p.countCondLink(path)
-	c := &ast.Condition{Span: diag.NoSpan, OpSpan: diag.NoSpan}
+	c := &ast.Condition{Span: v.sp, OpSpan: span(m.get("Operator"))}
 	c.EntityName = p.str(m, "EntityName", path)
 	c.Attribute = p.str(m, "AttributeName", path)
 	if !c.Attribute.IsSet() {
 		p.errorf(path+".AttributeName", diag.MissingAttribute, "AttributeName is required")
 	}
-	if m["Operator"] == nil {
+	if val(m.get("Operator")) == nil {
 		p.errorf(path+".Operator", diag.MissingAttribute, "Operator is required")
 	} else if n, ok := p.enum(m, "Operator", path, "ConditionOperator", operatorByName, operatorByNumber); ok {
 		c.Operator = ast.Operator(n)
 	}
 	badValue := false
-	for i, x := range p.array(m["Values"], path+".Values") {
+	for i, x := range p.array(m.get("Values"), path+".Values") {
 		if val := p.value(x, fmt.Sprintf("%s.Values[%d]", path, i)); val != nil {
 			c.Values = append(c.Values, val)
 		} else {
@@ -579,7 +560,7 @@ func (p *parser) condition(v any, path string) *ast.Condition {
 		case c.Values[0].Kind != ast.KindString || c.Values[0].Text == "":
 			p.errorf(path+".Values[0]", diag.BadLiteral, "with CompareColumns the value is the compared column's name")
 		default:
-			c.ValueOf = ast.Name{Span: diag.NoSpan, Text: c.Values[0].Text}
+			c.ValueOf = ast.Name{Span: c.Values[0].Span, Text: c.Values[0].Text}
 			c.Values = nil
 			if c.Operator != ast.OpInvalid && !c.Operator.Info().ValueOf {
 				p.errorf(path+".CompareColumns", diag.OperandCount, "operator %s does not compare columns", c.Operator.Info().QE)
@@ -631,9 +612,9 @@ func (p *parser) operands(c *ast.Condition, path string) {
 }
 
 // value reads a plain JSON scalar or the typed {"Type", "Value"} form.
-func (p *parser) value(v any, path string) *ast.Value {
-	val := &ast.Value{Span: diag.NoSpan}
-	switch x := v.(type) {
+func (p *parser) value(v *jv, path string) *ast.Value {
+	val := &ast.Value{Span: span(v)}
+	switch x := v.v.(type) {
 	case nil:
 		val.Kind = ast.KindNull
 	case string:
@@ -642,25 +623,25 @@ func (p *parser) value(v any, path string) *ast.Value {
 		val.Text, val.Kind = x.String(), ast.KindNumber
 	case bool:
 		val.Text, val.Kind = strconv.FormatBool(x), ast.KindBool
-	case map[string]any:
-		return p.typedValue(x, path)
+	case *jobj:
+		return p.typedValue(v, path)
 	default:
-		p.errorf(path, diag.BadLiteral, "a condition value is a string, number, boolean, null or {\"Type\", \"Value\"}, not %s", kindOf(v))
+		p.errorf(path, diag.BadLiteral, "a condition value is a string, number, boolean, null or {\"Type\", \"Value\"}, not %s", kindOf(v.v))
 		return nil
 	}
 	return val
 }
 
-func (p *parser) typedValue(v map[string]any, path string) *ast.Value {
+func (p *parser) typedValue(v *jv, path string) *ast.Value {
 	m, _ := p.object(v, path, "Type", "Value")
-	t, ok := m["Type"].(string)
+	t, ok := val(m.get("Type")).(string)
 	if !ok {
 		p.errorf(path+".Type", diag.MissingAttribute, "a typed value needs a Type string such as \"System.String\"")
 		return nil
 	}
-	x := m["Value"]
+	x := val(m.get("Value"))
 	at := path + ".Value"
-	val := &ast.Value{Span: diag.NoSpan}
+	val := &ast.Value{Span: v.sp}
 	bad := func(want string) *ast.Value {
 		p.errorf(at, diag.BadLiteral, "a %s value must be %s, got %s", t, want, kindOf(x))
 		return nil
@@ -749,9 +730,9 @@ func isGUID(s string) bool {
 
 // byAttribute turns QueryByAttribute's parallel lists into an And filter
 // of Equal conditions.
-func (p *parser) byAttribute(m map[string]any, path string, b *ast.Body) {
-	attrs := p.array(m["Attributes"], path+".Attributes")
-	vals := p.array(m["Values"], path+".Values")
+func (p *parser) byAttribute(m *jobj, path string, b *ast.Body) {
+	attrs := p.array(m.get("Attributes"), path+".Attributes")
+	vals := p.array(m.get("Values"), path+".Values")
 	if len(attrs) != len(vals) {
 		p.errorf(path+".Values", diag.OperandCount, "QueryByAttribute has %d Attributes and %d Values; they are parallel lists", len(attrs), len(vals))
 		return
@@ -762,13 +743,13 @@ func (p *parser) byAttribute(m map[string]any, path string, b *ast.Body) {
 	f := &ast.Filter{Span: diag.NoSpan}
 	for i, a := range attrs {
 		at := fmt.Sprintf("%s.Attributes[%d]", path, i)
-		s, ok := a.(string)
+		s, ok := a.v.(string)
 		if !ok || s == "" {
 			p.errorf(at, diag.BadAttributeValue, "an attribute name is a non-empty string")
 			continue
 		}
 		p.countCondLink(at)
-		c := &ast.Condition{Span: diag.NoSpan, OpSpan: diag.NoSpan, Attribute: ast.Name{Span: diag.NoSpan, Text: s}, Operator: ast.OpEq}
+		c := &ast.Condition{Span: a.sp, OpSpan: diag.NoSpan, Attribute: ast.Name{Span: a.sp, Text: s}, Operator: ast.OpEq}
 		if v := p.value(vals[i], fmt.Sprintf("%s.Values[%d]", path, i)); v != nil {
 			c.Values = []*ast.Value{v}
 		}

@@ -63,7 +63,7 @@ func TestErrorMessage(t *testing.T) {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
 	_, err = Parse(diag.NewSource("q.json", []byte("{\n  \"EntityName\": \"account\",\n  \"TopCount\": 5,,\n}")))
-	if err == nil || !strings.HasPrefix(err.Error(), "q.json:3:18: VE1001 ") {
+	if err == nil || !strings.HasPrefix(err.Error(), "q.json:3:17: VE1001 ") {
 		t.Fatalf("syntax error position: %v", err)
 	}
 }
@@ -80,5 +80,40 @@ func TestHierarchyNumbers(t *testing.T) {
 		if got := q.Entity.Filters[0].Items[0].(*ast.Condition).Operator; got != op {
 			t.Errorf("%d: got %s, want %s", n, got, op)
 		}
+	}
+}
+
+// TestSpans: nodes and names carry their byte ranges in the JSON, so that
+// later stages (the planner) report line:col in the QueryExpression.
+func TestSpans(t *testing.T) {
+	text := "{\"EntityName\": \"account\",\n \"Criteria\": {\"Conditions\": [{\"AttributeName\": \"name\", \"Operator\": \"Equal\", \"Values\": [\"x\"]}]}}"
+	q, err := Parse(diag.NewSource("q.json", []byte(text)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(sp diag.Span) string { return text[sp.Start:sp.End] }
+	if got := at(q.Entity.Name.Span); got != `"account"` {
+		t.Errorf("entity name span %q", got)
+	}
+	c := q.Entity.Filters[0].Items[0].(*ast.Condition)
+	if got := at(c.Attribute.Span); got != `"name"` {
+		t.Errorf("attribute span %q", got)
+	}
+	if got := at(c.OpSpan); got != `"Equal"` {
+		t.Errorf("operator span %q", got)
+	}
+	if got := at(c.Span); !strings.HasPrefix(got, `{"AttributeName"`) || !strings.HasSuffix(got, `]}`) {
+		t.Errorf("condition span %q", got)
+	}
+	if pos := q.Source.Position(c.Values[0].Span.Start); pos.Line != 2 {
+		t.Errorf("value position %v", pos)
+	}
+}
+
+// TestDuplicateProperty: a property given twice is an error, not last-wins.
+func TestDuplicateProperty(t *testing.T) {
+	_, err := Parse(diag.NewSource("q.json", []byte(`{"EntityName": "account", "TopCount": 1, "TopCount": 2}`)))
+	if diag.CodeOf(err) != diag.DuplicateElement || !strings.Contains(err.Error(), "$.TopCount") {
+		t.Fatalf("got %v", err)
 	}
 }
