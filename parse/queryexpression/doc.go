@@ -11,7 +11,8 @@
 // whose value is null is treated as absent, as the SDK serializes unset
 // members. "@odata.type" and "$type" are accepted on any object and
 // ignored, except at the root, where a value containing "QueryByAttribute"
-// selects that class. Without a discriminator the root is a
+// selects that class. SubQueryExpression and ForceSeek (internal members
+// of the Web API complex types) are not accepted. Without a discriminator the root is a
 // QueryByAttribute when it has an "Attributes" or a "Values" property, a
 // QueryExpression otherwise.
 //
