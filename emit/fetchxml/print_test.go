@@ -55,11 +55,11 @@ func documents(t *testing.T) map[string][]byte {
 		for i, in := range ddtInputs(string(b)) {
 			docs[filepath.Base(f)+"#"+itoa(i)] = []byte(in)
 		}
-		examples, _ := filepath.Glob("../../examples/*.xml")
-		for _, f := range examples {
-			b, _ := os.ReadFile(f)
-			docs[filepath.Base(f)] = b
-		}
+	}
+	examples, _ := filepath.Glob("../../examples/*.xml")
+	for _, f := range examples {
+		b, _ := os.ReadFile(f)
+		docs[filepath.Base(f)] = b
 	}
 	if len(docs) < 20 {
 		t.Fatalf("only %d documents found", len(docs))
