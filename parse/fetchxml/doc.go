@@ -30,7 +30,9 @@
 //     attributes, required attributes, value forms, operand shapes per
 //     operator, link-type placement, Dataverse limits, alias uniqueness)
 //     and fills the tree. Nodes and child slices are carved from one slab
-//     per type, sized by the scanner's counts.
+//     per type, sized by the scanner's counts; for up to 256 document
+//     shapes (counts per node type) all the slabs and the root nodes are
+//     one allocation of a struct type made for the shape (alloc.go).
 //
 // Ownership of the input: Parse reads src.Text in place and only during the
 // call (the caller must not modify it concurrently). The tree never points
@@ -40,9 +42,9 @@
 // line breaks to normalise (then they are new strings). So the caller may
 // reuse or overwrite its buffer once Parse returns. Query.Source and the
 // errors still hold src itself, as before, so positions rendered later are
-// computed from whatever src.Text holds then. A typical query costs one
-// allocation per node type rather than per node; the token, attribute and
-// arena buffers are pooled.
+// computed from whatever src.Text holds then. A typical query costs two
+// allocations (its nodes and its arena); the token, attribute and arena
+// buffers are pooled.
 //
 // Errors carry stable diag codes and byte spans. Malformed XML stops the
 // parse with one SyntaxError (or TooDeep); grammar errors are collected, up

@@ -271,20 +271,14 @@ func (p *parser) build() *ast.Query {
 		return nil
 	}
 	c := &p.counts
-	p.links.init(c[kLinkEntity])
-	p.attributes.init(c[kAttribute])
-	p.orders.init(c[kOrder])
-	p.filters.init(c[kFilter])
-	p.conditions.init(c[kCondition])
-	p.values.init(c[kValue] + p.nValueAttrs)
-	p.attrPtrs.init(c[kAttribute])
-	p.orderPtrs.init(c[kOrder])
-	p.filterPtrs.init(c[kFilter])
-	p.linkPtrs.init(c[kLinkEntity])
-	p.itemPtrs.init(c[kCondition] + c[kFilter] + c[kLinkEntity])
-	p.valuePtrs.init(c[kValue] + p.nValueAttrs)
-
-	r := new(rootNodes)
+	r := p.allocate(shape{
+		links:      int32(c[kLinkEntity]),
+		attributes: int32(c[kAttribute]),
+		orders:     int32(c[kOrder]),
+		filters:    int32(c[kFilter]),
+		conditions: int32(c[kCondition]),
+		values:     int32(c[kValue] + p.nValueAttrs),
+	})
 	p.fetch(0, r)
 	p.checkLinkAliases()
 	p.checkAttributeAliases()
