@@ -94,19 +94,22 @@ type clock struct {
 	week  time.Weekday
 }
 
-func newClock(s Settings) (*clock, error) {
+// newClock resolves s. It fills a caller's clock rather than returning a
+// pointer, so the clock stays on the caller's stack.
+func newClock(c *clock, s Settings) error {
 	if s.Now.IsZero() {
-		return nil, errors.New("calendar: Settings.Now is not set")
+		return errors.New("calendar: Settings.Now is not set")
 	}
 	if s.WeekStart < time.Sunday || s.WeekStart > time.Saturday {
-		return nil, fmt.Errorf("calendar: invalid week start %d (want 0 = Sunday … 6 = Saturday)", int(s.WeekStart))
+		return fmt.Errorf("calendar: invalid week start %d (want 0 = Sunday … 6 = Saturday)", int(s.WeekStart))
 	}
 	loc := s.Zone
 	if loc == nil {
 		loc = time.UTC
 	}
 	local := s.Now.In(loc)
-	return &clock{now: s.Now.UTC(), local: local, loc: loc, today: dateOf(local), week: s.WeekStart}, nil
+	*c = clock{now: s.Now.UTC(), local: local, loc: loc, today: dateOf(local), week: s.WeekStart}
+	return nil
 }
 
 // midnight is 00:00 of d in the zone (see wall for gaps and overlaps).
@@ -284,11 +287,13 @@ func Relative(op ast.Operator, x int64, s Settings) (Interval, error) {
 	if !validOperator(op) {
 		return Interval{}, fmt.Errorf("calendar: invalid operator %d", op)
 	}
-	c, err := newClock(s)
-	if err != nil {
+	var clk clock
+	if err := newClock(&clk, s); err != nil {
 		return Interval{}, err
 	}
+	c := &clk
 	var iv Interval
+	var err error
 	switch op.Info().Cat {
 	case ast.CatDate:
 		iv, err = relativeDate(op, x, c)
