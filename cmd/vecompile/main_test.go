@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,23 +64,7 @@ func TestCLI(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run(context.Background(), tc.args, strings.NewReader(tc.stdin), &stdout, &stderr)
 			got := stdout.String() + "--- stderr (exit " + string(rune('0'+code)) + ")\n" + stderr.String()
-			path := filepath.Join("testdata", tc.name+".golden")
-			if *testkit.Update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("vecompile %s\n--- want\n%s\n--- got\n%s", strings.Join(tc.args, " "), want, got)
-			}
+			testkit.Golden(t, filepath.Join("testdata", tc.name+".golden"), []byte(got))
 		})
 	}
 }

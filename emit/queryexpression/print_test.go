@@ -248,20 +248,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				out = []byte(err.Error() + "\n")
 			}
-			golden := filepath.Join("testdata", name+".golden")
-			if *testkit.Update {
-				if err := os.WriteFile(golden, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if string(want) != string(out) {
-				t.Errorf("--- want\n%s\n--- got\n%s", want, out)
-			}
+			testkit.Golden(t, filepath.Join("testdata", name+".golden"), out)
 		})
 	}
 }

@@ -24,3 +24,27 @@ func TestParseDirectives(t *testing.T) {
 		t.Error("a directive without ---- must be an error")
 	}
 }
+
+func TestGolden(t *testing.T) {
+	path := t.TempDir() + "/x.golden"
+	*Update = true
+	Golden(t, path, []byte("one"))
+	*Update = false
+	Golden(t, path, []byte("one"))
+	var inner testing.T
+	ft := &fakeT{T: &inner}
+	Golden(ft, path, []byte("two"))
+	if !ft.failed {
+		t.Error("a differing output must fail")
+	}
+}
+
+// fakeT records failures instead of failing the enclosing test.
+type fakeT struct {
+	*testing.T
+	failed bool
+}
+
+func (f *fakeT) Helper()               {}
+func (f *fakeT) Errorf(string, ...any) { f.failed = true }
+func (f *fakeT) Fatalf(string, ...any) { f.failed = true }
