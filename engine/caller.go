@@ -29,7 +29,7 @@ const MaxHierarchyDepth = 100
 // database without systemuser or teammembership is NoCallerTables.
 // Identifier lists are sorted.
 func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hierarchyDepth int) (*plan.Caller, error) {
-	id, ok := canonicalGUID(userID)
+	id, ok := plan.CanonicalGUID(userID)
 	if !ok {
 		return nil, diag.ErrorList{&diag.Error{Code: diag.UnknownCaller, Msg: fmt.Sprintf("user id %q is not a GUID", userID)}}.Err()
 	}
@@ -92,7 +92,7 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		seen := map[string]bool{}
 		var out []string
 		err := queryRows(ctx, db, sqlText, args, 1, func(r []string) {
-			g, ok := canonicalGUID(r[0])
+			g, ok := plan.CanonicalGUID(r[0])
 			if !ok {
 				g = strings.ToLower(r[0])
 			}
@@ -117,7 +117,7 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 	if !found {
 		return nil, diag.ErrorList{&diag.Error{Code: diag.UnknownCaller, Msg: fmt.Sprintf("no user %s in %s", id, su.t.PhysicalName)}}.Err()
 	}
-	if g, ok := canonicalGUID(bu[0]); ok {
+	if g, ok := plan.CanonicalGUID(bu[0]); ok {
 		caller.BusinessUnitID = g
 	}
 	teamsOf := func(users []string) ([]string, error) {

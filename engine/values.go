@@ -303,7 +303,7 @@ func toTime(v any) (time.Time, bool) {
 func toGUID(v any) (string, bool) {
 	switch x := v.(type) {
 	case string:
-		if g, ok := canonicalGUID(x); ok {
+		if g, ok := plan.CanonicalGUID(x); ok {
 			return g, true
 		}
 	case []byte:
@@ -320,32 +320,6 @@ func toGUID(v any) (string, bool) {
 func formatGUID(b []byte) string {
 	h := hex.EncodeToString(b)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
-
-// canonicalGUID parses "{XXXXXXXX-XXXX-…}", "xxxxxxxx-xxxx-…" or 32 hex
-// digits.
-func canonicalGUID(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if len(s) == 38 && s[0] == '{' && s[37] == '}' {
-		s = s[1:37]
-	}
-	var digits string
-	switch len(s) {
-	case 36:
-		if s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-			return "", false
-		}
-		digits = s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:36]
-	case 32:
-		digits = s
-	default:
-		return "", false
-	}
-	b, err := hex.DecodeString(digits)
-	if err != nil {
-		return "", false
-	}
-	return formatGUID(b), true
 }
 
 // toMulti reads a multi-select choice stored as "1,3". Empty is null.

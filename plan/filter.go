@@ -452,7 +452,7 @@ func (b *builder) identity(c *ast.Condition, col *ColumnRef) Expr {
 		b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the calling user: give --user", c.Operator)
 		return nil
 	}
-	guid := func(s string) *Value { g, _ := canonicalGUID(s); return &Value{Kind: KGuid, V: g} }
+	guid := func(s string) *Value { g, _ := CanonicalGUID(s); return &Value{Kind: KGuid, V: g} }
 	list := func(ids ...[]string) Expr {
 		var vals []*Value
 		seen := map[string]bool{}

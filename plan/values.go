@@ -57,7 +57,7 @@ func typed(v *ast.Value, k Kind, behavior DateBehavior, zone *time.Location) (Ki
 		}
 		return 0, nil, "a boolean (0, 1, true or false)"
 	case KGuid:
-		g, ok := canonicalGUID(text)
+		g, ok := CanonicalGUID(text)
 		if !ok {
 			return 0, nil, "a GUID"
 		}
@@ -103,7 +103,7 @@ func inferKind(v *ast.Value) Kind {
 	if _, ok := canonicalDecimal(s); ok && strings.Contains(s, ".") {
 		return KDecimal
 	}
-	if _, ok := canonicalGUID(s); ok {
+	if _, ok := CanonicalGUID(s); ok {
 		return KGuid
 	}
 	if len(s) >= 10 && s[4] == '-' && s[7] == '-' {
@@ -138,9 +138,9 @@ func canonicalDecimal(s string) (string, bool) {
 	return strings.TrimPrefix(s, "+"), true
 }
 
-// canonicalGUID accepts a GUID with or without braces and returns it in
+// CanonicalGUID accepts a GUID with or without braces and returns it in
 // lower-case 8-4-4-4-12 form.
-func canonicalGUID(s string) (string, bool) {
+func CanonicalGUID(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	if len(s) == 38 && s[0] == '{' && s[37] == '}' {
 		s = s[1:37]
