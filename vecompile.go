@@ -16,6 +16,7 @@ import (
 
 	"github.com/vecompile/vecompile/ast"
 	fetchxmlout "github.com/vecompile/vecompile/emit/fetchxml"
+	"github.com/vecompile/vecompile/emit/odata"
 	qeout "github.com/vecompile/vecompile/emit/queryexpression"
 	"github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
@@ -159,8 +160,9 @@ func Parse(name string, text []byte) (*ast.Query, error) {
 
 // Convert prints a parsed query in another language: "fetchxml" or "qe"
 // (QueryExpression JSON). What the target cannot express is an
-// UnsupportedFeature error, never dropped. "odata" is not written yet
-// (ODataUnsupported).
+// UnsupportedFeature error, never dropped. "odata" needs metadata (entity
+// set names, relationships): use Compiler.Convert or Compiler.OData; here
+// it is an ODataUnsupported error.
 func Convert(q *ast.Query, to string) ([]byte, error) {
 	switch to {
 	case "fetchxml", "xml":
@@ -168,9 +170,34 @@ func Convert(q *ast.Query, to string) ([]byte, error) {
 	case "qe", "queryexpression", "json":
 		return qeout.Print(q)
 	case "odata":
-		return nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.ODataUnsupported, "conversion to OData: not yet (issue 3)")}.Err()
+		return nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.ODataUnsupported, "conversion to OData needs metadata (entity set names, relationships): use Compiler.Convert")}.Err()
 	}
 	return nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.BadFlag, "unknown target language %q: use qe or fetchxml", to)}.Err()
+}
+
+// Convert is the package-level Convert with the compiler's metadata, so
+// that "odata" works too (as OData with the default options).
+func (c *Compiler) Convert(q *ast.Query, to string) ([]byte, error) {
+	if to == "odata" {
+		u, err := c.OData(q, odata.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return []byte(u + "\n"), nil
+	}
+	return Convert(q, to)
+}
+
+// OData plans the query and prints it as a Web API request URL (package
+// emit/odata); what OData cannot express faithfully is an
+// ODataUnsupported error. Relative-date and identity operators are
+// resolved against the configured clock and caller.
+func (c *Compiler) OData(q *ast.Query, opt odata.Options) (string, error) {
+	p, err := c.Plan(q)
+	if err != nil {
+		return "", err
+	}
+	return odata.Emit(q, p, opt)
 }
 
 // Plan compiles a parsed query against the configuration.

@@ -4,6 +4,8 @@
 //	vecompile sql  [--dialect postgres|sqlite|mysql|sqlserver] [--db DSN | --metadata FILE] [FILE|-]
 //	vecompile plan [--db DSN | --metadata FILE] [FILE|-]
 //	vecompile convert --to qe|fetchxml [FILE|-]
+//	vecompile convert --to odata [--flavor dataverse|v4] [--base URL] [--db DSN | --metadata FILE] [FILE|-]
+//	vecompile odata [--flavor dataverse|v4] [--base URL] [--db DSN | --metadata FILE] [FILE|-]
 //
 // Every command reads FetchXML or QueryExpression JSON (detected from the
 // content).
@@ -23,6 +25,7 @@ import (
 	"time"
 
 	"github.com/vecompile/vecompile"
+	"github.com/vecompile/vecompile/emit/odata"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/plan"
@@ -36,6 +39,8 @@ Usage:
   vecompile plan [flags] [FILE|-]   print the plan (an EXPLAIN for FetchXML)
   vecompile convert --to qe|fetchxml [FILE|-]
                                     print the query in the other language
+  vecompile convert --to odata [FILE|-]   (or: vecompile odata)
+                                    print a Web API (OData v4) request URL
 
 Run 'vecompile COMMAND -h' for the flags of a command.
 `
@@ -57,7 +62,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "exec", "sql", "plan":
 	case "convert":
-		return runConvert(args, stdin, stdout, stderr)
+		return runConvert(ctx, args, stdin, stdout, stderr)
+	case "odata":
+		return runConvert(ctx, append([]string{"--to=odata"}, args...), stdin, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "vecompile: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -168,10 +175,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // runConvert is 'vecompile convert': parse, then print in the target
 // language.
-func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runConvert(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("vecompile convert", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	to := fs.String("to", "", "target language: qe (QueryExpression JSON) or fetchxml (odata: not yet)")
+	to := fs.String("to", "", "target language: qe (QueryExpression JSON), fetchxml or odata (a Web API URL)")
+	flavor := fs.String("flavor", "dataverse", "odata: dataverse (Microsoft.Dynamics.CRM functions, _x_value lookups) or v4 (standard OData only)")
+	base := fs.String("base", "", "odata: base URL prepended to the entity set (default: a relative URL)")
+	dsn := fs.String("db", "", "odata: database DSN whose metadata to use")
+	metadata := fs.String("metadata", "", "odata: JSON metadata file (default: the embedded sample's metadata)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -192,6 +203,20 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	q, err := vecompile.Parse(name, text)
 	if err != nil {
 		return fail(stderr, err)
+	}
+	if *to == "odata" {
+		cfg := vecompile.Config{DSN: *dsn, MetadataFile: *metadata, Sample: *dsn == "" && *metadata == ""}
+		c, err := vecompile.Open(ctx, cfg)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		defer c.Close()
+		u, err := c.OData(q, odata.Options{Flavor: *flavor, Base: *base})
+		if err != nil {
+			return fail(stderr, err)
+		}
+		fmt.Fprintln(stdout, u)
+		return 0
 	}
 	out, err := vecompile.Convert(q, *to)
 	if err != nil {

@@ -56,6 +56,10 @@ func TestCLI(t *testing.T) {
 		{"error-qe-unknown-column", []string{"exec", "-"}, `{"EntityName": "account", "ColumnSet": {"Columns": ["nmae"]}}`},
 		{"error-convert-unsupported", []string{"convert", "--to=qe", "-"}, "<fetch useraworderby=\"true\">\n<entity name=\"account\"><attribute name=\"name\"/>\n<filter><condition attribute=\"name\" operator=\"eq\" valueof=\"pc.fullname\"/></filter></entity></fetch>"},
 		{"error-convert-odata", []string{"convert", "--to=odata", "../../examples/open-opportunities.xml"}, ""},
+		{"convert-odata", []string{"convert", "--to=odata", "../../examples/contacts-without-email.xml"}, ""},
+		{"convert-odata-stdin", []string{"convert", "--to", "odata", "-"}, `<fetch top="3"><entity name="contact"><attribute name="fullname"/><attribute name="parentcustomerid"/><filter type="or"><condition attribute="emailaddress1" operator="null"/><condition attribute="lastname" operator="in"><value>Smith</value><value>O'Neil</value></condition></filter><order attribute="fullname"/></entity></fetch>`},
+		{"odata-v4-base", []string{"odata", "--flavor=v4", "--base", "https://org.example/api/data/v9.2/", "-"}, `<fetch><entity name="account"><attribute name="name"/><filter><condition attribute="name" operator="begins-with" value="Con"/></filter></entity></fetch>`},
+		{"error-odata-v4-refused", []string{"odata", "--flavor=v4", "../../examples/contacts-without-email.xml"}, ""},
 		{"error-convert-no-target", []string{"convert", "../../examples/open-opportunities.xml"}, ""},
 		{"error-convert-bad-target", []string{"convert", "--to=sql", "../../examples/open-opportunities.xml"}, ""},
 	}
