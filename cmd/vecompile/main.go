@@ -183,6 +183,9 @@ func runConvert(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	base := fs.String("base", "", "odata: base URL prepended to the entity set (default: a relative URL)")
 	dsn := fs.String("db", "", "odata: database DSN whose metadata to use")
 	metadata := fs.String("metadata", "", "odata: JSON metadata file (default: the embedded sample's metadata)")
+	user := fs.String("user", "", "odata: the calling user's id, for identity operators (resolved into the URL)")
+	now := fs.String("now", "", "odata: the clock for relative dates, RFC 3339 (resolved into the URL; default: now)")
+	zone := fs.String("timezone", "UTC", "odata: the caller's IANA time zone for relative dates")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -205,7 +208,15 @@ func runConvert(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return fail(stderr, err)
 	}
 	if *to == "odata" {
-		cfg := vecompile.Config{DSN: *dsn, MetadataFile: *metadata, Sample: *dsn == "" && *metadata == ""}
+		cfg := vecompile.Config{DSN: *dsn, MetadataFile: *metadata, Sample: *dsn == "" && *metadata == "", UserID: *user}
+		if cfg.Zone, err = time.LoadLocation(*zone); err != nil {
+			return fail(stderr, flagError("--timezone: unknown time zone %q", *zone))
+		}
+		if *now != "" {
+			if cfg.Now, err = time.Parse(time.RFC3339, *now); err != nil {
+				return fail(stderr, flagError("--now: %q is not an RFC 3339 time", *now))
+			}
+		}
 		c, err := vecompile.Open(ctx, cfg)
 		if err != nil {
 			return fail(stderr, err)

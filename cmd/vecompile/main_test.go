@@ -59,6 +59,7 @@ func TestCLI(t *testing.T) {
 		{"convert-odata", []string{"convert", "--to=odata", "../../examples/contacts-without-email.xml"}, ""},
 		{"convert-odata-stdin", []string{"convert", "--to", "odata", "-"}, `<fetch top="3"><entity name="contact"><attribute name="fullname"/><attribute name="parentcustomerid"/><filter type="or"><condition attribute="emailaddress1" operator="null"/><condition attribute="lastname" operator="in"><value>Smith</value><value>O'Neil</value></condition></filter><order attribute="fullname"/></entity></fetch>`},
 		{"odata-v4-base", []string{"odata", "--flavor=v4", "--base", "https://org.example/api/data/v9.2/", "-"}, `<fetch><entity name="account"><attribute name="name"/><filter><condition attribute="name" operator="begins-with" value="Con"/></filter></entity></fetch>`},
+		{"odata-user-now", []string{"odata", "--user", "aa000000-0000-4000-8000-000000000002", "--now", "2026-03-15T13:20:00Z", "--timezone", "Europe/Paris", "-"}, `<fetch><entity name="account"><attribute name="name"/><filter><condition attribute="ownerid" operator="eq-userid"/><condition attribute="createdon" operator="last-x-days" value="7"/></filter></entity></fetch>`},
 		{"error-odata-v4-refused", []string{"odata", "--flavor=v4", "../../examples/contacts-without-email.xml"}, ""},
 		{"error-convert-no-target", []string{"convert", "../../examples/open-opportunities.xml"}, ""},
 		{"error-convert-bad-target", []string{"convert", "--to=sql", "../../examples/open-opportunities.xml"}, ""},
