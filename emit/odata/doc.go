@@ -41,13 +41,31 @@
 //
 // A construct whose OData form would select different rows or a different
 // shape is an ODataUnsupported (VE4002) error naming it, never a URL:
-// 1:N or nested links returning columns, outer links with a filter,
-// matchfirstrowusingcrossapply, joins without a relationship in the
-// metadata, sort keys on links and on aggregate aliases, attribute
+// 1:N links returning columns, outer links with a filter, inner links
+// under outer ones, matchfirstrowusingcrossapply, joins without a
+// relationship in the metadata, navigation through owner lookups
+// (owninguser / owningteam are not in the metadata), sort keys on links and on aggregate aliases, attribute
 // aliases outside aggregates, countcolumn, date grouping, rowaggregate,
 // pages after the first, LIKE patterns without a leading or trailing %
 // (v4: anything but %x%, x% and %x of plain text),
 // cross-table valueof and a table without an entity set name.
+//
+// # Links
+//
+// N:1 links returning columns become $expand=nav($select=…;$expand=…),
+// nested as the links are. $expand is an outer join, so an inner link
+// adds a filter that its row exists: _lookup_value ne null at the root
+// (v4: nav ne null), path/key ne null below it or for a polymorphic
+// lookup (customerid_account/accountid ne null: the lookup must point at
+// that target); its own filter goes to $filter through the path
+// (customerid_account/address1_city eq 'Paris'). Exists, in, any and not
+// any on a 1:N relationship become coll/any(x: …), named by the
+// relationship's schema name. The response nests linked columns as
+// objects instead of alias.column keys.
+//
+// In the v4 flavor a lookup is named by its logical name (the services
+// vecompile targets expose foreign keys so); Dataverse's own Web API
+// needs the dataverse flavor.
 //
 // # Null semantics
 //

@@ -230,8 +230,11 @@ func (e *emitter) join(p *plan.Plan, parent, j *plan.DataSource) (string, []stri
 	if j.Security != nil {
 		return "", nil, refuse("%s: security filters are not expressible in a URL", label)
 	}
-	if len(j.Joins) > 0 {
-		return "", nil, refuse("%s: nested link-entities returning columns", label)
+	if j.Parent.Column.Type == plan.TOwner {
+		return "", nil, refuse("%s: the navigation property of owner lookup %s (owninguser / owningteam) is not in the metadata", label, j.Parent.Column.LogicalName)
+	}
+	if parent.Join == plan.JoinOuter && j.Join == plan.JoinInner {
+		return "", nil, refuse("%s: an inner link-entity under an outer one", label)
 	}
 	nav, ok := navN1(parent, j)
 	if !ok {
@@ -241,10 +244,13 @@ func (e *emitter) join(p *plan.Plan, parent, j *plan.DataSource) (string, []stri
 		return "", nil, refuse("%s: no relationship %s.%s → %s.%s in the metadata (navigation property unknown)", label,
 			parent.Table.LogicalName, j.Parent.Column.LogicalName, j.Table.LogicalName, j.Child.LogicalName)
 	}
-	e.prefix[j] = nav + "/"
+	path := e.prefix[parent] + nav
+	e.prefix[j] = path + "/"
 	var filters []string
 	if j.Join == plan.JoinInner {
 		switch {
+		case e.prefix[parent] != "":
+			filters = append(filters, path+"/"+j.Child.LogicalName+" ne null")
 		case nav != j.Parent.Column.LogicalName:
 			// A polymorphic lookup: the row must point at this target.
 			filters = append(filters, nav+"/"+j.Child.LogicalName+" ne null")
@@ -276,10 +282,28 @@ func (e *emitter) join(p *plan.Plan, parent, j *plan.DataSource) (string, []stri
 		}
 		cols = appendUnique(cols, e.prop(oc.Column))
 	}
-	if len(cols) == 0 {
+	var subs []string
+	for _, k := range j.Joins {
+		exp, f, err := e.join(p, j, k)
+		if err != nil {
+			return "", nil, err
+		}
+		if exp != "" {
+			subs = append(subs, exp)
+		}
+		filters = append(filters, f...)
+	}
+	var opts []string
+	if len(cols) > 0 {
+		opts = append(opts, "$select="+strings.Join(cols, ","))
+	}
+	if len(subs) > 0 {
+		opts = append(opts, "$expand="+strings.Join(subs, ","))
+	}
+	if len(opts) == 0 {
 		return "", filters, nil
 	}
-	return nav + "($select=" + strings.Join(cols, ",") + ")", filters, nil
+	return nav + "(" + strings.Join(opts, ";") + ")", filters, nil
 }
 
 func appendUnique(l []string, s string) []string {

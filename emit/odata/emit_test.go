@@ -68,6 +68,16 @@ var cases = []struct{ name, fetch string }{
 	{"expand-inner", `<fetch><entity name="opportunity"><attribute name="name"/>
 		<link-entity name="account" from="accountid" to="customerid" alias="a"><attribute name="name"/>
 		<filter><condition attribute="address1_city" operator="eq" value="Paris"/></filter></link-entity></entity></fetch>`},
+	{"expand-nested", `<fetch><entity name="opportunity"><attribute name="name"/>
+		<link-entity name="account" from="accountid" to="customerid" alias="a"><attribute name="name"/>
+		<link-entity name="contact" from="contactid" to="primarycontactid" alias="pc" link-type="outer"><attribute name="fullname"/>
+		<link-entity name="businessunit" from="businessunitid" to="owningbusinessunit" alias="bu" link-type="outer"><attribute name="name"/></link-entity></link-entity>
+		<filter><condition attribute="address1_city" operator="eq" value="Paris"/></filter></link-entity></entity></fetch>`},
+	{"expand-nested-inner", `<fetch><entity name="opportunity"><attribute name="name"/>
+		<link-entity name="account" from="accountid" to="customerid" alias="a">
+		<link-entity name="contact" from="contactid" to="primarycontactid" alias="pc"><attribute name="fullname"/></link-entity></link-entity></entity></fetch>`},
+	{"expand-owner", `<fetch><entity name="account"><attribute name="name"/>
+		<link-entity name="systemuser" from="systemuserid" to="ownerid" alias="o" link-type="outer"><attribute name="fullname"/></link-entity></entity></fetch>`},
 	{"outer-filter", `<fetch><entity name="account"><attribute name="name"/>
 		<link-entity name="contact" from="contactid" to="primarycontactid" alias="pc" link-type="outer"><attribute name="fullname"/>
 		<filter><condition attribute="lastname" operator="eq" value="Chen"/></filter></link-entity></entity></fetch>`},
