@@ -1,6 +1,7 @@
 package odata_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -172,5 +173,46 @@ func TestOptions(t *testing.T) {
 	}
 	if _, err := odata.Emit(q, up, odata.Options{}); err == nil || !strings.Contains(err.Error(), "VE4002") || !strings.Contains(err.Error(), "entity set") {
 		t.Errorf("untyped: %v", err)
+	}
+}
+
+// TestNoPanic emits every shipped FetchXML document that plans against the
+// sample metadata, in both flavors: a URL or a VE4002, never a panic or
+// another code.
+func TestNoPanic(t *testing.T) {
+	cat, err := engine.LoadMetadataFile("../../engine/sampledata/metadata.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, g := range []string{"../../examples/*.xml", "../../parse/fetchxml/testdata/*.xml", "../../testdata/bench/*.xml", "../../emit/queryexpression/testdata/*.xml"} {
+		m, _ := filepath.Glob(g)
+		files = append(files, m...)
+	}
+	opts := plan.Options{Catalog: cat, Now: time.Date(2026, 3, 15, 13, 20, 0, 0, time.UTC), Zone: time.UTC,
+		Caller: &plan.Caller{UserID: "aa000000-0000-4000-8000-000000000002"}}
+	n := 0
+	for _, f := range files {
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := fetchxml.Parse(diag.NewSource(f, text))
+		if err != nil {
+			continue
+		}
+		p, err := plan.Build(q, opts)
+		if err != nil {
+			continue
+		}
+		for _, fl := range []string{odata.Dataverse, odata.V4} {
+			n++
+			if _, err := odata.Emit(q, p, odata.Options{Flavor: fl}); err != nil && !strings.Contains(err.Error(), "VE4002") {
+				t.Errorf("%s (%s): %v", f, fl, err)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no documents planned")
 	}
 }
