@@ -64,6 +64,9 @@ func Emit(q *ast.Query, p *plan.Plan, opt Options) (string, error) {
 		return "", refuse("security filters are not expressible in a URL")
 	}
 	e.prefix[root] = ""
+	if (p.Aggregate || p.Distinct) && len(root.Joins) > 0 {
+		return "", refuse("link-entities in an aggregate or distinct query (groupby over navigation paths renames the result)")
+	}
 
 	var filters []string
 	var expands []string
@@ -88,9 +91,6 @@ func Emit(q *ast.Query, p *plan.Plan, opt Options) (string, error) {
 
 	var opts [][2]string
 	if p.Aggregate || p.Distinct {
-		if len(expands) > 0 || len(root.Joins) > 0 {
-			return "", refuse("link-entities in an aggregate or distinct query")
-		}
 		apply, err := e.apply(p, filter)
 		if err != nil {
 			return "", err
