@@ -13,6 +13,7 @@ import (
 	"github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/parse/fetchxml"
 	"github.com/vecompile/vecompile/plan"
 )
@@ -35,7 +36,11 @@ func FuzzPipeline(f *testing.F) {
 			}
 		}
 	}
-	for _, text := range ddtInputs(f, "../testdata/pipeline/*.ddt") {
+	inputs, err := testkit.Inputs("../testdata/pipeline/*.ddt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, text := range inputs {
 		f.Add([]byte(text))
 	}
 	ctx := context.Background()
@@ -140,22 +145,4 @@ func skipQuoted(s string, i int, quote byte) int {
 		}
 	}
 	return len(s)
-}
-
-// ddtInputs returns the FetchXML inputs of datadriven files.
-func ddtInputs(f *testing.F, pattern string) []string {
-	files, _ := filepath.Glob(pattern)
-	var out []string
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, block := range strings.Split(string(data), "\n----") {
-			if i := strings.Index(block, "<fetch"); i >= 0 {
-				out = append(out, block[i:])
-			}
-		}
-	}
-	return out
 }

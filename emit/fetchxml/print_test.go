@@ -1,6 +1,7 @@
 package fetchxml_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,15 +47,12 @@ func documents(t *testing.T) map[string][]byte {
 		}
 		docs[filepath.Base(f)] = b
 	}
-	ddts, _ := filepath.Glob("../../testdata/pipeline/*.ddt")
-	for _, f := range ddts {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, in := range ddtInputs(string(b)) {
-			docs[filepath.Base(f)+"#"+itoa(i)] = []byte(in)
-		}
+	inputs, err := testkit.Inputs("../../testdata/pipeline/*.ddt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, in := range inputs {
+		docs[fmt.Sprintf("pipeline#%d", i)] = []byte(in)
 	}
 	examples, _ := filepath.Glob("../../examples/*.xml")
 	for _, f := range examples {
@@ -65,29 +63,6 @@ func documents(t *testing.T) map[string][]byte {
 		t.Fatalf("only %d documents found", len(docs))
 	}
 	return docs
-}
-
-func itoa(i int) string {
-	return strings.TrimLeft(string([]byte{byte('0' + i/100), byte('0' + i/10%10), byte('0' + i%10)}), "0")
-}
-
-// ddtInputs returns the input blocks of a datadriven file: the lines after
-// a command line up to "----".
-func ddtInputs(text string) []string {
-	var out, cur []string
-	in := false
-	for _, line := range strings.Split(text, "\n") {
-		switch {
-		case !in && (strings.HasPrefix(line, "plan") || strings.HasPrefix(line, "sql") || strings.HasPrefix(line, "exec")):
-			in, cur = true, nil
-		case in && line == "----":
-			out = append(out, strings.Join(cur, "\n"))
-			in = false
-		case in:
-			cur = append(cur, line)
-		}
-	}
-	return out
 }
 
 // TestRoundTrip: parse(Print(q)) equals q, spans aside, for every document

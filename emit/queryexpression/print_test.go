@@ -70,34 +70,14 @@ func documents(t *testing.T) map[string][]byte {
 	}
 	add("../../parse/fetchxml/testdata/*.xml")
 	add("../../examples/*.xml")
-	ddts, _ := filepath.Glob("../../testdata/pipeline/*.ddt")
-	for _, f := range ddts {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, in := range ddtInputs(string(b)) {
-			docs[fmt.Sprintf("%s#%d", filepath.Base(f), i)] = []byte(in)
-		}
+	inputs, err := testkit.Inputs("../../testdata/pipeline/*.ddt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, in := range inputs {
+		docs[fmt.Sprintf("pipeline#%d", i)] = []byte(in)
 	}
 	return docs
-}
-
-func ddtInputs(text string) []string {
-	var out, cur []string
-	in := false
-	for _, line := range strings.Split(text, "\n") {
-		switch {
-		case !in && (strings.HasPrefix(line, "plan") || strings.HasPrefix(line, "sql") || strings.HasPrefix(line, "exec")):
-			in, cur = true, nil
-		case in && line == "----":
-			out = append(out, strings.Join(cur, "\n"))
-			in = false
-		case in:
-			cur = append(cur, line)
-		}
-	}
-	return out
 }
 
 // convert parses FetchXML and converts it to QueryExpression JSON and back

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -171,4 +172,29 @@ func splitArgs(s string) []string {
 		out = append(out, s[start:])
 	}
 	return out
+}
+
+// Inputs returns the input of every directive in the datadriven files that
+// match pattern, in file and document order, for tests that reuse the
+// cases' queries (round trips, fuzz seeds).
+func Inputs(pattern string) ([]string, error) {
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		ds, err := parseDirectives(file, strings.Split(string(data), "\n"))
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			out = append(out, d.Input)
+		}
+	}
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -48,3 +49,17 @@ type fakeT struct {
 func (f *fakeT) Helper()               {}
 func (f *fakeT) Errorf(string, ...any) { f.failed = true }
 func (f *fakeT) Fatalf(string, ...any) { f.failed = true }
+
+func TestInputs(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/a.ddt", []byte("plan\n<fetch/>\n----\nout\n\nsql x=1\nline1\nline2\n----\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Inputs(dir + "/*.ddt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != "<fetch/>" || got[1] != "line1\nline2" {
+		t.Errorf("Inputs = %q", got)
+	}
+}
