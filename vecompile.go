@@ -46,7 +46,8 @@ type Config struct {
 	// otherwise Caller fields given here are used as they are.
 	UserID         string
 	Caller         *plan.Caller
-	HierarchyDepth int // manager-chain depth for eq-useroruserhierarchy (default 3)
+	HierarchyDepth int   // manager-chain depth for eq-useroruserhierarchy (default 3)
+	LanguageID     int64 // the caller's UI language when no usersettings row gives it
 }
 
 // Compiler compiles and runs queries for one configuration.
@@ -117,6 +118,9 @@ func (c *Compiler) resolveCaller(ctx context.Context) (*plan.Caller, error) {
 		*caller = *cfg.Caller
 	}
 	caller.UserID = cfg.UserID
+	if caller.LanguageID == 0 {
+		caller.LanguageID = cfg.LanguageID
+	}
 	return caller, nil
 }
 

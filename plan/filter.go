@@ -186,12 +186,12 @@ func (b *builder) condition(ds *DataSource, c *ast.Condition) Expr {
 		}
 		vals := make([]int64, 0, len(c.Values))
 		for i := range c.Values {
-			v, msg := literal(c.Values[i], KInt, UserLocal, nil)
-			if v == nil {
+			_, v, msg := typed(c.Values[i], KInt, UserLocal, nil)
+			if msg != "" {
 				b.errorf(c.Values[i].Span, diag.TypeMismatch, "%q is not %s", c.Values[i].Text, msg)
 				return nil
 			}
-			vals = append(vals, v.V.(int64))
+			vals = append(vals, v.(int64))
 		}
 		return b.nullable(op, col, &MultiContains{Col: col, Values: vals, Not: op == ast.OpNotContainValues})
 	}

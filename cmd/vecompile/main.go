@@ -122,10 +122,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return fail(stderr, err)
 		}
 	}
+	cfg.LanguageID = *language
 	if *bu != "" || *teams != "" || *reports != "" {
 		cfg.Caller = &plan.Caller{BusinessUnitID: *bu, TeamIDs: splitList(*teams), Reports: splitList(*reports), LanguageID: *language}
-	} else if *user != "" {
-		cfg.Caller = nil
 	}
 
 	c, err := vecompile.Open(ctx, cfg)
@@ -133,9 +132,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return fail(stderr, err)
 	}
 	defer c.Close()
-	if cfg.Caller == nil && c.Caller() != nil && c.Caller().LanguageID == 0 {
-		c.Caller().LanguageID = *language
-	}
 	q, err := c.Parse(name, text)
 	if err != nil {
 		return fail(stderr, err)

@@ -34,6 +34,7 @@ func TestCLI(t *testing.T) {
 		{"plan-user", []string{"plan", user, "--now=2026-03-15T13:20:00Z", "--timezone=Europe/Paris", "--metadata=../../engine/sampledata/metadata.json", "--businessunit=bb000000-0000-4000-8000-000000000001", "../../examples/my-team-accounts.xml"}, ""},
 		{"sql-db-dialect", []string{"sql", "--db=" + sampleDB, "../../examples/pipeline-by-city.xml"}, ""},
 		{"exec-db-file", []string{"exec", "--db=" + sampleDB, "--format=jsonl", "../../examples/pipeline-by-city.xml"}, ""},
+		{"plan-user-language", []string{"plan", user, "--language=1036", "--now=2026-03-15T13:20:00Z", "-"}, `<fetch><entity name="usersettings"><attribute name="systemuserid"/><filter><condition attribute="uilanguageid" operator="eq-userlanguage"/></filter></entity></fetch>`},
 		{"error-syntax", []string{"sql", "-"}, "<fetch><entity name=\"account\">\n  <attribute name=\"name\">\n</fetch>"},
 		{"error-unknown-column", []string{"exec", "-"}, "<fetch>\n<entity name=\"account\"><attribute name=\"nmae\"/></entity></fetch>"},
 		{"error-bad-timezone", []string{"plan", "--timezone=Mars/Olympus", "-"}, "<fetch/>"},
