@@ -257,18 +257,26 @@ func (b *builder) hints(n ast.Name) {
 	}
 }
 
-// QueryHints maps fetch/@options names to SQL Server hints (spec §1.10).
-var QueryHints = map[string]string{
-	"OptimizeForUnknown":                 "OPTIMIZE FOR UNKNOWN",
-	"ForceOrder":                         "FORCE ORDER",
-	"Recompile":                          "RECOMPILE",
-	"DisableRowGoal":                     "USE HINT('DISABLE_OPTIMIZER_ROWGOAL')",
-	"EnableOptimizerHotfixes":            "USE HINT('ENABLE_QUERY_OPTIMIZER_HOTFIXES')",
-	"LoopJoin":                           "LOOP JOIN",
-	"MergeJoin":                          "MERGE JOIN",
-	"HashJoin":                           "HASH JOIN",
-	"NO_PERFORMANCE_SPOOL":               "NO_PERFORMANCE_SPOOL",
-	"ENABLE_HIST_AMENDMENT_FOR_ASC_KEYS": "USE HINT('ENABLE_HIST_AMENDMENT_FOR_ASC_KEYS')",
+// QueryHint is the SQL Server form of a fetch/@options name: a query
+// option (OPTION (RECOMPILE)) or a USE HINT name (OPTION (USE HINT ('…'))).
+type QueryHint struct {
+	TSQL    string
+	UseHint bool
+}
+
+// QueryHints maps fetch/@options names to SQL Server hints (spec §1.10);
+// the planner accepts exactly these names and the T-SQL emitter renders them.
+var QueryHints = map[string]QueryHint{
+	"OptimizeForUnknown":                 {"OPTIMIZE FOR UNKNOWN", false},
+	"ForceOrder":                         {"FORCE ORDER", false},
+	"Recompile":                          {"RECOMPILE", false},
+	"DisableRowGoal":                     {"DISABLE_OPTIMIZER_ROWGOAL", true},
+	"EnableOptimizerHotfixes":            {"ENABLE_QUERY_OPTIMIZER_HOTFIXES", true},
+	"LoopJoin":                           {"LOOP JOIN", false},
+	"MergeJoin":                          {"MERGE JOIN", false},
+	"HashJoin":                           {"HASH JOIN", false},
+	"NO_PERFORMANCE_SPOOL":               {"NO_PERFORMANCE_SPOOL", false},
+	"ENABLE_HIST_AMENDMENT_FOR_ASC_KEYS": {"ENABLE_HIST_AMENDMENT_FOR_ASC_KEYS", true},
 }
 
 // declareLinks creates the data sources of every link-entity below body

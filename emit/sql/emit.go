@@ -1357,12 +1357,13 @@ func (e *emitter) options(p *plan.Plan) {
 	var useHints [4]string
 	hints := useHints[:0]
 	for _, o := range p.Options {
-		h, use, ok := queryHint(o)
+		qh, ok := plan.QueryHints[o]
 		if !ok {
 			e.fail(diag.DialectUnsupported, "unknown query hint %q", o)
 			continue
 		}
-		if use {
+		h := qh.TSQL
+		if qh.UseHint {
 			hints = append(hints, h)
 			continue
 		}
@@ -1388,34 +1389,6 @@ func (e *emitter) options(p *plan.Plan) {
 		e.int(int64(e.maxDepth + 1))
 	}
 	e.byte1(')')
-}
-
-// queryHint maps a FetchXML options value to a T-SQL query hint; use
-// reports a USE HINT name.
-func queryHint(name string) (hint string, use, ok bool) {
-	switch strings.ToLower(strings.TrimSpace(name)) {
-	case "optimizeforunknown":
-		return "OPTIMIZE FOR UNKNOWN", false, true
-	case "forceorder":
-		return "FORCE ORDER", false, true
-	case "recompile":
-		return "RECOMPILE", false, true
-	case "disablerowgoal":
-		return "DISABLE_OPTIMIZER_ROWGOAL", true, true
-	case "enableoptimizerhotfixes":
-		return "ENABLE_QUERY_OPTIMIZER_HOTFIXES", true, true
-	case "loopjoin":
-		return "LOOP JOIN", false, true
-	case "mergejoin":
-		return "MERGE JOIN", false, true
-	case "hashjoin":
-		return "HASH JOIN", false, true
-	case "no_performance_spool":
-		return "NO_PERFORMANCE_SPOOL", false, true
-	case "enable_hist_amendment_for_asc_keys":
-		return "ENABLE_HIST_AMENDMENT_FOR_ASC_KEYS", true, true
-	}
-	return "", false, false
 }
 
 // String renders a statement for golden files and debugging: the SQL, then
