@@ -9,19 +9,10 @@ import (
 	"github.com/vecompile/vecompile/ast"
 )
 
-// literal converts a literal as written to a typed Value for a column of
-// kind k. For KUnknown (untyped mode) the kind is inferred from the
+// typed converts a literal as written for a column of kind k: the kind,
+// the Go value, or (third result) a description of what the text should
+// have been. For KUnknown (untyped mode) the kind is inferred from the
 // literal's form, or from what the front end knew of it.
-func literal(v *ast.Value, k Kind, behavior DateBehavior, zone *time.Location) (*Value, string) {
-	kind, x, msg := typed(v, k, behavior, zone)
-	if msg != "" {
-		return nil, msg
-	}
-	return &Value{Kind: kind, V: x}, ""
-}
-
-// typed is literal without the Value: the kind, the Go value, or a
-// description of what the text should have been.
 func typed(v *ast.Value, k Kind, behavior DateBehavior, zone *time.Location) (Kind, any, string) {
 	text := v.Text
 	if k == KUnknown {

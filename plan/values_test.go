@@ -93,19 +93,19 @@ func TestLiteral(t *testing.T) {
 		{"Contoso", KUnknown, UserLocal, nil, "Contoso", false},
 	}
 	for _, tc := range tests {
-		v, msg := literal(&ast.Value{Text: tc.text}, tc.kind, tc.behavior, tc.zone)
+		_, v, msg := typed(&ast.Value{Text: tc.text}, tc.kind, tc.behavior, tc.zone)
 		if tc.bad {
-			if v != nil || msg == "" {
-				t.Errorf("literal(%q, kind %d) = %v, want an error", tc.text, tc.kind, v)
+			if msg == "" {
+				t.Errorf("typed(%q, kind %d) = %v, want an error", tc.text, tc.kind, v)
 			}
 			continue
 		}
-		if v == nil {
-			t.Errorf("literal(%q, kind %d): unexpected error %q", tc.text, tc.kind, msg)
+		if msg != "" {
+			t.Errorf("typed(%q, kind %d): unexpected error %q", tc.text, tc.kind, msg)
 			continue
 		}
-		if diff := cmp.Diff(tc.want, v.V); diff != "" {
-			t.Errorf("literal(%q, kind %d) (-want +got):\n%s", tc.text, tc.kind, diff)
+		if diff := cmp.Diff(tc.want, v); diff != "" {
+			t.Errorf("typed(%q, kind %d) (-want +got):\n%s", tc.text, tc.kind, diff)
 		}
 	}
 }
