@@ -8,6 +8,7 @@ import (
 
 	"github.com/vecompile/vecompile/ast"
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/faults"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -917,6 +918,9 @@ func (e *emitter) direction(desc bool) {
 		e.raw(" DESC")
 	}
 	if e.has(NullsOrdering) {
+		if faults.NullsLastAsc {
+			desc = !desc // injected bug: NULLs last ascending
+		}
 		if desc {
 			e.raw(" NULLS LAST")
 		} else {
@@ -1078,7 +1082,11 @@ func (e *emitter) join(j *plan.DataSource) {
 }
 
 func (e *emitter) joinNode(j *plan.DataSource) {
-	switch j.Join {
+	kind := j.Join
+	if faults.OuterAsInner && kind == plan.JoinOuter {
+		kind = plan.JoinInner // injected bug
+	}
+	switch kind {
 	case plan.JoinInner:
 		e.raw(" JOIN ")
 		e.table(j)
@@ -1123,7 +1131,7 @@ func (e *emitter) on(j *plan.DataSource) {
 			e.raw(" AND ")
 			e.expr(sec, precAnd)
 		}
-		if j.Filter != nil {
+		if j.Filter != nil && !faults.DropLinkFilter {
 			e.raw(" AND ")
 			e.expr(j.Filter, precAnd)
 		}

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/faults"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -38,6 +39,12 @@ func (e *emitter) exprNode(x plan.Expr, ctx int) {
 		if x == nil {
 			e.nilNode()
 			return
+		}
+		if faults.NeWithoutNull && len(x.Terms) == 2 {
+			if n, ok := x.Terms[1].(*plan.IsNull); ok && !n.Not {
+				e.expr(x.Terms[0], ctx) // injected bug: the IS NULL branch is lost
+				return
+			}
 		}
 		e.junction(x.Terms, " OR ", "1=0", precOr, ctx)
 	case *plan.Not:
@@ -183,7 +190,12 @@ func (e *emitter) junction(terms []plan.Expr, op, empty string, prec, ctx int) {
 }
 
 // fold reports whether a case-insensitive comparison needs LOWER().
-func (e *emitter) fold(f bool) bool { return f && !e.has(CaseInsensitive) }
+func (e *emitter) fold(f bool) bool {
+	if faults.CaseSensitiveEq {
+		return false // injected bug
+	}
+	return f && !e.has(CaseInsensitive)
+}
 
 func (e *emitter) lowerCol(r *plan.ColumnRef, lower bool) {
 	if lower {

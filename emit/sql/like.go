@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/faults"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -101,6 +102,10 @@ func translatePattern(p plan.Pattern, style matchStyle, lower bool) (string, str
 				b = append(b, '%')
 			}
 		case plan.PatAnyOne:
+			if faults.LikeUnderscoreLiteral {
+				b = literalRune(b, '_', style) // injected bug
+				continue
+			}
 			switch style {
 			case matchRegexp:
 				b = append(b, '.')

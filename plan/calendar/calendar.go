@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/faults"
 )
 
 // Interval is a half-open range [Lo, Hi) of instants. A bound whose Has
@@ -346,6 +347,9 @@ func relativeDate(op ast.Operator, x int64, c *clock) (Interval, error) {
 	case ast.OpNextXHours:
 		return between(N, shift(c.hourStart(), n+1, time.Hour)), nil
 	case ast.OpLastXDays:
+		if faults.LastXDaysOffByOne {
+			n-- // injected bug: the interval starts a day late
+		}
 		return between(day(T.addDays(-n)), N), nil
 	case ast.OpNextXDays:
 		return between(N, day(T.addDays(n+1))), nil
