@@ -39,6 +39,11 @@ const (
 	// Security (VE3xxx).
 	SecurityDenied     Code = "VE3001"
 	SecurityUnverified Code = "VE3002" // plan verifier found a secured source without its filter
+	MissingPrivilege   Code = "VE3003" // the principal lacks a privilege (prv<Privilege><table>) on the table or the row
+	BadSecurityModel   Code = "VE3004" // the security model (policy file or security tables) is invalid
+	PrincipalRefused   Code = "VE3005" // unknown or disabled user, unmapped portal contact, portal user with an admin role
+	CompanyDenied      Code = "VE3006" // a requested company (dataAreaId) is not among the user's companies
+	HiddenColumnWrite  Code = "VE3007" // a write sets a secured column without create/update permission
 	// Emit (VE4xxx).
 	DialectUnsupported Code = "VE4001" // the dialect cannot express the construct
 	ODataUnsupported   Code = "VE4002"
