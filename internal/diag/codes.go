@@ -57,15 +57,15 @@ const (
 	MalformedPlan   Code = "VE4003" // the emitter's input breaks the plan contract (nil table, column, sort key …)
 	AggregateLimit  Code = "VE5007" // an aggregate query's input exceeds its limit (Dataverse 0x8004E023 AggregateQueryRecordLimit exceeded)
 	// Adapter server (VE6xxx).
-	Unauthenticated  Code = "VE6001" // no bearer token, or one that fails verification (HTTP 401)
-	Forbidden        Code = "VE6002" // the application lacks the adapter role, or the acting user is not mapped (HTTP 403)
-	BadPagingCookie  Code = "VE6003" // a paging cookie that is tampered with or belongs to another query
-	RequestTooLarge  Code = "VE6004" // request body or JSON nesting beyond the server's limits
-	NotFound         Code = "VE6005" // no such record, entity set or endpoint
-	WriteRejected    Code = "VE6006" // a business-logic hook refused the write (its message is the user's)
-	NoSecurityModel  Code = "VE6007" // the server was started without a security model and without --insecure
-	QueryTimeout     Code = "VE6008" // the query ran past the server's timeout and was cancelled in the database
-	Unavailable      Code = "VE6009" // the database cannot be reached (HTTP 503, Retry-After)
-	Conflict         Code = "VE6010" // a write breaks a key or constraint (duplicate id, missing referenced row)
-	UnknownAction    Code = "VE6011" // PerformAction names no registered action, or its parameters do not fit
+	Unauthenticated Code = "VE6001" // no bearer token, or one that fails verification (HTTP 401)
+	Forbidden       Code = "VE6002" // the application lacks the adapter role, or the acting user is not mapped (HTTP 403)
+	BadPagingCookie Code = "VE6003" // a paging cookie that is tampered with or belongs to another query
+	RequestTooLarge Code = "VE6004" // request body or JSON nesting beyond the server's limits
+	NotFound        Code = "VE6005" // no such record, entity set or endpoint
+	WriteRejected   Code = "VE6006" // a business-logic hook refused the write (its message is the user's)
+	NoSecurityModel Code = "VE6007" // the server was started without a security model and without --insecure
+	QueryTimeout    Code = "VE6008" // the query ran past the server's timeout and was cancelled in the database
+	Unavailable     Code = "VE6009" // the database cannot be reached (HTTP 503, Retry-After)
+	Conflict        Code = "VE6010" // a write breaks a key or constraint (duplicate id, missing referenced row)
+	UnknownAction   Code = "VE6011" // PerformAction names no registered action, or its parameters do not fit
 )
