@@ -41,6 +41,7 @@ Usage:
                                     print the query in the other language
   vecompile convert --to odata [FILE|-]   (or: vecompile odata)
                                     print a Web API (OData v4) request URL
+  vecompile serve [flags]           run the adapter server (virtual-entity methods, OData v4)
 
 Run 'vecompile COMMAND -h' for the flags of a command.
 `
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runConvert(ctx, args, stdin, stdout, stderr)
 	case "odata":
 		return runConvert(ctx, append([]string{"--to=odata"}, args...), stdin, stdout, stderr)
+	case "serve":
+		return runServe(ctx, args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "vecompile: unknown command %q\n\n%s", cmd, usage)
 		return 2

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vecompile/vecompile"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/server"
+)
+
+// runServe is 'vecompile serve': the adapter server until SIGINT or
+// SIGTERM, then a graceful shutdown.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vecompile serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var keyFiles multiFlag
+	var (
+		addr       = fs.String("addr", "127.0.0.1:8080", "listen address")
+		dsn        = fs.String("db", "", "backend database DSN (default: the embedded SQLite sample)")
+		metadata   = fs.String("metadata", "", "JSON metadata file (instead of introspecting --db)")
+		entities   = fs.String("entities", "", "comma-separated logical names of the exposed entities (default: every table)")
+		naming     = fs.String("naming", "", "naming profile: 'mserp' exposes backend tables as finance and operations virtual entities (mserp_<physical name>)")
+		issuer     = fs.String("jwt-issuer", "", "required token issuer (iss)")
+		audience   = fs.String("jwt-audience", "", "required token audience (aud)")
+		secretFile = fs.String("jwt-secret-file", "", "file holding the HS256 shared secret")
+		role       = fs.String("jwt-role", server.DefaultAdapterRole, "application role (roles claim) that reaches the adapter endpoints")
+		skew       = fs.Duration("clock-skew", time.Minute, "allowed clock skew for exp/nbf (at most 5m)")
+		users      = fs.String("users", "", `JSON file mapping acting identities to backend ids: {"user":{ID:BACKEND},"objectid":{…},"contact":{…}}`)
+		userTable  = fs.String("user-table", "", "backend table mapping identities, with columns kind, external_id, backend_id")
+		anonymous  = fs.Bool("allow-anonymous", false, "let requests without an acting-user header through as the anonymous principal")
+		insecure   = fs.Bool("insecure", false, "serve without a security model (every acting user reads and writes every exposed row)")
+		pagingKey  = fs.String("paging-key-file", "", "file holding the paging-cookie signing key (default: random per start)")
+		timeout    = fs.Duration("query-timeout", server.DefaultQueryTimeout, "query timeout; cancellation reaches the database")
+		maxBody    = fs.Int64("max-body", server.DefaultMaxBody, "largest request body, bytes")
+		logFormat  = fs.String("log", "json", "log format: json or text")
+	)
+	fs.Var(&keyFiles, "jwt-key", "PEM public key for RS256/ES256 tokens (repeatable; the file's base name without extension is its kid)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	var handler slog.Handler = slog.NewJSONHandler(stderr, nil)
+	if *logFormat == "text" {
+		handler = slog.NewTextHandler(stderr, nil)
+	}
+	log := slog.New(handler)
+
+	cfg := server.Config{Logger: log, AllowAnonymous: *anonymous, Insecure: *insecure, QueryTimeout: *timeout, MaxBody: *maxBody}
+	// Refuse to start without a security model before touching anything:
+	// the security package is not wired into serve yet.
+	if !*insecure {
+		log.Error("refusing to start: no security model is configured (package security is not wired into serve yet); give --insecure to serve without one")
+		return fail(stderr, diag.ErrorList{&diag.Error{Code: diag.NoSecurityModel, Msg: "no security model: refusing to serve data unsecured (give --insecure to run without one)"}}.Err())
+	}
+	auth := &server.JWTVerifier{Issuer: *issuer, Audience: *audience, Role: *role, Skew: *skew, Keys: map[string]any{}}
+	if *secretFile != "" {
+		b, err := os.ReadFile(*secretFile)
+		if err != nil {
+			return fail(stderr, flagError("--jwt-secret-file: %v", err))
+		}
+		auth.Secret = []byte(strings.TrimSpace(string(b)))
+		if len(auth.Secret) < 32 {
+			return fail(stderr, flagError("--jwt-secret-file: the HS256 secret must be at least 32 bytes"))
+		}
+	}
+	for _, f := range keyFiles {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fail(stderr, flagError("--jwt-key: %v", err))
+		}
+		k, err := server.ParsePublicKeyPEM(b)
+		if err != nil {
+			return fail(stderr, flagError("--jwt-key %s: %v", f, err))
+		}
+		auth.Keys[strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))] = k
+	}
+	if len(auth.Secret) == 0 && len(auth.Keys) == 0 {
+		return fail(stderr, flagError("no token keys: give --jwt-secret-file or --jwt-key"))
+	}
+	if *audience == "" {
+		return fail(stderr, flagError("--jwt-audience is required"))
+	}
+	cfg.Auth = auth
+	if *pagingKey != "" {
+		b, err := os.ReadFile(*pagingKey)
+		if err != nil {
+			return fail(stderr, flagError("--paging-key-file: %v", err))
+		}
+		cfg.PagingKey = b
+	}
+
+	c, err := vecompile.Open(ctx, vecompile.Config{DSN: *dsn, Sample: *dsn == "", MetadataFile: *metadata})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer c.Close()
+	cfg.DB, cfg.Catalog = c.DB(), c.Catalog()
+	if *entities != "" {
+		for _, e := range strings.Split(*entities, ",") {
+			cfg.Entities = append(cfg.Entities, strings.TrimSpace(e))
+		}
+	}
+	switch *naming {
+	case "":
+	case "mserp":
+		cfg.Naming = server.VirtualEntityProfile()
+	default:
+		return fail(stderr, flagError("--naming: unknown profile %q (mserp)", *naming))
+	}
+	switch {
+	case *users != "" && *userTable != "":
+		return fail(stderr, flagError("give --users or --user-table, not both"))
+	case *users != "":
+		if cfg.Users, err = loadUserMap(*users); err != nil {
+			return fail(stderr, err)
+		}
+	case *userTable != "":
+		cfg.Users = &server.TableDirectory{DB: c.DB(), Table: *userTable, KindCol: "kind", ExternalCol: "external_id", IDCol: "backend_id"}
+	default:
+		log.Warn("no user mapping given: Dataverse user ids map to the backend user of the same id (--users or --user-table to map them)")
+		cfg.Users = server.SameIDs{}
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail(stderr, flagError("--addr: %v", err))
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log.Info("serving", "addr", ln.Addr().String(), "db", c.DB().Dialect, "security", map[bool]string{true: "OFF (--insecure)", false: "on"}[*insecure])
+	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	if err := srv.Serve(ctx, ln, 10*time.Second); err != nil {
+		return fail(stderr, err)
+	}
+	log.Info("stopped")
+	return 0
+}
+
+// loadUserMap reads {"user":{…},"objectid":{…},"contact":{…}}.
+func loadUserMap(path string) (server.MapDirectory, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, flagError("--users: %v", err)
+	}
+	var raw map[string]map[string]string
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, flagError("--users %s: %v", path, err)
+	}
+	out := server.MapDirectory{}
+	for kind, m := range raw {
+		var k server.IdentityKind
+		switch kind {
+		case "user":
+			k = server.DataverseUser
+		case "objectid":
+			k = server.DirectoryUser
+		case "contact":
+			k = server.PortalContact
+		default:
+			return nil, flagError("--users %s: unknown kind %q (user, objectid, contact)", path, kind)
+		}
+		out[k] = map[string]string{}
+		for ext, id := range m {
+			out[k][strings.ToLower(ext)] = id
+		}
+	}
+	return out, nil
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

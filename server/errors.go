@@ -1,0 +1,173 @@
+package server
+
+import (
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+
+	"github.com/vecompile/vecompile/internal/diag"
+)
+
+// errorBody is Dataverse's error shape: {"error":{"code":"0x…","message":…}},
+// plus the stable vecompile code.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		VECode  string `json:"vecode,omitempty"`
+	} `json:"error"`
+}
+
+// statusOf maps an error to the HTTP status and the Dataverse error code
+// (hex, as the Web API reports them).
+func statusOf(code diag.Code) (int, string) {
+	switch code {
+	case diag.Unauthenticated:
+		return http.StatusUnauthorized, "0x80048306"
+	case diag.Forbidden, diag.SecurityDenied, diag.MissingPrivilege, diag.PrincipalRefused, diag.CompanyDenied, diag.HiddenColumnWrite:
+		return http.StatusForbidden, "0x80040220" // PrivilegeDenied
+	case diag.NotFound:
+		return http.StatusNotFound, "0x80040217" // ObjectDoesNotExist
+	case diag.RequestTooLarge:
+		return http.StatusRequestEntityTooLarge, "0x8004431A"
+	case diag.AggregateLimit:
+		return http.StatusBadRequest, "0x8004E023" // AggregateQueryRecordLimit exceeded
+	case diag.Conflict:
+		return http.StatusConflict, "0x80040237" // DuplicateRecord
+	case diag.WriteRejected:
+		return http.StatusBadRequest, "0x80040265" // IsvAborted: a plug-in refused
+	case diag.QueryTimeout:
+		return http.StatusGatewayTimeout, "0x80040216"
+	case diag.Unavailable:
+		return http.StatusServiceUnavailable, "0x80040216"
+	case diag.DatabaseError, diag.MalformedPlan, diag.SecurityUnverified, diag.BadSecurityModel, diag.NoSecurityModel:
+		return http.StatusInternalServerError, "0x80040216" // UnExpected
+	case "":
+		return http.StatusInternalServerError, "0x80040216"
+	}
+	// Parse, resolve, emit and request errors are the caller's.
+	return http.StatusBadRequest, "0x80040203" // InvalidArgument
+}
+
+// writeError writes err as a Dataverse error body. Database failures that
+// mean "down" become 503 with Retry-After; internal errors are logged by
+// the middleware, and their text is not sent.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	err = classify(r.Context(), err)
+	code := diag.CodeOf(err)
+	status, hex := statusOf(code)
+	var body errorBody
+	body.Error.Code = hex
+	body.Error.VECode = string(code)
+	body.Error.Message = message(err)
+	if status == http.StatusInternalServerError {
+		body.Error.Message = "internal error (see the server log, request " + requestID(r.Context()) + ")"
+		logErr(r.Context(), err)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(body)
+}
+
+// message is the client-facing text: the diag messages without file
+// positions for request bodies (they are named "request").
+func message(err error) string {
+	var list diag.ErrorList
+	if errors.As(err, &list) {
+		parts := make([]string, 0, len(list))
+		for _, e := range list {
+			parts = append(parts, e.Error())
+		}
+		return strings.Join(parts, "; ")
+	}
+	return err.Error()
+}
+
+// classify turns driver failures into the server's codes: a cancelled or
+// timed-out query is QueryTimeout, an unreachable database Unavailable, a
+// constraint violation Conflict.
+func classify(ctx context.Context, err error) error {
+	code := diag.CodeOf(err)
+	if code != "" && code != diag.DatabaseError {
+		return err
+	}
+	cause := rootCause(err)
+	switch {
+	case errors.Is(cause, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return diagErr(diag.QueryTimeout, "the query took longer than the server's timeout and was cancelled")
+	case errors.Is(cause, context.Canceled):
+		return diagErr(diag.QueryTimeout, "the request was cancelled")
+	case isDown(cause):
+		return diagErr(diag.Unavailable, "the database cannot be reached; retry later")
+	case isConstraint(cause):
+		return diagErr(diag.Conflict, "the write breaks a key or constraint of the table (duplicate id, or a lookup to a missing row)")
+	}
+	return err
+}
+
+// rootCause finds the driver error inside diag wrappers (ErrorList does
+// not unwrap).
+func rootCause(err error) error {
+	var list diag.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			if e.Err != nil {
+				return e.Err
+			}
+		}
+	}
+	return err
+}
+
+func isDown(err error) bool {
+	var ne net.Error
+	var pgc *pgconn.ConnectError
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.As(err, &pgc), errors.As(err, &ne):
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, class 08 connection exceptions.
+		return strings.HasPrefix(pe.Code, "57P0") || strings.HasPrefix(pe.Code, "08")
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "broken pipe") || strings.Contains(msg, "conn closed")
+}
+
+func isConstraint(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "23")
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1062, 1451, 1452, 1048, 1364:
+			return true
+		}
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()&0xff == 19 // SQLITE_CONSTRAINT and its extended codes
+	}
+	return false
+}

@@ -1,0 +1,254 @@
+package server
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// The headers naming the acting user. Exactly one may be given; none is
+// the anonymous principal (when allowed).
+const (
+	HeaderUserID   = "X-VE-User-Id"   // Dataverse systemuserid
+	HeaderObjectID = "X-VE-Object-Id" // directory (Entra ID) object id
+	HeaderContact  = "X-VE-Contact-Id"
+)
+
+// IdentityKind says what an external identity is.
+type IdentityKind uint8
+
+const (
+	DataverseUser IdentityKind = iota // a systemuserid
+	DirectoryUser                     // a directory object id
+	PortalContact                     // a Power Pages contact id
+	Anonymous
+)
+
+var identityKindNames = [...]string{"user", "objectid", "contact", "anonymous"}
+
+func (k IdentityKind) String() string { return identityKindNames[k] }
+
+// Principal is who a request acts as: the calling application (from the
+// token) and the acting user, mapped to the backend.
+type Principal struct {
+	App      string
+	Roles    []string
+	Kind     IdentityKind
+	External string // the id as the header gave it ("" for Anonymous)
+	// BackendID is the mapped backend user id (DataverseUser,
+	// DirectoryUser) or contact id (PortalContact).
+	BackendID string
+	// Caller is the caller context for identity operators (users only).
+	Caller *plan.Caller
+}
+
+// Directory maps an external identity to a backend user or contact id;
+// ok false means unmapped (403).
+type Directory interface {
+	Resolve(ctx context.Context, kind IdentityKind, external string) (backendID string, ok bool, err error)
+}
+
+// MapDirectory is a fixed mapping, keyed by kind and lower-case external
+// id.
+type MapDirectory map[IdentityKind]map[string]string
+
+// Resolve implements Directory.
+func (m MapDirectory) Resolve(_ context.Context, kind IdentityKind, external string) (string, bool, error) {
+	id, ok := m[kind][strings.ToLower(external)]
+	return id, ok, nil
+}
+
+// TableDirectory reads the mapping from a table of the backend database
+// with columns (kind, external id, backend id); kind holds "user",
+// "objectid" or "contact". Lookups are bind parameters.
+type TableDirectory struct {
+	DB                                 *engine.DB
+	Table, KindCol, ExternalCol, IDCol string
+}
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Resolve implements Directory.
+func (d *TableDirectory) Resolve(ctx context.Context, kind IdentityKind, external string) (string, bool, error) {
+	for _, n := range []string{d.Table, d.KindCol, d.ExternalCol, d.IDCol} {
+		if !identRE.MatchString(n) {
+			return "", false, configError(diag.BadFlag, "mapping table: %q is not a plain identifier", n)
+		}
+	}
+	ph := func(n string) string {
+		if d.DB.Dialect == engine.Postgres {
+			return "$" + n
+		}
+		return "?"
+	}
+	q := "SELECT " + d.IDCol + " FROM " + d.Table + " WHERE " + d.KindCol + " = " + ph("1") + " AND LOWER(" + d.ExternalCol + ") = " + ph("2")
+	var id string
+	err := d.DB.SQL.QueryRowContext(ctx, q, kind.String(), strings.ToLower(external)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, diag.ErrorList{&diag.Error{Code: diag.DatabaseError, Msg: "reading the user mapping: " + err.Error(), Err: err}}.Err()
+	}
+	return id, true, nil
+}
+
+// Security is what the server asks of the security model (package
+// security): a row-security provider for the principal's queries, and a
+// decision on each write. Implementations must fail closed.
+type Security interface {
+	// Rows returns the plan security provider for the principal; nil
+	// with a nil error means security is off for this principal (only the
+	// insecure model does that).
+	Rows(ctx context.Context, p *Principal) (plan.SecurityProvider, error)
+	// CheckWrite allows (nil) or refuses one write; id is "" for Create.
+	CheckWrite(ctx context.Context, p *Principal, w *WriteRequest) error
+}
+
+// insecure is the model of --insecure: everything is allowed.
+type insecure struct{}
+
+func (insecure) Rows(context.Context, *Principal) (plan.SecurityProvider, error) { return nil, nil }
+func (insecure) CheckWrite(context.Context, *Principal, *WriteRequest) error     { return nil }
+
+// authenticate verifies the bearer token and the adapter role, then maps
+// the acting user.
+func (s *Server) authenticate(r *http.Request) (*Principal, error) {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return nil, authErr("no bearer token")
+	}
+	claims, err := s.cfg.Auth.Verify(strings.TrimSpace(token))
+	if err != nil {
+		return nil, err
+	}
+	role := s.cfg.Auth.Role
+	if role == "" {
+		role = DefaultAdapterRole
+	}
+	if !claims.HasRole(role) {
+		return nil, diagErr(diag.Forbidden, "the application %q does not hold the %s role", claims.App, role)
+	}
+	p := &Principal{App: claims.App, Roles: claims.Roles, Kind: Anonymous}
+	var given int
+	for _, hk := range []struct {
+		name string
+		kind IdentityKind
+	}{{HeaderUserID, DataverseUser}, {HeaderObjectID, DirectoryUser}, {HeaderContact, PortalContact}} {
+		if v := strings.TrimSpace(r.Header.Get(hk.name)); v != "" {
+			given++
+			p.Kind, p.External = hk.kind, v
+		}
+	}
+	switch {
+	case given > 1:
+		return nil, diagErr(diag.Forbidden, "name the acting user in one header only (%s, %s or %s)", HeaderUserID, HeaderObjectID, HeaderContact)
+	case given == 0 && !s.cfg.AllowAnonymous:
+		return nil, diagErr(diag.Forbidden, "no acting user (%s, %s or %s) and anonymous access is off", HeaderUserID, HeaderObjectID, HeaderContact)
+	case given == 0:
+		return p, nil
+	}
+	id, ok, err := s.cfg.Users.Resolve(r.Context(), p.Kind, p.External)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, diagErr(diag.Forbidden, "the acting %s %q is not mapped to a backend user", p.Kind, p.External)
+	}
+	p.BackendID = id
+	if p.Kind != PortalContact {
+		if p.Caller, err = s.caller(r.Context(), id); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// caller loads the caller context of a backend user (business unit,
+// teams, reports) from Dataverse-shaped user tables when the database has
+// them, cached briefly; otherwise it is the id alone.
+func (s *Server) caller(ctx context.Context, userID string) (*plan.Caller, error) {
+	if c := s.callers.get(userID); c != nil {
+		return c, nil
+	}
+	var c *plan.Caller
+	if _, ok := s.cfg.Catalog.Table("systemuser"); ok {
+		loaded, err := engine.LoadCaller(ctx, s.cfg.DB, s.cfg.Catalog, userID, s.cfg.HierarchyDepth)
+		switch code := diag.CodeOf(err); {
+		case err == nil:
+			c = loaded
+		case code == diag.UnknownCaller:
+			return nil, diagErr(diag.Forbidden, "the mapped backend user %q does not exist", userID)
+		case code == diag.NoCallerTables:
+		default:
+			return nil, err
+		}
+	}
+	if c == nil {
+		id, _ := plan.CanonicalGUID(userID)
+		if id == "" {
+			id = userID
+		}
+		c = &plan.Caller{UserID: id}
+	}
+	s.callers.put(userID, c)
+	return c, nil
+}
+
+type callerCache struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[string]cachedCaller
+}
+
+type cachedCaller struct {
+	c  *plan.Caller
+	at time.Time
+}
+
+func newCallerCache(ttl time.Duration) *callerCache {
+	return &callerCache{ttl: ttl, m: map[string]cachedCaller{}}
+}
+
+func (cc *callerCache) get(id string) *plan.Caller {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	e, ok := cc.m[id]
+	if !ok || time.Since(e.at) > cc.ttl {
+		return nil
+	}
+	return e.c
+}
+
+func (cc *callerCache) put(id string, c *plan.Caller) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if len(cc.m) > 10000 { // bounded: drop everything rather than grow
+		clear(cc.m)
+	}
+	cc.m[id] = cachedCaller{c: c, at: time.Now()}
+}
+
+// SameIDs maps a Dataverse user id to the backend user of the same id (a
+// backend that is itself Dataverse-shaped, as the sample is); other kinds
+// are unmapped.
+type SameIDs struct{}
+
+// Resolve implements Directory.
+func (SameIDs) Resolve(_ context.Context, kind IdentityKind, external string) (string, bool, error) {
+	if kind != DataverseUser {
+		return "", false, nil
+	}
+	id, ok := plan.CanonicalGUID(external)
+	return id, ok, nil
+}

@@ -1,0 +1,198 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyLogger
+)
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(keyRequestID).(string)
+	return id
+}
+
+func logErr(ctx context.Context, err error) {
+	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
+		l.Error("request failed", "err", err.Error())
+	}
+}
+
+// statusWriter records the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// observe gives every request an id (X-Request-Id, echoed; generated when
+// absent or unusable), a structured log line and metrics, and turns a
+// panic into a logged 500 rather than a dropped connection.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if !usableID(id) {
+			var b [8]byte
+			rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		log := s.log.With("request_id", id)
+		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, log)
+		r = r.WithContext(ctx)
+		sw := &statusWriter{ResponseWriter: w}
+		s.metrics.inFlight.Add(1)
+		defer func() {
+			s.metrics.inFlight.Add(-1)
+			if p := recover(); p != nil {
+				log.Error("panic", "panic", fmt.Sprint(p))
+				if sw.status == 0 {
+					http.Error(sw, `{"error":{"code":"0x80040216","message":"internal error"}}`, http.StatusInternalServerError)
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			d := time.Since(start)
+			s.metrics.observe(route, sw.status, d)
+			level := slog.LevelInfo
+			if sw.status >= 500 {
+				level = slog.LevelError
+			}
+			log.LogAttrs(ctx, level, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", d))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func usableID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// metrics is a hand-written Prometheus registry: request counts by route
+// and status, a latency histogram by route, and requests in flight.
+type metrics struct {
+	mu       sync.Mutex
+	requests map[[2]string]uint64 // route, status
+	latency  map[string]*histogram
+	inFlight atomic.Int64
+}
+
+var latencyBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+type histogram struct {
+	counts []uint64 // per bucket, cumulative when printed
+	sum    float64
+	n      uint64
+}
+
+func newMetrics() *metrics {
+	return &metrics{requests: map[[2]string]uint64{}, latency: map[string]*histogram{}}
+}
+
+func (m *metrics) observe(route string, status int, d time.Duration) {
+	if status == 0 {
+		status = http.StatusOK
+	}
+	sec := d.Seconds()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.requests[[2]string{route, strconv.Itoa(status)}]++
+	h := m.latency[route]
+	if h == nil {
+		h = &histogram{counts: make([]uint64, len(latencyBuckets))}
+		m.latency[route] = h
+	}
+	for i, b := range latencyBuckets {
+		if sec <= b {
+			h.counts[i]++
+			break
+		}
+	}
+	h.sum += sec
+	h.n++
+}
+
+// serve writes the text exposition format, version 0.0.4.
+func (m *metrics) serve(w http.ResponseWriter, _ *http.Request) {
+	var b strings.Builder
+	m.mu.Lock()
+	b.WriteString("# HELP vecompile_http_requests_total Requests served, by route and status.\n# TYPE vecompile_http_requests_total counter\n")
+	keys := make([][2]string, 0, len(m.requests))
+	for k := range m.requests {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b [2]string) int { return strings.Compare(a[0]+" "+a[1], b[0]+" "+b[1]) })
+	for _, k := range keys {
+		fmt.Fprintf(&b, "vecompile_http_requests_total{route=%s,status=%q} %d\n", quoteLabel(k[0]), k[1], m.requests[k])
+	}
+	b.WriteString("# HELP vecompile_http_request_duration_seconds Request latency, by route.\n# TYPE vecompile_http_request_duration_seconds histogram\n")
+	routes := make([]string, 0, len(m.latency))
+	for r := range m.latency {
+		routes = append(routes, r)
+	}
+	slices.Sort(routes)
+	for _, r := range routes {
+		h := m.latency[r]
+		var cum uint64
+		for i, le := range latencyBuckets {
+			cum += h.counts[i]
+			fmt.Fprintf(&b, "vecompile_http_request_duration_seconds_bucket{route=%s,le=\"%g\"} %d\n", quoteLabel(r), le, cum)
+		}
+		fmt.Fprintf(&b, "vecompile_http_request_duration_seconds_bucket{route=%s,le=\"+Inf\"} %d\n", quoteLabel(r), h.n)
+		fmt.Fprintf(&b, "vecompile_http_request_duration_seconds_sum{route=%s} %g\n", quoteLabel(r), h.sum)
+		fmt.Fprintf(&b, "vecompile_http_request_duration_seconds_count{route=%s} %d\n", quoteLabel(r), h.n)
+	}
+	m.mu.Unlock()
+	fmt.Fprintf(&b, "# HELP vecompile_http_requests_in_flight Requests being served.\n# TYPE vecompile_http_requests_in_flight gauge\nvecompile_http_requests_in_flight %d\n", m.inFlight.Load())
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	w.Write([]byte(b.String()))
+}
+
+// quoteLabel quotes a label value as the exposition format escapes it.
+func quoteLabel(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	return `"` + r.Replace(s) + `"`
+}

@@ -1,0 +1,451 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/vecompile/vecompile/ast"
+	sqlemit "github.com/vecompile/vecompile/emit/sql"
+	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// The OData v4 endpoint lives under /odata/: entity sets by their
+// EntitySetName, keys as accounts(GUID) (quoted or not), $metadata in CSDL
+// XML. Lookups are plain Edm.Guid properties named as the column (the v4
+// flavour, not the Dataverse _x_value one).
+
+const odataNS = "vecompile"
+
+// edmType is the CSDL type of a column.
+func edmType(c *plan.Column) string {
+	switch c.Type {
+	case plan.TInteger, plan.TPicklist, plan.TState, plan.TStatus:
+		return "Edm.Int32"
+	case plan.TBigInt:
+		return "Edm.Int64"
+	case plan.TDecimal, plan.TMoney:
+		return "Edm.Decimal"
+	case plan.TDouble:
+		return "Edm.Double"
+	case plan.TBoolean:
+		return "Edm.Boolean"
+	case plan.TDateTime:
+		if c.DateBehavior == plan.DateOnly {
+			return "Edm.Date"
+		}
+		return "Edm.DateTimeOffset"
+	case plan.TUniqueidentifier, plan.TLookup, plan.TOwner, plan.TCustomer:
+		return "Edm.Guid"
+	}
+	return "Edm.String"
+}
+
+// odataMetadata writes the CSDL of the exposed entities.
+func (s *Server) odataMetadata(w http.ResponseWriter, _ *http.Request, _ *Principal) error {
+	var b strings.Builder
+	esc := func(v string) string {
+		var sb strings.Builder
+		xml.EscapeText(&sb, []byte(v))
+		return strings.ReplaceAll(sb.String(), `"`, "&#34;")
+	}
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n")
+	b.WriteString(`<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">` + "\n")
+	b.WriteString(`<edmx:DataServices>` + "\n")
+	b.WriteString(`<Schema Namespace="` + odataNS + `" xmlns="http://docs.oasis-open.org/odata/ns/edm">` + "\n")
+	for _, t := range s.catalog.tables {
+		b.WriteString(`<EntityType Name="` + esc(t.LogicalName) + `">`)
+		b.WriteString(`<Key><PropertyRef Name="` + esc(t.PrimaryKey) + `"/></Key>`)
+		for _, c := range t.Columns {
+			b.WriteString(`<Property Name="` + esc(c.LogicalName) + `" Type="` + edmType(c) + `"`)
+			if c.IsPrimaryKey {
+				b.WriteString(` Nullable="false"`)
+			}
+			b.WriteString(`/>`)
+		}
+		b.WriteString("</EntityType>\n")
+	}
+	b.WriteString(`<EntityContainer Name="Container">` + "\n")
+	for _, t := range s.catalog.tables {
+		b.WriteString(`<EntitySet Name="` + esc(s.catalog.entitySet(t)) + `" EntityType="` + odataNS + `.` + esc(t.LogicalName) + `"/>` + "\n")
+	}
+	b.WriteString("</EntityContainer>\n</Schema>\n</edmx:DataServices>\n</edmx:Edmx>\n")
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("OData-Version", "4.0")
+	w.Write([]byte(b.String()))
+	return nil
+}
+
+// odataService is the service document: the entity sets.
+func (s *Server) odataService(w http.ResponseWriter, r *http.Request, _ *Principal) error {
+	type set struct {
+		Name string `json:"name"`
+		Kind string `json:"kind"`
+		URL  string `json:"url"`
+	}
+	out := struct {
+		Context string `json:"@odata.context"`
+		Value   []set  `json:"value"`
+	}{Context: odataBase(r) + "$metadata"}
+	for _, t := range s.catalog.tables {
+		n := s.catalog.entitySet(t)
+		out.Value = append(out.Value, set{Name: n, Kind: "EntitySet", URL: n})
+	}
+	writeOData(w, http.StatusOK, out)
+	return nil
+}
+
+func odataBase(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/odata/"
+}
+
+func writeOData(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("OData-Version", "4.0")
+	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+var resourceRE = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$`)
+
+// resource parses "accounts" or "accounts(KEY)"; KEY may be quoted, or
+// "accountid=KEY".
+func (s *Server) resource(res string) (*plan.Table, string, bool, error) {
+	m := resourceRE.FindStringSubmatch(res)
+	if m == nil {
+		return nil, "", false, diagErr(diag.NotFound, "no OData resource %q", res)
+	}
+	t, ok := s.catalog.bySet[strings.ToLower(m[1])]
+	if !ok {
+		return nil, "", false, diagErr(diag.NotFound, "no entity set %q", m[1])
+	}
+	if !strings.HasSuffix(res, ")") {
+		return t, "", false, nil
+	}
+	key := m[2]
+	if name, v, ok := strings.Cut(key, "="); ok {
+		if !strings.EqualFold(strings.TrimSpace(name), t.PrimaryKey) {
+			return nil, "", false, diagErr(diag.UnknownColumn, "%s is not the key of %s", name, m[1])
+		}
+		key = v
+	}
+	key = strings.Trim(strings.TrimSpace(key), "'")
+	g, err := guid(key)
+	if err != nil {
+		return nil, "", false, err
+	}
+	return t, g, true, nil
+}
+
+// odataEntity is a row as an OData entity: properties by name, nulls
+// included as OData clients expect every declared property.
+func odataEntity(ctx string, t *plan.Table, row engine.Row) map[string]any {
+	e := make(map[string]any, len(row)+1)
+	if ctx != "" {
+		e["@odata.context"] = ctx
+	}
+	for _, f := range row {
+		v := f.Value
+		if m, ok := v.([]int64); ok { // multi-select as Edm.String
+			parts := make([]string, len(m))
+			for i, n := range m {
+				parts[i] = strconv.FormatInt(n, 10)
+			}
+			v = strings.Join(parts, ",")
+		}
+		e[f.Name] = v
+	}
+	return e
+}
+
+func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	t, key, byKey, err := s.resource(r.PathValue("res"))
+	if err != nil {
+		return err
+	}
+	opts := r.URL.Query()
+	set := s.catalog.entitySet(t)
+	if byKey {
+		cols := ColumnSet{AllColumns: true}
+		if sel := opts.Get("$select"); sel != "" {
+			cols = ColumnSet{Columns: splitComma(sel)}
+		}
+		e, err := s.retrieveOne(r, p, t.LogicalName, key, cols)
+		if err != nil {
+			return err
+		}
+		row := make(engine.Row, 0, len(e.Attributes))
+		for _, c := range t.Columns {
+			if v, ok := e.Attributes[c.LogicalName]; ok {
+				row = append(row, engine.Field{Name: c.LogicalName, Value: v})
+			}
+		}
+		writeOData(w, http.StatusOK, odataEntity(odataBase(r)+"$metadata#"+set+"/$entity", t, row))
+		return nil
+	}
+	q, token, err := s.odataQuery(r, t)
+	if err != nil {
+		return err
+	}
+	if pref := maxPageSize(r.Header.Get("Prefer")); pref > 0 && !q.Top.Set {
+		q.Count = ast.Int{Value: min(pref, MaxPageSize), Set: true}
+		w.Header().Set("Preference-Applied", "odata.maxpagesize="+strconv.FormatInt(q.Count.Value, 10))
+	}
+	if token != "" {
+		c, err := s.paging.open(token)
+		if err != nil {
+			return err
+		}
+		if !q.Count.Set {
+			q.Count = ast.Int{Value: MaxPageSize, Set: true}
+		}
+		q.Page = ast.Int{Value: c.Page + 1, Set: true}
+		q.PagingCookie = ast.Name{Text: token}
+	}
+	pl, err := s.build(r.Context(), p, q)
+	if err != nil {
+		return err
+	}
+	pg, err := s.execPage(r.Context(), p, q, pl, token)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"@odata.context": odataBase(r) + "$metadata#" + set}
+	vals := make([]map[string]any, 0, len(pg.result.Rows))
+	for _, row := range pg.result.Rows {
+		vals = append(vals, odataEntity("", t, row))
+	}
+	out["value"] = vals
+	if pg.result.CountRequested {
+		out["@odata.count"] = pg.result.TotalRecordCount
+	}
+	if pg.result.MoreRecords && pg.cookie != "" {
+		next := *r.URL
+		nq := r.URL.Query()
+		nq.Set("$skiptoken", pg.cookie)
+		next.RawQuery = nq.Encode()
+		out["@odata.nextLink"] = odataBase(r) + strings.TrimPrefix(next.Path, "/odata/") + "?" + next.RawQuery
+	}
+	writeOData(w, http.StatusOK, out)
+	return nil
+}
+
+// maxPageSize reads odata.maxpagesize from a Prefer header.
+func maxPageSize(prefer string) int64 {
+	for _, part := range strings.Split(prefer, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "odata.maxpagesize") {
+			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n > 0 {
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// odataQuery builds the query of a collection GET and returns the skip
+// token. With Config.ODataParser every option goes to the parser; without
+// it $select, $top and $count are understood and other options are
+// refused (UnsupportedFeature), never ignored.
+func (s *Server) odataQuery(r *http.Request, t *plan.Table) (*ast.Query, string, error) {
+	opts := r.URL.Query()
+	token := opts.Get("$skiptoken")
+	opts.Del("$skiptoken")
+	set := s.catalog.entitySet(t)
+	if s.cfg.ODataParser != nil {
+		req := set
+		if enc := opts.Encode(); enc != "" {
+			req += "?" + enc
+		}
+		q, err := s.cfg.ODataParser(req)
+		if err != nil {
+			return nil, "", err
+		}
+		if q.Entity == nil || !strings.EqualFold(q.Entity.Name.Text, t.LogicalName) {
+			return nil, "", diagErr(diag.MalformedPlan, "the OData parser returned a query of another entity")
+		}
+		return q, token, nil
+	}
+	e := &ast.Entity{Name: ast.Name{Text: t.LogicalName}}
+	q := &ast.Query{Entity: e}
+	for k, vs := range opts {
+		v := vs[len(vs)-1]
+		switch k {
+		case "$select":
+			for _, c := range splitComma(v) {
+				e.Attributes = append(e.Attributes, &ast.Attribute{Name: ast.Name{Text: c}})
+			}
+		case "$top":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return nil, "", diagErr(diag.BadLiteral, "$top=%q is not a non-negative integer", v)
+			}
+			if n > MaxPageSize {
+				return nil, "", diagErr(diag.LimitExceeded, "$top=%d: at most %d", n, MaxPageSize)
+			}
+			q.Top = ast.Int{Value: n, Set: true}
+		case "$count":
+			switch v {
+			case "true":
+				q.ReturnTotalRecordCount = ast.Bool{Value: true, Set: true}
+			case "false":
+			default:
+				return nil, "", diagErr(diag.BadLiteral, "$count=%q: true or false", v)
+			}
+		case "$format":
+			if v != "json" && !strings.HasPrefix(v, "application/json") {
+				return nil, "", diagErr(diag.UnsupportedFeature, "$format=%s: only JSON", v)
+			}
+		default:
+			if strings.HasPrefix(k, "$") {
+				return nil, "", diagErr(diag.UnsupportedFeature, "query option %s needs the OData query parser (issue 3), which this server was built without", k)
+			}
+			return nil, "", diagErr(diag.UnsupportedFeature, "unknown query option %q", k)
+		}
+	}
+	if len(e.Attributes) == 0 {
+		e.AllAttributes = ast.Bool{Value: true, Set: true}
+	}
+	return q, token, nil
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// odataCount is GET /odata/set/$count: the number of rows the caller can
+// read, capped at 5,000 as Dataverse caps it.
+func (s *Server) odataCount(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	t, _, byKey, err := s.resource(r.PathValue("res"))
+	if err != nil {
+		return err
+	}
+	if byKey {
+		return diagErr(diag.NotFound, "$count applies to a collection")
+	}
+	q, _, err := s.odataQuery(r, t)
+	if err != nil {
+		return err
+	}
+	q.Top = ast.Int{}
+	pl, err := s.build(r.Context(), p, q)
+	if err != nil {
+		return err
+	}
+	d, _ := sqlemit.DialectByName(s.cfg.DB.Dialect)
+	st, err := sqlemit.EmitCount(pl, d)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.QueryTimeout)
+	defer cancel()
+	n, err := s.cfg.DB.Count(ctx, st)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("OData-Version", "4.0")
+	w.Header().Set("Content-Type", "text/plain")
+	w.Write([]byte(strconv.FormatInt(min(n, int64(plan.TotalRecordCountLimit)), 10)))
+	return nil
+}
+
+// odataBody reads an entity's properties (annotations ignored).
+func (s *Server) odataBody(r *http.Request) (map[string]any, error) {
+	var m map[string]any
+	b, err := s.readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkDepth(b); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return nil, diagErr(diag.SyntaxError, "the request body is not a JSON object")
+	}
+	for k := range m {
+		if strings.Contains(k, "@") {
+			delete(m, k)
+		}
+	}
+	return m, nil
+}
+
+func (s *Server) odataPost(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	t, _, byKey, err := s.resource(r.PathValue("res"))
+	if err != nil {
+		return err
+	}
+	if byKey {
+		return diagErr(diag.NotFound, "POST creates in a collection, not at a key")
+	}
+	m, err := s.odataBody(r)
+	if err != nil {
+		return err
+	}
+	id, err := s.createRecord(r.Context(), p, t.LogicalName, "", m)
+	if err != nil {
+		return err
+	}
+	loc := odataBase(r) + s.catalog.entitySet(t) + "(" + id + ")"
+	w.Header().Set("OData-EntityId", loc)
+	w.Header().Set("Location", loc)
+	w.Header().Set("OData-Version", "4.0")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) odataPatch(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	t, key, byKey, err := s.resource(r.PathValue("res"))
+	if err != nil {
+		return err
+	}
+	if !byKey {
+		return diagErr(diag.NotFound, "PATCH needs a key: %s(id)", s.catalog.entitySet(t))
+	}
+	m, err := s.odataBody(r)
+	if err != nil {
+		return err
+	}
+	if err := s.updateRecord(r.Context(), p, t.LogicalName, key, m); err != nil {
+		return err
+	}
+	w.Header().Set("OData-Version", "4.0")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) odataDelete(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	t, key, byKey, err := s.resource(r.PathValue("res"))
+	if err != nil {
+		return err
+	}
+	if !byKey {
+		return diagErr(diag.NotFound, "DELETE needs a key: %s(id)", s.catalog.entitySet(t))
+	}
+	if err := s.deleteRecord(r.Context(), p, t.LogicalName, key); err != nil {
+		return err
+	}
+	w.Header().Set("OData-Version", "4.0")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,192 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/vecompile/vecompile"
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// Entity is the SDK's Entity: the table, the record id and the attributes
+// (null attributes omitted, as Dataverse returns them). Attribute values
+// are plain JSON values (lookups as their GUID, choices as their number);
+// writes also accept the SDK's wrapped forms ({"Value": …},
+// {"Id": …, "LogicalName": …}).
+type Entity struct {
+	LogicalName string         `json:"LogicalName"`
+	Id          string         `json:"Id,omitempty"`
+	Attributes  map[string]any `json:"Attributes"`
+}
+
+// EntityCollection is the SDK's RetrieveMultiple result.
+type EntityCollection struct {
+	EntityName                    string    `json:"EntityName"`
+	Entities                      []*Entity `json:"Entities"`
+	MoreRecords                   bool      `json:"MoreRecords"`
+	PagingCookie                  string    `json:"PagingCookie,omitempty"`
+	TotalRecordCount              int       `json:"TotalRecordCount"`
+	TotalRecordCountLimitExceeded bool      `json:"TotalRecordCountLimitExceeded"`
+}
+
+// ColumnSet is the SDK's ColumnSet.
+type ColumnSet struct {
+	AllColumns bool     `json:"AllColumns"`
+	Columns    []string `json:"Columns"`
+}
+
+type retrieveRequest struct {
+	EntityName string    `json:"EntityName"`
+	Id         string    `json:"Id"`
+	ColumnSet  ColumnSet `json:"ColumnSet"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// byIDQuery is the query of Retrieve: one record by primary key, the
+// given columns (all of them for AllColumns or none named).
+func byIDQuery(t *plan.Table, id string, cols ColumnSet) *ast.Query {
+	e := &ast.Entity{Name: ast.Name{Text: t.LogicalName}}
+	if cols.AllColumns || len(cols.Columns) == 0 {
+		e.AllAttributes = ast.Bool{Value: true, Set: true}
+	}
+	if !cols.AllColumns {
+		for _, c := range cols.Columns {
+			e.Attributes = append(e.Attributes, &ast.Attribute{Name: ast.Name{Text: c}})
+		}
+	}
+	e.Filters = []*ast.Filter{{Items: []ast.FilterItem{&ast.Condition{
+		Attribute: ast.Name{Text: t.PrimaryKey}, Operator: ast.OpEq,
+		Values: []*ast.Value{{Text: id, Kind: ast.KindGuid}},
+	}}}}
+	return &ast.Query{Entity: e, Top: ast.Int{Value: 2, Set: true}}
+}
+
+// table finds an exposed table by logical name: NotFound otherwise.
+func (s *Server) table(name string) (*plan.Table, error) {
+	t, ok := s.catalog.Table(name)
+	if !ok {
+		return nil, diagErr(diag.NotFound, "entity %q is not exposed by this server", name)
+	}
+	if t.PrimaryKey == "" {
+		return nil, diagErr(diag.MissingMetadata, "entity %q has no primary key", name)
+	}
+	return t, nil
+}
+
+// guid checks a record id.
+func guid(id string) (string, error) {
+	g, ok := plan.CanonicalGUID(id)
+	if !ok {
+		return "", diagErr(diag.BadLiteral, "record id %q is not a GUID", id)
+	}
+	return g, nil
+}
+
+func (s *Server) retrieve(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	var req retrieveRequest
+	if err := s.decodeJSON(r, &req); err != nil {
+		return err
+	}
+	e, err := s.retrieveOne(r, p, req.EntityName, req.Id, req.ColumnSet)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, e)
+	return nil
+}
+
+// retrieveOne reads one record as the principal: NotFound when it does not
+// exist or the principal cannot read it (as Dataverse, no difference is
+// shown).
+func (s *Server) retrieveOne(r *http.Request, p *Principal, entity, id string, cols ColumnSet) (*Entity, error) {
+	t, err := s.table(entity)
+	if err != nil {
+		return nil, err
+	}
+	g, err := guid(id)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := s.build(r.Context(), p, byIDQuery(t, g, cols))
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := contextTimeout(r, s.cfg.QueryTimeout)
+	defer cancel()
+	res, err := s.cfg.DB.Exec(ctx, pl)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Rows) == 0 {
+		return nil, diagErr(diag.NotFound, "%s with id %s does not exist", t.LogicalName, g)
+	}
+	return toEntity(t, res.Rows[0]), nil
+}
+
+func toEntity(t *plan.Table, row engine.Row) *Entity {
+	e := &Entity{LogicalName: t.LogicalName, Attributes: make(map[string]any, len(row))}
+	for _, f := range row {
+		if f.Value == nil {
+			continue
+		}
+		e.Attributes[f.Name] = f.Value
+		if strings.EqualFold(f.Name, t.PrimaryKey) {
+			if id, ok := f.Value.(string); ok {
+				e.Id = id
+			}
+		}
+	}
+	return e
+}
+
+func (s *Server) retrieveMultiple(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	body, err := s.readBody(r)
+	if err != nil {
+		return err
+	}
+	if t := bytes.TrimLeft(body, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
+		if err := s.checkDepth(body); err != nil {
+			return err
+		}
+	}
+	q, err := vecompile.Parse("request", body)
+	if err != nil {
+		return err
+	}
+	pl, err := s.build(r.Context(), p, q)
+	if err != nil {
+		return err
+	}
+	pg, err := s.execPage(r.Context(), p, q, pl, q.PagingCookie.Text)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.collection(pg))
+	return nil
+}
+
+func (s *Server) collection(pg *page) *EntityCollection {
+	t := pg.plan.Root.Table
+	out := &EntityCollection{EntityName: t.LogicalName, Entities: make([]*Entity, 0, len(pg.result.Rows)),
+		MoreRecords: pg.result.MoreRecords, PagingCookie: pg.cookie, TotalRecordCount: -1}
+	if pg.result.CountRequested {
+		out.TotalRecordCount = pg.result.TotalRecordCount
+		out.TotalRecordCountLimitExceeded = pg.result.TotalRecordCountLimitExceeded
+	}
+	for _, row := range pg.result.Rows {
+		out.Entities = append(out.Entities, toEntity(t, row))
+	}
+	return out
+}
