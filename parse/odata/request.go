@@ -1,0 +1,451 @@
+package odata
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/vecompile/vecompile/internal/diag"
+)
+
+// Request is a parsed OData request: the entity set and the query options,
+// as concrete syntax. Lower turns it into an ast.Query.
+type Request struct {
+	Source    *diag.Source
+	EntitySet string
+	SetSpan   diag.Span
+
+	Select  *Select
+	Expand  *Expand
+	Filter  *OrExpr
+	OrderBy *OrderBy
+	Apply   *Apply
+	Top     *IntOption
+	Skip    *IntOption
+	Count   *BoolOption
+	Search  *TextOption
+
+	// Compute, Skiptoken and the like parse but lower to errors.
+	Other []*TextOption
+
+	// Aliases are parameter aliases (@p=value) used in expressions.
+	Aliases map[string]*aliasValue
+
+	maps map[any]*offsets // CST root → its option's offset map
+}
+
+// IntOption is $top or $skip.
+type IntOption struct {
+	Span  diag.Span
+	Value int64
+}
+
+// BoolOption is $count.
+type BoolOption struct {
+	Span  diag.Span
+	Value bool
+}
+
+// TextOption is an option kept as text ($search, unsupported options).
+type TextOption struct {
+	Span  diag.Span
+	Name  string
+	Value string
+}
+
+type aliasValue struct {
+	expr *OrExpr
+	off  *offsets
+}
+
+// offsets maps byte offsets of a percent-decoded option value back to the
+// request text, so positions point at what the user wrote.
+type offsets struct {
+	base int   // offset of the raw value in the request
+	raw  []int // decoded index → raw index relative to base; nil: identity
+}
+
+func (o *offsets) at(i int) diag.Pos {
+	if o.raw != nil && i >= 0 && i < len(o.raw) {
+		return diag.Pos(o.base + o.raw[i])
+	}
+	if o.raw != nil && i >= len(o.raw) && len(o.raw) > 0 {
+		return diag.Pos(o.base + o.raw[len(o.raw)-1] + 1)
+	}
+	return diag.Pos(o.base + i)
+}
+
+func (o *offsets) span(from, to lexer.Position) diag.Span {
+	return diag.Span{Start: o.at(from.Offset), End: o.at(to.Offset)}
+}
+
+// decode percent-decodes s. '+' stays a plus sign: OData URLs use it in
+// literals (time zone offsets), and form encoding is not URL encoding.
+func decode(s string) (string, []int, error) {
+	if strings.IndexByte(s, '%') < 0 {
+		return s, nil, nil
+	}
+	var b strings.Builder
+	raw := make([]int, 0, len(s)+1)
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' {
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return "", nil, fmt.Errorf("bad percent escape at byte %d", i)
+			}
+			v, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			b.WriteByte(byte(v))
+			raw = append(raw, i)
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+		raw = append(raw, i)
+	}
+	raw = append(raw, len(s))
+	return b.String(), raw, nil
+}
+
+// MaxLength bounds a request (Dataverse's URL limit is 32 KB).
+const MaxLength = 64 << 10
+
+// maxDepth bounds expression nesting so that hostile input cannot exhaust
+// the stack (participle recurses per level).
+const maxDepth = 100
+
+// ParseRequest parses "entityset?$option=…&…", or "$option=…" alone
+// (EntitySet is then empty). It checks syntax only; Lower resolves names.
+func ParseRequest(src *diag.Source) (*Request, error) {
+	text := string(src.Text)
+	r := &Request{Source: src, maps: map[any]*offsets{}}
+	fail := func(sp diag.Span, code diag.Code, format string, args ...any) (*Request, error) {
+		return nil, diag.ErrorList{diag.Errorf(src, sp, code, format, args...)}.Err()
+	}
+	if len(text) > MaxLength {
+		return fail(diag.Span{Start: 0, End: 0}, diag.LimitExceeded, "request is %d bytes; the limit is %d", len(text), MaxLength)
+	}
+	path, query, hasQuery := strings.Cut(text, "?")
+	if !hasQuery && strings.HasPrefix(strings.TrimSpace(text), "$") {
+		path, query, hasQuery = "", text, true
+	}
+	qbase := len(path) + 1
+	if !hasQuery {
+		qbase = len(text)
+	}
+	if err := r.entitySet(path); err != nil {
+		return nil, err
+	}
+	if i := strings.IndexByte(query, '#'); i >= 0 {
+		query = query[:i]
+	}
+	pos := qbase
+	for _, part := range strings.Split(query, "&") {
+		start := pos
+		pos += len(part) + 1
+		if part == "" {
+			continue
+		}
+		rawName, rawValue, hasEq := strings.Cut(part, "=")
+		nameSpan := diag.Span{Start: diag.Pos(start), End: diag.Pos(start + len(rawName))}
+		name, _, err := decode(rawName)
+		if err != nil {
+			return fail(nameSpan, diag.SyntaxError, "%v", err)
+		}
+		vbase := start + len(rawName) + 1
+		value, raw, err := decode(rawValue)
+		if err != nil {
+			return fail(diag.Span{Start: diag.Pos(vbase), End: diag.Pos(vbase + len(rawValue))}, diag.SyntaxError, "%v", err)
+		}
+		off := &offsets{base: vbase, raw: raw}
+		valSpan := diag.Span{Start: diag.Pos(vbase), End: diag.Pos(vbase + len(rawValue))}
+		if strings.EqualFold(strings.TrimPrefix(name, "$"), "search") {
+			// $search is checked as written: %3B is a word character,
+			// a literal ; is not.
+			if at, ok := searchValid(rawValue); !ok {
+				return fail(diag.Span{Start: diag.Pos(vbase + at), End: diag.Pos(vbase + at)}, diag.SyntaxError, "OData: malformed $search expression")
+			}
+		}
+		if err := r.option(name, value, hasEq, nameSpan, valSpan, off); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// entitySet takes the last path segment of path (a base URL may precede it).
+func (r *Request) entitySet(path string) error {
+	start := 0
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		start = i + 1
+	}
+	seg := path[start:]
+	r.SetSpan = diag.Span{Start: diag.Pos(start), End: diag.Pos(len(path))}
+	if seg == "" {
+		return nil
+	}
+	name, _, err := decode(seg)
+	if err != nil {
+		return diag.ErrorList{diag.Errorf(r.Source, r.SetSpan, diag.SyntaxError, "%v", err)}.Err()
+	}
+	end := identEnd(name, 0)
+	if end == 0 || end != len(name) {
+		if end > 0 && end < len(name) && name[end] == '(' {
+			return diag.ErrorList{diag.Errorf(r.Source, r.SetSpan, diag.UnsupportedFeature, "OData: key predicate %q: address a collection and filter on the key instead", name)}.Err()
+		}
+		return diag.ErrorList{diag.Errorf(r.Source, r.SetSpan, diag.SyntaxError, "OData: %q is not an entity set name", name)}.Err()
+	}
+	r.EntitySet = name
+	return nil
+}
+
+var systemOptions = map[string]bool{
+	"$select": true, "$expand": true, "$filter": true, "$orderby": true, "$top": true, "$skip": true,
+	"$count": true, "$search": true, "$apply": true, "$compute": true, "$format": true, "$skiptoken": true,
+	"$deltatoken": true, "$index": true, "$schemaversion": true, "$id": true, "$levels": true,
+}
+
+func (r *Request) option(name, value string, hasEq bool, nameSpan, valSpan diag.Span, off *offsets) error {
+	src := r.Source
+	fail := func(sp diag.Span, code diag.Code, format string, args ...any) error {
+		return diag.ErrorList{diag.Errorf(src, sp, code, format, args...)}.Err()
+	}
+	key := name
+	if !strings.HasPrefix(key, "$") && !strings.HasPrefix(key, "@") && systemOptions["$"+strings.ToLower(key)] {
+		key = "$" + key // OData 4.01: the $ is optional
+	}
+	if strings.HasPrefix(key, "$") {
+		key = strings.ToLower(key)
+		if !systemOptions[key] {
+			return fail(nameSpan, diag.SyntaxError, "OData: unknown system query option %s", name)
+		}
+		if !hasEq {
+			return fail(nameSpan, diag.SyntaxError, "OData: %s without a value", name)
+		}
+	}
+	dup := func(set bool) error {
+		if set {
+			return fail(nameSpan, diag.DuplicateElement, "OData: %s given twice", name)
+		}
+		return nil
+	}
+	var err error
+	switch key {
+	case "$filter":
+		if err = dup(r.Filter != nil); err == nil {
+			r.Filter, err = parseWith(r, filterParser, value, off, valSpan)
+		}
+	case "$orderby":
+		if err = dup(r.OrderBy != nil); err == nil {
+			r.OrderBy, err = parseWith(r, orderParser, value, off, valSpan)
+		}
+	case "$select":
+		if err = dup(r.Select != nil); err == nil {
+			r.Select, err = parseWith(r, selectParser, value, off, valSpan)
+		}
+	case "$expand":
+		if err = dup(r.Expand != nil); err == nil {
+			r.Expand, err = parseWith(r, expandParser, value, off, valSpan)
+		}
+	case "$apply":
+		if err = dup(r.Apply != nil); err == nil {
+			r.Apply, err = parseWith(r, applyParser, value, off, valSpan)
+		}
+	case "$top", "$skip":
+		n, perr := strconv.ParseInt(value, 10, 64)
+		if perr != nil || value == "" || value[0] < '0' || value[0] > '9' {
+			return fail(valSpan, diag.SyntaxError, "OData: %s takes a non-negative integer, not %q", name, value)
+		}
+		o := &IntOption{Span: valSpan, Value: n}
+		if key == "$top" {
+			err, r.Top = dup(r.Top != nil), o
+		} else {
+			err, r.Skip = dup(r.Skip != nil), o
+		}
+	case "$count":
+		var b bool
+		switch {
+		case strings.EqualFold(value, "true"):
+			b = true
+		case strings.EqualFold(value, "false"):
+		default:
+			return fail(valSpan, diag.SyntaxError, "OData: $count takes true or false, not %q", value)
+		}
+		err, r.Count = dup(r.Count != nil), &BoolOption{Span: valSpan, Value: b}
+	case "$search":
+		err, r.Search = dup(r.Search != nil), &TextOption{Span: valSpan, Name: name, Value: value}
+	default:
+		switch {
+		case strings.HasPrefix(key, "@"):
+			if identEnd(key, 1) != len(key) || len(key) == 1 {
+				return fail(nameSpan, diag.SyntaxError, "OData: bad parameter alias %q", name)
+			}
+			x, perr := parseWith(r, filterParser, value, off, valSpan)
+			if perr != nil {
+				return perr
+			}
+			if r.Aliases == nil {
+				r.Aliases = map[string]*aliasValue{}
+			}
+			r.Aliases[key] = &aliasValue{expr: x, off: off}
+		case strings.HasPrefix(key, "$"):
+			if key == "$compute" {
+				if _, perr := parseWith(r, applyParser, value, off, valSpan); perr != nil {
+					return perr
+				}
+			}
+			r.Other = append(r.Other, &TextOption{Span: nameSpan, Name: name, Value: value})
+		default:
+			// Custom query options are the service's business; Dataverse
+			// ignores unknown ones, and so do we.
+		}
+	}
+	return err
+}
+
+// parseWith runs a participle parser on one option value and registers the
+// CST root's offset map.
+func parseWith[T any](r *Request, p *participle.Parser[T], value string, off *offsets, valSpan diag.Span) (*T, error) {
+	if d := nesting(value); d > maxDepth {
+		return nil, diag.ErrorList{diag.Errorf(r.Source, valSpan, diag.TooDeep, "OData: expression nests %d deep; the limit is %d", d, maxDepth)}.Err()
+	}
+	if strings.HasPrefix(value, " ") {
+		return nil, diag.ErrorList{diag.Errorf(r.Source, diag.Span{Start: off.at(0), End: off.at(1)}, diag.SyntaxError, "OData: space after =")}.Err()
+	}
+	x, err := p.ParseString("", value)
+	if err == nil {
+		if e := check(x); e != nil {
+			return nil, diag.ErrorList{diag.Errorf(r.Source, diag.Span{Start: off.at(e.at.Offset), End: off.at(e.at.Offset)}, diag.SyntaxError, "OData: %s", e.msg)}.Err()
+		}
+	}
+	if err != nil {
+		at := 0
+		msg := err.Error()
+		var perr participle.Error
+		if errors.As(err, &perr) {
+			at = perr.Position().Offset
+			msg = perr.Message()
+		}
+		if at > len(value) {
+			at = len(value)
+		}
+		return nil, diag.ErrorList{diag.Errorf(r.Source, diag.Span{Start: off.at(at), End: off.at(at)}, diag.SyntaxError, "OData: %s", msg)}.Err()
+	}
+	r.maps[x] = off
+	return x, nil
+}
+
+// nesting is the deepest bracket nesting of s outside quotes.
+func nesting(s string) int {
+	depth, most := 0, 0
+	var q byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+		case c == '\'' || c == '"':
+			q = c
+		case c == '(' || c == '[' || c == '{':
+			depth++
+			most = max(most, depth)
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		}
+	}
+	// "not not not …" nests without brackets.
+	if n := strings.Count(s, "not "); n > most {
+		most = n
+	}
+	return most
+}
+
+// searchValid checks a $search value against the ABNF's search grammar:
+// words, "phrases", AND / OR / NOT, parentheses. It returns the offset of
+// the first error.
+func searchValid(s string) (int, bool) {
+	i := 0
+	skip := func() {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+	}
+	var expr, term func(depth int) bool
+	term = func(depth int) bool {
+		skip()
+		if i >= len(s) {
+			return false
+		}
+		switch c := s[i]; {
+		case c == '(':
+			i++
+			if !expr(depth + 1) {
+				return false
+			}
+			skip()
+			if i >= len(s) || s[i] != ')' {
+				return false
+			}
+			i++
+			return true
+		case c == '"':
+			j := strings.IndexByte(s[i+1:], '"')
+			if j <= 0 {
+				return false
+			}
+			i += j + 2
+			return true
+		case c == ')' || c == ';':
+			return false
+		}
+		start := i
+		for i < len(s) && s[i] != ' ' && s[i] != '(' && s[i] != ')' && s[i] != '"' && s[i] != ';' {
+			i++
+		}
+		if s[start:i] == "NOT" {
+			// NOT is an operator when a term follows, else a word.
+			save := i
+			skip()
+			if i < len(s) && s[i] != ')' {
+				return term(depth)
+			}
+			i = save
+		}
+		return s[start] != '\''
+	}
+	expr = func(depth int) bool {
+		if depth > maxDepth || !term(depth) {
+			return false
+		}
+		for {
+			skip()
+			if i >= len(s) || s[i] == ')' {
+				return true
+			}
+			if (strings.HasPrefix(s[i:], "AND ") || strings.HasPrefix(s[i:], "OR ")) && i > 0 {
+				save := i
+				i += strings.IndexByte(s[i:], ' ')
+				skip()
+				if i >= len(s) || s[i] == ')' {
+					i = save // a trailing AND / OR is a word
+				}
+			}
+			if !term(depth) {
+				return false
+			}
+		}
+	}
+	if s != "" && s[0] == '\'' {
+		// The 4.01 "incomplete" form: a single-quoted string.
+		end, ok := quoted(s, 0, '\'')
+		return end, ok && end == len(s)
+	}
+	if !expr(0) || i != len(s) {
+		return i, false
+	}
+	return 0, true
+}
