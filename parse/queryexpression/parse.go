@@ -1,7 +1,6 @@
 package queryexpression
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -33,14 +32,6 @@ func Parse(src *diag.Source) (*ast.Query, error) {
 	return q, nil
 }
 
-// val is the decoded value of x: nil when absent or null.
-func val(x *jv) any {
-	if x == nil {
-		return nil
-	}
-	return x.v
-}
-
 // span is x's byte range, NoSpan when absent.
 func span(x *jv) diag.Span {
 	if x == nil {
@@ -54,32 +45,35 @@ type parser struct {
 	errs       diag.ErrorList
 	nLinks     int
 	nCondLinks int
-	links      []*ast.LinkEntity
-	linkPaths  []string
 	attrs      []*ast.Attribute
-	attrPaths  []string
+	// linkAliases and attrAliases are the aliases seen so far (link
+	// aliases include the generated <name><n>); linkNames counts unaliased
+	// links per table for those generated names.
+	linkAliases, attrAliases nameSet
+	linkNames                []nameCount
 }
 
-func (p *parser) errorf(path string, code diag.Code, format string, args ...any) {
+func (p *parser) errorf(at *path, code diag.Code, format string, args ...any) {
 	if p.errs.Full() {
 		return
 	}
-	p.errs.Add(&diag.Error{Span: diag.NoSpan, Source: p.src, Path: path, Code: code, Msg: fmt.Sprintf(format, args...)})
+	p.errs.Add(&diag.Error{Span: diag.NoSpan, Source: p.src, Path: at.String(), Code: code, Msg: fmt.Sprintf(format, args...)})
 }
 
 // object checks that v is a JSON object whose properties are all in
 // allowed, and returns it; ok is false for an absent or null v, or a
 // value that is not an object (reported).
-func (p *parser) object(v *jv, path string, allowed ...string) (*jobj, bool) {
-	if val(v) == nil {
+func (p *parser) object(v *jv, at *path, allowed ...string) (*jobj, bool) {
+	if v.isNull() {
 		return nil, false
 	}
-	m, ok := v.v.(*jobj)
+	m, ok := v.object()
 	if !ok {
-		p.errorf(path, diag.BadAttributeValue, "expected an object, got %s", kindOf(v.v))
+		p.errorf(at, diag.BadAttributeValue, "expected an object, got %s", kindOf(v))
 		return nil, false
 	}
-	for _, k := range m.keys {
+	for i := range m.props {
+		k := m.props[i].key
 		if k == "@odata.type" || k == "$type" {
 			continue
 		}
@@ -91,87 +85,82 @@ func (p *parser) object(v *jv, path string, allowed ...string) (*jobj, bool) {
 			}
 		}
 		if !found {
-			p.errorf(path+"."+k, diag.UnknownAttribute, "unknown property %q (QueryExpression property names are case-sensitive PascalCase)", k)
+			p.errorf(at.key(k), diag.UnknownAttribute, "unknown property %q (QueryExpression property names are case-sensitive PascalCase)", k)
 		}
 	}
 	for _, k := range m.dup {
-		p.errorf(path+"."+k, diag.DuplicateElement, "property %q is given twice", k)
+		p.errorf(at.key(k), diag.DuplicateElement, "property %q is given twice", k)
 	}
 	return m, true
 }
 
-func kindOf(v any) string {
-	switch v.(type) {
-	case nil:
+func kindOf(v *jv) string {
+	if v == nil {
 		return "null"
-	case string:
+	}
+	switch v.kind {
+	case jString:
 		return "a string"
-	case json.Number:
+	case jNumber:
 		return "a number"
-	case bool:
+	case jBool:
 		return "a boolean"
-	case []*jv:
+	case jArray:
 		return "an array"
-	case *jobj:
+	case jObject:
 		return "an object"
 	}
-	return fmt.Sprintf("%T", v)
+	return "null"
 }
 
-func (p *parser) array(v *jv, path string) []*jv {
-	if val(v) == nil {
+func (p *parser) array(v *jv, at *path) []*jv {
+	if v.isNull() {
 		return nil
 	}
-	a, ok := v.v.([]*jv)
-	if !ok {
-		p.errorf(path, diag.BadAttributeValue, "expected an array, got %s", kindOf(v.v))
+	if v.kind != jArray {
+		p.errorf(at, diag.BadAttributeValue, "expected an array, got %s", kindOf(v))
 		return nil
 	}
-	return a
+	return v.arr
 }
 
-func (p *parser) str(m *jobj, key, path string) ast.Name {
+func (p *parser) str(m *jobj, key string, at *path) ast.Name {
 	x := m.get(key)
-	v := val(x)
-	if v == nil {
+	if x.isNull() {
 		return ast.Name{Span: diag.NoSpan}
 	}
-	s, ok := v.(string)
+	s, ok := x.str()
 	if !ok {
-		p.errorf(path+"."+key, diag.BadAttributeValue, "expected a string, got %s", kindOf(v))
+		p.errorf(at.key(key), diag.BadAttributeValue, "expected a string, got %s", kindOf(x))
 		return ast.Name{Span: diag.NoSpan}
 	}
 	return ast.Name{Span: x.sp, Text: s}
 }
 
-func (p *parser) boolean(m *jobj, key, path string) ast.Bool {
+func (p *parser) boolean(m *jobj, key string, at *path) ast.Bool {
 	x := m.get(key)
-	v := val(x)
-	if v == nil {
+	if x.isNull() {
 		return ast.Bool{Span: diag.NoSpan}
 	}
-	b, ok := v.(bool)
-	if !ok {
-		p.errorf(path+"."+key, diag.BadAttributeValue, "expected true or false, got %s", kindOf(v))
+	if x.kind != jBool {
+		p.errorf(at.key(key), diag.BadAttributeValue, "expected true or false, got %s", kindOf(x))
 		return ast.Bool{Span: diag.NoSpan}
 	}
-	return ast.Bool{Span: x.sp, Value: b, Set: true}
+	return ast.Bool{Span: x.sp, Value: x.b, Set: true}
 }
 
-func (p *parser) integer(m *jobj, key, path string) ast.Int {
+func (p *parser) integer(m *jobj, key string, at *path) ast.Int {
 	xv := m.get(key)
-	v := val(xv)
-	if v == nil {
+	if xv.isNull() {
 		return ast.Int{Span: diag.NoSpan}
 	}
-	n, ok := v.(json.Number)
-	if !ok {
-		p.errorf(path+"."+key, diag.BadAttributeValue, "expected an integer, got %s", kindOf(v))
+	if xv.kind != jNumber {
+		p.errorf(at.key(key), diag.BadAttributeValue, "expected an integer, got %s", kindOf(xv))
 		return ast.Int{Span: diag.NoSpan}
 	}
-	x, err := strconv.ParseInt(n.String(), 10, 64)
+	x, err := strconv.ParseInt(xv.text, 10, 64)
 	if err != nil {
-		p.errorf(path+"."+key, diag.BadAttributeValue, "expected an integer, got %s", n)
+		p.errorf(at.key(key), diag.BadAttributeValue, "expected an integer, got %s", xv.text)
 		return ast.Int{Span: diag.NoSpan}
 	}
 	return ast.Int{Span: xv.sp, Value: x, Set: true}
@@ -179,28 +168,27 @@ func (p *parser) integer(m *jobj, key, path string) ast.Int {
 
 // enum reads an enum property by member name or by number; names[i] is the
 // member whose number is i unless byNumber is given.
-func (p *parser) enum(m *jobj, key, path, what string, byName func(string) (int, bool), byNumber func(int) (int, bool)) (int, bool) {
-	v := val(m.get(key))
-	if v == nil {
+func (p *parser) enum(m *jobj, key string, at *path, what string, byName func(string) (int, bool), byNumber func(int) (int, bool)) (int, bool) {
+	v := m.get(key)
+	if v.isNull() {
 		return 0, false
 	}
-	at := path + "." + key
-	switch x := v.(type) {
-	case string:
-		if i, ok := byName(x); ok {
+	switch v.kind {
+	case jString:
+		if i, ok := byName(v.text); ok {
 			return i, true
 		}
-		p.errorf(at, diag.UnknownEnum, "%q is not a %s member", x, what)
-	case json.Number:
-		n, err := strconv.Atoi(x.String())
+		p.errorf(at.key(key), diag.UnknownEnum, "%q is not a %s member", v.text, what)
+	case jNumber:
+		n, err := strconv.Atoi(v.text)
 		if err == nil {
 			if i, ok := byNumber(n); ok {
 				return i, true
 			}
 		}
-		p.errorf(at, diag.UnknownEnum, "%s is not a %s value", x, what)
+		p.errorf(at.key(key), diag.UnknownEnum, "%s is not a %s value", v.text, what)
 	default:
-		p.errorf(at, diag.BadAttributeValue, "%s must be a member name or number, got %s", what, kindOf(v))
+		p.errorf(at.key(key), diag.BadAttributeValue, "%s must be a member name or number, got %s", what, kindOf(v))
 	}
 	return 0, false
 }
@@ -241,7 +229,7 @@ var byAttributeProps = []string{"EntityName", "ColumnSet", "Attributes", "Values
 
 func isQueryByAttribute(m *jobj) bool {
 	for _, k := range []string{"@odata.type", "$type"} {
-		if s, ok := val(m.get(k)).(string); ok {
+		if s, ok := m.get(k).str(); ok {
 			return strings.Contains(s, "QueryByAttribute")
 		}
 	}
@@ -250,10 +238,10 @@ func isQueryByAttribute(m *jobj) bool {
 
 func (p *parser) query(v *jv) *ast.Query {
 	q := &ast.Query{Span: diag.NoSpan, Source: p.src}
-	const path = "$"
-	raw, ok := v.v.(*jobj)
+	at := &root
+	raw, ok := v.object()
 	if !ok {
-		p.errorf(path, diag.SyntaxError, "a QueryExpression is a JSON object, not %s", kindOf(v.v))
+		p.errorf(at, diag.SyntaxError, "a QueryExpression is a JSON object, not %s", kindOf(v))
 		return q
 	}
 	q.Span = v.sp
@@ -262,34 +250,34 @@ func (p *parser) query(v *jv) *ast.Query {
 	if byAttr {
 		props = byAttributeProps
 	}
-	m, _ := p.object(v, path, props...)
+	m, _ := p.object(v, at, props...)
 	e := &ast.Entity{Span: v.sp}
 	q.Entity = e
-	e.Name = p.str(m, "EntityName", path)
+	e.Name = p.str(m, "EntityName", at)
 	if !e.Name.IsSet() {
-		p.errorf(path+".EntityName", diag.MissingEntity, "EntityName is required")
+		p.errorf(at.key("EntityName"), diag.MissingEntity, "EntityName is required")
 	}
-	p.columnSet(m.get("ColumnSet"), path+".ColumnSet", &e.Body)
+	p.columnSet(m.get("ColumnSet"), at.key("ColumnSet"), &e.Body)
 	if byAttr {
-		p.byAttribute(m, path, &e.Body)
-	} else if f := p.filter(m.get("Criteria"), path+".Criteria", 0, true); f != nil {
+		p.byAttribute(m, at, &e.Body)
+	} else if f := p.filter(m.get("Criteria"), at.key("Criteria"), 0, true); f != nil {
 		e.Filters = []*ast.Filter{f}
 	}
-	e.Orders = p.orders(m.get("Orders"), path+".Orders")
+	e.Orders = p.orders(m.get("Orders"), at.key("Orders"))
 	if !byAttr {
-		e.Links = p.linkList(m.get("LinkEntities"), path+".LinkEntities", 0)
-		q.Distinct = p.boolean(m, "Distinct", path)
-		q.NoLock = p.boolean(m, "NoLock", path)
-		q.Options = p.str(m, "QueryHints", path)
-		q.DataSource = p.str(m, "DataSource", path)
+		e.Links = p.linkList(m.get("LinkEntities"), at.key("LinkEntities"), 0)
+		q.Distinct = p.boolean(m, "Distinct", at)
+		q.NoLock = p.boolean(m, "NoLock", at)
+		q.Options = p.str(m, "QueryHints", at)
+		q.DataSource = p.str(m, "DataSource", at)
 		if v := q.DataSource.Text; v != "" && v != "retained" && v != "archive" {
-			p.errorf(path+".DataSource", diag.BadAttributeValue, "DataSource must be retained or archive, not %q", v)
+			p.errorf(at.key("DataSource"), diag.BadAttributeValue, "DataSource must be retained or archive, not %q", v)
 		}
 	}
-	q.Top = p.integer(m, "TopCount", path)
-	p.rangeCheck(q.Top, path+".TopCount", maxTop)
-	if pi, ok := p.object(m.get("PageInfo"), path+".PageInfo", "Count", "PageNumber", "PagingCookie", "ReturnTotalRecordCount"); ok {
-		pp := path + ".PageInfo"
+	q.Top = p.integer(m, "TopCount", at)
+	p.rangeCheck(q.Top, at.key("TopCount"), maxTop)
+	if pi, ok := p.object(m.get("PageInfo"), at.key("PageInfo"), "Count", "PageNumber", "PagingCookie", "ReturnTotalRecordCount"); ok {
+		pp := at.key("PageInfo")
 		q.Count = p.integer(pi, "Count", pp)
 		q.Page = p.integer(pi, "PageNumber", pp)
 		if q.Count.Set && q.Count.Value == 0 {
@@ -298,16 +286,16 @@ func (p *parser) query(v *jv) *ast.Query {
 		if q.Page.Set && q.Page.Value == 0 {
 			q.Page = ast.Int{Span: diag.NoSpan}
 		}
-		p.rangeCheck(q.Count, pp+".Count", maxTop)
-		p.rangeCheck(q.Page, pp+".PageNumber", 0)
+		p.rangeCheck(q.Count, pp.key("Count"), maxTop)
+		p.rangeCheck(q.Page, pp.key("PageNumber"), 0)
 		q.PagingCookie = p.str(pi, "PagingCookie", pp)
 		q.ReturnTotalRecordCount = p.boolean(pi, "ReturnTotalRecordCount", pp)
 	}
 	if q.Top.Set && q.ReturnTotalRecordCount.Value {
-		p.errorf(path+".TopCount", diag.ConflictingOptions, "TopCount cannot be combined with PageInfo.ReturnTotalRecordCount")
+		p.errorf(at.key("TopCount"), diag.ConflictingOptions, "TopCount cannot be combined with PageInfo.ReturnTotalRecordCount")
 	}
 	if q.Top.Set && (q.Page.Set || q.Count.Set) {
-		p.errorf(path+".TopCount", diag.ConflictingOptions, "a query can contain either PageInfo or TopCount, not both")
+		p.errorf(at.key("TopCount"), diag.ConflictingOptions, "a query can contain either PageInfo or TopCount, not both")
 	}
 	for _, a := range p.attrs {
 		if a.Aggregate != ast.NoAggregate || a.GroupBy.Value {
@@ -315,47 +303,45 @@ func (p *parser) query(v *jv) *ast.Query {
 			break
 		}
 	}
-	p.checkAliases()
 	return q
 }
 
-func (p *parser) rangeCheck(v ast.Int, path string, max int64) {
+func (p *parser) rangeCheck(v ast.Int, at *path, max int64) {
 	if !v.Set {
 		return
 	}
 	if v.Value < 1 {
-		p.errorf(path, diag.BadAttributeValue, "must be a positive integer, not %d", v.Value)
+		p.errorf(at, diag.BadAttributeValue, "must be a positive integer, not %d", v.Value)
 	} else if max > 0 && v.Value > max {
-		p.errorf(path, diag.LimitExceeded, "is %d; Dataverse allows at most %d", v.Value, max)
+		p.errorf(at, diag.LimitExceeded, "is %d; Dataverse allows at most %d", v.Value, max)
 	}
 }
 
-func (p *parser) columnSet(v *jv, path string, b *ast.Body) {
-	m, ok := p.object(v, path, "AllColumns", "Columns", "AttributeExpressions")
+func (p *parser) columnSet(v *jv, at *path, b *ast.Body) {
+	m, ok := p.object(v, at, "AllColumns", "Columns", "AttributeExpressions")
 	if !ok {
 		return
 	}
-	b.AllAttributes = p.boolean(m, "AllColumns", path)
+	b.AllAttributes = p.boolean(m, "AllColumns", at)
 	if !b.AllAttributes.Value {
 		b.AllAttributes = ast.Bool{Span: diag.NoSpan}
 	}
-	for i, c := range p.array(m.get("Columns"), path+".Columns") {
-		at := fmt.Sprintf("%s.Columns[%d]", path, i)
-		s, ok := c.v.(string)
+	for i, c := range p.array(m.get("Columns"), at.key("Columns")) {
+		at := at.key("Columns").at(i)
+		s, ok := c.str()
 		if !ok || s == "" {
 			p.errorf(at, diag.BadAttributeValue, "a column name is a non-empty string")
 			continue
 		}
 		a := &ast.Attribute{Span: c.sp, Name: ast.Name{Span: c.sp, Text: s}}
 		b.Attributes = append(b.Attributes, a)
-		p.attrs = append(p.attrs, a)
-		p.attrPaths = append(p.attrPaths, at)
+		p.addAttr(a, at)
 	}
-	for i, x := range p.array(m.get("AttributeExpressions"), path+".AttributeExpressions") {
-		at := fmt.Sprintf("%s.AttributeExpressions[%d]", path, i)
+	for i, x := range p.array(m.get("AttributeExpressions"), at.key("AttributeExpressions")) {
+		at := at.key("AttributeExpressions").at(i)
 		am, ok := p.object(x, at, "AttributeName", "Alias", "AggregateType", "HasGroupBy", "DateTimeGrouping")
 		if !ok {
-			if val(x) == nil {
+			if x.isNull() {
 				p.errorf(at, diag.BadAttributeValue, "expected an object, got null")
 			}
 			continue
@@ -363,7 +349,7 @@ func (p *parser) columnSet(v *jv, path string, b *ast.Body) {
 		a := &ast.Attribute{Span: x.sp}
 		a.Name = p.str(am, "AttributeName", at)
 		if !a.Name.IsSet() {
-			p.errorf(at+".AttributeName", diag.MissingAttribute, "AttributeName is required")
+			p.errorf(at.key("AttributeName"), diag.MissingAttribute, "AttributeName is required")
 		}
 		a.Alias = p.str(am, "Alias", at)
 		if n, ok := p.enum(am, "AggregateType", at, "XrmAggregateType", aggregateByName, aggregateNumber); ok {
@@ -374,18 +360,17 @@ func (p *parser) columnSet(v *jv, path string, b *ast.Body) {
 			a.DateGrouping = ast.DateGrouping(n)
 		}
 		b.Attributes = append(b.Attributes, a)
-		p.attrs = append(p.attrs, a)
-		p.attrPaths = append(p.attrPaths, at)
+		p.addAttr(a, at)
 	}
 }
 
-func (p *parser) orders(v *jv, path string) []*ast.Order {
+func (p *parser) orders(v *jv, at *path) []*ast.Order {
 	var out []*ast.Order
-	for i, x := range p.array(v, path) {
-		at := fmt.Sprintf("%s[%d]", path, i)
+	for i, x := range p.array(v, at) {
+		at := at.at(i)
 		m, ok := p.object(x, at, "AttributeName", "OrderType", "Alias", "EntityName")
 		if !ok {
-			if val(x) == nil {
+			if x.isNull() {
 				p.errorf(at, diag.BadAttributeValue, "expected an object, got null")
 			}
 			continue
@@ -405,10 +390,10 @@ func (p *parser) orders(v *jv, path string) []*ast.Order {
 	return out
 }
 
-func (p *parser) linkList(v *jv, path string, depth int) []*ast.LinkEntity {
+func (p *parser) linkList(v *jv, at *path, depth int) []*ast.LinkEntity {
 	var out []*ast.LinkEntity
-	for i, x := range p.array(v, path) {
-		at := fmt.Sprintf("%s[%d]", path, i)
+	for i, x := range p.array(v, at) {
+		at := at.at(i)
 		if l := p.link(x, at, depth+1, false); l != nil {
 			out = append(out, l)
 		}
@@ -416,103 +401,102 @@ func (p *parser) linkList(v *jv, path string, depth int) []*ast.LinkEntity {
 	return out
 }
 
-func (p *parser) link(v *jv, path string, depth int, inFilter bool) *ast.LinkEntity {
-	if val(v) == nil && inFilter {
+func (p *parser) link(v *jv, at *path, depth int, inFilter bool) *ast.LinkEntity {
+	if v.isNull() && inFilter {
 		return nil
 	}
 	if depth > maxDepth {
-		p.errorf(path, diag.TooDeep, "links and filters nested deeper than %d", maxDepth)
+		p.errorf(at, diag.TooDeep, "links and filters nested deeper than %d", maxDepth)
 		return nil
 	}
-	m, ok := p.object(v, path, "LinkFromEntityName", "LinkFromAttributeName", "LinkToEntityName", "LinkToAttributeName", "JoinOperator", "EntityAlias", "Columns", "LinkCriteria", "LinkEntities", "Orders")
+	m, ok := p.object(v, at, "LinkFromEntityName", "LinkFromAttributeName", "LinkToEntityName", "LinkToAttributeName", "JoinOperator", "EntityAlias", "Columns", "LinkCriteria", "LinkEntities", "Orders")
 	if !ok {
-		if val(v) == nil && !inFilter {
-			p.errorf(path, diag.BadAttributeValue, "expected an object, got null")
+		if v.isNull() && !inFilter {
+			p.errorf(at, diag.BadAttributeValue, "expected an object, got null")
 		}
 		return nil
 	}
 	p.nLinks++
 	if p.nLinks == maxLinks+1 {
-		p.errorf(path, diag.LimitExceeded, "more than %d link entities in the query", maxLinks)
+		p.errorf(at, diag.LimitExceeded, "more than %d link entities in the query", maxLinks)
 	}
-	p.countCondLink(path)
+	p.countCondLink(at)
 	l := &ast.LinkEntity{Span: v.sp, TypeSpan: span(m.get("JoinOperator"))}
-	l.Name = p.str(m, "LinkToEntityName", path)
+	l.Name = p.str(m, "LinkToEntityName", at)
 	if !l.Name.IsSet() {
-		p.errorf(path+".LinkToEntityName", diag.MissingAttribute, "LinkToEntityName is required")
+		p.errorf(at.key("LinkToEntityName"), diag.MissingAttribute, "LinkToEntityName is required")
 	}
-	l.To = p.str(m, "LinkFromAttributeName", path)
-	l.From = p.str(m, "LinkToAttributeName", path)
-	l.Alias = p.str(m, "EntityAlias", path)
-	p.str(m, "LinkFromEntityName", path)
-	if n, ok := p.enum(m, "JoinOperator", path, "JoinOperator", joinByName, joinByNumber); ok {
+	l.To = p.str(m, "LinkFromAttributeName", at)
+	l.From = p.str(m, "LinkToAttributeName", at)
+	l.Alias = p.str(m, "EntityAlias", at)
+	p.str(m, "LinkFromEntityName", at)
+	if n, ok := p.enum(m, "JoinOperator", at, "JoinOperator", joinByName, joinByNumber); ok {
 		l.LinkType = ast.LinkType(n)
 		switch {
 		case l.LinkType == ast.Natural:
-			p.errorf(path+".JoinOperator", diag.UnsupportedFeature, "JoinOperator Natural (legacy) is not supported")
+			p.errorf(at.key("JoinOperator"), diag.UnsupportedFeature, "JoinOperator Natural (legacy) is not supported")
 		case inFilter && !l.LinkType.IsFilterLink():
-			p.errorf(path+".JoinOperator", diag.MisplacedLinkType, "AnyAllFilterLinkEntity needs JoinOperator Any, NotAny, All or NotAll; this one is %s", l.LinkType.QEName())
+			p.errorf(at.key("JoinOperator"), diag.MisplacedLinkType, "AnyAllFilterLinkEntity needs JoinOperator Any, NotAny, All or NotAll; this one is %s", l.LinkType.QEName())
 		case !inFilter && l.LinkType.IsFilterLink():
-			p.errorf(path+".JoinOperator", diag.MisplacedLinkType, "JoinOperator %s is only allowed on a filter's AnyAllFilterLinkEntity", l.LinkType.QEName())
+			p.errorf(at.key("JoinOperator"), diag.MisplacedLinkType, "JoinOperator %s is only allowed on a filter's AnyAllFilterLinkEntity", l.LinkType.QEName())
 		}
 	} else if inFilter {
-		p.errorf(path+".JoinOperator", diag.MisplacedLinkType, "AnyAllFilterLinkEntity needs JoinOperator Any, NotAny, All or NotAll")
+		p.errorf(at.key("JoinOperator"), diag.MisplacedLinkType, "AnyAllFilterLinkEntity needs JoinOperator Any, NotAny, All or NotAll")
 	}
-	p.links = append(p.links, l)
-	p.linkPaths = append(p.linkPaths, path)
-	p.columnSet(m.get("Columns"), path+".Columns", &l.Body)
-	if f := p.filter(m.get("LinkCriteria"), path+".LinkCriteria", depth, true); f != nil {
+	p.addLink(l, at)
+	p.columnSet(m.get("Columns"), at.key("Columns"), &l.Body)
+	if f := p.filter(m.get("LinkCriteria"), at.key("LinkCriteria"), depth, true); f != nil {
 		l.Filters = []*ast.Filter{f}
 	}
-	l.Links = p.linkList(m.get("LinkEntities"), path+".LinkEntities", depth)
-	l.Orders = p.orders(m.get("Orders"), path+".Orders")
+	l.Links = p.linkList(m.get("LinkEntities"), at.key("LinkEntities"), depth)
+	l.Orders = p.orders(m.get("Orders"), at.key("Orders"))
 	return l
 }
 
-func (p *parser) countCondLink(path string) {
+func (p *parser) countCondLink(at *path) {
 	p.nCondLinks++
 	if p.nCondLinks == maxCondLinks+1 {
-		p.errorf(path, diag.LimitExceeded, "more than %d conditions and link entities in the query", maxCondLinks)
+		p.errorf(at, diag.LimitExceeded, "more than %d conditions and link entities in the query", maxCondLinks)
 	}
 }
 
 // filter reads a FilterExpression. At the top of Criteria or LinkCriteria
 // (top) an empty filter gives nil.
-func (p *parser) filter(v *jv, path string, depth int, top bool) *ast.Filter {
-	if val(v) == nil && top {
+func (p *parser) filter(v *jv, at *path, depth int, top bool) *ast.Filter {
+	if v.isNull() && top {
 		return nil
 	}
 	if depth > maxDepth {
-		p.errorf(path, diag.TooDeep, "links and filters nested deeper than %d", maxDepth)
+		p.errorf(at, diag.TooDeep, "links and filters nested deeper than %d", maxDepth)
 		return nil
 	}
-	m, ok := p.object(v, path, "FilterOperator", "Conditions", "Filters", "FilterHint", "IsQuickFindFilter", "AnyAllFilterLinkEntity")
+	m, ok := p.object(v, at, "FilterOperator", "Conditions", "Filters", "FilterHint", "IsQuickFindFilter", "AnyAllFilterLinkEntity")
 	if !ok {
-		if val(v) == nil && !top {
-			p.errorf(path, diag.BadAttributeValue, "expected an object, got null")
+		if v.isNull() && !top {
+			p.errorf(at, diag.BadAttributeValue, "expected an object, got null")
 		}
 		return nil
 	}
 	f := &ast.Filter{Span: v.sp}
-	if n, ok := p.enum(m, "FilterOperator", path, "LogicalOperator", logicalByName, logicalByNumber); ok {
+	if n, ok := p.enum(m, "FilterOperator", at, "LogicalOperator", logicalByName, logicalByNumber); ok {
 		f.Type = ast.LogicalOp(n)
 	}
-	f.Hint = p.str(m, "FilterHint", path)
-	f.IsQuickFindField = p.boolean(m, "IsQuickFindFilter", path)
+	f.Hint = p.str(m, "FilterHint", at)
+	f.IsQuickFindField = p.boolean(m, "IsQuickFindFilter", at)
 	if !f.IsQuickFindField.Value {
 		f.IsQuickFindField = ast.Bool{Span: diag.NoSpan}
 	}
-	for i, x := range p.array(m.get("Conditions"), path+".Conditions") {
-		if c := p.condition(x, fmt.Sprintf("%s.Conditions[%d]", path, i)); c != nil {
+	for i, x := range p.array(m.get("Conditions"), at.key("Conditions")) {
+		if c := p.condition(x, at.key("Conditions").at(i)); c != nil {
 			f.Items = append(f.Items, c)
 		}
 	}
-	for i, x := range p.array(m.get("Filters"), path+".Filters") {
-		if g := p.filter(x, fmt.Sprintf("%s.Filters[%d]", path, i), depth+1, false); g != nil {
+	for i, x := range p.array(m.get("Filters"), at.key("Filters")) {
+		if g := p.filter(x, at.key("Filters").at(i), depth+1, false); g != nil {
 			f.Items = append(f.Items, g)
 		}
 	}
-	if l := p.link(m.get("AnyAllFilterLinkEntity"), path+".AnyAllFilterLinkEntity", depth+1, true); l != nil {
+	if l := p.link(m.get("AnyAllFilterLinkEntity"), at.key("AnyAllFilterLinkEntity"), depth+1, true); l != nil {
 		f.Items = append(f.Items, l)
 	}
 	if top && len(f.Items) == 0 && !f.Hint.IsSet() && !f.IsQuickFindField.Set {
@@ -521,29 +505,29 @@ func (p *parser) filter(v *jv, path string, depth int, top bool) *ast.Filter {
 	return f
 }
 
-func (p *parser) condition(v *jv, path string) *ast.Condition {
-	m, ok := p.object(v, path, "EntityName", "AttributeName", "Operator", "Values", "CompareColumns")
+func (p *parser) condition(v *jv, at *path) *ast.Condition {
+	m, ok := p.object(v, at, "EntityName", "AttributeName", "Operator", "Values", "CompareColumns")
 	if !ok {
-		if val(v) == nil {
-			p.errorf(path, diag.BadAttributeValue, "expected an object, got null")
+		if v.isNull() {
+			p.errorf(at, diag.BadAttributeValue, "expected an object, got null")
 		}
 		return nil
 	}
-	p.countCondLink(path)
+	p.countCondLink(at)
 	c := &ast.Condition{Span: v.sp, OpSpan: span(m.get("Operator"))}
-	c.EntityName = p.str(m, "EntityName", path)
-	c.Attribute = p.str(m, "AttributeName", path)
+	c.EntityName = p.str(m, "EntityName", at)
+	c.Attribute = p.str(m, "AttributeName", at)
 	if !c.Attribute.IsSet() {
-		p.errorf(path+".AttributeName", diag.MissingAttribute, "AttributeName is required")
+		p.errorf(at.key("AttributeName"), diag.MissingAttribute, "AttributeName is required")
 	}
-	if val(m.get("Operator")) == nil {
-		p.errorf(path+".Operator", diag.MissingAttribute, "Operator is required")
-	} else if n, ok := p.enum(m, "Operator", path, "ConditionOperator", operatorByName, operatorByNumber); ok {
+	if m.get("Operator").isNull() {
+		p.errorf(at.key("Operator"), diag.MissingAttribute, "Operator is required")
+	} else if n, ok := p.enum(m, "Operator", at, "ConditionOperator", operatorByName, operatorByNumber); ok {
 		c.Operator = ast.Operator(n)
 	}
 	badValue := false
-	for i, x := range p.array(m.get("Values"), path+".Values") {
-		if val := p.value(x, fmt.Sprintf("%s.Values[%d]", path, i)); val != nil {
+	for i, x := range p.array(m.get("Values"), at.key("Values")) {
+		if val := p.value(x, at.key("Values").at(i)); val != nil {
 			c.Values = append(c.Values, val)
 		} else {
 			badValue = true
@@ -552,121 +536,120 @@ func (p *parser) condition(v *jv, path string) *ast.Condition {
 	if badValue {
 		return c // the value's error says it; counting would add a second
 	}
-	compare := p.boolean(m, "CompareColumns", path)
+	compare := p.boolean(m, "CompareColumns", at)
 	if compare.Value {
 		switch {
 		case len(c.Values) != 1:
-			p.errorf(path+".Values", diag.OperandCount, "CompareColumns needs exactly one value, the compared column")
+			p.errorf(at.key("Values"), diag.OperandCount, "CompareColumns needs exactly one value, the compared column")
 		case c.Values[0].Kind != ast.KindString || c.Values[0].Text == "":
-			p.errorf(path+".Values[0]", diag.BadLiteral, "with CompareColumns the value is the compared column's name")
+			p.errorf(at.key("Values").at(0), diag.BadLiteral, "with CompareColumns the value is the compared column's name")
 		default:
 			c.ValueOf = ast.Name{Span: c.Values[0].Span, Text: c.Values[0].Text}
 			c.Values = nil
 			if c.Operator != ast.OpInvalid && !c.Operator.Info().ValueOf {
-				p.errorf(path+".CompareColumns", diag.OperandCount, "operator %s does not compare columns", c.Operator.Info().QE)
+				p.errorf(at.key("CompareColumns"), diag.OperandCount, "operator %s does not compare columns", c.Operator.Info().QE)
 			}
 		}
 		return c
 	}
 	if c.Operator != ast.OpInvalid {
-		p.operands(c, path)
+		p.operands(c, at)
 	}
 	return c
 }
 
 // operands checks the operand count against the operator's shape, as the
 // FetchXML parser does.
-func (p *parser) operands(c *ast.Condition, path string) {
+func (p *parser) operands(c *ast.Condition, at *path) {
 	info := c.Operator.Info()
 	n := len(c.Values)
 	switch info.Shape {
 	case ast.NoOperand:
 		if n > 0 {
-			p.errorf(path+".Values", diag.OperandCount, "operator %s takes no value", info.QE)
+			p.errorf(at.key("Values"), diag.OperandCount, "operator %s takes no value", info.QE)
 		}
 	case ast.OneValue, ast.OneInt:
 		switch {
 		case n == 0:
-			p.errorf(path+".Values", diag.OperandCount, "operator %s needs a value", info.QE)
+			p.errorf(at.key("Values"), diag.OperandCount, "operator %s needs a value", info.QE)
 		case n > 1:
-			p.errorf(path+".Values", diag.OperandCount, "operator %s takes exactly one value", info.QE)
+			p.errorf(at.key("Values"), diag.OperandCount, "operator %s takes exactly one value", info.QE)
 		case info.Shape == ast.OneInt:
 			v := c.Values[0]
 			x, err := strconv.ParseInt(v.Text, 10, 64)
 			switch {
 			case err != nil:
-				p.errorf(path+".Values[0]", diag.BadLiteral, "operator %s needs an integer, not %q", info.QE, v.Text)
+				p.errorf(at.key("Values").at(0), diag.BadLiteral, "operator %s needs an integer, not %q", info.QE, v.Text)
 			case x <= 0 && strings.Contains(info.Fetch, "-x-"):
-				p.errorf(path+".Values[0]", diag.BadLiteral, "operator %s needs a positive integer, not %d", info.QE, x)
+				p.errorf(at.key("Values").at(0), diag.BadLiteral, "operator %s needs a positive integer, not %d", info.QE, x)
 			}
 		}
 	case ast.TwoValues:
 		if n != 2 {
-			p.errorf(path+".Values", diag.OperandCount, "operator %s takes exactly two values, not %d", info.QE, n)
+			p.errorf(at.key("Values"), diag.OperandCount, "operator %s takes exactly two values, not %d", info.QE, n)
 		}
 	case ast.ManyValues:
 		if n == 0 {
-			p.errorf(path+".Values", diag.OperandCount, "operator %s needs at least one value", info.QE)
+			p.errorf(at.key("Values"), diag.OperandCount, "operator %s needs at least one value", info.QE)
 		}
 	}
 }
 
 // value reads a plain JSON scalar or the typed {"Type", "Value"} form.
-func (p *parser) value(v *jv, path string) *ast.Value {
+func (p *parser) value(v *jv, at *path) *ast.Value {
 	val := &ast.Value{Span: span(v)}
-	switch x := v.v.(type) {
-	case nil:
+	switch v.kind {
+	case jNull:
 		val.Kind = ast.KindNull
-	case string:
-		val.Text, val.Kind = x, ast.KindString
-	case json.Number:
-		val.Text, val.Kind = x.String(), ast.KindNumber
-	case bool:
-		val.Text, val.Kind = strconv.FormatBool(x), ast.KindBool
-	case *jobj:
-		return p.typedValue(v, path)
+	case jString:
+		val.Text, val.Kind = v.text, ast.KindString
+	case jNumber:
+		val.Text, val.Kind = v.text, ast.KindNumber
+	case jBool:
+		val.Text, val.Kind = strconv.FormatBool(v.b), ast.KindBool
+	case jObject:
+		return p.typedValue(v, at)
 	default:
-		p.errorf(path, diag.BadLiteral, "a condition value is a string, number, boolean, null or {\"Type\", \"Value\"}, not %s", kindOf(v.v))
+		p.errorf(at, diag.BadLiteral, "a condition value is a string, number, boolean, null or {\"Type\", \"Value\"}, not %s", kindOf(v))
 		return nil
 	}
 	return val
 }
 
-func (p *parser) typedValue(v *jv, path string) *ast.Value {
-	m, _ := p.object(v, path, "Type", "Value")
-	t, ok := val(m.get("Type")).(string)
+// raw is x's source text, for messages.
+func (p *parser) raw(x *jv) string {
+	return string(p.src.Text[x.sp.Start:x.sp.End])
+}
+
+func (p *parser) typedValue(v *jv, at *path) *ast.Value {
+	m, _ := p.object(v, at, "Type", "Value")
+	t, ok := m.get("Type").str()
 	if !ok {
-		p.errorf(path+".Type", diag.MissingAttribute, "a typed value needs a Type string such as \"System.String\"")
+		p.errorf(at.key("Type"), diag.MissingAttribute, "a typed value needs a Type string such as \"System.String\"")
 		return nil
 	}
-	x := val(m.get("Value"))
-	at := path + ".Value"
+	x := m.get("Value")
+	vat := at.key("Value")
 	val := &ast.Value{Span: v.sp}
 	bad := func(want string) *ast.Value {
-		p.errorf(at, diag.BadLiteral, "a %s value must be %s, got %s", t, want, kindOf(x))
+		p.errorf(vat, diag.BadLiteral, "a %s value must be %s, got %s", t, want, kindOf(x))
 		return nil
 	}
-	if x == nil {
+	if x.isNull() {
 		val.Kind = ast.KindNull
 		return val
 	}
 	switch t {
 	case "System.String":
-		s, ok := x.(string)
-		if !ok {
+		if x.kind != jString {
 			return bad("a string")
 		}
-		val.Text, val.Kind = s, ast.KindString
+		val.Text, val.Kind = x.text, ast.KindString
 	case "System.Int32", "System.Int64", "System.Decimal", "System.Double":
-		var s string
-		switch n := x.(type) {
-		case json.Number:
-			s = n.String()
-		case string:
-			s = n
-		default:
+		if x.kind != jNumber && x.kind != jString {
 			return bad("a number")
 		}
+		s := x.text
 		var err error
 		if t == "System.Int32" {
 			_, err = strconv.ParseInt(s, 10, 32)
@@ -676,32 +659,30 @@ func (p *parser) typedValue(v *jv, path string) *ast.Value {
 			_, err = strconv.ParseFloat(s, 64)
 		}
 		if err != nil {
-			p.errorf(at, diag.BadLiteral, "%q is not a %s", s, t)
+			p.errorf(vat, diag.BadLiteral, "%q is not a %s", s, t)
 			return nil
 		}
 		val.Text, val.Kind = s, ast.KindNumber
 	case "System.Boolean":
-		b, ok := x.(bool)
-		if !ok {
+		if x.kind != jBool {
 			return bad("true or false")
 		}
-		val.Text, val.Kind = strconv.FormatBool(b), ast.KindBool
+		val.Text, val.Kind = strconv.FormatBool(x.b), ast.KindBool
 	case "System.Guid":
-		s, ok := x.(string)
-		if !ok || !isGUID(s) {
-			p.errorf(at, diag.BadLiteral, "%v is not a GUID", x)
+		if x.kind != jString || !isGUID(x.text) {
+			p.errorf(vat, diag.BadLiteral, "%s is not a GUID", p.raw(x))
 			return nil
 		}
-		val.Text, val.Kind = s, ast.KindGuid
+		val.Text, val.Kind = x.text, ast.KindGuid
 	case "System.DateTime":
-		s, ok := x.(string)
-		if !ok || len(s) < 10 || s[4] != '-' || s[7] != '-' {
-			p.errorf(at, diag.BadLiteral, "%v is not an ISO 8601 date or date-time", x)
+		s := x.text
+		if x.kind != jString || len(s) < 10 || s[4] != '-' || s[7] != '-' {
+			p.errorf(vat, diag.BadLiteral, "%s is not an ISO 8601 date or date-time", p.raw(x))
 			return nil
 		}
 		val.Text, val.Kind = s, ast.KindDateTime
 	default:
-		p.errorf(path+".Type", diag.UnknownEnum, "value type %q is not one of System.String, System.Int32, System.Int64, System.Decimal, System.Double, System.Boolean, System.Guid, System.DateTime", t)
+		p.errorf(at.key("Type"), diag.UnknownEnum, "value type %q is not one of System.String, System.Int32, System.Int64, System.Decimal, System.Double, System.Boolean, System.Guid, System.DateTime", t)
 		return nil
 	}
 	return val
@@ -730,11 +711,11 @@ func isGUID(s string) bool {
 
 // byAttribute turns QueryByAttribute's parallel lists into an And filter
 // of Equal conditions.
-func (p *parser) byAttribute(m *jobj, path string, b *ast.Body) {
-	attrs := p.array(m.get("Attributes"), path+".Attributes")
-	vals := p.array(m.get("Values"), path+".Values")
+func (p *parser) byAttribute(m *jobj, at *path, b *ast.Body) {
+	attrs := p.array(m.get("Attributes"), at.key("Attributes"))
+	vals := p.array(m.get("Values"), at.key("Values"))
 	if len(attrs) != len(vals) {
-		p.errorf(path+".Values", diag.OperandCount, "QueryByAttribute has %d Attributes and %d Values; they are parallel lists", len(attrs), len(vals))
+		p.errorf(at.key("Values"), diag.OperandCount, "QueryByAttribute has %d Attributes and %d Values; they are parallel lists", len(attrs), len(vals))
 		return
 	}
 	if len(attrs) == 0 {
@@ -742,15 +723,15 @@ func (p *parser) byAttribute(m *jobj, path string, b *ast.Body) {
 	}
 	f := &ast.Filter{Span: diag.NoSpan}
 	for i, a := range attrs {
-		at := fmt.Sprintf("%s.Attributes[%d]", path, i)
-		s, ok := a.v.(string)
+		at := at.key("Attributes").at(i)
+		s, ok := a.str()
 		if !ok || s == "" {
 			p.errorf(at, diag.BadAttributeValue, "an attribute name is a non-empty string")
 			continue
 		}
 		p.countCondLink(at)
 		c := &ast.Condition{Span: a.sp, OpSpan: diag.NoSpan, Attribute: ast.Name{Span: a.sp, Text: s}, Operator: ast.OpEq}
-		if v := p.value(vals[i], fmt.Sprintf("%s.Values[%d]", path, i)); v != nil {
+		if v := p.value(vals[i], at.key("Values").at(i)); v != nil {
 			c.Values = []*ast.Value{v}
 		}
 		f.Items = append(f.Items, c)
@@ -758,32 +739,71 @@ func (p *parser) byAttribute(m *jobj, path string, b *ast.Body) {
 	b.Filters = []*ast.Filter{f}
 }
 
-// checkAliases reports duplicate link aliases (explicit, or the generated
-// <name><n> of alias-less links) and duplicate attribute aliases.
-func (p *parser) checkAliases() {
-	seen := map[string]bool{}
-	count := map[string]int{}
-	for i, l := range p.links {
-		a := l.Alias.Text
-		at := p.linkPaths[i] + ".EntityAlias"
-		if a == "" {
-			count[l.Name.Text]++
-			a = l.Name.Text + strconv.Itoa(count[l.Name.Text])
-			at = p.linkPaths[i]
+// addLink reports a duplicate link alias: explicit, or the generated
+// <name><n> of an alias-less link.
+func (p *parser) addLink(l *ast.LinkEntity, at *path) {
+	a := l.Alias.Text
+	if a == "" {
+		n := 1
+		for i := range p.linkNames {
+			if p.linkNames[i].name == l.Name.Text {
+				p.linkNames[i].n++
+				n = p.linkNames[i].n
+				break
+			}
 		}
-		if seen[a] {
+		if n == 1 {
+			p.linkNames = append(p.linkNames, nameCount{l.Name.Text, 1})
+		}
+		a = l.Name.Text + strconv.Itoa(n)
+		if p.linkAliases.add(a) {
 			p.errorf(at, diag.DuplicateAlias, "link entity alias %q is already used", a)
 		}
-		seen[a] = true
+		return
 	}
-	seen = map[string]bool{}
-	for i, a := range p.attrs {
-		if !a.Alias.IsSet() {
-			continue
-		}
-		if seen[a.Alias.Text] {
-			p.errorf(p.attrPaths[i]+".Alias", diag.DuplicateAlias, "attribute alias %q is already used", a.Alias.Text)
-		}
-		seen[a.Alias.Text] = true
+	if p.linkAliases.add(a) {
+		p.errorf(at.key("EntityAlias"), diag.DuplicateAlias, "link entity alias %q is already used", a)
 	}
+}
+
+// addAttr records an attribute and reports a duplicate alias.
+func (p *parser) addAttr(a *ast.Attribute, at *path) {
+	p.attrs = append(p.attrs, a)
+	if a.Alias.IsSet() && p.attrAliases.add(a.Alias.Text) {
+		p.errorf(at.key("Alias"), diag.DuplicateAlias, "attribute alias %q is already used", a.Alias.Text)
+	}
+}
+
+type nameCount struct {
+	name string
+	n    int
+}
+
+// nameSet is a set of names: a slice while small, a map beyond.
+type nameSet struct {
+	list []string
+	m    map[string]bool
+}
+
+// add adds n and reports whether it was already there.
+func (s *nameSet) add(n string) bool {
+	if s.m != nil {
+		if s.m[n] {
+			return true
+		}
+		s.m[n] = true
+		return false
+	}
+	for _, x := range s.list {
+		if x == n {
+			return true
+		}
+	}
+	if s.list = append(s.list, n); len(s.list) > 32 {
+		s.m = make(map[string]bool, 64)
+		for _, x := range s.list {
+			s.m[x] = true
+		}
+	}
+	return false
 }
