@@ -1,0 +1,223 @@
+// Package gen generates what the property harness (internal/prove) runs:
+// metadata-consistent random schemas of 2–4 related tables, datasets full
+// of edge values (NULLs, mixed case, LIKE metacharacters, non-ASCII,
+// boundary numbers, midnights, month and year edges and DST transitions
+// in the caller's zone), the caller's clock, and random FetchXML query
+// trees over them covering the operator families, link types, nesting,
+// aggregates, orders, top and paging.
+//
+// Generators are gopter generators (Dataset, Query) driven by gopter's
+// random source, so a seed reproduces a run. Shrink (shrink.go) reduces a
+// failing (dataset, query) pair to a minimal one.
+package gen
+
+import (
+	"fmt"
+	"math/big"
+	"math/rand"
+	"time"
+
+	"github.com/leanovate/gopter"
+
+	"github.com/vecompile/vecompile/internal/refeval"
+)
+
+// Dataset is a generated database with the caller's clock.
+type Dataset struct {
+	DB  *refeval.Database
+	Env refeval.Env
+}
+
+// Zones are the callers' zones: UTC, DST zones in both hemispheres, and
+// half- and three-quarter-hour offsets. None changes its clocks at
+// midnight (refeval's day arithmetic relies on that; see its dates.go).
+var Zones = []string{"UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "Pacific/Chatham"}
+
+// DatasetGen generates datasets.
+func DatasetGen() gopter.Gen {
+	return func(p *gopter.GenParameters) *gopter.GenResult {
+		return gopter.NewGenResult(NewDataset(p.Rng), gopter.NoShrinker)
+	}
+}
+
+// NewDataset draws a dataset from r.
+func NewDataset(r *rand.Rand) *Dataset {
+	zone, err := time.LoadLocation(Zones[r.Intn(len(Zones))])
+	if err != nil {
+		zone = time.UTC
+	}
+	env := refeval.Env{Now: drawNow(r, zone), Zone: zone, WeekStart: time.Weekday(r.Intn(2))}
+	db := &refeval.Database{}
+	n := 2 + r.Intn(3)
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("t%c", 'a'+i)
+		t := &refeval.Table{Name: name, PrimaryKey: name + "id", PrimaryName: "name"}
+		t.Columns = append(t.Columns,
+			&refeval.Column{Name: name + "id", Kind: refeval.Guid},
+			&refeval.Column{Name: "name", Kind: refeval.String},
+			&refeval.Column{Name: "num", Kind: refeval.Int},
+			&refeval.Column{Name: "happened", Kind: refeval.DateTime})
+		for _, c := range []*refeval.Column{
+			{Name: "code", Kind: refeval.String},
+			{Name: "amount", Kind: refeval.Decimal},
+			{Name: "ratio", Kind: refeval.Float},
+			{Name: "flag", Kind: refeval.Bool},
+			{Name: "stage", Kind: refeval.Choice},
+			{Name: "due", Kind: refeval.DateTime},
+		} {
+			if r.Intn(2) == 0 {
+				t.Columns = append(t.Columns, c)
+			}
+		}
+		if i > 0 {
+			// A lookup to an earlier table keeps the schema a tree.
+			target := db.Tables[r.Intn(i)]
+			t.Columns = append(t.Columns, &refeval.Column{Name: "parent" + target.Name, Kind: refeval.Lookup, Target: target.Name})
+		}
+		db.Tables = append(db.Tables, t)
+	}
+	for _, t := range db.Tables {
+		rows := r.Intn(13)
+		for j := 0; j < rows; j++ {
+			row := refeval.Row{}
+			for _, c := range t.Columns {
+				row[c.Name] = drawValue(r, db, t, c, env)
+			}
+			t.Rows = append(t.Rows, row)
+		}
+	}
+	return &Dataset{DB: db, Env: env}
+}
+
+// drawNow picks the clock: near a DST transition of the zone, at a month
+// or year edge, on 29 February, or anywhere in 2025–2027. Whole seconds,
+// as the engines store them.
+func drawNow(r *rand.Rand, zone *time.Location) time.Time {
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.Int63n(3*365*24*3600)) * time.Second)
+	switch r.Intn(5) {
+	case 0:
+		if ts := transitions(zone, base); len(ts) > 0 {
+			return ts[r.Intn(len(ts))].Add(time.Duration(r.Intn(7201)-3600) * time.Second)
+		}
+	case 1:
+		l := base.In(zone)
+		return time.Date(l.Year(), l.Month()+1, 1, 0, 0, 0, 0, zone).Add(time.Duration(r.Intn(7)-3) * time.Second)
+	case 2:
+		return time.Date(2025+r.Intn(3), 12, 31, 23, 59, 59, 0, zone).Add(time.Duration(r.Intn(3)) * time.Second)
+	case 3:
+		return time.Date(2028, 2, 29, r.Intn(24), r.Intn(60), 0, 0, zone)
+	}
+	return base
+}
+
+// transitions lists the zone's offset changes within a year of t.
+func transitions(zone *time.Location, t time.Time) []time.Time {
+	var out []time.Time
+	cur := t.AddDate(-1, 0, 0)
+	for i := 0; i < 8; i++ {
+		_, end := cur.In(zone).ZoneBounds()
+		if end.IsZero() || end.After(t.AddDate(1, 0, 0)) {
+			break
+		}
+		out = append(out, end)
+		cur = end
+	}
+	return out
+}
+
+// Strings mixes case, LIKE metacharacters, brackets, non-ASCII letters
+// (whose case folds), quotes and spaces.
+var Strings = []string{
+	"", "abc", "ABC", "Abc", "a_c", "a%c", "abbc", "a[b]c", "[x", "x]", "ünïcode", "ÜNÏCODE", "éclair", "Éclair",
+	"straße", "O'Brien", "a b", "x_y%z", "%", "_", "Zebra", "zebra", "ab", "b", "100%", "Ωmega", "ωMEGA", "-", "a\\c",
+}
+
+var ints = []int64{0, 1, -1, 2, 7, 42, -42, 100, 2147483647, -2147483648}
+var cents = []int64{0, 1, -1, 1050, -99999, 123456789012, 5, 50}
+var floats = []float64{0, 0.5, -0.25, 1024, 3.75, -7.125, 1e6}
+var choices = []int64{1, 2, 3, 100000000}
+
+func drawValue(r *rand.Rand, db *refeval.Database, t *refeval.Table, c *refeval.Column, env refeval.Env) any {
+	if c.Kind == refeval.Guid {
+		return guid(r)
+	}
+	if r.Intn(5) == 0 {
+		return nil
+	}
+	switch c.Kind {
+	case refeval.String:
+		if r.Intn(4) == 0 {
+			return randomString(r)
+		}
+		return Strings[r.Intn(len(Strings))]
+	case refeval.Int:
+		return ints[r.Intn(len(ints))]
+	case refeval.Choice:
+		return choices[r.Intn(len(choices))]
+	case refeval.Decimal:
+		return big.NewRat(cents[r.Intn(len(cents))], 100)
+	case refeval.Float:
+		return floats[r.Intn(len(floats))]
+	case refeval.Bool:
+		return r.Intn(2) == 0
+	case refeval.DateTime:
+		return drawTime(r, env)
+	case refeval.Lookup:
+		target := db.Table(c.Target)
+		if len(target.Rows) == 0 || target == t {
+			return nil
+		}
+		return target.Rows[r.Intn(len(target.Rows))][target.PrimaryKey]
+	}
+	return nil
+}
+
+func randomString(r *rand.Rand) string {
+	const alphabet = "aAbBcC_%[]^-éÉüÜ ß"
+	runes := []rune(alphabet)
+	n := 1 + r.Intn(5)
+	out := make([]rune, n)
+	for i := range out {
+		out[i] = runes[r.Intn(len(runes))]
+	}
+	return string(out)
+}
+
+// drawTime picks an instant near the clock's interesting boundaries:
+// local midnights up to 40 days away (and a second either side), month
+// and year starts, DST transitions, the clock itself, or anywhere within
+// 400 days.
+func drawTime(r *rand.Rand, env refeval.Env) time.Time {
+	l := env.Now.In(env.Zone)
+	jitter := time.Duration(r.Intn(3)-1) * time.Second
+	var t time.Time
+	switch r.Intn(7) {
+	case 0:
+		t = time.Date(l.Year(), l.Month(), l.Day()+r.Intn(81)-40, 0, 0, 0, 0, env.Zone).Add(jitter)
+	case 1:
+		t = time.Date(l.Year(), l.Month()+time.Month(r.Intn(25)-12), 1, 0, 0, 0, 0, env.Zone).Add(jitter)
+	case 2:
+		t = time.Date(l.Year()+r.Intn(5)-2, 1, 1, 0, 0, 0, 0, env.Zone).Add(jitter)
+	case 3:
+		if ts := transitions(env.Zone, env.Now); len(ts) > 0 {
+			t = ts[r.Intn(len(ts))].Add(jitter)
+		} else {
+			t = env.Now.Add(jitter)
+		}
+	case 4:
+		t = env.Now.Add(time.Duration(r.Intn(7201)-3600) * time.Second)
+	case 5:
+		t = env.Now.Add(jitter)
+	default:
+		t = env.Now.Add(time.Duration(r.Int63n(800*24*3600)-400*24*3600) * time.Second)
+	}
+	return t.UTC().Truncate(time.Second)
+}
+
+func guid(r *rand.Rand) string {
+	var b [16]byte
+	r.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

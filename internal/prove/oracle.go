@@ -1,0 +1,166 @@
+package prove
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vecompile/vecompile/ast"
+	fxprint "github.com/vecompile/vecompile/emit/fetchxml"
+	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/gen"
+	"github.com/vecompile/vecompile/internal/refeval"
+	"github.com/vecompile/vecompile/parse/fetchxml"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// Target is one engine holding the current dataset under Prefix.
+type Target struct {
+	Name   string
+	DB     *engine.DB
+	Prefix string
+}
+
+// LoadAll loads ds into every target.
+func LoadAll(ctx context.Context, targets []Target, ds *gen.Dataset) error {
+	for _, t := range targets {
+		if err := Load(ctx, t.DB, ds.DB, t.Prefix); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DropAll drops ds's tables from every target.
+func DropAll(ctx context.Context, targets []Target, ds *gen.Dataset) {
+	for _, t := range targets {
+		Drop(ctx, t.DB, ds.DB, t.Prefix)
+	}
+}
+
+// FetchXML prints the query; the harness parses this text, so the parser
+// is under test too.
+func FetchXML(q *ast.Query) string {
+	b, err := fxprint.Print(q)
+	if err != nil {
+		return "<unprintable: " + err.Error() + ">"
+	}
+	return string(b)
+}
+
+// Compile takes q through its FetchXML text, the parser and the planner,
+// against the target's tables.
+func Compile(q *ast.Query, ds *gen.Dataset, t Target) (*plan.Plan, error) {
+	text := FetchXML(q)
+	pq, err := fetchxml.Parse(diag.NewSource("generated.xml", []byte(text)))
+	if err != nil {
+		return nil, err
+	}
+	return plan.Build(pq, Options(ds, t))
+}
+
+// Options are the planner options of a dataset on a target.
+func Options(ds *gen.Dataset, t Target) plan.Options {
+	return plan.Options{Catalog: Catalog(ds.DB, t.Prefix), Now: ds.Env.Now, Zone: ds.Env.Zone, WeekStart: ds.Env.WeekStart}
+}
+
+// Differential runs q on every target and compares each answer with
+// refeval's. The comparison is order-sensitive only when the query limits
+// rows (top, page) — then the order decides which rows come back, and the
+// full tie-breaking order makes it unique; otherwise rows compare as
+// multisets.
+func Differential(ctx context.Context, targets []Target, ds *gen.Dataset, q *ast.Query) error {
+	want, err := refeval.Eval(ds.DB, q, ds.Env)
+	if err != nil {
+		return fmt.Errorf("reference: %v", err)
+	}
+	ordered := want.Ordered && (q.Top.Set || q.Count.Set)
+	for _, t := range targets {
+		p, err := Compile(q, ds, t)
+		if err != nil {
+			return fmt.Errorf("%s: compile: %v", t.Name, err)
+		}
+		res, err := t.DB.Exec(ctx, p)
+		if err != nil {
+			return fmt.Errorf("%s: exec: %v", t.Name, err)
+		}
+		if d := diffRows(want.Rows, Rows(res), ordered); d != "" {
+			return fmt.Errorf("%s returns other rows than the reference (-reference +%s):\n%s", t.Name, t.Name, d)
+		}
+		if q.Count.Set && want.More != res.MoreRecords {
+			return fmt.Errorf("%s: morerecords = %v, the reference says %v", t.Name, res.MoreRecords, want.More)
+		}
+	}
+	return nil
+}
+
+// Rows turns engine rows into maps with values refeval.Canon renders
+// alike (json.Number as an exact rational).
+func Rows(res *engine.Result) []map[string]any {
+	out := make([]map[string]any, 0, len(res.Rows))
+	for _, r := range res.Rows {
+		m := make(map[string]any, len(r))
+		for _, f := range r {
+			v := f.Value
+			if n, ok := v.(json.Number); ok {
+				if rat, ok := new(big.Rat).SetString(string(n)); ok {
+					v = rat
+				}
+			}
+			m[f.Name] = v
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// canonRows renders rows as canonical text lines, sorted unless ordered.
+func canonRows(rows []map[string]any, ordered bool) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = refeval.RowKey(r)
+	}
+	if !ordered {
+		slices.Sort(out)
+	}
+	return out
+}
+
+func diffRows(want, got []map[string]any, ordered bool) string {
+	return cmp.Diff(canonRows(want, ordered), canonRows(got, ordered))
+}
+
+// Report is a counterexample, printed for the log and kept as a
+// regression case.
+func Report(ds *gen.Dataset, q *ast.Query) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "now=%s zone=%s weekstart=%s\n", ds.Env.Now.UTC().Format("2006-01-02T15:04:05Z"), ds.Env.Zone, ds.Env.WeekStart)
+	for _, t := range ds.DB.Tables {
+		fmt.Fprintf(&b, "table %s:", t.Name)
+		for _, c := range t.Columns {
+			fmt.Fprintf(&b, " %s:%s", c.Name, c.Kind)
+			if c.Target != "" {
+				fmt.Fprintf(&b, "->%s", c.Target)
+			}
+		}
+		b.WriteString("\n")
+		for _, r := range t.Rows {
+			b.WriteString("  ")
+			for i, c := range t.Columns {
+				if i > 0 {
+					b.WriteString(" ")
+				}
+				fmt.Fprintf(&b, "%s=%s", c.Name, refeval.Canon(r[c.Name]))
+			}
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString(FetchXML(q))
+	return b.String()
+}

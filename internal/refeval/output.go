@@ -1,0 +1,212 @@
+package refeval
+
+import (
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vecompile/vecompile/ast"
+)
+
+// outCol is one output column of a non-aggregate query.
+type outCol struct {
+	name   string
+	source string
+	column string
+}
+
+// joinedSources lists the sources that return rows, depth first in
+// document order: the stable-paging tie-breakers after the root key.
+func joinedSources(ev *evaluator, b *ast.Body, out []*source) []*source {
+	for _, l := range b.Links {
+		if l.LinkType.ReturnsColumns() {
+			out = append(out, &source{name: l.Alias.Text, table: ev.table(l.Name.Text), body: &l.Body, link: l})
+			out = joinedSources(ev, &l.Body, out)
+		}
+	}
+	return out
+}
+
+func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
+	distinct := q.Distinct.Value
+	var cols []outCol
+	// Result names: an attribute's alias; else root and first-row link
+	// columns by name (spec §1.8), other links' as alias.column.
+	add := func(s *source, prefix string, b *ast.Body) {
+		if b.AllAttributes.Value {
+			fail("all-attributes is not generated")
+		}
+		for _, a := range b.Attributes {
+			if a.Aggregate != ast.NoAggregate || a.GroupBy.Value {
+				fail("aggregate attributes outside an aggregate query")
+			}
+			c := colName(s.table, a.Name.Text)
+			name := prefix + c
+			if a.Alias.IsSet() {
+				name = a.Alias.Text
+			}
+			if slices.ContainsFunc(cols, func(o outCol) bool { return o.name == name }) {
+				continue // the same column twice is returned once
+			}
+			cols = append(cols, outCol{name: name, source: s.name, column: c})
+		}
+	}
+	add(root, "", root.body)
+	srcs := joinedSources(ev, root.body, nil)
+	for _, s := range srcs {
+		prefix := s.name + "."
+		if s.link.LinkType == ast.MatchFirstRowUsingCrossApply {
+			prefix = ""
+		}
+		add(s, prefix, s.body)
+	}
+	if !distinct && !slices.ContainsFunc(cols, func(c outCol) bool { return c.name == root.table.PrimaryKey }) {
+		cols = append(cols, outCol{name: root.table.PrimaryKey, source: root.name, column: root.table.PrimaryKey})
+	}
+	// Sort keys: the root's orders, then (stable paging) the root's key
+	// and the joined sources' keys; distinct queries end with every output
+	// column instead.
+	type key struct {
+		get  func(tuple) any
+		desc bool
+	}
+	var keys []key
+	for _, o := range root.body.Orders {
+		if o.Alias.IsSet() || o.EntityName.IsSet() {
+			fail("order by alias / entityname is not generated")
+		}
+		c := colName(root.table, o.Attribute.Text)
+		if col := root.table.Column(c); col.Kind == Lookup {
+			// A lookup sorts by the related record's primary name, then by
+			// its own value (README "Lookups sort by name").
+			target := ev.table(col.Target)
+			keys = append(keys, key{get: func(t tuple) any { return primaryName(target, t[root.name][c]) }, desc: o.Descending.Value})
+		}
+		keys = append(keys, key{get: func(t tuple) any { return t[root.name][c] }, desc: o.Descending.Value})
+	}
+	for _, s := range srcs {
+		if len(s.body.Orders) > 0 {
+			fail("link orders are not generated")
+		}
+	}
+	if distinct {
+		for _, c := range cols {
+			keys = append(keys, key{get: func(t tuple) any { return t[c.source][c.column] }})
+		}
+	} else {
+		pk := root.table.PrimaryKey
+		keys = append(keys, key{get: func(t tuple) any { return t[root.name][pk] }})
+		for _, s := range srcs {
+			name, spk := s.name, s.table.PrimaryKey
+			keys = append(keys, key{get: func(t tuple) any { return t[name][spk] }})
+		}
+	}
+	slices.SortStableFunc(tuples, func(a, b tuple) int {
+		for _, k := range keys {
+			c := compareValues(k.get(a), k.get(b))
+			if k.desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	res := &Result{Ordered: !distinct}
+	for _, c := range cols {
+		res.Columns = append(res.Columns, c.name)
+	}
+	seen := map[string]bool{}
+	for _, t := range tuples {
+		row := make(map[string]any, len(cols))
+		for _, c := range cols {
+			row[c.name] = t[c.source][c.column]
+		}
+		if distinct {
+			k := RowKey(row)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	return limit(q, res)
+}
+
+// primaryName is the primary name of target's row with key id (nil when
+// there is none).
+func primaryName(target *Table, id any) any {
+	if id == nil || target.PrimaryName == "" {
+		return nil
+	}
+	for _, r := range target.Rows {
+		if equalKey(r[target.PrimaryKey], id) {
+			return r[target.PrimaryName]
+		}
+	}
+	return nil
+}
+
+// limit applies top or count/page.
+func limit(q *ast.Query, res *Result) *Result {
+	if q.Top.Set && int64(len(res.Rows)) > q.Top.Value {
+		res.Rows = res.Rows[:q.Top.Value]
+	}
+	if q.Count.Set && q.Count.Value > 0 {
+		page := int64(1)
+		if q.Page.Set {
+			page = q.Page.Value
+		}
+		lo := min((page-1)*q.Count.Value, int64(len(res.Rows)))
+		hi := min(lo+q.Count.Value, int64(len(res.Rows)))
+		res.More = hi < int64(len(res.Rows))
+		res.Rows = res.Rows[lo:hi]
+	}
+	return res
+}
+
+// RowKey is a canonical text of a row, for multiset comparison.
+func RowKey(row map[string]any) string {
+	names := make([]string, 0, len(row))
+	for k := range row {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	for _, k := range names {
+		fmt.Fprintf(&b, "%s=%s;", k, Canon(row[k]))
+	}
+	return b.String()
+}
+
+// Canon renders a value canonically: numbers of every Go type by their
+// exact rational value, instants in RFC 3339 UTC to the second.
+func Canon(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("%q", x)
+	case int64:
+		return "n:" + big.NewRat(x, 1).RatString()
+	case int:
+		return "n:" + big.NewRat(int64(x), 1).RatString()
+	case *big.Rat:
+		return "n:" + x.RatString()
+	case float64:
+		r, ok := new(big.Rat).SetString(fmt.Sprintf("%.17g", x))
+		if !ok {
+			return fmt.Sprintf("f:%v", x)
+		}
+		return "n:" + r.RatString()
+	case bool:
+		return fmt.Sprintf("b:%v", x)
+	case time.Time:
+		return fmt.Sprintf("%q", x.UTC().Format("2006-01-02T15:04:05Z"))
+	}
+	return fmt.Sprintf("?%T:%v", v, v)
+}
