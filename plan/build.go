@@ -240,6 +240,11 @@ func (b *builder) build(q *ast.Query) {
 	p.Orders = append(p.Orders, b.linkOrders...)
 	b.tieBreakers()
 	b.security(root)
+	if b.opt.Security != nil && len(b.errs) == 0 {
+		if err := Verify(p); err != nil {
+			b.errorf(diag.NoSpan, diag.SecurityUnverified, "%v", err)
+		}
+	}
 }
 
 // hints validates fetch/@options against the documented hint names.
@@ -866,31 +871,11 @@ func (b *builder) addSort(ref *ColumnRef, oc *OutputColumn) {
 }
 
 // security injects the caller's row filter into every data source,
-// subquery sources included.
+// subquery sources included, and the column security of each (see
+// plan/security.go).
 func (b *builder) security(root *DataSource) {
 	if b.opt.Security == nil {
 		return
 	}
-	for _, ds := range b.allSources() {
-		f, policies, err := b.opt.Security.RowFilter(ds.Table)
-		if err != nil {
-			b.errorf(diag.NoSpan, diag.SecurityDenied, "%v", err)
-			continue
-		}
-		sf := &SecurityFilter{Policies: policies}
-		if f == nil {
-			sf.Expr = &Const{Value: false}
-		} else {
-			sf.Expr = b.filter(ds, f)
-			if sf.Expr == nil {
-				sf.Expr = &Const{Value: true}
-			}
-		}
-		ds.Security = sf
-	}
-}
-
-// allSources lists every data source: joined and subquery ones.
-func (b *builder) allSources() []*DataSource {
-	return b.named
+	b.injectSecurity()
 }

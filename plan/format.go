@@ -135,6 +135,16 @@ func (w *treeWriter) source(depth int, ds *DataSource) {
 	}
 	if ds.Security != nil {
 		w.line(depth+1, "security ["+strings.Join(ds.Security.Policies, ", ")+"]: "+exprString(ds.Security.Expr))
+		for _, sub := range subqueries(ds.Security.Expr) {
+			w.source(depth+2, sub)
+		}
+		if len(ds.Security.Hidden) > 0 {
+			names := make([]string, len(ds.Security.Hidden))
+			for i, c := range ds.Security.Hidden {
+				names[i] = c.LogicalName
+			}
+			w.line(depth+1, "hidden columns (read as NULL): "+strings.Join(names, ", "))
+		}
 	}
 	if ds.Filter != nil {
 		label := "where"

@@ -99,6 +99,26 @@ type DataSource struct {
 type SecurityFilter struct {
 	Expr     Expr
 	Policies []string // what produced it: roles, shares, policies
+	// Hidden are the source's columns under column security the caller
+	// may not read: every reference reads NULL (select, filter, order,
+	// group, aggregate, join keys).
+	Hidden []*Column
+	// Internal marks the sources of a policy query (XDS), which read the
+	// primary table on the policy's behalf and carry no filter of their own.
+	Internal bool
+}
+
+// Hides reports whether column c of the source is hidden from the caller.
+func (f *SecurityFilter) Hides(c *Column) bool {
+	if f == nil {
+		return false
+	}
+	for _, h := range f.Hidden {
+		if h == c {
+			return true
+		}
+	}
+	return false
 }
 
 // OutputColumn is one result column.

@@ -393,6 +393,16 @@ func (e *emitter) col(r *plan.ColumnRef) {
 		e.fail(diag.MalformedPlan, "column reference without a source or column")
 		return
 	}
+	if r.Source.Security.Hides(r.Column) {
+		// Column security: a hidden column reads NULL of its own type
+		// wherever it is referenced; the value is never evaluated.
+		e.raw("CASE WHEN 1=0 THEN ")
+		e.ident(r.Source.Name)
+		e.byte1('.')
+		e.ident(r.Column.PhysicalName)
+		e.raw(" END")
+		return
+	}
 	e.ident(r.Source.Name)
 	e.byte1('.')
 	e.ident(r.Column.PhysicalName)

@@ -1,0 +1,137 @@
+package plan
+
+import (
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/security"
+)
+
+// ColumnSecurity is the optional column half of a SecurityProvider: the
+// columns of a table the caller may not read. Every reference to one reads
+// NULL (spec §0.3: redaction, not an error), so no clause can learn a
+// hidden value.
+type ColumnSecurity interface {
+	HiddenColumns(table *Table) []string
+}
+
+// ModelSecurity adapts a security.Session (a principal resolved against a
+// security model) to SecurityProvider and ColumnSecurity.
+type ModelSecurity struct{ Session *security.Session }
+
+// RowFilter implements SecurityProvider.
+func (m ModelSecurity) RowFilter(t *Table) (*ast.Filter, []string, error) {
+	return m.Session.RowFilter(TableInfo(t))
+}
+
+// HiddenColumns implements ColumnSecurity.
+func (m ModelSecurity) HiddenColumns(t *Table) []string {
+	return m.Session.HiddenColumns(t.LogicalName)
+}
+
+// TableInfo describes a catalog table to the security package (which may
+// not import plan). Untyped tables report no column list: every column is
+// assumed present.
+func TableInfo(t *Table) security.TableInfo {
+	info := security.TableInfo{Name: t.LogicalName, PrimaryKey: t.PrimaryKey}
+	if !t.Untyped {
+		info.Columns = make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			info.Columns[i] = c.LogicalName
+		}
+	}
+	if info.PrimaryKey == "" && t.Untyped {
+		info.PrimaryKey = t.LogicalName + "id"
+	}
+	return info
+}
+
+// injectSecurity sets every data source's SecurityFilter: the provider's
+// row filter resolved against the source, and its hidden columns. A source
+// joined on a hidden column gets FALSE: its key reads NULL, which never
+// matches. Policy-query sources the row filters declare (XDS) are marked
+// Internal.
+func (b *builder) injectSecurity() {
+	cols, _ := b.opt.Security.(ColumnSecurity)
+	sources := slices.Clone(b.named) // the caller's sources, not the policy queries added below
+	for _, ds := range sources {
+		f, policies, err := b.opt.Security.RowFilter(ds.Table)
+		if err != nil {
+			b.securityError(err)
+			continue
+		}
+		sf := &SecurityFilter{Policies: policies}
+		ds.Security = sf
+		if cols != nil {
+			for _, name := range cols.HiddenColumns(ds.Table) {
+				if c, ok := ds.Table.Column(name); ok && !c.IsPrimaryKey {
+					sf.Hidden = append(sf.Hidden, c)
+				}
+			}
+		}
+		if f == nil {
+			sf.Expr = &Const{Value: false}
+			continue
+		}
+		for _, it := range f.Items {
+			if l, ok := it.(*ast.LinkEntity); ok && strings.HasPrefix(l.Alias.Text, security.XDSAlias) {
+				l.Alias.Text += "_" + ds.Name // one policy query per constrained instance
+				correlate(l.Filters, ds.Name)
+			}
+		}
+		first := len(b.named)
+		b.declareFilterLinks(ds, f)
+		for _, internal := range b.named[first:] {
+			internal.Security = &SecurityFilter{Expr: &Const{Value: true}, Internal: true, Policies: []string{"policy query"}}
+		}
+		if sf.Expr = b.filter(ds, f); sf.Expr == nil {
+			sf.Expr = &Const{Value: true}
+		}
+	}
+	for _, ds := range sources {
+		if ds.Security == nil || ds.Child == nil {
+			continue
+		}
+		hiddenKey := ds.Security.Hides(ds.Child)
+		if p := ds.Parent; p != nil && p.Source != nil && p.Source.Security.Hides(p.Column) {
+			hiddenKey = true
+		}
+		if hiddenKey {
+			ds.Security.Expr = &Const{Value: false}
+			ds.Security.Policies = append(ds.Security.Policies, "hidden join key")
+		}
+	}
+}
+
+// securityError keeps the security package's codes (MissingPrivilege,
+// CompanyDenied …); other provider failures are SecurityDenied.
+func (b *builder) securityError(err error) {
+	var list diag.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		for _, e := range list {
+			b.errorf(diag.NoSpan, e.Code, "%s", e.Msg)
+		}
+		return
+	}
+	b.errorf(diag.NoSpan, diag.SecurityDenied, "%v", err)
+}
+
+// correlate points a policy query's valueof references to the constrained
+// instance (security.Constrained) at the instance's alias.
+func correlate(fs []*ast.Filter, alias string) {
+	for _, f := range fs {
+		for _, it := range f.Items {
+			switch x := it.(type) {
+			case *ast.Condition:
+				if rest, ok := strings.CutPrefix(x.ValueOf.Text, security.Constrained+"."); ok {
+					x.ValueOf.Text = alias + "." + rest
+				}
+			case *ast.Filter:
+				correlate([]*ast.Filter{x}, alias)
+			}
+		}
+	}
+}

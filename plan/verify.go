@@ -1,0 +1,187 @@
+package plan
+
+import "fmt"
+
+// Verify checks the security invariants of a built plan; Build runs it and
+// fails with SecurityUnverified. For a plan with security on:
+//
+//   - every data source (root, joins, subquery sources of filters) carries
+//     a SecurityFilter with an expression; policy-query sources (Internal)
+//     appear only inside a security filter;
+//   - a security filter reads only its own source's visible columns
+//     (never a hidden one, never another source's);
+//   - every column the plan reads (outputs, orders, filters, join keys)
+//     belongs to a source of this plan, so it is filtered and redacted;
+//   - a source joined on a hidden key is denied (FALSE): its key reads
+//     NULL, which matches nothing.
+//
+// A plan with security off carries no security filter at all.
+func Verify(p *Plan) error {
+	v := &verifier{p: p, seen: map[*DataSource]bool{}}
+	if p.Root != nil {
+		v.source(p.Root, false)
+	}
+	if v.err != nil {
+		return v.err
+	}
+	for _, c := range p.Columns {
+		if c != nil && c.Source != nil && c.Column != nil {
+			v.ref(&ColumnRef{Source: c.Source, Column: c.Column}, "output "+c.Name)
+		}
+	}
+	for _, k := range p.Orders {
+		if k != nil && k.Column != nil {
+			v.ref(k.Column, "order")
+		}
+	}
+	return v.err
+}
+
+type verifier struct {
+	p    *Plan
+	seen map[*DataSource]bool
+	err  error
+}
+
+func (v *verifier) fail(format string, args ...any) {
+	if v.err == nil {
+		v.err = fmt.Errorf(format, args...)
+	}
+}
+
+func (v *verifier) source(ds *DataSource, inSecurity bool) {
+	if ds == nil || v.seen[ds] {
+		return
+	}
+	v.seen[ds] = true
+	on := v.p.Security == SecurityOn
+	sf := ds.Security
+	switch {
+	case !on && sf != nil:
+		v.fail("data source %s carries a security filter in a plan with security off", ds.Name)
+	case on && sf == nil:
+		v.fail("data source %s (%s) has no security filter", ds.Name, ds.Table.LogicalName)
+	case on && sf.Expr == nil:
+		v.fail("data source %s has a security filter without a predicate", ds.Name)
+	case on && sf.Internal && !inSecurity:
+		v.fail("policy-query source %s is used outside a security filter", ds.Name)
+	}
+	if ds.Parent != nil {
+		v.ref(ds.Parent, "join of "+ds.Name)
+	}
+	if sf != nil && ds.Child != nil && (sf.Hides(ds.Child) || ds.Parent != nil && ds.Parent.Source.Security.Hides(ds.Parent.Column)) {
+		if c, ok := sf.Expr.(*Const); !ok || c.Value {
+			v.fail("data source %s is joined on a hidden column but not denied", ds.Name)
+		}
+	}
+	if sf != nil {
+		v.expr(sf.Expr, true, ds)
+	}
+	v.expr(ds.Filter, inSecurity, nil)
+	for _, j := range ds.Joins {
+		v.source(j, inSecurity)
+	}
+}
+
+// expr checks the column references of e; own is the source a security
+// filter belongs to (nil for user filters).
+func (v *verifier) expr(e Expr, inSecurity bool, own *DataSource) {
+	check := func(r *ColumnRef) {
+		if r == nil {
+			return
+		}
+		if own != nil {
+			if r.Source != own {
+				v.fail("the security filter of %s reads %s.%s of another source", own.Name, r.Source.Name, r.Column.LogicalName)
+			} else if own.Security.Hides(r.Column) {
+				v.fail("the security filter of %s reads its hidden column %s", own.Name, r.Column.LogicalName)
+			}
+			return
+		}
+		v.ref(r, "filter")
+	}
+	switch e := e.(type) {
+	case *And:
+		for _, t := range e.Terms {
+			v.expr(t, inSecurity, own)
+		}
+	case *Or:
+		for _, t := range e.Terms {
+			v.expr(t, inSecurity, own)
+		}
+	case *Not:
+		v.expr(e.X, inSecurity, own)
+	case *NotTrue:
+		v.expr(e.X, inSecurity, own)
+	case *Compare:
+		check(e.Left)
+		if r, ok := e.Right.(*ColumnRef); ok {
+			check(r)
+		}
+	case *IsNull:
+		check(e.Col)
+	case *InList:
+		check(e.Col)
+	case *Like:
+		check(e.Col)
+	case *MultiContains:
+		check(e.Col)
+	case *PartIn:
+		if e.Part != nil {
+			check(e.Part.Col)
+		}
+	case *Hierarchy:
+		check(e.Col)
+	case *Exists:
+		// A policy query correlates with its constrained source: its own
+		// columns are checked as the subquery's.
+		v.source(e.Source, inSecurity)
+	case *InSubquery:
+		v.source(e.Source, inSecurity)
+	}
+}
+
+// ref checks that a column read outside security filters belongs to a
+// data source of this plan.
+func (v *verifier) ref(r *ColumnRef, where string) {
+	if r.Source == nil {
+		v.fail("%s reads a column without a data source", where)
+		return
+	}
+	if !v.seen[r.Source] && !v.reachable(r.Source) {
+		v.fail("%s reads %s.%s, a data source outside the plan", where, r.Source.Name, r.Column.LogicalName)
+	}
+}
+
+// reachable finds sources not visited yet (a reference may precede the
+// walk of a later sibling).
+func (v *verifier) reachable(ds *DataSource) bool {
+	found := false
+	var walk func(*DataSource)
+	var walkExpr func(Expr)
+	seen := map[*DataSource]bool{}
+	walk = func(s *DataSource) {
+		if s == nil || seen[s] || found {
+			return
+		}
+		seen[s] = true
+		if s == ds {
+			found = true
+			return
+		}
+		if s.Security != nil {
+			walkExpr(s.Security.Expr)
+		}
+		walkExpr(s.Filter)
+		for _, j := range s.Joins {
+			walk(j)
+		}
+	}
+	walkExpr = func(e Expr) {
+		for _, sub := range subqueries(e) {
+			walk(sub)
+		}
+	}
+	walk(v.p.Root)
+	return found
+}

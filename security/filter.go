@@ -1,0 +1,185 @@
+package security
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/diag"
+)
+
+// TableInfo is what the row filter needs to know of a table instance's
+// table: its name, primary key and columns (nil Columns: untyped, every
+// column assumed present).
+type TableInfo struct {
+	Name       string
+	PrimaryKey string
+	Columns    []string
+}
+
+func (t TableInfo) has(col string) bool {
+	return t.Columns == nil || slices.ContainsFunc(t.Columns, func(c string) bool { return strings.EqualFold(c, col) })
+}
+
+// Dataverse's and F&O's column names the filters use.
+const (
+	ColOwner        = "ownerid"
+	ColOwningBU     = "owningbusinessunit"
+	ColCompany      = "dataareaid"
+	maxInListValues = 2000 // well under every engine's bind-parameter limit
+)
+
+// RowFilter is the session's read filter for one table instance:
+//
+//	(ownerid IN owners OR owningbusinessunit IN units OR pk IN shared)  -- Dataverse grants: OR
+//	AND dataareaid IN companies                                         -- F&O company scoping
+//	AND EXISTS(policy query) AND …                                      -- XDS policies: AND
+//
+// Every list is a constant resolved from the model now, so the values
+// reach the database as bind parameters. A nil filter with a nil error
+// means no rows (the planner emits FALSE); an empty filter means every
+// row. A table the principal holds no Read privilege on is
+// MissingPrivilege, as Dataverse fails such a request. policies names what
+// produced the filter.
+func (s *Session) RowFilter(t TableInfo) (*ast.Filter, []string, error) {
+	name := strings.ToLower(t.Name)
+	a := s.Access(name, Read)
+	if a.Depth == None {
+		return nil, nil, s.MissingPrivilege(name, Read, "no role grants it at any depth")
+	}
+	policies := slices.Clone(a.Sources)
+	root := &ast.Filter{Type: ast.And}
+	if !a.All {
+		grants := &ast.Filter{Type: ast.Or}
+		if len(a.Owners) > 0 && t.has(ColOwner) {
+			grants.Items = append(grants.Items, in(ColOwner, a.Owners))
+		}
+		if len(a.BusinessUnits) > 0 && t.has(ColOwningBU) {
+			grants.Items = append(grants.Items, in(ColOwningBU, a.BusinessUnits))
+		}
+		if len(a.Shared) > 0 && t.PrimaryKey != "" {
+			grants.Items = append(grants.Items, in(t.PrimaryKey, a.Shared))
+		}
+		if len(grants.Items) == 0 {
+			return nil, policies, nil // granted, but nothing reachable: no rows
+		}
+		for _, it := range grants.Items {
+			if c := it.(*ast.Condition); len(c.Values) > maxInListValues {
+				return nil, nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.SecurityDenied,
+					"%s: the %s list for %s has %d values, more than %d bind parameters; use team ownership or business units rather than mass sharing",
+					s.Who, c.Attribute.Text, name, len(c.Values), maxInListValues)}.Err()
+			}
+		}
+		root.Items = append(root.Items, grants)
+	}
+	if s.c.table(name).Company || (t.Columns != nil && t.has(ColCompany)) {
+		if len(s.companies) == 0 {
+			return nil, append(policies, "company:none"), nil
+		}
+		root.Items = append(root.Items, in(ColCompany, s.companies))
+		policies = append(policies, "company:"+strings.Join(s.companies, ","))
+	}
+	for _, p := range s.c.model.Policies {
+		if !s.policyApplies(p) {
+			continue
+		}
+		for _, con := range p.Constrained {
+			if con.Table != name {
+				continue
+			}
+			root.Items = append(root.Items, s.policyLink(p, con))
+			policies = append(policies, "xds:"+p.Name)
+		}
+	}
+	return root, policies, nil
+}
+
+// policyApplies: a policy with a role context applies to holders of one of
+// its roles (by name or id); without one, to everybody.
+func (s *Session) policyApplies(p XDSPolicy) bool {
+	if len(p.Roles) == 0 {
+		return true
+	}
+	for _, r := range s.roles {
+		for _, want := range p.Roles {
+			if strings.EqualFold(want, r.Name) || canonical(want) == r.ID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Constrained stands, in a policy query's valueof, for the constrained
+// table instance; the planner replaces it with that instance's alias.
+const Constrained = "$constrained"
+
+// XDSAlias prefixes the aliases of policy-query data sources, so plans and
+// the verifier can tell them from the user's links.
+const XDSAlias = "xds_"
+
+// policyLink is EXISTS (primary row related to the constrained row and in
+// the policy's ranges), company-correlated when the primary table is per
+// company.
+func (s *Session) policyLink(p XDSPolicy, con Constraint) *ast.LinkEntity {
+	f := &ast.Filter{Type: ast.And}
+	for _, r := range p.Ranges {
+		op, _ := ast.OperatorByFetchName(r.Operator)
+		c := &ast.Condition{Attribute: ast.Name{Text: r.Column}, Operator: op}
+		for _, v := range r.Values {
+			c.Values = append(c.Values, &ast.Value{Text: v})
+		}
+		f.Items = append(f.Items, c)
+	}
+	if s.c.table(p.PrimaryTable).Company {
+		f.Items = append(f.Items, in(ColCompany, s.companies))
+		if s.c.table(con.Table).Company {
+			// The primary row must be in the constrained row's company, or a
+			// cross-company query would match another company's customer.
+			f.Items = append(f.Items, &ast.Condition{Attribute: ast.Name{Text: ColCompany}, Operator: ast.OpEq,
+				ValueOf: ast.Name{Text: Constrained + "." + ColCompany}})
+		}
+	}
+	l := &ast.LinkEntity{
+		Name:     ast.Name{Text: p.PrimaryTable},
+		From:     ast.Name{Text: p.PrimaryKey},
+		To:       ast.Name{Text: con.Column},
+		Alias:    ast.Name{Text: XDSAlias + aliasSafe(p.Name)},
+		LinkType: ast.Any,
+	}
+	if len(f.Items) > 0 {
+		l.Filters = []*ast.Filter{f}
+	}
+	return l
+}
+
+func aliasSafe(s string) string {
+	b := []byte(strings.ToLower(s))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+func in(col string, values []string) *ast.Condition {
+	c := &ast.Condition{Attribute: ast.Name{Text: col}, Operator: ast.OpIn, Values: make([]*ast.Value, len(values))}
+	for i, v := range values {
+		c.Values[i] = &ast.Value{Text: v}
+	}
+	return c
+}
+
+// ValidatePolicies checks the XDS ranges' operator names (run once, at
+// load, so RowFilter never meets an unknown operator).
+func (c *Compiled) ValidatePolicies() error {
+	for _, p := range c.model.Policies {
+		for _, r := range p.Ranges {
+			if _, ok := ast.OperatorByFetchName(r.Operator); !ok {
+				return modelError("XDS policy %q: unknown operator %q", p.Name, r.Operator)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,267 @@
+package security
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/diag"
+)
+
+// Ids of the test model: business units root ⊃ sales ⊃ europe, plus other.
+const (
+	buRoot   = "b0000000-0000-4000-8000-000000000001"
+	buSales  = "b0000000-0000-4000-8000-000000000002"
+	buEurope = "b0000000-0000-4000-8000-000000000003"
+	buOther  = "b0000000-0000-4000-8000-000000000004"
+	uBoss    = "a0000000-0000-4000-8000-000000000001"
+	uMid     = "a0000000-0000-4000-8000-000000000002"
+	uLeaf    = "a0000000-0000-4000-8000-000000000003"
+	uLeaf2   = "a0000000-0000-4000-8000-000000000004"
+	uPortal  = "a0000000-0000-4000-8000-000000000005"
+	tOwner   = "e0000000-0000-4000-8000-000000000001"
+	tAccess  = "e0000000-0000-4000-8000-000000000002"
+	rUser    = "d0000000-0000-4000-8000-000000000001"
+	rBU      = "d0000000-0000-4000-8000-000000000002"
+	rDeep    = "d0000000-0000-4000-8000-000000000003"
+	rOrg     = "d0000000-0000-4000-8000-000000000004"
+	rAdmin   = "d0000000-0000-4000-8000-000000000005"
+	rTeam    = "d0000000-0000-4000-8000-000000000006"
+)
+
+func role(id, name string, d string) RoleDef {
+	return RoleDef{ID: id, Name: name, Privileges: []PrivilegeDef{
+		{Table: "account", Privilege: "Read", Depth: d},
+		{Table: "account", Privilege: "Write", Depth: d},
+		{Table: "custtrans", Privilege: "Read", Depth: "Organization"},
+	}}
+}
+
+func testModel() *Model {
+	admin := role(rAdmin, "System Administrator", "Organization")
+	admin.Admin = true
+	return &Model{
+		BusinessUnits: []BusinessUnitDef{{ID: buRoot}, {ID: buSales, ParentID: buRoot}, {ID: buEurope, ParentID: buSales}, {ID: buOther, ParentID: buRoot}},
+		Roles:         []RoleDef{role(rUser, "User", "User"), role(rBU, "BU", "BusinessUnit"), role(rDeep, "Deep", "ParentChild"), role(rOrg, "Org", "Organization"), admin, role(rTeam, "TeamRole", "User")},
+		Users: []UserDef{
+			{ID: uBoss, BusinessUnitID: buRoot, Roles: []RoleAssignment{{RoleID: rUser}}, Companies: []string{"USMF", "DEMF"}, DefaultCompany: "usmf"},
+			{ID: uMid, BusinessUnitID: buSales, ManagerID: uBoss, Roles: []RoleAssignment{{RoleID: rBU, BusinessUnitID: buOther}}},
+			{ID: uLeaf, BusinessUnitID: buEurope, ManagerID: uMid},
+			{ID: uLeaf2, BusinessUnitID: buEurope, ManagerID: uLeaf, Roles: []RoleAssignment{{RoleID: rDeep}}},
+			{ID: uPortal, BusinessUnitID: buRoot, Roles: []RoleAssignment{{RoleID: rAdmin}}},
+		},
+		Teams: []TeamDef{
+			{ID: tOwner, BusinessUnitID: buSales, Members: []string{uLeaf}, Roles: []RoleAssignment{{RoleID: rTeam}}},
+			{ID: tAccess, BusinessUnitID: buSales, Type: AccessTeam, Members: []string{uLeaf, uMid}},
+		},
+		Shares: []ShareDef{
+			{Table: "account", ObjectID: "0b000000-0000-4000-8000-000000000001", PrincipalID: tAccess, Rights: RightRead | RightWrite},
+			{Table: "account", ObjectID: "0b000000-0000-4000-8000-000000000002", PrincipalID: uLeaf, Rights: RightWrite},
+		},
+		Tables: []TableDef{
+			{Name: "account", SecuredColumns: []string{"revenue"}},
+			{Name: "custtrans", Company: true},
+			{Name: "custtable", Company: true},
+		},
+		Hierarchy: HierarchySettings{Enabled: true, Depth: 2},
+		FieldProfiles: []FieldProfile{{ID: "f1", Name: "Finance", Teams: []string{tOwner},
+			Columns: []ColumnPermission{{Table: "account", Column: "revenue", Read: true}}}},
+		Policies: []XDSPolicy{
+			{Name: "Customer group", PrimaryTable: "custtable", PrimaryKey: "accountnum", Constrained: []Constraint{{Table: "custtrans", Column: "accountnum"}},
+				Ranges: []Range{{Column: "custgroup", Operator: "eq", Values: []string{"10"}}}, Roles: []string{"User"}},
+			{Name: "Blocked", PrimaryTable: "custtable", PrimaryKey: "accountnum", Constrained: []Constraint{{Table: "custtrans", Column: "accountnum"}},
+				Ranges: []Range{{Column: "blocked", Operator: "eq", Values: []string{"0"}}}},
+		},
+		Portal: PortalSettings{Contacts: []PortalMapping{{ContactID: "c0000000-0000-4000-8000-000000000001", UserID: uPortal}}, AnonymousUserID: uLeaf},
+	}
+}
+
+func session(t *testing.T, p Principal) *Session {
+	t.Helper()
+	c, err := Compile(testModel())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Session(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestAccessDepths(t *testing.T) {
+	cases := []struct {
+		user        string
+		priv        Privilege
+		depth       Depth
+		all         bool
+		owners, bus []string
+		shared      int
+	}{
+		// User depth: own rows, plus hierarchy (mid, and leaf two levels down).
+		{uBoss, Read, User, false, []string{uBoss, uLeaf, uMid, tOwner}, nil, 1},
+		// Write: hierarchy only reaches direct reports.
+		{uBoss, Write, User, false, []string{uBoss, uMid}, nil, 1},
+		// Modernized business units: the role assigned in "other" grants there, not at home.
+		{uMid, Read, BusinessUnit, false, []string{uLeaf, uLeaf2, uMid, tOwner}, []string{buOther}, 1},
+		// Team role only (team privileges only): team-owned rows, not the member's own.
+		{uLeaf, Read, User, false, []string{tOwner, uLeaf2}, nil, 1},
+		// Deep: the subtree of the user's business unit.
+		{uLeaf2, Read, ParentChild, false, []string{uLeaf2}, []string{buEurope}, 0},
+	}
+	for _, c := range cases {
+		a := session(t, Principal{UserID: c.user}).Access("account", c.priv)
+		if a.Depth != c.depth || a.All != c.all || !slices.Equal(a.Owners, sortedUnique(c.owners)) || !slices.Equal(a.BusinessUnits, c.bus) || len(a.Shared) != c.shared {
+			t.Errorf("%s %s: got depth %s all %v owners %v units %v shared %v", c.user, c.priv, a.Depth, a.All, a.Owners, a.BusinessUnits, a.Shared)
+		}
+	}
+}
+
+func TestTeamInheritanceDirectUser(t *testing.T) {
+	m := testModel()
+	m.Teams[0].Inheritance = DirectUserBasic
+	c, err := Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := c.Session(Principal{UserID: uLeaf})
+	if a := s.Access("account", Read); !slices.Contains(a.Owners, uLeaf) {
+		t.Errorf("direct-user inheritance: the member's own rows are not reachable: %v", a.Owners)
+	}
+}
+
+func TestRowFilterShape(t *testing.T) {
+	s := session(t, Principal{UserID: uMid})
+	f, policies, err := s.RowFilter(TableInfo{Name: "account", PrimaryKey: "accountid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := filterString(f)
+	want := "(ownerid in [" + strings.Join(sortedUnique([]string{uLeaf, uLeaf2, uMid, tOwner}), " ") + "] or owningbusinessunit in [" + buOther + "] or accountid in [0b000000-0000-4000-8000-000000000001])"
+	if got != want {
+		t.Errorf("filter\n got %s\nwant %s", got, want)
+	}
+	if len(policies) == 0 || !strings.Contains(strings.Join(policies, ","), "role:BU") {
+		t.Errorf("policies %v do not name the role", policies)
+	}
+	// No Read privilege at all: an error naming it, not an empty result.
+	if _, _, err := s.RowFilter(TableInfo{Name: "contact", PrimaryKey: "contactid"}); diag.CodeOf(err) != diag.MissingPrivilege || !strings.Contains(err.Error(), "prvReadContact") {
+		t.Errorf("no privilege: got %v", err)
+	}
+}
+
+func TestCompanyAndXDS(t *testing.T) {
+	// Default company only; two policies AND together; the role-bound one applies (boss holds "User").
+	s := session(t, Principal{UserID: uBoss})
+	f, policies, err := s.RowFilter(TableInfo{Name: "custtrans", PrimaryKey: "recid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := filterString(f)
+	want := "dataareaid in [usmf] and any custtable(accountnum=accountnum: custgroup eq [10] and dataareaid in [usmf] and dataareaid eq [valueof $constrained.dataareaid]) and any custtable(accountnum=accountnum: blocked eq [0] and dataareaid in [usmf] and dataareaid eq [valueof $constrained.dataareaid])"
+	if got != want {
+		t.Errorf("filter\n got %s\nwant %s", got, want)
+	}
+	if !slices.Contains(policies, "xds:Customer group") || !slices.Contains(policies, "xds:Blocked") {
+		t.Errorf("policies %v", policies)
+	}
+	// Cross-company: every allowed company; a company not allowed is refused.
+	s = session(t, Principal{UserID: uBoss, CrossCompany: true})
+	if !slices.Equal(s.Companies(), []string{"demf", "usmf"}) {
+		t.Errorf("cross-company companies %v", s.Companies())
+	}
+	c, _ := Compile(testModel())
+	if _, err := c.Session(Principal{UserID: uBoss, CrossCompany: true, Companies: []string{"jpmf"}}); diag.CodeOf(err) != diag.CompanyDenied {
+		t.Errorf("foreign company: got %v", err)
+	}
+	// A user without companies sees no company rows (nil filter: deny), and the
+	// role-bound policy does not apply to a user without the role.
+	s = session(t, Principal{UserID: uLeaf2})
+	if f, _, err := s.RowFilter(TableInfo{Name: "custtrans", PrimaryKey: "recid"}); err != nil || f != nil {
+		t.Errorf("no company: got %v, %v; want deny", filterString(f), err)
+	}
+}
+
+func TestPortalAndColumns(t *testing.T) {
+	c, err := Compile(testModel())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Session(Principal{PortalContactID: "c0000000-0000-4000-8000-000000000001"}); diag.CodeOf(err) != diag.PrincipalRefused {
+		t.Errorf("portal contact mapped to an administrator: %v", err)
+	}
+	if _, err := c.Session(Principal{PortalContactID: "c0000000-0000-4000-8000-000000000009"}); diag.CodeOf(err) != diag.PrincipalRefused {
+		t.Errorf("unmapped contact: %v", err)
+	}
+	anon, err := c.Session(Principal{Anonymous: true})
+	if err != nil || anon.UserID() != uLeaf {
+		t.Errorf("anonymous: %v %v", anon, err)
+	}
+	// Column security: the Finance profile reaches uLeaf through the owner team.
+	if h := anon.HiddenColumns("account"); len(h) != 0 {
+		t.Errorf("profile member: hidden %v", h)
+	}
+	if h := session(t, Principal{UserID: uMid}).HiddenColumns("account"); !slices.Equal(h, []string{"revenue"}) {
+		t.Errorf("no profile: hidden %v", h)
+	}
+	if h := session(t, Principal{UserID: uPortal}).HiddenColumns("account"); len(h) != 0 {
+		t.Errorf("administrator: hidden %v", h)
+	}
+}
+
+func TestModelValidation(t *testing.T) {
+	for name, mut := range map[string]func(m *Model){
+		"unknown depth":     func(m *Model) { m.Roles[0].Privileges[0].Depth = "Galaxy" },
+		"unknown privilege": func(m *Model) { m.Roles[0].Privileges[0].Privilege = "Fly" },
+		"dangling role":     func(m *Model) { m.Users[0].Roles[0].RoleID = "d9" },
+		"bu cycle":          func(m *Model) { m.BusinessUnits[0].ParentID = buEurope },
+		"access team roles": func(m *Model) { m.Teams[1].Roles = []RoleAssignment{{RoleID: rUser}} },
+		"unknown operator":  func(m *Model) { m.Policies[0].Ranges[0].Operator = "sounds-like" },
+		"share principal":   func(m *Model) { m.Shares[0].PrincipalID = "nobody" },
+		"secured owner":     func(m *Model) { m.Tables[0].SecuredColumns = []string{"ownerid"} },
+	} {
+		m := testModel()
+		mut(m)
+		if _, err := Compile(m); diag.CodeOf(err) != diag.BadSecurityModel {
+			t.Errorf("%s: got %v, want %s", name, err, diag.BadSecurityModel)
+		}
+	}
+	if _, err := ParsePolicy("p.json", []byte(`{"users": [], "rolez": []}`)); diag.CodeOf(err) != diag.BadSecurityModel {
+		t.Errorf("unknown field: %v", err)
+	}
+}
+
+// filterString prints a row filter compactly for assertions.
+func filterString(f *ast.Filter) string {
+	if f == nil {
+		return "<deny>"
+	}
+	var parts []string
+	for _, it := range f.Items {
+		switch x := it.(type) {
+		case *ast.Condition:
+			var vs []string
+			for _, v := range x.Values {
+				vs = append(vs, v.Text)
+			}
+			if x.ValueOf.IsSet() {
+				vs = append(vs, "valueof "+x.ValueOf.Text)
+			}
+			parts = append(parts, x.Attribute.Text+" "+x.Operator.String()+" ["+strings.Join(vs, " ")+"]")
+		case *ast.Filter:
+			parts = append(parts, "("+filterString(x)+")")
+		case *ast.LinkEntity:
+			inner := ""
+			if len(x.Filters) > 0 {
+				inner = filterString(x.Filters[0])
+			}
+			parts = append(parts, x.LinkType.String()+" "+x.Name.Text+"("+x.From.Text+"="+x.To.Text+": "+inner+")")
+		}
+	}
+	sep := " and "
+	if f.Type == ast.Or {
+		sep = " or "
+	}
+	return strings.Join(parts, sep)
+}
