@@ -12,6 +12,7 @@ package vecompile
 import (
 	"bytes"
 	"context"
+	"strings"
 	"time"
 
 	"github.com/vecompile/vecompile/ast"
@@ -22,6 +23,7 @@ import (
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/parse/fetchxml"
+	odataparse "github.com/vecompile/vecompile/parse/odata"
 	"github.com/vecompile/vecompile/parse/queryexpression"
 	"github.com/vecompile/vecompile/plan"
 )
@@ -160,6 +162,61 @@ func Parse(name string, text []byte) (*ast.Query, error) {
 		return nil, diag.ErrorList{diag.Errorf(src, diag.Span{Start: 0, End: 0}, diag.SyntaxError, "not a FetchXML document or QueryExpression JSON (OData comes with issue 3)")}.Err()
 	}
 	return fetchxml.Parse(src)
+}
+
+// ParseOData reads an OData (Web API) request, "accounts?$filter=…" or a
+// full URL, against the compiler's metadata: entity set names and
+// navigation properties come from it (untyped: English plurals, no
+// navigation). What has no FetchXML meaning is a VE1014 error.
+func (c *Compiler) ParseOData(request string) (*ast.Query, error) {
+	return odataparse.Parse(diag.NewSource("odata", []byte(request)), ODataSchema(c.catalog), odataparse.Options{})
+}
+
+// ODataSchema adapts a catalog to the OData parser's names: entity sets,
+// N:1 navigation properties (the lookup's name; lookup_target for
+// polymorphic lookups, as emit/odata names them) and 1:N ones (the
+// relationship's schema name).
+func ODataSchema(cat plan.Catalog) odataparse.Schema {
+	m, ok := cat.(plan.MapCatalog)
+	if !ok {
+		return odataparse.Conventional{}
+	}
+	return catalogSchema(m)
+}
+
+type catalogSchema plan.MapCatalog
+
+func (s catalogSchema) EntitySet(set string) (string, bool) {
+	for _, t := range s {
+		if strings.EqualFold(t.EntitySetName, set) {
+			return t.LogicalName, true
+		}
+	}
+	return "", false
+}
+
+func (s catalogSchema) Navigation(table, prop string) (odataparse.Navigation, bool) {
+	for _, t := range s {
+		for _, r := range t.Relationships {
+			if r.Kind != plan.OneToMany {
+				continue
+			}
+			if strings.EqualFold(r.ReferencingTable, table) && (strings.EqualFold(prop, r.ReferencingColumn) || strings.EqualFold(prop, r.ReferencingColumn+"_"+r.ReferencedTable)) {
+				return odataparse.Navigation{Table: r.ReferencedTable, From: r.ReferencedColumn, To: r.ReferencingColumn}, true
+			}
+			if strings.EqualFold(r.ReferencedTable, table) && strings.EqualFold(prop, r.SchemaName) {
+				return odataparse.Navigation{Table: r.ReferencingTable, From: r.ReferencingColumn, To: r.ReferencedColumn, Collection: true}, true
+			}
+		}
+	}
+	return odataparse.Navigation{}, false
+}
+
+func (s catalogSchema) PrimaryKey(table string) string {
+	if t, ok := plan.MapCatalog(s).Table(table); ok {
+		return t.PrimaryKey
+	}
+	return ""
 }
 
 // Convert prints a parsed query in another language: "fetchxml" or "qe"

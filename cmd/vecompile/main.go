@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/vecompile/vecompile"
+	"github.com/vecompile/vecompile/ast"
 	"github.com/vecompile/vecompile/emit/odata"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
@@ -90,6 +91,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		depth     = fs.Int("hierarchy-depth", 3, "manager-chain depth for eq-useroruserhierarchy")
 		fiscal    = fs.String("fiscal-start", "", "fiscal year start, MM-DD (enables fiscal operators)")
 		period    = fs.String("fiscal-period", "quarterly", "fiscal period type: annual, semiannual, quarterly, monthly or fourweekly")
+		odataReq  = fs.String("odata", "", "an OData request to run instead of a query file: 'accounts?$filter=…'")
 	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -101,9 +103,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "vecompile %s: one query file at most, got %d\n", cmd, fs.NArg())
 		return 2
 	}
-	name, text, err := readInput(fs.Arg(0), stdin)
-	if err != nil {
-		return fail(stderr, flagError("%v", err))
+	var name string
+	var text []byte
+	var err error
+	if *odataReq == "" {
+		if name, text, err = readInput(fs.Arg(0), stdin); err != nil {
+			return fail(stderr, flagError("%v", err))
+		}
+	} else if fs.NArg() > 0 {
+		return fail(stderr, flagError("--odata and a query file: give one"))
 	}
 	cfg := vecompile.Config{DSN: *dsn, MetadataFile: *metadata, UserID: *user, HierarchyDepth: *depth}
 	if cmd == "exec" && *dsn == "" {
@@ -135,7 +143,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return fail(stderr, err)
 	}
 	defer c.Close()
-	q, err := c.Parse(name, text)
+	var q *ast.Query
+	if *odataReq != "" {
+		q, err = c.ParseOData(*odataReq)
+	} else {
+		q, err = c.Parse(name, text)
+	}
 	if err != nil {
 		return fail(stderr, err)
 	}
