@@ -1,0 +1,181 @@
+package server_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"testing"
+	"time"
+
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/parse/fetchxml"
+	"github.com/vecompile/vecompile/plan"
+	"github.com/vecompile/vecompile/server"
+)
+
+type astQuery = ast.Query
+
+func fetch(t *testing.T, src string) *ast.Query {
+	t.Helper()
+	q, err := fetchxml.Parse(diag.NewSource("test.xml", []byte(src)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+func TestJWT(t *testing.T) {
+	f := fixtures(t)[0]
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherRSA, _ := rsa.GenerateKey(rand.Reader, 2048)
+	// Public keys go through the PEM reader serve uses.
+	der, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	rsaPub, err := server.ParsePublicKeyPEM(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ = x509.MarshalPKIXPublicKey(&ecKey.PublicKey)
+	ecPub, err := server.ParsePublicKeyPEM(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, f, func(c *server.Config) {
+		c.Auth.Keys = map[string]any{"rsa": rsaPub, "ec": ecPub}
+	})
+	retrieve := map[string]any{"EntityName": "account", "Id": contoso, "ColumnSet": map[string]any{"Columns": []string{"name"}}}
+	call := func(token string, hdr ...string) *response {
+		e.token = token
+		return e.do("POST", "/api/ve/v1/Retrieve", retrieve, hdr...)
+	}
+	// Accepted: HS256, RS256, ES256; aud as an array; skew within bounds.
+	call(hs256(t, claims(nil))).want(t, 200)
+	call(rs256(t, rsaKey, claims(nil))).want(t, 200)
+	call(es256(t, ecKey, claims(nil))).want(t, 200)
+	call(hs256(t, claims(map[string]any{"aud": []string{"other", testAudience}}))).want(t, 200)
+	call(hs256(t, claims(map[string]any{"exp": time.Now().Add(-30 * time.Second).Unix()}))).want(t, 200) // within 60 s skew
+
+	for _, c := range []struct {
+		name  string
+		token string
+		code  int
+		ve    string
+	}{
+		{"no token", "", 401, "VE6001"},
+		{"not a JWT", "abc.def", 401, "VE6001"},
+		{"expired", hs256(t, claims(map[string]any{"exp": time.Now().Add(-2 * time.Hour).Unix()})), 401, "VE6001"},
+		{"no exp", hs256(t, claims(map[string]any{"exp": nil})), 401, "VE6001"},
+		{"not yet valid", hs256(t, claims(map[string]any{"nbf": time.Now().Add(time.Hour).Unix()})), 401, "VE6001"},
+		{"wrong audience", hs256(t, claims(map[string]any{"aud": "api://someone-else"})), 401, "VE6001"},
+		{"no audience", hs256(t, claims(map[string]any{"aud": nil})), 401, "VE6001"},
+		{"wrong issuer", hs256(t, claims(map[string]any{"iss": "https://evil.example.com"})), 401, "VE6001"},
+		{"bad signature", hs256(t, claims(nil))[:len(hs256(t, claims(nil)))-4] + "AAAA", 401, "VE6001"},
+		{"other RSA key", rs256(t, otherRSA, claims(nil)), 401, "VE6001"},
+		{"alg none", signingInput(t, "none", claims(nil)) + ".", 401, "VE6001"},
+		{"missing role", hs256(t, claims(map[string]any{"roles": []string{"reader"}})), 403, "VE6002"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := call(c.token)
+			r.wantError(t, c.code, "", c.ve)
+			if c.code == 401 && r.header.Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+		})
+	}
+	good := hs256(t, claims(nil))
+	// The acting user: mapped by user id, by directory object id; refused
+	// when unmapped, when two headers are given, or when absent (anonymous
+	// off).
+	call(good, server.HeaderUserID, "").wantError(t, 403, "0x80040220", "VE6002")
+	call(good, server.HeaderUserID, "aa000000-0000-4000-8000-0000000000ee").wantError(t, 403, "", "VE6002")
+	call(good, server.HeaderUserID, "", server.HeaderObjectID, userObjID).want(t, 200)
+	call(good, server.HeaderObjectID, userObjID).wantError(t, 403, "", "VE6002") // with the user id header too
+	call(good, server.HeaderUserID, "", server.HeaderContact, contactID).want(t, 200)
+	call(good, server.HeaderUserID, "", server.HeaderContact, "c0000000-0000-4000-8000-0000000000ee").wantError(t, 403, "", "VE6002")
+	// The HS256 path is refused when no secret is configured.
+	e2 := newEnv(t, f, func(c *server.Config) {
+		c.Auth = &server.JWTVerifier{Issuer: testIssuer, Audience: testAudience, Keys: map[string]any{"rsa": rsaPub}}
+	})
+	e2.token = hs256(t, claims(nil))
+	e2.do("POST", "/api/ve/v1/Retrieve", retrieve).wantError(t, 401, "", "VE6001")
+	// The catalog and OData need the role too.
+	e.token = hs256(t, claims(map[string]any{"roles": nil}))
+	e.do("GET", "/api/ve/v1/catalog", nil).wantError(t, 403, "", "VE6002")
+	e.do("GET", "/odata/$metadata", nil).wantError(t, 403, "", "VE6002")
+}
+
+// recordingSecurity is a stand-in for package security: accounts are
+// readable when owned by the acting user; writes are refused for portal
+// contacts; anonymous sees nothing.
+type recordingSecurity struct{ principals []*server.Principal }
+
+type ownerFilter struct{ user string }
+
+func (o ownerFilter) RowFilter(t *plan.Table) (*ast.Filter, []string, error) {
+	if o.user == "" {
+		return nil, nil, nil
+	}
+	if t.LogicalName != "account" {
+		return &ast.Filter{}, []string{"all"}, nil
+	}
+	return &ast.Filter{Items: []ast.FilterItem{&ast.Condition{Attribute: ast.Name{Text: "ownerid"}, Operator: ast.OpEq, Values: []*ast.Value{{Text: o.user}}}}}, []string{"owner"}, nil
+}
+
+func (s *recordingSecurity) Rows(_ context.Context, p *server.Principal) (plan.SecurityProvider, error) {
+	s.principals = append(s.principals, p)
+	if p.Kind == server.PortalContact || p.Kind == server.Anonymous {
+		return ownerFilter{}, nil
+	}
+	return ownerFilter{user: p.BackendID}, nil
+}
+
+func (s *recordingSecurity) CheckWrite(_ context.Context, p *server.Principal, w *server.WriteRequest) error {
+	if p.Kind != server.DataverseUser {
+		return diag.ErrorList{&diag.Error{Code: diag.MissingPrivilege, Msg: "no create privilege"}}.Err()
+	}
+	return nil
+}
+
+func TestSecuritySeam(t *testing.T) {
+	f := fixtures(t)[0]
+	if _, err := server.New(server.Config{DB: f.db, Catalog: f.cat, Auth: testVerifier(), Users: testUsers()}); diag.CodeOf(err) != diag.NoSecurityModel {
+		t.Fatalf("a server without a security model and without Insecure: %v", err)
+	}
+	sec := &recordingSecurity{}
+	e := newEnv(t, f, func(c *server.Config) { c.Security, c.Insecure, c.AllowAnonymous = sec, false, true })
+	// The manager owns no account directly in the sample but rows of
+	// other owners are filtered out: every returned row is the user's.
+	m := e.do("POST", "/api/ve/v1/RetrieveMultiple", `<fetch><entity name="account"><attribute name="ownerid"/></entity></fetch>`).want(t, 200).json(t)
+	owned := entities(t, m)
+	if len(owned) == 0 {
+		t.Fatal("the manager's own accounts are missing")
+	}
+	for _, x := range owned {
+		if attr(x, "ownerid") != managerID {
+			t.Errorf("row of another owner returned: %v", x)
+		}
+	}
+	if len(sec.principals) != 1 || sec.principals[0].Caller == nil || sec.principals[0].Caller.BusinessUnitID == "" {
+		t.Errorf("the security model did not get the principal with its caller context: %+v", sec.principals)
+	}
+	// Contoso is not the manager's: Retrieve says 404, as Dataverse does.
+	e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": contoso}).wantError(t, 404, "", "VE6005")
+	// Anonymous and portal principals reach the model, which denies.
+	m = e.do("POST", "/api/ve/v1/RetrieveMultiple", `<fetch><entity name="account"><attribute name="name"/></entity></fetch>`, server.HeaderUserID, "").want(t, 200).json(t)
+	if len(entities(t, m)) != 0 || sec.principals[len(sec.principals)-1].Kind != server.Anonymous {
+		t.Errorf("anonymous: %v", m)
+	}
+	e.do("POST", "/api/ve/v1/Create", map[string]any{"Target": map[string]any{"LogicalName": "account", "Attributes": map[string]any{"name": "x"}}},
+		server.HeaderUserID, "", server.HeaderContact, contactID).wantError(t, 403, "0x80040220", "VE3003")
+}
