@@ -154,23 +154,26 @@ func TestSecuritySeam(t *testing.T) {
 	}
 	sec := &recordingSecurity{}
 	e := newEnv(t, f, func(c *server.Config) { c.Security, c.Insecure, c.AllowAnonymous = sec, false, true })
+	e.user = ownerID
 	// The manager owns no account directly in the sample but rows of
 	// other owners are filtered out: every returned row is the user's.
 	m := e.do("POST", "/api/ve/v1/RetrieveMultiple", `<fetch><entity name="account"><attribute name="ownerid"/></entity></fetch>`).want(t, 200).json(t)
 	owned := entities(t, m)
-	if len(owned) == 0 {
-		t.Fatal("the manager's own accounts are missing")
+	if len(owned) != 5 {
+		t.Fatalf("the user owns 5 accounts, got %d", len(owned))
 	}
 	for _, x := range owned {
-		if attr(x, "ownerid") != managerID {
+		if attr(x, "ownerid") != ownerID {
 			t.Errorf("row of another owner returned: %v", x)
 		}
 	}
 	if len(sec.principals) != 1 || sec.principals[0].Caller == nil || sec.principals[0].Caller.BusinessUnitID == "" {
 		t.Errorf("the security model did not get the principal with its caller context: %+v", sec.principals)
 	}
-	// Contoso is not the manager's: Retrieve says 404, as Dataverse does.
-	e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": contoso}).wantError(t, 404, "", "VE6005")
+	// Contoso Pharmaceuticals is not the user's: Retrieve says 404, as
+	// Dataverse does; Contoso Ltd is.
+	e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": "acc00000-0000-4000-8000-000000000002"}).wantError(t, 404, "", "VE6005")
+	e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": contoso}).want(t, 200)
 	// Anonymous and portal principals reach the model, which denies.
 	m = e.do("POST", "/api/ve/v1/RetrieveMultiple", `<fetch><entity name="account"><attribute name="name"/></entity></fetch>`, server.HeaderUserID, "").want(t, 200).json(t)
 	if len(entities(t, m)) != 0 || sec.principals[len(sec.principals)-1].Kind != server.Anonymous {

@@ -33,6 +33,7 @@ const (
 	// Sample users: a manager and a salesperson.
 	managerID = "aa000000-0000-4000-8000-000000000002"
 	userObjID = "5b5e0000-0000-4000-8000-0000000000aa"
+	ownerID   = "aa000000-0000-4000-8000-000000000004" // owns Contoso Ltd and four more accounts
 	contactID = "c0000000-0000-4000-8000-000000000001"
 )
 
@@ -88,7 +89,7 @@ func testVerifier() *server.JWTVerifier {
 
 func testUsers() server.MapDirectory {
 	return server.MapDirectory{
-		server.DataverseUser: {managerID: managerID},
+		server.DataverseUser: {managerID: managerID, ownerID: ownerID},
 		server.DirectoryUser: {userObjID: managerID},
 		server.PortalContact: {contactID: contactID},
 	}
