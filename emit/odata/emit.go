@@ -425,6 +425,10 @@ func (e *emitter) orderBy(q *ast.Query, p *plan.Plan) (string, error) {
 		if e.v4 && k.By != plan.SortValue {
 			return "", refuse("order on %s sorts by the related name or option label; standard OData sorts by the stored value", s)
 		}
+		if !e.v4 && k.By == plan.SortValue && labelled(k) {
+			// useraworderby: the Web API would sort the choice by label.
+			return "", refuse("useraworderby on choice %s: the Web API sorts choices by their labels", s)
+		}
 		if k.Desc {
 			s += " desc"
 		} else {
@@ -433,6 +437,22 @@ func (e *emitter) orderBy(q *ast.Query, p *plan.Plan) (string, error) {
 		keys = append(keys, s)
 	}
 	return strings.Join(keys, ","), nil
+}
+
+// labelled reports a sort key on a choice column that has labels, which
+// Dataverse sorts by label unless useraworderby says otherwise.
+func labelled(k *plan.SortKey) bool {
+	var c *plan.Column
+	switch {
+	case k.Output != nil:
+		c = k.Output.Column
+	case k.Column != nil:
+		c = k.Column.Column
+	}
+	if c == nil || len(c.Options) == 0 {
+		return false
+	}
+	return c.Type == plan.TPicklist || c.Type == plan.TState || c.Type == plan.TStatus
 }
 
 // literal prints a typed value as an OData literal.
