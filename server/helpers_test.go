@@ -284,3 +284,51 @@ func attr(e map[string]any, name string) any {
 	a, _ := e["Attributes"].(map[string]any)
 	return a[name]
 }
+
+// benchFixtures is fixtures for benchmarks.
+func benchFixtures(b *testing.B) []fixture {
+	ctx := context.Background()
+	db, cat, err := engine.OpenSample(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	out := []fixture{{"sqlite", db, cat}}
+	if dsn := os.Getenv(testkit.PostgresEnv); dsn != "" {
+		pdb, err := engine.Open(ctx, dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		prefix := fmt.Sprintf("srvb%d_", os.Getpid())
+		pcat, err := engine.LoadFixture(ctx, pdb, prefix)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() {
+			engine.DropFixture(context.Background(), pdb, prefix)
+			pdb.Close()
+		})
+		out = append(out, fixture{"postgres", pdb, pcat})
+	}
+	return out
+}
+
+func newBenchEnv(b *testing.B, f fixture) *env {
+	srv, err := server.New(server.Config{DB: f.db, Catalog: f.cat, Auth: testVerifier(), Users: testUsers(), Insecure: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	b.Cleanup(hs.Close)
+	tok := hs256Bench(claims(nil))
+	return &env{srv: srv, http: hs, token: tok, user: managerID}
+}
+
+func hs256Bench(c map[string]any) string {
+	h, _ := json.Marshal(map[string]string{"alg": "HS256", "typ": "JWT"})
+	p, _ := json.Marshal(c)
+	in := b64(h) + "." + b64(p)
+	m := hmac.New(sha256.New, []byte(testSecret))
+	m.Write([]byte(in))
+	return in + "." + b64(m.Sum(nil))
+}
