@@ -57,6 +57,9 @@ func Emit(q *ast.Query, p *plan.Plan, opt Options) (string, error) {
 		}
 		return "", refuse("table %q has no entity set name: give metadata (--metadata or --db) with entitySetName", name)
 	}
+	if q != nil && strings.EqualFold(q.DataSource.Text, "archive") {
+		return "", refuse("datasource=\"archive\": the Web API reads live data only")
+	}
 	if p.PageSize > 0 && p.PageNumber > 1 {
 		return "", refuse("page %d: the Web API has no $skip; follow @odata.nextLink with Prefer: odata.maxpagesize", p.PageNumber)
 	}

@@ -103,6 +103,9 @@ func Lower(r *Request, s Schema, opt Options) (*ast.Query, error) {
 	if r.Select != nil {
 		l.off = r.maps[r.Select]
 		l.selectList(&ent.Body, r.Select)
+	} else if r.Apply == nil {
+		// No $select: OData returns every column.
+		ent.AllAttributes = ast.Bool{Span: r.SetSpan, Value: true, Set: true}
 	}
 	if r.Expand != nil {
 		l.off = r.maps[r.Expand]
