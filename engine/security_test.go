@@ -1,0 +1,95 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/testkit"
+	"github.com/vecompile/vecompile/security"
+)
+
+// normalized is a model's JSON with every list sorted, for comparing
+// models that went through the tables (row order is not model order).
+func normalized(t *testing.T, m *security.Model) string {
+	t.Helper()
+	c := *m
+	slices.SortFunc(c.BusinessUnits, func(a, b security.BusinessUnitDef) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(c.Users, func(a, b security.UserDef) int { return strings.Compare(a.ID, b.ID) })
+	for i := range c.Users {
+		slices.SortFunc(c.Users[i].Roles, func(a, b security.RoleAssignment) int {
+			return strings.Compare(a.RoleID+a.BusinessUnitID, b.RoleID+b.BusinessUnitID)
+		})
+	}
+	slices.SortFunc(c.Teams, func(a, b security.TeamDef) int { return strings.Compare(a.ID, b.ID) })
+	for i := range c.Teams {
+		slices.Sort(c.Teams[i].Members)
+	}
+	slices.SortFunc(c.Roles, func(a, b security.RoleDef) int { return strings.Compare(a.ID, b.ID) })
+	for i := range c.Roles {
+		slices.SortFunc(c.Roles[i].Privileges, func(a, b security.PrivilegeDef) int {
+			return strings.Compare(a.Table+a.Privilege+a.Depth, b.Table+b.Privilege+b.Depth)
+		})
+	}
+	slices.SortFunc(c.Shares, func(a, b security.ShareDef) int {
+		return strings.Compare(a.ObjectID+a.PrincipalID, b.ObjectID+b.PrincipalID)
+	})
+	slices.SortFunc(c.Tables, func(a, b security.TableDef) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(c.Portal.Contacts, func(a, b security.PortalMapping) int { return strings.Compare(a.ContactID, b.ContactID) })
+	b, err := json.MarshalIndent(c, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestSecurityTablesRoundTrip: the sample's policy file stored in the
+// security tables and read back is the same model, on every engine.
+func TestSecurityTablesRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	sample, err := engine.SampleSecurity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := normalized(t, sample.Model())
+	dsns := map[string]string{"sqlite": "sqlite::memory:"}
+	for k, v := range testkit.OptionalEngines(t) {
+		dsns[k] = v
+	}
+	for name, dsn := range dsns {
+		db, err := engine.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		prefix := fmt.Sprintf("st%d_%d_", os.Getpid(), time.Now().UnixNano()%100000)
+		if _, err := engine.LoadFixture(ctx, db, prefix); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		defer engine.DropFixture(ctx, db, prefix)
+		defer engine.DropSecurity(ctx, db, prefix)
+		if _, ok, err := engine.LoadSecurity(ctx, db, prefix); ok || err != nil {
+			t.Fatalf("%s: a database without security tables has a model: %v %v", name, ok, err)
+		}
+		if err := engine.InitSecurity(ctx, db, prefix, sample.Model()); err != nil {
+			t.Fatalf("%s: init: %v", name, err)
+		}
+		// Twice is harmless: tables exist, rows are skipped.
+		if err := engine.InitSecurity(ctx, db, prefix, sample.Model()); err != nil {
+			t.Fatalf("%s: second init: %v", name, err)
+		}
+		c, ok, err := engine.LoadSecurity(ctx, db, prefix)
+		if err != nil || !ok {
+			t.Fatalf("%s: load: %v %v", name, ok, err)
+		}
+		if got := normalized(t, c.Model()); got != want {
+			t.Errorf("%s: the model read from the tables differs from the policy file:\n%s\nwant\n%s", name, got, want)
+		}
+	}
+}
