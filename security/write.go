@@ -1,0 +1,202 @@
+package security
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vecompile/vecompile/internal/diag"
+)
+
+// Op is a write operation.
+type Op uint8
+
+const (
+	OpCreate Op = iota
+	OpUpdate
+	OpDelete
+	OpAssign
+	OpShare
+)
+
+var opNames = [...]string{"create", "update", "delete", "assign", "share"}
+
+func (o Op) String() string { return opNames[o] }
+
+// RowRef is what write checks need of a row: its table, key, owner and
+// owning business unit.
+type RowRef struct {
+	Table              string
+	ID                 string
+	OwnerID            string
+	OwningBusinessUnit string
+}
+
+// Lookup is a lookup column a write sets, and the row it points at.
+type Lookup struct {
+	Column string
+	Target RowRef
+}
+
+// Change is one write to check.
+type Change struct {
+	Op Op
+	// Before is the existing row (update, delete, assign, share).
+	Before *RowRef
+	// After is the row as written (create, update, assign). A create without
+	// an owner is owned by the caller in the caller's business unit.
+	After *RowRef
+	// Columns are the columns the write sets (create, update): secured ones
+	// need the column profile's create or update permission.
+	Columns []string
+	// Lookups set by the write: Append on the written row, AppendTo on each
+	// target.
+	Lookups []Lookup
+	// Share: the rights granted and to whom.
+	Rights    Rights
+	ShareWith string
+}
+
+// CheckWrite checks a write as Dataverse does: the privilege at a depth
+// that reaches the row before the change (Write, Delete, Assign, Share)
+// and after it (Create; a new owner must be able to read the row's
+// table), Append and AppendTo for the lookups set, column security for
+// the columns set, and for sharing, only rights the caller holds on the
+// row. Errors are MissingPrivilege naming the privilege (prvWriteAccount),
+// or HiddenColumnWrite.
+func (s *Session) CheckWrite(w Change) error {
+	switch w.Op {
+	case OpCreate:
+		if w.After == nil {
+			return s.malformed(w, "a create needs the new row")
+		}
+		after := *w.After
+		if after.OwnerID == "" {
+			after.OwnerID, after.OwningBusinessUnit = s.user.ID, s.user.BusinessUnitID
+		}
+		if err := s.need(after, Create, false); err != nil {
+			return err
+		}
+		if err := s.columnsWritable(after.Table, w.Columns, func(p ColumnPermission) bool { return p.Create }); err != nil {
+			return err
+		}
+		return s.lookups(after, w.Lookups)
+	case OpUpdate:
+		if w.Before == nil {
+			return s.malformed(w, "an update needs the existing row")
+		}
+		if err := s.need(*w.Before, Write, true); err != nil {
+			return err
+		}
+		if w.After != nil && moved(*w.Before, *w.After) {
+			if err := s.assign(*w.Before, *w.After); err != nil {
+				return err
+			}
+		}
+		if err := s.columnsWritable(w.Before.Table, w.Columns, func(p ColumnPermission) bool { return p.Update }); err != nil {
+			return err
+		}
+		return s.lookups(*w.Before, w.Lookups)
+	case OpDelete:
+		if w.Before == nil {
+			return s.malformed(w, "a delete needs the existing row")
+		}
+		return s.need(*w.Before, Delete, true)
+	case OpAssign:
+		if w.Before == nil || w.After == nil {
+			return s.malformed(w, "an assign needs the row before and after")
+		}
+		if err := s.need(*w.Before, Write, true); err != nil {
+			return err
+		}
+		return s.assign(*w.Before, *w.After)
+	case OpShare:
+		if w.Before == nil {
+			return s.malformed(w, "a share needs the row")
+		}
+		if err := s.need(*w.Before, Share, true); err != nil {
+			return err
+		}
+		// Only rights the caller holds on the row can be handed on.
+		for p := Create; p < numPrivileges; p++ {
+			if w.Rights&p.Right() != 0 {
+				if err := s.need(*w.Before, p, true); err != nil {
+					return fmt.Errorf("sharing %s: %w", p, err)
+				}
+			}
+		}
+		return nil
+	}
+	return s.malformed(w, "unknown operation")
+}
+
+func (s *Session) malformed(w Change, msg string) error {
+	return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.SecurityDenied, "%s: %s", w.Op, msg)}.Err()
+}
+
+func moved(a, b RowRef) bool {
+	return b.OwnerID != "" && canonical(a.OwnerID) != canonical(b.OwnerID) ||
+		b.OwningBusinessUnit != "" && canonical(a.OwningBusinessUnit) != canonical(b.OwningBusinessUnit)
+}
+
+// assign checks a change of owner: Assign on the row, and a new user
+// owner must hold Read on the table.
+func (s *Session) assign(before, after RowRef) error {
+	if err := s.need(before, Assign, true); err != nil {
+		return err
+	}
+	owner := canonical(after.OwnerID)
+	if u := s.c.users[owner]; u != nil {
+		to, err := s.c.Session(Principal{UserID: owner})
+		if err != nil {
+			return err
+		}
+		if to.Access(before.Table, Read).Depth == None {
+			return to.MissingPrivilege(strings.ToLower(before.Table), Read, "the new owner of "+before.ID+" could not read it")
+		}
+	} else if s.c.teams[owner] == nil {
+		return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.PrincipalRefused, "assign: new owner %s is neither a user nor a team", owner)}.Err()
+	}
+	return nil
+}
+
+// need checks priv on the row; shared says whether sharing counts (not
+// for rows being created).
+func (s *Session) need(r RowRef, priv Privilege, shared bool) error {
+	table := strings.ToLower(r.Table)
+	a := s.Access(table, priv)
+	if a.Depth == None {
+		return s.MissingPrivilege(table, priv, "no role grants it at any depth")
+	}
+	if a.All || slices.Contains(a.Owners, canonical(r.OwnerID)) || slices.Contains(a.BusinessUnits, canonical(r.OwningBusinessUnit)) ||
+		shared && slices.Contains(a.Shared, canonical(r.ID)) {
+		return nil
+	}
+	return s.MissingPrivilege(table, priv, fmt.Sprintf("row %s (owner %s, business unit %s) is outside its %s access", r.ID, r.OwnerID, r.OwningBusinessUnit, a.Depth))
+}
+
+// lookups: Append on the written row, AppendTo on every target.
+func (s *Session) lookups(row RowRef, ls []Lookup) error {
+	if len(ls) == 0 {
+		return nil
+	}
+	if err := s.need(row, Append, row.ID != ""); err != nil {
+		return err
+	}
+	for _, l := range ls {
+		if err := s.need(l.Target, AppendTo, true); err != nil {
+			return fmt.Errorf("lookup %s: %w", l.Column, err)
+		}
+	}
+	return nil
+}
+
+func (s *Session) columnsWritable(table string, columns []string, allowed func(ColumnPermission) bool) error {
+	denied := s.deniedColumns(table, allowed)
+	for _, c := range columns {
+		if slices.Contains(denied, strings.ToLower(c)) {
+			return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.HiddenColumnWrite, "%s may not set the secured column %s.%s (no column security profile allows it)", s.Who, strings.ToLower(table), strings.ToLower(c))}.Err()
+		}
+	}
+	return nil
+}
