@@ -55,7 +55,7 @@ func TestCheckWrite(t *testing.T) {
 	otherContact := RowRef{Table: "contact", ID: "0c000000-0000-4000-8000-000000000002", OwnerID: uBoss, OwningBusinessUnit: buRoot}
 	cases := []struct {
 		name     string
-		w Change
+		w        Change
 		code     diag.Code
 		mentions string
 	}{
