@@ -182,3 +182,26 @@ func TestSecuritySeam(t *testing.T) {
 	e.do("POST", "/api/ve/v1/Create", map[string]any{"Target": map[string]any{"LogicalName": "account", "Attributes": map[string]any{"name": "x"}}},
 		server.HeaderUserID, "", server.HeaderContact, contactID).wantError(t, 403, "0x80040220", "VE3003")
 }
+
+// TestJWTCacheKeepsCheckingTheClock: a verified token is cached, but its
+// expiry is checked on every use.
+func TestJWTCacheKeepsCheckingTheClock(t *testing.T) {
+	now := time.Now()
+	v := testVerifier()
+	v.Now = func() time.Time { return now }
+	tok := hs256(t, claims(map[string]any{"exp": now.Add(10 * time.Minute).Unix()}))
+	if _, err := v.Verify(tok); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(tok); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	if _, err := v.Verify(tok); diag.CodeOf(err) != diag.Unauthenticated {
+		t.Errorf("an expired cached token was accepted: %v", err)
+	}
+	// A tampered variant of a cached token is not a cache hit.
+	if _, err := v.Verify(tok + "x"); diag.CodeOf(err) != diag.Unauthenticated {
+		t.Errorf("tampered token: %v", err)
+	}
+}

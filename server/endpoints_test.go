@@ -239,7 +239,20 @@ func TestOData(t *testing.T) {
 			if string(cnt.body) != "40" {
 				t.Errorf("$count: %s", cnt.body)
 			}
-			e.do("GET", "/odata/accounts?$filter=name%20eq%20'x'", nil).wantError(t, 400, "", "VE1014")
+			// Query options through parse/odata.
+			m = e.do("GET", "/odata/accounts?$select=name&$filter=startswith(name,'Contoso')%20and%20numberofemployees%20gt%2050&$orderby=name%20desc", nil).want(t, 200).json(t)
+			var got []string
+			for _, v := range m["value"].([]any) {
+				got = append(got, v.(map[string]any)["name"].(string))
+			}
+			if strings.Join(got, "|") != "Contoso Retail Seattle|Contoso Retail|Contoso Pharmaceuticals" {
+				t.Errorf("$filter/$orderby: %v", got)
+			}
+			if cnt := e.do("GET", "/odata/accounts/$count?$filter=address1_city%20eq%20'Paris'", nil).want(t, 200); string(cnt.body) != "3" {
+				t.Errorf("$count with $filter: %s", cnt.body)
+			}
+			e.do("GET", "/odata/accounts?$filter=name%20eq", nil).wantError(t, 400, "", "")
+			e.do("GET", "/odata/accounts?$filter=nosuch%20eq%201", nil).wantError(t, 400, "", "VE2002")
 
 			// Server-driven paging: follow @odata.nextLink to the end.
 			var all []string
@@ -311,7 +324,7 @@ func TestODataParserSeam(t *testing.T) {
 		}
 	})
 	m := e.do("GET", "/odata/accounts?$filter=name%20eq%20'Coho%20Winery'", nil).want(t, 200).json(t)
-	if asked != "accounts?%24filter=name+eq+%27Coho+Winery%27" || len(m["value"].([]any)) != 1 {
+	if asked != "accounts?$filter=name%20eq%20'Coho%20Winery'" || len(m["value"].([]any)) != 1 {
 		t.Errorf("parser asked %q, result %v", asked, m)
 	}
 }

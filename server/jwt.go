@@ -16,6 +16,8 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vecompile/vecompile/internal/diag"
@@ -40,14 +42,27 @@ type JWTVerifier struct {
 	Skew     time.Duration    // default 60 s, at most MaxClockSkew
 	Role     string           // default DefaultAdapterRole
 	Now      func() time.Time // default time.Now
+
+	// cache holds verified tokens: the signature and the static claims
+	// are checked once per token, the clock on every use.
+	cache atomic.Pointer[tokenCache]
 }
+
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[string]*Claims
+}
+
+// maxCachedTokens bounds the cache; when full it is emptied, not grown.
+const maxCachedTokens = 4096
 
 // Claims are the parts of a verified token the server uses.
 type Claims struct {
-	Subject string
-	App     string // azp, appid or sub: the calling application
-	Roles   []string
-	Expires time.Time
+	Subject   string
+	App       string // azp, appid or sub: the calling application
+	Roles     []string
+	Expires   time.Time
+	NotBefore time.Time // zero when the token has no nbf
 }
 
 // HasRole reports whether the token carries the role.
@@ -105,6 +120,34 @@ type jwtHeader struct {
 // is an Unauthenticated error whose message says what failed (never the
 // token).
 func (v *JWTVerifier) Verify(token string) (*Claims, error) {
+	tc := v.cache.Load()
+	if tc == nil {
+		v.cache.CompareAndSwap(nil, &tokenCache{m: map[string]*Claims{}})
+		tc = v.cache.Load()
+	}
+	tc.mu.Lock()
+	c, ok := tc.m[token]
+	tc.mu.Unlock()
+	if !ok {
+		var err error
+		if c, err = v.verify(token); err != nil {
+			return nil, err
+		}
+		tc.mu.Lock()
+		if len(tc.m) >= maxCachedTokens {
+			clear(tc.m)
+		}
+		tc.m[token] = c
+		tc.mu.Unlock()
+	}
+	if err := v.checkTime(c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// verify checks the signature and the static claims.
+func (v *JWTVerifier) verify(token string) (*Claims, error) {
 	if len(token) > 16<<10 {
 		return nil, authErr("the token is too long")
 	}
@@ -187,16 +230,6 @@ func (v *JWTVerifier) checkClaims(payload []byte) (*Claims, error) {
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return nil, authErr("the token claims are not a JSON object of the expected shape")
 	}
-	now := time.Now
-	if v.Now != nil {
-		now = v.Now
-	}
-	skew := v.Skew
-	if skew <= 0 {
-		skew = time.Minute
-	}
-	skew = min(skew, MaxClockSkew)
-	t := now()
 	if v.Issuer != "" && c.Iss != v.Issuer {
 		return nil, authErr("token issuer %q is not the configured issuer", c.Iss)
 	}
@@ -210,16 +243,10 @@ func (v *JWTVerifier) checkClaims(payload []byte) (*Claims, error) {
 	if err != nil {
 		return nil, authErr("the token's exp is not a number")
 	}
-	if t.After(exp.Add(skew)) {
-		return nil, authErr("the token expired at %s", exp.UTC().Format(time.RFC3339))
-	}
+	var nbf time.Time
 	if c.Nbf != nil {
-		nbf, err := unixTime(*c.Nbf)
-		if err != nil {
+		if nbf, err = unixTime(*c.Nbf); err != nil {
 			return nil, authErr("the token's nbf is not a number")
-		}
-		if t.Add(skew).Before(nbf) {
-			return nil, authErr("the token is not valid before %s", nbf.UTC().Format(time.RFC3339))
 		}
 	}
 	app := c.Azp
@@ -229,7 +256,28 @@ func (v *JWTVerifier) checkClaims(payload []byte) (*Claims, error) {
 	if app == "" {
 		app = c.Sub
 	}
-	return &Claims{Subject: c.Sub, App: app, Roles: c.Roles, Expires: exp}, nil
+	return &Claims{Subject: c.Sub, App: app, Roles: c.Roles, Expires: exp, NotBefore: nbf}, nil
+}
+
+// checkTime checks exp and nbf against the clock, within the skew.
+func (v *JWTVerifier) checkTime(c *Claims) error {
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	skew := v.Skew
+	if skew <= 0 {
+		skew = time.Minute
+	}
+	skew = min(skew, MaxClockSkew)
+	t := now()
+	if t.After(c.Expires.Add(skew)) {
+		return authErr("the token expired at %s", c.Expires.UTC().Format(time.RFC3339))
+	}
+	if !c.NotBefore.IsZero() && t.Add(skew).Before(c.NotBefore) {
+		return authErr("the token is not valid before %s", c.NotBefore.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 func unixTime(n json.Number) (time.Time, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -255,68 +256,33 @@ func maxPageSize(prefer string) int64 {
 	return 0
 }
 
-// odataQuery builds the query of a collection GET and returns the skip
-// token. With Config.ODataParser every option goes to the parser; without
-// it $select, $top and $count are understood and other options are
-// refused (UnsupportedFeature), never ignored.
+// odataQuery builds the query of a collection GET with the OData parser
+// and returns the skip token (the server's paging cookie, not a query
+// option).
 func (s *Server) odataQuery(r *http.Request, t *plan.Table) (*ast.Query, string, error) {
-	opts := r.URL.Query()
-	token := opts.Get("$skiptoken")
-	opts.Del("$skiptoken")
-	set := s.catalog.entitySet(t)
-	if s.cfg.ODataParser != nil {
-		req := set
-		if enc := opts.Encode(); enc != "" {
-			req += "?" + enc
+	token := r.URL.Query().Get("$skiptoken")
+	// The options as received (percent-encoded), without the skip token.
+	req := s.catalog.entitySet(t)
+	var kept []string
+	for _, part := range strings.Split(r.URL.RawQuery, "&") {
+		k, _, _ := strings.Cut(part, "=")
+		if uk, err := url.QueryUnescape(k); part == "" || err == nil && uk == "$skiptoken" {
+			continue
 		}
-		q, err := s.cfg.ODataParser(req)
-		if err != nil {
-			return nil, "", err
-		}
-		if q.Entity == nil || !strings.EqualFold(q.Entity.Name.Text, t.LogicalName) {
-			return nil, "", diagErr(diag.MalformedPlan, "the OData parser returned a query of another entity")
-		}
-		return q, token, nil
+		kept = append(kept, part)
 	}
-	e := &ast.Entity{Name: ast.Name{Text: t.LogicalName}}
-	q := &ast.Query{Entity: e}
-	for k, vs := range opts {
-		v := vs[len(vs)-1]
-		switch k {
-		case "$select":
-			for _, c := range splitComma(v) {
-				e.Attributes = append(e.Attributes, &ast.Attribute{Name: ast.Name{Text: c}})
-			}
-		case "$top":
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 0 {
-				return nil, "", diagErr(diag.BadLiteral, "$top=%q is not a non-negative integer", v)
-			}
-			if n > MaxPageSize {
-				return nil, "", diagErr(diag.LimitExceeded, "$top=%d: at most %d", n, MaxPageSize)
-			}
-			q.Top = ast.Int{Value: n, Set: true}
-		case "$count":
-			switch v {
-			case "true":
-				q.ReturnTotalRecordCount = ast.Bool{Value: true, Set: true}
-			case "false":
-			default:
-				return nil, "", diagErr(diag.BadLiteral, "$count=%q: true or false", v)
-			}
-		case "$format":
-			if v != "json" && !strings.HasPrefix(v, "application/json") {
-				return nil, "", diagErr(diag.UnsupportedFeature, "$format=%s: only JSON", v)
-			}
-		default:
-			if strings.HasPrefix(k, "$") {
-				return nil, "", diagErr(diag.UnsupportedFeature, "query option %s needs the OData query parser (issue 3), which this server was built without", k)
-			}
-			return nil, "", diagErr(diag.UnsupportedFeature, "unknown query option %q", k)
-		}
+	if len(kept) > 0 {
+		req += "?" + strings.Join(kept, "&")
 	}
-	if len(e.Attributes) == 0 {
-		e.AllAttributes = ast.Bool{Value: true, Set: true}
+	q, err := s.cfg.ODataParser(req)
+	if err != nil {
+		return nil, "", err
+	}
+	if q.Entity == nil || !strings.EqualFold(q.Entity.Name.Text, t.LogicalName) {
+		return nil, "", diagErr(diag.MalformedPlan, "the OData parser returned a query of another entity")
+	}
+	if q.Top.Value > MaxPageSize {
+		return nil, "", diagErr(diag.LimitExceeded, "$top=%d: at most %d", q.Top.Value, MaxPageSize)
 	}
 	return q, token, nil
 }

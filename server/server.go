@@ -25,9 +25,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vecompile/vecompile"
 	"github.com/vecompile/vecompile/ast"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
+	odataparse "github.com/vecompile/vecompile/parse/odata"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -42,9 +44,18 @@ const (
 )
 
 // ODataParser turns an OData request (entity set and query options, as
-// "accounts?$select=name&$filter=…") into a query; it comes from package
-// parse/odata. Without one only $select, $top and $count are understood.
+// "accounts?$select=name&$filter=…", percent-encoded as received) into a
+// query. The default is package parse/odata (standard v4 flavour) over the
+// exposed entities.
 type ODataParser func(request string) (*ast.Query, error)
+
+// DefaultODataParser is parse/odata over the exposed tables of cat.
+func DefaultODataParser(exposed plan.MapCatalog) ODataParser {
+	schema := vecompile.ODataSchema(exposed)
+	return func(request string) (*ast.Query, error) {
+		return odataparse.Parse(diag.NewSource("odata", []byte(request)), schema, odataparse.Options{Flavor: "v4"})
+	}
+}
 
 // Config is everything a server is built from.
 type Config struct {
@@ -74,7 +85,7 @@ type Config struct {
 	MaxBody      int64
 	MaxDepth     int
 	QueryTimeout time.Duration
-	ODataParser  ODataParser
+	ODataParser  ODataParser // nil: DefaultODataParser
 
 	Logger *slog.Logger
 	Now    func() time.Time // the clock for tokens and relative dates
@@ -164,6 +175,13 @@ func New(cfg Config) (*Server, error) {
 		actions:  map[string]*Action{},
 		callers:  newCallerCache(30 * time.Second),
 		odataMax: MaxPageSize,
+	}
+	if s.cfg.ODataParser == nil {
+		m := plan.MapCatalog{}
+		for _, t := range exp.tables {
+			m.Add(t)
+		}
+		s.cfg.ODataParser = DefaultODataParser(m)
 	}
 	s.routes()
 	return s, nil
