@@ -77,7 +77,7 @@ func NewDataset(r *rand.Rand) *Dataset {
 		db.Tables = append(db.Tables, t)
 	}
 	for _, t := range db.Tables {
-		rows := r.Intn(13)
+		rows := r.Intn(21)
 		for j := 0; j < rows; j++ {
 			row := refeval.Row{}
 			for _, c := range t.Columns {
@@ -191,9 +191,18 @@ func drawTime(r *rand.Rand, env refeval.Env) time.Time {
 	l := env.Now.In(env.Zone)
 	jitter := time.Duration(r.Intn(3)-1) * time.Second
 	var t time.Time
-	switch r.Intn(7) {
+	switch r.Intn(10) {
+	case 7, 8, 9:
+		// Any time of a day near today: relative-date intervals end at
+		// local midnights, so these rows sit on either side of them.
+		d := time.Date(l.Year(), l.Month(), l.Day()+r.Intn(7)-3, 0, 0, 0, 0, env.Zone)
+		t = d.Add(time.Duration(r.Intn(24*3600)) * time.Second)
 	case 0:
-		t = time.Date(l.Year(), l.Month(), l.Day()+r.Intn(81)-40, 0, 0, 0, 0, env.Zone).Add(jitter)
+		days := r.Intn(11) - 5
+		if r.Intn(2) == 0 {
+			days = r.Intn(81) - 40
+		}
+		t = time.Date(l.Year(), l.Month(), l.Day()+days, 0, 0, 0, 0, env.Zone).Add(jitter)
 	case 1:
 		t = time.Date(l.Year(), l.Month()+time.Month(r.Intn(25)-12), 1, 0, 0, 0, 0, env.Zone).Add(jitter)
 	case 2:

@@ -33,15 +33,22 @@ var Patterns = []string{
 var NestInSubqueries = false
 
 type qgen struct {
-	r   *rand.Rand
-	ds  *Dataset
-	n   int // aliases handed out
-	agg bool
+	r      *rand.Rand
+	ds     *Dataset
+	n      int    // aliases handed out
+	prefix string // of link aliases: "l", or "p" in predicates
+}
+
+// NewPredicate draws a filter on table for the metamorphic oracles; its
+// link aliases (p1, p2 …) never clash with a query's (l1, l2 …).
+func NewPredicate(r *rand.Rand, ds *Dataset, table string) *ast.Filter {
+	g := &qgen{r: r, ds: ds, prefix: "p"}
+	return g.filter(ds.DB.Table(table), 1)
 }
 
 // NewQuery draws a query over ds from r.
 func NewQuery(r *rand.Rand, ds *Dataset) *ast.Query {
-	g := &qgen{r: r, ds: ds}
+	g := &qgen{r: r, ds: ds, prefix: "l"}
 	root := ds.DB.Tables[r.Intn(len(ds.DB.Tables))]
 	q := &ast.Query{Entity: &ast.Entity{Name: name(root.Name)}}
 	b := &q.Entity.Body
@@ -125,7 +132,7 @@ func (g *qgen) linkTo(t *refeval.Table, lt ast.LinkType) (*ast.LinkEntity, *refe
 	g.n++
 	return &ast.LinkEntity{
 		Name: name(rel.other.Name), From: name(rel.from), To: name(rel.to),
-		Alias: name(fmt.Sprintf("l%d", g.n)), LinkType: lt,
+		Alias: name(fmt.Sprintf("%s%d", g.prefix, g.n)), LinkType: lt,
 	}, rel.other
 }
 
@@ -166,7 +173,8 @@ func (g *qgen) filter(t *refeval.Table, depth int) *ast.Filter {
 	if g.r.Intn(3) == 0 {
 		f.Type = ast.Or
 	}
-	for i := 1 + g.r.Intn(3); i > 0; i-- {
+	// Short filters: in a long AND or OR one condition rarely decides.
+	for i := 1 + g.r.Intn(2); i > 0; i-- {
 		switch k := g.r.Intn(10); {
 		case k == 0 && depth < 3:
 			f.Items = append(f.Items, g.filter(t, depth+1))
@@ -198,6 +206,15 @@ func vals(texts ...string) []*ast.Value {
 func (g *qgen) condition(t *refeval.Table) *ast.Condition {
 	r := g.r
 	c := t.Columns[r.Intn(len(t.Columns))]
+	family := r.Intn(12)
+	if family < 4 {
+		// A third of the conditions test dates: the relative-date family
+		// is the largest and its interval ends need many draws to hit.
+		c = g.columnOf(t, refeval.DateTime)
+	} else if family < 8 {
+		// A sixth LIKE patterns, a sixth string comparisons.
+		c = g.columnOf(t, refeval.String)
+	}
 	cond := &ast.Condition{Attribute: name(c.Name)}
 	lit := func() string { return g.literal(t, c) }
 	common := []ast.Operator{ast.OpEq, ast.OpNe, ast.OpNeq, ast.OpNull, ast.OpNotNull, ast.OpIn, ast.OpNotIn}
@@ -212,17 +229,36 @@ func (g *qgen) condition(t *refeval.Table) *ast.Condition {
 		ops = append(append(common, ordered...), ast.OpLike, ast.OpNotLike, ast.OpBeginsWith, ast.OpNotBeginWith,
 			ast.OpEndsWith, ast.OpNotEndWith, ast.OpLike, ast.OpNotLike)
 	case refeval.DateTime:
-		ops = append(append(common[:5:5], ordered...), dateOps...)
-		ops = append(ops, dateOps...)
+		ops = append(common[:5:5], ordered...)
 	default:
 		ops = append(common, ordered...)
 	}
 	op := ops[r.Intn(len(ops))]
+	switch {
+	case c.Kind == refeval.DateTime && r.Intn(4) != 0:
+		op = dateOps[r.Intn(len(dateOps))]
+		if r.Intn(2) == 0 {
+			// Half the relative dates carry an operand: their interval
+			// arithmetic is where off-by-one bugs live.
+			op = xDateOps[r.Intn(len(xDateOps))]
+		}
+	case c.Kind == refeval.String && family >= 4 && family < 6:
+		op = likeOps[r.Intn(len(likeOps))]
+	}
 	cond.Operator = op
 	switch op.Info().Shape {
 	case ast.NoOperand:
 	case ast.OneInt:
-		cond.Values = vals(strconv.Itoa(1 + r.Intn(40)))
+		// Mostly small: the data's midnights cluster within a few days of
+		// the clock, so interval ends land between rows.
+		x, ok := g.operandFromData(t, c, op)
+		if !ok {
+			x = 1 + r.Intn(3)
+			if r.Intn(3) == 0 {
+				x = 1 + r.Intn(40)
+			}
+		}
+		cond.Values = vals(strconv.Itoa(x))
 	case ast.TwoValues:
 		a, b := lit(), lit()
 		if r.Intn(3) != 0 && g.less(c, b, a) {
@@ -252,6 +288,25 @@ func (g *qgen) condition(t *refeval.Table) *ast.Condition {
 	return cond
 }
 
+var likeOps = []ast.Operator{ast.OpLike, ast.OpNotLike, ast.OpBeginsWith, ast.OpNotBeginWith, ast.OpEndsWith, ast.OpNotEndWith}
+
+// columnOf picks a column of kind k (every table has one of each kind
+// asked for: name and happened).
+func (g *qgen) columnOf(t *refeval.Table, k refeval.Kind) *refeval.Column {
+	var cs []*refeval.Column
+	for _, c := range t.Columns {
+		if c.Kind == k {
+			cs = append(cs, c)
+		}
+	}
+	return cs[g.r.Intn(len(cs))]
+}
+
+var xDateOps = []ast.Operator{
+	ast.OpLastXDays, ast.OpNextXDays, ast.OpLastXWeeks, ast.OpNextXWeeks, ast.OpOlderThanXDays, ast.OpLastXHours, ast.OpNextXHours,
+	ast.OpLastXMonths, ast.OpNextXMonths, ast.OpOlderThanXWeeks,
+}
+
 var dateOps = []ast.Operator{
 	ast.OpToday, ast.OpYesterday, ast.OpTomorrow, ast.OpLastSevenDays, ast.OpNextSevenDays,
 	ast.OpLastWeek, ast.OpThisWeek, ast.OpNextWeek, ast.OpLastMonth, ast.OpThisMonth, ast.OpNextMonth,
@@ -259,6 +314,55 @@ var dateOps = []ast.Operator{
 	ast.OpLastXHours, ast.OpNextXHours, ast.OpLastXDays, ast.OpNextXDays, ast.OpLastXDays, ast.OpLastXWeeks,
 	ast.OpNextXWeeks, ast.OpLastXMonths, ast.OpNextXMonths, ast.OpLastXYears,
 	ast.OpOlderThanXDays, ast.OpOlderThanXWeeks, ast.OpOlderThanXMonths, ast.OpOlderThanXHours,
+}
+
+// operandFromData picks the operand X of a relative-date operator so that
+// the interval's far end falls on one side or the other of a row's value:
+// the distance from the clock to the value in the operator's unit, or one
+// more (boundary values, as literals are taken from the data).
+func (g *qgen) operandFromData(t *refeval.Table, c *refeval.Column, op ast.Operator) (int, bool) {
+	if len(t.Rows) == 0 || g.r.Intn(3) == 0 {
+		return 0, false
+	}
+	v, ok := t.Rows[g.r.Intn(len(t.Rows))][c.Name].(time.Time)
+	if !ok {
+		return 0, false
+	}
+	env := g.ds.Env
+	now, val := env.Now.In(env.Zone), v.In(env.Zone)
+	days := int(dayNumber(now) - dayNumber(val)) // > 0: the value is in the past
+	var d int
+	switch op {
+	case ast.OpLastXDays, ast.OpOlderThanXDays:
+		d = days
+	case ast.OpNextXDays:
+		d = -days
+	case ast.OpLastXWeeks, ast.OpOlderThanXWeeks:
+		d = days / 7
+	case ast.OpNextXWeeks:
+		d = -days / 7
+	case ast.OpLastXHours:
+		d = int(env.Now.Sub(v).Hours())
+	case ast.OpNextXHours:
+		d = int(v.Sub(env.Now).Hours())
+	case ast.OpLastXMonths:
+		d = (now.Year()-val.Year())*12 + int(now.Month()-val.Month())
+	case ast.OpNextXMonths:
+		d = (val.Year()-now.Year())*12 + int(val.Month()-now.Month())
+	default:
+		return 0, false
+	}
+	d += g.r.Intn(2)
+	if d < 1 || d > 500 {
+		return 0, false
+	}
+	return d, true
+}
+
+// dayNumber numbers a wall-clock date (days since 1970-01-01).
+func dayNumber(t time.Time) int64 {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
 
 // less orders two literals of c (for between's bounds).

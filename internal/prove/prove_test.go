@@ -22,8 +22,8 @@ const FixedSeed = 20261122
 // Budget: datasets per seed and queries per dataset (each query runs on
 // every engine).
 const (
-	datasetsPerSeed   = 6
-	queriesPerDataset = 40
+	datasetsPerSeed   = 12
+	queriesPerDataset = 60
 )
 
 func seeds(t *testing.T) []int64 {
@@ -79,6 +79,38 @@ func TestDifferential(t *testing.T) {
 				q := gen.NewQuery(r, ds)
 				if err := Differential(ctx, tg, ds, q); err != nil {
 					t.Errorf("seed %d dataset %d query %d: %v\n%s", seed, d, i, err, Report(ds, q))
+				}
+			}
+			DropAll(ctx, tg, ds)
+		}
+	}
+}
+
+// Metamorphic budget per seed.
+const (
+	metaDatasets = 3
+	metaQueries  = 15
+)
+
+func TestMetamorphic(t *testing.T) {
+	ctx := context.Background()
+	tg := targets(t, ctx)
+	for _, seed := range seeds(t) {
+		r := rand.New(rand.NewSource(seed))
+		for d := 0; d < metaDatasets; d++ {
+			ds := gen.NewDataset(r)
+			if err := LoadAll(ctx, tg, ds); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < metaQueries; i++ {
+				q, p := metamorphicCase(r, ds)
+				for _, target := range tg {
+					if err := TLP(ctx, target, ds, q, p); err != nil {
+						t.Errorf("seed %d dataset %d query %d: %v\npredicate:\n%s\n%s", seed, d, i, err, predicateText(q, p), Report(ds, q))
+					}
+					if err := NoREC(ctx, target, ds, q.Entity.Name.Text, p); err != nil {
+						t.Errorf("seed %d dataset %d query %d: %v\npredicate:\n%s\n%s", seed, d, i, err, predicateText(q, p), Report(ds, q))
+					}
 				}
 			}
 			DropAll(ctx, tg, ds)
