@@ -26,6 +26,7 @@ import (
 	odataparse "github.com/vecompile/vecompile/parse/odata"
 	"github.com/vecompile/vecompile/parse/queryexpression"
 	"github.com/vecompile/vecompile/plan"
+	"github.com/vecompile/vecompile/security"
 )
 
 // Config says where the data and metadata come from and who is asking.
@@ -50,6 +51,9 @@ type Config struct {
 	Caller         *plan.Caller
 	HierarchyDepth int   // manager-chain depth for eq-useroruserhierarchy (default 3)
 	LanguageID     int64 // the caller's UI language when no usersettings row gives it
+
+	// Security runs queries as a principal (see security.go).
+	Security SecurityConfig
 }
 
 // Compiler compiles and runs queries for one configuration.
@@ -58,6 +62,7 @@ type Compiler struct {
 	db      *engine.DB
 	catalog plan.Catalog
 	caller  *plan.Caller
+	session *security.Session // nil: security off
 }
 
 // Open connects (when a database is configured), loads metadata and
@@ -89,6 +94,10 @@ func Open(ctx context.Context, cfg Config) (*Compiler, error) {
 	}
 	if c.catalog == nil {
 		c.catalog = plan.Untyped{}
+	}
+	if err = c.openSecurity(ctx); err != nil {
+		c.Close()
+		return nil, err
 	}
 	if c.caller, err = c.resolveCaller(ctx); err != nil {
 		c.Close()
@@ -270,6 +279,7 @@ func (c *Compiler) Plan(q *ast.Query) (*plan.Plan, error) {
 		WeekStart: c.cfg.WeekStart,
 		Fiscal:    c.cfg.Fiscal,
 		Caller:    c.caller,
+		Security:  c.securityProvider(),
 	})
 }
 

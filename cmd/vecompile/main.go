@@ -6,6 +6,10 @@
 //	vecompile convert --to qe|fetchxml [FILE|-]
 //	vecompile convert --to odata [--flavor dataverse|v4] [--base URL] [--db DSN | --metadata FILE] [FILE|-]
 //	vecompile odata [--flavor dataverse|v4] [--base URL] [--db DSN | --metadata FILE] [FILE|-]
+//	vecompile security init --db DSN [--policy FILE]
+//
+// exec, sql and plan run as a principal with --user, --portal-contact or
+// --anonymous once a security model exists (--policy, or security tables).
 //
 // Every command reads FetchXML or QueryExpression JSON (detected from the
 // content).
@@ -43,6 +47,8 @@ Usage:
   vecompile convert --to odata [FILE|-]   (or: vecompile odata)
                                     print a Web API (OData v4) request URL
   vecompile serve [flags]           run the adapter server (virtual-entity methods, OData v4)
+  vecompile security init --db DSN [--policy FILE]
+                                    create the security tables (and store a policy file's model)
 
 Run 'vecompile COMMAND -h' for the flags of a command.
 `
@@ -67,6 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runConvert(ctx, args, stdin, stdout, stderr)
 	case "odata":
 		return runConvert(ctx, append([]string{"--to=odata"}, args...), stdin, stdout, stderr)
+	case "security":
+		return runSecurity(ctx, args, stdout, stderr)
 	case "serve":
 		return runServe(ctx, args, stdout, stderr)
 	default:
@@ -93,6 +101,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		period    = fs.String("fiscal-period", "quarterly", "fiscal period type: annual, semiannual, quarterly, monthly or fourweekly")
 		odataReq  = fs.String("odata", "", "an OData request to run instead of a query file: 'accounts?$filter=…'")
 	)
+	sec := addSecurityFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -138,6 +147,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		cfg.Caller = &plan.Caller{BusinessUnitID: *bu, TeamIDs: splitList(*teams), Reports: splitList(*reports), LanguageID: *language}
 	}
 
+	if err := sec.apply(&cfg, *user); err != nil {
+		return fail(stderr, err)
+	}
 	c, err := vecompile.Open(ctx, cfg)
 	if err != nil {
 		return fail(stderr, err)
@@ -156,6 +168,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return fail(stderr, err)
 	}
+	securityNotice(cmd, p, *user, stderr)
 	switch cmd {
 	case "plan":
 		fmt.Fprint(stdout, plan.Format(p))
@@ -171,9 +184,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stdout, st.SQL+";")
 		fmt.Fprintf(stdout, "-- args: %s\n", formatArgs(st.Args))
 	case "exec":
-		if p.Security == plan.SecurityOff && *user != "" {
-			fmt.Fprintln(stderr, "vecompile: security is off (no security model configured); --user only sets the caller for identity operators")
-		}
 		res, err := c.Exec(ctx, p)
 		if err != nil {
 			return fail(stderr, err)

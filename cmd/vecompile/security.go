@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/vecompile/vecompile"
+	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/plan"
+	"github.com/vecompile/vecompile/security"
+)
+
+// securityFlags are the principal and model flags of exec, sql and plan.
+type securityFlags struct {
+	portal, policy, companies *string
+	anonymous, crossCompany   *bool
+}
+
+func addSecurityFlags(fs *flag.FlagSet) *securityFlags {
+	return &securityFlags{
+		portal:       fs.String("portal-contact", "", "run as the user a portal contact (GUID) is mapped to"),
+		anonymous:    fs.Bool("anonymous", false, "run as the model's anonymous portal user"),
+		policy:       fs.String("policy", "", "security model: a JSON policy file, or 'sample' for the embedded sample's (default: the database's security tables; exec on the sample: the sample's)"),
+		crossCompany: fs.Bool("cross-company", false, "F&O: query every company the user may access (or --companies), not the default one"),
+		companies:    fs.String("companies", "", "F&O: comma-separated companies (dataAreaId) of a cross-company query"),
+	}
+}
+
+// apply puts the principal and model into cfg: --user, --portal-contact
+// or --anonymous name the principal (one of them).
+func (f *securityFlags) apply(cfg *vecompile.Config, user string) error {
+	n := 0
+	for _, set := range []bool{user != "", *f.portal != "", *f.anonymous} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return flagError("--user, --portal-contact and --anonymous are exclusive")
+	}
+	p := security.Principal{UserID: user, PortalContactID: *f.portal, Anonymous: *f.anonymous, CrossCompany: *f.crossCompany || *f.companies != "", Companies: splitList(*f.companies)}
+	cfg.Security = vecompile.SecurityConfig{Principal: p}
+	switch *f.policy {
+	case "":
+	case "sample":
+		m, err := engine.SampleSecurity()
+		if err != nil {
+			return err
+		}
+		cfg.Security.Model = m
+	default:
+		cfg.Security.PolicyFile = *f.policy
+	}
+	if n == 0 && *f.policy != "" {
+		return flagError("--policy needs a principal: --user, --portal-contact or --anonymous")
+	}
+	return nil
+}
+
+// securityNotice tells exec and sql users that a --user did not secure
+// the query (plan prints "security: off" itself).
+func securityNotice(cmd string, p *plan.Plan, user string, stderr io.Writer) {
+	if cmd != "plan" && p.Security == plan.SecurityOff && user != "" {
+		fmt.Fprintln(stderr, "vecompile: security is off (no security model configured); --user only sets the caller for identity operators")
+	}
+}
+
+// runSecurity is 'vecompile security init': create the security tables
+// (those absent) in a database, and with --policy store a policy file's
+// model in them.
+func runSecurity(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "init" {
+		fmt.Fprintln(stderr, "usage: vecompile security init --db DSN [--policy FILE] [--print-schema]")
+		return 2
+	}
+	fs := flag.NewFlagSet("vecompile security init", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := fs.String("db", "", "database DSN to create the security tables in")
+	policy := fs.String("policy", "", "a JSON policy file to store in the tables ('sample': the embedded sample's)")
+	printSchema := fs.String("print-schema", "", "print the schema for a dialect (sqlite, postgres, mysql) instead")
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *printSchema != "" {
+		fmt.Fprint(stdout, security.SchemaSQL(*printSchema, ""))
+		return 0
+	}
+	if *dsn == "" {
+		return fail(stderr, flagError("security init: --db is required"))
+	}
+	var m *security.Model
+	switch *policy {
+	case "":
+	case "sample":
+		c, err := engine.SampleSecurity()
+		if err != nil {
+			return fail(stderr, err)
+		}
+		m = c.Model()
+	default:
+		c, err := security.LoadPolicyFile(*policy)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		m = c.Model()
+	}
+	db, err := engine.Open(ctx, *dsn)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer db.Close()
+	if err := engine.InitSecurity(ctx, db, "", m); err != nil {
+		return fail(stderr, err)
+	}
+	var names []string
+	for _, t := range security.Tables {
+		names = append(names, t.Name)
+	}
+	fmt.Fprintf(stdout, "security tables ready: %s\n", strings.Join(names, ", "))
+	return 0
+}

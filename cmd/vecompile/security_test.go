@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vecompile/vecompile/internal/testkit"
+)
+
+// TestSecurityCLI: exec, sql and plan as principals of the sample's model,
+// and security init on a database file (testdata/security-*.golden).
+func TestSecurityCLI(t *testing.T) {
+	const (
+		john  = "--user=aa000000-0000-4000-8000-000000000002"
+		priya = "--user=aa000000-0000-4000-8000-000000000004"
+		kenji = "--user=aa000000-0000-4000-8000-000000000006"
+		meta  = "--metadata=../../engine/sampledata/metadata.json"
+		now   = "--now=2026-03-15T13:20:00Z"
+	)
+	accounts := `<fetch><entity name="account"><attribute name="name"/><attribute name="revenue"/><attribute name="ownerid"/><order attribute="name"/></entity></fetch>`
+	linked := `<fetch><entity name="account"><attribute name="name"/><attribute name="revenue"/>
+<link-entity name="contact" from="contactid" to="primarycontactid" alias="pc" link-type="outer"><attribute name="fullname"/><attribute name="birthdate"/></link-entity>
+<link-entity name="opportunity" from="customerid" to="accountid" link-type="exists"><filter><condition attribute="statecode" operator="eq" value="0"/></filter></link-entity>
+<filter><condition attribute="revenue" operator="gt" value="100"/></filter></entity></fetch>`
+	db := "--db=sqlite:" + sampleFile(t)
+	cases := []struct {
+		name  string
+		args  []string
+		stdin string
+	}{
+		{"security-exec-salesperson", []string{"exec", priya, "-"}, accounts},
+		{"security-exec-manager", []string{"exec", john, "-"}, accounts},
+		{"security-plan-manager", []string{"plan", john, now, meta, "--policy=sample", "-"}, linked},
+		{"security-sql-salesperson", []string{"sql", priya, now, meta, "--policy=sample", "-"}, linked},
+		{"security-exec-portal", []string{"exec", "--portal-contact=c0000000-0000-4000-8000-000000000001", "-"}, `<fetch top="3"><entity name="account"><attribute name="name"/><order attribute="name"/></entity></fetch>`},
+		{"security-exec-anonymous", []string{"exec", "--anonymous", "--format=jsonl", "-"}, `<fetch aggregate="true"><entity name="account"><attribute name="accountid" alias="n" aggregate="count"/></entity></fetch>`},
+		{"security-error-portal-admin", []string{"exec", "--portal-contact=c0000000-0000-4000-8000-000000000002", "-"}, accounts},
+		{"security-error-no-privilege", []string{"exec", kenji, "-"}, `<fetch><entity name="contact"><attribute name="fullname"/></entity></fetch>`},
+		{"security-error-two-principals", []string{"exec", john, "--anonymous", "-"}, accounts},
+		{"security-sql-off", []string{"sql", john, "-"}, accounts},
+		{"security-init-schema", []string{"security", "init", "--print-schema=postgres"}, ""},
+		{"security-init-db", []string{"security", "init", db, "--policy=sample"}, ""},
+		// After init the database holds the model: --user runs secured from the tables.
+		{"security-exec-db-tables", []string{"exec", db, priya, "--format=csv", "-"}, accounts},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tc.args, strings.NewReader(tc.stdin), &stdout, &stderr)
+			got := stdout.String() + "--- stderr (exit " + string(rune('0'+code)) + ")\n" + stderr.String()
+			testkit.Golden(t, filepath.Join("testdata", tc.name+".golden"), []byte(got))
+		})
+	}
+}
