@@ -55,21 +55,26 @@ func fixtures(t *testing.T) []fixture {
 	}
 	t.Cleanup(func() { db.Close() })
 	out := []fixture{{"sqlite", db, cat}}
-	if dsn, ok := testkit.OptionalEngines(t)["postgres"]; ok {
-		pdb, err := engine.Open(ctx, dsn)
+	engines := testkit.OptionalEngines(t)
+	for _, name := range []string{"postgres", "mysql"} {
+		dsn, ok := engines[name]
+		if !ok {
+			continue
+		}
+		edb, err := engine.Open(ctx, dsn)
 		if err != nil {
 			t.Fatal(err)
 		}
 		prefix := fmt.Sprintf("srv%d_", os.Getpid())
-		pcat, err := engine.LoadFixture(ctx, pdb, prefix)
+		ecat, err := engine.LoadFixture(ctx, edb, prefix)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() {
-			engine.DropFixture(context.Background(), pdb, prefix)
-			pdb.Close()
+			engine.DropFixture(context.Background(), edb, prefix)
+			edb.Close()
 		})
-		out = append(out, fixture{"postgres", pdb, pcat})
+		out = append(out, fixture{name, edb, ecat})
 	}
 	return out
 }
