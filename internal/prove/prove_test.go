@@ -78,7 +78,11 @@ func TestDifferential(t *testing.T) {
 			for i := 0; i < queriesPerDataset; i++ {
 				q := gen.NewQuery(r, ds)
 				if err := Differential(ctx, tg, ds, q); err != nil {
-					t.Errorf("seed %d dataset %d query %d: %v\n%s", seed, d, i, err, Report(ds, q))
+					t.Errorf("seed %d dataset %d query %d: %v\n%s\n%s", seed, d, i, err, Report(ds, q),
+						shrinkAndKeep(t, ctx, tg, ds, q, fmt.Sprintf("seed %d dataset %d query %d", seed, d, i)))
+					if err := LoadAll(ctx, tg, ds); err != nil { // shrinking reloaded other data
+						t.Fatal(err)
+					}
 				}
 			}
 			DropAll(ctx, tg, ds)

@@ -1,0 +1,88 @@
+package prove
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/gen"
+	"github.com/vecompile/vecompile/internal/testkit"
+)
+
+const regressionDir = "testdata/regressions"
+
+// shrinkAndKeep shrinks a failing case (on the targets that disagree; data
+// reductions reload them) and, under -update, writes it to
+// testdata/regressions. It returns the report of the shrunk case.
+func shrinkAndKeep(t *testing.T, ctx context.Context, tg []Target, ds *gen.Dataset, q *ast.Query, note string) string {
+	mds, mq := gen.Minimize(ds, q, 300, func(ds *gen.Dataset, q *ast.Query) bool {
+		if err := LoadAll(ctx, tg, ds); err != nil {
+			t.Fatal(err)
+		}
+		return Differential(ctx, tg, ds, q) != nil
+	})
+	if err := LoadAll(ctx, tg, mds); err != nil {
+		t.Fatal(err)
+	}
+	err := Differential(ctx, tg, mds, mq)
+	report := fmt.Sprintf("shrunk to:\n%s\n%v", Report(mds, mq), err)
+	if *testkit.Update {
+		b, merr := MarshalRegression(NewRegression(note, mds, mq))
+		if merr != nil {
+			t.Fatal(merr)
+		}
+		name := fmt.Sprintf("%x.json", sha256.Sum256(b))[:16] + ".json"
+		if err := os.MkdirAll(regressionDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(regressionDir, name)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("kept as %s", path)
+	}
+	return report
+}
+
+// TestRegressions replays every kept counterexample on every engine.
+func TestRegressions(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(regressionDir, "*.json"))
+	if len(files) == 0 {
+		t.Skip("no regression cases")
+	}
+	ctx := context.Background()
+	tg := targets(t, ctx)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r Regression
+			if err := jsonUnmarshal(b, &r); err != nil {
+				t.Fatal(err)
+			}
+			ds, q, err := r.Case()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := LoadAll(ctx, tg, ds); err != nil {
+				t.Fatal(err)
+			}
+			defer DropAll(ctx, tg, ds)
+			err = Differential(ctx, tg, ds, q)
+			switch {
+			case r.Known != "" && err == nil:
+				t.Errorf("%s passes now: remove its \"known\" mark (%s)", f, r.Known)
+			case r.Known != "":
+				t.Logf("known failure (%s): %v", r.Known, err)
+			case err != nil:
+				t.Errorf("%s (%s): %v", f, r.Note, err)
+			}
+		})
+	}
+}
