@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -140,6 +141,7 @@ func isDown(err error) bool {
 	var pgc *pgconn.ConnectError
 	switch {
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), // the server closed the connection
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.As(err, &pgc), errors.As(err, &ne):
 		return true
