@@ -205,3 +205,40 @@ func TestJWTCacheKeepsCheckingTheClock(t *testing.T) {
 		t.Errorf("tampered token: %v", err)
 	}
 }
+
+// TestTableDirectory: acting users mapped through a table of the backend.
+func TestTableDirectory(t *testing.T) {
+	for _, f := range fixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			ctx := context.Background()
+			table := tablePrefix(f) + "usermap"
+			for _, q := range []string{
+				`CREATE TABLE ` + table + ` (kind VARCHAR(10), external_id VARCHAR(64), backend_id VARCHAR(64))`,
+				`INSERT INTO ` + table + ` VALUES ('objectid', '` + userObjID + `', '` + ownerID + `'), ('contact', 'portal-1', '` + contactID + `')`,
+			} {
+				if _, err := f.db.SQL.ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			defer f.db.SQL.ExecContext(ctx, `DROP TABLE `+table)
+			e := newEnv(t, f, func(c *server.Config) {
+				c.Users = &server.TableDirectory{DB: f.db, Table: table, KindCol: "kind", ExternalCol: "external_id", IDCol: "backend_id"}
+			})
+			e.user = ""
+			e.srv.RegisterAction(&server.Action{Name: "WhoAmI", Run: func(_ context.Context, c *server.ActionCall) (map[string]any, error) {
+				return map[string]any{"kind": c.Principal.Kind.String(), "id": c.Principal.BackendID}, nil
+			}})
+			who := func(hdr ...string) map[string]any {
+				return e.do("POST", "/api/ve/v1/PerformAction", map[string]any{"ActionName": "WhoAmI"}, hdr...).want(t, 200).json(t)["Results"].(map[string]any)
+			}
+			if m := who(server.HeaderObjectID, "5B5E0000-0000-4000-8000-0000000000AA"); m["kind"] != "objectid" || m["id"] != ownerID {
+				t.Errorf("object id: %v", m)
+			}
+			if m := who(server.HeaderContact, "portal-1"); m["kind"] != "contact" || m["id"] != contactID {
+				t.Errorf("contact: %v", m)
+			}
+			e.do("POST", "/api/ve/v1/PerformAction", map[string]any{"ActionName": "WhoAmI"}, server.HeaderObjectID, "' OR 1=1 --").wantError(t, 403, "", "VE6002")
+			e.do("POST", "/api/ve/v1/PerformAction", map[string]any{"ActionName": "WhoAmI"}, server.HeaderUserID, ownerID).wantError(t, 403, "", "VE6002")
+		})
+	}
+}
