@@ -38,13 +38,7 @@ func (m ModelSecurity) HiddenColumns(t *Table) []string {
 func TableInfo(t *Table) security.TableInfo {
 	info := security.TableInfo{Name: t.LogicalName, PrimaryKey: t.PrimaryKey}
 	if !t.Untyped {
-		info.Columns = make([]string, len(t.Columns))
-		for i, c := range t.Columns {
-			info.Columns[i] = c.LogicalName
-		}
-	}
-	if info.PrimaryKey == "" && t.Untyped {
-		info.PrimaryKey = t.LogicalName + "id"
+		info.HasColumn = func(c string) bool { _, ok := t.Column(c); return ok }
 	}
 	return info
 }
@@ -63,7 +57,7 @@ func (b *builder) injectSecurity() {
 			b.securityError(err)
 			continue
 		}
-		sf := &SecurityFilter{Policies: policies}
+		sf := &SecurityFilter{Policies: slices.Clip(policies)} // shared with the session's cache: appends must copy
 		ds.Security = sf
 		if cols != nil {
 			for _, name := range cols.HiddenColumns(ds.Table) {
@@ -76,12 +70,7 @@ func (b *builder) injectSecurity() {
 			sf.Expr = &Const{Value: false}
 			continue
 		}
-		for _, it := range f.Items {
-			if l, ok := it.(*ast.LinkEntity); ok && strings.HasPrefix(l.Alias.Text, security.XDSAlias) {
-				l.Alias.Text += "_" + ds.Name // one policy query per constrained instance
-				correlate(l.Filters, ds.Name)
-			}
-		}
+		f = instancePolicies(f, ds.Name)
 		first := len(b.named)
 		b.declareFilterLinks(ds, f)
 		for _, internal := range b.named[first:] {
@@ -119,19 +108,51 @@ func (b *builder) securityError(err error) {
 	b.errorf(diag.NoSpan, diag.SecurityDenied, "%v", err)
 }
 
+// instancePolicies gives the policy-query links of a (shared, cached) row
+// filter this instance's aliases: one policy query per constrained
+// instance, correlated with it. Filters without policies are returned as
+// they are.
+func instancePolicies(f *ast.Filter, name string) *ast.Filter {
+	var out *ast.Filter
+	for i, it := range f.Items {
+		l, ok := it.(*ast.LinkEntity)
+		if !ok || !strings.HasPrefix(l.Alias.Text, security.XDSAlias) {
+			continue
+		}
+		if out == nil {
+			out = &ast.Filter{Span: f.Span, Type: f.Type, Items: slices.Clone(f.Items)}
+		}
+		c := *l
+		c.Alias.Text += "_" + name
+		c.Filters = correlate(l.Filters, name)
+		out.Items[i] = &c
+	}
+	if out == nil {
+		return f
+	}
+	return out
+}
+
 // correlate points a policy query's valueof references to the constrained
 // instance (security.Constrained) at the instance's alias.
-func correlate(fs []*ast.Filter, alias string) {
-	for _, f := range fs {
-		for _, it := range f.Items {
+func correlate(fs []*ast.Filter, alias string) []*ast.Filter {
+	out := make([]*ast.Filter, len(fs))
+	for i, f := range fs {
+		c := *f
+		c.Items = slices.Clone(f.Items)
+		for j, it := range c.Items {
 			switch x := it.(type) {
 			case *ast.Condition:
 				if rest, ok := strings.CutPrefix(x.ValueOf.Text, security.Constrained+"."); ok {
-					x.ValueOf.Text = alias + "." + rest
+					cond := *x
+					cond.ValueOf.Text = alias + "." + rest
+					c.Items[j] = &cond
 				}
 			case *ast.Filter:
-				correlate([]*ast.Filter{x}, alias)
+				c.Items[j] = correlate([]*ast.Filter{x}, alias)[0]
 			}
 		}
+		out[i] = &c
 	}
+	return out
 }

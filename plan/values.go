@@ -142,6 +142,9 @@ func CanonicalGUID(s string) (string, bool) {
 	if len(s) != 36 {
 		return "", false
 	}
+	if canonicalGUID(s) {
+		return s, true // the common case (security lists, stored ids): no copy
+	}
 	b := []byte(s)
 	for i, c := range b {
 		switch i {
@@ -160,6 +163,25 @@ func CanonicalGUID(s string) (string, bool) {
 		}
 	}
 	return string(b), true
+}
+
+// canonicalGUID reports whether a 36-byte s is already lower-case
+// 8-4-4-4-12.
+func canonicalGUID(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 var dateLayouts = []string{

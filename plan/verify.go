@@ -1,6 +1,9 @@
 package plan
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Verify checks the security invariants of a built plan; Build runs it and
 // fails with SecurityUnverified. For a plan with security on:
@@ -17,7 +20,7 @@ import "fmt"
 //
 // A plan with security off carries no security filter at all.
 func Verify(p *Plan) error {
-	v := &verifier{p: p, seen: map[*DataSource]bool{}}
+	v := &verifier{p: p, seen: make([]*DataSource, 0, 8)}
 	if p.Root != nil {
 		v.source(p.Root, false)
 	}
@@ -39,9 +42,11 @@ func Verify(p *Plan) error {
 
 type verifier struct {
 	p    *Plan
-	seen map[*DataSource]bool
+	seen []*DataSource // plans hold at most a few dozen sources
 	err  error
 }
+
+func (v *verifier) visited(ds *DataSource) bool { return slices.Contains(v.seen, ds) }
 
 func (v *verifier) fail(format string, args ...any) {
 	if v.err == nil {
@@ -50,10 +55,10 @@ func (v *verifier) fail(format string, args ...any) {
 }
 
 func (v *verifier) source(ds *DataSource, inSecurity bool) {
-	if ds == nil || v.seen[ds] {
+	if ds == nil || v.visited(ds) {
 		return
 	}
-	v.seen[ds] = true
+	v.seen = append(v.seen, ds)
 	on := v.p.Security == SecurityOn
 	sf := ds.Security
 	switch {
@@ -148,7 +153,7 @@ func (v *verifier) ref(r *ColumnRef, where string) {
 		v.fail("%s reads a column without a data source", where)
 		return
 	}
-	if !v.seen[r.Source] && !v.reachable(r.Source) {
+	if !v.visited(r.Source) && !v.reachable(r.Source) {
 		v.fail("%s reads %s.%s, a data source outside the plan", where, r.Source.Name, r.Column.LogicalName)
 	}
 }

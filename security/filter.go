@@ -9,17 +9,18 @@ import (
 )
 
 // TableInfo is what the row filter needs to know of a table instance's
-// table: its name, primary key and columns (nil Columns: untyped, every
-// column assumed present).
+// table: its name, primary key, and which columns it has (nil HasColumn:
+// untyped, every column assumed present).
 type TableInfo struct {
 	Name       string
 	PrimaryKey string
-	Columns    []string
+	HasColumn  func(string) bool
 }
 
-func (t TableInfo) has(col string) bool {
-	return t.Columns == nil || slices.ContainsFunc(t.Columns, func(c string) bool { return strings.EqualFold(c, col) })
-}
+func (t TableInfo) has(col string) bool { return t.HasColumn == nil || t.HasColumn(col) }
+
+// typed reports a known column list (company scoping by column needs one).
+func (t TableInfo) typed() bool { return t.HasColumn != nil }
 
 // Dataverse's and F&O's column names the filters use.
 const (
@@ -41,7 +42,35 @@ const (
 // row. A table the principal holds no Read privilege on is
 // MissingPrivilege, as Dataverse fails such a request. policies names what
 // produced the filter.
+//
+// Results are cached per table shape: callers must not modify them (the
+// planner copies the policy links it renames).
 func (s *Session) RowFilter(t TableInfo) (*ast.Filter, []string, error) {
+	key := filterKey{strings.ToLower(t.Name), strings.ToLower(t.PrimaryKey), t.has(ColOwner), t.has(ColOwningBU), t.typed() && t.has(ColCompany)}
+	s.mu.Lock()
+	r, ok := s.filters[key]
+	s.mu.Unlock()
+	if !ok {
+		r.filter, r.policies, r.err = s.rowFilter(t)
+		s.mu.Lock()
+		s.filters[key] = r
+		s.mu.Unlock()
+	}
+	return r.filter, r.policies, r.err
+}
+
+type filterKey struct {
+	table, pk            string
+	owner, unit, company bool
+}
+
+type filterResult struct {
+	filter   *ast.Filter
+	policies []string
+	err      error
+}
+
+func (s *Session) rowFilter(t TableInfo) (*ast.Filter, []string, error) {
 	name := strings.ToLower(t.Name)
 	a := s.Access(name, Read)
 	if a.Depth == None {
@@ -72,7 +101,7 @@ func (s *Session) RowFilter(t TableInfo) (*ast.Filter, []string, error) {
 		}
 		root.Items = append(root.Items, grants)
 	}
-	if s.c.table(name).Company || (t.Columns != nil && t.has(ColCompany)) {
+	if s.c.table(name).Company || (t.typed() && t.has(ColCompany)) {
 		if len(s.companies) == 0 {
 			return nil, append(policies, "company:none"), nil
 		}

@@ -35,8 +35,10 @@ type Session struct {
 	companies  []string
 	admin      bool
 
-	mu     sync.Mutex
-	access map[accessKey]*Access
+	mu      sync.Mutex
+	access  map[accessKey]*Access
+	filters map[filterKey]filterResult
+	hidden  map[string][]string
 }
 
 type accessKey struct {
@@ -53,7 +55,7 @@ func refused(format string, args ...any) error {
 // an administrator-class role are PrincipalRefused; a requested company the
 // user may not access is CompanyDenied.
 func (c *Compiled) Session(p Principal) (*Session, error) {
-	s := &Session{c: c, access: map[accessKey]*Access{}}
+	s := &Session{c: c, access: map[accessKey]*Access{}, filters: map[filterKey]filterResult{}, hidden: map[string][]string{}}
 	portal := false
 	var uid string
 	switch {
@@ -364,7 +366,16 @@ func PrivilegeName(table string, priv Privilege) string {
 // HiddenColumns lists the secured columns of table the session may not
 // read (they come back NULL). Administrator-class roles read every column.
 func (s *Session) HiddenColumns(table string) []string {
-	return s.deniedColumns(table, func(p ColumnPermission) bool { return p.Read })
+	s.mu.Lock()
+	h, ok := s.hidden[table]
+	s.mu.Unlock()
+	if !ok {
+		h = s.deniedColumns(table, func(p ColumnPermission) bool { return p.Read })
+		s.mu.Lock()
+		s.hidden[table] = h
+		s.mu.Unlock()
+	}
+	return h
 }
 
 func (s *Session) deniedColumns(table string, allowed func(ColumnPermission) bool) []string {
