@@ -27,7 +27,7 @@ func Catalog(db *refeval.Database, prefix string) plan.MapCatalog {
 	cat := plan.MapCatalog{}
 	for _, t := range db.Tables {
 		pt := plan.Table{
-			LogicalName: t.Name, PhysicalName: prefix + t.Name,
+			LogicalName: t.Name, PhysicalName: prefix + t.Name, EntitySetName: t.Name + "s",
 			PrimaryKey: t.PrimaryKey, PrimaryName: "name",
 		}
 		for _, c := range t.Columns {

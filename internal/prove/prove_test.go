@@ -79,7 +79,7 @@ func TestDifferential(t *testing.T) {
 				q := gen.NewQuery(r, ds)
 				if err := Differential(ctx, tg, ds, q); err != nil {
 					t.Errorf("seed %d dataset %d query %d: %v\n%s\n%s", seed, d, i, err, Report(ds, q),
-						shrinkAndKeep(t, ctx, tg, ds, q, fmt.Sprintf("seed %d dataset %d query %d", seed, d, i)))
+						shrink(t, ctx, tg, ds, q, fmt.Sprintf("seed %d dataset %d query %d", seed, d, i), true))
 					if err := LoadAll(ctx, tg, ds); err != nil { // shrinking reloaded other data
 						t.Fatal(err)
 					}
@@ -88,6 +88,7 @@ func TestDifferential(t *testing.T) {
 			DropAll(ctx, tg, ds)
 		}
 	}
+	t.Logf("OData forms: %d printed and compared, %d refused by the emitter (VE4002), %d hit a known defect", ODataStats.Printed, ODataStats.Refused, ODataStats.Known)
 }
 
 // Metamorphic budget per seed.

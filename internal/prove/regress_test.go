@@ -15,22 +15,26 @@ import (
 
 const regressionDir = "testdata/regressions"
 
-// shrinkAndKeep shrinks a failing case (on the targets that disagree; data
-// reductions reload them) and, under -update, writes it to
-// testdata/regressions. It returns the report of the shrunk case.
-func shrinkAndKeep(t *testing.T, ctx context.Context, tg []Target, ds *gen.Dataset, q *ast.Query, note string) string {
+// shrink shrinks a failing case (data reductions reload the targets) and,
+// with keep under -update, writes it to testdata/regressions. It returns
+// the report of the shrunk case.
+func shrink(t *testing.T, ctx context.Context, tg []Target, ds *gen.Dataset, q *ast.Query, note string, keep bool) string {
+	kind := FailureKind(Differential(ctx, tg, ds, q))
+	if kind == "" {
+		return "(the failure does not repeat)"
+	}
 	mds, mq := gen.Minimize(ds, q, 300, func(ds *gen.Dataset, q *ast.Query) bool {
 		if err := LoadAll(ctx, tg, ds); err != nil {
 			t.Fatal(err)
 		}
-		return Differential(ctx, tg, ds, q) != nil
+		return FailureKind(Differential(ctx, tg, ds, q)) == kind
 	})
 	if err := LoadAll(ctx, tg, mds); err != nil {
 		t.Fatal(err)
 	}
 	err := Differential(ctx, tg, mds, mq)
 	report := fmt.Sprintf("shrunk to:\n%s\n%v", Report(mds, mq), err)
-	if *testkit.Update {
+	if keep && *testkit.Update {
 		b, merr := MarshalRegression(NewRegression(note, mds, mq))
 		if merr != nil {
 			t.Fatal(merr)
@@ -56,6 +60,9 @@ func TestRegressions(t *testing.T) {
 	}
 	ctx := context.Background()
 	tg := targets(t, ctx)
+	// Kept cases of known defects must fail until the defect is fixed.
+	ODataKnownOff = true
+	defer func() { ODataKnownOff = false }()
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			b, err := os.ReadFile(f)

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vecompile/vecompile/ast"
 	"github.com/vecompile/vecompile/internal/faults"
 	"github.com/vecompile/vecompile/internal/gen"
 )
@@ -27,23 +26,9 @@ func hunt(t *testing.T, ctx context.Context, tg []Target) (int, string) {
 			q := gen.NewQuery(r, ds)
 			n++
 			if err := Differential(ctx, tg, ds, q); err != nil {
-				msg := err.Error()
-				{
-					// Show the minimal counterexample the shrinker finds
-					// (on SQLite: reloading the engines is slow).
-					sq := tg[:1]
-					mds, mq := gen.Minimize(ds, q, 400, func(ds *gen.Dataset, q *ast.Query) bool {
-						if err := LoadAll(ctx, sq, ds); err != nil {
-							t.Fatal(err)
-						}
-						return Differential(ctx, sq, ds, q) != nil
-					})
-					if err := LoadAll(ctx, sq, mds); err == nil {
-						if err := Differential(ctx, sq, mds, mq); err != nil {
-							msg = fmt.Sprintf("shrunk to:\n%s\n%v", Report(mds, mq), err)
-						}
-					}
-				}
+				// Show the minimal counterexample the shrinker finds; an
+				// injected bug is not kept as a regression.
+				msg := shrink(t, ctx, tg, ds, q, "", false)
 				DropAll(ctx, tg, ds)
 				return n, msg
 			}

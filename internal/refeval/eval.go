@@ -163,7 +163,9 @@ func (ev *evaluator) query(q *ast.Query) *Result {
 func (ev *evaluator) pass(s *source, r Row) Tri {
 	t := True
 	for _, f := range s.body.Filters {
-		t = and3(t, ev.filter(s, r, f))
+		if x, ok := ev.filter(s, r, f); ok {
+			t = and3(t, x)
+		}
 	}
 	for _, l := range s.body.Links {
 		switch l.LinkType {
@@ -291,8 +293,10 @@ func nullTuple(l *ast.LinkEntity) tuple {
 	return t
 }
 
-func (ev *evaluator) filter(s *source, r Row, f *ast.Filter) Tri {
-	var t Tri
+// filter evaluates a filter; ok is false for a filter without items (at
+// any depth), which constrains nothing and is left out of its parent, as
+// Dataverse ignores an empty <filter>.
+func (ev *evaluator) filter(s *source, r Row, f *ast.Filter) (t Tri, ok bool) {
 	if f.Type == ast.Or {
 		t = False
 	} else {
@@ -304,17 +308,21 @@ func (ev *evaluator) filter(s *source, r Row, f *ast.Filter) Tri {
 		case *ast.Condition:
 			x = ev.condition(s, r, it)
 		case *ast.Filter:
-			x = ev.filter(s, r, it)
+			var present bool
+			if x, present = ev.filter(s, r, it); !present {
+				continue
+			}
 		case *ast.LinkEntity:
 			x = ev.filterLink(s, r, it)
 		}
+		ok = true
 		if f.Type == ast.Or {
 			t = or3(t, x)
 		} else {
 			t = and3(t, x)
 		}
 	}
-	return t
+	return t, ok
 }
 
 // filterLink is any / not any / all / not all (README choices table: all
