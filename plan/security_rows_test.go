@@ -696,8 +696,66 @@ func TestSecurityProperties(t *testing.T) {
 				t.Errorf("seed %d: adding a grant removed account %s for %s", seed, str(r, "accountid"), u.ID)
 			}
 		}
+		// Changing rows the user cannot read never changes the result.
+		for _, tg := range targets {
+			hiddenRowChange(t, tg, m, u.ID, seed)
+		}
 		if t.Failed() {
 			t.Fatalf("seed %d failed in round %d", seed, round)
+		}
+	}
+}
+
+// hiddenRowChange edits an account user cannot read (name, revenue, and a
+// contact's link to it) and checks that none of the user's results move.
+func hiddenRowChange(t *testing.T, tg secTarget, m *security.Model, user string, seed int64) {
+	t.Helper()
+	p := security.Principal{UserID: user}
+	queries := []string{accountQuery, contactAccountQuery, revenueByBU}
+	before := make([]string, len(queries))
+	for i, q := range queries {
+		rows, err := run(t, tg, m, p, q)
+		if err != nil {
+			return // no privilege: nothing to compare
+		}
+		before[i] = fmt.Sprint(rows)
+	}
+	sys, _ := run(t, tg, nil, p, accountQuery)
+	var victim engine.Row
+	for _, r := range sys {
+		if ok, _ := canRead(m, user, "account", str(r, "accountid"), str(r, "ownerid"), str(r, "owningbusinessunit")); !ok {
+			victim = r
+			break
+		}
+	}
+	if victim == nil {
+		return
+	}
+	acc, _ := tg.cat.Table("account")
+	mark := func(n int) string {
+		if tg.db.Dialect == engine.Postgres {
+			return "$" + strconv.Itoa(n)
+		}
+		return "?"
+	}
+	id, _ := victim.Get("accountid")
+	name, _ := victim.Get("name")
+	revenue, _ := victim.Get("revenue")
+	exec := func(q string, args ...any) {
+		if _, err := tg.db.SQL.ExecContext(context.Background(), q, args...); err != nil {
+			t.Fatalf("%s: %v", tg.name, err)
+		}
+	}
+	table := `"` + acc.PhysicalName + `"`
+	if tg.db.Dialect == engine.MySQL {
+		table = "`" + acc.PhysicalName + "`"
+	}
+	exec("UPDATE "+table+" SET name = "+mark(1)+", revenue = 987654321 WHERE accountid = "+mark(2), "changed while hidden", id)
+	defer exec("UPDATE "+table+" SET name = "+mark(1)+", revenue = "+mark(2)+" WHERE accountid = "+mark(3), name, revenue, id)
+	for i, q := range queries {
+		rows, _ := run(t, tg, m, p, q)
+		if got := fmt.Sprint(rows); got != before[i] {
+			t.Errorf("seed %d, %s, %s: editing unreadable account %v changed the result of query %d:\n%s\n%s", seed, tg.name, user, id, i, before[i], got)
 		}
 	}
 }
