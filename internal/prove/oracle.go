@@ -14,12 +14,14 @@ import (
 	"github.com/vecompile/vecompile/ast"
 	fxprint "github.com/vecompile/vecompile/emit/fetchxml"
 	odataemit "github.com/vecompile/vecompile/emit/odata"
+	qeemit "github.com/vecompile/vecompile/emit/queryexpression"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/internal/gen"
 	"github.com/vecompile/vecompile/internal/refeval"
 	"github.com/vecompile/vecompile/parse/fetchxml"
 	odataparse "github.com/vecompile/vecompile/parse/odata"
+	qeparse "github.com/vecompile/vecompile/parse/queryexpression"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -72,6 +74,45 @@ func compile(q *ast.Query, ds *gen.Dataset, t Target) (*ast.Query, *plan.Plan, e
 	}
 	p, err := plan.Build(pq, Options(ds, t))
 	return pq, p, err
+}
+
+// QEStats counts the generated queries printed as QueryExpression JSON and
+// those the converter refuses (VE1014: FetchXML-only features).
+var QEStats struct{ Printed, Refused int }
+
+// qeForm runs q as QueryExpression JSON: emit/queryexpression prints the
+// parsed query, parse/queryexpression reads it back, and its rows must be
+// the reference's, names included (the JSON keeps aliases).
+func qeForm(ctx context.Context, t Target, ds *gen.Dataset, q *ast.Query, want *refeval.Result, ordered bool) error {
+	pq, _, err := compile(q, ds, t)
+	if err != nil {
+		return err
+	}
+	js, err := qeemit.Print(pq)
+	if err != nil {
+		if strings.Contains(err.Error(), string(diag.UnsupportedFeature)) {
+			QEStats.Refused++
+			return nil
+		}
+		return fmt.Errorf("%s: QueryExpression: print: %v", t.Name, err)
+	}
+	QEStats.Printed++
+	q2, err := qeparse.Parse(diag.NewSource("query.json", js))
+	if err != nil {
+		return fmt.Errorf("%s: QueryExpression: %s does not parse back: %v", t.Name, js, err)
+	}
+	p2, err := plan.Build(q2, Options(ds, t))
+	if err != nil {
+		return fmt.Errorf("%s: QueryExpression: does not plan: %v\n%s", t.Name, err, js)
+	}
+	res, err := t.DB.Exec(ctx, p2)
+	if err != nil {
+		return fmt.Errorf("%s: QueryExpression: does not run: %v\n%s", t.Name, err, js)
+	}
+	if d := diffRows(want.Rows, Rows(res), ordered); d != "" {
+		return fmt.Errorf("%s: the QueryExpression form returns other rows than the reference (-reference +QueryExpression):\n%s\n%s", t.Name, d, js)
+	}
+	return nil
 }
 
 // ODataStats counts the generated queries the OData emitter prints, those
@@ -170,6 +211,9 @@ func Differential(ctx context.Context, targets []Target, ds *gen.Dataset, q *ast
 		}
 		if q.Count.Set && want.More != res.MoreRecords {
 			return fmt.Errorf("%s: morerecords = %v, the reference says %v", t.Name, res.MoreRecords, want.More)
+		}
+		if err := qeForm(ctx, t, ds, q, want, ordered); err != nil {
+			return err
 		}
 		if CheckOData {
 			pq, _, _ := compile(q, ds, t)
