@@ -96,18 +96,16 @@ type Config struct {
 // Server serves one configuration. Register hooks and actions before the
 // first request.
 type Server struct {
-	cfg      Config
-	catalog  *exposure
-	log      *slog.Logger
-	metrics  *metrics
-	paging   *cookieSigner
-	mu       sync.RWMutex
-	hooks    map[string][]WriteHook
-	actions  map[string]*Action
-	callers  *callerCache
-	mux      *http.ServeMux
-	handler  http.Handler
-	odataMax int
+	cfg     Config
+	catalog *exposure
+	log     *slog.Logger
+	metrics *metrics
+	paging  *cookieSigner
+	mu      sync.RWMutex
+	hooks   map[string][]WriteHook
+	actions map[string]*Action
+	callers *callerCache
+	handler http.Handler
 }
 
 // New builds a server. It fails without a database, a token verifier, a
@@ -166,15 +164,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:      cfg,
-		catalog:  exp,
-		log:      cfg.Logger,
-		metrics:  newMetrics(),
-		paging:   &cookieSigner{key: key},
-		hooks:    map[string][]WriteHook{},
-		actions:  map[string]*Action{},
-		callers:  newCallerCache(30 * time.Second),
-		odataMax: MaxPageSize,
+		cfg:     cfg,
+		catalog: exp,
+		log:     cfg.Logger,
+		metrics: newMetrics(),
+		paging:  &cookieSigner{key: key},
+		hooks:   map[string][]WriteHook{},
+		actions: map[string]*Action{},
+		callers: newCallerCache(30 * time.Second),
 	}
 	if s.cfg.ODataParser == nil {
 		m := plan.MapCatalog{}
@@ -246,7 +243,6 @@ func (s *Server) routes() {
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, diagErr(diag.NotFound, "no endpoint %s %s", r.Method, r.URL.Path))
 	})
-	s.mux = m
 	s.handler = s.observe(m)
 }
 
