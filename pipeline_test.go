@@ -16,6 +16,7 @@ import (
 	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/parse/fetchxml"
 	"github.com/vecompile/vecompile/plan"
+	"github.com/vecompile/vecompile/security"
 )
 
 // pipelineNow is the fixed clock of every pipeline case (a Sunday).
@@ -108,6 +109,17 @@ func options(t *testing.T, ctx context.Context, d *testkit.Directive, tg target)
 			t.Fatal(err)
 		}
 		opt.Caller = caller
+	}
+	if u, ok := d.Arg("secure"); ok { // run as a sample user under the sample's security model
+		model, err := engine.SampleSecurity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := model.Session(security.Principal{UserID: engine.SampleUsers[u]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.Security = plan.ModelSecurity{Session: s}
 	}
 	return opt
 }
