@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"net/url"
 	"slices"
@@ -218,6 +219,22 @@ func TestOData(t *testing.T) {
 				if !strings.Contains(string(md.body), want) {
 					t.Errorf("$metadata lacks %s", want)
 				}
+			}
+			var csdl struct {
+				Schemas []struct {
+					Types []struct {
+						Name  string `xml:"Name,attr"`
+						Props []struct {
+							Name string `xml:"Name,attr"`
+						} `xml:"Property"`
+					} `xml:"EntityType"`
+					Sets []struct {
+						Name string `xml:"Name,attr"`
+					} `xml:"EntityContainer>EntitySet"`
+				} `xml:"DataServices>Schema"`
+			}
+			if err := xml.Unmarshal(md.body, &csdl); err != nil || len(csdl.Schemas) != 1 || len(csdl.Schemas[0].Types) != 8 || len(csdl.Schemas[0].Sets) != 8 {
+				t.Errorf("$metadata does not read as CSDL with 8 entity types and sets: %v %+v", err, csdl)
 			}
 			svc := e.do("GET", "/odata/", nil).want(t, 200).json(t)
 			if len(svc["value"].([]any)) != 8 {
