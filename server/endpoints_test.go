@@ -32,6 +32,10 @@ func TestSDKEndpoints(t *testing.T) {
 			}
 			e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": "acc00000-0000-4000-8000-0000000000ff", "ColumnSet": map[string]any{"AllColumns": true}}).
 				wantError(t, 404, "0x80040217", "VE6005")
+			m = e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": contoso}).want(t, 200).json(t)
+			if a := m["Attributes"].(map[string]any); len(a) != 1 || a["accountid"] != contoso {
+				t.Errorf("Retrieve with an empty ColumnSet returns the id alone: %v", m)
+			}
 			e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "nosuchentity", "Id": contoso}).wantError(t, 404, "", "VE6005")
 			e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": "not-a-guid"}).wantError(t, 400, "0x80040203", "VE1011")
 			e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": contoso, "ColumnSet": map[string]any{"Columns": []string{"nosuchcolumn"}}}).wantError(t, 400, "", "VE2002")

@@ -55,13 +55,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // byIDQuery is the query of Retrieve: one record by primary key, the
-// given columns (all of them for AllColumns or none named).
+// given columns (every column for AllColumns; an empty ColumnSet returns
+// the id alone, as the SDK's does).
 func byIDQuery(t *plan.Table, id string, cols ColumnSet) *ast.Query {
 	e := &ast.Entity{Name: ast.Name{Text: t.LogicalName}}
-	if cols.AllColumns || len(cols.Columns) == 0 {
+	switch {
+	case cols.AllColumns:
 		e.AllAttributes = ast.Bool{Value: true, Set: true}
-	}
-	if !cols.AllColumns {
+	case len(cols.Columns) == 0:
+		e.Attributes = []*ast.Attribute{{Name: ast.Name{Text: t.PrimaryKey}}}
+	default:
 		for _, c := range cols.Columns {
 			e.Attributes = append(e.Attributes, &ast.Attribute{Name: ast.Name{Text: c}})
 		}
