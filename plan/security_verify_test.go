@@ -236,3 +236,60 @@ func sqliteDialect(t *testing.T) sql.Dialect {
 	}
 	return d
 }
+
+// TestHiddenJoinKey: a link joined on a hidden column matches nothing (its
+// key reads NULL), so an outer link keeps its parents with NULLs and an
+// inner one drops them; the plan says why.
+func TestHiddenJoinKey(t *testing.T) {
+	db, cat, err := engine.OpenSample(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sample, _ := engine.SampleSecurity()
+	m := sample.Model()
+	for i := range m.Tables {
+		if m.Tables[i].Name == "contact" {
+			m.Tables[i].SecuredColumns = append(m.Tables[i].SecuredColumns, "emailaddress1")
+		}
+	}
+	c, err := security.Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := c.Session(security.Principal{UserID: "aa000000-0000-4000-8000-000000000001"}) // administrator: reads every column
+	priya, _ := c.Session(security.Principal{UserID: "aa000000-0000-4000-8000-000000000004"})
+	src := func(kind string) string {
+		return `<fetch><entity name="contact"><attribute name="contactid"/>
+<link-entity name="contact" from="emailaddress1" to="emailaddress1" alias="twin" link-type="` + kind + `"><attribute name="fullname"/></link-entity></entity></fetch>`
+	}
+	count := func(s *security.Session, kind string) (int, int) {
+		p, err := buildAs(t, cat, s, src(kind))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := db.Exec(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		linked := 0
+		for _, r := range res.Rows {
+			if v, _ := r.Get("twin.fullname"); v != nil {
+				linked++
+			}
+		}
+		if s == priya && !strings.Contains(plan.Format(p), "hidden join key]: FALSE") {
+			t.Errorf("plan does not deny the link joined on a hidden key:\n%s", plan.Format(p))
+		}
+		return len(res.Rows), linked
+	}
+	if _, linked := count(s, "outer"); linked == 0 {
+		t.Fatal("the administrator's self-join on e-mail links nothing: the test proves nothing")
+	}
+	if rows, linked := count(priya, "outer"); rows == 0 || linked != 0 {
+		t.Errorf("outer link on a hidden key: %d rows, %d linked; want rows kept, none linked", rows, linked)
+	}
+	if rows, _ := count(priya, "inner"); rows != 0 {
+		t.Errorf("inner link on a hidden key: %d rows, want none", rows)
+	}
+}
