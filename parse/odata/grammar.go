@@ -33,10 +33,8 @@ type AndExpr struct {
 
 // NotExpr is "not" X or a comparison.
 type NotExpr struct {
-	Pos    lexer.Position
-	EndPos lexer.Position
-	Not    *NotExpr    `parser:"  \"not\" @@"`
-	Cmp    *Comparison `parser:"| @@"`
+	Not *NotExpr    `parser:"  \"not\" @@"`
+	Cmp *Comparison `parser:"| @@"`
 }
 
 // Comparison is Left followed by zero or more comparison operators.
@@ -56,10 +54,8 @@ type CmpOp struct {
 
 // Additive is Left (add|sub Right)*.
 type Additive struct {
-	Pos    lexer.Position
-	EndPos lexer.Position
-	Left   *Multiplicative `parser:"@@"`
-	Ops    []*AddOp        `parser:"@@*"`
+	Left *Multiplicative `parser:"@@"`
+	Ops  []*AddOp        `parser:"@@*"`
 }
 
 // AddOp is add or sub.
@@ -71,10 +67,8 @@ type AddOp struct {
 
 // Multiplicative is Left (mul|div|divby|mod Right)*.
 type Multiplicative struct {
-	Pos    lexer.Position
-	EndPos lexer.Position
-	Left   *Unary   `parser:"@@"`
-	Ops    []*MulOp `parser:"@@*"`
+	Left *Unary   `parser:"@@"`
+	Ops  []*MulOp `parser:"@@*"`
 }
 
 // MulOp is mul, div, divby or mod.
@@ -86,8 +80,6 @@ type MulOp struct {
 
 // Unary is a negation or a primary.
 type Unary struct {
-	Pos     lexer.Position
-	EndPos  lexer.Position
 	Neg     *Unary   `parser:"  \"-\" @@"`
 	Primary *Primary `parser:"| @@"`
 }
@@ -126,7 +118,6 @@ type Member struct {
 
 // Literal is a primitive literal; Type says which token it was.
 type Literal struct {
-	Pos   lexer.Position
 	Value lexer.Token `parser:"@(String | DQString | Typed | Number | Date | DateTime | Time | GUID | Null | Bool)"`
 }
 

@@ -790,6 +790,9 @@ func (l *lowerer) boolPath(sc *scope, p *Path, neg bool) ast.FilterItem {
 	if !last.Open {
 		return l.onPath(sc, p, sp, compareLeaf(sp, "eq", &ast.Value{Span: sp, Text: "true", Kind: ast.KindBool}), neg)
 	}
+	if last.Call == nil {
+		last.Call = &Call{} // f()
+	}
 	switch name := last.Name; {
 	case name == "any" || name == "all":
 		return l.lambda(sc, p, neg)

@@ -128,11 +128,12 @@ func ParseRequest(src *diag.Source) (*Request, error) {
 		return fail(diag.Span{Start: 0, End: 0}, diag.LimitExceeded, "request is %d bytes; the limit is %d", len(text), MaxLength)
 	}
 	path, query, hasQuery := strings.Cut(text, "?")
-	if !hasQuery && strings.HasPrefix(strings.TrimSpace(text), "$") {
-		path, query, hasQuery = "", text, true
-	}
 	qbase := len(path) + 1
-	if !hasQuery {
+	switch {
+	case !hasQuery && strings.HasPrefix(text, "$"):
+		// The options alone.
+		path, query, qbase = "", text, 0
+	case !hasQuery:
 		qbase = len(text)
 	}
 	if err := r.entitySet(path); err != nil {
@@ -154,7 +155,10 @@ func ParseRequest(src *diag.Source) (*Request, error) {
 		if err != nil {
 			return fail(nameSpan, diag.SyntaxError, "%v", err)
 		}
-		vbase := start + len(rawName) + 1
+		vbase := start + len(rawName)
+		if hasEq {
+			vbase++
+		}
 		value, raw, err := decode(rawValue)
 		if err != nil {
 			return fail(diag.Span{Start: diag.Pos(vbase), End: diag.Pos(vbase + len(rawValue))}, diag.SyntaxError, "%v", err)
@@ -235,7 +239,7 @@ func (r *Request) option(name, value string, hasEq bool, nameSpan, valSpan diag.
 	switch key {
 	case "$filter":
 		if err = dup(r.Filter != nil); err == nil {
-			r.Filter, err = parseWith(r, filterParser, value, off, valSpan)
+			r.Filter, err = parseFilter(r, value, off, valSpan)
 		}
 	case "$orderby":
 		if err = dup(r.OrderBy != nil); err == nil {
@@ -282,7 +286,7 @@ func (r *Request) option(name, value string, hasEq bool, nameSpan, valSpan diag.
 			if identEnd(key, 1) != len(key) || len(key) == 1 {
 				return fail(nameSpan, diag.SyntaxError, "OData: bad parameter alias %q", name)
 			}
-			x, perr := parseWith(r, filterParser, value, off, valSpan)
+			x, perr := parseFilter(r, value, off, valSpan)
 			if perr != nil {
 				return perr
 			}
@@ -332,6 +336,27 @@ func parseWith[T any](r *Request, p *participle.Parser[T], value string, off *of
 			at = len(value)
 		}
 		return nil, diag.ErrorList{diag.Errorf(r.Source, diag.Span{Start: off.at(at), End: off.at(at)}, diag.SyntaxError, "OData: %s", msg)}.Err()
+	}
+	r.maps[x] = off
+	return x, nil
+}
+
+// parseFilter parses an expression with the hand-written parser (expr.go)
+// and runs the same checks as parseWith.
+func parseFilter(r *Request, value string, off *offsets, valSpan diag.Span) (*OrExpr, error) {
+	if d := nesting(value); d > maxDepth {
+		return nil, diag.ErrorList{diag.Errorf(r.Source, valSpan, diag.TooDeep, "OData: expression nests %d deep; the limit is %d", d, maxDepth)}.Err()
+	}
+	if strings.HasPrefix(value, " ") {
+		return nil, diag.ErrorList{diag.Errorf(r.Source, diag.Span{Start: off.at(0), End: off.at(1)}, diag.SyntaxError, "OData: space after =")}.Err()
+	}
+	x, e := parseExprString(value)
+	if e == nil {
+		e = check(x)
+	}
+	if e != nil {
+		at := min(e.at.Offset, len(value))
+		return nil, diag.ErrorList{diag.Errorf(r.Source, diag.Span{Start: off.at(at), End: off.at(at)}, diag.SyntaxError, "OData: %s", e.msg)}.Err()
 	}
 	r.maps[x] = off
 	return x, nil
