@@ -443,22 +443,26 @@ func checkUser(t *testing.T, tg secTarget, m *security.Model, user string) {
 			withOpp[str(r, "customerid")] = true
 		}
 	}
-	got, err = run(t, tg, m, p, accountsWithOpportunity)
-	if err != nil {
-		t.Fatalf("%s %s: %v", tg.name, user, err)
-	}
 	want = want[:0]
 	for _, id := range sorted(slices.Clone(gotIDs)) {
 		if withOpp[id] {
 			want = append(want, id)
 		}
 	}
-	gotIDs = gotIDs[:0]
-	for _, r := range got {
-		gotIDs = append(gotIDs, str(r, "accountid"))
-	}
-	if !slices.Equal(sorted(gotIDs), want) {
-		t.Errorf("%s %s: accounts with an opportunity\n got %v\nwant %v", tg.name, user, sorted(gotIDs), want)
+	// The same test written as exists, in, and an any filter link.
+	for _, src := range []string{accountsWithOpportunity, strings.Replace(accountsWithOpportunity, `link-type="exists"`, `link-type="in"`, 1),
+		`<fetch><entity name="account"><attribute name="accountid"/><filter><link-entity name="opportunity" from="customerid" to="accountid" link-type="any"/></filter></entity></fetch>`} {
+		got, err = run(t, tg, m, p, src)
+		if err != nil {
+			t.Fatalf("%s %s: %v", tg.name, user, err)
+		}
+		var ids []string
+		for _, r := range got {
+			ids = append(ids, str(r, "accountid"))
+		}
+		if !slices.Equal(sorted(ids), want) {
+			t.Errorf("%s %s: accounts with an opportunity (%s)\n got %v\nwant %v", tg.name, user, src, sorted(ids), want)
+		}
 	}
 
 	// Aggregate: counts over readable rows only; a hidden column sums to NULL.
