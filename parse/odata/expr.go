@@ -69,7 +69,7 @@ func one[T any](s *slab[T], x T) []T {
 
 func parseExprString(s string) (*OrExpr, *syntaxErr) {
 	sc := scanner{src: s}
-	p := &exprParser{toks: make([]lexer.Token, 0, 16+len(s)/4)}
+	p := &exprParser{toks: make([]lexer.Token, 0, 4+len(s)/6)}
 	// Count what the slabs will hold, so that each gets one chunk of
 	// the right size: operands (names and literals), literals, and the
 	// places a new OrExpr chain starts (brackets, commas, lambdas) or a
@@ -122,7 +122,7 @@ func parseExprString(s string) (*OrExpr, *syntaxErr) {
 	p.lits.size(literals)
 	x := p.or()
 	if p.err == nil && p.peek().Type != tEOF {
-		p.fail("unexpected token %q", p.peek().Value)
+		p.fail("unexpected %s", text(p.peek()))
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -140,6 +140,14 @@ func (p *exprParser) peekAt(k int) *lexer.Token {
 }
 
 func (p *exprParser) pos() lexer.Position { return p.toks[p.i].Pos }
+
+// text names a token in messages.
+func text(t *lexer.Token) string {
+	if t.Type == tEOF {
+		return "end of input"
+	}
+	return fmt.Sprintf("%q", t.Value)
+}
 
 func (p *exprParser) fail(format string, args ...any) {
 	if p.err == nil {
@@ -161,7 +169,7 @@ func (p *exprParser) punct(c string) bool {
 
 func (p *exprParser) expect(c string) {
 	if !p.punct(c) {
-		p.fail("unexpected token %q (expected %q)", p.peek().Value, c)
+		p.fail("unexpected %s (expected %q)", text(p.peek()), c)
 		return
 	}
 	p.i++
@@ -307,12 +315,12 @@ func (p *exprParser) primary() *Primary {
 		case "*":
 			x.Path = p.path()
 		default:
-			p.fail("unexpected token %q", t.Value)
+			p.fail("unexpected %s", text(t))
 		}
 	case tIdent, tAlias:
 		x.Path = p.path()
 	default:
-		p.fail("unexpected token %q", t.Value)
+		p.fail("unexpected %s", text(t))
 	}
 	x.EndPos = p.pos()
 	return x
@@ -339,7 +347,7 @@ func (p *exprParser) object() *Object {
 	}
 	for p.err == nil {
 		if p.peek().Type != tDQString {
-			p.fail("unexpected token %q (expected a member name)", p.peek().Value)
+			p.fail("unexpected %s (expected a member name)", text(p.peek()))
 			return x
 		}
 		m := &Member{Name: p.peek().Value}
@@ -372,7 +380,7 @@ func (p *exprParser) segment() *Segment {
 	x.Pos = p.pos()
 	t := p.peek()
 	if t.Type != tIdent && t.Type != tAlias && !(t.Type == tPunct && t.Value == "*") {
-		p.fail("unexpected token %q (expected a name)", t.Value)
+		p.fail("unexpected %s (expected a name)", text(t))
 		return x
 	}
 	x.Name = t.Value
@@ -402,7 +410,7 @@ func (p *exprParser) call() *Call {
 		for p.err == nil {
 			a := &NamedArg{Pos: p.pos()}
 			if p.peek().Type != tIdent {
-				p.fail("unexpected token %q (expected a parameter name)", p.peek().Value)
+				p.fail("unexpected %s (expected a parameter name)", text(p.peek()))
 				return x
 			}
 			a.Name = p.peek().Value

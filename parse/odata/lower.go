@@ -391,7 +391,7 @@ func (l *lowerer) comparison(sc *scope, c *Comparison, neg bool) ast.FilterItem 
 		l.unsupported(l.span(lp.Pos, lp.EndPos), "function %s in a comparison (FetchXML compares columns)", lp.Path.Segs[len(lp.Path.Segs)-1].Name)
 		return nil
 	}
-	if rp.Path != nil {
+	if rp.Path != nil && !isAlias(rp) {
 		return l.columnCompare(sc, target, rp.Path, opName, sp, neg)
 	}
 	val, isNull := l.literal(rp, fold)
@@ -446,7 +446,12 @@ func compareLeaf(sp diag.Span, op string, val *ast.Value) leaf {
 	}
 }
 
-func isLiteral(p *Primary) bool { return p.Literal != nil }
+func isLiteral(p *Primary) bool { return p.Literal != nil || isAlias(p) }
+
+// isAlias reports a parameter alias (@p), whose value is a literal.
+func isAlias(p *Primary) bool {
+	return p.Path != nil && len(p.Path.Segs) == 1 && !p.Path.Segs[0].Open && strings.HasPrefix(p.Path.Segs[0].Name, "@")
+}
 
 // unfold strips tolower()/toupper() around a property path: Dataverse
 // compares strings case-insensitively, so they change nothing as long as

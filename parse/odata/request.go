@@ -2,7 +2,6 @@ package odata
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -94,7 +93,7 @@ func decode(s string) (string, []int, error) {
 	for i := 0; i < len(s); i++ {
 		if s[i] == '%' {
 			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return "", nil, fmt.Errorf("bad percent escape at byte %d", i)
+				return "", nil, badEscape(i)
 			}
 			v, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
 			b.WriteByte(byte(v))
@@ -107,6 +106,19 @@ func decode(s string) (string, []int, error) {
 	}
 	raw = append(raw, len(s))
 	return b.String(), raw, nil
+}
+
+// badEscape is a malformed %XX at a byte offset of the decoded text.
+type badEscape int
+
+func (e badEscape) Error() string { return "OData: malformed percent escape (%XX)" }
+
+// escapeSpan is the span of a decode error, base being the raw text's offset.
+func escapeSpan(err error, base int) diag.Span {
+	if e, ok := err.(badEscape); ok {
+		return diag.Span{Start: diag.Pos(base + int(e)), End: diag.Pos(base + int(e) + 1)}
+	}
+	return diag.Span{Start: diag.Pos(base), End: diag.Pos(base)}
 }
 
 // MaxLength bounds a request (Dataverse's URL limit is 32 KB).
@@ -153,7 +165,7 @@ func ParseRequest(src *diag.Source) (*Request, error) {
 		nameSpan := diag.Span{Start: diag.Pos(start), End: diag.Pos(start + len(rawName))}
 		name, _, err := decode(rawName)
 		if err != nil {
-			return fail(nameSpan, diag.SyntaxError, "%v", err)
+			return fail(escapeSpan(err, start), diag.SyntaxError, "%v", err)
 		}
 		vbase := start + len(rawName)
 		if hasEq {
@@ -161,7 +173,7 @@ func ParseRequest(src *diag.Source) (*Request, error) {
 		}
 		value, raw, err := decode(rawValue)
 		if err != nil {
-			return fail(diag.Span{Start: diag.Pos(vbase), End: diag.Pos(vbase + len(rawValue))}, diag.SyntaxError, "%v", err)
+			return fail(escapeSpan(err, vbase), diag.SyntaxError, "%v", err)
 		}
 		off := &offsets{base: vbase, raw: raw}
 		valSpan := diag.Span{Start: diag.Pos(vbase), End: diag.Pos(vbase + len(rawValue))}
@@ -192,7 +204,7 @@ func (r *Request) entitySet(path string) error {
 	}
 	name, _, err := decode(seg)
 	if err != nil {
-		return diag.ErrorList{diag.Errorf(r.Source, r.SetSpan, diag.SyntaxError, "%v", err)}.Err()
+		return diag.ErrorList{diag.Errorf(r.Source, escapeSpan(err, start), diag.SyntaxError, "%v", err)}.Err()
 	}
 	end := identEnd(name, 0)
 	if end == 0 || end != len(name) {
