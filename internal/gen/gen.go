@@ -46,7 +46,8 @@ func NewDataset(r *rand.Rand) *Dataset {
 	if err != nil {
 		zone = time.UTC
 	}
-	env := refeval.Env{Now: drawNow(r, zone), Zone: zone, WeekStart: time.Weekday(r.Intn(2))}
+	env := refeval.Env{Now: drawNow(r, zone), Zone: zone, WeekStart: time.Weekday(r.Intn(2)),
+		Fiscal: &refeval.Fiscal{StartMonth: time.Month(1 + r.Intn(12)), PeriodType: 2000 + r.Intn(4)}}
 	db := &refeval.Database{}
 	n := 2 + r.Intn(3)
 	for i := 0; i < n; i++ {

@@ -237,15 +237,23 @@ func (g *qgen) condition(t *refeval.Table) *ast.Condition {
 	switch {
 	case c.Kind == refeval.DateTime && r.Intn(4) != 0:
 		op = dateOps[r.Intn(len(dateOps))]
-		if r.Intn(2) == 0 {
+		switch r.Intn(4) {
+		case 0, 1:
 			// Half the relative dates carry an operand: their interval
 			// arithmetic is where off-by-one bugs live.
 			op = xDateOps[r.Intn(len(xDateOps))]
+		case 2:
+			op = fiscalOps[r.Intn(len(fiscalOps))]
 		}
 	case c.Kind == refeval.String && family >= 4 && family < 6:
 		op = likeOps[r.Intn(len(likeOps))]
 	}
 	cond.Operator = op
+	switch {
+	case op.Info().Cat == ast.CatFiscal && op.Info().Shape != ast.NoOperand:
+		cond.Values = g.fiscalOperands(t, c, op)
+		return cond
+	}
 	switch op.Info().Shape {
 	case ast.NoOperand:
 	case ast.OneInt:
@@ -300,6 +308,13 @@ func (g *qgen) columnOf(t *refeval.Table, k refeval.Kind) *refeval.Column {
 		}
 	}
 	return cs[g.r.Intn(len(cs))]
+}
+
+var fiscalOps = []ast.Operator{
+	ast.OpThisFiscalYear, ast.OpThisFiscalPeriod, ast.OpNextFiscalYear, ast.OpNextFiscalPeriod, ast.OpLastFiscalYear,
+	ast.OpLastFiscalPeriod, ast.OpLastXFiscalYears, ast.OpLastXFiscalPeriods, ast.OpNextXFiscalYears, ast.OpNextXFiscalPeriods,
+	ast.OpInFiscalYear, ast.OpInFiscalPeriod, ast.OpInFiscalPeriodAndYear, ast.OpInOrBeforeFiscalPeriodAndYear,
+	ast.OpInOrAfterFiscalPeriodAndYear,
 }
 
 var xDateOps = []ast.Operator{
@@ -357,6 +372,36 @@ func (g *qgen) operandFromData(t *refeval.Table, c *refeval.Column, op ast.Opera
 		return 0, false
 	}
 	return d, true
+}
+
+// fiscalOperands draws the operands of a fiscal operator: years and
+// periods of a row's value (or of the clock), give or take one.
+func (g *qgen) fiscalOperands(t *refeval.Table, c *refeval.Column, op ast.Operator) []*ast.Value {
+	r, env := g.r, g.ds.Env
+	at := env.Now
+	if len(t.Rows) > 0 {
+		if v, ok := t.Rows[r.Intn(len(t.Rows))][c.Name].(time.Time); ok {
+			at = v
+		}
+	}
+	n := map[int]int{2000: 1, 2001: 2, 2002: 4, 2003: 12}[env.Fiscal.PeriodType]
+	l := at.In(env.Zone)
+	m := l.Year()*12 + int(l.Month()) - 1 - int(env.Fiscal.StartMonth-1)
+	fy := m / 12
+	if m < 0 {
+		fy = (m - 11) / 12
+	}
+	p := (m-fy*12)/(12/n) + 1
+	fy += r.Intn(3) - 1
+	switch op {
+	case ast.OpInFiscalYear:
+		return vals(strconv.Itoa(fy))
+	case ast.OpInFiscalPeriod:
+		return vals(strconv.Itoa(p))
+	case ast.OpInFiscalPeriodAndYear, ast.OpInOrBeforeFiscalPeriodAndYear, ast.OpInOrAfterFiscalPeriodAndYear:
+		return vals(strconv.Itoa(p), strconv.Itoa(fy))
+	}
+	return vals(strconv.Itoa(1 + r.Intn(3))) // last/next-x-fiscal-years/periods
 }
 
 // dayNumber numbers a wall-clock date (days since 1970-01-01).
@@ -485,7 +530,7 @@ func (g *qgen) aggregate(q *ast.Query, t *refeval.Table) {
 			// value; not compared (README of internal/prove).
 			continue
 		case refeval.DateTime:
-			a.DateGrouping = []ast.DateGrouping{ast.Day, ast.Month, ast.Quarter, ast.Year}[r.Intn(4)]
+			a.DateGrouping = []ast.DateGrouping{ast.Day, ast.Week, ast.Month, ast.Quarter, ast.Year, ast.FiscalPeriod, ast.FiscalYear}[r.Intn(7)]
 			if r.Intn(4) == 0 {
 				a.UserTimeZone = ast.Bool{Value: false, Set: true}
 			}

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -175,7 +176,11 @@ func valuesOnly(rows []map[string]any) []map[string]any {
 
 // Options are the planner options of a dataset on a target.
 func Options(ds *gen.Dataset, t Target) plan.Options {
-	return plan.Options{Catalog: Catalog(ds.DB, t.Prefix), Now: ds.Env.Now, Zone: ds.Env.Zone, WeekStart: ds.Env.WeekStart}
+	opt := plan.Options{Catalog: Catalog(ds.DB, t.Prefix), Now: ds.Env.Now, Zone: ds.Env.Zone, WeekStart: ds.Env.WeekStart}
+	if f := ds.Env.Fiscal; f != nil {
+		opt.Fiscal = &plan.Fiscal{Start: time.Date(2000, f.StartMonth, 1, 0, 0, 0, 0, time.UTC), PeriodType: f.PeriodType}
+	}
+	return opt
 }
 
 // CheckOData adds the OData form of each query to the differential

@@ -25,8 +25,11 @@ type Regression struct {
 	Now       string       `json:"now"`
 	Zone      string       `json:"zone"`
 	WeekStart time.Weekday `json:"weekStart"`
-	Tables    []regTable   `json:"tables"`
-	FetchXML  string       `json:"fetchxml"`
+	// Fiscal calendar: start month and period type (0: none).
+	FiscalStartMonth time.Month `json:"fiscalStartMonth,omitempty"`
+	FiscalPeriodType int        `json:"fiscalPeriodType,omitempty"`
+	Tables           []regTable `json:"tables"`
+	FetchXML         string     `json:"fetchxml"`
 }
 
 type regTable struct {
@@ -46,6 +49,9 @@ type regColumn struct {
 // NewRegression records ds and q.
 func NewRegression(note string, ds *gen.Dataset, q *ast.Query) *Regression {
 	r := &Regression{Note: note, Now: ds.Env.Now.UTC().Format(time.RFC3339), Zone: ds.Env.Zone.String(), WeekStart: ds.Env.WeekStart, FetchXML: FetchXML(q)}
+	if f := ds.Env.Fiscal; f != nil {
+		r.FiscalStartMonth, r.FiscalPeriodType = f.StartMonth, f.PeriodType
+	}
 	for _, t := range ds.DB.Tables {
 		rt := regTable{Name: t.Name, PrimaryKey: t.PrimaryKey, PrimaryName: t.PrimaryName}
 		for _, c := range t.Columns {
@@ -97,6 +103,9 @@ func (r *Regression) Case() (*gen.Dataset, *ast.Query, error) {
 		return nil, nil, err
 	}
 	ds := &gen.Dataset{DB: &refeval.Database{}, Env: refeval.Env{Now: now, Zone: zone, WeekStart: r.WeekStart}}
+	if r.FiscalPeriodType != 0 {
+		ds.Env.Fiscal = &refeval.Fiscal{StartMonth: r.FiscalStartMonth, PeriodType: r.FiscalPeriodType}
+	}
 	for _, rt := range r.Tables {
 		t := &refeval.Table{Name: rt.Name, PrimaryKey: rt.PrimaryKey, PrimaryName: rt.PrimaryName}
 		for _, rc := range rt.Columns {

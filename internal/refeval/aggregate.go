@@ -92,6 +92,12 @@ func (ev *evaluator) groupKey(root *source, t tuple, a *ast.Attribute) any {
 	}
 	l := v.(time.Time).In(zone)
 	switch a.DateGrouping {
+	case ast.FiscalYear, ast.FiscalPeriod:
+		return ev.fiscalLabel(a.DateGrouping, v.(time.Time), zone)
+	case ast.Week:
+		// DATEPART(week): week 1 holds 1 January, weeks start on Sunday.
+		jan1 := time.Date(l.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+		return int64((l.YearDay()-1+int(jan1.Weekday()))/7 + 1)
 	case ast.Year:
 		return int64(l.Year())
 	case ast.Quarter:

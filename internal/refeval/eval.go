@@ -428,6 +428,12 @@ func (ev *evaluator) test(col *Column, v any, c *ast.Condition) Tri {
 		if iv, ok := ev.dateInterval(c); ok {
 			return tri(iv.contains(v.(time.Time)))
 		}
+		if op == ast.OpInFiscalPeriod {
+			return tri(ev.fiscalPeriodMatch(c, v.(time.Time)))
+		}
+		if iv, ok := ev.fiscalInterval(c); ok {
+			return tri(iv.contains(v.(time.Time)))
+		}
 	}
 	fail("operator %s is not supported by refeval", op)
 	return Unknown

@@ -89,6 +89,7 @@ type Env struct {
 	Now       time.Time
 	Zone      *time.Location
 	WeekStart time.Weekday
+	Fiscal    *Fiscal // nil: fiscal operators are errors
 }
 
 // Rat is a helper for generators: n/d as a decimal value.
