@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vecompile/vecompile"
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
@@ -58,7 +60,10 @@ func benchPair(b *testing.B, endpoint, body, sameQuery string, wantRows int) {
 			for i := range vals {
 				ptrs[i] = &vals[i]
 			}
+			var lat latencies
+			defer func() { lat.report(b) }()
 			for b.Loop() {
+				start := time.Now()
 				rows, err := f.db.SQL.QueryContext(ctx, st.SQL, st.Args...)
 				if err != nil {
 					b.Fatal(err)
@@ -71,6 +76,7 @@ func benchPair(b *testing.B, endpoint, body, sameQuery string, wantRows int) {
 					n++
 				}
 				rows.Close()
+				lat.add(start)
 				if n < wantRows {
 					b.Fatalf("%d rows", n)
 				}
@@ -84,9 +90,13 @@ func benchPair(b *testing.B, endpoint, body, sameQuery string, wantRows int) {
 		}
 		h := e.srv.Handler()
 		b.Run(f.name+"/handler", func(b *testing.B) {
+			var lat latencies
+			defer func() { lat.report(b) }()
 			for b.Loop() {
+				start := time.Now()
 				w := httptest.NewRecorder()
 				h.ServeHTTP(w, req())
+				lat.add(start)
 				if w.Code != 200 {
 					b.Fatalf("%d %s", w.Code, w.Body)
 				}
@@ -94,7 +104,10 @@ func benchPair(b *testing.B, endpoint, body, sameQuery string, wantRows int) {
 		})
 		b.Run(f.name+"/http-loopback", func(b *testing.B) {
 			c := e.http.Client()
+			var lat latencies
+			defer func() { lat.report(b) }()
 			for b.Loop() {
+				start := time.Now()
 				r, _ := http.NewRequest("POST", e.http.URL+"/api/ve/v1/"+endpoint, strings.NewReader(body))
 				r.Header.Set("Authorization", "Bearer "+e.token)
 				r.Header.Set("X-VE-User-Id", managerID)
@@ -105,10 +118,25 @@ func benchPair(b *testing.B, endpoint, body, sameQuery string, wantRows int) {
 				var v map[string]any
 				json.NewDecoder(res.Body).Decode(&v)
 				res.Body.Close()
+				lat.add(start)
 				if res.StatusCode != 200 {
 					b.Fatalf("%d", res.StatusCode)
 				}
 			}
 		})
 	}
+}
+
+// latencies records per-request times and reports their p50 and p99 (µs).
+type latencies []time.Duration
+
+func (l *latencies) add(start time.Time) { *l = append(*l, time.Since(start)) }
+
+func (l latencies) report(b *testing.B) {
+	if len(l) < 100 {
+		return
+	}
+	slices.Sort(l)
+	b.ReportMetric(float64(l[len(l)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(l[len(l)*99/100].Microseconds()), "p99-µs")
 }
