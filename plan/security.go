@@ -54,7 +54,7 @@ func (b *builder) injectSecurity() {
 	for _, ds := range sources {
 		f, policies, err := b.opt.Security.RowFilter(ds.Table)
 		if err != nil {
-			b.securityError(err)
+			b.securityError(err, b.spanOf(ds))
 			continue
 		}
 		sf := &SecurityFilter{Policies: slices.Clip(policies)} // shared with the session's cache: appends must copy
@@ -97,15 +97,26 @@ func (b *builder) injectSecurity() {
 
 // securityError keeps the security package's codes (MissingPrivilege,
 // CompanyDenied …); other provider failures are SecurityDenied.
-func (b *builder) securityError(err error) {
+func (b *builder) securityError(err error, at diag.Span) {
 	var list diag.ErrorList
 	if errors.As(err, &list) && len(list) > 0 {
 		for _, e := range list {
-			b.errorf(diag.NoSpan, e.Code, "%s", e.Msg)
+			b.errorf(at, e.Code, "%s", e.Msg)
 		}
 		return
 	}
-	b.errorf(diag.NoSpan, diag.SecurityDenied, "%v", err)
+	b.errorf(at, diag.SecurityDenied, "%v", err)
+}
+
+// spanOf is the link-entity name a source was declared by (NoSpan for the
+// root, whose entity the builder does not keep).
+func (b *builder) spanOf(ds *DataSource) diag.Span {
+	for _, l := range b.links {
+		if l.ds == ds {
+			return l.node.Name.Span
+		}
+	}
+	return diag.NoSpan
 }
 
 // instancePolicies gives the policy-query links of a (shared, cached) row
