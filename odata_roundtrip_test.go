@@ -81,7 +81,7 @@ func TestODataRoundTrip(t *testing.T) {
 			refused[reason(err)]++
 			continue
 		}
-		q2, err := odataparse.Parse(diag.NewSource("url", []byte(u)), schema, odataparse.Options{})
+		q2, err := odataparse.Parse(diag.NewSource("url", []byte(u)), schema, odataparse.Options{NullInclusive: plan.NullInclusive})
 		if err != nil {
 			t.Errorf("%s: %s does not parse back: %v", d.Pos, u, err)
 			continue

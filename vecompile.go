@@ -178,7 +178,7 @@ func Parse(name string, text []byte) (*ast.Query, error) {
 // navigation properties come from it (untyped: English plurals, no
 // navigation). What has no FetchXML meaning is a VE1014 error.
 func (c *Compiler) ParseOData(request string) (*ast.Query, error) {
-	return odataparse.Parse(diag.NewSource("odata", []byte(request)), ODataSchema(c.catalog), odataparse.Options{})
+	return odataparse.Parse(diag.NewSource("odata", []byte(request)), ODataSchema(c.catalog), odataparse.Options{NullInclusive: plan.NullInclusive})
 }
 
 // ODataSchema adapts a catalog to the OData parser's names: entity sets,

@@ -41,7 +41,7 @@ func FuzzOData(f *testing.F) {
 	schema := vecompile.ODataSchema(cat)
 	f.Fuzz(func(t *testing.T, req string) {
 		src := diag.NewSource("fuzz", []byte(req))
-		q, err := odata.Parse(src, schema, odata.Options{})
+		q, err := odata.Parse(src, schema, odata.Options{NullInclusive: plan.NullInclusive})
 		if err != nil {
 			if q != nil {
 				t.Fatal("Parse returned a query along with errors")

@@ -161,7 +161,7 @@ func readURL(u string, schema odata.Schema) parsed {
 		return parsed{code: diag.CodeOf(err), err: err}
 	}
 	p := parsed{norm: r.String()}
-	q, err := odata.Lower(r, schema, odata.Options{})
+	q, err := odata.Lower(r, schema, odata.Options{NullInclusive: plan.NullInclusive})
 	if err != nil {
 		p.code, p.err = diag.CodeOf(err), err
 		return p

@@ -22,6 +22,13 @@ const (
 // Options configure Lower.
 type Options struct {
 	Flavor string // "dataverse" (default) or "v4"
+	// NullInclusive says which FetchXML operators also match NULL: the
+	// planner's table (plan.NullInclusive), passed in so that parse does
+	// not depend on plan. The complement of an OData predicate must be
+	// true on null exactly when the predicate is false on null; where the
+	// FetchXML operator disagrees, "or null" / "and not-null" is added.
+	// Nil: only ne and neq (the documented ones).
+	NullInclusive map[ast.Operator]bool
 }
 
 // Parse parses and lowers a request in one step.
@@ -34,6 +41,7 @@ func Parse(src *diag.Source, s Schema, opt Options) (*ast.Query, error) {
 }
 
 type lowerer struct {
+	incl map[ast.Operator]bool
 	r    *Request
 	s    Schema
 	v4   bool
@@ -68,7 +76,10 @@ func Lower(r *Request, s Schema, opt Options) (*ast.Query, error) {
 	if s == nil {
 		s = Conventional{}
 	}
-	l := &lowerer{r: r, s: s, v4: opt.Flavor == V4}
+	l := &lowerer{r: r, s: s, v4: opt.Flavor == V4, incl: opt.NullInclusive}
+	if l.incl == nil {
+		l.incl = map[ast.Operator]bool{ast.OpNe: true, ast.OpNeq: true}
+	}
 	src := r.Source
 	if opt.Flavor != "" && opt.Flavor != V4 && opt.Flavor != Dataverse {
 		return nil, diag.ErrorList{diag.Errorf(src, diag.NoSpan, diag.BadFlag, "unknown OData flavor %q: use dataverse or v4", opt.Flavor)}.Err()
@@ -416,15 +427,16 @@ func (l *lowerer) comparison(sc *scope, c *Comparison, neg bool) ast.FilterItem 
 		l.unsupported(sp, "%s null (always false in OData)", opName)
 		return nil
 	default:
-		mk = compareLeaf(sp, opName, val)
+		mk = l.compareLeaf(sp, opName, val)
 	}
 	return l.onPath(sc, target, sp, mk, neg)
 }
 
 // compareLeaf is a comparison with a literal and its complements:
-// not eq = ne (null-inclusive in FetchXML, as OData's not is), not ne = eq,
-// not gt = le or null, ….
-func compareLeaf(sp diag.Span, op string, val *ast.Value) leaf {
+// not eq = ne, not ne = eq, not gt = le, …; OData's eq, gt, ge, lt and le
+// are false on null and ne is true on null (two-valued logic), and cond
+// fits the FetchXML operator to that.
+func (l *lowerer) compareLeaf(sp diag.Span, op string, val *ast.Value) leaf {
 	ops := map[string]ast.Operator{"eq": ast.OpEq, "ne": ast.OpNe, "gt": ast.OpGt, "ge": ast.OpGe, "lt": ast.OpLt, "le": ast.OpLe}
 	comp := map[string]string{"eq": "ne", "ne": "eq", "gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}
 	return func(n bool) (ast.FilterItem, bool) {
@@ -432,17 +444,22 @@ func compareLeaf(sp diag.Span, op string, val *ast.Value) leaf {
 		if n {
 			o = comp[op]
 		}
-		cond := &ast.Condition{Span: sp, Operator: ops[o], OpSpan: sp, Values: []*ast.Value{val}}
-		switch o {
-		case "ne":
-			return cond, true
-		case "eq":
-			return cond, false
-		}
-		if !n {
-			return cond, false
-		}
-		return &ast.Filter{Span: sp, Type: ast.Or, Items: []ast.FilterItem{cond, &ast.Condition{Span: sp, Operator: ast.OpNull, OpSpan: sp}}}, true
+		return l.cond(sp, ops[o], []*ast.Value{val}, (op == "ne") != n)
+	}
+}
+
+// cond is a condition that must be true on null exactly when nullTrue:
+// the operator's own null inclusion, corrected with "or null" or "and
+// not-null" where it differs.
+func (l *lowerer) cond(sp diag.Span, op ast.Operator, vals []*ast.Value, nullTrue bool) (ast.FilterItem, bool) {
+	c := &ast.Condition{Span: sp, Operator: op, OpSpan: sp, Values: vals}
+	switch incl := l.incl[op] || op == ast.OpNull; {
+	case incl == nullTrue:
+		return c, nullTrue
+	case nullTrue:
+		return &ast.Filter{Span: sp, Type: ast.Or, Items: []ast.FilterItem{c, &ast.Condition{Span: sp, Operator: ast.OpNull, OpSpan: sp}}}, true
+	default:
+		return &ast.Filter{Span: sp, Type: ast.And, Items: []ast.FilterItem{c, &ast.Condition{Span: sp, Operator: ast.OpNotNull, OpSpan: sp}}}, false
 	}
 }
 
@@ -745,13 +762,9 @@ func (l *lowerer) in(sc *scope, c *Comparison, neg bool) ast.FilterItem {
 	}
 	return l.onPath(sc, target, sp, func(n bool) (ast.FilterItem, bool) {
 		if !n {
-			return &ast.Condition{Span: sp, Operator: ast.OpIn, OpSpan: sp, Values: vals}, false
+			return l.cond(sp, ast.OpIn, vals, false)
 		}
-		// FetchXML not-in is a plain NOT IN (no nulls, plan.NullInclusive).
-		return &ast.Filter{Span: sp, Type: ast.Or, Items: []ast.FilterItem{
-			&ast.Condition{Span: sp, Operator: ast.OpNotIn, OpSpan: sp, Values: vals},
-			&ast.Condition{Span: sp, Operator: ast.OpNull, OpSpan: sp},
-		}}, true
+		return l.cond(sp, ast.OpNotIn, vals, true)
 	}, neg)
 }
 
@@ -793,7 +806,7 @@ func (l *lowerer) boolPath(sc *scope, p *Path, neg bool) ast.FilterItem {
 	sp := l.span(p.Pos, p.EndPos)
 	last := p.Segs[len(p.Segs)-1]
 	if !last.Open {
-		return l.onPath(sc, p, sp, compareLeaf(sp, "eq", &ast.Value{Span: sp, Text: "true", Kind: ast.KindBool}), neg)
+		return l.onPath(sc, p, sp, l.compareLeaf(sp, "eq", &ast.Value{Span: sp, Text: "true", Kind: ast.KindBool}), neg)
 	}
 	if last.Call == nil {
 		last.Call = &Call{} // f()
@@ -848,11 +861,10 @@ func (l *lowerer) like(sc *scope, seg *Segment, neg bool) ast.FilterItem {
 	pattern := map[string]string{"contains": "%" + text + "%", "startswith": text + "%", "endswith": "%" + text}[seg.Name]
 	val := &ast.Value{Span: v.Span, Text: pattern, Kind: ast.KindString}
 	return l.onPath(sc, target, sp, func(n bool) (ast.FilterItem, bool) {
-		o := ast.OpLike
 		if n {
-			o = ast.OpNotLike // null-inclusive, as OData's not is
+			return l.cond(sp, ast.OpNotLike, []*ast.Value{val}, true)
 		}
-		return &ast.Condition{Span: sp, Operator: o, OpSpan: sp, Values: []*ast.Value{val}}, n
+		return l.cond(sp, ast.OpLike, []*ast.Value{val}, false)
 	}, neg)
 }
 
@@ -968,24 +980,14 @@ func (l *lowerer) crmFunction(sc *scope, p *Path, neg bool) ast.FilterItem {
 	segs := append(append([]*Segment(nil), p.Segs[:len(p.Segs)-1]...), &Segment{Pos: last.Pos, EndPos: last.EndPos, Name: column})
 	path := &Path{Pos: p.Pos, EndPos: p.EndPos, Segs: segs}
 	return l.onPath(sc, path, sp, func(n bool) (ast.FilterItem, bool) {
-		o := op
+		// The function means what its FetchXML operator means; its
+		// complement is true on null exactly when it is not.
+		positive := op == ast.OpNull || l.incl[op]
 		if n {
-			o = negations[op]
+			return l.cond(sp, negations[op], vals, !positive)
 		}
-		nullTrue := o == ast.OpNull || isNegative(o)
-		return &ast.Condition{Span: sp, Operator: o, OpSpan: sp, Values: vals}, nullTrue
+		return l.cond(sp, op, vals, positive)
 	}, neg)
-}
-
-// isNegative reports the null-inclusive negative operators (README: ne,
-// not-like, not-between, ne-userid, …; not-in is plain NOT IN).
-func isNegative(o ast.Operator) bool {
-	switch o {
-	case ast.OpNe, ast.OpNeq, ast.OpNotLike, ast.OpNotBeginWith, ast.OpNotEndWith, ast.OpNotBetween:
-		return true
-	}
-	n := o.Info().QE
-	return strings.HasPrefix(n, "NotEqual") || n == "DoesNotContainValues"
 }
 
 // lambda lowers nav/any(x: …) and nav/all(x: …) to an any / all link

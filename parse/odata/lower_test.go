@@ -12,6 +12,7 @@ import (
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/parse/odata"
+	"github.com/vecompile/vecompile/plan"
 )
 
 // TestLower: testdata/*.ddt, "lower" directives (flags: v4, untyped). The
@@ -28,7 +29,7 @@ func TestLower(t *testing.T) {
 		t.Run(file, func(t *testing.T) {
 			testkit.RunFile(t, file, func(t *testing.T, d *testkit.Directive) string {
 				in := strings.TrimSpace(d.Input)
-				opt := odata.Options{}
+				opt := odata.Options{NullInclusive: plan.NullInclusive}
 				if _, ok := d.Arg("v4"); ok {
 					opt.Flavor = odata.V4
 				}
