@@ -168,7 +168,7 @@ func Parse(name string, text []byte) (*ast.Query, error) {
 	case len(trimmed) > 0 && trimmed[0] == '{':
 		return queryexpression.Parse(src)
 	case len(trimmed) > 0 && trimmed[0] != '<':
-		return nil, diag.ErrorList{diag.Errorf(src, diag.Span{Start: 0, End: 0}, diag.SyntaxError, "not a FetchXML document or QueryExpression JSON (OData comes with issue 3)")}.Err()
+		return nil, diag.ErrorList{diag.Errorf(src, diag.Span{Start: 0, End: 0}, diag.SyntaxError, "not a FetchXML document or QueryExpression JSON (an OData request goes to Compiler.ParseOData, or --odata on the command line)")}.Err()
 	}
 	return fetchxml.Parse(src)
 }
