@@ -343,7 +343,7 @@ func validDuration(s string) bool {
 		if n == 0 {
 			return false
 		}
-		if t[n] == '.' {
+		if n < len(t) && t[n] == '.' {
 			if len(t) < n+2 {
 				return false
 			}
