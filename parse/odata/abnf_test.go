@@ -75,9 +75,12 @@ func readCases(t *testing.T, path string) []abnfCase {
 		}
 		if key != "" {
 			prev := cur[key]
-			if strings.HasSuffix(prev, `\`) && strings.HasPrefix(prev, `"`) {
+			switch {
+			case prev == "":
+				cur[key] = trim
+			case strings.HasSuffix(prev, `\`) && strings.HasPrefix(prev, `"`):
 				cur[key] = prev[:len(prev)-1] + trim
-			} else {
+			default:
 				cur[key] = prev + " " + trim
 			}
 		}

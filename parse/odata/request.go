@@ -405,6 +405,9 @@ func nesting(s string) int {
 // words, "phrases", AND / OR / NOT, parentheses. It returns the offset of
 // the first error.
 func searchValid(s string) (int, bool) {
+	// Encoded quotes, parentheses and spaces are what they encode; other
+	// escapes (%3B, %26) stay word characters.
+	s = strings.NewReplacer("%22", `"`, "%28", "(", "%29", ")", "%20", " ").Replace(s)
 	i := 0
 	skip := func() {
 		for i < len(s) && s[i] == ' ' {
