@@ -3,6 +3,7 @@ package plan_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/parse/fetchxml"
 	"github.com/vecompile/vecompile/plan"
 	"github.com/vecompile/vecompile/security"
@@ -139,26 +141,47 @@ func TestColumnRedactionEverywhere(t *testing.T) {
 // TestCompanyAndXDSRows runs F&O-shaped tables on SQLite: company scoping,
 // cross-company, and two XDS policies that AND together.
 func TestCompanyAndXDSRows(t *testing.T) {
+	dsns := map[string]string{"sqlite": "sqlite::memory:"}
+	for k, v := range testkit.OptionalEngines(t) {
+		dsns[k] = v
+	}
+	for name, dsn := range dsns {
+		t.Run(name, func(t *testing.T) { companyAndXDSRows(t, dsn) })
+	}
+}
+
+func companyAndXDSRows(t *testing.T, dsn string) {
 	ctx := context.Background()
-	db, err := engine.Open(ctx, "sqlite::memory:")
+	db, err := engine.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	prefix := fmt.Sprintf("xds%d_%d_", os.Getpid(), time.Now().UnixNano()%100000)
+	q := func(name string) string {
+		if db.Dialect == engine.MySQL {
+			return "`" + prefix + name + "`"
+		}
+		return `"` + prefix + name + `"`
+	}
+	defer db.SQL.ExecContext(ctx, "DROP TABLE IF EXISTS "+q("custtable"))
+	defer db.SQL.ExecContext(ctx, "DROP TABLE IF EXISTS "+q("custtrans"))
 	for _, stmt := range []string{
-		`CREATE TABLE custtable (custtableid CHAR(36) PRIMARY KEY, accountnum VARCHAR(20), custgroup VARCHAR(10), blocked INTEGER, dataareaid VARCHAR(4))`,
-		`CREATE TABLE custtrans (custtransid CHAR(36) PRIMARY KEY, accountnum VARCHAR(20), amount INTEGER, dataareaid VARCHAR(4))`,
-		`INSERT INTO custtable VALUES ('10000000-0000-4000-8000-000000000006','C4','10',0,'usmf'),('10000000-0000-4000-8000-000000000005','C2','30',0,'demf'),('10000000-0000-4000-8000-000000000001','C1','10',0,'usmf'),('10000000-0000-4000-8000-000000000002','C2','20',0,'usmf'),('10000000-0000-4000-8000-000000000003','C3','10',1,'usmf'),('10000000-0000-4000-8000-000000000004','C1','10',0,'demf')`,
-		`INSERT INTO custtrans VALUES ('20000000-0000-4000-8000-000000000001','C1',1,'usmf'),('20000000-0000-4000-8000-000000000002','C2',2,'usmf'),('20000000-0000-4000-8000-000000000003','C3',4,'usmf'),('20000000-0000-4000-8000-000000000004','C1',8,'demf'),('20000000-0000-4000-8000-000000000005','C9',16,'usmf'),('20000000-0000-4000-8000-000000000006','C2',32,'demf'),('20000000-0000-4000-8000-000000000007','C4',64,'demf')`,
+		`CREATE TABLE ` + q("custtable") + ` (custtableid CHAR(36) PRIMARY KEY, accountnum VARCHAR(20), custgroup VARCHAR(10), blocked INTEGER, dataareaid VARCHAR(4))`,
+		`CREATE TABLE ` + q("custtrans") + ` (custtransid CHAR(36) PRIMARY KEY, accountnum VARCHAR(20), amount INTEGER, dataareaid VARCHAR(4))`,
+		`INSERT INTO ` + q("custtable") + ` VALUES ('10000000-0000-4000-8000-000000000006','C4','10',0,'usmf'),('10000000-0000-4000-8000-000000000005','C2','30',0,'demf'),('10000000-0000-4000-8000-000000000001','C1','10',0,'usmf'),('10000000-0000-4000-8000-000000000002','C2','20',0,'usmf'),('10000000-0000-4000-8000-000000000003','C3','10',1,'usmf'),('10000000-0000-4000-8000-000000000004','C1','10',0,'demf')`,
+		`INSERT INTO ` + q("custtrans") + ` VALUES ('20000000-0000-4000-8000-000000000001','C1',1,'usmf'),('20000000-0000-4000-8000-000000000002','C2',2,'usmf'),('20000000-0000-4000-8000-000000000003','C3',4,'usmf'),('20000000-0000-4000-8000-000000000004','C1',8,'demf'),('20000000-0000-4000-8000-000000000005','C9',16,'usmf'),('20000000-0000-4000-8000-000000000006','C2',32,'demf'),('20000000-0000-4000-8000-000000000007','C4',64,'demf')`,
 	} {
 		if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cat, err := engine.Introspect(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := plan.MapCatalog{}
+	col := func(name string, typ plan.Type) *plan.Column { return &plan.Column{LogicalName: name, Type: typ} }
+	cat.Add(plan.NewTable(plan.Table{LogicalName: "custtable", PhysicalName: prefix + "custtable", PrimaryKey: "custtableid", Columns: []*plan.Column{
+		col("custtableid", plan.TUniqueidentifier), col("accountnum", plan.TString), col("custgroup", plan.TString), col("blocked", plan.TInteger), col("dataareaid", plan.TString)}}))
+	cat.Add(plan.NewTable(plan.Table{LogicalName: "custtrans", PhysicalName: prefix + "custtrans", PrimaryKey: "custtransid", Columns: []*plan.Column{
+		col("custtransid", plan.TUniqueidentifier), col("accountnum", plan.TString), col("amount", plan.TInteger), col("dataareaid", plan.TString)}}))
 	const bu, user = "b0000000-0000-4000-8000-000000000001", "a0000000-0000-4000-8000-000000000001"
 	model := func(policies ...security.XDSPolicy) *security.Compiled {
 		c, err := security.Compile(&security.Model{
