@@ -242,3 +242,16 @@ func TestTableDirectory(t *testing.T) {
 		})
 	}
 }
+
+func TestNewRefusesAnIncompleteVerifier(t *testing.T) {
+	f := fixtures(t)[0]
+	for _, v := range []*server.JWTVerifier{
+		{Audience: testAudience, Secret: []byte(testSecret)},
+		{Issuer: testIssuer, Secret: []byte(testSecret)},
+		{Issuer: testIssuer, Audience: testAudience},
+	} {
+		if _, err := server.New(server.Config{DB: f.db, Catalog: f.cat, Auth: v, Users: testUsers(), Insecure: true}); diag.CodeOf(err) != diag.BadFlag {
+			t.Errorf("%+v: %v", v, err)
+		}
+	}
+}

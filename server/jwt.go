@@ -230,7 +230,7 @@ func (v *JWTVerifier) checkClaims(payload []byte) (*Claims, error) {
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return nil, authErr("the token claims are not a JSON object of the expected shape")
 	}
-	if v.Issuer != "" && c.Iss != v.Issuer {
+	if c.Iss == "" || c.Iss != v.Issuer {
 		return nil, authErr("token issuer %q is not the configured issuer", c.Iss)
 	}
 	if !audienceHas(c.Aud, v.Audience) {

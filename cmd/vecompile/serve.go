@@ -92,8 +92,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if len(auth.Secret) == 0 && len(auth.Keys) == 0 {
 		return fail(stderr, flagError("no token keys: give --jwt-secret-file or --jwt-key"))
 	}
-	if *audience == "" {
-		return fail(stderr, flagError("--jwt-audience is required"))
+	if *audience == "" || *issuer == "" {
+		return fail(stderr, flagError("--jwt-issuer and --jwt-audience are required"))
 	}
 	cfg.Auth = auth
 	if *pagingKey != "" {
