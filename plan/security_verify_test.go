@@ -316,3 +316,36 @@ func TestHiddenJoinKey(t *testing.T) {
 		t.Errorf("inner link on a hidden key: %d rows, want none", rows)
 	}
 }
+
+// TestHiddenHierarchyLookup: CountChildren and under/above read the
+// hierarchical lookup outside the redaction, so a hidden lookup refuses the
+// plan (VE3002) rather than leak the hierarchy.
+func TestHiddenHierarchyLookup(t *testing.T) {
+	cat, err := engine.SampleCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample, _ := engine.SampleSecurity()
+	m := sample.Model()
+	for i := range m.Tables {
+		if m.Tables[i].Name == "account" {
+			m.Tables[i].SecuredColumns = append(m.Tables[i].SecuredColumns, "parentaccountid")
+		}
+	}
+	c, err := security.Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priya, _ := c.Session(security.Principal{UserID: "aa000000-0000-4000-8000-000000000004"})
+	for _, src := range []string{
+		`<fetch><entity name="account"><attribute name="name"/><attribute name="accountid" alias="children" rowaggregate="CountChildren"/></entity></fetch>`,
+		`<fetch><entity name="account"><attribute name="name"/><filter><condition attribute="accountid" operator="under" value="acc00000-0000-4000-8000-000000000001"/></filter></entity></fetch>`,
+	} {
+		if _, err := buildAs(t, cat, priya, src); diag.CodeOf(err) != diag.SecurityUnverified {
+			t.Errorf("%s: got %v, want %s", src, err, diag.SecurityUnverified)
+		}
+		if _, err := buildAs(t, cat, sampleSession(t, "aa000000-0000-4000-8000-000000000004"), src); err != nil {
+			t.Errorf("%s with the lookup visible: %v", src, err)
+		}
+	}
+}

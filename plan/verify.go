@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Verify checks the security invariants of a built plan; Build runs it and
@@ -33,6 +34,11 @@ func Verify(p *Plan) error {
 	for _, c := range p.Columns {
 		if c != nil && c.Source != nil && c.Column != nil {
 			v.ref(&ColumnRef{Source: c.Source, Column: c.Column}, "output "+c.Name)
+		}
+		// CountChildren reads the hierarchical lookup of every row, unsecured:
+		// a hidden lookup would be counted out.
+		if c != nil && c.RowAggregate != nil && c.Source != nil && hidesNamed(c.Source, c.RowAggregate.ReferencingColumn) {
+			v.fail("rowaggregate %s counts through the hidden column %s", c.Name, c.RowAggregate.ReferencingColumn)
 		}
 	}
 	for _, k := range p.Orders {
@@ -140,6 +146,10 @@ func (v *verifier) expr(e Expr, inSecurity bool, own *DataSource) {
 		}
 	case *Hierarchy:
 		check(e.Col)
+		// The hierarchy walk reads the lookup outside the redaction.
+		if e.Col != nil && e.Rel != nil && hidesNamed(e.Col.Source, e.Rel.ReferencingColumn) {
+			v.fail("under/above on %s walks the hidden column %s", e.Col.Source.Name, e.Rel.ReferencingColumn)
+		}
 	case *Exists:
 		// A policy query correlates with its constrained source: its own
 		// columns are checked as the subquery's.
@@ -200,4 +210,17 @@ func (v *verifier) reachable(ds *DataSource) bool {
 	}
 	walk(v.p.Root)
 	return found
+}
+
+// hidesNamed reports whether the source hides the named column.
+func hidesNamed(ds *DataSource, name string) bool {
+	if ds.Security == nil {
+		return false
+	}
+	for _, c := range ds.Security.Hidden {
+		if strings.EqualFold(c.LogicalName, name) {
+			return true
+		}
+	}
+	return false
 }
