@@ -376,10 +376,18 @@ func parseFilter(r *Request, value string, off *offsets, valSpan diag.Span) (*Or
 
 // nesting is the deepest bracket nesting of s outside quotes.
 func nesting(s string) int {
-	depth, most := 0, 0
+	depth, most, minus := 0, 0, 0
 	var q byte
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		// A run of unary minus signs nests as brackets do.
+		switch {
+		case c == '-' && q == 0:
+			minus++
+			most = max(most, depth+minus)
+		case c != ' ':
+			minus = 0
+		}
 		switch {
 		case q != 0:
 			if c == q {
