@@ -51,7 +51,7 @@
 // plans as (Format's output, an EXPLAIN for FetchXML):
 //
 //	query account
-//	  security: off (no security model configured)
+//	  security: off (no security model or no principal)
 //	  context: now=2026-03-15T13:20:00Z zone=UTC weekstart=Sunday
 //	  columns:
 //	    account.name : String AS "name"

@@ -31,7 +31,7 @@ func Format(p *Plan) string {
 	}
 	w.line(0, head)
 	if p.Security == SecurityOff {
-		w.line(1, "security: off (no security model configured)")
+		w.line(1, "security: off (no security model or no principal)")
 	} else {
 		w.line(1, "security: on")
 	}

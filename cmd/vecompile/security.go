@@ -61,12 +61,18 @@ func (f *securityFlags) apply(cfg *vecompile.Config, user string) error {
 	return nil
 }
 
-// securityNotice tells exec and sql users that a --user did not secure
-// the query (plan prints "security: off" itself).
+// securityNotice makes running unsecured visible on exec and sql (plan
+// prints "security: off" itself): without a principal the rows are the
+// system's view, and a --user without a model only sets the caller.
 func securityNotice(cmd string, p *plan.Plan, user string, stderr io.Writer) {
-	if cmd != "plan" && p.Security == plan.SecurityOff && user != "" {
-		fmt.Fprintln(stderr, "vecompile: security is off (no security model configured); --user only sets the caller for identity operators")
+	if cmd == "plan" || p.Security != plan.SecurityOff {
+		return
 	}
+	if user != "" {
+		fmt.Fprintln(stderr, "vecompile: security is off (no security model configured); --user only sets the caller for identity operators")
+		return
+	}
+	fmt.Fprintln(stderr, "vecompile: security is off (no principal: --user, --portal-contact or --anonymous); rows are not filtered for any user")
 }
 
 // runSecurity is 'vecompile security init': create the security tables
