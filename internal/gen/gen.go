@@ -63,7 +63,7 @@ func NewDataset(r *rand.Rand) *Dataset {
 			{Name: "amount", Kind: refeval.Decimal},
 			{Name: "ratio", Kind: refeval.Float},
 			{Name: "flag", Kind: refeval.Bool},
-			{Name: "stage", Kind: refeval.Choice},
+			{Name: "stage", Kind: refeval.Choice, Labels: stageLabels},
 			{Name: "due", Kind: refeval.DateTime},
 		} {
 			if r.Intn(2) == 0 {
@@ -133,10 +133,15 @@ var Strings = []string{
 	"straße", "O'Brien", "a b", "x_y%z", "%", "_", "Zebra", "zebra", "ab", "b", "100%", "Ωmega", "ωMEGA", "-", "a\\c",
 }
 
+// stageLabels label four of the five choice values so that label order
+// (2 4 1 3), case-sensitive order (2 3 4 1) and value order all differ,
+// with a case-only tie (Alpha, alpha); 100000000 has no label.
+var stageLabels = map[int64]string{1: "beta", 2: "Alpha", 3: "Gamma", 4: "alpha"}
+
 var ints = []int64{0, 1, -1, 2, 7, 42, -42, 100, 2147483647, -2147483648}
 var cents = []int64{0, 1, -1, 1050, -99999, 123456789012, 5, 50}
 var floats = []float64{0, 0.5, -0.25, 1024, 3.75, -7.125, 1e6}
-var choices = []int64{1, 2, 3, 100000000}
+var choices = []int64{1, 2, 3, 4, 100000000}
 
 func drawValue(r *rand.Rand, db *refeval.Database, t *refeval.Table, c *refeval.Column, env refeval.Env) any {
 	if c.Kind == refeval.Guid {
@@ -180,6 +185,11 @@ func randomString(r *rand.Rand) string {
 	out := make([]rune, n)
 	for i := range out {
 		out[i] = runes[r.Intn(len(runes))]
+	}
+	if out[n-1] == ' ' {
+		// Trailing spaces compare equal on MariaDB (PAD SPACE) only: a
+		// known, reported disagreement (testdata/regressions of prove).
+		out[n-1] = 'a'
 	}
 	return string(out)
 }

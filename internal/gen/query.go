@@ -65,6 +65,9 @@ func NewQuery(r *rand.Rand, ds *Dataset) *ast.Query {
 			b.Links = append(b.Links, l)
 		}
 	}
+	if r.Intn(6) == 0 {
+		q.UseRawOrderBy = ast.Bool{Value: true, Set: true}
+	}
 	switch r.Intn(6) {
 	case 0:
 		q.Distinct = ast.Bool{Value: true, Set: true}
@@ -73,6 +76,9 @@ func NewQuery(r *rand.Rand, ds *Dataset) *ast.Query {
 	case 2:
 		q.Count = ast.Int{Value: int64(1 + r.Intn(4)), Set: true}
 		q.Page = ast.Int{Value: int64(1 + r.Intn(3)), Set: true}
+		if r.Intn(2) == 0 {
+			q.ReturnTotalRecordCount = ast.Bool{Value: true, Set: true}
+		}
 	}
 	for i := r.Intn(3); i > 0; i-- {
 		c := root.Columns[r.Intn(len(root.Columns))]
@@ -206,6 +212,11 @@ func vals(texts ...string) []*ast.Value {
 func (g *qgen) condition(t *refeval.Table) *ast.Condition {
 	r := g.r
 	c := t.Columns[r.Intn(len(t.Columns))]
+	if r.Intn(12) == 0 {
+		if cond := g.valueOf(t); cond != nil {
+			return cond
+		}
+	}
 	family := r.Intn(12)
 	if family < 4 {
 		// A third of the conditions test dates: the relative-date family
@@ -402,6 +413,26 @@ func (g *qgen) fiscalOperands(t *refeval.Table, c *refeval.Column, op ast.Operat
 		return vals(strconv.Itoa(p), strconv.Itoa(fy))
 	}
 	return vals(strconv.Itoa(1 + r.Intn(3))) // last/next-x-fiscal-years/periods
+}
+
+// valueOf draws a column-to-column comparison between two columns of one
+// kind (happened and due; name and code), when the table has them.
+func (g *qgen) valueOf(t *refeval.Table) *ast.Condition {
+	var pairs [][2]string
+	for _, p := range [][2]string{{"happened", "due"}, {"name", "code"}} {
+		if t.Column(p[0]) != nil && t.Column(p[1]) != nil {
+			pairs = append(pairs, p)
+		}
+	}
+	if len(pairs) == 0 {
+		return nil
+	}
+	p := pairs[g.r.Intn(len(pairs))]
+	if g.r.Intn(2) == 0 {
+		p[0], p[1] = p[1], p[0]
+	}
+	ops := []ast.Operator{ast.OpEq, ast.OpNe, ast.OpLt, ast.OpLe, ast.OpGt, ast.OpGe}
+	return &ast.Condition{Attribute: name(p[0]), Operator: ops[g.r.Intn(len(ops))], ValueOf: name(p[1])}
 }
 
 // dayNumber numbers a wall-clock date (days since 1970-01-01).

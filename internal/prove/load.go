@@ -32,6 +32,9 @@ func Catalog(db *refeval.Database, prefix string) plan.MapCatalog {
 		}
 		for _, c := range t.Columns {
 			col := &plan.Column{LogicalName: c.Name, Type: planType(c.Kind)}
+			for v, l := range c.Labels {
+				col.Options = append(col.Options, plan.Option{Value: v, Label: l})
+			}
 			if c.Kind == refeval.Lookup {
 				col.Targets = []string{c.Target}
 				pt.Relationships = append(pt.Relationships, &plan.Relationship{

@@ -128,6 +128,7 @@ var ODataStats struct{ Printed, Refused, Known int }
 var ODataKnown = map[string]string{
 	"a constant true as a condition": "emit/odata prints link-type all without a filter as coll/all(x: true), which parse/odata refuses",
 	"is used twice":                  "emit/odata prints two links over the same lookup as $expand=p(…),p(…), which plans to a duplicate alias (VE1016)",
+	"two properties":                 "emit/odata prints valueof as a property-to-property comparison, which parse/odata refuses (VE1014)",
 }
 
 // odataRows runs q as a Web API URL: emit/odata prints it from the parsed
@@ -216,6 +217,9 @@ func Differential(ctx context.Context, targets []Target, ds *gen.Dataset, q *ast
 		}
 		if q.Count.Set && want.More != res.MoreRecords {
 			return fmt.Errorf("%s: morerecords = %v, the reference says %v", t.Name, res.MoreRecords, want.More)
+		}
+		if q.ReturnTotalRecordCount.Value && res.TotalRecordCount != want.Total {
+			return fmt.Errorf("%s: totalrecordcount = %d, the reference says %d", t.Name, res.TotalRecordCount, want.Total)
 		}
 		if err := qeForm(ctx, t, ds, q, want, ordered); err != nil {
 			return err

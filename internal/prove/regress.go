@@ -41,9 +41,10 @@ type regTable struct {
 }
 
 type regColumn struct {
-	Name   string `json:"name"`
-	Kind   string `json:"kind"`
-	Target string `json:"target,omitempty"`
+	Name   string           `json:"name"`
+	Kind   string           `json:"kind"`
+	Target string           `json:"target,omitempty"`
+	Labels map[int64]string `json:"labels,omitempty"`
 }
 
 // NewRegression records ds and q.
@@ -55,7 +56,7 @@ func NewRegression(note string, ds *gen.Dataset, q *ast.Query) *Regression {
 	for _, t := range ds.DB.Tables {
 		rt := regTable{Name: t.Name, PrimaryKey: t.PrimaryKey, PrimaryName: t.PrimaryName}
 		for _, c := range t.Columns {
-			rt.Columns = append(rt.Columns, regColumn{Name: c.Name, Kind: c.Kind.String(), Target: c.Target})
+			rt.Columns = append(rt.Columns, regColumn{Name: c.Name, Kind: c.Kind.String(), Target: c.Target, Labels: c.Labels})
 		}
 		for _, row := range t.Rows {
 			m := map[string]*string{}
@@ -113,7 +114,7 @@ func (r *Regression) Case() (*gen.Dataset, *ast.Query, error) {
 			if !ok {
 				return nil, nil, fmt.Errorf("column %s: unknown kind %q", rc.Name, rc.Kind)
 			}
-			t.Columns = append(t.Columns, &refeval.Column{Name: rc.Name, Kind: k, Target: rc.Target})
+			t.Columns = append(t.Columns, &refeval.Column{Name: rc.Name, Kind: k, Target: rc.Target, Labels: rc.Labels})
 		}
 		for _, m := range rt.Rows {
 			row := refeval.Row{}

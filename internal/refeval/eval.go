@@ -89,6 +89,9 @@ type Result struct {
 	Ordered bool
 	// More is set when paging cut rows off after the page.
 	More bool
+	// Total is the number of rows before top and paging
+	// (returntotalrecordcount).
+	Total int
 }
 
 // tuple is one joined row: data source name → row (nil: an outer link
@@ -346,8 +349,8 @@ func (ev *evaluator) filterLink(s *source, r Row, l *ast.LinkEntity) Tri {
 
 // condition evaluates one condition on row r of s.
 func (ev *evaluator) condition(s *source, r Row, c *ast.Condition) Tri {
-	if c.EntityName.IsSet() || c.ValueOf.IsSet() {
-		fail("condition entityname / valueof is not generated")
+	if c.EntityName.IsSet() {
+		fail("condition entityname is not generated")
 	}
 	col := s.table.Column(c.Attribute.Text)
 	if col == nil {
@@ -355,6 +358,9 @@ func (ev *evaluator) condition(s *source, r Row, c *ast.Condition) Tri {
 	}
 	v := r[col.Name]
 	op := c.Operator
+	if c.ValueOf.IsSet() {
+		return ev.valueOf(s, r, c, col, v)
+	}
 	var t Tri
 	switch op {
 	case ast.OpNull:
@@ -371,6 +377,42 @@ func (ev *evaluator) condition(s *source, r Row, c *ast.Condition) Tri {
 		return True
 	}
 	return t
+}
+
+// valueOf compares two columns of the row (same table, same kind);
+// null-inclusive operators are true when the attribute is null.
+func (ev *evaluator) valueOf(s *source, r Row, c *ast.Condition, col *Column, v any) Tri {
+	other := s.table.Column(c.ValueOf.Text)
+	if other == nil || other.Kind != col.Kind {
+		fail("valueof %s: no column of %s's kind", c.ValueOf.Text, col.Name)
+	}
+	if v == nil {
+		if nullInclusive[c.Operator] {
+			return True
+		}
+		return Unknown
+	}
+	ov := r[other.Name]
+	if ov == nil {
+		return Unknown
+	}
+	cmp := compareFold(col, v, ov)
+	switch c.Operator {
+	case ast.OpEq:
+		return tri(cmp == 0)
+	case ast.OpNe, ast.OpNeq:
+		return tri(cmp != 0)
+	case ast.OpLt:
+		return tri(cmp < 0)
+	case ast.OpLe:
+		return tri(cmp <= 0)
+	case ast.OpGt:
+		return tri(cmp > 0)
+	case ast.OpGe:
+		return tri(cmp >= 0)
+	}
+	fail("valueof with %s", c.Operator)
+	return Unknown
 }
 
 // test applies the operator to a non-null value.

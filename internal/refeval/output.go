@@ -84,6 +84,13 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 			target := ev.table(col.Target)
 			keys = append(keys, key{get: func(t tuple) any { return primaryName(target, t[root.name][c]) }, desc: o.Descending.Value})
 		}
+		if col := root.table.Column(c); col.Kind == Choice && len(col.Labels) > 0 && !q.UseRawOrderBy.Value {
+			// A choice sorts by its label (README "choices by label"):
+			// case-insensitively, then as written, then by value.
+			keys = append(keys,
+				key{get: func(t tuple) any { return labelOf(col, t[root.name][c], true) }, desc: o.Descending.Value},
+				key{get: func(t tuple) any { return labelOf(col, t[root.name][c], false) }, desc: o.Descending.Value})
+		}
 		keys = append(keys, key{get: func(t tuple) any { return t[root.name][c] }, desc: o.Descending.Value})
 	}
 	for _, s := range srcs {
@@ -137,6 +144,22 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 	return limit(q, res)
 }
 
+// labelOf is a choice value's label (folded when fold), nil without one.
+func labelOf(c *Column, v any, fold bool) any {
+	n, ok := v.(int64)
+	if !ok {
+		return nil
+	}
+	l, ok := c.Labels[n]
+	if !ok {
+		return nil
+	}
+	if fold {
+		return Fold(l)
+	}
+	return l
+}
+
 // primaryName is the primary name of target's row with key id (nil when
 // there is none).
 func primaryName(target *Table, id any) any {
@@ -153,6 +176,7 @@ func primaryName(target *Table, id any) any {
 
 // limit applies top or count/page.
 func limit(q *ast.Query, res *Result) *Result {
+	res.Total = len(res.Rows)
 	if q.Top.Set && int64(len(res.Rows)) > q.Top.Value {
 		res.Rows = res.Rows[:q.Top.Value]
 	}

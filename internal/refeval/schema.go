@@ -30,6 +30,9 @@ type Column struct {
 	Name   string
 	Kind   Kind
 	Target string // Lookup: the referenced table
+	// Labels are a Choice column's option labels by value; a choice
+	// sorts by label (values without one as a NULL label would).
+	Labels map[int64]string
 }
 
 // Row maps column names to values: nil, string, int64, *big.Rat, float64,
