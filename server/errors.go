@@ -114,6 +114,8 @@ func classify(ctx context.Context, err error) error {
 		return diagErr(diag.QueryTimeout, "the query took longer than the server's timeout and was cancelled")
 	case errors.Is(cause, context.Canceled):
 		return diagErr(diag.QueryTimeout, "the request was cancelled")
+	case isCancelled(cause):
+		return diagErr(diag.QueryTimeout, "the query took longer than the server's timeout and was cancelled")
 	case isDown(cause):
 		return diagErr(diag.Unavailable, "the database cannot be reached; retry later")
 	case isConstraint(cause):
@@ -153,6 +155,20 @@ func isDown(err error) bool {
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "broken pipe") || strings.Contains(msg, "conn closed")
+}
+
+// isCancelled recognizes a query the database stopped on the context's
+// cancellation: PostgreSQL's query_canceled, SQLite's interrupt.
+func isCancelled(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "57014"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()&0xff == 9 // SQLITE_INTERRUPT
+	}
+	return false
 }
 
 func isConstraint(err error) bool {

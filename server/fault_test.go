@@ -79,18 +79,29 @@ func TestDatabaseStopsAndRecovers(t *testing.T) {
 	px.start(t)
 	defer px.stop()
 	ctx := context.Background()
+	// The fixture is loaded and dropped over a direct connection, so that
+	// a failure while the proxy is down still cleans up.
+	direct, err := engine.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer direct.Close()
+	prefix := fmt.Sprintf("srvf%d_", os.Getpid())
+	cat, err := engine.LoadFixture(ctx, direct, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := engine.DropFixture(context.Background(), direct, prefix); err != nil {
+			t.Errorf("dropping the fixture: %v", err)
+		}
+	}()
 	u.Host = px.addr
 	db, err := engine.Open(ctx, u.String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	prefix := fmt.Sprintf("srvf%d_", os.Getpid())
-	cat, err := engine.LoadFixture(ctx, db, prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer engine.DropFixture(context.Background(), db, prefix)
 	e := newEnv(t, fixture{"proxied", db, cat}, nil)
 	query := `<fetch><entity name="account"><attribute name="name"/></entity></fetch>`
 	e.do("POST", "/api/ve/v1/RetrieveMultiple", query).want(t, 200)
