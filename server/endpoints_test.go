@@ -325,6 +325,16 @@ func TestOData(t *testing.T) {
 			if m["name"] != "OData Corp" || m["numberofemployees"] != json.Number("3") {
 				t.Errorf("after PATCH: %v", m)
 			}
+			r = e.do("PATCH", path, `{"numberofemployees":4}`, "Prefer", "return=representation").want(t, 200)
+			if m := r.json(t); m["numberofemployees"] != json.Number("4") || m["name"] != "OData Corp" || r.header.Get("Preference-Applied") != "return=representation" {
+				t.Errorf("PATCH with return=representation: %v", m)
+			}
+			r = e.do("POST", "/odata/accounts", `{"name":"Represented"}`, "Prefer", "return=representation").want(t, 201)
+			rep := r.json(t)
+			if rep["name"] != "Represented" || rep["accountid"] == nil || r.header.Get("Location") == "" {
+				t.Errorf("POST with return=representation: %v", rep)
+			}
+			e.do("DELETE", "/odata/accounts("+rep["accountid"].(string)+")", nil).want(t, 204)
 			e.do("DELETE", path, nil).want(t, 204)
 			e.do("GET", path, nil).wantError(t, 404, "", "VE6005")
 			e.do("PATCH", "/odata/accounts", `{"name":"x"}`).wantError(t, 404, "", "VE6005")

@@ -183,18 +183,7 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 		if sel := opts.Get("$select"); sel != "" {
 			cols = ColumnSet{Columns: splitComma(sel)}
 		}
-		e, err := s.retrieveOne(r, p, t.LogicalName, key, cols)
-		if err != nil {
-			return err
-		}
-		row := make(engine.Row, 0, len(e.Attributes))
-		for _, c := range t.Columns {
-			if v, ok := e.Attributes[c.LogicalName]; ok {
-				row = append(row, engine.Field{Name: c.LogicalName, Value: v})
-			}
-		}
-		writeOData(w, http.StatusOK, odataEntity(odataBase(r)+"$metadata#"+set+"/$entity", t, row))
-		return nil
+		return s.writeODataEntity(w, r, p, t, key, cols, http.StatusOK)
 	}
 	q, token, err := s.odataQuery(r, t)
 	if err != nil {
@@ -356,6 +345,33 @@ func (s *Server) odataBody(r *http.Request) (map[string]any, error) {
 	return m, nil
 }
 
+// writeODataEntity reads one record as the principal and writes it as an
+// OData entity.
+func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Principal, t *plan.Table, key string, cols ColumnSet, status int) error {
+	e, err := s.retrieveOne(r, p, t.LogicalName, key, cols)
+	if err != nil {
+		return err
+	}
+	row := make(engine.Row, 0, len(e.Attributes))
+	for _, c := range t.Columns {
+		if v, ok := e.Attributes[c.LogicalName]; ok {
+			row = append(row, engine.Field{Name: c.LogicalName, Value: v})
+		}
+	}
+	writeOData(w, status, odataEntity(odataBase(r)+"$metadata#"+s.catalog.entitySet(t)+"/$entity", t, row))
+	return nil
+}
+
+// wantsRepresentation reads Prefer: return=representation.
+func wantsRepresentation(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Prefer"), ",") {
+		if strings.EqualFold(strings.TrimSpace(part), "return=representation") {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Server) odataPost(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	t, _, byKey, err := s.resource(r.PathValue("res"))
 	if err != nil {
@@ -375,6 +391,10 @@ func (s *Server) odataPost(w http.ResponseWriter, r *http.Request, p *Principal)
 	loc := odataBase(r) + s.catalog.entitySet(t) + "(" + id + ")"
 	w.Header().Set("OData-EntityId", loc)
 	w.Header().Set("Location", loc)
+	if wantsRepresentation(r) {
+		w.Header().Set("Preference-Applied", "return=representation")
+		return s.writeODataEntity(w, r, p, t, id, ColumnSet{AllColumns: true}, http.StatusCreated)
+	}
 	w.Header().Set("OData-Version", "4.0")
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -394,6 +414,10 @@ func (s *Server) odataPatch(w http.ResponseWriter, r *http.Request, p *Principal
 	}
 	if err := s.updateRecord(r.Context(), p, t.LogicalName, key, m); err != nil {
 		return err
+	}
+	if wantsRepresentation(r) {
+		w.Header().Set("Preference-Applied", "return=representation")
+		return s.writeODataEntity(w, r, p, t, key, ColumnSet{AllColumns: true}, http.StatusOK)
 	}
 	w.Header().Set("OData-Version", "4.0")
 	w.WriteHeader(http.StatusNoContent)
