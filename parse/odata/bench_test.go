@@ -63,3 +63,16 @@ func TestBenchFilterHasTenClauses(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A typical request: $select, $filter, $orderby, $top.
+const benchTypical = "accounts?$select=name,address1_city,revenue&$filter=statecode eq 0 and contains(name,'a')&$orderby=name desc&$top=50"
+
+func BenchmarkParseTypicalRequest(b *testing.B) {
+	src := diag.NewSource("bench", []byte(benchTypical))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseRequest(src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -255,11 +255,16 @@ func (r *Request) option(name, value string, hasEq bool, nameSpan, valSpan diag.
 		}
 	case "$orderby":
 		if err = dup(r.OrderBy != nil); err == nil {
-			r.OrderBy, err = parseWith(r, orderParser, value, off, valSpan)
+			r.OrderBy, err = parseFast(r, value, off, valSpan, parseOrderByString)
 		}
 	case "$select":
 		if err = dup(r.Select != nil); err == nil {
-			r.Select, err = parseWith(r, selectParser, value, off, valSpan)
+			if sel, ok := parseSimpleSelect(value); ok && !strings.HasPrefix(value, " ") {
+				r.Select = sel
+				r.maps[sel] = off
+			} else {
+				r.Select, err = parseWith(r, selectParser, value, off, valSpan)
+			}
 		}
 	case "$expand":
 		if err = dup(r.Expand != nil); err == nil {
@@ -356,13 +361,18 @@ func parseWith[T any](r *Request, p *participle.Parser[T], value string, off *of
 // parseFilter parses an expression with the hand-written parser (expr.go)
 // and runs the same checks as parseWith.
 func parseFilter(r *Request, value string, off *offsets, valSpan diag.Span) (*OrExpr, error) {
+	return parseFast(r, value, off, valSpan, parseExprString)
+}
+
+// parseFast runs a hand-written parser of expr.go with parseWith's checks.
+func parseFast[T any](r *Request, value string, off *offsets, valSpan diag.Span, parse func(string) (*T, *syntaxErr)) (*T, error) {
 	if d := nesting(value); d > maxDepth {
 		return nil, diag.ErrorList{diag.Errorf(r.Source, valSpan, diag.TooDeep, "OData: expression nests %d deep; the limit is %d", d, maxDepth)}.Err()
 	}
 	if strings.HasPrefix(value, " ") {
 		return nil, diag.ErrorList{diag.Errorf(r.Source, diag.Span{Start: off.at(0), End: off.at(1)}, diag.SyntaxError, "OData: space after =")}.Err()
 	}
-	x, e := parseExprString(value)
+	x, e := parse(value)
 	if e == nil {
 		e = check(x)
 	}
