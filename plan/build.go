@@ -878,4 +878,5 @@ func (b *builder) security(root *DataSource) {
 		return
 	}
 	b.injectSecurity()
+	b.refuseHierarchyWalks()
 }

@@ -95,6 +95,54 @@ func (b *builder) injectSecurity() {
 	}
 }
 
+// refuseHierarchyWalks denies under / above / not-under unless the caller
+// reads every row of the walked table: the walk is a recursive query over
+// the whole table (emit/sql's CTE carries no row filter), so it would read
+// the hierarchical lookup of rows the caller may not read and reveal, for
+// instance, that an unreadable row sits below a readable one.
+func (b *builder) refuseHierarchyWalks() {
+	for _, ds := range b.named {
+		var walk func(Expr)
+		walk = func(e Expr) {
+			switch e := e.(type) {
+			case *And:
+				for _, t := range e.Terms {
+					walk(t)
+				}
+			case *Or:
+				for _, t := range e.Terms {
+					walk(t)
+				}
+			case *Not:
+				walk(e.X)
+			case *NotTrue:
+				walk(e.X)
+			case *Hierarchy:
+				if e.Col != nil && !readsEveryRow(e.Col.Source) {
+					b.errorf(b.spanOf(e.Col.Source), diag.SecurityDenied,
+						"%s: under, above and not-under on %s walk its hierarchy through rows the caller may not read; they need read access to every %s row",
+						ds.Name, e.Col.Source.Table.LogicalName, e.Col.Source.Table.LogicalName)
+				}
+			}
+		}
+		walk(ds.Filter)
+	}
+}
+
+// readsEveryRow: the source's security filter is TRUE.
+func readsEveryRow(ds *DataSource) bool {
+	if ds == nil || ds.Security == nil {
+		return false
+	}
+	switch e := ds.Security.Expr.(type) {
+	case *Const:
+		return e.Value == true
+	case *And:
+		return len(e.Terms) == 0
+	}
+	return false
+}
+
 // securityError keeps the security package's codes (MissingPrivilege,
 // CompanyDenied …); other provider failures are SecurityDenied.
 func (b *builder) securityError(err error, at diag.Span) {

@@ -1,0 +1,252 @@
+package plan_test
+
+// Red-team tests of the injected security (security/README.md, "Red-team
+// checks"). The main oracle is non-interference: an attacker's query, run
+// as a low-privilege user, gives the same rows, counts and errors before
+// and after every value the user may not read is changed (the unreadable
+// rows' columns and the hidden columns of readable rows). Readability comes
+// from canRead, the reference written from the model's data.
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	vecompile "github.com/vecompile/vecompile"
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/parse/fetchxml"
+	odataparse "github.com/vecompile/vecompile/parse/odata"
+	"github.com/vecompile/vecompile/parse/queryexpression"
+	"github.com/vecompile/vecompile/plan"
+	"github.com/vecompile/vecompile/security"
+)
+
+const (
+	priya = "aa000000-0000-4000-8000-000000000004" // Salesperson: User depth, no column profile
+	bjorn = "aa000000-0000-4000-8000-000000000005" // Salesperson + Regional Reader in Contoso Sales
+)
+
+// attack is one query in one of the three languages the compiler accepts.
+type attack struct {
+	name, lang, src string
+}
+
+// lookupNameOrder: these attacks order by a lookup, which sorts by the
+// target's primary name whether or not the target is readable (Dataverse
+// shows lookup names); only the set of rows must not move.
+var lookupNameOrder = map[string]bool{"top distinct": true}
+
+func (a attack) parse(cat plan.Catalog) (*ast.Query, error) {
+	src := diag.NewSource(a.name, []byte(a.src))
+	var q *ast.Query
+	var err error
+	switch a.lang {
+	case "qe":
+		q, err = queryexpression.Parse(src)
+	case "odata":
+		q, err = odataparse.Parse(src, vecompile.ODataSchema(cat), odataparse.Options{NullInclusive: plan.NullInclusive})
+	default:
+		q, err = fetchxml.Parse(src)
+	}
+	return q, err
+}
+
+// outcome runs a as user and renders everything the caller gets back:
+// rows, paging and count flags, or the error's code and message.
+func outcome(t *testing.T, tg secTarget, m *security.Model, user string, a attack) string {
+	t.Helper()
+	opt := plan.Options{Catalog: tg.cat, Now: time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC),
+		Caller: &plan.Caller{UserID: user, BusinessUnitID: findUser(m, user).BusinessUnitID}}
+	if m != nil {
+		c, err := security.Compile(cloneModel(t, m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.Session(security.Principal{UserID: user})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.Security = plan.ModelSecurity{Session: s}
+	}
+	q, err := a.parse(tg.cat)
+	if err != nil {
+		return "parse error " + string(diag.CodeOf(err)) + ": " + err.Error()
+	}
+	p, err := plan.Build(q, opt)
+	if err != nil {
+		return "plan error " + string(diag.CodeOf(err)) + ": " + err.Error()
+	}
+	res, err := tg.db.Exec(context.Background(), p)
+	if err != nil {
+		return "exec error " + string(diag.CodeOf(err)) + ": " + err.Error()
+	}
+	rows := make([]string, len(res.Rows))
+	for i, r := range res.Rows {
+		rows[i] = fmt.Sprint(r)
+	}
+	if lookupNameOrder[a.name] {
+		sorted(rows)
+	}
+	return fmt.Sprintf("%v %v more=%v count=%v/%d/%v", res.Columns, rows, res.MoreRecords,
+		res.CountRequested, res.TotalRecordCount, res.TotalRecordCountLimitExceeded)
+}
+
+// redTeamAttacks are the queries of the non-interference test.
+var redTeamAttacks = []attack{
+	// Links of every type and position.
+	{"outer link", "fx", `<fetch><entity name="account"><attribute name="accountid"/><link-entity name="contact" from="contactid" to="primarycontactid" alias="pc" link-type="outer"><attribute name="fullname"/><attribute name="birthdate"/></link-entity><order attribute="accountid"/></entity></fetch>`},
+	{"inner link filtered", "fx", `<fetch><entity name="contact"><attribute name="contactid"/><link-entity name="account" from="accountid" to="parentcustomerid" alias="a"><filter><condition attribute="name" operator="like" value="%a%"/></filter></link-entity><order attribute="contactid"/></entity></fetch>`},
+	{"nested links", "fx", `<fetch><entity name="opportunity"><attribute name="opportunityid"/><link-entity name="account" from="accountid" to="customerid" alias="a" link-type="outer"><attribute name="name"/><link-entity name="contact" from="contactid" to="primarycontactid" alias="c" link-type="outer"><attribute name="fullname"/></link-entity></link-entity><order attribute="opportunityid"/></entity></fetch>`},
+	{"exists on link name", "fx", `<fetch><entity name="account"><attribute name="accountid"/><link-entity name="opportunity" from="customerid" to="accountid" link-type="exists"><filter><condition attribute="estimatedvalue" operator="gt" value="1000"/></filter></link-entity><order attribute="accountid"/></entity></fetch>`},
+	{"in link", "fx", `<fetch><entity name="account"><attribute name="accountid"/><link-entity name="opportunity" from="customerid" to="accountid" link-type="in"><filter><condition attribute="name" operator="like" value="%e%"/></filter></link-entity><order attribute="accountid"/></entity></fetch>`},
+	{"any", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter><link-entity name="contact" from="parentcustomerid" to="accountid" link-type="any"><filter><condition attribute="fullname" operator="like" value="%a%"/></filter></link-entity></filter><order attribute="accountid"/></entity></fetch>`},
+	{"not any", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter><link-entity name="contact" from="parentcustomerid" to="accountid" link-type="not any"><filter><condition attribute="fullname" operator="like" value="%a%"/></filter></link-entity></filter><order attribute="accountid"/></entity></fetch>`},
+	{"all", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter><link-entity name="contact" from="parentcustomerid" to="accountid" link-type="all"><filter><condition attribute="fullname" operator="like" value="%a%"/></filter></link-entity></filter><order attribute="accountid"/></entity></fetch>`},
+	{"not all", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter><link-entity name="contact" from="parentcustomerid" to="accountid" link-type="not all"><filter><condition attribute="fullname" operator="like" value="%a%"/></filter></link-entity></filter><order attribute="accountid"/></entity></fetch>`},
+	{"cross apply", "fx", `<fetch><entity name="account"><attribute name="accountid"/><link-entity name="contact" from="parentcustomerid" to="accountid" alias="c" link-type="matchfirstrowusingcrossapply"><attribute name="fullname"/></link-entity><order attribute="accountid"/></entity></fetch>`},
+	{"link in filter of link", "fx", `<fetch><entity name="contact"><attribute name="contactid"/><link-entity name="account" from="accountid" to="parentcustomerid" alias="a" link-type="outer"><attribute name="name"/><filter><link-entity name="opportunity" from="customerid" to="accountid" link-type="any"><filter><condition attribute="name" operator="like" value="%a%"/></filter></link-entity></filter></link-entity><order attribute="contactid"/></entity></fetch>`},
+	// valueof and entityname.
+	{"valueof link column", "fx", `<fetch><entity name="contact"><attribute name="contactid"/><link-entity name="account" from="accountid" to="parentcustomerid" alias="a" link-type="outer"/><filter><condition attribute="fullname" operator="ne" valueof="a.name"/></filter><order attribute="contactid"/></entity></fetch>`},
+	{"valueof hidden", "fx", `<fetch><entity name="opportunity"><attribute name="opportunityid"/><link-entity name="account" from="accountid" to="customerid" alias="a"/><filter><condition attribute="estimatedvalue" operator="lt" valueof="a.revenue"/></filter></entity></fetch>`},
+	{"valueof unreadable row", "fx", `<fetch><entity name="opportunity"><attribute name="opportunityid"/><link-entity name="account" from="accountid" to="customerid" alias="a" link-type="outer"/><filter type="or"><condition attribute="name" operator="ne" valueof="a.name"/><condition entityname="a" attribute="numberofemployees" operator="null"/></filter><order attribute="opportunityid"/></entity></fetch>`},
+	{"entityname outer", "fx", `<fetch><entity name="account"><attribute name="accountid"/><link-entity name="contact" from="contactid" to="primarycontactid" alias="pc" link-type="outer"/><filter type="or"><condition entityname="pc" attribute="fullname" operator="like" value="%a%"/><condition entityname="pc" attribute="contactid" operator="null"/></filter><order attribute="accountid"/></entity></fetch>`},
+	{"entityname hidden", "fx", `<fetch><entity name="account"><attribute name="accountid"/><link-entity name="contact" from="contactid" to="primarycontactid" alias="pc" link-type="outer"/><filter><condition entityname="pc" attribute="birthdate" operator="lt" value="1990-01-01"/></filter></entity></fetch>`},
+	// Orders.
+	{"order link column", "fx", `<fetch><entity name="contact"><attribute name="contactid"/><link-entity name="account" from="accountid" to="parentcustomerid" alias="a" link-type="outer"><order attribute="name"/></link-entity><order attribute="contactid"/></entity></fetch>`},
+	{"order hidden", "fx", `<fetch><entity name="account"><attribute name="accountid"/><order attribute="revenue" descending="true"/><order attribute="accountid"/></entity></fetch>`},
+	// Aggregates.
+	{"count", "fx", `<fetch aggregate="true"><entity name="account"><attribute name="accountid" alias="n" aggregate="count"/></entity></fetch>`},
+	{"min max avg hidden", "fx", `<fetch aggregate="true"><entity name="account"><attribute name="revenue" alias="mn" aggregate="min"/><attribute name="revenue" alias="mx" aggregate="max"/><attribute name="revenue" alias="av" aggregate="avg"/><attribute name="revenue" alias="cc" aggregate="countcolumn"/></entity></fetch>`},
+	{"countcolumn distinct hidden", "fx", `<fetch aggregate="true"><entity name="account"><attribute name="revenue" alias="d" aggregate="countcolumn" distinct="true"/></entity></fetch>`},
+	{"groupby hidden", "fx", `<fetch aggregate="true"><entity name="account"><attribute name="revenue" alias="r" groupby="true"/><attribute name="accountid" alias="n" aggregate="count"/></entity></fetch>`},
+	{"date grouping hidden", "fx", `<fetch aggregate="true"><entity name="contact"><attribute name="birthdate" alias="y" groupby="true" dategrouping="year"/><attribute name="contactid" alias="n" aggregate="count"/></entity></fetch>`},
+	{"aggregate over link", "fx", `<fetch aggregate="true"><entity name="contact"><link-entity name="account" from="accountid" to="parentcustomerid" alias="a" link-type="outer"><attribute name="name" alias="an" groupby="true"/><attribute name="numberofemployees" alias="s" aggregate="sum"/></link-entity><attribute name="contactid" alias="n" aggregate="count"/></entity></fetch>`},
+	{"aggregate limit", "fx", `<fetch aggregate="true" aggregatelimit="10"><entity name="account"><attribute name="accountid" alias="n" aggregate="count"/></entity></fetch>`},
+	{"aggregate limit on link", "fx", `<fetch aggregate="true" aggregatelimit="40"><entity name="contact"><attribute name="contactid" alias="n" aggregate="count"/><link-entity name="opportunity" from="customerid" to="parentcustomerid" alias="o" link-type="outer"/></entity></fetch>`},
+	// Paging and counts.
+	{"total count", "fx", `<fetch returntotalrecordcount="true" count="1"><entity name="account"><attribute name="accountid"/><order attribute="accountid"/></entity></fetch>`},
+	{"page beyond", "fx", `<fetch count="2" page="50" returntotalrecordcount="true"><entity name="account"><attribute name="accountid"/><order attribute="accountid"/></entity></fetch>`},
+	{"top distinct", "fx", `<fetch top="50" distinct="true"><entity name="contact"><attribute name="parentcustomerid"/><order attribute="parentcustomerid"/></entity></fetch>`},
+	{"distinct over link", "fx", `<fetch distinct="true"><entity name="contact"><link-entity name="account" from="accountid" to="parentcustomerid" alias="a" link-type="outer"><attribute name="name"/></link-entity></entity></fetch>`},
+	// Patterns and lists.
+	{"hidden not-null", "fx", `<fetch><entity name="contact"><attribute name="contactid"/><filter><condition attribute="birthdate" operator="not-null"/></filter></entity></fetch>`},
+	{"like class", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter><condition attribute="name" operator="like" value="[A-M]%"/></filter><order attribute="accountid"/></entity></fetch>`},
+	{"identity", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter type="or"><condition attribute="ownerid" operator="eq-useroruserteams"/><condition attribute="ownerid" operator="eq-useroruserhierarchy"/><condition attribute="owningbusinessunit" operator="eq-businessid"/></filter><order attribute="accountid"/></entity></fetch>`},
+	// Hierarchy (values of unreadable rows; their parent links are left as they are).
+	{"under", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter><condition attribute="accountid" operator="under" value="acc00000-0000-4000-8000-000000000005"/></filter><order attribute="accountid"/></entity></fetch>`},
+	{"eq-or-above", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter><condition attribute="accountid" operator="eq-or-above" value="acc00000-0000-4000-8000-000000000004"/></filter><order attribute="accountid"/></entity></fetch>`},
+	// QueryExpression.
+	{"qe compare columns", "qe", `{"EntityName":"contact","ColumnSet":{"Columns":["contactid"]},"Criteria":{"Conditions":[{"AttributeName":"birthdate","Operator":"GreaterThan","Values":["createdon"],"CompareColumns":true}]}}`},
+	{"qe link", "qe", `{"EntityName":"contact","ColumnSet":{"Columns":["contactid"]},"LinkEntities":[{"LinkToEntityName":"account","LinkFromAttributeName":"parentcustomerid","LinkToAttributeName":"accountid","JoinOperator":"LeftOuter","EntityAlias":"a","Columns":{"Columns":["name","revenue"]}}],"Orders":[{"AttributeName":"contactid"}]}`},
+	// OData.
+	{"odata expand", "odata", `contacts?$select=contactid&$expand=parentcustomerid_account($select=name,revenue)&$orderby=contactid`},
+	{"odata any", "odata", `accounts?$select=accountid&$filter=contact_customer_accounts/any(c:contains(c/fullname,'a'))&$orderby=accountid`},
+	{"odata all", "odata", `accounts?$select=accountid&$filter=contact_customer_accounts/all(c:contains(c/fullname,'a'))&$orderby=accountid`},
+	{"odata apply", "odata", `accounts?$apply=groupby((revenue),aggregate($count as n))`},
+	{"odata aggregate", "odata", `accounts?$apply=aggregate(revenue with max as m)`},
+	{"odata count", "odata", `accounts?$count=true&$top=1&$select=accountid&$orderby=accountid`},
+	{"odata orderby nav", "odata", `contacts?$select=contactid&$orderby=parentcustomerid_account/name,contactid`},
+	{"odata filter nav", "odata", `contacts?$select=contactid&$filter=parentcustomerid_account/name ne null&$orderby=contactid`},
+}
+
+// scramble changes every value user may not read: all non-key columns of
+// unreadable account, contact and opportunity rows (and, with lookups,
+// their lookups too), and the hidden columns of every row. Owner, owning
+// business unit and keys stay, so readability does not move.
+func scramble(t *testing.T, tg secTarget, m *security.Model, user string, mode string) {
+	t.Helper()
+	ctx := context.Background()
+	q := func(s string) string {
+		if tg.db.Dialect == engine.MySQL {
+			return "`" + s + "`"
+		}
+		return `"` + s + `"`
+	}
+	mark := func(n int) string {
+		if tg.db.Dialect == engine.Postgres {
+			return "$" + strconv.Itoa(n)
+		}
+		return "?"
+	}
+	exec := func(s string, args ...any) {
+		if _, err := tg.db.SQL.ExecContext(ctx, s, args...); err != nil {
+			t.Fatalf("%s: %s: %v", tg.name, s, err)
+		}
+	}
+	sets := map[string][]string{
+		"account": {"name = 'Zz hidden'", "accountnumber = 'X-0'", "address1_city = 'Nowhere'", "revenue = 987654321",
+			"numberofemployees = 777777", "statecode = 1 - statecode", "new_contractend = createdon", "description = 'secret'"},
+		"contact": {"fullname = 'Aa hidden'", "firstname = 'A'", "emailaddress1 = 'x@y'", "birthdate = createdon"},
+		"opportunity": {"name = 'Ea hidden'", "estimatedvalue = 5000000", "closeprobability = 99",
+			"estimatedclosedate = createdon"},
+	}
+	if mode == "lookups" {
+		sets["account"] = append(sets["account"], "primarycontactid = NULL")
+		sets["contact"] = append(sets["contact"], "parentcustomerid = 'acc00000-0000-4000-8000-000000000001'")
+		sets["opportunity"] = append(sets["opportunity"], "customerid = 'acc00000-0000-4000-8000-000000000001'")
+	}
+	hidden := map[string][]string{"account": {"revenue = 123123123"}, "contact": {"birthdate = createdon"}}
+	for _, table := range []string{"account", "contact", "opportunity"} {
+		tab, _ := tg.cat.Table(table)
+		rows, err := run(t, tg, nil, security.Principal{}, `<fetch><entity name="`+table+`"><attribute name="`+table+`id"/><attribute name="ownerid"/><attribute name="owningbusinessunit"/></entity></fetch>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, col := range hidden[table] {
+			if !canReadColumn(m, user, table, strings.Fields(col)[0]) {
+				exec("UPDATE " + q(tab.PhysicalName) + " SET " + col)
+			}
+		}
+		for _, r := range rows {
+			key := str(r, table+"id")
+			if ok, _ := canRead(m, user, table, key, str(r, "ownerid"), str(r, "owningbusinessunit")); ok {
+				continue
+			}
+			if mode == "delete" {
+				exec("DELETE FROM "+q(tab.PhysicalName)+" WHERE "+q(table+"id")+" = "+mark(1), key)
+				continue
+			}
+			exec("UPDATE "+q(tab.PhysicalName)+" SET "+strings.Join(sets[table], ", ")+" WHERE "+q(table+"id")+" = "+mark(1), key)
+		}
+	}
+}
+
+// TestRedTeamNonInterference: no attack's outcome moves when the values a
+// low-privilege user may not read change.
+func TestRedTeamNonInterference(t *testing.T) {
+	m := sampleModel(t)
+	for _, mode := range []string{"values", "lookups", "delete"} {
+		for _, user := range []string{priya, bjorn} {
+			for _, tg := range secTargets(t) {
+				before := make([]string, len(redTeamAttacks))
+				for i, a := range redTeamAttacks {
+					before[i] = outcome(t, tg, m, user, a)
+				}
+				scramble(t, tg, m, user, mode)
+				for i, a := range redTeamAttacks {
+
+					if got := outcome(t, tg, m, user, a); got != before[i] {
+						t.Errorf("%s, %s, %s, %s: changing unreadable values changed the outcome:\nbefore %s\nafter  %s", tg.name, user, mode, a.name, before[i], got)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestRedTeamDump(t *testing.T) {
+	m := sampleModel(t)
+	tg := secTargets(t)[0]
+	for _, a := range redTeamAttacks {
+		s := outcome(t, tg, m, priya, a)
+		if len(s) > 300 {
+			s = s[:300]
+		}
+		t.Logf("%s: %s", a.name, s)
+	}
+}
