@@ -65,6 +65,21 @@ func NewQuery(r *rand.Rand, ds *Dataset) *ast.Query {
 			b.Links = append(b.Links, l)
 		}
 	}
+	if joined := g.joined(b, nil); len(joined) > 0 && r.Intn(3) == 0 {
+		// Conditions on joined links in the root's filter (entityname),
+		// applied after the joins: on an outer link they see NULLs.
+		f := &ast.Filter{}
+		if r.Intn(3) == 0 {
+			f.Type = ast.Or
+		}
+		for i := 1 + r.Intn(2); i > 0; i-- {
+			l := joined[r.Intn(len(joined))]
+			c := g.condition(g.ds.DB.Table(l.Name.Text))
+			c.EntityName = l.Alias
+			f.Items = append(f.Items, c)
+		}
+		b.Filters = append(b.Filters, f)
+	}
 	if r.Intn(6) == 0 {
 		q.UseRawOrderBy = ast.Bool{Value: true, Set: true}
 	}
@@ -102,6 +117,17 @@ func (g *qgen) attributes(b *ast.Body, t *refeval.Table, n int) {
 			b.Attributes = append(b.Attributes, &ast.Attribute{Name: name(c.Name)})
 		}
 	}
+}
+
+// joined lists the links of b (and below) that return rows.
+func (g *qgen) joined(b *ast.Body, out []*ast.LinkEntity) []*ast.LinkEntity {
+	for _, l := range b.Links {
+		if l.LinkType.ReturnsColumns() {
+			out = append(out, l)
+			out = g.joined(&l.Body, out)
+		}
+	}
+	return out
 }
 
 // relation is a way from table t to a related one: 1:N (the other table's

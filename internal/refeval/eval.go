@@ -101,6 +101,10 @@ type tuple map[string]Row
 type evaluator struct {
 	db  *Database
 	env Env
+	// joined are the sources that return rows, by alias; cur is the
+	// joined row the root's filter is evaluated on.
+	joined map[string]*source
+	cur    tuple
 }
 
 // Eval runs q over db.
@@ -148,13 +152,23 @@ func (ev *evaluator) query(q *ast.Query) *Result {
 		fail("no entity")
 	}
 	root := &source{name: q.Entity.Name.Text, table: ev.table(q.Entity.Name.Text), body: &q.Entity.Body}
+	ev.joined = map[string]*source{}
+	for _, s := range joinedSources(ev, root.body, nil) {
+		ev.joined[s.name] = s
+	}
+	// The root's filter is the WHERE clause: it sees the joined row, which
+	// conditions with entityname read (NULL for an outer link without a
+	// match).
 	var tuples []tuple
 	for _, r := range root.table.Rows {
-		if ev.pass(root, r) != True {
-			continue
+		for _, t := range ev.expand(root, r) {
+			ev.cur = t
+			if ev.pass(root, r) == True {
+				tuples = append(tuples, t)
+			}
 		}
-		tuples = append(tuples, ev.expand(root, r)...)
 	}
+	ev.cur = nil
 	if q.Aggregate.Value {
 		return ev.aggregate(q, root, tuples)
 	}
@@ -350,7 +364,11 @@ func (ev *evaluator) filterLink(s *source, r Row, l *ast.LinkEntity) Tri {
 // condition evaluates one condition on row r of s.
 func (ev *evaluator) condition(s *source, r Row, c *ast.Condition) Tri {
 	if c.EntityName.IsSet() {
-		fail("condition entityname is not generated")
+		ls := ev.joined[c.EntityName.Text]
+		if ls == nil || ev.cur == nil {
+			fail("condition entityname %q outside the root's filter or naming no joined link", c.EntityName.Text)
+		}
+		s, r = ls, ev.cur[ls.name]
 	}
 	col := s.table.Column(c.Attribute.Text)
 	if col == nil {
