@@ -520,7 +520,7 @@ func (l *lowerer) literal(p *Primary, fold byte) (*ast.Value, bool) {
 
 func (l *lowerer) aliasLiteral(seg *Segment, fold byte) (*ast.Value, bool) {
 	sp := l.span(seg.Pos, seg.EndPos)
-	a, ok := l.r.Aliases[seg.Name]
+	a, ok := l.r.aliases[seg.Name]
 	if !ok {
 		l.errorf(sp, diag.SyntaxError, "parameter alias %s has no value", seg.Name)
 		return nil, false

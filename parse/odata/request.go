@@ -31,8 +31,8 @@ type Request struct {
 	// Compute, Skiptoken and the like parse but lower to errors.
 	Other []*TextOption
 
-	// Aliases are parameter aliases (@p=value) used in expressions.
-	Aliases map[string]*aliasValue
+	// aliases are the parameter aliases (@p=value) expressions refer to.
+	aliases map[string]*aliasValue
 
 	maps map[any]*offsets // CST root → its option's offset map
 }
@@ -307,10 +307,10 @@ func (r *Request) option(name, value string, hasEq bool, nameSpan, valSpan diag.
 			if perr != nil {
 				return perr
 			}
-			if r.Aliases == nil {
-				r.Aliases = map[string]*aliasValue{}
+			if r.aliases == nil {
+				r.aliases = map[string]*aliasValue{}
 			}
-			r.Aliases[key] = &aliasValue{expr: x, off: off}
+			r.aliases[key] = &aliasValue{expr: x, off: off}
 		case strings.HasPrefix(key, "$"):
 			if key == "$compute" {
 				if _, perr := parseWith(r, applyParser, value, off, valSpan); perr != nil {
