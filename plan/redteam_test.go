@@ -223,6 +223,9 @@ func TestRedTeamNonInterference(t *testing.T) {
 	for _, mode := range []string{"values", "lookups", "delete"} {
 		for _, user := range []string{priya, bjorn} {
 			for _, tg := range secTargets(t) {
+				if mode == "delete" && tg.name != "sqlite" {
+					continue // the fixtures' foreign keys keep referenced rows; SQLite's sample has none
+				}
 				before := make([]string, len(redTeamAttacks))
 				for i, a := range redTeamAttacks {
 					before[i] = outcome(t, tg, m, user, a)
