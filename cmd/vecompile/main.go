@@ -208,6 +208,7 @@ func runConvert(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	user := fs.String("user", "", "odata: the calling user's id, for identity operators (resolved into the URL)")
 	now := fs.String("now", "", "odata: the clock for relative dates, RFC 3339 (resolved into the URL; default: now)")
 	zone := fs.String("timezone", "UTC", "odata: the caller's IANA time zone for relative dates")
+	odataIn := fs.String("odata", "", "convert this OData request ('accounts?$filter=…') instead of a FetchXML or QueryExpression file; its entity sets and navigation properties come from the metadata (--db, --metadata, default the sample's)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -221,29 +222,52 @@ func runConvert(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if *to == "" {
 		return fail(stderr, flagError("convert: --to is required (qe or fetchxml)"))
 	}
-	name, text, err := readInput(fs.Arg(0), stdin)
-	if err != nil {
-		return fail(stderr, flagError("%v", err))
+	if *odataIn != "" && fs.NArg() > 0 {
+		return fail(stderr, flagError("convert: --odata and a query file are exclusive"))
 	}
-	q, err := vecompile.Parse(name, text)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	if *to == "odata" {
+	// open is the compiler with metadata that OData in or out needs.
+	open := func() (*vecompile.Compiler, error) {
 		cfg := vecompile.Config{DSN: *dsn, MetadataFile: *metadata, Sample: *dsn == "" && *metadata == "", UserID: *user}
+		var err error
 		if cfg.Zone, err = time.LoadLocation(*zone); err != nil {
-			return fail(stderr, flagError("--timezone: unknown time zone %q", *zone))
+			return nil, flagError("--timezone: unknown time zone %q", *zone)
 		}
 		if *now != "" {
 			if cfg.Now, err = time.Parse(time.RFC3339, *now); err != nil {
-				return fail(stderr, flagError("--now: %q is not an RFC 3339 time", *now))
+				return nil, flagError("--now: %q is not an RFC 3339 time", *now)
 			}
 		}
-		c, err := vecompile.Open(ctx, cfg)
-		if err != nil {
+		return vecompile.Open(ctx, cfg)
+	}
+	var (
+		c   *vecompile.Compiler
+		q   *ast.Query
+		err error
+	)
+	if *odataIn != "" {
+		if c, err = open(); err != nil {
 			return fail(stderr, err)
 		}
 		defer c.Close()
+		if q, err = c.ParseOData(*odataIn); err != nil {
+			return fail(stderr, err)
+		}
+	} else {
+		name, text, err := readInput(fs.Arg(0), stdin)
+		if err != nil {
+			return fail(stderr, flagError("%v", err))
+		}
+		if q, err = vecompile.Parse(name, text); err != nil {
+			return fail(stderr, err)
+		}
+	}
+	if *to == "odata" {
+		if c == nil {
+			if c, err = open(); err != nil {
+				return fail(stderr, err)
+			}
+			defer c.Close()
+		}
 		u, err := c.OData(q, odata.Options{Flavor: *flavor, Base: *base})
 		if err != nil {
 			return fail(stderr, err)
