@@ -65,6 +65,9 @@ type Change struct {
 // row. Errors are MissingPrivilege naming the privilege (prvWriteAccount),
 // or HiddenColumnWrite.
 func (s *Session) CheckWrite(w Change) error {
+	if w.Before != nil && w.After != nil && w.After.Table != "" && !strings.EqualFold(w.Before.Table, w.After.Table) {
+		return s.malformed(w, fmt.Sprintf("the row cannot change table (%s to %s)", w.Before.Table, w.After.Table))
+	}
 	switch w.Op {
 	case OpCreate:
 		if w.After == nil {
@@ -74,8 +77,20 @@ func (s *Session) CheckWrite(w Change) error {
 		if after.OwnerID == "" {
 			after.OwnerID, after.OwningBusinessUnit = s.user.ID, s.user.BusinessUnitID
 		}
+		home := s.c.homeUnit(after.OwnerID)
+		if after.OwningBusinessUnit == "" {
+			after.OwningBusinessUnit = home
+		}
 		if err := s.need(after, Create, false); err != nil {
 			return err
+		}
+		// Owning a row passes the depth check, but the caller chooses its
+		// unit: one other than the owner's must be within Create's reach,
+		// or a User-level creator could place rows in any unit.
+		if canonical(after.OwningBusinessUnit) != home {
+			if a := s.Access(after.Table, Create); !a.All && !slices.Contains(a.BusinessUnits, canonical(after.OwningBusinessUnit)) {
+				return s.MissingPrivilege(strings.ToLower(after.Table), Create, fmt.Sprintf("business unit %s is not the owner's and is outside its %s access", after.OwningBusinessUnit, a.Depth))
+			}
 		}
 		if err := s.columnsWritable(after.Table, w.Columns, func(p ColumnPermission) bool { return p.Create }); err != nil {
 			return err
@@ -117,6 +132,9 @@ func (s *Session) CheckWrite(w Change) error {
 		if err := s.need(*w.Before, Share, true); err != nil {
 			return err
 		}
+		if unknown := w.Rights &^ allRights(); unknown != 0 {
+			return s.malformed(w, fmt.Sprintf("unknown access rights bits %#x", uint32(unknown)))
+		}
 		// Only rights the caller holds on the row can be handed on.
 		for p := Create; p < numPrivileges; p++ {
 			if w.Rights&p.Right() != 0 {
@@ -154,10 +172,36 @@ func (s *Session) assign(before, after RowRef) error {
 		if to.Access(before.Table, Read).Depth == None {
 			return to.MissingPrivilege(strings.ToLower(before.Table), Read, "the new owner of "+before.ID+" could not read it")
 		}
-	} else if s.c.teams[owner] == nil {
+	} else if t := s.c.teams[owner]; t == nil {
 		return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.PrincipalRefused, "assign: new owner %s is neither a user nor a team", owner)}.Err()
+	} else if t.Type != OwnerTeam {
+		return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.SecurityDenied, "assign: %s is an access team, which cannot own rows", owner)}.Err()
+	} else if table := strings.ToLower(before.Table); !s.c.teamHolds(t, table, Read) {
+		// As Dataverse refuses a team owner without a role reading the table.
+		return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.MissingPrivilege, "team %s is missing the %s privilege (Read on %s): the new owner of %s could not read it", owner, PrivilegeName(table, Read), table, before.ID)}.Err()
 	}
 	return nil
+}
+
+// homeUnit is a principal's business unit (a user's or an owner team's).
+func (c *Compiled) homeUnit(id string) string {
+	id = canonical(id)
+	if u := c.users[id]; u != nil {
+		return u.BusinessUnitID
+	}
+	if t := c.teams[id]; t != nil {
+		return t.BusinessUnitID
+	}
+	return ""
+}
+
+// allRights is every access-rights bit a privilege has.
+func allRights() Rights {
+	var r Rights
+	for p := Create; p < numPrivileges; p++ {
+		r |= p.Right()
+	}
+	return r
 }
 
 // need checks priv on the row; shared says whether sharing counts (not

@@ -1,0 +1,59 @@
+package security
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/vecompile/vecompile/internal/diag"
+)
+
+// TestRedTeamWrites: writes that would put rows where the caller's
+// privileges do not reach, or hand out rights nobody holds (security/README.md,
+// "Red-team checks").
+func TestRedTeamWrites(t *testing.T) {
+	m := testModel()
+	const tNoRole = "e0000000-0000-4000-8000-000000000009"
+	m.Teams = append(m.Teams, TeamDef{ID: tNoRole, BusinessUnitID: buSales})
+	m.Roles = append(m.Roles, RoleDef{ID: rWriter, Name: "Writer", Privileges: []PrivilegeDef{
+		{Table: "account", Privilege: "Read", Depth: "BusinessUnit"},
+		{Table: "account", Privilege: "Write", Depth: "BusinessUnit"},
+		{Table: "account", Privilege: "Create", Depth: "User"},
+		{Table: "account", Privilege: "Assign", Depth: "BusinessUnit"},
+		{Table: "account", Privilege: "Share", Depth: "BusinessUnit"},
+	}})
+	m.Users = append(m.Users, UserDef{ID: uWriter, BusinessUnitID: buSales, Roles: []RoleAssignment{{RoleID: rWriter}}})
+	c, err := Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Session(Principal{UserID: uWriter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := &RowRef{Table: "account", ID: "0a000000-0000-4000-8000-000000000001", OwnerID: uWriter, OwningBusinessUnit: buSales}
+	cases := []struct {
+		name     string
+		w        Change
+		code     diag.Code
+		mentions string
+	}{
+		{"assign to an owner team holding Read", Change{Op: OpAssign, Before: mine, After: &RowRef{Table: "account", OwnerID: tOwner}}, "", ""},
+		{"assign to an access team (access teams own nothing)", Change{Op: OpAssign, Before: mine, After: &RowRef{Table: "account", OwnerID: tAccess}}, diag.SecurityDenied, "access team"},
+		{"assign to an owner team without Read", Change{Op: OpAssign, Before: mine, After: &RowRef{Table: "account", OwnerID: tNoRole}}, diag.MissingPrivilege, "prvReadAccount"},
+		{"assign to a disabled or unknown user", Change{Op: OpAssign, Before: mine, After: &RowRef{Table: "account", OwnerID: "a0000000-0000-4000-8000-0000000000ff"}}, diag.PrincipalRefused, ""},
+		{"create my own row in my unit", Change{Op: OpCreate, After: &RowRef{Table: "account", OwnerID: uWriter, OwningBusinessUnit: buSales}}, "", ""},
+		{"create my own row in a unit Create does not reach", Change{Op: OpCreate, After: &RowRef{Table: "account", OwnerID: uWriter, OwningBusinessUnit: buOther}}, diag.MissingPrivilege, "prvCreateAccount"},
+		{"share unknown rights bits", Change{Op: OpShare, Before: mine, Rights: RightRead | 1<<30, ShareWith: uMid}, diag.SecurityDenied, "rights"},
+		{"update that changes the table", Change{Op: OpUpdate, Before: mine, After: &RowRef{Table: "contact", OwnerID: uWriter}}, diag.SecurityDenied, "table"},
+		{"assign that changes the table", Change{Op: OpAssign, Before: mine, After: &RowRef{Table: "contact", OwnerID: uMid}}, diag.SecurityDenied, "table"},
+		// Dataverse lets the Assign privilege move a row out of the caller's
+		// reach; the new owner only needs Read on the table.
+		{"update moving a row to another unit's user", Change{Op: OpUpdate, Before: mine, After: &RowRef{Table: "account", OwnerID: uBoss}}, "", ""},
+	}
+	for _, c := range cases {
+		err := s.CheckWrite(c.w)
+		if diag.CodeOf(err) != c.code || c.mentions != "" && !strings.Contains(err.Error(), c.mentions) {
+			t.Errorf("%s: got %v, want %q mentioning %q", c.name, err, c.code, c.mentions)
+		}
+	}
+}
