@@ -37,9 +37,13 @@ func SecurityTablesPresent(ctx context.Context, db *DB, prefix string) (bool, er
 
 // LoadSecurity reads the security model from the database's security
 // tables (security.Tables; optional ones may be absent). ok is false when
-// the database has no security model (SecurityTablesPresent).
+// the database has no security model (SecurityTablesPresent); one holding
+// only part of the model's tables is BadSecurityModel.
 func LoadSecurity(ctx context.Context, db *DB, prefix string) (c *security.Compiled, ok bool, err error) {
 	if ok, err := SecurityTablesPresent(ctx, db, prefix); err != nil || !ok {
+		if err == nil {
+			err = partialSecurityTables(ctx, db, prefix)
+		}
 		return nil, false, err
 	}
 	rows := map[string][]security.Row{}
@@ -88,6 +92,25 @@ func LoadSecurity(ctx context.Context, db *DB, prefix string) (c *security.Compi
 	}
 	c, err = security.Compile(m)
 	return c, true, err
+}
+
+// partialSecurityTables fails when a database lacks a model's required
+// tables but holds another of its (non-directory) tables: half a model is
+// a broken one, and reading it as "no model" would run queries unsecured.
+func partialSecurityTables(ctx context.Context, db *DB, prefix string) error {
+	for _, t := range security.Tables {
+		if t.Directory {
+			continue
+		}
+		ok, err := tableExists(ctx, db, prefix+t.Name)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.BadSecurityModel, "security tables: %s is present but %srole, %sroleprivileges or %ssystemuserroles is missing (vecompile security init creates them)", prefix+t.Name, prefix, prefix, prefix)}.Err()
+		}
+	}
+	return nil
 }
 
 // InitSecurity creates the security tables that are absent and, when m is
