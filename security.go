@@ -31,6 +31,11 @@ func (p SecurityConfig) hasPrincipal() bool {
 func (c *Compiler) openSecurity(ctx context.Context) error {
 	cfg := c.cfg.Security
 	if !cfg.hasPrincipal() {
+		if cfg.Model != nil || cfg.PolicyFile != "" {
+			// A model asked for security: running as nobody would be the
+			// unsecured view, so say so rather than run it.
+			return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.PrincipalRefused, "a security model is configured but no principal: set Principal (a user, portal contact or anonymous)")}.Err()
+		}
 		return nil
 	}
 	m := cfg.Model
