@@ -242,14 +242,92 @@ func TestRedTeamNonInterference(t *testing.T) {
 	}
 }
 
-func TestRedTeamDump(t *testing.T) {
-	m := sampleModel(t)
-	tg := secTargets(t)[0]
-	for _, a := range redTeamAttacks {
-		s := outcome(t, tg, m, priya, a)
-		if len(s) > 300 {
-			s = s[:300]
+// TestRedTeamVerifier: plans built as a low-privilege user, then damaged as
+// a builder bug would damage them; Verify rejects every one.
+func TestRedTeamVerifier(t *testing.T) {
+	cat, err := engine.SampleCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sampleSession(t, priya)
+	const src = `<fetch><entity name="account"><attribute name="name"/>
+<link-entity name="contact" from="contactid" to="primarycontactid" alias="pc" link-type="outer"><attribute name="fullname"/></link-entity>
+<filter><link-entity name="opportunity" from="customerid" to="accountid" link-type="any" alias="o"/></filter></entity></fetch>`
+	fresh := func() *plan.Plan {
+		p, err := buildAs(t, cat, s, src)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Logf("%s: %s", a.name, s)
+		if err := plan.Verify(p); err != nil {
+			t.Fatalf("a built plan fails verification: %v", err)
+		}
+		return p
+	}
+	subquery := func(p *plan.Plan) *plan.DataSource {
+		var found *plan.DataSource
+		var walk func(plan.Expr)
+		walk = func(e plan.Expr) {
+			switch e := e.(type) {
+			case *plan.And:
+				for _, x := range e.Terms {
+					walk(x)
+				}
+			case *plan.Or:
+				for _, x := range e.Terms {
+					walk(x)
+				}
+			case *plan.Exists:
+				found = e.Source
+			}
+		}
+		walk(p.Root.Filter)
+		if found == nil {
+			t.Fatalf("no any subquery in %s", plan.Format(p))
+		}
+		return found
+	}
+	other := fresh()
+	for _, c := range []struct {
+		name, mentions string
+		damage         func(p *plan.Plan)
+	}{
+		{"root without filter", "no security filter", func(p *plan.Plan) { p.Root.Security = nil }},
+		{"outer link without filter", "no security filter", func(p *plan.Plan) { p.Root.Joins[0].Security = nil }},
+		{"subquery source without filter", "no security filter", func(p *plan.Plan) { subquery(p).Security = nil }},
+		{"filter without predicate", "without a predicate", func(p *plan.Plan) { p.Root.Security.Expr = nil }},
+		{"security filter of another source", "another source", func(p *plan.Plan) {
+			pc := p.Root.Joins[0]
+			name, _ := p.Root.Table.Column("name")
+			pc.Security.Expr = &plan.IsNull{Col: &plan.ColumnRef{Source: p.Root, Column: name}}
+		}},
+		{"policy-query source used by the caller", "outside a security filter", func(p *plan.Plan) { subquery(p).Security.Internal = true }},
+		{"hidden join key not denied", "joined on a hidden column", func(p *plan.Plan) {
+			pc := p.Root.Joins[0]
+			pc.Security.Hidden = append(pc.Security.Hidden, pc.Child)
+		}},
+		{"output from another plan's source", "outside the plan", func(p *plan.Plan) { p.Columns[0].Source = other.Root }},
+		{"order on another plan's source", "outside the plan", func(p *plan.Plan) {
+			name, _ := other.Root.Table.Column("name")
+			p.Orders = append(p.Orders, &plan.SortKey{Column: &plan.ColumnRef{Source: other.Root, Column: name}})
+		}},
+		{"security switched off with filters left", "security off", func(p *plan.Plan) { p.Security = plan.SecurityOff }},
+		{"under on a filtered source", "walks rows", func(p *plan.Plan) {
+			id, _ := p.Root.Table.Column("accountid")
+			p.Root.Filter = &plan.Hierarchy{Col: &plan.ColumnRef{Source: p.Root, Column: id}, Rel: p.Root.Table.Hierarchy(), Table: p.Root.Table,
+				Anchor: &plan.Value{Kind: plan.KGuid, V: "acc00000-0000-4000-8000-000000000001"}}
+		}},
+		{"under walking another table", "walks table", func(p *plan.Plan) {
+			id, _ := p.Root.Table.Column("accountid")
+			contact, _ := cat.Table("contact")
+			p.Root.Filter = &plan.Hierarchy{Col: &plan.ColumnRef{Source: p.Root, Column: id}, Rel: p.Root.Table.Hierarchy(), Table: contact,
+				Anchor: &plan.Value{Kind: plan.KGuid, V: "acc00000-0000-4000-8000-000000000001"}}
+			p.Root.Security.Expr = &plan.Const{Value: true}
+		}},
+	} {
+		p := fresh()
+		c.damage(p)
+		if err := plan.Verify(p); err == nil || !strings.Contains(err.Error(), c.mentions) {
+			t.Errorf("%s: Verify gave %v, want an error mentioning %q", c.name, err, c.mentions)
+		}
 	}
 }

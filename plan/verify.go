@@ -150,6 +150,10 @@ func (v *verifier) expr(e Expr, inSecurity bool, own *DataSource) {
 		if e.Col != nil && e.Rel != nil && hidesNamed(e.Col.Source, e.Rel.ReferencingColumn) {
 			v.fail("under/above on %s walks the hidden column %s", e.Col.Source.Name, e.Rel.ReferencingColumn)
 		}
+		// The emitter walks Table: it must be the secured source's.
+		if e.Col != nil && e.Table != nil && e.Col.Source != nil && e.Table != e.Col.Source.Table {
+			v.fail("under/above on %s walks table %s", e.Col.Source.Name, e.Table.LogicalName)
+		}
 		// The walk reads every row of the table, unfiltered.
 		if e.Col != nil && v.p.Security == SecurityOn && !readsEveryRow(e.Col.Source) {
 			v.fail("under/above on %s walks rows its security filter removes", e.Col.Source.Name)
