@@ -170,9 +170,9 @@ func TestSecuritySeam(t *testing.T) {
 	if len(sec.principals) != 1 || sec.principals[0].Caller == nil || sec.principals[0].Caller.BusinessUnitID == "" {
 		t.Errorf("the security model did not get the principal with its caller context: %+v", sec.principals)
 	}
-	// Contoso Pharmaceuticals is not the user's: Retrieve says 404, as
-	// Dataverse does; Contoso Ltd is.
-	e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": "acc00000-0000-4000-8000-000000000002"}).wantError(t, 404, "", "VE6005")
+	// Contoso Pharmaceuticals exists but is not the user's: Retrieve says
+	// 403, as Dataverse's access check does; Contoso Ltd is.
+	e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": "acc00000-0000-4000-8000-000000000002"}).wantError(t, 403, "0x80040220", "VE3003")
 	e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": contoso}).want(t, 200)
 	// Anonymous and portal principals reach the model, which denies.
 	m = e.do("POST", "/api/ve/v1/RetrieveMultiple", `<fetch><entity name="account"><attribute name="name"/></entity></fetch>`, server.HeaderUserID, "").want(t, 200).json(t)

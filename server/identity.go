@@ -155,21 +155,34 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 		return nil, diagErr(diag.Forbidden, "name the acting user in one header only (%s, %s or %s)", HeaderUserID, HeaderObjectID, HeaderContact)
 	case given == 0 && !s.cfg.AllowAnonymous:
 		return nil, diagErr(diag.Forbidden, "no acting user (%s, %s or %s) and anonymous access is off", HeaderUserID, HeaderObjectID, HeaderContact)
-	case given == 0:
-		return p, nil
-	}
-	id, ok, err := s.cfg.Users.Resolve(r.Context(), p.Kind, p.External)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, diagErr(diag.Forbidden, "the acting %s %q is not mapped to a backend user", p.Kind, p.External)
-	}
-	p.BackendID = id
-	if p.Kind != PortalContact {
-		if p.Caller, err = s.caller(r.Context(), id); err != nil {
+	case given > 0:
+		id, ok, err := s.cfg.Users.Resolve(r.Context(), p.Kind, p.External)
+		if err != nil {
 			return nil, err
 		}
+		if !ok {
+			return nil, diagErr(diag.Forbidden, "the acting %s %q is not mapped to a backend user", p.Kind, p.External)
+		}
+		p.BackendID = id
+	}
+	// With a security model, the principal is resolved now: a refused one
+	// (unknown to the model, disabled, a portal user holding an admin role)
+	// is 403 on every endpoint, and portal and anonymous principals run as
+	// their mapped user, which identity operators (eq-userid) then see.
+	userID := p.BackendID
+	if au, ok := s.cfg.Security.(interface {
+		ActingUser(context.Context, *Principal) (string, error)
+	}); ok {
+		uid, err := au.ActingUser(r.Context(), p)
+		if err != nil {
+			return nil, err
+		}
+		userID = uid
+	} else if p.Kind == PortalContact || p.Kind == Anonymous {
+		return p, nil
+	}
+	if p.Caller, err = s.caller(r.Context(), userID); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -240,13 +253,14 @@ func (cc *callerCache) put(id string, c *plan.Caller) {
 }
 
 // SameIDs maps a Dataverse user id to the backend user of the same id (a
-// backend that is itself Dataverse-shaped, as the sample is); other kinds
-// are unmapped.
-type SameIDs struct{}
+// backend that is itself Dataverse-shaped, as the sample is), and with
+// Contacts a portal contact id to the same contact id (the security model
+// then maps the contact to its user); other kinds are unmapped.
+type SameIDs struct{ Contacts bool }
 
 // Resolve implements Directory.
-func (SameIDs) Resolve(_ context.Context, kind IdentityKind, external string) (string, bool, error) {
-	if kind != DataverseUser {
+func (d SameIDs) Resolve(_ context.Context, kind IdentityKind, external string) (string, bool, error) {
+	if kind != DataverseUser && !(kind == PortalContact && d.Contacts) {
 		return "", false, nil
 	}
 	id, ok := plan.CanonicalGUID(external)

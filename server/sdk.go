@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/plan"
+	"github.com/vecompile/vecompile/security"
 )
 
 // Entity is the SDK's Entity: the table, the record id and the attributes
@@ -111,8 +113,7 @@ func (s *Server) retrieve(w http.ResponseWriter, r *http.Request, p *Principal) 
 }
 
 // retrieveOne reads one record as the principal: NotFound when it does not
-// exist or the principal cannot read it (as Dataverse, no difference is
-// shown).
+// exist, MissingPrivilege (403) when the principal cannot read it.
 func (s *Server) retrieveOne(r *http.Request, p *Principal, entity, id string, cols ColumnSet) (*Entity, error) {
 	t, err := s.table(entity)
 	if err != nil {
@@ -133,9 +134,33 @@ func (s *Server) retrieveOne(r *http.Request, p *Principal, entity, id string, c
 		return nil, err
 	}
 	if len(res.Rows) == 0 {
-		return nil, diagErr(diag.NotFound, "%s with id %s does not exist", t.LogicalName, g)
+		return nil, s.missing(ctx, t, g)
 	}
 	return toEntity(t, res.Rows[0]), nil
+}
+
+// missing says why Retrieve found no row: NotFound when there is none, and
+// when security hid an existing row, 403 naming the Read privilege, as
+// Dataverse answers a Retrieve of a record outside the caller's access
+// (SecLib::AccessCheckEx, 0x80040220) rather than pretending it is absent.
+// Retrieve by id reveals existence in Dataverse too; queries never do.
+func (s *Server) missing(ctx context.Context, t *plan.Table, id string) error {
+	notFound := diagErr(diag.NotFound, "%s with id %s does not exist", t.LogicalName, id)
+	if _, off := s.cfg.Security.(insecure); off {
+		return notFound
+	}
+	pl, err := plan.Build(byIDQuery(t, id, ColumnSet{}), plan.Options{Catalog: s.catalog, Now: s.cfg.Now()})
+	if err != nil {
+		return err
+	}
+	res, err := s.cfg.DB.Exec(ctx, pl)
+	if err != nil {
+		return err
+	}
+	if len(res.Rows) == 0 {
+		return notFound
+	}
+	return diagErr(diag.MissingPrivilege, "SecLib::AccessCheckEx failed: the acting user may not read %s %s (%s at a depth reaching the record)", t.LogicalName, id, security.PrivilegeName(t.LogicalName, security.Read))
 }
 
 func toEntity(t *plan.Table, row engine.Row) *Entity {

@@ -17,6 +17,7 @@ import (
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/plan"
+	"github.com/vecompile/vecompile/security"
 )
 
 // WriteRequest is one Create, Update or Delete as hooks and the security
@@ -28,6 +29,13 @@ type WriteRequest struct {
 	Kind   engine.WriteKind
 	ID     string
 	Values map[string]any
+	// Before is the existing row's ownership (Update, Delete), read in the
+	// write's transaction (locked on PostgreSQL and MySQL) when security is
+	// on; nil for Create.
+	Before *security.RowRef
+	// Targets are the rows the lookups set in Values point at, by lower-case
+	// column name, read in the transaction when security is on.
+	Targets map[string]*security.RowRef
 }
 
 // WriteTx is what a hook gets: the write's transaction, which commits only
@@ -177,23 +185,44 @@ func (s *Server) deleteRecord(ctx context.Context, p *Principal, entity, id stri
 	return s.write(ctx, p, &WriteRequest{Table: t, Kind: engine.Delete, ID: id})
 }
 
-// write runs one write in a transaction: the security check, the hooks,
-// then the statement; Update and Delete of a missing row are NotFound.
+// write runs one write in a transaction: the existing row (locked), the
+// security check, the hooks, the check again when hooks changed the
+// values, then the statement; Update and Delete of a missing row are
+// NotFound. Security.CheckWrite runs inside the transaction, so it must not
+// need another database connection (SQLite in memory has one).
 func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
-	// The check comes before the transaction: a model that reads the
-	// database must not wait for the connection the transaction holds
-	// (SQLite in memory has one).
-	if err := s.cfg.Security.CheckWrite(ctx, p, wr); err != nil {
-		return err
-	}
 	db := s.cfg.DB
 	tx, err := db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return dbErr(err)
 	}
 	defer tx.Rollback()
+	_, secured := s.cfg.Security.(insecure)
+	secured = !secured
+	check := func() error {
+		if !secured {
+			return s.cfg.Security.CheckWrite(ctx, p, wr)
+		}
+		if err := s.readTargets(ctx, tx, wr); err != nil {
+			return err
+		}
+		return s.cfg.Security.CheckWrite(ctx, p, wr)
+	}
+	if secured && wr.Kind != engine.Insert {
+		before, err := s.readOwnership(ctx, tx, wr.Table, wr.ID, true)
+		if err != nil {
+			return err
+		}
+		if before == nil {
+			return diagErr(diag.NotFound, "%s with id %s does not exist", wr.Table.LogicalName, wr.ID)
+		}
+		wr.Before = before
+	}
+	if err := check(); err != nil {
+		return err
+	}
 	s.mu.RLock()
 	hooks := slices.Clone(s.hooks[strings.ToLower(wr.Table.LogicalName)])
 	s.mu.RUnlock()
@@ -204,6 +233,11 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 			if errors.As(err, &rej) {
 				return diagErr(diag.WriteRejected, "%s", rej.msg)
 			}
+			return err
+		}
+	}
+	if len(hooks) > 0 && secured { // a hook may have set an owner or a lookup
+		if err := check(); err != nil {
 			return err
 		}
 	}
@@ -224,6 +258,133 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 		return dbErr(err)
 	}
 	return nil
+}
+
+// readOwnership reads a row's owner and owning business unit in tx (locking
+// it when lock, on engines with FOR UPDATE); nil when there is no such row.
+// Columns the table lacks stay empty (organization-owned tables).
+func (s *Server) readOwnership(ctx context.Context, tx *sql.Tx, t *plan.Table, id string, lock bool) (*security.RowRef, error) {
+	cols := []string{t.PrimaryKey}
+	for _, c := range []string{security.ColOwner, security.ColOwningBU} {
+		if _, ok := t.Column(c); ok {
+			cols = append(cols, c)
+		}
+	}
+	pl, err := plan.Build(byIDQuery(t, id, ColumnSet{Columns: cols}), plan.Options{Catalog: s.catalog.all, Now: s.cfg.Now()})
+	if err != nil {
+		return nil, err
+	}
+	d, ok := sqlemit.DialectByName(s.cfg.DB.Dialect)
+	if !ok {
+		return nil, diagErr(diag.DatabaseError, "no SQL dialect %q", s.cfg.DB.Dialect)
+	}
+	st, err := sqlemit.Emit(pl, d)
+	if err != nil {
+		return nil, err
+	}
+	q := st.SQL
+	if lock && (s.cfg.DB.Dialect == engine.Postgres || s.cfg.DB.Dialect == engine.MySQL) {
+		q += " FOR UPDATE" // the owner cannot change between the check and the write
+	}
+	rows, err := tx.QueryContext(ctx, q, st.Args...)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, dbErrOrNil(rows.Err())
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, dbErr(err)
+	}
+	ref := &security.RowRef{Table: strings.ToLower(t.LogicalName), ID: id}
+	for i, c := range cols[1:] {
+		g := guidText(vals[i+1])
+		if c == security.ColOwner {
+			ref.OwnerID = g
+		} else {
+			ref.OwningBusinessUnit = g
+		}
+	}
+	return ref, nil
+}
+
+// readTargets reads the rows the write's lookups point at, for Append and
+// AppendTo. A lookup naming a missing row is NotFound, as Dataverse fails
+// it.
+func (s *Server) readTargets(ctx context.Context, tx *sql.Tx, wr *WriteRequest) error {
+	wr.Targets = nil
+	for n, v := range wr.Values {
+		c, ok := wr.Table.Column(n)
+		if !ok || ownershipColumns[strings.ToLower(c.LogicalName)] || (c.Type != plan.TLookup && c.Type != plan.TCustomer && c.Type != plan.TOwner) {
+			continue
+		}
+		id, ok := plan.CanonicalGUID(lookupID(v))
+		if !ok {
+			continue // null or malformed: the statement reports a bad value
+		}
+		names := c.Targets
+		if ln := lookupName(v); ln != "" {
+			names = []string{ln}
+		}
+		var found *security.RowRef
+		for _, name := range names {
+			t, ok := s.catalog.all.Table(name)
+			if !ok || t.PrimaryKey == "" {
+				continue
+			}
+			ref, err := s.readOwnership(ctx, tx, t, id, false)
+			if err != nil {
+				return err
+			}
+			if ref != nil {
+				found = ref
+				break
+			}
+		}
+		if found == nil {
+			return diagErr(diag.NotFound, "%s.%s: no %s with id %s", wr.Table.LogicalName, c.LogicalName, strings.Join(names, " or "), id)
+		}
+		if wr.Targets == nil {
+			wr.Targets = map[string]*security.RowRef{}
+		}
+		wr.Targets[strings.ToLower(c.LogicalName)] = found
+	}
+	return nil
+}
+
+// guidText is a scanned key as canonical GUID text (pgx scans uuid as 16
+// bytes).
+func guidText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		g, _ := plan.CanonicalGUID(x)
+		return g
+	case [16]byte:
+		return fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16])
+	case []byte:
+		if len(x) == 16 {
+			return fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16])
+		}
+		g, _ := plan.CanonicalGUID(string(x))
+		return g
+	}
+	g, _ := plan.CanonicalGUID(fmt.Sprint(v))
+	return g
+}
+
+func dbErrOrNil(err error) error {
+	if err == nil {
+		return nil
+	}
+	return dbErr(err)
 }
 
 func (s *Server) writeStatement(wr *WriteRequest) (*sqlemit.Statement, error) {

@@ -1,0 +1,258 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/plan"
+	"github.com/vecompile/vecompile/security"
+)
+
+// Session cache defaults: a session is the principal resolved against the
+// model (teams, reports, per-table access), worth keeping across the
+// requests of one user, but not for long: role and team changes must show.
+const (
+	DefaultSessionTTL  = 30 * time.Second
+	DefaultMaxSessions = 10000
+)
+
+// SecurityModel is Security backed by a security model (package
+// security): each request's principal becomes a security.Session (cached
+// per principal for TTL, at most Max sessions), its reads get the
+// session's row and column security (plan.ModelSecurity) and its writes
+// Session.CheckWrite on the row before and after the change.
+//
+// Invalidation: a session lives at most TTL, so changes to the model's
+// users, teams and roles reach every principal within TTL once the model is
+// replaced (SetModel, which also drops every cached session at once);
+// Invalidate drops the sessions without a new model. The model itself is
+// what it was built from: a server reading the database's security tables
+// reloads them with SetModel (vecompile serve --security-reload).
+type SecurityModel struct {
+	TTL time.Duration
+	Max int
+	now func() time.Time
+
+	mu       sync.Mutex
+	model    *security.Compiled
+	sessions map[string]cachedSession
+}
+
+type cachedSession struct {
+	s   *security.Session
+	err error // refusals are cached too: they cost as much to compute
+	at  time.Time
+}
+
+// NewSecurityModel serves m with the default cache bounds.
+func NewSecurityModel(m *security.Compiled) *SecurityModel {
+	return &SecurityModel{TTL: DefaultSessionTTL, Max: DefaultMaxSessions, now: time.Now, model: m, sessions: map[string]cachedSession{}}
+}
+
+// SetModel replaces the model and drops every cached session.
+func (sm *SecurityModel) SetModel(m *security.Compiled) {
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	sm.model = m
+	clear(sm.sessions)
+}
+
+// Invalidate drops every cached session.
+func (sm *SecurityModel) Invalidate() {
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	clear(sm.sessions)
+}
+
+// Model is the model sessions are resolved against.
+func (sm *SecurityModel) Model() *security.Compiled {
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	return sm.model
+}
+
+// securityPrincipal is the model's view of a request principal: users by
+// their backend id, portal contacts by theirs (the model maps them to a
+// user), anonymous as the model's anonymous user.
+func securityPrincipal(p *Principal) security.Principal {
+	switch p.Kind {
+	case PortalContact:
+		return security.Principal{PortalContactID: p.BackendID}
+	case Anonymous:
+		return security.Principal{Anonymous: true}
+	}
+	return security.Principal{UserID: p.BackendID}
+}
+
+// Session resolves (or finds cached) the principal's session. Unknown,
+// disabled or unmapped principals, and portal users holding an
+// administrator-class role, are PrincipalRefused (403).
+func (sm *SecurityModel) Session(p *Principal) (*security.Session, error) {
+	sp := securityPrincipal(p)
+	key := p.Kind.String() + ":" + strings.ToLower(sp.UserID+sp.PortalContactID)
+	now := sm.now()
+	sm.mu.Lock()
+	e, ok := sm.sessions[key]
+	m := sm.model
+	sm.mu.Unlock()
+	if ok && now.Sub(e.at) < sm.TTL {
+		return e.s, e.err
+	}
+	s, err := m.Session(sp)
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	if sm.model != m { // replaced meanwhile: do not cache a stale session
+		return s, err
+	}
+	if len(sm.sessions) >= sm.Max {
+		sm.evict(now)
+	}
+	sm.sessions[key] = cachedSession{s: s, err: err, at: now}
+	return s, err
+}
+
+// evict drops expired sessions, and when none has expired, every session:
+// the cache stays bounded without bookkeeping on the hot path.
+func (sm *SecurityModel) evict(now time.Time) {
+	for k, e := range sm.sessions {
+		if now.Sub(e.at) >= sm.TTL {
+			delete(sm.sessions, k)
+		}
+	}
+	if len(sm.sessions) >= sm.Max {
+		clear(sm.sessions)
+	}
+}
+
+// ActingUser is the backend user a principal runs as (a portal contact's
+// or the anonymous principal's mapped user).
+func (sm *SecurityModel) ActingUser(_ context.Context, p *Principal) (string, error) {
+	s, err := sm.Session(p)
+	if err != nil {
+		return "", err
+	}
+	return s.UserID(), nil
+}
+
+// Rows implements Security.
+func (sm *SecurityModel) Rows(_ context.Context, p *Principal) (plan.SecurityProvider, error) {
+	s, err := sm.Session(p)
+	if err != nil {
+		return nil, err
+	}
+	return plan.ModelSecurity{Session: s}, nil
+}
+
+// ownership columns: setting them is an assignment, not a lookup to append.
+var ownershipColumns = map[string]bool{
+	security.ColOwner: true, security.ColOwningBU: true, "owninguser": true, "owningteam": true,
+}
+
+// CheckWrite implements Security: the change as security.Change, from the
+// row before it (read in the write's transaction) and the values written.
+func (sm *SecurityModel) CheckWrite(_ context.Context, p *Principal, w *WriteRequest) error {
+	s, err := sm.Session(p)
+	if err != nil {
+		return err
+	}
+	table := strings.ToLower(w.Table.LogicalName)
+	if w.Kind == engine.Insert {
+		defaultOwner(s, w)
+	}
+	ch := security.Change{}
+	after := security.RowRef{Table: table, ID: w.ID}
+	if w.Before != nil {
+		after.OwnerID, after.OwningBusinessUnit = w.Before.OwnerID, w.Before.OwningBusinessUnit
+	}
+	for n, v := range w.Values {
+		n = strings.ToLower(n)
+		ch.Columns = append(ch.Columns, n)
+		id := lookupID(v)
+		switch {
+		case n == security.ColOwner:
+			after.OwnerID = id
+		case n == security.ColOwningBU:
+			after.OwningBusinessUnit = id
+		case ownershipColumns[n]:
+		default:
+			if t, ok := w.Targets[n]; ok && t != nil {
+				ch.Lookups = append(ch.Lookups, security.Lookup{Column: n, Target: *t})
+			}
+		}
+	}
+	if w.Kind == engine.Insert {
+		ch.Op, ch.After = security.OpCreate, &after
+		return s.CheckWrite(ch)
+	}
+	if w.Before == nil { // fail closed
+		return diagErr(diag.SecurityDenied, "%s of %s %s: the existing row was not read", w.Kind, table, w.ID)
+	}
+	before := *w.Before
+	before.Table = table
+	ch.Before = &before
+	if w.Kind == engine.Delete {
+		ch.Op, ch.Columns, ch.Lookups = security.OpDelete, nil, nil
+	} else {
+		ch.Op, ch.After = security.OpUpdate, &after
+	}
+	return s.CheckWrite(ch)
+}
+
+// defaultOwner makes the acting user the owner of a row created without
+// one, in their business unit, as Dataverse does: otherwise a user with
+// user-depth access could create rows they cannot read back.
+func defaultOwner(s *security.Session, w *WriteRequest) {
+	set := func(col, id string) {
+		if _, ok := w.Table.Column(col); !ok {
+			return
+		}
+		if _, given := lookupFold(w.Values, col); !given {
+			w.Values[col] = id
+		}
+	}
+	if _, given := lookupFold(w.Values, security.ColOwner); !given {
+		set(security.ColOwningBU, s.BusinessUnitID())
+	}
+	set(security.ColOwner, s.UserID())
+}
+
+// lookupID is the GUID a lookup value names: a plain string, or the SDK's
+// EntityReference {"Id": …}.
+func lookupID(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case map[string]any:
+		for k, id := range x {
+			if strings.EqualFold(k, "Id") {
+				s, _ := id.(string)
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// lookupName is the table an EntityReference names ("" for a plain id).
+func lookupName(v any) string {
+	if x, ok := v.(map[string]any); ok {
+		for k, n := range x {
+			if strings.EqualFold(k, "LogicalName") {
+				s, _ := n.(string)
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// Cached is the number of cached sessions.
+func (sm *SecurityModel) Cached() int {
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	return len(sm.sessions)
+}
