@@ -128,6 +128,11 @@ var redTeamAttacks = []attack{
 	{"aggregate over link", "fx", `<fetch aggregate="true"><entity name="contact"><link-entity name="account" from="accountid" to="parentcustomerid" alias="a" link-type="outer"><attribute name="name" alias="an" groupby="true"/><attribute name="numberofemployees" alias="s" aggregate="sum"/></link-entity><attribute name="contactid" alias="n" aggregate="count"/></entity></fetch>`},
 	{"aggregate limit", "fx", `<fetch aggregate="true" aggregatelimit="10"><entity name="account"><attribute name="accountid" alias="n" aggregate="count"/></entity></fetch>`},
 	{"aggregate limit on link", "fx", `<fetch aggregate="true" aggregatelimit="40"><entity name="contact"><attribute name="contactid" alias="n" aggregate="count"/><link-entity name="opportunity" from="customerid" to="parentcustomerid" alias="o" link-type="outer"/></entity></fetch>`},
+	{"aggregate hidden on link", "fx", `<fetch aggregate="true"><entity name="opportunity"><attribute name="opportunityid" alias="n" aggregate="count"/><link-entity name="account" from="accountid" to="customerid" alias="a" link-type="outer"><attribute name="revenue" alias="m" aggregate="max"/><attribute name="revenue" alias="g" groupby="true"/></link-entity></entity></fetch>`},
+	{"ne hidden", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter><condition attribute="revenue" operator="ne" value="5"/></filter><order attribute="accountid"/></entity></fetch>`},
+	{"between hidden", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter type="or"><condition attribute="revenue" operator="between"><value>0</value><value>1000000000</value></condition><condition attribute="revenue" operator="null"/></filter><order attribute="accountid"/></entity></fetch>`},
+	{"distinct order hidden", "fx", `<fetch distinct="true"><entity name="account"><attribute name="revenue"/><attribute name="numberofemployees"/><order attribute="revenue"/><order attribute="numberofemployees"/></entity></fetch>`},
+	{"big in list", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter><condition attribute="name" operator="in">` + bigInList() + `</condition></filter><order attribute="accountid"/></entity></fetch>`},
 	// Paging and counts.
 	{"total count", "fx", `<fetch returntotalrecordcount="true" count="1"><entity name="account"><attribute name="accountid"/><order attribute="accountid"/></entity></fetch>`},
 	{"page beyond", "fx", `<fetch count="2" page="50" returntotalrecordcount="true"><entity name="account"><attribute name="accountid"/><order attribute="accountid"/></entity></fetch>`},
@@ -142,6 +147,7 @@ var redTeamAttacks = []attack{
 	{"eq-or-above", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter><condition attribute="accountid" operator="eq-or-above" value="acc00000-0000-4000-8000-000000000004"/></filter><order attribute="accountid"/></entity></fetch>`},
 	// QueryExpression.
 	{"qe compare columns", "qe", `{"EntityName":"contact","ColumnSet":{"Columns":["contactid"]},"Criteria":{"Conditions":[{"AttributeName":"birthdate","Operator":"GreaterThan","Values":["createdon"],"CompareColumns":true}]}}`},
+	{"qe paging count", "qe", `{"EntityName":"account","ColumnSet":{"Columns":["accountid"]},"Distinct":true,"PageInfo":{"Count":3,"PageNumber":2,"ReturnTotalRecordCount":true},"Orders":[{"AttributeName":"accountid"}]}`},
 	{"qe link", "qe", `{"EntityName":"contact","ColumnSet":{"Columns":["contactid"]},"LinkEntities":[{"LinkToEntityName":"account","LinkFromAttributeName":"parentcustomerid","LinkToAttributeName":"accountid","JoinOperator":"LeftOuter","EntityAlias":"a","Columns":{"Columns":["name","revenue"]}}],"Orders":[{"AttributeName":"contactid"}]}`},
 	// OData.
 	{"odata expand", "odata", `contacts?$select=contactid&$expand=parentcustomerid_account($select=name,revenue)&$orderby=contactid`},
@@ -151,6 +157,12 @@ var redTeamAttacks = []attack{
 	{"odata aggregate", "odata", `accounts?$apply=aggregate(revenue with max as m)`},
 	{"odata count", "odata", `accounts?$count=true&$top=1&$select=accountid&$orderby=accountid`},
 	{"odata orderby nav", "odata", `contacts?$select=contactid&$orderby=parentcustomerid_account/name,contactid`},
+	{"odata collection expand", "odata", `accounts?$select=accountid&$expand=contact_customer_accounts($select=fullname,birthdate)&$orderby=accountid`},
+	{"odata lambda on hidden", "odata", `accounts?$select=accountid&$filter=contact_customer_accounts/any(c:c/birthdate lt 1990-01-01)&$orderby=accountid`},
+	{"odata apply filter hidden", "odata", `accounts?$apply=filter(revenue gt 0)/aggregate($count as n)`},
+	{"odata groupby nav", "odata", `contacts?$apply=groupby((parentcustomerid_account/name),aggregate($count as n))`},
+	{"odata count filter hidden", "odata", `accounts?$count=true&$filter=revenue gt 100000&$select=accountid&$top=1`},
+	{"odata count lambda", "odata", `accounts?$select=accountid&$filter=contact_customer_accounts/$count gt 0&$orderby=accountid`},
 	{"odata filter nav", "odata", `contacts?$select=contactid&$filter=parentcustomerid_account/name ne null&$orderby=contactid`},
 }
 
@@ -330,4 +342,17 @@ func TestRedTeamVerifier(t *testing.T) {
 			t.Errorf("%s: Verify gave %v, want an error mentioning %q", c.name, err, c.mentions)
 		}
 	}
+}
+
+// bigInList is 2,500 values: the names of every sample account among
+// generated ones, well over one security list's 2,000.
+func bigInList() string {
+	var b strings.Builder
+	for i := range 2500 {
+		fmt.Fprintf(&b, "<value>Account %d</value>", i)
+	}
+	for _, n := range []string{"Contoso Ltd", "Fabrikam, Inc.", "Zz hidden", "Adventure Works", "Litware, Inc."} {
+		fmt.Fprintf(&b, "<value>%s</value>", n)
+	}
+	return b.String()
 }
