@@ -189,6 +189,13 @@ func Compile(m *Model) (*Compiled, error) {
 			p.Constrained[j].Table = strings.ToLower(p.Constrained[j].Table)
 			p.Constrained[j].Column = strings.ToLower(p.Constrained[j].Column)
 		}
+		// A misspelt role context would apply the policy to nobody: XDS's
+		// unset-context pitfall (spec §1c), so it is a model error.
+		for _, want := range p.Roles {
+			if !c.namesRole(want) {
+				return nil, modelError("XDS policy %q: role context %q is not a role", p.Name, want)
+			}
+		}
 	}
 	for _, pm := range m.Portal.Contacts {
 		uid := canonical(pm.UserID)
@@ -207,6 +214,20 @@ func Compile(m *Model) (*Compiled, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// namesRole reports whether s is a role's name or id (as policyApplies
+// matches them).
+func (c *Compiled) namesRole(s string) bool {
+	if c.roles[canonical(s)] != nil {
+		return true
+	}
+	for _, r := range c.roles {
+		if strings.EqualFold(r.Name, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // subtree returns bu and its descendants.

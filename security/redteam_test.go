@@ -57,3 +57,18 @@ func TestRedTeamWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestRedTeamPolicyRoleContext: an XDS policy whose role context names no
+// role would apply to nobody (the policy silently off); it is a model error.
+func TestRedTeamPolicyRoleContext(t *testing.T) {
+	m := testModel()
+	m.Policies[0].Roles = []string{"Usre"} // misspelt "User"
+	if _, err := Compile(m); diag.CodeOf(err) != diag.BadSecurityModel || !strings.Contains(err.Error(), "Usre") {
+		t.Errorf("misspelt role context: got %v, want %s naming it", err, diag.BadSecurityModel)
+	}
+	m = testModel()
+	m.Policies[0].Roles = []string{"user", rBU} // by name, any case, or by id
+	if _, err := Compile(m); err != nil {
+		t.Errorf("role context by name and id: %v", err)
+	}
+}
