@@ -65,6 +65,8 @@ func NewDataset(r *rand.Rand) *Dataset {
 			{Name: "flag", Kind: refeval.Bool},
 			{Name: "stage", Kind: refeval.Choice, Labels: stageLabels},
 			{Name: "due", Kind: refeval.DateTime},
+			{Name: "birthday", Kind: refeval.DateOnly},
+			{Name: "localtime", Kind: refeval.WallDateTime},
 		} {
 			if r.Intn(2) == 0 {
 				t.Columns = append(t.Columns, c)
@@ -168,6 +170,11 @@ func drawValue(r *rand.Rand, db *refeval.Database, t *refeval.Table, c *refeval.
 		return r.Intn(2) == 0
 	case refeval.DateTime:
 		return drawTime(r, env)
+	case refeval.DateOnly:
+		y, m, d := drawTime(r, env).In(env.Zone).Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	case refeval.WallDateTime:
+		return wallClock(drawTime(r, env).In(env.Zone))
 	case refeval.Lookup:
 		target := db.Table(c.Target)
 		if len(target.Rows) == 0 || target == t {
@@ -232,6 +239,12 @@ func drawTime(r *rand.Rand, env refeval.Env) time.Time {
 		t = env.Now.Add(time.Duration(r.Int63n(800*24*3600)-400*24*3600) * time.Second)
 	}
 	return t.UTC().Truncate(time.Second)
+}
+
+// wallClock is t's wall clock as a UTC time (how Date Only and Time-Zone
+// Independent values are held).
+func wallClock(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
 }
 
 func guid(r *rand.Rand) string {

@@ -32,6 +32,12 @@ func Catalog(db *refeval.Database, prefix string) plan.MapCatalog {
 		}
 		for _, c := range t.Columns {
 			col := &plan.Column{LogicalName: c.Name, Type: planType(c.Kind)}
+			switch c.Kind {
+			case refeval.DateOnly:
+				col.DateBehavior = plan.DateOnly
+			case refeval.WallDateTime:
+				col.DateBehavior = plan.TimeZoneIndependent
+			}
 			for v, l := range c.Labels {
 				col.Options = append(col.Options, plan.Option{Value: v, Label: l})
 			}
@@ -55,6 +61,7 @@ func planType(k refeval.Kind) plan.Type {
 		refeval.String: plan.TString, refeval.Int: plan.TInteger, refeval.Decimal: plan.TDecimal,
 		refeval.Float: plan.TDouble, refeval.Bool: plan.TBoolean, refeval.DateTime: plan.TDateTime,
 		refeval.Guid: plan.TUniqueidentifier, refeval.Lookup: plan.TLookup, refeval.Choice: plan.TPicklist,
+		refeval.DateOnly: plan.TDateTime, refeval.WallDateTime: plan.TDateTime,
 	}[k]
 }
 
@@ -84,7 +91,9 @@ func sqlType(dialect string, k refeval.Kind) string {
 			return "TINYINT(1)"
 		}
 		return "BOOLEAN"
-	case refeval.DateTime:
+	case refeval.DateOnly:
+		return "DATE"
+	case refeval.DateTime, refeval.WallDateTime:
 		if dialect == engine.Postgres {
 			return "TIMESTAMP"
 		}
@@ -156,7 +165,7 @@ func Load(ctx context.Context, db *engine.DB, data *refeval.Database, prefix str
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				args = append(args, bindValue(row[c.Name]))
+				args = append(args, bindValue(c.Kind, row[c.Name]))
 				b.WriteString(placeholder(d, len(args)))
 			}
 			b.WriteString(")")
@@ -168,11 +177,14 @@ func Load(ctx context.Context, db *engine.DB, data *refeval.Database, prefix str
 	return nil
 }
 
-func bindValue(v any) any {
+func bindValue(k refeval.Kind, v any) any {
 	switch x := v.(type) {
 	case *big.Rat:
 		return x.FloatString(2)
 	case time.Time:
+		if k == refeval.DateOnly {
+			return x.Format("2006-01-02")
+		}
 		return x.UTC().Format("2006-01-02 15:04:05")
 	}
 	return v

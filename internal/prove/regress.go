@@ -142,7 +142,7 @@ func (r *Regression) Case() (*gen.Dataset, *ast.Query, error) {
 }
 
 func kindByName(s string) (refeval.Kind, bool) {
-	for k := refeval.String; k <= refeval.Choice; k++ {
+	for k := refeval.String; k <= refeval.WallDateTime; k++ {
 		if k.String() == s {
 			return k, true
 		}
@@ -164,7 +164,7 @@ func parseValue(k refeval.Kind, s string) (any, error) {
 		return strconv.ParseFloat(s, 64)
 	case refeval.Bool:
 		return strconv.ParseBool(s)
-	case refeval.DateTime:
+	case refeval.DateTime, refeval.DateOnly, refeval.WallDateTime:
 		return time.Parse(time.RFC3339, s)
 	}
 	return s, nil

@@ -82,12 +82,14 @@ func (ev *evaluator) aggregate(q *ast.Query, root *source, tuples []tuple) *Resu
 }
 
 func (ev *evaluator) groupKey(root *source, t tuple, a *ast.Attribute) any {
-	v := t[root.name][colName(root.table, a.Name.Text)]
+	col := root.table.Column(a.Name.Text)
+	v := t[root.name][col.Name]
 	if a.DateGrouping == ast.NoDateGrouping || v == nil {
-		return v
+		return present(col.Kind, v)
 	}
 	zone := ev.env.Zone
-	if a.UserTimeZone.Set && !a.UserTimeZone.Value {
+	if a.UserTimeZone.Set && !a.UserTimeZone.Value || col.Kind != DateTime {
+		// Wall-clock values group as stored.
 		zone = time.UTC
 	}
 	l := v.(time.Time).In(zone)
@@ -136,10 +138,11 @@ func (ev *evaluator) aggValue(root *source, a *ast.Attribute, rows []tuple) any 
 			return nil
 		}
 		cmpf := func(x, y any) int { return compareValues(x, y) }
+		kind := root.table.Column(c).Kind
 		if a.Aggregate == ast.Min {
-			return slices.MinFunc(vals, cmpf)
+			return present(kind, slices.MinFunc(vals, cmpf))
 		}
-		return slices.MaxFunc(vals, cmpf)
+		return present(kind, slices.MaxFunc(vals, cmpf))
 	case ast.Sum, ast.Avg:
 		if len(vals) == 0 {
 			return nil

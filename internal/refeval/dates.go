@@ -112,7 +112,7 @@ func (ev *evaluator) dateInterval(c *ast.Condition) (interval, bool) {
 		if len(c.Values) != 1 {
 			fail("%s takes one date", c.Operator)
 		}
-		t, err := ev.parseTime(c.Values[0].Text)
+		t, err := ev.parseTime(c.Values[0].Text) // on the wall clock's evaluator for wall-clock columns
 		if err != nil {
 			fail("%s: %v", c.Operator, err)
 		}

@@ -484,19 +484,48 @@ func (ev *evaluator) test(col *Column, v any, c *ast.Condition) Tri {
 		positive := op == ast.OpLike || op == ast.OpBeginsWith || op == ast.OpEndsWith
 		return tri(m == positive)
 	}
-	if col.Kind == DateTime {
-		if iv, ok := ev.dateInterval(c); ok {
-			return tri(iv.contains(v.(time.Time)))
+	if col.Kind.IsDate() {
+		wev := ev.forColumn(col)
+		t := v.(time.Time)
+		contains := func(iv interval) bool {
+			if col.Kind == DateOnly {
+				// A date is in the interval when its day meets it: an
+				// interval from "now" includes today's date.
+				return (!iv.hasLo || t.Add(24*time.Hour).After(iv.lo)) && (!iv.hasHi || t.Before(iv.hi))
+			}
+			return iv.contains(t)
+		}
+		if iv, ok := wev.dateInterval(c); ok {
+			return tri(contains(iv))
 		}
 		if op == ast.OpInFiscalPeriod {
-			return tri(ev.fiscalPeriodMatch(c, v.(time.Time)))
+			return tri(wev.fiscalPeriodMatch(c, t))
 		}
-		if iv, ok := ev.fiscalInterval(c); ok {
-			return tri(iv.contains(v.(time.Time)))
+		if iv, ok := wev.fiscalInterval(c); ok {
+			return tri(contains(iv))
 		}
 	}
 	fail("operator %s is not supported by refeval", op)
 	return Unknown
+}
+
+// forColumn is the evaluator whose clock suits a datetime column: Date
+// Only and Time-Zone Independent values are wall-clock, so their intervals
+// are computed on the caller's wall clock, in UTC terms (README: "on the
+// wall clock").
+func (ev *evaluator) forColumn(col *Column) *evaluator {
+	if col.Kind == DateTime {
+		return ev
+	}
+	w := *ev
+	w.env.Now = wall(ev.env.Now.In(ev.env.Zone))
+	w.env.Zone = time.UTC
+	return &w
+}
+
+// wall is t's wall clock as a UTC time.
+func wall(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 }
 
 // literal types a FetchXML value by the column.
@@ -527,6 +556,8 @@ func (ev *evaluator) literal(col *Column, text string) any {
 		}
 	case DateTime:
 		v, err = ev.parseTime(text)
+	case DateOnly, WallDateTime:
+		v, err = ev.forColumn(col).parseTime(text)
 	case Guid, Lookup:
 		return strings.ToLower(strings.Trim(text, "{}"))
 	}

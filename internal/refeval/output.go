@@ -15,6 +15,16 @@ type outCol struct {
 	name   string
 	source string
 	column string
+	kind   Kind
+}
+
+// present is a value as the result carries it: a Date Only value as its
+// date ("2006-01-02"), everything else as is.
+func present(k Kind, v any) any {
+	if t, ok := v.(time.Time); ok && k == DateOnly {
+		return t.Format("2006-01-02")
+	}
+	return v
 }
 
 // joinedSources lists the sources that return rows, depth first in
@@ -50,7 +60,7 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 			if slices.ContainsFunc(cols, func(o outCol) bool { return o.name == name }) {
 				continue // the same column twice is returned once
 			}
-			cols = append(cols, outCol{name: name, source: s.name, column: c})
+			cols = append(cols, outCol{name: name, source: s.name, column: c, kind: s.table.Column(c).Kind})
 		}
 	}
 	add(root, "", root.body)
@@ -63,7 +73,7 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 		add(s, prefix, s.body)
 	}
 	if !distinct && !slices.ContainsFunc(cols, func(c outCol) bool { return c.name == root.table.PrimaryKey }) {
-		cols = append(cols, outCol{name: root.table.PrimaryKey, source: root.name, column: root.table.PrimaryKey})
+		cols = append(cols, outCol{name: root.table.PrimaryKey, source: root.name, column: root.table.PrimaryKey, kind: Guid})
 	}
 	// Sort keys: the root's orders, then (stable paging) the root's key
 	// and the joined sources' keys; distinct queries end with every output
@@ -130,7 +140,7 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 	for _, t := range tuples {
 		row := make(map[string]any, len(cols))
 		for _, c := range cols {
-			row[c.name] = t[c.source][c.column]
+			row[c.name] = present(c.kind, t[c.source][c.column])
 		}
 		if distinct {
 			k := RowKey(row)

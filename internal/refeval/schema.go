@@ -18,10 +18,19 @@ const (
 	DateTime      // DateTime, User Local behaviour: time.Time (UTC instant, whole seconds)
 	Guid          // the primary key: lower-case canonical text
 	Lookup        // a lookup to Column.Target's primary key: lower-case canonical text
-	Choice        // Picklist without labels (sorts by value): int64
+	Choice        // Picklist (int64), sorting by Column.Labels
+	// DateOnly is a DateTime column with Date Only behaviour: a wall-clock
+	// date, time.Time at 00:00 UTC.
+	DateOnly
+	// WallDateTime is a DateTime column with Time-Zone Independent
+	// behaviour: a wall-clock date and time, held as time.Time in UTC.
+	WallDateTime
 )
 
-var kindNames = [...]string{"String", "Integer", "Decimal", "Double", "Boolean", "DateTime", "Uniqueidentifier", "Lookup", "Picklist"}
+// IsDate reports whether the kind is one of the datetime behaviours.
+func (k Kind) IsDate() bool { return k == DateTime || k == DateOnly || k == WallDateTime }
+
+var kindNames = [...]string{"String", "Integer", "Decimal", "Double", "Boolean", "DateTime", "Uniqueidentifier", "Lookup", "Picklist", "DateOnly", "TimeZoneIndependent"}
 
 func (k Kind) String() string { return kindNames[k] }
 
