@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"github.com/vecompile/vecompile"
+	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/security"
 	"github.com/vecompile/vecompile/server"
 )
 
@@ -42,6 +44,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		userTable  = fs.String("user-table", "", "backend table mapping identities, with columns kind, external_id, backend_id")
 		anonymous  = fs.Bool("allow-anonymous", false, "let requests without an acting-user header through as the anonymous principal")
 		insecure   = fs.Bool("insecure", false, "serve without a security model (every acting user reads and writes every exposed row)")
+		policy     = fs.String("policy", "", "security model: a JSON policy file, or 'sample' for the embedded sample's (default: the database's security tables; on the embedded sample, the sample's)")
+		reload     = fs.Duration("security-reload", 0, "re-read the database's security tables this often (0: at start only); cached sessions live 30s")
 		pagingKey  = fs.String("paging-key-file", "", "file holding the paging-cookie signing key (default: random per start)")
 		timeout    = fs.Duration("query-timeout", server.DefaultQueryTimeout, "query timeout; cancellation reaches the database")
 		maxBody    = fs.Int64("max-body", server.DefaultMaxBody, "largest request body, bytes")
@@ -61,12 +65,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	log := slog.New(handler)
 
 	cfg := server.Config{Logger: log, AllowAnonymous: *anonymous, Insecure: *insecure, QueryTimeout: *timeout, MaxBody: *maxBody}
-	// Refuse to start without a security model before touching anything:
-	// the security package is not wired into serve yet.
-	if !*insecure {
-		log.Error("refusing to start: no security model is configured (package security is not wired into serve yet); give --insecure to serve without one")
-		return fail(stderr, diag.ErrorList{&diag.Error{Code: diag.NoSecurityModel, Msg: "no security model: refusing to serve data unsecured (give --insecure to run without one)"}}.Err())
-	}
 	auth := &server.JWTVerifier{Issuer: *issuer, Audience: *audience, Role: *role, Skew: *skew, Keys: map[string]any{}}
 	if *secretFile != "" {
 		b, err := os.ReadFile(*secretFile)
@@ -131,9 +129,43 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	case *userTable != "":
 		cfg.Users = &server.TableDirectory{DB: c.DB(), Table: *userTable, KindCol: "kind", ExternalCol: "external_id", IDCol: "backend_id"}
+	}
+	// The security model: --policy, else the database's security tables,
+	// else on the embedded sample the sample's; none is refused unless
+	// --insecure.
+	var model *security.Compiled
+	fromTables := false
+	switch {
+	case *insecure && *policy != "":
+		return fail(stderr, flagError("--insecure and --policy contradict each other"))
+	case *insecure:
+	case *policy == "sample":
+		model, err = engine.SampleSecurity()
+	case *policy != "":
+		model, err = security.LoadPolicyFile(*policy)
 	default:
-		log.Warn("no user mapping given: Dataverse user ids map to the backend user of the same id (--users or --user-table to map them)")
-		cfg.Users = server.SameIDs{}
+		var ok bool
+		model, ok, err = engine.LoadSecurity(ctx, c.DB(), "")
+		fromTables = ok
+		if !ok && err == nil && *dsn == "" {
+			model, err = engine.SampleSecurity()
+		}
+	}
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if model == nil && !*insecure {
+		log.Error("refusing to start: no security model (the database has no security tables and no --policy was given); give --insecure to serve without one")
+		return fail(stderr, diag.ErrorList{&diag.Error{Code: diag.NoSecurityModel, Msg: "no security model: refusing to serve data unsecured (create the security tables with 'vecompile security init', give --policy FILE|sample, or --insecure to run without one)"}}.Err())
+	}
+	var sm *server.SecurityModel
+	if model != nil {
+		sm = server.NewSecurityModel(model)
+		cfg.Security = sm
+	}
+	if cfg.Users == nil {
+		log.Warn("no user mapping given: Dataverse user ids map to the backend user of the same id, portal contact ids to the same contact (--users or --user-table to map them)")
+		cfg.Users = server.SameIDs{Contacts: true}
 	}
 	srv, err := server.New(cfg)
 	if err != nil {
@@ -145,13 +177,52 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log.Info("serving", "addr", ln.Addr().String(), "db", c.DB().Dialect, "security", map[bool]string{true: "OFF (--insecure)", false: "on"}[*insecure])
+	if fromTables && *reload > 0 {
+		go reloadSecurity(ctx, c.DB(), sm, *reload, log)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "db", c.DB().Dialect, "security", securitySource(*insecure, *policy, fromTables))
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
 	if err := srv.Serve(ctx, ln, 10*time.Second); err != nil {
 		return fail(stderr, err)
 	}
 	log.Info("stopped")
 	return 0
+}
+
+func securitySource(insecure bool, policy string, fromTables bool) string {
+	switch {
+	case insecure:
+		return "OFF (--insecure)"
+	case policy != "":
+		return "on (policy " + policy + ")"
+	case fromTables:
+		return "on (security tables)"
+	}
+	return "on (the sample's model)"
+}
+
+// reloadSecurity re-reads the security tables every interval; a failed
+// read keeps the model in force (logged), so an edit in progress never
+// opens access.
+func reloadSecurity(ctx context.Context, db *engine.DB, sm *server.SecurityModel, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		m, ok, err := engine.LoadSecurity(ctx, db, "")
+		switch {
+		case err != nil:
+			log.Error("reloading the security tables failed; the previous model stays in force", "err", err.Error())
+		case !ok:
+			log.Error("the security tables are gone; the previous model stays in force")
+		default:
+			sm.SetModel(m)
+		}
+	}
 }
 
 // loadUserMap reads {"user":{…},"objectid":{…},"contact":{…}}.

@@ -35,9 +35,21 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+const serveSecret = "serve-test-secret-0123456789abcdef0123"
+
+func serveSecretFile(t *testing.T) string {
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, []byte(serveSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return secretFile
+}
+
 func TestServeRefusesWithoutSecurityModel(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"serve", "--addr=127.0.0.1:0"}, nil, &stdout, &stderr)
+	// A database without security tables, no --policy, no --insecure.
+	db := "sqlite:" + filepath.Join(t.TempDir(), "empty.db") + "?create=true"
+	code := run(context.Background(), []string{"serve", "--addr=127.0.0.1:0", "--db", db, "--jwt-secret-file=" + serveSecretFile(t), "--jwt-audience=api://test", "--jwt-issuer=iss"}, nil, &stdout, &stderr)
 	if code == 0 || !strings.Contains(stderr.String(), "VE6007") || !strings.Contains(stderr.String(), `"level":"ERROR","msg":"refusing to start`) {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr.String())
 	}
@@ -46,67 +58,108 @@ func TestServeRefusesWithoutSecurityModel(t *testing.T) {
 	}
 }
 
-func TestServeInsecureSample(t *testing.T) {
-	secret := "serve-test-secret-0123456789abcdef0123"
-	dir := t.TempDir()
-	secretFile := filepath.Join(dir, "secret")
-	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+// served is a running 'vecompile serve' and its log.
+type served struct {
+	base           string
+	stdout, stderr *lockedBuffer
+	cancel         func()
+	exited         chan struct{} // closed when run returns, with code set
+	code           int
+}
+
+func startServe(t *testing.T, args ...string) *served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr lockedBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--insecure", "--addr=127.0.0.1:0", "--jwt-secret-file=" + secretFile, "--jwt-audience=api://test", "--jwt-issuer=iss"}, nil, &stdout, &stderr)
-	}()
+	s := &served{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, cancel: cancel, exited: make(chan struct{})}
+	args = append([]string{"serve", "--addr=127.0.0.1:0", "--jwt-secret-file=" + serveSecretFile(t), "--jwt-audience=api://test", "--jwt-issuer=iss"}, args...)
+	go func() { s.code = run(ctx, args, nil, s.stdout, s.stderr); close(s.exited) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-s.exited:
+		case <-time.After(15 * time.Second):
+		}
+	})
 	addrRE := regexp.MustCompile(`listening on (http://\S+)`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := addrRE.FindStringSubmatch(stdout.String()); m != nil {
-			base = m[1]
+	for deadline := time.Now().Add(10 * time.Second); s.base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := addrRE.FindStringSubmatch(s.stdout.String()); m != nil {
+			s.base = m[1]
 		}
 		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d:\n%s", code, stderr.String())
+		case <-s.exited:
+			t.Fatalf("serve exited %d:\n%s", s.code, s.stderr.String())
 		default:
 		}
 	}
-	if base == "" {
-		t.Fatalf("serve did not start:\n%s", stderr.String())
+	if s.base == "" {
+		t.Fatalf("serve did not start:\n%s", s.stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "security is OFF") {
-		t.Errorf("the log does not say security is off:\n%s", stderr.String())
-	}
+	return s
+}
+
+// post sends a RetrieveMultiple as user and returns the status and body.
+func (s *served) post(t *testing.T, user, fetch string) (int, string) {
+	t.Helper()
 	enc := func(v any) string { b, _ := json.Marshal(v); return base64.RawURLEncoding.EncodeToString(b) }
 	in := enc(map[string]string{"alg": "HS256"}) + "." + enc(map[string]any{"iss": "iss", "aud": "api://test", "exp": time.Now().Add(time.Hour).Unix(), "roles": []string{"vecompile.adapter"}})
-	mac := hmac.New(sha256.New, []byte(secret))
+	mac := hmac.New(sha256.New, []byte(serveSecret))
 	mac.Write([]byte(in))
 	token := in + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
-	req, _ := http.NewRequest("POST", base+"/api/ve/v1/RetrieveMultiple", strings.NewReader(`<fetch top="1"><entity name="account"><attribute name="name"/><order attribute="name"/></entity></fetch>`))
+	req, _ := http.NewRequest("POST", s.base+"/api/ve/v1/RetrieveMultiple", strings.NewReader(fetch))
 	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("X-VE-User-Id", "aa000000-0000-4000-8000-000000000002")
+	req.Header.Set("X-VE-User-Id", user)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer res.Body.Close()
 	var body map[string]any
 	json.NewDecoder(res.Body).Decode(&body)
-	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(func() string { b, _ := json.Marshal(body); return string(b) }(), `"name":"100% Natural"`) {
-		t.Errorf("RetrieveMultiple through serve: %d %v", res.StatusCode, body)
+	b, _ := json.Marshal(body)
+	return res.StatusCode, string(b)
+}
+
+func TestServeInsecureSample(t *testing.T) {
+	s := startServe(t, "--insecure")
+	if !strings.Contains(s.stderr.String(), "security is OFF") {
+		t.Errorf("the log does not say security is off:\n%s", s.stderr.String())
 	}
-	cancel() // as SIGINT does
+	status, body := s.post(t, "aa000000-0000-4000-8000-000000000002", `<fetch top="1"><entity name="account"><attribute name="name"/><order attribute="name"/></entity></fetch>`)
+	if status != 200 || !strings.Contains(body, `"name":"100% Natural"`) {
+		t.Errorf("RetrieveMultiple through serve: %d %v", status, body)
+	}
+	s.cancel() // as SIGINT does
 	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit %d after shutdown:\n%s", code, stderr.String())
+	case <-s.exited:
+		if s.code != 0 {
+			t.Errorf("exit %d after shutdown:\n%s", s.code, s.stderr.String())
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not shut down")
 	}
-	if !strings.Contains(stderr.String(), `"msg":"stopped"`) {
-		t.Errorf("no stop in the log:\n%s", stderr.String())
+	if !strings.Contains(s.stderr.String(), `"msg":"stopped"`) {
+		t.Errorf("no stop in the log:\n%s", s.stderr.String())
+	}
+}
+
+// TestServeSecuredSample: on the embedded sample, serve uses the sample's
+// model without flags (and with --policy sample): a salesperson reads her
+// accounts only, a user unknown to the model is refused.
+func TestServeSecuredSample(t *testing.T) {
+	for _, args := range [][]string{nil, {"--policy", "sample"}} {
+		s := startServe(t, args...)
+		if !strings.Contains(s.stderr.String(), `"security":"on (`) {
+			t.Errorf("%v: the log does not say security is on:\n%s", args, s.stderr.String())
+		}
+		fetch := `<fetch><entity name="account"><attribute name="ownerid"/></entity></fetch>`
+		status, body := s.post(t, "aa000000-0000-4000-8000-000000000004", fetch)
+		_, all := s.post(t, "aa000000-0000-4000-8000-000000000001", fetch) // the System Administrator
+		if n, total := strings.Count(body, `"ownerid"`), strings.Count(all, `"ownerid"`); status != 200 || n == 0 || n >= total {
+			t.Errorf("%v: the salesperson reads %d of %d accounts: %d %s", args, n, total, status, body)
+		}
+		if status, body := s.post(t, "aa000000-0000-4000-8000-0000000000ff", fetch); status != 403 || !strings.Contains(body, "VE3005") {
+			t.Errorf("%v: unknown user: %d %s", args, status, body)
+		}
 	}
 }
 
