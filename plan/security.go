@@ -100,7 +100,8 @@ func (b *builder) injectSecurity() {
 // the whole table (emit/sql's CTE carries no row filter), so it would read
 // the hierarchical lookup of rows the caller may not read and reveal, for
 // instance, that an unreadable row sits below a readable one.
-func (b *builder) refuseHierarchyWalks() {
+func (b *builder) refuseHierarchyWalks(q *ast.Query) {
+	refused := false
 	for _, ds := range b.named {
 		var walk func(Expr)
 		walk = func(e Expr) {
@@ -118,15 +119,29 @@ func (b *builder) refuseHierarchyWalks() {
 			case *NotTrue:
 				walk(e.X)
 			case *Hierarchy:
-				if e.Col != nil && !readsEveryRow(e.Col.Source) {
-					b.errorf(b.spanOf(e.Col.Source), diag.SecurityDenied,
-						"%s: under, above and not-under on %s walk its hierarchy through rows the caller may not read; they need read access to every %s row",
-						ds.Name, e.Col.Source.Table.LogicalName, e.Col.Source.Table.LogicalName)
+				if e.Col != nil && !readsEveryRow(e.Col.Source) && !refused {
+					refused = true // once: the span is the first hierarchy condition's
+					b.errorf(hierarchySpan(q), diag.SecurityDenied,
+						"under, above and not-under on %s (%s) walk the hierarchy through rows the caller may not read; they need read access to every %s row",
+						e.Col.Source.Name, e.Col.Source.Table.LogicalName, e.Col.Source.Table.LogicalName)
 				}
 			}
 		}
 		walk(ds.Filter)
 	}
+}
+
+// hierarchySpan is the operator of the query's first under / above
+// condition (the plan's Hierarchy keeps no position).
+func hierarchySpan(q *ast.Query) diag.Span {
+	sp := diag.NoSpan
+	ast.Inspect(q, func(n ast.Node) bool {
+		if c, ok := n.(*ast.Condition); ok && sp == diag.NoSpan && c.Operator.Info().Cat == ast.CatHierarchy {
+			sp = c.OpSpan
+		}
+		return sp == diag.NoSpan
+	})
+	return sp
 }
 
 // readsEveryRow: the source's security filter is TRUE.
