@@ -356,3 +356,21 @@ func bigInList() string {
 	}
 	return b.String()
 }
+
+// TestRedTeamCountChildrenAccepted pins an accepted disclosure:
+// rowaggregate="CountChildren" counts children the caller cannot read, as
+// Dataverse documents (spec fetchxml.md §1.3). Priya reads Contoso Ltd but
+// neither of its two children.
+func TestRedTeamCountChildrenAccepted(t *testing.T) {
+	m := sampleModel(t)
+	tg := secTargets(t)[0]
+	got := outcome(t, tg, m, priya, attack{"count children", "fx", `<fetch><entity name="account"><attribute name="accountid"/><attribute name="accountid" alias="kids" rowaggregate="CountChildren"/><filter><condition attribute="accountid" operator="eq" value="acc00000-0000-4000-8000-000000000001"/></filter></entity></fetch>`})
+	if !strings.Contains(got, "{kids 2}") {
+		t.Errorf("CountChildren of Contoso Ltd as Priya: %s, want 2 (both children unreadable)", got)
+	}
+	for _, child := range []string{"acc00000-0000-4000-8000-000000000002", "acc00000-0000-4000-8000-000000000003"} {
+		if out := outcome(t, tg, m, priya, attack{"child", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter><condition attribute="accountid" operator="eq" value="` + child + `"/></filter></entity></fetch>`}); !strings.Contains(out, "[accountid] []") {
+			t.Errorf("Priya reads child %s: %s", child, out)
+		}
+	}
+}
