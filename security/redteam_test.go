@@ -72,3 +72,27 @@ func TestRedTeamPolicyRoleContext(t *testing.T) {
 		t.Errorf("role context by name and id: %v", err)
 	}
 }
+
+// TestRedTeamWriteErrorsRevealNothing: a refused write on a row the caller
+// cannot read names the privilege and the row's key (the caller's own
+// input), never the row's owner or business unit.
+func TestRedTeamWriteErrorsRevealNothing(t *testing.T) {
+	s := writeModel(t)
+	foreign := &RowRef{Table: "account", ID: "0a000000-0000-4000-8000-000000000003", OwnerID: uBoss, OwningBusinessUnit: buRoot}
+	for _, w := range []Change{
+		{Op: OpUpdate, Before: foreign},
+		{Op: OpDelete, Before: foreign},
+		{Op: OpShare, Before: foreign, Rights: RightRead, ShareWith: uMid},
+		{Op: OpUpdate, Before: &RowRef{Table: "account", ID: "0a000000-0000-4000-8000-000000000001", OwnerID: uWriter, OwningBusinessUnit: buSales},
+			Lookups: []Lookup{{"primarycontactid", RowRef{Table: "contact", ID: "0c000000-0000-4000-8000-000000000002", OwnerID: uBoss, OwningBusinessUnit: buRoot}}}},
+	} {
+		err := s.CheckWrite(w)
+		if diag.CodeOf(err) != diag.MissingPrivilege {
+			t.Errorf("%s: got %v, want %s", w.Op, err, diag.MissingPrivilege)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, uBoss) || strings.Contains(msg, buRoot) {
+			t.Errorf("%s: the error reveals the unreadable row's owner or unit: %s", w.Op, msg)
+		}
+	}
+}

@@ -216,7 +216,9 @@ func (s *Session) need(r RowRef, priv Privilege, shared bool) error {
 		shared && slices.Contains(a.Shared, canonical(r.ID)) {
 		return nil
 	}
-	return s.MissingPrivilege(table, priv, fmt.Sprintf("row %s (owner %s, business unit %s) is outside its %s access", r.ID, r.OwnerID, r.OwningBusinessUnit, a.Depth))
+	// The row's key only: its owner and unit are values the caller may
+	// not be able to read.
+	return s.MissingPrivilege(table, priv, fmt.Sprintf("row %s is outside its %s access", r.ID, a.Depth))
 }
 
 // lookups: Append on the written row, AppendTo on every target.
