@@ -133,6 +133,8 @@ var redTeamAttacks = []attack{
 	{"between hidden", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter type="or"><condition attribute="revenue" operator="between"><value>0</value><value>1000000000</value></condition><condition attribute="revenue" operator="null"/></filter><order attribute="accountid"/></entity></fetch>`},
 	{"distinct order hidden", "fx", `<fetch distinct="true"><entity name="account"><attribute name="revenue"/><attribute name="numberofemployees"/><order attribute="revenue"/><order attribute="numberofemployees"/></entity></fetch>`},
 	{"big in list", "fx", `<fetch><entity name="account"><attribute name="accountid"/><filter><condition attribute="name" operator="in">` + bigInList() + `</condition></filter><order attribute="accountid"/></entity></fetch>`},
+	{"all attributes", "fx", `<fetch><entity name="account"><all-attributes/><link-entity name="contact" from="contactid" to="primarycontactid" alias="pc" link-type="outer"><all-attributes/></link-entity><order attribute="accountid"/></entity></fetch>`},
+	{"order by alias of hidden", "fx", `<fetch aggregate="true"><entity name="account"><attribute name="revenue" alias="r" groupby="true"/><attribute name="accountid" alias="n" aggregate="count"/><order alias="r"/></entity></fetch>`},
 	// Paging and counts.
 	{"total count", "fx", `<fetch returntotalrecordcount="true" count="1"><entity name="account"><attribute name="accountid"/><order attribute="accountid"/></entity></fetch>`},
 	{"page beyond", "fx", `<fetch count="2" page="50" returntotalrecordcount="true"><entity name="account"><attribute name="accountid"/><order attribute="accountid"/></entity></fetch>`},
@@ -148,6 +150,7 @@ var redTeamAttacks = []attack{
 	// QueryExpression.
 	{"qe compare columns", "qe", `{"EntityName":"contact","ColumnSet":{"Columns":["contactid"]},"Criteria":{"Conditions":[{"AttributeName":"birthdate","Operator":"GreaterThan","Values":["createdon"],"CompareColumns":true}]}}`},
 	{"qe paging count", "qe", `{"EntityName":"account","ColumnSet":{"Columns":["accountid"]},"Distinct":true,"PageInfo":{"Count":3,"PageNumber":2,"ReturnTotalRecordCount":true},"Orders":[{"AttributeName":"accountid"}]}`},
+	{"qe all columns", "qe", `{"EntityName":"contact","ColumnSet":{"AllColumns":true},"Orders":[{"AttributeName":"contactid"}]}`},
 	{"qe link", "qe", `{"EntityName":"contact","ColumnSet":{"Columns":["contactid"]},"LinkEntities":[{"LinkToEntityName":"account","LinkFromAttributeName":"parentcustomerid","LinkToAttributeName":"accountid","JoinOperator":"LeftOuter","EntityAlias":"a","Columns":{"Columns":["name","revenue"]}}],"Orders":[{"AttributeName":"contactid"}]}`},
 	// OData.
 	{"odata expand", "odata", `contacts?$select=contactid&$expand=parentcustomerid_account($select=name,revenue)&$orderby=contactid`},
