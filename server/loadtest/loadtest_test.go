@@ -1,0 +1,78 @@
+package loadtest_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/vecompile/vecompile/internal/testkit"
+	"github.com/vecompile/vecompile/server/loadtest"
+)
+
+// TestBoundedLoad drives a real listening, secured server for a few
+// seconds per scenario and backend: every reply must be 2xx. Figures are
+// logged, never asserted (the machine is shared).
+func TestBoundedLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test: skipped with -short")
+	}
+	backends := map[string]string{"sqlite": ""}
+	if dsn := os.Getenv(testkit.PostgresEnv); dsn != "" {
+		backends["postgres"] = dsn
+	}
+	for name, dsn := range backends {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			e, err := loadtest.Start(ctx, loadtest.EnvOptions{DSN: dsn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			c := loadtest.Client(8)
+			o := loadtest.Options{Concurrency: 8, Duration: 1500 * time.Millisecond, SampleEvery: 250 * time.Millisecond, Memory: loadtest.SelfMemory}
+			for _, s := range []loadtest.Scenario{e.Retrieve(), e.RetrieveMultiple()} {
+				r := loadtest.Run(ctx, s.Name, o, loadtest.HTTP(c, e.Base, s))
+				t.Log(r)
+				if r.Requests < 10 {
+					t.Errorf("%s: only %d requests completed", s.Name, r.Requests)
+				}
+				if r.Errors != 0 || r.ServerErrors() != 0 || r.Status[200] != r.Requests {
+					t.Errorf("%s: %d errors, statuses %v, first %q", s.Name, r.Errors, r.Status, r.FirstError)
+				}
+				if len(r.Memory) < 2 || r.Memory[0].RSS == 0 || r.Memory[0].Heap == 0 {
+					t.Errorf("%s: memory was not sampled: %v", s.Name, r.Memory)
+				}
+			}
+			// The direct baseline runs the same statements and finds rows.
+			for _, mk := range []func() (loadtest.Do, error){e.DirectRetrieve, e.DirectMultiple} {
+				do, err := mk()
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := loadtest.Run(ctx, "direct", loadtest.Options{Concurrency: 2, MaxRequests: 200}, do)
+				if r.Errors != 0 || r.Requests != 200 {
+					t.Errorf("direct: %v", r)
+				}
+			}
+		})
+	}
+}
+
+// TestLoadCountsFailures: a scenario the server refuses is counted as
+// errors, so the zero-error assertion above can fail.
+func TestLoadCountsFailures(t *testing.T) {
+	ctx := context.Background()
+	e, err := loadtest.Start(ctx, loadtest.EnvOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	s := e.Retrieve()
+	s.Header = s.Header.Clone()
+	s.Header.Set("X-VE-User-Id", "aa000000-0000-4000-8000-0000000000ff") // unknown to the model
+	r := loadtest.Run(ctx, "refused", loadtest.Options{Concurrency: 2, MaxRequests: 20}, loadtest.HTTP(loadtest.Client(2), e.Base, s))
+	if r.Errors != 20 || r.Status[403] != 20 || r.FirstError != "HTTP 403" {
+		t.Errorf("refused requests: %v (statuses %v)", r, r.Status)
+	}
+}
