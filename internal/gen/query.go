@@ -661,4 +661,26 @@ func (g *qgen) aggregate(q *ast.Query, t *refeval.Table) {
 	if r.Intn(3) != 0 {
 		b.Filters = append(b.Filters, g.filter(t, 0))
 	}
+	if r.Intn(3) == 0 {
+		// A joined link: its rows multiply or drop the input, and its
+		// columns group or aggregate too.
+		lts := []ast.LinkType{ast.Inner, ast.Outer}
+		if l, other := g.linkTo(t, lts[r.Intn(2)]); l != nil {
+			c := other.Columns[r.Intn(len(other.Columns))]
+			a := &ast.Attribute{Name: name(c.Name), Alias: next()}
+			if r.Intn(2) == 0 && c.Kind != refeval.String && c.Kind != refeval.Float {
+				a.GroupBy = ast.Bool{Value: true, Set: true}
+			} else {
+				a.Aggregate = []ast.AggregateFunc{ast.CountColumn, ast.Count}[r.Intn(2)]
+				if c.Kind == refeval.Int || c.Kind == refeval.Decimal {
+					a.Aggregate = []ast.AggregateFunc{ast.CountColumn, ast.Sum, ast.Min, ast.Max, ast.Avg}[r.Intn(5)]
+				}
+			}
+			l.Attributes = append(l.Attributes, a)
+			if r.Intn(2) == 0 {
+				l.Filters = append(l.Filters, g.filter(other, 1))
+			}
+			b.Links = append(b.Links, l)
+		}
+	}
 }

@@ -17,10 +17,16 @@ const AvgScale = 4
 // usertimezone="false") and computes each aggregate. Without groupby
 // there is exactly one row, as in SQL.
 func (ev *evaluator) aggregate(q *ast.Query, root *source, tuples []tuple) *Result {
-	if len(joinedSources(ev, root.body, nil)) > 0 {
-		fail("aggregates over joined links are not generated")
+	// The attributes of the root and of the joined links, each read from
+	// its own source of the joined rows.
+	var attrs []*ast.Attribute
+	srcOf := map[*ast.Attribute]*source{}
+	for _, s := range append([]*source{root}, joinedSources(ev, root.body, nil)...) {
+		for _, a := range s.body.Attributes {
+			attrs = append(attrs, a)
+			srcOf[a] = s
+		}
 	}
-	attrs := root.body.Attributes
 	type group struct {
 		keys []any
 		rows []tuple
@@ -41,7 +47,7 @@ func (ev *evaluator) aggregate(q *ast.Query, root *source, tuples []tuple) *Resu
 		kr := map[string]any{}
 		for i, a := range attrs {
 			if a.GroupBy.Value {
-				k := ev.groupKey(root, t, a)
+				k := ev.groupKey(srcOf[a], t, a)
 				keys = append(keys, k)
 				kr[string(rune('a'+i))] = k
 			}
@@ -71,19 +77,22 @@ func (ev *evaluator) aggregate(q *ast.Query, root *source, tuples []tuple) *Resu
 				ki++
 				continue
 			}
-			row[a.Alias.Text] = ev.aggValue(root, a, g.rows)
+			row[a.Alias.Text] = ev.aggValue(srcOf[a], a, g.rows)
 		}
 		res.Rows = append(res.Rows, row)
 	}
-	if len(root.body.Orders) > 0 || q.Top.Set || q.Count.Set {
+	if len(root.body.Orders) > 0 || q.Top.Set || q.Count.Set || q.Distinct.Value {
 		fail("orders and limits on aggregates are not generated")
 	}
 	return res
 }
 
-func (ev *evaluator) groupKey(root *source, t tuple, a *ast.Attribute) any {
-	col := root.table.Column(a.Name.Text)
-	v := t[root.name][col.Name]
+func (ev *evaluator) groupKey(s *source, t tuple, a *ast.Attribute) any {
+	col := s.table.Column(a.Name.Text)
+	if col == nil {
+		fail("no column %s.%s", s.table.Name, a.Name.Text)
+	}
+	v := t[s.name][col.Name]
 	if a.DateGrouping == ast.NoDateGrouping || v == nil {
 		return present(col.Kind, v)
 	}
@@ -113,11 +122,11 @@ func (ev *evaluator) groupKey(root *source, t tuple, a *ast.Attribute) any {
 	return nil
 }
 
-func (ev *evaluator) aggValue(root *source, a *ast.Attribute, rows []tuple) any {
-	c := colName(root.table, a.Name.Text)
+func (ev *evaluator) aggValue(s *source, a *ast.Attribute, rows []tuple) any {
+	c := colName(s.table, a.Name.Text)
 	var vals []any
 	for _, t := range rows {
-		if v := t[root.name][c]; v != nil {
+		if v := t[s.name][c]; v != nil {
 			vals = append(vals, v)
 		}
 	}
@@ -138,7 +147,7 @@ func (ev *evaluator) aggValue(root *source, a *ast.Attribute, rows []tuple) any 
 			return nil
 		}
 		cmpf := func(x, y any) int { return compareValues(x, y) }
-		kind := root.table.Column(c).Kind
+		kind := s.table.Column(c).Kind
 		if a.Aggregate == ast.Min {
 			return present(kind, slices.MinFunc(vals, cmpf))
 		}
