@@ -120,7 +120,7 @@ func run(ctx context.Context, dsn, url, token, user, ids string, pid int, d time
 			d1 := loadtest.Run(ctx, s.Name+" direct driver 1 connection", lat, do)
 			fmt.Println(r1)
 			fmt.Println(d1)
-			fmt.Printf("  added by the server (1 connection): p50 %+dµs, p99 %+dµs\n", (r1.P50-d1.P50).Microseconds(), (r1.P99-d1.P99).Microseconds())
+			fmt.Printf("  added by the server (1 connection): p50 %+dµs, p99 %+dµs\n", (r1.P50 - d1.P50).Microseconds(), (r1.P99 - d1.P99).Microseconds())
 		}
 		if r.Errors > 0 {
 			return fmt.Errorf("%s: %d errors", s.Name, r.Errors)
