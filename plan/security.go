@@ -51,6 +51,18 @@ func TableInfo(t *Table) security.TableInfo {
 func (b *builder) injectSecurity() {
 	cols, _ := b.opt.Security.(ColumnSecurity)
 	sources := slices.Clone(b.named) // the caller's sources, not the policy queries added below
+	reserved := false
+	for _, ds := range sources {
+		// Policy queries take this prefix; a user alias colliding with one
+		// would tell which policies apply (a duplicate-alias oracle).
+		if ds != b.plan.Root && strings.HasPrefix(strings.ToLower(ds.Name), security.XDSAlias) {
+			b.errorf(b.spanOf(ds), diag.SecurityDenied, "link alias %q: the prefix %q is reserved for security policy queries", ds.Name, security.XDSAlias)
+			reserved = true
+		}
+	}
+	if reserved {
+		return
+	}
 	for _, ds := range sources {
 		f, policies, err := b.opt.Security.RowFilter(ds.Table)
 		if err != nil {
