@@ -31,6 +31,16 @@ const (
 	bjorn = "aa000000-0000-4000-8000-000000000005" // Salesperson + Regional Reader in Contoso Sales
 )
 
+// redTeamUsers: Salespeople (one with a share, one managing nobody), a
+// Salesperson with a Regional Reader role in another unit who manages two
+// users, the Sales Manager (reads revenue), and a user whose only role
+// comes from an owner team.
+var redTeamUsers = []string{priya, bjorn,
+	"aa000000-0000-4000-8000-000000000009", // Sam
+	"aa000000-0000-4000-8000-000000000002", // John
+	"aa000000-0000-4000-8000-000000000006", // Kenji
+}
+
 // attack is one query in one of the three languages the compiler accepts.
 type attack struct {
 	name, lang, src string
@@ -236,7 +246,7 @@ func scramble(t *testing.T, tg secTarget, m *security.Model, user string, mode s
 func TestRedTeamNonInterference(t *testing.T) {
 	m := sampleModel(t)
 	for _, mode := range []string{"values", "lookups", "delete"} {
-		for _, user := range []string{priya, bjorn} {
+		for _, user := range redTeamUsers {
 			for _, tg := range secTargets(t) {
 				if mode == "delete" && tg.name != "sqlite" {
 					continue // the fixtures' foreign keys keep referenced rows; SQLite's sample has none
