@@ -256,9 +256,20 @@ func canRead(m *security.Model, user, table, key, owner, bu string) (ok, needPri
 		if depth == 0 {
 			depth = 3
 		}
-		// managedBy: is user a manager of report within depth levels?
+		// managedBy: is user a manager of report within depth levels, in
+		// the report's business unit or one above it?
 		managedBy := func(report string) bool {
 			cur := findUser(m, report)
+			if cur == nil {
+				return false
+			}
+			above := false
+			for b := findBU(m, cur.BusinessUnitID); b != nil && !above; b = findBU(m, b.ParentID) {
+				above = b.ID == usr.BusinessUnitID
+			}
+			if !above {
+				return false
+			}
 			for i := 0; i < depth && cur != nil && cur.ManagerID != ""; i++ {
 				if cur.ManagerID == user {
 					return true
@@ -607,6 +618,9 @@ func randomModel(t *testing.T, rng *rand.Rand, base *security.Model, accounts, c
 	}
 	for i := range m.Users {
 		m.Users[i].Roles = assign()
+		if rng.Intn(3) == 0 { // moves managers and reports apart (the hierarchy's unit rule)
+			m.Users[i].BusinessUnitID = bus[rng.Intn(len(bus))]
+		}
 	}
 	for i := range m.Teams {
 		if m.Teams[i].Type == security.OwnerTeam {

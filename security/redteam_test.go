@@ -1,6 +1,7 @@
 package security
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -93,6 +94,57 @@ func TestRedTeamWriteErrorsRevealNothing(t *testing.T) {
 		}
 		if msg := err.Error(); strings.Contains(msg, uBoss) || strings.Contains(msg, buRoot) {
 			t.Errorf("%s: the error reveals the unreadable row's owner or unit: %s", w.Op, msg)
+		}
+	}
+}
+
+// TestRedTeamHierarchyBusinessUnit: manager hierarchy reaches a report only
+// when the manager is in the report's business unit or a parent of it
+// (spec §1a, hierarchy security); a manager in a sibling unit gets nothing
+// through the hierarchy.
+func TestRedTeamHierarchyBusinessUnit(t *testing.T) {
+	const (
+		uMgr   = "a0000000-0000-4000-8000-000000000020"
+		uRep   = "a0000000-0000-4000-8000-000000000021"
+		uRep2  = "a0000000-0000-4000-8000-000000000022"
+		uChief = "a0000000-0000-4000-8000-000000000023"
+	)
+	m := testModel()
+	m.Users = append(m.Users,
+		UserDef{ID: uChief, BusinessUnitID: buRoot, Roles: []RoleAssignment{{RoleID: rUser}}},
+		UserDef{ID: uMgr, BusinessUnitID: buOther, ManagerID: uChief, Roles: []RoleAssignment{{RoleID: rUser}}},
+		UserDef{ID: uRep, BusinessUnitID: buSales, ManagerID: uMgr},  // sibling unit of the manager's
+		UserDef{ID: uRep2, BusinessUnitID: buOther, ManagerID: uMgr}, // the manager's own unit
+	)
+	c, err := Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		manager      string
+		reaches, not []string
+	}{
+		{uMgr, []string{uRep2}, []string{uRep}},
+		{uChief, []string{uMgr, uRep, uRep2}, nil}, // the root unit is a parent of every unit
+	} {
+		s, err := c.Session(Principal{UserID: tc.manager})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, priv := range []Privilege{Read, Write} {
+			owners := s.Access("account", priv).Owners
+			for _, r := range tc.reaches {
+				if priv == Read || r != uRep && r != uRep2 || tc.manager == uMgr {
+					if !slices.Contains(owners, r) {
+						t.Errorf("%s %s: owners %v lack report %s", tc.manager, priv, owners, r)
+					}
+				}
+			}
+			for _, r := range tc.not {
+				if slices.Contains(owners, r) {
+					t.Errorf("%s %s: owners %v include %s, a report in a unit outside the manager's", tc.manager, priv, owners, r)
+				}
+			}
 		}
 	}
 }

@@ -281,7 +281,11 @@ func (s *Session) compute(table string, priv Privilege) *Access {
 		if priv != Read {
 			depth = 1 // beyond direct reports, hierarchy is read-only
 		}
-		reports := s.c.reportsOf(s.user.ID, depth)
+		// The manager must be in the report's unit or a parent of it (spec
+		// §1a); reports elsewhere are not reached through the hierarchy.
+		reports := slices.DeleteFunc(s.c.reportsOf(s.user.ID, depth), func(r string) bool {
+			return !s.c.atOrAbove(s.user.BusinessUnitID, s.c.users[r].BusinessUnitID)
+		})
 		if len(reports) > 0 {
 			var rp []string
 			for _, r := range reports {
@@ -321,6 +325,21 @@ func (c *Compiled) sharedWith(table string, bit Rights, principals []string, int
 		}
 	}
 	return into
+}
+
+// atOrAbove reports whether unit is bu or one of its ancestors.
+func (c *Compiled) atOrAbove(unit, bu string) bool {
+	for seen := 0; bu != "" && seen <= len(c.bus); seen++ { // Compile refused cycles; the bound is belt and braces
+		if bu == unit {
+			return true
+		}
+		b := c.bus[bu]
+		if b == nil {
+			return false
+		}
+		bu = b.ParentID
+	}
+	return false
 }
 
 // reportsOf lists the users below manager, at most depth levels down.
