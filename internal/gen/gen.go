@@ -72,6 +72,10 @@ func NewDataset(r *rand.Rand) *Dataset {
 				t.Columns = append(t.Columns, c)
 			}
 		}
+		if i == 0 && r.Intn(2) == 0 {
+			// A hierarchy: rows point at earlier rows, so it has no cycle.
+			t.Columns = append(t.Columns, &refeval.Column{Name: "parent" + name, Kind: refeval.Lookup, Target: name})
+		}
 		if i > 0 {
 			// A lookup to an earlier table keeps the schema a tree.
 			target := db.Tables[r.Intn(i)]
@@ -177,8 +181,8 @@ func drawValue(r *rand.Rand, db *refeval.Database, t *refeval.Table, c *refeval.
 		return wallClock(drawTime(r, env).In(env.Zone))
 	case refeval.Lookup:
 		target := db.Table(c.Target)
-		if len(target.Rows) == 0 || target == t {
-			return nil
+		if len(target.Rows) == 0 {
+			return nil // for a hierarchy: the first row, or rows in shrunk data
 		}
 		return target.Rows[r.Intn(len(target.Rows))][target.PrimaryKey]
 	}

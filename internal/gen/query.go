@@ -243,6 +243,15 @@ func (g *qgen) condition(t *refeval.Table) *ast.Condition {
 			return cond
 		}
 	}
+	if t.Column("parent"+t.Name) != nil && r.Intn(6) == 0 {
+		// Hierarchy operators, anchored on a row (or a missing one).
+		ops := []ast.Operator{ast.OpUnder, ast.OpEqOrUnder, ast.OpNotUnder, ast.OpAbove, ast.OpEqOrAbove}
+		anchor := guid(r)
+		if len(t.Rows) > 0 && r.Intn(5) != 0 {
+			anchor = t.Rows[r.Intn(len(t.Rows))][t.PrimaryKey].(string)
+		}
+		return &ast.Condition{Attribute: name(t.PrimaryKey), Operator: ops[r.Intn(len(ops))], Values: vals(anchor)}
+	}
 	family := r.Intn(12)
 	if family < 4 {
 		// A third of the conditions test dates: the relative-date family

@@ -47,6 +47,7 @@ func Catalog(db *refeval.Database, prefix string) plan.MapCatalog {
 					SchemaName: t.Name + "_" + c.Name, Kind: plan.OneToMany,
 					ReferencedTable: c.Target, ReferencedColumn: db.Table(c.Target).PrimaryKey,
 					ReferencingTable: t.Name, ReferencingColumn: c.Name,
+					Hierarchical: c.Target == t.Name,
 				})
 			}
 			pt.Columns = append(pt.Columns, col)

@@ -379,6 +379,9 @@ func (ev *evaluator) condition(s *source, r Row, c *ast.Condition) Tri {
 	if c.ValueOf.IsSet() {
 		return ev.valueOf(s, r, c, col, v)
 	}
+	if op.Info().Cat == ast.CatHierarchy {
+		return ev.hierarchy(s.table, c, col, v)
+	}
 	var t Tri
 	switch op {
 	case ast.OpNull:
@@ -395,6 +398,66 @@ func (ev *evaluator) condition(s *source, r Row, c *ast.Condition) Tri {
 		return True
 	}
 	return t
+}
+
+// hierarchy is under / eq-or-under / not-under / above / eq-or-above on
+// the table's hierarchical lookup (a column that refers to its own
+// table): the rows below the anchor (children, their children …) or above
+// it (parent, grandparent …), at most 100 levels, the anchor itself only
+// with eq-or-*; not-under is every row that is not strictly below.
+func (ev *evaluator) hierarchy(t *Table, c *ast.Condition, col *Column, v any) Tri {
+	if col.Name != t.PrimaryKey {
+		fail("%s on %s, not the primary key", c.Operator, col.Name)
+	}
+	var parent string
+	for _, pc := range t.Columns {
+		if pc.Kind == Lookup && pc.Target == t.Name {
+			parent = pc.Name
+		}
+	}
+	if parent == "" {
+		fail("%s on %s, which has no hierarchical lookup", c.Operator, t.Name)
+	}
+	if len(c.Values) != 1 {
+		fail("%s takes one value", c.Operator)
+	}
+	anchor := ev.literal(col, c.Values[0].Text)
+	related := map[string]bool{}
+	above := c.Operator == ast.OpAbove || c.Operator == ast.OpEqOrAbove
+	frontier := []any{anchor}
+	for depth := 1; depth <= 100 && len(frontier) > 0; depth++ {
+		var next []any
+		for _, id := range frontier {
+			for _, row := range t.Rows {
+				var hit any
+				if above && equalKey(row[t.PrimaryKey], id) {
+					hit = row[parent]
+				} else if !above && row[parent] != nil && equalKey(row[parent], id) {
+					hit = row[t.PrimaryKey]
+				}
+				if hit != nil && !related[hit.(string)] {
+					related[hit.(string)] = true
+					next = append(next, hit)
+				}
+			}
+		}
+		frontier = next
+	}
+	if v == nil {
+		return Unknown
+	}
+	in := related[v.(string)]
+	switch c.Operator {
+	case ast.OpUnder, ast.OpAbove:
+		return tri(in)
+	case ast.OpEqOrUnder, ast.OpEqOrAbove:
+		// The anchor counts only when its row exists.
+		return tri(in || equalKey(v, anchor))
+	case ast.OpNotUnder:
+		return tri(!in)
+	}
+	fail("hierarchy operator %s", c.Operator)
+	return Unknown
 }
 
 // valueOf compares two columns of the row (same table, same kind);
