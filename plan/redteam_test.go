@@ -176,6 +176,10 @@ var redTeamAttacks = []attack{
 	{"odata groupby nav", "odata", `contacts?$apply=groupby((parentcustomerid_account/name),aggregate($count as n))`},
 	{"odata count filter hidden", "odata", `accounts?$count=true&$filter=revenue gt 100000&$select=accountid&$top=1`},
 	{"odata count lambda", "odata", `accounts?$select=accountid&$filter=contact_customer_accounts/$count gt 0&$orderby=accountid`},
+	{"odata functions on hidden", "odata", `contacts?$select=contactid&$filter=birthdate ge 1990-01-01 or contains(fullname,'a') and birthdate ne null&$orderby=contactid`},
+	{"odata orderby hidden", "odata", `accounts?$select=accountid,revenue&$orderby=revenue desc,accountid`},
+	{"odata search", "odata", `accounts?$select=accountid&$search=contoso&$orderby=accountid`},
+	{"odata nav function", "odata", `contacts?$select=contactid&$filter=startswith(parentcustomerid_account/name,'C')&$orderby=contactid`},
 	{"odata filter nav", "odata", `contacts?$select=contactid&$filter=parentcustomerid_account/name ne null&$orderby=contactid`},
 }
 
