@@ -391,3 +391,20 @@ func TestRedTeamCountChildrenAccepted(t *testing.T) {
 		}
 	}
 }
+
+// TestRedTeamNilSession: security asked for without a session refuses the
+// query (VE3001) rather than panic or run unsecured.
+func TestRedTeamNilSession(t *testing.T) {
+	cat, err := engine.SampleCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := fetchxml.Parse(diag.NewSource("q.xml", []byte(`<fetch><entity name="account"><attribute name="name"/></entity></fetch>`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Build(q, plan.Options{Catalog: cat, Security: plan.ModelSecurity{}})
+	if p != nil || diag.CodeOf(err) != diag.SecurityDenied {
+		t.Errorf("nil session: plan %v, error %v; want %s", p != nil, err, diag.SecurityDenied)
+	}
+}

@@ -22,13 +22,20 @@ type ColumnSecurity interface {
 // security model) to SecurityProvider and ColumnSecurity.
 type ModelSecurity struct{ Session *security.Session }
 
-// RowFilter implements SecurityProvider.
+// RowFilter implements SecurityProvider. Without a session it refuses
+// every table: security was asked for but nobody resolved.
 func (m ModelSecurity) RowFilter(t *Table) (*ast.Filter, []string, error) {
+	if m.Session == nil {
+		return nil, nil, errors.New("security is on but no principal session was resolved")
+	}
 	return m.Session.RowFilter(TableInfo(t))
 }
 
 // HiddenColumns implements ColumnSecurity.
 func (m ModelSecurity) HiddenColumns(t *Table) []string {
+	if m.Session == nil {
+		return nil // RowFilter refused the table
+	}
 	return m.Session.HiddenColumns(t.LogicalName)
 }
 
