@@ -227,7 +227,7 @@ func openMySQL(dsn string) (*DB, string, error) {
 	if err != nil {
 		return nil, "", dsnError("mysql DSN %s: %s", red, scrub(err.Error(), secret))
 	}
-	return &DB{SQL: sql.OpenDB(conn), Dialect: MySQL}, secret, nil
+	return &DB{SQL: sql.OpenDB(killOnCancel(conn)), Dialect: MySQL}, secret, nil
 }
 
 // redactDSN prints a DSN with its password replaced, or only its scheme
