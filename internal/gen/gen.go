@@ -67,6 +67,7 @@ func NewDataset(r *rand.Rand) *Dataset {
 			{Name: "due", Kind: refeval.DateTime},
 			{Name: "birthday", Kind: refeval.DateOnly},
 			{Name: "localtime", Kind: refeval.WallDateTime},
+			{Name: "tags", Kind: refeval.MultiChoice},
 		} {
 			if r.Intn(2) == 0 {
 				t.Columns = append(t.Columns, c)
@@ -179,6 +180,18 @@ func drawValue(r *rand.Rand, db *refeval.Database, t *refeval.Table, c *refeval.
 		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	case refeval.WallDateTime:
 		return wallClock(drawTime(r, env).In(env.Zone))
+	case refeval.MultiChoice:
+		// A non-empty subset of 1..4, in increasing order.
+		var set []int64
+		for v := int64(1); v <= 4; v++ {
+			if r.Intn(2) == 0 {
+				set = append(set, v)
+			}
+		}
+		if len(set) == 0 {
+			set = []int64{int64(1 + r.Intn(4))}
+		}
+		return set
 	case refeval.Lookup:
 		target := db.Table(c.Target)
 		if len(target.Rows) == 0 {

@@ -271,6 +271,8 @@ func (g *qgen) condition(t *refeval.Table) *ast.Condition {
 		ops = []ast.Operator{ast.OpEq, ast.OpNe, ast.OpNull, ast.OpNotNull}
 	case refeval.Guid, refeval.Lookup:
 		ops = common
+	case refeval.MultiChoice:
+		ops = []ast.Operator{ast.OpContainValues, ast.OpNotContainValues, ast.OpContainValues, ast.OpNotContainValues, ast.OpNull, ast.OpNotNull}
 	case refeval.String:
 		ops = append(append(common, ordered...), ast.OpLike, ast.OpNotLike, ast.OpBeginsWith, ast.OpNotBeginWith,
 			ast.OpEndsWith, ast.OpNotEndWith, ast.OpLike, ast.OpNotLike)
@@ -327,6 +329,12 @@ func (g *qgen) condition(t *refeval.Table) *ast.Condition {
 		cond.Values = vals(a, b)
 	case ast.ManyValues:
 		n := 1 + r.Intn(3)
+		if c.Kind == refeval.MultiChoice {
+			for i := 0; i < n; i++ {
+				cond.Values = append(cond.Values, &ast.Value{Text: strconv.Itoa(1 + r.Intn(5))})
+			}
+			break
+		}
 		for i := 0; i < n; i++ {
 			cond.Values = append(cond.Values, &ast.Value{Text: lit()})
 		}

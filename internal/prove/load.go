@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,7 +63,7 @@ func planType(k refeval.Kind) plan.Type {
 		refeval.String: plan.TString, refeval.Int: plan.TInteger, refeval.Decimal: plan.TDecimal,
 		refeval.Float: plan.TDouble, refeval.Bool: plan.TBoolean, refeval.DateTime: plan.TDateTime,
 		refeval.Guid: plan.TUniqueidentifier, refeval.Lookup: plan.TLookup, refeval.Choice: plan.TPicklist,
-		refeval.DateOnly: plan.TDateTime, refeval.WallDateTime: plan.TDateTime,
+		refeval.DateOnly: plan.TDateTime, refeval.WallDateTime: plan.TDateTime, refeval.MultiChoice: plan.TMultiSelectPicklist,
 	}[k]
 }
 
@@ -94,6 +95,8 @@ func sqlType(dialect string, k refeval.Kind) string {
 		return "BOOLEAN"
 	case refeval.DateOnly:
 		return "DATE"
+	case refeval.MultiChoice:
+		return "VARCHAR(100)"
 	case refeval.DateTime, refeval.WallDateTime:
 		if dialect == engine.Postgres {
 			return "TIMESTAMP"
@@ -182,6 +185,12 @@ func bindValue(k refeval.Kind, v any) any {
 	switch x := v.(type) {
 	case *big.Rat:
 		return x.FloatString(2)
+	case []int64:
+		parts := make([]string, len(x))
+		for i, n := range x {
+			parts[i] = strconv.FormatInt(n, 10)
+		}
+		return strings.Join(parts, ",")
 	case time.Time:
 		if k == refeval.DateOnly {
 			return x.Format("2006-01-02")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vecompile/vecompile/ast"
@@ -89,6 +90,12 @@ func valueText(v any) string {
 		return strconv.FormatBool(x)
 	case time.Time:
 		return x.UTC().Format(time.RFC3339)
+	case []int64:
+		parts := make([]string, len(x))
+		for i, n := range x {
+			parts[i] = strconv.FormatInt(n, 10)
+		}
+		return strings.Join(parts, ",")
 	}
 	return fmt.Sprint(v)
 }
@@ -142,7 +149,7 @@ func (r *Regression) Case() (*gen.Dataset, *ast.Query, error) {
 }
 
 func kindByName(s string) (refeval.Kind, bool) {
-	for k := refeval.String; k <= refeval.WallDateTime; k++ {
+	for k := refeval.String; k <= refeval.MultiChoice; k++ {
 		if k.String() == s {
 			return k, true
 		}
@@ -166,6 +173,16 @@ func parseValue(k refeval.Kind, s string) (any, error) {
 		return strconv.ParseBool(s)
 	case refeval.DateTime, refeval.DateOnly, refeval.WallDateTime:
 		return time.Parse(time.RFC3339, s)
+	case refeval.MultiChoice:
+		var out []int64
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, n)
+		}
+		return out, nil
 	}
 	return s, nil
 }

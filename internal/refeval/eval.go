@@ -444,7 +444,13 @@ func (ev *evaluator) hierarchy(t *Table, c *ast.Condition, col *Column, v any) T
 		frontier = next
 	}
 	if v == nil {
-		return Unknown
+		// NULL [NOT] IN (set), as the engines and SQL Server evaluate it:
+		// decided when the set is empty, unknown otherwise. A primary key
+		// is NULL here only on an outer link without a match.
+		if len(related) > 0 {
+			return Unknown
+		}
+		return tri(c.Operator == ast.OpNotUnder)
 	}
 	in := related[v.(string)]
 	switch c.Operator {
@@ -529,6 +535,22 @@ func (ev *evaluator) test(col *Column, v any, c *ast.Condition) Tri {
 			}
 		}
 		return tri(found == (op == ast.OpIn))
+	case ast.OpContainValues, ast.OpNotContainValues:
+		if col.Kind != MultiChoice {
+			fail("%s on a %s column", op, col.Kind)
+		}
+		// Any of the listed values (README choices table).
+		found := false
+		for _, want := range c.Values {
+			n, err := strconv.ParseInt(strings.TrimSpace(want.Text), 10, 64)
+			if err != nil {
+				fail("%s: %v", op, err)
+			}
+			if slices.Contains(v.([]int64), n) {
+				found = true
+			}
+		}
+		return tri(found == (op == ast.OpContainValues))
 	case ast.OpLike, ast.OpNotLike, ast.OpBeginsWith, ast.OpNotBeginWith, ast.OpEndsWith, ast.OpNotEndWith:
 		if col.Kind != String {
 			fail("%s on a %s column", op, col.Kind)
@@ -653,6 +675,14 @@ func compareFold(col *Column, v, lit any) int {
 	return compareValues(v, lit)
 }
 
+func multiText(v []int64) string {
+	parts := make([]string, len(v))
+	for i, n := range v {
+		parts[i] = strconv.FormatInt(n, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
 // Fold lower-cases rune by rune (Unicode simple folding to lower case),
 // as the engines' LOWER does.
 func Fold(s string) string {
@@ -699,6 +729,9 @@ func compareValues(a, b any) int {
 		return 1
 	case time.Time:
 		return x.Compare(b.(time.Time))
+	case []int64:
+		// As stored: the values joined by commas, compared as text.
+		return strings.Compare(multiText(x), multiText(b.([]int64)))
 	}
 	fail("cannot compare %T with %T", a, b)
 	return 0

@@ -241,6 +241,8 @@ func Canon(v any) string {
 		return fmt.Sprintf("b:%v", x)
 	case time.Time:
 		return fmt.Sprintf("%q", x.UTC().Format("2006-01-02T15:04:05Z"))
+	case []int64:
+		return fmt.Sprintf("multi:%v", x)
 	}
 	return fmt.Sprintf("?%T:%v", v, v)
 }

@@ -25,12 +25,14 @@ const (
 	// WallDateTime is a DateTime column with Time-Zone Independent
 	// behaviour: a wall-clock date and time, held as time.Time in UTC.
 	WallDateTime
+	// MultiChoice is a multi-select choice: []int64 (stored as "1,3").
+	MultiChoice
 )
 
 // IsDate reports whether the kind is one of the datetime behaviours.
 func (k Kind) IsDate() bool { return k == DateTime || k == DateOnly || k == WallDateTime }
 
-var kindNames = [...]string{"String", "Integer", "Decimal", "Double", "Boolean", "DateTime", "Uniqueidentifier", "Lookup", "Picklist", "DateOnly", "TimeZoneIndependent"}
+var kindNames = [...]string{"String", "Integer", "Decimal", "Double", "Boolean", "DateTime", "Uniqueidentifier", "Lookup", "Picklist", "DateOnly", "TimeZoneIndependent", "MultiSelectPicklist"}
 
 func (k Kind) String() string { return kindNames[k] }
 
