@@ -34,11 +34,13 @@ const (
 // redTeamUsers: Salespeople (one with a share, one managing nobody), a
 // Salesperson with a Regional Reader role in another unit who manages two
 // users, the Sales Manager (reads revenue), and a user whose only role
-// comes from an owner team.
+// comes from an owner team, and the portal user (organization-wide account
+// reads: the hidden revenue is the secret).
 var redTeamUsers = []string{priya, bjorn,
 	"aa000000-0000-4000-8000-000000000009", // Sam
 	"aa000000-0000-4000-8000-000000000002", // John
 	"aa000000-0000-4000-8000-000000000006", // Kenji
+	"aa000000-0000-4000-8000-000000000008", // Liam: the portal contact's and the anonymous user
 }
 
 // attack is one query in one of the three languages the compiler accepts.
