@@ -320,3 +320,12 @@ func TestSecurityModelCache(t *testing.T) {
 		t.Error("an unknown user got a session")
 	}
 }
+
+func sampleModel(t *testing.T) *security.Compiled {
+	t.Helper()
+	m, err := engine.SampleSecurity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

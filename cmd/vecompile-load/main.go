@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -39,12 +40,23 @@ func main() {
 		direct      = flag.Bool("direct", true, "also time the direct driver on the same SQL (in-process server only)")
 		insecure    = flag.Bool("insecure", false, "in-process server without the security model")
 		every       = flag.Duration("sample", 5*time.Second, "memory sampling period")
+		cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run (server and generator) to this file")
 	)
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "vecompile-load:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, *dsn, *url, *token, *user, *ids, *pid, *duration, *concurrency, *scenarios, *direct, *insecure, *every); err != nil {
 		fmt.Fprintln(os.Stderr, "vecompile-load:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

@@ -1,0 +1,90 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/vecompile/vecompile/server"
+)
+
+// TestODataClient runs a real OData v4 client (@odata/client, and the OASIS
+// CSDL converter for $metadata) from server/testdata/odata-client against a
+// listening server. Without node or the installed packages it skips
+// locally and fails in CI (.ci/run runs npm ci there).
+func TestODataClient(t *testing.T) {
+	dir := filepath.Join("testdata", "odata-client")
+	node, err := exec.LookPath("node")
+	missing := err != nil
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@odata", "client")); err != nil {
+		missing = true
+	}
+	if missing {
+		msg := "node or the client's packages are absent: run 'npm ci' in server/testdata/odata-client (CI does)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	f := fixtures(t)[0]
+	// The sample's System Administrator, through the sample's model: reads
+	// and writes every account.
+	e := newEnv(t, f, func(c *server.Config) {
+		c.Insecure = false
+		c.Security = server.NewSecurityModel(sampleModel(t))
+		c.Users = server.SameIDs{}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "client.js")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "VE_BASE="+e.http.URL, "VE_TOKEN="+e.token, "VE_USER=aa000000-0000-4000-8000-000000000001")
+	outb, err := cmd.Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("the OData client failed: %v\n%s", err, stderr)
+	}
+	var got struct {
+		EntitySets     []string `json:"entitySets"`
+		AccountKey     []string `json:"accountKey"`
+		AccountNameTyp string   `json:"accountNameType"`
+		ContosoNames   []string `json:"contosoNames"`
+		Count          int      `json:"count"`
+		ByKeySame      bool     `json:"byKeySame"`
+		CreatedHasID   bool     `json:"createdHasId"`
+		Renamed        string   `json:"renamed"`
+		Deleted        bool     `json:"deleted"`
+	}
+	if err := json.Unmarshal(outb, &got); err != nil {
+		t.Fatalf("client output: %v\n%s", err, outb)
+	}
+	if !slices.Contains(got.EntitySets, "accounts") || !slices.Contains(got.EntitySets, "contacts") {
+		t.Errorf("entity sets from $metadata: %v", got.EntitySets)
+	}
+	if !slices.Equal(got.AccountKey, []string{"accountid"}) || got.AccountNameTyp != "Edm.String" {
+		t.Errorf("account type from $metadata: key %v, name %s", got.AccountKey, got.AccountNameTyp)
+	}
+	// The same query through the Go side's own request.
+	want := e.do("GET", "/odata/accounts?$select=name&$filter=startswith(name,'Contoso')&$orderby=name&$top=3", nil, "X-VE-User-Id", "aa000000-0000-4000-8000-000000000001").want(t, 200).json(t)
+	var wantNames []string
+	for _, v := range want["value"].([]any) {
+		wantNames = append(wantNames, v.(map[string]any)["name"].(string))
+	}
+	if len(wantNames) == 0 || !slices.Equal(got.ContosoNames, wantNames) {
+		t.Errorf("client query: %v, want %v", got.ContosoNames, wantNames)
+	}
+	if got.Count < 10 {
+		t.Errorf("client $count: %d", got.Count)
+	}
+	if !got.ByKeySame || !got.CreatedHasID || got.Renamed != "Renamed by the OData client" || !got.Deleted {
+		t.Errorf("client read by key / create / update / delete: %+v", got)
+	}
+}
