@@ -412,3 +412,19 @@ func TestRedTeamNilSession(t *testing.T) {
 		t.Errorf("nil session: plan %v, error %v; want %s", p != nil, err, diag.SecurityDenied)
 	}
 }
+
+// TestRedTeamHierarchyInSubquery: an under inside an any link's filter is
+// refused like one on the root (the walk is the same whole-table CTE).
+func TestRedTeamHierarchyInSubquery(t *testing.T) {
+	cat, err := engine.SampleCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const src = `<fetch><entity name="contact"><attribute name="contactid"/><filter><link-entity name="account" from="accountid" to="parentcustomerid" link-type="any"><filter><condition attribute="accountid" operator="under" value="acc00000-0000-4000-8000-000000000001"/></filter></link-entity></filter></entity></fetch>`
+	if _, err := buildAs(t, cat, sampleSession(t, priya), src); diag.CodeOf(err) != diag.SecurityDenied {
+		t.Errorf("under in an any link as a Salesperson: got %v, want %s", err, diag.SecurityDenied)
+	}
+	if _, err := buildAs(t, cat, sampleSession(t, "aa000000-0000-4000-8000-000000000008"), src); err != nil {
+		t.Errorf("under in an any link as the organization-wide account reader: %v", err)
+	}
+}
