@@ -94,7 +94,33 @@ func NewDataset(r *rand.Rand) *Dataset {
 			t.Rows = append(t.Rows, row)
 		}
 	}
+	env.Caller = drawCaller(r, db)
 	return &Dataset{DB: db, Env: env}
+}
+
+// drawCaller picks the caller's ids among the rows' keys, so that
+// identity operators match some rows (and sometimes an id no row has).
+func drawCaller(r *rand.Rand, db *refeval.Database) *refeval.Caller {
+	var keys []string
+	for _, t := range db.Tables {
+		for _, row := range t.Rows {
+			keys = append(keys, row[t.PrimaryKey].(string))
+		}
+	}
+	id := func() string {
+		if len(keys) == 0 || r.Intn(6) == 0 {
+			return guid(r)
+		}
+		return keys[r.Intn(len(keys))]
+	}
+	ids := func(max int) []string {
+		var out []string
+		for i := r.Intn(max + 1); i > 0; i-- {
+			out = append(out, id())
+		}
+		return out
+	}
+	return &refeval.Caller{UserID: id(), BusinessUnitID: id(), TeamIDs: ids(2), Reports: ids(2), ReportTeams: ids(1), LanguageID: ints[r.Intn(len(ints))]}
 }
 
 // drawNow picks the clock: near a DST transition of the zone, at a month

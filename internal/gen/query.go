@@ -243,6 +243,22 @@ func (g *qgen) condition(t *refeval.Table) *ast.Condition {
 			return cond
 		}
 	}
+	if r.Intn(10) == 0 {
+		// Identity operators, on the keys and lookups (the caller's ids
+		// are drawn from them) or on an integer (eq-userlanguage).
+		var guids []*refeval.Column
+		for _, gc := range t.Columns {
+			if gc.Kind == refeval.Guid || gc.Kind == refeval.Lookup {
+				guids = append(guids, gc)
+			}
+		}
+		if r.Intn(6) == 0 {
+			return &ast.Condition{Attribute: name("num"), Operator: ast.OpEqUserLanguage}
+		}
+		ops := []ast.Operator{ast.OpEqUserID, ast.OpNeUserID, ast.OpEqBusinessID, ast.OpNeBusinessID, ast.OpEqUserTeams,
+			ast.OpEqUserOrUserTeams, ast.OpEqUserOrUserHierarchy, ast.OpEqUserOrUserHierarchyAndTeams}
+		return &ast.Condition{Attribute: name(guids[r.Intn(len(guids))].Name), Operator: ops[r.Intn(len(ops))]}
+	}
 	if t.Column("parent"+t.Name) != nil && r.Intn(6) == 0 {
 		// Hierarchy operators, anchored on a row (or a missing one).
 		ops := []ast.Operator{ast.OpUnder, ast.OpEqOrUnder, ast.OpNotUnder, ast.OpAbove, ast.OpEqOrAbove}

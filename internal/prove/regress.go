@@ -21,16 +21,19 @@ import (
 // that is reported and not yet fixed; the test then expects the failure
 // and asks for the mark to be removed once it passes.
 type Regression struct {
-	Note      string       `json:"note"`
-	Known     string       `json:"known,omitempty"`
+	Note  string `json:"note"`
+	Known string `json:"known,omitempty"`
+	// KnownOn names the engines the known failure shows on (empty: all).
+	KnownOn   []string     `json:"knownOn,omitempty"`
 	Now       string       `json:"now"`
 	Zone      string       `json:"zone"`
 	WeekStart time.Weekday `json:"weekStart"`
 	// Fiscal calendar: start month and period type (0: none).
-	FiscalStartMonth time.Month `json:"fiscalStartMonth,omitempty"`
-	FiscalPeriodType int        `json:"fiscalPeriodType,omitempty"`
-	Tables           []regTable `json:"tables"`
-	FetchXML         string     `json:"fetchxml"`
+	FiscalStartMonth time.Month      `json:"fiscalStartMonth,omitempty"`
+	FiscalPeriodType int             `json:"fiscalPeriodType,omitempty"`
+	Caller           *refeval.Caller `json:"caller,omitempty"`
+	Tables           []regTable      `json:"tables"`
+	FetchXML         string          `json:"fetchxml"`
 }
 
 type regTable struct {
@@ -54,6 +57,7 @@ func NewRegression(note string, ds *gen.Dataset, q *ast.Query) *Regression {
 	if f := ds.Env.Fiscal; f != nil {
 		r.FiscalStartMonth, r.FiscalPeriodType = f.StartMonth, f.PeriodType
 	}
+	r.Caller = ds.Env.Caller
 	for _, t := range ds.DB.Tables {
 		rt := regTable{Name: t.Name, PrimaryKey: t.PrimaryKey, PrimaryName: t.PrimaryName}
 		for _, c := range t.Columns {
@@ -114,6 +118,7 @@ func (r *Regression) Case() (*gen.Dataset, *ast.Query, error) {
 	if r.FiscalPeriodType != 0 {
 		ds.Env.Fiscal = &refeval.Fiscal{StartMonth: r.FiscalStartMonth, PeriodType: r.FiscalPeriodType}
 	}
+	ds.Env.Caller = r.Caller
 	for _, rt := range r.Tables {
 		t := &refeval.Table{Name: rt.Name, PrimaryKey: rt.PrimaryKey, PrimaryName: rt.PrimaryName}
 		for _, rc := range rt.Columns {

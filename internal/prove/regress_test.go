@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/vecompile/vecompile/ast"
@@ -76,6 +77,9 @@ func TestRegressions(t *testing.T) {
 			ds, q, err := r.Case()
 			if err != nil {
 				t.Fatal(err)
+			}
+			if len(r.KnownOn) > 0 && !slices.ContainsFunc(tg, func(x Target) bool { return slices.Contains(r.KnownOn, x.Name) }) {
+				t.Skipf("the known failure shows on %v, not configured here", r.KnownOn)
 			}
 			if err := LoadAll(ctx, tg, ds); err != nil {
 				t.Fatal(err)

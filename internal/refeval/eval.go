@@ -400,6 +400,46 @@ func (ev *evaluator) condition(s *source, r Row, c *ast.Condition) Tri {
 	return t
 }
 
+// identity applies an identity operator to a non-null value: the caller's
+// id, business unit, language, teams, reports (the users below them) and
+// their teams, in the combinations the operators name.
+func (ev *evaluator) identity(op ast.Operator, v any) Tri {
+	c := ev.env.Caller
+	if c == nil {
+		fail("%s without a caller", op)
+	}
+	in := func(ids ...[]string) Tri {
+		for _, group := range ids {
+			for _, id := range group {
+				if equalKey(v, id) {
+					return True
+				}
+			}
+		}
+		return False
+	}
+	me := []string{c.UserID}
+	switch op {
+	case ast.OpEqUserID:
+		return in(me)
+	case ast.OpNeUserID:
+		return not3(in(me))
+	case ast.OpEqBusinessID:
+		return in([]string{c.BusinessUnitID})
+	case ast.OpNeBusinessID:
+		return not3(in([]string{c.BusinessUnitID}))
+	case ast.OpEqUserLanguage:
+		return tri(compareValues(v, c.LanguageID) == 0)
+	case ast.OpEqUserTeams:
+		return in(c.TeamIDs)
+	case ast.OpEqUserOrUserTeams:
+		return in(me, c.TeamIDs)
+	case ast.OpEqUserOrUserHierarchy:
+		return in(me, c.Reports)
+	}
+	return in(me, c.Reports, c.TeamIDs, c.ReportTeams) // eq-useroruserhierarchyandteams
+}
+
 // hierarchy is under / eq-or-under / not-under / above / eq-or-above on
 // the table's hierarchical lookup (a column that refers to its own
 // table): the rows below the anchor (children, their children …) or above
@@ -535,6 +575,9 @@ func (ev *evaluator) test(col *Column, v any, c *ast.Condition) Tri {
 			}
 		}
 		return tri(found == (op == ast.OpIn))
+	case ast.OpEqUserID, ast.OpNeUserID, ast.OpEqBusinessID, ast.OpNeBusinessID, ast.OpEqUserLanguage,
+		ast.OpEqUserTeams, ast.OpEqUserOrUserTeams, ast.OpEqUserOrUserHierarchy, ast.OpEqUserOrUserHierarchyAndTeams:
+		return ev.identity(op, v)
 	case ast.OpContainValues, ast.OpNotContainValues:
 		if col.Kind != MultiChoice {
 			fail("%s on a %s column", op, col.Kind)

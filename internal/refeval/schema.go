@@ -104,6 +104,18 @@ type Env struct {
 	Zone      *time.Location
 	WeekStart time.Weekday
 	Fiscal    *Fiscal // nil: fiscal operators are errors
+	Caller    *Caller // nil: identity operators are errors
+}
+
+// Caller is who identity operators (eq-userid …) resolve against: ids
+// lower-case canonical.
+type Caller struct {
+	UserID         string   `json:"userId"`
+	BusinessUnitID string   `json:"businessUnitId"`
+	TeamIDs        []string `json:"teamIds,omitempty"`
+	Reports        []string `json:"reports,omitempty"`     // users below the caller
+	ReportTeams    []string `json:"reportTeams,omitempty"` // their teams
+	LanguageID     int64    `json:"languageId"`
 }
 
 // Rat is a helper for generators: n/d as a decimal value.
