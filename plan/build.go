@@ -878,5 +878,4 @@ func (b *builder) security(root *DataSource, q *ast.Query) {
 		return
 	}
 	b.injectSecurity()
-	b.refuseHierarchyWalks(q)
 }

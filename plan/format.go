@@ -319,6 +319,10 @@ func writeExpr(b *strings.Builder, e Expr, parentPrec int) {
 			rel = "NOT " + rel
 		}
 		b.WriteString(fmt.Sprintf("%s %s %s via %s (max depth %d)", refString(e.Col), rel, valueString(e.Anchor), e.Rel.ReferencingColumn, e.MaxDepth))
+		if e.Walk != nil && e.Walk.Security != nil {
+			b.WriteString(" walking " + e.Walk.Name + " [" + strings.Join(e.Walk.Security.Policies, ", ") + "]: ")
+			writeExpr(b, e.Walk.Security.Expr, 0)
+		}
 	default:
 		b.WriteString(fmt.Sprintf("%T", e))
 	}

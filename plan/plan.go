@@ -357,6 +357,11 @@ type Hierarchy struct {
 	OrEqual  bool
 	Not      bool
 	MaxDepth int
+	// Walk is the walked table's instance inside the recursive query when
+	// security is on: its SecurityFilter keeps the walk to rows the caller
+	// may read, so no unreadable row links two readable ones (nil when
+	// security is off).
+	Walk *DataSource
 }
 
 // Operand is the right side of a Compare.

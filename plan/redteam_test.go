@@ -344,7 +344,7 @@ func TestRedTeamVerifier(t *testing.T) {
 			p.Orders = append(p.Orders, &plan.SortKey{Column: &plan.ColumnRef{Source: other.Root, Column: name}})
 		}},
 		{"security switched off with filters left", "security off", func(p *plan.Plan) { p.Security = plan.SecurityOff }},
-		{"under on a filtered source", "walks rows", func(p *plan.Plan) {
+		{"under walking the table unsecured", "without a security filter", func(p *plan.Plan) {
 			id, _ := p.Root.Table.Column("accountid")
 			p.Root.Filter = &plan.Hierarchy{Col: &plan.ColumnRef{Source: p.Root, Column: id}, Rel: p.Root.Table.Hierarchy(), Table: p.Root.Table,
 				Anchor: &plan.Value{Kind: plan.KGuid, V: "acc00000-0000-4000-8000-000000000001"}}
@@ -413,18 +413,37 @@ func TestRedTeamNilSession(t *testing.T) {
 	}
 }
 
-// TestRedTeamHierarchyInSubquery: an under inside an any link's filter is
-// refused like one on the root (the walk is the same whole-table CTE).
-func TestRedTeamHierarchyInSubquery(t *testing.T) {
+// TestRedTeamHierarchyWalksReadableRows: under / above walk their own
+// secured instance of the table, in a link's filter as on the root, so an
+// unreadable row never links two readable ones. Priya reads Contoso Ltd
+// but neither of its children: under Contoso finds nothing for her, and
+// both children for the organization-wide account reader.
+func TestRedTeamHierarchyWalksReadableRows(t *testing.T) {
 	cat, err := engine.SampleCatalog("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	const src = `<fetch><entity name="contact"><attribute name="contactid"/><filter><link-entity name="account" from="accountid" to="parentcustomerid" link-type="any"><filter><condition attribute="accountid" operator="under" value="acc00000-0000-4000-8000-000000000001"/></filter></link-entity></filter></entity></fetch>`
-	if _, err := buildAs(t, cat, sampleSession(t, priya), src); diag.CodeOf(err) != diag.SecurityDenied {
-		t.Errorf("under in an any link as a Salesperson: got %v, want %s", err, diag.SecurityDenied)
+	const inLink = `<fetch><entity name="contact"><attribute name="contactid"/><filter><link-entity name="account" from="accountid" to="parentcustomerid" link-type="any"><filter><condition attribute="accountid" operator="under" value="acc00000-0000-4000-8000-000000000001"/></filter></link-entity></filter></entity></fetch>`
+	const reader = "aa000000-0000-4000-8000-000000000008"
+	for _, user := range []string{priya, reader} {
+		p, err := buildAs(t, cat, sampleSession(t, user), inLink)
+		if err != nil {
+			t.Fatalf("under in an any link as %s: %v", user, err)
+		}
+		if !strings.Contains(plan.Format(p), "walking xds_walk1") {
+			t.Errorf("under in an any link as %s: the plan shows no secured walk:\n%s", user, plan.Format(p))
+		}
 	}
-	if _, err := buildAs(t, cat, sampleSession(t, "aa000000-0000-4000-8000-000000000008"), src); err != nil {
-		t.Errorf("under in an any link as the organization-wide account reader: %v", err)
+	m := sampleModel(t)
+	tg := secTargets(t)[0]
+	const under = `<fetch><entity name="account"><attribute name="accountid"/><filter><condition attribute="accountid" operator="under" value="acc00000-0000-4000-8000-000000000001"/></filter><order attribute="accountid"/></entity></fetch>`
+	if got := outcome(t, tg, m, priya, attack{"under", "fx", under}); !strings.Contains(got, "[accountid] []") {
+		t.Errorf("under Contoso as Priya (children unreadable): %s, want no rows", got)
+	}
+	got := outcome(t, tg, m, reader, attack{"under", "fx", under})
+	for _, child := range []string{"acc00000-0000-4000-8000-000000000002", "acc00000-0000-4000-8000-000000000003"} {
+		if !strings.Contains(got, child) {
+			t.Errorf("under Contoso as the organization-wide reader: %s, want child %s", got, child)
+		}
 	}
 }

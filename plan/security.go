@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/vecompile/vecompile/ast"
@@ -71,34 +72,9 @@ func (b *builder) injectSecurity() {
 		return
 	}
 	for _, ds := range sources {
-		f, policies, err := b.opt.Security.RowFilter(ds.Table)
-		if err != nil {
-			b.securityError(err, b.spanOf(ds))
-			continue
-		}
-		sf := &SecurityFilter{Policies: slices.Clip(policies)} // shared with the session's cache: appends must copy
-		ds.Security = sf
-		if cols != nil {
-			for _, name := range cols.HiddenColumns(ds.Table) {
-				if c, ok := ds.Table.Column(name); ok && !c.IsPrimaryKey {
-					sf.Hidden = append(sf.Hidden, c)
-				}
-			}
-		}
-		if f == nil {
-			sf.Expr = &Const{Value: false}
-			continue
-		}
-		f = instancePolicies(f, ds.Name)
-		first := len(b.named)
-		b.declareFilterLinks(ds, f)
-		for _, internal := range b.named[first:] {
-			internal.Security = &SecurityFilter{Expr: &Const{Value: true}, Internal: true, Policies: []string{"policy query"}}
-		}
-		if sf.Expr = b.filter(ds, f); sf.Expr == nil {
-			sf.Expr = &Const{Value: true}
-		}
+		b.secureSource(ds, cols)
 	}
+	b.secureHierarchyWalks(cols)
 	for _, ds := range sources {
 		if ds.Security == nil || ds.Child == nil {
 			continue
@@ -114,67 +90,80 @@ func (b *builder) injectSecurity() {
 	}
 }
 
-// refuseHierarchyWalks denies under / above / not-under unless the caller
-// reads every row of the walked table: the walk is a recursive query over
-// the whole table (emit/sql's CTE carries no row filter), so it would read
-// the hierarchical lookup of rows the caller may not read and reveal, for
-// instance, that an unreadable row sits below a readable one.
-func (b *builder) refuseHierarchyWalks(q *ast.Query) {
-	refused := false
-	for _, ds := range b.named {
-		var walk func(Expr)
-		walk = func(e Expr) {
-			switch e := e.(type) {
-			case *And:
-				for _, t := range e.Terms {
-					walk(t)
-				}
-			case *Or:
-				for _, t := range e.Terms {
-					walk(t)
-				}
-			case *Not:
-				walk(e.X)
-			case *NotTrue:
-				walk(e.X)
-			case *Hierarchy:
-				if e.Col != nil && !readsEveryRow(e.Col.Source) && !refused {
-					refused = true // once: the span is the first hierarchy condition's
-					b.errorf(hierarchySpan(q), diag.SecurityDenied,
-						"under, above and not-under on %s (%s) walk the hierarchy through rows the caller may not read; they need read access to every %s row",
-						e.Col.Source.Name, e.Col.Source.Table.LogicalName, e.Col.Source.Table.LogicalName)
-				}
+// secureSource sets one data source's SecurityFilter: the provider's row
+// filter resolved against the source, and its hidden columns.
+func (b *builder) secureSource(ds *DataSource, cols ColumnSecurity) {
+	f, policies, err := b.opt.Security.RowFilter(ds.Table)
+	if err != nil {
+		b.securityError(err, b.spanOf(ds))
+		return
+	}
+	sf := &SecurityFilter{Policies: slices.Clip(policies)} // shared with the session's cache: appends must copy
+	ds.Security = sf
+	if cols != nil {
+		for _, name := range cols.HiddenColumns(ds.Table) {
+			if c, ok := ds.Table.Column(name); ok && !c.IsPrimaryKey {
+				sf.Hidden = append(sf.Hidden, c)
 			}
 		}
+	}
+	if f == nil {
+		sf.Expr = &Const{Value: false}
+		return
+	}
+	f = instancePolicies(f, ds.Name)
+	first := len(b.named)
+	b.declareFilterLinks(ds, f)
+	for _, internal := range b.named[first:] {
+		internal.Security = &SecurityFilter{Expr: &Const{Value: true}, Internal: true, Policies: []string{"policy query"}}
+	}
+	if sf.Expr = b.filter(ds, f); sf.Expr == nil {
+		sf.Expr = &Const{Value: true}
+	}
+}
+
+// secureHierarchyWalks gives every under / above / not-under its own
+// secured instance of the walked table (Hierarchy.Walk): the recursive
+// query reads only rows the caller may read, so an unreadable row never
+// links two readable ones, and the walk stops where readable rows end.
+// The instances take names with the reserved policy prefix, which no user
+// alias can hold.
+func (b *builder) secureHierarchyWalks(cols ColumnSecurity) {
+	n := 0
+	var walk func(Expr)
+	walk = func(e Expr) {
+		switch e := e.(type) {
+		case *And:
+			for _, t := range e.Terms {
+				walk(t)
+			}
+		case *Or:
+			for _, t := range e.Terms {
+				walk(t)
+			}
+		case *Not:
+			walk(e.X)
+		case *NotTrue:
+			walk(e.X)
+		case *Hierarchy:
+			t := e.Table
+			if t == nil && e.Col != nil && e.Col.Source != nil {
+				t = e.Col.Source.Table
+			}
+			if t == nil || e.Walk != nil {
+				return
+			}
+			n++
+			w := b.a.source()
+			w.Name, w.Table, w.Join = security.XDSAlias+"walk"+strconv.Itoa(n), t, JoinSubquery
+			b.named = append(b.named, w)
+			b.secureSource(w, cols)
+			e.Walk = w
+		}
+	}
+	for _, ds := range slices.Clone(b.named) {
 		walk(ds.Filter)
 	}
-}
-
-// hierarchySpan is the operator of the query's first under / above
-// condition (the plan's Hierarchy keeps no position).
-func hierarchySpan(q *ast.Query) diag.Span {
-	sp := diag.NoSpan
-	ast.Inspect(q, func(n ast.Node) bool {
-		if c, ok := n.(*ast.Condition); ok && sp == diag.NoSpan && c.Operator.Info().Cat == ast.CatHierarchy {
-			sp = c.OpSpan
-		}
-		return sp == diag.NoSpan
-	})
-	return sp
-}
-
-// readsEveryRow: the source's security filter is TRUE.
-func readsEveryRow(ds *DataSource) bool {
-	if ds == nil || ds.Security == nil {
-		return false
-	}
-	switch e := ds.Security.Expr.(type) {
-	case *Const:
-		return e.Value == true
-	case *And:
-		return len(e.Terms) == 0
-	}
-	return false
 }
 
 // securityError keeps the security package's codes (MissingPrivilege,

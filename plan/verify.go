@@ -154,9 +154,21 @@ func (v *verifier) expr(e Expr, inSecurity bool, own *DataSource) {
 		if e.Col != nil && e.Table != nil && e.Col.Source != nil && e.Table != e.Col.Source.Table {
 			v.fail("under/above on %s walks table %s", e.Col.Source.Name, e.Table.LogicalName)
 		}
-		// The walk reads every row of the table, unfiltered.
-		if e.Col != nil && v.p.Security == SecurityOn && !readsEveryRow(e.Col.Source) {
-			v.fail("under/above on %s walks rows its security filter removes", e.Col.Source.Name)
+		// The walk reads only rows the caller may read: its own secured
+		// instance of the walked table.
+		if v.p.Security == SecurityOn && e.Col != nil {
+			switch w := e.Walk; {
+			case w == nil || w.Security == nil:
+				v.fail("under/above on %s walks the table without a security filter", e.Col.Source.Name)
+			case e.Col.Source != nil && w.Table != e.Col.Source.Table:
+				v.fail("under/above on %s walks an instance of table %s", e.Col.Source.Name, w.Table.LogicalName)
+			case w.Security.Hides(e.Col.Column):
+				v.fail("under/above on %s walks the hidden column %s", e.Col.Source.Name, e.Col.Column.LogicalName)
+			default:
+				v.source(w, false)
+			}
+		} else if e.Walk != nil {
+			v.fail("under/above on %s carries a walk instance in a plan with security off", e.Col.Source.Name)
 		}
 	case *Exists:
 		// A policy query correlates with its constrained source: its own

@@ -1299,6 +1299,13 @@ func (e *emitter) cte(i int, h *plan.Hierarchy) {
 	if depth > e.maxDepth {
 		e.maxDepth = depth
 	}
+	// With security on, the walked table is the walk's secured instance
+	// (its alias and row filter): the recursion reads only rows the caller
+	// may read.
+	alias, sec := "t", plan.Expr(nil)
+	if h.Walk != nil {
+		alias, sec = h.Walk.Name, security(h.Walk)
+	}
 	e.cteName(i)
 	e.raw(" (")
 	e.ident("id")
@@ -1307,22 +1314,26 @@ func (e *emitter) cte(i int, h *plan.Hierarchy) {
 	e.raw(", ")
 	e.ident("depth")
 	e.raw(") AS (SELECT ")
-	e.qcol("t", pk)
+	e.qcol(alias, pk)
 	e.raw(", ")
-	e.qcol("t", parent)
+	e.qcol(alias, parent)
 	e.raw(", 0 FROM ")
 	e.ident(t.PhysicalName)
 	e.raw(" AS ")
-	e.ident("t")
+	e.ident(alias)
 	e.hint()
 	e.raw(" WHERE ")
-	e.qcol("t", pk)
+	e.qcol(alias, pk)
 	e.raw(" = ")
 	e.param(h.Anchor)
+	if sec != nil {
+		e.raw(" AND ")
+		e.expr(sec, precAnd)
+	}
 	e.raw(" UNION ALL SELECT ")
-	e.qcol("t", pk)
+	e.qcol(alias, pk)
 	e.raw(", ")
-	e.qcol("t", parent)
+	e.qcol(alias, parent)
 	e.raw(", ")
 	e.ident("h")
 	e.byte1('.')
@@ -1330,7 +1341,7 @@ func (e *emitter) cte(i int, h *plan.Hierarchy) {
 	e.raw(" + 1 FROM ")
 	e.ident(t.PhysicalName)
 	e.raw(" AS ")
-	e.ident("t")
+	e.ident(alias)
 	e.hint()
 	e.raw(" JOIN ")
 	e.cteName(i)
@@ -1338,13 +1349,13 @@ func (e *emitter) cte(i int, h *plan.Hierarchy) {
 	e.ident("h")
 	e.raw(" ON ")
 	if h.Above {
-		e.qcol("t", pk)
+		e.qcol(alias, pk)
 		e.raw(" = ")
 		e.ident("h")
 		e.byte1('.')
 		e.ident("parent")
 	} else {
-		e.qcol("t", parent)
+		e.qcol(alias, parent)
 		e.raw(" = ")
 		e.ident("h")
 		e.byte1('.')
@@ -1356,6 +1367,10 @@ func (e *emitter) cte(i int, h *plan.Hierarchy) {
 	e.ident("depth")
 	e.raw(" < ")
 	e.bind(int64(depth))
+	if sec != nil {
+		e.raw(" AND ")
+		e.expr(sec, precAnd)
+	}
 	e.byte1(')')
 }
 
