@@ -86,6 +86,9 @@ func NewQuery(r *rand.Rand, ds *Dataset) *ast.Query {
 	switch r.Intn(6) {
 	case 0:
 		q.Distinct = ast.Bool{Value: true, Set: true}
+		for _, l := range g.joined(b, nil) {
+			l.Orders = nil // a distinct query sorts by what it returns
+		}
 	case 1:
 		q.Top = ast.Int{Value: int64(1 + r.Intn(5)), Set: true}
 	case 2:
@@ -179,6 +182,10 @@ func (g *qgen) link(t *refeval.Table, depth int) *ast.LinkEntity {
 	}
 	if lt.ReturnsColumns() {
 		g.attributes(&l.Body, other, 1+g.r.Intn(2))
+		if g.r.Intn(3) == 0 {
+			c := other.Columns[g.r.Intn(len(other.Columns))]
+			l.Orders = append(l.Orders, &ast.Order{Attribute: name(c.Name), Descending: ast.Bool{Value: g.r.Intn(2) == 0, Set: true}})
+		}
 		if lt == ast.MatchFirstRowUsingCrossApply {
 			// Its columns come back unprefixed (spec §1.8): aliases keep
 			// them apart from the root's.

@@ -83,31 +83,46 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 		desc bool
 	}
 	var keys []key
-	for _, o := range root.body.Orders {
+	orderBy := func(s *source, o *ast.Order) {
 		if o.Alias.IsSet() || o.EntityName.IsSet() {
 			fail("order by alias / entityname is not generated")
 		}
-		c := colName(root.table, o.Attribute.Text)
-		if col := root.table.Column(c); col.Kind == Lookup {
+		c := colName(s.table, o.Attribute.Text)
+		name := s.name
+		if col := s.table.Column(c); col.Kind == Lookup {
 			// A lookup sorts by the related record's primary name, then by
 			// its own value (README "Lookups sort by name").
 			target := ev.table(col.Target)
-			keys = append(keys, key{get: func(t tuple) any { return primaryName(target, t[root.name][c]) }, desc: o.Descending.Value})
+			keys = append(keys, key{get: func(t tuple) any { return primaryName(target, t[name][c]) }, desc: o.Descending.Value})
 		}
-		if col := root.table.Column(c); col.Kind == Choice && len(col.Labels) > 0 && !q.UseRawOrderBy.Value {
+		if col := s.table.Column(c); col.Kind == Choice && len(col.Labels) > 0 && !q.UseRawOrderBy.Value {
 			// A choice sorts by its label (README "choices by label"):
 			// case-insensitively, then as written, then by value.
 			keys = append(keys,
-				key{get: func(t tuple) any { return labelOf(col, t[root.name][c], true) }, desc: o.Descending.Value},
-				key{get: func(t tuple) any { return labelOf(col, t[root.name][c], false) }, desc: o.Descending.Value})
+				key{get: func(t tuple) any { return labelOf(col, t[name][c], true) }, desc: o.Descending.Value},
+				key{get: func(t tuple) any { return labelOf(col, t[name][c], false) }, desc: o.Descending.Value})
 		}
-		keys = append(keys, key{get: func(t tuple) any { return t[root.name][c] }, desc: o.Descending.Value})
+		keys = append(keys, key{get: func(t tuple) any { return t[name][c] }, desc: o.Descending.Value})
 	}
-	for _, s := range srcs {
-		if len(s.body.Orders) > 0 {
-			fail("link orders are not generated")
+	for _, o := range root.body.Orders {
+		orderBy(root, o)
+	}
+	// Then the links' orders: a link's own after those of the links
+	// joined below it (the planner's order: each body's links, then its
+	// orders).
+	var linkOrders func(b *ast.Body)
+	linkOrders = func(b *ast.Body) {
+		for _, l := range b.Links {
+			if !l.LinkType.ReturnsColumns() {
+				continue
+			}
+			linkOrders(&l.Body)
+			for _, o := range l.Orders {
+				orderBy(&source{name: l.Alias.Text, table: ev.table(l.Name.Text), body: &l.Body, link: l}, o)
+			}
 		}
 	}
+	linkOrders(root.body)
 	if distinct {
 		for _, c := range cols {
 			keys = append(keys, key{get: func(t tuple) any { return t[c.source][c.column] }})
