@@ -163,7 +163,7 @@ func TestSecuritySeam(t *testing.T) {
 		t.Fatalf("the user owns 5 accounts, got %d", len(owned))
 	}
 	for _, x := range owned {
-		if attr(x, "ownerid") != ownerID {
+		if refID(attr(x, "ownerid")) != ownerID {
 			t.Errorf("row of another owner returned: %v", x)
 		}
 	}

@@ -337,3 +337,12 @@ func hs256Bench(c map[string]any) string {
 	m.Write([]byte(in))
 	return in + "." + b64(m.Sum(nil))
 }
+
+// refID is the id of an SDK EntityReference result value ({"Id": …}).
+func refID(v any) string {
+	if m, ok := v.(map[string]any); ok {
+		s, _ := m["Id"].(string)
+		return s
+	}
+	return ""
+}

@@ -48,6 +48,57 @@ func edmType(c *plan.Column) string {
 	return "Edm.String"
 }
 
+// navProperty is a navigation property of $metadata.
+type navProperty struct {
+	name   string
+	target *plan.Table
+	column string // the lookup (single-valued)
+	many   bool   // collection-valued: the rows whose lookup points here
+}
+
+// navigation lists a table's navigation properties between exposed
+// tables. Property names are the columns' own (a lookup is an Edm.Guid
+// property named as the column), so navigation properties cannot take
+// Dataverse's single-target name (the lookup's name): every lookup to a
+// target is named <lookup>_<target>, as Dataverse names the navigation
+// properties of its multi-target lookups (parentcustomerid_account), and
+// a 1:N relationship is named by its schema name, as Dataverse's
+// collection-valued ones are. A name that collides with a column or an
+// earlier navigation property is left out. Declared for clients that read
+// the model; $expand is not served.
+func (e *exposure) navigation(t *plan.Table) []navProperty {
+	var out []navProperty
+	used := map[string]bool{}
+	for _, c := range t.Columns {
+		used[strings.ToLower(c.LogicalName)] = true
+	}
+	add := func(n navProperty) {
+		if k := strings.ToLower(n.name); !used[k] {
+			used[k] = true
+			out = append(out, n)
+		}
+	}
+	for _, c := range t.Columns {
+		if c.Type != plan.TLookup && c.Type != plan.TOwner && c.Type != plan.TCustomer {
+			continue
+		}
+		for _, tg := range c.Targets {
+			if target, ok := e.Table(tg); ok && target.PrimaryKey != "" {
+				add(navProperty{name: c.LogicalName + "_" + target.LogicalName, target: target, column: c.LogicalName})
+			}
+		}
+	}
+	for _, r := range t.Relationships {
+		if r.SchemaName == "" || r.Kind != plan.OneToMany || !strings.EqualFold(r.ReferencedTable, t.LogicalName) {
+			continue
+		}
+		if from, ok := e.Table(r.ReferencingTable); ok {
+			add(navProperty{name: r.SchemaName, target: from, many: true})
+		}
+	}
+	return out
+}
+
 // odataMetadata writes the CSDL of the exposed entities.
 func (s *Server) odataMetadata(w http.ResponseWriter, _ *http.Request, _ *Principal) error {
 	var b strings.Builder
@@ -70,11 +121,23 @@ func (s *Server) odataMetadata(w http.ResponseWriter, _ *http.Request, _ *Princi
 			}
 			b.WriteString(`/>`)
 		}
+		for _, n := range s.catalog.navigation(t) {
+			if n.many {
+				b.WriteString(`<NavigationProperty Name="` + esc(n.name) + `" Type="Collection(` + odataNS + `.` + esc(n.target.LogicalName) + `)"/>`)
+				continue
+			}
+			b.WriteString(`<NavigationProperty Name="` + esc(n.name) + `" Type="` + odataNS + `.` + esc(n.target.LogicalName) + `">`)
+			b.WriteString(`<ReferentialConstraint Property="` + esc(n.column) + `" ReferencedProperty="` + esc(n.target.PrimaryKey) + `"/></NavigationProperty>`)
+		}
 		b.WriteString("</EntityType>\n")
 	}
 	b.WriteString(`<EntityContainer Name="Container">` + "\n")
 	for _, t := range s.catalog.tables {
-		b.WriteString(`<EntitySet Name="` + esc(s.catalog.entitySet(t)) + `" EntityType="` + odataNS + `.` + esc(t.LogicalName) + `"/>` + "\n")
+		b.WriteString(`<EntitySet Name="` + esc(s.catalog.entitySet(t)) + `" EntityType="` + odataNS + `.` + esc(t.LogicalName) + `">`)
+		for _, n := range s.catalog.navigation(t) {
+			b.WriteString(`<NavigationPropertyBinding Path="` + esc(n.name) + `" Target="` + esc(s.catalog.entitySet(n.target)) + `"/>`)
+		}
+		b.WriteString("</EntitySet>\n")
 	}
 	b.WriteString("</EntityContainer>\n</Schema>\n</edmx:DataServices>\n</edmx:Edmx>\n")
 	w.Header().Set("Content-Type", "application/xml")

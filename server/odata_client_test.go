@@ -62,6 +62,7 @@ func TestODataClient(t *testing.T) {
 		CreatedHasID   bool     `json:"createdHasId"`
 		Renamed        string   `json:"renamed"`
 		Deleted        bool     `json:"deleted"`
+		Navigation     []string `json:"navigation"`
 	}
 	if err := json.Unmarshal(outb, &got); err != nil {
 		t.Fatalf("client output: %v\n%s", err, outb)
@@ -71,6 +72,14 @@ func TestODataClient(t *testing.T) {
 	}
 	if !slices.Equal(got.AccountKey, []string{"accountid"}) || got.AccountNameTyp != "Edm.String" {
 		t.Errorf("account type from $metadata: key %v, name %s", got.AccountKey, got.AccountNameTyp)
+	}
+	t.Logf("account navigation properties: %v", got.Navigation)
+	// Navigation properties: <lookup>_<target> for lookups between exposed
+	// tables (no collision with the lookup's own property).
+	for _, n := range []string{"primarycontactid_contact", "parentaccountid_account"} {
+		if !slices.Contains(got.Navigation, n) {
+			t.Errorf("no navigation property %s on account: %v", n, got.Navigation)
+		}
 	}
 	// The same query through the Go side's own request.
 	want := e.do("GET", "/odata/accounts?$select=name&$filter=startswith(name,'Contoso')&$orderby=name&$top=3", nil, "X-VE-User-Id", "aa000000-0000-4000-8000-000000000001").want(t, 200).json(t)

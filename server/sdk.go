@@ -16,10 +16,10 @@ import (
 )
 
 // Entity is the SDK's Entity: the table, the record id and the attributes
-// (null attributes omitted, as Dataverse returns them). Attribute values
-// are plain JSON values (lookups as their GUID, choices as their number);
-// writes also accept the SDK's wrapped forms ({"Value": …},
-// {"Id": …, "LogicalName": …}).
+// (null attributes omitted, as Dataverse returns them). Results carry the
+// SDK's wrapped values for lookups (EntityReference), choices
+// (OptionSetValue) and currency (Money); writes accept both the wrapped
+// and the plain forms.
 type Entity struct {
 	LogicalName string         `json:"LogicalName"`
 	Id          string         `json:"Id,omitempty"`
@@ -104,39 +104,111 @@ func (s *Server) retrieve(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err := s.decodeJSON(r, &req); err != nil {
 		return err
 	}
-	e, err := s.retrieveOne(r, p, req.EntityName, req.Id, req.ColumnSet)
+	t, row, pl, err := s.retrieveRow(r, p, req.EntityName, req.Id, req.ColumnSet)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, e)
+	writeJSON(w, http.StatusOK, sdkEntity(t, row, pl.Columns))
 	return nil
 }
 
 // retrieveOne reads one record as the principal: NotFound when it does not
 // exist, MissingPrivilege (403) when the principal cannot read it.
 func (s *Server) retrieveOne(r *http.Request, p *Principal, entity, id string, cols ColumnSet) (*Entity, error) {
-	t, err := s.table(entity)
+	t, row, _, err := s.retrieveRow(r, p, entity, id, cols)
 	if err != nil {
 		return nil, err
+	}
+	return toEntity(t, row), nil
+}
+
+// retrieveRow is retrieveOne's row and plan.
+func (s *Server) retrieveRow(r *http.Request, p *Principal, entity, id string, cols ColumnSet) (*plan.Table, engine.Row, *plan.Plan, error) {
+	t, err := s.table(entity)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	g, err := guid(id)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	pl, err := s.build(r.Context(), p, byIDQuery(t, g, cols))
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	ctx, cancel := contextTimeout(r, s.cfg.QueryTimeout)
 	defer cancel()
 	res, err := s.cfg.DB.Exec(ctx, pl)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if len(res.Rows) == 0 {
-		return nil, s.missing(ctx, t, g)
+		return nil, nil, nil, s.missing(ctx, t, g)
 	}
-	return toEntity(t, res.Rows[0]), nil
+	return t, res.Rows[0], pl, nil
+}
+
+// EntityReference, OptionSetValue and Money are the SDK's wrapped
+// attribute values: a virtual-entity provider returns Entity attributes
+// typed as the SDK types them (spec fetchxml.md §7.2: the provider returns
+// an EntityCollection of SDK entities), so lookups, choices and currency
+// amounts come wrapped; other types are plain JSON values. Name is the
+// target's primary name when the query read it (not joined for this).
+type EntityReference struct {
+	Id          string `json:"Id"`
+	LogicalName string `json:"LogicalName,omitempty"` // empty when a polymorphic lookup's target is not known
+	Name        string `json:"Name,omitempty"`
+}
+
+// OptionSetValue is a choice (picklist, state, status) value.
+type OptionSetValue struct {
+	Value any `json:"Value"`
+}
+
+// Money is a currency amount.
+type Money struct {
+	Value any `json:"Value"`
+}
+
+// sdkEntity is a row as the SDK's Entity with typed values: cols are the
+// plan's output columns, in the row's order.
+func sdkEntity(t *plan.Table, row engine.Row, cols []*plan.OutputColumn) *Entity {
+	e := toEntity(t, row)
+	for i, f := range row {
+		if f.Value == nil || i >= len(cols) || cols[i].Column == nil || cols[i].Aggregate != ast.NoAggregate || cols[i].RowAggregate != nil {
+			continue
+		}
+		e.Attributes[f.Name] = sdkValue(cols[i].Column, f.Value)
+	}
+	return e
+}
+
+func sdkValue(c *plan.Column, v any) any {
+	switch c.Type {
+	case plan.TLookup, plan.TOwner, plan.TCustomer:
+		id, ok := v.(string)
+		if !ok {
+			return v
+		}
+		ref := EntityReference{Id: id}
+		if len(c.Targets) == 1 {
+			ref.LogicalName = c.Targets[0]
+		}
+		return ref
+	case plan.TPicklist, plan.TState, plan.TStatus:
+		return OptionSetValue{Value: v}
+	case plan.TMoney:
+		return Money{Value: v}
+	case plan.TMultiSelectPicklist:
+		if list, ok := v.([]int64); ok {
+			out := make([]OptionSetValue, len(list))
+			for i, n := range list {
+				out[i] = OptionSetValue{Value: n}
+			}
+			return out
+		}
+	}
+	return v
 }
 
 // missing says why Retrieve found no row: NotFound when there is none, and
@@ -214,7 +286,7 @@ func (s *Server) collection(pg *page) *EntityCollection {
 		out.TotalRecordCountLimitExceeded = pg.result.TotalRecordCountLimitExceeded
 	}
 	for _, row := range pg.result.Rows {
-		out.Entities = append(out.Entities, toEntity(t, row))
+		out.Entities = append(out.Entities, sdkEntity(t, row, pg.plan.Columns))
 	}
 	return out
 }

@@ -107,8 +107,8 @@ func readableAccounts(t *testing.T, e *env, m *security.Compiled, user string) [
 	var out []string
 	for _, r := range entities(t, rows) {
 		id := fmt.Sprint(attr(r, "accountid"))
-		owner := strings.ToLower(fmt.Sprint(attr(r, "ownerid")))
-		bu := strings.ToLower(fmt.Sprint(attr(r, "owningbusinessunit")))
+		owner := strings.ToLower(refID(attr(r, "ownerid")))
+		bu := strings.ToLower(refID(attr(r, "owningbusinessunit")))
 		if a.All || slices.Contains(a.Owners, owner) || slices.Contains(a.BusinessUnits, bu) || slices.Contains(a.Shared, id) {
 			out = append(out, id)
 		}
@@ -267,7 +267,7 @@ func TestSecurityWrites(t *testing.T) {
 			c := e.do("POST", "/api/ve/v1/Create", map[string]any{"Target": map[string]any{"LogicalName": "account", "Attributes": map[string]any{"name": "Created by Priya"}}}).want(t, 200).json(t)
 			id := fmt.Sprint(c["id"])
 			got := e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": id, "ColumnSet": map[string]any{"Columns": []string{"name", "ownerid"}}}).want(t, 200).json(t)
-			if !strings.EqualFold(fmt.Sprint(attr(got, "ownerid")), priyaID) {
+			if !strings.EqualFold(refID(attr(got, "ownerid")), priyaID) {
 				t.Errorf("created account owned by %v, want the creator", attr(got, "ownerid"))
 			}
 			// Assigning it to a user outside her reach needs Assign.
@@ -328,4 +328,45 @@ func sampleModel(t *testing.T) *security.Compiled {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// TestSDKTypedValues: SDK results wrap lookups (EntityReference), choices
+// (OptionSetValue) and currency (Money) as the provider contract types
+// them; OData keeps plain values.
+func TestSDKTypedValues(t *testing.T) {
+	f := fixtures(t)[0]
+	e := newEnv(t, f, nil)
+	r := e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": acc1, "ColumnSet": map[string]any{"Columns": []string{"name", "ownerid", "primarycontactid", "industrycode", "revenue", "numberofemployees"}}}).want(t, 200).json(t)
+	check := func(name string, want map[string]any) {
+		t.Helper()
+		got, ok := attr(r, name).(map[string]any)
+		if !ok {
+			t.Errorf("%s: %#v is not wrapped", name, attr(r, name))
+			return
+		}
+		for k, v := range want {
+			if fmt.Sprint(got[k]) != fmt.Sprint(v) {
+				t.Errorf("%s.%s = %v, want %v (%v)", name, k, got[k], v, got)
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %v, want exactly %v", name, got, want)
+		}
+	}
+	check("ownerid", map[string]any{"Id": priyaID}) // owner: user or team, target unknown
+	check("primarycontactid", map[string]any{"Id": "c0000000-0000-4000-8000-000000000003", "LogicalName": "contact"})
+	check("industrycode", map[string]any{"Value": 8})
+	check("revenue", map[string]any{"Value": 1000.5})
+	if v := attr(r, "numberofemployees"); fmt.Sprint(v) != "12" || v == nil {
+		t.Errorf("numberofemployees: %#v, want a plain 12", v)
+	}
+	m := e.do("POST", "/api/ve/v1/RetrieveMultiple", `<fetch top="1"><entity name="account"><attribute name="primarycontactid"/><attribute name="statecode"/><filter><condition attribute="accountid" operator="eq" value="`+acc1+`"/></filter></entity></fetch>`).want(t, 200).json(t)
+	ent := entities(t, m)[0]
+	if refID(attr(ent, "primarycontactid")) != "c0000000-0000-4000-8000-000000000003" || fmt.Sprint(attr(ent, "statecode")) != "map[Value:0]" {
+		t.Errorf("RetrieveMultiple values: %v", ent)
+	}
+	od := e.do("GET", "/odata/accounts("+acc1+")?$select=industrycode,revenue", nil).want(t, 200).json(t)
+	if fmt.Sprint(od["industrycode"]) != "8" || fmt.Sprint(od["revenue"]) != "1000.5" {
+		t.Errorf("OData values are not plain: %v", od)
+	}
 }

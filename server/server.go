@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -85,7 +86,11 @@ type Config struct {
 	MaxBody      int64
 	MaxDepth     int
 	QueryTimeout time.Duration
-	ODataParser  ODataParser // nil: DefaultODataParser
+	// DBConns bounds the PostgreSQL or MySQL connection pool, open and idle
+	// alike, so that connections are reused instead of opened per request
+	// (database/sql keeps two idle ones by default). 0: 4 × GOMAXPROCS.
+	DBConns     int
+	ODataParser ODataParser // nil: DefaultODataParser
 
 	Logger *slog.Logger
 	Now    func() time.Time // the clock for tokens and relative dates
@@ -144,6 +149,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.HierarchyDepth <= 0 {
 		cfg.HierarchyDepth = 3
+	}
+	if cfg.DB.Dialect != engine.SQLite {
+		n := cfg.DBConns
+		if n <= 0 {
+			n = 4 * runtime.GOMAXPROCS(0)
+		}
+		cfg.DB.SQL.SetMaxOpenConns(n)
+		cfg.DB.SQL.SetMaxIdleConns(n)
 	}
 	if cfg.Security == nil {
 		cfg.Security = insecure{}
