@@ -1,14 +1,17 @@
 // Package gen generates what the property harness (internal/prove) runs:
-// metadata-consistent random schemas of 2–4 related tables, datasets full
-// of edge values (NULLs, mixed case, LIKE metacharacters, non-ASCII,
-// boundary numbers, midnights, month and year edges and DST transitions
-// in the caller's zone), the caller's clock, and random FetchXML query
-// trees over them covering the operator families, link types, nesting,
-// aggregates, orders, top and paging.
+// metadata-consistent random schemas of 2–4 related tables (text,
+// integer, decimal, float, boolean, datetime in three behaviours, lookup,
+// labelled choice, multi-select, an optional hierarchy), datasets full of
+// edge values (NULLs, mixed case, LIKE metacharacters, non-ASCII, boundary
+// numbers, midnights, month and year edges and DST transitions in the
+// caller's zone), the caller's clock, fiscal calendar and identity, and
+// random FetchXML query trees over them covering the operator families,
+// link types, nesting, aggregates, orders, top and paging.
 //
-// Generators are gopter generators (Dataset, Query) driven by gopter's
-// random source, so a seed reproduces a run. Shrink (shrink.go) reduces a
-// failing (dataset, query) pair to a minimal one.
+// NewDataset and NewQuery draw from a math/rand source, so a seed
+// reproduces a run; DatasetGen and QueryGen wrap them as gopter
+// generators (QueryGen shrinks with ShrinkQuery). Minimize reduces a
+// failing (dataset, query) pair greedily to a minimal one.
 package gen
 
 import (

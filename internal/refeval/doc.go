@@ -20,13 +20,20 @@
 //   - case-insensitive string comparison by Unicode simple lower-casing
 //     (accents significant, as the README states for every engine);
 //   - T-SQL LIKE with % _ [set] [^set] [a-z], matched by its own matcher;
-//   - relative-date intervals recomputed from the operator, the clock and
-//     the zone with package time alone (never plan/calendar);
+//   - relative-date and fiscal intervals recomputed from the operator, the
+//     clock, the zone and the fiscal calendar with package time and month
+//     arithmetic alone (never plan/calendar), for User Local columns in the
+//     caller's zone and for Date Only and Time-Zone Independent columns on
+//     the wall clock (a date is in an interval when its day meets it);
+//   - identity operators against Env.Caller, hierarchy operators over a
+//     table's self lookup, multi-select contain-values;
 //   - joins per link type, exists / in, any / not any / all / not all,
 //     matchfirstrowusingcrossapply (the matching row with the lowest
-//     primary key), aggregates, date grouping in the caller's zone,
-//     distinct, NULLs first ascending, the stable-paging tie-breakers, top
-//     and count/page.
+//     primary key), entityname and valueof conditions, aggregates (over
+//     joins too), day / week / month / quarter / year / fiscal grouping,
+//     distinct, NULLs first ascending, lookups by name and choices by label,
+//     root then link orders, the stable-paging tie-breakers, top,
+//     count/page and the total record count.
 //
 // It supports what the generator (internal/gen) produces; anything else
 // is an error, never a silent guess.

@@ -81,3 +81,42 @@ func TestDateIntervals(t *testing.T) {
 		}
 	}
 }
+
+// TestFiscalIntervals pins fiscal intervals by hand: a quarterly calendar
+// starting on 1 April, in Paris.
+func TestFiscalIntervals(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Skip(err)
+	}
+	now := time.Date(2025, 5, 10, 12, 0, 0, 0, time.UTC) // FY2025 Q1 (Apr–Jun 2025)
+	ev := &evaluator{env: Env{Now: now, Zone: paris, Fiscal: &Fiscal{StartMonth: time.April, PeriodType: 2002}}}
+	cond := func(op ast.Operator, v ...string) *ast.Condition {
+		c := &ast.Condition{Operator: op}
+		for _, s := range v {
+			c.Values = append(c.Values, &ast.Value{Text: s})
+		}
+		return c
+	}
+	local := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, paris) }
+	for _, c := range []struct {
+		c      *ast.Condition
+		lo, hi time.Time
+	}{
+		{cond(ast.OpThisFiscalYear), local(2025, 4, 1), local(2026, 4, 1)},
+		{cond(ast.OpLastFiscalPeriod), local(2025, 1, 1), local(2025, 4, 1)},
+		{cond(ast.OpNextFiscalPeriod), local(2025, 7, 1), local(2025, 10, 1)},
+		{cond(ast.OpInFiscalYear, "2024"), local(2024, 4, 1), local(2025, 4, 1)},
+		{cond(ast.OpInFiscalPeriodAndYear, "4", "2024"), local(2025, 1, 1), local(2025, 4, 1)},
+		{cond(ast.OpLastXFiscalPeriods, "2"), local(2024, 10, 1), now},
+		{cond(ast.OpNextXFiscalYears, "1"), now, local(2027, 4, 1)},
+	} {
+		iv, ok := ev.fiscalInterval(c.c)
+		if !ok || !iv.lo.Equal(c.lo) || !iv.hi.Equal(c.hi) {
+			t.Errorf("%s %v: [%s, %s), want [%s, %s)", c.c.Operator, c.c.Values, iv.lo, iv.hi, c.lo, c.hi)
+		}
+	}
+	if got := ev.fiscalLabel(ast.FiscalPeriod, time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), paris); got != "Quarter 4 FY2024" {
+		t.Errorf("label %q, want Quarter 4 FY2024", got)
+	}
+}
