@@ -176,10 +176,7 @@ func odataBase(r *http.Request) string {
 func writeOData(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("OData-Version", "4.0")
 	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	writeEncoded(w, status, v)
 }
 
 var resourceRE = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$`)

@@ -1,12 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/vecompile/vecompile/ast"
 	"github.com/vecompile/vecompile/engine"
@@ -85,7 +85,7 @@ func (s *Server) decodeJSON(r *http.Request, v any) error {
 	if err := s.checkDepth(b); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

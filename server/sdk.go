@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/vecompile/vecompile"
 	"github.com/vecompile/vecompile/ast"
@@ -50,10 +52,30 @@ type retrieveRequest struct {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	writeEncoded(w, status, v)
+}
+
+// bodies are reused response buffers: a response encoded whole goes out
+// in one write with its Content-Length, rather than chunked.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// writeEncoded encodes v and writes it with the status.
+func writeEncoded(w http.ResponseWriter, status int, v any) {
+	b := bodies.Get().(*bytes.Buffer)
+	b.Reset()
+	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		b.Reset()
+		b.WriteString(`{"error":{"code":"0x80040216","message":"the response could not be encoded"}}` + "\n")
+		status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
+	if b.Cap() <= 1<<20 { // a huge page's buffer is not kept
+		bodies.Put(b)
+	}
 }
 
 // byIDQuery is the query of Retrieve: one record by primary key, the
