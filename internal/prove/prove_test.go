@@ -94,8 +94,8 @@ func TestDifferential(t *testing.T) {
 
 // Metamorphic budget per seed.
 const (
-	metaDatasets = 3
-	metaQueries  = 15
+	metaDatasets = 6
+	metaQueries  = 30
 )
 
 func TestMetamorphic(t *testing.T) {
