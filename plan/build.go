@@ -142,14 +142,12 @@ func Build(q *ast.Query, opt Options) (p *Plan, err error) {
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
-	b := &builder{
-		opt: opt,
-		src: q.Source,
-		plan: &Plan{
-			Context: Context{Now: opt.Now, Zone: opt.Zone, WeekStart: opt.WeekStart, Fiscal: opt.Fiscal, Caller: opt.Caller},
-		},
-	}
+	b := &builder{opt: opt, src: q.Source}
 	b.a.size = countNodes(q)
+	if b.plan = b.preallocate(); b.plan == nil {
+		b.plan = &Plan{}
+	}
+	b.plan.Context = Context{Now: opt.Now, Zone: opt.Zone, WeekStart: opt.WeekStart, Fiscal: opt.Fiscal, Caller: opt.Caller}
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(bailout); !ok {
@@ -220,10 +218,13 @@ func (b *builder) build(q *ast.Query) {
 	root := b.a.source()
 	root.Name, root.Table, root.Join = t.LogicalName, t, JoinRoot
 	p.Root = root
-	b.named = append(make([]*DataSource, 0, b.a.size.links+1), root)
-	b.links = make([]linkSource, 0, b.a.size.links)
-	p.Columns = make([]*OutputColumn, 0, b.a.size.attrs+1)
-	p.Orders = make([]*SortKey, 0, b.a.size.orders+b.a.size.links+2)
+	if b.named == nil { // no preallocated layout
+		b.named = make([]*DataSource, 0, b.a.size.links+1)
+		b.links = make([]linkSource, 0, b.a.size.links)
+		p.Columns = make([]*OutputColumn, 0, b.a.size.attrs+1)
+		p.Orders = make([]*SortKey, 0, b.a.size.orders+b.a.size.links+2)
+	}
+	b.named = append(b.named, root)
 
 	// Declare every data source first, so that entityname, valueof and
 	// order entityname may name a link declared later in the document.
