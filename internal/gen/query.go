@@ -309,11 +309,11 @@ func (g *qgen) condition(t *refeval.Table) *ast.Condition {
 	case c.Kind.IsDate() && r.Intn(4) != 0:
 		op = dateOps[r.Intn(len(dateOps))]
 		switch r.Intn(4) {
-		case 0, 1:
-			// Half the relative dates carry an operand: their interval
-			// arithmetic is where off-by-one bugs live.
+		case 0:
+			// More operators with an operand: their interval arithmetic
+			// is where off-by-one bugs live.
 			op = xDateOps[r.Intn(len(xDateOps))]
-		case 2:
+		case 1:
 			op = fiscalOps[r.Intn(len(fiscalOps))]
 		}
 	case c.Kind == refeval.String && family >= 4 && family < 6:
@@ -428,7 +428,7 @@ var fiscalOps = []ast.Operator{
 
 var xDateOps = []ast.Operator{
 	ast.OpLastXDays, ast.OpNextXDays, ast.OpLastXWeeks, ast.OpNextXWeeks, ast.OpOlderThanXDays, ast.OpLastXHours, ast.OpNextXHours,
-	ast.OpLastXMonths, ast.OpNextXMonths, ast.OpOlderThanXWeeks,
+	ast.OpLastXMonths, ast.OpNextXMonths, ast.OpOlderThanXWeeks, ast.OpOlderThanXMinutes,
 }
 
 var dateOps = []ast.Operator{
@@ -436,8 +436,9 @@ var dateOps = []ast.Operator{
 	ast.OpLastWeek, ast.OpThisWeek, ast.OpNextWeek, ast.OpLastMonth, ast.OpThisMonth, ast.OpNextMonth,
 	ast.OpLastYear, ast.OpThisYear, ast.OpNextYear, ast.OpOn, ast.OpOnOrBefore, ast.OpOnOrAfter,
 	ast.OpLastXHours, ast.OpNextXHours, ast.OpLastXDays, ast.OpNextXDays, ast.OpLastXDays, ast.OpLastXWeeks,
-	ast.OpNextXWeeks, ast.OpLastXMonths, ast.OpNextXMonths, ast.OpLastXYears,
+	ast.OpNextXWeeks, ast.OpLastXMonths, ast.OpNextXMonths, ast.OpLastXYears, ast.OpNextXYears,
 	ast.OpOlderThanXDays, ast.OpOlderThanXWeeks, ast.OpOlderThanXMonths, ast.OpOlderThanXHours,
+	ast.OpOlderThanXYears, ast.OpOlderThanXMinutes,
 }
 
 // operandFromData picks the operand X of a relative-date operator so that
@@ -477,6 +478,8 @@ func (g *qgen) operandFromData(t *refeval.Table, c *refeval.Column, op ast.Opera
 		d = (now.Year()-val.Year())*12 + int(now.Month()-val.Month())
 	case ast.OpNextXMonths:
 		d = (val.Year()-now.Year())*12 + int(val.Month()-now.Month())
+	case ast.OpOlderThanXMinutes:
+		d = int(now.Sub(val).Minutes())
 	default:
 		return 0, false
 	}

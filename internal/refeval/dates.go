@@ -100,6 +100,18 @@ func (ev *evaluator) dateInterval(c *ast.Condition) (interval, bool) {
 		return span(now, mid(first.Year(), first.Month(), min(td, last))), true
 	case ast.OpLastXYears:
 		return span(months(d, -12*x()), now), true
+	case ast.OpNextXYears:
+		// (T + 1 day) + X years.
+		t1 := today(1)
+		ty, tm, td := t1.Date()
+		first := time.Date(ty+x(), tm, 1, 0, 0, 0, 0, time.UTC)
+		last := first.AddDate(0, 1, -1).Day()
+		return span(now, mid(first.Year(), first.Month(), min(td, last))), true
+	case ast.OpOlderThanXYears:
+		return interval{hi: months(d, -12*x()), hasHi: true}, true
+	case ast.OpOlderThanXMinutes:
+		minuteStart := now.Add(-time.Duration(local.Second()) * time.Second)
+		return interval{hi: minuteStart.Add(-time.Duration(x()) * time.Minute), hasHi: true}, true
 	case ast.OpOlderThanXDays:
 		return interval{hi: today(-x()), hasHi: true}, true
 	case ast.OpOlderThanXWeeks:

@@ -1,0 +1,73 @@
+package gen
+
+import (
+	"math/rand"
+	"testing"
+
+	"github.com/vecompile/vecompile/ast"
+)
+
+// TestCoverage checks that a fixed-seed run of the size internal/prove
+// uses (12 datasets × 60 queries) draws every operator, link type,
+// aggregate and date grouping the harness claims to test.
+func TestCoverage(t *testing.T) {
+	ops := map[ast.Operator]int{}
+	links := map[ast.LinkType]int{}
+	aggs := map[ast.AggregateFunc]int{}
+	groupings := map[ast.DateGrouping]int{}
+	var walkFilter func(f *ast.Filter)
+	var walkBody func(b *ast.Body)
+	walkFilter = func(f *ast.Filter) {
+		for _, it := range f.Items {
+			switch it := it.(type) {
+			case *ast.Condition:
+				ops[it.Operator]++
+			case *ast.Filter:
+				walkFilter(it)
+			case *ast.LinkEntity:
+				links[it.LinkType]++
+				walkBody(&it.Body)
+			}
+		}
+	}
+	walkBody = func(b *ast.Body) {
+		for _, a := range b.Attributes {
+			aggs[a.Aggregate]++
+			groupings[a.DateGrouping]++
+		}
+		for _, f := range b.Filters {
+			walkFilter(f)
+		}
+		for _, l := range b.Links {
+			links[l.LinkType]++
+			walkBody(&l.Body)
+		}
+	}
+	r := rand.New(rand.NewSource(20261122))
+	for d := 0; d < 12; d++ {
+		ds := NewDataset(r)
+		for i := 0; i < 60; i++ {
+			walkBody(&NewQuery(r, ds).Entity.Body)
+		}
+	}
+	for op := ast.OpEq; op <= ast.OpNotContainValues; op++ {
+		if ops[op] == 0 {
+			t.Errorf("operator %s is never generated", op)
+		}
+	}
+	for _, lt := range []ast.LinkType{ast.Inner, ast.Outer, ast.MatchFirstRowUsingCrossApply, ast.In, ast.Exists, ast.Any, ast.NotAny, ast.All, ast.NotAll} {
+		if links[lt] == 0 {
+			t.Errorf("link type %s is never generated", lt)
+		}
+	}
+	for _, a := range []ast.AggregateFunc{ast.Count, ast.CountColumn, ast.Sum, ast.Avg, ast.Min, ast.Max} {
+		if aggs[a] == 0 {
+			t.Errorf("aggregate %s is never generated", a)
+		}
+	}
+	for _, g := range []ast.DateGrouping{ast.Day, ast.Week, ast.Month, ast.Quarter, ast.Year, ast.FiscalPeriod, ast.FiscalYear} {
+		if groupings[g] == 0 {
+			t.Errorf("date grouping %s is never generated", g)
+		}
+	}
+}
