@@ -189,6 +189,10 @@ func Options(ds *gen.Dataset, t Target) plan.Options {
 	return opt
 }
 
+// DiffStats counts the queries compared and those whose answer has rows
+// (a measure of the generator's power: empty answers prove little).
+var DiffStats struct{ Queries, NonEmpty int }
+
 // CheckOData adds the OData form of each query to the differential
 // oracle: FetchXML → emit/odata → parse/odata → plan → rows.
 var CheckOData = true
@@ -208,6 +212,10 @@ func Differential(ctx context.Context, targets []Target, ds *gen.Dataset, q *ast
 		return fmt.Errorf("reference: %v", err)
 	}
 	ordered := want.Ordered && (q.Top.Set || q.Count.Set)
+	DiffStats.Queries++
+	if len(want.Rows) > 0 {
+		DiffStats.NonEmpty++
+	}
 	for _, t := range targets {
 		p, err := Compile(q, ds, t)
 		if err != nil {

@@ -88,6 +88,7 @@ func TestDifferential(t *testing.T) {
 			DropAll(ctx, tg, ds)
 		}
 	}
+	t.Logf("queries: %d compared, %d with a non-empty answer", DiffStats.Queries, DiffStats.NonEmpty)
 	t.Logf("QueryExpression forms: %d printed and compared, %d refused by the converter (VE1014)", QEStats.Printed, QEStats.Refused)
 	t.Logf("OData forms: %d printed and compared, %d refused by the emitter (VE4002), %d hit a known defect", ODataStats.Printed, ODataStats.Refused, ODataStats.Known)
 }
