@@ -346,6 +346,18 @@ func (e *emitter) int(n int64) {
 // ident writes a quoted identifier, doubling the closing quote inside.
 func (e *emitter) ident(name string) {
 	open, close := e.open, e.close
+	if strings.IndexByte(name, close) < 0 {
+		// One capacity check and one copy for the usual identifier.
+		if len(name)+2 > len(e.buf)-e.n {
+			e.grow(len(name) + 2)
+		}
+		b := e.buf[e.n : e.n+len(name)+2]
+		b[0] = open
+		copy(b[1:], name)
+		b[len(b)-1] = close
+		e.n += len(b)
+		return
+	}
 	e.byte1(open)
 	for {
 		i := strings.IndexByte(name, close)
