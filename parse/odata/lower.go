@@ -367,8 +367,19 @@ func (l *lowerer) comparison(sc *scope, c *Comparison, neg bool) ast.FilterItem 
 		case p.Path != nil:
 			return l.boolPath(sc, p.Path, neg)
 		case p.Literal != nil:
-			l.unsupported(sp, "a constant %s as a condition", p.Literal.Value.Value)
-			return nil
+			// FetchXML has no constant condition; the primary key, never
+			// null, says true (not-null) or false (null) exactly.
+			v := strings.ToLower(p.Literal.Value.Value)
+			pk := l.s.PrimaryKey(sc.table)
+			if (v != "true" && v != "false") || pk == "" {
+				l.unsupported(sp, "a constant %s as a condition", p.Literal.Value.Value)
+				return nil
+			}
+			op := ast.OpNotNull
+			if (v == "true") == neg {
+				op = ast.OpNull
+			}
+			return &ast.Condition{Span: sp, Attribute: ast.Name{Span: sp, Text: pk}, Operator: op, OpSpan: sp}
 		}
 		l.unsupported(sp, "this expression as a condition")
 		return nil
