@@ -54,7 +54,7 @@ type ODataParser func(request string) (*ast.Query, error)
 func DefaultODataParser(exposed plan.MapCatalog) ODataParser {
 	schema := vecompile.ODataSchema(exposed)
 	return func(request string) (*ast.Query, error) {
-		return odataparse.Parse(diag.NewSource("odata", []byte(request)), schema, odataparse.Options{Flavor: "v4"})
+		return odataparse.Parse(diag.NewSource("odata", []byte(request)), schema, odataparse.Options{Flavor: "v4", NullInclusive: plan.NullInclusive})
 	}
 }
 
