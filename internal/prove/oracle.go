@@ -126,10 +126,8 @@ var ODataStats struct{ Printed, Refused, Known int }
 // piece of their error message. A query that hits one is counted, not
 // failed; the kept regression cases with a "known" mark track them.
 var ODataKnown = map[string]string{
-	"a constant true as a condition":  "emit/odata prints link-type all without a filter as coll/all(x: true), which parse/odata refuses",
-	"a constant false as a condition": "emit/odata prints an identity operator with no ids (eq-userteams for a caller without teams) as false, which parse/odata refuses",
-	"is used twice":                   "emit/odata prints two links over the same lookup as $expand=p(…),p(…), which plans to a duplicate alias (VE1016)",
-	"two properties":                  "emit/odata prints valueof as a property-to-property comparison, which parse/odata refuses (VE1014)",
+	"is used twice":  "emit/odata prints two links over the same lookup as $expand=p(…),p(…), which plans to a duplicate alias (VE1016)",
+	"two properties": "emit/odata prints valueof as a property-to-property comparison, which parse/odata refuses (VE1014)",
 }
 
 // odataRows runs q as a Web API URL: emit/odata prints it from the parsed
