@@ -24,6 +24,10 @@ type Naming struct {
 	// Fields overrides generated field names: backend physical name
 	// (case-insensitive) → Dataverse logical name.
 	Fields map[string]string
+	// Companies maps company codes (dataAreaId) to the ids of the
+	// environment's cdm_company rows; when set, company-striped entities
+	// get the Company lookup mserp_dataareaid_id (company.go).
+	Companies map[string]string
 }
 
 // VirtualEntityProfile is the finance and operations naming: prefix
@@ -117,6 +121,21 @@ func (n *Naming) Apply(cat plan.Catalog) (plan.Catalog, error) {
 				nc.Targets = append(nc.Targets, rt(tg))
 			}
 			nt.Columns = append(nt.Columns, &nc)
+		}
+		if _, renamed := tableName[strings.ToLower(t.LogicalName)]; renamed && len(n.Companies) > 0 {
+			var code *plan.Column
+			taken := false
+			for _, c := range nt.Columns {
+				switch strings.ToLower(c.LogicalName) {
+				case companyCodeField:
+					code = c
+				case companyLookupField:
+					taken = true
+				}
+			}
+			if code != nil && !taken {
+				nt.Columns = append(nt.Columns, companyColumn(code))
+			}
 		}
 		for _, r := range t.Relationships {
 			nr := *r

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vecompile/vecompile/engine"
@@ -64,5 +65,72 @@ func TestVirtualEntityNaming(t *testing.T) {
 	m = e.do("GET", "/odata/mserp_custcustomerv3entities?$select=mserp_customeraccount&$top=1", nil).want(t, 200).json(t)
 	if v := m["value"].([]any); len(v) != 1 || v[0].(map[string]any)["mserp_customeraccount"] == nil {
 		t.Errorf("OData under virtual-entity names: %v", m)
+	}
+}
+
+// TestCompanyLookup: with the environment's company ids, a company-striped
+// entity has the Company lookup mserp_dataareaid_id: read as the company's
+// id (EntityReference to cdm_company in the SDK, a GUID in OData), filtered
+// by id, and written by id, while the backend keeps the code.
+func TestCompanyLookup(t *testing.T) {
+	const usmf, demf = "c0c00000-0000-4000-8000-0000000000a1", "c0c00000-0000-4000-8000-0000000000a2"
+	ctx := context.Background()
+	db, err := engine.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "fo.db")+"?create=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`CREATE TABLE CustCustomerV3Entity (RecGuid CHAR(36) PRIMARY KEY, CustomerAccount VARCHAR(20), dataAreaId VARCHAR(4))`,
+		`INSERT INTO CustCustomerV3Entity VALUES ('f0000000-0000-4000-8000-000000000001', 'US-001', 'usmf')`,
+		`INSERT INTO CustCustomerV3Entity VALUES ('f0000000-0000-4000-8000-000000000002', 'US-002', 'USMF')`,
+		`INSERT INTO CustCustomerV3Entity VALUES ('f0000000-0000-4000-8000-000000000003', 'DE-001', 'demf')`,
+		`INSERT INTO CustCustomerV3Entity VALUES ('f0000000-0000-4000-8000-000000000004', 'XX-001', 'zzzz')`,
+	} {
+		if _, err := db.SQL.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cat, err := engine.Introspect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, fixture{"fo", db, cat}, func(c *server.Config) {
+		c.Naming = server.VirtualEntityProfile()
+		c.Naming.Companies = map[string]string{"USMF": usmf, "demf": demf}
+		c.Users = server.MapDirectory{server.DataverseUser: {managerID: managerID}}
+	})
+	fx := `<fetch><entity name="mserp_custcustomerv3entity"><attribute name="mserp_customeraccount"/><attribute name="mserp_dataareaid_id"/>
+<filter><condition attribute="mserp_dataareaid_id" operator="eq" value="` + usmf + `"/></filter><order attribute="mserp_customeraccount"/></entity></fetch>`
+	list := entities(t, e.do("POST", "/api/ve/v1/RetrieveMultiple", fx).want(t, 200).json(t))
+	if len(list) != 2 || attr(list[0], "mserp_customeraccount") != "US-001" || attr(list[1], "mserp_customeraccount") != "US-002" {
+		t.Fatalf("filter by company id: %v", list)
+	}
+	ref, _ := attr(list[0], "mserp_dataareaid_id").(map[string]any)
+	if ref["Id"] != usmf || ref["LogicalName"] != "cdm_company" {
+		t.Errorf("Company lookup value: %v", attr(list[0], "mserp_dataareaid_id"))
+	}
+	// An unknown id matches nothing; a code the map lacks reads null.
+	none := strings.Replace(fx, usmf, "c0c00000-0000-4000-8000-0000000000ff", 1)
+	if l := entities(t, e.do("POST", "/api/ve/v1/RetrieveMultiple", none).want(t, 200).json(t)); len(l) != 0 {
+		t.Errorf("unknown company id matched %v", l)
+	}
+	od := e.do("GET", "/odata/mserp_custcustomerv3entities?$select=mserp_customeraccount,mserp_dataareaid_id&$filter=mserp_dataareaid_id%20ne%20"+usmf+"&$orderby=mserp_customeraccount", nil).want(t, 200).json(t)
+	vals := od["value"].([]any)
+	if len(vals) != 2 || vals[0].(map[string]any)["mserp_dataareaid_id"] != demf || vals[1].(map[string]any)["mserp_dataareaid_id"] != nil {
+		t.Errorf("OData Company lookup: %v", vals)
+	}
+	// A write naming the company by id stores the code.
+	id := e.do("POST", "/api/ve/v1/Create", map[string]any{"Target": map[string]any{"LogicalName": "mserp_custcustomerv3entity",
+		"Attributes": map[string]any{"mserp_customeraccount": "DE-002", "mserp_dataareaid_id": map[string]any{"Id": demf, "LogicalName": "cdm_company"}}}}).want(t, 200).json(t)["id"].(string)
+	var code string
+	if err := db.SQL.QueryRowContext(ctx, `SELECT dataAreaId FROM CustCustomerV3Entity WHERE RecGuid = ?`, id).Scan(&code); err != nil || code != "demf" {
+		t.Errorf("stored company code %q, %v", code, err)
+	}
+	e.do("POST", "/api/ve/v1/Create", map[string]any{"Target": map[string]any{"LogicalName": "mserp_custcustomerv3entity",
+		"Attributes": map[string]any{"mserp_dataareaid_id": "c0c00000-0000-4000-8000-0000000000ff"}}}).wantError(t, 400, "", "")
+	md := string(e.do("GET", "/odata/$metadata", nil).want(t, 200).body)
+	if !strings.Contains(md, `<Property Name="mserp_dataareaid_id" Type="Edm.Guid"/>`) {
+		t.Errorf("$metadata lacks the Company lookup")
 	}
 }

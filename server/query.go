@@ -103,6 +103,9 @@ func (s *Server) build(ctx context.Context, p *Principal, q *ast.Query) (*plan.P
 	if err != nil {
 		return nil, err
 	}
+	if s.companies != nil {
+		s.companies.rewriteQuery(q)
+	}
 	opt := plan.Options{Catalog: s.catalog, Now: s.cfg.Now(), Caller: p.Caller}
 	if prov != nil {
 		opt.Security = prov
@@ -154,6 +157,9 @@ func (s *Server) execPage(ctx context.Context, pr *Principal, q *ast.Query, p *p
 	res, err := s.cfg.DB.Exec(ctx, run)
 	if err != nil {
 		return nil, err
+	}
+	if s.companies != nil {
+		s.companies.rewriteRows(run.Columns, res.Rows)
 	}
 	out := &page{plan: p, result: res}
 	if ks != nil {

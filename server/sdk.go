@@ -167,6 +167,9 @@ func (s *Server) retrieveRow(r *http.Request, p *Principal, entity, id string, c
 	if len(res.Rows) == 0 {
 		return nil, nil, nil, s.missing(ctx, t, g)
 	}
+	if s.companies != nil {
+		s.companies.rewriteRows(pl.Columns, res.Rows)
+	}
 	return t, res.Rows[0], pl, nil
 }
 

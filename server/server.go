@@ -111,6 +111,8 @@ type Server struct {
 	actions map[string]*Action
 	callers *callerCache
 	handler http.Handler
+	// companies maps the Company lookup of the naming profile (nil: none).
+	companies *companyIDs
 }
 
 // New builds a server. It fails without a database, a token verifier, a
@@ -180,6 +182,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var companies *companyIDs
+	if cfg.Naming != nil {
+		if companies, err = newCompanyIDs(cfg.Naming.Companies); err != nil {
+			return nil, err
+		}
+	}
 	s := &Server{
 		cfg:     cfg,
 		catalog: exp,
@@ -189,6 +197,8 @@ func New(cfg Config) (*Server, error) {
 		hooks:   map[string][]WriteHook{},
 		actions: map[string]*Action{},
 		callers: newCallerCache(30 * time.Second),
+
+		companies: companies,
 	}
 	if s.cfg.ODataParser == nil {
 		m := plan.MapCatalog{}

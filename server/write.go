@@ -191,6 +191,11 @@ func (s *Server) deleteRecord(ctx context.Context, p *Principal, entity, id stri
 // NotFound. Security.CheckWrite runs inside the transaction, so it must not
 // need another database connection (SQLite in memory has one).
 func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) error {
+	if s.companies != nil && wr.Values != nil {
+		if err := s.companies.rewriteWrite(wr.Table, wr.Values); err != nil {
+			return err
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
 	db := s.cfg.DB

@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		metadata   = fs.String("metadata", "", "JSON metadata file (instead of introspecting --db)")
 		entities   = fs.String("entities", "", "comma-separated logical names of the exposed entities (default: every table)")
 		naming     = fs.String("naming", "", "naming profile: 'mserp' exposes backend tables as finance and operations virtual entities (mserp_<physical name>)")
+		companies  = fs.String("companies", "", `with --naming mserp: JSON file {"usmf": "<cdm_company id>", …} mapping company codes to the environment's cdm_company ids (adds the Company lookup mserp_dataareaid_id)`)
 		issuer     = fs.String("jwt-issuer", "", "required token issuer (iss)")
 		audience   = fs.String("jwt-audience", "", "required token audience (aud)")
 		secretFile = fs.String("jwt-secret-file", "", "file holding the HS256 shared secret")
@@ -117,8 +118,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case "":
 	case "mserp":
 		cfg.Naming = server.VirtualEntityProfile()
+		if *companies != "" {
+			b, err := os.ReadFile(*companies)
+			if err != nil {
+				return fail(stderr, flagError("--companies: %v", err))
+			}
+			if err := json.Unmarshal(b, &cfg.Naming.Companies); err != nil {
+				return fail(stderr, flagError("--companies %s: %v", *companies, err))
+			}
+		}
 	default:
 		return fail(stderr, flagError("--naming: unknown profile %q (mserp)", *naming))
+	}
+	if *companies != "" && *naming != "mserp" {
+		return fail(stderr, flagError("--companies needs --naming mserp"))
 	}
 	switch {
 	case *users != "" && *userTable != "":
