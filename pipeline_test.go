@@ -110,6 +110,12 @@ func options(t *testing.T, ctx context.Context, d *testkit.Directive, tg target)
 		}
 		opt.Caller = caller
 	}
+	if n, ok := d.Arg("quickfindlimit"); ok { // the organization's quick-find record limit
+		fmt.Sscan(n, &opt.QuickFindRecordLimit)
+	}
+	if _, ok := d.Arg("quickfindoff"); ok { // the organization turned the limit off
+		opt.QuickFindLimitDisabled = true
+	}
 	if u, ok := d.Arg("secure"); ok { // run as a sample user under the sample's security model
 		model, err := engine.SampleSecurity()
 		if err != nil {
@@ -166,6 +172,14 @@ func runDirective(t *testing.T, ctx context.Context, d *testkit.Directive, targe
 				continue
 			}
 			fmt.Fprintf(&out, "%s\n-- args: %s\n", st.SQL, formatArgs(st.Args))
+			if p.QuickFindLimit > 0 {
+				qf, err := sql.EmitQuickFindCount(p, dl)
+				if err != nil {
+					fmt.Fprintf(&out, "-- quick find count: error: %v\n", err)
+					continue
+				}
+				fmt.Fprintf(&out, "-- quick find count:\n%s\n-- args: %s\n", qf.SQL, formatArgs(qf.Args))
+			}
 		}
 		return out.String()
 	case "exec":

@@ -51,6 +51,10 @@ type Config struct {
 	Caller         *plan.Caller
 	HierarchyDepth int   // manager-chain depth for eq-useroruserhierarchy (default 3)
 	LanguageID     int64 // the caller's UI language when no usersettings row gives it
+	// QuickFindLimitDisabled is the organization setting that turns the
+	// quick-find record limit (10,000 rows) off.
+	QuickFindLimitDisabled bool
+	QuickFindRecordLimit   int64 // the organization's quick-find record limit (0: 10,000)
 
 	// Security runs queries as a principal (see security.go).
 	Security SecurityConfig
@@ -280,6 +284,9 @@ func (c *Compiler) Plan(q *ast.Query) (*plan.Plan, error) {
 		Fiscal:    c.cfg.Fiscal,
 		Caller:    c.caller,
 		Security:  c.securityProvider(),
+
+		QuickFindLimitDisabled: c.cfg.QuickFindLimitDisabled,
+		QuickFindRecordLimit:   c.cfg.QuickFindRecordLimit,
 	})
 }
 

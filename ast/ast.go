@@ -132,7 +132,11 @@ type Filter struct {
 	Type             LogicalOp
 	Hint             Name // "union"
 	IsQuickFindField Bool
-	Items            []FilterItem
+	// QuickFindLimitOn and QuickFindLimitOff are the filter's
+	// overridequickfindrecordlimitenabled / …disabled: force or bypass the
+	// quick-find record limit (spec §1.5, §5.18).
+	QuickFindLimitOn, QuickFindLimitOff Bool
+	Items                               []FilterItem
 }
 
 // Condition is one predicate on one column.

@@ -118,6 +118,8 @@ func (d *dumper) label(n Node) {
 		}
 		d.name("hint", n.Hint)
 		d.bool("isquickfindfields", n.IsQuickFindField)
+		d.bool("overridequickfindrecordlimitenabled", n.QuickFindLimitOn)
+		d.bool("overridequickfindrecordlimitdisabled", n.QuickFindLimitOff)
 	case *Condition:
 		d.b.WriteString("Condition")
 		d.name("entityname", n.EntityName)

@@ -35,7 +35,7 @@ func fullCond(op Operator, vals ...*Value) *Condition {
 }
 
 func fullFilter(items ...FilterItem) *Filter {
-	return &Filter{Span: sp(13, 14), Type: Or, Hint: nm("union"), IsQuickFindField: bl(true), Items: items}
+	return &Filter{Span: sp(13, 14), Type: Or, Hint: nm("union"), IsQuickFindField: bl(true), QuickFindLimitOn: bl(true), QuickFindLimitOff: bl(false), Items: items}
 }
 
 func fullLink(name string, lt LinkType, b Body) *LinkEntity {

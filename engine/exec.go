@@ -30,6 +30,11 @@ func (db *DB) Exec(ctx context.Context, p *plan.Plan) (*Result, error) {
 			return nil, err
 		}
 	}
+	if p.QuickFind != nil && p.QuickFindLimit > 0 {
+		if err := db.checkQuickFindLimit(ctx, p, d); err != nil {
+			return nil, err
+		}
+	}
 	r, err := db.Run(ctx, p, st)
 	if err != nil {
 		return nil, err
@@ -64,6 +69,32 @@ func (db *DB) checkAggregateLimit(ctx context.Context, p *plan.Plan, d sqlemit.D
 		return nil
 	}
 	return AggregateLimitError(p.AggregateLimit)
+}
+
+// checkQuickFindLimit counts the rows the quick-find filter matches (with
+// the caller's security), up to one more than the limit, and returns a
+// QuickFindLimit error when the limit is exceeded.
+func (db *DB) checkQuickFindLimit(ctx context.Context, p *plan.Plan, d sqlemit.Dialect) error {
+	st, err := sqlemit.EmitQuickFindCount(p, d)
+	if err != nil {
+		return err
+	}
+	n, err := db.Count(ctx, st)
+	if err != nil {
+		return err
+	}
+	if n <= p.QuickFindLimit {
+		return nil
+	}
+	return QuickFindLimitError(p.QuickFindLimit)
+}
+
+// QuickFindLimitError is the error of a quick-find query whose quick-find
+// filter matches more than limit rows: code diag.QuickFindLimit, naming
+// Dataverse's error.
+func QuickFindLimitError(limit int64) error {
+	return diag.ErrorList{&diag.Error{Code: diag.QuickFindLimit, Msg: fmt.Sprintf(
+		"the quick find matches more than %d records: QuickFindQueryRecordLimitExceeded; refine the search, or set overridequickfindrecordlimitdisabled on the filter", limit)}}.Err()
 }
 
 // AggregateLimitError is the error of an aggregate query whose input

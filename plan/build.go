@@ -20,6 +20,13 @@ type Options struct {
 	// Security injects row filters per data source; nil means security is
 	// off, which the plan records and `vecompile plan` prints.
 	Security SecurityProvider
+	// QuickFindLimitDisabled is the organization setting that turns the
+	// quick-find record limit off (a filter's
+	// overridequickfindrecordlimitenabled still forces it on).
+	QuickFindLimitDisabled bool
+	// QuickFindRecordLimit is the organization's quick-find record limit
+	// (0: Dataverse's default, QuickFindRecordLimit).
+	QuickFindRecordLimit int64
 }
 
 // SecurityProvider returns the row filter for one data source, expressed
@@ -35,6 +42,11 @@ const HierarchyMaxDepth = 100
 
 // TotalRecordCountLimit caps returntotalrecordcount, as Dataverse does.
 const TotalRecordCountLimit = 5000
+
+// QuickFindRecordLimit is Dataverse's default quick-find record limit: a
+// quick-find filter matching more rows fails the query
+// (QuickFindQueryRecordLimitExceeded).
+const QuickFindRecordLimit = 10000
 
 // AggregateRecordLimit is Dataverse's limit on the input rows of an
 // aggregate query (spec §1.9, §5.9); fetch/@aggregatelimit can only lower
@@ -205,6 +217,12 @@ func (b *builder) build(q *ast.Query) {
 	}
 	if q.Options.IsSet() {
 		b.hints(q.Options)
+	}
+	if q.DataSource.IsSet() {
+		// Long-term retention rows live in Dataverse's managed data lake;
+		// running the query on the live tables would answer another
+		// question.
+		b.errorf(q.DataSource.Span, diag.UnsupportedFeature, "datasource=%q reads long-term-retention (archived) rows only; vecompile has no retained store and queries the live tables", q.DataSource.Text)
 	}
 	if p.Security = SecurityOff; b.opt.Security != nil {
 		p.Security = SecurityOn

@@ -57,13 +57,42 @@ func (b *builder) filter(ds *DataSource, f *ast.Filter) Expr {
 			terms = append(terms, e)
 		}
 	}
-	if len(terms) == 0 {
-		return nil
+	var r Expr
+	switch {
+	case len(terms) == 0:
+	case f.Type == ast.Or:
+		r = b.a.or(terms)
+	default:
+		r = b.a.and(terms)
 	}
-	if f.Type == ast.Or {
-		return b.a.or(terms)
+	if f.IsQuickFindField.Value && ds == b.plan.Root && b.plan.QuickFind == nil {
+		b.quickFind(f, r)
 	}
-	return b.a.and(terms)
+	return r
+}
+
+// quickFind records the root's quick-find filter and the record limit it
+// is held to: Dataverse's 10,000 unless the organization turned the limit
+// off, and the filter's overrides force it on or off (spec §1.5, §5.18).
+func (b *builder) quickFind(f *ast.Filter, r Expr) {
+	org := b.opt.QuickFindRecordLimit
+	if org <= 0 {
+		org = QuickFindRecordLimit
+	}
+	limit := org
+	if b.opt.QuickFindLimitDisabled {
+		limit = 0
+	}
+	if f.QuickFindLimitOn.Value {
+		limit = org
+	}
+	if f.QuickFindLimitOff.Value {
+		limit = 0
+	}
+	if r == nil || limit == 0 {
+		return
+	}
+	b.plan.QuickFind, b.plan.QuickFindLimit = r, limit
 }
 
 // filterLink resolves any / not any / all / not all inside a filter.

@@ -76,6 +76,9 @@ func Format(p *Plan) string {
 	if p.AggregateLimit > 0 {
 		w.line(1, fmt.Sprintf("aggregate limit: %d input rows", p.AggregateLimit))
 	}
+	if p.QuickFindLimit > 0 {
+		w.line(1, fmt.Sprintf("quick find limit: %d rows matching %s", p.QuickFindLimit, exprString(p.QuickFind)))
+	}
 	if len(p.Options) > 0 {
 		w.line(1, "hints: "+strings.Join(p.Options, ", "))
 	}

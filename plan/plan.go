@@ -38,6 +38,13 @@ type Plan struct {
 	NoLock  bool
 	Options []string // query hints, validated names
 
+	// QuickFind is the root's quick-find filter (isquickfindfields) and
+	// QuickFindLimit the record limit it is held to (0: none). The executor
+	// counts the rows the quick-find filter matches, with the caller's
+	// security, before it runs the query: Dataverse evaluates that filter
+	// before the others and refuses a search matching more rows.
+	QuickFind      Expr
+	QuickFindLimit int64
 	// Security states whether a security model filtered this plan.
 	Security SecurityMode
 	// Context is what relative dates and identity operators were resolved

@@ -231,6 +231,8 @@ func (p *printer) filter(depth int, f *ast.Filter) {
 	}
 	p.name("hint", f.Hint)
 	p.bool("isquickfindfields", f.IsQuickFindField)
+	p.bool("overridequickfindrecordlimitenabled", f.QuickFindLimitOn)
+	p.bool("overridequickfindrecordlimitdisabled", f.QuickFindLimitOff)
 	if len(f.Items) == 0 {
 		p.b.WriteString("/>\n")
 		return

@@ -252,6 +252,11 @@ func (p *printer) filter(table string, f *ast.Filter) *filterJSON {
 	if f.Type == ast.Or {
 		out.FilterOperator = "Or"
 	}
+	for _, o := range []ast.Bool{f.QuickFindLimitOn, f.QuickFindLimitOff} {
+		if o.Set {
+			p.unsupported(o.Span, "the quick-find record limit overrides (QueryExpression has no property for them)")
+		}
+	}
 	if f.IsQuickFindField.Set && !f.IsQuickFindField.Value {
 		p.unsupported(f.IsQuickFindField.Span, "isquickfindfields=\"false\" (IsQuickFindFilter false is the default)")
 	}

@@ -75,6 +75,101 @@ func EmitAggregateInput(p *plan.Plan, d Dialect) (*Statement, error) {
 	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn}, nil
 }
 
+// EmitQuickFindCount writes the statement that counts, up to one more than
+// p.QuickFindLimit, the rows of the root the quick-find filter matches with
+// the caller's security: Dataverse evaluates that filter before the
+// others. A quick-find filter that reads a joined source's columns is
+// counted over the whole query instead (all filters applied).
+func EmitQuickFindCount(p *plan.Plan, d Dialect) (*Statement, error) {
+	var e emitter
+	if err := e.init(p, d); err != nil {
+		return nil, err
+	}
+	if p.QuickFind == nil || p.QuickFindLimit <= 0 || p.Root == nil {
+		return nil, errList(diag.MalformedPlan, "EmitQuickFindCount needs a plan with a quick-find filter and a positive QuickFindLimit")
+	}
+	if !readsOnly(p.QuickFind, p.Root) {
+		e.countOf(p, modeQuickFind)
+	} else {
+		e.with()
+		e.raw("SELECT COUNT(*) FROM (SELECT ")
+		topFetch := e.has(TopFetch)
+		if topFetch {
+			e.top(p.QuickFindLimit + 1)
+		}
+		e.raw("1 AS ")
+		e.alias(0)
+		e.raw(" FROM ")
+		e.table(p.Root)
+		e.raw(" WHERE ")
+		e.conj(security(p.Root), p.QuickFind)
+		if !topFetch {
+			e.raw(" LIMIT ")
+			e.bind(p.QuickFindLimit + 1)
+		}
+		e.raw(") AS ")
+		e.ident("t")
+		e.options(p)
+	}
+	if e.err != nil {
+		return nil, e.err
+	}
+	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn}, nil
+}
+
+// readsOnly reports whether x reads only columns of ds (subqueries of ds,
+// such as any/all links, are self-contained).
+func readsOnly(x plan.Expr, ds *plan.DataSource) bool {
+	ok := true
+	var ref func(r *plan.ColumnRef)
+	ref = func(r *plan.ColumnRef) {
+		if r != nil && r.Source != ds {
+			ok = false
+		}
+	}
+	var walk func(x plan.Expr)
+	walk = func(x plan.Expr) {
+		switch x := x.(type) {
+		case *plan.And:
+			for _, t := range x.Terms {
+				walk(t)
+			}
+		case *plan.Or:
+			for _, t := range x.Terms {
+				walk(t)
+			}
+		case *plan.Not:
+			walk(x.X)
+		case *plan.NotTrue:
+			walk(x.X)
+		case *plan.Compare:
+			ref(x.Left)
+			if r, isRef := x.Right.(*plan.ColumnRef); isRef {
+				ref(r)
+			}
+		case *plan.IsNull:
+			ref(x.Col)
+		case *plan.InList:
+			ref(x.Col)
+		case *plan.Like:
+			ref(x.Col)
+		case *plan.MultiContains:
+			ref(x.Col)
+		case *plan.Hierarchy:
+			ref(x.Col)
+		case *plan.PartIn:
+			if x.Part != nil {
+				ref(x.Part.Col)
+			}
+		case *plan.Exists, *plan.InSubquery, *plan.Const, nil:
+		default:
+			ok = false // an expression this walk does not know: count the whole query
+		}
+	}
+	walk(x)
+	return ok
+}
+
 // countOf writes SELECT COUNT(*) FROM (<inner query>) AS "t".
 func (e *emitter) countOf(p *plan.Plan, mode queryMode) {
 	e.with()
@@ -89,9 +184,10 @@ func (e *emitter) countOf(p *plan.Plan, mode queryMode) {
 type queryMode uint8
 
 const (
-	modeRows     queryMode = iota // the statement: ORDER BY, Top and paging
-	modeCount                     // EmitCount's inner query: no order, at most CountLimit rows
-	modeAggInput                  // EmitAggregateInput's inner query: the rows before grouping, at most AggregateLimit+1
+	modeRows      queryMode = iota // the statement: ORDER BY, Top and paging
+	modeCount                      // EmitCount's inner query: no order, at most CountLimit rows
+	modeAggInput                   // EmitAggregateInput's inner query: the rows before grouping, at most AggregateLimit+1
+	modeQuickFind                  // EmitQuickFindCount's inner query over the whole query: at most QuickFindLimit+1 rows
 )
 
 // Operator precedence levels for parenthesization.
@@ -462,6 +558,8 @@ func (e *emitter) query(p *plan.Plan, mode queryMode) {
 		top = CountLimit
 	case modeAggInput:
 		top = p.AggregateLimit + 1
+	case modeQuickFind:
+		top = p.QuickFindLimit + 1
 	}
 	count := mode != modeRows
 	topFetch := e.has(TopFetch)

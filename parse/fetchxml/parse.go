@@ -603,10 +603,10 @@ func (p *parser) filter(i int32) *ast.Filter {
 			}
 		case aIsQuickFindFields:
 			f.IsQuickFindField = p.boolAttr(a)
-		case aOverrideQFLimitEnabled, aOverrideQFLimitDisabled:
-			// Quick-find record limit switches: validated, not represented
-			// (the limit is Dataverse's, not ours).
-			p.boolAttr(a)
+		case aOverrideQFLimitEnabled:
+			f.QuickFindLimitOn = p.boolAttr(a)
+		case aOverrideQFLimitDisabled:
+			f.QuickFindLimitOff = p.boolAttr(a)
 		default:
 			p.unknownAttr(t, a)
 		}
