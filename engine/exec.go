@@ -94,7 +94,7 @@ func (db *DB) checkQuickFindLimit(ctx context.Context, p *plan.Plan, d sqlemit.D
 // Dataverse's error.
 func QuickFindLimitError(limit int64) error {
 	return diag.ErrorList{&diag.Error{Code: diag.QuickFindLimit, Msg: fmt.Sprintf(
-		"the quick find matches more than %d records: QuickFindQueryRecordLimitExceeded; refine the search, or set overridequickfindrecordlimitdisabled on the filter", limit)}}.Err()
+		"the quick find matches more than %d records: QuickFindQueryRecordLimitExceeded (0x8004E024); refine the search, or set overridequickfindrecordlimitdisabled on the filter", limit)}}.Err()
 }
 
 // AggregateLimitError is the error of an aggregate query whose input

@@ -42,6 +42,8 @@ func statusOf(code diag.Code) (int, string) {
 		return http.StatusRequestEntityTooLarge, "0x8004431A"
 	case diag.AggregateLimit:
 		return http.StatusBadRequest, "0x8004E023" // AggregateQueryRecordLimit exceeded
+	case diag.QuickFindLimit:
+		return http.StatusBadRequest, "0x8004E024" // QuickFindQueryRecordLimitExceeded
 	case diag.Conflict:
 		return http.StatusConflict, "0x80040237" // DuplicateRecord
 	case diag.WriteRejected:

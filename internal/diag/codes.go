@@ -56,7 +56,7 @@ const (
 	NoCallerTables  Code = "VE5006" // the database has no Dataverse-shaped user tables to read a caller from
 	MalformedPlan   Code = "VE4003" // the emitter's input breaks the plan contract (nil table, column, sort key …)
 	AggregateLimit  Code = "VE5007" // an aggregate query's input exceeds its limit (Dataverse 0x8004E023 AggregateQueryRecordLimit exceeded)
-	QuickFindLimit  Code = "VE5008" // a quick-find filter matches more rows than the quick-find record limit (Dataverse QuickFindQueryRecordLimitExceeded)
+	QuickFindLimit  Code = "VE5008" // a quick-find filter matches more rows than the quick-find record limit (Dataverse 0x8004E024 QuickFindQueryRecordLimitExceeded)
 	// Adapter server (VE6xxx).
 	Unauthenticated Code = "VE6001" // no bearer token, or one that fails verification (HTTP 401)
 	Forbidden       Code = "VE6002" // the application lacks the adapter role, or the acting user is not mapped (HTTP 403)
