@@ -15,7 +15,7 @@ import (
 )
 
 // TestSecurityFailsClosed: every misconfiguration of a secured compiler is
-// an error or no rows, never the unsecured rows (security/README.md,
+// an error or no rows, never the unsecured rows (README.md, Security,
 // "Red-team checks").
 func TestSecurityFailsClosed(t *testing.T) {
 	ctx := context.Background()

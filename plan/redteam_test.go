@@ -1,6 +1,6 @@
 package plan_test
 
-// Red-team tests of the injected security (security/README.md, "Red-team
+// Red-team tests of the injected security (README.md, Security, "Red-team
 // checks"). The main oracle is non-interference: an attacker's query, run
 // as a low-privilege user, gives the same rows, counts and errors before
 // and after every value the user may not read is changed (the unreadable

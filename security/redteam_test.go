@@ -9,7 +9,7 @@ import (
 )
 
 // TestRedTeamWrites: writes that would put rows where the caller's
-// privileges do not reach, or hand out rights nobody holds (security/README.md,
+// privileges do not reach, or hand out rights nobody holds (README.md, Security,
 // "Red-team checks").
 func TestRedTeamWrites(t *testing.T) {
 	m := testModel()
