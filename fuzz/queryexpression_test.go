@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"context"
 	"errors"
 	"os"
 	"reflect"
@@ -10,8 +11,10 @@ import (
 	"github.com/vecompile/vecompile/ast"
 	fxemit "github.com/vecompile/vecompile/emit/fetchxml"
 	qeemit "github.com/vecompile/vecompile/emit/queryexpression"
+	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/parse/queryexpression"
+	"github.com/vecompile/vecompile/plan"
 )
 
 // queryExpressionSeeds are the inputs of the QueryExpression parser's
@@ -52,6 +55,12 @@ func FuzzQueryExpression(f *testing.F) {
 	if text, err := os.ReadFile("../examples/open-opportunities.json"); err == nil {
 		f.Add(text)
 	}
+	ctx := context.Background()
+	db, cat, err := engine.OpenSample(ctx)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer db.Close()
 	f.Fuzz(func(t *testing.T, text []byte) {
 		q, err := queryexpression.Parse(diag.NewSource("fuzz.json", text))
 		if err != nil {
@@ -82,6 +91,14 @@ func FuzzQueryExpression(f *testing.F) {
 			t.Fatalf("second parse differs: %v", err)
 		}
 		roundTrip(t, q)
+		// Planned against the sample: SQL with no literal in its text, which
+		// SQLite runs.
+		p, err := plan.Build(q, plan.Options{Catalog: cat})
+		if err != nil {
+			requireCodes(t, "plan", err)
+			return
+		}
+		runPlan(ctx, t, db, p, string(text))
 	})
 }
 
