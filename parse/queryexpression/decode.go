@@ -280,12 +280,7 @@ func (d *decoder) objectValue(start int) *jv {
 		}
 	}
 	d.depth--
-	n := len(d.fields) - mark
-	if len(d.props)+n > cap(d.props) {
-		d.props = make([]jprop, 0, max(slabSize, n))
-	}
-	o.props = append(d.props[len(d.props):len(d.props):len(d.props)+n], d.fields[mark:]...)
-	d.props = d.props[:len(d.props)+n]
+	o.props = keep(&d.props, d.fields[mark:])
 	d.fields = d.fields[:mark]
 	v := d.node(jObject, start)
 	v.obj, v.sp.End = o, diag.Pos(d.off)
@@ -353,16 +348,24 @@ func (d *decoder) arrayValue(start int) *jv {
 		}
 	}
 	d.depth--
-	n := len(d.items) - mark
-	if len(d.ptrs)+n > cap(d.ptrs) {
-		d.ptrs = make([]*jv, 0, max(slabSize, n))
-	}
-	arr := append(d.ptrs[len(d.ptrs):len(d.ptrs):len(d.ptrs)+n], d.items[mark:]...)
-	d.ptrs = d.ptrs[:len(d.ptrs)+n]
+	arr := keep(&d.ptrs, d.items[mark:])
 	d.items = d.items[:mark]
 	v := d.node(jArray, start)
 	v.arr, v.sp.End = arr, diag.Pos(d.off)
 	return v
+}
+
+// keep copies a closed level's children out of the shared open stack into
+// the slab, as a slice whose capacity ends at its length.
+func keep[T any](slab *[]T, children []T) []T {
+	n := len(children)
+	if len(*slab)+n > cap(*slab) {
+		*slab = make([]T, 0, max(slabSize, n))
+	}
+	l := len(*slab)
+	out := append((*slab)[l:l:l+n], children...)
+	*slab = (*slab)[:l+n]
+	return out
 }
 
 // stringLit reads the string literal at d.off. Without escapes and with
