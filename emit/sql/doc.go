@@ -189,7 +189,12 @@
 // col), COALESCE'd over the targets of a polymorphic lookup, then by col; a
 // choice by CASE col WHEN <value> THEN <rank> … END (ranks from the plan's
 // options, in label order; no label text in the SQL; unlabelled values get
-// NULL), then by col. A distinct or aggregate query with such a key is
+// NULL), then by col. String keys (String, Memo, min/max of them, a
+// lookup's name) sort case-insensitively as Dataverse's collation does:
+// LOWER(key), then key to break ties alike on every engine (SQL Server:
+// key alone, its CI collation folds). An unfolded <, <=, >, >= on strings
+// (keyset paging) compares in that order too. A distinct or aggregate
+// query with such a key is
 // wrapped, SELECT * FROM (<query>) AS v ORDER BY <keys over v.c<i>> with
 // Top and paging outside: DISTINCT forbids ORDER BY expressions outside the
 // select list (PostgreSQL, MySQL), and over a derived table no GROUP BY

@@ -569,7 +569,7 @@ func (e *emitter) query(p *plan.Plan, mode queryMode) {
 	// DISTINCT forbids ORDER BY expressions outside the select list
 	// (PostgreSQL, MySQL), and outside it every dialect's GROUP BY rules
 	// hold trivially.
-	wrap := !count && (p.Distinct || p.Aggregate) && exprOrder(p)
+	wrap := !count && (p.Distinct || p.Aggregate) && e.exprOrder(p)
 	if wrap {
 		e.raw("SELECT ")
 		if writeTop {
@@ -619,14 +619,42 @@ func (e *emitter) query(p *plan.Plan, mode queryMode) {
 const wrapAlias = "v"
 
 // exprOrder reports whether a sort key compares an expression (a lookup's
-// name, a choice's label) rather than a stored value or an output column.
-func exprOrder(p *plan.Plan) bool {
+// name, a choice's label, a string's case folding) rather than a stored
+// value or an output column.
+func (e *emitter) exprOrder(p *plan.Plan) bool {
 	for _, k := range p.Orders {
-		if k != nil && k.By != plan.SortValue {
+		if k != nil && (k.By != plan.SortValue || e.foldedKey(k)) {
 			return true
 		}
 	}
 	return false
+}
+
+// foldedKey reports whether key k sorts strings, which Dataverse's
+// collation orders case-insensitively: the key then sorts by LOWER() of
+// the string first, as comparisons fold (SQL Server: its CI collation
+// does), and by the string itself to break ties the same on every engine.
+// A lookup's name key is a string too.
+func (e *emitter) foldedKey(k *plan.SortKey) bool {
+	if e.has(CaseInsensitive) {
+		return false
+	}
+	switch k.By {
+	case plan.SortName:
+		return true
+	case plan.SortLabel:
+		return false // ranked in Go, case-insensitively
+	}
+	if oc := k.Output; oc != nil {
+		if oc.DateGrouping != ast.NoDateGrouping || oc.RowAggregate != nil {
+			return false
+		}
+		if oc.Aggregate != ast.NoAggregate && oc.Aggregate != ast.Min && oc.Aggregate != ast.Max {
+			return false // counts, sums and averages are numbers
+		}
+	}
+	c := k.SortColumn()
+	return c != nil && c.Type.Kind() == plan.KString
 }
 
 func (e *emitter) top(n int64) {
@@ -934,7 +962,8 @@ func (e *emitter) groupBy(p *plan.Plan, spans []span) {
 	}
 }
 
-// orderBy writes ORDER BY with NULLs first ascending, last descending.
+// orderBy writes ORDER BY with NULLs first ascending, last descending;
+// string keys sort by their case folding, then as stored (foldedKey).
 // wrapped says the query is wrapped (see query): keys then read the
 // wrapped query's output columns.
 func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
@@ -993,9 +1022,24 @@ func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
 			e.fail(diag.MalformedPlan, "empty sort key")
 			continue
 		}
+		folded := e.foldedKey(k)
 		switch k.By {
 		case plan.SortValue:
+			if folded {
+				e.raw("LOWER(")
+				e.operand(o)
+				e.byte1(')')
+				e.direction(k.Desc)
+				e.raw(", ")
+			}
 		case plan.SortName:
+			if folded {
+				e.raw("LOWER(")
+				e.nameKey(k, o)
+				e.byte1(')')
+				e.direction(k.Desc)
+				e.raw(", ")
+			}
 			e.nameKey(k, o)
 			e.direction(k.Desc)
 			e.raw(", ")

@@ -208,6 +208,42 @@ func (e *emitter) lowerCol(r *plan.ColumnRef, lower bool) {
 }
 
 func (e *emitter) compare(x *plan.Compare) {
+	if e.sortOrderCompare(x) {
+		// Exact (unfolded) order comparison of strings: in the order ORDER
+		// BY sorts them (foldedKey), case folding first, then as stored,
+		// so that keyset paging resumes where the previous page ended.
+		strict := *x
+		strict.Op = map[plan.CmpOp]plan.CmpOp{plan.Lt: plan.Lt, plan.Le: plan.Lt, plan.Gt: plan.Gt, plan.Ge: plan.Gt}[x.Op]
+		strict.Fold = true
+		same := plan.Compare{Op: plan.Eq, Left: x.Left, Right: x.Right, Fold: true}
+		exact := plan.Compare{Op: x.Op, Left: x.Left, Right: x.Right}
+		e.byte1('(')
+		e.compareOnce(&strict)
+		e.raw(" OR ")
+		e.compareOnce(&same)
+		e.raw(" AND ")
+		e.compareOnce(&exact)
+		e.byte1(')')
+		return
+	}
+	e.compareOnce(x)
+}
+
+// sortOrderCompare reports whether x orders strings exactly (Fold unset)
+// on an engine whose collation is binary: such a comparison must agree
+// with ORDER BY, which sorts strings case-insensitively first.
+func (e *emitter) sortOrderCompare(x *plan.Compare) bool {
+	if x.Fold || e.has(CaseInsensitive) || x.Left == nil || x.Left.Column == nil || x.Left.Column.Type.Kind() != plan.KString {
+		return false
+	}
+	switch x.Op {
+	case plan.Lt, plan.Le, plan.Gt, plan.Ge:
+		return true
+	}
+	return false
+}
+
+func (e *emitter) compareOnce(x *plan.Compare) {
 	lower := e.fold(x.Fold)
 	e.lowerCol(x.Left, lower)
 	e.byte1(' ')

@@ -57,6 +57,13 @@ var goldenCases = []goldenCase{
 		)
 		return &plan.Plan{Root: a, Columns: outs(a, "accountid")}
 	}},
+	// Unfolded order comparisons of strings (keyset paging) follow ORDER
+	// BY's order: case folding, then as stored.
+	{name: "string_sort_order_compare", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		a.Filter = or(cmp(plan.Gt, ref(a, "name"), str("Contoso")), and(eq(ref(a, "name"), str("Contoso")), cmp(plan.Le, ref(a, "city"), str("b"))))
+		return &plan.Plan{Root: a, Columns: outs(a, "accountid"), Orders: []*plan.SortKey{{Column: ref(a, "name")}, {Column: ref(a, "city"), Desc: true}}}
+	}},
 	{name: "date_only", build: func(f *fixture) *plan.Plan {
 		c := root("contact", f.contact)
 		c.Filter = and(cmp(plan.Ge, ref(c, "birthdate"), dt(utc("1985-07-04 00:00:00"))), cmp(plan.Lt, ref(c, "birthdate"), dt(utc("1985-07-05 00:00:00"))),

@@ -39,6 +39,8 @@
 // is an error, never a silent guess.
 //
 // Where the engines deliberately differ from Dataverse (the README's
-// choices table) refeval follows the README: strings sort by code point
-// (the engines' binary collations) and accents are significant.
+// choices table) refeval follows the README. Strings sort as Dataverse's
+// case-insensitive collation sorts them: by their case folding, then as
+// stored (ties), both by code point, as vecompile's ORDER BY LOWER(col),
+// col does on binary collations; accents are significant.
 package refeval

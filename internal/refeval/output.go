@@ -93,7 +93,14 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 			// A lookup sorts by the related record's primary name, then by
 			// its own value (README "Lookups sort by name").
 			target := ev.table(col.Target)
-			keys = append(keys, key{get: func(t tuple) any { return primaryName(target, t[name][c]) }, desc: o.Descending.Value})
+			keys = append(keys,
+				key{get: func(t tuple) any { return foldKey(primaryName(target, t[name][c])) }, desc: o.Descending.Value},
+				key{get: func(t tuple) any { return primaryName(target, t[name][c]) }, desc: o.Descending.Value})
+		}
+		if col := s.table.Column(c); col.Kind == String {
+			// Dataverse's collation sorts strings case-insensitively; the
+			// stored string (next key) breaks the ties.
+			keys = append(keys, key{get: func(t tuple) any { return foldKey(t[name][c]) }, desc: o.Descending.Value})
 		}
 		if col := s.table.Column(c); col.Kind == Choice && len(col.Labels) > 0 && !q.UseRawOrderBy.Value {
 			// A choice sorts by its label (README "choices by label"):
@@ -125,6 +132,9 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 	linkOrders(root.body)
 	if distinct {
 		for _, c := range cols {
+			if c.kind == String {
+				keys = append(keys, key{get: func(t tuple) any { return foldKey(t[c.source][c.column]) }})
+			}
 			keys = append(keys, key{get: func(t tuple) any { return t[c.source][c.column] }})
 		}
 	} else {
@@ -260,4 +270,13 @@ func Canon(v any) string {
 		return fmt.Sprintf("multi:%v", x)
 	}
 	return fmt.Sprintf("?%T:%v", v, v)
+}
+
+// foldKey is a string sort key's case folding (nil stays nil: NULLs sort
+// first).
+func foldKey(v any) any {
+	if s, ok := v.(string); ok {
+		return Fold(s)
+	}
+	return v
 }
