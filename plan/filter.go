@@ -439,10 +439,22 @@ func (b *builder) dateCondition(c *ast.Condition, col *ColumnRef) Expr {
 		b.errorf(c.Span, diag.BadAttributeValue, "%s: %v", op, err)
 		return nil
 	}
-	if beh == DateOnly && iv.HasLo {
-		// A date-only value has no time of day: an interval starting "now"
-		// (next-seven-days, next-x-*) includes today's date.
-		iv.Lo = time.Date(iv.Lo.Year(), iv.Lo.Month(), iv.Lo.Day(), 0, 0, 0, 0, time.UTC)
+	if beh == DateOnly {
+		// A date-only value has no time of day and compares as a date (spec
+		// §2.5): a date is in the interval when its day meets it, so an
+		// interval starting "now" (next-seven-days, next-x-*) includes
+		// today's date, and so does one ending "now" (last-seven-days,
+		// last-x-*): its end moves to the next midnight. Bounds are then
+		// whole dates, which every engine compares alike (PostgreSQL binds
+		// them as dates, which would truncate a time of day).
+		if iv.HasLo {
+			iv.Lo = time.Date(iv.Lo.Year(), iv.Lo.Month(), iv.Lo.Day(), 0, 0, 0, 0, time.UTC)
+		}
+		if iv.HasHi {
+			if day := time.Date(iv.Hi.Year(), iv.Hi.Month(), iv.Hi.Day(), 0, 0, 0, 0, time.UTC); !day.Equal(iv.Hi) {
+				iv.Hi = day.AddDate(0, 0, 1)
+			}
+		}
 	}
 	terms := b.a.terms(2)[:0]
 	if iv.HasLo {

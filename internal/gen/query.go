@@ -322,9 +322,6 @@ func (g *qgen) condition(t *refeval.Table) *ast.Condition {
 	if c.Kind == refeval.DateOnly && hourOps[op] {
 		op = ast.OpToday // a date has no time of day: these are errors (VE2003)
 	}
-	if c.Kind == refeval.DateOnly && !DateOnlyUntilNow && untilNowOps[op] {
-		op = ast.OpThisMonth
-	}
 	cond.Operator = op
 	switch {
 	case op.Info().Cat == ast.CatFiscal && op.Info().Shape != ast.NoOperand:
@@ -391,18 +388,6 @@ func (g *qgen) columnOf(t *refeval.Table, k refeval.Kind) *refeval.Column {
 		}
 	}
 	return cs[g.r.Intn(len(cs))]
-}
-
-// DateOnlyUntilNow lets intervals that end now (last-x-days …) test Date
-// Only columns. Off: on PostgreSQL such a bound binds as a date, truncated
-// to today, and today's date drops out (found by this harness; reported;
-// kept in prove's testdata/regressions).
-var DateOnlyUntilNow = false
-
-// untilNowOps end their interval at now.
-var untilNowOps = map[ast.Operator]bool{
-	ast.OpLastSevenDays: true, ast.OpLastXHours: true, ast.OpLastXDays: true, ast.OpLastXWeeks: true, ast.OpLastXMonths: true,
-	ast.OpLastXYears: true, ast.OpLastXFiscalYears: true, ast.OpLastXFiscalPeriods: true,
 }
 
 // hourOps are invalid on Date Only columns.
