@@ -417,7 +417,12 @@ func (n *sizes) countFilter(f *ast.Filter) {
 // body resolves the attributes, filters, orders and links of one entity
 // or link-entity.
 func (b *builder) body(ds *DataSource, body *ast.Body, isRoot bool) {
-	returns := isRoot || ds.Join == JoinInner || ds.Join == JoinOuter || ds.Join == JoinFirstRow
+	// A link returns rows when it and every link above it are joins: one
+	// joined inside an in / exists / any / all link lives in that subquery,
+	// and its columns and orders are dropped as the subquery's own are
+	// (spec §1.8: these links return no columns, columns inside are
+	// ignored).
+	returns := isRoot || !inSubquery(ds)
 	if returns {
 		b.columns(ds, body, isRoot)
 	}
@@ -452,6 +457,21 @@ func (b *builder) body(ds *DataSource, body *ast.Body, isRoot bool) {
 			b.order(ds, o, isRoot)
 		}
 	}
+}
+
+// inSubquery reports whether ds is, or is joined below, a link that
+// returns no rows (in, exists, any, not any, all, not all): its columns
+// exist only inside that link's subquery.
+func inSubquery(ds *DataSource) bool {
+	for d := ds; d != nil; d = d.Parent.Source {
+		if d.Join == JoinSubquery {
+			return true
+		}
+		if d.Parent == nil {
+			return false
+		}
+	}
+	return false
 }
 
 // link resolves a link's join columns and its body.
@@ -774,7 +794,7 @@ func (b *builder) order(ds *DataSource, o *ast.Order, isRoot bool) {
 			if src = b.source(o.EntityName); src == nil {
 				return
 			}
-			if src.Join == JoinSubquery {
+			if inSubquery(src) {
 				b.errorf(o.EntityName.Span, diag.UnknownAlias, "cannot order by %q: its link type returns no rows to sort", o.EntityName.Text)
 				return
 			}

@@ -239,10 +239,12 @@ func equalKey(a, b any) bool {
 }
 
 // anyRelated reports whether some related row's predicate satisfies ok.
+// Links joined below l live in its subquery: a related row counts only
+// with its inner and first-row links matched (outer links always are).
 func (ev *evaluator) anyRelated(s *source, r Row, l *ast.LinkEntity, ok func(Tri) bool) bool {
 	ls, rows := ev.related(s, r, l)
 	for _, m := range rows {
-		if ok(ev.pass(ls, m)) {
+		if ok(ev.pass(ls, m)) && len(ev.expand(ls, m)) > 0 {
 			return true
 		}
 	}
