@@ -212,9 +212,10 @@ func (e *emitter) compare(x *plan.Compare) {
 		// Exact (unfolded) order comparison of strings: in the order ORDER
 		// BY sorts them (foldedKey), case folding first, then as stored,
 		// so that keyset paging resumes where the previous page ended.
-		strict := *x
-		strict.Op = map[plan.CmpOp]plan.CmpOp{plan.Lt: plan.Lt, plan.Le: plan.Lt, plan.Gt: plan.Gt, plan.Ge: plan.Gt}[x.Op]
-		strict.Fold = true
+		strict := plan.Compare{Op: plan.Gt, Left: x.Left, Right: x.Right, Fold: true}
+		if x.Op == plan.Lt || x.Op == plan.Le {
+			strict.Op = plan.Lt
+		}
 		same := plan.Compare{Op: plan.Eq, Left: x.Left, Right: x.Right, Fold: true}
 		exact := plan.Compare{Op: x.Op, Left: x.Left, Right: x.Right}
 		e.byte1('(')
