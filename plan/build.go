@@ -75,8 +75,9 @@ type builder struct {
 }
 
 type linkSource struct {
-	node *ast.LinkEntity
-	ds   *DataSource
+	node   *ast.LinkEntity
+	ds     *DataSource
+	parent *DataSource // the source the link is declared under
 }
 
 type tableCount struct {
@@ -356,7 +357,7 @@ func (b *builder) declareLink(parent *DataSource, l *ast.LinkEntity) {
 		ds.Join = JoinSubquery
 	}
 	b.named = append(b.named, ds)
-	b.links = append(b.links, linkSource{l, ds})
+	b.links = append(b.links, linkSource{l, ds, parent})
 	b.declareLinks(ds, &l.Body)
 }
 

@@ -128,14 +128,55 @@ func truthy(e Expr) Expr {
 	return e
 }
 
+// parentOf is the source a link was declared under (nil for the root).
+func (b *builder) parentOf(ds *DataSource) *DataSource {
+	for _, l := range b.links {
+		if l.ds == ds {
+			return l.parent
+		}
+	}
+	return nil
+}
+
+// scopeOf is the nearest exists / in / any / all source at or above ds:
+// the subquery its columns live in (nil: the outer query).
+func (b *builder) scopeOf(ds *DataSource) *DataSource {
+	for x := ds; x != nil; x = b.parentOf(x) {
+		if x.Join == JoinSubquery {
+			return x
+		}
+	}
+	return nil
+}
+
+// visible reports whether a condition in from's filter may read target's
+// columns: target lives in from's subquery or in one enclosing it.
+func (b *builder) visible(target, from *DataSource) bool {
+	ts := b.scopeOf(target)
+	for s := b.scopeOf(from); ; s = b.scopeOf(b.parentOf(s)) {
+		if s == ts {
+			return true
+		}
+		if s == nil {
+			return false
+		}
+	}
+}
+
 // condition lowers one condition to a plan expression, with Dataverse's
 // semantics made explicit (NULL branches, folded comparisons, resolved
 // date intervals, caller identities).
 func (b *builder) condition(ds *DataSource, c *ast.Condition) Expr {
 	if c.EntityName.IsSet() {
-		if ds = b.source(c.EntityName); ds == nil {
+		target := b.source(c.EntityName)
+		if target == nil {
 			return nil
 		}
+		if !b.visible(target, ds) {
+			b.errorf(c.EntityName.Span, diag.UnknownAlias, "entityname %q names an exists, in, any or all link-entity (or a link inside one): its columns exist only in that subquery, not where this condition is", c.EntityName.Text)
+			return nil
+		}
+		ds = target
 	}
 	col := b.ref(ds, c.Attribute)
 	if col == nil {
