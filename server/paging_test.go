@@ -273,7 +273,9 @@ func TestQueryCancelledMidway(t *testing.T) {
 			e := newEnv(t, f, func(c *server.Config) { c.QueryTimeout = 300 * time.Millisecond })
 			start := time.Now()
 			e.do("POST", "/api/ve/v1/RetrieveMultiple", slow).wantError(t, 504, "", "VE6008")
-			if d := time.Since(start); d > 5*time.Second {
+			// Uncancelled, the query runs for hours; a loaded machine may take
+			// a few seconds to deliver the cancellation.
+			if d := time.Since(start); d > 30*time.Second {
 				t.Errorf("the cancelled query took %s to stop", d)
 			}
 			e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": contoso}).want(t, 200)
