@@ -136,6 +136,11 @@ func (c *Compiler) resolveCaller(ctx context.Context) (*plan.Caller, error) {
 	if caller.LanguageID == 0 {
 		caller.LanguageID = cfg.LanguageID
 	}
+	// Without user tables, a security model still knows the user's unit
+	// (eq-businessid, and what plan prints).
+	if caller.BusinessUnitID == "" && c.session != nil && c.session.UserID() == caller.UserID {
+		caller.BusinessUnitID = c.session.BusinessUnitID()
+	}
 	return caller, nil
 }
 
