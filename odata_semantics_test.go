@@ -61,6 +61,7 @@ func TestODataNotPartitions(t *testing.T) {
 		{"accounts", "accountid", "Microsoft.Dynamics.CRM.In(PropertyName='address1_city',PropertyValues=['Seattle','Paris'])"},
 		{"accounts", "accountid", "Microsoft.Dynamics.CRM.Between(PropertyName='revenue',PropertyValues=['100000','2000000'])"},
 		{"contacts", "contactid", "parentcustomerid_account/revenue ge 1000000 or birthdate lt 1980-01-01"},
+		{"contacts", "contactid", "emailaddress1 ne firstname"},
 		{"opportunities", "opportunityid", "estimatedvalue gt 10000 and closeprobability le 50"},
 	}
 	for _, tc := range cases {

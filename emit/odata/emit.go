@@ -34,6 +34,9 @@ func refuse(format string, args ...any) error {
 type emitter struct {
 	v4     bool
 	prefix map[*plan.DataSource]string // "" root, "nav/" joined N:1, "x/" lambda variables
+	// expanded are the navigation paths already expanded: $expand names a
+	// property once, so a second link over the same lookup has no URL.
+	expanded map[string]bool
 	depth  int
 }
 
@@ -248,6 +251,13 @@ func (e *emitter) join(p *plan.Plan, parent, j *plan.DataSource) (string, []stri
 			parent.Table.LogicalName, j.Parent.Column.LogicalName, j.Table.LogicalName, j.Child.LogicalName)
 	}
 	path := e.prefix[parent] + nav
+	if e.expanded[path] {
+		return "", nil, refuse("%s: a second link-entity over navigation property %s ($expand names a property once)", label, path)
+	}
+	if e.expanded == nil {
+		e.expanded = map[string]bool{}
+	}
+	e.expanded[path] = true
 	e.prefix[j] = path + "/"
 	var filters []string
 	if j.Join == plan.JoinInner {
@@ -698,6 +708,14 @@ func (e *emitter) compare(x *plan.Compare) (string, error) {
 		}
 		if e.v4 && x.Fold {
 			l, r = "tolower("+l+")", "tolower("+r+")"
+		}
+		// SQL's a = b and a <> b are unknown (so false) when either side is
+		// null; OData's eq and ne are null-aware (null eq null is true).
+		switch op := cmpNames[x.Op]; op {
+		case "eq":
+			return "(" + l + " eq " + r + " and " + l + " ne null)", nil
+		case "ne":
+			return "(" + l + " ne " + r + " and " + l + " ne null and " + r + " ne null)", nil
 		}
 	default:
 		return "", refuse("operand %T", rv)

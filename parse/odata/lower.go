@@ -721,10 +721,6 @@ func setAttr(it ast.FilterItem, col ast.Name) {
 }
 
 func (l *lowerer) columnCompare(sc *scope, left, right *Path, op string, sp diag.Span, neg bool) ast.FilterItem {
-	if op == "eq" || op == "ne" {
-		l.unsupported(sp, "%s between two properties (OData's null eq null is true; FetchXML valueof is not)", op)
-		return nil
-	}
 	lh, lt, lseg, ok1 := l.resolve(sc, left)
 	rh, rt, rseg, ok2 := l.resolve(sc, right)
 	if !ok1 || !ok2 {
@@ -734,10 +730,13 @@ func (l *lowerer) columnCompare(sc *scope, left, right *Path, op string, sp diag
 		l.unsupported(sp, "a comparison of two properties across tables or of function results")
 		return nil
 	}
-	comp := map[string]string{"gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}
-	ops := map[string]ast.Operator{"gt": ast.OpGt, "ge": ast.OpGe, "lt": ast.OpLt, "le": ast.OpLe}
 	a := ast.Name{Span: l.span(lseg.Pos, lseg.EndPos), Text: property(lseg.Name)}
 	b := ast.Name{Span: l.span(rseg.Pos, rseg.EndPos), Text: property(rseg.Name)}
+	if op == "eq" || op == "ne" {
+		return columnEquality(sp, a, b, (op == "eq") != neg)
+	}
+	comp := map[string]string{"gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}
+	ops := map[string]ast.Operator{"gt": ast.OpGt, "ge": ast.OpGe, "lt": ast.OpLt, "le": ast.OpLe}
 	if !neg {
 		return &ast.Condition{Span: sp, Attribute: a, Operator: ops[op], OpSpan: sp, ValueOf: b}
 	}
@@ -746,6 +745,26 @@ func (l *lowerer) columnCompare(sc *scope, left, right *Path, op string, sp diag
 		&ast.Condition{Span: sp, Attribute: a, Operator: ast.OpNull, OpSpan: sp},
 		&ast.Condition{Span: sp, Attribute: b, Operator: ast.OpNull, OpSpan: sp},
 	}}
+}
+
+// columnEquality is OData's a eq b (or a ne b) of two properties in
+// FetchXML. OData's equality is null-aware (null eq null is true, null ne
+// 'x' is true); FetchXML's valueof eq is SQL's a = b and its ne is
+// a <> b or a null, so the null cases are spelled out:
+//
+//	a eq b:  a eq valueof b, or a null and b null
+//	a ne b:  a ne valueof b and b not-null, or a not-null and b null
+func columnEquality(sp diag.Span, a, b ast.Name, eq bool) ast.FilterItem {
+	cond := func(at ast.Name, op ast.Operator, valueOf ast.Name) *ast.Condition {
+		return &ast.Condition{Span: sp, Attribute: at, Operator: op, OpSpan: sp, ValueOf: valueOf}
+	}
+	and := func(items ...ast.FilterItem) *ast.Filter { return &ast.Filter{Span: sp, Type: ast.And, Items: items} }
+	or := func(items ...ast.FilterItem) *ast.Filter { return &ast.Filter{Span: sp, Type: ast.Or, Items: items} }
+	none := ast.Name{}
+	if eq {
+		return or(cond(a, ast.OpEq, b), and(cond(a, ast.OpNull, none), cond(b, ast.OpNull, none)))
+	}
+	return or(and(cond(a, ast.OpNe, b), cond(b, ast.OpNotNull, none)), and(cond(a, ast.OpNotNull, none), cond(b, ast.OpNull, none)))
 }
 
 func (l *lowerer) in(sc *scope, c *Comparison, neg bool) ast.FilterItem {
