@@ -37,7 +37,7 @@ type emitter struct {
 	// expanded are the navigation paths already expanded: $expand names a
 	// property once, so a second link over the same lookup has no URL.
 	expanded map[string]bool
-	depth  int
+	depth    int
 }
 
 // Emit prints p (compiled from q) as an OData request URL. q gives the
