@@ -102,7 +102,15 @@ func (b *builder) secureSource(ds *DataSource, cols ColumnSecurity) {
 	ds.Security = sf
 	if cols != nil {
 		for _, name := range cols.HiddenColumns(ds.Table) {
-			if c, ok := ds.Table.Column(name); ok && !c.IsPrimaryKey {
+			c, ok := ds.Table.Column(name)
+			switch {
+			case !ok:
+			case c.IsPrimaryKey:
+				// Dataverse cannot secure a primary key, and a key read
+				// as NULL would break every join and paging key: a model
+				// that secures one is refused, not silently ignored.
+				b.errorf(b.spanOf(ds), diag.BadSecurityModel, "the security model hides primary key %s.%s; column security cannot apply to a primary key", ds.Table.LogicalName, c.LogicalName)
+			default:
 				sf.Hidden = append(sf.Hidden, c)
 			}
 		}

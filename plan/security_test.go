@@ -88,3 +88,41 @@ func TestSecurityEveryDataSource(t *testing.T) {
 		t.Errorf("failing provider: got %v, want %s", err, diag.SecurityDenied)
 	}
 }
+
+// hidesKey grants every row but hides the given columns.
+type hidesKey struct{ cols []string }
+
+func (hidesKey) RowFilter(*plan.Table) (*ast.Filter, []string, error) {
+	return &ast.Filter{}, []string{"role:all"}, nil
+}
+func (h hidesKey) HiddenColumns(*plan.Table) []string { return h.cols }
+
+// TestSecuredPrimaryKeyRefused: a model that hides a primary key is
+// refused (VE3004) rather than silently leaving the key readable: Dataverse
+// cannot secure a key, and a key read as NULL would break joins and paging.
+func TestSecuredPrimaryKeyRefused(t *testing.T) {
+	cat, err := engine.SampleCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := fetchxml.Parse(diag.NewSource("q.xml", []byte(`<fetch><entity name="account"><attribute name="name"/></entity></fetch>`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Build(q, plan.Options{Catalog: cat, Now: time.Now(), Security: hidesKey{[]string{"accountid"}}}); diag.CodeOf(err) != diag.BadSecurityModel {
+		t.Errorf("hidden primary key: got %v, want %s", err, diag.BadSecurityModel)
+	}
+	p, err := plan.Build(q, plan.Options{Catalog: cat, Now: time.Now(), Security: hidesKey{[]string{"revenue"}}})
+	if err != nil || !p.Root.Security.Hides(mustColumn(t, p.Root.Table, "revenue")) {
+		t.Errorf("hidden revenue: %v", err)
+	}
+}
+
+func mustColumn(t *testing.T, tbl *plan.Table, name string) *plan.Column {
+	t.Helper()
+	c, ok := tbl.Column(name)
+	if !ok {
+		t.Fatalf("no column %s", name)
+	}
+	return c
+}
