@@ -259,7 +259,7 @@ func (b *builder) build(q *ast.Query) {
 	}
 	p.Orders = append(p.Orders, b.linkOrders...)
 	b.tieBreakers()
-	b.security(root, q)
+	b.security()
 	if b.opt.Security != nil && len(b.errs) == 0 {
 		if err := Verify(p); err != nil {
 			b.errorf(diag.NoSpan, diag.SecurityUnverified, "%v", err)
@@ -913,7 +913,7 @@ func (b *builder) addSort(ref *ColumnRef, oc *OutputColumn) {
 // security injects the caller's row filter into every data source,
 // subquery sources included, and the column security of each (see
 // plan/security.go).
-func (b *builder) security(root *DataSource, q *ast.Query) {
+func (b *builder) security() {
 	if b.opt.Security == nil {
 		return
 	}
