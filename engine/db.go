@@ -32,10 +32,14 @@ const (
 type DB struct {
 	SQL     *sql.DB
 	Dialect string // SQLite, Postgres or MySQL
+	stmts   stmtCache
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.SQL.Close() }
+// Close closes the database and its cached statements.
+func (db *DB) Close() error {
+	db.closeStmts()
+	return db.SQL.Close()
+}
 
 func init() {
 	// LOWER and UPPER on the embedded SQLite fold case as PostgreSQL does,

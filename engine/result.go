@@ -96,7 +96,7 @@ func (r *Result) SetTotal(n int64) {
 // Columns (hand-written SQL) yields untyped values named by the driver.
 // Driver errors are DatabaseError.
 func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error) {
-	rows, err := db.SQL.QueryContext(ctx, st.SQL, st.Args...)
+	rows, err := db.query(ctx, st.SQL, st.Args)
 	if err != nil {
 		return nil, dbError(err, "")
 	}
@@ -173,7 +173,18 @@ func (db *DB) Run(ctx context.Context, p *plan.Plan, st *sqlemit.Statement) (*Re
 // returns it.
 func (db *DB) Count(ctx context.Context, st *sqlemit.Statement) (int64, error) {
 	var v any
-	if err := db.SQL.QueryRowContext(ctx, st.SQL, st.Args...).Scan(&v); err != nil {
+	rows, err := db.query(ctx, st.SQL, st.Args)
+	if err != nil {
+		return 0, dbError(err, "")
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, dbError(err, "")
+		}
+		return 0, db.errorf("count statement returned no row")
+	}
+	if err := rows.Scan(&v); err != nil {
 		return 0, dbError(err, "")
 	}
 	n, ok := toInt(v)
