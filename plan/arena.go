@@ -23,6 +23,14 @@ type arena struct {
 	joinBuf []*DataSource
 	tabBuf  []*Table
 	size    sizes
+	// counts are the slab sizes of size (slabCounts): the first slabs and
+	// every later one.
+	counts [numLayoutSlabs]int
+}
+
+// setSize records the query's counts and the slab sizes they give.
+func (a *arena) setSize(n sizes) {
+	a.size, a.counts = n, slabCounts(n)
 }
 
 // sizes are the first slab sizes, counted from the query.
@@ -40,46 +48,46 @@ func grab[T any](s *[]T, n int) *T {
 }
 
 func (a *arena) ref(ds *DataSource, c *Column) *ColumnRef {
-	r := grab(&a.refs, a.size.conds+a.size.attrs+a.size.orders+2*a.size.links+4)
+	r := grab(&a.refs, a.counts[lRefs])
 	r.Source, r.Column = ds, c
 	return r
 }
 
 func (a *arena) value(k Kind, v any) *Value {
-	x := grab(&a.values, a.size.conds+2)
+	x := grab(&a.values, a.counts[lValues])
 	x.Kind, x.V = k, v
 	return x
 }
 
 func (a *arena) compare(op CmpOp, l *ColumnRef, r Operand, fold bool) *Compare {
-	c := grab(&a.cmps, a.size.conds+1)
+	c := grab(&a.cmps, a.counts[lCmps])
 	c.Op, c.Left, c.Right, c.Fold = op, l, r, fold
 	return c
 }
 
 func (a *arena) isNull(col *ColumnRef, not bool) *IsNull {
-	n := grab(&a.nulls, a.size.nullable+2)
+	n := grab(&a.nulls, a.counts[lNulls])
 	n.Col, n.Not = col, not
 	return n
 }
 
 func (a *arena) like(col *ColumnRef, p Pattern, not bool) *Like {
-	l := grab(&a.likes, a.size.likes+1)
+	l := grab(&a.likes, a.counts[lLikes])
 	l.Col, l.Pattern, l.Not = col, p, not
 	return l
 }
 
-func (a *arena) output() *OutputColumn { return grab(&a.outs, a.size.attrs+2) }
+func (a *arena) output() *OutputColumn { return grab(&a.outs, a.counts[lOuts]) }
 
-func (a *arena) sortKey() *SortKey { return grab(&a.sorts, a.size.orders+a.size.links+2) }
+func (a *arena) sortKey() *SortKey { return grab(&a.sorts, a.counts[lSorts]) }
 
-func (a *arena) source() *DataSource { return grab(&a.sources, a.size.links+1) }
+func (a *arena) source() *DataSource { return grab(&a.sources, a.counts[lSources]) }
 
 // terms returns a slice of n expressions carved from one backing array;
 // its capacity is n, so an append never writes into a neighbour.
 func (a *arena) terms(n int) []Expr {
 	if cap(a.exprs)-len(a.exprs) < n {
-		a.exprs = make([]Expr, 0, max(n, a.size.conds+a.size.filters+a.size.links+2*a.size.nullable+4))
+		a.exprs = make([]Expr, 0, max(n, a.counts[lExprs]))
 	}
 	start := len(a.exprs)
 	a.exprs = a.exprs[:start+n]
@@ -93,7 +101,7 @@ func (a *arena) and(terms []Expr) Expr {
 	case 1:
 		return terms[0]
 	}
-	x := grab(&a.ands, a.size.filters+a.size.links+2)
+	x := grab(&a.ands, a.counts[lAnds])
 	x.Terms = terms
 	return x
 }
@@ -102,7 +110,7 @@ func (a *arena) or(terms []Expr) Expr {
 	if len(terms) == 1 {
 		return terms[0]
 	}
-	x := grab(&a.ors, a.size.nullable+a.size.filters+1)
+	x := grab(&a.ors, a.counts[lOrs])
 	x.Terms = terms
 	return x
 }
@@ -120,7 +128,7 @@ func (a *arena) joins(n int) []*DataSource {
 		return nil
 	}
 	if cap(a.joinBuf)-len(a.joinBuf) < n {
-		a.joinBuf = make([]*DataSource, 0, max(n, a.size.links))
+		a.joinBuf = make([]*DataSource, 0, max(n, a.counts[lJoins]))
 	}
 	start := len(a.joinBuf)
 	a.joinBuf = a.joinBuf[:start+n]

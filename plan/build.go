@@ -156,7 +156,7 @@ func Build(q *ast.Query, opt Options) (p *Plan, err error) {
 		opt.Now = time.Now()
 	}
 	b := &builder{opt: opt, src: q.Source}
-	b.a.size = countNodes(q)
+	b.a.setSize(countNodes(q))
 	if b.plan = b.preallocate(); b.plan == nil {
 		b.plan = &Plan{}
 	}
@@ -238,10 +238,10 @@ func (b *builder) build(q *ast.Query) {
 	root.Name, root.Table, root.Join = t.LogicalName, t, JoinRoot
 	p.Root = root
 	if b.named == nil { // no preallocated layout
-		b.named = make([]*DataSource, 0, b.a.size.links+1)
-		b.links = make([]linkSource, 0, b.a.size.links)
-		p.Columns = make([]*OutputColumn, 0, b.a.size.attrs+1)
-		p.Orders = make([]*SortKey, 0, b.a.size.orders+b.a.size.links+2)
+		b.named = make([]*DataSource, 0, b.a.counts[lNamed])
+		b.links = make([]linkSource, 0, b.a.counts[lLinks])
+		p.Columns = make([]*OutputColumn, 0, b.a.counts[lColumns])
+		p.Orders = make([]*SortKey, 0, b.a.counts[lOrders])
 	}
 	b.named = append(b.named, root)
 

@@ -44,8 +44,9 @@ const (
 	numLayoutSlabs
 )
 
-// slabCounts are the first slab sizes of a query with counts n; grab and
-// the arena's helpers make later slabs of the same sizes.
+// slabCounts are the slab sizes of a query with counts n: the first slabs
+// (one block per shape, or one allocation each) and every later slab grab
+// makes. The one table of them.
 func slabCounts(n sizes) [numLayoutSlabs]int {
 	return [numLayoutSlabs]int{
 		lRefs:    n.conds + n.attrs + n.orders + 2*n.links + 4,
