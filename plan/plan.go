@@ -426,3 +426,26 @@ const (
 	PatAnyOne              // _
 	PatClass               // [set] or [^set]
 )
+
+// Inspect calls f on x and, while f returns true, on the operands of its
+// And, Or, Not and NotTrue nodes, depth first. Subquery sources (Exists,
+// InSubquery) are not entered: their expressions belong to their source.
+func Inspect(x Expr, f func(Expr) bool) {
+	if x == nil || !f(x) {
+		return
+	}
+	switch x := x.(type) {
+	case *And:
+		for _, t := range x.Terms {
+			Inspect(t, f)
+		}
+	case *Or:
+		for _, t := range x.Terms {
+			Inspect(t, f)
+		}
+	case *Not:
+		Inspect(x.X, f)
+	case *NotTrue:
+		Inspect(x.X, f)
+	}
+}

@@ -138,39 +138,28 @@ func (b *builder) secureSource(ds *DataSource, cols ColumnSecurity) {
 // alias can hold.
 func (b *builder) secureHierarchyWalks(cols ColumnSecurity) {
 	n := 0
-	var walk func(Expr)
-	walk = func(e Expr) {
-		switch e := e.(type) {
-		case *And:
-			for _, t := range e.Terms {
-				walk(t)
-			}
-		case *Or:
-			for _, t := range e.Terms {
-				walk(t)
-			}
-		case *Not:
-			walk(e.X)
-		case *NotTrue:
-			walk(e.X)
-		case *Hierarchy:
-			t := e.Table
-			if t == nil && e.Col != nil && e.Col.Source != nil {
-				t = e.Col.Source.Table
-			}
-			if t == nil || e.Walk != nil {
-				return
-			}
-			n++
-			w := b.a.source()
-			w.Name, w.Table, w.Join = security.XDSAlias+"walk"+strconv.Itoa(n), t, JoinSubquery
-			b.named = append(b.named, w)
-			b.secureSource(w, cols)
-			e.Walk = w
+	walk := func(x Expr) bool {
+		e, ok := x.(*Hierarchy)
+		if !ok {
+			return true
 		}
+		t := e.Table
+		if t == nil && e.Col != nil && e.Col.Source != nil {
+			t = e.Col.Source.Table
+		}
+		if t == nil || e.Walk != nil {
+			return false
+		}
+		n++
+		w := b.a.source()
+		w.Name, w.Table, w.Join = security.XDSAlias+"walk"+strconv.Itoa(n), t, JoinSubquery
+		b.named = append(b.named, w)
+		b.secureSource(w, cols)
+		e.Walk = w
+		return false
 	}
 	for _, ds := range slices.Clone(b.named) {
-		walk(ds.Filter)
+		Inspect(ds.Filter, walk)
 	}
 }
 

@@ -121,27 +121,14 @@ func EmitQuickFindCount(p *plan.Plan, d Dialect) (*Statement, error) {
 // such as any/all links, are self-contained).
 func readsOnly(x plan.Expr, ds *plan.DataSource) bool {
 	ok := true
-	var ref func(r *plan.ColumnRef)
-	ref = func(r *plan.ColumnRef) {
+	ref := func(r *plan.ColumnRef) {
 		if r != nil && r.Source != ds {
 			ok = false
 		}
 	}
-	var walk func(x plan.Expr)
-	walk = func(x plan.Expr) {
+	plan.Inspect(x, func(x plan.Expr) bool {
 		switch x := x.(type) {
-		case *plan.And:
-			for _, t := range x.Terms {
-				walk(t)
-			}
-		case *plan.Or:
-			for _, t := range x.Terms {
-				walk(t)
-			}
-		case *plan.Not:
-			walk(x.X)
-		case *plan.NotTrue:
-			walk(x.X)
+		case *plan.And, *plan.Or, *plan.Not, *plan.NotTrue:
 		case *plan.Compare:
 			ref(x.Left)
 			if r, isRef := x.Right.(*plan.ColumnRef); isRef {
@@ -161,12 +148,12 @@ func readsOnly(x plan.Expr, ds *plan.DataSource) bool {
 			if x.Part != nil {
 				ref(x.Part.Col)
 			}
-		case *plan.Exists, *plan.InSubquery, *plan.Const, nil:
+		case *plan.Exists, *plan.InSubquery, *plan.Const:
 		default:
 			ok = false // an expression this walk does not know: count the whole query
 		}
-	}
-	walk(x)
+		return ok
+	})
 	return ok
 }
 
