@@ -14,6 +14,7 @@ import (
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
+	odataparse "github.com/vecompile/vecompile/parse/odata"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -65,7 +66,7 @@ type navProperty struct {
 // a 1:N relationship is named by its schema name, as Dataverse's
 // collection-valued ones are. A name that collides with a column or an
 // earlier navigation property is left out. Declared for clients that read
-// the model; $expand is not served.
+// the model and served by $expand (expand.go).
 func (e *exposure) navigation(t *plan.Table) []navProperty {
 	var out []navProperty
 	used := map[string]bool{}
@@ -218,15 +219,7 @@ func odataEntity(ctx string, t *plan.Table, row engine.Row) map[string]any {
 		e["@odata.context"] = ctx
 	}
 	for _, f := range row {
-		v := f.Value
-		if m, ok := v.([]int64); ok { // multi-select as Edm.String
-			parts := make([]string, len(m))
-			for i, n := range m {
-				parts[i] = strconv.FormatInt(n, 10)
-			}
-			v = strings.Join(parts, ",")
-		}
-		e[f.Name] = v
+		e[f.Name] = odataValue(f.Value)
 	}
 	return e
 }
@@ -239,13 +232,16 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	opts := r.URL.Query()
 	set := s.catalog.entitySet(t)
 	if byKey {
+		if hasExpand(r) {
+			return s.odataGetExpanded(w, r, p, t, key)
+		}
 		cols := ColumnSet{AllColumns: true}
 		if sel := opts.Get("$select"); sel != "" {
 			cols = ColumnSet{Columns: splitComma(sel)}
 		}
 		return s.writeODataEntity(w, r, p, t, key, cols, http.StatusOK)
 	}
-	q, token, err := s.odataQuery(r, t)
+	q, level, token, err := s.odataQuery(r, t)
 	if err != nil {
 		return err
 	}
@@ -273,20 +269,34 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 		return err
 	}
 	out := map[string]any{"@odata.context": odataBase(r) + "$metadata#" + set}
-	vals := make([]map[string]any, 0, len(pg.result.Rows))
-	for _, row := range pg.result.Rows {
-		vals = append(vals, odataEntity("", t, row))
+	var vals []map[string]any
+	if level != nil {
+		if vals, err = s.odataRows(r.Context(), p, level, pg.result); err != nil {
+			return err
+		}
+	} else {
+		vals = make([]map[string]any, 0, len(pg.result.Rows))
+		for _, row := range pg.result.Rows {
+			vals = append(vals, odataEntity("", t, row))
+		}
 	}
 	out["value"] = vals
 	if pg.result.CountRequested {
 		out["@odata.count"] = pg.result.TotalRecordCount
 	}
 	if pg.result.MoreRecords && pg.cookie != "" {
-		next := *r.URL
-		nq := r.URL.Query()
-		nq.Set("$skiptoken", pg.cookie)
-		next.RawQuery = nq.Encode()
-		out["@odata.nextLink"] = odataBase(r) + strings.TrimPrefix(next.Path, "/odata/") + "?" + next.RawQuery
+		// The options as received (url.Values would drop the pairs
+		// holding a ';', as nested $expand options do), the token replaced.
+		var parts []string
+		for _, part := range strings.Split(r.URL.RawQuery, "&") {
+			k, _, _ := strings.Cut(part, "=")
+			if uk, err := url.QueryUnescape(k); part == "" || err == nil && uk == "$skiptoken" {
+				continue
+			}
+			parts = append(parts, part)
+		}
+		parts = append(parts, "$skiptoken="+url.QueryEscape(pg.cookie))
+		out["@odata.nextLink"] = odataBase(r) + strings.TrimPrefix(r.URL.EscapedPath(), "/odata/") + "?" + strings.Join(parts, "&")
 	}
 	writeOData(w, http.StatusOK, out)
 	return nil
@@ -307,8 +317,9 @@ func maxPageSize(prefer string) int64 {
 
 // odataQuery builds the query of a collection GET with the OData parser
 // and returns the skip token (the server's paging cookie, not a query
-// option).
-func (s *Server) odataQuery(r *http.Request, t *plan.Table) (*ast.Query, string, error) {
+// option). With the expand parser it also returns the result's levels for
+// nesting $expand (nil: rows are returned flat).
+func (s *Server) odataQuery(r *http.Request, t *plan.Table) (*ast.Query, *odataparse.ExpandLevel, string, error) {
 	token := r.URL.Query().Get("$skiptoken")
 	// The options as received (percent-encoded), without the skip token.
 	req := s.catalog.entitySet(t)
@@ -323,17 +334,27 @@ func (s *Server) odataQuery(r *http.Request, t *plan.Table) (*ast.Query, string,
 	if len(kept) > 0 {
 		req += "?" + strings.Join(kept, "&")
 	}
-	q, err := s.cfg.ODataParser(req)
-	if err != nil {
-		return nil, "", err
+	var q *ast.Query
+	var level *odataparse.ExpandLevel
+	if s.cfg.ODataExpandParser != nil {
+		x, err := s.cfg.ODataExpandParser(req)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		q, level = x.Query, x.Level
+	} else {
+		var err error
+		if q, err = s.cfg.ODataParser(req); err != nil {
+			return nil, nil, "", err
+		}
 	}
-	if q.Entity == nil || !strings.EqualFold(q.Entity.Name.Text, t.LogicalName) {
-		return nil, "", diagErr(diag.MalformedPlan, "the OData parser returned a query of another entity")
+	if q == nil || q.Entity == nil || !strings.EqualFold(q.Entity.Name.Text, t.LogicalName) {
+		return nil, nil, "", diagErr(diag.MalformedPlan, "the OData parser returned a query of another entity")
 	}
 	if q.Top.Value > MaxPageSize {
-		return nil, "", diagErr(diag.LimitExceeded, "$top=%d: at most %d", q.Top.Value, MaxPageSize)
+		return nil, nil, "", diagErr(diag.LimitExceeded, "$top=%d: at most %d", q.Top.Value, MaxPageSize)
 	}
-	return q, token, nil
+	return q, level, token, nil
 }
 
 func splitComma(s string) []string {
@@ -356,7 +377,7 @@ func (s *Server) odataCount(w http.ResponseWriter, r *http.Request, p *Principal
 	if byKey {
 		return diagErr(diag.NotFound, "$count applies to a collection")
 	}
-	q, _, err := s.odataQuery(r, t)
+	q, _, _, err := s.odataQuery(r, t)
 	if err != nil {
 		return err
 	}

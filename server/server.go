@@ -91,6 +91,11 @@ type Config struct {
 	// (database/sql keeps two idle ones by default). 0: 4 × GOMAXPROCS.
 	DBConns     int
 	ODataParser ODataParser // nil: DefaultODataParser
+	// ODataExpandParser parses OData GETs for nested $expand results. Nil:
+	// DefaultODataExpandParser when ODataParser is nil too; a server
+	// given only an ODataParser runs its queries as they are (links come
+	// back flat) and refuses collection-valued $expand.
+	ODataExpandParser ODataExpandParser
 
 	Logger *slog.Logger
 	Now    func() time.Time // the clock for tokens and relative dates
@@ -206,6 +211,9 @@ func New(cfg Config) (*Server, error) {
 			m.Add(t)
 		}
 		s.cfg.ODataParser = DefaultODataParser(m)
+		if s.cfg.ODataExpandParser == nil {
+			s.cfg.ODataExpandParser = DefaultODataExpandParser(m)
+		}
 	}
 	s.routes()
 	return s, nil

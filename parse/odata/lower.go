@@ -48,6 +48,12 @@ type lowerer struct {
 	off  *offsets
 	errs diag.ErrorList
 	nav  int // link aliases handed out
+
+	// Set by LowerExpansion: collection-valued $expand is recorded (not
+	// refused) and single-valued links get unique aliases.
+	split   bool
+	aliases map[string]bool
+	depth   int // collection-valued $expand levels above this request
 }
 
 // scope is where a path starts: the root table or a lambda variable's.
@@ -73,23 +79,40 @@ func (l *lowerer) span(from, to lexer.Position) diag.Span { return l.off.span(fr
 // meaning is a positioned UnsupportedFeature (VE1014) error naming it,
 // never dropped.
 func Lower(r *Request, s Schema, opt Options) (*ast.Query, error) {
+	q, _, err := lower(r, s, opt, "", nil)
+	return q, err
+}
+
+// lower is Lower; table, when set, is the table of a nested request (a
+// collection-valued $expand) instead of the entity set's, and l, when
+// set, a split-mode lowerer (LowerExpansion) whose root level it fills.
+func lower(r *Request, s Schema, opt Options, table string, l *lowerer) (*ast.Query, *ExpandLevel, error) {
 	if s == nil {
 		s = Conventional{}
 	}
-	l := &lowerer{r: r, s: s, v4: opt.Flavor == V4, incl: opt.NullInclusive}
+	if l == nil {
+		l = &lowerer{}
+	}
+	l.r, l.s, l.v4, l.incl = r, s, opt.Flavor == V4, opt.NullInclusive
 	if l.incl == nil {
 		l.incl = map[ast.Operator]bool{ast.OpNe: true, ast.OpNeq: true}
 	}
 	src := r.Source
 	if opt.Flavor != "" && opt.Flavor != V4 && opt.Flavor != Dataverse {
-		return nil, diag.ErrorList{diag.Errorf(src, diag.NoSpan, diag.BadFlag, "unknown OData flavor %q: use dataverse or v4", opt.Flavor)}.Err()
+		return nil, nil, diag.ErrorList{diag.Errorf(src, diag.NoSpan, diag.BadFlag, "unknown OData flavor %q: use dataverse or v4", opt.Flavor)}.Err()
 	}
-	if r.EntitySet == "" {
-		return nil, diag.ErrorList{diag.Errorf(src, r.SetSpan, diag.MissingEntity, "OData: no entity set: write entityset?$filter=…")}.Err()
+	if table == "" {
+		if r.EntitySet == "" {
+			return nil, nil, diag.ErrorList{diag.Errorf(src, r.SetSpan, diag.MissingEntity, "OData: no entity set: write entityset?$filter=…")}.Err()
+		}
+		var ok bool
+		if table, ok = s.EntitySet(r.EntitySet); !ok {
+			return nil, nil, diag.ErrorList{diag.Errorf(src, r.SetSpan, diag.UnknownEntity, "OData: no table has the entity set name %q", r.EntitySet)}.Err()
+		}
 	}
-	table, ok := s.EntitySet(r.EntitySet)
-	if !ok {
-		return nil, diag.ErrorList{diag.Errorf(src, r.SetSpan, diag.UnknownEntity, "OData: no table has the entity set name %q", r.EntitySet)}.Err()
+	var level *ExpandLevel
+	if l.split {
+		level = &ExpandLevel{Table: table}
 	}
 	q := &ast.Query{Span: diag.Span{Start: 0, End: diag.Pos(len(src.Text))}, Source: src}
 	ent := &ast.Entity{Span: r.SetSpan, Name: ast.Name{Span: r.SetSpan, Text: table}}
@@ -120,7 +143,7 @@ func Lower(r *Request, s Schema, opt Options) (*ast.Query, error) {
 	}
 	if r.Expand != nil {
 		l.off = r.maps[r.Expand]
-		l.expand(&ent.Body, table, r.Expand)
+		l.expand(&ent.Body, table, r.Expand, level)
 	}
 	if r.Filter != nil {
 		l.off = r.maps[r.Filter]
@@ -135,9 +158,9 @@ func Lower(r *Request, s Schema, opt Options) (*ast.Query, error) {
 	l.paging(q)
 	if len(l.errs) > 0 {
 		l.errs.Sort()
-		return nil, l.errs
+		return nil, nil, l.errs
 	}
-	return q, nil
+	return q, level, nil
 }
 
 func (a *Apply) span(l *lowerer) diag.Span {
@@ -202,11 +225,15 @@ func (l *lowerer) selectList(b *ast.Body, s *Select) {
 	}
 }
 
-func (l *lowerer) expand(b *ast.Body, table string, e *Expand) {
+// expand lowers $expand items to outer links aliased by the navigation
+// property. lv is nil for Lower, which refuses collection-valued items;
+// for LowerExpansion it is the level the items belong to: collection-valued
+// items are recorded there, and each link gets a level of its own.
+func (l *lowerer) expand(b *ast.Body, table string, e *Expand, lv *ExpandLevel) {
 	for _, it := range e.Items {
 		sp := l.span(it.Pos, it.EndPos)
 		if len(it.Path) != 1 || !isName(it.Path[0]) {
-			l.unsupported(sp, "$expand path %q", strings.Join(it.Path, "/"))
+			l.unsupported(sp, "$expand path %q (expand a navigation property by name; *, $ref, $count and paths are not served)", strings.Join(it.Path, "/"))
 			continue
 		}
 		name := it.Path[0]
@@ -216,13 +243,24 @@ func (l *lowerer) expand(b *ast.Body, table string, e *Expand) {
 			continue
 		}
 		if nav.Collection {
-			l.unsupported(sp, "$expand of collection %s (nested arrays; a FetchXML 1:N link returns one row per related row)", name)
+			if lv == nil {
+				l.unsupported(sp, "$expand of collection %s (nested arrays; a FetchXML 1:N link returns one row per related row)", name)
+				continue
+			}
+			l.collection(b, lv, name, nav, it, sp)
 			continue
+		}
+		alias := name
+		var child *ExpandLevel
+		if lv != nil {
+			alias = l.uniqueAlias(name)
+			child = &ExpandLevel{Table: nav.Table, Prefix: alias + ".", Key: nav.From}
+			lv.Single = append(lv.Single, &SingleExpand{Property: name, Level: child})
 		}
 		link := &ast.LinkEntity{
 			Span: sp, Name: ast.Name{Span: sp, Text: nav.Table},
 			From: ast.Name{Span: sp, Text: nav.From}, To: ast.Name{Span: sp, Text: nav.To},
-			Alias: ast.Name{Span: sp, Text: name}, LinkType: ast.Outer, TypeSpan: sp,
+			Alias: ast.Name{Span: sp, Text: alias}, LinkType: ast.Outer, TypeSpan: sp,
 		}
 		selected := false
 		for _, o := range it.Options {
@@ -232,7 +270,7 @@ func (l *lowerer) expand(b *ast.Body, table string, e *Expand) {
 				l.selectList(&link.Body, o.Select)
 				selected = true
 			case o.Expand != nil:
-				l.expand(&link.Body, nav.Table, o.Expand)
+				l.expand(&link.Body, nav.Table, o.Expand, child)
 			case o.Filter != nil:
 				l.unsupported(osp, "$filter inside the single-valued $expand %s (filter the parent through the path %s/… instead)", name, name)
 			default:
@@ -241,6 +279,11 @@ func (l *lowerer) expand(b *ast.Body, table string, e *Expand) {
 		}
 		if !selected {
 			link.AllAttributes = ast.Bool{Span: sp, Value: true, Set: true}
+		}
+		if child != nil {
+			// The link's from column is null exactly when no related row
+			// matched (or the caller cannot read it): the server's test.
+			l.need(&link.Body, child, nav.From, sp)
 		}
 		b.Links = append(b.Links, link)
 	}

@@ -1,0 +1,413 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/vecompile/vecompile"
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/diag"
+	odataparse "github.com/vecompile/vecompile/parse/odata"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// OData $expand. A single-valued expand is an outer link of the page's
+// query; its columns come back flat ("alias.col") and are nested here
+// under the navigation property, or null when the link's from column is
+// null (no related row, or none the caller may read: the link's own
+// security filter). A collection-valued expand is one more query per page
+// of parents, built as a request for the related entity set through the
+// same parser, planner (the caller's security) and executor: the nested
+// options plus "foreign key in (the page's keys)", all its rows read
+// (paged), grouped by foreign key, and $skip/$top/$count applied per
+// parent.
+
+// Limits of collection-valued $expand.
+const (
+	// maxExpandPerParent is the most related rows one entity's array
+	// holds (after $skip/$top). Dataverse documents no number for it; it is
+	// the page cap. Beyond it the request fails: never a silent cut.
+	maxExpandPerParent = MaxPageSize
+	// maxExpandRows is the most related rows one collection-valued expand
+	// reads for a page of parents, before per-parent $skip/$top.
+	maxExpandRows = 50000
+)
+
+// ODataExpandParser turns an OData request, as ODataParser does, into the
+// query and the description of its $expand (parse/odata LowerExpansion).
+type ODataExpandParser func(request string) (*odataparse.Expansion, error)
+
+// DefaultODataExpandParser is parse/odata's LowerExpansion over the
+// exposed tables of cat (standard v4 flavour).
+func DefaultODataExpandParser(exposed plan.MapCatalog) ODataExpandParser {
+	schema := vecompile.ODataSchema(exposed)
+	return func(request string) (*odataparse.Expansion, error) {
+		return odataparse.ParseExpansion(diag.NewSource("odata", []byte(request)), schema, odataparse.Options{Flavor: "v4", NullInclusive: plan.NullInclusive})
+	}
+}
+
+// odataValue is a column value as OData JSON.
+func odataValue(v any) any {
+	if m, ok := v.([]int64); ok { // multi-select as Edm.String
+		parts := make([]string, len(m))
+		for i, n := range m {
+			parts[i] = fmt.Sprint(n)
+		}
+		return strings.Join(parts, ",")
+	}
+	return v
+}
+
+// shapeLevel is an ExpandLevel compiled against a result's columns.
+type shapeLevel struct {
+	lv     *odataparse.ExpandLevel
+	props  []string // returned properties
+	at     []int    // their row indexes
+	keyAt  int      // the Key column's index (-1: root or not found)
+	single []*shapeLevel
+	manyAt []int // per lv.Many: the parent column's index
+}
+
+func compileLevel(lv *odataparse.ExpandLevel, cols []string) *shapeLevel {
+	sl := &shapeLevel{lv: lv, keyAt: -1}
+	own := func(c string) (string, bool) {
+		if lv.Prefix == "" {
+			return c, !strings.Contains(c, ".")
+		}
+		if len(c) > len(lv.Prefix) && strings.EqualFold(c[:len(lv.Prefix)], lv.Prefix) {
+			return c[len(lv.Prefix):], true
+		}
+		return "", false
+	}
+	find := func(col string) int {
+		for i, c := range cols {
+			if name, ok := own(c); ok && strings.EqualFold(name, col) {
+				return i
+			}
+		}
+		return -1
+	}
+	for i, c := range cols {
+		name, ok := own(c)
+		if !ok || containsFold(lv.Hidden, name) {
+			continue
+		}
+		sl.props = append(sl.props, name)
+		sl.at = append(sl.at, i)
+	}
+	if lv.Key != "" {
+		sl.keyAt = find(lv.Key)
+	}
+	for _, se := range lv.Single {
+		sl.single = append(sl.single, compileLevel(se.Level, cols))
+	}
+	for _, c := range lv.Many {
+		sl.manyAt = append(sl.manyAt, find(c.Nav.To))
+	}
+	return sl
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// parentRef is an entity awaiting a collection-valued expand.
+type parentRef struct {
+	c   *odataparse.CollectionExpand
+	e   map[string]any
+	key string // "": no value, an empty array
+}
+
+// keyOf normalizes a key value for grouping (GUIDs in any case).
+func keyOf(v any) string {
+	if v == nil {
+		return ""
+	}
+	return strings.ToLower(fmt.Sprint(v))
+}
+
+// entity shapes one row at one level and appends its collection-valued
+// expands to pend.
+func (sl *shapeLevel) entity(row engine.Row, pend *[]parentRef) map[string]any {
+	e := make(map[string]any, len(sl.at)+len(sl.single)+len(sl.manyAt))
+	for j, i := range sl.at {
+		e[sl.props[j]] = odataValue(row[i].Value)
+	}
+	for k, ch := range sl.single {
+		prop := sl.lv.Single[k].Property
+		if ch.keyAt < 0 || row[ch.keyAt].Value == nil {
+			e[prop] = nil
+			continue
+		}
+		e[prop] = ch.entity(row, pend)
+	}
+	for k, c := range sl.lv.Many {
+		ref := parentRef{c: c, e: e}
+		if i := sl.manyAt[k]; i >= 0 {
+			ref.key = keyOf(row[i].Value)
+		}
+		*pend = append(*pend, ref)
+	}
+	return e
+}
+
+// odataRows shapes a page's rows at level lv and serves their
+// collection-valued expands.
+func (s *Server) odataRows(ctx context.Context, p *Principal, lv *odataparse.ExpandLevel, res *engine.Result) ([]map[string]any, error) {
+	out := make([]map[string]any, 0, len(res.Rows))
+	if len(res.Rows) == 0 {
+		return out, nil
+	}
+	sl := compileLevel(lv, rowNames(res))
+	var pend []parentRef
+	for _, row := range res.Rows {
+		out = append(out, sl.entity(row, &pend))
+	}
+	return out, s.expandPending(ctx, p, pend)
+}
+
+// rowNames are the result's column names as the rows carry them.
+func rowNames(res *engine.Result) []string {
+	names := make([]string, len(res.Rows[0]))
+	for i, f := range res.Rows[0] {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// expandPending serves the collection-valued expands of pend, one query
+// (per chunk of keys) per expand.
+func (s *Server) expandPending(ctx context.Context, p *Principal, pend []parentRef) error {
+	var order []*odataparse.CollectionExpand
+	by := map[*odataparse.CollectionExpand][]parentRef{}
+	for _, ref := range pend {
+		if _, ok := by[ref.c]; !ok {
+			order = append(order, ref.c)
+		}
+		by[ref.c] = append(by[ref.c], ref)
+	}
+	for _, c := range order {
+		if err := s.expandCollection(ctx, p, c, by[c]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// related is one related entity and the expands it awaits.
+type related struct {
+	e    map[string]any
+	pend []parentRef
+}
+
+func (s *Server) expandCollection(ctx context.Context, p *Principal, c *odataparse.CollectionExpand, refs []parentRef) error {
+	var keys []string
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		if ref.key != "" && !seen[ref.key] {
+			seen[ref.key] = true
+			keys = append(keys, ref.key)
+		}
+	}
+	groups := map[string][]related{}
+	read := 0
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), MaxPageSize)]
+		keys = keys[len(chunk):]
+		n, err := s.expandRead(ctx, p, c, chunk, read, groups)
+		if err != nil {
+			return err
+		}
+		read += n
+	}
+	// Per parent: $skip, $top, $count; the survivors' own expands next.
+	var next []parentRef
+	done := map[string]bool{}
+	for _, ref := range refs {
+		rows := groups[ref.key]
+		if ref.key == "" {
+			rows = nil
+		}
+		if c.Count {
+			ref.e[c.Property+"@odata.count"] = len(rows)
+		}
+		rows = rows[min(int64(len(rows)), c.Skip):]
+		if c.HasTop && int64(len(rows)) > c.Top {
+			rows = rows[:c.Top]
+		}
+		if len(rows) > maxExpandPerParent {
+			return diagErr(diag.LimitExceeded, "$expand=%s: an entity has %d related rows; at most %d are returned per entity: add $filter or $top inside the $expand", c.Property, len(rows), maxExpandPerParent)
+		}
+		list := make([]map[string]any, len(rows))
+		for i, r := range rows {
+			list[i] = r.e
+		}
+		ref.e[c.Property] = list
+		if !done[ref.key] {
+			done[ref.key] = true
+			for _, r := range rows {
+				next = append(next, r.pend...)
+			}
+		}
+	}
+	return s.expandPending(ctx, p, next)
+}
+
+// expandRead runs c's query for the parents keys, reading every page, and
+// adds the rows to groups by foreign key. before is the number of rows
+// read for c so far.
+func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.CollectionExpand, keys []string, before int, groups map[string][]related) (int, error) {
+	target, ok := s.catalog.Table(c.Nav.Table)
+	if !ok {
+		return 0, diagErr(diag.NotFound, "$expand=%s: table %s is not exposed", c.Property, c.Nav.Table)
+	}
+	vals := make([]*ast.Value, len(keys))
+	for i, k := range keys {
+		vals[i] = &ast.Value{Text: k, Kind: ast.KindText}
+	}
+	read, cookie := 0, ""
+	var sl *shapeLevel
+	for page := int64(1); ; page++ {
+		// Built afresh per page: build rewrites the query it is given.
+		x, err := c.Lower()
+		if err != nil {
+			return 0, err
+		}
+		q := x.Query
+		ent := q.Entity
+		ent.Filters = append(ent.Filters, &ast.Filter{Type: ast.And, Items: []ast.FilterItem{&ast.Condition{
+			Attribute: ast.Name{Text: c.Nav.From}, Operator: ast.OpIn, Values: vals,
+		}}})
+		byKey := false
+		for _, o := range ent.Orders {
+			byKey = byKey || strings.EqualFold(o.Attribute.Text, target.PrimaryKey)
+		}
+		if !byKey && target.PrimaryKey != "" {
+			// A total order: pages do not overlap, arrays are stable.
+			ent.Orders = append(ent.Orders, &ast.Order{Attribute: ast.Name{Text: target.PrimaryKey}})
+		}
+		q.Count = ast.Int{Value: MaxPageSize, Set: true}
+		q.Page = ast.Int{Value: page, Set: true}
+		if cookie != "" {
+			q.PagingCookie = ast.Name{Text: cookie}
+		}
+		pl, err := s.build(ctx, p, q)
+		if err != nil {
+			return 0, err
+		}
+		pg, err := s.execPage(ctx, p, q, pl, cookie)
+		if err != nil {
+			return 0, err
+		}
+		res := pg.result
+		if len(res.Rows) > 0 {
+			if sl == nil {
+				sl = compileLevel(x.Level, rowNames(res))
+			}
+			fk := -1
+			for i, f := range res.Rows[0] {
+				if !strings.Contains(f.Name, ".") && strings.EqualFold(f.Name, c.Nav.From) {
+					fk = i
+				}
+			}
+			if fk < 0 {
+				return 0, diagErr(diag.MalformedPlan, "$expand=%s: the query does not return %s", c.Property, c.Nav.From)
+			}
+			for _, row := range res.Rows {
+				// sl is the first page's level: every page's rows await
+				// the same CollectionExpand values, grouped as one.
+				var pend []parentRef
+				e := sl.entity(row, &pend)
+				k := keyOf(row[fk].Value)
+				groups[k] = append(groups[k], related{e: e, pend: pend})
+			}
+		}
+		read += len(res.Rows)
+		if before+read > maxExpandRows {
+			return 0, diagErr(diag.LimitExceeded, "$expand=%s reads more than %d related rows for this page: add $filter inside the $expand, or ask for fewer entities per page (Prefer: odata.maxpagesize)", c.Property, maxExpandRows)
+		}
+		if !res.MoreRecords || pg.cookie == "" {
+			return read, nil
+		}
+		cookie = pg.cookie
+	}
+}
+
+// odataGetExpanded is GET by key with $expand: the entity set's query for
+// that key, $select and $expand only (as GET by key reads them).
+func (s *Server) odataGetExpanded(w http.ResponseWriter, r *http.Request, p *Principal, t *plan.Table, key string) error {
+	if s.cfg.ODataExpandParser == nil {
+		return diagErr(diag.UnsupportedFeature, "$expand is not served with a custom OData parser")
+	}
+	req := s.catalog.entitySet(t)
+	var kept []string
+	for _, part := range strings.Split(r.URL.RawQuery, "&") {
+		k, _, _ := strings.Cut(part, "=")
+		uk, err := url.QueryUnescape(k)
+		if err != nil {
+			return diagErr(diag.SyntaxError, "malformed query option name %q", k)
+		}
+		switch strings.ToLower(strings.TrimPrefix(uk, "$")) {
+		case "select", "expand":
+			kept = append(kept, part)
+		}
+	}
+	if len(kept) > 0 {
+		req += "?" + strings.Join(kept, "&")
+	}
+	x, err := s.cfg.ODataExpandParser(req)
+	if err != nil {
+		return err
+	}
+	q := x.Query
+	if q.Entity == nil || !strings.EqualFold(q.Entity.Name.Text, t.LogicalName) {
+		return diagErr(diag.MalformedPlan, "the OData parser returned a query of another entity")
+	}
+	q.Entity.Filters = append(q.Entity.Filters, &ast.Filter{Type: ast.And, Items: []ast.FilterItem{&ast.Condition{
+		Attribute: ast.Name{Text: t.PrimaryKey}, Operator: ast.OpEq, Values: []*ast.Value{{Text: key, Kind: ast.KindGuid}},
+	}}})
+	q.Top = ast.Int{Value: 2, Set: true}
+	pl, err := s.build(r.Context(), p, q)
+	if err != nil {
+		return err
+	}
+	pg, err := s.execPage(r.Context(), p, q, pl, "")
+	if err != nil {
+		return err
+	}
+	if len(pg.result.Rows) == 0 {
+		ctx, cancel := contextTimeout(r, s.cfg.QueryTimeout)
+		defer cancel()
+		return s.missing(ctx, t, key)
+	}
+	vals, err := s.odataRows(r.Context(), p, x.Level, pg.result)
+	if err != nil {
+		return err
+	}
+	e := vals[0]
+	e["@odata.context"] = odataBase(r) + "$metadata#" + s.catalog.entitySet(t) + "/$entity"
+	writeOData(w, http.StatusOK, e)
+	return nil
+}
+
+// hasExpand says whether the request has a $expand option.
+// The raw query is read: url.Values drops pairs holding a ';', which
+// nested options use.
+func hasExpand(r *http.Request) bool {
+	for _, part := range strings.Split(r.URL.RawQuery, "&") {
+		k, _, _ := strings.Cut(part, "=")
+		if uk, err := url.QueryUnescape(k); err == nil && strings.EqualFold(strings.TrimPrefix(uk, "$"), "expand") {
+			return true
+		}
+	}
+	return false
+}
