@@ -1,0 +1,310 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// Sample ids used by the $expand tests.
+func accID(n int) string { return fmt.Sprintf("acc00000-0000-4000-8000-%012x", n) }
+func conID(n int) string { return fmt.Sprintf("c0000000-0000-4000-8000-%012x", n) }
+
+// decodeJSON decodes JSON text with numbers as json.Number.
+func decodeJSON(t *testing.T, b []byte) any {
+	t.Helper()
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, b)
+	}
+	return v
+}
+
+// wantValue compares a collection reply's value (or an entity reply
+// without its context) with the expected JSON.
+func wantJSON(t *testing.T, what string, got any, want string) {
+	t.Helper()
+	w := decodeJSON(t, []byte(want))
+	if !reflect.DeepEqual(got, w) {
+		g, _ := json.Marshal(got)
+		wb, _ := json.Marshal(w)
+		t.Errorf("%s:\n got %s\nwant %s", what, g, wb)
+	}
+}
+
+func valueOf(t *testing.T, r *response) any {
+	t.Helper()
+	return r.json(t)["value"]
+}
+
+func TestODataExpand(t *testing.T) {
+	for _, f := range fixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			e := newEnv(t, f, nil)
+			get := func(path string) *response { return e.do("GET", path, nil).want(t, 200) }
+
+			// Single-valued, nested single-valued, a missing related row
+			// (no parent: null), a nested one missing (no primary contact);
+			// the parent's $select does not name the lookup, and the
+			// related key added to tell a missing row is not returned.
+			r := get("/odata/contacts?$select=fullname&$filter=contactid%20in%20(" + conID(1) + "," + conID(0x12) + "," + conID(8) + "," + conID(0xd) + ")&$orderby=fullname" +
+				"&$expand=parentcustomerid_account($select=name,accountnumber;$expand=primarycontactid_contact($select=fullname))")
+			wantJSON(t, "single-valued $expand", valueOf(t, r), `[
+{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt","parentcustomerid_account":{"name":"Adventure Works","accountnumber":"ACC-0008","primarycontactid_contact":{"fullname":"Anna Schmidt"}}},
+{"contactid":"`+conID(0x12)+`","fullname":"Chloe Martin","parentcustomerid_account":{"name":"Fabrikam France SARL","accountnumber":"ACC-0007","primarycontactid_contact":null}},
+{"contactid":"`+conID(8)+`","fullname":"Fatima Khan","parentcustomerid_account":null},
+{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith","parentcustomerid_account":{"name":"Coho Winery","accountnumber":"ACC-0012","primarycontactid_contact":{"fullname":"Peter Smith"}}}]`)
+
+			// Without nested $select: every column of the related row,
+			// its key included.
+			m := get("/odata/contacts?$select=fullname&$filter=contactid%20eq%20" + conID(0xd) + "&$expand=parentcustomerid_account").json(t)
+			acc := m["value"].([]any)[0].(map[string]any)["parentcustomerid_account"].(map[string]any)
+			if acc["accountid"] != accID(0xc) || acc["name"] != "Coho Winery" || acc["address1_city"] != "Napa" || !hasKey(acc, "revenue") {
+				t.Errorf("$expand without $select: %v", acc)
+			}
+
+			// Collection-valued with $orderby, $skip, $top and $count per
+			// parent, and an empty collection.
+			r = get("/odata/accounts?$select=name&$filter=accountid%20in%20(" + accID(5) + "," + accID(0xc) + "," + accID(0x18) + "," + accID(9) + ")&$orderby=name" +
+				"&$expand=contact_customer_accounts($select=fullname;$orderby=fullname%20desc;$top=1;$skip=1;$count=true)")
+			wantJSON(t, "collection-valued $expand with $orderby/$top/$skip/$count", valueOf(t, r), `[
+{"accountid":"`+accID(9)+`","name":"Alpine Ski House","contact_customer_accounts":[],"contact_customer_accounts@odata.count":0},
+{"accountid":"`+accID(0xc)+`","name":"Coho Winery","contact_customer_accounts":[{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith"}],"contact_customer_accounts@odata.count":2},
+{"accountid":"`+accID(5)+`","name":"Fabrikam, Inc.","contact_customer_accounts":[{"contactid":"`+conID(0xc)+`","fullname":"Nadia Haddad"}],"contact_customer_accounts@odata.count":2},
+{"accountid":"`+accID(0x18)+`","name":"Wingtip Toys","contact_customer_accounts":[{"contactid":"`+conID(9)+`","fullname":"David Jones"}],"contact_customer_accounts@odata.count":2}]`)
+
+			// $filter inside, with a nested single-valued $expand; $count
+			// counts the filtered rows.
+			r = get("/odata/accounts?$select=name&$filter=accountid%20in%20(" + accID(5) + "," + accID(0xc) + ")&$orderby=name" +
+				"&$expand=contact_customer_accounts($select=fullname;$filter=startswith(fullname,'P')%20or%20startswith(fullname,'W');$count=true;$expand=parentcustomerid_account($select=accountnumber))")
+			wantJSON(t, "collection-valued $expand with $filter", valueOf(t, r), `[
+{"accountid":"`+accID(0xc)+`","name":"Coho Winery","contact_customer_accounts":[{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith","parentcustomerid_account":{"accountnumber":"ACC-0012"}}],"contact_customer_accounts@odata.count":1},
+{"accountid":"`+accID(5)+`","name":"Fabrikam, Inc.","contact_customer_accounts":[{"contactid":"`+conID(0x34)+`","fullname":"Will Evans","parentcustomerid_account":{"accountnumber":null}}],"contact_customer_accounts@odata.count":1}]`)
+
+			// GET by key with both kinds; options other than $select and
+			// $expand are not read by key.
+			m = get("/odata/accounts(" + accID(0xc) + ")?$select=name&$expand=primarycontactid_contact($select=fullname),contact_customer_accounts($select=fullname;$orderby=fullname)").json(t)
+			if ctx, _ := m["@odata.context"].(string); !strings.HasSuffix(ctx, "$metadata#accounts/$entity") {
+				t.Errorf("GET by key context: %v", m["@odata.context"])
+			}
+			delete(m, "@odata.context")
+			wantJSON(t, "GET by key with $expand", any(m), `{"accountid":"`+accID(0xc)+`","name":"Coho Winery","primarycontactid_contact":{"fullname":"Peter Smith"},
+"contact_customer_accounts":[{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith"},{"contactid":"`+conID(0x35)+`","fullname":"Xavier Dupont"}]}`)
+			m = get("/odata/accounts(" + accID(9) + ")?$select=name&$expand=primarycontactid_contact,contact_customer_accounts($count=true)").json(t)
+			delete(m, "@odata.context")
+			wantJSON(t, "GET by key, nothing related", any(m), `{"accountid":"`+accID(9)+`","name":"Alpine Ski House","primarycontactid_contact":null,"contact_customer_accounts":[],"contact_customer_accounts@odata.count":0}`)
+			e.do("GET", "/odata/accounts(acc00000-0000-4000-8000-0000000000ff)?$expand=contact_customer_accounts", nil).wantError(t, 404, "0x80040217", "VE6005")
+
+			// A collection inside a single-valued expand, and one inside a
+			// collection (business unit → accounts → contacts).
+			r = get("/odata/contacts?$select=fullname&$filter=contactid%20eq%20" + conID(1) + "&$expand=parentcustomerid_account($select=name;$expand=contact_customer_accounts($select=fullname))")
+			wantJSON(t, "collection inside single-valued", valueOf(t, r), `[{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt","parentcustomerid_account":{"name":"Adventure Works","contact_customer_accounts":[{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt"}]}}]`)
+			nested := get("/odata/businessunits?$select=name&$expand=business_unit_accounts($select=name;$expand=contact_customer_accounts($select=fullname;$orderby=contactid))").json(t)
+			flat := get("/odata/accounts?$select=name&$expand=contact_customer_accounts($select=fullname;$orderby=contactid)").json(t)
+			byAcc := map[string]any{}
+			for _, a := range flat["value"].([]any) {
+				am := a.(map[string]any)
+				byAcc[am["accountid"].(string)] = am["contact_customer_accounts"]
+			}
+			seen := 0
+			for _, bu := range nested["value"].([]any) {
+				for _, a := range bu.(map[string]any)["business_unit_accounts"].([]any) {
+					am := a.(map[string]any)
+					seen++
+					if !reflect.DeepEqual(am["contact_customer_accounts"], byAcc[am["accountid"].(string)]) {
+						t.Errorf("account %v under its business unit: contacts %v, alone %v", am["accountid"], am["contact_customer_accounts"], byAcc[am["accountid"].(string)])
+					}
+				}
+			}
+			if seen != len(byAcc) || seen == 0 {
+				t.Errorf("business units hold %d accounts, the accounts set %d", seen, len(byAcc))
+			}
+
+			// Server-driven paging of the parent: nextLink keeps the
+			// nested options; the pages put together are the whole.
+			const q = "/odata/accounts?$select=name&$orderby=accountid&$expand=contact_customer_accounts($select=fullname;$orderby=fullname;$count=true),primarycontactid_contact($select=fullname)"
+			var paged []any
+			next, pages := q, 0
+			for next != "" {
+				r := e.do("GET", next, nil, "Prefer", "odata.maxpagesize=7").want(t, 200)
+				m := r.json(t)
+				paged = append(paged, m["value"].([]any)...)
+				next = ""
+				if n, ok := m["@odata.nextLink"].(string); ok {
+					if !strings.Contains(n, "$expand=contact_customer_accounts(") {
+						t.Fatalf("nextLink lost $expand: %s", n)
+					}
+					u, err := url.Parse(n)
+					if err != nil {
+						t.Fatal(err)
+					}
+					next = u.RequestURI()
+				}
+				if pages++; pages > 20 {
+					t.Fatal("nextLink does not end")
+				}
+			}
+			whole := get(q).json(t)["value"].([]any)
+			if pages < 2 || !reflect.DeepEqual(paged, whole) {
+				t.Errorf("%d pages of %d entities differ from the whole (%d)", pages, len(paged), len(whole))
+			}
+		})
+	}
+}
+
+func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
+
+// TestODataExpandRefused: what $expand cannot serve is a 400 with a
+// Dataverse error body, never a 500 or a silent drop.
+func TestODataExpandRefused(t *testing.T) {
+	e := newEnv(t, fixtures(t)[0], nil)
+	deep := "account_parent_account($expand=account_parent_account($expand=account_parent_account($expand=account_parent_account)))"
+	many := strings.Repeat("primarycontactid_contact,", 15) + "primarycontactid_contact"
+	for _, c := range []struct{ path, ve string }{
+		{"/odata/accounts?$expand=*", "VE1014"},
+		{"/odata/accounts?$expand=contact_customer_accounts($levels=2)", "VE1014"},
+		{"/odata/accounts?$expand=account_parent_account($levels=max)", "VE1014"},
+		{"/odata/accounts?$expand=contact_customer_accounts/$ref", "VE1014"},
+		{"/odata/accounts?$expand=contact_customer_accounts/$count", "VE1014"},
+		{"/odata/accounts?$expand=contact_customer_accounts($search=x)", "VE1014"},
+		{"/odata/accounts?$expand=contact_customer_accounts($apply=groupby((fullname)))", "VE1014"},
+		{"/odata/accounts?$expand=primarycontactid_contact($filter=fullname%20eq%20'x')", "VE1014"},
+		{"/odata/accounts?$expand=primarycontactid_contact($top=1)", "VE1014"},
+		{"/odata/accounts?$expand=contact_customer_accounts($top=1;$top=2)", "VE1008"},
+		{"/odata/accounts?$expand=primarycontactid_contact/fullname", "VE1014"},
+		{"/odata/systemusers?$expand=teammembership_association", "VE2002"}, // N:N: not a navigation property here
+		{"/odata/accounts?$expand=nosuch", "VE2002"},
+		{"/odata/accounts?$expand=contact_customer_accounts($filter=nosuch%20eq%201)", "VE2002"},
+		{"/odata/accounts?$expand=contact_customer_accounts($select=nosuch)", "VE2002"},
+		{"/odata/accounts?$expand=" + deep, "VE1014"},
+		{"/odata/accounts?$expand=" + many, "VE1010"},
+		{"/odata/accounts?$apply=groupby((name))&$expand=primarycontactid_contact", ""},
+		{"/odata/accounts(" + accID(1) + ")?$expand=*", "VE1014"},
+		{"/odata/accounts?$expand=contact_customer_accounts($filter=)", ""},
+	} {
+		r := e.do("GET", c.path, nil)
+		if r.status != 400 {
+			t.Errorf("%s: status %d, want 400: %s", c.path, r.status, r.body)
+			continue
+		}
+		if _, ve := r.errCode(t); c.ve != "" && ve != c.ve {
+			t.Errorf("%s: %s, want %s: %s", c.path, ve, c.ve, r.body)
+		}
+	}
+	// Three levels of collections are served.
+	e.do("GET", "/odata/accounts?$select=name&$expand=account_parent_account($select=name;$expand=account_parent_account($select=name;$expand=account_parent_account($select=name)))", nil).want(t, 200)
+}
+
+// TestODataExpandSecurity: related rows come from queries built for the
+// caller: a salesperson sees, under the accounts she reads, only the
+// contacts she reads (arrays and counts), and null for a parent account
+// she cannot read.
+func TestODataExpandSecurity(t *testing.T) {
+	for _, f := range securedFixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			e := newSecuredEnv(t, f)
+			hidden, nulls := 0, 0
+			for _, user := range []string{priyaID, johnID, "aa000000-0000-4000-8000-000000000003", "aa000000-0000-4000-8000-000000000005", "aa000000-0000-4000-8000-000000000009", ""} {
+				h, n := expandSecurity(t, e, user)
+				hidden += h
+				nulls += n
+			}
+			// Without the privilege on the related table at all, the
+			// request is refused as a direct read of it is.
+			e.user = kenjiID
+			e.do("GET", "/odata/accounts?$select=name&$expand=contact_customer_accounts", nil).wantError(t, 403, "0x80040220", "VE3003")
+			// The sample must exercise both cases, or the test proves nothing.
+			if hidden == 0 || nulls == 0 {
+				t.Errorf("related rows hidden from the users: %d in arrays, %d null parents", hidden, nulls)
+			}
+		})
+	}
+}
+
+// expandSecurity checks one user's expanded reads against her plain reads
+// and returns how many related rows the administrator reads that she does
+// not under her accounts, and how many of her contacts' parents expanded
+// as null because she cannot read them.
+func expandSecurity(t *testing.T, e *env, user string) (hidden, nulls int) {
+	t.Helper()
+	e.user = user
+	readable := map[string]bool{}
+	contactsOf := map[string][]string{}
+	for _, c := range e.do("GET", "/odata/contacts?$select=parentcustomerid", nil).want(t, 200).json(t)["value"].([]any) {
+		cm := c.(map[string]any)
+		id := cm["contactid"].(string)
+		readable[id] = true
+		if p, ok := cm["parentcustomerid"].(string); ok {
+			contactsOf[p] = append(contactsOf[p], id)
+		}
+	}
+	accounts := map[string]bool{}
+	for _, a := range e.do("GET", "/odata/accounts?$select=name", nil).want(t, 200).json(t)["value"].([]any) {
+		accounts[a.(map[string]any)["accountid"].(string)] = true
+	}
+
+	// Collection-valued: her accounts' arrays and counts hold exactly her
+	// contacts.
+	got := e.do("GET", "/odata/accounts?$select=name&$expand=contact_customer_accounts($select=fullname;$orderby=contactid;$count=true)", nil).want(t, 200).json(t)
+	for _, a := range got["value"].([]any) {
+		am := a.(map[string]any)
+		var ids []string
+		for _, c := range am["contact_customer_accounts"].([]any) {
+			ids = append(ids, c.(map[string]any)["contactid"].(string))
+		}
+		want := contactsOf[am["accountid"].(string)]
+		sort.Strings(want)
+		if !slices.Equal(ids, want) || am["contact_customer_accounts@odata.count"] != json.Number(fmt.Sprint(len(want))) {
+			t.Errorf("user %q, account %v: contacts %v (count %v), she reads %v", user, am["accountid"], ids, am["contact_customer_accounts@odata.count"], want)
+		}
+	}
+	e.user = "aa000000-0000-4000-8000-000000000001" // the System Administrator
+	all := e.do("GET", "/odata/accounts?$select=name&$expand=contact_customer_accounts($select=fullname)", nil).want(t, 200).json(t)
+	e.user = user
+	for _, a := range all["value"].([]any) {
+		am := a.(map[string]any)
+		if !accounts[am["accountid"].(string)] {
+			continue
+		}
+		for _, c := range am["contact_customer_accounts"].([]any) {
+			if !readable[c.(map[string]any)["contactid"].(string)] {
+				hidden++
+			}
+		}
+	}
+
+	// Single-valued: null where she cannot read the parent account.
+	got = e.do("GET", "/odata/contacts?$select=fullname,parentcustomerid&$expand=parentcustomerid_account($select=name)", nil).want(t, 200).json(t)
+	for _, c := range got["value"].([]any) {
+		cm := c.(map[string]any)
+		p, _ := cm["parentcustomerid"].(string)
+		rel := cm["parentcustomerid_account"]
+		switch {
+		case p != "" && accounts[p]:
+			if rel == nil {
+				t.Errorf("user %q, contact %v: parent %s readable but expanded as null", user, cm["contactid"], p)
+			}
+		case rel != nil:
+			t.Errorf("user %q, contact %v: parent %q not readable, expanded as %v", user, cm["contactid"], p, rel)
+		case p != "":
+			nulls++
+		}
+	}
+	// By key: her contacts only.
+	for id := range accounts {
+		m := e.do("GET", "/odata/accounts("+id+")?$select=name&$expand=contact_customer_accounts($select=fullname;$count=true)", nil).want(t, 200).json(t)
+		if m["contact_customer_accounts@odata.count"] != json.Number(fmt.Sprint(len(contactsOf[id]))) {
+			t.Errorf("user %q, by key %s: count %v, she reads %v", user, id, m["contact_customer_accounts@odata.count"], contactsOf[id])
+		}
+	}
+	t.Logf("user %q: %d accounts, %d contacts, %d related contacts hidden, %d parents null", user, len(accounts), len(readable), hidden, nulls)
+	return hidden, nulls
+}
