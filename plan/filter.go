@@ -439,14 +439,16 @@ func (b *builder) dateCondition(c *ast.Condition, col *ColumnRef) Expr {
 				b.errorf(c.Values[0].Span, diag.FiscalSettings, "%v", err)
 				return nil
 			}
+			zone := s.Zone
 			if !ok {
-				b.errorf(c.OpSpan, diag.UnsupportedFeature, "in-fiscal-period is supported only for fiscal periods that start on the first of a month")
-				return nil
+				// Periods that do not start on the 1st of a month: the
+				// emitter computes the fiscal period of each row's date.
+				fs := *b.opt.Fiscal
+				return &PartIn{Part: &DatePart{Part: PartFiscalPeriod, Col: col, Zone: zone, Fiscal: &fs}, Values: []int64{x}}
 			}
 			if len(months) == 0 {
 				return &Const{Value: false}
 			}
-			zone := s.Zone
 			return &PartIn{Part: &DatePart{Part: PartMonth, Col: col, Zone: zone}, Values: months}
 		}
 		iv, err = calendar.Relative(op, x, s)

@@ -309,7 +309,14 @@ func writeExpr(b *strings.Builder, e Expr, parentPrec int) {
 		}
 		b.WriteString(fmt.Sprintf("CONTAINS-ANY(%s, %v)", refString(e.Col), e.Values))
 	case *PartIn:
-		b.WriteString(fmt.Sprintf("%s(%s in %s) IN %v", partNames[e.Part.Part], refString(e.Part.Col), zoneName(e.Part.Zone), e.Values))
+		name := "?"
+		if int(e.Part.Part) < len(partNames) {
+			name = partNames[e.Part.Part]
+		}
+		if f := e.Part.Fiscal; f != nil {
+			name += fmt.Sprintf("[start=%s period-type=%d]", f.Start.Format("01-02"), f.PeriodType)
+		}
+		b.WriteString(fmt.Sprintf("%s(%s in %s) IN %v", name, refString(e.Part.Col), zoneName(e.Part.Zone), e.Values))
 	case *Hierarchy:
 		rel := "UNDER"
 		if e.Above {
@@ -331,7 +338,7 @@ func writeExpr(b *strings.Builder, e Expr, parentPrec int) {
 	}
 }
 
-var partNames = [...]string{"year", "quarter", "month", "week", "day", "dayofyear"}
+var partNames = [...]string{"year", "quarter", "month", "week", "day", "dayofyear", "fiscal-period"}
 
 func colName(c *Column) string {
 	if c == nil {

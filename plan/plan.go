@@ -335,6 +335,8 @@ type DatePart struct {
 	Part DatePartKind
 	Col  *ColumnRef
 	Zone *time.Location
+	// Fiscal is the calendar of PartFiscalPeriod (nil for the other parts).
+	Fiscal *Fiscal
 }
 
 // DatePartKind is a calendar field.
@@ -347,9 +349,16 @@ const (
 	PartWeek // week of year, as DATEPART(week) with Sunday start
 	PartDay  // day of month
 	PartDayOfYear
+	// PartFiscalPeriod is the fiscal period (1 … periods per year) of the
+	// local date in Fiscal, as calendar.FiscalPeriodOf computes it: for
+	// calendars whose periods do not all start on the 1st of a month
+	// (four-weekly, or a fiscal year starting on another day).
+	PartFiscalPeriod
 )
 
-// PartIn is "DatePart IN (values)": in-fiscal-period on every year.
+// PartIn is "DatePart IN (values)": in-fiscal-period on every year (the
+// calendar month for calendars whose periods start on the 1st of a month,
+// else PartFiscalPeriod).
 type PartIn struct {
 	Part   *DatePart
 	Values []int64

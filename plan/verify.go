@@ -143,6 +143,9 @@ func (v *verifier) expr(e Expr, inSecurity bool, own *DataSource) {
 	case *PartIn:
 		if e.Part != nil {
 			check(e.Part.Col)
+			if (e.Part.Part == PartFiscalPeriod) != (e.Part.Fiscal != nil) {
+				v.fail("date part %d carries the wrong fiscal calendar", e.Part.Part)
+			}
 		}
 	case *Hierarchy:
 		check(e.Col)

@@ -865,10 +865,9 @@ func (e *emitter) groupKey(c *plan.OutputColumn, ref *plan.ColumnRef) {
 // fiscalKey writes an integer key for fiscal grouping, which the executor
 // turns into Dataverse's label: the fiscal year (named after the calendar
 // year it starts in) for fiscal-year, year*100 + period for fiscal-period.
-// Periods are found with a CASE over calendar months, which every dialect
-// evaluates alike (no integer-division differences). Calendars whose
-// periods do not start on the first of a month (four-weekly, or a fiscal
-// year starting mid-month) are refused.
+// When every period starts on the 1st of a month, periods are found with a
+// CASE over calendar months; other calendars (four-weekly, or a fiscal
+// year starting on another day) use the arithmetic of fiscalSQL.
 func (e *emitter) fiscalKey(c *plan.OutputColumn, ref *plan.ColumnRef) {
 	f := c.Fiscal
 	if f == nil {
@@ -877,7 +876,14 @@ func (e *emitter) fiscalKey(c *plan.OutputColumn, ref *plan.ColumnRef) {
 	}
 	periods := map[int]int{2000: 1, 2001: 2, 2002: 4, 2003: 12}[f.PeriodType]
 	if periods == 0 || f.Start.Day() != 1 {
-		e.fail(diag.UnsupportedFeature, "dategrouping %q is supported for fiscal periods that start on the first of a month (annual, semi-annual, quarterly, monthly with a fiscal year starting on day 1), not for this calendar (column %q)", c.DateGrouping, c.Name)
+		w := e.newFiscal(f, ref, c.Zone)
+		switch {
+		case w == nil:
+		case c.DateGrouping == ast.FiscalYear:
+			w.year()
+		default:
+			w.key()
+		}
 		return
 	}
 	sm := int64(f.Start.Month())

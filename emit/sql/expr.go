@@ -375,6 +375,12 @@ func (e *emitter) partIn(x *plan.PartIn) {
 		e.raw("1=0")
 		return
 	}
+	if x.Part.Part == plan.PartFiscalPeriod {
+		if w := e.newFiscal(x.Part.Fiscal, x.Part.Col, x.Part.Zone); w != nil {
+			w.periodIn(x.Values)
+		}
+		return
+	}
 	e.datePart(x.Part.Part, x.Part.Col, x.Part.Zone)
 	e.raw(" IN (")
 	for i, v := range x.Values {

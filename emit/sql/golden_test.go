@@ -227,6 +227,42 @@ var goldenCases = []goldenCase{
 		p.Columns[0].Fiscal = &plan.Fiscal{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), PeriodType: 2004}
 		return p
 	}},
+	{name: "date_grouping_fiscal_midmonth", build: func(f *fixture) *plan.Plan {
+		p := dateGroupingPlan(f, zone("Asia/Kolkata"), ast.FiscalYear, ast.FiscalPeriod)
+		for _, oc := range p.Columns[:2] {
+			oc.Fiscal = &plan.Fiscal{Start: time.Date(2000, 4, 6, 0, 0, 0, 0, time.UTC), PeriodType: 2002}
+		}
+		return p
+	}},
+	{name: "date_grouping_fiscal_midmonth_monthly", build: func(f *fixture) *plan.Plan {
+		p := dateGroupingPlan(f, nil, ast.FiscalPeriod)
+		p.Columns[0].Fiscal = &plan.Fiscal{Start: time.Date(2000, 4, 6, 0, 0, 0, 0, time.UTC), PeriodType: 2003}
+		return p
+	}},
+	{name: "date_grouping_fiscal_31st", build: func(f *fixture) *plan.Plan {
+		p := dateGroupingPlan(f, nil, ast.FiscalYear, ast.FiscalPeriod)
+		for _, oc := range p.Columns[:2] {
+			oc.Fiscal = &plan.Fiscal{Start: time.Date(2000, 1, 31, 0, 0, 0, 0, time.UTC), PeriodType: 2003}
+		}
+		return p
+	}},
+	{name: "date_grouping_fiscal_fourweekly_midmonth", build: func(f *fixture) *plan.Plan {
+		p := dateGroupingPlan(f, zone("Asia/Kolkata"), ast.FiscalYear, ast.FiscalPeriod)
+		for _, oc := range p.Columns[:2] {
+			oc.Fiscal = &plan.Fiscal{Start: time.Date(2000, 4, 6, 0, 0, 0, 0, time.UTC), PeriodType: 2004}
+		}
+		return p
+	}},
+	{name: "date_grouping_fiscal_fourweekly_february", build: func(f *fixture) *plan.Plan {
+		p := dateGroupingPlan(f, nil, ast.FiscalPeriod)
+		p.Columns[0].Fiscal = &plan.Fiscal{Start: time.Date(2000, 2, 15, 0, 0, 0, 0, time.UTC), PeriodType: 2004}
+		return p
+	}},
+	{name: "fiscal_period_in_midmonth_quarterly", build: fiscalPeriodIn(time.Date(2000, 4, 6, 0, 0, 0, 0, time.UTC), 2002, zone("Asia/Kolkata"), 2)},
+	{name: "fiscal_period_in_midmonth_monthly", build: fiscalPeriodIn(time.Date(2000, 4, 6, 0, 0, 0, 0, time.UTC), 2003, nil, 11)},
+	{name: "fiscal_period_in_31st", build: fiscalPeriodIn(time.Date(2000, 8, 31, 0, 0, 0, 0, time.UTC), 2003, nil, 7)},
+	{name: "fiscal_period_in_fourweekly", build: fiscalPeriodIn(time.Date(2000, 4, 6, 0, 0, 0, 0, time.UTC), 2004, time.FixedZone("X", -150*60), 13)},
+	{name: "fiscal_period_in_fourweekly_january", build: fiscalPeriodIn(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), 2004, nil, 1, 13)},
 	{name: "date_grouping_fiscal_unset", build: func(f *fixture) *plan.Plan {
 		return dateGroupingPlan(f, nil, ast.FiscalYear)
 	}},
@@ -349,6 +385,17 @@ func aggregatePlan(f *fixture) *plan.Plan {
 	}
 	return &plan.Plan{Root: a, Aggregate: true, Columns: cols,
 		Orders: []*plan.SortKey{{Output: key}, {Output: cols[1], Desc: true}}}
+}
+
+// fiscalPeriodIn selects accounts whose createdon is in one of the fiscal
+// periods, computed per row (in-fiscal-period).
+func fiscalPeriodIn(start time.Time, periodType int, z *time.Location, periods ...int64) func(f *fixture) *plan.Plan {
+	return func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		part := &plan.DatePart{Part: plan.PartFiscalPeriod, Col: ref(a, "createdon"), Zone: z, Fiscal: &plan.Fiscal{Start: start, PeriodType: periodType}}
+		a.Filter = &plan.PartIn{Part: part, Values: periods}
+		return &plan.Plan{Root: a, Columns: outs(a, "accountid")}
+	}
 }
 
 func dateGroupingPlan(f *fixture, z *time.Location, gs ...ast.DateGrouping) *plan.Plan {
