@@ -26,8 +26,8 @@ import (
 // (paged), grouped by foreign key, and $skip/$top/$count applied per
 // parent.
 
-// Limits of collection-valued $expand.
-const (
+// Limits of collection-valued $expand (variables for the tests).
+var (
 	// maxExpandPerParent is the most related rows one entity's array
 	// holds (after $skip/$top). Dataverse documents no number for it; it is
 	// the page cap. Beyond it the request fails: never a silent cut.
@@ -35,6 +35,9 @@ const (
 	// maxExpandRows is the most related rows one collection-valued expand
 	// reads for a page of parents, before per-parent $skip/$top.
 	maxExpandRows = 50000
+	// expandPageSize is the page size of the related rows' query and the
+	// most parent keys in one query's IN list.
+	expandPageSize = MaxPageSize
 )
 
 // ODataExpandParser turns an OData request, as ODataParser does, into the
@@ -221,7 +224,7 @@ func (s *Server) expandCollection(ctx context.Context, p *Principal, c *odatapar
 	groups := map[string][]related{}
 	read := 0
 	for len(keys) > 0 {
-		chunk := keys[:min(len(keys), MaxPageSize)]
+		chunk := keys[:min(len(keys), expandPageSize)]
 		keys = keys[len(chunk):]
 		n, err := s.expandRead(ctx, p, c, chunk, read, groups)
 		if err != nil {
@@ -295,7 +298,7 @@ func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.Col
 			// A total order: pages do not overlap, arrays are stable.
 			ent.Orders = append(ent.Orders, &ast.Order{Attribute: ast.Name{Text: target.PrimaryKey}})
 		}
-		q.Count = ast.Int{Value: MaxPageSize, Set: true}
+		q.Count = ast.Int{Value: int64(expandPageSize), Set: true}
 		q.Page = ast.Int{Value: page, Set: true}
 		if cookie != "" {
 			q.PagingCookie = ast.Name{Text: cookie}

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/vecompile/vecompile/server"
 )
 
 // Sample ids used by the $expand tests.
@@ -307,4 +309,32 @@ func expandSecurity(t *testing.T, e *env, user string) (hidden, nulls int) {
 	}
 	t.Logf("user %q: %d accounts, %d contacts, %d related contacts hidden, %d parents null", user, len(accounts), len(readable), hidden, nulls)
 	return hidden, nulls
+}
+
+// TestODataExpandLimits: related rows read over many pages and many
+// chunks of parent keys give the same arrays as one page; over the limits
+// the request fails (never a silent cut).
+func TestODataExpandLimits(t *testing.T) {
+	for _, f := range fixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			e := newEnv(t, f, nil)
+			const q = "/odata/accounts?$select=name&$orderby=accountid&$expand=contact_customer_accounts($select=fullname;$orderby=fullname;$count=true;$expand=parentcustomerid_account($select=name))"
+			whole := e.do("GET", q, nil).want(t, 200).json(t)["value"]
+			restore := server.SetExpandLimits(1, 1000, 1000)
+			paged := e.do("GET", q, nil).want(t, 200).json(t)["value"]
+			restore()
+			if !reflect.DeepEqual(paged, whole) {
+				t.Errorf("related rows one per page differ from one page")
+			}
+			defer server.SetExpandLimits(3, 10, 1)()
+			e.do("GET", "/odata/accounts?$expand=contact_customer_accounts", nil).wantError(t, 400, "", "VE1010")
+			one := "/odata/accounts?$filter=accountid%20eq%20" + accID(1) + "&$expand=contact_customer_accounts"
+			e.do("GET", one, nil).wantError(t, 400, "", "VE1010")
+			m := e.do("GET", one+"($top=1;$count=true)", nil).want(t, 200).json(t)
+			a := m["value"].([]any)[0].(map[string]any)
+			if len(a["contact_customer_accounts"].([]any)) != 1 || a["contact_customer_accounts@odata.count"] != json.Number("2") {
+				t.Errorf("$top=1 under the per-entity limit: %v", a)
+			}
+		})
+	}
 }
