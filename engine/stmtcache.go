@@ -3,7 +3,12 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"strings"
 	"sync"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // stmtCache keeps prepared statements by SQL text. Emitted statements
@@ -20,26 +25,27 @@ type stmtCache struct {
 // stmtCacheSize bounds the prepared statements kept per database.
 const stmtCacheSize = 256
 
-// prepared returns the cached statement for text, preparing it once.
-func (db *DB) prepared(ctx context.Context, text string) (*sql.Stmt, error) {
+// prepared returns the cached statement for text, preparing it once;
+// cached says it came from the cache rather than a prepare of this call.
+func (db *DB) prepared(ctx context.Context, text string) (st *sql.Stmt, cached bool, err error) {
 	c := &db.stmts
 	c.mu.Lock()
 	st, ok := c.stmts[text]
 	c.mu.Unlock()
 	if ok {
-		return st, nil
+		return st, true, nil
 	}
 	// Prepared on the database, not the request: a cached statement must
 	// not die with the context of the request that first ran it.
-	st, err := db.SQL.PrepareContext(context.WithoutCancel(ctx), text)
+	st, err = db.SQL.PrepareContext(context.WithoutCancel(ctx), text)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.stmts[text]; ok { // another goroutine was first
 		st.Close()
-		return old, nil
+		return old, true, nil
 	}
 	if len(c.stmts) >= stmtCacheSize {
 		for k, s := range c.stmts {
@@ -51,7 +57,7 @@ func (db *DB) prepared(ctx context.Context, text string) (*sql.Stmt, error) {
 		c.stmts = make(map[string]*sql.Stmt)
 	}
 	c.stmts[text] = st
-	return st, nil
+	return st, false, nil
 }
 
 // forget drops a statement that failed, so that a schema change (a table
@@ -66,14 +72,28 @@ func (db *DB) forget(text string) {
 	}
 }
 
-// query runs an emitted statement through the statement cache. A
-// statement that fails is forgotten; the error is the driver's either way.
+// query runs an emitted statement through the statement cache. A cached
+// statement that the database has invalidated (a schema change altered
+// its result type) is forgotten and prepared again once, so the caller
+// never sees the stale plan; any other failure is the driver's error, and
+// the statement is forgotten all the same.
 func (db *DB) query(ctx context.Context, text string, args []any) (*sql.Rows, error) {
-	st, err := db.prepared(ctx, text)
+	st, cached, err := db.prepared(ctx, text)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := st.QueryContext(ctx, args...)
+	if err == nil {
+		return rows, nil
+	}
+	db.forget(text)
+	if !cached || ctx.Err() != nil || !staleStatement(err) {
+		return nil, err
+	}
+	if st, _, err = db.prepared(ctx, text); err != nil {
+		return nil, err
+	}
+	rows, err = st.QueryContext(ctx, args...)
 	if err != nil {
 		db.forget(text)
 	}
@@ -89,4 +109,21 @@ func (db *DB) closeStmts() {
 		s.Close()
 		delete(c.stmts, k)
 	}
+}
+
+// staleStatement reports whether err says a prepared statement no longer
+// fits the schema: PostgreSQL's "cached plan must not change result type"
+// (0A000) or a statement the server no longer knows (26000), MySQL's
+// ER_NEED_REPREPARE (1615) or unknown statement handler (1243), SQLite's
+// SQLITE_SCHEMA.
+func staleStatement(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "0A000" && strings.Contains(pg.Message, "cached plan") || pg.Code == "26000"
+	}
+	var my *mysql.MySQLError
+	if errors.As(err, &my) {
+		return my.Number == 1615 || my.Number == 1243
+	}
+	return strings.Contains(err.Error(), "SQLITE_SCHEMA") || strings.Contains(err.Error(), "database schema has changed")
 }
