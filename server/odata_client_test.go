@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -63,6 +64,9 @@ func TestODataClient(t *testing.T) {
 		Renamed        string   `json:"renamed"`
 		Deleted        bool     `json:"deleted"`
 		Navigation     []string `json:"navigation"`
+		Expanded       []any    `json:"expanded"`
+		ExpandedByKey  any      `json:"expandedByKey"`
+		ExpandedKeyID  string   `json:"expandedByKeyId"`
 	}
 	if err := json.Unmarshal(outb, &got); err != nil {
 		t.Fatalf("client output: %v\n%s", err, outb)
@@ -92,6 +96,33 @@ func TestODataClient(t *testing.T) {
 	}
 	if got.Count < 10 {
 		t.Errorf("client $count: %d", got.Count)
+	}
+	// $expand through the client: the same entities as the Go side's
+	// request, shaped alike.
+	const expand = "$expand=primarycontactid_contact($select=fullname),contact_customer_accounts($select=fullname;$orderby=fullname;$count=true)"
+	shape := func(a map[string]any) any {
+		var primary any
+		if p, ok := a["primarycontactid_contact"].(map[string]any); ok {
+			primary = p["fullname"]
+		}
+		contacts := []any{}
+		for _, c := range a["contact_customer_accounts"].([]any) {
+			contacts = append(contacts, c.(map[string]any)["fullname"])
+		}
+		n, _ := a["contact_customer_accounts@odata.count"].(json.Number).Float64()
+		return map[string]any{"name": a["name"], "primary": primary, "contacts": contacts, "count": n}
+	}
+	admin := []string{"X-VE-User-Id", "aa000000-0000-4000-8000-000000000001"}
+	var wantExpanded []any
+	for _, v := range e.do("GET", "/odata/accounts?$select=accountid,name&$orderby=accountid&$top=5&"+expand, nil, admin...).want(t, 200).json(t)["value"].([]any) {
+		wantExpanded = append(wantExpanded, shape(v.(map[string]any)))
+	}
+	if len(wantExpanded) != 5 || !reflect.DeepEqual(got.Expanded, wantExpanded) {
+		t.Errorf("client $expand:\n got %v\nwant %v", got.Expanded, wantExpanded)
+	}
+	wantByKey := shape(e.do("GET", "/odata/accounts("+got.ExpandedKeyID+")?$select=name&"+expand, nil, admin...).want(t, 200).json(t))
+	if !reflect.DeepEqual(got.ExpandedByKey, wantByKey) {
+		t.Errorf("client $expand by key:\n got %v\nwant %v", got.ExpandedByKey, wantByKey)
 	}
 	if !got.ByKeySame || !got.CreatedHasID || got.Renamed != "Renamed by the OData client" || !got.Deleted {
 		t.Errorf("client read by key / create / update / delete: %+v", got)

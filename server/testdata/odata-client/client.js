@@ -1,6 +1,7 @@
 // A real OData v4 client against vecompile serve: the CSDL of $metadata is
 // read with the OASIS converter (odata-csdl, strict), and queries, counts,
-// a read by key and a create/update/delete run through @odata/client.
+// a read by key, $expand and a create/update/delete run through
+// @odata/client.
 // Prints one JSON object of results for server/odata_client_test.go to check.
 //
 //   VE_BASE=http://127.0.0.1:PORT VE_TOKEN=… VE_USER=GUID node client.js
@@ -42,6 +43,19 @@ async function main() {
   const first = (await accounts.query(client.newParam().select(["accountid", "name"]).orderby("name").top(1)))[0];
   const byKey = await accounts.retrieve(new Guid(first.accountid));
   out.byKeySame = byKey.accountid === first.accountid && byKey.name === first.name;
+
+  // $expand, single- and collection-valued with nested options, on a
+  // query and by key: shaped as {name, primary, contacts}.
+  const shape = (a) => ({
+    name: a.name,
+    primary: a.primarycontactid_contact ? a.primarycontactid_contact.fullname : null,
+    contacts: (a.contact_customer_accounts || []).map((c) => c.fullname),
+    count: a["contact_customer_accounts@odata.count"],
+  });
+  const expand = ["primarycontactid_contact($select=fullname)", "contact_customer_accounts($select=fullname;$orderby=fullname;$count=true)"];
+  out.expanded = (await accounts.query(client.newParam().select(["accountid", "name"]).orderby("accountid", "asc").top(5).expand(expand))).map(shape);
+  out.expandedByKeyId = first.accountid;
+  out.expandedByKey = shape(await accounts.retrieve(new Guid(first.accountid), client.newParam().select(["name"]).expand(expand)));
 
   // Create, update, read back, delete.
   const created = await accounts.create({ name: "Created by the OData client" });
