@@ -167,15 +167,14 @@ func (sl *shapeLevel) entity(row engine.Row, pend *[]parentRef) map[string]any {
 // collection-valued expands.
 func (s *Server) odataRows(ctx context.Context, p *Principal, lv *odataparse.ExpandLevel, res *engine.Result) ([]map[string]any, error) {
 	out := make([]map[string]any, 0, len(res.Rows))
-	if len(res.Rows) == 0 {
-		return out, nil
-	}
-	sl := compileLevel(lv, rowNames(res))
 	var pend []parentRef
-	for _, row := range res.Rows {
-		out = append(out, sl.entity(row, &pend))
+	if len(res.Rows) > 0 {
+		sl := compileLevel(lv, rowNames(res))
+		for _, row := range res.Rows {
+			out = append(out, sl.entity(row, &pend))
+		}
 	}
-	return out, s.expandPending(ctx, p, pend)
+	return out, s.expandPending(ctx, p, lv, pend)
 }
 
 // rowNames are the result's column names as the rows carry them.
@@ -187,23 +186,30 @@ func rowNames(res *engine.Result) []string {
 	return names
 }
 
-// expandPending serves the collection-valued expands of pend, one query
-// (per chunk of keys) per expand.
-func (s *Server) expandPending(ctx context.Context, p *Principal, pend []parentRef) error {
-	var order []*odataparse.CollectionExpand
+// expandPending serves the collection-valued expands of level lv (and of
+// its single-valued levels) for the entities of pend: one query (per
+// chunk of keys) per expand. An expand no entity awaits is planned, not
+// run.
+func (s *Server) expandPending(ctx context.Context, p *Principal, lv *odataparse.ExpandLevel, pend []parentRef) error {
 	by := map[*odataparse.CollectionExpand][]parentRef{}
 	for _, ref := range pend {
-		if _, ok := by[ref.c]; !ok {
-			order = append(order, ref.c)
-		}
 		by[ref.c] = append(by[ref.c], ref)
 	}
-	for _, c := range order {
-		if err := s.expandCollection(ctx, p, c, by[c]); err != nil {
-			return err
+	var walk func(lv *odataparse.ExpandLevel) error
+	walk = func(lv *odataparse.ExpandLevel) error {
+		for _, c := range lv.Many {
+			if err := s.expandCollection(ctx, p, c, by[c]); err != nil {
+				return err
+			}
 		}
+		for _, se := range lv.Single {
+			if err := walk(se.Level); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	return nil
+	return walk(lv)
 }
 
 // related is one related entity and the expands it awaits.
@@ -222,11 +228,27 @@ func (s *Server) expandCollection(ctx context.Context, p *Principal, c *odatapar
 		}
 	}
 	groups := map[string][]related{}
+	// The level every chunk's rows are shaped with, so that their own
+	// expands group as one.
+	var lv *odataparse.ExpandLevel
+	if len(keys) == 0 {
+		// No parent reaches it: planned all the same, so that a bad
+		// nested option or a missing privilege is refused whatever the data.
+		if err := s.checkExpand(ctx, p, c); err != nil {
+			return err
+		}
+	} else {
+		x, err := c.Lower()
+		if err != nil {
+			return err
+		}
+		lv = x.Level
+	}
 	read := 0
 	for len(keys) > 0 {
 		chunk := keys[:min(len(keys), expandPageSize)]
 		keys = keys[len(chunk):]
-		n, err := s.expandRead(ctx, p, c, chunk, read, groups)
+		n, err := s.expandRead(ctx, p, c, lv, chunk, read, groups)
 		if err != nil {
 			return err
 		}
@@ -262,13 +284,43 @@ func (s *Server) expandCollection(ctx context.Context, p *Principal, c *odatapar
 			}
 		}
 	}
-	return s.expandPending(ctx, p, next)
+	if lv == nil {
+		return nil
+	}
+	return s.expandPending(ctx, p, lv, next)
 }
 
-// expandRead runs c's query for the parents keys, reading every page, and
-// adds the rows to groups by foreign key. before is the number of rows
-// read for c so far.
-func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.CollectionExpand, keys []string, before int, groups map[string][]related) (int, error) {
+// checkExpand plans c's query and those of the collection-valued expands
+// inside it, without running them.
+func (s *Server) checkExpand(ctx context.Context, p *Principal, c *odataparse.CollectionExpand) error {
+	x, err := c.Lower()
+	if err != nil {
+		return err
+	}
+	if _, err := s.build(ctx, p, x.Query); err != nil {
+		return err
+	}
+	var walk func(lv *odataparse.ExpandLevel) error
+	walk = func(lv *odataparse.ExpandLevel) error {
+		for _, se := range lv.Single {
+			if err := walk(se.Level); err != nil {
+				return err
+			}
+		}
+		for _, m := range lv.Many {
+			if err := s.checkExpand(ctx, p, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(x.Level)
+}
+
+// expandRead runs c's query for the parents' keys, reading every page,
+// and adds the rows, shaped at level lv, to groups by foreign key. before
+// is the number of rows read for c so far.
+func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.CollectionExpand, lv *odataparse.ExpandLevel, keys []string, before int, groups map[string][]related) (int, error) {
 	target, ok := s.catalog.Table(c.Nav.Table)
 	if !ok {
 		return 0, diagErr(diag.NotFound, "$expand=%s: table %s is not exposed", c.Property, c.Nav.Table)
@@ -314,7 +366,7 @@ func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.Col
 		res := pg.result
 		if len(res.Rows) > 0 {
 			if sl == nil {
-				sl = compileLevel(x.Level, rowNames(res))
+				sl = compileLevel(lv, rowNames(res))
 			}
 			fk := -1
 			for i, f := range res.Rows[0] {
@@ -326,8 +378,6 @@ func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.Col
 				return 0, diagErr(diag.MalformedPlan, "$expand=%s: the query does not return %s", c.Property, c.Nav.From)
 			}
 			for _, row := range res.Rows {
-				// sl is the first page's level: every page's rows await
-				// the same CollectionExpand values, grouped as one.
 				var pend []parentRef
 				e := sl.entity(row, &pend)
 				k := keyOf(row[fk].Value)

@@ -191,6 +191,10 @@ func TestODataExpandRefused(t *testing.T) {
 		{"/odata/accounts?$apply=groupby((name))&$expand=primarycontactid_contact", ""},
 		{"/odata/accounts(" + accID(1) + ")?$expand=*", "VE1014"},
 		{"/odata/accounts?$expand=contact_customer_accounts($filter=)", ""},
+		// Refused whatever the data: no parent, or no related row, reaches them.
+		{"/odata/accounts?$filter=name%20eq%20'none'&$expand=contact_customer_accounts($select=nosuch)", "VE2002"},
+		{"/odata/accounts?$filter=accountid%20eq%20" + accID(9) + "&$expand=contact_customer_accounts($expand=account_primary_contact($filter=nosuch%20eq%201))", "VE2002"},
+		{"/odata/accounts(" + accID(9) + ")?$expand=primarycontactid_contact($expand=account_primary_contact($select=nosuch))", "VE2002"},
 	} {
 		r := e.do("GET", c.path, nil)
 		if r.status != 400 {
@@ -223,6 +227,7 @@ func TestODataExpandSecurity(t *testing.T) {
 			// request is refused as a direct read of it is.
 			e.user = kenjiID
 			e.do("GET", "/odata/accounts?$select=name&$expand=contact_customer_accounts", nil).wantError(t, 403, "0x80040220", "VE3003")
+			e.do("GET", "/odata/accounts?$filter=name%20eq%20'none'&$expand=contact_customer_accounts", nil).wantError(t, 403, "0x80040220", "VE3003")
 			// The sample must exercise both cases, or the test proves nothing.
 			if hidden == 0 || nulls == 0 {
 				t.Errorf("related rows hidden from the users: %d in arrays, %d null parents", hidden, nulls)

@@ -202,6 +202,19 @@ func (l *lowerer) collection(b *ast.Body, lv *ExpandLevel, name string, nav Navi
 			l.unsupported(osp, "%s inside $expand %s ($select, $filter, $orderby, $top, $skip, $count and $expand are served)", kind, name)
 		}
 	}
+	// Lowered now for its errors, so that a bad nested option is refused
+	// even when no parent reaches it; the caller lowers it again per use.
+	if _, err := lowerExpansion(sub, c.s, c.opt, nav.Table, c.depth); err != nil {
+		if list, ok := err.(diag.ErrorList); ok {
+			for _, e := range list {
+				if !l.errs.Full() {
+					l.errs.Add(e)
+				}
+			}
+		} else {
+			l.errorf(sp, diag.SyntaxError, "%v", err)
+		}
+	}
 	// The parent's column the related rows point at.
 	if !(lv.Prefix == "" && strings.EqualFold(nav.To, l.s.PrimaryKey(lv.Table))) {
 		l.need(b, lv, nav.To, sp)
