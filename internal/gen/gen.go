@@ -36,6 +36,27 @@ type Dataset struct {
 // midnight (refeval's day arithmetic relies on that; see its dates.go).
 var Zones = []string{"UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "Pacific/Chatham"}
 
+// drawFiscal draws a fiscal calendar, one of four kinds alike: month-based
+// periods (2000 annual … 2003 monthly) from the 1st of a month, from
+// another day up to the 28th, or from the 29th–31st (which later periods
+// clamp to shorter months' last day), or four-weekly periods (2004) from
+// any day. The start day exists in a common year, as Dataverse requires.
+func drawFiscal(r *rand.Rand) *refeval.Fiscal {
+	kind := r.Intn(4)
+	f := &refeval.Fiscal{StartMonth: time.Month(1 + r.Intn(12)), StartDay: 1, PeriodType: 2000 + r.Intn(4)}
+	last := time.Date(2001, f.StartMonth+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch kind {
+	case 1:
+		f.StartDay = 2 + r.Intn(27)
+	case 2:
+		f.StartDay = min(29+r.Intn(3), last)
+	case 3:
+		f.PeriodType = 2004
+		f.StartDay = 1 + r.Intn(last)
+	}
+	return f
+}
+
 // DatasetGen generates datasets.
 func DatasetGen() gopter.Gen {
 	return func(p *gopter.GenParameters) *gopter.GenResult {
@@ -49,8 +70,7 @@ func NewDataset(r *rand.Rand) *Dataset {
 	if err != nil {
 		zone = time.UTC
 	}
-	env := refeval.Env{Now: drawNow(r, zone), Zone: zone, WeekStart: time.Weekday(r.Intn(2)),
-		Fiscal: &refeval.Fiscal{StartMonth: time.Month(1 + r.Intn(12)), PeriodType: 2000 + r.Intn(4)}}
+	env := refeval.Env{Now: drawNow(r, zone), Zone: zone, WeekStart: time.Weekday(r.Intn(2)), Fiscal: drawFiscal(r)}
 	db := &refeval.Database{}
 	n := 2 + r.Intn(3)
 	for i := 0; i < n; i++ {
@@ -249,13 +269,15 @@ func randomString(r *rand.Rand) string {
 
 // drawTime picks an instant near the clock's interesting boundaries:
 // local midnights up to 40 days away (and a second either side), month
-// and year starts, DST transitions, the clock itself, or anywhere within
-// 400 days.
+// and year starts, fiscal period starts, DST transitions, the clock
+// itself, or anywhere within 400 days.
 func drawTime(r *rand.Rand, env refeval.Env) time.Time {
 	l := env.Now.In(env.Zone)
 	jitter := time.Duration(r.Intn(3)-1) * time.Second
 	var t time.Time
-	switch r.Intn(10) {
+	switch r.Intn(11) {
+	case 10:
+		t = fiscalEdge(r, env, l.Year()).Add(jitter)
 	case 7, 8, 9:
 		// Any time of a day near today: relative-date intervals end at
 		// local midnights, so these rows sit on either side of them.
@@ -285,6 +307,32 @@ func drawTime(r *rand.Rand, env refeval.Env) time.Time {
 		t = env.Now.Add(time.Duration(r.Int63n(800*24*3600)-400*24*3600) * time.Second)
 	}
 	return t.UTC().Truncate(time.Second)
+}
+
+// fiscalEdge is local midnight on or just before a day on which a fiscal
+// period may start, in or next to year y: the fiscal-year start, the
+// start day of any month (or the month's last day when shorter), or a
+// multiple of 28 days from the year start, including the 1–2 days a
+// four-weekly year has left over before the next start.
+func fiscalEdge(r *rand.Rand, env refeval.Env, y int) time.Time {
+	f := env.Fiscal
+	y += r.Intn(3) - 1
+	sm, sd := time.January, 1
+	if f != nil {
+		sm, sd = f.StartMonth, max(f.StartDay, 1)
+	}
+	var d time.Time
+	switch r.Intn(3) {
+	case 0:
+		d = time.Date(y, sm, sd-r.Intn(3), 0, 0, 0, 0, time.UTC)
+	case 1:
+		m := time.Month(1 + r.Intn(12))
+		last := time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+		d = time.Date(y, m, min(sd, last)-r.Intn(2), 0, 0, 0, 0, time.UTC)
+	default:
+		d = time.Date(y, sm, sd+28*r.Intn(14)-r.Intn(2), 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, env.Zone)
 }
 
 // wallClock is t's wall clock as a UTC time (how Date Only and Time-Zone

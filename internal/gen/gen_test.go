@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/refeval"
 )
 
 // TestCoverage checks that a fixed-seed run of the size internal/prove
@@ -43,11 +44,23 @@ func TestCoverage(t *testing.T) {
 			walkBody(&l.Body)
 		}
 	}
+	// Fiscal calendars whose datasets' queries test periods per row
+	// (in-fiscal-period, fiscal-period grouping), by kind.
+	calendars := map[string]int{}
 	r := rand.New(rand.NewSource(20261122))
 	for d := 0; d < 12; d++ {
 		ds := NewDataset(r)
+		before := ops[ast.OpInFiscalPeriod] + groupings[ast.FiscalPeriod]
 		for i := 0; i < 60; i++ {
 			walkBody(&NewQuery(r, ds).Entity.Body)
+		}
+		if ops[ast.OpInFiscalPeriod]+groupings[ast.FiscalPeriod] > before {
+			calendars[calendarKind(ds.Env.Fiscal)]++
+		}
+	}
+	for _, k := range []string{"day 1", "mid-month", "29th-31st", "four-weekly"} {
+		if calendars[k] == 0 {
+			t.Errorf("no dataset with a %s fiscal calendar tests fiscal periods per row (%v)", k, calendars)
 		}
 	}
 	for op := ast.OpEq; op <= ast.OpNotContainValues; op++ {
@@ -70,4 +83,16 @@ func TestCoverage(t *testing.T) {
 			t.Errorf("date grouping %s is never generated", g)
 		}
 	}
+}
+
+func calendarKind(f *refeval.Fiscal) string {
+	switch {
+	case f.PeriodType == 2004:
+		return "four-weekly"
+	case f.StartDay >= 29:
+		return "29th-31st"
+	case f.StartDay > 1:
+		return "mid-month"
+	}
+	return "day 1"
 }

@@ -480,14 +480,7 @@ func (g *qgen) fiscalOperands(t *refeval.Table, c *refeval.Column, op ast.Operat
 			at = v
 		}
 	}
-	n := map[int]int{2000: 1, 2001: 2, 2002: 4, 2003: 12}[env.Fiscal.PeriodType]
-	l := at.In(env.Zone)
-	m := l.Year()*12 + int(l.Month()) - 1 - int(env.Fiscal.StartMonth-1)
-	fy := m / 12
-	if m < 0 {
-		fy = (m - 11) / 12
-	}
-	p := (m-fy*12)/(12/n) + 1
+	p, fy := env.Fiscal.PeriodOf(at, env.Zone)
 	fy += r.Intn(3) - 1
 	switch op {
 	case ast.OpInFiscalYear:

@@ -178,7 +178,7 @@ func valuesOnly(rows []map[string]any) []map[string]any {
 func Options(ds *gen.Dataset, t Target) plan.Options {
 	opt := plan.Options{Catalog: Catalog(ds.DB, t.Prefix), Now: ds.Env.Now, Zone: ds.Env.Zone, WeekStart: ds.Env.WeekStart}
 	if f := ds.Env.Fiscal; f != nil {
-		opt.Fiscal = &plan.Fiscal{Start: time.Date(2000, f.StartMonth, 1, 0, 0, 0, 0, time.UTC), PeriodType: f.PeriodType}
+		opt.Fiscal = &plan.Fiscal{Start: time.Date(2000, f.StartMonth, max(f.StartDay, 1), 0, 0, 0, 0, time.UTC), PeriodType: f.PeriodType}
 	}
 	if c := ds.Env.Caller; c != nil {
 		opt.Caller = &plan.Caller{UserID: c.UserID, BusinessUnitID: c.BusinessUnitID, TeamIDs: c.TeamIDs,

@@ -28,8 +28,10 @@ type Regression struct {
 	Now       string       `json:"now"`
 	Zone      string       `json:"zone"`
 	WeekStart time.Weekday `json:"weekStart"`
-	// Fiscal calendar: start month and period type (0: none).
+	// Fiscal calendar: start month, start day (0: the 1st) and period
+	// type (0: none).
 	FiscalStartMonth time.Month      `json:"fiscalStartMonth,omitempty"`
+	FiscalStartDay   int             `json:"fiscalStartDay,omitempty"`
 	FiscalPeriodType int             `json:"fiscalPeriodType,omitempty"`
 	Caller           *refeval.Caller `json:"caller,omitempty"`
 	Tables           []regTable      `json:"tables"`
@@ -55,7 +57,7 @@ type regColumn struct {
 func NewRegression(note string, ds *gen.Dataset, q *ast.Query) *Regression {
 	r := &Regression{Note: note, Now: ds.Env.Now.UTC().Format(time.RFC3339), Zone: ds.Env.Zone.String(), WeekStart: ds.Env.WeekStart, FetchXML: FetchXML(q)}
 	if f := ds.Env.Fiscal; f != nil {
-		r.FiscalStartMonth, r.FiscalPeriodType = f.StartMonth, f.PeriodType
+		r.FiscalStartMonth, r.FiscalStartDay, r.FiscalPeriodType = f.StartMonth, f.StartDay, f.PeriodType
 	}
 	r.Caller = ds.Env.Caller
 	for _, t := range ds.DB.Tables {
@@ -116,7 +118,7 @@ func (r *Regression) Case() (*gen.Dataset, *ast.Query, error) {
 	}
 	ds := &gen.Dataset{DB: &refeval.Database{}, Env: refeval.Env{Now: now, Zone: zone, WeekStart: r.WeekStart}}
 	if r.FiscalPeriodType != 0 {
-		ds.Env.Fiscal = &refeval.Fiscal{StartMonth: r.FiscalStartMonth, PeriodType: r.FiscalPeriodType}
+		ds.Env.Fiscal = &refeval.Fiscal{StartMonth: r.FiscalStartMonth, StartDay: r.FiscalStartDay, PeriodType: r.FiscalPeriodType}
 	}
 	ds.Env.Caller = r.Caller
 	for _, rt := range r.Tables {

@@ -9,11 +9,13 @@ import (
 	"github.com/vecompile/vecompile/ast"
 )
 
-// Fiscal is the organization's fiscal calendar, for fiscal years that
-// start on the first of StartMonth (spec §2.4). PeriodType: 2000 annual,
-// 2001 semi-annual, 2002 quarterly, 2003 monthly.
+// Fiscal is the organization's fiscal calendar (spec §2.4): the fiscal
+// year starts on StartMonth/StartDay (0 means 1). PeriodType: 2000
+// annual, 2001 semi-annual, 2002 quarterly, 2003 monthly, 2004
+// four-weekly.
 type Fiscal struct {
 	StartMonth time.Month
+	StartDay   int
 	PeriodType int
 }
 
@@ -28,31 +30,70 @@ func (f *Fiscal) periods() int {
 		return 4
 	case 2003:
 		return 12
+	case 2004:
+		return 13
 	}
 	fail("fiscal period type %d is not generated", f.PeriodType)
 	return 0
 }
 
-// The arithmetic counts months: month index m = 12·year + month − 1. A
-// fiscal year is named after the calendar year it starts in (README
-// choices table); period k (0-based, absolute) of a calendar with n
-// periods of 12/n months starts at month index 12·(k div n) + (k mod n)·12/n
-// + StartMonth − 1.
+func (f *Fiscal) startDay() int { return max(f.StartDay, 1) }
 
-// periodIndex is the absolute 0-based period of a local date.
-func (f *Fiscal) periodIndex(t time.Time) int {
-	m := t.Year()*12 + int(t.Month()) - 1 - int(f.StartMonth-1)
-	fy := floorDiv(m, 12)
+// Periods are numbered absolutely: period k (0-based) is period k mod n of
+// fiscal year k div n, a fiscal year being named after the calendar year
+// it starts in (README choices table). Dates are calendar dates held as
+// UTC midnights, normalized by time.Date.
+
+// startDate is the first day of period p (0-based; p = n is the next
+// fiscal year's first day) of fiscal year fy. Month-based periods start
+// p·12/n months after the year start on the start day, or on the month's
+// last day when it is shorter (a 31 January start: 31 January, 28/29
+// February, 31 March …). Four-weekly periods start every 28 days; the
+// 13th runs to the next year's start and so keeps the 1–2 days left over.
+func (f *Fiscal) startDate(fy, p int) time.Time {
 	n := f.periods()
-	return fy*n + (m-fy*12)/(12/n)
+	if p == n {
+		fy, p = fy+1, 0
+	}
+	if f.PeriodType == 2004 {
+		return time.Date(fy, f.StartMonth, f.startDay()+28*p, 0, 0, 0, 0, time.UTC)
+	}
+	m := f.StartMonth + time.Month(p*(12/n))
+	last := time.Date(fy, m+1, 0, 0, 0, 0, 0, time.UTC).Day() // day 0: the last of month m
+	return time.Date(fy, m, min(f.startDay(), last), 0, 0, 0, 0, time.UTC)
+}
+
+// periodIndex is the absolute 0-based period of a local date: the last
+// period whose first day is on or before it.
+func (f *Fiscal) periodIndex(t time.Time) int {
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	fy := d.Year()
+	if d.Before(f.startDate(fy, 0)) {
+		fy--
+	}
+	n := f.periods()
+	p := n - 1
+	for p > 0 && d.Before(f.startDate(fy, p)) {
+		p--
+	}
+	return fy*n + p
+}
+
+// PeriodOf is the fiscal period (1-based) and fiscal year of t's calendar
+// date in zone.
+func (f *Fiscal) PeriodOf(t time.Time, zone *time.Location) (period, year int) {
+	n := f.periods()
+	k := f.periodIndex(t.In(zone))
+	year = floorDiv(k, n)
+	return k - year*n + 1, year
 }
 
 // periodStart is local midnight at the start of absolute period k.
 func (f *Fiscal) periodStart(k int, zone *time.Location) time.Time {
 	n := f.periods()
 	fy := floorDiv(k, n)
-	m := fy*12 + (k-fy*n)*(12/n) + int(f.StartMonth-1)
-	return time.Date(floorDiv(m, 12), time.Month(m-floorDiv(m, 12)*12+1), 1, 0, 0, 0, 0, zone)
+	d := f.startDate(fy, k-fy*n)
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, zone)
 }
 
 func floorDiv(a, b int) int {
@@ -146,7 +187,8 @@ func (ev *evaluator) fiscalPeriodMatch(c *ast.Condition, t time.Time) bool {
 
 // fiscalLabel is a fiscal date grouping's label, as Dataverse formats it by
 // default: "FY2023"; "Quarter 1 FY2023", "Semester 1 FY2023", "April
-// FY2023" (the month the period starts in), "P1 FY2023" (annual).
+// FY2023" (the month the period starts in), "P1 FY2023" (annual,
+// four-weekly).
 func (ev *evaluator) fiscalLabel(g ast.DateGrouping, t time.Time, zone *time.Location) string {
 	f := ev.env.Fiscal
 	if f == nil {

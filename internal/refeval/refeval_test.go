@@ -120,3 +120,57 @@ func TestFiscalIntervals(t *testing.T) {
 		t.Errorf("label %q, want Quarter 4 FY2024", got)
 	}
 }
+
+// TestFiscalCalendars pins periods of calendars that do not start on the
+// 1st, by hand: month-end clamping of a 31 January start, and four-weekly
+// years whose 13th period keeps the 1–2 leftover days.
+func TestFiscalCalendars(t *testing.T) {
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 12, 0, 0, 0, time.UTC) }
+	jan31 := &Fiscal{StartMonth: time.January, StartDay: 31, PeriodType: 2003}
+	apr6 := &Fiscal{StartMonth: time.April, StartDay: 6, PeriodType: 2004}
+	feb15 := &Fiscal{StartMonth: time.February, StartDay: 15, PeriodType: 2004}
+	aug31 := &Fiscal{StartMonth: time.August, StartDay: 31, PeriodType: 2001}
+	for _, c := range []struct {
+		f            *Fiscal
+		at           time.Time
+		period, year int
+	}{
+		{jan31, day(2024, 1, 30), 12, 2023}, // period 12 of FY2023 started 31 Dec 2023
+		{jan31, day(2024, 1, 31), 1, 2024},
+		{jan31, day(2024, 2, 28), 1, 2024},
+		{jan31, day(2024, 2, 29), 2, 2024}, // February's period starts on its last day
+		{jan31, day(2025, 2, 27), 1, 2025},
+		{jan31, day(2025, 2, 28), 2, 2025},
+		{jan31, day(2024, 4, 29), 3, 2024},
+		{jan31, day(2024, 4, 30), 4, 2024},
+		{jan31, day(2024, 12, 30), 11, 2024},
+		{jan31, day(2024, 12, 31), 12, 2024},
+		{aug31, day(2025, 2, 27), 1, 2024},
+		{aug31, day(2025, 2, 28), 2, 2024}, // six months after 31 August: 28 February
+		{aug31, day(2025, 8, 30), 2, 2024},
+		{aug31, day(2025, 8, 31), 1, 2025},
+		{apr6, day(2024, 4, 5), 13, 2023},
+		{apr6, day(2024, 4, 6), 1, 2024},
+		{apr6, day(2024, 5, 3), 1, 2024},
+		{apr6, day(2024, 5, 4), 2, 2024},    // 28 days on
+		{apr6, day(2025, 3, 7), 12, 2024},   // 335 days on
+		{apr6, day(2025, 3, 8), 13, 2024},   // 336 days on
+		{apr6, day(2025, 4, 5), 13, 2024},   // 364 days on: the leftover day
+		{feb15, day(2024, 2, 14), 13, 2023}, // 364 days on
+		{feb15, day(2025, 2, 13), 13, 2024}, // 364 days on (29 Feb 2024 between)
+		{feb15, day(2025, 2, 14), 13, 2024}, // 365 days on
+		{feb15, day(2025, 2, 15), 1, 2025},
+	} {
+		if p, y := c.f.PeriodOf(c.at, time.UTC); p != c.period || y != c.year {
+			t.Errorf("%+v %s: period %d of FY%d, want %d of FY%d", *c.f, c.at.Format("2006-01-02"), p, y, c.period, c.year)
+		}
+	}
+	ev := &evaluator{env: Env{Now: day(2024, 3, 10), Zone: time.UTC, Fiscal: jan31}}
+	if got := ev.fiscalLabel(ast.FiscalPeriod, day(2024, 2, 29), time.UTC); got != "February FY2024" {
+		t.Errorf("label %q, want February FY2024", got)
+	}
+	iv, _ := ev.fiscalInterval(&ast.Condition{Operator: ast.OpThisFiscalPeriod})
+	if !iv.lo.Equal(time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)) || !iv.hi.Equal(time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("this-fiscal-period [%s, %s), want [2024-02-29, 2024-03-31)", iv.lo, iv.hi)
+	}
+}
