@@ -130,12 +130,17 @@ type parentRef struct {
 	key string // "": no value, an empty array
 }
 
-// keyOf normalizes a key value for grouping (GUIDs in any case).
+// keyOf is a key value as text for grouping and for the IN list: GUIDs
+// canonical (engines differ in case), other values as they are.
 func keyOf(v any) string {
 	if v == nil {
 		return ""
 	}
-	return strings.ToLower(fmt.Sprint(v))
+	s := fmt.Sprint(v)
+	if g, ok := plan.CanonicalGUID(s); ok {
+		return g
+	}
+	return s
 }
 
 // entity shapes one row at one level and appends its collection-valued

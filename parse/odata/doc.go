@@ -31,6 +31,18 @@
 //     → count/page; $apply filter/groupby/aggregate → an aggregate or
 //     distinct query
 //
+// # $expand for a server that nests
+//
+// A FetchXML result is flat. LowerExpansion (expand.go) lowers a request
+// for a server that nests its $expand: single-valued expands are outer
+// links aliased uniquely, reading the related key (hidden when not
+// selected) so that a missing related row tells from a row of nulls;
+// collection-valued ones are left out of the query and described
+// (CollectionExpand: the navigation, per-parent $top/$skip/$count, and
+// the nested $select/$filter/$orderby/$expand as a request for the related
+// table, lowered with CollectionExpand.Lower). At most MaxExpands $expand
+// items, collections nested at most MaxCollectionDepth deep.
+//
 // # not and nulls
 //
 // OData's logic is two-valued: a comparison with null is false, so
@@ -50,7 +62,10 @@
 // (VE1014) error at its position naming it, never dropped: arithmetic,
 // functions other than the above, has, comparisons of two properties for
 // eq/ne (null eq null is true in OData), $search, $compute, $expand of a
-// collection (nested arrays), nested options other than $select/$expand,
+// collection in Lower (nested arrays: LowerExpansion describes it instead),
+// $expand of *, of paths, $ref and $levels, nested options of a
+// single-valued $expand other than $select/$expand and of a collection
+// other than $select/$filter/$orderby/$top/$skip/$count/$expand,
 // lambdas under lookup paths, $apply steps after an aggregation, literals
 // no Dataverse column holds (durations, times of day, binary, spatial,
 // INF/NaN).
