@@ -42,7 +42,8 @@
 //
 // Errors never panic and never produce partial SQL: the first problem is
 // recorded (diag.DialectUnsupported when the dialect cannot express a
-// construct, diag.UnsupportedFeature for fiscal date grouping,
+// construct, diag.UnsupportedFeature for a date grouping it does not know,
+// diag.FiscalSettings for an invalid fiscal calendar,
 // diag.MalformedPlan when the plan breaks its contract — nil nodes,
 // unknown enum values, cycles), rendering continues harmlessly, and Emit
 // returns the error.
@@ -172,8 +173,20 @@
 // With numbered placeholders each distinct offset is bound once. Week is
 // DATEPART(week) with Sunday-start weeks and week 1 holding 1 January,
 // computed as (dayofyear - weekday + 12) / 7 with weekday 0 for Sunday on
-// every dialect (on SQL Server independent of SET DATEFIRST). Fiscal
-// period / fiscal year grouping is diag.UnsupportedFeature.
+// every dialect (on SQL Server independent of SET DATEFIRST).
+//
+// Fiscal periods per row (PartFiscalPeriod, fiscal-period / fiscal-year
+// grouping). When every period starts on the 1st of a month the month
+// decides: a CASE over calendar months. Other calendars (a fiscal year
+// starting on another day, four-weekly periods) use integer arithmetic on
+// the local year, month, day and day of year, exactly as
+// calendar.FiscalPeriodOf (fiscal.go explains it): month-based periods
+// start on min(start day, days in the month), with a Gregorian leap-year
+// test for February; four-weekly periods count days from the fiscal-year
+// start, days 364–365 staying in period 13. in-fiscal-period tests a range
+// of months or days (BETWEEN two parameters) instead of the period. With
+// numbered placeholders each date part is written once and its text
+// repeated; no CASE holds another besides the zone's offset CASE.
 //
 // Aggregates. count → COUNT(*) over the joined rows; countcolumn →
 // COUNT(col) or COUNT(DISTINCT col); sum, avg, min, max. GROUP BY lists the

@@ -7,8 +7,11 @@
 //	                     last/next-x-fiscal-*, in-fiscal-year (x = the year)
 //	Day                  on, on-or-before, on-or-after
 //	FiscalPeriodAndYear  in-fiscal-period-and-year, in-or-before-…, in-or-after-…
-//	FiscalPeriodMonths   in-fiscal-period (period P of every year, as a month set)
-//	FiscalPeriodOf       the fiscal period and year of an instant (grouping, tests)
+//	FiscalPeriodMonths   in-fiscal-period (period P of every year, as a month set
+//	                     when periods start on the 1st of a month)
+//	FiscalPeriodOf       the fiscal period and year of an instant: the semantics the
+//	                     SQL emitter reproduces per row (in-fiscal-period on other
+//	                     calendars, fiscal grouping) and its tests' expectation
 //	FiscalYearLabel,
 //	FiscalPeriodLabel    dategrouping fiscal-year / fiscal-period labels
 //	IsTimeOfDayOperator  the hour/minute operators Date Only columns refuse

@@ -271,8 +271,9 @@ func FiscalPeriodAndYear(op ast.Operator, period, year int64, s Settings) (Inter
 // semi-annual, quarterly or monthly periods with StartDay 1), it returns
 // the calendar months (1–12, ascending) whose days make up period P, with
 // ok = true; the caller then tests the month of the column's local date.
-// For four-weekly periods or StartDay ≠ 1 it returns ok = false so the
-// caller can refuse with a clear error. A period above the period type's
+// For four-weekly periods or StartDay ≠ 1 no month set exists: it returns
+// ok = false, and the caller computes each row's period as FiscalPeriodOf
+// does (the planner's plan.PartFiscalPeriod). A period above the period type's
 // range matches no rows (spec §2.4, D): the result is empty with ok =
 // true. A period below 1 is an error, as for every integer operand.
 func FiscalPeriodMonths(period int64, f Fiscal) (months []int64, ok bool, err error) {
