@@ -309,6 +309,10 @@ func writeExpr(b *strings.Builder, e Expr, parentPrec int) {
 		}
 		b.WriteString(fmt.Sprintf("CONTAINS-ANY(%s, %v)", refString(e.Col), e.Values))
 	case *PartIn:
+		if e.Part == nil {
+			b.WriteString(fmt.Sprintf("?() IN %v", e.Values))
+			break
+		}
 		name := "?"
 		if int(e.Part.Part) < len(partNames) {
 			name = partNames[e.Part.Part]

@@ -367,6 +367,10 @@ func (s *sizer) exprNode(x plan.Expr, e *emitter) {
 		}
 		s.bytes += 96 + 5*len(x.Values)
 		s.args += len(x.Values) + 2
+		if x.Part != nil && x.Part.Part == plan.PartFiscalPeriod {
+			s.bytes += 640 * len(x.Values) // year, month, day and leap-year arithmetic
+			s.args += 6 * len(x.Values)
+		}
 	case *plan.Hierarchy:
 		if x == nil {
 			return
