@@ -197,6 +197,16 @@
 // aggregate query ordering by a column it does not select is
 // DialectUnsupported (PostgreSQL, SQL Server and strict MySQL reject it).
 //
+// Case-insensitive groups. Dataverse's collation groups strings by their
+// case folding, so on engines compared with LOWER() a string groupby column
+// is GROUP BY LOWER(col) with MIN(col) in the select list (the least
+// spelling shows, the same on every binary collation), countcolumn
+// distinct of a string is COUNT(DISTINCT LOWER(col)), and a distinct
+// query with a string column groups its DISTINCT rows again:
+// SELECT MIN(d.c0) AS c0, d.c1 AS c1 FROM (SELECT DISTINCT …) AS d
+// GROUP BY LOWER(d.c0), d.c1. SQL Server's CI collation does all this
+// itself.
+//
 // Sort keys by name and label (plan.SortName, plan.SortLabel). A lookup
 // sorts by (SELECT vs.<primary name> FROM <target> AS vs WHERE vs.<pk> =
 // col), COALESCE'd over the targets of a polymorphic lookup, then by col; a

@@ -661,6 +661,10 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 	count := mode != modeRows
 	grouped := p.Aggregate && mode != modeAggInput
 	distinct := p.Distinct && mode != modeAggInput
+	if distinct && !grouped && e.foldsDistinct(p) {
+		e.foldedDistinct(p, mode, writeTop, top)
+		return
+	}
 	e.raw("SELECT ")
 	if distinct {
 		e.raw("DISTINCT ")
@@ -703,6 +707,96 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 
 type span struct{ col, start, end int }
 
+// foldsGroup reports whether output column c is a plain string that
+// Dataverse's case-insensitive collation groups by its case folding: as a
+// groupby column of an aggregate, or a column of a distinct query. Such a
+// group shows one of its spellings; we show the least (MIN: 'Foo' for
+// 'Foo' and 'foo' under a binary collation) so every engine agrees. SQL
+// Server's CI collation groups so by itself.
+func (e *emitter) foldsGroup(c *plan.OutputColumn) bool {
+	return c != nil && !e.has(CaseInsensitive) && c.Aggregate == ast.NoAggregate &&
+		c.DateGrouping == ast.NoDateGrouping && c.RowAggregate == nil &&
+		c.Column != nil && c.Column.Type.Kind() == plan.KString
+}
+
+// foldsDistinct reports whether a distinct query has a string column to
+// fold (see foldedDistinct).
+func (e *emitter) foldsDistinct(p *plan.Plan) bool {
+	for _, c := range p.Columns {
+		if e.foldsGroup(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// distinctAlias names the derived table of a folded distinct query.
+const distinctAlias = "d"
+
+// foldedDistinct writes a distinct query whose string columns merge case
+// variants, as DISTINCT does under Dataverse's collation: the exact
+// DISTINCT rows are grouped again by the case folding of their strings,
+//
+//	SELECT MIN("d"."c0") AS "c0", "d"."c1" AS "c1"
+//	FROM (SELECT DISTINCT … AS "c0", … AS "c1" FROM … WHERE …) AS "d"
+//	GROUP BY LOWER("d"."c0"), "d"."c1"
+//
+// Its output columns keep their names, so ORDER BY, the wrapped sort and
+// the count statements read it as they read a plain DISTINCT.
+func (e *emitter) foldedDistinct(p *plan.Plan, mode queryMode, writeTop bool, top int64) {
+	e.raw("SELECT ")
+	if writeTop {
+		e.top(top)
+	}
+	d := func(i int) {
+		e.ident(distinctAlias)
+		e.byte1('.')
+		e.alias(i)
+	}
+	for i, c := range p.Columns {
+		if i > 0 {
+			e.raw(", ")
+		}
+		if e.foldsGroup(c) {
+			e.raw("MIN(")
+			d(i)
+			e.byte1(')')
+		} else {
+			d(i)
+		}
+		e.raw(" AS ")
+		e.alias(i)
+	}
+	e.raw(" FROM (SELECT DISTINCT ")
+	for i, c := range p.Columns {
+		if i > 0 {
+			e.raw(", ")
+		}
+		e.output(p, c)
+		e.raw(" AS ")
+		e.alias(i)
+	}
+	e.raw(" FROM ")
+	e.table(p.Root)
+	e.joins(p.Root)
+	e.where(p.Root)
+	e.raw(") AS ")
+	e.ident(distinctAlias)
+	e.raw(" GROUP BY ")
+	for i, c := range p.Columns {
+		if i > 0 {
+			e.raw(", ")
+		}
+		if e.foldsGroup(c) {
+			e.raw("LOWER(")
+			d(i)
+			e.byte1(')')
+		} else {
+			d(i)
+		}
+	}
+}
+
 // output writes one select-list expression.
 func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 	if c == nil {
@@ -730,7 +824,14 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 	case ast.CountColumn:
 		e.raw("COUNT(")
 		if c.Distinct {
+			// Distinct strings are counted by their case folding, as
+			// Dataverse's collation compares them.
 			e.raw("DISTINCT ")
+			if !e.has(CaseInsensitive) && c.Column != nil && c.Column.Type.Kind() == plan.KString {
+				e.lowerCol(&ref, true)
+				e.byte1(')')
+				return
+			}
 		}
 		e.col(&ref)
 		e.byte1(')')
@@ -757,6 +858,13 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 		e.col(&ref)
 		e.byte1(')')
 	case ast.NoAggregate:
+		if e.foldsGroup(c) {
+			// Grouped by LOWER() (groupBy); one spelling shows.
+			e.raw("MIN(")
+			e.col(&ref)
+			e.byte1(')')
+			return
+		}
 		e.groupKey(c, &ref)
 	default:
 		e.fail(diag.UnsupportedFeature, "aggregate %q is not supported", c.Aggregate)
@@ -947,6 +1055,8 @@ func (e *emitter) groupBy(p *plan.Plan, spans []span) {
 			}
 		}
 		switch {
+		case e.foldsGroup(c):
+			e.lowerCol(&plan.ColumnRef{Source: c.Source, Column: c.Column}, true)
 		case sp < 0:
 			e.output(p, c)
 		case e.caps.Params.Numbered():

@@ -49,7 +49,7 @@ func (ev *evaluator) aggregate(q *ast.Query, root *source, tuples []tuple) *Resu
 			if a.GroupBy.Value {
 				k := ev.groupKey(srcOf[a], t, a)
 				keys = append(keys, k)
-				kr[string(rune('a'+i))] = k
+				kr[string(rune('a'+i))] = foldKey(k)
 			}
 		}
 		ks := RowKey(kr)
@@ -58,6 +58,16 @@ func (ev *evaluator) aggregate(q *ast.Query, root *source, tuples []tuple) *Resu
 			g = &group{keys: keys}
 			byKey[ks] = g
 			groups = append(groups, g)
+		} else {
+			// Strings group by their case folding, as under Dataverse's
+			// collation; the group shows its least spelling (by code point).
+			for i, k := range keys {
+				if s, ok := k.(string); ok {
+					if cur, ok := g.keys[i].(string); ok && s < cur {
+						g.keys[i] = s
+					}
+				}
+			}
 		}
 		g.rows = append(g.rows, t)
 	}
@@ -137,7 +147,7 @@ func (ev *evaluator) aggValue(s *source, a *ast.Attribute, rows []tuple) any {
 		if a.Distinct.Value {
 			seen := map[string]bool{}
 			for _, v := range vals {
-				seen[Canon(v)] = true
+				seen[Canon(foldKey(v))] = true // strings by their case folding
 			}
 			return int64(len(seen))
 		}

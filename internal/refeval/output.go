@@ -131,6 +131,9 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 	}
 	linkOrders(root.body)
 	if distinct {
+		tuples = distinctGroups(cols, tuples)
+	}
+	if distinct {
 		for _, c := range cols {
 			if c.kind == String {
 				keys = append(keys, key{get: func(t tuple) any { return foldKey(t[c.source][c.column]) }})
@@ -161,22 +164,56 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 	for _, c := range cols {
 		res.Columns = append(res.Columns, c.name)
 	}
-	seen := map[string]bool{}
 	for _, t := range tuples {
 		row := make(map[string]any, len(cols))
 		for _, c := range cols {
 			row[c.name] = present(c.kind, t[c.source][c.column])
 		}
-		if distinct {
-			k := RowKey(row)
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-		}
 		res.Rows = append(res.Rows, row)
 	}
 	return limit(q, res)
+}
+
+// distinctGroups reduces the joined rows of a distinct query to one row
+// per distinct output, strings compared by their case folding as
+// Dataverse's collation compares them: each string column shows the
+// least spelling (by code point) of its group. The rows returned hold the
+// output columns only.
+func distinctGroups(cols []outCol, tuples []tuple) []tuple {
+	var out []tuple
+	byKey := map[string]tuple{}
+	for _, t := range tuples {
+		kr := make(map[string]any, len(cols))
+		for _, c := range cols {
+			v := t[c.source][c.column]
+			if c.kind == String {
+				v = foldKey(v)
+			}
+			kr[c.name] = v
+		}
+		k := RowKey(kr)
+		g, ok := byKey[k]
+		if !ok {
+			g = tuple{}
+			for _, c := range cols {
+				if g[c.source] == nil {
+					g[c.source] = Row{}
+				}
+				g[c.source][c.column] = t[c.source][c.column]
+			}
+			byKey[k] = g
+			out = append(out, g)
+			continue
+		}
+		for _, c := range cols {
+			if v, ok := t[c.source][c.column].(string); ok && c.kind == String {
+				if cur, ok := g[c.source][c.column].(string); ok && v < cur {
+					g[c.source][c.column] = v
+				}
+			}
+		}
+	}
+	return out
 }
 
 // labelOf is a choice value's label (folded when fold), nil without one.
