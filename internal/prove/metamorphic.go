@@ -148,9 +148,15 @@ func recombine(q *ast.Query, parts [][]map[string]any) ([]map[string]any, error)
 			return nil, fmt.Errorf("TLP: an aggregate partition returned %d rows", len(rows))
 		}
 		for _, row := range rows {
+			// Strings group by their case folding, each group showing its
+			// least spelling: partitions may show different spellings of
+			// one group.
 			kr := map[string]any{}
 			for _, k := range keys {
 				kr[k] = row[k]
+				if s, ok := row[k].(string); ok {
+					kr[k] = refeval.Fold(s)
+				}
 			}
 			gk := refeval.RowKey(kr)
 			acc := groups[gk]
@@ -161,6 +167,13 @@ func recombine(q *ast.Query, parts [][]map[string]any) ([]map[string]any, error)
 				}
 				groups[gk] = acc
 				order = append(order, gk)
+			}
+			for _, k := range keys {
+				if s, ok := row[k].(string); ok {
+					if cur, ok := acc[k].(string); ok && s < cur {
+						acc[k] = s
+					}
+				}
 			}
 			for _, a := range q.Entity.Attributes {
 				if a.GroupBy.Value {
