@@ -48,7 +48,7 @@ func TestCoverage(t *testing.T) {
 	// (in-fiscal-period, fiscal-period grouping), by kind.
 	calendars := map[string]int{}
 	r := rand.New(rand.NewSource(20261122))
-	for d := 0; d < 12; d++ {
+	for d := 0; d < 32; d++ {
 		ds := NewDataset(r)
 		before := ops[ast.OpInFiscalPeriod] + groupings[ast.FiscalPeriod]
 		for i := 0; i < 60; i++ {
