@@ -662,7 +662,7 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 	grouped := p.Aggregate && mode != modeAggInput
 	distinct := p.Distinct && mode != modeAggInput
 	if distinct && !grouped && e.foldsDistinct(p) {
-		e.foldedDistinct(p, mode, writeTop, top)
+		e.foldedDistinct(p, writeTop, top)
 		return
 	}
 	e.raw("SELECT ")
@@ -743,30 +743,12 @@ const distinctAlias = "d"
 //
 // Its output columns keep their names, so ORDER BY, the wrapped sort and
 // the count statements read it as they read a plain DISTINCT.
-func (e *emitter) foldedDistinct(p *plan.Plan, mode queryMode, writeTop bool, top int64) {
+func (e *emitter) foldedDistinct(p *plan.Plan, writeTop bool, top int64) {
 	e.raw("SELECT ")
 	if writeTop {
 		e.top(top)
 	}
-	d := func(i int) {
-		e.ident(distinctAlias)
-		e.byte1('.')
-		e.alias(i)
-	}
-	for i, c := range p.Columns {
-		if i > 0 {
-			e.raw(", ")
-		}
-		if e.foldsGroup(c) {
-			e.raw("MIN(")
-			d(i)
-			e.byte1(')')
-		} else {
-			d(i)
-		}
-		e.raw(" AS ")
-		e.alias(i)
-	}
+	e.distinctColumns(p, "MIN(", true)
 	e.raw(" FROM (SELECT DISTINCT ")
 	for i, c := range p.Columns {
 		if i > 0 {
@@ -783,16 +765,30 @@ func (e *emitter) foldedDistinct(p *plan.Plan, mode queryMode, writeTop bool, to
 	e.raw(") AS ")
 	e.ident(distinctAlias)
 	e.raw(" GROUP BY ")
+	e.distinctColumns(p, "LOWER(", false)
+}
+
+// distinctColumns lists the derived table's columns d.c0, d.c1 … of a
+// folded distinct query, the folded string ones wrapped in fn (MIN( for
+// the select list, LOWER( for GROUP BY), named c<i> when named.
+func (e *emitter) distinctColumns(p *plan.Plan, fn string, named bool) {
 	for i, c := range p.Columns {
 		if i > 0 {
 			e.raw(", ")
 		}
-		if e.foldsGroup(c) {
-			e.raw("LOWER(")
-			d(i)
+		folded := e.foldsGroup(c)
+		if folded {
+			e.raw(fn)
+		}
+		e.ident(distinctAlias)
+		e.byte1('.')
+		e.alias(i)
+		if folded {
 			e.byte1(')')
-		} else {
-			d(i)
+		}
+		if named {
+			e.raw(" AS ")
+			e.alias(i)
 		}
 	}
 }
