@@ -416,6 +416,26 @@ WHERE n.nspname = current_schema() AND c.relname = $1 AND c.relkind IN ('r', 'v'
 	return n > 0, nil
 }
 
+// columnExists reports whether table (which exists) has the column.
+func columnExists(ctx context.Context, db *DB, table, column string) (bool, error) {
+	var q string
+	switch db.Dialect {
+	case SQLite:
+		q = `SELECT count(*) FROM pragma_table_info(?) WHERE lower(name) = lower(?)`
+	case Postgres:
+		q = `SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`
+	case MySQL:
+		q = `SELECT count(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?`
+	default:
+		return false, db.errorf("unknown dialect %q", db.Dialect)
+	}
+	var n int64
+	if err := db.SQL.QueryRowContext(ctx, q, table, column).Scan(&n); err != nil {
+		return false, dbError(err, "")
+	}
+	return n > 0, nil
+}
+
 // metadataDocument reads the document of the vecompile_metadata table.
 func metadataDocument(ctx context.Context, db *DB) ([]byte, bool, error) {
 	ok, err := tableExists(ctx, db, MetadataTable)

@@ -58,9 +58,16 @@ func LoadSecurity(ctx context.Context, db *DB, prefix string) (c *security.Compi
 			}
 			return nil, true, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.BadSecurityModel, "security tables: %s is missing (vecompile security init creates it)", prefix+t.Name)}.Err()
 		}
+		present, err := presentColumns(ctx, db, prefix+t.Name, t.Columns)
+		if err != nil {
+			return nil, true, err
+		}
 		names := make([]string, len(t.Columns))
 		for i, c := range t.Columns {
 			names[i] = db.quote(c.Name)
+			if !present[i] {
+				names[i] = "NULL" // an optional column the table lacks
+			}
 		}
 		q := "SELECT " + strings.Join(names, ", ") + " FROM " + db.quote(prefix+t.Name) + " ORDER BY " + names[0]
 		r, err := db.SQL.QueryContext(ctx, q)
@@ -129,19 +136,33 @@ func InitSecurity(ctx context.Context, db *DB, prefix string, m *security.Model)
 	}
 	stored := security.Rows(m)
 	for _, t := range security.Tables {
-		names := make([]string, len(t.Columns))
-		marks := make([]string, len(t.Columns))
+		present, err := presentColumns(ctx, db, prefix+t.Name, t.Columns)
+		if err != nil {
+			return err
+		}
+		var names, marks []string
 		for i, c := range t.Columns {
-			names[i] = db.quote(c.Name)
-			marks[i] = db.placeholder(i + 1)
+			if !present[i] {
+				continue
+			}
+			names = append(names, db.quote(c.Name))
+			marks = append(marks, db.placeholder(len(marks)+1))
 		}
 		table := db.quote(prefix + t.Name)
 		insert := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(marks, ", ") + ")"
 		for _, r := range stored[t.Name] {
+			var row []any // the values of the columns the table has
+			for i, v := range r {
+				if present[i] {
+					row = append(row, v)
+				} else if v != nil {
+					return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.BadSecurityModel, "security tables: %s has no column %s, which the model needs (add it to the table)", prefix+t.Name, t.Columns[i].Name)}.Err()
+				}
+			}
 			// A row is there when its key is (link rows: its other columns).
-			key, vals := names[:1], r[:1]
+			key, vals := names[:1], row[:1]
 			if t.Link {
-				key, vals = names[1:], r[1:]
+				key, vals = names[1:], row[1:]
 			}
 			var conds []string
 			var args []any
@@ -160,7 +181,7 @@ func InitSecurity(ctx context.Context, db *DB, prefix string, m *security.Model)
 			if n > 0 {
 				continue
 			}
-			if _, err := db.SQL.ExecContext(ctx, insert, r...); err != nil {
+			if _, err := db.SQL.ExecContext(ctx, insert, row...); err != nil {
 				return dbError(err, "")
 			}
 		}
@@ -183,4 +204,23 @@ func DropSecurity(ctx context.Context, db *DB, prefix string) error {
 		}
 	}
 	return nil
+}
+
+// presentColumns says which of a table's security columns it has: all but
+// the optional ones are assumed (reading a missing one fails with the
+// database's error); an optional one is probed.
+func presentColumns(ctx context.Context, db *DB, table string, cols []security.StoredColumn) ([]bool, error) {
+	out := make([]bool, len(cols))
+	for i, c := range cols {
+		out[i] = true
+		if !c.Optional {
+			continue
+		}
+		ok, err := columnExists(ctx, db, table, c.Name)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ok
+	}
+	return out, nil
 }

@@ -93,3 +93,86 @@ func TestSecurityTablesRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestSecurityPositionsRoundTrip: a model with position hierarchy stored
+// in fresh security tables (systemuser gets positionid) reads back the
+// same, on every engine; an existing systemuser without positionid reads
+// users without positions and refuses to store new users' positions.
+func TestSecurityPositionsRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	const (
+		bu   = "b1000000-0000-4000-8000-000000000001"
+		top  = "91000000-0000-4000-8000-000000000001"
+		sub  = "91000000-0000-4000-8000-000000000002"
+		boss = "a1000000-0000-4000-8000-000000000001"
+		rep  = "a1000000-0000-4000-8000-000000000002"
+		role = "d1000000-0000-4000-8000-000000000001"
+	)
+	m := &security.Model{
+		BusinessUnits: []security.BusinessUnitDef{{ID: bu, Name: "Root"}},
+		Roles:         []security.RoleDef{{ID: role, Name: "Reader", Privileges: []security.PrivilegeDef{{Table: "account", Privilege: "Read", Depth: "User"}}}},
+		Users: []security.UserDef{
+			{ID: boss, Name: "Boss", BusinessUnitID: bu, PositionID: top, Roles: []security.RoleAssignment{{RoleID: role}}},
+			{ID: rep, Name: "Rep", BusinessUnitID: bu, PositionID: sub},
+		},
+		Positions: []security.PositionDef{{ID: top, Name: "Top"}, {ID: sub, Name: "Sub", ParentID: top}},
+		Hierarchy: security.HierarchySettings{Enabled: true, Depth: 2, Model: security.PositionHierarchy},
+	}
+	want := normalized(t, m)
+	dsns := map[string]string{"sqlite": "sqlite::memory:"}
+	for k, v := range testkit.OptionalEngines(t) {
+		dsns[k] = v
+	}
+	for name, dsn := range dsns {
+		db, err := engine.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		prefix := fmt.Sprintf("sp%d_%d_", os.Getpid(), time.Now().UnixNano()%100000)
+		drop := func() {
+			engine.DropSecurity(ctx, db, prefix)
+			for _, d := range []string{"systemuser", "businessunit", "position", "team", "teammembership"} {
+				db.SQL.ExecContext(ctx, "DROP TABLE IF EXISTS "+prefix+d)
+			}
+		}
+		defer drop()
+		if err := engine.InitSecurity(ctx, db, prefix, m); err != nil {
+			t.Fatalf("%s: init: %v", name, err)
+		}
+		c, ok, err := engine.LoadSecurity(ctx, db, prefix)
+		if err != nil || !ok {
+			t.Fatalf("%s: load: %v %v", name, ok, err)
+		}
+		if got := normalized(t, c.Model()); got != want {
+			t.Errorf("%s: the model read from the tables differs:\n%s\nwant\n%s", name, got, want)
+		}
+		s, err := c.Session(security.Principal{UserID: boss})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := s.Access("account", security.Read); !slices.Contains(a.Owners, rep) {
+			t.Errorf("%s: the boss does not reach the rep's rows through the stored positions: %v", name, a.Owners)
+		}
+		// A Dataverse-shaped systemuser without positionid.
+		drop()
+		if _, err := db.SQL.ExecContext(ctx, "CREATE TABLE "+prefix+"systemuser (systemuserid CHAR(36) NOT NULL PRIMARY KEY, fullname VARCHAR(200), businessunitid CHAR(36), parentsystemuserid CHAR(36), isdisabled BOOLEAN)"); err != nil {
+			t.Fatal(err)
+		}
+		if err := engine.InitSecurity(ctx, db, prefix, m); err == nil || !strings.Contains(err.Error(), "positionid") {
+			t.Errorf("%s: storing positions in a systemuser without positionid: %v, want an error naming the column", name, err)
+		}
+		noPos := *m
+		noPos.Users = []security.UserDef{{ID: boss, Name: "Boss", BusinessUnitID: bu, Roles: []security.RoleAssignment{{RoleID: role}}}}
+		if err := engine.InitSecurity(ctx, db, prefix, &noPos); err != nil {
+			t.Fatalf("%s: init without positions: %v", name, err)
+		}
+		c, ok, err = engine.LoadSecurity(ctx, db, prefix)
+		if err != nil || !ok {
+			t.Fatalf("%s: load without positionid: %v %v", name, ok, err)
+		}
+		if u := c.Model().Users; len(u) != 1 || u[0].PositionID != "" {
+			t.Errorf("%s: users read without positionid: %+v", name, u)
+		}
+	}
+}

@@ -257,10 +257,31 @@ func canRead(m *security.Model, user, table, key, owner, bu string) (ok, needPri
 			depth = 3
 		}
 		// managedBy: is user a manager of report within depth levels, in
-		// the report's business unit or one above it?
+		// the report's business unit or one above it? With position
+		// hierarchy: is the report's position below user's, within depth
+		// levels, whatever their business units?
 		managedBy := func(report string) bool {
 			cur := findUser(m, report)
 			if cur == nil {
+				return false
+			}
+			if m.Hierarchy.Model == security.PositionHierarchy {
+				if usr.PositionID == "" || report == user {
+					return false
+				}
+				pos := cur.PositionID
+				for i := 0; i < depth && pos != ""; i++ {
+					var parent string
+					for _, p := range m.Positions {
+						if p.ID == pos {
+							parent = p.ParentID
+						}
+					}
+					if parent == usr.PositionID {
+						return true
+					}
+					pos = parent
+				}
 				return false
 			}
 			above := false
@@ -649,6 +670,30 @@ func randomModel(t *testing.T, rng *rand.Rand, base *security.Model, accounts, c
 		m.Shares = append(m.Shares, sh)
 	}
 	m.Hierarchy = security.HierarchySettings{Enabled: rng.Intn(2) == 0, Depth: 1 + rng.Intn(3)}
+	m.Positions = nil
+	if rng.Intn(2) == 0 {
+		// A random position forest over the users; positions cross
+		// business units.
+		m.Hierarchy.Model = security.PositionHierarchy
+		m.Hierarchy.Enabled = rng.Intn(5) != 0
+		for i := 0; i < 6; i++ {
+			p := security.PositionDef{ID: fmt.Sprintf("97000000-0000-4000-8000-%012d", i), Name: fmt.Sprintf("p%d", i)}
+			switch {
+			case i == 0 || rng.Intn(6) == 0: // another root
+			case rng.Intn(3) != 0: // mostly chains, deeper than the depth
+				p.ParentID = m.Positions[i-1].ID
+			default:
+				p.ParentID = m.Positions[rng.Intn(i)].ID
+			}
+			m.Positions = append(m.Positions, p)
+		}
+		for i := range m.Users {
+			m.Users[i].PositionID = ""
+			if rng.Intn(5) != 0 {
+				m.Users[i].PositionID = m.Positions[rng.Intn(len(m.Positions))].ID
+			}
+		}
+	}
 	for i := range m.FieldProfiles {
 		m.FieldProfiles[i].Users = []string{principals[rng.Intn(len(m.Users))]}
 	}

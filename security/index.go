@@ -23,7 +23,11 @@ type Compiled struct {
 	memberOf map[string][]*TeamDef
 	// reports[manager] are the direct reports.
 	reports map[string][]string
-	tables  map[string]*TableDef
+	// positions by id, their child positions and the users in each.
+	positions     map[string]*PositionDef
+	subPositions  map[string][]string
+	positionUsers map[string][]string
+	tables        map[string]*TableDef
 	// shares[table] are the POA rows of the table.
 	shares  map[string][]*ShareDef
 	portal  map[string]string // contact → user
@@ -41,19 +45,22 @@ func canonical(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 // dangling references and business-unit cycles are BadSecurityModel.
 func Compile(m *Model) (*Compiled, error) {
 	c := &Compiled{
-		model:    m,
-		bus:      map[string]*BusinessUnitDef{},
-		children: map[string][]string{},
-		users:    map[string]*UserDef{},
-		teams:    map[string]*TeamDef{},
-		roles:    map[string]*RoleDef{},
-		grants:   map[string]map[string]*[numPrivileges]Depth{},
-		memberOf: map[string][]*TeamDef{},
-		reports:  map[string][]string{},
-		tables:   map[string]*TableDef{},
-		shares:   map[string][]*ShareDef{},
-		portal:   map[string]string{},
-		secured:  map[string][]string{},
+		model:         m,
+		bus:           map[string]*BusinessUnitDef{},
+		children:      map[string][]string{},
+		users:         map[string]*UserDef{},
+		teams:         map[string]*TeamDef{},
+		roles:         map[string]*RoleDef{},
+		grants:        map[string]map[string]*[numPrivileges]Depth{},
+		memberOf:      map[string][]*TeamDef{},
+		reports:       map[string][]string{},
+		positions:     map[string]*PositionDef{},
+		subPositions:  map[string][]string{},
+		positionUsers: map[string][]string{},
+		tables:        map[string]*TableDef{},
+		shares:        map[string][]*ShareDef{},
+		portal:        map[string]string{},
+		secured:       map[string][]string{},
 	}
 	for i := range m.BusinessUnits {
 		b := &m.BusinessUnits[i]
@@ -127,6 +134,9 @@ func Compile(m *Model) (*Compiled, error) {
 		if u.ManagerID != "" {
 			c.reports[u.ManagerID] = append(c.reports[u.ManagerID], u.ID)
 		}
+	}
+	if err := c.indexPositions(m); err != nil {
+		return nil, err
 	}
 	for i := range m.Teams {
 		t := &m.Teams[i]
@@ -210,10 +220,58 @@ func Compile(m *Model) (*Compiled, error) {
 	if m.Hierarchy.Depth < 0 || m.Hierarchy.Depth > 100 {
 		return nil, modelError("hierarchy depth %d is outside 1–100", m.Hierarchy.Depth)
 	}
+	switch m.Hierarchy.Model {
+	case "", ManagerHierarchy, PositionHierarchy:
+	default:
+		return nil, modelError("hierarchy model %q: want %q or %q", m.Hierarchy.Model, ManagerHierarchy, PositionHierarchy)
+	}
 	if err := c.ValidatePolicies(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// indexPositions checks the position tree (known parents, no cycles, users
+// in known positions) and indexes it.
+func (c *Compiled) indexPositions(m *Model) error {
+	for i := range m.Positions {
+		p := &m.Positions[i]
+		p.ID, p.ParentID = canonical(p.ID), canonical(p.ParentID)
+		if c.positions[p.ID] != nil {
+			return modelError("position %s is defined twice", p.ID)
+		}
+		c.positions[p.ID] = p
+	}
+	for _, p := range m.Positions {
+		if p.ParentID == "" {
+			continue
+		}
+		if c.positions[p.ParentID] == nil {
+			return modelError("position %s: parent %s is not a position", p.ID, p.ParentID)
+		}
+		c.subPositions[p.ParentID] = append(c.subPositions[p.ParentID], p.ID)
+	}
+	for _, p := range m.Positions { // a cycle would make the walk below endless
+		seen := map[string]bool{}
+		for id := p.ID; id != ""; id = c.positions[id].ParentID {
+			if seen[id] {
+				return modelError("position %s: the parent chain has a cycle", p.ID)
+			}
+			seen[id] = true
+		}
+	}
+	for i := range m.Users {
+		u := &m.Users[i]
+		u.PositionID = canonical(u.PositionID)
+		if u.PositionID == "" {
+			continue
+		}
+		if c.positions[u.PositionID] == nil {
+			return modelError("user %s: position %s is not a position", u.ID, u.PositionID)
+		}
+		c.positionUsers[u.PositionID] = append(c.positionUsers[u.PositionID], u.ID)
+	}
+	return nil
 }
 
 // namesRole reports whether s is a role's name or id (as policyApplies

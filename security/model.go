@@ -148,8 +148,11 @@ type Model struct {
 	Roles         []RoleDef         `json:"roles"`
 	Shares        []ShareDef        `json:"shares"`
 	Tables        []TableDef        `json:"tables"`
-	// Hierarchy is manager hierarchy security.
+	// Hierarchy is hierarchy security (manager or position hierarchy).
 	Hierarchy HierarchySettings `json:"hierarchy"`
+	// Positions are the position hierarchy's nodes (Dataverse's position
+	// table); users are placed by UserDef.PositionID.
+	Positions []PositionDef `json:"positions,omitempty"`
 	// FieldProfiles are column security profiles.
 	FieldProfiles []FieldProfile `json:"fieldProfiles"`
 	// Policies are F&O XDS policies.
@@ -164,13 +167,22 @@ type BusinessUnitDef struct {
 	ParentID string `json:"parentId,omitempty"`
 }
 
+// PositionDef is a node of the position hierarchy.
+type PositionDef struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	ParentID string `json:"parentId,omitempty"`
+}
+
 // UserDef is a systemuser with its role assignments and companies.
 type UserDef struct {
 	ID             string `json:"id"`
 	Name           string `json:"name"`
 	BusinessUnitID string `json:"businessUnitId"`
 	ManagerID      string `json:"managerId,omitempty"`
-	Disabled       bool   `json:"disabled,omitempty"`
+	// PositionID places the user in the position hierarchy.
+	PositionID string `json:"positionId,omitempty"`
+	Disabled   bool   `json:"disabled,omitempty"`
 	// Roles are direct role assignments; an empty BusinessUnitID means the
 	// user's own business unit.
 	Roles []RoleAssignment `json:"roles,omitempty"`
@@ -239,12 +251,26 @@ type TableDef struct {
 	SecuredColumns []string `json:"securedColumns,omitempty"`
 }
 
-// HierarchySettings is manager hierarchy security.
+// HierarchySettings is hierarchy security.
 type HierarchySettings struct {
 	Enabled bool `json:"enabled"`
 	// Depth is how many levels below the manager are reachable (default 3).
 	Depth int `json:"depth,omitempty"`
+	// Model is ManagerHierarchy (the default) or PositionHierarchy.
+	Model HierarchyModel `json:"model,omitempty"`
 }
+
+// HierarchyModel says which hierarchy hierarchy security follows.
+type HierarchyModel string
+
+const (
+	// ManagerHierarchy follows systemuser.parentsystemuserid; a manager
+	// reaches reports in their own business unit or one below it.
+	ManagerHierarchy HierarchyModel = "manager"
+	// PositionHierarchy follows the position tree: users in higher
+	// positions reach users in the positions below, across business units.
+	PositionHierarchy HierarchyModel = "position"
+)
 
 // FieldProfile is a column security profile.
 type FieldProfile struct {

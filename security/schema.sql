@@ -1,6 +1,7 @@
 -- vecompile security schema (security.SchemaSQL("sqlite", "")).
--- Directory tables (businessunit, systemuser, team, teammembership) are created
--- only when absent; existing ones need at least the columns listed here.
+-- Directory tables (businessunit, systemuser, position, team, teammembership) are
+-- created only when absent; existing ones need at least the columns listed here,
+-- except the optional ones (systemuser.positionid: only for position hierarchy).
 
 CREATE TABLE IF NOT EXISTS "businessunit" (
   "businessunitid" CHAR(36) NOT NULL PRIMARY KEY,
@@ -13,7 +14,14 @@ CREATE TABLE IF NOT EXISTS "systemuser" (
   "fullname" VARCHAR(200),
   "businessunitid" CHAR(36),
   "parentsystemuserid" CHAR(36),
-  "isdisabled" BOOLEAN
+  "isdisabled" BOOLEAN,
+  "positionid" CHAR(36)
+);
+
+CREATE TABLE IF NOT EXISTS "position" (
+  "positionid" CHAR(36) NOT NULL PRIMARY KEY,
+  "name" VARCHAR(200),
+  "parentpositionid" CHAR(36)
 );
 
 CREATE TABLE IF NOT EXISTS "team" (

@@ -281,11 +281,18 @@ func (s *Session) compute(table string, priv Privilege) *Access {
 		if priv != Read {
 			depth = 1 // beyond direct reports, hierarchy is read-only
 		}
-		// The manager must be in the report's unit or a parent of it (spec
-		// §1a); reports elsewhere are not reached through the hierarchy.
-		reports := slices.DeleteFunc(s.c.reportsOf(s.user.ID, depth), func(r string) bool {
-			return !s.c.atOrAbove(s.user.BusinessUnitID, s.c.users[r].BusinessUnitID)
-		})
+		var reports []string
+		if h.Model == PositionHierarchy {
+			// Positions cross business units (spec §1a).
+			reports = s.c.positionReportsOf(s.user, depth)
+		} else {
+			// The manager must be in the report's unit or a parent of it
+			// (spec §1a); reports elsewhere are not reached through the
+			// hierarchy.
+			reports = slices.DeleteFunc(s.c.reportsOf(s.user.ID, depth), func(r string) bool {
+				return !s.c.atOrAbove(s.user.BusinessUnitID, s.c.users[r].BusinessUnitID)
+			})
+		}
 		if len(reports) > 0 {
 			var rp []string
 			for _, r := range reports {
@@ -299,7 +306,11 @@ func (s *Session) compute(table string, priv Privilege) *Access {
 			}
 			a.Owners = append(a.Owners, reports...)
 			a.Shared = s.c.sharedWith(table, priv.Right(), rp, a.Shared)
-			a.Sources = append(a.Sources, fmt.Sprintf("hierarchy:%d reports", len(reports)))
+			if h.Model == PositionHierarchy {
+				a.Sources = append(a.Sources, fmt.Sprintf("position hierarchy:%d users below", len(reports)))
+			} else {
+				a.Sources = append(a.Sources, fmt.Sprintf("hierarchy:%d reports", len(reports)))
+			}
 		}
 	}
 	a.Owners = sortedUnique(a.Owners)
@@ -358,6 +369,31 @@ func (c *Compiled) reportsOf(manager string, depth int) []string {
 			}
 		}
 		out = append(out, next...)
+		level = next
+	}
+	return out
+}
+
+// positionReportsOf lists the users in the positions below u's, at most
+// depth levels down (the first level are u's direct reports), u excluded.
+func (c *Compiled) positionReportsOf(u *UserDef, depth int) []string {
+	if u.PositionID == "" {
+		return nil
+	}
+	var out []string
+	level := []string{u.PositionID}
+	for d := 0; d < depth && len(level) > 0; d++ {
+		var next []string
+		for _, p := range level {
+			next = append(next, c.subPositions[p]...)
+		}
+		for _, p := range next {
+			for _, id := range c.positionUsers[p] {
+				if id != u.ID {
+					out = append(out, id)
+				}
+			}
+		}
 		level = next
 	}
 	return out

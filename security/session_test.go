@@ -265,3 +265,91 @@ func filterString(f *ast.Filter) string {
 	}
 	return strings.Join(parts, sep)
 }
+
+// Position hierarchy ids: ceo ⊃ vp ⊃ manager ⊃ rep.
+const (
+	pCEO = "90000000-0000-4000-8000-000000000001"
+	pVP  = "90000000-0000-4000-8000-000000000002"
+	pMgr = "90000000-0000-4000-8000-000000000003"
+	pRep = "90000000-0000-4000-8000-000000000004"
+)
+
+// positionModel is testModel with position hierarchy: leaf2 (Europe) is
+// CEO, boss (root unit) VP, mid manager, leaf rep. The positions run
+// against the business units, which manager hierarchy would respect.
+func positionModel() *Model {
+	m := testModel()
+	m.Hierarchy.Model = PositionHierarchy
+	m.Positions = []PositionDef{{ID: pCEO, Name: "CEO"}, {ID: pVP, Name: "VP", ParentID: pCEO}, {ID: pMgr, Name: "Manager", ParentID: pVP}, {ID: pRep, Name: "Rep", ParentID: pMgr}}
+	for i, p := range map[string]string{uLeaf2: pCEO, uBoss: pVP, uMid: pMgr, uLeaf: pRep} {
+		for j := range m.Users {
+			if m.Users[j].ID == i {
+				m.Users[j].PositionID = p
+			}
+		}
+	}
+	return m
+}
+
+func TestPositionHierarchy(t *testing.T) {
+	c, err := Compile(positionModel())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		user   string
+		priv   Privilege
+		owners []string
+		shared int
+	}{
+		// Depth 2 below CEO: VP (in the root unit, above Europe: manager
+		// hierarchy would not reach it) and manager, and their teams.
+		{uLeaf2, Read, []string{uLeaf2, uBoss, uMid}, 1},
+		// Write reaches the positions directly below only.
+		{uLeaf2, Write, []string{uLeaf2, uBoss}, 0},
+		// VP: manager and rep, the rep's owner team holding the privilege.
+		{uBoss, Read, []string{uBoss, uMid, uLeaf, tOwner}, 1},
+		// The rep has no position below: no hierarchy rows.
+		{uLeaf, Read, []string{tOwner}, 1},
+	}
+	for _, tc := range cases {
+		s, err := c.Session(Principal{UserID: tc.user})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := s.Access("account", tc.priv)
+		if !slices.Equal(a.Owners, sortedUnique(tc.owners)) || len(a.Shared) != tc.shared {
+			t.Errorf("%s %s: owners %v shared %v; want owners %v, %d shared", tc.user, tc.priv, a.Owners, a.Shared, sortedUnique(tc.owners), tc.shared)
+		}
+		if tc.user != uLeaf && !slices.ContainsFunc(a.Sources, func(s string) bool { return strings.HasPrefix(s, "position hierarchy:") }) {
+			t.Errorf("%s: sources %v do not name the position hierarchy", tc.user, a.Sources)
+		}
+	}
+	// A table excluded from hierarchy security gets none of it.
+	m := positionModel()
+	m.Tables[0].HierarchyExcluded = true
+	c2, err := Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := c2.Session(Principal{UserID: uLeaf2})
+	if a := s.Access("account", Read); slices.Contains(a.Owners, uBoss) {
+		t.Errorf("excluded table: owners %v reach the VP", a.Owners)
+	}
+}
+
+func TestPositionValidation(t *testing.T) {
+	for name, mut := range map[string]func(m *Model){
+		"position cycle":   func(m *Model) { m.Positions[0].ParentID = pRep },
+		"unknown parent":   func(m *Model) { m.Positions[1].ParentID = "90000000-0000-4000-8000-0000000000ff" },
+		"unknown position": func(m *Model) { m.Users[0].PositionID = "90000000-0000-4000-8000-0000000000ff" },
+		"twice":            func(m *Model) { m.Positions = append(m.Positions, m.Positions[0]) },
+		"unknown model":    func(m *Model) { m.Hierarchy.Model = "matrix" },
+	} {
+		m := positionModel()
+		mut(m)
+		if _, err := Compile(m); diag.CodeOf(err) != diag.BadSecurityModel {
+			t.Errorf("%s: got %v, want %s", name, err, diag.BadSecurityModel)
+		}
+	}
+}

@@ -34,6 +34,10 @@ const (
 type StoredColumn struct {
 	Name string
 	Kind ColumnKind
+	// Optional columns may be absent from an existing table (a
+	// Dataverse-shaped systemuser without positionid): they then read as
+	// NULL, and storing a value in one is an error.
+	Optional bool
 }
 
 // StoredTable is one table of the security schema; the first column is the
@@ -56,8 +60,9 @@ func cols(spec string) []StoredColumn {
 	var out []StoredColumn
 	for _, f := range strings.Fields(spec) {
 		name, kind, _ := strings.Cut(f, ":")
+		kind, optional := strings.CutSuffix(kind, "?")
 		k := map[string]ColumnKind{"id": KindID, "text": KindText, "long": KindLong, "int": KindInt, "bool": KindBool}[kind]
-		out = append(out, StoredColumn{name, k})
+		out = append(out, StoredColumn{Name: name, Kind: k, Optional: optional})
 	}
 	return out
 }
@@ -65,7 +70,9 @@ func cols(spec string) []StoredColumn {
 // Tables is the security schema, in creation (and load) order.
 var Tables = []StoredTable{
 	{Name: "businessunit", Directory: true, Columns: cols("businessunitid:id name:text parentbusinessunitid:id")},
-	{Name: "systemuser", Directory: true, Columns: cols("systemuserid:id fullname:text businessunitid:id parentsystemuserid:id isdisabled:bool")},
+	// positionid (optional): the user's place in the position hierarchy.
+	{Name: "systemuser", Directory: true, Columns: cols("systemuserid:id fullname:text businessunitid:id parentsystemuserid:id isdisabled:bool positionid:id?")},
+	{Name: "position", Directory: true, Optional: true, Columns: cols("positionid:id name:text parentpositionid:id")},
 	{Name: "team", Directory: true, Optional: true, Columns: cols("teamid:id name:text businessunitid:id teamtype:int")},
 	{Name: "teammembership", Link: true, Directory: true, Optional: true, Columns: cols("teammembershipid:id teamid:id systemuserid:id")},
 	{Name: "role", Columns: cols("roleid:id name:text isadministrator:bool")},
@@ -92,7 +99,8 @@ var Tables = []StoredTable{
 	{Name: "vecompile_xdsconstraint", Link: true, Optional: true, Columns: cols("vecompile_xdsconstraintid:id policyname:text tablename:text columnname:text")},
 	// vals: a JSON array of the condition's values.
 	{Name: "vecompile_xdsrange", Link: true, Optional: true, Columns: cols("vecompile_xdsrangeid:id policyname:text columnname:text operator:text vals:long")},
-	// hierarchy.enabled, hierarchy.depth, portal.anonymoususerid,
+	// hierarchy.enabled, hierarchy.depth, hierarchy.model (manager or
+	// position), portal.anonymoususerid,
 	// team.<teamid>.inheritance (1: direct user basic access).
 	{Name: "vecompile_securitysetting", Optional: true, Columns: cols("name:text value:long")},
 }
@@ -109,8 +117,9 @@ func SchemaSQL(dialect, prefix string) string {
 	}
 	var b strings.Builder
 	b.WriteString("-- vecompile security schema (security.SchemaSQL(\"" + dialect + "\", \"" + prefix + "\")).\n")
-	b.WriteString("-- Directory tables (businessunit, systemuser, team, teammembership) are created\n")
-	b.WriteString("-- only when absent; existing ones need at least the columns listed here.\n")
+	b.WriteString("-- Directory tables (businessunit, systemuser, position, team, teammembership) are\n")
+	b.WriteString("-- created only when absent; existing ones need at least the columns listed here,\n")
+	b.WriteString("-- except the optional ones (systemuser.positionid: only for position hierarchy).\n")
 	for _, t := range Tables {
 		fmt.Fprintf(&b, "\nCREATE TABLE IF NOT EXISTS %s (\n", q(prefix+t.Name))
 		for i, c := range t.Columns {
@@ -150,13 +159,16 @@ func Rows(m *Model) map[string][]Row {
 		add("businessunit", b.ID, b.Name, null(b.ParentID))
 	}
 	for _, u := range m.Users {
-		add("systemuser", u.ID, u.Name, u.BusinessUnitID, null(u.ManagerID), u.Disabled)
+		add("systemuser", u.ID, u.Name, u.BusinessUnitID, null(u.ManagerID), u.Disabled, null(u.PositionID))
 		for _, a := range u.Roles {
 			add("systemuserroles", id(), u.ID, a.RoleID, null(a.BusinessUnitID))
 		}
 		for _, c := range u.Companies {
 			add("vecompile_usercompany", id(), u.ID, c, strings.EqualFold(c, u.DefaultCompany))
 		}
+	}
+	for _, p := range m.Positions {
+		add("position", p.ID, p.Name, null(p.ParentID))
 	}
 	settings := [][2]string{}
 	for _, t := range m.Teams {
@@ -221,6 +233,9 @@ func Rows(m *Model) map[string][]Row {
 	}
 	if m.Hierarchy.Depth != 0 {
 		settings = append(settings, [2]string{"hierarchy.depth", strconv.Itoa(m.Hierarchy.Depth)})
+	}
+	if m.Hierarchy.Model != "" {
+		settings = append(settings, [2]string{"hierarchy.model", string(m.Hierarchy.Model)})
 	}
 	if m.Portal.AnonymousUserID != "" {
 		settings = append(settings, [2]string{"portal.anonymoususerid", m.Portal.AnonymousUserID})
@@ -330,7 +345,14 @@ func FromRows(rows map[string][]Row) (*Model, error) {
 	userAt := map[string]int{}
 	for _, r := range rows["systemuser"] {
 		userAt[s(r[0])] = len(m.Users)
-		m.Users = append(m.Users, UserDef{ID: s(r[0]), Name: text(r[1]), BusinessUnitID: s(r[2]), ManagerID: s(r[3]), Disabled: boolean(r[4])})
+		u := UserDef{ID: s(r[0]), Name: text(r[1]), BusinessUnitID: s(r[2]), ManagerID: s(r[3]), Disabled: boolean(r[4])}
+		if len(r) > 5 {
+			u.PositionID = s(r[5])
+		}
+		m.Users = append(m.Users, u)
+	}
+	for _, r := range rows["position"] {
+		m.Positions = append(m.Positions, PositionDef{ID: s(r[0]), Name: text(r[1]), ParentID: s(r[2])})
 	}
 	user := func(id string) (*UserDef, error) {
 		i, ok := userAt[id]
@@ -493,6 +515,7 @@ func FromRows(rows map[string][]Row) (*Model, error) {
 	}
 	m.Hierarchy.Enabled = settings["hierarchy.enabled"] == "1" || strings.EqualFold(settings["hierarchy.enabled"], "true")
 	m.Hierarchy.Depth, _ = strconv.Atoi(settings["hierarchy.depth"])
+	m.Hierarchy.Model = HierarchyModel(strings.ToLower(settings["hierarchy.model"]))
 	m.Portal.AnonymousUserID = strings.ToLower(settings["portal.anonymoususerid"])
 	return m, nil
 }
