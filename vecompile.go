@@ -12,6 +12,7 @@ package vecompile
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,6 +122,7 @@ func (c *Compiler) resolveCaller(ctx context.Context) (*plan.Caller, error) {
 	}
 	if c.db != nil && cfg.Caller == nil {
 		if caller, err := engine.LoadCaller(ctx, c.db, c.catalog, cfg.UserID, depth); err == nil {
+			c.addGroupTeams(caller)
 			return caller, nil
 		} else if _, ok := c.catalog.Table("systemuser"); ok {
 			// The database has user tables but not this user: say so
@@ -141,7 +143,19 @@ func (c *Compiler) resolveCaller(ctx context.Context) (*plan.Caller, error) {
 	if caller.BusinessUnitID == "" && c.session != nil && c.session.UserID() == caller.UserID {
 		caller.BusinessUnitID = c.session.BusinessUnitID()
 	}
+	c.addGroupTeams(caller)
 	return caller, nil
+}
+
+// addGroupTeams adds the group teams of the principal's Entra groups to
+// the caller's teams, so that eq-userteams sees them as security does.
+func (c *Compiler) addGroupTeams(caller *plan.Caller) {
+	if c.session == nil || len(c.cfg.Security.Principal.Groups) == 0 || c.session.UserID() != caller.UserID {
+		return
+	}
+	ids := append(append([]string(nil), caller.TeamIDs...), c.session.TeamIDs()...)
+	slices.Sort(ids)
+	caller.TeamIDs = slices.Compact(ids)
 }
 
 // Close releases the database.

@@ -94,9 +94,10 @@ func TestSecurityTablesRoundTrip(t *testing.T) {
 	}
 }
 
-// TestSecurityPositionsRoundTrip: a model with position hierarchy stored
-// in fresh security tables (systemuser gets positionid) reads back the
-// same, on every engine; an existing systemuser without positionid reads
+// TestSecurityPositionsRoundTrip: a model with position hierarchy and an
+// Entra group team stored in fresh security tables (systemuser gets
+// positionid, team azureactivedirectoryobjectid) reads back the same, on
+// every engine; an existing systemuser without positionid reads
 // users without positions and refuses to store new users' positions.
 func TestSecurityPositionsRoundTrip(t *testing.T) {
 	ctx := context.Background()
@@ -116,6 +117,8 @@ func TestSecurityPositionsRoundTrip(t *testing.T) {
 			{ID: rep, Name: "Rep", BusinessUnitID: bu, PositionID: sub},
 		},
 		Positions: []security.PositionDef{{ID: top, Name: "Top"}, {ID: sub, Name: "Sub", ParentID: top}},
+		Teams: []security.TeamDef{{ID: "e1000000-0000-4000-8000-000000000001", Name: "Readers (Entra)", BusinessUnitID: bu,
+			Type: security.EntraSecurityGroupTeam, EntraObjectID: "6a000000-0000-4000-8000-000000000001", Roles: []security.RoleAssignment{{RoleID: role}}}},
 		Hierarchy: security.HierarchySettings{Enabled: true, Depth: 2, Model: security.PositionHierarchy},
 	}
 	want := normalized(t, m)

@@ -23,6 +23,8 @@ type Compiled struct {
 	memberOf map[string][]*TeamDef
 	// reports[manager] are the direct reports.
 	reports map[string][]string
+	// groupTeams[entra object id] are the group teams of an Entra group.
+	groupTeams map[string][]*TeamDef
 	// positions by id, their child positions and the users in each.
 	positions     map[string]*PositionDef
 	subPositions  map[string][]string
@@ -54,6 +56,7 @@ func Compile(m *Model) (*Compiled, error) {
 		grants:        map[string]map[string]*[numPrivileges]Depth{},
 		memberOf:      map[string][]*TeamDef{},
 		reports:       map[string][]string{},
+		groupTeams:    map[string][]*TeamDef{},
 		positions:     map[string]*PositionDef{},
 		subPositions:  map[string][]string{},
 		positionUsers: map[string][]string{},
@@ -146,6 +149,20 @@ func Compile(m *Model) (*Compiled, error) {
 		}
 		if t.Type == AccessTeam && len(t.Roles) > 0 {
 			return nil, modelError("team %s: an access team cannot hold roles", t.ID)
+		}
+		switch t.Type {
+		case OwnerTeam, AccessTeam:
+			if t.EntraObjectID != "" {
+				return nil, modelError("team %s: only group teams (type 2, 3) have an Entra group", t.ID)
+			}
+		case EntraSecurityGroupTeam, EntraOfficeGroupTeam:
+			t.EntraObjectID = canonical(t.EntraObjectID)
+			if t.EntraObjectID == "" {
+				return nil, modelError("team %s: a group team needs its Entra group's object id", t.ID)
+			}
+			c.groupTeams[t.EntraObjectID] = append(c.groupTeams[t.EntraObjectID], t)
+		default:
+			return nil, modelError("team %s: unknown team type %d (0 owner, 1 access, 2 Entra security group, 3 Entra Office group)", t.ID, t.Type)
 		}
 		if err := checkRoles("team "+t.ID, t.Roles); err != nil {
 			return nil, err

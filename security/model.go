@@ -124,7 +124,16 @@ type TeamType uint8
 const (
 	OwnerTeam  TeamType = 0 // owns rows, holds roles
 	AccessTeam TeamType = 1 // no roles; rights come from sharing
+	// Entra group teams (Dataverse's "AAD security group" and "AAD office
+	// group" teams) own rows and hold roles as owner teams do; their
+	// members are the members of the Entra group EntraObjectID, which the
+	// principal brings (Principal.Groups), plus any listed members.
+	EntraSecurityGroupTeam TeamType = 2
+	EntraOfficeGroupTeam   TeamType = 3
 )
+
+// OwnsRows reports whether teams of this type own rows and hold roles.
+func (t TeamType) OwnsRows() bool { return t != AccessTeam }
 
 // Inheritance is an owner team's "member's privilege inheritance".
 type Inheritance uint8
@@ -202,13 +211,16 @@ type RoleAssignment struct {
 
 // TeamDef is a team with its members and roles.
 type TeamDef struct {
-	ID             string           `json:"id"`
-	Name           string           `json:"name"`
-	BusinessUnitID string           `json:"businessUnitId"`
-	Type           TeamType         `json:"type"`
-	Inheritance    Inheritance      `json:"inheritance,omitempty"`
-	Members        []string         `json:"members,omitempty"`
-	Roles          []RoleAssignment `json:"roles,omitempty"`
+	ID             string   `json:"id"`
+	Name           string   `json:"name"`
+	BusinessUnitID string   `json:"businessUnitId"`
+	Type           TeamType `json:"type"`
+	// EntraObjectID is the Entra group of a group team
+	// (team.azureactivedirectoryobjectid).
+	EntraObjectID string           `json:"entraObjectId,omitempty"`
+	Inheritance   Inheritance      `json:"inheritance,omitempty"`
+	Members       []string         `json:"members,omitempty"`
+	Roles         []RoleAssignment `json:"roles,omitempty"`
 }
 
 // RoleDef is a security role: per table, per privilege, an access level.

@@ -1,7 +1,8 @@
 -- vecompile security schema (security.SchemaSQL("sqlite", "")).
 -- Directory tables (businessunit, systemuser, position, team, teammembership) are
 -- created only when absent; existing ones need at least the columns listed here,
--- except the optional ones (systemuser.positionid: only for position hierarchy).
+-- except the optional ones (systemuser.positionid: only for position hierarchy;
+-- team.azureactivedirectoryobjectid: only for Entra group teams).
 
 CREATE TABLE IF NOT EXISTS "businessunit" (
   "businessunitid" CHAR(36) NOT NULL PRIMARY KEY,
@@ -28,7 +29,8 @@ CREATE TABLE IF NOT EXISTS "team" (
   "teamid" CHAR(36) NOT NULL PRIMARY KEY,
   "name" VARCHAR(200),
   "businessunitid" CHAR(36),
-  "teamtype" INTEGER
+  "teamtype" INTEGER,
+  "azureactivedirectoryobjectid" CHAR(36)
 );
 
 CREATE TABLE IF NOT EXISTS "teammembership" (

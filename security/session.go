@@ -19,6 +19,10 @@ type Principal struct {
 	Anonymous       bool
 	CrossCompany    bool
 	Companies       []string
+	// Groups are the Entra object ids of the groups the user belongs to
+	// (the token's groups claim, as the caller resolved it): the user is a
+	// member of the group teams of those groups.
+	Groups []string
 }
 
 // Session is a principal resolved against a model: its teams, reports,
@@ -89,6 +93,14 @@ func (c *Compiled) Session(p Principal) (*Session, error) {
 		s.teams = append(s.teams, t)
 		s.principals = append(s.principals, t.ID)
 	}
+	for _, g := range p.Groups {
+		for _, t := range c.groupTeams[canonical(g)] {
+			if !slices.Contains(s.teams, t) {
+				s.teams = append(s.teams, t)
+				s.principals = append(s.principals, t.ID)
+			}
+		}
+	}
 	for _, a := range u.Roles {
 		s.roles = append(s.roles, c.roles[a.RoleID])
 	}
@@ -139,6 +151,16 @@ func lowerAll(s []string) []string {
 
 // UserID is the user the session runs as.
 func (s *Session) UserID() string { return s.user.ID }
+
+// TeamIDs are the ids of the principal's teams: listed memberships and
+// the group teams of the principal's Entra groups.
+func (s *Session) TeamIDs() []string {
+	out := make([]string, len(s.teams))
+	for i, t := range s.teams {
+		out[i] = t.ID
+	}
+	return out
+}
 
 // BusinessUnitID is the user's home business unit.
 func (s *Session) BusinessUnitID() string { return s.user.BusinessUnitID }
@@ -211,7 +233,7 @@ func (s *Session) grants(table string, priv Privilege) []grant {
 	}
 	add(s.user.Roles, s.user.BusinessUnitID, nil)
 	for _, t := range s.teams {
-		if t.Type == OwnerTeam {
+		if t.Type.OwnsRows() {
 			add(t.Roles, t.BusinessUnitID, t)
 		}
 	}
@@ -220,7 +242,7 @@ func (s *Session) grants(table string, priv Privilege) []grant {
 
 // teamHolds reports whether a team's own roles grant priv on table.
 func (c *Compiled) teamHolds(t *TeamDef, table string, priv Privilege) bool {
-	if t.Type != OwnerTeam {
+	if !t.Type.OwnsRows() {
 		return false
 	}
 	for _, a := range t.Roles {

@@ -353,3 +353,44 @@ func TestPositionValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestEntraGroupTeam: a group team's members are the principals that bring
+// its Entra group; they get its roles and its rows.
+func TestEntraGroupTeam(t *testing.T) {
+	const group = "6a000000-0000-4000-8000-000000000001"
+	m := testModel()
+	m.Teams = append(m.Teams, TeamDef{ID: "e0000000-0000-4000-8000-000000000003", BusinessUnitID: buOther, Type: EntraSecurityGroupTeam,
+		EntraObjectID: strings.ToUpper(group), Roles: []RoleAssignment{{RoleID: rBU}}})
+	c, err := Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, _ := c.Session(Principal{UserID: uLeaf})
+	with, err := c.Session(Principal{UserID: uLeaf, Groups: []string{group}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := without.Access("account", Read); slices.Contains(a.BusinessUnits, buOther) {
+		t.Errorf("without the group: units %v", a.BusinessUnits)
+	}
+	a := with.Access("account", Read)
+	if !slices.Contains(a.BusinessUnits, buOther) || !slices.Contains(a.Owners, "e0000000-0000-4000-8000-000000000003") {
+		t.Errorf("with the group: units %v owners %v, want the group team's unit and rows", a.BusinessUnits, a.Owners)
+	}
+	if !slices.Contains(with.TeamIDs(), "e0000000-0000-4000-8000-000000000003") || slices.Contains(without.TeamIDs(), "e0000000-0000-4000-8000-000000000003") {
+		t.Errorf("team ids: with %v, without %v", with.TeamIDs(), without.TeamIDs())
+	}
+	for name, mut := range map[string]func(m *Model){
+		"group team without a group": func(m *Model) {
+			m.Teams = append(m.Teams, TeamDef{ID: "e9", BusinessUnitID: buRoot, Type: EntraOfficeGroupTeam})
+		},
+		"owner team with a group": func(m *Model) { m.Teams[0].EntraObjectID = group },
+		"unknown team type":       func(m *Model) { m.Teams[0].Type = 7 },
+	} {
+		m := testModel()
+		mut(m)
+		if _, err := Compile(m); diag.CodeOf(err) != diag.BadSecurityModel {
+			t.Errorf("%s: got %v, want %s", name, err, diag.BadSecurityModel)
+		}
+	}
+}

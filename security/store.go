@@ -73,7 +73,8 @@ var Tables = []StoredTable{
 	// positionid (optional): the user's place in the position hierarchy.
 	{Name: "systemuser", Directory: true, Columns: cols("systemuserid:id fullname:text businessunitid:id parentsystemuserid:id isdisabled:bool positionid:id?")},
 	{Name: "position", Directory: true, Optional: true, Columns: cols("positionid:id name:text parentpositionid:id")},
-	{Name: "team", Directory: true, Optional: true, Columns: cols("teamid:id name:text businessunitid:id teamtype:int")},
+	// azureactivedirectoryobjectid (optional): a group team's Entra group.
+	{Name: "team", Directory: true, Optional: true, Columns: cols("teamid:id name:text businessunitid:id teamtype:int azureactivedirectoryobjectid:id?")},
 	{Name: "teammembership", Link: true, Directory: true, Optional: true, Columns: cols("teammembershipid:id teamid:id systemuserid:id")},
 	{Name: "role", Columns: cols("roleid:id name:text isadministrator:bool")},
 	// privilegename is Dataverse's: prv<Privilege><Table> (prvReadAccount);
@@ -119,7 +120,8 @@ func SchemaSQL(dialect, prefix string) string {
 	b.WriteString("-- vecompile security schema (security.SchemaSQL(\"" + dialect + "\", \"" + prefix + "\")).\n")
 	b.WriteString("-- Directory tables (businessunit, systemuser, position, team, teammembership) are\n")
 	b.WriteString("-- created only when absent; existing ones need at least the columns listed here,\n")
-	b.WriteString("-- except the optional ones (systemuser.positionid: only for position hierarchy).\n")
+	b.WriteString("-- except the optional ones (systemuser.positionid: only for position hierarchy;\n")
+	b.WriteString("-- team.azureactivedirectoryobjectid: only for Entra group teams).\n")
 	for _, t := range Tables {
 		fmt.Fprintf(&b, "\nCREATE TABLE IF NOT EXISTS %s (\n", q(prefix+t.Name))
 		for i, c := range t.Columns {
@@ -172,7 +174,7 @@ func Rows(m *Model) map[string][]Row {
 	}
 	settings := [][2]string{}
 	for _, t := range m.Teams {
-		add("team", t.ID, t.Name, t.BusinessUnitID, int64(t.Type))
+		add("team", t.ID, t.Name, t.BusinessUnitID, int64(t.Type), null(t.EntraObjectID))
 		for _, mem := range t.Members {
 			add("teammembership", id(), t.ID, mem)
 		}
@@ -387,7 +389,11 @@ func FromRows(rows map[string][]Row) (*Model, error) {
 		id := s(r[0])
 		teamAt[id] = len(m.Teams)
 		inh, _ := strconv.Atoi(settings["team."+id+".inheritance"])
-		m.Teams = append(m.Teams, TeamDef{ID: id, Name: text(r[1]), BusinessUnitID: s(r[2]), Type: TeamType(i64(r[3])), Inheritance: Inheritance(inh)})
+		t := TeamDef{ID: id, Name: text(r[1]), BusinessUnitID: s(r[2]), Type: TeamType(i64(r[3])), Inheritance: Inheritance(inh)}
+		if len(r) > 4 {
+			t.EntraObjectID = s(r[4])
+		}
+		m.Teams = append(m.Teams, t)
 	}
 	team := func(id string) (*TeamDef, error) {
 		i, ok := teamAt[id]

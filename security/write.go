@@ -174,7 +174,7 @@ func (s *Session) assign(before, after RowRef) error {
 		}
 	} else if t := s.c.teams[owner]; t == nil {
 		return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.PrincipalRefused, "assign: new owner %s is neither a user nor a team", owner)}.Err()
-	} else if t.Type != OwnerTeam {
+	} else if !t.Type.OwnsRows() {
 		return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.SecurityDenied, "assign: %s is an access team, which cannot own rows", owner)}.Err()
 	} else if table := strings.ToLower(before.Table); !s.c.teamHolds(t, table, Read) {
 		// As Dataverse refuses a team owner without a role reading the table.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,10 @@ const (
 	HeaderUserID   = "X-VE-User-Id"   // Dataverse systemuserid
 	HeaderObjectID = "X-VE-Object-Id" // directory (Entra ID) object id
 	HeaderContact  = "X-VE-Contact-Id"
+	// HeaderGroups lists the acting user's Entra group object ids,
+	// comma-separated, as the calling service resolved them (the token's
+	// groups claim): membership of the model's group teams.
+	HeaderGroups = "X-VE-Groups"
 )
 
 // IdentityKind says what an external identity is.
@@ -49,6 +54,9 @@ type Principal struct {
 	BackendID string
 	// Caller is the caller context for identity operators (users only).
 	Caller *plan.Caller
+	// Groups are the acting user's Entra group object ids (HeaderGroups):
+	// lower-case, sorted, each once.
+	Groups []string
 }
 
 // Directory maps an external identity to a backend user or contact id;
@@ -165,6 +173,12 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 		}
 		p.BackendID = id
 	}
+	if p.Groups, err = groupsHeader(r.Header.Values(HeaderGroups)); err != nil {
+		return nil, err
+	}
+	if len(p.Groups) > 0 && p.Kind != DataverseUser && p.Kind != DirectoryUser {
+		return nil, diagErr(diag.Forbidden, "%s applies to users only, not to %s principals", HeaderGroups, p.Kind)
+	}
 	// With a security model, the principal is resolved now: a refused one
 	// (unknown to the model, disabled, a portal user holding an admin role)
 	// is 403 on every endpoint, and portal and anonymous principals run as
@@ -184,7 +198,54 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 	if p.Caller, err = s.caller(r.Context(), userID); err != nil {
 		return nil, err
 	}
+	if tm, ok := s.cfg.Security.(interface {
+		TeamIDs(*Principal) ([]string, error)
+	}); ok && len(p.Groups) > 0 && p.Caller != nil {
+		// Group teams count for eq-userteams as listed teams do; the cached
+		// caller context is shared, so it is copied.
+		ids, err := tm.TeamIDs(p)
+		if err != nil {
+			return nil, err
+		}
+		c := *p.Caller
+		c.TeamIDs = sortedUnion(c.TeamIDs, ids)
+		p.Caller = &c
+	}
 	return p, nil
+}
+
+// maxGroups bounds the group ids of one request (Entra puts at most 200
+// in a token before it switches to an overage claim).
+const maxGroups = 1000
+
+// groupsHeader reads HeaderGroups: GUIDs, comma-separated, in one or more
+// header lines.
+func groupsHeader(lines []string) ([]string, error) {
+	var out []string
+	for _, line := range lines {
+		for _, g := range strings.Split(line, ",") {
+			if g = strings.TrimSpace(g); g == "" {
+				continue
+			}
+			id, err := guid(g)
+			if err != nil {
+				return nil, diagErr(diag.SyntaxError, "%s: %q is not a group object id (a GUID)", HeaderGroups, g)
+			}
+			out = append(out, id)
+		}
+	}
+	if len(out) > maxGroups {
+		return nil, diagErr(diag.LimitExceeded, "%s: %d groups; at most %d", HeaderGroups, len(out), maxGroups)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// sortedUnion is a ∪ b, sorted, each once.
+func sortedUnion(a, b []string) []string {
+	out := append(append([]string(nil), a...), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // caller loads the caller context of a backend user (business unit,

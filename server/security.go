@@ -85,7 +85,7 @@ func securityPrincipal(p *Principal) security.Principal {
 	case Anonymous:
 		return security.Principal{Anonymous: true}
 	}
-	return security.Principal{UserID: p.BackendID}
+	return security.Principal{UserID: p.BackendID, Groups: p.Groups}
 }
 
 // Session resolves (or finds cached) the principal's session. Unknown,
@@ -93,7 +93,9 @@ func securityPrincipal(p *Principal) security.Principal {
 // administrator-class role, are PrincipalRefused (403).
 func (sm *SecurityModel) Session(p *Principal) (*security.Session, error) {
 	sp := securityPrincipal(p)
-	key := p.Kind.String() + ":" + strings.ToLower(sp.UserID+sp.PortalContactID)
+	// The groups are part of the key: the same user with other groups is
+	// another set of teams.
+	key := p.Kind.String() + ":" + strings.ToLower(sp.UserID+sp.PortalContactID) + "/" + strings.Join(sp.Groups, ",")
 	now := sm.now()
 	sm.mu.Lock()
 	e, ok := sm.sessions[key]
@@ -255,4 +257,15 @@ func (sm *SecurityModel) Cached() int {
 	sm.mu.Lock()
 	defer sm.mu.Unlock()
 	return len(sm.sessions)
+}
+
+// TeamIDs are the principal's teams in the model, group teams of its
+// Entra groups included (identity operators such as eq-userteams see
+// them).
+func (sm *SecurityModel) TeamIDs(p *Principal) ([]string, error) {
+	s, err := sm.Session(p)
+	if err != nil {
+		return nil, err
+	}
+	return s.TeamIDs(), nil
 }

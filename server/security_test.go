@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -95,7 +96,12 @@ func newSecuredEnv(t *testing.T, f securedFixture) *env {
 // shares), independently of the planner's injection.
 func readableAccounts(t *testing.T, e *env, m *security.Compiled, user string) []string {
 	t.Helper()
-	s, err := m.Session(security.Principal{UserID: user})
+	return readableAccountsFor(t, e, m, security.Principal{UserID: user})
+}
+
+func readableAccountsFor(t *testing.T, e *env, m *security.Compiled, p security.Principal) []string {
+	t.Helper()
+	s, err := m.Session(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,5 +374,77 @@ func TestSDKTypedValues(t *testing.T) {
 	od := e.do("GET", "/odata/accounts("+acc1+")?$select=industrycode,revenue", nil).want(t, 200).json(t)
 	if fmt.Sprint(od["industrycode"]) != "8" || fmt.Sprint(od["revenue"]) != "1000.5" {
 		t.Errorf("OData values are not plain: %v", od)
+	}
+}
+
+// TestEntraGroupTeams: a user with no roles of their own reads through an
+// Entra group team when the caller names the group in X-VE-Groups, and not
+// otherwise; the session cache keeps the two apart; bad group lists are
+// refused.
+func TestEntraGroupTeams(t *testing.T) {
+	const (
+		salesEurope = "ee000000-0000-4000-8000-000000000003" // an owner team of the sample, Kenji not a member
+		group       = "6a000000-0000-4000-8000-000000000001"
+	)
+	sample, err := engine.SampleSecurity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(sample.Model())
+	var m security.Model
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	// The Sales Europe team becomes the group team of an Entra group.
+	for i := range m.Teams {
+		if m.Teams[i].ID == salesEurope {
+			m.Teams[i].Type, m.Teams[i].EntraObjectID = security.EntraSecurityGroupTeam, strings.ToUpper(group)
+		}
+	}
+	compiled, err := security.Compile(&m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetch := `<fetch><entity name="account"><attribute name="accountid"/></entity></fetch>`
+	for _, f := range securedFixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			f.model = compiled
+			e := newSecuredEnv(t, f)
+			e.user = kenjiID
+			without := accountIDs(t, e.do("POST", "/api/ve/v1/RetrieveMultiple", fetch))
+			if want := readableAccountsFor(t, e, compiled, security.Principal{UserID: kenjiID}); !slices.Equal(without, want) {
+				t.Errorf("without the group: %v, want %v", without, want)
+			}
+			e.user = kenjiID
+			got := accountIDs(t, e.do("POST", "/api/ve/v1/RetrieveMultiple", fetch, server.HeaderGroups, "6A000000-0000-4000-8000-000000000001, 6a000000-0000-4000-8000-0000000000ff"))
+			want := readableAccountsFor(t, e, compiled, security.Principal{UserID: kenjiID, Groups: []string{group}})
+			e.user = kenjiID
+			if len(want) <= len(without) || !slices.Equal(got, want) {
+				t.Errorf("through the group team: %v, want %v (without: %v)", got, want, without)
+			}
+			// The same user without the group, after the cached session with it.
+			if again := accountIDs(t, e.do("POST", "/api/ve/v1/RetrieveMultiple", fetch)); !slices.Equal(again, without) {
+				t.Errorf("without the group after a request with it: %v, want %v", again, without)
+			}
+			// eq-userteams sees the group team: the rows it owns, of those
+			// the user reads.
+			admin := e.user
+			e.user = "aa000000-0000-4000-8000-000000000001"
+			var owned []string
+			for _, r := range entities(t, e.do("POST", "/api/ve/v1/RetrieveMultiple", `<fetch><entity name="account"><attribute name="accountid"/><attribute name="ownerid"/></entity></fetch>`).want(t, 200).json(t)) {
+				if id := fmt.Sprint(attr(r, "accountid")); strings.EqualFold(refID(attr(r, "ownerid")), salesEurope) && slices.Contains(want, id) {
+					owned = append(owned, id)
+				}
+			}
+			slices.Sort(owned)
+			e.user = admin
+			teams := accountIDs(t, e.do("POST", "/api/ve/v1/RetrieveMultiple", `<fetch><entity name="account"><attribute name="accountid"/><filter><condition attribute="ownerid" operator="eq-userteams"/></filter></entity></fetch>`, server.HeaderGroups, group))
+			if len(owned) == 0 || !slices.Equal(teams, owned) {
+				t.Errorf("eq-userteams with the group: %v, want the group team's %v", teams, owned)
+			}
+			e.do("POST", "/api/ve/v1/RetrieveMultiple", fetch, server.HeaderGroups, "not-a-guid").wantError(t, http.StatusBadRequest, "", "")
+			e.user = ""
+			e.do("POST", "/api/ve/v1/RetrieveMultiple", fetch, server.HeaderContact, contactID, server.HeaderGroups, group).wantError(t, http.StatusForbidden, "", "")
+		})
 	}
 }

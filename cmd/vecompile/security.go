@@ -16,8 +16,8 @@ import (
 
 // securityFlags are the principal and model flags of exec, sql and plan.
 type securityFlags struct {
-	portal, policy, companies *string
-	anonymous, crossCompany   *bool
+	portal, policy, companies, groups *string
+	anonymous, crossCompany           *bool
 }
 
 func addSecurityFlags(fs *flag.FlagSet) *securityFlags {
@@ -27,6 +27,7 @@ func addSecurityFlags(fs *flag.FlagSet) *securityFlags {
 		policy:       fs.String("policy", "", "security model: a JSON policy file, or 'sample' for the embedded sample's (default: the database's security tables; exec on the sample: the sample's)"),
 		crossCompany: fs.Bool("cross-company", false, "F&O: query every company the user may access (or --companies), not the default one"),
 		companies:    fs.String("companies", "", "F&O: comma-separated companies (dataAreaId) of a cross-company query"),
+		groups:       fs.String("groups", "", "comma-separated Entra group object ids of --user: membership of the model's group teams"),
 	}
 }
 
@@ -42,7 +43,10 @@ func (f *securityFlags) apply(cfg *vecompile.Config, user string) error {
 	if n > 1 {
 		return flagError("--user, --portal-contact and --anonymous are exclusive")
 	}
-	p := security.Principal{UserID: user, PortalContactID: *f.portal, Anonymous: *f.anonymous, CrossCompany: *f.crossCompany || *f.companies != "", Companies: splitList(*f.companies)}
+	if *f.groups != "" && user == "" {
+		return flagError("--groups needs --user: portal and anonymous principals have no Entra groups")
+	}
+	p := security.Principal{UserID: user, PortalContactID: *f.portal, Anonymous: *f.anonymous, CrossCompany: *f.crossCompany || *f.companies != "", Companies: splitList(*f.companies), Groups: splitList(*f.groups)}
 	cfg.Security = vecompile.SecurityConfig{Principal: p}
 	switch *f.policy {
 	case "":

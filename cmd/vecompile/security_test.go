@@ -40,6 +40,7 @@ func TestSecurityCLI(t *testing.T) {
 		{"security-error-portal-admin", []string{"exec", "--portal-contact=c0000000-0000-4000-8000-000000000002", "-"}, accounts},
 		{"security-error-no-privilege", []string{"exec", kenji, "-"}, `<fetch><entity name="contact"><attribute name="fullname"/></entity></fetch>`},
 		{"security-error-two-principals", []string{"exec", john, "--anonymous", "-"}, accounts},
+		{"security-error-groups-anonymous", []string{"exec", "--anonymous", "--groups=6a000000-0000-4000-8000-000000000001", "-"}, accounts},
 		{"security-sql-off", []string{"sql", john, "-"}, accounts},
 		{"security-init-schema", []string{"security", "init", "--print-schema=postgres"}, ""},
 		{"security-init-db", []string{"security", "init", db, "--policy=sample"}, ""},
