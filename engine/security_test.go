@@ -94,8 +94,8 @@ func TestSecurityTablesRoundTrip(t *testing.T) {
 	}
 }
 
-// TestSecurityPositionsRoundTrip: a model with position hierarchy and an
-// Entra group team stored in fresh security tables (systemuser gets
+// TestSecurityPositionsRoundTrip: a model with position hierarchy, an
+// Entra group team and a field share stored in fresh security tables (systemuser gets
 // positionid, team azureactivedirectoryobjectid) reads back the same, on
 // every engine; an existing systemuser without positionid reads
 // users without positions and refuses to store new users' positions.
@@ -116,7 +116,9 @@ func TestSecurityPositionsRoundTrip(t *testing.T) {
 			{ID: boss, Name: "Boss", BusinessUnitID: bu, PositionID: top, Roles: []security.RoleAssignment{{RoleID: role}}},
 			{ID: rep, Name: "Rep", BusinessUnitID: bu, PositionID: sub},
 		},
-		Positions: []security.PositionDef{{ID: top, Name: "Top"}, {ID: sub, Name: "Sub", ParentID: top}},
+		Positions:   []security.PositionDef{{ID: top, Name: "Top"}, {ID: sub, Name: "Sub", ParentID: top}},
+		Tables:      []security.TableDef{{Name: "account", SecuredColumns: []string{"revenue"}}},
+		FieldShares: []security.FieldShareDef{{Table: "account", Column: "revenue", ObjectID: "acc00000-0000-4000-8000-000000000001", PrincipalID: rep, Read: true, Update: true}},
 		Teams: []security.TeamDef{{ID: "e1000000-0000-4000-8000-000000000001", Name: "Readers (Entra)", BusinessUnitID: bu,
 			Type: security.EntraSecurityGroupTeam, EntraObjectID: "6a000000-0000-4000-8000-000000000001", Roles: []security.RoleAssignment{{RoleID: role}}}},
 		Hierarchy: security.HierarchySettings{Enabled: true, Depth: 2, Model: security.PositionHierarchy},
@@ -167,6 +169,7 @@ func TestSecurityPositionsRoundTrip(t *testing.T) {
 		}
 		noPos := *m
 		noPos.Users = []security.UserDef{{ID: boss, Name: "Boss", BusinessUnitID: bu, Roles: []security.RoleAssignment{{RoleID: role}}}}
+		noPos.FieldShares = nil
 		if err := engine.InitSecurity(ctx, db, prefix, &noPos); err != nil {
 			t.Fatalf("%s: init without positions: %v", name, err)
 		}

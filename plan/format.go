@@ -148,6 +148,9 @@ func (w *treeWriter) source(depth int, ds *DataSource) {
 			}
 			w.line(depth+1, "hidden columns (read as NULL): "+strings.Join(names, ", "))
 		}
+		for _, sc := range ds.Security.Shared {
+			w.line(depth+1, "shared column "+sc.Column.LogicalName+": readable on "+strconv.Itoa(len(sc.Keys))+" shared records, NULL elsewhere")
+		}
 	}
 	if ds.Filter != nil {
 		label := "where"

@@ -110,9 +110,36 @@ type SecurityFilter struct {
 	// may not read: every reference reads NULL (select, filter, order,
 	// group, aggregate, join keys).
 	Hidden []*Column
+	// Shared are hidden columns that some records share with the caller
+	// (field sharing): those records read the column, the others NULL.
+	// They stay in Hidden, so that joins, hierarchy walks and row
+	// aggregates through them are refused as for any hidden column; only
+	// the column's own reads (select, filter, order, group, aggregate)
+	// see the shared records.
+	Shared []SharedColumn
 	// Internal marks the sources of a policy query (XDS), which read the
 	// primary table on the policy's behalf and carry no filter of their own.
 	Internal bool
+}
+
+// SharedColumn is a hidden column readable on the records Keys.
+type SharedColumn struct {
+	Column *Column
+	Keys   []*Value // primary keys, KGuid
+}
+
+// SharedKeys returns the keys of the records on which hidden column c is
+// shared with the caller (nil: none).
+func (f *SecurityFilter) SharedKeys(c *Column) []*Value {
+	if f == nil {
+		return nil
+	}
+	for _, s := range f.Shared {
+		if s.Column == c {
+			return s.Keys
+		}
+	}
+	return nil
 }
 
 // Hides reports whether column c of the source is hidden from the caller.

@@ -19,6 +19,14 @@ type ColumnSecurity interface {
 	HiddenColumns(table *Table) []string
 }
 
+// ColumnShares is the optional record half of column security: per hidden
+// column, the keys of the records whose value is shared with the caller
+// (principalobjectattributeaccess). Those records read the column; the
+// others read NULL.
+type ColumnShares interface {
+	ColumnShares(table *Table) map[string][]string
+}
+
 // ModelSecurity adapts a security.Session (a principal resolved against a
 // security model) to SecurityProvider and ColumnSecurity.
 type ModelSecurity struct{ Session *security.Session }
@@ -38,6 +46,14 @@ func (m ModelSecurity) HiddenColumns(t *Table) []string {
 		return nil // RowFilter refused the table
 	}
 	return m.Session.HiddenColumns(t.LogicalName)
+}
+
+// ColumnShares implements ColumnShares.
+func (m ModelSecurity) ColumnShares(t *Table) map[string][]string {
+	if m.Session == nil {
+		return nil
+	}
+	return m.Session.ColumnShares(t.LogicalName)
 }
 
 // TableInfo describes a catalog table to the security package (which may
@@ -112,6 +128,20 @@ func (b *builder) secureSource(ds *DataSource, cols ColumnSecurity) {
 				b.errorf(b.spanOf(ds), diag.BadSecurityModel, "the security model hides primary key %s.%s; column security cannot apply to a primary key", ds.Table.LogicalName, c.LogicalName)
 			default:
 				sf.Hidden = append(sf.Hidden, c)
+			}
+		}
+		if cs, ok := cols.(ColumnShares); ok && len(sf.Hidden) > 0 {
+			shares := cs.ColumnShares(ds.Table)
+			for _, c := range sf.Hidden {
+				ids := shares[c.LogicalName]
+				if len(ids) == 0 {
+					continue
+				}
+				keys := make([]*Value, len(ids))
+				for i, id := range ids {
+					keys[i] = &Value{Kind: KGuid, V: id}
+				}
+				sf.Shared = append(sf.Shared, SharedColumn{Column: c, Keys: keys})
 			}
 		}
 	}

@@ -380,6 +380,26 @@ func canReadColumn(m *security.Model, user, table, col string) bool {
 	return false
 }
 
+// canReadColumnOn is canReadColumn for one record: a field share of the
+// column on that record with the user or one of their teams reveals it.
+func canReadColumnOn(m *security.Model, user, table, col, key string) bool {
+	if canReadColumn(m, user, table, col) {
+		return true
+	}
+	principals := []string{user}
+	for _, tm := range m.Teams {
+		if slices.Contains(tm.Members, user) {
+			principals = append(principals, tm.ID)
+		}
+	}
+	for _, f := range m.FieldShares {
+		if f.Read && f.Table == table && f.Column == col && f.ObjectID == key && slices.Contains(principals, f.PrincipalID) {
+			return true
+		}
+	}
+	return false
+}
+
 const accountQuery = `<fetch><entity name="account"><attribute name="accountid"/><attribute name="name"/><attribute name="ownerid"/><attribute name="owningbusinessunit"/><attribute name="revenue"/></entity></fetch>`
 
 // contactAccountQuery: contacts with their account as an outer link; an
@@ -423,10 +443,23 @@ func checkUser(t *testing.T, tg secTarget, m *security.Model, user string) {
 	}
 	var gotIDs []string
 	revenueVisible := canReadColumn(m, user, "account", "revenue")
+	sysRevenue := map[string]string{}
+	sharedRevenueBU := map[string]bool{} // units with a readable account whose revenue is shared
+	for _, r := range sys {
+		sysRevenue[str(r, "accountid")] = str(r, "revenue")
+	}
 	for _, r := range got {
-		gotIDs = append(gotIDs, str(r, "accountid"))
-		if v, _ := r.Get("revenue"); v != nil && !revenueVisible {
+		id := str(r, "accountid")
+		gotIDs = append(gotIDs, id)
+		visible := canReadColumnOn(m, user, "account", "revenue", id)
+		if v, _ := r.Get("revenue"); v != nil && !visible {
 			t.Errorf("%s %s: hidden revenue %v returned", tg.name, user, v)
+		}
+		if visible && !revenueVisible {
+			sharedRevenueBU[str(r, "owningbusinessunit")] = true
+			if str(r, "revenue") != sysRevenue[id] {
+				t.Errorf("%s %s: revenue of %s shared with the user: %q, want %q", tg.name, user, id, str(r, "revenue"), sysRevenue[id])
+			}
 		}
 	}
 	if !slices.Equal(sorted(gotIDs), sorted(want)) {
@@ -506,7 +539,7 @@ func checkUser(t *testing.T, tg secTarget, m *security.Model, user string) {
 	for _, r := range got {
 		n, _ := strconv.Atoi(str(r, "n"))
 		total += n
-		if v, _ := r.Get("total"); v != nil && !revenueVisible {
+		if v, _ := r.Get("total"); v != nil && !revenueVisible && !sharedRevenueBU[str(r, "bu")] {
 			t.Errorf("%s %s: sum of hidden revenue %v returned", tg.name, user, v)
 		}
 	}
@@ -668,6 +701,12 @@ func randomModel(t *testing.T, rng *rand.Rand, base *security.Model, accounts, c
 			sh.Rights, sh.Inherited = 0, security.RightRead
 		}
 		m.Shares = append(m.Shares, sh)
+	}
+	m.FieldShares = nil
+	for n := rng.Intn(6); n > 0; n-- {
+		// Revenue (secured) of single accounts shared with a user or team.
+		m.FieldShares = append(m.FieldShares, security.FieldShareDef{Table: "account", Column: "revenue",
+			ObjectID: accounts[rng.Intn(len(accounts))], PrincipalID: principals[rng.Intn(len(principals))], Read: rng.Intn(4) != 0})
 	}
 	m.Hierarchy = security.HierarchySettings{Enabled: rng.Intn(2) == 0, Depth: 1 + rng.Intn(3)}
 	m.Positions = nil
@@ -864,5 +903,84 @@ func randomFilterQuery(t *testing.T, rng *rand.Rand, tg secTarget, m *security.M
 	}
 	if !slices.Equal(sorted(have), sorted(want)) {
 		t.Errorf("seed %d, %s, %s, %s\n got %v\nwant %v", seed, tg.name, user, src, sorted(have), sorted(want))
+	}
+}
+
+// TestFieldShareRows: the revenue of one account shared with Priya (whose
+// profile hides revenue) reads on that account only, wherever the column
+// is used (select, filter, order, aggregate, a link's column), on every
+// engine; the plan says so.
+func TestFieldShareRows(t *testing.T) {
+	const (
+		priya = "aa000000-0000-4000-8000-000000000004"
+		acc1  = "acc00000-0000-4000-8000-000000000001" // owned by Priya
+	)
+	m := sampleModel(t)
+	m.FieldShares = []security.FieldShareDef{{Table: "account", Column: "revenue", ObjectID: acc1, PrincipalID: priya, Read: true}}
+	p := security.Principal{UserID: priya}
+	for _, tg := range secTargets(t) {
+		sys, _ := run(t, tg, nil, p, accountQuery)
+		var want string
+		for _, r := range sys {
+			if str(r, "accountid") == acc1 {
+				want = str(r, "revenue")
+			}
+		}
+		if want == "" {
+			t.Fatalf("%s: the sample's %s has no revenue", tg.name, acc1)
+		}
+		got, err := run(t, tg, m, p, accountQuery)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := false
+		for _, r := range got {
+			v := str(r, "revenue")
+			switch id := str(r, "accountid"); {
+			case id == acc1:
+				seen = true
+				if v != want {
+					t.Errorf("%s: shared revenue of %s = %q, want %q", tg.name, id, v, want)
+				}
+			case v != "":
+				t.Errorf("%s: revenue of %s (not shared) = %q", tg.name, id, v)
+			}
+		}
+		if !seen {
+			t.Errorf("%s: Priya does not read %s", tg.name, acc1)
+		}
+		// A filter on the column finds the shared record only.
+		rows, err := run(t, tg, m, p, `<fetch><entity name="account"><attribute name="accountid"/><filter><condition attribute="revenue" operator="not-null"/></filter></entity></fetch>`)
+		if err != nil || len(rows) != 1 || str(rows[0], "accountid") != acc1 {
+			t.Errorf("%s: not-null revenue: %v %v, want only %s", tg.name, rows, err, acc1)
+		}
+		// A sum over the column adds the shared record only.
+		rows, err = run(t, tg, m, p, `<fetch aggregate="true"><entity name="account"><attribute name="revenue" alias="total" aggregate="sum"/></entity></fetch>`)
+		if err != nil || len(rows) != 1 || str(rows[0], "total") != want {
+			t.Errorf("%s: sum of revenue: %v %v, want %s", tg.name, rows, err, want)
+		}
+		// Through a link.
+		rows, err = run(t, tg, m, p, `<fetch><entity name="contact"><attribute name="contactid"/><link-entity name="account" from="accountid" to="parentcustomerid" alias="a"><attribute name="accountid"/><attribute name="revenue"/></link-entity></entity></fetch>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if v := str(r, "a.revenue"); v != "" && (str(r, "a.accountid") != acc1 || v != want) {
+				t.Errorf("%s: linked revenue of %s = %q", tg.name, str(r, "a.accountid"), v)
+			}
+		}
+	}
+	c, err := security.Compile(cloneModel(t, m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := c.Session(p)
+	q, _ := fetchxml.Parse(diag.NewSource("q.xml", []byte(accountQuery)))
+	pl, err := plan.Build(q, plan.Options{Catalog: secTargets(t)[0].cat, Security: plan.ModelSecurity{Session: s}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := plan.Format(pl); !strings.Contains(f, "shared column revenue: readable on 1 shared records") {
+		t.Errorf("the plan does not show the shared column:\n%s", f)
 	}
 }

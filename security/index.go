@@ -206,6 +206,17 @@ func Compile(m *Model) (*Compiled, error) {
 			f.Columns[j].Table, f.Columns[j].Column = strings.ToLower(f.Columns[j].Table), strings.ToLower(f.Columns[j].Column)
 		}
 	}
+	for i := range m.FieldShares {
+		f := &m.FieldShares[i]
+		f.Table, f.Column = strings.ToLower(f.Table), strings.ToLower(f.Column)
+		f.ObjectID, f.PrincipalID = canonical(f.ObjectID), canonical(f.PrincipalID)
+		if c.users[f.PrincipalID] == nil && c.teams[f.PrincipalID] == nil {
+			return nil, modelError("field share of %s.%s on %s: principal %s is neither a user nor a team", f.Table, f.Column, f.ObjectID, f.PrincipalID)
+		}
+		if !slices.Contains(c.secured[f.Table], f.Column) {
+			return nil, modelError("field share of %s.%s on %s: the column is not secured", f.Table, f.Column, f.ObjectID)
+		}
+	}
 	for i := range m.Policies {
 		p := &m.Policies[i]
 		if p.PrimaryTable == "" || p.PrimaryKey == "" || len(p.Constrained) == 0 {

@@ -164,6 +164,9 @@ type Model struct {
 	Positions []PositionDef `json:"positions,omitempty"`
 	// FieldProfiles are column security profiles.
 	FieldProfiles []FieldProfile `json:"fieldProfiles"`
+	// FieldShares share secured columns of single records
+	// (principalobjectattributeaccess).
+	FieldShares []FieldShareDef `json:"fieldShares,omitempty"`
 	// Policies are F&O XDS policies.
 	Policies []XDSPolicy    `json:"policies"`
 	Portal   PortalSettings `json:"portal"`
@@ -300,6 +303,19 @@ type ColumnPermission struct {
 	Read   bool   `json:"read,omitempty"`
 	Update bool   `json:"update,omitempty"`
 	Create bool   `json:"create,omitempty"`
+}
+
+// FieldShareDef shares one secured column of one record with a user or a
+// team (Dataverse's principalobjectattributeaccess): the principal reads
+// (Read) or updates (Update) that column of that record, which its column
+// security profiles otherwise deny.
+type FieldShareDef struct {
+	Table       string `json:"table"`
+	Column      string `json:"column"`
+	ObjectID    string `json:"objectId"`
+	PrincipalID string `json:"principalId"`
+	Read        bool   `json:"read,omitempty"`
+	Update      bool   `json:"update,omitempty"`
 }
 
 // XDSPolicy is an F&O extensible data security policy: rows of a

@@ -76,6 +76,16 @@ CREATE TABLE IF NOT EXISTS "principalobjectaccess" (
   "inheritedaccessrightsmask" INTEGER
 );
 
+CREATE TABLE IF NOT EXISTS "principalobjectattributeaccess" (
+  "principalobjectattributeaccessid" CHAR(36) NOT NULL PRIMARY KEY,
+  "principalid" CHAR(36),
+  "objectid" CHAR(36),
+  "objecttypecode" VARCHAR(200),
+  "attributelogicalname" VARCHAR(200),
+  "readaccess" BOOLEAN,
+  "updateaccess" BOOLEAN
+);
+
 CREATE TABLE IF NOT EXISTS "fieldsecurityprofile" (
   "fieldsecurityprofileid" CHAR(36) NOT NULL PRIMARY KEY,
   "name" VARCHAR(200)

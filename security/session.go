@@ -455,6 +455,42 @@ func (s *Session) HiddenColumns(table string) []string {
 	return h
 }
 
+// ColumnShares lists, per hidden column of table, the records whose value
+// of that column is shared with the principal or its teams for reading
+// (principalobjectattributeaccess): those records read it, the others read
+// NULL. Columns without such records are absent.
+func (s *Session) ColumnShares(table string) map[string][]string {
+	table = strings.ToLower(table)
+	hidden := s.HiddenColumns(table)
+	var out map[string][]string
+	for _, f := range s.c.model.FieldShares {
+		if f.Read && f.Table == table && slices.Contains(hidden, f.Column) && slices.Contains(s.principals, f.PrincipalID) {
+			if out == nil {
+				out = map[string][]string{}
+			}
+			if !slices.Contains(out[f.Column], f.ObjectID) {
+				out[f.Column] = append(out[f.Column], f.ObjectID)
+			}
+		}
+	}
+	for _, ids := range out {
+		slices.Sort(ids)
+	}
+	return out
+}
+
+// fieldShared reports whether column col of record id is shared with the
+// principal or its teams with the permission.
+func (s *Session) fieldShared(table, col, id string, allowed func(FieldShareDef) bool) bool {
+	table, col, id = strings.ToLower(table), strings.ToLower(col), canonical(id)
+	for _, f := range s.c.model.FieldShares {
+		if f.Table == table && f.Column == col && f.ObjectID == id && allowed(f) && slices.Contains(s.principals, f.PrincipalID) {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Session) deniedColumns(table string, allowed func(ColumnPermission) bool) []string {
 	table = strings.ToLower(table)
 	secured := s.c.secured[table]

@@ -394,3 +394,49 @@ func TestEntraGroupTeam(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldShares: a secured column shared on one record is readable
+// there (ColumnShares) and, with update access, writable there only.
+func TestFieldShares(t *testing.T) {
+	const rec1, rec2 = "0a000000-0000-4000-8000-000000000001", "0a000000-0000-4000-8000-000000000002"
+	m := testModel()
+	m.FieldShares = []FieldShareDef{
+		{Table: "Account", Column: "Revenue", ObjectID: strings.ToUpper(rec1), PrincipalID: uMid, Read: true, Update: true},
+		{Table: "account", Column: "revenue", ObjectID: rec2, PrincipalID: tAccess, Read: true}, // through a team: uMid is a member
+		{Table: "account", Column: "revenue", ObjectID: "0a000000-0000-4000-8000-000000000003", PrincipalID: uBoss, Read: true},
+	}
+	c, err := Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid, _ := c.Session(Principal{UserID: uMid})
+	if got := mid.ColumnShares("account"); len(got) != 1 || !slices.Equal(got["revenue"], []string{rec1, rec2}) {
+		t.Errorf("shares of uMid: %v, want revenue on %s and %s", got, rec1, rec2)
+	}
+	// A profile member reads the column everywhere: no shares are needed.
+	if got, _ := c.Session(Principal{UserID: uLeaf}); got.ColumnShares("account") != nil {
+		t.Errorf("profile member: shares %v", got.ColumnShares("account"))
+	}
+	before := func(id string) *RowRef {
+		return &RowRef{Table: "account", ID: id, OwnerID: uMid, OwningBusinessUnit: buSales}
+	}
+	if err := mid.CheckWrite(Change{Op: OpUpdate, Before: before(rec1), Columns: []string{"revenue"}}); err != nil {
+		t.Errorf("update of a column shared for update: %v", err)
+	}
+	for _, id := range []string{rec2, "0a000000-0000-4000-8000-000000000009"} {
+		if err := mid.CheckWrite(Change{Op: OpUpdate, Before: before(id), Columns: []string{"revenue"}}); diag.CodeOf(err) != diag.HiddenColumnWrite {
+			t.Errorf("update of revenue on %s (read-only share or none): %v", id, err)
+		}
+	}
+	for name, mut := range map[string]func(m *Model){
+		"unsecured column":  func(m *Model) { m.FieldShares[0].Column = "name" },
+		"unknown principal": func(m *Model) { m.FieldShares[0].PrincipalID = "nobody" },
+	} {
+		m := testModel()
+		m.FieldShares = []FieldShareDef{{Table: "account", Column: "revenue", ObjectID: rec1, PrincipalID: uMid, Read: true}}
+		mut(m)
+		if _, err := Compile(m); diag.CodeOf(err) != diag.BadSecurityModel {
+			t.Errorf("%s: got %v, want %s", name, err, diag.BadSecurityModel)
+		}
+	}
+}

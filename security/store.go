@@ -85,6 +85,9 @@ var Tables = []StoredTable{
 	{Name: "systemuserroles", Link: true, Columns: cols("systemuserroleid:id systemuserid:id roleid:id businessunitid:id")},
 	{Name: "teamroles", Link: true, Optional: true, Columns: cols("teamroleid:id teamid:id roleid:id businessunitid:id")},
 	{Name: "principalobjectaccess", Link: true, Optional: true, Columns: cols("principalobjectaccessid:id principalid:id principaltypecode:text objectid:id objecttypecode:text accessrightsmask:int inheritedaccessrightsmask:int")},
+	// Field sharing: objecttypecode and attributelogicalname name the table
+	// and column (Dataverse's attributeid is a metadata id).
+	{Name: "principalobjectattributeaccess", Link: true, Optional: true, Columns: cols("principalobjectattributeaccessid:id principalid:id objectid:id objecttypecode:text attributelogicalname:text readaccess:bool updateaccess:bool")},
 	{Name: "fieldsecurityprofile", Optional: true, Columns: cols("fieldsecurityprofileid:id name:text")},
 	// canread, canupdate, cancreate: Dataverse's 4 = allowed, 0 = not.
 	{Name: "fieldpermission", Link: true, Optional: true, Columns: cols("fieldpermissionid:id fieldsecurityprofileid:id entityname:text attributelogicalname:text canread:int canupdate:int cancreate:int")},
@@ -201,6 +204,9 @@ func Rows(m *Model) map[string][]Row {
 			}
 		}
 		add("principalobjectaccess", id(), s.PrincipalID, kind, s.ObjectID, s.Table, int64(s.Rights), int64(s.Inherited))
+	}
+	for _, f := range m.FieldShares {
+		add("principalobjectattributeaccess", id(), f.PrincipalID, f.ObjectID, f.Table, f.Column, f.Read, f.Update)
 	}
 	for _, f := range m.FieldProfiles {
 		add("fieldsecurityprofile", f.ID, f.Name)
@@ -435,6 +441,9 @@ func FromRows(rows map[string][]Row) (*Model, error) {
 	}
 	for _, r := range rows["principalobjectaccess"] {
 		m.Shares = append(m.Shares, ShareDef{PrincipalID: s(r[1]), ObjectID: s(r[3]), Table: s(r[4]), Rights: Rights(i64(r[5])), Inherited: Rights(i64(r[6]))})
+	}
+	for _, r := range rows["principalobjectattributeaccess"] {
+		m.FieldShares = append(m.FieldShares, FieldShareDef{PrincipalID: s(r[1]), ObjectID: s(r[2]), Table: s(r[3]), Column: s(r[4]), Read: boolean(r[5]), Update: boolean(r[6])})
 	}
 	profAt := map[string]int{}
 	for _, r := range rows["fieldsecurityprofile"] {

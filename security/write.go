@@ -108,7 +108,7 @@ func (s *Session) CheckWrite(w Change) error {
 				return err
 			}
 		}
-		if err := s.columnsWritable(w.Before.Table, w.Columns, func(p ColumnPermission) bool { return p.Update }); err != nil {
+		if err := s.columnsUpdatable(w.Before.Table, w.Before.ID, w.Columns); err != nil {
 			return err
 		}
 		return s.lookups(*w.Before, w.Lookups)
@@ -235,6 +235,18 @@ func (s *Session) lookups(row RowRef, ls []Lookup) error {
 		}
 	}
 	return nil
+}
+
+// columnsUpdatable is columnsWritable for an update of record id: a
+// secured column shared for update on that record may be set.
+func (s *Session) columnsUpdatable(table, id string, columns []string) error {
+	var rest []string
+	for _, c := range columns {
+		if !s.fieldShared(table, c, id, func(f FieldShareDef) bool { return f.Update }) {
+			rest = append(rest, c)
+		}
+	}
+	return s.columnsWritable(table, rest, func(p ColumnPermission) bool { return p.Update })
 }
 
 func (s *Session) columnsWritable(table string, columns []string, allowed func(ColumnPermission) bool) error {

@@ -492,6 +492,30 @@ func (e *emitter) col(r *plan.ColumnRef) {
 		e.fail(diag.MalformedPlan, "column reference without a source or column")
 		return
 	}
+	if keys := r.Source.Security.SharedKeys(r.Column); keys != nil {
+		// Field sharing: the records shared with the caller read the
+		// column, the others NULL.
+		pk, ok := r.Source.Table.Column(r.Source.Table.PrimaryKey)
+		if !ok {
+			e.fail(diag.MalformedPlan, "shared column %s of a table without a primary key", r.Column.LogicalName)
+			return
+		}
+		e.raw("CASE WHEN ")
+		e.qcol(r.Source.Name, pk)
+		e.raw(" IN (")
+		for i, k := range keys {
+			if i > 0 {
+				e.raw(", ")
+			}
+			e.paramFor(k, pk)
+		}
+		e.raw(") THEN ")
+		e.ident(r.Source.Name)
+		e.byte1('.')
+		e.ident(r.Column.PhysicalName)
+		e.raw(" END")
+		return
+	}
 	if r.Source.Security.Hides(r.Column) {
 		// Column security: a hidden column reads NULL of its own type
 		// wherever it is referenced; the value is never evaluated.
