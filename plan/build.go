@@ -27,6 +27,11 @@ type Options struct {
 	// QuickFindRecordLimit is the organization's quick-find record limit
 	// (0: Dataverse's default, QuickFindRecordLimit).
 	QuickFindRecordLimit int64
+	// AccentSensitive makes string comparisons, sorting and grouping
+	// accent-sensitive (the collation of the base languages listed in spec
+	// §5.3); the zero value is Dataverse's default collation, case- and
+	// accent-insensitive. The plan carries it to the emitter.
+	AccentSensitive bool
 }
 
 // SecurityProvider returns the row filter for one data source, expressed
@@ -225,6 +230,7 @@ func (b *builder) build(q *ast.Query) {
 		// question.
 		b.errorf(q.DataSource.Span, diag.UnsupportedFeature, "datasource=%q reads long-term-retention (archived) rows only; vecompile has no retained store and queries the live tables", q.DataSource.Text)
 	}
+	p.AccentSensitive = b.opt.AccentSensitive
 	if p.Security = SecurityOff; b.opt.Security != nil {
 		p.Security = SecurityOn
 	}

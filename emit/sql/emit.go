@@ -209,6 +209,11 @@ type emitter struct {
 	// subqueries (subAlias), chosen on first use.
 	p   *plan.Plan
 	sub string
+	// accents: folds strip accents too (accent-insensitive plan on an
+	// engine compared with LOWER()); foldArg is the argument number of the
+	// bound translate table (FoldTranslate), 0 until first bound.
+	accents bool
+	foldArg int
 }
 
 func (e *emitter) init(p *plan.Plan, d Dialect) error {
@@ -229,6 +234,7 @@ func (e *emitter) init(p *plan.Plan, d Dialect) error {
 		e.open, e.close = '[', ']'
 	}
 	e.nolock = p.NoLock && e.has(TableHints)
+	e.accents = !p.AccentSensitive && !e.has(CaseInsensitive)
 	var sz sizer
 	sz.source(p.Root, e)
 	sz.bytes += 32 + 48*len(p.Columns) + 40*len(p.Orders) + 64
@@ -748,7 +754,7 @@ func (e *emitter) foldedDistinct(p *plan.Plan, writeTop bool, top int64) {
 	if writeTop {
 		e.top(top)
 	}
-	e.distinctColumns(p, "MIN(", true)
+	e.distinctColumns(p, true)
 	e.raw(" FROM (SELECT DISTINCT ")
 	for i, c := range p.Columns {
 		if i > 0 {
@@ -765,26 +771,34 @@ func (e *emitter) foldedDistinct(p *plan.Plan, writeTop bool, top int64) {
 	e.raw(") AS ")
 	e.ident(distinctAlias)
 	e.raw(" GROUP BY ")
-	e.distinctColumns(p, "LOWER(", false)
+	e.distinctColumns(p, false)
 }
 
 // distinctColumns lists the derived table's columns d.c0, d.c1 … of a
-// folded distinct query, the folded string ones wrapped in fn (MIN( for
-// the select list, LOWER( for GROUP BY), named c<i> when named.
-func (e *emitter) distinctColumns(p *plan.Plan, fn string, named bool) {
+// folded distinct query, the folded string ones as MIN(d.c<i>) named c<i>
+// for the select list (named), folded (foldOpen) for GROUP BY.
+func (e *emitter) distinctColumns(p *plan.Plan, named bool) {
 	for i, c := range p.Columns {
 		if i > 0 {
 			e.raw(", ")
 		}
 		folded := e.foldsGroup(c)
 		if folded {
-			e.raw(fn)
+			if named {
+				e.raw("MIN(")
+			} else {
+				e.foldOpen()
+			}
 		}
 		e.ident(distinctAlias)
 		e.byte1('.')
 		e.alias(i)
 		if folded {
-			e.byte1(')')
+			if named {
+				e.byte1(')')
+			} else {
+				e.foldClose()
+			}
 		}
 		if named {
 			e.raw(" AS ")
@@ -1129,17 +1143,17 @@ func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
 		switch k.By {
 		case plan.SortValue:
 			if folded {
-				e.raw("LOWER(")
+				e.foldOpen()
 				e.operand(o)
-				e.byte1(')')
+				e.foldClose()
 				e.direction(k.Desc)
 				e.raw(", ")
 			}
 		case plan.SortName:
 			if folded {
-				e.raw("LOWER(")
+				e.foldOpen()
 				e.nameKey(k, o)
-				e.byte1(')')
+				e.foldClose()
 				e.direction(k.Desc)
 				e.raw(", ")
 			}
@@ -1268,7 +1282,7 @@ func (e *emitter) labelKey(k *plan.SortKey, o operand) {
 		e.raw(" WHEN ")
 		e.int(opt.Value)
 		e.raw(" THEN ")
-		e.int(int64(i + 1))
+		e.int(c.OptionRank(i, e.p.AccentSensitive))
 	}
 	e.raw(" END")
 }

@@ -1,6 +1,10 @@
 package sql
 
 import (
+	"fmt"
+	"strings"
+
+	"github.com/vecompile/vecompile/internal/collate"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/internal/faults"
 	"github.com/vecompile/vecompile/plan"
@@ -199,12 +203,85 @@ func (e *emitter) fold(f bool) bool {
 
 func (e *emitter) lowerCol(r *plan.ColumnRef, lower bool) {
 	if lower {
-		e.raw("LOWER(")
+		e.foldOpen()
 		e.col(r)
-		e.byte1(')')
+		e.foldClose()
 		return
 	}
 	e.col(r)
+}
+
+// foldOpen and foldClose surround an expression with its folding:
+// LOWER(x), and when accents fold too the dialect's FoldStyle over the
+// internal/collate table.
+func (e *emitter) foldOpen() {
+	if !e.accents {
+		e.raw("LOWER(")
+		return
+	}
+	switch e.caps.Fold {
+	case FoldTranslate:
+		e.raw("translate(LOWER(")
+	case FoldFunction:
+		e.raw(FoldFunctionName + "(")
+	default:
+		e.raw(replaceOpen)
+	}
+}
+
+func (e *emitter) foldClose() {
+	if !e.accents {
+		e.byte1(')')
+		return
+	}
+	switch e.caps.Fold {
+	case FoldTranslate:
+		// The two table strings are bound once and reused by number.
+		e.raw("), ")
+		if e.foldArg == 0 || !e.caps.Params.Numbered() {
+			e.bind(collate.From)
+			e.foldArg = len(e.args)
+			e.raw(", ")
+			e.bind(collate.To)
+		} else {
+			e.placeholder(e.foldArg)
+			e.raw(", ")
+			e.placeholder(e.foldArg + 1)
+		}
+		e.byte1(')')
+	case FoldFunction:
+		e.byte1(')')
+	default:
+		e.raw(replaceClose)
+	}
+}
+
+// replaceOpen and replaceClose are FoldReplace's nested REPLACE chain, one
+// REPLACE per table letter (the letters are emitter constants, not values).
+var replaceOpen, replaceClose = func() (string, string) {
+	var open, close strings.Builder
+	close.WriteByte(')')
+	collate.Pairs(func(from rune, to byte) {
+		open.WriteString("REPLACE(")
+		fmt.Fprintf(&close, ", '%c', '%c')", from, to)
+	})
+	open.WriteString("LOWER(")
+	return open.String(), close.String()
+}()
+
+// foldedArg binds a value compared with a folded column: a string is
+// folded in Go and bound as is when accents fold (shorter SQL), otherwise
+// the SQL folds the parameter.
+func (e *emitter) foldedArg(v *plan.Value) {
+	if e.accents && v != nil {
+		if s, ok := e.arg(v).(string); ok {
+			e.bind(collate.Fold(s))
+			return
+		}
+	}
+	e.raw("LOWER(")
+	e.param(v)
+	e.byte1(')')
 }
 
 func (e *emitter) compare(x *plan.Compare) {
@@ -259,9 +336,7 @@ func (e *emitter) compareOnce(x *plan.Compare) {
 		e.lowerCol(r, lower)
 	case *plan.Value:
 		if lower {
-			e.raw("LOWER(")
-			e.param(r)
-			e.byte1(')')
+			e.foldedArg(r)
 		} else {
 			e.paramFor(r, refColumn(x.Left))
 		}
@@ -294,9 +369,7 @@ func (e *emitter) inList(x *plan.InList) {
 			e.raw(", ")
 		}
 		if lower {
-			e.raw("LOWER(")
-			e.param(v)
-			e.byte1(')')
+			e.foldedArg(v)
 		} else {
 			e.paramFor(v, refColumn(x.Col))
 		}
