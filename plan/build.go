@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/collate"
 	"github.com/vecompile/vecompile/internal/diag"
 )
 
@@ -41,6 +42,12 @@ type Options struct {
 type SecurityProvider interface {
 	RowFilter(table *Table) (filter *ast.Filter, policies []string, err error)
 }
+
+// AccentSensitiveLanguage reports whether an organization with base
+// language lcid has an accent-sensitive collation (spec §5.3 lists 18 LCIDs: Finnish
+// 1035, Romanian 1048, Swedish 1053 …); every other base language's is
+// accent-insensitive. Options.AccentSensitive is the setting.
+func AccentSensitiveLanguage(lcid int) bool { return collate.AccentSensitiveLanguage(lcid) }
 
 // HierarchyMaxDepth is Dataverse's recursion limit for under/above.
 const HierarchyMaxDepth = 100
