@@ -67,7 +67,9 @@ func TestExecuteAccents(t *testing.T) {
 			for i := range ids {
 				ids[i] = i
 			}
-			slices.SortStableFunc(ids, func(a, b int) int { return stdcmp.Or(stdcmp.Compare(fold(accentCities[a]), fold(accentCities[b])), stdcmp.Compare(accentCities[a], accentCities[b]), stdcmp.Compare(a, b)) })
+			slices.SortStableFunc(ids, func(a, b int) int {
+				return stdcmp.Or(stdcmp.Compare(fold(accentCities[a]), fold(accentCities[b])), stdcmp.Compare(accentCities[a], accentCities[b]), stdcmp.Compare(a, b))
+			})
 			mode := map[bool]string{false: "insensitive", true: "sensitive"}[sensitive]
 
 			t.Run(mode+"/order", func(t *testing.T) {
