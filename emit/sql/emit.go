@@ -237,7 +237,7 @@ func (e *emitter) init(p *plan.Plan, d Dialect) error {
 	e.accents = !p.AccentSensitive && !e.has(CaseInsensitive)
 	var sz sizer
 	sz.source(p.Root, e)
-	sz.bytes += 32 + 48*len(p.Columns) + 40*len(p.Orders) + 64
+	sz.bytes += 32 + 48*len(p.Columns) + (40+e.foldCost())*len(p.Orders) + 64
 	for _, k := range p.Orders {
 		if k == nil {
 			continue
@@ -252,6 +252,9 @@ func (e *emitter) init(p *plan.Plan, d Dialect) error {
 		}
 	}
 	sz.args += 2
+	if e.accents && e.caps.Fold == FoldTranslate {
+		sz.args += 2 // the translate table
+	}
 	e.buf = make([]byte, sz.bytes)
 	e.args = make([]any, 0, sz.args)
 	return nil
@@ -337,17 +340,23 @@ func (s *sizer) exprNode(x plan.Expr, e *emitter) {
 		}
 		s.bytes += 48
 		s.args++
+		if x.Fold {
+			s.bytes += 2 * e.foldCost()
+		}
 	case *plan.InList:
 		if x == nil {
 			return
 		}
 		s.bytes += 40 + 5*len(x.Values)
 		s.args += len(x.Values)
+		if x.Fold {
+			s.bytes += e.foldCost()
+		}
 	case *plan.Like:
 		if x == nil {
 			return
 		}
-		s.bytes += 56
+		s.bytes += 56 + e.foldCost()
 		s.args++
 	case *plan.Exists:
 		if x == nil {

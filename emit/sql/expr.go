@@ -269,14 +269,37 @@ var replaceOpen, replaceClose = func() (string, string) {
 	return open.String(), close.String()
 }()
 
-// foldedArg binds a value compared with a folded column: a string is
-// folded in Go and bound as is when accents fold (shorter SQL), otherwise
-// the SQL folds the parameter.
+// foldCost estimates the text one fold adds beyond LOWER(…), for the
+// buffer's first size.
+func (e *emitter) foldCost() int {
+	if !e.accents {
+		return 0
+	}
+	switch e.caps.Fold {
+	case FoldTranslate:
+		return 24
+	case FoldFunction:
+		return len(FoldFunctionName)
+	}
+	return len(replaceOpen) + len(replaceClose)
+}
+
+// foldedArg binds a value compared with a folded column. With accents
+// folding, a string with letters to unaccent is folded in Go and bound
+// folded (shorter SQL than folding the parameter in SQL); one that only
+// needs lower-casing is LOWER()ed in SQL as before, and one already
+// folded is bound as it is, neither allocating.
 func (e *emitter) foldedArg(v *plan.Value) {
 	if e.accents && v != nil {
-		if s, ok := e.arg(v).(string); ok {
-			e.bind(collate.Fold(s))
-			return
+		if a, ok := e.arg(v).(string); ok {
+			switch {
+			case collate.NeedsUnaccent(a):
+				e.bind(collate.Fold(a))
+				return
+			case collate.Folded(a):
+				e.bind(a)
+				return
+			}
 		}
 	}
 	e.raw("LOWER(")

@@ -70,6 +70,33 @@ func Fold(s string) string {
 	return s
 }
 
+// NeedsUnaccent reports whether folding s replaces an accented letter
+// (not only lower-cases), without allocating.
+func NeedsUnaccent(s string) bool {
+	for _, r := range s {
+		if r >= 0xC0 {
+			if l := unicode.ToLower(r); Unaccent(l) != l {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Folded reports whether Fold(s) == s, without allocating.
+func Folded(s string) bool {
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			if 'A' <= r && r <= 'Z' {
+				return false
+			}
+		} else if foldAI(r) != r {
+			return false
+		}
+	}
+	return true
+}
+
 func foldAI(r rune) rune { return Unaccent(unicode.ToLower(r)) }
 
 // FoldAs folds s case-insensitively, and accent-insensitively unless

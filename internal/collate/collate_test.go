@@ -62,3 +62,23 @@ func TestAccentSensitiveLanguage(t *testing.T) {
 		t.Fatal("1053 (Swedish) is accent-sensitive, 1033 (English) is not")
 	}
 }
+
+func TestNeedsUnaccentFolded(t *testing.T) {
+	for _, c := range []struct {
+		s               string
+		needs, isFolded bool
+	}{
+		{"seattle", false, true}, {"Seattle", false, false}, {"São", true, false}, {"sao", false, true},
+		{"ÉTÉ", true, false}, {"øl", false, true}, {"Øl", false, false}, {"ß", false, true}, {"", false, true},
+	} {
+		if NeedsUnaccent(c.s) != c.needs || Folded(c.s) != c.isFolded {
+			t.Errorf("%q: NeedsUnaccent %v Folded %v", c.s, NeedsUnaccent(c.s), Folded(c.s))
+		}
+		if Folded(c.s) != (Fold(c.s) == c.s) {
+			t.Errorf("%q: Folded disagrees with Fold", c.s)
+		}
+		if !c.needs && Fold(c.s) != FoldAs(c.s, true) {
+			t.Errorf("%q: NeedsUnaccent false but Fold differs from lower-casing", c.s)
+		}
+	}
+}
