@@ -791,23 +791,20 @@ func (e *emitter) distinctColumns(p *plan.Plan, named bool) {
 		if i > 0 {
 			e.raw(", ")
 		}
-		folded := e.foldsGroup(c)
-		if folded {
-			if named {
-				e.raw("MIN(")
-			} else {
-				e.foldOpen()
-			}
+		col := func() {
+			e.ident(distinctAlias)
+			e.byte1('.')
+			e.alias(i)
 		}
-		e.ident(distinctAlias)
-		e.byte1('.')
-		e.alias(i)
-		if folded {
-			if named {
-				e.byte1(')')
-			} else {
-				e.foldClose()
-			}
+		switch {
+		case !e.foldsGroup(c):
+			col()
+		case named:
+			e.raw("MIN(")
+			col()
+			e.byte1(')')
+		default:
+			e.foldInto(col, true)
 		}
 		if named {
 			e.raw(" AS ")
@@ -1152,17 +1149,14 @@ func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
 		switch k.By {
 		case plan.SortValue:
 			if folded {
-				e.foldOpen()
-				e.operand(o)
-				e.foldClose()
+				e.foldInto(func() { e.operand(o) }, true)
 				e.direction(k.Desc)
 				e.raw(", ")
 			}
 		case plan.SortName:
 			if folded {
-				e.foldOpen()
-				e.nameKey(k, o)
-				e.foldClose()
+				// A name key is a subquery: folded once, unguarded.
+				e.foldInto(func() { e.nameKey(k, o) }, false)
 				e.direction(k.Desc)
 				e.raw(", ")
 			}

@@ -203,12 +203,36 @@ func (e *emitter) fold(f bool) bool {
 
 func (e *emitter) lowerCol(r *plan.ColumnRef, lower bool) {
 	if lower {
-		e.foldOpen()
-		e.col(r)
-		e.foldClose()
+		e.foldInto(func() { e.col(r) }, true)
 		return
 	}
 	e.col(r)
+}
+
+// foldInto writes the folding of the expression w writes. A repeatable
+// expression (a column, not a subquery) folded by translate or a REPLACE
+// chain is guarded: an ASCII string (as many bytes as characters) has no
+// letter to unaccent, and LOWER alone is several times cheaper,
+//
+//	CASE WHEN OCTET_LENGTH(x) = CHAR_LENGTH(x) THEN LOWER(x) ELSE translate(LOWER(x), $1, $2) END
+func (e *emitter) foldInto(w func(), repeatable bool) {
+	if repeatable && e.accents && e.caps.Fold != FoldFunction {
+		e.raw("CASE WHEN OCTET_LENGTH(")
+		w()
+		e.raw(") = CHAR_LENGTH(")
+		w()
+		e.raw(") THEN LOWER(")
+		w()
+		e.raw(") ELSE ")
+		e.foldOpen()
+		w()
+		e.foldClose()
+		e.raw(" END")
+		return
+	}
+	e.foldOpen()
+	w()
+	e.foldClose()
 }
 
 // foldOpen and foldClose surround an expression with its folding:
@@ -277,11 +301,11 @@ func (e *emitter) foldCost() int {
 	}
 	switch e.caps.Fold {
 	case FoldTranslate:
-		return 24
+		return 24 + 120 // with the ASCII guard (foldInto)
 	case FoldFunction:
 		return len(FoldFunctionName)
 	}
-	return len(replaceOpen) + len(replaceClose)
+	return len(replaceOpen) + len(replaceClose) + 120
 }
 
 // foldedArg binds a value compared with a folded column. With accents
