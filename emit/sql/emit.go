@@ -637,9 +637,9 @@ func (e *emitter) exprOrder(p *plan.Plan) bool {
 }
 
 // foldedKey reports whether key k sorts strings, which Dataverse's
-// collation orders case-insensitively: the key then sorts by LOWER() of
-// the string first, as comparisons fold (SQL Server: its CI collation
-// does), and by the string itself to break ties the same on every engine.
+// collation orders case- (and accent-) insensitively: the key then sorts
+// by the folding of the string first (foldInto), as comparisons fold (SQL
+// Server: its collation does), and by the string itself to break ties the same on every engine.
 // A lookup's name key is a string too.
 func (e *emitter) foldedKey(k *plan.SortKey) bool {
 	if e.has(CaseInsensitive) {
@@ -875,7 +875,7 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 		e.byte1(')')
 	case ast.NoAggregate:
 		if e.foldsGroup(c) {
-			// Grouped by LOWER() (groupBy); one spelling shows.
+			// Grouped by its folding (groupBy); one spelling shows.
 			e.raw("MIN(")
 			e.col(&ref)
 			e.byte1(')')

@@ -26,10 +26,10 @@ const (
 	matchGlob                      // GLOB
 )
 
-// like writes a case-insensitive T-SQL LIKE test. The column is lowered in
-// SQL (unless the dialect compares case-insensitively); the pattern is
-// rebuilt in Go for the dialect, with literal parts and class members
-// lower-cased, and bound as one parameter.
+// like writes a case- (and accent-) insensitive T-SQL LIKE test. The
+// column is folded in SQL (unless the dialect's collation folds); the
+// pattern is rebuilt in Go for the dialect, with literal parts and class
+// members folded alike, and bound as one parameter.
 func (e *emitter) like(x *plan.Like) {
 	style := matchTSQL
 	if e.caps.Like != ClassLike {
