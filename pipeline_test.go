@@ -113,6 +113,9 @@ func options(t *testing.T, ctx context.Context, d *testkit.Directive, tg target)
 	if n, ok := d.Arg("quickfindlimit"); ok { // the organization's quick-find record limit
 		fmt.Sscan(n, &opt.QuickFindRecordLimit)
 	}
+	if _, ok := d.Arg("accentsensitive"); ok { // an accent-sensitive collation (spec §5.3)
+		opt.AccentSensitive = true
+	}
 	if _, ok := d.Arg("quickfindoff"); ok { // the organization turned the limit off
 		opt.QuickFindLimitDisabled = true
 	}

@@ -56,6 +56,10 @@ type Config struct {
 	// quick-find record limit (10,000 rows) off.
 	QuickFindLimitDisabled bool
 	QuickFindRecordLimit   int64 // the organization's quick-find record limit (0: 10,000)
+	// AccentSensitive compares, sorts and groups strings with accents
+	// significant (plan.Options.AccentSensitive); false is Dataverse's
+	// default accent-insensitive collation.
+	AccentSensitive bool
 
 	// Security runs queries as a principal (see security.go).
 	Security SecurityConfig
@@ -306,6 +310,7 @@ func (c *Compiler) Plan(q *ast.Query) (*plan.Plan, error) {
 
 		QuickFindLimitDisabled: c.cfg.QuickFindLimitDisabled,
 		QuickFindRecordLimit:   c.cfg.QuickFindRecordLimit,
+		AccentSensitive:        c.cfg.AccentSensitive,
 	})
 }
 

@@ -18,6 +18,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 
+	sqlemit "github.com/vecompile/vecompile/emit/sql"
+	"github.com/vecompile/vecompile/internal/collate"
 	"github.com/vecompile/vecompile/internal/diag"
 )
 
@@ -47,7 +49,10 @@ func init() {
 	// functions are registered on the "sqlite" driver, so every SQLite
 	// connection this process opens has them; SQL printed for SQLite but
 	// run by another SQLite build folds ASCII only.
-	for name, fold := range map[string]func(string) string{"lower": strings.ToLower, "upper": strings.ToUpper} {
+	// vecompile_fold is the accent-insensitive folding the SQLite dialect
+	// writes (sql.FoldFunction): internal/collate's, the table the other
+	// engines' SQL spells out.
+	for name, fold := range map[string]func(string) string{"lower": strings.ToLower, "upper": strings.ToUpper, sqlemit.FoldFunctionName: collate.Fold} {
 		// An error means another package registered the name first.
 		_ = sqlite.RegisterDeterministicScalarFunction(name, 1, foldFunc(fold))
 	}

@@ -9,9 +9,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/collate"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/parse/fetchxml"
@@ -101,9 +103,17 @@ func requireCodes(t *testing.T, stage string, err error) {
 
 // emitterLiterals are the only string literals the SQL emitter writes
 // itself: time zone and interval words, the LIKE escape character, the
-// multi-select separator and SQLite strftime formats. Every value of a
-// query is a bind parameter, so any other literal in the text is a leak.
+// multi-select separator and SQLite strftime formats, and the letters of
+// the accent-folding table (foldLetter) in MySQL's REPLACE chain. Every
+// value of a query is a bind parameter, so any other literal in the text
+// is a leak.
 var emitterLiterals = regexp.MustCompile(`^(UTC|1 minute| minutes|,|!|%[A-Za-z])$`)
+
+// foldLetter reports whether lit is one letter of internal/collate's
+// table, as REPLACE(…, 'é', 'e') writes them.
+func foldLetter(lit string) bool {
+	return utf8.RuneCountInString(lit) == 1 && strings.Contains(collate.From+collate.To, lit)
+}
 
 // checkNoLiterals fails when the SQL text holds a string literal the
 // emitter did not write itself, or a statement separator, outside quoted
@@ -122,7 +132,7 @@ func checkNoLiterals(t *testing.T, sqlText string) {
 		case '\'':
 			end := skipQuoted(sqlText, i+1, '\'')
 			lit := strings.ReplaceAll(sqlText[i+1:min(end, len(sqlText))], "''", "'")
-			if !emitterLiterals.MatchString(lit) {
+			if !emitterLiterals.MatchString(lit) && !foldLetter(lit) {
 				t.Fatalf("string literal %q in the SQL text:\n%s", lit, sqlText)
 			}
 			i = end

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/collate"
 	"github.com/vecompile/vecompile/internal/diag"
 )
 
@@ -27,6 +28,11 @@ type Options struct {
 	// QuickFindRecordLimit is the organization's quick-find record limit
 	// (0: Dataverse's default, QuickFindRecordLimit).
 	QuickFindRecordLimit int64
+	// AccentSensitive makes string comparisons, sorting and grouping
+	// accent-sensitive (the collation of the base languages listed in spec
+	// §5.3); the zero value is Dataverse's default collation, case- and
+	// accent-insensitive. The plan carries it to the emitter.
+	AccentSensitive bool
 }
 
 // SecurityProvider returns the row filter for one data source, expressed
@@ -36,6 +42,12 @@ type Options struct {
 type SecurityProvider interface {
 	RowFilter(table *Table) (filter *ast.Filter, policies []string, err error)
 }
+
+// AccentSensitiveLanguage reports whether an organization with base
+// language lcid has an accent-sensitive collation (spec §5.3 lists 18 LCIDs: Finnish
+// 1035, Romanian 1048, Swedish 1053 …); every other base language's is
+// accent-insensitive. Options.AccentSensitive is the setting.
+func AccentSensitiveLanguage(lcid int) bool { return collate.AccentSensitiveLanguage(lcid) }
 
 // HierarchyMaxDepth is Dataverse's recursion limit for under/above.
 const HierarchyMaxDepth = 100
@@ -225,6 +237,7 @@ func (b *builder) build(q *ast.Query) {
 		// question.
 		b.errorf(q.DataSource.Span, diag.UnsupportedFeature, "datasource=%q reads long-term-retention (archived) rows only; vecompile has no retained store and queries the live tables", q.DataSource.Text)
 	}
+	p.AccentSensitive = b.opt.AccentSensitive
 	if p.Security = SecurityOff; b.opt.Security != nil {
 		p.Security = SecurityOn
 	}

@@ -5,8 +5,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/vecompile/vecompile/internal/collate"
 )
 
 // Catalog resolves logical table names to metadata. Three implementations
@@ -167,6 +168,9 @@ type Column struct {
 	// label. Nil when the metadata gives none.
 	Options      []Option
 	IsPrimaryKey bool
+	// foldRanks[i] is the accent-insensitive rank of Options[i]
+	// (OptionRank).
+	foldRanks []int32
 }
 
 // Option is one value of a choice column and its label.
@@ -175,12 +179,17 @@ type Option struct {
 	Label string
 }
 
-// CompareOptions orders options by label as Dataverse's default
-// (case-insensitive) collation does: labels compared case-insensitively
-// (Unicode simple folding, accents significant, as vecompile's string
-// comparisons are), then as written, then by value.
-func CompareOptions(a, b Option) int {
-	if c := compareFold(a.Label, b.Label); c != 0 {
+// CompareOptions orders options by label as Dataverse's accent-sensitive
+// collations do: labels compared case-insensitively (Unicode simple
+// folding, accents significant), then as written, then by value. It is the
+// order of Column.Options.
+func CompareOptions(a, b Option) int { return CompareOptionsAs(a, b, true) }
+
+// CompareOptionsAs orders options by label case-insensitively, and
+// accent-insensitively unless accentSensitive (internal/collate's folding,
+// as vecompile's string comparisons), then as written, then by value.
+func CompareOptionsAs(a, b Option, accentSensitive bool) int {
+	if c := compareFold(a.Label, b.Label, !accentSensitive); c != 0 {
 		return c
 	}
 	if c := strings.Compare(a.Label, b.Label); c != 0 {
@@ -189,18 +198,59 @@ func CompareOptions(a, b Option) int {
 	return cmp.Compare(a.Value, b.Value)
 }
 
-// compareFold compares two strings rune by rune after lower-casing, without
+// compareFold compares two strings rune by rune after folding, without
 // allocating.
-func compareFold(a, b string) int {
+func compareFold(a, b string, accents bool) int {
 	for a != "" && b != "" {
 		ra, na := utf8.DecodeRuneInString(a)
 		rb, nb := utf8.DecodeRuneInString(b)
-		if c := cmp.Compare(unicode.ToLower(ra), unicode.ToLower(rb)); c != 0 {
+		if c := cmp.Compare(collate.FoldRune(ra, accents), collate.FoldRune(rb, accents)); c != 0 {
 			return c
 		}
 		a, b = a[na:], b[nb:]
 	}
 	return cmp.Compare(len(a), len(b))
+}
+
+// OptionRank is the 1-based rank of c.Options[i] in label order: its
+// position for accent-sensitive order, and under CompareOptionsAs otherwise
+// (computed by NewTable; counted here for a column built without it).
+func (c *Column) OptionRank(i int, accentSensitive bool) int64 {
+	if accentSensitive {
+		return int64(i + 1)
+	}
+	if len(c.foldRanks) == len(c.Options) {
+		return int64(c.foldRanks[i])
+	}
+	return int64(foldRank(c.Options, i))
+}
+
+// foldRank counts the options ordered before opts[i] accent-insensitively.
+func foldRank(opts []Option, i int) int {
+	r := 1
+	for j := range opts {
+		if j != i && CompareOptionsAs(opts[j], opts[i], false) < 0 {
+			r++
+		}
+	}
+	return r
+}
+
+// rankOptions fills c.foldRanks.
+func (c *Column) rankOptions() {
+	if len(c.Options) == 0 || len(c.foldRanks) == len(c.Options) {
+		return
+	}
+	idx := make([]int, len(c.Options))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return CompareOptionsAs(c.Options[a], c.Options[b], false) })
+	ranks := make([]int32, len(idx))
+	for r, i := range idx {
+		ranks[i] = int32(r + 1)
+	}
+	c.foldRanks = ranks
 }
 
 // SortOptions puts options in label order (CompareOptions). A slice already
@@ -246,6 +296,7 @@ func NewTable(t Table) *Table {
 			c.PhysicalName = c.LogicalName
 		}
 		SortOptions(c.Options)
+		c.rankOptions()
 		nt.byName[strings.ToLower(c.LogicalName)] = c
 		if c.LogicalName == t.PrimaryKey {
 			c.IsPrimaryKey = true

@@ -35,6 +35,11 @@ func Format(p *Plan) string {
 	} else {
 		w.line(1, "security: on")
 	}
+	if p.AccentSensitive {
+		w.line(1, "collation: case-insensitive, accent-sensitive (CI_AS)")
+	} else {
+		w.line(1, "collation: case- and accent-insensitive (CI_AI)")
+	}
 	ctx := p.Context
 	w.line(1, fmt.Sprintf("context: now=%s zone=%s weekstart=%s", ctx.Now.UTC().Format(time.RFC3339), zoneName(ctx.Zone), ctx.WeekStart))
 	if ctx.Caller != nil {

@@ -84,8 +84,8 @@ func TestSortOptions(t *testing.T) {
 	for _, o := range opts {
 		got = append(got, o.Value)
 	}
-	// "Ä" and "É" fold to "ä" / "é", which sort after ASCII letters: accents
-	// are significant, as in vecompile's string comparisons.
+	// Column.Options keep the accent-sensitive order: "Ä" and "É" fold to
+	// "ä" / "é", which sort after ASCII letters.
 	want := []int64{3, 1, 4, 5, 2, 6, 7}
 	if len(got) != len(want) {
 		t.Fatalf("got %v", got)
@@ -94,5 +94,34 @@ func TestSortOptions(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("label order %v, want %v", got, want)
 		}
+	}
+}
+
+// OptionRank ranks labels accent-insensitively by default ("Ähnlich" as
+// "ahnlich", "ÉTÉ" as "ete"), and by position when accent-sensitive.
+func TestOptionRank(t *testing.T) {
+	tbl := plan.NewTable(plan.Table{LogicalName: "t", Columns: []*plan.Column{
+		{LogicalName: "c", Type: plan.TPicklist, Options: []plan.Option{{5, "beta"}, {1, "Beta"}, {3, "alpha"}, {2, "Ähnlich"}, {4, "beta"}, {6, "ÉTÉ"}, {7, "été"}, {8, "Zed"}}},
+	}})
+	c, _ := tbl.Column("c")
+	bare := &plan.Column{Options: c.Options} // built without NewTable: counted
+	rank := map[int64][2]int64{}
+	for i, o := range c.Options {
+		if r := c.OptionRank(i, false); r != bare.OptionRank(i, false) {
+			t.Fatalf("rank of %v: %d from NewTable, %d counted", o, r, bare.OptionRank(i, false))
+		}
+		rank[o.Value] = [2]int64{c.OptionRank(i, false), c.OptionRank(i, true)}
+	}
+	// Accent-insensitive: Ähnlich(2) alpha(3) Beta(1) beta(4) beta(5) ÉTÉ(6) été(7) Zed(8).
+	wantAI := map[int64]int64{2: 1, 3: 2, 1: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8}
+	// Accent-sensitive: alpha Beta beta beta Zed Ähnlich ÉTÉ été.
+	wantAS := map[int64]int64{3: 1, 1: 2, 4: 3, 5: 4, 8: 5, 2: 6, 6: 7, 7: 8}
+	for v, r := range rank {
+		if r[0] != wantAI[v] || r[1] != wantAS[v] {
+			t.Errorf("value %d ranks %d / %d, want %d / %d", v, r[0], r[1], wantAI[v], wantAS[v])
+		}
+	}
+	if plan.CompareOptionsAs(plan.Option{1, "Été"}, plan.Option{2, "etf"}, false) >= 0 || plan.CompareOptions(plan.Option{1, "Été"}, plan.Option{2, "etf"}) <= 0 {
+		t.Fatal("CompareOptionsAs folds accents only when accent-insensitive")
 	}
 }

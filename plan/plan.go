@@ -47,6 +47,10 @@ type Plan struct {
 	QuickFindLimit int64
 	// Security states whether a security model filtered this plan.
 	Security SecurityMode
+	// AccentSensitive says strings compare, sort and group with accents
+	// significant (Options.AccentSensitive); false folds accents as
+	// internal/collate does.
+	AccentSensitive bool
 	// Context is what relative dates and identity operators were resolved
 	// against, for printing.
 	Context Context

@@ -81,11 +81,12 @@ func TestKeysetPagingWithOneToManyLink(t *testing.T) {
 			}
 
 			// Keyset, not offset: a row inserted before the boundary does not
-			// shift the next page.
+			// shift the next page. 'Øzz' sorts before the first page's cities
+			// (descending: 'ø' does not fold, and sorts after 'z').
 			p1 := e.do("POST", "/api/ve/v1/RetrieveMultiple", oneToMany(3, 1, "")).want(t, 200).json(t)
 			cookie = p1["PagingCookie"].(string)
 			id := e.do("POST", "/api/ve/v1/Create", map[string]any{"Target": map[string]any{"LogicalName": "account",
-				"Attributes": map[string]any{"name": "AAA Inserted", "address1_city": "Zzz"}}}).want(t, 200).json(t)["id"].(string)
+				"Attributes": map[string]any{"name": "AAA Inserted", "address1_city": "Øzz"}}}).want(t, 200).json(t)["id"].(string)
 			defer e.do("POST", "/api/ve/v1/Delete", map[string]any{"EntityName": "account", "Id": id})
 			p2 := entities(t, e.do("POST", "/api/ve/v1/RetrieveMultiple", oneToMany(3, 2, cookie)).want(t, 200).json(t))
 			if len(p2) == 0 || rowKey(p2[0]) != want[3] {

@@ -106,7 +106,7 @@ func (s *Server) build(ctx context.Context, p *Principal, q *ast.Query) (*plan.P
 	if s.companies != nil {
 		s.companies.rewriteQuery(q)
 	}
-	opt := plan.Options{Catalog: s.catalog, Now: s.cfg.Now(), Caller: p.Caller}
+	opt := plan.Options{Catalog: s.catalog, Now: s.cfg.Now(), Caller: p.Caller, AccentSensitive: s.cfg.AccentSensitive}
 	if prov != nil {
 		opt.Security = prov
 	}

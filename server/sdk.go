@@ -246,7 +246,7 @@ func (s *Server) missing(ctx context.Context, t *plan.Table, id string) error {
 	if _, off := s.cfg.Security.(insecure); off {
 		return notFound
 	}
-	pl, err := plan.Build(byIDQuery(t, id, ColumnSet{}), plan.Options{Catalog: s.catalog, Now: s.cfg.Now()})
+	pl, err := plan.Build(byIDQuery(t, id, ColumnSet{}), plan.Options{Catalog: s.catalog, Now: s.cfg.Now(), AccentSensitive: s.cfg.AccentSensitive})
 	if err != nil {
 		return err
 	}

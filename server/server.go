@@ -101,6 +101,10 @@ type Config struct {
 	Now    func() time.Time // the clock for tokens and relative dates
 	// HierarchyDepth is the manager-chain depth of the caller context.
 	HierarchyDepth int
+	// AccentSensitive compares, sorts and groups strings with accents
+	// significant (plan.Options.AccentSensitive); false is Dataverse's
+	// default accent-insensitive collation.
+	AccentSensitive bool
 }
 
 // Server serves one configuration. Register hooks and actions before the

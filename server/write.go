@@ -275,7 +275,7 @@ func (s *Server) readOwnership(ctx context.Context, tx *sql.Tx, t *plan.Table, i
 			cols = append(cols, c)
 		}
 	}
-	pl, err := plan.Build(byIDQuery(t, id, ColumnSet{Columns: cols}), plan.Options{Catalog: s.catalog.all, Now: s.cfg.Now()})
+	pl, err := plan.Build(byIDQuery(t, id, ColumnSet{Columns: cols}), plan.Options{Catalog: s.catalog.all, Now: s.cfg.Now(), AccentSensitive: s.cfg.AccentSensitive})
 	if err != nil {
 		return nil, err
 	}

@@ -101,6 +101,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		period    = fs.String("fiscal-period", "quarterly", "fiscal period type: annual, semiannual, quarterly, monthly or fourweekly")
 		odataReq  = fs.String("odata", "", "an OData request to run instead of a query file: 'accounts?$filter=…'")
 	)
+	collation := addCollationFlags(fs)
 	sec := addSecurityFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -143,6 +144,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	cfg.LanguageID = *language
+	if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
+		return fail(stderr, err)
+	}
 	if *bu != "" || *teams != "" || *reports != "" {
 		cfg.Caller = &plan.Caller{BusinessUnitID: *bu, TeamIDs: splitList(*teams), Reports: splitList(*reports), LanguageID: *language}
 	}
@@ -359,4 +363,25 @@ func formatArgs(args []any) string {
 		}
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// collationFlags are --accent-sensitive and --base-language, shared by
+// exec, sql, plan and serve.
+type collationFlags struct {
+	sensitive *bool
+	lcid      *int
+}
+
+func addCollationFlags(fs *flag.FlagSet) collationFlags {
+	return collationFlags{
+		sensitive: fs.Bool("accent-sensitive", false, "compare, sort and group strings with accents significant (default: accent-insensitive, Dataverse's default collation)"),
+		lcid:      fs.Int("base-language", 0, "the organization's base language LCID; the accent-sensitive ones of spec §5.3 (1035, 1053 …) set --accent-sensitive"),
+	}
+}
+
+func (f collationFlags) accentSensitive() (bool, error) {
+	if *f.lcid < 0 {
+		return false, flagError("--base-language: %d is not an LCID", *f.lcid)
+	}
+	return *f.sensitive || plan.AccentSensitiveLanguage(*f.lcid), nil
 }

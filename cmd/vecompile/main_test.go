@@ -27,6 +27,13 @@ func TestCLI(t *testing.T) {
 		{"exec-csv", []string{"exec", "--format=csv", "../../examples/contacts-without-email.xml"}, ""},
 		{"exec-user", []string{"exec", user, "--now=2026-03-15T13:20:00Z", "../../examples/my-team-accounts.xml"}, ""},
 		{"exec-stdin", []string{"exec", "-"}, `<fetch top="2"><entity name="account"><attribute name="name"/><order attribute="name"/></entity></fetch>`},
+		// Accent-insensitive by default; --accent-sensitive and the accent-sensitive base
+		// languages of spec §5.3 (1053 Swedish) make accents significant.
+		{"exec-accents", []string{"exec", "--format=csv", "-"}, `<fetch><entity name="contact"><attribute name="fullname"/><filter><condition attribute="firstname" operator="eq" value="jose"/></filter></entity></fetch>`},
+		{"exec-accent-sensitive", []string{"exec", "--format=csv", "--accent-sensitive", "-"}, `<fetch><entity name="contact"><attribute name="fullname"/><filter><condition attribute="firstname" operator="eq" value="jose"/></filter></entity></fetch>`},
+		{"sql-base-language", []string{"sql", "--dialect=sqlite", "--base-language=1053", "--metadata=../../engine/sampledata/metadata.json", "-"}, `<fetch><entity name="contact"><attribute name="fullname"/><filter><condition attribute="firstname" operator="eq" value="jose"/></filter></entity></fetch>`},
+		{"sql-base-language-insensitive", []string{"sql", "--dialect=sqlite", "--base-language=1036", "--metadata=../../engine/sampledata/metadata.json", "-"}, `<fetch><entity name="contact"><attribute name="fullname"/><filter><condition attribute="firstname" operator="eq" value="jose"/></filter></entity></fetch>`},
+		{"error-base-language", []string{"sql", "--base-language=-1", "-"}, `<fetch><entity name="contact"><attribute name="fullname"/><filter><condition attribute="firstname" operator="eq" value="jose"/></filter></entity></fetch>`},
 		{"sql-postgres", []string{"sql", "../../examples/open-opportunities.xml"}, ""},
 		{"sql-sqlserver", []string{"sql", "--dialect=sqlserver", "../../examples/open-opportunities.xml"}, ""},
 		{"sql-mysql-untyped", []string{"sql", "--dialect=mysql", "../../examples/contacts-without-email.xml"}, ""},

@@ -52,6 +52,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		maxBody    = fs.Int64("max-body", server.DefaultMaxBody, "largest request body, bytes")
 		logFormat  = fs.String("log", "json", "log format: json or text")
 	)
+	collation := addCollationFlags(fs)
 	fs.Var(&keyFiles, "jwt-key", "PEM public key for RS256/ES256 tokens (repeatable; the file's base name without extension is its kid)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -66,6 +67,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	log := slog.New(handler)
 
 	cfg := server.Config{Logger: log, AllowAnonymous: *anonymous, Insecure: *insecure, QueryTimeout: *timeout, MaxBody: *maxBody}
+	var err error
+	if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
+		return fail(stderr, err)
+	}
 	auth := &server.JWTVerifier{Issuer: *issuer, Audience: *audience, Role: *role, Skew: *skew, Keys: map[string]any{}}
 	if *secretFile != "" {
 		b, err := os.ReadFile(*secretFile)

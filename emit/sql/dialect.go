@@ -22,6 +22,7 @@ type Caps struct {
 	Dates  DateStyle
 	Like   ClassStyle
 	Concat ConcatStyle
+	Fold   FoldStyle
 }
 
 // Has reports whether every flag in f is set.
@@ -124,6 +125,22 @@ const (
 	ConcatPlus                     // a + b
 )
 
+// FoldStyle is how an engine compared with LOWER() folds accents as well
+// (Dataverse's accent-insensitive default collation; the table is
+// internal/collate's). CaseInsensitive dialects fold by their collation.
+type FoldStyle uint8
+
+const (
+	FoldReplace   FoldStyle = iota // REPLACE(…REPLACE(LOWER(x), 'à', 'a')…, 'ȳ', 'y'): portable, long
+	FoldTranslate                  // translate(LOWER(x), $a, $b), the table bound once per statement (PostgreSQL)
+	FoldFunction                   // vecompile_fold(x), registered on the connection (vecompile's SQLite)
+)
+
+// FoldFunctionName is the SQL function a FoldFunction dialect calls: a
+// deterministic one-argument function computing collate.Fold (NULL stays
+// NULL), which package engine registers on every SQLite connection.
+const FoldFunctionName = "vecompile_fold"
+
 // DialectSpec is a Dialect given by value. The four built-in dialects are
 // DialectSpecs; callers may define their own.
 type DialectSpec struct {
@@ -141,11 +158,11 @@ func (s *DialectSpec) Caps() Caps { return s.Capabilities }
 var (
 	Postgres Dialect = &DialectSpec{"postgres", Caps{
 		Flags:  NullsOrdering | Lateral | IsTrue | BoolParams | ZoneNames | GroupByOrdinal | RecursiveKeyword | TypedParams,
-		Params: ParamDollar, Quote: QuoteDouble, Dates: DateExtract, Like: ClassSimilarTo, Concat: ConcatPipes,
+		Params: ParamDollar, Quote: QuoteDouble, Dates: DateExtract, Like: ClassSimilarTo, Concat: ConcatPipes, Fold: FoldTranslate,
 	}}
 	SQLite Dialect = &DialectSpec{"sqlite", Caps{
 		Flags:  IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword,
-		Params: ParamQuestion, Quote: QuoteDouble, Dates: DateStrftime, Like: ClassGlob, Concat: ConcatPipes,
+		Params: ParamQuestion, Quote: QuoteDouble, Dates: DateStrftime, Like: ClassGlob, Concat: ConcatPipes, Fold: FoldFunction,
 	}}
 	MySQL Dialect = &DialectSpec{"mysql", Caps{
 		Flags:  IsTrue | GroupByOrdinal | RecursiveKeyword,

@@ -81,6 +81,7 @@
 //	first-row link        JOIN LATERAL     pk = (subquery)   pk = (subquery)      CROSS APPLY
 //	IS NOT TRUE           yes              yes               yes                  CASE WHEN x THEN 1 ELSE 0 END = 0
 //	case folding          LOWER()          LOWER() *         LOWER()              collation (CI)
+//	accent folding        translate()      vecompile_fold()* REPLACE chain        collation (AI)
 //	LIKE with [classes]   SIMILAR TO       GLOB              REGEXP               LIKE
 //	date parts            EXTRACT          strftime          YEAR() …             DATEPART
 //	zone conversion       AT TIME ZONE     offset CASE       offset CASE          offset CASE
@@ -95,7 +96,9 @@
 // (*) SQLite's built-in lower() folds ASCII only. Executors should replace
 // it with a Unicode-aware function (modernc.org/sqlite
 // RegisterDeterministicScalarFunction("lower", 1, …)), as package engine
-// and this package's tests do; the SQL is the same either way.
+// and this package's tests do; the SQL is the same either way. The
+// accent folding vecompile_fold (FoldFunctionName) does not exist in
+// SQLite: the executor registers it (collate.Fold), as package engine does.
 //
 // # Semantic choices
 //
@@ -120,15 +123,27 @@
 // security stays in its ON clause, never in WHERE. A SecurityFilter
 // without an expression grants nothing (1=0).
 //
-// Case. Fold compares and IN lists are LOWER(col) = LOWER(?) except on SQL
-// Server, whose default collation is case-insensitive already. The MySQL
-// and MariaDB test tables use DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin,
-// so case-insensitivity demonstrably comes from LOWER() and not from the
-// collation. Accent-insensitivity (spec §5.3) is not emulated.
+// Case and accents. Strings fold as internal/collate's Fold: lower-cased,
+// then (unless plan.Plan.AccentSensitive) each letter of its table (Latin
+// letters whose NFD is an ASCII letter and combining marks) replaced by
+// that letter. Fold compares and IN lists are fold(col) = ? except on SQL
+// Server, whose collation (CI_AI; CI_AS for the accent-sensitive setting)
+// folds already. fold(col) is LOWER(col) when accent-sensitive, and
+// otherwise per Caps.Fold: translate(LOWER(col), $a, $b) with the table
+// bound once per statement (PostgreSQL), vecompile_fold(col) (SQLite), a
+// REPLACE chain over LOWER(col) with the table as constants (MySQL); a
+// column is guarded, CASE WHEN OCTET_LENGTH(col) = CHAR_LENGTH(col) THEN
+// LOWER(col) ELSE … END, as an ASCII string has nothing to unaccent. A
+// value with letters to unaccent is bound folded (Go); one that only needs
+// lower-casing stays LOWER(?), one already folded is bound as it is. The
+// MySQL and MariaDB test tables use DEFAULT CHARSET=utf8mb4
+// COLLATE=utf8mb4_bin, so the folding demonstrably comes from the SQL and
+// not from the collation.
 //
 // LIKE. The plan's T-SQL pattern is re-rendered in Go with literal parts
-// and class members lower-cased (unicode.ToLower, as strings.ToLower) and
-// bound as one parameter; the column is LOWER()ed in SQL.
+// and class members folded (collate.FoldRune: lower-cased as
+// strings.ToLower, unaccented unless accent-sensitive, range ends too) and
+// bound as one parameter; the column is folded in SQL.
 //   - SQL Server: the T-SQL pattern, literal % _ [ bracketed ([%] [_] [[]).
 //   - No class, other dialects: LIKE ? ESCAPE '!' with % _ ! escaped by '!'
 //     (not backslash, the default escape of PostgreSQL and MySQL and a
@@ -198,13 +213,13 @@
 // DialectUnsupported (PostgreSQL, SQL Server and strict MySQL reject it).
 //
 // Case-insensitive groups. Dataverse's collation groups strings by their
-// case folding, so on engines compared with LOWER() a string groupby column
-// is GROUP BY LOWER(col) with MIN(col) in the select list (the least
+// folding, so on engines compared with LOWER() a string groupby column
+// is GROUP BY fold(col) with MIN(col) in the select list (the least
 // spelling shows, the same on every binary collation), countcolumn
-// distinct of a string is COUNT(DISTINCT LOWER(col)), and a distinct
+// distinct of a string is COUNT(DISTINCT fold(col)), and a distinct
 // query with a string column groups its DISTINCT rows again:
 // SELECT MIN(d.c0) AS c0, d.c1 AS c1 FROM (SELECT DISTINCT …) AS d
-// GROUP BY LOWER(d.c0), d.c1. SQL Server's CI collation does all this
+// GROUP BY fold(d.c0), d.c1. SQL Server's collation does all this
 // itself.
 //
 // Sort keys by name and label (plan.SortName, plan.SortLabel). A lookup
@@ -212,10 +227,11 @@
 // col), COALESCE'd over the targets of a polymorphic lookup, then by col; a
 // choice by CASE col WHEN <value> THEN <rank> … END (ranks from the plan's
 // options, in label order; no label text in the SQL; unlabelled values get
-// NULL), then by col. String keys (String, Memo, min/max of them, a
-// lookup's name) sort case-insensitively as Dataverse's collation does:
-// LOWER(key), then key to break ties alike on every engine (SQL Server:
-// key alone, its CI collation folds). An unfolded <, <=, >, >= on strings
+// NULL), then by col; the ranks are plan.Column.OptionRank's, accent-
+// insensitive unless the plan is accent-sensitive. String keys (String,
+// Memo, min/max of them, a lookup's name) sort as Dataverse's collation
+// does: fold(key), then key to break ties alike on every engine (SQL
+// Server: key alone, its collation folds). An unfolded <, <=, >, >= on strings
 // (keyset paging) compares in that order too. A distinct or aggregate
 // query with such a key is
 // wrapped, SELECT * FROM (<query>) AS v ORDER BY <keys over v.c<i>> with

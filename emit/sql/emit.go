@@ -209,6 +209,11 @@ type emitter struct {
 	// subqueries (subAlias), chosen on first use.
 	p   *plan.Plan
 	sub string
+	// accents: folds strip accents too (accent-insensitive plan on an
+	// engine compared with LOWER()); foldArg is the argument number of the
+	// bound translate table (FoldTranslate), 0 until first bound.
+	accents bool
+	foldArg int
 }
 
 func (e *emitter) init(p *plan.Plan, d Dialect) error {
@@ -229,9 +234,10 @@ func (e *emitter) init(p *plan.Plan, d Dialect) error {
 		e.open, e.close = '[', ']'
 	}
 	e.nolock = p.NoLock && e.has(TableHints)
+	e.accents = !p.AccentSensitive && !e.has(CaseInsensitive)
 	var sz sizer
 	sz.source(p.Root, e)
-	sz.bytes += 32 + 48*len(p.Columns) + 40*len(p.Orders) + 64
+	sz.bytes += 32 + 48*len(p.Columns) + (40+e.foldCost())*len(p.Orders) + 64
 	for _, k := range p.Orders {
 		if k == nil {
 			continue
@@ -246,6 +252,9 @@ func (e *emitter) init(p *plan.Plan, d Dialect) error {
 		}
 	}
 	sz.args += 2
+	if e.accents && e.caps.Fold == FoldTranslate {
+		sz.args += 2 // the translate table
+	}
 	e.buf = make([]byte, sz.bytes)
 	e.args = make([]any, 0, sz.args)
 	return nil
@@ -331,17 +340,23 @@ func (s *sizer) exprNode(x plan.Expr, e *emitter) {
 		}
 		s.bytes += 48
 		s.args++
+		if x.Fold {
+			s.bytes += 2 * e.foldCost()
+		}
 	case *plan.InList:
 		if x == nil {
 			return
 		}
 		s.bytes += 40 + 5*len(x.Values)
 		s.args += len(x.Values)
+		if x.Fold {
+			s.bytes += e.foldCost()
+		}
 	case *plan.Like:
 		if x == nil {
 			return
 		}
-		s.bytes += 56
+		s.bytes += 56 + e.foldCost()
 		s.args++
 	case *plan.Exists:
 		if x == nil {
@@ -646,9 +661,9 @@ func (e *emitter) exprOrder(p *plan.Plan) bool {
 }
 
 // foldedKey reports whether key k sorts strings, which Dataverse's
-// collation orders case-insensitively: the key then sorts by LOWER() of
-// the string first, as comparisons fold (SQL Server: its CI collation
-// does), and by the string itself to break ties the same on every engine.
+// collation orders case- (and accent-) insensitively: the key then sorts
+// by the folding of the string first (foldInto), as comparisons fold (SQL
+// Server: its collation does), and by the string itself to break ties the same on every engine.
 // A lookup's name key is a string too.
 func (e *emitter) foldedKey(k *plan.SortKey) bool {
 	if e.has(CaseInsensitive) {
@@ -772,7 +787,7 @@ func (e *emitter) foldedDistinct(p *plan.Plan, writeTop bool, top int64) {
 	if writeTop {
 		e.top(top)
 	}
-	e.distinctColumns(p, "MIN(", true)
+	e.distinctColumns(p, true)
 	e.raw(" FROM (SELECT DISTINCT ")
 	for i, c := range p.Columns {
 		if i > 0 {
@@ -789,26 +804,31 @@ func (e *emitter) foldedDistinct(p *plan.Plan, writeTop bool, top int64) {
 	e.raw(") AS ")
 	e.ident(distinctAlias)
 	e.raw(" GROUP BY ")
-	e.distinctColumns(p, "LOWER(", false)
+	e.distinctColumns(p, false)
 }
 
 // distinctColumns lists the derived table's columns d.c0, d.c1 … of a
-// folded distinct query, the folded string ones wrapped in fn (MIN( for
-// the select list, LOWER( for GROUP BY), named c<i> when named.
-func (e *emitter) distinctColumns(p *plan.Plan, fn string, named bool) {
+// folded distinct query, the folded string ones as MIN(d.c<i>) named c<i>
+// for the select list (named), folded (foldOpen) for GROUP BY.
+func (e *emitter) distinctColumns(p *plan.Plan, named bool) {
 	for i, c := range p.Columns {
 		if i > 0 {
 			e.raw(", ")
 		}
-		folded := e.foldsGroup(c)
-		if folded {
-			e.raw(fn)
+		col := func() {
+			e.ident(distinctAlias)
+			e.byte1('.')
+			e.alias(i)
 		}
-		e.ident(distinctAlias)
-		e.byte1('.')
-		e.alias(i)
-		if folded {
+		switch {
+		case !e.foldsGroup(c):
+			col()
+		case named:
+			e.raw("MIN(")
+			col()
 			e.byte1(')')
+		default:
+			e.foldInto(col, true)
 		}
 		if named {
 			e.raw(" AS ")
@@ -879,7 +899,7 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 		e.byte1(')')
 	case ast.NoAggregate:
 		if e.foldsGroup(c) {
-			// Grouped by LOWER() (groupBy); one spelling shows.
+			// Grouped by its folding (groupBy); one spelling shows.
 			e.raw("MIN(")
 			e.col(&ref)
 			e.byte1(')')
@@ -1153,17 +1173,14 @@ func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
 		switch k.By {
 		case plan.SortValue:
 			if folded {
-				e.raw("LOWER(")
-				e.operand(o)
-				e.byte1(')')
+				e.foldInto(func() { e.operand(o) }, true)
 				e.direction(k.Desc)
 				e.raw(", ")
 			}
 		case plan.SortName:
 			if folded {
-				e.raw("LOWER(")
-				e.nameKey(k, o)
-				e.byte1(')')
+				// A name key is a subquery: folded once, unguarded.
+				e.foldInto(func() { e.nameKey(k, o) }, false)
 				e.direction(k.Desc)
 				e.raw(", ")
 			}
@@ -1292,7 +1309,7 @@ func (e *emitter) labelKey(k *plan.SortKey, o operand) {
 		e.raw(" WHEN ")
 		e.int(opt.Value)
 		e.raw(" THEN ")
-		e.int(int64(i + 1))
+		e.int(c.OptionRank(i, e.p.AccentSensitive))
 	}
 	e.raw(" END")
 }

@@ -20,6 +20,7 @@ import (
 	sqlite "modernc.org/sqlite"
 
 	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/collate"
 	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/plan"
 )
@@ -52,6 +53,16 @@ func openSQLite(t *testing.T) *sql.DB {
 				return strings.ToLower(s), nil
 			case []byte:
 				return strings.ToLower(string(s)), nil
+			}
+			return args[0], nil
+		})
+		// vecompile_fold, as package engine registers it (FoldFunction).
+		sqlite.MustRegisterDeterministicScalarFunction(FoldFunctionName, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			switch s := args[0].(type) {
+			case string:
+				return collate.Fold(s), nil
+			case []byte:
+				return collate.Fold(string(s)), nil
 			}
 			return args[0], nil
 		})
@@ -300,6 +311,15 @@ func names(filter func(a *plan.DataSource) plan.Expr) func(f *fixture) *plan.Pla
 	}
 }
 
+// sensitive makes a case's plan accent-sensitive.
+func sensitive(build func(f *fixture) *plan.Plan) func(f *fixture) *plan.Plan {
+	return func(f *fixture) *plan.Plan {
+		p := build(f)
+		p.AccentSensitive = true
+		return p
+	}
+}
+
 func col1(xs ...string) [][]string {
 	r := [][]string{}
 	for _, x := range xs {
@@ -359,7 +379,12 @@ func execCases() []execCase {
 		}), want: col1(nA1, nA7)},
 		{name: "like_contains", build: names(func(a *plan.DataSource) plan.Expr { return like(ref(a, "name"), "%CONTOSO%") }), want: col1(nA1, nA2)},
 		{name: "like_class", build: names(func(a *plan.DataSource) plan.Expr { return like(ref(a, "name"), "[A-c]%") }), want: col1(nA1, nA2)},
-		{name: "like_negated_class", build: names(func(a *plan.DataSource) plan.Expr { return like(ref(a, "name"), "[^a-z]%") }), want: col1(nA3, nA4, nA6)},
+		// 'École' folds to 'ecole' (accent-insensitive by default).
+		{name: "like_negated_class", build: names(func(a *plan.DataSource) plan.Expr { return like(ref(a, "name"), "[^a-z]%") }), want: col1(nA4, nA6)},
+		{name: "like_negated_class_accent_sensitive", build: sensitive(names(func(a *plan.DataSource) plan.Expr { return like(ref(a, "name"), "[^a-z]%") })),
+			want: col1(nA3, nA4, nA6)},
+		{name: "eq_accents_fold", build: names(func(a *plan.DataSource) plan.Expr { return foldEq(ref(a, "name"), "ecole ete") }), want: col1(nA3)},
+		{name: "eq_accents_sensitive", build: sensitive(names(func(a *plan.DataSource) plan.Expr { return foldEq(ref(a, "name"), "ecole ete") })), want: col1()},
 		{name: "like_literal_percent", build: names(func(a *plan.DataSource) plan.Expr { return like(ref(a, "name"), "%[%]%") }), want: col1(nA4)},
 		{name: "like_literal_underscore", build: names(func(a *plan.DataSource) plan.Expr { return like(ref(a, "name"), "%[_]%") }), want: col1(nA5)},
 		{name: "like_literal_bracket", build: names(func(a *plan.DataSource) plan.Expr { return like(ref(a, "name"), "[[]%") }), want: col1(nA6)},

@@ -1,6 +1,10 @@
 package sql
 
 import (
+	"fmt"
+	"strings"
+
+	"github.com/vecompile/vecompile/internal/collate"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/internal/faults"
 	"github.com/vecompile/vecompile/plan"
@@ -199,12 +203,132 @@ func (e *emitter) fold(f bool) bool {
 
 func (e *emitter) lowerCol(r *plan.ColumnRef, lower bool) {
 	if lower {
-		e.raw("LOWER(")
-		e.col(r)
-		e.byte1(')')
+		e.foldInto(func() { e.col(r) }, true)
 		return
 	}
 	e.col(r)
+}
+
+// foldInto writes the folding of the expression w writes. A repeatable
+// expression (a column, not a subquery) folded by translate or a REPLACE
+// chain is guarded: an ASCII string (as many bytes as characters) has no
+// letter to unaccent, and LOWER alone is several times cheaper,
+//
+//	CASE WHEN OCTET_LENGTH(x) = CHAR_LENGTH(x) THEN LOWER(x) ELSE translate(LOWER(x), $1, $2) END
+func (e *emitter) foldInto(w func(), repeatable bool) {
+	if repeatable && e.accents && e.caps.Fold != FoldFunction {
+		e.raw("CASE WHEN OCTET_LENGTH(")
+		w()
+		e.raw(") = CHAR_LENGTH(")
+		w()
+		e.raw(") THEN LOWER(")
+		w()
+		e.raw(") ELSE ")
+		e.foldOpen()
+		w()
+		e.foldClose()
+		e.raw(" END")
+		return
+	}
+	e.foldOpen()
+	w()
+	e.foldClose()
+}
+
+// foldOpen and foldClose surround an expression with its folding:
+// LOWER(x), and when accents fold too the dialect's FoldStyle over the
+// internal/collate table.
+func (e *emitter) foldOpen() {
+	if !e.accents {
+		e.raw("LOWER(")
+		return
+	}
+	switch e.caps.Fold {
+	case FoldTranslate:
+		e.raw("translate(LOWER(")
+	case FoldFunction:
+		e.raw(FoldFunctionName + "(")
+	default:
+		e.raw(replaceOpen)
+	}
+}
+
+func (e *emitter) foldClose() {
+	if !e.accents {
+		e.byte1(')')
+		return
+	}
+	switch e.caps.Fold {
+	case FoldTranslate:
+		// The two table strings are bound once and reused by number.
+		e.raw("), ")
+		if e.foldArg == 0 || !e.caps.Params.Numbered() {
+			e.bind(collate.From)
+			e.foldArg = len(e.args)
+			e.raw(", ")
+			e.bind(collate.To)
+		} else {
+			e.placeholder(e.foldArg)
+			e.raw(", ")
+			e.placeholder(e.foldArg + 1)
+		}
+		e.byte1(')')
+	case FoldFunction:
+		e.byte1(')')
+	default:
+		e.raw(replaceClose)
+	}
+}
+
+// replaceOpen and replaceClose are FoldReplace's nested REPLACE chain, one
+// REPLACE per table letter (the letters are emitter constants, not values).
+var replaceOpen, replaceClose = func() (string, string) {
+	var open, close strings.Builder
+	close.WriteByte(')')
+	collate.Pairs(func(from rune, to byte) {
+		open.WriteString("REPLACE(")
+		fmt.Fprintf(&close, ", '%c', '%c')", from, to)
+	})
+	open.WriteString("LOWER(")
+	return open.String(), close.String()
+}()
+
+// foldCost estimates the text one fold adds beyond LOWER(…), for the
+// buffer's first size.
+func (e *emitter) foldCost() int {
+	if !e.accents {
+		return 0
+	}
+	switch e.caps.Fold {
+	case FoldTranslate:
+		return 24 + 120 // with the ASCII guard (foldInto)
+	case FoldFunction:
+		return len(FoldFunctionName)
+	}
+	return len(replaceOpen) + len(replaceClose) + 120
+}
+
+// foldedArg binds a value compared with a folded column. With accents
+// folding, a string with letters to unaccent is folded in Go and bound
+// folded (shorter SQL than folding the parameter in SQL); one that only
+// needs lower-casing is LOWER()ed in SQL as before, and one already
+// folded is bound as it is, neither allocating.
+func (e *emitter) foldedArg(v *plan.Value) {
+	if e.accents && v != nil {
+		if a, ok := e.arg(v).(string); ok {
+			switch {
+			case collate.NeedsUnaccent(a):
+				e.bind(collate.Fold(a))
+				return
+			case collate.Folded(a):
+				e.bind(a)
+				return
+			}
+		}
+	}
+	e.raw("LOWER(")
+	e.param(v)
+	e.byte1(')')
 }
 
 func (e *emitter) compare(x *plan.Compare) {
@@ -259,9 +383,7 @@ func (e *emitter) compareOnce(x *plan.Compare) {
 		e.lowerCol(r, lower)
 	case *plan.Value:
 		if lower {
-			e.raw("LOWER(")
-			e.param(r)
-			e.byte1(')')
+			e.foldedArg(r)
 		} else {
 			e.paramFor(r, refColumn(x.Left))
 		}
@@ -294,9 +416,7 @@ func (e *emitter) inList(x *plan.InList) {
 			e.raw(", ")
 		}
 		if lower {
-			e.raw("LOWER(")
-			e.param(v)
-			e.byte1(')')
+			e.foldedArg(v)
 		} else {
 			e.paramFor(v, refColumn(x.Col))
 		}

@@ -20,7 +20,10 @@ type goldenCase struct {
 	name     string
 	count    bool
 	aggInput bool
-	build    func(f *fixture) *plan.Plan
+	// accentSensitive emits the plan with accents significant
+	// (plan.Plan.AccentSensitive).
+	accentSensitive bool
+	build           func(f *fixture) *plan.Plan
 }
 
 var goldenCases = []goldenCase{
@@ -64,6 +67,11 @@ var goldenCases = []goldenCase{
 		a.Filter = or(cmp(plan.Gt, ref(a, "name"), str("Contoso")), and(eq(ref(a, "name"), str("Contoso")), cmp(plan.Le, ref(a, "city"), str("b"))))
 		return &plan.Plan{Root: a, Columns: outs(a, "accountid"), Orders: []*plan.SortKey{{Column: ref(a, "name")}, {Column: ref(a, "city"), Desc: true}}}
 	}},
+	{name: "accent_folds", build: accentFoldsPlan},
+	{name: "accent_folds_sensitive", accentSensitive: true, build: accentFoldsPlan},
+	{name: "accent_groups", build: accentGroupsPlan},
+	{name: "accent_groups_sensitive", accentSensitive: true, build: accentGroupsPlan},
+	{name: "accent_distinct", build: accentDistinctPlan},
 	{name: "date_only", build: func(f *fixture) *plan.Plan {
 		c := root("contact", f.contact)
 		c.Filter = and(cmp(plan.Ge, ref(c, "birthdate"), dt(utc("1985-07-04 00:00:00"))), cmp(plan.Lt, ref(c, "birthdate"), dt(utc("1985-07-05 00:00:00"))),
@@ -356,6 +364,47 @@ var goldenCases = []goldenCase{
 
 // choiceTable is a table with a choice column "state" whose labels sort
 // Open (1), closed (3), Won (2), with 4 unlabelled.
+// accentFoldsPlan folds in every place a string comparison or sort key
+// does: eq, in, like (literal and class), column-to-column, a keyset
+// comparison, a string sort key and a label sort whose labels order
+// differently with and without accents.
+func accentFoldsPlan(f *fixture) *plan.Plan {
+	a := root("account", f.account)
+	a.Filter = and(
+		foldEq(ref(a, "name"), "José"),
+		in(ref(a, "city"), true, str("São Paulo"), str("ZÜRICH"), str("Zagreb"), str("ølstykke")),
+		like(ref(a, "name"), "[á-c]%"),
+		like(ref(a, "city"), "Kraków%"),
+		&plan.Compare{Op: plan.Ne, Left: ref(a, "name"), Right: ref(a, "city"), Fold: true},
+		cmp(plan.Gt, ref(a, "name"), str("Malmö")),
+	)
+	t := plan.NewTable(plan.Table{LogicalName: "account", PrimaryKey: "accountid", Columns: []*plan.Column{
+		{LogicalName: "accountid", Type: plan.TUniqueidentifier},
+		{LogicalName: "state", Type: plan.TState, Options: []plan.Option{{Value: 1, Label: "Éa"}, {Value: 2, Label: "Eb"}, {Value: 3, Label: "ec"}}},
+	}})
+	return &plan.Plan{Root: a, Columns: outs(a, "accountid"), Orders: []*plan.SortKey{
+		{Column: ref(a, "name")},
+		{Column: &plan.ColumnRef{Source: a, Column: column(t, "state")}, By: plan.SortLabel},
+		{Column: ref(a, "accountid")},
+	}}
+}
+
+// accentGroupsPlan groups a string and counts distinct strings.
+func accentGroupsPlan(f *fixture) *plan.Plan {
+	a := root("account", f.account)
+	key := &plan.OutputColumn{Name: "city", Source: a, Column: column(f.account, "city"), GroupBy: true}
+	return &plan.Plan{Root: a, Aggregate: true, Columns: []*plan.OutputColumn{
+		key,
+		{Name: "names", Source: a, Column: column(f.account, "name"), Aggregate: ast.CountColumn, Distinct: true},
+	}, Orders: []*plan.SortKey{{Output: key}}}
+}
+
+// accentDistinctPlan is a distinct string column, sorted.
+func accentDistinctPlan(f *fixture) *plan.Plan {
+	a := root("account", f.account)
+	return &plan.Plan{Root: a, Distinct: true, Columns: outs(a, "city"), Orders: []*plan.SortKey{{Column: ref(a, "city")}}}
+}
+
 func choiceTable() *plan.Table {
 	return plan.NewTable(plan.Table{LogicalName: "account", PrimaryKey: "accountid", Columns: []*plan.Column{
 		{LogicalName: "accountid", Type: plan.TUniqueidentifier},
@@ -413,6 +462,9 @@ func dateGroupingPlan(f *fixture, z *time.Location, gs ...ast.DateGrouping) *pla
 
 func render(c goldenCase, d Dialect) string {
 	p := c.build(newFixture(""))
+	if c.accentSensitive {
+		p.AccentSensitive = true
+	}
 	emit := Emit
 	switch {
 	case c.count:

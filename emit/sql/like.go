@@ -2,9 +2,9 @@ package sql
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/vecompile/vecompile/internal/collate"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/internal/faults"
 	"github.com/vecompile/vecompile/plan"
@@ -26,10 +26,10 @@ const (
 	matchGlob                      // GLOB
 )
 
-// like writes a case-insensitive T-SQL LIKE test. The column is lowered in
-// SQL (unless the dialect compares case-insensitively); the pattern is
-// rebuilt in Go for the dialect, with literal parts and class members
-// lower-cased, and bound as one parameter.
+// like writes a case- (and accent-) insensitive T-SQL LIKE test. The
+// column is folded in SQL (unless the dialect's collation folds); the
+// pattern is rebuilt in Go for the dialect, with literal parts and class
+// members folded alike, and bound as one parameter.
 func (e *emitter) like(x *plan.Like) {
 	style := matchTSQL
 	if e.caps.Like != ClassLike {
@@ -49,7 +49,7 @@ func (e *emitter) like(x *plan.Like) {
 		}
 	}
 	lower := !e.has(CaseInsensitive)
-	pat, err := translatePattern(x.Pattern, style, lower)
+	pat, err := translatePattern(x.Pattern, style, lower, e.accents)
 	if err != "" {
 		e.fail(diag.DialectUnsupported, "LIKE pattern: %s", err)
 		return
@@ -84,7 +84,7 @@ func (e *emitter) like(x *plan.Like) {
 
 // translatePattern renders a parsed T-SQL pattern in the target syntax; a
 // non-empty second result explains why it cannot.
-func translatePattern(p plan.Pattern, style matchStyle, lower bool) (string, string) {
+func translatePattern(p plan.Pattern, style matchStyle, lower, accents bool) (string, string) {
 	var stack [128]byte
 	b := stack[:0]
 	if style == matchRegexp {
@@ -117,13 +117,13 @@ func translatePattern(p plan.Pattern, style matchStyle, lower bool) (string, str
 		case plan.PatLiteral:
 			for _, r := range el.Lit {
 				if lower {
-					r = unicode.ToLower(r)
+					r = collate.FoldRune(r, accents)
 				}
 				b = literalRune(b, r, style)
 			}
 		case plan.PatClass:
 			var msg string
-			if b, msg = classElem(b, el, style, lower); msg != "" {
+			if b, msg = classElem(b, el, style, lower, accents); msg != "" {
 				return "", msg
 			}
 		default:
@@ -165,7 +165,7 @@ func literalRune(b []byte, r rune, style matchStyle) []byte {
 
 // classElem appends a [set] / [^set] class. Members are single characters
 // and ranges a-z as written; '-' keeps its range meaning everywhere.
-func classElem(b []byte, el plan.PatternElem, style matchStyle, lower bool) ([]byte, string) {
+func classElem(b []byte, el plan.PatternElem, style matchStyle, lower, accents bool) ([]byte, string) {
 	lit := el.Lit
 	if lit == "" {
 		return b, "empty character class"
@@ -186,7 +186,7 @@ func classElem(b []byte, el plan.PatternElem, style matchStyle, lower bool) ([]b
 	}
 	for _, r := range lit {
 		if lower {
-			r = unicode.ToLower(r)
+			r = collate.FoldRune(r, accents)
 		}
 		if r != '-' && r < utf8.RuneSelf && !isAlnum(r) {
 			switch style {

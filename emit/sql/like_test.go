@@ -7,6 +7,8 @@ import (
 	"testing"
 	"unicode"
 
+	unorm "golang.org/x/text/unicode/norm"
+
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -16,7 +18,7 @@ import (
 var likeStrings = []string{
 	"abc", "ABC", "a%c", "a_c", "a[c", "a]c", `a\c`, "a*c", "a?c", "a.c", "a|c", "a+c", "a(c)", "a{1}", "a^c", "a$c",
 	"a!c", "a-c", "a\nc", "abc\n", "", "é", "É", "ÉCOLE", "naïve", "x", "日本", "a c", "ac", "aXc", "bcd", "[%]", "100%",
-	"50_50", "a'c", `a"c`, "a,c", "a#c", "a~c", "a/c", "a:c",
+	"50_50", "a'c", `a"c`, "a,c", "a#c", "a~c", "a/c", "a:c", "Álvarez", "São Paulo", "Ølstykke", "Ștefan", "ǅ",
 }
 
 // likePatterns are T-SQL patterns (parsed by parsePattern).
@@ -25,13 +27,39 @@ var likePatterns = []string{
 	"a[.|]c", "a[+(]c", "a[{}]c", "a[$^]c", "a[!-]c", "a[-!]c", "a[^b]c", "[a-c]%", "[^a-c]%", "[éx]%", "[É]%",
 	"[a-c][a-c][a-c]", "[^a-z]", "%[^a-z0-9 ]%", "%!%", `a\c`, `a\%`, `%[\!]%`, "%.c", "a.c", "a[.]c", "%[%]", "[0-9]%[%]",
 	"%[_]%", "_[#~]_", "a[/:]c", "a[,']c", `a["]c`, "%[ï]%", "%[Ïx]%", "[日x]_", "a^c", "a$c", "a{1}", "a(c)", "a+c", "a|c",
-	"a*c", "a?c", "[a][b][c]", "%[^]", "[^%]", "%[a-c]%[a-c]%", "a[ \n]c", "%[\n]",
+	"a*c", "a?c", "[a][b][c]", "%[^]", "[^%]", "%[a-c]%[a-c]%", "a[ \n]c", "%[\n]", "sao%", "SÃO%", "[à-é]%", "%[øo]%", "[s]%",
 }
 
 // likeRef is the reference semantics: T-SQL LIKE under a case-insensitive
 // collation, classes as code-point sets on lower-cased text.
-func likeRef(p plan.Pattern, s string) bool {
-	rs := []rune(strings.ToLower(s))
+func likeRef(p plan.Pattern, s string) bool { return likeRefAs(p, s, true) }
+
+// refFold lower-cases s and, unless accentSensitive, replaces a letter of
+// U+00C0–U+024F whose NFD (golang.org/x/text, not internal/collate's
+// table) is an ASCII letter and combining marks by that letter.
+func refFold(s string, accentSensitive bool) string {
+	return strings.Map(func(r rune) rune {
+		r = unicode.ToLower(r)
+		if accentSensitive || r < 0xC0 || r > 0x24F {
+			return r
+		}
+		d := []rune(unorm.NFD.String(string(r)))
+		if len(d) < 2 || d[0] >= 0x80 || !unicode.IsLetter(d[0]) {
+			return r
+		}
+		for _, m := range d[1:] {
+			if m < 0x300 || m > 0x36F {
+				return r
+			}
+		}
+		return d[0]
+	}, s)
+}
+
+// likeRefAs is likeRef with accents folded unless accentSensitive.
+func likeRefAs(p plan.Pattern, s string, accentSensitive bool) bool {
+	lower := func(s string) string { return refFold(s, accentSensitive) }
+	rs := []rune(lower(s))
 	var match func(i, j int) bool
 	match = func(i, j int) bool {
 		if i == len(p) {
@@ -49,7 +77,7 @@ func likeRef(p plan.Pattern, s string) bool {
 		case plan.PatAnyOne:
 			return j < len(rs) && match(i+1, j+1)
 		case plan.PatLiteral:
-			lit := []rune(strings.ToLower(el.Lit))
+			lit := []rune(lower(el.Lit))
 			if len(rs)-j < len(lit) || string(rs[j:j+len(lit)]) != string(lit) {
 				return false
 			}
@@ -58,7 +86,7 @@ func likeRef(p plan.Pattern, s string) bool {
 			if j >= len(rs) {
 				return false
 			}
-			m := []rune(strings.ToLower(el.Lit))
+			m := []rune(lower(el.Lit))
 			in := false
 			for k := 0; k < len(m); k++ {
 				if k+2 < len(m) && m[k+1] == '-' {
@@ -117,7 +145,7 @@ func TestTranslatePattern(t *testing.T) {
 			if want == "" {
 				return
 			}
-			got, msg := translatePattern(p, style, lower)
+			got, msg := translatePattern(p, style, lower, false)
 			if msg != "" || got != want {
 				t.Errorf("%q style %d: got %q (%s), want %q", c.pattern, style, got, msg, want)
 			}
@@ -128,12 +156,12 @@ func TestTranslatePattern(t *testing.T) {
 		check(matchRegexp, true, c.regexp)
 		check(matchGlob, true, c.glob)
 	}
-	if _, msg := translatePattern(plan.Pattern{{Kind: plan.PatClass}}, matchGlob, true); msg == "" {
+	if _, msg := translatePattern(plan.Pattern{{Kind: plan.PatClass}}, matchGlob, true, false); msg == "" {
 		t.Error("empty class accepted")
 	}
 	// A non-negated class whose first member is ^ (not from the T-SQL
 	// parser, but valid plan input) keeps its meaning under GLOB.
-	got, _ := translatePattern(plan.Pattern{{Kind: plan.PatClass, Lit: "^a"}}, matchGlob, true)
+	got, _ := translatePattern(plan.Pattern{{Kind: plan.PatClass, Lit: "^a"}}, matchGlob, true, false)
 	if got != "[a^]" {
 		t.Errorf("GLOB leading ^: %q", got)
 	}
@@ -160,16 +188,22 @@ func TestExecuteLikeMatrix(t *testing.T) {
 			}
 		}
 		for _, pat := range likePatterns {
-			for _, neg := range []bool{false, true} {
+			for _, mode := range [...]struct {
+				neg, sensitive bool
+			}{{false, false}, {true, false}, {false, true}, {true, true}} {
+				neg := mode.neg
 				name := fmt.Sprintf("%q", pat)
 				if neg {
 					name = "not " + name
+				}
+				if mode.sensitive {
+					name += " accent-sensitive"
 				}
 				t.Run(name, func(t *testing.T) {
 					r := root("s", tbl)
 					p := parsePattern(pat)
 					r.Filter = &plan.Like{Col: ref(r, "s"), Pattern: p, Not: neg}
-					st, err := Emit(&plan.Plan{Root: r, Columns: outs(r, "id")}, tdb.d)
+					st, err := Emit(&plan.Plan{Root: r, Columns: outs(r, "id"), AccentSensitive: mode.sensitive}, tdb.d)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -182,7 +216,7 @@ func TestExecuteLikeMatrix(t *testing.T) {
 						got = append(got, row[0])
 					}
 					for i, s := range likeStrings {
-						if likeRef(p, s) != neg {
+						if likeRefAs(p, s, mode.sensitive) != neg {
 							want = append(want, fmt.Sprint(i))
 						}
 					}

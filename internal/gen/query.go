@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math/rand"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/leanovate/gopter"
 
@@ -569,6 +572,9 @@ func (g *qgen) literal(t *refeval.Table, c *refeval.Column) string {
 	switch x := v.(type) {
 	case string:
 		if c.Kind == refeval.String && r.Intn(3) == 0 {
+			if r.Intn(2) == 0 {
+				return swapAccents(swapCase(x))
+			}
 			return swapCase(x)
 		}
 		if c.Kind == refeval.Guid || c.Kind == refeval.Lookup {
@@ -607,11 +613,27 @@ func swapCase(s string) string {
 		case r >= 'a' && r <= 'z', r == 'ü', r == 'é', r == 'ω':
 			out[i] = []rune(upper(string(r)))[0]
 		case r >= 'A' && r <= 'Z', r == 'Ü', r == 'É', r == 'Ω':
-			out[i] = []rune(refeval.Fold(string(r)))[0]
+			out[i] = unicode.ToLower(r)
 		}
 	}
 	return string(out)
 }
+
+// swapAccents adds or drops the accents of e and u: a variant equal to s
+// only under an accent-insensitive collation.
+func swapAccents(s string) string {
+	out := []rune(s)
+	for i, r := range out {
+		if j := strings.IndexRune(accentPairs, r); j >= 0 {
+			k := utf8.RuneCountInString(accentPairs[:j])
+			out[i] = []rune(accentPairs)[k^1]
+		}
+	}
+	return string(out)
+}
+
+// accentPairs lists letters and their accented forms, pairwise.
+const accentPairs = "eéEÉuüUÜ"
 
 func upper(s string) string {
 	out := []rune(s)

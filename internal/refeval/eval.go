@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/vecompile/vecompile/ast"
 )
@@ -728,10 +731,36 @@ func multiText(v []int64) string {
 	return strings.Join(parts, ",")
 }
 
-// Fold lower-cases rune by rune (Unicode simple folding to lower case),
-// as the engines' LOWER does.
+// Fold is Dataverse's default (accent-insensitive) collation key: it
+// lower-cases rune by rune (Unicode simple folding to lower case, as the
+// engines' LOWER does), then replaces a letter of Latin-1 Supplement,
+// Latin Extended-A or Latin Extended-B whose canonical decomposition
+// (golang.org/x/text's NFD, independently of vecompile's table) is an
+// ASCII letter followed only by combining marks U+0300–U+036F by that
+// letter. Letters that do not decompose (ß, æ, ø, ł …) stay.
 func Fold(s string) string {
-	return strings.Map(unicode.ToLower, s)
+	return strings.Map(foldRune, s)
+}
+
+func foldRune(r rune) rune {
+	r = unicode.ToLower(r)
+	if r < 0xC0 || r > 0x24F {
+		return r
+	}
+	var buf [16]byte
+	d := norm.NFD.AppendString(buf[:0], string(r))
+	base, n := utf8.DecodeRune(d)
+	if n == len(d) || base >= utf8.RuneSelf || !unicode.IsLetter(base) {
+		return r
+	}
+	for d = d[n:]; len(d) > 0; d = d[n:] {
+		var m rune
+		m, n = utf8.DecodeRune(d)
+		if m < 0x300 || m > 0x36F {
+			return r
+		}
+	}
+	return base
 }
 
 // compareValues orders two values of one kind; nil sorts first.

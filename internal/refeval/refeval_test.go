@@ -39,9 +39,23 @@ func TestLike(t *testing.T) {
 		{"", "_", false},
 		{"ab", "%b_", false},
 		{"abc", "%b_", true},
+		// Accent-insensitive (Dataverse's default collation).
+		{"Álvarez", "[a-c]%", true},
+		{"São Paulo", "sao%", true},
+		{"Ølstykke", "o%", false},
+		{"Straße", "strasse", false},
+		{"über", "[t-v]%", true},
 	} {
 		if got := Like(c.s, c.p); got != c.want {
 			t.Errorf("Like(%q, %q) = %v, want %v", c.s, c.p, got, c.want)
+		}
+	}
+}
+
+func TestFold(t *testing.T) {
+	for in, want := range map[string]string{"José ÁLVAREZ": "jose alvarez", "Zürich": "zurich", "Ølstykke ß Ærø": "ølstykke ß ærø", "ȘȚǍ": "sta", "ǅ": "ǆ"} {
+		if got := Fold(in); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
