@@ -60,7 +60,10 @@ func (e *emitter) newFiscal(f *plan.Fiscal, col *plan.ColumnRef, loc *time.Locat
 		e.fail(diag.FiscalSettings, "%v", err)
 		return nil
 	}
-	w := &fiscalSQL{e: e, col: col, loc: loc, sm: int64(cf.StartMonth), sd: int64(cf.StartDay)}
+	// The writer keeps its own copy of the reference: callers pass the
+	// address of a stack value (emitter.output), which must not escape.
+	ref := *col
+	w := &fiscalSQL{e: e, col: &ref, loc: loc, sm: int64(cf.StartMonth), sd: int64(cf.StartDay)}
 	if cf.PeriodType != calendar.PeriodFourWeekly {
 		w.k = int64(12 / cf.Periods())
 	}
