@@ -267,6 +267,12 @@ func (b *builder) build(q *ast.Query) {
 	} else if !p.Distinct && t.PrimaryKey != "" && root.Table != nil {
 		b.ensurePrimaryKey(root)
 	}
+	if !p.Aggregate && len(p.Columns) == 0 && len(b.errs) == 0 {
+		// A distinct query (or one on a table without a known key) with
+		// no attribute would select nothing: say so where the query
+		// starts rather than fail in the emitter.
+		b.errorf(q.Entity.Span, diag.MissingAttribute, "the query selects no columns: name at least one <attribute> (or <all-attributes/>) of %s", q.Entity.Name.Text)
+	}
 	for _, o := range q.Orders {
 		b.order(root, o, true)
 	}

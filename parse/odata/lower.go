@@ -1177,6 +1177,11 @@ func (l *lowerer) groupBy(q *ast.Query, st *Segment, sp diag.Span) {
 		l.errorf(sp, diag.SyntaxError, "groupby's first argument is a parenthesized list of properties")
 		return
 	}
+	if len(first.Paren.Items) == 0 {
+		// The ABNF's groupby list holds at least one grouping property.
+		l.errorf(l.span(st.Call.Args[0].Pos, st.Call.Args[0].EndPos), diag.SyntaxError, "groupby needs at least one property: groupby((name)) or groupby((name), aggregate(…))")
+		return
+	}
 	var groups []*ast.Attribute
 	for _, it := range first.Paren.Items {
 		isp := l.span(it.Pos, it.EndPos)
