@@ -14,6 +14,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -67,7 +68,9 @@ func run(ctx context.Context, dsn, url, token, user, ids string, pid int, d time
 	mem := loadtest.SelfMemory
 	if url == "" {
 		var err error
-		if env, err = loadtest.Start(ctx, loadtest.EnvOptions{DSN: dsn, User: user, Insecure: insecure}); err != nil {
+		// Server errors (5xx) are logged on stderr with their cause.
+		logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+		if env, err = loadtest.Start(ctx, loadtest.EnvOptions{DSN: dsn, User: user, Insecure: insecure, Logger: logger}); err != nil {
 			return err
 		}
 		defer env.Close()

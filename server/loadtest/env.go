@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -51,6 +52,9 @@ type EnvOptions struct {
 	DSN      string // "" for the embedded SQLite sample; else the sample is loaded with a unique prefix
 	User     string // "" for DefaultUser
 	Insecure bool
+	// Logger receives the server's logs (nil: none); the load command
+	// passes one for errors, so that a 5xx under load says why.
+	Logger *slog.Logger
 }
 
 // Start builds and starts the server.
@@ -83,7 +87,7 @@ func Start(ctx context.Context, o EnvOptions) (*Env, error) {
 	rand.Read(secret)
 	const iss, aud = "https://login.example.com/load/v2.0", "api://vecompile-load"
 	cfg := server.Config{DB: e.DB, Catalog: e.Catalog, Users: server.SameIDs{Contacts: true}, Insecure: o.Insecure,
-		Auth: &server.JWTVerifier{Issuer: iss, Audience: aud, Secret: secret}}
+		Auth: &server.JWTVerifier{Issuer: iss, Audience: aud, Secret: secret}, Logger: o.Logger}
 	if !o.Insecure {
 		m, err := engine.SampleSecurity()
 		if err != nil {
