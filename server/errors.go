@@ -120,6 +120,8 @@ func classify(ctx context.Context, err error) error {
 		return diagErr(diag.QueryTimeout, "the query took longer than the server's timeout and was cancelled")
 	case isDown(cause):
 		return diagErr(diag.Unavailable, "the database cannot be reached; retry later")
+	case isTransient(cause):
+		return diagErr(diag.Unavailable, "the database is busy (out of connections or resources, or a deadlock victim); retry later")
 	case isConstraint(cause):
 		return diagErr(diag.Conflict, "the write breaks a key or constraint of the table (duplicate id, or a lookup to a missing row)")
 	}
@@ -157,6 +159,23 @@ func isDown(err error) bool {
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "broken pipe") || strings.Contains(msg, "conn closed")
+}
+
+// isTransient recognizes database errors that a retry may not meet:
+// PostgreSQL's insufficient resources (class 53: too many connections,
+// out of memory, disk full), serialization failures and deadlocks (40001,
+// 40P01); MySQL's too many connections (1040), lock wait timeout (1205)
+// and deadlock (1213). They are 503 with Retry-After, not 500.
+func isTransient(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "53") || pe.Code == "40001" || pe.Code == "40P01"
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1040 || me.Number == 1205 || me.Number == 1213
+	}
+	return false
 }
 
 // isCancelled recognizes a query the database stopped on the context's
