@@ -81,6 +81,10 @@ const (
 	ParamQuestion ParamStyle = iota // ?
 	ParamDollar                     // $1, $2 …
 	ParamAtP                        // @p1, @p2 …
+	// ParamQuestionNumbered is SQLite's ?1, ?2 …: a repeated expression
+	// (a zone's offset CASE, a fiscal key, a grouping key) binds its
+	// arguments once, as PostgreSQL's $n do.
+	ParamQuestionNumbered
 )
 
 // Numbered reports whether the same placeholder text may appear twice and
@@ -162,7 +166,7 @@ var (
 	}}
 	SQLite Dialect = &DialectSpec{"sqlite", Caps{
 		Flags:  IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword,
-		Params: ParamQuestion, Quote: QuoteDouble, Dates: DateStrftime, Like: ClassGlob, Concat: ConcatPipes, Fold: FoldFunction,
+		Params: ParamQuestionNumbered, Quote: QuoteDouble, Dates: DateStrftime, Like: ClassGlob, Concat: ConcatPipes, Fold: FoldFunction,
 	}}
 	MySQL Dialect = &DialectSpec{"mysql", Caps{
 		Flags:  IsTrue | GroupByOrdinal | RecursiveKeyword,

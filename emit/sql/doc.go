@@ -73,9 +73,9 @@
 // The emitter branches on Caps only, never on the dialect name.
 //
 //	capability            postgres         sqlite            mysql/mariadb        sqlserver
-//	placeholders          $1               ?                 ?                    @p1
+//	placeholders          $1               ?1                ?                    @p1
 //	identifiers           "x" ("")         "x" ("")          `x` (``)             [x] (]])
-//	row limit             LIMIT $n         LIMIT ?           LIMIT ?              TOP (@p)
+//	row limit             LIMIT $n         LIMIT ?n          LIMIT ?              TOP (@p)
 //	paging                LIMIT … OFFSET … LIMIT … OFFSET …  LIMIT … OFFSET …     OFFSET … ROWS FETCH NEXT … ROWS ONLY
 //	NULL order            NULLS FIRST/LAST engine default    engine default       engine default
 //	first-row link        JOIN LATERAL     pk = (subquery)   pk = (subquery)      CROSS APPLY
@@ -206,7 +206,7 @@
 // Aggregates. count → COUNT(*) over the joined rows; countcolumn →
 // COUNT(col) or COUNT(DISTINCT col); sum, avg, min, max. GROUP BY lists the
 // grouping columns; a grouping expression with parameters is repeated
-// verbatim where placeholders are numbered (the same $n / @pN bind, so the
+// verbatim where placeholders are numbered (the same $n / ?n / @pN bind, so the
 // engine sees the same expression) and referenced by select-list position
 // otherwise. ORDER BY on an output column uses its alias. A distinct or
 // aggregate query ordering by a column it does not select is

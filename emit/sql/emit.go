@@ -496,6 +496,9 @@ func (e *emitter) placeholder(n int) {
 	case ParamAtP:
 		e.raw("@p")
 		e.int(int64(n))
+	case ParamQuestionNumbered:
+		e.byte1('?')
+		e.int(int64(n))
 	default:
 		e.byte1('?')
 	}
