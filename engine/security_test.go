@@ -41,6 +41,10 @@ func normalized(t *testing.T, m *security.Model) string {
 		return strings.Compare(a.ObjectID+a.PrincipalID, b.ObjectID+b.PrincipalID)
 	})
 	slices.SortFunc(c.Tables, func(a, b security.TableDef) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(c.Positions, func(a, b security.PositionDef) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(c.FieldShares, func(a, b security.FieldShareDef) int {
+		return strings.Compare(a.Table+a.Column+a.ObjectID+a.PrincipalID, b.Table+b.Column+b.ObjectID+b.PrincipalID)
+	})
 	slices.SortFunc(c.Portal.Contacts, func(a, b security.PortalMapping) int { return strings.Compare(a.ContactID, b.ContactID) })
 	b, err := json.MarshalIndent(c, "", " ")
 	if err != nil {
@@ -58,11 +62,7 @@ func TestSecurityTablesRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := normalized(t, sample.Model())
-	dsns := map[string]string{"sqlite": "sqlite::memory:"}
-	for k, v := range testkit.OptionalEngines(t) {
-		dsns[k] = v
-	}
-	for name, dsn := range dsns {
+	for name, dsn := range testkit.Engines(t) {
 		db, err := engine.Open(ctx, dsn)
 		if err != nil {
 			t.Fatal(err)
@@ -124,11 +124,7 @@ func TestSecurityPositionsRoundTrip(t *testing.T) {
 		Hierarchy: security.HierarchySettings{Enabled: true, Depth: 2, Model: security.PositionHierarchy},
 	}
 	want := normalized(t, m)
-	dsns := map[string]string{"sqlite": "sqlite::memory:"}
-	for k, v := range testkit.OptionalEngines(t) {
-		dsns[k] = v
-	}
-	for name, dsn := range dsns {
+	for name, dsn := range testkit.Engines(t) {
 		db, err := engine.Open(ctx, dsn)
 		if err != nil {
 			t.Fatal(err)

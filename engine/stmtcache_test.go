@@ -17,11 +17,7 @@ import (
 // database reports it stale; the caller never sees the stale statement.
 func TestStmtCacheSurvivesSchemaChange(t *testing.T) {
 	ctx := context.Background()
-	dsns := map[string]string{"sqlite": "sqlite::memory:"}
-	for k, v := range testkit.OptionalEngines(t) {
-		dsns[k] = v
-	}
-	for name, dsn := range dsns {
+	for name, dsn := range testkit.Engines(t) {
 		t.Run(name, func(t *testing.T) {
 			db, err := Open(ctx, dsn)
 			if err != nil {

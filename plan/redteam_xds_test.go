@@ -21,11 +21,7 @@ import (
 // aggregates over the constrained table, and non-interference (changing the
 // rows the policies remove changes no outcome).
 func TestRedTeamXDS(t *testing.T) {
-	dsns := map[string]string{"sqlite": "sqlite::memory:"}
-	for k, v := range testkit.OptionalEngines(t) {
-		dsns[k] = v
-	}
-	for name, dsn := range dsns {
+	for name, dsn := range testkit.Engines(t) {
 		t.Run(name, func(t *testing.T) { redTeamXDS(t, dsn) })
 	}
 }

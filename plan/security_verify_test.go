@@ -141,11 +141,7 @@ func TestColumnRedactionEverywhere(t *testing.T) {
 // TestCompanyAndXDSRows runs F&O-shaped tables on SQLite: company scoping,
 // cross-company, and two XDS policies that AND together.
 func TestCompanyAndXDSRows(t *testing.T) {
-	dsns := map[string]string{"sqlite": "sqlite::memory:"}
-	for k, v := range testkit.OptionalEngines(t) {
-		dsns[k] = v
-	}
-	for name, dsn := range dsns {
+	for name, dsn := range testkit.Engines(t) {
 		t.Run(name, func(t *testing.T) { companyAndXDSRows(t, dsn) })
 	}
 }

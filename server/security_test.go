@@ -46,10 +46,7 @@ func securedFixtures(t *testing.T) []securedFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dsns := map[string]string{"sqlite": "sqlite::memory:"}
-	for k, v := range testkit.OptionalEngines(t) {
-		dsns[k] = v
-	}
+	dsns := testkit.Engines(t)
 	var out []securedFixture
 	for _, name := range []string{"sqlite", "postgres", "mysql"} {
 		dsn, ok := dsns[name]

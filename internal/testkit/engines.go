@@ -63,3 +63,12 @@ func OptionalEngines(t testing.TB) map[string]string {
 	}
 	return out
 }
+
+// Engines is OptionalEngines plus an in-memory SQLite database under
+// "sqlite": the engines a test runs on.
+func Engines(t testing.TB) map[string]string {
+	t.Helper()
+	out := OptionalEngines(t)
+	out["sqlite"] = "sqlite::memory:"
+	return out
+}
