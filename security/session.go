@@ -43,6 +43,7 @@ type Session struct {
 	access  map[accessKey]*Access
 	filters map[filterKey]filterResult
 	hidden  map[string][]string
+	shares  map[string]map[string][]string // ColumnShares by table
 }
 
 type accessKey struct {
@@ -59,7 +60,7 @@ func refused(format string, args ...any) error {
 // an administrator-class role are PrincipalRefused; a requested company the
 // user may not access is CompanyDenied.
 func (c *Compiled) Session(p Principal) (*Session, error) {
-	s := &Session{c: c, access: map[accessKey]*Access{}, filters: map[filterKey]filterResult{}, hidden: map[string][]string{}}
+	s := &Session{c: c, access: map[accessKey]*Access{}, filters: map[filterKey]filterResult{}, hidden: map[string][]string{}, shares: map[string]map[string][]string{}}
 	portal := false
 	var uid string
 	switch {
@@ -461,6 +462,20 @@ func (s *Session) HiddenColumns(table string) []string {
 // NULL. Columns without such records are absent.
 func (s *Session) ColumnShares(table string) map[string][]string {
 	table = strings.ToLower(table)
+	s.mu.Lock()
+	out, ok := s.shares[table]
+	s.mu.Unlock()
+	if !ok {
+		out = s.columnShares(table)
+		s.mu.Lock()
+		s.shares[table] = out
+		s.mu.Unlock()
+	}
+	return out
+}
+
+// columnShares computes ColumnShares (which caches it per table).
+func (s *Session) columnShares(table string) map[string][]string {
 	hidden := s.HiddenColumns(table)
 	var out map[string][]string
 	for _, f := range s.c.model.FieldShares {
