@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,9 +15,10 @@ import (
 	"github.com/vecompile/vecompile/plan"
 )
 
-// testPrefix keeps this package's tables apart from other packages' tests
-// in the shared PostgreSQL and MariaDB databases.
-const testPrefix = "eng_"
+// testPrefix keeps this package's tables apart from other packages' tests,
+// and from another checkout's run of this package, in the shared PostgreSQL
+// and MariaDB databases.
+var testPrefix = fmt.Sprintf("eng%d_", os.Getpid())
 
 // engineCase is one engine with the sample loaded under testPrefix.
 type engineCase struct {
