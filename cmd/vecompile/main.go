@@ -49,6 +49,8 @@ Usage:
   vecompile serve [flags]           run the adapter server (virtual-entity methods, OData v4)
   vecompile security init --db DSN [--policy FILE]
                                     create the security tables (and store a policy file's model)
+  vecompile token [flags]           print a development token for a local 'serve'
+  vecompile version                 print the version and the revision it was built from
 
 Run 'vecompile COMMAND -h' for the flags of a command.
 `
@@ -77,6 +79,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSecurity(ctx, args, stdout, stderr)
 	case "serve":
 		return runServe(ctx, args, stdout, stderr)
+	case "token":
+		return runToken(ctx, args, stdout, stderr)
+	case "version":
+		return runVersion(args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "vecompile: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -103,7 +109,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	)
 	collation := addCollationFlags(fs)
 	sec := addSecurityFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -213,7 +219,7 @@ func runConvert(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	now := fs.String("now", "", "odata: the clock for relative dates, RFC 3339 (resolved into the URL; default: now)")
 	zone := fs.String("timezone", "UTC", "odata: the caller's IANA time zone for relative dates")
 	odataIn := fs.String("odata", "", "convert this OData request ('accounts?$filter=…') instead of a FetchXML or QueryExpression file; its entity sets and navigation properties come from the metadata (--db, --metadata, default the sample's)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
