@@ -228,9 +228,10 @@ func (sm *SecurityModel) CheckWrite(_ context.Context, p *Principal, w *WriteReq
 }
 
 // defaultOwner makes the acting user the owner of a row created without
-// one, and a created row's business unit its owner's, as Dataverse does:
-// otherwise a user with user-depth access could create rows they cannot
-// read back, or rows in no unit. Values are keyed by logical name.
+// one, and the business unit of a row created or assigned without one its
+// owner's, as Dataverse does: otherwise a user with user-depth access
+// could create rows they cannot read back, or rows in no unit. Values are
+// keyed by logical name.
 func (sm *SecurityModel) defaultOwner(p *Principal, w *WriteRequest) error {
 	s, err := sm.Session(p)
 	if err != nil {
@@ -241,6 +242,9 @@ func (sm *SecurityModel) defaultOwner(p *Principal, w *WriteRequest) error {
 		return nil
 	}
 	if _, given := w.Values[ownerCol.LogicalName]; !given {
+		if w.Kind != engine.Insert {
+			return nil
+		}
 		w.Values[ownerCol.LogicalName] = s.UserID()
 	}
 	buCol, hasBU := w.Table.Column(security.ColOwningBU)

@@ -304,16 +304,17 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 	return nil
 }
 
-// ownerDefaulter is a Security that fills in a created row's owner
-// (SecurityModel: the acting user, in the owner's business unit).
+// ownerDefaulter is a Security that fills in a created row's owner and a
+// created or assigned row's business unit (SecurityModel: the acting user;
+// the owner's business unit).
 type ownerDefaulter interface {
 	defaultOwner(p *Principal, w *WriteRequest) error
 }
 
 // prepare decodes a write's values (Delete has none): one spelling per
-// column, the Company lookup stored as its code, for a Create the default
-// owner (first pass only: a hook that drops the owner is refused by the
-// check), then every value decoded once.
+// column, the Company lookup stored as its code, the default owner and
+// business unit (first pass only: a hook that drops the owner is refused
+// by the check), then every value decoded once.
 func (s *Server) prepare(p *Principal, wr *WriteRequest, first bool) error {
 	if wr.Kind == engine.Delete {
 		wr.Values, wr.set = nil, nil
@@ -332,7 +333,7 @@ func (s *Server) prepare(p *Principal, wr *WriteRequest, first bool) error {
 			return err
 		}
 	}
-	if d, ok := s.cfg.Security.(ownerDefaulter); ok && first && wr.Kind == engine.Insert {
+	if d, ok := s.cfg.Security.(ownerDefaulter); ok && first {
 		if err := d.defaultOwner(p, wr); err != nil {
 			return err
 		}
