@@ -80,7 +80,7 @@ func TestDecodeValueShapes(t *testing.T) {
 		raw  string
 		code diag.Code
 	}{
-		{lookup, `{"Value":"` + g + `"}`, diag.BadValueShape},                                 // the check read "no change", the writer X
+		{lookup, `{"Value":"` + g + `"}`, diag.BadValueShape},                                             // the check read "no change", the writer X
 		{lookup, `{"id":"` + g + `","Value":"acc00000-0000-4000-8000-000000000002"}`, diag.BadValueShape}, // checked as A, written as B
 		{lookup, `{"Id":"` + g + `","id":"` + g + `"}`, diag.BadValueShape},
 		{lookup, `{"Id":"` + g + `","ID":"` + g + `"}`, diag.BadValueShape},
