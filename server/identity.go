@@ -118,7 +118,9 @@ type Security interface {
 	// with a nil error means security is off for this principal (only the
 	// insecure model does that).
 	Rows(ctx context.Context, p *Principal) (plan.SecurityProvider, error)
-	// CheckWrite allows (nil) or refuses one write; id is "" for Create.
+	// CheckWrite allows (nil) or refuses one write. It must judge
+	// w.Assignments(), the decoded values the statement writes, never
+	// w.Values (the raw attributes); it runs again after the hooks.
 	CheckWrite(ctx context.Context, p *Principal, w *WriteRequest) error
 }
 
