@@ -6,9 +6,6 @@
 //
 // The package speaks ast and its own types only; package plan adapts it
 // (plan may import security, never the reverse).
-//
-// It speaks in ast expressions and never imports plan (plan imports it to
-// inject the filters), nor any parser, emitter, engine or server.
 package security
 
 import (
