@@ -275,3 +275,6 @@ func (s *Session) PrincipalTable(id string) string {
 // HomeBusinessUnit is the business unit of a user or an owner team ("" for
 // an id that is neither): the unit a row they own belongs to by default.
 func (s *Session) HomeBusinessUnit(id string) string { return s.c.homeUnit(id) }
+
+// IsBusinessUnit says whether id is a business unit of the model.
+func (s *Session) IsBusinessUnit(id string) bool { return s.c.bus[canonical(id)] != nil }

@@ -158,8 +158,9 @@ var ownershipColumns = map[string]bool{
 // row before it (read in the write's transaction) and the decoded values
 // the statement writes (w.Assignments, never w.Values). It fails closed: a
 // create of an owned table without an owner, an owner that is no
-// principal of the model or not of the table its EntityReference names,
-// and a lookup whose target row was not read are refused.
+// principal of the model or not of the table its EntityReference names, a
+// business unit the model does not hold, and a lookup whose target row
+// was not read are refused.
 func (sm *SecurityModel) CheckWrite(_ context.Context, p *Principal, w *WriteRequest) error {
 	s, err := sm.Session(p)
 	if err != nil {
@@ -185,6 +186,9 @@ func (sm *SecurityModel) CheckWrite(_ context.Context, p *Principal, w *WriteReq
 				return diagErr(diag.OwnerRequired, "%s.%s cannot be null or empty", table, n)
 			}
 			if n == security.ColOwningBU {
+				if !s.IsBusinessUnit(id) {
+					return diagErr(diag.NotFound, "%s.owningbusinessunit: no business unit with id %s", table, id)
+				}
 				after.OwningBusinessUnit = id
 				continue
 			}

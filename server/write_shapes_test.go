@@ -107,6 +107,7 @@ func TestWriteAttacksRefused(t *testing.T) {
 		{"empty owner", q(`{'ownerid':''}`), "VE6014"},
 		{"null owner id", q(`{'ownerid':{'Id':null,'LogicalName':'systemuser'}}`), "VE6014"},
 		{"null unit", q(`{'owningbusinessunit':null}`), "VE6014"},
+		{"a unit that does not exist", q(`{'owningbusinessunit':'bb000000-0000-4000-8000-0000000000ff'}`), "VE6005"},
 		{"unit as Value", q(`{'owningbusinessunit':{'Value':'` + buEU + `'}}`), "VE6012"},
 		{"lookup as Value", q(`{'parentaccountid':{'Value':'` + acc2 + `'}}`), "VE6012"},
 		{"lookup to a non-target", q(`{'parentaccountid':{'Id':'` + acc1 + `','LogicalName':'contact'}}`), "VE6012"},
@@ -292,5 +293,63 @@ func TestWriteHookValuesRechecked(t *testing.T) {
 			hooked = false
 			e.do("POST", "/api/ve/v1/Update", sdkUpdate(acc1, `{"name":"renamed by a hooked write"}`)).want(t, http.StatusNoContent)
 		})
+	}
+}
+
+// TestPolymorphicLookupNamesItsTable: a lookup with two targets stores
+// only the GUID, so which row AppendTo is checked on comes from the
+// EntityReference's LogicalName; a plain GUID found in both target tables
+// is refused rather than checked against whichever is found first.
+func TestPolymorphicLookupNamesItsTable(t *testing.T) {
+	const opp = "d0000000-0000-4000-8000-000000000002" // in Contoso Sales, John's unit
+	sf := securedFixtures(t)[0]
+	base, ok := sf.cat.(plan.MapCatalog)
+	if !ok {
+		t.Fatalf("the sample catalog is a %T", sf.cat)
+	}
+	cat := plan.MapCatalog{}
+	for _, tbl := range base {
+		if tbl.LogicalName == "opportunity" {
+			nt := *tbl
+			nt.Columns = nil
+			for _, c := range tbl.Columns {
+				cc := *c
+				if cc.LogicalName == "customerid" {
+					cc.Targets = []string{"account", "contact"} // as in Dataverse
+				}
+				nt.Columns = append(nt.Columns, &cc)
+			}
+			tbl = plan.NewTable(nt)
+		}
+		cat.Add(tbl)
+	}
+	sf.cat = cat
+	// A contact whose id is an account's.
+	contactT, _ := cat.Table("contact")
+	if _, err := sf.db.SQL.ExecContext(context.Background(), "INSERT INTO "+contactT.PhysicalName+" (contactid, fullname, ownerid, owningbusinessunit) VALUES (?, 'Twin', ?, ?)", acc1, adminID, buSales); err != nil {
+		t.Fatal(err)
+	}
+	e := newSecuredEnv(t, sf)
+	e.user = johnID
+	oppT, _ := cat.Table("opportunity")
+	customer := func() string {
+		var v any
+		if err := sf.db.SQL.QueryRowContext(context.Background(), "SELECT customerid FROM "+oppT.PhysicalName+" WHERE opportunityid = ?", opp).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return dbText(v)
+	}
+	update := func(v string) *response {
+		return e.do("POST", "/api/ve/v1/Update", `{"Target":{"LogicalName":"opportunity","Id":"`+opp+`","Attributes":{"customerid":`+v+`}}}`)
+	}
+	before := customer()
+	update(`"`+acc1+`"`).wantErrorNamed(t, "a GUID in two targets", "VE6012")
+	update(`{"Id":"`+acc1+`","LogicalName":"contact"}`).wantErrorNamed(t, "the contact (no AppendTo on contacts)", "VE3003")
+	if got := customer(); got != before {
+		t.Fatalf("refused writes changed customerid to %s", got)
+	}
+	update(`{"Id":"`+acc1+`","LogicalName":"account"}`).want(t, http.StatusNoContent)
+	if got := customer(); got != acc1 {
+		t.Errorf("customerid = %s, want %s", got, acc1)
 	}
 }
