@@ -510,7 +510,7 @@ func (e *emitter) col(r *plan.ColumnRef) {
 		e.fail(diag.MalformedPlan, "column reference without a source or column")
 		return
 	}
-	if keys := r.Source.Security.SharedKeys(r.Column); keys != nil {
+	if keys := r.Source.Security.SharedKeys(r.Column); len(keys) > 0 { // none: the hidden column's NULL below, never IN ()
 		// Field sharing: the records shared with the caller read the
 		// column, the others NULL.
 		pk, ok := r.Source.Table.Column(r.Source.Table.PrimaryKey)
