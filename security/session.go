@@ -183,14 +183,15 @@ type Access struct {
 	// with any depth).
 	All bool
 	// Owners: principals whose rows are reachable (the user and teams
-	// holding the privilege; with hierarchy security, reports and their
-	// teams).
+	// holding the privilege; with hierarchy security and Read, Write,
+	// Append or AppendTo, reports and their teams: hierarchyLevels).
 	Owners []string
 	// BusinessUnits: owning business units reachable at Business Unit and
 	// Parent: Child depth, per role assignment (modernized business units).
 	BusinessUnits []string
 	// Shared: keys of rows shared (principalobjectaccess) with the user,
-	// their teams or, for hierarchy, their reports, with the privilege's bit.
+	// their teams or, through the hierarchy, their reports and the
+	// reports' teams, with the privilege's bit.
 	Shared []string
 	// Sources say what granted the access: roles, shares, hierarchy.
 	Sources []string
