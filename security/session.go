@@ -297,8 +297,8 @@ func (s *Session) compute(table string, priv Privilege) *Access {
 	if n := len(a.Shared); n > 0 {
 		a.Sources = append(a.Sources, fmt.Sprintf("shares:%d", n))
 	}
-	if h := s.c.model.Hierarchy; h.Enabled && !def.HierarchyExcluded && hierarchyLevels(h, priv) > 0 {
-		depth := hierarchyLevels(h, priv)
+	h := s.c.model.Hierarchy
+	if depth := hierarchyLevels(h, priv); h.Enabled && !def.HierarchyExcluded && depth > 0 {
 		var reports []string
 		if h.Model == PositionHierarchy {
 			// Positions cross business units (spec §1a).
