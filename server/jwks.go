@@ -122,10 +122,15 @@ func (r *RemoteKeys) generation() uint64 {
 	if r == nil {
 		return 0
 	}
-	if s := r.set.Load(); s != nil {
-		return s.gen
+	return r.set.Load().generation()
+}
+
+// generation is 0 for no set.
+func (s *keySet) generation() uint64 {
+	if s == nil {
+		return 0
 	}
-	return 0
+	return s.gen
 }
 
 // lookup returns the keys a token with this kid may be verified by (all
@@ -136,23 +141,23 @@ func (r *RemoteKeys) lookup(kid string) ([]remoteKey, uint64) {
 	s := r.set.Load()
 	if keys := s.find(kid); len(keys) > 0 || kid == "" {
 		r.refreshIfStale(s)
-		return keys, s.gen
+		return keys, s.generation()
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if s2 := r.set.Load(); s2 != s {
 		// Another request refreshed the set meanwhile.
-		return s2.find(kid), s2.gen
+		return s2.find(kid), s2.generation()
 	}
 	if r.now().Sub(r.lastTry) < r.minRefresh() {
-		return nil, s.gen
+		return nil, s.generation()
 	}
 	r.logger().Info("refreshing the JWKS: a token names an unknown kid", "url", r.URL, "kid", kid)
 	if err := r.fetchLocked(context.Background()); err != nil {
-		return nil, s.gen
+		return nil, s.generation()
 	}
 	s = r.set.Load()
-	return s.find(kid), s.gen
+	return s.find(kid), s.generation()
 }
 
 // refreshIfStale starts a background fetch when the keys are older than

@@ -168,6 +168,10 @@ func (v *JWTVerifier) Verify(token string) (*Claims, error) {
 	tc.mu.Lock()
 	ct, ok := tc.m[token]
 	tc.mu.Unlock()
+	if ok && ct.gen != 0 {
+		// A token verified by a remote key keeps the key set fresh too.
+		v.Remote.refreshIfStale(v.Remote.set.Load())
+	}
 	if !ok || ct.gen != 0 && ct.gen != v.Remote.generation() {
 		var err error
 		if ct, err = v.verify(token); err != nil {
