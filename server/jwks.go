@@ -214,12 +214,10 @@ func (r *RemoteKeys) fetchLocked(ctx context.Context) error {
 	keys, err := r.fetch(ctx)
 	r.failing.Store(err != nil)
 	if err != nil {
-		msg := "fetching the JWKS failed; the previous keys stay in force"
-		if r.set.Load() == nil {
-			msg = "fetching the JWKS failed; no keys yet, RS256/ES256 tokens are refused"
+		if r.set.Load() != nil {
+			r.logger().Error("fetching the JWKS failed; the previous keys stay in force", "url", r.URL, "err", err.Error())
 		}
-		r.logger().Error(msg, "url", r.URL, "err", err.Error())
-		return configError(diag.BadFlag, "JWKS %s: %v", r.URL, err)
+		return configError(diag.BadFlag, "the JWKS %s cannot be read: %v", r.URL, err)
 	}
 	next := &keySet{keys: keys, digest: digestKeys(keys), fetched: r.lastTry}
 	prev := r.set.Load()

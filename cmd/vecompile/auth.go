@@ -90,6 +90,7 @@ func (a *authFlags) verifier(ctx context.Context, log *slog.Logger) (*server.JWT
 	if jwksURL != "" {
 		v.Remote = &server.RemoteKeys{URL: jwksURL, Refresh: *a.refresh, MinRefresh: *a.minRefresh, Logger: log}
 		if err := v.Remote.Load(ctx); err != nil {
+			log.Error("refusing to start: the token keys cannot be fetched", "jwks", jwksURL)
 			return nil, err
 		}
 		log.Info("token keys fetched", "jwks", jwksURL)

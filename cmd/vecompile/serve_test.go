@@ -69,9 +69,16 @@ type served struct {
 
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
+	return startServeArgs(t, append([]string{"--jwt-secret-file=" + serveSecretFile(t), "--jwt-audience=api://test", "--jwt-issuer=iss"}, args...))
+}
+
+// startServeArgs starts serve on a free loopback port with these flags
+// only.
+func startServeArgs(t *testing.T, args []string) *served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &served{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, cancel: cancel, exited: make(chan struct{})}
-	args = append([]string{"serve", "--addr=127.0.0.1:0", "--jwt-secret-file=" + serveSecretFile(t), "--jwt-audience=api://test", "--jwt-issuer=iss"}, args...)
+	args = append([]string{"serve", "--addr=127.0.0.1:0"}, args...)
 	go func() { s.code = run(ctx, args, nil, s.stdout, s.stderr); close(s.exited) }()
 	t.Cleanup(func() {
 		cancel()
