@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -404,9 +405,12 @@ func TestEntraTokens(t *testing.T) {
 	}
 	verifier := &server.JWTVerifier{Issuers: []string{v1Iss, v2Iss}, Audiences: []string{"api://vecompile", appID}, Remote: rk, Tenant: tid}
 	f := fixtures(t)[0]
-	e := newEnv(t, f, func(c *server.Config) { c.Auth = verifier })
+	var logs syncBuffer
+	e := newEnv(t, f, func(c *server.Config) {
+		c.Auth, c.Logger = verifier, slog.New(slog.NewJSONHandler(&logs, nil))
+	})
 	e.srv.RegisterAction(&server.Action{Name: "WhoAmI", Run: func(_ context.Context, c *server.ActionCall) (map[string]any, error) {
-		return map[string]any{"app": c.Principal.App}, nil
+		return map[string]any{"app": c.Principal.App, "tid": c.Principal.Token.Tenant, "oid": c.Principal.Token.ObjectID}, nil
 	}})
 	now := time.Now()
 	v1 := map[string]any{"aud": "api://vecompile", "iss": v1Iss, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
@@ -432,8 +436,11 @@ func TestEntraTokens(t *testing.T) {
 			tok := k.sign(t, c)
 			e.token = tok
 			r := e.do("POST", "/api/ve/v1/PerformAction", map[string]any{"ActionName": "WhoAmI"}).want(t, 200).json(t)
-			if app := r["Results"].(map[string]any)["app"]; app != client {
-				t.Errorf("the application is %v, want %s", app, client)
+			if who := r["Results"].(map[string]any); who["app"] != client || who["tid"] != tid || who["oid"] != sp {
+				t.Errorf("the principal is %v, want app %s, tid %s, oid %s", who, client, tid, sp)
+			}
+			if l := logs.String(); !strings.Contains(l, `"app":"`+client+`","tid":"`+tid+`","oid":"`+sp+`"`) {
+				t.Errorf("the request log does not name the caller:\n%s", l)
 			}
 			got, err := verifier.Verify(tok)
 			if err != nil || got.Tenant != tid || got.ObjectID != sp || got.Version != c["ver"] || got.Issuer != c["iss"] {
@@ -461,6 +468,24 @@ func TestEntraTokens(t *testing.T) {
 	if _, err := verifier.Verify(k.sign(t, with(v2, map[string]any{"jti": "upper"}))); err != nil {
 		t.Error(err)
 	}
+}
+
+// syncBuffer is a log written by the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // TestJWTSkewIsBounded: a configured skew above MaxClockSkew counts as
