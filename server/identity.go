@@ -165,6 +165,12 @@ func (s *Server) application(r *http.Request) (*Claims, error) {
 	if !claims.HasRole(role) {
 		return nil, diagErr(diag.Forbidden, "the application %q does not hold the %s role", claims.App, role)
 	}
+	if claims.Delegated {
+		// The role lets its holder name any acting user: a user's token
+		// carrying it (an app role assigned to users) is not the
+		// application's.
+		return nil, diagErr(diag.Forbidden, "the %s role must be held by an application: this is a delegated token (scp) of user %q", role, claims.ObjectID)
+	}
 	return claims, nil
 }
 

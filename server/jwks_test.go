@@ -453,10 +453,11 @@ func TestEntraTokens(t *testing.T) {
 				"another issuer":      {"iss": "https://sts.windows.net/11111111-2222-4333-8444-555555555555/"},
 				"the other version":   {"iss": "https://login.microsoftonline.com/" + tid + "/"},
 				"no application role": {"roles": []string{"Reader"}},
+				"a user's token":      {"scp": "user_impersonation", "oid": "5b5e0000-0000-4000-8000-0000000000aa"},
 			} {
 				e.token = k.sign(t, with(c, over))
 				code, ve := 401, "VE6001"
-				if what == "no application role" {
+				if what == "no application role" || what == "a user's token" {
 					code, ve = 403, "VE6002"
 				}
 				e.do("POST", "/api/ve/v1/PerformAction", map[string]any{"ActionName": "WhoAmI"}).wantError(t, code, "", ve)

@@ -90,6 +90,10 @@ type Claims struct {
 	Tenant    string
 	ObjectID  string
 	Version   string // ver: "1.0" or "2.0" for Entra tokens
+	// Delegated says the token is an Entra token issued to a user
+	// through an application (it has tid and scp), not to the
+	// application itself.
+	Delegated bool
 	Expires   time.Time
 	NotBefore time.Time // zero when the token has no nbf
 }
@@ -264,6 +268,7 @@ func (v *JWTVerifier) checkClaims(payload []byte) (*Claims, error) {
 		Tid   string           `json:"tid"`
 		Oid   string           `json:"oid"`
 		Ver   string           `json:"ver"`
+		Scp   *string          `json:"scp"`
 	}
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return nil, authErr("the token claims are not a JSON object of the expected shape")
@@ -287,7 +292,7 @@ func (v *JWTVerifier) checkClaims(payload []byte) (*Claims, error) {
 	if app == "" {
 		app = c.Sub
 	}
-	out := &Claims{Issuer: c.Iss, Subject: c.Sub, App: app, Roles: c.Roles, Tenant: c.Tid, ObjectID: c.Oid, Version: c.Ver, Expires: c.Exp.Time()}
+	out := &Claims{Issuer: c.Iss, Subject: c.Sub, App: app, Roles: c.Roles, Tenant: c.Tid, ObjectID: c.Oid, Version: c.Ver, Delegated: c.Tid != "" && c.Scp != nil, Expires: c.Exp.Time()}
 	if c.Nbf != nil {
 		out.NotBefore = c.Nbf.Time()
 	}
