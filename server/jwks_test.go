@@ -507,3 +507,30 @@ func TestJWTSkewIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// FuzzVerify: any string, as a token, is either verified or refused with
+// VE6001, never a panic, and what verifies carries the configured issuer.
+func FuzzVerify(f *testing.F) {
+	k := newRSAKey(f, "k")
+	v := &server.JWTVerifier{Issuers: []string{testIssuer}, Audiences: []string{testAudience}, Secret: []byte(testSecret),
+		Keys: map[string]any{"k": k.priv.Public()}}
+	for _, seed := range []string{
+		hs256(f, claims(nil)), k.sign(f, claims(nil)), signingInput(f, "none", claims(nil)) + ".",
+		"a.b.c", "....", "eyJhbGciOiJIUzI1NiJ9.e30.", "eyJhbGciOiJSUzI1NiIsImtpZCI6W119.e30.AA",
+		hs256(f, claims(map[string]any{"exp": "soon", "aud": 7})),
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		c, err := v.Verify(token)
+		if err != nil {
+			if diag.CodeOf(err) != diag.Unauthenticated {
+				t.Fatalf("%q: %v", token, err)
+			}
+			return
+		}
+		if c == nil || c.Issuer != testIssuer {
+			t.Fatalf("%q verified as %+v", token, c)
+		}
+	})
+}
