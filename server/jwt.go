@@ -87,9 +87,9 @@ type Claims struct {
 	Roles []string
 	// Tenant (tid) and ObjectID (oid) are Entra's: the directory and the
 	// caller's object in it (the service principal for an application).
-	Tenant    string
-	ObjectID  string
-	Version   string // ver: "1.0" or "2.0" for Entra tokens
+	Tenant   string
+	ObjectID string
+	Version  string // ver: "1.0" or "2.0" for Entra tokens
 	// Delegated says the token is an Entra token issued to a user
 	// through an application (it has tid and scp), not to the
 	// application itself.
