@@ -96,7 +96,7 @@ var (
 	poolContacts = []string{
 		"0c0c0000-0000-4000-8000-000000000001", "0c0c0000-0000-4000-8000-000000000002", "0c0c0000-0000-4000-8000-000000000003",
 	}
-	missingID = "0dead000-0000-4000-8000-000000000001"
+	oracleMissingID = "0dead000-0000-4000-8000-000000000001"
 )
 
 // oracleTables are the written tables' columns the oracle draws and
@@ -113,15 +113,15 @@ var oracleTables = map[string][]oracleColumn{
 	},
 }
 
-// securable are the columns a drawn model may put under column security.
-var securable = map[string][]string{"account": {"revenue", "accountnumber", "description"}, "contact": {"emailaddress1"}}
+// oracleSecurable are the columns a drawn model may put under column security.
+var oracleSecurable = map[string][]string{"account": {"revenue", "accountnumber", "description"}, "contact": {"emailaddress1"}}
 
-var entitySets = map[string]string{"account": "accounts", "contact": "contacts", "systemuser": "systemusers", "team": "teams", "businessunit": "businessunits"}
+var oracleEntitySets = map[string]string{"account": "accounts", "contact": "contacts", "systemuser": "systemusers", "team": "teams", "businessunit": "businessunits"}
 
-type colKind uint8
+type oracleKind uint8
 
 const (
-	kString colKind = iota
+	kString oracleKind = iota
 	kInt
 	kDecimal
 	kOwner  // ownerid: a user or a team
@@ -131,13 +131,13 @@ const (
 
 type oracleColumn struct {
 	name   string
-	kind   colKind
+	kind   oracleKind
 	target string
 }
 
-func (k colKind) isRef() bool { return k >= kOwner }
+func (k oracleKind) isRef() bool { return k >= kOwner }
 
-func column(table, name string) (oracleColumn, bool) {
+func oracleCol(table, name string) (oracleColumn, bool) {
 	for _, c := range oracleTables[table] {
 		if strings.EqualFold(c.name, name) {
 			return c, true
@@ -146,12 +146,12 @@ func column(table, name string) (oracleColumn, bool) {
 	return oracleColumn{}, false
 }
 
-func pick[T any](r *rand.Rand, s []T) T { return s[r.Intn(len(s))] }
+func pickOne[T any](r *rand.Rand, s []T) T { return s[r.Intn(len(s))] }
 
-func chance(r *rand.Rand, pct int) bool { return r.Intn(100) < pct }
+func percent(r *rand.Rand, pct int) bool { return r.Intn(100) < pct }
 
-// drawDepth: none most often, then each level.
-func drawDepth(r *rand.Rand) string {
+// drawOracleDepth: none most often, then each level.
+func drawOracleDepth(r *rand.Rand) string {
 	switch n := r.Intn(100); {
 	case n < 25:
 		return ""
@@ -166,12 +166,12 @@ func drawDepth(r *rand.Rand) string {
 	}
 }
 
-func roleID(i int) string     { return fmt.Sprintf("7e1e0000-0000-4000-8000-%012d", i+1) }
-func positionID(i int) string { return fmt.Sprintf("90500000-0000-4000-8000-%012d", i+1) }
-func profileID(i int) string  { return fmt.Sprintf("f5f00000-0000-4000-8000-%012d", i+1) }
+func oracleRoleID(i int) string     { return fmt.Sprintf("7e1e0000-0000-4000-8000-%012d", i+1) }
+func oraclePositionID(i int) string { return fmt.Sprintf("90500000-0000-4000-8000-%012d", i+1) }
+func oracleProfileID(i int) string  { return fmt.Sprintf("f5f00000-0000-4000-8000-%012d", i+1) }
 
-// drawModel draws a model over the pools.
-func drawModel(r *rand.Rand) security.Model {
+// drawOracleModel draws a model over the pools.
+func drawOracleModel(r *rand.Rand) security.Model {
 	var m security.Model
 	for i, id := range poolBUs {
 		b := security.BusinessUnitDef{ID: id, Name: fmt.Sprintf("unit %d", i+1)}
@@ -181,10 +181,10 @@ func drawModel(r *rand.Rand) security.Model {
 		m.BusinessUnits = append(m.BusinessUnits, b)
 	}
 	for i := range 4 {
-		role := security.RoleDef{ID: roleID(i), Name: fmt.Sprintf("role %d", i+1), Admin: chance(r, 6)}
+		role := security.RoleDef{ID: oracleRoleID(i), Name: fmt.Sprintf("role %d", i+1), Admin: percent(r, 6)}
 		for _, table := range []string{"account", "contact"} {
-			for _, p := range allPrivileges {
-				if d := drawDepth(r); d != "" {
+			for _, p := range oraclePrivileges {
+				if d := drawOracleDepth(r); d != "" {
 					role.Privileges = append(role.Privileges, security.PrivilegeDef{Table: table, Privilege: p, Depth: d})
 				}
 			}
@@ -194,82 +194,82 @@ func drawModel(r *rand.Rand) security.Model {
 	assignments := func(max int) []security.RoleAssignment {
 		var out []security.RoleAssignment
 		for range 1 + r.Intn(max) {
-			a := security.RoleAssignment{RoleID: roleID(r.Intn(len(m.Roles)))}
-			if chance(r, 30) {
-				a.BusinessUnitID = pick(r, poolBUs)
+			a := security.RoleAssignment{RoleID: oracleRoleID(r.Intn(len(m.Roles)))}
+			if percent(r, 30) {
+				a.BusinessUnitID = pickOne(r, poolBUs)
 			}
 			out = append(out, a)
 		}
 		return out
 	}
-	positions := chance(r, 30)
+	positions := percent(r, 30)
 	if positions {
 		for i := range 4 {
-			p := security.PositionDef{ID: positionID(i), Name: fmt.Sprintf("position %d", i+1)}
+			p := security.PositionDef{ID: oraclePositionID(i), Name: fmt.Sprintf("position %d", i+1)}
 			if i > 0 {
-				p.ParentID = positionID(r.Intn(i))
+				p.ParentID = oraclePositionID(r.Intn(i))
 			}
 			m.Positions = append(m.Positions, p)
 		}
 	}
 	for i, id := range poolUsers {
-		u := security.UserDef{ID: id, Name: fmt.Sprintf("user %d", i+1), BusinessUnitID: pick(r, poolBUs), Roles: assignments(2)}
-		if i > 0 && chance(r, 65) {
+		u := security.UserDef{ID: id, Name: fmt.Sprintf("user %d", i+1), BusinessUnitID: pickOne(r, poolBUs), Roles: assignments(2)}
+		if i > 0 && percent(r, 65) {
 			u.ManagerID = poolUsers[r.Intn(i)]
 		}
-		if positions && chance(r, 75) {
-			u.PositionID = positionID(r.Intn(4))
+		if positions && percent(r, 75) {
+			u.PositionID = oraclePositionID(r.Intn(4))
 		}
 		m.Users = append(m.Users, u)
 	}
 	for i, id := range poolTeams {
-		t := security.TeamDef{ID: id, Name: fmt.Sprintf("team %d", i+1), BusinessUnitID: pick(r, poolBUs)}
-		if chance(r, 30) {
+		t := security.TeamDef{ID: id, Name: fmt.Sprintf("team %d", i+1), BusinessUnitID: pickOne(r, poolBUs)}
+		if percent(r, 30) {
 			t.Type = security.AccessTeam
 		} else {
 			t.Roles = assignments(1)
-			if chance(r, 50) {
+			if percent(r, 50) {
 				t.Inheritance = security.DirectUserBasic
 			}
 		}
 		for _, u := range poolUsers {
-			if chance(r, 30) {
+			if percent(r, 30) {
 				t.Members = append(t.Members, u)
 			}
 		}
 		m.Teams = append(m.Teams, t)
 	}
-	if chance(r, 60) {
+	if percent(r, 60) {
 		m.Hierarchy = security.HierarchySettings{Enabled: true, Depth: r.Intn(4)}
-		if positions && chance(r, 60) {
+		if positions && percent(r, 60) {
 			m.Hierarchy.Model = security.PositionHierarchy
 		}
 	}
 	for _, table := range []string{"account", "contact"} {
-		td := security.TableDef{Name: table, HierarchyExcluded: chance(r, 10)}
-		for _, c := range securable[table] {
-			if chance(r, 45) {
+		td := security.TableDef{Name: table, HierarchyExcluded: percent(r, 10)}
+		for _, c := range oracleSecurable[table] {
+			if percent(r, 45) {
 				td.SecuredColumns = append(td.SecuredColumns, c)
 			}
 		}
 		m.Tables = append(m.Tables, td)
 	}
 	for i := range r.Intn(3) {
-		f := security.FieldProfile{ID: profileID(i), Name: fmt.Sprintf("profile %d", i+1)}
+		f := security.FieldProfile{ID: oracleProfileID(i), Name: fmt.Sprintf("profile %d", i+1)}
 		for _, u := range poolUsers {
-			if chance(r, 35) {
+			if percent(r, 35) {
 				f.Users = append(f.Users, u)
 			}
 		}
 		for _, t := range poolTeams {
-			if chance(r, 20) {
+			if percent(r, 20) {
 				f.Teams = append(f.Teams, t)
 			}
 		}
 		for _, td := range m.Tables {
 			for _, c := range td.SecuredColumns {
-				if chance(r, 60) {
-					f.Columns = append(f.Columns, security.ColumnPermission{Table: td.Name, Column: c, Read: chance(r, 60), Update: chance(r, 50), Create: chance(r, 50)})
+				if percent(r, 60) {
+					f.Columns = append(f.Columns, security.ColumnPermission{Table: td.Name, Column: c, Read: percent(r, 60), Update: percent(r, 50), Create: percent(r, 50)})
 				}
 			}
 		}
@@ -278,58 +278,58 @@ func drawModel(r *rand.Rand) security.Model {
 	return m
 }
 
-func principalPool() []string { return append(slices.Clone(poolUsers), poolTeams...) }
+func oraclePrincipals() []string { return append(slices.Clone(poolUsers), poolTeams...) }
 
-// drawRows draws the starting records and the shares and field shares
+// drawOracleRows draws the starting records and the shares and field shares
 // over them.
-func drawRows(r *rand.Rand, m *security.Model) []seedRow {
+func drawOracleRows(r *rand.Rand, m *security.Model) []seedRow {
 	o := oracleModel{m}
 	var rows []seedRow
 	add := func(table, id string) *seedRow {
-		owner := pick(r, poolUsers)
-		if chance(r, 20) {
-			owner = pick(r, poolTeams)
+		owner := pickOne(r, poolUsers)
+		if percent(r, 20) {
+			owner = pickOne(r, poolTeams)
 		}
 		bu := o.home(owner)
-		if chance(r, 30) {
-			bu = pick(r, poolBUs)
+		if percent(r, 30) {
+			bu = pickOne(r, poolBUs)
 		}
 		rows = append(rows, seedRow{Table: table, ID: id, Owner: owner, BU: bu, Values: map[string]string{}})
 		return &rows[len(rows)-1]
 	}
 	for i, id := range poolAccounts {
 		s := add("account", id)
-		s.Values["name"] = drawText(r)
-		if chance(r, 50) {
-			s.Values["revenue"] = drawDecimal(r)
+		s.Values["name"] = drawOracleText(r)
+		if percent(r, 50) {
+			s.Values["revenue"] = drawOracleDecimal(r)
 		}
-		if i > 0 && chance(r, 40) {
+		if i > 0 && percent(r, 40) {
 			s.Values["parentaccountid"] = poolAccounts[r.Intn(i)]
 		}
 	}
 	for _, id := range poolContacts {
 		s := add("contact", id)
-		s.Values["fullname"] = drawText(r)
-		if chance(r, 60) {
-			s.Values["parentcustomerid"] = pick(r, poolAccounts)
+		s.Values["fullname"] = drawOracleText(r)
+		if percent(r, 60) {
+			s.Values["parentcustomerid"] = pickOne(r, poolAccounts)
 		}
 	}
 	for range r.Intn(5) {
-		sr := pick(r, rows)
+		sr := pickOne(r, rows)
 		var rights security.Rights
-		for _, p := range allPrivileges {
-			if chance(r, 35) {
-				rights |= shareBit[p]
+		for _, p := range oraclePrivileges {
+			if percent(r, 35) {
+				rights |= oracleShareBit[p]
 			}
 		}
-		sh := security.ShareDef{Table: sr.Table, ObjectID: sr.ID, PrincipalID: pick(r, principalPool()), Rights: rights}
-		if chance(r, 15) {
-			sh.Inherited = shareBit[pick(r, allPrivileges)]
+		sh := security.ShareDef{Table: sr.Table, ObjectID: sr.ID, PrincipalID: pickOne(r, oraclePrincipals()), Rights: rights}
+		if percent(r, 15) {
+			sh.Inherited = oracleShareBit[pickOne(r, oraclePrivileges)]
 		}
 		m.Shares = append(m.Shares, sh)
 	}
 	for range r.Intn(3) {
-		sr := pick(r, rows)
+		sr := pickOne(r, rows)
 		var cols []string
 		for _, td := range m.Tables {
 			if td.Name == sr.Table {
@@ -339,23 +339,23 @@ func drawRows(r *rand.Rand, m *security.Model) []seedRow {
 		if len(cols) == 0 {
 			continue
 		}
-		m.FieldShares = append(m.FieldShares, security.FieldShareDef{Table: sr.Table, Column: pick(r, cols), ObjectID: sr.ID,
-			PrincipalID: pick(r, principalPool()), Read: chance(r, 50), Update: chance(r, 70)})
+		m.FieldShares = append(m.FieldShares, security.FieldShareDef{Table: sr.Table, Column: pickOne(r, cols), ObjectID: sr.ID,
+			PrincipalID: pickOne(r, oraclePrincipals()), Read: percent(r, 50), Update: percent(r, 70)})
 	}
 	return rows
 }
 
-var words = []string{"Contoso", "Fabrikam", "Ünïcödé", "Northwind", "Łódź", "o'Brien", "Tailspin", "Adatum", "Žluťoučký"}
+var oracleWords = []string{"Contoso", "Fabrikam", "Ünïcödé", "Northwind", "Łódź", "o'Brien", "Tailspin", "Adatum", "Žluťoučký"}
 
-func drawText(r *rand.Rand) string {
-	return fmt.Sprintf("%s %d", pick(r, words), r.Intn(1000))
+func drawOracleText(r *rand.Rand) string {
+	return fmt.Sprintf("%s %d", pickOne(r, oracleWords), r.Intn(1000))
 }
 
-func drawDecimal(r *rand.Rand) string {
-	return pick(r, []string{"0", "1000.5", "250000", "75000.25", "12.75", "-3.5", "999999.5"})
+func drawOracleDecimal(r *rand.Rand) string {
+	return pickOne(r, []string{"0", "1000.5", "250000", "75000.25", "12.75", "-3.5", "999999.5"})
 }
 
-func raw(v any) json.RawMessage {
+func rawJSON(v any) json.RawMessage {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err)
@@ -363,25 +363,25 @@ func raw(v any) json.RawMessage {
 	return b
 }
 
-// drawCase draws a whole case.
-func drawCase(r *rand.Rand) *writeCase {
-	c := &writeCase{Model: drawModel(r)}
-	c.Rows = drawRows(r, &c.Model)
+// drawWriteCase draws a whole case.
+func drawWriteCase(r *rand.Rand) *writeCase {
+	c := &writeCase{Model: drawOracleModel(r)}
+	c.Rows = drawOracleRows(r, &c.Model)
 	for i := range 3 {
-		c.Writes = append(c.Writes, drawWrite(r, c, i))
+		c.Writes = append(c.Writes, drawWriteSpec(r, c, i))
 	}
 	return c
 }
 
-func drawWrite(r *rand.Rand, c *writeCase, n int) writeSpec {
-	w := writeSpec{Caller: pick(r, poolUsers), API: pick(r, []string{"sdk", "odata"}), Table: "account"}
-	if chance(r, 35) {
+func drawWriteSpec(r *rand.Rand, c *writeCase, n int) writeSpec {
+	w := writeSpec{Caller: pickOne(r, poolUsers), API: pickOne(r, []string{"sdk", "odata"}), Table: "account"}
+	if percent(r, 35) {
 		w.Table = "contact"
 	}
 	switch k := r.Intn(100); {
 	case k < 35:
 		w.Op = "create"
-		if chance(r, 30) {
+		if percent(r, 30) {
 			w.ID = fmt.Sprintf("0ace0000-0000-4000-8000-%012d", n+1)
 		}
 	case k < 85:
@@ -396,11 +396,11 @@ func drawWrite(r *rand.Rand, c *writeCase, n int) writeSpec {
 				ids = append(ids, s.ID)
 			}
 		}
-		w.ID = pick(r, ids)
-		if chance(r, 8) {
-			w.ID = missingID
+		w.ID = pickOne(r, ids)
+		if percent(r, 8) {
+			w.ID = oracleMissingID
 		}
-		w.ID = spellGUID(r, w.ID)
+		w.ID = spellOracleGUID(r, w.ID)
 	}
 	if w.Op == "delete" {
 		return w
@@ -408,39 +408,39 @@ func drawWrite(r *rand.Rand, c *writeCase, n int) writeSpec {
 	cols := slices.Clone(oracleTables[w.Table])
 	r.Shuffle(len(cols), func(i, j int) { cols[i], cols[j] = cols[j], cols[i] })
 	for _, col := range cols[:r.Intn(4)] {
-		w.Attrs = append(w.Attrs, bodyAttr{Key: spellKey(r, col.name), Value: drawValue(r, w.Table, col)})
+		w.Attrs = append(w.Attrs, bodyAttr{Key: spellOracleKey(r, col.name), Value: drawBodyValue(r, w.Table, col)})
 	}
 	// The shapes that must be refused or decoded exactly.
 	refCols := slices.DeleteFunc(slices.Clone(oracleTables[w.Table]), func(c oracleColumn) bool { return !c.kind.isRef() })
 	switch k := r.Intn(100); {
 	case k < 8 && len(w.Attrs) > 0: // a second spelling of an attribute
-		a := pick(r, w.Attrs)
-		col, _ := column(w.Table, a.Key)
-		w.Attrs = append(w.Attrs, bodyAttr{Key: otherCase(a.Key), Value: drawValue(r, w.Table, col)})
+		a := pickOne(r, w.Attrs)
+		col, _ := oracleCol(w.Table, a.Key)
+		w.Attrs = append(w.Attrs, bodyAttr{Key: otherSpelling(a.Key), Value: drawBodyValue(r, w.Table, col)})
 	case k < 14 && len(w.Attrs) > 0: // the same key twice
-		a := pick(r, w.Attrs)
-		col, _ := column(w.Table, a.Key)
-		w.Attrs = append(w.Attrs, bodyAttr{Key: a.Key, Value: drawValue(r, w.Table, col)})
+		a := pickOne(r, w.Attrs)
+		col, _ := oracleCol(w.Table, a.Key)
+		w.Attrs = append(w.Attrs, bodyAttr{Key: a.Key, Value: drawBodyValue(r, w.Table, col)})
 	case k < 17:
-		w.Attrs = append(w.Attrs, bodyAttr{Key: "new_nosuchcolumn", Value: raw("x")})
+		w.Attrs = append(w.Attrs, bodyAttr{Key: "new_nosuchcolumn", Value: rawJSON("x")})
 	case k < 22:
-		col := pick(r, refCols)
-		w.Attrs = append(w.Attrs, bodyAttr{Key: "_" + col.name + "_value", Value: raw(drawRefID(r, w.Table, col))})
+		col := pickOne(r, refCols)
+		w.Attrs = append(w.Attrs, bodyAttr{Key: "_" + col.name + "_value", Value: rawJSON(drawOracleRef(r, w.Table, col))})
 	case k < 30 && w.API == "odata":
-		col := pick(r, refCols)
-		set := entitySets[col.target]
+		col := pickOne(r, refCols)
+		set := oracleEntitySets[col.target]
 		switch col.kind {
 		case kOwner:
 			set = "systemusers"
 		case kUnit:
 			set = "businessunits"
 		}
-		w.Attrs = append(w.Attrs, bodyAttr{Key: col.name + "@odata.bind", Value: raw("/" + set + "(" + drawRefID(r, w.Table, col) + ")")})
+		w.Attrs = append(w.Attrs, bodyAttr{Key: col.name + "@odata.bind", Value: rawJSON("/" + set + "(" + drawOracleRef(r, w.Table, col) + ")")})
 	}
 	return w
 }
 
-func spellGUID(r *rand.Rand, g string) string {
+func spellOracleGUID(r *rand.Rand, g string) string {
 	switch n := r.Intn(100); {
 	case n < 15:
 		return strings.ToUpper(g)
@@ -450,67 +450,67 @@ func spellGUID(r *rand.Rand, g string) string {
 	return g
 }
 
-func spellKey(r *rand.Rand, k string) string {
-	if chance(r, 15) {
-		return otherCase(k)
+func spellOracleKey(r *rand.Rand, k string) string {
+	if percent(r, 15) {
+		return otherSpelling(k)
 	}
 	return k
 }
 
-// otherCase is another spelling of a column name: OwnerId for ownerid.
-func otherCase(k string) string {
+// otherSpelling is another spelling of a column name: OwnerId for ownerid.
+func otherSpelling(k string) string {
 	if k == strings.ToLower(k) {
 		return strings.ToUpper(k[:1]) + k[1:len(k)-2] + strings.ToUpper(k[len(k)-2:len(k)-1]) + k[len(k)-1:]
 	}
 	return strings.ToLower(k)
 }
 
-// drawRefID draws the GUID a reference column is set to: mostly a row of
+// drawOracleRef draws the GUID a reference column is set to: mostly a row of
 // the right kind, sometimes one of another kind or none at all.
-func drawRefID(r *rand.Rand, table string, c oracleColumn) string {
-	if chance(r, 8) {
+func drawOracleRef(r *rand.Rand, table string, c oracleColumn) string {
+	if percent(r, 8) {
 		return "0b0b0000-0000-4000-8000-0000000000ee" // no such record anywhere
 	}
 	switch c.kind {
 	case kOwner:
-		if chance(r, 75) {
-			return pick(r, poolUsers)
+		if percent(r, 75) {
+			return pickOne(r, poolUsers)
 		}
-		if chance(r, 80) {
-			return pick(r, poolTeams)
+		if percent(r, 80) {
+			return pickOne(r, poolTeams)
 		}
-		return pick(r, poolBUs)
+		return pickOne(r, poolBUs)
 	case kUnit:
-		if chance(r, 90) {
-			return pick(r, poolBUs)
+		if percent(r, 90) {
+			return pickOne(r, poolBUs)
 		}
-		return pick(r, poolUsers)
+		return pickOne(r, poolUsers)
 	}
-	if chance(r, 10) {
-		return pick(r, poolUsers)
+	if percent(r, 10) {
+		return pickOne(r, poolUsers)
 	}
 	if c.target == "contact" {
-		return pick(r, poolContacts)
+		return pickOne(r, poolContacts)
 	}
-	return pick(r, poolAccounts)
+	return pickOne(r, poolAccounts)
 }
 
-func drawValue(r *rand.Rand, table string, c oracleColumn) json.RawMessage {
+func drawBodyValue(r *rand.Rand, table string, c oracleColumn) json.RawMessage {
 	switch c.kind {
 	case kString:
-		if chance(r, 5) {
-			return raw(nil)
+		if percent(r, 5) {
+			return rawJSON(nil)
 		}
-		return raw(drawText(r))
+		return rawJSON(drawOracleText(r))
 	case kInt:
 		return json.RawMessage(fmt.Sprint(r.Intn(100000)))
 	case kDecimal:
-		if chance(r, 20) {
-			return json.RawMessage(`{"Value":` + drawDecimal(r) + `}`)
+		if percent(r, 20) {
+			return json.RawMessage(`{"Value":` + drawOracleDecimal(r) + `}`)
 		}
-		return json.RawMessage(drawDecimal(r))
+		return json.RawMessage(drawOracleDecimal(r))
 	}
-	id, other := drawRefID(r, table, c), drawRefID(r, table, c)
+	id, other := drawOracleRef(r, table, c), drawOracleRef(r, table, c)
 	logical := c.target
 	switch c.kind {
 	case kOwner:
@@ -521,58 +521,58 @@ func drawValue(r *rand.Rand, table string, c oracleColumn) json.RawMessage {
 	case kUnit:
 		logical = "businessunit"
 	}
-	if chance(r, 85) { // shapes with one meaning
+	if percent(r, 85) { // shapes with one meaning
 		switch n := r.Intn(100); {
 		case n < 35:
-			return raw(id)
+			return rawJSON(id)
 		case n < 45:
-			return raw(strings.ToUpper(id))
+			return rawJSON(strings.ToUpper(id))
 		case n < 50:
-			return raw("{" + id + "}")
+			return rawJSON("{" + id + "}")
 		case n < 65:
-			return raw(map[string]any{"Id": id})
+			return rawJSON(map[string]any{"Id": id})
 		case n < 78:
-			return raw(map[string]any{"Id": spellGUID(r, id), "LogicalName": logical})
+			return rawJSON(map[string]any{"Id": spellOracleGUID(r, id), "LogicalName": logical})
 		case n < 83:
-			return raw(map[string]any{"id": id})
+			return rawJSON(map[string]any{"id": id})
 		case n < 86:
-			return raw(map[string]any{"ID": id})
+			return rawJSON(map[string]any{"ID": id})
 		case n < 94:
-			return raw(map[string]any{"Value": id})
+			return rawJSON(map[string]any{"Value": id})
 		default:
-			return raw(nil)
+			return rawJSON(nil)
 		}
 	}
 	switch n := r.Intn(100); { // shapes to refuse (null: for owner and unit)
 	case n < 25:
-		return raw(map[string]any{"Id": id, "Value": other})
+		return rawJSON(map[string]any{"Id": id, "Value": other})
 	case n < 40:
 		return json.RawMessage(fmt.Sprintf(`{"Id":%q,"id":%q}`, id, other))
 	case n < 50:
-		return raw(map[string]any{"Id": id, "Owner": true})
+		return rawJSON(map[string]any{"Id": id, "Owner": true})
 	case n < 62:
-		return raw(map[string]any{"Id": id, "LogicalName": "opportunity"})
+		return rawJSON(map[string]any{"Id": id, "LogicalName": "opportunity"})
 	case n < 80:
-		return raw(nil)
+		return rawJSON(nil)
 	case n < 92:
-		return raw("")
+		return rawJSON("")
 	default:
-		return raw("not-a-guid")
+		return rawJSON("not-a-guid")
 	}
 }
 
-// caseGen is the gopter generator of cases; shrinkCase shrinks them.
-func caseGen() gopter.Gen {
+// writeCaseGen is the gopter generator of cases; shrinkWriteCase shrinks them.
+func writeCaseGen() gopter.Gen {
 	return func(p *gopter.GenParameters) *gopter.GenResult {
-		return gopter.NewGenResult(drawCase(p.Rng), shrinkCase)
+		return gopter.NewGenResult(drawWriteCase(p.Rng), shrinkWriteCase)
 	}
 }
 
-// shrinkCase yields the cases one step smaller: a write, an attribute, a
+// shrinkWriteCase yields the cases one step smaller: a write, an attribute, a
 // share, a field share, a profile, a role assignment, a privilege, a
 // team member, a manager, the hierarchy or a starting value removed.
-func shrinkCase(v any) gopter.Shrink {
-	vs := caseVariants(v.(*writeCase))
+func shrinkWriteCase(v any) gopter.Shrink {
+	vs := writeCaseVariants(v.(*writeCase))
 	i := 0
 	return func() (any, bool) {
 		if i >= len(vs) {
@@ -583,7 +583,7 @@ func shrinkCase(v any) gopter.Shrink {
 	}
 }
 
-func caseVariants(c *writeCase) []*writeCase {
+func writeCaseVariants(c *writeCase) []*writeCase {
 	var out []*writeCase
 	try := func(edit func(*writeCase) bool) {
 		d := c.clone()

@@ -16,9 +16,9 @@ import (
 	"strings"
 )
 
-// intent is what a write body means.
-type intent struct {
-	// values by column: normalized text, or nullText.
+// bodyIntent is what a write body means.
+type bodyIntent struct {
+	// values by column: normalized text, or oracleNull.
 	values map[string]string
 	// logical names an EntityReference gave, by column.
 	logical map[string]string
@@ -30,23 +30,23 @@ type intent struct {
 	lenient []string
 }
 
-var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var oracleGUIDRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-// parseGUID reads a GUID as the oracle understands one: 36 hex-and-dash
+// oracleGUID reads a GUID as the oracle understands one: 36 hex-and-dash
 // characters, either case, optionally braced (braced: lenient).
-func parseGUID(s string) (g string, braced, ok bool) {
+func oracleGUID(s string) (g string, braced, ok bool) {
 	if len(s) == 38 && s[0] == '{' && s[37] == '}' {
 		s, braced = s[1:37], true
 	}
-	if !guidRE.MatchString(s) {
+	if !oracleGUIDRE.MatchString(s) {
 		return "", false, false
 	}
 	return strings.ToLower(s), braced, true
 }
 
-// objectKeys lists a JSON object's keys in order, repeats included.
-func objectKeys(raw []byte) []string {
-	dec := json.NewDecoder(bytes.NewReader(raw))
+// jsonObjectKeys lists a JSON object's keys in order, repeats included.
+func jsonObjectKeys(rawJSON []byte) []string {
+	dec := json.NewDecoder(bytes.NewReader(rawJSON))
 	dec.UseNumber()
 	var keys []string
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -66,8 +66,8 @@ func objectKeys(raw []byte) []string {
 	return keys
 }
 
-func decodeIntent(w writeSpec) intent {
-	in := intent{values: map[string]string{}, logical: map[string]string{}}
+func decodeBodyIntent(w writeSpec) bodyIntent {
+	in := bodyIntent{values: map[string]string{}, logical: map[string]string{}}
 	seen := map[string]string{}
 	for _, a := range w.Attrs {
 		key, bind := a.Key, false
@@ -75,7 +75,7 @@ func decodeIntent(w writeSpec) intent {
 		var ok bool
 		switch {
 		case strings.HasSuffix(key, "@odata.bind"):
-			col, ok = column(w.Table, strings.TrimSuffix(key, "@odata.bind"))
+			col, ok = oracleCol(w.Table, strings.TrimSuffix(key, "@odata.bind"))
 			if w.API != "odata" || !ok || !col.kind.isRef() {
 				in.refuse = append(in.refuse, fmt.Sprintf("%q binds nothing this table has", key))
 				continue
@@ -83,14 +83,14 @@ func decodeIntent(w writeSpec) intent {
 			bind = true
 			in.lenient = append(in.lenient, key)
 		case strings.HasPrefix(key, "_") && strings.HasSuffix(key, "_value"):
-			col, ok = column(w.Table, strings.TrimSuffix(strings.TrimPrefix(key, "_"), "_value"))
+			col, ok = oracleCol(w.Table, strings.TrimSuffix(strings.TrimPrefix(key, "_"), "_value"))
 			if !ok || !col.kind.isRef() {
 				in.refuse = append(in.refuse, fmt.Sprintf("%q is no lookup of %s", key, w.Table))
 				continue
 			}
 			in.lenient = append(in.lenient, key)
 		default:
-			if col, ok = column(w.Table, key); !ok {
+			if col, ok = oracleCol(w.Table, key); !ok {
 				in.refuse = append(in.refuse, fmt.Sprintf("%q is no attribute of %s", key, w.Table))
 				continue
 			}
@@ -104,32 +104,32 @@ func decodeIntent(w writeSpec) intent {
 			var s string
 			json.Unmarshal(a.Value, &s)
 			set, id, _ := strings.Cut(strings.TrimPrefix(s, "/"), "(")
-			g, _, ok := parseGUID(strings.TrimSuffix(id, ")"))
-			if !ok || !slices.Contains(refSets(col), set) {
+			g, _, ok := oracleGUID(strings.TrimSuffix(id, ")"))
+			if !ok || !slices.Contains(oracleRefSets(col), set) {
 				in.refuse = append(in.refuse, fmt.Sprintf("%s: %q binds no %s", key, s, col.name))
 				continue
 			}
 			in.values[col.name] = g
 			continue
 		}
-		decodeValue(&in, col, a.Value)
+		decodeBodyValue(&in, col, a.Value)
 	}
 	return in
 }
 
-// refSets are the entity sets a reference column may bind to.
-func refSets(c oracleColumn) []string {
+// oracleRefSets are the entity sets a reference column may bind to.
+func oracleRefSets(c oracleColumn) []string {
 	switch c.kind {
 	case kOwner:
 		return []string{"systemusers", "teams"}
 	case kUnit:
 		return []string{"businessunits"}
 	}
-	return []string{entitySets[c.target]}
+	return []string{oracleEntitySets[c.target]}
 }
 
-// refTables are the tables an EntityReference may name for the column.
-func refTables(c oracleColumn) []string {
+// oracleRefTables are the tables an EntityReference may name for the column.
+func oracleRefTables(c oracleColumn) []string {
 	switch c.kind {
 	case kOwner:
 		return []string{"systemuser", "team"}
@@ -139,13 +139,13 @@ func refTables(c oracleColumn) []string {
 	return []string{c.target}
 }
 
-func decodeValue(in *intent, col oracleColumn, raw json.RawMessage) {
+func decodeBodyValue(in *bodyIntent, col oracleColumn, rawJSON json.RawMessage) {
 	name := col.name
 	bad := func(format string, args ...any) {
 		in.refuse = append(in.refuse, name+": "+fmt.Sprintf(format, args...))
 	}
 	var v any
-	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec := json.NewDecoder(bytes.NewReader(rawJSON))
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
 		bad("not JSON")
@@ -156,23 +156,23 @@ func decodeValue(in *intent, col oracleColumn, raw json.RawMessage) {
 			bad("an explicit null %s", name)
 			return
 		}
-		in.values[name] = nullText
+		in.values[name] = oracleNull
 		return
 	}
 	switch col.kind {
 	case kString:
 		s, ok := v.(string)
 		if !ok {
-			bad("%s is not text", raw)
+			bad("%s is not text", rawJSON)
 			return
 		}
 		in.values[name] = s
 		return
 	case kInt, kDecimal:
 		if m, ok := v.(map[string]any); ok && col.kind == kDecimal {
-			keys := objectKeys(raw)
+			keys := jsonObjectKeys(rawJSON)
 			if len(keys) != 1 || keys[0] != "Value" {
-				bad("money object %s", raw)
+				bad("money object %s", rawJSON)
 				return
 			}
 			in.lenient = append(in.lenient, name+" as a Money object")
@@ -180,7 +180,7 @@ func decodeValue(in *intent, col oracleColumn, raw json.RawMessage) {
 		}
 		n, ok := v.(json.Number)
 		if !ok {
-			bad("%s is not a number", raw)
+			bad("%s is not a number", rawJSON)
 			return
 		}
 		in.values[name] = normalizeText(col.kind, n.String())
@@ -194,10 +194,10 @@ func decodeValue(in *intent, col oracleColumn, raw json.RawMessage) {
 				return
 			}
 			in.lenient = append(in.lenient, name+` as ""`)
-			in.values[name] = nullText
+			in.values[name] = oracleNull
 			return
 		}
-		g, braced, ok := parseGUID(s)
+		g, braced, ok := oracleGUID(s)
 		if !ok {
 			bad("%q is not a GUID", s)
 			return
@@ -210,10 +210,10 @@ func decodeValue(in *intent, col oracleColumn, raw json.RawMessage) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		bad("%s is neither a GUID nor an EntityReference", raw)
+		bad("%s is neither a GUID nor an EntityReference", rawJSON)
 		return
 	}
-	keys := objectKeys(raw)
+	keys := jsonObjectKeys(rawJSON)
 	var idKeys, logicalKeys []string
 	for i, k := range keys {
 		if slices.Contains(keys[:i], k) {
@@ -231,16 +231,16 @@ func decodeValue(in *intent, col oracleColumn, raw json.RawMessage) {
 		}
 	}
 	if len(idKeys) != 1 || len(logicalKeys) > 1 {
-		bad("the reference %s names its id %d times", raw, len(idKeys))
+		bad("the reference %s names its id %d times", rawJSON, len(idKeys))
 		return
 	}
 	if idKeys[0] != "Id" {
 		in.lenient = append(in.lenient, fmt.Sprintf("%s as {%q: …}", name, idKeys[0]))
 	}
 	s, _ := m[idKeys[0]].(string)
-	g, braced, ok := parseGUID(s)
+	g, braced, ok := oracleGUID(s)
 	if !ok {
-		bad("%s: the id is not a GUID", raw)
+		bad("%s: the id is not a GUID", rawJSON)
 		return
 	}
 	if braced {
@@ -248,7 +248,7 @@ func decodeValue(in *intent, col oracleColumn, raw json.RawMessage) {
 	}
 	if len(logicalKeys) == 1 {
 		ln, _ := m[logicalKeys[0]].(string)
-		if !slices.Contains(refTables(col), ln) {
+		if !slices.Contains(oracleRefTables(col), ln) {
 			bad("LogicalName %q is no target of %s", ln, name)
 			return
 		}
@@ -260,60 +260,45 @@ func decodeValue(in *intent, col oracleColumn, raw json.RawMessage) {
 	in.values[name] = g
 }
 
-// verdict is the model's answer for one write.
-type verdict struct {
+// oracleVerdict is the model's answer for one write.
+type oracleVerdict struct {
 	allow bool
-	why   string // the first check that fails
+	why   string // the checks that fail
 	// unsure: the model does not settle whether the server must accept.
 	unsure []string
 	// expect is the database after an accepted write (nil for a refusal).
-	expect snapshot
+	expect dbSnapshot
 	// created is the id of a row a create adds ("" until known).
 	created string
 }
 
-func (v *verdict) deny(format string, args ...any) {
+func (v *oracleVerdict) deny(format string, args ...any) {
+	why := fmt.Sprintf(format, args...)
 	if v.allow {
-		v.allow, v.why = false, fmt.Sprintf(format, args...)
+		v.allow, v.why = false, why
+	} else {
+		v.why += "; " + why
 	}
 }
 
-// kindOf is the table a GUID is a record of, in the model or the rows.
-func kindOf(o oracleModel, s snapshot, id string) string {
-	switch {
-	case o.user(id) != nil:
-		return "systemuser"
-	case o.team(id) != nil:
-		return "team"
-	case o.isBU(id):
-		return "businessunit"
-	}
-	for t, rows := range s {
-		if _, ok := rows[id]; ok {
-			return t
-		}
-	}
-	return ""
-}
-
-// decide computes the verdict for w from the rows before it.
-func decide(o oracleModel, w writeSpec, in intent, before snapshot, after snapshot) verdict {
-	v := verdict{allow: true, expect: cloneSnapshot(before)}
+// oracleDecide computes the verdict for w from the rows before it.
+func oracleDecide(o oracleModel, w writeSpec, in bodyIntent, before dbSnapshot, after dbSnapshot) oracleVerdict {
+	v := oracleVerdict{allow: true, expect: cloneDBSnapshot(before)}
 	user := w.Caller
 	table := w.Table
 	id := ""
 	if w.ID != "" {
-		id, _, _ = parseGUID(w.ID)
+		id, _, _ = oracleGUID(w.ID)
 	}
 	if w.Op == "create" {
-		return decideCreate(o, w, in, before, after, v, id)
+		return oracleDecideCreate(o, w, in, before, after, v, id)
 	}
 	old, exists := before[table][id]
 	if !exists {
 		v.deny("%s %s does not exist", table, id)
 		return v
 	}
-	r := row{table: table, id: id, owner: old["ownerid"], bu: old["owningbusinessunit"]}
+	r := recordRef{table: table, id: id, owner: old["ownerid"], bu: old["owningbusinessunit"]}
 	if w.Op == "delete" {
 		if !o.reaches(user, r, pDelete, true, true) {
 			v.deny("no Delete on %s %s (owner %s, unit %s)", table, id, r.owner, r.bu)
@@ -322,7 +307,7 @@ func decide(o oracleModel, w writeSpec, in intent, before snapshot, after snapsh
 		for t, rows := range before {
 			for rid, rec := range rows {
 				for c, val := range rec {
-					if col, _ := column(t, c); col.kind == kLookup && val == id {
+					if col, _ := oracleCol(t, c); col.kind == kLookup && val == id {
 						v.unsure = append(v.unsure, fmt.Sprintf("%s %s.%s refers to it (foreign keys may refuse)", t, rid, c))
 					}
 				}
@@ -337,8 +322,11 @@ func decide(o oracleModel, w writeSpec, in intent, before snapshot, after snapsh
 		v.deny("no Write on %s %s (owner %s, unit %s)", table, id, r.owner, r.bu)
 	}
 	owner, bu := r.owner, r.bu
-	if x, ok := in.values["ownerid"]; ok {
-		owner = x
+	if x, ok := in.values["ownerid"]; ok && x != r.owner {
+		// A new owner takes the row to their unit unless the body names
+		// one (Dataverse's AlwaysMoveRecordToOwnerBusinessUnit default).
+		owner, bu = x, o.home(x)
+		v.expect[table][id]["owningbusinessunit"] = bu
 	}
 	if x, ok := in.values["owningbusinessunit"]; ok {
 		bu = x
@@ -347,9 +335,9 @@ func decide(o oracleModel, w writeSpec, in intent, before snapshot, after snapsh
 		if !o.reaches(user, r, pAssign, true, true) {
 			v.deny("no Assign on %s %s to change its owner or unit", table, id)
 		}
-		checkOwner(o, &v, table, owner, bu, in)
+		oracleCheckOwner(o, &v, table, owner, bu, in)
 	}
-	checkRefs(o, &v, user, r, in, before, true)
+	oracleCheckRefs(o, &v, user, r, in, before, true)
 	for c := range in.values {
 		if !o.mayWriteColumn(user, table, c, id, false) {
 			v.deny("no column permission to update %s.%s", table, c)
@@ -359,7 +347,7 @@ func decide(o oracleModel, w writeSpec, in intent, before snapshot, after snapsh
 	return v
 }
 
-func decideCreate(o oracleModel, w writeSpec, in intent, before, after snapshot, v verdict, id string) verdict {
+func oracleDecideCreate(o oracleModel, w writeSpec, in bodyIntent, before, after dbSnapshot, v oracleVerdict, id string) oracleVerdict {
 	user, table := w.Caller, w.Table
 	owner, ownerGiven := in.values["ownerid"]
 	if !ownerGiven {
@@ -380,7 +368,7 @@ func decideCreate(o oracleModel, w writeSpec, in intent, before, after snapshot,
 	if _, exists := before[table][id]; exists && id != "" {
 		v.deny("%s %s exists already", table, id)
 	}
-	r := row{table: table, id: id, owner: owner, bu: bu}
+	r := recordRef{table: table, id: id, owner: owner, bu: bu}
 	if !o.holds(user, table, pCreate) {
 		v.deny("no Create on %s at any depth", table)
 	}
@@ -401,7 +389,7 @@ func decideCreate(o oracleModel, w writeSpec, in intent, before, after snapshot,
 	if !o.isBU(bu) {
 		v.deny("owning unit %s is not a business unit", bu)
 	}
-	checkRefs(o, &v, user, r, in, before, false)
+	oracleCheckRefs(o, &v, user, r, in, before, false)
 	for c := range in.values {
 		if !o.mayWriteColumn(user, table, c, id, true) {
 			v.deny("no column permission to create %s.%s", table, c)
@@ -409,7 +397,7 @@ func decideCreate(o oracleModel, w writeSpec, in intent, before, after snapshot,
 	}
 	rec := map[string]string{}
 	for _, c := range oracleTables[table] {
-		rec[c.name] = nullText
+		rec[c.name] = oracleNull
 	}
 	maps.Copy(rec, in.values)
 	rec["ownerid"], rec["owningbusinessunit"] = owner, bu
@@ -419,15 +407,15 @@ func decideCreate(o oracleModel, w writeSpec, in intent, before, after snapshot,
 	return v
 }
 
-// checkOwner: the owner a write gives a row is a user or an owner team
+// oracleCheckOwner: the owner a write gives a row is a user or an owner team
 // that can read the table, in a unit of the model.
-func checkOwner(o oracleModel, v *verdict, table, owner, bu string, in intent) {
+func oracleCheckOwner(o oracleModel, v *oracleVerdict, table, owner, bu string, in bodyIntent) {
 	if !o.isPrincipal(owner) {
 		v.deny("owner %s is neither a user nor an owner team", owner)
 	} else if !o.canOwn(owner, table) {
 		v.deny("owner %s could not read %s", owner, table)
 	}
-	if ln := in.logical["ownerid"]; ln != "" && ln != kindOfPrincipal(o, owner) {
+	if ln := in.logical["ownerid"]; ln != "" && ln != principalKind(o, owner) {
 		v.unsure = append(v.unsure, "ownerid LogicalName "+ln+" names the other kind of owner")
 	}
 	if !o.isBU(bu) {
@@ -435,21 +423,21 @@ func checkOwner(o oracleModel, v *verdict, table, owner, bu string, in intent) {
 	}
 }
 
-func kindOfPrincipal(o oracleModel, id string) string {
+func principalKind(o oracleModel, id string) string {
 	if o.user(id) != nil {
 		return "systemuser"
 	}
 	return "team"
 }
 
-// checkRefs: every lookup set to a record needs the record, Append on the
+// oracleCheckRefs: every lookup set to a record needs the record, Append on the
 // written row and AppendTo on the record.
-func checkRefs(o oracleModel, v *verdict, user string, r row, in intent, before snapshot, existing bool) {
+func oracleCheckRefs(o oracleModel, v *oracleVerdict, user string, r recordRef, in bodyIntent, before dbSnapshot, existing bool) {
 	cols := slices.Sorted(maps.Keys(in.values))
 	for _, c := range cols {
-		col, _ := column(r.table, c)
+		col, _ := oracleCol(r.table, c)
 		g := in.values[c]
-		if col.kind != kLookup || g == nullText {
+		if col.kind != kLookup || g == oracleNull {
 			continue
 		}
 		if ln := in.logical[c]; ln != "" && ln != col.target {
@@ -463,15 +451,15 @@ func checkRefs(o oracleModel, v *verdict, user string, r row, in intent, before 
 		if !o.reaches(user, r, pAppend, existing, true) {
 			v.deny("no Append on %s %s to set %s", r.table, r.id, c)
 		}
-		tr := row{table: col.target, id: g, owner: target["ownerid"], bu: target["owningbusinessunit"]}
+		tr := recordRef{table: col.target, id: g, owner: target["ownerid"], bu: target["owningbusinessunit"]}
 		if !o.reaches(user, tr, pAppendTo, true, true) {
 			v.deny("no AppendTo on %s %s (owner %s, unit %s) for %s", col.target, g, tr.owner, tr.bu, c)
 		}
 	}
 }
 
-func cloneSnapshot(s snapshot) snapshot {
-	out := snapshot{}
+func cloneDBSnapshot(s dbSnapshot) dbSnapshot {
+	out := dbSnapshot{}
 	for t, rows := range s {
 		out[t] = map[string]map[string]string{}
 		for id, rec := range rows {
@@ -481,8 +469,8 @@ func cloneSnapshot(s snapshot) snapshot {
 	return out
 }
 
-// diff lists how got differs from want, row by row.
-func diff(want, got snapshot) []string {
+// diffSnapshots lists how got differs from want, row by row.
+func diffSnapshots(want, got dbSnapshot) []string {
 	var out []string
 	for _, t := range slices.Sorted(maps.Keys(want)) {
 		ids := map[string]bool{}
@@ -518,24 +506,24 @@ func diff(want, got snapshot) []string {
 	return out
 }
 
-// judge returns what is wrong with the outcome of w (status, the rows
+// oracleJudge returns what is wrong with the outcome of w (status, the rows
 // before and after it).
-func judge(o oracleModel, w writeSpec, before, after snapshot, status int, tally map[string]int) []string {
-	in := decodeIntent(w)
+func oracleJudge(o oracleModel, w writeSpec, before, after dbSnapshot, status int, tally map[string]int) []string {
+	in := decodeBodyIntent(w)
 	var probs []string
-	tally[outcome(o, w, in, before, after, status)]++
+	tally[oracleOutcome(o, w, in, before, after, status)]++
 	switch {
 	case status >= 500:
 		probs = append(probs, fmt.Sprintf("server error %d", status))
 		fallthrough
 	case status >= 300:
-		if d := diff(before, after); len(d) > 0 {
+		if d := diffSnapshots(before, after); len(d) > 0 {
 			probs = append(probs, "a refused write changed the database: "+strings.Join(d, "; "))
 		}
 		if status >= 500 || len(in.refuse) > 0 {
 			return probs
 		}
-		v := decide(o, w, in, before, after)
+		v := oracleDecide(o, w, in, before, after)
 		if v.allow && len(in.lenient) == 0 && len(v.unsure) == 0 {
 			probs = append(probs, "refused a write the model allows")
 		}
@@ -543,12 +531,12 @@ func judge(o oracleModel, w writeSpec, before, after snapshot, status int, tally
 	}
 	if len(in.refuse) > 0 {
 		probs = append(probs, "accepted a body that must be refused: "+strings.Join(in.refuse, "; "))
-		if d := diff(before, after); len(d) > 0 {
+		if d := diffSnapshots(before, after); len(d) > 0 {
 			probs = append(probs, "and it changed: "+strings.Join(d, "; "))
 		}
 		return probs
 	}
-	v := decide(o, w, in, before, after)
+	v := oracleDecide(o, w, in, before, after)
 	if !v.allow {
 		probs = append(probs, "accepted a write the model denies: "+v.why)
 	}
@@ -556,15 +544,15 @@ func judge(o oracleModel, w writeSpec, before, after snapshot, status int, tally
 		probs = append(probs, "an accepted create added no row")
 		return probs
 	}
-	if d := diff(v.expect, after); len(d) > 0 {
+	if d := diffSnapshots(v.expect, after); len(d) > 0 {
 		probs = append(probs, "stored is not what the body meant: "+strings.Join(d, "; "))
 	}
 	return probs
 }
 
-// outcome classifies a write for the figures: accepted or refused, and
+// oracleOutcome classifies a write for the figures: accepted or refused, and
 // why the oracle expected it.
-func outcome(o oracleModel, w writeSpec, in intent, before, after snapshot, status int) string {
+func oracleOutcome(o oracleModel, w writeSpec, in bodyIntent, before, after dbSnapshot, status int) string {
 	got := "accepted"
 	if status >= 300 {
 		got = "refused"
@@ -572,7 +560,7 @@ func outcome(o oracleModel, w writeSpec, in intent, before, after snapshot, stat
 	switch {
 	case len(in.refuse) > 0:
 		return got + " (shape to refuse)"
-	case !decide(o, w, in, before, after).allow:
+	case !oracleDecide(o, w, in, before, after).allow:
 		return got + " (model denies)"
 	case len(in.lenient) > 0:
 		return got + " (model allows, lenient shape)"

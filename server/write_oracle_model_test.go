@@ -19,8 +19,8 @@ type oracleModel struct {
 	m *security.Model
 }
 
-// row is what a decision needs of a record.
-type row struct {
+// recordRef is what a decision needs of a record.
+type recordRef struct {
 	table, id, owner, bu string
 }
 
@@ -36,11 +36,11 @@ const (
 	pShare    = "Share"
 )
 
-var allPrivileges = []string{pCreate, pRead, pWrite, pDelete, pAppend, pAppendTo, pAssign, pShare}
+var oraclePrivileges = []string{pCreate, pRead, pWrite, pDelete, pAppend, pAppendTo, pAssign, pShare}
 
-// shareBit is the principalobjectaccess right of a privilege (spec §1a
+// oracleShareBit is the principalobjectaccess right of a privilege (spec §1a
 // table of rights bits).
-var shareBit = map[string]security.Rights{
+var oracleShareBit = map[string]security.Rights{
 	pRead: 1, pWrite: 2, pAppend: 4, pAppendTo: 16, pCreate: 32, pDelete: 65536, pShare: 262144, pAssign: 524288,
 }
 
@@ -94,10 +94,10 @@ func (o oracleModel) teamsOf(user string) []security.TeamDef {
 }
 
 // roleDepth is the deepest level a role grants priv on table at.
-func (o oracleModel) roleDepth(roleID, table, priv string) security.Depth {
+func (o oracleModel) roleDepth(oracleRoleID, table, priv string) security.Depth {
 	best := security.None
 	for _, r := range o.m.Roles {
-		if r.ID != roleID {
+		if r.ID != oracleRoleID {
 			continue
 		}
 		for _, p := range r.Privileges {
@@ -110,12 +110,12 @@ func (o oracleModel) roleDepth(roleID, table, priv string) security.Depth {
 	return best
 }
 
-// ownsRows: owner teams own rows and hold roles; access teams do neither.
-func ownsRows(t security.TeamDef) bool { return t.Type != security.AccessTeam }
+// teamOwnsRows: owner teams own rows and hold roles; access teams do neither.
+func teamOwnsRows(t security.TeamDef) bool { return t.Type != security.AccessTeam }
 
 // teamHolds: the team's own roles grant priv on table at some depth.
 func (o oracleModel) teamHolds(t security.TeamDef, table, priv string) bool {
-	if !ownsRows(t) {
+	if !teamOwnsRows(t) {
 		return false
 	}
 	for _, a := range t.Roles {
@@ -126,8 +126,8 @@ func (o oracleModel) teamHolds(t security.TeamDef, table, priv string) bool {
 	return false
 }
 
-// grant is one role assignment's reach for a privilege.
-type grant struct {
+// roleGrant is one role assignment's reach for a privilege.
+type roleGrant struct {
 	depth security.Depth
 	bu    string
 	// basic: the grant's User level covers the user's own rows (a direct
@@ -135,23 +135,23 @@ type grant struct {
 	basic bool
 }
 
-func (o oracleModel) grants(user, table, priv string) []grant {
+func (o oracleModel) grants(user, table, priv string) []roleGrant {
 	u := o.user(user)
 	if u == nil {
 		return nil
 	}
-	var out []grant
+	var out []roleGrant
 	for _, a := range u.Roles {
 		bu := a.BusinessUnitID
 		if bu == "" {
 			bu = u.BusinessUnitID
 		}
 		if d := o.roleDepth(a.RoleID, table, priv); d > security.None {
-			out = append(out, grant{d, bu, true})
+			out = append(out, roleGrant{d, bu, true})
 		}
 	}
 	for _, t := range o.teamsOf(user) {
-		if !ownsRows(t) {
+		if !teamOwnsRows(t) {
 			continue
 		}
 		for _, a := range t.Roles {
@@ -160,7 +160,7 @@ func (o oracleModel) grants(user, table, priv string) []grant {
 				bu = t.BusinessUnitID
 			}
 			if d := o.roleDepth(a.RoleID, table, priv); d > security.None {
-				out = append(out, grant{d, bu, t.Inheritance == security.DirectUserBasic})
+				out = append(out, roleGrant{d, bu, t.Inheritance == security.DirectUserBasic})
 			}
 		}
 	}
@@ -193,7 +193,7 @@ func (o oracleModel) under(bu, ancestor string) bool {
 
 // allBUs: an Organization grant, or any grant, on an organization-owned
 // table. Our drawn tables are user-owned.
-func (o oracleModel) global(gs []grant) bool {
+func (o oracleModel) global(gs []roleGrant) bool {
 	for _, g := range gs {
 		if g.depth == security.Organization {
 			return true
@@ -203,7 +203,7 @@ func (o oracleModel) global(gs []grant) bool {
 }
 
 // reachesUnit: a Business Unit or Parent: Child grant covering bu.
-func (o oracleModel) reachesUnit(gs []grant, bu string) bool {
+func (o oracleModel) reachesUnit(gs []roleGrant, bu string) bool {
 	for _, g := range gs {
 		switch g.depth {
 		case security.Organization:
@@ -223,9 +223,9 @@ func (o oracleModel) reachesUnit(gs []grant, bu string) bool {
 
 // sharedWith: a principalobjectaccess row gives principal the right on
 // the record.
-func (o oracleModel) sharedWith(principal string, r row, priv string) bool {
+func (o oracleModel) sharedWith(principal string, r recordRef, priv string) bool {
 	for _, s := range o.m.Shares {
-		if strings.EqualFold(s.Table, r.table) && s.ObjectID == r.id && s.PrincipalID == principal && (s.Rights|s.Inherited)&shareBit[priv] != 0 {
+		if strings.EqualFold(s.Table, r.table) && s.ObjectID == r.id && s.PrincipalID == principal && (s.Rights|s.Inherited)&oracleShareBit[priv] != 0 {
 			return true
 		}
 	}
@@ -303,7 +303,7 @@ func (o oracleModel) manages(user, report string, levels int) bool {
 // reaches: may user exercise priv on the existing record r? shares says
 // whether sharing counts (not for a row being created); hierarchy whether
 // the manager hierarchy counts.
-func (o oracleModel) reaches(user string, r row, priv string, shares, hierarchy bool) bool {
+func (o oracleModel) reaches(user string, r recordRef, priv string, shares, hierarchy bool) bool {
 	gs := o.grants(user, r.table, priv)
 	if len(gs) == 0 {
 		return false // the privilege check comes first
@@ -311,7 +311,7 @@ func (o oracleModel) reaches(user string, r row, priv string, shares, hierarchy 
 	if o.global(gs) || o.reachesUnit(gs, r.bu) {
 		return true
 	}
-	if r.owner == user && slices.ContainsFunc(gs, func(g grant) bool { return g.basic }) {
+	if r.owner == user && slices.ContainsFunc(gs, func(g roleGrant) bool { return g.basic }) {
 		return true
 	}
 	mine := o.teamsOf(user)
@@ -369,7 +369,7 @@ func (o oracleModel) admin(user string) bool {
 	}
 	roles := slices.Clone(u.Roles)
 	for _, t := range o.teamsOf(user) {
-		if ownsRows(t) {
+		if teamOwnsRows(t) {
 			roles = append(roles, t.Roles...)
 		}
 	}
@@ -431,5 +431,5 @@ func (o oracleModel) isPrincipal(id string) bool {
 		return true
 	}
 	t := o.team(id)
-	return t != nil && ownsRows(*t)
+	return t != nil && teamOwnsRows(*t)
 }

@@ -186,15 +186,15 @@ func (oe *oracleEnv) reset(ctx context.Context, rows []seedRow) error {
 	return nil
 }
 
-// nullText is how a snapshot spells NULL.
-const nullText = "<null>"
+// oracleNull is how a snapshot spells NULL.
+const oracleNull = "<null>"
 
-// snapshot is every oracle column of every row of account and contact,
+// dbSnapshot is every oracle column of every row of account and contact,
 // as normalized text, by table and lower-case id.
-type snapshot map[string]map[string]map[string]string
+type dbSnapshot map[string]map[string]map[string]string
 
-func (oe *oracleEnv) snapshot(ctx context.Context) (snapshot, error) {
-	out := snapshot{}
+func (oe *oracleEnv) snapshot(ctx context.Context) (dbSnapshot, error) {
+	out := dbSnapshot{}
 	for table, cols := range oracleTables {
 		names := []string{oe.q(table + "id")}
 		for _, c := range cols {
@@ -231,11 +231,11 @@ func (oe *oracleEnv) snapshot(ctx context.Context) (snapshot, error) {
 
 // normalizeStored reads a scanned value as text comparable with the
 // oracle's meaning of a body value.
-func normalizeStored(k colKind, v any) string {
+func normalizeStored(k oracleKind, v any) string {
 	var s string
 	switch x := v.(type) {
 	case nil:
-		return nullText
+		return oracleNull
 	case []byte:
 		s = string(x)
 	case string:
@@ -252,7 +252,7 @@ func normalizeStored(k colKind, v any) string {
 	return normalizeText(k, s)
 }
 
-func normalizeText(k colKind, s string) string {
+func normalizeText(k oracleKind, s string) string {
 	switch {
 	case k.isRef():
 		return strings.ToLower(strings.TrimSpace(s))
@@ -289,7 +289,13 @@ const (
 	faultTamper = "stored-value-differs"
 )
 
-var oracleFaults = []string{faultOwnerUnchecked, faultHierarchyDelete, faultColumnUnchecked, faultTamper}
+// oracleFaults are the faults with what the oracle must say about each.
+var oracleFaults = []struct{ name, says string }{
+	{faultOwnerUnchecked, "no Assign"},
+	{faultHierarchyDelete, "no Delete"},
+	{faultColumnUnchecked, "no column permission"},
+	{faultTamper, "stored is not what the body meant"},
+}
 
 func (s *oracleSecurity) CheckWrite(ctx context.Context, p *server.Principal, w *server.WriteRequest) error {
 	err := s.SecurityModel.CheckWrite(ctx, p, w)
@@ -357,7 +363,7 @@ func renderAttrs(attrs []bodyAttr) string {
 
 // request is the HTTP request of a write.
 func (w writeSpec) request() (method, path, body string) {
-	set := entitySets[w.Table]
+	set := oracleEntitySets[w.Table]
 	key := strings.Trim(w.ID, "{}")
 	switch w.API + " " + w.Op {
 	case "sdk create", "sdk update":
@@ -375,7 +381,7 @@ func (w writeSpec) request() (method, path, body string) {
 	case "odata create":
 		attrs := w.Attrs
 		if w.ID != "" {
-			attrs = append([]bodyAttr{{Key: w.Table + "id", Value: raw(w.ID)}}, attrs...)
+			attrs = append([]bodyAttr{{Key: w.Table + "id", Value: rawJSON(w.ID)}}, attrs...)
 		}
 		return "POST", "/odata/" + set, renderAttrs(attrs)
 	case "odata update":
@@ -388,6 +394,8 @@ func (w writeSpec) request() (method, path, body string) {
 // found wrong ("" when nothing); err means the case itself is invalid
 // (a shrunk model that does not compile).
 func (oe *oracleEnv) runCase(ctx context.Context, c *writeCase) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute) // a stuck engine fails the case, not the run
+	defer cancel()
 	m := c.clone().Model
 	compiled, err := security.Compile(&m)
 	if err != nil {
@@ -411,7 +419,7 @@ func (oe *oracleEnv) runCase(ctx context.Context, c *writeCase) (string, error) 
 		if err != nil {
 			return "", err
 		}
-		if probs := judge(o, w, before, after, res.status, oe.tally); len(probs) > 0 {
+		if probs := oracleJudge(o, w, before, after, res.status, oe.tally); len(probs) > 0 {
 			return fmt.Sprintf("%s: write %d, %s %s as %s: %s\n  body: %s\n  reply %d: %.300s\n  - %s",
 				oe.name, i+1, method, path, w.Caller, w.Op, body, res.status, res.body, strings.Join(probs, "\n  - ")), nil
 		}
@@ -420,8 +428,8 @@ func (oe *oracleEnv) runCase(ctx context.Context, c *writeCase) (string, error) 
 	return "", nil
 }
 
-// runOn runs the case on every engine, stopping at the first failure.
-func runOn(envs []*oracleEnv, c *writeCase, count bool) string {
+// runOracleCase runs the case on every engine, stopping at the first failure.
+func runOracleCase(envs []*oracleEnv, c *writeCase, count bool) string {
 	for _, oe := range envs {
 		tally := oe.tally
 		if !count {
@@ -455,7 +463,7 @@ func oracleSeeds(t *testing.T) []int64 {
 
 // TestWriteOracle is the property: for every drawn case, on every
 // engine, the oracle finds nothing wrong. A failure is shrunk by gopter
-// (caseVariants) and printed as a case file to keep in
+// (writeCaseVariants) and printed as a case file to keep in
 // testdata/write_oracle.
 func TestWriteOracle(t *testing.T) {
 	envs := oracleEnvs(t, "")
@@ -465,10 +473,10 @@ func TestWriteOracle(t *testing.T) {
 		params.MaxShrinkCount = 400
 		failed := false // shrink steps are not counted in the figures
 		res := prop.ForAll(func(c *writeCase) bool {
-			ok := runOn(envs, c, !failed) == ""
+			ok := runOracleCase(envs, c, !failed) == ""
 			failed = failed || !ok
 			return ok
-		}, caseGen()).Check(params)
+		}, writeCaseGen()).Check(params)
 		if res.Passed() {
 			continue
 		}
@@ -477,15 +485,15 @@ func TestWriteOracle(t *testing.T) {
 		}
 		shrunk := res.Args[0].Arg.(*writeCase)
 		t.Errorf("seed %d: the write oracle failed after %d cases (shrunk in %d steps):\n%s\n\ncase (keep as testdata/write_oracle/<name>.json):\n%s",
-			seed, res.Succeeded, res.Args[0].Shrinks, runOn(envs, shrunk, false), shrunk)
+			seed, res.Succeeded, res.Args[0].Shrinks, runOracleCase(envs, shrunk, false), shrunk)
 	}
 	for _, oe := range envs {
-		t.Logf("%s: %s", oe.name, figures(oe.tally))
+		t.Logf("%s: %s", oe.name, oracleFigures(oe.tally))
 	}
 }
 
-// figures prints a tally in a fixed order.
-func figures(tally map[string]int) string {
+// oracleFigures prints a tally in a fixed order.
+func oracleFigures(tally map[string]int) string {
 	var parts []string
 	total := 0
 	for _, k := range slices.Sorted(maps.Keys(tally)) {
@@ -540,18 +548,19 @@ func TestWriteOracleCatchesFaults(t *testing.T) {
 	envs := oracleEnvs(t, "sqlite")
 	oe := envs[0]
 	ctx := context.Background()
-	for _, fault := range oracleFaults {
+	for _, f := range oracleFaults {
+		fault := f.name
 		t.Run(fault, func(t *testing.T) {
 			defer func() { oe.sec.fault = "" }()
 			r := rand.New(rand.NewSource(writeOracleSeed))
 			for n := 1; n <= 600; n++ {
-				c := drawCase(r)
+				c := drawWriteCase(r)
 				oe.sec.fault = fault
 				with, err := oe.runCase(ctx, c)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if with == "" {
+				if !strings.Contains(with, f.says) {
 					continue
 				}
 				oe.sec.fault = ""
@@ -564,7 +573,7 @@ func TestWriteOracleCatchesFaults(t *testing.T) {
 					return
 				}
 			}
-			t.Errorf("fault %s was not caught in 600 cases", fault)
+			t.Errorf("fault %s was not caught (%q) in 600 cases", fault, f.says)
 		})
 	}
 }
