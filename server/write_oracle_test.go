@@ -52,7 +52,7 @@ import (
 const writeOracleSeed = 20261206
 
 // Budget: cases per seed (three writes each, on every engine).
-const oracleCasesPerSeed = 250
+const oracleCasesPerSeed = 150
 
 var oracleRun atomic.Int64
 
@@ -276,9 +276,10 @@ type oracleSecurity struct {
 
 // The injected faults, each a hole the oracle must catch.
 const (
-	// faultOwnerUnchecked checks an update without its owner and unit,
-	// as the check that read Id where the writer read Value did.
-	faultOwnerUnchecked = "owner-change-unchecked"
+	// faultAssignUnchecked lets an owner or unit change pass without
+	// Assign, the effect of the check that read Id where the writer read
+	// Value.
+	faultAssignUnchecked = "assign-unchecked"
 	// faultHierarchyDelete lets a manager delete a direct report's row.
 	faultHierarchyDelete = "hierarchy-grants-delete"
 	// faultColumnUnchecked lets secured columns be written without a
@@ -291,7 +292,7 @@ const (
 
 // oracleFaults are the faults with what the oracle must say about each.
 var oracleFaults = []struct{ name, says string }{
-	{faultOwnerUnchecked, "no Assign"},
+	{faultAssignUnchecked, "no Assign"},
 	{faultHierarchyDelete, "no Delete"},
 	{faultColumnUnchecked, "no column permission"},
 	{faultTamper, "stored is not what the body meant"},
@@ -303,16 +304,9 @@ func (s *oracleSecurity) CheckWrite(ctx context.Context, p *server.Principal, w 
 		return nil
 	}
 	switch s.fault {
-	case faultOwnerUnchecked:
-		if w.Before != nil && w.Values != nil {
-			c := *w
-			c.Values = map[string]any{}
-			for k, v := range w.Values {
-				if !strings.EqualFold(k, "ownerid") && !strings.EqualFold(k, "owningbusinessunit") {
-					c.Values[k] = v
-				}
-			}
-			return s.SecurityModel.CheckWrite(ctx, p, &c)
+	case faultAssignUnchecked:
+		if strings.Contains(err.Error(), "prvAssign") {
+			return nil
 		}
 	case faultHierarchyDelete:
 		if w.Values == nil && w.Before != nil && s.model != nil {
@@ -471,11 +465,15 @@ func TestWriteOracle(t *testing.T) {
 		params := gopter.DefaultTestParametersWithSeed(seed)
 		params.MinSuccessfulTests = oracleCasesPerSeed
 		params.MaxShrinkCount = 400
-		failed := false // shrink steps are not counted in the figures
+		// Once a case fails, shrinking runs on the engine it failed on,
+		// and its steps are not counted in the figures.
+		on := envs
 		res := prop.ForAll(func(c *writeCase) bool {
-			ok := runOracleCase(envs, c, !failed) == ""
-			failed = failed || !ok
-			return ok
+			msg := runOracleCase(on, c, len(on) == len(envs))
+			if msg != "" && len(on) == len(envs) {
+				on = slices.DeleteFunc(slices.Clone(envs), func(oe *oracleEnv) bool { return !strings.HasPrefix(msg, oe.name+":") })
+			}
+			return msg == ""
 		}, writeCaseGen()).Check(params)
 		if res.Passed() {
 			continue
@@ -485,7 +483,7 @@ func TestWriteOracle(t *testing.T) {
 		}
 		shrunk := res.Args[0].Arg.(*writeCase)
 		t.Errorf("seed %d: the write oracle failed after %d cases (shrunk in %d steps):\n%s\n\ncase (keep as testdata/write_oracle/<name>.json):\n%s",
-			seed, res.Succeeded, res.Args[0].Shrinks, runOracleCase(envs, shrunk, false), shrunk)
+			seed, res.Succeeded, res.Args[0].Shrinks, runOracleCase(on, shrunk, false), shrunk)
 	}
 	for _, oe := range envs {
 		t.Logf("%s: %s", oe.name, oracleFigures(oe.tally))
