@@ -28,6 +28,7 @@ import (
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("vecompile serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "serve", stderr)
 	var keyFiles multiFlag
 	var (
 		addr       = fs.String("addr", "127.0.0.1:8080", "listen address")
