@@ -153,11 +153,11 @@ func percent(r *rand.Rand, pct int) bool { return r.Intn(100) < pct }
 // drawOracleDepth: none most often, then each level.
 func drawOracleDepth(r *rand.Rand) string {
 	switch n := r.Intn(100); {
-	case n < 25:
+	case n < 18:
 		return ""
-	case n < 50:
+	case n < 48:
 		return "User"
-	case n < 68:
+	case n < 66:
 		return "BusinessUnit"
 	case n < 82:
 		return "ParentChild"
@@ -397,6 +397,11 @@ func drawWriteSpec(r *rand.Rand, c *writeCase, n int) writeSpec {
 			}
 		}
 		w.ID = pickOne(r, ids)
+		for _, s := range c.Rows { // the owner writes their own rows often
+			if s.ID == w.ID && slices.Contains(poolUsers, s.Owner) && percent(r, 40) {
+				w.Caller = s.Owner
+			}
+		}
 		if percent(r, 8) {
 			w.ID = oracleMissingID
 		}
@@ -409,6 +414,13 @@ func drawWriteSpec(r *rand.Rand, c *writeCase, n int) writeSpec {
 	r.Shuffle(len(cols), func(i, j int) { cols[i], cols[j] = cols[j], cols[i] })
 	for _, col := range cols[:r.Intn(4)] {
 		w.Attrs = append(w.Attrs, bodyAttr{Key: spellOracleKey(r, col.name), Value: drawBodyValue(r, w.Table, col)})
+	}
+	if w.Op == "update" && percent(r, 12) { // a value the row holds already
+		for _, s := range c.Rows {
+			if strings.EqualFold(s.ID, strings.Trim(w.ID, "{}")) {
+				w.Attrs = append(w.Attrs, bodyAttr{Key: "ownerid", Value: rawJSON(s.Owner)})
+			}
+		}
 	}
 	// The shapes that must be refused or decoded exactly.
 	refCols := slices.DeleteFunc(slices.Clone(oracleTables[w.Table]), func(c oracleColumn) bool { return !c.kind.isRef() })
