@@ -331,6 +331,12 @@ func oracleDecide(o oracleModel, w writeSpec, in bodyIntent, before dbSnapshot, 
 	if x, ok := in.values["owningbusinessunit"]; ok {
 		bu = x
 	}
+	if x, ok := in.values["ownerid"]; ok && x == r.owner && !o.isPrincipal(x) {
+		v.unsure = append(v.unsure, "the body repeats an owner the model does not have")
+	}
+	if x, ok := in.values["owningbusinessunit"]; ok && x == r.bu && !o.isBU(x) {
+		v.unsure = append(v.unsure, "the body repeats a unit the model does not have")
+	}
 	if owner != r.owner || bu != r.bu {
 		if !o.reaches(user, r, pAssign, true, true) {
 			v.deny("no Assign on %s %s to change its owner or unit", table, id)
