@@ -543,8 +543,10 @@ func drawBodyValue(r *rand.Rand, table string, c oracleColumn) json.RawMessage {
 			return rawJSON("{" + id + "}")
 		case n < 65:
 			return rawJSON(map[string]any{"Id": id})
-		case n < 78:
+		case n < 74:
 			return rawJSON(map[string]any{"Id": spellOracleGUID(r, id), "LogicalName": logical})
+		case n < 78:
+			return rawJSON(map[string]any{"Id": id, "LogicalName": logical, "Name": drawOracleText(r)})
 		case n < 83:
 			return rawJSON(map[string]any{"id": id})
 		case n < 86:

@@ -225,6 +225,11 @@ func decodeBodyValue(in *bodyIntent, col oracleColumn, rawJSON json.RawMessage) 
 			idKeys = append(idKeys, k)
 		case strings.EqualFold(k, "LogicalName"):
 			logicalKeys = append(logicalKeys, k)
+		case k == "Name": // informational, as in Dataverse: a string or null, not stored
+			if _, ok := m[k].(string); !ok && m[k] != nil {
+				bad("Name %v is not text", m[k])
+				return
+			}
 		default:
 			bad("unknown key %q", k)
 			return
