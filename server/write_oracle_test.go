@@ -52,7 +52,7 @@ import (
 const writeOracleSeed = 20261206
 
 // Budget: cases per seed (three writes each, on every engine).
-const oracleCasesPerSeed = 120
+const oracleCasesPerSeed = 180
 
 var oracleRun atomic.Int64
 
