@@ -35,6 +35,21 @@ type DB struct {
 	SQL     *sql.DB
 	Dialect string // SQLite, Postgres or MySQL
 	stmts   stmtCache
+	// single: an in-memory SQLite database, whose every connection would
+	// be another database; its pool stays at one connection.
+	single bool
+}
+
+// SetPool bounds the connection pool at n connections, and keeps as many
+// idle, so that a busy server reuses its connections instead of opening
+// one per request (database/sql keeps two idle by default). An in-memory
+// SQLite database keeps its one connection.
+func (db *DB) SetPool(n int) {
+	if db.single || n <= 0 {
+		return
+	}
+	db.SQL.SetMaxOpenConns(n)
+	db.SQL.SetMaxIdleConns(n)
 }
 
 // Close closes the database and its cached statements.
@@ -164,7 +179,7 @@ func openSQLite(rest string) (*DB, error) {
 		sdb.SetConnMaxLifetime(0)
 		sdb.SetConnMaxIdleTime(0)
 	}
-	return &DB{SQL: sdb, Dialect: SQLite}, nil
+	return &DB{SQL: sdb, Dialect: SQLite, single: memory}, nil
 }
 
 func openPostgres(dsn string) (*DB, string, error) {

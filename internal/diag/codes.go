@@ -69,4 +69,7 @@ const (
 	Unavailable     Code = "VE6009" // the database cannot be reached (HTTP 503, Retry-After)
 	Conflict        Code = "VE6010" // a write breaks a key or constraint (duplicate id, missing referenced row)
 	UnknownAction   Code = "VE6011" // PerformAction names no registered action, or its parameters do not fit
+	// VE6020–VE6029: the server under load and at its end.
+	Overloaded   Code = "VE6020" // the database refuses more connections or resources, or picked the request as a deadlock victim (HTTP 503, Retry-After)
+	ShuttingDown Code = "VE6021" // the server is stopping: the request was cancelled before it changed anything (HTTP 503, Retry-After)
 )
