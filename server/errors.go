@@ -133,6 +133,8 @@ func classify(ctx context.Context, err error) error {
 		return diagErr(diag.Unavailable, "the database cannot be reached; retry later")
 	case isTransient(cause):
 		return diagErr(diag.Overloaded, "the database is busy (out of resources, or the request was a deadlock victim); retry later")
+	case isDataException(cause):
+		return diagErr(diag.TypeMismatch, "the database refused a value of the request: %s", driverMessage(cause))
 	case isConstraint(cause):
 		return diagErr(diag.Conflict, "the write breaks a key or constraint of the table (duplicate id, or a lookup to a missing row)")
 	}
@@ -217,6 +219,41 @@ func isCancelled(err error) bool {
 		return se.Code()&0xff == 9 // SQLITE_INTERRUPT
 	}
 	return false
+}
+
+// isDataException recognizes a value the database cannot hold or
+// compare, which is the request's fault, not the server's: PostgreSQL's
+// data exceptions and program limits (classes 22 and 54: a NUL or invalid
+// UTF-8 in text, a number out of range, a value too long), MySQL's
+// out-of-range (1264), too long (1406), incorrect string or datetime
+// value (1366, 1292) and bad conversion (1411).
+func isDataException(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "54")
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1264, 1406, 1366, 1292, 1411:
+			return true
+		}
+	}
+	return false
+}
+
+// driverMessage is a database error's own text, without the driver's
+// decoration: it names the value's problem, never a secret.
+func driverMessage(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Message
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Message
+	}
+	return err.Error()
 }
 
 func isConstraint(err error) bool {

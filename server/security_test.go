@@ -39,7 +39,7 @@ type securedFixture struct {
 	model *security.Compiled
 }
 
-func securedFixtures(t *testing.T) []securedFixture {
+func securedFixtures(t testing.TB) []securedFixture {
 	t.Helper()
 	ctx := context.Background()
 	sample, err := engine.SampleSecurity()
