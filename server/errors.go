@@ -177,7 +177,9 @@ func isDown(err error) bool {
 // outOfConnections recognizes a database that answers but refuses a new
 // connection for its connection limit: PostgreSQL's too_many_connections
 // (53300, also "remaining connection slots are reserved"), MySQL's
-// ER_CON_COUNT_ERROR (1040). A dial error that wraps it is not "down".
+// ER_CON_COUNT_ERROR (1040) and a user's MAX_USER_CONNECTIONS
+// (ER_USER_LIMIT_REACHED, 1226). A dial error that wraps it is not
+// "down".
 func outOfConnections(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -185,7 +187,7 @@ func outOfConnections(err error) bool {
 	}
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
-		return me.Number == 1040
+		return me.Number == 1040 || me.Number == 1226
 	}
 	return false
 }

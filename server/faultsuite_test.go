@@ -182,6 +182,58 @@ func TestFaultSuite(t *testing.T) {
 		}
 	})
 
+	t.Run("pool exhausted", func(t *testing.T) {
+		// Every pool connection is taken: a request waits for one under
+		// its deadline, not longer.
+		var held []*sql.Conn
+		for range 8 {
+			conn, err := db.SQL.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			held = append(held, conn)
+		}
+		st, code, b := c.send(ctx, "read with the pool exhausted", "GET", "/odata/accounts?$select=name", "")
+		for _, conn := range held {
+			conn.Close()
+		}
+		if st != 504 || code != "VE6008" {
+			t.Errorf("with the pool exhausted: %d %s %s, want 504 VE6008", st, code, b)
+		}
+		if st, _, b := c.send(ctx, "read with the pool back", "GET", "/odata/accounts?$select=name", ""); st != 200 {
+			t.Errorf("with the pool back: %d %s", st, b)
+		}
+	})
+
+	t.Run("caller context locked", func(t *testing.T) {
+		// A server that has not loaded the caller yet: the load reads
+		// systemuser, which another connection holds locked.
+		fresh, err := server.New(server.Config{DB: db, Catalog: cat, Auth: testVerifier(), Users: testUsers(), Insecure: true,
+			QueryTimeout: faultTimeout, DBConns: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fhs := httptest.NewServer(fresh.Handler())
+		defer fhs.Close()
+		fc := *c
+		fc.url = fhs.URL
+		lock, err := admin.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := lock.ExecContext(ctx, "LOCK TABLE "+prefix+"systemuser IN ACCESS EXCLUSIVE MODE"); err != nil {
+			t.Fatal(err)
+		}
+		st, code, b := fc.send(ctx, "read while the caller's tables are locked", "GET", "/odata/accounts?$select=name", "")
+		lock.Rollback()
+		if st != 504 || code != "VE6008" {
+			t.Errorf("with systemuser locked: %d %s %s, want 504 VE6008", st, code, b)
+		}
+		if st, _, b := fc.send(ctx, "read after the caller's tables are free", "GET", "/odata/accounts?$select=name", ""); st != 200 {
+			t.Errorf("after the lock: %d %s", st, b)
+		}
+	})
+
 	t.Run("clients hanging up", func(t *testing.T) {
 		var wg sync.WaitGroup
 		var steadyFailed, steadyTimedOut atomic.Int64
