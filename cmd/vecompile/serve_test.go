@@ -120,7 +120,7 @@ func (s *served) post(t *testing.T, user, fetch string) (int, string) {
 }
 
 func TestServeInsecureSample(t *testing.T) {
-	s := startServe(t, "--insecure")
+	s := startServe(t, "--insecure", "--drain", "100ms", "--db-conns", "3")
 	if !strings.Contains(s.stderr.String(), "security is OFF") {
 		t.Errorf("the log does not say security is off:\n%s", s.stderr.String())
 	}
@@ -169,6 +169,9 @@ func TestServeFlagErrors(t *testing.T) {
 		{"serve", "--insecure", "--jwt-secret-file=/nonexistent"},
 		{"serve", "--insecure", "--jwt-key=/nonexistent"},
 		{"serve", "--insecure", "--naming=bogus"},
+		{"serve", "--insecure", "--db-conns=-1"},
+		{"serve", "--insecure", "--drain=-1s"},
+		{"serve", "--insecure", "--grace=-1s"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), args, nil, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), "VE5004") {
