@@ -46,7 +46,7 @@ func securedFixtures(t testing.TB) []securedFixture {
 
 // securedFixturesWith is securedFixtures with the sample's model changed by
 // edit (a copy) before it is stored.
-func securedFixturesWith(t *testing.T, edit func(*security.Model)) []securedFixture {
+func securedFixturesWith(t testing.TB, edit func(*security.Model)) []securedFixture {
 	t.Helper()
 	ctx := context.Background()
 	sample, err := engine.SampleSecurity()
