@@ -34,6 +34,13 @@ func logErr(ctx context.Context, err error) {
 	}
 }
 
+// logWarn logs a failure the client's answer does not show.
+func logWarn(ctx context.Context, msg string, err error) {
+	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
+		l.Warn(msg, "err", err.Error())
+	}
+}
+
 // statusWriter records the status and size of a response, and the error
 // code of an error answer (writeError sets it).
 type statusWriter struct {

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -231,4 +233,55 @@ func TestRepeatedFailuresRateLimited(t *testing.T) {
 	if s := logs.lines("more requests failed like this"); len(s) != 1 {
 		t.Fatalf("a window without repeats wrote a summary: %v", s)
 	}
+}
+
+// TestCommittedWriteNeverAnsweredAsFailed: an OData create asking for its
+// representation whose write uses nearly the whole request deadline. The
+// write either commits or not; the answer must say which: 2xx if and only
+// if the row is there. A re-read that runs out of time after the commit
+// gives 204 without Preference-Applied, never 504 (a client would retry a
+// write that happened).
+func TestCommittedWriteNeverAnsweredAsFailed(t *testing.T) {
+	db, cat, err := engine.OpenSample(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e := newEnv(t, fixture{"sqlite", db, cat}, func(c *server.Config) { c.QueryTimeout = 200 * time.Millisecond })
+	var margin atomic.Int64
+	err = e.srv.OnWrite("account", func(ctx context.Context, _ *server.WriteTx, _ *server.WriteRequest) error {
+		if dl, ok := ctx.Deadline(); ok {
+			time.Sleep(time.Until(dl) - time.Duration(margin.Load()))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	// Margins from 0.1 ms to 6 ms: some leave time for the write but not
+	// for the re-read.
+	for i := range 40 {
+		margin.Store(int64(100*time.Microsecond + time.Duration(i)*150*time.Microsecond))
+		name := fmt.Sprintf("deadline write %d", i)
+		r := e.do("POST", "/odata/accounts", `{"name":"`+name+`"}`, "Prefer", "return=representation")
+		var n int
+		if err := db.SQL.QueryRow("SELECT COUNT(*) FROM account WHERE name = ?", name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case r.status == 201 && r.header.Get("Preference-Applied") == "return=representation":
+			counts["201 with the record"]++
+		case r.status == 204 && r.header.Get("Preference-Applied") == "":
+			counts["204, the re-read out of time"]++
+		case r.status == 504:
+			counts["504"]++
+		default:
+			t.Fatalf("margin %v: %d %s", time.Duration(margin.Load()), r.status, r.body)
+		}
+		if (r.status < 300) != (n == 1) || n > 1 {
+			t.Fatalf("margin %v: answered %d, %d rows in the database: %s", time.Duration(margin.Load()), r.status, n, r.body)
+		}
+	}
+	t.Logf("answers: %v", counts)
 }
