@@ -68,6 +68,10 @@ func fuzzSeeds() []string {
 		`{"Target":{"LogicalName":"account","Attributes":{"name":"a\u0000b"}}}`,
 		"{\"Target\":{\"LogicalName\":\"account\",\"Attributes\":{\"name\":\"\xc3\x28\"}}}",
 		`{"EntityName":"account","ColumnSet":{"Columns":["name"]},"Criteria":{"Conditions":[{"AttributeName":"name","Operator":"Equal","Values":["\u0000"]}]}}`,
+		// Write value shapes: EntityReference spellings, binds, duplicates.
+		`{"Target":{"LogicalName":"account","Id":"` + contoso + `","Attributes":{"ownerid":{"id":"` + managerID + `","logicalName":"systemuser","Value":1},"OwnerId":null}}}`,
+		`{"Target":{"LogicalName":"account","Attributes":{"name":"a","n\u0061me":"b","parentaccountid":{"Id":"` + contoso + `","LogicalName":"account","Name":"x"}}}}`,
+		`{"name":"f","parentaccountid@odata.bind":"/accounts(` + contoso + `)","primarycontactid@odata.bind":"contacts('x')","_parentaccountid_value":null,"@odata.etag":"W/1"}`,
 	}
 }
 

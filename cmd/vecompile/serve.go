@@ -55,6 +55,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		drain      = fs.Duration("drain", 5*time.Second, "on SIGTERM, answer /readyz 503 this long while still serving, before no longer accepting")
 		grace      = fs.Duration("grace", 10*time.Second, "on SIGTERM, after the drain, wait this long for in-flight requests before cancelling them")
 		logFormat  = fs.String("log", "json", "log format: json or text")
+		metricsPub = fs.Bool("metrics-public", false, "serve /metrics without a token (default: the same bearer token and role as the API)")
 	)
 	collation := addCollationFlags(fs)
 	fs.Var(&keyFiles, "jwt-key", "PEM public key for RS256/ES256 tokens (repeatable; the file's base name without extension is its kid)")
@@ -73,7 +74,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *dbConns < 0 || *drain < 0 || *grace < 0 || *reload < 0 {
 		return fail(stderr, flagError("--db-conns, --drain, --grace and --security-reload cannot be negative"))
 	}
-	cfg := server.Config{Logger: log, AllowAnonymous: *anonymous, Insecure: *insecure, QueryTimeout: *timeout, MaxBody: *maxBody, DBConns: *dbConns, Drain: *drain}
+	cfg := server.Config{Logger: log, AllowAnonymous: *anonymous, Insecure: *insecure, QueryTimeout: *timeout, MaxBody: *maxBody, DBConns: *dbConns, Drain: *drain, MetricsPublic: *metricsPub}
 	var err error
 	if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
 		return fail(stderr, err)
