@@ -520,3 +520,26 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestNewChecksTheVerifier: New refuses empty issuers or audiences and
+// static keys too weak for RS256/ES256; a JWKS alone is a key source.
+func TestNewChecksTheVerifier(t *testing.T) {
+	f := fixtures(t)[0]
+	small, _ := rsa.GenerateKey(rand.Reader, 1024)
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	for name, v := range map[string]*server.JWTVerifier{
+		"an empty issuer":   {Issuers: []string{testIssuer, ""}, Audiences: []string{testAudience}, Secret: []byte(testSecret)},
+		"an empty audience": {Issuers: []string{testIssuer}, Audiences: []string{""}, Secret: []byte(testSecret)},
+		"a 1024-bit key":    {Issuers: []string{testIssuer}, Audiences: []string{testAudience}, Keys: map[string]any{"k": &small.PublicKey}},
+		"a P-384 key":       {Issuers: []string{testIssuer}, Audiences: []string{testAudience}, Keys: map[string]any{"k": &p384.PublicKey}},
+		"a secret as a key": {Issuers: []string{testIssuer}, Audiences: []string{testAudience}, Keys: map[string]any{"k": []byte(testSecret)}},
+	} {
+		if _, err := server.New(server.Config{DB: f.db, Catalog: f.cat, Auth: v, Users: testUsers(), Insecure: true}); diag.CodeOf(err) != diag.BadFlag {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	remote := &server.JWTVerifier{Issuers: []string{testIssuer}, Audiences: []string{testAudience}, Remote: &server.RemoteKeys{URL: "https://login.example.com/keys"}}
+	if _, err := server.New(server.Config{DB: f.db, Catalog: f.cat, Auth: remote, Users: testUsers(), Insecure: true}); err != nil {
+		t.Errorf("a JWKS verifier: %v", err)
+	}
+}
