@@ -64,6 +64,10 @@ embedded sample, secured by the sample's model.
 Example:
   head -c 48 /dev/urandom | base64 > secret
   vecompile serve --jwt-secret-file secret --jwt-issuer dev --jwt-audience api://vecompile
+
+With Microsoft Entra ID (keys found by discovery, refreshed as Entra rotates them):
+  vecompile serve --oidc-issuer https://login.microsoftonline.com/TENANT/v2.0 \
+    --entra-tenant TENANT --jwt-audience api://vecompile,APP-ID
 `,
 	"security init": `Usage: vecompile security init --db DSN [--policy FILE|sample]
 
