@@ -39,6 +39,7 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 	type tbl struct {
 		t    *plan.Table
 		cols map[string]string // logical → physical
+		guid map[string]plan.GuidStorage
 	}
 	resolve := func(name string, cols ...string) (*tbl, error) {
 		t, ok := cat.Table(name)
@@ -49,7 +50,7 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		if err != nil || !exists {
 			return nil, err
 		}
-		r := &tbl{t: t, cols: map[string]string{}}
+		r := &tbl{t: t, cols: map[string]string{}, guid: map[string]plan.GuidStorage{}}
 		for _, c := range cols {
 			col, ok := t.Column(c)
 			if !ok {
@@ -59,6 +60,9 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 				return nil, nil
 			}
 			r.cols[c] = col.PhysicalName
+			if col.Type.Kind() == plan.KGuid {
+				r.guid[c] = col.Guid
+			}
 		}
 		return r, nil
 	}
@@ -87,12 +91,21 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		}
 		return q(c)
 	}
+	// key is a GUID column compared with GUID values (bound by arg): as
+	// stored, or LOWER() when it holds both cases.
+	key := func(t *tbl, c string) string {
+		if t.guid[c] == plan.GuidAnyCase {
+			return "LOWER(" + col(t, c) + ")"
+		}
+		return col(t, c)
+	}
+	arg := func(t *tbl, c, id string) any { return t.guid[c].Bind(id) }
 	// strings reads one column of a query into sorted, distinct GUIDs.
 	list := func(sqlText string, args []any) ([]string, error) {
 		seen := map[string]bool{}
 		var out []string
 		err := queryRows(ctx, db, sqlText, args, 1, func(r []string) {
-			g, ok := plan.CanonicalGUID(r[0])
+			g, ok := readGUID(r[0])
 			if !ok {
 				g = strings.ToLower(r[0])
 			}
@@ -107,7 +120,7 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 	caller := &plan.Caller{UserID: id}
 	var bu []string
 	found := false
-	err = queryRows(ctx, db, fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", col(su, "businessunitid"), q(su.t.PhysicalName), col(su, "systemuserid"), db.placeholder(1)), []any{id}, 1, func(r []string) {
+	err = queryRows(ctx, db, fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", col(su, "businessunitid"), q(su.t.PhysicalName), key(su, "systemuserid"), db.placeholder(1)), []any{arg(su, "systemuserid", id)}, 1, func(r []string) {
 		found = true
 		bu = append(bu, r[0])
 	})
@@ -117,7 +130,7 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 	if !found {
 		return nil, diag.ErrorList{&diag.Error{Code: diag.UnknownCaller, Msg: fmt.Sprintf("no user %s in %s", id, su.t.PhysicalName)}}.Err()
 	}
-	if g, ok := plan.CanonicalGUID(bu[0]); ok {
+	if g, ok := readGUID(bu[0]); ok {
 		caller.BusinessUnitID = g
 	}
 	teamsOf := func(users []string) ([]string, error) {
@@ -128,9 +141,9 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		args := make([]any, len(users))
 		for i, u := range users {
 			marks[i] = db.placeholder(i + 1)
-			args[i] = u
+			args[i] = arg(tm, "systemuserid", u)
 		}
-		return list(fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (%s)", col(tm, "teamid"), q(tm.t.PhysicalName), col(tm, "systemuserid"), strings.Join(marks, ", ")), args)
+		return list(fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (%s)", col(tm, "teamid"), q(tm.t.PhysicalName), key(tm, "systemuserid"), strings.Join(marks, ", ")), args)
 	}
 	if caller.TeamIDs, err = teamsOf([]string{id}); err != nil {
 		return nil, err
@@ -146,9 +159,9 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		args := make([]any, len(level))
 		for i, u := range level {
 			marks[i] = db.placeholder(i + 1)
-			args[i] = u
+			args[i] = arg(su, "parentsystemuserid", u)
 		}
-		next, err := list(fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (%s)", col(su, "systemuserid"), q(su.t.PhysicalName), col(su, "parentsystemuserid"), strings.Join(marks, ", ")), args)
+		next, err := list(fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (%s)", col(su, "systemuserid"), q(su.t.PhysicalName), key(su, "parentsystemuserid"), strings.Join(marks, ", ")), args)
 		if err != nil {
 			return nil, err
 		}
@@ -173,14 +186,17 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		return nil, err
 	}
 	var langSQL string
+	var langArg any
 	switch c, ok := su.t.Column("uilanguageid"); {
 	case us != nil:
-		langSQL = fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", col(us, "uilanguageid"), q(us.t.PhysicalName), col(us, "systemuserid"), db.placeholder(1))
+		langSQL = fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", col(us, "uilanguageid"), q(us.t.PhysicalName), key(us, "systemuserid"), db.placeholder(1))
+		langArg = arg(us, "systemuserid", id)
 	case ok:
-		langSQL = fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", q(c.PhysicalName), q(su.t.PhysicalName), col(su, "systemuserid"), db.placeholder(1))
+		langSQL = fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", q(c.PhysicalName), q(su.t.PhysicalName), key(su, "systemuserid"), db.placeholder(1))
+		langArg = arg(su, "systemuserid", id)
 	}
 	if langSQL != "" {
-		err := queryRows(ctx, db, langSQL, []any{id}, 1, func(r []string) { lang = r[0] })
+		err := queryRows(ctx, db, langSQL, []any{langArg}, 1, func(r []string) { lang = r[0] })
 		if err != nil && !su.t.Untyped {
 			return nil, err
 		}
@@ -189,4 +205,13 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		caller.LanguageID = n
 	}
 	return caller, nil
+}
+
+// readGUID reads a GUID as queryRows hands it over: text in any case, or
+// the 16 bytes of a binary column.
+func readGUID(s string) (string, bool) {
+	if len(s) == 16 {
+		return toGUID([]byte(s))
+	}
+	return plan.CanonicalGUID(s)
 }
