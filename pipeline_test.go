@@ -97,6 +97,7 @@ var pipelineForms = []struct {
 	{"mysql", "char36_upper", engine.FixtureForm{Guid: plan.GuidUpper, NoForeignKeys: true, Probe: true}},
 	{"mysql", "char36_anycase", engine.FixtureForm{Guid: plan.GuidAnyCase, NoForeignKeys: true, Probe: true}},
 	{"mysql", "binary16", engine.FixtureForm{Guid: plan.GuidBinary, NoForeignKeys: true, Probe: true}},
+	{"mysql", "char36_ci_anycase", engine.FixtureForm{Guid: plan.GuidAnyCase, GuidType: "CHAR(36) COLLATE utf8mb4_general_ci", NoForeignKeys: true, Probe: true}},
 }
 
 // options builds the planner options a directive asks for.

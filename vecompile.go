@@ -100,6 +100,14 @@ func Open(ctx context.Context, cfg Config) (*Compiler, error) {
 			c.Close()
 			return nil, err
 		}
+		// The file describes the organization; the database says how it
+		// stores GUIDs (attributes without "guidStorage").
+		if c.db != nil {
+			if err = engine.ProbeGuidStorage(ctx, c.db, c.catalog); err != nil {
+				c.Close()
+				return nil, err
+			}
+		}
 	}
 	if c.catalog == nil {
 		c.catalog = plan.Untyped{}

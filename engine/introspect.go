@@ -27,7 +27,14 @@ func Introspect(ctx context.Context, db *DB) (plan.Catalog, error) {
 	if doc, ok, err := metadataDocument(ctx, db); err != nil {
 		return nil, err
 	} else if ok {
-		return ParseMetadata(MetadataTable, doc)
+		cat, err := ParseMetadata(MetadataTable, doc)
+		if err != nil {
+			return nil, err
+		}
+		if err := ProbeGuidStorage(ctx, db, cat); err != nil {
+			return nil, err
+		}
+		return cat, nil
 	}
 	var (
 		tables []*introTable
@@ -46,7 +53,11 @@ func Introspect(ctx context.Context, db *DB) (plan.Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buildIntrospected(tables), nil
+	cat := buildIntrospected(tables)
+	if err := ProbeGuidStorage(ctx, db, cat); err != nil {
+		return nil, err
+	}
+	return cat, nil
 }
 
 type introTable struct {
