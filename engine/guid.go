@@ -77,6 +77,11 @@ func ProbeGuidStorage(ctx context.Context, db *DB, cat plan.Catalog) error {
 		}
 		if len(scan) > 0 {
 			if err := probeGuidValues(ctx, db, t, scan); err != nil {
+				// A table dropped since the schema was read (a database
+				// others work in) is not an error: it has nothing to probe.
+				if exists, xerr := tableExists(ctx, db, t.PhysicalName); xerr == nil && !exists {
+					continue
+				}
 				return err
 			}
 		}

@@ -245,6 +245,9 @@ func (e *emitter) init(p *plan.Plan, d Dialect) error {
 		switch k.By {
 		case plan.SortName:
 			sz.bytes += 48 + 112*len(k.Targets)
+			for _, n := range k.Names {
+				sz.bytes += 40 + 8*len(n.Shared)
+			}
 		case plan.SortLabel:
 			if c := k.SortColumn(); c != nil {
 				sz.bytes += 32 + 20*len(c.Options)
@@ -510,16 +513,23 @@ func (e *emitter) col(r *plan.ColumnRef) {
 		e.fail(diag.MalformedPlan, "column reference without a source or column")
 		return
 	}
-	if keys := r.Source.Security.SharedKeys(r.Column); keys != nil {
-		// Field sharing: the records shared with the caller read the
-		// column, the others NULL.
-		pk, ok := r.Source.Table.Column(r.Source.Table.PrimaryKey)
+	e.securedCol(r.Source.Name, r.Source.Table, r.Column, r.Source.Security.Hides(r.Column), r.Source.Security.SharedKeys(r.Column))
+}
+
+// securedCol writes alias.column as column security lets the caller read
+// it: the column; or, hidden, NULL of its own type (the value is never
+// evaluated); or, hidden but field-shared on the records keys, the column
+// on those records and NULL on the others.
+func (e *emitter) securedCol(alias string, t *plan.Table, c *plan.Column, hidden bool, keys []*plan.Value) {
+	switch {
+	case hidden && len(keys) > 0: // none: NULL below, never IN ()
+		pk, ok := t.Column(t.PrimaryKey)
 		if !ok {
-			e.fail(diag.MalformedPlan, "shared column %s of a table without a primary key", r.Column.LogicalName)
+			e.fail(diag.MalformedPlan, "shared column %s of a table without a primary key", c.LogicalName)
 			return
 		}
 		e.raw("CASE WHEN ")
-		e.conv(e.valueConv(pk), func() { e.qcol(r.Source.Name, pk) })
+		e.conv(e.valueConv(pk), func() { e.qcol(alias, pk) })
 		e.raw(" IN (")
 		for i, k := range keys {
 			if i > 0 {
@@ -528,25 +538,15 @@ func (e *emitter) col(r *plan.ColumnRef) {
 			e.paramFor(k, pk)
 		}
 		e.raw(") THEN ")
-		e.ident(r.Source.Name)
-		e.byte1('.')
-		e.ident(r.Column.PhysicalName)
+		e.qcol(alias, c)
 		e.raw(" END")
-		return
-	}
-	if r.Source.Security.Hides(r.Column) {
-		// Column security: a hidden column reads NULL of its own type
-		// wherever it is referenced; the value is never evaluated.
+	case hidden:
 		e.raw("CASE WHEN 1=0 THEN ")
-		e.ident(r.Source.Name)
-		e.byte1('.')
-		e.ident(r.Column.PhysicalName)
+		e.qcol(alias, c)
 		e.raw(" END")
-		return
+	default:
+		e.qcol(alias, c)
 	}
-	e.ident(r.Source.Name)
-	e.byte1('.')
-	e.ident(r.Column.PhysicalName)
 }
 
 // qcol writes alias.column for a column of a data source.
@@ -1252,11 +1252,18 @@ func (e *emitter) direction(desc bool) {
 //	(SELECT "vs"."fullname" FROM "contact" AS "vs" WHERE "vs"."contactid" = "account"."primarycontactid")
 //	COALESCE((SELECT … FROM "systemuser" …), (SELECT … FROM "team" …))
 //
-// Like the joins the user writes, the subquery reads the target without a
-// security filter of its own: names are what Dataverse sorts by.
+// The subquery reads the target without a row filter of its own: a
+// lookup's name is what Dataverse sorts by, readable row or not. Column
+// security does apply (plan.SortKey.Names): a name hidden from the caller
+// reads NULL, except on the records a field share reveals, as the column
+// reads anywhere else in the plan.
 func (e *emitter) nameKey(k *plan.SortKey, o operand) {
 	if len(k.Targets) == 0 {
 		e.fail(diag.MalformedPlan, "name sort key without target tables")
+		return
+	}
+	if e.p.Security == plan.SecurityOn && len(k.Names) != len(k.Targets) {
+		e.fail(diag.MalformedPlan, "name sort key without its targets' name security")
 		return
 	}
 	if len(k.Targets) > 1 {
@@ -1276,9 +1283,13 @@ func (e *emitter) nameKey(k *plan.SortKey, o operand) {
 			e.fail(diag.MalformedPlan, "sort target %q lacks its primary key %q or primary name %q", t.LogicalName, t.PrimaryKey, t.PrimaryName)
 			return
 		}
+		var access plan.NameAccess
+		if i < len(k.Names) {
+			access = k.Names[i]
+		}
 		a := e.subAlias()
 		e.raw("(SELECT ")
-		e.qcol(a, name)
+		e.securedCol(a, t, name, access.Hidden, access.Shared)
 		e.raw(" FROM ")
 		e.ident(t.PhysicalName)
 		e.raw(" AS ")
