@@ -76,6 +76,11 @@ const (
 	// 3.41, MySQL, MariaDB), to compare a binary GUID column with a text
 	// one.
 	Unhex
+	// NoCase: "x COLLATE NOCASE" compares ASCII letters case-insensitively
+	// (SQLite), natively: a GUID column holding both cases is compared so
+	// rather than through LOWER(), which vecompile's SQLite connections
+	// replace with a slower Unicode-aware Go function.
+	NoCase
 )
 
 // ParamStyle is the bind-parameter placeholder syntax.
@@ -169,7 +174,7 @@ var (
 		Params: ParamDollar, Quote: QuoteDouble, Dates: DateExtract, Like: ClassSimilarTo, Concat: ConcatPipes, Fold: FoldTranslate,
 	}}
 	SQLite Dialect = &DialectSpec{"sqlite", Caps{
-		Flags:  IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword | Unhex,
+		Flags:  IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword | Unhex | NoCase,
 		Params: ParamQuestionNumbered, Quote: QuoteDouble, Dates: DateStrftime, Like: ClassGlob, Concat: ConcatPipes, Fold: FoldFunction,
 	}}
 	MySQL Dialect = &DialectSpec{"mysql", Caps{

@@ -114,6 +114,11 @@ func toText(g plan.GuidStorage) guidConv {
 func (e *emitter) conv(c guidConv, w func()) {
 	switch c {
 	case convLower:
+		if e.has(NoCase) {
+			w()
+			e.raw(" COLLATE NOCASE")
+			return
+		}
 		e.raw("LOWER(")
 		w()
 		e.byte1(')')

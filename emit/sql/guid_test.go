@@ -50,7 +50,7 @@ func TestGuidStorageValues(t *testing.T) {
 	}{
 		{plan.GuidLower, SQLite, `WHERE "account"."accountid" IN (?1, ?2)`, "acc00000-0000-4000-8000-00000000000a"},
 		{plan.GuidUpper, SQLite, `WHERE "account"."accountid" IN (?1, ?2)`, "ACC00000-0000-4000-8000-00000000000A"},
-		{plan.GuidAnyCase, SQLite, `WHERE LOWER("account"."accountid") IN (?1, ?2)`, "acc00000-0000-4000-8000-00000000000a"},
+		{plan.GuidAnyCase, SQLite, `WHERE "account"."accountid" COLLATE NOCASE IN (?1, ?2)`, "acc00000-0000-4000-8000-00000000000a"},
 		{plan.GuidAnyCase, SQLServer, `WHERE [account].[accountid] IN (@p1, @p2)`, "acc00000-0000-4000-8000-00000000000a"},
 		{plan.GuidNative, Postgres, `WHERE "account"."accountid" IN ($1, $2)`, "acc00000-0000-4000-8000-00000000000a"},
 		{plan.GuidBinary, MySQL, "WHERE `account`.`accountid` IN (?, ?)", []byte{0xac, 0xc0, 0, 0, 0, 0, 0x40, 0, 0x80, 0, 0, 0, 0, 0, 0, 0x0a}},
@@ -81,7 +81,7 @@ func TestGuidStorageJoins(t *testing.T) {
 	}{
 		{plan.GuidUpper, plan.GuidUpper, SQLite, `ON "account1"."accountid" = "contact"."parentcustomerid"`},
 		{plan.GuidBinary, plan.GuidBinary, MySQL, "ON `account1`.`accountid` = `contact`.`parentcustomerid`"},
-		{plan.GuidAnyCase, plan.GuidAnyCase, SQLite, `ON LOWER("account1"."accountid") = LOWER("contact"."parentcustomerid")`},
+		{plan.GuidAnyCase, plan.GuidAnyCase, SQLite, `ON "account1"."accountid" COLLATE NOCASE = "contact"."parentcustomerid" COLLATE NOCASE`},
 		{plan.GuidLower, plan.GuidUpper, Postgres, `ON "account1"."accountid" = LOWER("contact"."parentcustomerid")`},
 		{plan.GuidNative, plan.GuidUpper, Postgres, `ON CAST("account1"."accountid" AS CHAR(36)) = LOWER("contact"."parentcustomerid")`},
 		{plan.GuidNative, plan.GuidUpper, SQLServer, `ON [account1].[accountid] = [contact].[parentcustomerid]`},
