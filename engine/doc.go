@@ -109,7 +109,10 @@
 // MultiSelectPicklist: the option values and their labels, [{"value": 1,
 // "label": "Accounting"}, …]; values are unique integers, labels non-empty),
 // "maxLength" (String, Memo), "precision" (Decimal, Money, Double: decimal
-// places), "description". maxLength and precision shape the DDL the sample
+// places), "guidStorage" (Uniqueidentifier, Lookup, Owner, Customer: how
+// the database stores the values: lower, upper, anycase, native, binary;
+// see plan.GuidStorage; without it a database vecompile opens is probed,
+// ProbeGuidStorage), "description". maxLength and precision shape the DDL the sample
 // is created with; the planner does not use them.
 //
 // Option labels are in one language, the one the file is written in: the
@@ -155,6 +158,11 @@
 // table; a self-referencing one whose column name starts with "parent" is
 // the table's hierarchical relationship. The primary name is a column
 // "name" or "fullname" (or "<prefix>_name" for "<prefix>_table").
+//
+// Every GUID column's storage form (plan.GuidStorage) is then read by
+// ProbeGuidStorage: native and binary types by declaration, text columns
+// by the case of the letters they hold (one scan per table), SQLite
+// columns by their values' types too.
 //
 // A database can carry exact metadata: when it has a table
 // vecompile_metadata(document TEXT) with one row, Introspect returns the
