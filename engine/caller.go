@@ -26,8 +26,9 @@ const MaxHierarchyDepth = 100
 //     systemuser, when present: the UI language (0 otherwise).
 //
 // A user id that is not a GUID, or not in systemuser, is UnknownCaller; a
-// database without systemuser or teammembership is NoCallerTables.
-// Identifier lists are sorted.
+// database with neither systemuser nor teammembership is NoCallerTables;
+// with one of them, the parts only the other holds are marked
+// plan.Caller.Unknown. Identifier lists are sorted.
 func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hierarchyDepth int) (*plan.Caller, error) {
 	id, ok := plan.CanonicalGUID(userID)
 	if !ok {
@@ -74,15 +75,8 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 	if err != nil {
 		return nil, err
 	}
-	if su == nil || tm == nil {
-		var missing []string
-		if su == nil {
-			missing = append(missing, "systemuser(systemuserid, businessunitid, parentsystemuserid)")
-		}
-		if tm == nil {
-			missing = append(missing, "teammembership(teamid, systemuserid)")
-		}
-		return nil, diag.ErrorList{&diag.Error{Code: diag.NoCallerTables, Msg: "cannot read the caller from the database: no table " + strings.Join(missing, " or ") + "; give the caller's business unit, teams and reports instead"}}.Err()
+	if su == nil && tm == nil {
+		return nil, diag.ErrorList{&diag.Error{Code: diag.NoCallerTables, Msg: "cannot read the caller from the database: no table systemuser(systemuserid, businessunitid, parentsystemuserid) or teammembership(teamid, systemuserid); give the caller's business unit, teams and reports instead (--businessunit, --teams, --reports)"}}.Err()
 	}
 	q := db.quote
 	col := func(t *tbl, c string) string {
@@ -118,6 +112,31 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		return out, err
 	}
 	caller := &plan.Caller{UserID: id}
+	if su == nil {
+		// Teams only: the unit and the manager chain are unknown.
+		caller.Unknown = plan.CallerBusinessUnit | plan.CallerReports | plan.CallerReportTeams
+	}
+	if tm == nil {
+		caller.Unknown |= plan.CallerTeams | plan.CallerReportTeams
+	}
+	teamsOf := func(users []string) ([]string, error) {
+		if len(users) == 0 || tm == nil {
+			return nil, nil
+		}
+		marks := make([]string, len(users))
+		args := make([]any, len(users))
+		for i, u := range users {
+			marks[i] = db.placeholder(i + 1)
+			args[i] = arg(tm, "systemuserid", u)
+		}
+		return list(fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (%s)", col(tm, "teamid"), q(tm.t.PhysicalName), key(tm, "systemuserid"), strings.Join(marks, ", ")), args)
+	}
+	if caller.TeamIDs, err = teamsOf([]string{id}); err != nil {
+		return nil, err
+	}
+	if su == nil {
+		return caller, nil
+	}
 	var bu []string
 	found := false
 	err = queryRows(ctx, db, fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", col(su, "businessunitid"), q(su.t.PhysicalName), key(su, "systemuserid"), db.placeholder(1)), []any{arg(su, "systemuserid", id)}, 1, func(r []string) {
@@ -132,21 +151,6 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 	}
 	if g, ok := readGUID(bu[0]); ok {
 		caller.BusinessUnitID = g
-	}
-	teamsOf := func(users []string) ([]string, error) {
-		if len(users) == 0 {
-			return nil, nil
-		}
-		marks := make([]string, len(users))
-		args := make([]any, len(users))
-		for i, u := range users {
-			marks[i] = db.placeholder(i + 1)
-			args[i] = arg(tm, "systemuserid", u)
-		}
-		return list(fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (%s)", col(tm, "teamid"), q(tm.t.PhysicalName), key(tm, "systemuserid"), strings.Join(marks, ", ")), args)
-	}
-	if caller.TeamIDs, err = teamsOf([]string{id}); err != nil {
-		return nil, err
 	}
 	// Reports: breadth-first down the manager chain.
 	if hierarchyDepth > MaxHierarchyDepth {

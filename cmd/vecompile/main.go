@@ -159,8 +159,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
 		return fail(stderr, err)
 	}
-	if *bu != "" || *teams != "" || *reports != "" {
+	if flagSet(fs, "businessunit") || flagSet(fs, "teams") || flagSet(fs, "reports") {
+		// The parts the flags give; the user tables, when the database
+		// has them, give the rest (and win). A part nobody gives makes
+		// the operators that need it fail, naming the flag.
 		cfg.Caller = &plan.Caller{BusinessUnitID: *bu, TeamIDs: splitList(*teams), Reports: splitList(*reports), LanguageID: *language}
+		if len(cfg.Caller.Reports) > 0 {
+			cfg.Caller.Unknown = plan.CallerReportTeams // no flag gives the reports' teams
+		}
+		for _, f := range []struct {
+			name string
+			part plan.CallerParts
+		}{{"businessunit", plan.CallerBusinessUnit}, {"teams", plan.CallerTeams}, {"reports", plan.CallerReports}} {
+			if !flagSet(fs, f.name) {
+				cfg.Caller.Unknown |= f.part
+			}
+		}
 	}
 
 	if err := sec.apply(&cfg, *user); err != nil {
