@@ -84,7 +84,7 @@ func securityNotice(cmd string, p *plan.Plan, user string, stderr io.Writer) {
 // model in them.
 func runSecurity(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "init" {
-		fmt.Fprintln(stderr, "usage: vecompile security init --db DSN [--policy FILE] [--print-schema]")
+		fmt.Fprintln(stderr, "usage: vecompile security init --db DSN [--policy FILE] [--check] [--print-schema]")
 		return 2
 	}
 	fs := flag.NewFlagSet("vecompile security init", flag.ContinueOnError)
@@ -93,6 +93,7 @@ func runSecurity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	dsn := fs.String("db", "", "database DSN to create the security tables in")
 	policy := fs.String("policy", "", "a JSON policy file to store in the tables ('sample': the embedded sample's)")
 	printSchema := fs.String("print-schema", "", "print the schema for a dialect (sqlite, postgres, mysql) instead")
+	check := fs.Bool("check", false, "list the columns the existing security tables lack and change nothing (exit 1 when some are missing)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -127,8 +128,25 @@ func runSecurity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return fail(stderr, err)
 	}
 	defer db.Close()
+	missing, err := engine.MissingSecurityColumns(ctx, db, "")
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if *check {
+		if len(missing) == 0 {
+			fmt.Fprintln(stdout, "security tables: no column missing")
+			return 0
+		}
+		for _, c := range missing {
+			fmt.Fprintf(stdout, "missing column: %s\n", c)
+		}
+		return 1
+	}
 	if err := engine.InitSecurity(ctx, db, "", m); err != nil {
 		return fail(stderr, err)
+	}
+	for _, c := range missing {
+		fmt.Fprintf(stdout, "added column: %s\n", c)
 	}
 	var names []string
 	for _, t := range security.Tables {

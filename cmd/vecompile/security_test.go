@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/testkit"
 )
 
@@ -54,5 +55,49 @@ func TestSecurityCLI(t *testing.T) {
 			got := stdout.String() + "--- stderr (exit " + string(rune('0'+code)) + ")\n" + stderr.String()
 			testkit.Golden(t, filepath.Join("testdata", tc.name+".golden"), []byte(got))
 		})
+	}
+}
+
+// TestSecurityInitMissingColumns: a Dataverse-shaped systemuser without
+// isdisabled is listed by --check (nothing changes), completed by init,
+// and the model then loads from the tables.
+func TestSecurityInitMissingColumns(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "crm.db")
+	db, err := engine.Open(ctx, "sqlite:"+path+"?create=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL.ExecContext(ctx, `CREATE TABLE businessunit (businessunitid TEXT PRIMARY KEY, name TEXT, parentbusinessunitid TEXT);
+CREATE TABLE systemuser (systemuserid TEXT PRIMARY KEY, fullname TEXT, businessunitid TEXT, parentsystemuserid TEXT);
+INSERT INTO businessunit VALUES ('bb000000-0000-4000-8000-0000000000ff', 'Their unit', NULL);
+INSERT INTO systemuser VALUES ('aa000000-0000-4000-8000-0000000000ff', 'Their user', 'bb000000-0000-4000-8000-0000000000ff', NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	cli := func(args ...string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(ctx, append(args, "--db=sqlite:"+path), strings.NewReader(""), &stdout, &stderr)
+		return code, stdout.String() + stderr.String()
+	}
+	if code, out := cli("security", "init", "--check"); code != 1 || out != "missing column: systemuser.isdisabled BOOLEAN\n" {
+		t.Fatalf("check: exit %d\n%s", code, out)
+	}
+	if code, out := cli("security", "init", "--check"); code != 1 || !strings.Contains(out, "isdisabled") {
+		t.Fatalf("check changed the table: exit %d\n%s", code, out)
+	}
+	if code, out := cli("security", "init", "--policy=sample"); code != 0 || !strings.HasPrefix(out, "added column: systemuser.isdisabled BOOLEAN\nsecurity tables ready") {
+		t.Fatalf("init: exit %d\n%s", code, out)
+	}
+	if code, out := cli("security", "init", "--check"); code != 0 || out != "security tables: no column missing\n" {
+		t.Fatalf("check after init: exit %d\n%s", code, out)
+	}
+	db, err = engine.Open(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, ok, err := engine.LoadSecurity(ctx, db, ""); err != nil || !ok {
+		t.Fatalf("the model does not load after init: %v %v", ok, err)
 	}
 }
