@@ -65,13 +65,25 @@ Example:
   head -c 48 /dev/urandom | base64 > secret
   vecompile serve --jwt-secret-file secret --jwt-issuer dev --jwt-audience api://vecompile
 `,
-	"security init": `Usage: vecompile security init --db DSN [--policy FILE|sample]
+	"security init": `Usage: vecompile security init --db DSN [--policy FILE|sample] [--check]
 
-Creates the security tables in the database and, with --policy, stores that
-model in them.
+Creates the security tables in the database, adds the columns existing ones
+lack (--check lists them and changes nothing) and, with --policy, stores
+that model in them.
 
 Example:
   vecompile security init --db sqlite:crm.db --policy sample
+`,
+	"security template": `Usage: vecompile security template --db DSN
+
+Prints a starting policy file for the database's tables: its business units
+and users (from businessunit and systemuser when present), one role giving
+each user their own rows of owned tables and every row of the others, and a
+comment on each part saying what to change.
+
+Example:
+  vecompile security template --db sqlite:crm.db > policy.json
+  vecompile security init --db sqlite:crm.db --policy policy.json
 `,
 }
 

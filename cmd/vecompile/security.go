@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -83,8 +84,11 @@ func securityNotice(cmd string, p *plan.Plan, user string, stderr io.Writer) {
 // (those absent) in a database, and with --policy store a policy file's
 // model in them.
 func runSecurity(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "template" {
+		return runSecurityTemplate(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "init" {
-		fmt.Fprintln(stderr, "usage: vecompile security init --db DSN [--policy FILE] [--check] [--print-schema]")
+		fmt.Fprintln(stderr, "usage: vecompile security init --db DSN [--policy FILE] [--check] [--print-schema]\n       vecompile security template --db DSN")
 		return 2
 	}
 	fs := flag.NewFlagSet("vecompile security init", flag.ContinueOnError)
@@ -153,5 +157,38 @@ func runSecurity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		names = append(names, t.Name)
 	}
 	fmt.Fprintf(stdout, "security tables ready: %s\n", strings.Join(names, ", "))
+	return 0
+}
+
+// runSecurityTemplate prints a starting policy file for a database's
+// tables (engine.SecurityTemplate).
+func runSecurityTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vecompile security template", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	setUsage(fs, "security template", stderr)
+	dsn := fs.String("db", "", "the database whose tables the policy covers")
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *dsn == "" {
+		return fail(stderr, flagError("security template: --db is required"))
+	}
+	db, err := engine.Open(ctx, *dsn)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer db.Close()
+	m, err := engine.SecurityTemplate(ctx, db)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	out, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fail(stderr, err)
+	}
+	stdout.Write(append(out, '\n'))
 	return 0
 }

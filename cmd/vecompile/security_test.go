@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/testkit"
+	"github.com/vecompile/vecompile/plan"
+	"github.com/vecompile/vecompile/security"
 )
 
 // TestSecurityCLI: exec, sql and plan as principals of the sample's model,
@@ -99,5 +102,51 @@ INSERT INTO systemuser VALUES ('aa000000-0000-4000-8000-0000000000ff', 'Their us
 	defer db.Close()
 	if _, ok, err := engine.LoadSecurity(ctx, db, ""); err != nil || !ok {
 		t.Fatalf("the model does not load after init: %v %v", ok, err)
+	}
+}
+
+// TestSecurityTemplate: the template of the sample's database compiles as
+// it is, and a user run under it reads exactly the rows they own.
+func TestSecurityTemplate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "crm.db")
+	db, err := engine.Open(ctx, "sqlite:"+path+"?create=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine.LoadFixtureForm(ctx, db, "", engine.FixtureForm{Guid: plan.GuidUpper, NoForeignKeys: true}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	var stdout, stderr bytes.Buffer
+	if code := run(ctx, []string{"security", "template", "--db=sqlite:" + path}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	c, err := security.ParsePolicy("template.json", stdout.Bytes())
+	if err != nil {
+		t.Fatalf("the template does not compile: %v\n%s", err, stdout.String())
+	}
+	m := c.Model()
+	if len(m.Users) != 10 || len(m.BusinessUnits) != 3 || m.Comment == "" || len(m.Roles) != 1 {
+		t.Errorf("template: %d users, %d units, %d roles", len(m.Users), len(m.BusinessUnits), len(m.Roles))
+	}
+	policy := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(policy, stdout.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	code := run(ctx, []string{"exec", "--db=sqlite:" + path, "--policy=" + policy, "--user=" + engine.SampleRepID, "--format=csv", "-"},
+		strings.NewReader(`<fetch><entity name="account"><attribute name="name"/><attribute name="ownerid"/><order attribute="name"/></entity></fetch>`), &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exec under the template: exit %d: %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 5 { // header and Sam Taylor's four accounts
+		t.Errorf("the rep reads %d rows under the template, want 4:\n%s", len(lines)-1, stdout.String())
+	}
+	for _, l := range lines[1:] {
+		if !strings.Contains(l, engine.SampleRepID) {
+			t.Errorf("a row the rep does not own: %s", l)
+		}
 	}
 }
