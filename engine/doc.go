@@ -152,12 +152,20 @@
 // int, integer, smallint, tinyint → Integer; numeric, decimal → Decimal;
 // money → Money; double, float, real → Double; date → DateTime (DateOnly);
 // datetime, timestamp → DateTime (UserLocal); text, varchar, char → String;
-// anything else is untyped. The primary key is the single-column primary
-// key, else a column named <table>id. Single-column foreign keys are 1:N
-// relationships; a GUID column with one is a Lookup to the referenced
-// table; a self-referencing one whose column name starts with "parent" is
-// the table's hierarchical relationship. The primary name is a column
-// "name" or "fullname" (or "<prefix>_name" for "<prefix>_table").
+// anything else is untyped. Text and binary columns whose values among
+// the first 50 rows are all GUIDs (or, in an empty table, named <table>id
+// or as a known lookup) are GUIDs too. The primary key is the
+// single-column primary key, else a column named <table>id. Single-column
+// foreign keys are 1:N relationships; a GUID column with one is a Lookup
+// to the referenced table; a self-referencing one whose column name starts
+// with "parent" is the table's hierarchical relationship. Without a
+// foreign key, Dataverse's names give lookups (lookupTargetsByName):
+// ownerid (Owner: systemuser, team), owninguser, owningteam,
+// owningbusinessunit, createdby, modifiedby, customerid and
+// parentcustomerid (Customer: account, contact), parent<table>id (the
+// hierarchy) and <target>id. The primary name is a column "name" or
+// "fullname" (or "<prefix>_name" for "<prefix>_table"), else "title" or
+// "subject". WriteMetadata prints a catalog in the file format below.
 //
 // Every GUID column's storage form (plan.GuidStorage) is then read by
 // ProbeGuidStorage: native and binary types by declaration, text columns

@@ -74,6 +74,19 @@ that model in them.
 Example:
   vecompile security init --db sqlite:crm.db --policy sample
 `,
+	"metadata": `Usage: vecompile metadata --db DSN
+
+Prints the metadata vecompile infers from the database, in the --metadata
+file format: GUID columns (by type, key or lookup name, and values) with
+their storage forms, lookups and their targets without foreign keys by
+Dataverse's naming (<target>id, parent<table>id as the hierarchy, ownerid,
+owningbusinessunit, customerid …), primary names by convention. Correct it
+and pass it back with --metadata.
+
+Example:
+  vecompile metadata --db sqlite:crm.db > crm.json
+  vecompile exec --db sqlite:crm.db --metadata crm.json query.xml
+`,
 	"security template": `Usage: vecompile security template --db DSN
 
 Prints a starting policy file for the database's tables: its business units

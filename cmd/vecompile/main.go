@@ -47,8 +47,11 @@ Usage:
   vecompile convert --to odata [FILE|-]   (or: vecompile odata)
                                     print a Web API (OData v4) request URL
   vecompile serve [flags]           run the adapter server (virtual-entity methods, OData v4)
-  vecompile security init --db DSN [--policy FILE]
+  vecompile security init --db DSN [--policy FILE] [--check]
                                     create the security tables (and store a policy file's model)
+  vecompile security template --db DSN
+                                    print a starting policy file for the database's tables
+  vecompile metadata --db DSN       print the metadata inferred from the database (a --metadata file)
   vecompile token [flags]           print a development token for a local 'serve'
   vecompile version                 print the version and the revision it was built from
 
@@ -77,6 +80,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runConvert(ctx, "odata", append([]string{"--to=odata"}, args...), stdin, stdout, stderr)
 	case "security":
 		return runSecurity(ctx, args, stdout, stderr)
+	case "metadata":
+		return runMetadata(ctx, args, stdout, stderr)
 	case "serve":
 		return runServe(ctx, args, stdout, stderr)
 	case "token":
@@ -411,4 +416,40 @@ func (f collationFlags) accentSensitive() (bool, error) {
 		return false, flagError("--base-language: %d is not an LCID", *f.lcid)
 	}
 	return *f.sensitive || plan.AccentSensitiveLanguage(*f.lcid), nil
+}
+
+// runMetadata prints the catalog introspected from a database in the
+// metadata file format, for a person to correct and pass back with
+// --metadata.
+func runMetadata(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vecompile metadata", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	setUsage(fs, "metadata", stderr)
+	dsn := fs.String("db", "", "the database to introspect")
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *dsn == "" || fs.NArg() > 0 {
+		return fail(stderr, flagError("metadata: give --db DSN and nothing else"))
+	}
+	db, err := engine.Open(ctx, *dsn)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer db.Close()
+	cat, err := engine.Introspect(ctx, db)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	mc, ok := cat.(plan.MapCatalog)
+	if !ok {
+		return fail(stderr, flagError("metadata: the database's catalog cannot be listed"))
+	}
+	if err := engine.WriteMetadata(stdout, mc); err != nil {
+		return fail(stderr, err)
+	}
+	return 0
 }

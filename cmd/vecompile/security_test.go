@@ -150,3 +150,27 @@ func TestSecurityTemplate(t *testing.T) {
 		}
 	}
 }
+
+// TestMetadataCommand: vecompile metadata prints the inferred catalog as a
+// metadata file that --metadata reads back.
+func TestMetadataCommand(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"metadata", "--db=sqlite:" + sampleFile(t)}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	cat, err := engine.ParseMetadata("inferred.json", stdout.Bytes())
+	if err != nil {
+		t.Fatalf("the output does not read back: %v", err)
+	}
+	tb, ok := cat.Table("account")
+	if !ok || tb.Hierarchy() == nil {
+		t.Fatalf("account or its hierarchy missing from\n%s", stdout.String())
+	}
+	if c, _ := tb.Column("ownerid"); c.Type != plan.TOwner || !c.GuidDeclared {
+		t.Errorf("account.ownerid: %s, storage declared %v", c.Type, c.GuidDeclared)
+	}
+	var stderr2 bytes.Buffer
+	if code := run(context.Background(), []string{"metadata"}, strings.NewReader(""), &stdout, &stderr2); code == 0 || !strings.Contains(stderr2.String(), "VE5004") {
+		t.Errorf("metadata without --db: exit %d: %s", code, stderr2.String())
+	}
+}
