@@ -40,28 +40,12 @@ func foreignDatabases(t *testing.T) []foreignDB {
 	} {
 		out = append(out, foreignDB{f.name, "sqlite:" + filepath.Join(dir, strings.ReplaceAll(f.name, " ", "_")+".db"), f.form})
 	}
-	engines := testkit.OptionalEngines(t)
-	schema := fmt.Sprintf("vcforeign%d", os.Getpid())
-	if dsn := engines["postgres"]; dsn != "" {
-		admin, err := engine.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mustExec(t, admin.SQL, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-		mustExec(t, admin.SQL, "CREATE SCHEMA "+schema)
-		t.Cleanup(func() { admin.SQL.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE"); admin.Close() })
-		out = append(out, foreignDB{"postgres text_upper", dsn + "&search_path=" + schema, engine.FixtureForm{Guid: plan.GuidUpper, NoForeignKeys: true}})
+	own := ownEngineDatabases(t, "vcforeign")
+	if dsn := own["postgres"]; dsn != "" {
+		out = append(out, foreignDB{"postgres text_upper", dsn, engine.FixtureForm{Guid: plan.GuidUpper, NoForeignKeys: true}})
 	}
-	if dsn := engines["mysql"]; dsn != "" {
-		admin, err := engine.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mustExec(t, admin.SQL, "DROP DATABASE IF EXISTS "+schema)
-		mustExec(t, admin.SQL, "CREATE DATABASE "+schema)
-		t.Cleanup(func() { admin.SQL.Exec("DROP DATABASE IF EXISTS " + schema); admin.Close() })
-		base := dsn[:strings.LastIndex(dsn, "/")+1]
-		out = append(out, foreignDB{"mariadb char36_upper", base + schema, engine.FixtureForm{Guid: plan.GuidUpper, NoForeignKeys: true}})
+	if dsn := own["mysql"]; dsn != "" {
+		out = append(out, foreignDB{"mariadb char36_upper", dsn, engine.FixtureForm{Guid: plan.GuidUpper, NoForeignKeys: true}})
 	}
 	for _, f := range out {
 		dsn := f.dsn
@@ -76,6 +60,42 @@ func foreignDatabases(t *testing.T) []foreignDB {
 			t.Fatalf("%s: %v", f.name, err)
 		}
 		db.Close()
+	}
+	return out
+}
+
+// ownEngineDatabases gives each configured engine a namespace of this
+// process's own, where tables keep Dataverse's unprefixed names: a
+// PostgreSQL schema (through search_path) and a MariaDB database, dropped
+// when the test ends. It returns their DSNs by engine.
+func ownEngineDatabases(t *testing.T, name string) map[string]string {
+	ctx := context.Background()
+	engines := testkit.OptionalEngines(t)
+	schema := fmt.Sprintf("%s%d", name, os.Getpid())
+	out := map[string]string{}
+	if dsn := engines["postgres"]; dsn != "" {
+		admin, err := engine.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExec(t, admin.SQL, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+		mustExec(t, admin.SQL, "CREATE SCHEMA "+schema)
+		t.Cleanup(func() { admin.SQL.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE"); admin.Close() })
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		out["postgres"] = dsn + sep + "search_path=" + schema
+	}
+	if dsn := engines["mysql"]; dsn != "" {
+		admin, err := engine.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExec(t, admin.SQL, "DROP DATABASE IF EXISTS "+schema)
+		mustExec(t, admin.SQL, "CREATE DATABASE "+schema)
+		t.Cleanup(func() { admin.SQL.Exec("DROP DATABASE IF EXISTS " + schema); admin.Close() })
+		out["mysql"] = dsn[:strings.LastIndex(dsn, "/")+1] + schema
 	}
 	return out
 }

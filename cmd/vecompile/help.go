@@ -74,6 +74,17 @@ that model in them.
 Example:
   vecompile security init --db sqlite:crm.db --policy sample
 `,
+	"sample load": `Usage: vecompile sample load --db DSN [--replace]
+
+Loads the embedded sample into a database: its eight tables and rows, its
+metadata (in a vecompile_metadata table, so that --db alone types every
+column exactly) and its security model (the security tables). A database
+that already has one of these tables is refused unless --replace.
+
+Example:
+  vecompile sample load --db 'postgres://postgres@127.0.0.1:5432/crm?sslmode=disable'
+  vecompile sample load --db 'sqlite:crm.db?create=true'
+`,
 	"metadata": `Usage: vecompile metadata --db DSN
 
 Prints the metadata vecompile infers from the database, in the --metadata

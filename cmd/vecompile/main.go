@@ -52,6 +52,8 @@ Usage:
   vecompile security template --db DSN
                                     print a starting policy file for the database's tables
   vecompile metadata --db DSN       print the metadata inferred from the database (a --metadata file)
+  vecompile sample load --db DSN [--replace]
+                                    load the embedded sample (rows, metadata, security model) into a database
   vecompile token [flags]           print a development token for a local 'serve'
   vecompile version                 print the version and the revision it was built from
 
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSecurity(ctx, args, stdout, stderr)
 	case "metadata":
 		return runMetadata(ctx, args, stdout, stderr)
+	case "sample":
+		return runSampleLoad(ctx, args, stdout, stderr)
 	case "serve":
 		return runServe(ctx, args, stdout, stderr)
 	case "token":
@@ -451,5 +455,38 @@ func runMetadata(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err := engine.WriteMetadata(stdout, mc); err != nil {
 		return fail(stderr, err)
 	}
+	return 0
+}
+
+// runSampleLoad loads the embedded sample into a database
+// (engine.LoadSample).
+func runSampleLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "load" {
+		fmt.Fprintln(stderr, "usage: vecompile sample load --db DSN [--replace]")
+		return 2
+	}
+	fs := flag.NewFlagSet("vecompile sample load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	setUsage(fs, "sample load", stderr)
+	dsn := fs.String("db", "", "the database to load the sample into: sqlite:PATH?create=true, postgres://…, mysql://…")
+	replace := fs.Bool("replace", false, "drop and reload the sample's tables when the database has them")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *dsn == "" || fs.NArg() > 0 {
+		return fail(stderr, flagError("sample load: give --db DSN"))
+	}
+	db, err := engine.Open(ctx, *dsn)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer db.Close()
+	if err := engine.LoadSample(ctx, db, *replace); err != nil {
+		return fail(stderr, err)
+	}
+	fmt.Fprintln(stdout, "sample loaded: 8 tables, their metadata (vecompile_metadata) and the security model; try: vecompile exec --db DSN --user aa000000-0000-4000-8000-000000000009 query.xml")
 	return 0
 }

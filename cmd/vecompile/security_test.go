@@ -174,3 +174,27 @@ func TestMetadataCommand(t *testing.T) {
 		t.Errorf("metadata without --db: exit %d: %s", code, stderr2.String())
 	}
 }
+
+// TestSampleLoadCommand: vecompile sample load fills an SQLite file that
+// exec then reads, secured, with --db alone; a second load is refused.
+func TestSampleLoadCommand(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "crm.db")
+	var stdout, stderr bytes.Buffer
+	if code := run(ctx, []string{"sample", "load", "--db=sqlite:" + path + "?create=true"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := run(ctx, []string{"sample", "load", "--db=sqlite:" + path}, strings.NewReader(""), &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), "--replace") {
+		t.Errorf("second load: exit %d: %s", code, stderr.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	const q = `<fetch><entity name="account"><attribute name="name"/><order attribute="name"/></entity></fetch>`
+	code := run(ctx, []string{"exec", "--db=sqlite:" + path, "--user=" + engine.SampleRepID, "--format=csv", "-"}, strings.NewReader(q), &stdout, &stderr)
+	var sample bytes.Buffer
+	run(ctx, []string{"exec", "--user=" + engine.SampleRepID, "--format=csv", "-"}, strings.NewReader(q), &sample, &stderr)
+	if code != 0 || stdout.String() != sample.String() || strings.Count(stdout.String(), "\n") < 2 {
+		t.Errorf("exec as the rep on the loaded file: exit %d:\n%s\nthe embedded sample:\n%s%s", code, stdout.String(), sample.String(), stderr.String())
+	}
+}
