@@ -307,7 +307,9 @@ func (s *Server) caller(ctx context.Context, userID string) (*plan.Caller, error
 		if id == "" {
 			id = userID
 		}
-		c = &plan.Caller{UserID: id}
+		// No user tables: the id alone. Operators needing the unit,
+		// teams or reports are refused rather than match nothing.
+		c = &plan.Caller{UserID: id, Unknown: plan.CallerContext}
 	}
 	s.callers.put(userID, c)
 	return c, nil

@@ -72,6 +72,15 @@ const (
 	// TypedParams: a bare parameter has no type of its own and needs a
 	// CAST where the context does not give one (PostgreSQL CASE branches).
 	TypedParams
+	// Unhex: UNHEX(text) turns hexadecimal digits into bytes (SQLite ≥
+	// 3.41, MySQL, MariaDB), to compare a binary GUID column with a text
+	// one.
+	Unhex
+	// NoCase: "x COLLATE NOCASE" compares ASCII letters case-insensitively
+	// (SQLite), natively: a GUID column holding both cases is compared so
+	// rather than through LOWER(), which vecompile's SQLite connections
+	// replace with a slower Unicode-aware Go function.
+	NoCase
 )
 
 // ParamStyle is the bind-parameter placeholder syntax.
@@ -165,11 +174,11 @@ var (
 		Params: ParamDollar, Quote: QuoteDouble, Dates: DateExtract, Like: ClassSimilarTo, Concat: ConcatPipes, Fold: FoldTranslate,
 	}}
 	SQLite Dialect = &DialectSpec{"sqlite", Caps{
-		Flags:  IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword,
+		Flags:  IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword | Unhex | NoCase,
 		Params: ParamQuestionNumbered, Quote: QuoteDouble, Dates: DateStrftime, Like: ClassGlob, Concat: ConcatPipes, Fold: FoldFunction,
 	}}
 	MySQL Dialect = &DialectSpec{"mysql", Caps{
-		Flags:  IsTrue | GroupByOrdinal | RecursiveKeyword,
+		Flags:  IsTrue | GroupByOrdinal | RecursiveKeyword | Unhex,
 		Params: ParamQuestion, Quote: QuoteBacktick, Dates: DateMySQL, Like: ClassRegexp, Concat: ConcatFunc,
 	}}
 	SQLServer Dialect = &DialectSpec{"sqlserver", Caps{
