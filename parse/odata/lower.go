@@ -297,6 +297,10 @@ func (l *lowerer) orderBy(q *ast.Query, sc *scope, o *OrderBy) {
 	for _, it := range o.Items {
 		sp := l.span(it.Pos, it.EndPos)
 		p := simplePath(it.Expr)
+		if p != nil && calledFunction(p) != "" && calledFunction(p) != "tolower" && calledFunction(p) != "toupper" {
+			l.refuseFunction(sp, p, "in $orderby")
+			continue
+		}
 		if p != nil {
 			// tolower(name): Dataverse sorts strings case-insensitively
 			// already, so the fold changes nothing (emit/odata's v4 form).
