@@ -124,8 +124,62 @@ func classify(ctx context.Context, err error) error {
 		return diagErr(diag.Unavailable, "the database is busy (out of connections or resources, or a deadlock victim); retry later")
 	case isConstraint(cause):
 		return diagErr(diag.Conflict, "the write breaks a key or constraint of the table (duplicate id, or a lookup to a missing row)")
+	case isBadValue(cause):
+		return diagErr(diag.ValueOutOfRange, "the database refused a value: %s", badValueText(cause))
 	}
 	return err
+}
+
+// isBadValue recognizes the database refusing a value rather than failing:
+// PostgreSQL's data exceptions (class 22: out of range, too long, bad
+// encoding, invalid datetime) and program limits (class 54: too many
+// columns or arguments, statement too complex); MySQL's out of range
+// (1264), too long (1406), incorrect value (1366, 1292), truncated (1265),
+// and a packet over max_allowed_packet; SQLite's too big, mismatch and
+// range errors; and the drivers' refusals to encode a parameter. The
+// decoder checks values against the metadata first (engine.DecodeValue),
+// so these are what the metadata does not say. They are 400, never 500.
+func isBadValue(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "54")
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1264, 1406, 1366, 1292, 1265, 1367, 1411, 1690, 1153:
+			return true
+		}
+		return false
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 18, 20, 25: // SQLITE_TOOBIG, SQLITE_MISMATCH, SQLITE_RANGE
+			return true
+		}
+		return false
+	}
+	if errors.Is(err, mysql.ErrPktTooLarge) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "failed to encode args[") || strings.Contains(msg, "sql: converting argument")
+}
+
+// badValueText is the database's own sentence about the value, without
+// the driver's prefixes or PostgreSQL's detail (which may quote other
+// rows).
+func badValueText(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Message + " (SQLSTATE " + pe.Code + ")"
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Message
+	}
+	return err.Error()
 }
 
 // rootCause finds the driver error inside diag wrappers (ErrorList does

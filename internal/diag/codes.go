@@ -74,4 +74,7 @@ const (
 	DuplicateAttribute Code = "VE6013" // a request names one column twice (two spellings), or one JSON object repeats a key
 	OwnerRequired      Code = "VE6014" // a write clears ownerid or owningbusinessunit, or sets a read-only ownership column
 	RepeatedHeader     Code = "VE6015" // an identity or Authorization header given more than once
+	// Written values against the metadata (VE6016–VE6017).
+	ValueOutOfRange Code = "VE6016" // a written value outside its column's range: length, digits, date, option; or one the database refused as out of range
+	InvalidText     Code = "VE6017" // a written string (or request body) with NUL or text that is not valid UTF-8
 )
