@@ -40,6 +40,14 @@ func statusOf(code diag.Code) (int, string) {
 		return http.StatusNotFound, "0x80040217" // ObjectDoesNotExist
 	case diag.RequestTooLarge:
 		return http.StatusRequestEntityTooLarge, "0x8004431A"
+	case diag.HeadersTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge, "0x8004431A"
+	case diag.NotAcceptable:
+		return http.StatusNotAcceptable, "0x80040203"
+	case diag.UnsupportedMedia:
+		return http.StatusUnsupportedMediaType, "0x80040203"
+	case diag.MethodNotAllowed:
+		return http.StatusMethodNotAllowed, "0x80040203"
 	case diag.AggregateLimit:
 		return http.StatusBadRequest, "0x8004E023" // AggregateQueryRecordLimit exceeded
 	case diag.QuickFindLimit:
@@ -84,6 +92,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("OData-Version", "4.0")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(body)
 }

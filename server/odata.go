@@ -229,21 +229,47 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err != nil {
 		return err
 	}
-	opts := r.URL.Query()
 	set := s.catalog.entitySet(t)
 	if byKey {
+		opts, err := allowOptions(r, set+"(id)", "$select", "$expand")
+		if err != nil {
+			return err
+		}
 		if hasExpand(r) {
 			return s.odataGetExpanded(w, r, p, t, key)
 		}
-		cols := ColumnSet{AllColumns: true}
-		if sel := opts.Get("$select"); sel != "" {
-			cols = ColumnSet{Columns: splitComma(sel)}
+		cols, err := selectedColumns(opts)
+		if err != nil {
+			return err
 		}
 		return s.writeODataEntity(w, r, p, t, key, cols, http.StatusOK)
+	}
+	opts, err := queryOptions(r)
+	if err != nil {
+		return err
+	}
+	for _, o := range opts {
+		switch {
+		case o.key == "fetchxml":
+			return s.odataFetch(w, r, p, t, opts)
+		case strings.HasPrefix(o.key, "$"), strings.HasPrefix(o.key, "@"):
+		default:
+			return refuseOption(o, set)
+		}
 	}
 	q, level, token, err := s.odataQuery(r, t)
 	if err != nil {
 		return err
+	}
+	if q.Top.Set && q.Top.Value == 0 {
+		// OData's $top=0 asks for no rows (OData 4.01 part 1 §11.2.6.3);
+		// the plan has no "top 0", which would read as no limit. The query
+		// is still planned, so that its errors are reported.
+		if _, err := s.build(r.Context(), p, q); err != nil {
+			return err
+		}
+		writeOData(w, http.StatusOK, map[string]any{"@odata.context": odataBase(r) + "$metadata#" + set, "value": []any{}})
+		return nil
 	}
 	if pref := maxPageSize(r.Header.Get("Prefer")); pref > 0 && !q.Top.Set {
 		q.Count = ast.Int{Value: min(pref, MaxPageSize), Set: true}
@@ -447,6 +473,34 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 	return nil
 }
 
+// selectedColumns is the ColumnSet of a $select among opts: every column
+// without one.
+func selectedColumns(opts []queryOption) (ColumnSet, error) {
+	sel, has, err := optionValue(opts, "$select")
+	if err != nil || !has {
+		return ColumnSet{AllColumns: true}, err
+	}
+	cols := splitComma(sel)
+	if len(cols) == 0 {
+		return ColumnSet{}, diagErr(diag.SyntaxError, "$select names no column")
+	}
+	return ColumnSet{Columns: cols}, nil
+}
+
+// representationColumns reads a write's $select, which shapes the entity
+// Prefer: return=representation returns; without that preference there is
+// no entity to shape, and $select is refused rather than skipped.
+func representationColumns(r *http.Request) (ColumnSet, error) {
+	opts, err := queryOptions(r)
+	if err != nil {
+		return ColumnSet{}, err
+	}
+	if _, has, _ := optionValue(opts, "$select"); has && !wantsRepresentation(r) {
+		return ColumnSet{}, diagErr(diag.ConflictingOptions, "$select on %s shapes the returned entity: send Prefer: return=representation with it", r.Method)
+	}
+	return selectedColumns(opts)
+}
+
 // wantsRepresentation reads Prefer: return=representation.
 func wantsRepresentation(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Prefer"), ",") {
@@ -465,6 +519,10 @@ func (s *Server) odataPost(w http.ResponseWriter, r *http.Request, p *Principal)
 	if byKey {
 		return diagErr(diag.NotFound, "POST creates in a collection, not at a key")
 	}
+	cols, err := representationColumns(r)
+	if err != nil {
+		return err
+	}
 	attrs, err := s.odataEntityBody(r, t)
 	if err != nil {
 		return err
@@ -478,7 +536,7 @@ func (s *Server) odataPost(w http.ResponseWriter, r *http.Request, p *Principal)
 	w.Header().Set("Location", loc)
 	if wantsRepresentation(r) {
 		w.Header().Set("Preference-Applied", "return=representation")
-		return s.writeODataEntity(w, r, p, t, id, ColumnSet{AllColumns: true}, http.StatusCreated)
+		return s.writeODataEntity(w, r, p, t, id, cols, http.StatusCreated)
 	}
 	w.Header().Set("OData-Version", "4.0")
 	w.WriteHeader(http.StatusNoContent)
@@ -493,6 +551,10 @@ func (s *Server) odataPatch(w http.ResponseWriter, r *http.Request, p *Principal
 	if !byKey {
 		return diagErr(diag.NotFound, "PATCH needs a key: %s(id)", s.catalog.entitySet(t))
 	}
+	cols, err := representationColumns(r)
+	if err != nil {
+		return err
+	}
 	attrs, err := s.odataEntityBody(r, t)
 	if err != nil {
 		return err
@@ -502,7 +564,7 @@ func (s *Server) odataPatch(w http.ResponseWriter, r *http.Request, p *Principal
 	}
 	if wantsRepresentation(r) {
 		w.Header().Set("Preference-Applied", "return=representation")
-		return s.writeODataEntity(w, r, p, t, key, ColumnSet{AllColumns: true}, http.StatusOK)
+		return s.writeODataEntity(w, r, p, t, key, cols, http.StatusOK)
 	}
 	w.Header().Set("OData-Version", "4.0")
 	w.WriteHeader(http.StatusNoContent)

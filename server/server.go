@@ -238,7 +238,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes + netHeaderSlack,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	done := make(chan error, 1)
@@ -293,9 +293,9 @@ func (s *Server) routes() {
 	m.Handle("PATCH /odata/{res}", s.wrap("odata-patch", s.odataPatch))
 	m.Handle("DELETE /odata/{res}", s.wrap("odata-delete", s.odataDelete))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, diagErr(diag.NotFound, "no endpoint %s %s", r.Method, r.URL.Path))
+		writeError(w, r, unrouted(m, r))
 	})
-	s.handler = s.observe(m)
+	s.handler = s.observe(s.protocol(m))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

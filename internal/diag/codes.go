@@ -77,4 +77,10 @@ const (
 	// Written values against the metadata (VE6016–VE6017).
 	ValueOutOfRange Code = "VE6016" // a written value outside its column's range: length, digits, date, option; or one the database refused as out of range
 	InvalidText     Code = "VE6017" // a written string (or request body) with NUL or text that is not valid UTF-8
+	// The protocol edge (VE6018–VE6022).
+	NotAcceptable      Code = "VE6018" // Accept excludes every type the endpoint answers in (HTTP 406)
+	UnsupportedVersion Code = "VE6019" // OData-MaxVersion or OData-Version below 4.0
+	HeadersTooLarge    Code = "VE6020" // request headers beyond the server's limit (HTTP 431)
+	MethodNotAllowed   Code = "VE6021" // the endpoint exists but not for this method (HTTP 405)
+	UnsupportedMedia   Code = "VE6022" // a request body's Content-Type is not one the endpoint reads (HTTP 415)
 )
