@@ -10,6 +10,7 @@ import (
 
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/plan"
+	"github.com/vecompile/vecompile/security"
 )
 
 // The sample database: metadata.json (the schema, in the metadata format),
@@ -99,7 +100,8 @@ func prefixError(prefix string) error {
 	return diag.ErrorList{&diag.Error{Code: diag.BadFlag, Msg: fmt.Sprintf("fixture table prefix %q: use letters, digits and underscores", prefix)}}.Err()
 }
 
-// DropFixture drops the sample's tables created by LoadFixture with prefix.
+// DropFixture drops the sample's tables created by LoadFixture with prefix,
+// and the optional directory tables (position) InitSecurity added.
 func DropFixture(ctx context.Context, db *DB, prefix string) error {
 	if !prefixRE.MatchString(prefix) {
 		return prefixError(prefix)
@@ -116,6 +118,15 @@ func DropFixture(ctx context.Context, db *DB, prefix string) error {
 	for _, q := range sampleDDL(doc, db.Dialect, prefix).drop {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return db.errorf("dropping the sample: %v\n%s", err, q)
+		}
+	}
+	// InitSecurity adds the optional directory tables the sample lacks
+	// (position, which systemuser refers to): they go with the sample.
+	for _, t := range security.Tables {
+		if t.Directory && t.Optional {
+			if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+db.quote(prefix+t.Name)); err != nil {
+				return db.errorf("dropping the sample: %v", err)
+			}
 		}
 	}
 	return nil

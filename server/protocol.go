@@ -10,7 +10,7 @@ import (
 )
 
 // maxHeaderBytes is the limit on a request's header block, answered with a
-// Dataverse-shaped 431 (VE6020). net/http's own limit (http.Server's
+// Dataverse-shaped 431 (VE6030). net/http's own limit (http.Server's
 // MaxHeaderBytes, set to maxHeaderBytes plus netHeaderSlack by Serve) is
 // kept above it so that its plain-text 431 only meets header blocks far
 // beyond ours, which net/http must refuse before any handler runs.

@@ -49,11 +49,11 @@ func TestProtocolEdge(t *testing.T) {
 		e.do("GET", "/odata/accounts", nil, h, "4.0").want(t, http.StatusOK)
 		e.do("GET", "/odata/accounts", nil, h, "4.01").want(t, http.StatusOK)
 	}
-	e.do("PATCH", "/odata/accounts("+acc1+")", `{"name":"x"}`, "Content-Type", "text/plain").wantError(t, http.StatusUnsupportedMediaType, "", "VE6022")
-	e.do("PATCH", "/odata/accounts("+acc1+")", `{"name":"x"}`, "Content-Type", "application/json; charset=latin1").wantError(t, http.StatusUnsupportedMediaType, "", "VE6022")
+	e.do("PATCH", "/odata/accounts("+acc1+")", `{"name":"x"}`, "Content-Type", "text/plain").wantError(t, http.StatusUnsupportedMediaType, "", "VE6032")
+	e.do("PATCH", "/odata/accounts("+acc1+")", `{"name":"x"}`, "Content-Type", "application/json; charset=latin1").wantError(t, http.StatusUnsupportedMediaType, "", "VE6032")
 	e.do("POST", "/api/ve/v1/RetrieveMultiple", `<fetch><entity name="account"><attribute name="name"/></entity></fetch>`, "Content-Type", "application/xml").want(t, http.StatusOK)
-	e.do("PUT", "/odata/accounts", nil).wantError(t, http.StatusMethodNotAllowed, "", "VE6021")
-	e.do("GET", "/odata/accounts", nil, "X-Big", strings.Repeat("x", 70<<10)).wantError(t, http.StatusRequestHeaderFieldsTooLarge, "", "VE6020")
+	e.do("PUT", "/odata/accounts", nil).wantError(t, http.StatusMethodNotAllowed, "", "VE6031")
+	e.do("GET", "/odata/accounts", nil, "X-Big", strings.Repeat("x", 70<<10)).wantError(t, http.StatusRequestHeaderFieldsTooLarge, "", "VE6030")
 	m := e.do("GET", "/odata/accounts?$top=0", nil).want(t, http.StatusOK).json(t)
 	if v := m["value"].([]any); len(v) != 0 {
 		t.Errorf("$top=0 returned %d rows", len(v))

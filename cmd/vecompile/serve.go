@@ -47,10 +47,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		anonymous  = fs.Bool("allow-anonymous", false, "let requests without an acting-user header through as the anonymous principal")
 		insecure   = fs.Bool("insecure", false, "serve without a security model (every acting user reads and writes every exposed row)")
 		policy     = fs.String("policy", "", "security model: a JSON policy file, or 'sample' for the embedded sample's (default: the database's security tables; on the embedded sample, the sample's)")
-		reload     = fs.Duration("security-reload", 0, "re-read the database's security tables this often (0: at start only); cached sessions live 30s")
+		reload     = fs.Duration("security-reload", 30*time.Second, "re-read the database's security tables this often (0: at start only); cached sessions live 30s")
 		pagingKey  = fs.String("paging-key-file", "", "file holding the paging-cookie signing key (default: random per start)")
 		timeout    = fs.Duration("query-timeout", server.DefaultQueryTimeout, "query timeout; cancellation reaches the database")
 		maxBody    = fs.Int64("max-body", server.DefaultMaxBody, "largest request body, bytes")
+		dbConns    = fs.Int("db-conns", 0, "database connection pool size, open and idle alike (0: 4 × the CPUs; keep it under the database's own connection limit)")
+		drain      = fs.Duration("drain", 5*time.Second, "on SIGTERM, answer /readyz 503 this long while still serving, before no longer accepting")
+		grace      = fs.Duration("grace", 10*time.Second, "on SIGTERM, after the drain, wait this long for in-flight requests before cancelling them")
 		logFormat  = fs.String("log", "json", "log format: json or text")
 		metricsPub = fs.Bool("metrics-public", false, "serve /metrics without a token (default: the same bearer token and role as the API)")
 	)
@@ -68,7 +71,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	log := slog.New(handler)
 
-	cfg := server.Config{Logger: log, AllowAnonymous: *anonymous, Insecure: *insecure, QueryTimeout: *timeout, MaxBody: *maxBody, MetricsPublic: *metricsPub}
+	if *dbConns < 0 || *drain < 0 || *grace < 0 || *reload < 0 {
+		return fail(stderr, flagError("--db-conns, --drain, --grace and --security-reload cannot be negative"))
+	}
+	cfg := server.Config{Logger: log, AllowAnonymous: *anonymous, Insecure: *insecure, QueryTimeout: *timeout, MaxBody: *maxBody, DBConns: *dbConns, Drain: *drain, MetricsPublic: *metricsPub}
 	var err error
 	if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
 		return fail(stderr, err)
@@ -197,13 +203,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if fromTables && *reload > 0 {
 		go reloadSecurity(ctx, c.DB(), sm, *reload, log)
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "db", c.DB().Dialect, "security", securitySource(*insecure, *policy, fromTables))
+	log.Info("serving", "addr", ln.Addr().String(), "db", c.DB().Dialect, "security", securitySource(*insecure, *policy, fromTables), "security_reload", reloadSource(fromTables, *reload))
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
-	if err := srv.Serve(ctx, ln, 10*time.Second); err != nil {
+	if err := srv.Serve(ctx, ln, *grace); err != nil {
 		return fail(stderr, err)
 	}
 	log.Info("stopped")
 	return 0
+}
+
+func reloadSource(fromTables bool, every time.Duration) string {
+	switch {
+	case !fromTables:
+		return "none (the model is not read from the database)"
+	case every == 0:
+		return "off (--security-reload 0)"
+	}
+	return "every " + every.String()
 }
 
 func securitySource(insecure bool, policy string, fromTables bool) string {

@@ -77,10 +77,14 @@ const (
 	// Written values against the metadata (VE6016–VE6017).
 	ValueOutOfRange Code = "VE6016" // a written value outside its column's range: length, digits, date, option; or one the database refused as out of range
 	InvalidText     Code = "VE6017" // a written string (or request body) with NUL or text that is not valid UTF-8
-	// The protocol edge (VE6018–VE6022).
+	// The protocol edge (VE6018–VE6019; continued at VE6030).
 	NotAcceptable      Code = "VE6018" // Accept excludes every type the endpoint answers in (HTTP 406)
 	UnsupportedVersion Code = "VE6019" // OData-MaxVersion or OData-Version below 4.0
-	HeadersTooLarge    Code = "VE6020" // request headers beyond the server's limit (HTTP 431)
-	MethodNotAllowed   Code = "VE6021" // the endpoint exists but not for this method (HTTP 405)
-	UnsupportedMedia   Code = "VE6022" // a request body's Content-Type is not one the endpoint reads (HTTP 415)
+	// VE6020–VE6029: the server under load and at its end.
+	Overloaded   Code = "VE6020" // the database refuses more connections or resources, or picked the request as a deadlock victim (HTTP 503, Retry-After)
+	ShuttingDown Code = "VE6021" // the server is stopping: the request was cancelled before it changed anything (HTTP 503, Retry-After)
+	// The protocol edge, continued (VE6030–VE6032).
+	HeadersTooLarge  Code = "VE6030" // request headers beyond the server's limit (HTTP 431)
+	MethodNotAllowed Code = "VE6031" // the endpoint exists but not for this method (HTTP 405)
+	UnsupportedMedia Code = "VE6032" // a request body's Content-Type is not one the endpoint reads (HTTP 415)
 )
