@@ -307,10 +307,7 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 			return diagErr(diag.NotFound, "%s with id %s does not exist", wr.Table.LogicalName, wr.ID)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return dbErr(err)
-	}
-	return nil
+	return s.commit(ctx, tx, wr)
 }
 
 // ownerDefaulter is a Security that fills in a created row's owner and a

@@ -87,4 +87,6 @@ const (
 	HeadersTooLarge  Code = "VE6030" // request headers beyond the server's limit (HTTP 431)
 	MethodNotAllowed Code = "VE6031" // the endpoint exists but not for this method (HTTP 405)
 	UnsupportedMedia Code = "VE6032" // a request body's Content-Type is not one the endpoint reads (HTTP 415)
+	// Writes in doubt and in conflict (VE6033–).
+	OutcomeUnknown Code = "VE6033" // COMMIT's outcome is unknown and could not be found out: read before writing again (HTTP 502, no Retry-After)
 )
