@@ -17,6 +17,10 @@ import (
 // date-only text in SQLite) are exact.
 const MetadataTable = "vecompile_metadata"
 
+// IdempotencyTable is the table the adapter server keeps keyed creates in
+// (server.Config.IdempotencyTable); introspection leaves it out.
+const IdempotencyTable = "vecompile_idempotency"
+
 // Introspect reads the catalog from the database's schema: the tables and
 // views of the current schema (PostgreSQL), database (MySQL) or file
 // (SQLite). Logical names are the lower-cased physical names; see the
@@ -326,7 +330,7 @@ func buildIntrospected(tables []*introTable) plan.MapCatalog {
 	var keep []*introTable
 	for _, t := range tables {
 		k := strings.ToLower(t.name)
-		if k == MetadataTable || byName[k] != nil {
+		if k == MetadataTable || strings.HasSuffix(k, IdempotencyTable) || byName[k] != nil {
 			continue
 		}
 		byName[k] = t

@@ -44,6 +44,8 @@ func statusOf(code diag.Code) (int, string) {
 		return http.StatusRequestHeaderFieldsTooLarge, "0x8004431A"
 	case diag.NotAcceptable:
 		return http.StatusNotAcceptable, "0x80040203"
+	case diag.IdempotencyKeyReused:
+		return http.StatusUnprocessableEntity, "0x80040203"
 	case diag.OutcomeUnknown:
 		return http.StatusBadGateway, "0x80040216"
 	case diag.UnsupportedMedia:

@@ -527,9 +527,16 @@ func (s *Server) odataPost(w http.ResponseWriter, r *http.Request, p *Principal)
 	if err != nil {
 		return err
 	}
-	id, err := s.createRecord(r.Context(), p, t.LogicalName, "", attrs)
+	key, err := idempotencyKey(r)
 	if err != nil {
 		return err
+	}
+	id, replayed, err := s.createRecord(r.Context(), p, t.LogicalName, "", attrs, key)
+	if err != nil {
+		return err
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	loc := odataBase(r) + s.catalog.entitySet(t) + "(" + id + ")"
 	w.Header().Set("OData-EntityId", loc)

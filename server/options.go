@@ -107,6 +107,11 @@ func optionValue(opts []queryOption, key string) (string, bool, error) {
 // endpointOptions refuses the options an endpoint does not read. OData
 // GET reads its own (odataGet: a key's, a collection's, or fetchXml).
 func endpointOptions(name string, r *http.Request) error {
+	if name != "Create" && name != "odata-post" {
+		if err := noIdempotencyKey(r); err != nil {
+			return err
+		}
+	}
 	var err error
 	switch name {
 	case "odata-get":

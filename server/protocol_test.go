@@ -144,6 +144,7 @@ func TestEveryInputIsRead(t *testing.T) {
 		"odata-version":         {path: "/odata/accounts", hdr: []string{"OData-Version", "3.0"}},
 		"accept":                {path: "/odata/accounts", hdr: []string{"Accept", "application/xml"}},
 		"content-type":          {path: "/odata/accounts(" + acc1 + ")", method: "PATCH", body: `{"name":"Contoso Ltd"}`, hdr: []string{"Content-Type", "text/csv"}},
+		"idempotency-key":       {path: "/odata/accounts(" + acc1 + ")", method: "PATCH", body: `{"name":"Contoso Ltd"}`, hdr: []string{"Idempotency-Key", "k"}},
 		"prefer representation": {path: "/odata/accounts(" + acc1 + ")", method: "PATCH", body: `{"name":"Contoso Ltd"}`, hdr: []string{"Prefer", "return=representation"}},
 	}
 	for _, h := range headers {

@@ -119,6 +119,11 @@ type Config struct {
 	// MetricsPublic serves /metrics without a token; otherwise it needs
 	// the API's bearer token and adapter role (no acting user).
 	MetricsPublic bool
+	// IdempotencyTable is the table the server creates (on the first
+	// create with an Idempotency-Key) to remember keyed creates: shared
+	// by every instance on the database, kept IdempotencyRetention.
+	// "": engine.IdempotencyTable.
+	IdempotencyTable string
 }
 
 // Server serves one configuration. Register hooks and actions before the
@@ -140,6 +145,7 @@ type Server struct {
 	draining atomic.Bool
 	// companies maps the Company lookup of the naming profile (nil: none).
 	companies *companyIDs
+	idem      idempotency
 }
 
 // New builds a server. It fails without a database, a token verifier, a

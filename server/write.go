@@ -36,7 +36,8 @@ type WriteRequest struct {
 	// column name, read in the transaction when security is on.
 	Targets map[string]*security.RowRef
 
-	set []engine.Assignment // Values decoded: what is checked and written
+	set  []engine.Assignment // Values decoded: what is checked and written
+	idem *idemEntry          // a keyed create's key, written in its transaction
 }
 
 // Assignments are Values decoded for their columns (engine.DecodeValue),
@@ -97,9 +98,16 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, p *Principal) er
 	if b.Target == nil {
 		return diagErr(diag.MissingAttribute, "Create needs a Target entity")
 	}
-	id, err := s.createRecord(r.Context(), p, b.Target.LogicalName, b.Target.Id, spellings(b.Target.Attributes))
+	key, err := idempotencyKey(r)
 	if err != nil {
 		return err
+	}
+	id, replayed, err := s.createRecord(r.Context(), p, b.Target.LogicalName, b.Target.Id, spellings(b.Target.Attributes), key)
+	if err != nil {
+		return err
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"id": id})
 	return nil
@@ -132,34 +140,66 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, p *Principal) er
 	return nil
 }
 
-func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id string, attrs []spelling) (string, error) {
+// createRecord creates a row and returns its id; with an Idempotency-Key
+// (key) a create this caller already made with the key is not made again:
+// its id is returned with replayed set.
+func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id string, attrs []spelling, key string) (string, bool, error) {
 	t, err := s.table(entity)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	vals, err := canonicalAttributes(t, attrs)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	// The id: Target.Id, else the primary key attribute, else a new one.
 	if key, ok, err := primaryKey(t, vals); err != nil {
-		return "", err
+		return "", false, err
 	} else if ok {
 		if id != "" && !strings.EqualFold(key, id) {
 			if g, _ := plan.CanonicalGUID(id); g != key {
-				return "", diagErr(diag.ConflictingOptions, "Target.Id and the %s attribute differ", t.PrimaryKey)
+				return "", false, diagErr(diag.ConflictingOptions, "Target.Id and the %s attribute differ", t.PrimaryKey)
 			}
 		}
 		id = key
 	}
+	if id != "" {
+		if id, err = guid(id); err != nil {
+			return "", false, err
+		}
+	}
+	var entry *idemEntry
+	if key != "" {
+		if err := s.ensureIdemTable(ctx); err != nil {
+			return "", false, err
+		}
+		entry = newIdemEntry(p, key, t.LogicalName, id, vals)
+		if got, err := s.lookupKey(ctx, entry); err != nil || got != nil {
+			if err != nil {
+				return "", false, err
+			}
+			rec, err := replay(entry, got)
+			return rec, err == nil, err
+		}
+	}
 	if id == "" {
 		id = newGUID()
 	}
-	if id, err = guid(id); err != nil {
-		return "", err
-	}
 	wr := &WriteRequest{Table: t, Kind: engine.Insert, ID: id, Values: vals}
-	return id, s.write(ctx, p, wr)
+	if entry != nil {
+		entry.record = id
+		wr.idem = entry
+	}
+	err = s.write(ctx, p, wr)
+	if errors.Is(err, errKeyTaken) { // a concurrent create with the key committed first: its answer is ours
+		got, lerr := s.lookupKey(ctx, entry)
+		if lerr != nil || got == nil {
+			return "", false, diagErr(diag.Conflict, "a concurrent create holds this Idempotency-Key")
+		}
+		rec, err := replay(entry, got)
+		return rec, err == nil, err
+	}
+	return id, false, err
 }
 
 func (s *Server) updateRecord(ctx context.Context, p *Principal, entity, id string, attrs []spelling) error {
@@ -305,6 +345,11 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 	if wr.Kind != engine.Insert {
 		if n, err := res.RowsAffected(); err == nil && n == 0 {
 			return diagErr(diag.NotFound, "%s with id %s does not exist", wr.Table.LogicalName, wr.ID)
+		}
+	}
+	if wr.idem != nil {
+		if err := s.rememberKey(ctx, tx, wr.idem); err != nil {
+			return err
 		}
 	}
 	return s.commit(ctx, tx, wr)

@@ -88,5 +88,6 @@ const (
 	MethodNotAllowed Code = "VE6031" // the endpoint exists but not for this method (HTTP 405)
 	UnsupportedMedia Code = "VE6032" // a request body's Content-Type is not one the endpoint reads (HTTP 415)
 	// Writes in doubt and in conflict (VE6033–).
-	OutcomeUnknown Code = "VE6033" // COMMIT's outcome is unknown and could not be found out: read before writing again (HTTP 502, no Retry-After)
+	OutcomeUnknown       Code = "VE6033" // COMMIT's outcome is unknown and could not be found out: read before writing again (HTTP 502, no Retry-After)
+	IdempotencyKeyReused Code = "VE6034" // an Idempotency-Key given again with another create (HTTP 422)
 )
