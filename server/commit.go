@@ -92,7 +92,7 @@ func commitInDoubt(err error) bool {
 func (s *Server) writeIsThere(ctx context.Context, wr *WriteRequest) (bool, error) {
 	cols := []string{wr.Table.PrimaryKey}
 	if wr.Kind == engine.Update {
-		for _, a := range wr.set {
+		for _, a := range wr.written() {
 			cols = append(cols, a.Column.LogicalName)
 		}
 	}
@@ -114,7 +114,7 @@ func (s *Server) writeIsThere(ctx context.Context, wr *WriteRequest) (bool, erro
 		return false, nil // deleted since: the update cannot be shown applied
 	}
 	row := res.Rows[0]
-	for i, a := range wr.set {
+	for i, a := range wr.written() {
 		if i+1 >= len(row) || !sameValue(a, row[i+1].Value) {
 			return false, nil
 		}

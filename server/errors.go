@@ -44,6 +44,10 @@ func statusOf(code diag.Code) (int, string) {
 		return http.StatusRequestHeaderFieldsTooLarge, "0x8004431A"
 	case diag.NotAcceptable:
 		return http.StatusNotAcceptable, "0x80040203"
+	case diag.PreconditionFailed:
+		return http.StatusPreconditionFailed, "0x80060882" // ConcurrencyVersionMismatch
+	case diag.VersionNotProvided:
+		return http.StatusBadRequest, "0x80060883" // ConcurrencyVersionNotProvided
 	case diag.IdempotencyKeyReused:
 		return http.StatusUnprocessableEntity, "0x80040203"
 	case diag.OutcomeUnknown:

@@ -214,12 +214,17 @@ func (s *Server) resource(res string) (*plan.Table, string, bool, error) {
 // odataEntity is a row as an OData entity: properties by name, nulls
 // included as OData clients expect every declared property.
 func odataEntity(ctx string, t *plan.Table, row engine.Row) map[string]any {
-	e := make(map[string]any, len(row)+1)
+	e := make(map[string]any, len(row)+2)
 	if ctx != "" {
 		e["@odata.context"] = ctx
 	}
+	vc, versioned := versionCol(t)
 	for _, f := range row {
 		e[f.Name] = odataValue(f.Value)
+		if versioned && f.Name == vc.LogicalName {
+			v, _ := versionOf(f.Value)
+			e["@odata.etag"] = versionETag(v)
+		}
 	}
 	return e
 }
@@ -261,6 +266,7 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err != nil {
 		return err
 	}
+	withVersion(q, level, t)
 	if q.Top.Set && q.Top.Value == 0 {
 		// OData's $top=0 asks for no rows (OData 4.01 part 1 §11.2.6.3);
 		// the plan has no "top 0", which would read as no limit. The query
@@ -459,9 +465,29 @@ func (s *Server) odataEntityBody(r *http.Request, t *plan.Table) ([]spelling, er
 // writeODataEntity reads one record as the principal and writes it as an
 // OData entity.
 func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Principal, t *plan.Table, key string, cols ColumnSet, status int) error {
-	e, err := s.retrieveOne(r, p, t.LogicalName, key, cols)
-	if err != nil {
-		return err
+	// The ETag is read before and after the row, until both agree, so
+	// that it is the version of the values returned: a write between
+	// two reads would otherwise pair old values with a new tag.
+	var e *Entity
+	var etag string
+	var found bool
+	for attempt := 0; ; attempt++ {
+		before, _, err := s.rowETag(r.Context(), s.cfg.DB.SQL, t, key, false)
+		if err != nil {
+			return err
+		}
+		if e, err = s.retrieveOne(r, p, t.LogicalName, key, cols); err != nil {
+			return err
+		}
+		if etag, found, err = s.rowETag(r.Context(), s.cfg.DB.SQL, t, key, false); err != nil {
+			return err
+		}
+		if etag == before {
+			break
+		}
+		if attempt == 4 {
+			return diagErr(diag.Overloaded, "%s %s changed during each of 5 reads: retry", t.LogicalName, key)
+		}
 	}
 	row := make(engine.Row, 0, len(e.Attributes))
 	for _, c := range t.Columns {
@@ -469,8 +495,39 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 			row = append(row, engine.Field{Name: c.LogicalName, Value: v})
 		}
 	}
-	writeOData(w, status, odataEntity(odataBase(r)+"$metadata#"+s.catalog.entitySet(t)+"/$entity", t, row))
+	out := odataEntity(odataBase(r)+"$metadata#"+s.catalog.entitySet(t)+"/$entity", t, row)
+	if found {
+		out["@odata.etag"] = etag
+		w.Header().Set("ETag", etag)
+	}
+	if r.Method == http.MethodGet {
+		if err := readPrecondition(w, r, etag); err != nil {
+			return err
+		}
+		if notModified(r, etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return nil
+		}
+	}
+	writeOData(w, status, out)
 	return nil
+}
+
+// withVersion adds a versioned table's row version to a collection
+// query that selects columns without it, hidden from the output, so that
+// every entity carries its @odata.etag.
+func withVersion(q *ast.Query, level *odataparse.ExpandLevel, t *plan.Table) {
+	vc, ok := versionCol(t)
+	if !ok || level == nil || q.Entity == nil || len(q.Entity.Attributes) == 0 || q.Aggregate.Value || q.Distinct.Value {
+		return
+	}
+	for _, a := range q.Entity.Attributes {
+		if strings.EqualFold(a.Name.Text, vc.LogicalName) || a.Aggregate != ast.NoAggregate {
+			return
+		}
+	}
+	q.Entity.Attributes = append(q.Entity.Attributes, &ast.Attribute{Name: ast.Name{Text: vc.LogicalName}})
+	level.Hidden = append(level.Hidden, vc.LogicalName)
 }
 
 // selectedColumns is the ColumnSet of a $select among opts: every column
@@ -567,11 +624,28 @@ func (s *Server) odataPatch(w http.ResponseWriter, r *http.Request, p *Principal
 	if err != nil {
 		return err
 	}
-	if err := s.updateRecord(r.Context(), p, t.LogicalName, key, attrs); err != nil {
+	cond, err := writePrecondition(r)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if cond != nil && cond.noRow {
+		// If-None-Match: * makes PATCH a create at this key, never an
+		// update: a row already there fails the precondition.
+		if _, _, err := s.createRecord(r.Context(), p, t.LogicalName, key, attrs, ""); err != nil {
+			if diag.CodeOf(classify(r.Context(), err)) == diag.Conflict {
+				if _, found, rerr := s.rowETag(r.Context(), s.cfg.DB.SQL, t, key, false); rerr == nil && found {
+					return diagErr(diag.PreconditionFailed, "%s %s exists (If-None-Match: *)", t.LogicalName, key)
+				}
+			}
+			return err
+		}
+		status = http.StatusCreated
+	} else if err := s.updateRecord(r.Context(), p, t.LogicalName, key, attrs, cond); err != nil {
 		return err
 	}
 	if wantsRepresentation(r) {
-		if answered, err := s.representWritten(w, r, p, t, key, cols, http.StatusOK); answered || err != nil {
+		if answered, err := s.representWritten(w, r, p, t, key, cols, status); answered || err != nil {
 			return err
 		}
 	}
@@ -588,7 +662,11 @@ func (s *Server) odataDelete(w http.ResponseWriter, r *http.Request, p *Principa
 	if !byKey {
 		return diagErr(diag.NotFound, "DELETE needs a key: %s(id)", s.catalog.entitySet(t))
 	}
-	if err := s.deleteRecord(r.Context(), p, t.LogicalName, key); err != nil {
+	cond, err := writePrecondition(r)
+	if err != nil {
+		return err
+	}
+	if err := s.deleteRecord(r.Context(), p, t.LogicalName, key, cond); err != nil {
 		return err
 	}
 	w.Header().Set("OData-Version", "4.0")

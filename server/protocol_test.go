@@ -144,6 +144,8 @@ func TestEveryInputIsRead(t *testing.T) {
 		"odata-version":         {path: "/odata/accounts", hdr: []string{"OData-Version", "3.0"}},
 		"accept":                {path: "/odata/accounts", hdr: []string{"Accept", "application/xml"}},
 		"content-type":          {path: "/odata/accounts(" + acc1 + ")", method: "PATCH", body: `{"name":"Contoso Ltd"}`, hdr: []string{"Content-Type", "text/csv"}},
+		"if-match":              {path: "/odata/accounts(" + acc1 + ")", method: "PATCH", body: `{"name":"Contoso Ltd"}`, hdr: []string{"If-Match", `W/"1"`}},
+		"if-none-match":         {path: "/odata/accounts(" + acc1 + ")", hdr: []string{"If-None-Match", "*"}},
 		"idempotency-key":       {path: "/odata/accounts(" + acc1 + ")", method: "PATCH", body: `{"name":"Contoso Ltd"}`, hdr: []string{"Idempotency-Key", "k"}},
 		"prefer representation": {path: "/odata/accounts(" + acc1 + ")", method: "PATCH", body: `{"name":"Contoso Ltd"}`, hdr: []string{"Prefer", "return=representation"}},
 	}

@@ -90,4 +90,7 @@ const (
 	// Writes in doubt and in conflict (VE6033–).
 	OutcomeUnknown       Code = "VE6033" // COMMIT's outcome is unknown and could not be found out: read before writing again (HTTP 502, no Retry-After)
 	IdempotencyKeyReused Code = "VE6034" // an Idempotency-Key given again with another create (HTTP 422)
+	PreconditionFailed   Code = "VE6035" // If-Match, If-None-Match or the SDK's RowVersion does not hold: the record changed or exists (HTTP 412, Dataverse ConcurrencyVersionMismatch)
+	VersionNotProvided   Code = "VE6036" // IfRowVersionMatches without a RowVersion (Dataverse ConcurrencyVersionNotProvided)
+	ReadOnlyAttribute    Code = "VE6037" // a write sets a column the server maintains (versionnumber)
 )
