@@ -335,6 +335,29 @@ var goldenCases = []goldenCase{
 				{Column: ref(a, "accountid")},
 			}}
 	}},
+	// A repeated sort expression is dropped, whatever its direction: the
+	// name twice, a lookup by its name and then by its value, a choice by
+	// its label and then by its value (SQL Server error 169 otherwise).
+	{name: "sort_repeated", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		t := choiceTable()
+		return &plan.Plan{Root: a, Columns: outs(a, "name"),
+			Orders: []*plan.SortKey{
+				{Column: ref(a, "name")},
+				{Column: ref(a, "primarycontactid"), By: plan.SortName, Targets: []*plan.Table{f.contact}},
+				{Column: ref(a, "name"), Desc: true},
+				{Column: ref(a, "primarycontactid"), Desc: true},
+				{Column: &plan.ColumnRef{Source: a, Column: column(t, "state")}, By: plan.SortLabel},
+				{Column: &plan.ColumnRef{Source: a, Column: column(t, "state")}, Desc: true},
+				{Column: ref(a, "city")},
+			}}
+	}},
+	{name: "sort_repeated_distinct", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		return &plan.Plan{Root: a, Distinct: true, Columns: outs(a, "city", "parentaccountid"), Top: 5,
+			Orders: []*plan.SortKey{{Column: ref(a, "city")}, {Column: ref(a, "city"), Desc: true},
+				{Column: ref(a, "parentaccountid"), By: plan.SortName, Targets: []*plan.Table{f.account}}, {Column: ref(a, "parentaccountid")}}}
+	}},
 	{name: "sort_distinct_wrapped", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)
 		cols := outs(a, "city", "parentaccountid")

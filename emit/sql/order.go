@@ -1,0 +1,310 @@
+package sql
+
+import (
+	"reflect"
+
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/faults"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// orderBy writes ORDER BY with NULLs first ascending, last descending;
+// string keys sort by their case folding, then as stored (foldedKey).
+// wrapped says the query is wrapped (see query): keys then read the
+// wrapped query's output columns.
+func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
+	if len(p.Orders) == 0 {
+		if p.PageSize > 0 && e.has(TopFetch) {
+			e.raw(" ORDER BY (SELECT NULL)")
+		}
+		return
+	}
+	e.raw(" ORDER BY ")
+	var terms orderTerms
+	for _, k := range p.Orders {
+		var o operand
+		switch {
+		case k == nil:
+			e.fail(diag.MalformedPlan, "nil sort key")
+			continue
+		case k.Output != nil:
+			idx := -1
+			for j, c := range p.Columns {
+				if c == k.Output {
+					idx = j
+				}
+			}
+			if idx < 0 {
+				e.fail(diag.MalformedPlan, "sort key %q is not an output column", k.Output.Name)
+				continue
+			}
+			o = operand{idx: idx, wrapped: wrapped}
+			if !wrapped && k.By != plan.SortValue {
+				// Not reachable from the planner (grouped keys of aggregates
+				// are wrapped); sort the grouped column itself.
+				o = operand{ref: &plan.ColumnRef{Source: k.Output.Source, Column: k.Output.Column}}
+			}
+		case k.Column != nil:
+			if p.Distinct || p.Aggregate {
+				idx := -1
+				for j, c := range p.Columns {
+					if c != nil && c.Aggregate == ast.NoAggregate && c.DateGrouping == ast.NoDateGrouping && c.RowAggregate == nil &&
+						c.Source == k.Column.Source && c.Column == k.Column.Column {
+						idx = j
+						break
+					}
+				}
+				if idx < 0 {
+					e.fail(diag.DialectUnsupported, "a distinct or aggregate query cannot order by a column it does not select")
+					continue
+				}
+				o = operand{idx: idx, wrapped: wrapped}
+			} else {
+				o = operand{ref: k.Column}
+			}
+		default:
+			e.fail(diag.MalformedPlan, "empty sort key")
+			continue
+		}
+		folded := e.foldedKey(k)
+		switch k.By {
+		case plan.SortValue:
+			if folded {
+				t := e.termStart(&terms)
+				e.foldInto(func() { e.operand(o) }, true)
+				e.termEnd(&terms, t, k.Desc)
+			}
+		case plan.SortName:
+			if folded {
+				// A name key is a subquery: folded once, unguarded.
+				t := e.termStart(&terms)
+				e.foldInto(func() { e.nameKey(k, o) }, false)
+				e.termEnd(&terms, t, k.Desc)
+			}
+			t := e.termStart(&terms)
+			e.nameKey(k, o)
+			e.termEnd(&terms, t, k.Desc)
+		case plan.SortLabel:
+			t := e.termStart(&terms)
+			e.labelKey(k, o)
+			e.termEnd(&terms, t, k.Desc)
+		default:
+			e.fail(diag.MalformedPlan, "unknown sort kind %d", k.By)
+		}
+		t := e.termStart(&terms)
+		e.operand(o)
+		e.termEnd(&terms, t, k.Desc)
+	}
+}
+
+// orderTerms are the ORDER BY expressions written so far. A later term
+// whose expression repeats an earlier one (whatever its direction) cannot
+// change the order, and SQL Server refuses it (error 169: "a column has
+// been specified more than once in the order by list"), so it is dropped
+// on every dialect: <order attribute="name"/> twice, or a lookup ordered
+// by its name and by its value.
+type orderTerms struct {
+	inline [8]orderTerm
+	list   []orderTerm
+	// seen indexes the terms' text once there are many (a query with
+	// thousands of sort keys stays linear).
+	seen map[string]struct{}
+}
+
+// orderTerm is one written ORDER BY expression: its text e.buf[start:end]
+// and its arguments e.args[arg0:arg1].
+type orderTerm struct{ mark, start, end, arg0, arg1 int }
+
+// orderTermIndexAt is the term count from which orderTerms keeps a map.
+const orderTermIndexAt = 16
+
+// termStart begins a term: the separator, when a term was kept before.
+func (e *emitter) termStart(ts *orderTerms) orderTerm {
+	t := orderTerm{mark: e.n, arg0: len(e.args)}
+	if len(ts.list) > 0 {
+		e.raw(", ")
+	}
+	t.start = e.n
+	return t
+}
+
+// termEnd ends the term begun at t: a repeat of a kept term is erased
+// (text and arguments); otherwise it is kept and its direction written.
+func (e *emitter) termEnd(ts *orderTerms, t orderTerm, desc bool) {
+	t.end, t.arg1 = e.n, len(e.args)
+	if e.repeatsTerm(ts, t) {
+		e.n, e.args = t.mark, e.args[:t.arg0]
+		return
+	}
+	if ts.list == nil {
+		ts.list = ts.inline[:0]
+	}
+	ts.list = append(ts.list, t)
+	if ts.seen != nil || len(ts.list) >= orderTermIndexAt {
+		if ts.seen == nil {
+			ts.seen = make(map[string]struct{}, 2*len(ts.list))
+			for _, u := range ts.list[:len(ts.list)-1] {
+				if e.textIdentifies(u) {
+					ts.seen[string(e.buf[u.start:u.end])] = struct{}{}
+				}
+			}
+		}
+		if e.textIdentifies(t) {
+			ts.seen[string(e.buf[t.start:t.end])] = struct{}{}
+		}
+	}
+	e.direction(desc)
+}
+
+// repeatsTerm reports whether term t writes the expression of a kept term:
+// the same text and, where placeholders are not numbered, the same
+// arguments. The map holds the terms whose text identifies them.
+func (e *emitter) repeatsTerm(ts *orderTerms, t orderTerm) bool {
+	text := e.buf[t.start:t.end]
+	if ts.seen != nil && e.textIdentifies(t) {
+		_, ok := ts.seen[string(text)]
+		return ok
+	}
+	for _, u := range ts.list {
+		if string(e.buf[u.start:u.end]) == string(text) && (e.caps.Params.Numbered() || sameArgs(e.args[u.arg0:u.arg1], e.args[t.arg0:t.arg1])) {
+			return true
+		}
+	}
+	return false
+}
+
+// textIdentifies reports whether a term's text alone says which values it
+// reads: numbered placeholders name their arguments, and a term without
+// arguments has no "?" to compare.
+func (e *emitter) textIdentifies(t orderTerm) bool {
+	return e.caps.Params.Numbered() || t.arg0 == t.arg1
+}
+
+func sameArgs(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !reflect.DeepEqual(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// operand is what a sort key reads: a column of a data source (ref), or
+// the output column c<idx>, qualified by wrapAlias in a wrapped query.
+type operand struct {
+	ref     *plan.ColumnRef
+	idx     int
+	wrapped bool
+}
+
+func (e *emitter) operand(o operand) {
+	switch {
+	case o.ref != nil:
+		e.col(o.ref)
+	case o.wrapped:
+		e.ident(wrapAlias)
+		e.byte1('.')
+		e.alias(o.idx)
+	default:
+		e.alias(o.idx)
+	}
+}
+
+// direction writes DESC and, where needed, the NULL placement.
+func (e *emitter) direction(desc bool) {
+	if desc {
+		e.raw(" DESC")
+	}
+	if e.has(NullsOrdering) {
+		if faults.NullsLastAsc {
+			desc = !desc // injected bug: NULLs last ascending
+		}
+		if desc {
+			e.raw(" NULLS LAST")
+		} else {
+			e.raw(" NULLS FIRST")
+		}
+	}
+}
+
+// nameKey writes a lookup's sort value: the primary name of the row it
+// points to, one correlated subquery per target table, COALESCE'd for a
+// polymorphic lookup (the GUID is in at most one target):
+//
+//	(SELECT "vs"."fullname" FROM "contact" AS "vs" WHERE "vs"."contactid" = "account"."primarycontactid")
+//	COALESCE((SELECT … FROM "systemuser" …), (SELECT … FROM "team" …))
+//
+// Like the joins the user writes, the subquery reads the target without a
+// security filter of its own: names are what Dataverse sorts by.
+func (e *emitter) nameKey(k *plan.SortKey, o operand) {
+	if len(k.Targets) == 0 {
+		e.fail(diag.MalformedPlan, "name sort key without target tables")
+		return
+	}
+	if len(k.Targets) > 1 {
+		e.raw("COALESCE(")
+	}
+	for i, t := range k.Targets {
+		if i > 0 {
+			e.raw(", ")
+		}
+		if t == nil {
+			e.fail(diag.MalformedPlan, "nil sort target table")
+			return
+		}
+		pk, ok1 := t.Column(t.PrimaryKey)
+		name, ok2 := t.Column(t.PrimaryName)
+		if !ok1 || !ok2 {
+			e.fail(diag.MalformedPlan, "sort target %q lacks its primary key %q or primary name %q", t.LogicalName, t.PrimaryKey, t.PrimaryName)
+			return
+		}
+		a := e.subAlias()
+		e.raw("(SELECT ")
+		e.qcol(a, name)
+		e.raw(" FROM ")
+		e.ident(t.PhysicalName)
+		e.raw(" AS ")
+		e.ident(a)
+		e.hint()
+		e.raw(" WHERE ")
+		e.qcol(a, pk)
+		e.raw(" = ")
+		e.operand(o)
+		e.byte1(')')
+	}
+	if len(k.Targets) > 1 {
+		e.byte1(')')
+	}
+}
+
+// labelKey writes a choice's sort value: the option's rank in label order
+// (plan.Column.Options is kept in that order), computed in Go so that every
+// engine sorts alike whatever its collation, and written as integers, so
+// that no label reaches the SQL text:
+//
+//	CASE "account"."industrycode" WHEN 1 THEN 1 WHEN 4 THEN 2 … END
+//
+// A value without a label (and NULL) gets NULL, as Dataverse's join to its
+// labels yields: it sorts with the NULLs, then by value (the stored value
+// follows as the next key).
+func (e *emitter) labelKey(k *plan.SortKey, o operand) {
+	c := k.SortColumn()
+	if c == nil || len(c.Options) == 0 {
+		e.fail(diag.MalformedPlan, "label sort key on a column without options")
+		return
+	}
+	e.raw("CASE ")
+	e.operand(o)
+	for i, opt := range c.Options {
+		e.raw(" WHEN ")
+		e.int(opt.Value)
+		e.raw(" THEN ")
+		e.int(c.OptionRank(i, e.p.AccentSensitive))
+	}
+	e.raw(" END")
+}
+
