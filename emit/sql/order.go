@@ -307,4 +307,3 @@ func (e *emitter) labelKey(k *plan.SortKey, o operand) {
 	}
 	e.raw(" END")
 }
-
