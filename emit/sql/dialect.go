@@ -72,6 +72,12 @@ const (
 	// TypedParams: a bare parameter has no type of its own and needs a
 	// CAST where the context does not give one (PostgreSQL CASE branches).
 	TypedParams
+	// BitMinMaxCast: MIN and MAX refuse the Boolean type (SQL Server's
+	// bit, error 8117); they aggregate CAST(x AS INT) and cast back to BIT.
+	BitMinMaxCast
+	// BoolAndOr: MIN and MAX do not exist for boolean (PostgreSQL); the
+	// minimum is BOOL_AND(x), the maximum BOOL_OR(x).
+	BoolAndOr
 )
 
 // ParamStyle is the bind-parameter placeholder syntax.
@@ -161,7 +167,7 @@ func (s *DialectSpec) Caps() Caps { return s.Capabilities }
 // The built-in dialects.
 var (
 	Postgres Dialect = &DialectSpec{"postgres", Caps{
-		Flags:  NullsOrdering | Lateral | IsTrue | BoolParams | ZoneNames | GroupByOrdinal | RecursiveKeyword | TypedParams,
+		Flags:  NullsOrdering | Lateral | IsTrue | BoolParams | ZoneNames | GroupByOrdinal | RecursiveKeyword | TypedParams | BoolAndOr,
 		Params: ParamDollar, Quote: QuoteDouble, Dates: DateExtract, Like: ClassSimilarTo, Concat: ConcatPipes, Fold: FoldTranslate,
 	}}
 	SQLite Dialect = &DialectSpec{"sqlite", Caps{
@@ -173,7 +179,7 @@ var (
 		Params: ParamQuestion, Quote: QuoteBacktick, Dates: DateMySQL, Like: ClassRegexp, Concat: ConcatFunc,
 	}}
 	SQLServer Dialect = &DialectSpec{"sqlserver", Caps{
-		Flags:  TopFetch | CrossApply | CaseInsensitive | AvgIntTruncates | TableHints,
+		Flags:  TopFetch | CrossApply | CaseInsensitive | AvgIntTruncates | TableHints | BitMinMaxCast,
 		Params: ParamAtP, Quote: QuoteBracket, Dates: DateDatepart, Like: ClassLike, Concat: ConcatPlus,
 	}}
 )

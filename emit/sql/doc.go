@@ -89,6 +89,7 @@
 //	datetimes bound as    time.Time        'YYYY-MM-DD …'    time.Time            time.Time
 //	decimals bound as     text             float64           text                 text
 //	AVG of integers       numeric          real              decimal              AVG(CAST(x AS DECIMAL(38, 10)))
+//	MIN/MAX of Boolean    BOOL_AND/BOOL_OR MIN/MAX           MIN/MAX              CAST(MIN(CAST(x AS INT)) AS BIT)
 //	GROUP BY on params    same $n          ordinal           ordinal              same @pN
 //	recursive CTE         WITH RECURSIVE   WITH RECURSIVE    WITH RECURSIVE       WITH + OPTION (MAXRECURSION n)
 //	NOLOCK, OPTION hints  ignored          ignored           ignored              WITH (NOLOCK), OPTION (…)
@@ -204,7 +205,9 @@
 // repeated; no CASE holds another besides the zone's offset CASE.
 //
 // Aggregates. count → COUNT(*) over the joined rows; countcolumn →
-// COUNT(col) or COUNT(DISTINCT col); sum, avg, min, max. GROUP BY lists the
+// COUNT(col) or COUNT(DISTINCT col); sum, avg, min, max (of a Boolean,
+// false < true: PostgreSQL has no MIN(boolean) and SQL Server none over
+// bit, see the table). GROUP BY lists the
 // grouping columns; a grouping expression with parameters is repeated
 // verbatim where placeholders are numbered (the same $n / ?n / @pN bind, so the
 // engine sees the same expression) and referenced by select-list position
@@ -221,6 +224,12 @@
 // SELECT MIN(d.c0) AS c0, d.c1 AS c1 FROM (SELECT DISTINCT …) AS d
 // GROUP BY fold(d.c0), d.c1. SQL Server's collation does all this
 // itself.
+//
+// Repeated sort expressions. A sort term whose expression (text and
+// arguments) repeats an earlier term's is dropped, whatever its direction:
+// it cannot change the order, and SQL Server refuses it (error 169). Two
+// <order attribute="name"/>, or a lookup sorted by its name and then by
+// its value, give one term each.
 //
 // Sort keys by name and label (plan.SortName, plan.SortLabel). A lookup
 // sorts by (SELECT vs.<primary name> FROM <target> AS vs WHERE vs.<pk> =

@@ -892,14 +892,8 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 			e.col(&ref)
 		}
 		e.byte1(')')
-	case ast.Min:
-		e.raw("MIN(")
-		e.col(&ref)
-		e.byte1(')')
-	case ast.Max:
-		e.raw("MAX(")
-		e.col(&ref)
-		e.byte1(')')
+	case ast.Min, ast.Max:
+		e.minMax(c, &ref)
 	case ast.NoAggregate:
 		if e.foldsGroup(c) {
 			// Grouped by its folding (groupBy); one spelling shows.
@@ -912,6 +906,39 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 	default:
 		e.fail(diag.UnsupportedFeature, "aggregate %q is not supported", c.Aggregate)
 	}
+}
+
+// minMax writes MIN(col) or MAX(col). Dataverse takes min and max of a
+// Boolean (false < true); SQL Server has no MIN or MAX over bit (error
+// 8117), so the bit is aggregated as an integer and cast back,
+// CAST(MAX(CAST(col AS INT)) AS BIT), and PostgreSQL none over boolean,
+// where they are BOOL_AND and BOOL_OR.
+func (e *emitter) minMax(c *plan.OutputColumn, ref *plan.ColumnRef) {
+	max := c.Aggregate == ast.Max
+	boolean := c.Column != nil && c.Column.Type.Kind() == plan.KBool
+	switch {
+	case boolean && e.has(BoolAndOr):
+		if max {
+			e.raw("BOOL_OR(")
+		} else {
+			e.raw("BOOL_AND(")
+		}
+	case boolean && e.has(BitMinMaxCast):
+		if max {
+			e.raw("CAST(MAX(CAST(")
+		} else {
+			e.raw("CAST(MIN(CAST(")
+		}
+		e.col(ref)
+		e.raw(" AS INT)) AS BIT)")
+		return
+	case max:
+		e.raw("MAX(")
+	default:
+		e.raw("MIN(")
+	}
+	e.col(ref)
+	e.byte1(')')
 }
 
 // countChildren writes rowaggregate="CountChildren": the number of direct

@@ -358,6 +358,16 @@ var goldenCases = []goldenCase{
 			Orders: []*plan.SortKey{{Column: ref(a, "city")}, {Column: ref(a, "city"), Desc: true},
 				{Column: ref(a, "parentaccountid"), By: plan.SortName, Targets: []*plan.Table{f.account}}, {Column: ref(a, "parentaccountid")}}}
 	}},
+	// min and max of a Boolean: SQL Server aggregates the bit as an integer.
+	{name: "aggregate_bool_minmax", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		cols := []*plan.OutputColumn{
+			{Name: "city", Source: a, Column: column(f.account, "city"), GroupBy: true},
+			{Name: "lo", Source: a, Column: column(f.account, "isactive"), Aggregate: ast.Min},
+			{Name: "hi", Source: a, Column: column(f.account, "isactive"), Aggregate: ast.Max},
+		}
+		return &plan.Plan{Root: a, Aggregate: true, Columns: cols}
+	}},
 	{name: "sort_distinct_wrapped", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)
 		cols := outs(a, "city", "parentaccountid")
