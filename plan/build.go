@@ -173,6 +173,7 @@ func Build(q *ast.Query, opt Options) (p *Plan, err error) {
 		b.plan = &Plan{}
 	}
 	b.plan.Context = Context{Now: opt.Now, Zone: opt.Zone, WeekStart: opt.WeekStart, Fiscal: opt.Fiscal, Caller: opt.Caller}
+	b.plan.Source = q.Source
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(bailout); !ok {
@@ -248,8 +249,8 @@ func (b *builder) build(q *ast.Query) {
 		return
 	}
 	root := b.a.source()
-	root.Name, root.Table, root.Join = t.LogicalName, t, JoinRoot
-	p.Root = root
+	root.Name, root.Table, root.Join, root.Span = t.LogicalName, t, JoinRoot, q.Entity.Span
+	p.Root, p.Span = root, root.Span
 	if b.named == nil { // no preallocated layout
 		b.named = make([]*DataSource, 0, b.a.counts[lNamed])
 		b.links = make([]linkSource, 0, b.a.counts[lLinks])
@@ -364,7 +365,7 @@ func (b *builder) declareLink(parent *DataSource, l *ast.LinkEntity) {
 		b.errorf(l.Alias.Span, diag.DuplicateAlias, "alias %q is used twice", name)
 	}
 	ds := b.a.source()
-	ds.Name, ds.Table, ds.LinkType = name, t, l.LinkType
+	ds.Name, ds.Table, ds.LinkType, ds.Span = name, t, l.LinkType, l.Span
 	switch l.LinkType {
 	case ast.Inner:
 		ds.Join = JoinInner
@@ -628,6 +629,7 @@ func (b *builder) resultName(ds *DataSource, column, alias string) string {
 }
 
 func (b *builder) output(oc *OutputColumn, sp diag.Span) {
+	oc.Span = sp
 	for _, prev := range b.plan.Columns {
 		if strings.EqualFold(prev.Name, oc.Name) {
 			if prev.Source == oc.Source && prev.Column == oc.Column && prev.Aggregate == oc.Aggregate && oc.Aggregate == ast.NoAggregate && !oc.GroupBy && prev.RowAggregate == oc.RowAggregate {
@@ -788,7 +790,7 @@ func (b *builder) checkAggregate(q *ast.Query) {
 // document order; link orders after every root order.
 func (b *builder) order(ds *DataSource, o *ast.Order, isRoot bool) {
 	key := b.a.sortKey()
-	key.Desc = o.Descending.Value
+	key.Desc, key.Span = o.Descending.Value, o.Span
 	switch {
 	case o.Alias.IsSet():
 		oc := b.aliasOutput(o.Alias.Text)

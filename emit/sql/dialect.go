@@ -23,6 +23,10 @@ type Caps struct {
 	Like   ClassStyle
 	Concat ConcatStyle
 	Fold   FoldStyle
+	// List is how a long IN list is bound (inlist.go).
+	List ListStyle
+	// Limits are the engine's limits on one statement (limits.go).
+	Limits Limits
 }
 
 // Has reports whether every flag in f is set.
@@ -169,18 +173,22 @@ var (
 	Postgres Dialect = &DialectSpec{"postgres", Caps{
 		Flags:  NullsOrdering | Lateral | IsTrue | BoolParams | ZoneNames | GroupByOrdinal | RecursiveKeyword | TypedParams | BoolAndOr,
 		Params: ParamDollar, Quote: QuoteDouble, Dates: DateExtract, Like: ClassSimilarTo, Concat: ConcatPipes, Fold: FoldTranslate,
+		List: ListArray, Limits: postgresLimits,
 	}}
 	SQLite Dialect = &DialectSpec{"sqlite", Caps{
 		Flags:  IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword,
 		Params: ParamQuestionNumbered, Quote: QuoteDouble, Dates: DateStrftime, Like: ClassGlob, Concat: ConcatPipes, Fold: FoldFunction,
+		List: ListJSONEach, Limits: sqliteLimits,
 	}}
 	MySQL Dialect = &DialectSpec{"mysql", Caps{
 		Flags:  IsTrue | GroupByOrdinal | RecursiveKeyword,
 		Params: ParamQuestion, Quote: QuoteBacktick, Dates: DateMySQL, Like: ClassRegexp, Concat: ConcatFunc,
+		List: ListJSONTable, Limits: mysqlLimits,
 	}}
 	SQLServer Dialect = &DialectSpec{"sqlserver", Caps{
 		Flags:  TopFetch | CrossApply | CaseInsensitive | AvgIntTruncates | TableHints | BitMinMaxCast,
 		Params: ParamAtP, Quote: QuoteBracket, Dates: DateDatepart, Like: ClassLike, Concat: ConcatPlus,
+		List: ListOpenJSON, Limits: sqlserverLimits,
 	}}
 )
 

@@ -19,17 +19,42 @@ const CountLimit = plan.TotalRecordCountLimit + 1
 
 // Emit compiles p into one SELECT statement for dialect d.
 func Emit(p *plan.Plan, d Dialect) (*Statement, error) {
+	return run(p, d, modeRows)
+}
+
+// run renders the statement of mode (modeRows: Emit; the others the count
+// statements), then checks it against the dialect's limits (limits.go).
+func run(p *plan.Plan, d Dialect, mode queryMode) (*Statement, error) {
 	var e emitter
 	if err := e.init(p, d); err != nil {
 		return nil, err
 	}
-	e.with()
-	e.query(p, modeRows)
-	e.options(p)
+	e.write(p, mode)
 	if e.err != nil {
 		return nil, e.err
 	}
-	return &Statement{SQL: e.text(), Args: e.args, Columns: p.Columns}, nil
+	if v, over := e.overLimit(p); over {
+		return nil, e.limitError(p, d, v, mode)
+	}
+	cols := countColumn
+	if mode == modeRows {
+		cols = p.Columns
+	}
+	return &Statement{SQL: e.text(), Args: e.args, Columns: cols}, nil
+}
+
+// write renders the statement of mode.
+func (e *emitter) write(p *plan.Plan, mode queryMode) {
+	switch mode {
+	case modeRows:
+		e.with()
+		e.query(p, modeRows)
+		e.options(p)
+	case modeQuickFind:
+		e.quickFindCount(p)
+	default:
+		e.countOf(p, mode)
+	}
 }
 
 // countColumn is the one output column of a count statement.
@@ -40,15 +65,7 @@ var countColumn = []*plan.OutputColumn{{Name: "count", Aggregate: ast.Count}}
 //
 //	SELECT COUNT(*) FROM (SELECT … LIMIT 5001) AS "t"
 func EmitCount(p *plan.Plan, d Dialect) (*Statement, error) {
-	var e emitter
-	if err := e.init(p, d); err != nil {
-		return nil, err
-	}
-	e.countOf(p, modeCount)
-	if e.err != nil {
-		return nil, e.err
-	}
-	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn}, nil
+	return run(p, d, modeCount)
 }
 
 // EmitAggregateInput compiles the input-size check of an aggregate plan:
@@ -61,18 +78,10 @@ func EmitCount(p *plan.Plan, d Dialect) (*Statement, error) {
 // (TOP (50001) on SQL Server). p must be an aggregate plan with a positive
 // AggregateLimit.
 func EmitAggregateInput(p *plan.Plan, d Dialect) (*Statement, error) {
-	var e emitter
-	if err := e.init(p, d); err != nil {
-		return nil, err
-	}
-	if !p.Aggregate || p.AggregateLimit <= 0 {
+	if p != nil && p.Root != nil && d != nil && (!p.Aggregate || p.AggregateLimit <= 0) {
 		return nil, errList(diag.MalformedPlan, "EmitAggregateInput needs an aggregate plan with a positive AggregateLimit")
 	}
-	e.countOf(p, modeAggInput)
-	if e.err != nil {
-		return nil, e.err
-	}
-	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn}, nil
+	return run(p, d, modeAggInput)
 }
 
 // EmitQuickFindCount writes the statement that counts, up to one more than
@@ -81,13 +90,14 @@ func EmitAggregateInput(p *plan.Plan, d Dialect) (*Statement, error) {
 // others. A quick-find filter that reads a joined source's columns is
 // counted over the whole query instead (all filters applied).
 func EmitQuickFindCount(p *plan.Plan, d Dialect) (*Statement, error) {
-	var e emitter
-	if err := e.init(p, d); err != nil {
-		return nil, err
-	}
-	if p.QuickFind == nil || p.QuickFindLimit <= 0 || p.Root == nil {
+	if p != nil && p.Root != nil && d != nil && (p.QuickFind == nil || p.QuickFindLimit <= 0) {
 		return nil, errList(diag.MalformedPlan, "EmitQuickFindCount needs a plan with a quick-find filter and a positive QuickFindLimit")
 	}
+	return run(p, d, modeQuickFind)
+}
+
+// quickFindCount writes EmitQuickFindCount's statement.
+func (e *emitter) quickFindCount(p *plan.Plan) {
 	if !readsOnly(p.QuickFind, p.Root) {
 		e.countOf(p, modeQuickFind)
 	} else {
@@ -111,10 +121,6 @@ func EmitQuickFindCount(p *plan.Plan, d Dialect) (*Statement, error) {
 		e.ident("t")
 		e.options(p)
 	}
-	if e.err != nil {
-		return nil, e.err
-	}
-	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn}, nil
 }
 
 // readsOnly reports whether x reads only columns of ds (subqueries of ds,
@@ -214,6 +220,11 @@ type emitter struct {
 	// bound translate table (FoldTranslate), 0 until first bound.
 	accents bool
 	foldArg int
+	// limits are the dialect's; check records what overLimit checks,
+	// probe what a probing rendering looks for (limits.go).
+	limits Limits
+	check  limitCheck
+	probe  probe
 }
 
 func (e *emitter) init(p *plan.Plan, d Dialect) error {
@@ -225,6 +236,9 @@ func (e *emitter) init(p *plan.Plan, d Dialect) error {
 	}
 	e.p = p
 	e.caps = d.Caps()
+	e.limits = e.caps.Limits
+	e.check.reset()
+	e.probe.at = -1
 	e.flags = e.caps.Flags
 	e.open, e.close = '"', '"'
 	switch e.caps.Quote {
@@ -447,6 +461,9 @@ func (e *emitter) int(n int64) {
 
 // ident writes a quoted identifier, doubling the closing quote inside.
 func (e *emitter) ident(name string) {
+	if len(name) > e.limits.Ident && e.limits.Ident > 0 {
+		e.longIdent(name)
+	}
 	open, close := e.open, e.close
 	if strings.IndexByte(name, close) < 0 {
 		// One capacity check and one copy for the usual identifier.
@@ -485,6 +502,9 @@ func (e *emitter) alias(i int) {
 // bind appends an argument and writes its placeholder.
 func (e *emitter) bind(a any) {
 	e.args = append(e.args, a)
+	if len(e.args) == e.limits.Params+1 && e.limits.Params > 0 {
+		e.check.paramAt = e.n
+	}
 	e.placeholder(len(e.args))
 }
 
@@ -565,6 +585,9 @@ func (e *emitter) table(ds *plan.DataSource) {
 	if ds.Table == nil {
 		e.fail(diag.MalformedPlan, "data source %q has no table", ds.Name)
 		return
+	}
+	if len(ds.Name) > e.limits.Ident && e.limits.Ident > 0 && e.check.aliasOver == nil && e.tooLong(ds.Name) {
+		e.check.aliasOver = ds
 	}
 	e.ident(ds.Table.PhysicalName)
 	e.raw(" AS ")
@@ -733,6 +756,9 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 			e.output(p, c)
 			if p.Aggregate && len(e.args) > nargs {
 				spans = append(spans, span{i, start, e.n})
+			}
+			if e.probe.at >= 0 && c != nil {
+				e.leave(start, c.Span)
 			}
 			e.raw(" AS ")
 			e.alias(i)
@@ -1118,6 +1144,9 @@ func (e *emitter) groupBy(p *plan.Plan, spans []span) {
 		} else {
 			e.raw(", ")
 		}
+		if e.check.groupTerms++; e.check.groupTerms > e.limits.GroupTerms && e.limits.GroupTerms > 0 && e.check.groupOver == nil {
+			e.check.groupOver = c
+		}
 		sp := -1
 		for k := range spans {
 			if spans[k].col == i {
@@ -1210,7 +1239,11 @@ func (e *emitter) join(j *plan.DataSource) {
 		return
 	}
 	e.depth++
+	start := e.n
 	e.joinNode(j)
+	if e.probe.at >= 0 {
+		e.leave(start, j.Span)
+	}
 	e.depth--
 }
 

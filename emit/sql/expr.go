@@ -19,7 +19,14 @@ func (e *emitter) expr(x plan.Expr, ctx int) {
 		e.depth--
 		return
 	}
+	if d := e.depth + e.check.chain; d > e.check.deepest {
+		e.check.deepest, e.check.deepestAt = d, e.n
+	}
+	start := e.n
 	e.exprNode(x, ctx)
+	if e.probe.at >= 0 {
+		e.leave(start, spanOf(x))
+	}
 	e.depth--
 }
 
@@ -182,12 +189,15 @@ func (e *emitter) junction(terms []plan.Expr, op, empty string, prec, ctx int) {
 	if paren {
 		e.byte1('(')
 	}
+	// A chain of n terms is n-1 operators deep in the engine's tree.
+	e.check.chain += len(terms) - 1
 	for i, t := range terms {
 		if i > 0 {
 			e.raw(op)
 		}
 		e.expr(t, prec)
 	}
+	e.check.chain -= len(terms) - 1
 	if paren {
 		e.byte1(')')
 	}
@@ -405,6 +415,9 @@ func (e *emitter) inList(x *plan.InList) {
 		return
 	}
 	lower := e.fold(x.Fold)
+	if e.boundList(x, lower) {
+		return
+	}
 	e.lowerCol(x.Col, lower)
 	if x.Not {
 		e.raw(" NOT IN (")

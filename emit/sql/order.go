@@ -23,78 +23,98 @@ func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
 	e.raw(" ORDER BY ")
 	var terms orderTerms
 	for _, k := range p.Orders {
-		var o operand
-		switch {
-		case k == nil:
-			e.fail(diag.MalformedPlan, "nil sort key")
-			continue
-		case k.Output != nil:
+		start, kept := e.n, terms.n
+		e.sortKey(p, k, wrapped, &terms)
+		if e.probe.at >= 0 && k != nil {
+			e.leave(start, k.Span)
+		}
+		n := terms.n
+		if n > kept && n > e.limits.OrderTerms && e.limits.OrderTerms > 0 && e.check.orderOver == nil {
+			e.check.orderOver = k
+		}
+		if n > kept && len(p.Columns)+n-terms.outputs > e.limits.TargetList && e.limits.TargetList > 0 && e.check.targetOver == nil {
+			e.check.targetOver = k
+		}
+	}
+	e.check.orderTerms = terms.n - terms.outputs
+}
+
+// sortKey writes the ORDER BY terms of key k (a name key is three: the
+// folded name, the name, the value), dropping repeated ones.
+func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *orderTerms) {
+	var o operand
+	switch {
+	case k == nil:
+		e.fail(diag.MalformedPlan, "nil sort key")
+		return
+	case k.Output != nil:
+		idx := -1
+		for j, c := range p.Columns {
+			if c == k.Output {
+				idx = j
+			}
+		}
+		if idx < 0 {
+			e.fail(diag.MalformedPlan, "sort key %q is not an output column", k.Output.Name)
+			return
+		}
+		o = operand{idx: idx, wrapped: wrapped}
+		if !wrapped && k.By != plan.SortValue {
+			// Not reachable from the planner (grouped keys of aggregates
+			// are wrapped); sort the grouped column itself.
+			o = operand{ref: &plan.ColumnRef{Source: k.Output.Source, Column: k.Output.Column}}
+		}
+	case k.Column != nil:
+		if p.Distinct || p.Aggregate {
 			idx := -1
 			for j, c := range p.Columns {
-				if c == k.Output {
+				if c != nil && c.Aggregate == ast.NoAggregate && c.DateGrouping == ast.NoDateGrouping && c.RowAggregate == nil &&
+					c.Source == k.Column.Source && c.Column == k.Column.Column {
 					idx = j
+					break
 				}
 			}
 			if idx < 0 {
-				e.fail(diag.MalformedPlan, "sort key %q is not an output column", k.Output.Name)
-				continue
+				e.fail(diag.DialectUnsupported, "a distinct or aggregate query cannot order by a column it does not select")
+				return
 			}
 			o = operand{idx: idx, wrapped: wrapped}
-			if !wrapped && k.By != plan.SortValue {
-				// Not reachable from the planner (grouped keys of aggregates
-				// are wrapped); sort the grouped column itself.
-				o = operand{ref: &plan.ColumnRef{Source: k.Output.Source, Column: k.Output.Column}}
-			}
-		case k.Column != nil:
-			if p.Distinct || p.Aggregate {
-				idx := -1
-				for j, c := range p.Columns {
-					if c != nil && c.Aggregate == ast.NoAggregate && c.DateGrouping == ast.NoDateGrouping && c.RowAggregate == nil &&
-						c.Source == k.Column.Source && c.Column == k.Column.Column {
-						idx = j
-						break
-					}
-				}
-				if idx < 0 {
-					e.fail(diag.DialectUnsupported, "a distinct or aggregate query cannot order by a column it does not select")
-					continue
-				}
-				o = operand{idx: idx, wrapped: wrapped}
-			} else {
-				o = operand{ref: k.Column}
-			}
-		default:
-			e.fail(diag.MalformedPlan, "empty sort key")
-			continue
+		} else {
+			o = operand{ref: k.Column}
 		}
-		folded := e.foldedKey(k)
-		switch k.By {
-		case plan.SortValue:
-			if folded {
-				t := e.termStart(&terms)
-				e.foldInto(func() { e.operand(o) }, true)
-				e.termEnd(&terms, t, k.Desc)
-			}
-		case plan.SortName:
-			if folded {
-				// A name key is a subquery: folded once, unguarded.
-				t := e.termStart(&terms)
-				e.foldInto(func() { e.nameKey(k, o) }, false)
-				e.termEnd(&terms, t, k.Desc)
-			}
-			t := e.termStart(&terms)
-			e.nameKey(k, o)
-			e.termEnd(&terms, t, k.Desc)
-		case plan.SortLabel:
-			t := e.termStart(&terms)
-			e.labelKey(k, o)
-			e.termEnd(&terms, t, k.Desc)
-		default:
-			e.fail(diag.MalformedPlan, "unknown sort kind %d", k.By)
+	default:
+		e.fail(diag.MalformedPlan, "empty sort key")
+		return
+	}
+	folded := e.foldedKey(k)
+	switch k.By {
+	case plan.SortValue:
+		if folded {
+			t := e.termStart(terms)
+			e.foldInto(func() { e.operand(o) }, true)
+			e.termEnd(terms, t, k.Desc)
 		}
-		t := e.termStart(&terms)
-		e.operand(o)
-		e.termEnd(&terms, t, k.Desc)
+	case plan.SortName:
+		if folded {
+			// A name key is a subquery: folded once, unguarded.
+			t := e.termStart(terms)
+			e.foldInto(func() { e.nameKey(k, o) }, false)
+			e.termEnd(terms, t, k.Desc)
+		}
+		t := e.termStart(terms)
+		e.nameKey(k, o)
+		e.termEnd(terms, t, k.Desc)
+	case plan.SortLabel:
+		t := e.termStart(terms)
+		e.labelKey(k, o)
+		e.termEnd(terms, t, k.Desc)
+	default:
+		e.fail(diag.MalformedPlan, "unknown sort kind %d", k.By)
+	}
+	t := e.termStart(terms)
+	e.operand(o)
+	if e.termEnd(terms, t, k.Desc) && o.ref == nil {
+		terms.outputs++ // an output column: not a new target-list entry
 	}
 }
 
@@ -105,11 +125,32 @@ func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
 // on every dialect: <order attribute="name"/> twice, or a lookup ordered
 // by its name and by its value.
 type orderTerms struct {
+	// the first terms are kept inline, the others in more (no pointer
+	// into the struct itself, so it stays on the stack).
 	inline [8]orderTerm
-	list   []orderTerm
+	more   []orderTerm
+	n      int
 	// seen indexes the terms' text once there are many (a query with
 	// thousands of sort keys stays linear).
 	seen map[string]struct{}
+	// outputs counts the kept terms that are output columns (c<i>).
+	outputs int
+}
+
+func (ts *orderTerms) add(t orderTerm) {
+	if ts.n < len(ts.inline) {
+		ts.inline[ts.n] = t
+	} else {
+		ts.more = append(ts.more, t)
+	}
+	ts.n++
+}
+
+func (ts *orderTerms) at(i int) orderTerm {
+	if i < len(ts.inline) {
+		return ts.inline[i]
+	}
+	return ts.more[i-len(ts.inline)]
 }
 
 // orderTerm is one written ORDER BY expression: its text e.buf[start:end]
@@ -122,7 +163,7 @@ const orderTermIndexAt = 16
 // termStart begins a term: the separator, when a term was kept before.
 func (e *emitter) termStart(ts *orderTerms) orderTerm {
 	t := orderTerm{mark: e.n, arg0: len(e.args)}
-	if len(ts.list) > 0 {
+	if ts.n > 0 {
 		e.raw(", ")
 	}
 	t.start = e.n
@@ -131,20 +172,22 @@ func (e *emitter) termStart(ts *orderTerms) orderTerm {
 
 // termEnd ends the term begun at t: a repeat of a kept term is erased
 // (text and arguments); otherwise it is kept and its direction written.
-func (e *emitter) termEnd(ts *orderTerms, t orderTerm, desc bool) {
+// It reports whether the term was kept.
+func (e *emitter) termEnd(ts *orderTerms, t orderTerm, desc bool) bool {
 	t.end, t.arg1 = e.n, len(e.args)
 	if e.repeatsTerm(ts, t) {
 		e.n, e.args = t.mark, e.args[:t.arg0]
-		return
+		if e.check.paramAt >= e.n {
+			e.check.paramAt = -1 // the placeholder past the limit was erased
+		}
+		return false
 	}
-	if ts.list == nil {
-		ts.list = ts.inline[:0]
-	}
-	ts.list = append(ts.list, t)
-	if ts.seen != nil || len(ts.list) >= orderTermIndexAt {
+	ts.add(t)
+	if ts.seen != nil || ts.n >= orderTermIndexAt {
 		if ts.seen == nil {
-			ts.seen = make(map[string]struct{}, 2*len(ts.list))
-			for _, u := range ts.list[:len(ts.list)-1] {
+			ts.seen = make(map[string]struct{}, 2*ts.n)
+			for i := 0; i < ts.n-1; i++ {
+				u := ts.at(i)
 				if e.textIdentifies(u) {
 					ts.seen[string(e.buf[u.start:u.end])] = struct{}{}
 				}
@@ -155,6 +198,7 @@ func (e *emitter) termEnd(ts *orderTerms, t orderTerm, desc bool) {
 		}
 	}
 	e.direction(desc)
+	return true
 }
 
 // repeatsTerm reports whether term t writes the expression of a kept term:
@@ -166,7 +210,8 @@ func (e *emitter) repeatsTerm(ts *orderTerms, t orderTerm) bool {
 		_, ok := ts.seen[string(text)]
 		return ok
 	}
-	for _, u := range ts.list {
+	for i := 0; i < ts.n; i++ {
+		u := ts.at(i)
 		if string(e.buf[u.start:u.end]) == string(text) && (e.caps.Params.Numbered() || sameArgs(e.args[u.arg0:u.arg1], e.args[t.arg0:t.arg1])) {
 			return true
 		}
