@@ -225,6 +225,8 @@ type emitter struct {
 	limits Limits
 	check  limitCheck
 	probe  probe
+	// offsets are the zone offset CASEs written so far (datepart.go).
+	offsets []writtenOffset
 }
 
 func (e *emitter) init(p *plan.Plan, d Dialect) error {

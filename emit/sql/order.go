@@ -180,6 +180,9 @@ func (e *emitter) termEnd(ts *orderTerms, t orderTerm, desc bool) bool {
 		if e.check.paramAt >= e.n {
 			e.check.paramAt = -1 // the placeholder past the limit was erased
 		}
+		for len(e.offsets) > 0 && e.offsets[len(e.offsets)-1].end > e.n {
+			e.offsets = e.offsets[:len(e.offsets)-1] // erased text is not repeated
+		}
 		return false
 	}
 	ts.add(t)
