@@ -6,6 +6,9 @@
 // Nodes are sealed (unexported marker methods, as in go/ast) and carry a
 // diag.Span into their source. Literals stay as written; the planner types
 // them against the catalog.
+//
+// It imports only internal/diag: every front end and the planner depend on
+// it, never the reverse.
 package ast
 
 import "github.com/vecompile/vecompile/internal/diag"

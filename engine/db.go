@@ -84,6 +84,9 @@ func foldFunc(fold func(string) string) func(*sqlite.FunctionContext, []driver.V
 //	postgres://user[:password]@host:port/db?sslmode=disable   (also postgresql://)
 //	mysql://user[:password]@host:port/db                      (also mariadb://)
 //
+// MySQL connections report found rows (clientFoundRows=true), so rows
+// affected count the rows an UPDATE matched, as the other engines do.
+//
 // A malformed DSN is a BadDSN error; a database that cannot be reached is a
 // DatabaseError. Neither message repeats the password.
 func Open(ctx context.Context, dsn string) (*DB, error) {
@@ -232,6 +235,14 @@ func openMySQL(dsn string) (*DB, string, error) {
 	if err != nil {
 		return nil, "", dsnError("mysql DSN %s: %s", red, scrub(err.Error(), secret))
 	}
+	// Found rows, not changed rows: an UPDATE writing the values a row
+	// already holds affects it, as on PostgreSQL and SQLite, so the server
+	// does not read "0 rows" as "no such row". The server's answers depend
+	// on it, so a DSN turning it off is refused rather than ignored.
+	if v := q.Get("clientFoundRows"); v != "" && !full.ClientFoundRows {
+		return nil, "", dsnError("mysql DSN %s: clientFoundRows=%s: vecompile needs found-rows semantics (an unchanged update matches its row)", red, v)
+	}
+	full.ClientFoundRows = true
 	conn, err := mysql.NewConnector(full)
 	if err != nil {
 		return nil, "", dsnError("mysql DSN %s: %s", red, scrub(err.Error(), secret))

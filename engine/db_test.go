@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/internal/testkit"
+	"github.com/vecompile/vecompile/plan"
 )
 
 func TestOpenSQLite(t *testing.T) {
@@ -94,6 +96,7 @@ func TestOpenBadDSN(t *testing.T) {
 		{"mysql://bob:s3cr3t@host:99999/db", diag.BadDSN},
 		{"mysql://bob:s3cr3t@host:3306/db?parseTime=maybe", diag.BadDSN},
 		{"mysql://bob:s3cr3t@host:3306/db%zz", diag.BadDSN},
+		{"mysql://bob:s3cr3t@host:3306/db?clientFoundRows=false", diag.BadDSN},
 		{"postgres://bob:s3cr3t@127.0.0.1:1/db?sslmode=disable&connect_timeout=5", diag.DatabaseError},
 		{"mysql://bob:s3cr3t@127.0.0.1:1/db?timeout=5s", diag.DatabaseError},
 	} {
@@ -159,6 +162,40 @@ func TestOpenServers(t *testing.T) {
 		var tz string
 		if err := db.SQL.QueryRowContext(ctx, "SELECT @@session.time_zone").Scan(&tz); err != nil || tz != "+00:00" {
 			t.Errorf("time_zone = %q, %v; want +00:00", tz, err)
+		}
+	})
+}
+
+// TestUnchangedUpdateMatchesTheRow: an UPDATE writing the values a row
+// already holds reports the row as affected on every engine (MySQL and
+// MariaDB count changed rows unless the connection asks for found rows),
+// and an UPDATE of a missing key reports none.
+func TestUnchangedUpdateMatchesTheRow(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB, cat plan.Catalog) {
+		ctx := context.Background()
+		acc, _ := cat.Table("account")
+		name, _ := acc.Column("name")
+		d, _ := sqlemit.DialectByName(db.Dialect)
+		const id = "acc00000-0000-4000-8000-000000000001"
+		var current string
+		if err := db.SQL.QueryRowContext(ctx, "SELECT name FROM "+physical(t, cat, "account")+" WHERE accountid = "+db.placeholder(1), id).Scan(&current); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			key  string
+			want int64
+		}{{id, 1}, {"acc00000-0000-4000-8000-0000000000ff", 0}} {
+			st, err := EmitWrite(d, acc, Update, &plan.Value{Kind: plan.KGuid, V: tc.key}, []Assignment{{Column: name, Value: &plan.Value{Kind: plan.KString, V: current}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := db.SQL.ExecContext(ctx, st.SQL, st.Args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := res.RowsAffected(); err != nil || n != tc.want {
+				t.Errorf("update of %s to its own values: %d rows affected (%v), want %d", tc.key, n, err, tc.want)
+			}
 		}
 	})
 }

@@ -270,4 +270,7 @@
 // results over the Web API do), "jsonl" (one row object per line, nulls
 // omitted) or "csv" (a header row; null is an empty field; multi-select
 // values joined by ",").
+//
+// It sits below the server and the CLI: it never imports server, cmd or a
+// parser.
 package engine

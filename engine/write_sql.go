@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +28,11 @@ func (k WriteKind) String() string { return writeKindNames[k] }
 type Assignment struct {
 	Column *plan.Column
 	Value  *plan.Value
+	// Target is the table a lookup value names (the EntityReference's
+	// LogicalName, lower case as the column's Targets spell it), or the
+	// column's only target; "" for a null, for a plain GUID given to a
+	// lookup with several targets, and for other columns.
+	Target string
 }
 
 // EmitWrite builds the INSERT, UPDATE or DELETE of one row of t, addressed
@@ -174,106 +177,6 @@ func writeArg(caps sqlemit.Caps, v *plan.Value, c *plan.Column) any {
 		return x
 	}
 	return v.V
-}
-
-// ValueFor types a decoded JSON value (from encoding/json with UseNumber)
-// for column c: strings, numbers, booleans, RFC 3339 datetimes or dates,
-// GUIDs, and for multi-select choices an array of option values. The SDK's
-// wrapped forms are accepted too: {"Value": x} (OptionSetValue, Money) and
-// {"Id": guid, "LogicalName": …} (EntityReference). A value that does not
-// fit the column is a TypeMismatch error; nil is NULL.
-func ValueFor(c *plan.Column, v any) (*plan.Value, error) {
-	if m, ok := v.(map[string]any); ok {
-		switch {
-		case hasKey(m, "Id"):
-			v = m["Id"]
-		case hasKey(m, "Value"):
-			v = m["Value"]
-		default:
-			return nil, mismatch(c, v)
-		}
-	}
-	if v == nil {
-		return nil, nil
-	}
-	k := c.Type.Kind()
-	switch k {
-	case plan.KString:
-		if s, ok := v.(string); ok {
-			return &plan.Value{Kind: k, V: s}, nil
-		}
-	case plan.KInt:
-		if n, ok := v.(json.Number); ok {
-			if i, err := n.Int64(); err == nil {
-				return &plan.Value{Kind: k, V: i}, nil
-			}
-		}
-	case plan.KDecimal:
-		if n, ok := v.(json.Number); ok {
-			if _, err := strconv.ParseFloat(string(n), 64); err == nil && !strings.ContainsAny(string(n), "eE") {
-				return &plan.Value{Kind: k, V: string(n)}, nil
-			}
-		}
-	case plan.KFloat:
-		if n, ok := v.(json.Number); ok {
-			if f, err := n.Float64(); err == nil && !math.IsInf(f, 0) {
-				return &plan.Value{Kind: k, V: f}, nil
-			}
-		}
-	case plan.KBool:
-		if b, ok := v.(bool); ok {
-			return &plan.Value{Kind: k, V: b}, nil
-		}
-	case plan.KDateTime:
-		if s, ok := v.(string); ok {
-			if t, err := time.Parse("2006-01-02", s); err == nil {
-				return &plan.Value{Kind: k, V: t}, nil
-			}
-			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-				return &plan.Value{Kind: k, V: t.UTC()}, nil
-			}
-		}
-	case plan.KGuid:
-		if s, ok := v.(string); ok {
-			if g, ok := plan.CanonicalGUID(s); ok {
-				return &plan.Value{Kind: k, V: g}, nil
-			}
-		}
-	case plan.KMulti:
-		if list, ok := v.([]any); ok {
-			parts := make([]string, 0, len(list))
-			for _, e := range list {
-				n, ok := e.(json.Number)
-				if !ok {
-					return nil, mismatch(c, v)
-				}
-				i, err := n.Int64()
-				if err != nil {
-					return nil, mismatch(c, v)
-				}
-				parts = append(parts, strconv.FormatInt(i, 10))
-			}
-			return &plan.Value{Kind: k, V: strings.Join(parts, ",")}, nil
-		}
-	case plan.KUnknown:
-		switch x := v.(type) {
-		case string:
-			return &plan.Value{Kind: plan.KString, V: x}, nil
-		case bool:
-			return &plan.Value{Kind: plan.KBool, V: x}, nil
-		case json.Number:
-			if i, err := x.Int64(); err == nil {
-				return &plan.Value{Kind: plan.KInt, V: i}, nil
-			}
-			return &plan.Value{Kind: plan.KDecimal, V: string(x)}, nil
-		}
-	}
-	return nil, mismatch(c, v)
-}
-
-func hasKey(m map[string]any, k string) bool {
-	_, ok := m[k]
-	return ok
 }
 
 func mismatch(c *plan.Column, v any) error {

@@ -1,4 +1,6 @@
-// Package fuzz holds the fuzz targets of the front ends.
+// Package fuzz holds the fuzz targets of the front ends and of the whole
+// pipeline (parse, plan, emit every dialect, run on SQLite), with their
+// committed seed corpora in testdata/fuzz. It has test files only.
 package fuzz
 
 import (

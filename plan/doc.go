@@ -69,4 +69,7 @@
 //	        where: opportunity1.createdon >= 2026-01-01T00:00:00Z AND opportunity1.createdon < 2027-01-01T00:00:00Z
 //	    outer datasource pc (contact) [OuterJoin]
 //	      link: pc.contactid = account.primarycontactid
+//
+// It imports ast, security and plan/calendar, never a parser, an emitter, the
+// engine or the server (architecture_test.go checks the layers).
 package plan

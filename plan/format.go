@@ -99,6 +99,12 @@ func sortByString(k *SortKey) string {
 		names := make([]string, len(k.Targets))
 		for i, t := range k.Targets {
 			names[i] = t.LogicalName + "." + t.PrimaryName
+			if i < len(k.Names) && k.Names[i].Hidden {
+				names[i] += " hidden"
+				if n := len(k.Names[i].Shared); n > 0 {
+					names[i] += " but on " + strconv.Itoa(n) + " shared"
+				}
+			}
 		}
 		return " (by name: " + strings.Join(names, ", ") + ")"
 	case SortLabel:

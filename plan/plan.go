@@ -215,8 +215,24 @@ type SortKey struct {
 	// of the target row the value points to (the first target holding it,
 	// for polymorphic lookups such as owners).
 	Targets []*Table
+	// Names are, for SortName in a plan with security on, what the caller
+	// may read of each target's primary name (parallel to Targets): column
+	// security can hide it, on every record or all but the field-shared
+	// ones, and a hidden name sorts as NULL, so that which rows a top or a
+	// page returns never depends on a value the caller may not read. Nil
+	// with security off.
+	Names []NameAccess
 	// Span is the order in the query text.
 	Span diag.Span
+}
+
+// NameAccess is what a caller may read of a sort target's primary name.
+type NameAccess struct {
+	// Hidden: column security hides the name (it reads NULL) …
+	Hidden bool
+	// Shared: … except on these records (primary keys, KGuid), whose name
+	// a field share reveals to the caller.
+	Shared []*Value
 }
 
 // SortBy is what a sort key compares.

@@ -91,6 +91,7 @@ func (b *builder) injectSecurity() {
 		b.secureSource(ds, cols)
 	}
 	b.secureHierarchyWalks(cols)
+	b.secureNameKeys(cols)
 	for _, ds := range sources {
 		if ds.Security == nil || ds.Child == nil {
 			continue
@@ -133,15 +134,9 @@ func (b *builder) secureSource(ds *DataSource, cols ColumnSecurity) {
 		if cs, ok := cols.(ColumnShares); ok && len(sf.Hidden) > 0 {
 			shares := cs.ColumnShares(ds.Table)
 			for _, c := range sf.Hidden {
-				ids := shares[c.LogicalName]
-				if len(ids) == 0 {
-					continue
+				if keys := sharedKeys(shares[c.LogicalName]); keys != nil {
+					sf.Shared = append(sf.Shared, SharedColumn{Column: c, Keys: keys})
 				}
-				keys := make([]*Value, len(ids))
-				for i, id := range ids {
-					keys[i] = &Value{Kind: KGuid, V: id}
-				}
-				sf.Shared = append(sf.Shared, SharedColumn{Column: c, Keys: keys})
 			}
 		}
 	}
@@ -157,6 +152,52 @@ func (b *builder) secureSource(ds *DataSource, cols ColumnSecurity) {
 	}
 	if sf.Expr = b.filter(ds, f); sf.Expr == nil {
 		sf.Expr = &Const{Value: true}
+	}
+}
+
+// sharedKeys are the record keys of a field-shared column as plan values
+// (nil when there are none: an empty list must not reach an IN).
+func sharedKeys(ids []string) []*Value {
+	if len(ids) == 0 {
+		return nil
+	}
+	keys := make([]*Value, len(ids))
+	for i, id := range ids {
+		keys[i] = &Value{Kind: KGuid, V: id}
+	}
+	return keys
+}
+
+// secureNameKeys decides, for every sort key by a lookup's name, what the
+// caller may read of each target's primary name. The name subquery reads
+// the target table outside any data source of the plan, so without this
+// it would sort by names that column security hides, and a top or a page
+// would tell hidden names apart. A hidden name sorts as NULL, except on
+// the records a field share reveals, as a hidden column reads everywhere.
+func (b *builder) secureNameKeys(cols ColumnSecurity) {
+	shares, _ := cols.(ColumnShares)
+	for _, k := range b.plan.Orders {
+		if k == nil || k.By != SortName {
+			continue
+		}
+		k.Names = make([]NameAccess, len(k.Targets))
+		if cols == nil {
+			continue
+		}
+		for i, t := range k.Targets {
+			name, ok := t.Column(t.PrimaryName)
+			if !ok {
+				continue // sortBy admits no such target; the emitter refuses it
+			}
+			for _, h := range cols.HiddenColumns(t) {
+				if c, ok := t.Column(h); ok && c == name {
+					k.Names[i].Hidden = true
+				}
+			}
+			if k.Names[i].Hidden && shares != nil {
+				k.Names[i].Shared = sharedKeys(shares.ColumnShares(t)[name.LogicalName])
+			}
+		}
 	}
 }
 

@@ -162,11 +162,15 @@ func companyAndXDSRows(t *testing.T, dsn string) {
 	}
 	defer db.SQL.ExecContext(ctx, "DROP TABLE IF EXISTS "+q("custtable"))
 	defer db.SQL.ExecContext(ctx, "DROP TABLE IF EXISTS "+q("custtrans"))
+	defer db.SQL.ExecContext(ctx, "DROP TABLE IF EXISTS "+q("custnote"))
 	for _, stmt := range []string{
 		`CREATE TABLE ` + q("custtable") + ` (custtableid CHAR(36) PRIMARY KEY, accountnum VARCHAR(20), custgroup VARCHAR(10), blocked INTEGER, dataareaid VARCHAR(4))`,
 		`CREATE TABLE ` + q("custtrans") + ` (custtransid CHAR(36) PRIMARY KEY, accountnum VARCHAR(20), amount INTEGER, dataareaid VARCHAR(4))`,
 		`INSERT INTO ` + q("custtable") + ` VALUES ('10000000-0000-4000-8000-000000000006','C4','10',0,'usmf'),('10000000-0000-4000-8000-000000000005','C2','30',0,'demf'),('10000000-0000-4000-8000-000000000001','C1','10',0,'usmf'),('10000000-0000-4000-8000-000000000002','C2','20',0,'usmf'),('10000000-0000-4000-8000-000000000003','C3','10',1,'usmf'),('10000000-0000-4000-8000-000000000004','C1','10',0,'demf')`,
 		`INSERT INTO ` + q("custtrans") + ` VALUES ('20000000-0000-4000-8000-000000000001','C1',1,'usmf'),('20000000-0000-4000-8000-000000000002','C2',2,'usmf'),('20000000-0000-4000-8000-000000000003','C3',4,'usmf'),('20000000-0000-4000-8000-000000000004','C1',8,'demf'),('20000000-0000-4000-8000-000000000005','C9',16,'usmf'),('20000000-0000-4000-8000-000000000006','C2',32,'demf'),('20000000-0000-4000-8000-000000000007','C4',64,'demf')`,
+		// custnote: constrained by the policies, not per company itself.
+		`CREATE TABLE ` + q("custnote") + ` (custnoteid CHAR(36) PRIMARY KEY, accountnum VARCHAR(20), amount INTEGER)`,
+		`INSERT INTO ` + q("custnote") + ` VALUES ('30000000-0000-4000-8000-000000000001','C1',1),('30000000-0000-4000-8000-000000000002','C2',2),('30000000-0000-4000-8000-000000000003','C3',4)`,
 	} {
 		if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
 			t.Fatal(err)
@@ -178,14 +182,19 @@ func companyAndXDSRows(t *testing.T, dsn string) {
 		col("custtableid", plan.TUniqueidentifier), col("accountnum", plan.TString), col("custgroup", plan.TString), col("blocked", plan.TInteger), col("dataareaid", plan.TString)}}))
 	cat.Add(plan.NewTable(plan.Table{LogicalName: "custtrans", PhysicalName: prefix + "custtrans", PrimaryKey: "custtransid", Columns: []*plan.Column{
 		col("custtransid", plan.TUniqueidentifier), col("accountnum", plan.TString), col("amount", plan.TInteger), col("dataareaid", plan.TString)}}))
-	const bu, user = "b0000000-0000-4000-8000-000000000001", "a0000000-0000-4000-8000-000000000001"
+	cat.Add(plan.NewTable(plan.Table{LogicalName: "custnote", PhysicalName: prefix + "custnote", PrimaryKey: "custnoteid", Columns: []*plan.Column{
+		col("custnoteid", plan.TUniqueidentifier), col("accountnum", plan.TString), col("amount", plan.TInteger)}}))
+	const bu, user, nobody = "b0000000-0000-4000-8000-000000000001", "a0000000-0000-4000-8000-000000000001", "a0000000-0000-4000-8000-000000000002"
 	model := func(policies ...security.XDSPolicy) *security.Compiled {
 		c, err := security.Compile(&security.Model{
 			BusinessUnits: []security.BusinessUnitDef{{ID: bu}},
 			Roles: []security.RoleDef{{ID: "d0000000-0000-4000-8000-000000000001", Name: "Clerk", Privileges: []security.PrivilegeDef{
-				{Table: "custtrans", Privilege: "Read", Depth: "Organization"}, {Table: "custtable", Privilege: "Read", Depth: "Organization"}}}},
-			Users:    []security.UserDef{{ID: user, BusinessUnitID: bu, Roles: []security.RoleAssignment{{RoleID: "d0000000-0000-4000-8000-000000000001"}}, Companies: []string{"usmf", "demf"}}},
-			Tables:   []security.TableDef{{Name: "custtrans", Company: true, Ownership: security.OrganizationOwned}, {Name: "custtable", Company: true, Ownership: security.OrganizationOwned}},
+				{Table: "custtrans", Privilege: "Read", Depth: "Organization"}, {Table: "custtable", Privilege: "Read", Depth: "Organization"}, {Table: "custnote", Privilege: "Read", Depth: "Organization"}}}},
+			Users: []security.UserDef{
+				{ID: user, BusinessUnitID: bu, Roles: []security.RoleAssignment{{RoleID: "d0000000-0000-4000-8000-000000000001"}}, Companies: []string{"usmf", "demf"}},
+				{ID: nobody, BusinessUnitID: bu, Roles: []security.RoleAssignment{{RoleID: "d0000000-0000-4000-8000-000000000001"}}}, // no company
+			},
+			Tables:   []security.TableDef{{Name: "custtrans", Company: true, Ownership: security.OrganizationOwned}, {Name: "custtable", Company: true, Ownership: security.OrganizationOwned}, {Name: "custnote", Ownership: security.OrganizationOwned}},
 			Policies: policies,
 		})
 		if err != nil {
@@ -193,16 +202,16 @@ func companyAndXDSRows(t *testing.T, dsn string) {
 		}
 		return c
 	}
-	group10 := security.XDSPolicy{Name: "Group 10", PrimaryTable: "custtable", PrimaryKey: "accountnum", Constrained: []security.Constraint{{Table: "custtrans", Column: "accountnum"}},
+	group10 := security.XDSPolicy{Name: "Group 10", PrimaryTable: "custtable", PrimaryKey: "accountnum", Constrained: []security.Constraint{{Table: "custtrans", Column: "accountnum"}, {Table: "custnote", Column: "accountnum"}},
 		Ranges: []security.Range{{Column: "custgroup", Operator: "eq", Values: []string{"10"}}}}
 	notBlocked := security.XDSPolicy{Name: "Not blocked", PrimaryTable: "custtable", PrimaryKey: "accountnum", Constrained: []security.Constraint{{Table: "custtrans", Column: "accountnum"}},
 		Ranges: []security.Range{{Column: "blocked", Operator: "eq", Values: []string{"0"}}}, Roles: []string{"Clerk"}}
-	sum := func(c *security.Compiled, p security.Principal) int64 {
+	sum := func(c *security.Compiled, p security.Principal, table string) int64 {
 		s, err := c.Session(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		pl, err := buildAs(t, cat, s, `<fetch><entity name="custtrans"><attribute name="amount"/></entity></fetch>`)
+		pl, err := buildAs(t, cat, s, `<fetch><entity name="`+table+`"><attribute name="amount"/></entity></fetch>`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,19 +228,28 @@ func companyAndXDSRows(t *testing.T, dsn string) {
 	}
 	me := security.Principal{UserID: user}
 	for _, c := range []struct {
-		name string
-		c    *security.Compiled
-		p    security.Principal
-		want int64
+		name  string
+		c     *security.Compiled
+		p     security.Principal
+		table string
+		want  int64
 	}{
-		{"default company (the first allowed)", model(), me, 1 + 2 + 4 + 16},
-		{"cross-company", model(), security.Principal{UserID: user, CrossCompany: true}, 127},
-		{"cross-company, one company named", model(), security.Principal{UserID: user, CrossCompany: true, Companies: []string{"DEMF"}}, 8 + 32 + 64},
-		{"one policy", model(group10), me, 1 + 4},
-		{"two policies AND", model(group10, notBlocked), me, 1},
-		{"cross-company policy correlates companies", model(group10, notBlocked), security.Principal{UserID: user, CrossCompany: true}, 1 + 8},
+		{"default company (the first allowed)", model(), me, "custtrans", 1 + 2 + 4 + 16},
+		{"cross-company", model(), security.Principal{UserID: user, CrossCompany: true}, "custtrans", 127},
+		{"cross-company, one company named", model(), security.Principal{UserID: user, CrossCompany: true, Companies: []string{"DEMF"}}, "custtrans", 8 + 32 + 64},
+		{"one policy", model(group10), me, "custtrans", 1 + 4},
+		{"two policies AND", model(group10, notBlocked), me, "custtrans", 1},
+		{"cross-company policy correlates companies", model(group10, notBlocked), security.Principal{UserID: user, CrossCompany: true}, "custtrans", 1 + 8},
+		// A table without companies, constrained by a per-company policy:
+		// the policy's customers in the caller's companies (C1 in usmf).
+		{"policy over a table without companies", model(group10), me, "custnote", 1 + 4},
+		// No company: no rows, not an error (fail closed, not loudly).
+		{"no company, company table", model(group10), security.Principal{UserID: nobody}, "custtrans", 0},
+		{"no company, policy over a table without companies", model(group10), security.Principal{UserID: nobody}, "custnote", 0},
+		{"no company, cross-company, policy over a table without companies", model(group10), security.Principal{UserID: nobody, CrossCompany: true}, "custnote", 0},
+		{"no company, no policy", model(), security.Principal{UserID: nobody}, "custnote", 1 + 2 + 4},
 	} {
-		if got := sum(c.c, c.p); got != c.want {
+		if got := sum(c.c, c.p, c.table); got != c.want {
 			t.Errorf("%s: sum %d, want %d", c.name, got, c.want)
 		}
 	}

@@ -18,6 +18,9 @@ import (
 //     belongs to a source of this plan, so it is filtered and redacted;
 //   - a source joined on a hidden key is denied (FALSE): its key reads
 //     NULL, which matches nothing;
+//   - a sort key by a lookup's name says, per target, whether the caller
+//     may read the primary name (and on which field-shared records), as
+//     every source of the plan on that table does;
 //   - every expression is of a kind that raises no row-dependent error, so
 //     user predicates cannot probe rows the security filter removes,
 //     whatever order the engine evaluates them in.
@@ -45,8 +48,59 @@ func Verify(p *Plan) error {
 		if k != nil && k.Column != nil {
 			v.ref(k.Column, "order")
 		}
+		if k != nil && k.By == SortName {
+			v.nameKey(k)
+		}
 	}
 	return v.err
+}
+
+// nameKey checks a sort key by a lookup's name: with security on, it says
+// for every target whether the caller may read the primary name, and that
+// agrees with every source of the plan on the same table (the same caller
+// cannot read a name in one clause and not in another).
+func (v *verifier) nameKey(k *SortKey) {
+	if v.p.Security != SecurityOn {
+		if k.Names != nil {
+			v.fail("a name sort key carries name security in a plan with security off")
+		}
+		return
+	}
+	if len(k.Names) != len(k.Targets) {
+		v.fail("a name sort key does not say whether the caller may read its targets' names")
+		return
+	}
+	for i, t := range k.Targets {
+		a := k.Names[i]
+		if !a.Hidden && a.Shared != nil {
+			v.fail("the name sort key on %s.%s lists shared records of a name it does not hide", t.LogicalName, t.PrimaryName)
+		}
+		for _, ds := range v.seen {
+			if ds.Table == nil || !strings.EqualFold(ds.Table.LogicalName, t.LogicalName) || ds.Security == nil || ds.Security.Internal {
+				continue
+			}
+			got := NameAccess{Hidden: hidesNamed(ds, t.PrimaryName)}
+			for _, sh := range ds.Security.Shared {
+				if strings.EqualFold(sh.Column.LogicalName, t.PrimaryName) {
+					got.Shared = sh.Keys
+				}
+			}
+			if got.Hidden != a.Hidden || len(got.Shared) != len(a.Shared) {
+				v.fail("the name sort key reads %s.%s as %s, but source %s reads it as %s", t.LogicalName, t.PrimaryName, nameAccessString(a), ds.Name, nameAccessString(got))
+				return
+			}
+		}
+	}
+}
+
+func nameAccessString(a NameAccess) string {
+	switch {
+	case !a.Hidden:
+		return "readable"
+	case len(a.Shared) > 0:
+		return fmt.Sprintf("hidden but on %d shared records", len(a.Shared))
+	}
+	return "hidden"
 }
 
 type verifier struct {

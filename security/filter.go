@@ -116,8 +116,14 @@ func (s *Session) rowFilter(t TableInfo) (*ast.Filter, []string, error) {
 			if con.Table != name {
 				continue
 			}
-			root.Items = append(root.Items, s.policyLink(p, con))
 			policies = append(policies, "xds:"+p.Name)
+			l := s.policyLink(p, con)
+			if l == nil {
+				// The policy query matches no primary row, so no
+				// constrained row passes it.
+				return nil, append(policies, "company:none"), nil
+			}
+			root.Items = append(root.Items, l)
 		}
 	}
 	return root, policies, nil
@@ -149,8 +155,13 @@ const XDSAlias = "xds_"
 
 // policyLink is EXISTS (primary row related to the constrained row and in
 // the policy's ranges), company-correlated when the primary table is per
-// company.
+// company. It is nil when no primary row can match: the primary table is
+// per company and the session sees none (an empty IN would be refused as
+// a malformed query, not read as "no rows").
 func (s *Session) policyLink(p XDSPolicy, con Constraint) *ast.LinkEntity {
+	if s.c.table(p.PrimaryTable).Company && len(s.companies) == 0 {
+		return nil
+	}
 	f := &ast.Filter{Type: ast.And}
 	for _, r := range p.Ranges {
 		op, _ := ast.OperatorByFetchName(r.Operator)
@@ -192,6 +203,10 @@ func aliasSafe(s string) string {
 	return string(b)
 }
 
+// in is col IN values. The values come from the caller's context (owners,
+// units, shares, companies): callers test for an empty list first and read
+// it as "no rows", since an IN without values is not a false predicate but
+// a malformed condition (VE1007).
 func in(col string, values []string) *ast.Condition {
 	c := &ast.Condition{Attribute: ast.Name{Text: col}, Operator: ast.OpIn, Values: make([]*ast.Value, len(values))}
 	for i, v := range values {
@@ -200,15 +215,34 @@ func in(col string, values []string) *ast.Condition {
 	return c
 }
 
-// ValidatePolicies checks the XDS ranges' operator names (run once, at
-// load, so RowFilter never meets an unknown operator).
+// ValidatePolicies checks the XDS ranges' operator names and value counts
+// (run once, at load, so RowFilter never meets an unknown operator and no
+// range becomes an IN without values).
 func (c *Compiled) ValidatePolicies() error {
 	for _, p := range c.model.Policies {
 		for _, r := range p.Ranges {
-			if _, ok := ast.OperatorByFetchName(r.Operator); !ok {
+			op, ok := ast.OperatorByFetchName(r.Operator)
+			if !ok {
 				return modelError("XDS policy %q: unknown operator %q", p.Name, r.Operator)
+			}
+			if want, ok := operandCount(op.Info().Shape, len(r.Values)); !ok {
+				return modelError("XDS policy %q: range on %s: operator %s takes %s, not %d", p.Name, r.Column, r.Operator, want, len(r.Values))
 			}
 		}
 	}
 	return nil
+}
+
+// operandCount reports whether n values fit an operator's shape, and the
+// count it takes.
+func operandCount(s ast.Shape, n int) (string, bool) {
+	switch s {
+	case ast.NoOperand:
+		return "no value", n == 0
+	case ast.OneValue, ast.OneInt:
+		return "one value", n == 1
+	case ast.TwoValues:
+		return "two values", n == 2
+	}
+	return "one or more values", n > 0
 }

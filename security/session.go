@@ -183,14 +183,15 @@ type Access struct {
 	// with any depth).
 	All bool
 	// Owners: principals whose rows are reachable (the user and teams
-	// holding the privilege; with hierarchy security, reports and their
-	// teams).
+	// holding the privilege; with hierarchy security and Read, Write,
+	// Append or AppendTo, reports and their teams: hierarchyLevels).
 	Owners []string
 	// BusinessUnits: owning business units reachable at Business Unit and
 	// Parent: Child depth, per role assignment (modernized business units).
 	BusinessUnits []string
 	// Shared: keys of rows shared (principalobjectaccess) with the user,
-	// their teams or, for hierarchy, their reports, with the privilege's bit.
+	// their teams or, through the hierarchy, their reports and the
+	// reports' teams, with the privilege's bit.
 	Shared []string
 	// Sources say what granted the access: roles, shares, hierarchy.
 	Sources []string
@@ -296,14 +297,8 @@ func (s *Session) compute(table string, priv Privilege) *Access {
 	if n := len(a.Shared); n > 0 {
 		a.Sources = append(a.Sources, fmt.Sprintf("shares:%d", n))
 	}
-	if h := s.c.model.Hierarchy; h.Enabled && !def.HierarchyExcluded {
-		depth := h.Depth
-		if depth == 0 {
-			depth = 3
-		}
-		if priv != Read {
-			depth = 1 // beyond direct reports, hierarchy is read-only
-		}
+	h := s.c.model.Hierarchy
+	if depth := hierarchyLevels(h, priv); h.Enabled && !def.HierarchyExcluded && depth > 0 {
 		var reports []string
 		if h.Model == PositionHierarchy {
 			// Positions cross business units (spec §1a).
@@ -340,6 +335,23 @@ func (s *Session) compute(table string, priv Privilege) *Access {
 	a.BusinessUnits = sortedUnique(a.BusinessUnits)
 	a.Shared = sortedUnique(a.Shared)
 	return a
+}
+
+// hierarchyLevels is how many levels below the caller hierarchy security
+// reaches with priv (spec §1a): Read to the configured depth (default 3);
+// Write, Append and AppendTo the direct reports only; Create, Delete,
+// Assign and Share not at all, as they come only from roles and shares.
+func hierarchyLevels(h HierarchySettings, priv Privilege) int {
+	switch priv {
+	case Read:
+		if h.Depth == 0 {
+			return 3
+		}
+		return h.Depth
+	case Write, Append, AppendTo:
+		return 1
+	}
+	return 0
 }
 
 func describeGrant(g grant) string {

@@ -218,6 +218,9 @@ func TestModelValidation(t *testing.T) {
 		"bu cycle":          func(m *Model) { m.BusinessUnits[0].ParentID = buEurope },
 		"access team roles": func(m *Model) { m.Teams[1].Roles = []RoleAssignment{{RoleID: rUser}} },
 		"unknown operator":  func(m *Model) { m.Policies[0].Ranges[0].Operator = "sounds-like" },
+		"in without values": func(m *Model) { m.Policies[0].Ranges[0] = Range{Column: "custgroup", Operator: "in"} },
+		"eq with two":       func(m *Model) { m.Policies[0].Ranges[0].Values = []string{"10", "20"} },
+		"null with a value": func(m *Model) { m.Policies[0].Ranges[0].Operator = "null" },
 		"share principal":   func(m *Model) { m.Shares[0].PrincipalID = "nobody" },
 		"secured owner":     func(m *Model) { m.Tables[0].SecuredColumns = []string{"ownerid"} },
 	} {
@@ -437,6 +440,82 @@ func TestFieldShares(t *testing.T) {
 		mut(m)
 		if _, err := Compile(m); diag.CodeOf(err) != diag.BadSecurityModel {
 			t.Errorf("%s: got %v, want %s", name, err, diag.BadSecurityModel)
+		}
+	}
+}
+
+// TestEmptyContextFailsClosed: a caller whose context lists are empty (no
+// company, no owner, no unit, no share) gets no rows, never a condition
+// with an empty IN list (which the planner refuses as VE1007).
+func TestEmptyContextFailsClosed(t *testing.T) {
+	m := testModel()
+	// custinvoice is constrained by a policy whose primary table is per
+	// company, but is not itself company-scoped (no dataareaid).
+	m.Tables = append(m.Tables, TableDef{Name: "custinvoice", Ownership: OrganizationOwned})
+	m.Roles[0].Privileges = append(m.Roles[0].Privileges, PrivilegeDef{Table: "custinvoice", Privilege: "Read", Depth: "Organization"})
+	m.Policies[1].Constrained = append(m.Policies[1].Constrained, Constraint{Table: "custinvoice", Column: "accountnum"})
+	for i := range m.Users {
+		if m.Users[i].ID == uLeaf2 {
+			m.Users[i].Roles = append(m.Users[i].Roles, RoleAssignment{RoleID: rUser})
+		}
+	}
+	c, err := Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noCompany := func(t *testing.T, p Principal) *Session {
+		s, err := c.Session(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Companies()) != 0 {
+			t.Fatalf("%v has companies %v", p, s.Companies())
+		}
+		return s
+	}
+	typed := func(cols ...string) func(string) bool {
+		return func(c string) bool { return slices.Contains(cols, c) }
+	}
+	for _, p := range []Principal{{UserID: uLeaf2}, {UserID: uLeaf2, CrossCompany: true}} {
+		s := noCompany(t, p)
+		for _, ti := range []TableInfo{
+			{Name: "custinvoice", PrimaryKey: "custinvoiceid", HasColumn: typed("custinvoiceid", "accountnum")},
+			{Name: "custinvoice", PrimaryKey: "custinvoiceid"},
+			{Name: "custtrans", PrimaryKey: "recid"},
+		} {
+			f, policies, err := s.RowFilter(ti)
+			if err != nil || f != nil {
+				t.Errorf("%+v, %s: got %s, %v; want no rows", p, ti.Name, filterString(f), err)
+			}
+			if !slices.Contains(policies, "company:none") {
+				t.Errorf("%+v, %s: policies %v do not say why", p, ti.Name, policies)
+			}
+		}
+	}
+	// A caller with companies gets the policy query, company-bound.
+	s, _ := c.Session(Principal{UserID: uBoss})
+	f, _, err := s.RowFilter(TableInfo{Name: "custinvoice", PrimaryKey: "custinvoiceid", HasColumn: typed("custinvoiceid", "accountnum")})
+	if got := filterString(f); err != nil || !strings.Contains(got, "any custtable(accountnum=accountnum: blocked eq [0] and dataareaid in [usmf])") {
+		t.Errorf("with a company: %s, %v", got, err)
+	}
+	// Every IN list any session builds has values (row filters of every
+	// user of the model, on every table it names).
+	for _, u := range m.Users {
+		s, err := c.Session(Principal{UserID: u.ID})
+		if err != nil {
+			continue
+		}
+		for _, td := range m.Tables {
+			f, _, err := s.RowFilter(TableInfo{Name: td.Name, PrimaryKey: td.Name + "id"})
+			if err != nil {
+				continue
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				if c, ok := n.(*ast.Condition); ok && c.Operator == ast.OpIn && len(c.Values) == 0 {
+					t.Errorf("%s on %s: empty IN on %s", u.ID, td.Name, c.Attribute.Text)
+				}
+				return true
+			})
 		}
 	}
 }

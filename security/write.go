@@ -258,3 +258,23 @@ func (s *Session) columnsWritable(table string, columns []string, allowed func(C
 	}
 	return nil
 }
+
+// PrincipalTable is the table a principal id is a row of: "systemuser"
+// for a user of the model, "team" for a team, "" for neither.
+func (s *Session) PrincipalTable(id string) string {
+	id = canonical(id)
+	if s.c.users[id] != nil {
+		return "systemuser"
+	}
+	if s.c.teams[id] != nil {
+		return "team"
+	}
+	return ""
+}
+
+// HomeBusinessUnit is the business unit of a user or an owner team ("" for
+// an id that is neither): the unit a row they own belongs to by default.
+func (s *Session) HomeBusinessUnit(id string) string { return s.c.homeUnit(id) }
+
+// IsBusinessUnit says whether id is a business unit of the model.
+func (s *Session) IsBusinessUnit(id string) bool { return s.c.bus[canonical(id)] != nil }

@@ -98,30 +98,44 @@ func (c *companyIDs) rewriteRows(cols []*plan.OutputColumn, rows []engine.Row) {
 	}
 }
 
-// rewriteWrite stores a Company lookup set by a write as the code.
+// rewriteWrite stores a Company lookup set by a write as the code; values
+// are keyed by logical name (canonicalAttributes), the lookup decoded as
+// every written value is.
 func (c *companyIDs) rewriteWrite(t *plan.Table, values map[string]any) error {
-	v, ok := lookupFold(values, companyLookupField)
+	lookup, ok := t.Column(companyLookupField)
 	if !ok {
 		return nil
 	}
-	if _, has := t.Column(companyCodeField); !has {
+	v, ok := values[lookup.LogicalName]
+	if !ok {
 		return nil
 	}
-	deleteFold(values, companyLookupField)
-	if v == nil {
-		values[companyCodeField] = nil
+	codeCol, has := t.Column(companyCodeField)
+	if !has {
 		return nil
 	}
-	g, _ := plan.CanonicalGUID(lookupID(v))
-	code, known := c.byID[g]
-	if !known {
-		return diagErr(diag.BadLiteral, "%s: no company with id %q", companyLookupField, lookupID(v))
+	a, err := engine.DecodeValue(lookup, v)
+	if err != nil {
+		return err
 	}
-	if cur, set := lookupFold(values, companyCodeField); set {
-		if s, _ := cur.(string); !strings.EqualFold(s, code) {
+	delete(values, lookup.LogicalName)
+	code := ""
+	if a.Value != nil {
+		g, _ := a.Value.V.(string)
+		var known bool
+		if code, known = c.byID[g]; !known {
+			return diagErr(diag.BadLiteral, "%s: no company with id %q", companyLookupField, g)
+		}
+	}
+	if cur, set := values[codeCol.LogicalName]; set {
+		if s, _ := cur.(string); !strings.EqualFold(s, code) || (cur == nil) != (a.Value == nil) {
 			return diagErr(diag.ConflictingOptions, "%s and %s name different companies", companyCodeField, companyLookupField)
 		}
 	}
-	values[companyCodeField] = code
+	if a.Value == nil {
+		values[codeCol.LogicalName] = nil
+	} else {
+		values[codeCol.LogicalName] = code
+	}
 	return nil
 }

@@ -368,8 +368,14 @@ func TestOperationalEndpoints(t *testing.T) {
 	e.do("GET", "/healthz", nil, "Authorization", "").want(t, 200)
 	e.do("GET", "/readyz", nil, "Authorization", "").want(t, 200)
 	e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": contoso}).want(t, 200)
-	r := e.do("GET", "/metrics", nil, "Authorization", "")
+	// /metrics needs the API's token and role (no acting user) unless
+	// MetricsPublic.
+	e.do("GET", "/metrics", nil, "Authorization", "").wantError(t, 401, "0x80048306", "VE6001")
+	e.do("GET", "/metrics", nil, "Authorization", "Bearer "+hs256(t, claims(map[string]any{"roles": []string{"other"}}))).wantError(t, 403, "", "VE6002")
+	r := e.do("GET", "/metrics", nil, server.HeaderUserID, "")
 	r.want(t, 200)
+	public := newEnv(t, f, func(c *server.Config) { c.MetricsPublic = true })
+	public.do("GET", "/metrics", nil, "Authorization", "").want(t, 200)
 	for _, want := range []string{`vecompile_http_requests_total{route="POST /api/ve/v1/Retrieve",status="200"} 1`,
 		`vecompile_http_request_duration_seconds_count{route="POST /api/ve/v1/Retrieve"} 1`, "# TYPE vecompile_http_request_duration_seconds histogram"} {
 		if !strings.Contains(string(r.body), want) {

@@ -25,6 +25,10 @@ func FuzzHandler(f *testing.F) {
 		`$select=name&$top=3&$expand=contact_customer_accounts($select=fullname;$filter=startswith(fullname,'A');$orderby=fullname desc;$top=1;$skip=1;$count=true)`,
 		`$expand=account_parent_account($expand=account_parent_account($expand=contact_customer_accounts($expand=parentcustomerid_account)))`,
 		`$expand=*&$expand=contact_customer_accounts/$ref`,
+		// Write value shapes: EntityReference spellings, binds, duplicates.
+		`{"Target":{"LogicalName":"account","Id":"` + contoso + `","Attributes":{"ownerid":{"id":"` + managerID + `","logicalName":"systemuser","Value":1},"OwnerId":null}}}`,
+		`{"Target":{"LogicalName":"account","Attributes":{"name":"a","n\u0061me":"b","parentaccountid":{"Id":"` + contoso + `","LogicalName":"account","Name":"x"}}}}`,
+		`{"name":"f","parentaccountid@odata.bind":"/accounts(` + contoso + `)","primarycontactid@odata.bind":"contacts('x')","_parentaccountid_value":null,"@odata.etag":"W/1"}`,
 	} {
 		for ep := range byte(9) {
 			f.Add(ep, s)

@@ -118,7 +118,9 @@ type Security interface {
 	// with a nil error means security is off for this principal (only the
 	// insecure model does that).
 	Rows(ctx context.Context, p *Principal) (plan.SecurityProvider, error)
-	// CheckWrite allows (nil) or refuses one write; id is "" for Create.
+	// CheckWrite allows (nil) or refuses one write. It must judge
+	// w.Assignments(), the decoded values the statement writes, never
+	// w.Values (the raw attributes); it runs again after the hooks.
 	CheckWrite(ctx context.Context, p *Principal, w *WriteRequest) error
 }
 
@@ -128,9 +130,21 @@ type insecure struct{}
 func (insecure) Rows(context.Context, *Principal) (plan.SecurityProvider, error) { return nil, nil }
 func (insecure) CheckWrite(context.Context, *Principal, *WriteRequest) error     { return nil }
 
-// authenticate verifies the bearer token and the adapter role, then maps
-// the acting user.
-func (s *Server) authenticate(r *http.Request) (*Principal, error) {
+// identityHeaders may each be given once: a repeated one (two lines, or
+// values joined by commas where one id is expected) is refused rather than
+// read as its first or last value. HeaderGroups is a comma-separated
+// list, given in one line.
+var identityHeaders = []string{"Authorization", HeaderUserID, HeaderObjectID, HeaderContact, HeaderGroups}
+
+// application checks the request's identity headers are given once each,
+// verifies the bearer token and the adapter role.
+func (s *Server) application(r *http.Request) (*Claims, error) {
+	for _, h := range identityHeaders {
+		vals := r.Header.Values(h)
+		if len(vals) > 1 || len(vals) == 1 && h != HeaderGroups && strings.Contains(vals[0], ",") {
+			return nil, diagErr(diag.RepeatedHeader, "the %s header is given more than once: give it once", h)
+		}
+	}
 	h := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(h, " ")
 	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
@@ -146,6 +160,16 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 	}
 	if !claims.HasRole(role) {
 		return nil, diagErr(diag.Forbidden, "the application %q does not hold the %s role", claims.App, role)
+	}
+	return claims, nil
+}
+
+// authenticate verifies the bearer token and the adapter role, then maps
+// the acting user.
+func (s *Server) authenticate(r *http.Request) (*Principal, error) {
+	claims, err := s.application(r)
+	if err != nil {
+		return nil, err
 	}
 	p := &Principal{App: claims.App, Roles: claims.Roles, Kind: Anonymous}
 	var given int

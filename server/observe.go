@@ -69,6 +69,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-Id", id)
+		if ambiguousFraming(r) {
+			w.Header().Set("Connection", "close")
+		}
 		log := s.log.With("request_id", id)
 		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, log)
 		r = r.WithContext(ctx)
@@ -97,6 +100,17 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// ambiguousFraming says whether the connection must close after this
+// request (RFC 9112 §6.3, §6.1): net/http serves a request carrying both
+// Transfer-Encoding and Content-Length by the chunked coding, but drops
+// the Content-Length header before the handler sees it, so every chunked
+// request closes its connection; and an HTTP/1.0 request with a body,
+// whose Transfer-Encoding net/http ignores and drops the same way. A
+// smuggled request behind the body never reaches the server.
+func ambiguousFraming(r *http.Request) bool {
+	return len(r.TransferEncoding) > 0 || r.ProtoMajor == 1 && r.ProtoMinor == 0 && r.ContentLength != 0
 }
 
 func usableID(id string) bool {

@@ -403,14 +403,14 @@ func (s *Server) odataCount(w http.ResponseWriter, r *http.Request, p *Principal
 	return nil
 }
 
-// odataBody reads an entity's properties (annotations ignored).
+// odataBody reads an entity body (odataAttributes reads its properties).
 func (s *Server) odataBody(r *http.Request) (map[string]any, error) {
 	var m map[string]any
 	b, err := s.readBody(r)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkDepth(b); err != nil {
+	if err := s.checkJSON(b); err != nil {
 		return nil, err
 	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
@@ -418,12 +418,16 @@ func (s *Server) odataBody(r *http.Request) (map[string]any, error) {
 	if err := dec.Decode(&m); err != nil || m == nil {
 		return nil, diagErr(diag.SyntaxError, "the request body is not a JSON object")
 	}
-	for k := range m {
-		if strings.Contains(k, "@") {
-			delete(m, k)
-		}
-	}
 	return m, nil
+}
+
+// odataEntityBody reads a POST or PATCH body's properties for table t.
+func (s *Server) odataEntityBody(r *http.Request, t *plan.Table) ([]spelling, error) {
+	m, err := s.odataBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.odataAttributes(t, m)
 }
 
 // writeODataEntity reads one record as the principal and writes it as an
@@ -461,11 +465,11 @@ func (s *Server) odataPost(w http.ResponseWriter, r *http.Request, p *Principal)
 	if byKey {
 		return diagErr(diag.NotFound, "POST creates in a collection, not at a key")
 	}
-	m, err := s.odataBody(r)
+	attrs, err := s.odataEntityBody(r, t)
 	if err != nil {
 		return err
 	}
-	id, err := s.createRecord(r.Context(), p, t.LogicalName, "", m)
+	id, err := s.createRecord(r.Context(), p, t.LogicalName, "", attrs)
 	if err != nil {
 		return err
 	}
@@ -489,11 +493,11 @@ func (s *Server) odataPatch(w http.ResponseWriter, r *http.Request, p *Principal
 	if !byKey {
 		return diagErr(diag.NotFound, "PATCH needs a key: %s(id)", s.catalog.entitySet(t))
 	}
-	m, err := s.odataBody(r)
+	attrs, err := s.odataEntityBody(r, t)
 	if err != nil {
 		return err
 	}
-	if err := s.updateRecord(r.Context(), p, t.LogicalName, key, m); err != nil {
+	if err := s.updateRecord(r.Context(), p, t.LogicalName, key, attrs); err != nil {
 		return err
 	}
 	if wantsRepresentation(r) {

@@ -82,7 +82,7 @@ func (s *Server) decodeJSON(r *http.Request, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkDepth(b); err != nil {
+	if err := s.checkJSON(b); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))

@@ -282,7 +282,7 @@ func (s *Server) retrieveMultiple(w http.ResponseWriter, r *http.Request, p *Pri
 		return err
 	}
 	if t := bytes.TrimLeft(body, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
-		if err := s.checkDepth(body); err != nil {
+		if err := s.checkJSON(body); err != nil {
 			return err
 		}
 	}

@@ -155,38 +155,65 @@ var ownershipColumns = map[string]bool{
 }
 
 // CheckWrite implements Security: the change as security.Change, from the
-// row before it (read in the write's transaction) and the values written.
+// row before it (read in the write's transaction) and the decoded values
+// the statement writes (w.Assignments, never w.Values). It fails closed: a
+// create of an owned table without an owner, an owner that is no
+// principal of the model or not of the table its EntityReference names, a
+// business unit the model does not hold, and a lookup whose target row
+// was not read are refused.
 func (sm *SecurityModel) CheckWrite(_ context.Context, p *Principal, w *WriteRequest) error {
 	s, err := sm.Session(p)
 	if err != nil {
 		return err
 	}
 	table := strings.ToLower(w.Table.LogicalName)
-	if w.Kind == engine.Insert {
-		defaultOwner(s, w)
-	}
 	ch := security.Change{}
 	after := security.RowRef{Table: table, ID: w.ID}
 	if w.Before != nil {
 		after.OwnerID, after.OwningBusinessUnit = w.Before.OwnerID, w.Before.OwningBusinessUnit
 	}
-	for n, v := range w.Values {
-		n = strings.ToLower(n)
+	ownerSet := false
+	for _, a := range w.set {
+		n := strings.ToLower(a.Column.LogicalName)
 		ch.Columns = append(ch.Columns, n)
-		id := lookupID(v)
+		id := ""
+		if a.Value != nil {
+			id, _ = a.Value.V.(string)
+		}
 		switch {
-		case n == security.ColOwner:
-			after.OwnerID = id
-		case n == security.ColOwningBU:
-			after.OwningBusinessUnit = id
-		case ownershipColumns[n]:
-		default:
-			if t, ok := w.Targets[n]; ok && t != nil {
-				ch.Lookups = append(ch.Lookups, security.Lookup{Column: n, Target: *t})
+		case n == security.ColOwner || n == security.ColOwningBU:
+			if id == "" {
+				return diagErr(diag.OwnerRequired, "%s.%s cannot be null or empty", table, n)
 			}
+			if n == security.ColOwningBU {
+				if !s.IsBusinessUnit(id) {
+					return diagErr(diag.NotFound, "%s.owningbusinessunit: no business unit with id %s", table, id)
+				}
+				after.OwningBusinessUnit = id
+				continue
+			}
+			kind := s.PrincipalTable(id)
+			if kind == "" {
+				return diagErr(diag.PrincipalRefused, "%s.ownerid: %s is neither a user nor a team", table, id)
+			}
+			if a.Target != "" && a.Target != kind {
+				return diagErr(diag.BadValueShape, "%s.ownerid: %s is a %s, not a %s as its LogicalName says", table, id, kind, a.Target)
+			}
+			after.OwnerID, ownerSet = id, true
+		case ownershipColumns[n]:
+			return diagErr(diag.OwnerRequired, "%s.%s is derived from ownerid and cannot be written", table, n)
+		case engine.IsLookup(a.Column.Type) && a.Value != nil:
+			t := w.Targets[n]
+			if t == nil { // fail closed
+				return diagErr(diag.SecurityDenied, "%s of %s: the row %s.%s points at was not read", w.Kind, table, table, n)
+			}
+			ch.Lookups = append(ch.Lookups, security.Lookup{Column: n, Target: *t})
 		}
 	}
 	if w.Kind == engine.Insert {
+		if _, owned := w.Table.Column(security.ColOwner); owned && !ownerSet {
+			return diagErr(diag.OwnerRequired, "create of %s: the row has no owner", table)
+		}
 		ch.Op, ch.After = security.OpCreate, &after
 		return s.CheckWrite(ch)
 	}
@@ -205,51 +232,40 @@ func (sm *SecurityModel) CheckWrite(_ context.Context, p *Principal, w *WriteReq
 }
 
 // defaultOwner makes the acting user the owner of a row created without
-// one, in their business unit, as Dataverse does: otherwise a user with
-// user-depth access could create rows they cannot read back.
-func defaultOwner(s *security.Session, w *WriteRequest) {
-	set := func(col, id string) {
-		if _, ok := w.Table.Column(col); !ok {
-			return
-		}
-		if _, given := lookupFold(w.Values, col); !given {
-			w.Values[col] = id
-		}
+// one, and the business unit of a row created or assigned without one its
+// owner's, as Dataverse does: otherwise a user with user-depth access
+// could create rows they cannot read back, or rows in no unit. Values are
+// keyed by logical name.
+func (sm *SecurityModel) defaultOwner(p *Principal, w *WriteRequest) error {
+	s, err := sm.Session(p)
+	if err != nil {
+		return err
 	}
-	if _, given := lookupFold(w.Values, security.ColOwner); !given {
-		set(security.ColOwningBU, s.BusinessUnitID())
+	ownerCol, owned := w.Table.Column(security.ColOwner)
+	if !owned {
+		return nil
 	}
-	set(security.ColOwner, s.UserID())
-}
-
-// lookupID is the GUID a lookup value names: a plain string, or the SDK's
-// EntityReference {"Id": …}.
-func lookupID(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case map[string]any:
-		for k, id := range x {
-			if strings.EqualFold(k, "Id") {
-				s, _ := id.(string)
-				return s
-			}
+	if _, given := w.Values[ownerCol.LogicalName]; !given {
+		if w.Kind != engine.Insert {
+			return nil
 		}
+		w.Values[ownerCol.LogicalName] = s.UserID()
 	}
-	return ""
-}
-
-// lookupName is the table an EntityReference names ("" for a plain id).
-func lookupName(v any) string {
-	if x, ok := v.(map[string]any); ok {
-		for k, n := range x {
-			if strings.EqualFold(k, "LogicalName") {
-				s, _ := n.(string)
-				return s
-			}
-		}
+	buCol, hasBU := w.Table.Column(security.ColOwningBU)
+	if !hasBU {
+		return nil
 	}
-	return ""
+	if _, given := w.Values[buCol.LogicalName]; given {
+		return nil
+	}
+	owner, err := engine.DecodeValue(ownerCol, w.Values[ownerCol.LogicalName])
+	if err != nil || owner.Value == nil {
+		return nil // decode reports it
+	}
+	if home := s.HomeBusinessUnit(owner.Value.V.(string)); home != "" {
+		w.Values[buCol.LogicalName] = home
+	}
+	return nil
 }
 
 // Cached is the number of cached sessions.

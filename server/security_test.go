@@ -41,10 +41,29 @@ type securedFixture struct {
 
 func securedFixtures(t *testing.T) []securedFixture {
 	t.Helper()
+	return securedFixturesWith(t, nil)
+}
+
+// securedFixturesWith is securedFixtures with the sample's model changed by
+// edit (a copy) before it is stored.
+func securedFixturesWith(t *testing.T, edit func(*security.Model)) []securedFixture {
+	t.Helper()
 	ctx := context.Background()
 	sample, err := engine.SampleSecurity()
 	if err != nil {
 		t.Fatal(err)
+	}
+	model := sample.Model()
+	if edit != nil {
+		b, err := json.Marshal(model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		model = &security.Model{}
+		if err := json.Unmarshal(b, model); err != nil {
+			t.Fatal(err)
+		}
+		edit(model)
 	}
 	dsns := testkit.Engines(t)
 	var out []securedFixture
@@ -67,7 +86,7 @@ func securedFixtures(t *testing.T) []securedFixture {
 			engine.DropFixture(context.Background(), db, prefix)
 			db.Close()
 		})
-		if err := engine.InitSecurity(ctx, db, prefix, sample.Model()); err != nil {
+		if err := engine.InitSecurity(ctx, db, prefix, model); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		m, ok, err := engine.LoadSecurity(ctx, db, prefix)

@@ -105,6 +105,9 @@ type Config struct {
 	// significant (plan.Options.AccentSensitive); false is Dataverse's
 	// default accent-insensitive collation.
 	AccentSensitive bool
+	// MetricsPublic serves /metrics without a token; otherwise it needs
+	// the API's bearer token and adapter role (no acting user).
+	MetricsPublic bool
 }
 
 // Server serves one configuration. Register hooks and actions before the
@@ -257,10 +260,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 
 func (s *Server) routes() {
 	m := http.NewServeMux()
-	// Operational endpoints: no identity.
+	// Operational endpoints: no acting user; probes need no token.
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
-	m.HandleFunc("GET /metrics", s.metrics.serve)
+	if s.cfg.MetricsPublic {
+		m.HandleFunc("GET /metrics", s.metrics.serve)
+	} else {
+		m.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+			if _, err := s.application(r); err != nil {
+				writeError(w, r, err)
+				return
+			}
+			s.metrics.serve(w, r)
+		})
+	}
 	// The adapter endpoints.
 	ve := func(name string, h handlerFunc) {
 		m.Handle("POST /api/ve/v1/"+name, s.wrap(name, h))

@@ -4,12 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -21,9 +19,10 @@ import (
 )
 
 // WriteRequest is one Create, Update or Delete as hooks and the security
-// model see it. Values are by logical column name, as JSON values
-// (string, json.Number, bool, nil, arrays for multi-select); hooks may set
-// Go numbers and time.Time too. Values is nil for Delete.
+// model see it. Values are by column logical name (as the metadata spells
+// it), as JSON values (string, json.Number, bool, nil, arrays for
+// multi-select, EntityReference / OptionSetValue / Money objects); hooks
+// may set Go numbers and time.Time too. Values is nil for Delete.
 type WriteRequest struct {
 	Table  *plan.Table
 	Kind   engine.WriteKind
@@ -36,7 +35,15 @@ type WriteRequest struct {
 	// Targets are the rows the lookups set in Values point at, by lower-case
 	// column name, read in the transaction when security is on.
 	Targets map[string]*security.RowRef
+
+	set []engine.Assignment // Values decoded: what is checked and written
 }
+
+// Assignments are Values decoded for their columns (engine.DecodeValue),
+// sorted by column: exactly what the statement writes. A Security
+// implementation judges these, never Values, which hooks may still change
+// (the write is decoded and checked again after them).
+func (w *WriteRequest) Assignments() []engine.Assignment { return slices.Clone(w.set) }
 
 // WriteTx is what a hook gets: the write's transaction, which commits only
 // if every hook and the write succeed.
@@ -90,7 +97,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, p *Principal) er
 	if b.Target == nil {
 		return diagErr(diag.MissingAttribute, "Create needs a Target entity")
 	}
-	id, err := s.createRecord(r.Context(), p, b.Target.LogicalName, b.Target.Id, b.Target.Attributes)
+	id, err := s.createRecord(r.Context(), p, b.Target.LogicalName, b.Target.Id, spellings(b.Target.Attributes))
 	if err != nil {
 		return err
 	}
@@ -106,7 +113,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, p *Principal) er
 	if b.Target == nil {
 		return diagErr(diag.MissingAttribute, "Update needs a Target entity")
 	}
-	if err := s.updateRecord(r.Context(), p, b.Target.LogicalName, b.Target.Id, b.Target.Attributes); err != nil {
+	if err := s.updateRecord(r.Context(), p, b.Target.LogicalName, b.Target.Id, spellings(b.Target.Attributes)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -125,22 +132,25 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, p *Principal) er
 	return nil
 }
 
-func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id string, attrs map[string]any) (string, error) {
+func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id string, attrs []spelling) (string, error) {
 	t, err := s.table(entity)
 	if err != nil {
 		return "", err
 	}
-	if attrs == nil {
-		attrs = map[string]any{}
+	vals, err := canonicalAttributes(t, attrs)
+	if err != nil {
+		return "", err
 	}
 	// The id: Target.Id, else the primary key attribute, else a new one.
-	if v, ok := lookupFold(attrs, t.PrimaryKey); ok {
-		sv, _ := v.(string)
-		if id != "" && !strings.EqualFold(sv, id) {
-			return "", diagErr(diag.ConflictingOptions, "Target.Id and the %s attribute differ", t.PrimaryKey)
+	if key, ok, err := primaryKey(t, vals); err != nil {
+		return "", err
+	} else if ok {
+		if id != "" && !strings.EqualFold(key, id) {
+			if g, _ := plan.CanonicalGUID(id); g != key {
+				return "", diagErr(diag.ConflictingOptions, "Target.Id and the %s attribute differ", t.PrimaryKey)
+			}
 		}
-		id = sv
-		deleteFold(attrs, t.PrimaryKey)
+		id = key
 	}
 	if id == "" {
 		id = newGUID()
@@ -148,30 +158,54 @@ func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id stri
 	if id, err = guid(id); err != nil {
 		return "", err
 	}
-	wr := &WriteRequest{Table: t, Kind: engine.Insert, ID: id, Values: attrs}
+	wr := &WriteRequest{Table: t, Kind: engine.Insert, ID: id, Values: vals}
 	return id, s.write(ctx, p, wr)
 }
 
-func (s *Server) updateRecord(ctx context.Context, p *Principal, entity, id string, attrs map[string]any) error {
+func (s *Server) updateRecord(ctx context.Context, p *Principal, entity, id string, attrs []spelling) error {
 	t, err := s.table(entity)
 	if err != nil {
 		return err
 	}
-	if v, ok := lookupFold(attrs, t.PrimaryKey); ok {
-		sv, _ := v.(string)
-		a, _ := plan.CanonicalGUID(sv)
-		b, _ := plan.CanonicalGUID(id)
-		if id == "" {
-			id = sv
-		} else if a != b {
+	vals, err := canonicalAttributes(t, attrs)
+	if err != nil {
+		return err
+	}
+	if key, ok, err := primaryKey(t, vals); err != nil {
+		return err
+	} else if ok {
+		if g, _ := plan.CanonicalGUID(id); id == "" {
+			id = key
+		} else if g != key {
 			return diagErr(diag.ConflictingOptions, "the primary key of a record cannot change")
 		}
-		deleteFold(attrs, t.PrimaryKey)
 	}
 	if id, err = guid(id); err != nil {
 		return err
 	}
-	return s.write(ctx, p, &WriteRequest{Table: t, Kind: engine.Update, ID: id, Values: attrs})
+	return s.write(ctx, p, &WriteRequest{Table: t, Kind: engine.Update, ID: id, Values: vals})
+}
+
+// primaryKey takes the primary key attribute out of canonical values,
+// decoded as a GUID.
+func primaryKey(t *plan.Table, vals map[string]any) (string, bool, error) {
+	pk, ok := t.Column(t.PrimaryKey)
+	if !ok {
+		return "", false, nil
+	}
+	v, given := vals[pk.LogicalName]
+	if !given {
+		return "", false, nil
+	}
+	delete(vals, pk.LogicalName)
+	a, err := engine.DecodeValue(pk, v)
+	if err != nil {
+		return "", false, err
+	}
+	if a.Value == nil {
+		return "", false, diagErr(diag.TypeMismatch, "%s.%s is the record's id: it cannot be null", t.LogicalName, pk.LogicalName)
+	}
+	return a.Value.V.(string), true, nil
 }
 
 func (s *Server) deleteRecord(ctx context.Context, p *Principal, entity, id string) error {
@@ -185,16 +219,16 @@ func (s *Server) deleteRecord(ctx context.Context, p *Principal, entity, id stri
 	return s.write(ctx, p, &WriteRequest{Table: t, Kind: engine.Delete, ID: id})
 }
 
-// write runs one write in a transaction: the existing row (locked), the
-// security check, the hooks, the check again when hooks changed the
-// values, then the statement; Update and Delete of a missing row are
-// NotFound. Security.CheckWrite runs inside the transaction, so it must not
-// need another database connection (SQLite in memory has one).
+// write runs one write in a transaction: the values decoded once, the
+// existing row (locked), the security check on the decoded values, the
+// hooks, then (when hooks ran) the values decoded and checked again, then
+// the statement built from the decoded values; Update and Delete of a
+// missing row are NotFound. Security.CheckWrite runs inside the
+// transaction, so it must not need another database connection (SQLite
+// in memory has one).
 func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) error {
-	if s.companies != nil && wr.Values != nil {
-		if err := s.companies.rewriteWrite(wr.Table, wr.Values); err != nil {
-			return err
-		}
+	if err := s.prepare(p, wr, true); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
@@ -241,9 +275,14 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 			return err
 		}
 	}
-	if len(hooks) > 0 && secured { // a hook may have set an owner or a lookup
-		if err := check(); err != nil {
+	if len(hooks) > 0 { // a hook may have set an owner or a lookup: decode and check what is now written
+		if err := s.prepare(p, wr, false); err != nil {
 			return err
+		}
+		if secured {
+			if err := check(); err != nil {
+				return err
+			}
 		}
 	}
 	st, err := s.writeStatement(wr)
@@ -263,6 +302,43 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 		return dbErr(err)
 	}
 	return nil
+}
+
+// ownerDefaulter is a Security that fills in a created row's owner and a
+// created or assigned row's business unit (SecurityModel: the acting user;
+// the owner's business unit).
+type ownerDefaulter interface {
+	defaultOwner(p *Principal, w *WriteRequest) error
+}
+
+// prepare decodes a write's values (Delete has none): one spelling per
+// column, the Company lookup stored as its code, the default owner and
+// business unit (first pass only: a hook that drops the owner is refused
+// by the check), then every value decoded once.
+func (s *Server) prepare(p *Principal, wr *WriteRequest, first bool) error {
+	if wr.Kind == engine.Delete {
+		wr.Values, wr.set = nil, nil
+		return nil
+	}
+	if wr.Values == nil {
+		wr.Values = map[string]any{}
+	}
+	vals, err := canonicalAttributes(wr.Table, spellings(wr.Values))
+	if err != nil {
+		return err
+	}
+	wr.Values = vals
+	if s.companies != nil {
+		if err := s.companies.rewriteWrite(wr.Table, wr.Values); err != nil {
+			return err
+		}
+	}
+	if d, ok := s.cfg.Security.(ownerDefaulter); ok && first {
+		if err := d.defaultOwner(p, wr); err != nil {
+			return err
+		}
+	}
+	return wr.decode()
 }
 
 // readOwnership reads a row's owner and owning business unit in tx (locking
@@ -319,25 +395,24 @@ func (s *Server) readOwnership(ctx context.Context, tx *sql.Tx, t *plan.Table, i
 	return ref, nil
 }
 
-// readTargets reads the rows the write's lookups point at, for Append and
-// AppendTo. A lookup naming a missing row is NotFound, as Dataverse fails
-// it.
+// readTargets reads the rows the write's decoded lookups point at, for
+// Append and AppendTo: the table the EntityReference names, else each of
+// the lookup's targets. A lookup naming a missing row is NotFound, as
+// Dataverse fails it; a plain GUID found in two target tables is
+// BadValueShape (the caller names the table).
 func (s *Server) readTargets(ctx context.Context, tx *sql.Tx, wr *WriteRequest) error {
 	wr.Targets = nil
-	for n, v := range wr.Values {
-		c, ok := wr.Table.Column(n)
-		if !ok || ownershipColumns[strings.ToLower(c.LogicalName)] || (c.Type != plan.TLookup && c.Type != plan.TCustomer && c.Type != plan.TOwner) {
+	for _, a := range wr.set {
+		c := a.Column
+		if a.Value == nil || !engine.IsLookup(c.Type) || ownershipColumns[strings.ToLower(c.LogicalName)] {
 			continue
 		}
-		id, ok := plan.CanonicalGUID(lookupID(v))
-		if !ok {
-			continue // null or malformed: the statement reports a bad value
-		}
+		id, _ := a.Value.V.(string)
 		names := c.Targets
-		if ln := lookupName(v); ln != "" {
-			names = []string{ln}
+		if a.Target != "" {
+			names = []string{a.Target}
 		}
-		var found *security.RowRef
+		var found []*security.RowRef
 		for _, name := range names {
 			t, ok := s.catalog.all.Table(name)
 			if !ok || t.PrimaryKey == "" {
@@ -348,17 +423,20 @@ func (s *Server) readTargets(ctx context.Context, tx *sql.Tx, wr *WriteRequest) 
 				return err
 			}
 			if ref != nil {
-				found = ref
-				break
+				found = append(found, ref)
 			}
 		}
-		if found == nil {
+		switch len(found) {
+		case 0:
 			return diagErr(diag.NotFound, "%s.%s: no %s with id %s", wr.Table.LogicalName, c.LogicalName, strings.Join(names, " or "), id)
+		case 1:
+		default:
+			return diagErr(diag.BadValueShape, "%s.%s: id %s names a row of %s and of %s: give the EntityReference's LogicalName", wr.Table.LogicalName, c.LogicalName, id, found[0].Table, found[1].Table)
 		}
 		if wr.Targets == nil {
 			wr.Targets = map[string]*security.RowRef{}
 		}
-		wr.Targets[strings.ToLower(c.LogicalName)] = found
+		wr.Targets[strings.ToLower(c.LogicalName)] = found[0]
 	}
 	return nil
 }
@@ -392,6 +470,7 @@ func dbErrOrNil(err error) error {
 	return dbErr(err)
 }
 
+// writeStatement builds the statement from the decoded values.
 func (s *Server) writeStatement(wr *WriteRequest) (*sqlemit.Statement, error) {
 	d, ok := sqlemit.DialectByName(s.cfg.DB.Dialect)
 	if !ok {
@@ -403,69 +482,12 @@ func (s *Server) writeStatement(wr *WriteRequest) (*sqlemit.Statement, error) {
 	if wr.Kind == engine.Insert {
 		set = append(set, engine.Assignment{Column: pk, Value: key})
 	}
-	names := make([]string, 0, len(wr.Values))
-	for n := range wr.Values {
-		names = append(names, n)
-	}
-	slices.Sort(names) // deterministic SQL text
-	for _, n := range names {
-		c, ok := wr.Table.Column(n)
-		if !ok {
-			return nil, diagErr(diag.UnknownColumn, "%s has no attribute %q", wr.Table.LogicalName, n)
-		}
-		if c.IsPrimaryKey {
-			continue
-		}
-		v, err := engine.ValueFor(c, normalize(wr.Values[n]))
-		if err != nil {
-			return nil, err
-		}
-		set = append(set, engine.Assignment{Column: c, Value: v})
-	}
+	set = append(set, wr.set...)
 	return engine.EmitWrite(d, wr.Table, wr.Kind, key, set)
-}
-
-// normalize turns the Go values hooks may set into the JSON forms ValueFor
-// reads.
-func normalize(v any) any {
-	switch x := v.(type) {
-	case int:
-		return json.Number(strconv.Itoa(x))
-	case int64:
-		return json.Number(strconv.FormatInt(x, 10))
-	case float64:
-		return json.Number(strconv.FormatFloat(x, 'f', -1, 64))
-	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano)
-	case []int64:
-		out := make([]any, len(x))
-		for i, n := range x {
-			out[i] = json.Number(strconv.FormatInt(n, 10))
-		}
-		return out
-	}
-	return v
 }
 
 func dbErr(err error) error {
 	return diag.ErrorList{&diag.Error{Code: diag.DatabaseError, Msg: err.Error(), Err: err}}.Err()
-}
-
-func lookupFold(m map[string]any, k string) (any, bool) {
-	for n, v := range m {
-		if strings.EqualFold(n, k) {
-			return v, true
-		}
-	}
-	return nil, false
-}
-
-func deleteFold(m map[string]any, k string) {
-	for n := range m {
-		if strings.EqualFold(n, k) {
-			delete(m, n)
-		}
-	}
 }
 
 // newGUID is a random (version 4) GUID, lower case.

@@ -49,6 +49,8 @@ Usage:
   vecompile serve [flags]           run the adapter server (virtual-entity methods, OData v4)
   vecompile security init --db DSN [--policy FILE]
                                     create the security tables (and store a policy file's model)
+  vecompile token [flags]           print a development token for a local 'serve'
+  vecompile version                 print the version and the revision it was built from
 
 Run 'vecompile COMMAND -h' for the flags of a command.
 `
@@ -70,24 +72,34 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "exec", "sql", "plan":
 	case "convert":
-		return runConvert(ctx, args, stdin, stdout, stderr)
+		return runConvert(ctx, "convert", args, stdin, stdout, stderr)
 	case "odata":
-		return runConvert(ctx, append([]string{"--to=odata"}, args...), stdin, stdout, stderr)
+		return runConvert(ctx, "odata", append([]string{"--to=odata"}, args...), stdin, stdout, stderr)
 	case "security":
 		return runSecurity(ctx, args, stdout, stderr)
 	case "serve":
 		return runServe(ctx, args, stdout, stderr)
+	case "token":
+		return runToken(ctx, args, stdout, stderr)
+	case "version":
+		return runVersion(args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "vecompile: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
 	fs := flag.NewFlagSet("vecompile "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, cmd, stderr)
+	dialect, format := new("postgres"), new("table")
+	switch cmd {
+	case "sql":
+		fs.StringVar(dialect, "dialect", "postgres", "SQL dialect: postgres, sqlite, mysql or sqlserver (default with --db: the database's)")
+	case "exec":
+		fs.StringVar(format, "format", "table", "output format: table, json, jsonl or csv")
+	}
 	var (
 		dsn       = fs.String("db", "", "database DSN: sqlite:PATH, postgres://user@host:port/db?sslmode=disable, mysql://user[:password]@host:port/db")
 		metadata  = fs.String("metadata", "", "JSON metadata file (instead of introspecting --db)")
-		dialect   = fs.String("dialect", "postgres", "SQL dialect for 'sql': postgres, sqlite, mysql or sqlserver (default with --db: the database's)")
-		format    = fs.String("format", "table", "output format for 'exec': table, json, jsonl or csv")
 		now       = fs.String("now", "", "the clock for relative dates, RFC 3339 (default: now)")
 		zone      = fs.String("timezone", "UTC", "the caller's IANA time zone")
 		weekStart = fs.String("week-start", "sunday", "first day of the week")
@@ -103,7 +115,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	)
 	collation := addCollationFlags(fs)
 	sec := addSecurityFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -201,9 +213,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // runConvert is 'vecompile convert': parse, then print in the target
 // language.
-func runConvert(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("vecompile convert", flag.ContinueOnError)
+func runConvert(ctx context.Context, cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vecompile "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, cmd, stderr)
 	to := fs.String("to", "", "target language: qe (QueryExpression JSON), fetchxml or odata (a Web API URL)")
 	flavor := fs.String("flavor", "dataverse", "odata: dataverse (Microsoft.Dynamics.CRM functions, _x_value lookups) or v4 (standard OData only)")
 	base := fs.String("base", "", "odata: base URL prepended to the entity set (default: a relative URL)")
@@ -213,14 +226,14 @@ func runConvert(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	now := fs.String("now", "", "odata: the clock for relative dates, RFC 3339 (resolved into the URL; default: now)")
 	zone := fs.String("timezone", "UTC", "odata: the caller's IANA time zone for relative dates")
 	odataIn := fs.String("odata", "", "convert this OData request ('accounts?$filter=…') instead of a FetchXML or QueryExpression file; its entity sets and navigation properties come from the metadata (--db, --metadata, default the sample's)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
 	if fs.NArg() > 1 {
-		fmt.Fprintf(stderr, "vecompile convert: one query file at most, got %d\n", fs.NArg())
+		fmt.Fprintf(stderr, "vecompile %s: one query file at most, got %d\n", cmd, fs.NArg())
 		return 2
 	}
 	if *to == "" {

@@ -78,6 +78,11 @@ func TestCLI(t *testing.T) {
 		{"error-odata-v4-refused", []string{"odata", "--flavor=v4", "../../examples/contacts-without-email.xml"}, ""},
 		{"error-convert-no-target", []string{"convert", "../../examples/open-opportunities.xml"}, ""},
 		{"error-convert-bad-target", []string{"convert", "--to=sql", "../../examples/open-opportunities.xml"}, ""},
+		// Flags after the file, as people type them; "--" ends the flags.
+		{"flags-after-file", []string{"sql", "../../examples/contacts-without-email.xml", "--dialect", "mysql"}, ""},
+		{"error-flags-dashdash", []string{"sql", "--", "../../examples/contacts-without-email.xml", "--dialect=mysql"}, ""},
+		{"error-token-no-secret", []string{"token", "--jwt-issuer=dev"}, ""},
+		{"error-version-args", []string{"version", "extra"}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -89,10 +89,11 @@ func runSecurity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	fs := flag.NewFlagSet("vecompile security init", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "security init", stderr)
 	dsn := fs.String("db", "", "database DSN to create the security tables in")
 	policy := fs.String("policy", "", "a JSON policy file to store in the tables ('sample': the embedded sample's)")
 	printSchema := fs.String("print-schema", "", "print the schema for a dialect (sqlite, postgres, mysql) instead")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}

@@ -28,6 +28,7 @@ import (
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("vecompile serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "serve", stderr)
 	var keyFiles multiFlag
 	var (
 		addr       = fs.String("addr", "127.0.0.1:8080", "listen address")
@@ -51,10 +52,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		timeout    = fs.Duration("query-timeout", server.DefaultQueryTimeout, "query timeout; cancellation reaches the database")
 		maxBody    = fs.Int64("max-body", server.DefaultMaxBody, "largest request body, bytes")
 		logFormat  = fs.String("log", "json", "log format: json or text")
+		metricsPub = fs.Bool("metrics-public", false, "serve /metrics without a token (default: the same bearer token and role as the API)")
 	)
 	collation := addCollationFlags(fs)
 	fs.Var(&keyFiles, "jwt-key", "PEM public key for RS256/ES256 tokens (repeatable; the file's base name without extension is its kid)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -66,21 +68,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	log := slog.New(handler)
 
-	cfg := server.Config{Logger: log, AllowAnonymous: *anonymous, Insecure: *insecure, QueryTimeout: *timeout, MaxBody: *maxBody}
+	cfg := server.Config{Logger: log, AllowAnonymous: *anonymous, Insecure: *insecure, QueryTimeout: *timeout, MaxBody: *maxBody, MetricsPublic: *metricsPub}
 	var err error
 	if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
 		return fail(stderr, err)
 	}
 	auth := &server.JWTVerifier{Issuer: *issuer, Audience: *audience, Role: *role, Skew: *skew, Keys: map[string]any{}}
 	if *secretFile != "" {
-		b, err := os.ReadFile(*secretFile)
+		secret, err := readHS256Secret(*secretFile)
 		if err != nil {
-			return fail(stderr, flagError("--jwt-secret-file: %v", err))
+			return fail(stderr, err)
 		}
-		auth.Secret = []byte(strings.TrimSpace(string(b)))
-		if len(auth.Secret) < 32 {
-			return fail(stderr, flagError("--jwt-secret-file: the HS256 secret must be at least 32 bytes"))
-		}
+		auth.Secret = secret
 	}
 	for _, f := range keyFiles {
 		b, err := os.ReadFile(f)

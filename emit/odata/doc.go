@@ -77,4 +77,6 @@
 // coll/all(x: F). The plan's NOT (not-between) is printed as OData not;
 // the planner pairs it with its IS NULL branch, so the two- and
 // three-valued readings agree.
+//
+// It reads plans and never imports a parser, the engine or the server.
 package odata

@@ -233,7 +233,10 @@
 //
 // Sort keys by name and label (plan.SortName, plan.SortLabel). A lookup
 // sorts by (SELECT vs.<primary name> FROM <target> AS vs WHERE vs.<pk> =
-// col), COALESCE'd over the targets of a polymorphic lookup, then by col; a
+// col), COALESCE'd over the targets of a polymorphic lookup, then by col;
+// a primary name column security hides (plan.SortKey.Names) is written as
+// a hidden column is, NULL or CASE WHEN vs.<pk> IN (field-shared keys)
+// THEN vs.<primary name> END; a
 // choice by CASE col WHEN <value> THEN <rank> … END (ranks from the plan's
 // options, in label order; no label text in the SQL; unlabelled values get
 // NULL), then by col; the ranks are plan.Column.OptionRank's, accent-

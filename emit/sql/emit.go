@@ -261,6 +261,9 @@ func (e *emitter) init(p *plan.Plan, d Dialect) error {
 		switch k.By {
 		case plan.SortName:
 			sz.bytes += 48 + 112*len(k.Targets)
+			for _, n := range k.Names {
+				sz.bytes += 40 + 8*len(n.Shared)
+			}
 		case plan.SortLabel:
 			if c := k.SortColumn(); c != nil {
 				sz.bytes += 32 + 20*len(c.Options)
@@ -532,16 +535,23 @@ func (e *emitter) col(r *plan.ColumnRef) {
 		e.fail(diag.MalformedPlan, "column reference without a source or column")
 		return
 	}
-	if keys := r.Source.Security.SharedKeys(r.Column); keys != nil {
-		// Field sharing: the records shared with the caller read the
-		// column, the others NULL.
-		pk, ok := r.Source.Table.Column(r.Source.Table.PrimaryKey)
+	e.securedCol(r.Source.Name, r.Source.Table, r.Column, r.Source.Security.Hides(r.Column), r.Source.Security.SharedKeys(r.Column))
+}
+
+// securedCol writes alias.column as column security lets the caller read
+// it: the column; or, hidden, NULL of its own type (the value is never
+// evaluated); or, hidden but field-shared on the records keys, the column
+// on those records and NULL on the others.
+func (e *emitter) securedCol(alias string, t *plan.Table, c *plan.Column, hidden bool, keys []*plan.Value) {
+	switch {
+	case hidden && len(keys) > 0: // none: NULL below, never IN ()
+		pk, ok := t.Column(t.PrimaryKey)
 		if !ok {
-			e.fail(diag.MalformedPlan, "shared column %s of a table without a primary key", r.Column.LogicalName)
+			e.fail(diag.MalformedPlan, "shared column %s of a table without a primary key", c.LogicalName)
 			return
 		}
 		e.raw("CASE WHEN ")
-		e.qcol(r.Source.Name, pk)
+		e.qcol(alias, pk)
 		e.raw(" IN (")
 		for i, k := range keys {
 			if i > 0 {
@@ -550,25 +560,15 @@ func (e *emitter) col(r *plan.ColumnRef) {
 			e.paramFor(k, pk)
 		}
 		e.raw(") THEN ")
-		e.ident(r.Source.Name)
-		e.byte1('.')
-		e.ident(r.Column.PhysicalName)
+		e.qcol(alias, c)
 		e.raw(" END")
-		return
-	}
-	if r.Source.Security.Hides(r.Column) {
-		// Column security: a hidden column reads NULL of its own type
-		// wherever it is referenced; the value is never evaluated.
+	case hidden:
 		e.raw("CASE WHEN 1=0 THEN ")
-		e.ident(r.Source.Name)
-		e.byte1('.')
-		e.ident(r.Column.PhysicalName)
+		e.qcol(alias, c)
 		e.raw(" END")
-		return
+	default:
+		e.qcol(alias, c)
 	}
-	e.ident(r.Source.Name)
-	e.byte1('.')
-	e.ident(r.Column.PhysicalName)
 }
 
 // qcol writes alias.column for a column of a data source.

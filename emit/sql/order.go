@@ -286,11 +286,18 @@ func (e *emitter) direction(desc bool) {
 //	(SELECT "vs"."fullname" FROM "contact" AS "vs" WHERE "vs"."contactid" = "account"."primarycontactid")
 //	COALESCE((SELECT … FROM "systemuser" …), (SELECT … FROM "team" …))
 //
-// Like the joins the user writes, the subquery reads the target without a
-// security filter of its own: names are what Dataverse sorts by.
+// The subquery reads the target without a row filter of its own: a
+// lookup's name is what Dataverse sorts by, readable row or not. Column
+// security does apply (plan.SortKey.Names): a name hidden from the caller
+// reads NULL, except on the records a field share reveals, as the column
+// reads anywhere else in the plan.
 func (e *emitter) nameKey(k *plan.SortKey, o operand) {
 	if len(k.Targets) == 0 {
 		e.fail(diag.MalformedPlan, "name sort key without target tables")
+		return
+	}
+	if e.p.Security == plan.SecurityOn && len(k.Names) != len(k.Targets) {
+		e.fail(diag.MalformedPlan, "name sort key without its targets' name security")
 		return
 	}
 	if len(k.Targets) > 1 {
@@ -310,9 +317,13 @@ func (e *emitter) nameKey(k *plan.SortKey, o operand) {
 			e.fail(diag.MalformedPlan, "sort target %q lacks its primary key %q or primary name %q", t.LogicalName, t.PrimaryKey, t.PrimaryName)
 			return
 		}
+		var access plan.NameAccess
+		if i < len(k.Names) {
+			access = k.Names[i]
+		}
 		a := e.subAlias()
 		e.raw("(SELECT ")
-		e.qcol(a, name)
+		e.securedCol(a, t, name, access.Hidden, access.Shared)
 		e.raw(" FROM ")
 		e.ident(t.PhysicalName)
 		e.raw(" AS ")

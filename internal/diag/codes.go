@@ -70,4 +70,9 @@ const (
 	Unavailable     Code = "VE6009" // the database cannot be reached (HTTP 503, Retry-After)
 	Conflict        Code = "VE6010" // a write breaks a key or constraint (duplicate id, missing referenced row)
 	UnknownAction   Code = "VE6011" // PerformAction names no registered action, or its parameters do not fit
+	// Write bodies and the HTTP edge (VE6012–VE6015).
+	BadValueShape      Code = "VE6012" // a written value's shape is unknown or ambiguous (EntityReference keys, Value beside Id, a LogicalName that is not a target)
+	DuplicateAttribute Code = "VE6013" // a request names one column twice (two spellings), or one JSON object repeats a key
+	OwnerRequired      Code = "VE6014" // a write clears ownerid or owningbusinessunit, or sets a read-only ownership column
+	RepeatedHeader     Code = "VE6015" // an identity or Authorization header given more than once
 )

@@ -43,4 +43,7 @@
 // case-insensitive collation sorts them: by their case folding, then as
 // stored (ties), both by code point, as vecompile's ORDER BY LOWER(col),
 // col does on binary collations; accents are significant.
+//
+// It never imports plan or an emitter: an oracle that shared their code would
+// share their bugs.
 package refeval

@@ -56,4 +56,6 @@
 // ignored; top together with page or count is accepted (see
 // rejectTopWithPaging). Table and column names are not checked here: the
 // planner resolves them against the catalog.
+//
+// Like every front end it imports only ast and internal/diag.
 package fetchxml

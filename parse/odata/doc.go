@@ -69,4 +69,6 @@
 // lambdas under lookup paths, $apply steps after an aggregation, literals
 // no Dataverse column holds (durations, times of day, binary, spatial,
 // INF/NaN).
+//
+// Like every front end it imports only ast and internal/diag.
 package odata

@@ -70,4 +70,6 @@
 // QueryExpression does not write (QueryByAttribute's filter) have
 // diag.NoSpan. Table and column names are not checked here: the planner
 // resolves them.
+//
+// Like every front end it imports only ast and internal/diag.
 package queryexpression
