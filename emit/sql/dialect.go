@@ -23,6 +23,10 @@ type Caps struct {
 	Like   ClassStyle
 	Concat ConcatStyle
 	Fold   FoldStyle
+	// Collation, when set, is written after every string column that is
+	// compared, sorted, grouped or made distinct (collate.go);
+	// CollationAccents is the accent-sensitive plan's.
+	Collation, CollationAccents string
 	// List is how a long IN list is bound (inlist.go).
 	List ListStyle
 	// Limits are the engine's limits on one statement (limits.go).
@@ -188,6 +192,7 @@ var (
 	SQLServer Dialect = &DialectSpec{"sqlserver", Caps{
 		Flags:  TopFetch | CrossApply | CaseInsensitive | AvgIntTruncates | TableHints | BitMinMaxCast,
 		Params: ParamAtP, Quote: QuoteBracket, Dates: DateDatepart, Like: ClassLike, Concat: ConcatPlus,
+		Collation: "Latin1_General_CI_AI", CollationAccents: "Latin1_General_CI_AS",
 		List: ListOpenJSON, Limits: sqlserverLimits,
 	}}
 )

@@ -80,7 +80,7 @@
 //	NULL order            NULLS FIRST/LAST engine default    engine default       engine default
 //	first-row link        JOIN LATERAL     pk = (subquery)   pk = (subquery)      CROSS APPLY
 //	IS NOT TRUE           yes              yes               yes                  CASE WHEN x THEN 1 ELSE 0 END = 0
-//	case folding          LOWER()          LOWER() *         LOWER()              collation (CI)
+//	case folding          LOWER()          LOWER() *         LOWER()              COLLATE Latin1_General_CI_AI
 //	accent folding        translate()      vecompile_fold()* REPLACE chain        collation (AI)
 //	LIKE with [classes]   SIMILAR TO       GLOB              REGEXP               LIKE
 //	date parts            EXTRACT          strftime          YEAR() …             DATEPART
@@ -128,8 +128,10 @@
 // then (unless plan.Plan.AccentSensitive) each letter of its table (Latin
 // letters whose NFD is an ASCII letter and combining marks) replaced by
 // that letter. Fold compares and IN lists are fold(col) = ? except on SQL
-// Server, whose collation (CI_AI; CI_AS for the accent-sensitive setting)
-// folds already. fold(col) is LOWER(col) when accent-sensitive, and
+// Server, whose collation folds already: pinned in the SQL as
+// col COLLATE Latin1_General_CI_AI (CI_AS for the accent-sensitive
+// setting) on every string column compared, sorted, grouped or made
+// distinct, whatever the database's default (collate.go). fold(col) is LOWER(col) when accent-sensitive, and
 // otherwise per Caps.Fold: translate(LOWER(col), $a, $b) with the table
 // bound once per statement (PostgreSQL), vecompile_fold(col) (SQLite), a
 // REPLACE chain over LOWER(col) with the table as constants (MySQL); a

@@ -694,9 +694,12 @@ func (e *emitter) exprOrder(p *plan.Plan) bool {
 // Server: its collation does), and by the string itself to break ties the same on every engine.
 // A lookup's name key is a string too.
 func (e *emitter) foldedKey(k *plan.SortKey) bool {
-	if e.has(CaseInsensitive) {
-		return false
-	}
+	return !e.has(CaseInsensitive) && e.stringKey(k)
+}
+
+// stringKey reports whether key k sorts strings: a lookup's name, or a
+// string column or the min or max of one.
+func (e *emitter) stringKey(k *plan.SortKey) bool {
 	switch k.By {
 	case plan.SortName:
 		return true
@@ -889,6 +892,9 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 	ref := plan.ColumnRef{Source: c.Source, Column: c.Column}
 	if !p.Aggregate {
 		e.col(&ref)
+		if p.Distinct {
+			e.collate(c.Column) // DISTINCT compares as Dataverse
+		}
 		return
 	}
 	switch c.Aggregate {
@@ -905,6 +911,9 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 			}
 		}
 		e.col(&ref)
+		if c.Distinct {
+			e.collate(c.Column)
+		}
 		e.byte1(')')
 	case ast.Sum:
 		e.raw("SUM(")
@@ -966,6 +975,7 @@ func (e *emitter) minMax(c *plan.OutputColumn, ref *plan.ColumnRef) {
 		e.raw("MIN(")
 	}
 	e.col(ref)
+	e.collate(c.Column)
 	e.byte1(')')
 }
 
@@ -1051,6 +1061,7 @@ func (e *emitter) groupKey(c *plan.OutputColumn, ref *plan.ColumnRef) {
 	switch c.DateGrouping {
 	case ast.NoDateGrouping:
 		e.col(ref)
+		e.collate(c.Column) // the same text in the select list and GROUP BY
 		return
 	case ast.Day:
 		part = plan.PartDay

@@ -217,6 +217,7 @@ func (e *emitter) lowerCol(r *plan.ColumnRef, lower bool) {
 		return
 	}
 	e.col(r)
+	e.collate(refColumn(r))
 }
 
 // foldInto writes the folding of the expression w writes. A repeatable

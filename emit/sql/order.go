@@ -87,6 +87,9 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 		return
 	}
 	folded := e.foldedKey(k)
+	// collated: the key is a string compared by a pinned collation
+	// (collate.go); an output column carries its select-list collation.
+	collated := e.caps.Collation != "" && e.stringKey(k)
 	switch k.By {
 	case plan.SortValue:
 		if folded {
@@ -103,6 +106,9 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 		}
 		t := e.termStart(terms)
 		e.nameKey(k, o)
+		if collated {
+			e.collateName(k)
+		}
 		e.termEnd(terms, t, k.Desc)
 	case plan.SortLabel:
 		t := e.termStart(terms)
@@ -113,6 +119,9 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 	}
 	t := e.termStart(terms)
 	e.operand(o)
+	if collated && k.By == plan.SortValue && o.ref != nil {
+		e.collate(o.ref.Column)
+	}
 	if e.termEnd(terms, t, k.Desc) && o.ref == nil {
 		terms.outputs++ // an output column: not a new target-list entry
 	}
