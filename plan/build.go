@@ -699,15 +699,8 @@ func (b *builder) attribute(ds *DataSource, a *ast.Attribute) {
 			oc.Fiscal = b.opt.Fiscal
 		}
 	}
-	if oc.Aggregate != ast.NoAggregate && oc.Column != nil {
-		k := oc.Column.Type.Kind()
-		switch oc.Aggregate {
-		case ast.Sum, ast.Avg:
-			if k != KInt && k != KDecimal && k != KFloat && k != KUnknown {
-				b.errorf(a.Span, diag.OperatorType, "%s needs a numeric column; %q is %s", oc.Aggregate, a.Name.Text, oc.Column.Type)
-				return
-			}
-		}
+	if oc.Aggregate != ast.NoAggregate && oc.Column != nil && !b.aggregatable(oc, a) {
+		return
 	}
 	oc.Name = b.resultName(ds, a.Name.Text, a.Alias.Text)
 	if a.Alias.IsSet() {
@@ -718,6 +711,28 @@ func (b *builder) attribute(ds *DataSource, a *ast.Attribute) {
 		b.aliased = append(b.aliased, oc)
 	}
 	b.output(oc, a.Span)
+}
+
+// aggregatable refuses the aggregates Dataverse refuses (SQL 4 CDS's
+// validation agrees): sum and avg of anything but a number (a choice's
+// values are codes, not quantities; Booleans, lookups, multi-select
+// choices), min and max of a lookup or a multi-select choice.
+func (b *builder) aggregatable(oc *OutputColumn, a *ast.Attribute) bool {
+	t := oc.Column.Type
+	k := t.Kind()
+	switch oc.Aggregate {
+	case ast.Sum, ast.Avg:
+		if k != KInt && k != KDecimal && k != KFloat && k != KUnknown || t == TPicklist || t == TState || t == TStatus {
+			b.errorf(a.Span, diag.OperatorType, "%s needs a numeric column; %q is %s", oc.Aggregate, a.Name.Text, t)
+			return false
+		}
+	case ast.Min, ast.Max:
+		if t == TLookup || t == TOwner || t == TCustomer || t == TMultiSelectPicklist {
+			b.errorf(a.Span, diag.OperatorType, "%s of %q: Dataverse takes min and max of numbers, dates, strings and Booleans, not of a %s column", oc.Aggregate, a.Name.Text, t)
+			return false
+		}
+	}
+	return true
 }
 
 // rowAggregate resolves rowaggregate="CountChildren" (the only value the
