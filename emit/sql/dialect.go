@@ -86,6 +86,9 @@ const (
 	// BoolAndOr: MIN and MAX do not exist for boolean (PostgreSQL); the
 	// minimum is BOOL_AND(x), the maximum BOOL_OR(x).
 	BoolAndOr
+	// PadSpace: = and IN ignore trailing spaces, as SQL Server (so
+	// Dataverse) does; otherwise the emitter trims them (pad.go).
+	PadSpace
 )
 
 // ParamStyle is the bind-parameter placeholder syntax.
@@ -190,7 +193,7 @@ var (
 		List: ListJSONTable, Limits: mysqlLimits,
 	}}
 	SQLServer Dialect = &DialectSpec{"sqlserver", Caps{
-		Flags:  TopFetch | CrossApply | CaseInsensitive | AvgIntTruncates | TableHints | BitMinMaxCast,
+		Flags:  TopFetch | CrossApply | CaseInsensitive | AvgIntTruncates | TableHints | BitMinMaxCast | PadSpace,
 		Params: ParamAtP, Quote: QuoteBracket, Dates: DateDatepart, Like: ClassLike, Concat: ConcatPlus,
 		Collation: "Latin1_General_CI_AI", CollationAccents: "Latin1_General_CI_AS",
 		List: ListOpenJSON, Limits: sqlserverLimits,

@@ -849,10 +849,17 @@ func (e *emitter) distinctColumns(p *plan.Plan, named bool) {
 		if i > 0 {
 			e.raw(", ")
 		}
+		pad := !named && c != nil && e.pads(c.Column) // the group, not the spelling shown
 		col := func() {
+			if pad {
+				e.raw("RTRIM(")
+			}
 			e.ident(distinctAlias)
 			e.byte1('.')
 			e.alias(i)
+			if pad {
+				e.byte1(')')
+			}
 		}
 		switch {
 		case !e.foldsGroup(c):
@@ -905,7 +912,7 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 			// Dataverse's collation compares them.
 			e.raw("DISTINCT ")
 			if !e.has(CaseInsensitive) && c.Column != nil && c.Column.Type.Kind() == plan.KString {
-				e.lowerCol(&ref, true)
+				e.eqCol(&ref, true)
 				e.byte1(')')
 				return
 			}
@@ -1168,7 +1175,7 @@ func (e *emitter) groupBy(p *plan.Plan, spans []span) {
 		}
 		switch {
 		case e.foldsGroup(c):
-			e.lowerCol(&plan.ColumnRef{Source: c.Source, Column: c.Column}, true)
+			e.eqCol(&plan.ColumnRef{Source: c.Source, Column: c.Column}, true)
 		case sp < 0:
 			e.output(p, c)
 		case e.caps.Params.Numbered():

@@ -354,15 +354,15 @@ func (e *emitter) compare(x *plan.Compare) {
 		same := plan.Compare{Op: plan.Eq, Left: x.Left, Right: x.Right, Fold: true}
 		exact := plan.Compare{Op: x.Op, Left: x.Left, Right: x.Right}
 		e.byte1('(')
-		e.compareOnce(&strict)
+		e.compareOnce(&strict, false)
 		e.raw(" OR ")
-		e.compareOnce(&same)
+		e.compareOnce(&same, false)
 		e.raw(" AND ")
-		e.compareOnce(&exact)
+		e.compareOnce(&exact, false)
 		e.byte1(')')
 		return
 	}
-	e.compareOnce(x)
+	e.compareOnce(x, x.Op == plan.Eq || x.Op == plan.Ne)
 }
 
 // sortOrderCompare reports whether x orders strings exactly (Fold unset)
@@ -379,9 +379,16 @@ func (e *emitter) sortOrderCompare(x *plan.Compare) bool {
 	return false
 }
 
-func (e *emitter) compareOnce(x *plan.Compare) {
+// compareOnce writes one comparison; pad compares strings padded with
+// spaces (pad.go).
+func (e *emitter) compareOnce(x *plan.Compare, pad bool) {
 	lower := e.fold(x.Fold)
-	e.lowerCol(x.Left, lower)
+	pad = pad && x.Left != nil && e.pads(x.Left.Column)
+	if pad {
+		e.eqCol(x.Left, lower)
+	} else {
+		e.lowerCol(x.Left, lower)
+	}
 	e.byte1(' ')
 	if int(x.Op) >= len(cmpOps) {
 		e.fail(diag.MalformedPlan, "unknown comparison operator %d", x.Op)
@@ -391,8 +398,15 @@ func (e *emitter) compareOnce(x *plan.Compare) {
 	e.byte1(' ')
 	switch r := x.Right.(type) {
 	case *plan.ColumnRef:
-		e.lowerCol(r, lower)
+		if pad {
+			e.eqCol(r, lower)
+		} else {
+			e.lowerCol(r, lower)
+		}
 	case *plan.Value:
+		if pad {
+			r = e.padValue(r, x.Left.Column)
+		}
 		if lower {
 			e.foldedArg(r)
 		} else {
@@ -419,7 +433,7 @@ func (e *emitter) inList(x *plan.InList) {
 	if e.boundList(x, lower) {
 		return
 	}
-	e.lowerCol(x.Col, lower)
+	e.eqCol(x.Col, lower)
 	if x.Not {
 		e.raw(" NOT IN (")
 	} else {
@@ -429,6 +443,7 @@ func (e *emitter) inList(x *plan.InList) {
 		if i > 0 {
 			e.raw(", ")
 		}
+		v = e.padValue(v, refColumn(x.Col))
 		if lower {
 			e.foldedArg(v)
 		} else {

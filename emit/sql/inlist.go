@@ -82,7 +82,7 @@ func (e *emitter) boundList(x *plan.InList, lower bool) bool {
 		}
 		arg = string(b)
 	}
-	e.lowerCol(x.Col, lower)
+	e.eqCol(x.Col, lower)
 	if style == ListArray {
 		// = ANY keeps NULL semantics of IN: NULL = ANY(…) is NULL, and
 		// NOT (…) of it stays NULL.
@@ -172,7 +172,7 @@ func listType(style ListStyle, k plan.Kind) (string, bool) {
 // text form the JSON readers parse. ok is false for a value JSON cannot
 // carry (NaN, infinities).
 func (e *emitter) listArg(v *plan.Value, c *plan.Column, lower bool) (any, bool) {
-	a := e.arg(v)
+	a := e.arg(e.padValue(v, c))
 	if c != nil && c.DateBehavior == plan.DateOnly && e.has(TimeText) {
 		if t, ok := v.V.(time.Time); ok && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
 			a = t.Format(sqliteDate)
