@@ -15,6 +15,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 
@@ -35,6 +37,21 @@ type DB struct {
 	SQL     *sql.DB
 	Dialect string // SQLite, Postgres or MySQL
 	stmts   stmtCache
+	// single: an in-memory SQLite database, whose every connection would
+	// be another database; its pool stays at one connection.
+	single bool
+}
+
+// SetPool bounds the connection pool at n connections, and keeps as many
+// idle, so that a busy server reuses its connections instead of opening
+// one per request (database/sql keeps two idle by default). An in-memory
+// SQLite database keeps its one connection.
+func (db *DB) SetPool(n int) {
+	if db.single || n <= 0 {
+		return
+	}
+	db.SQL.SetMaxOpenConns(n)
+	db.SQL.SetMaxIdleConns(n)
 }
 
 // Close closes the database and its cached statements.
@@ -167,8 +184,16 @@ func openSQLite(rest string) (*DB, error) {
 		sdb.SetConnMaxLifetime(0)
 		sdb.SetConnMaxIdleTime(0)
 	}
-	return &DB{SQL: sdb, Dialect: SQLite}, nil
+	return &DB{SQL: sdb, Dialect: SQLite, single: memory}, nil
 }
+
+// A cancelled PostgreSQL statement gets pgCancelDelay before its cancel
+// request is sent, and pgCancelWait in all before its connection is
+// closed.
+const (
+	pgCancelDelay = 50 * time.Millisecond
+	pgCancelWait  = 500 * time.Millisecond
+)
 
 func openPostgres(dsn string) (*DB, string, error) {
 	secret := passwordOf(dsn)
@@ -181,6 +206,19 @@ func openPostgres(dsn string) (*DB, string, error) {
 	}
 	if _, ok := cfg.RuntimeParams["timezone"]; !ok {
 		cfg.RuntimeParams["timezone"] = "UTC"
+	}
+	// A cancelled context (a deadline, a client gone, a shutdown) sends
+	// PostgreSQL a cancel request, so the statement stops in the database
+	// too; pgx's default only closes the socket, which leaves a backend
+	// waiting on a lock or scanning until it next writes to the client,
+	// and lets such backends pile up against max_connections. A
+	// statement that ignores the cancel (a COMMIT already writing its
+	// record) gets pgCancelWait to answer before the socket is closed. The
+	// cancel request waits pgCancelDelay first: a statement about to end
+	// anyway (most of those whose client hung up) then costs no cancel
+	// connection, and its connection is back in the pool at once.
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, CancelRequestDelay: pgCancelDelay, DeadlineDelay: pgCancelWait}
 	}
 	return &DB{SQL: stdlib.OpenDB(*cfg), Dialect: Postgres}, secret, nil
 }

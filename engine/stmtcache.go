@@ -17,27 +17,44 @@ import (
 // is given, and go-sql-driver/mysql prepares and closes a statement per
 // call with arguments. It is bounded: when full it is emptied, which
 // costs a re-prepare, never a wrong statement.
+//
+// Statements are shared by concurrent requests, so one is closed only
+// once it has left the cache and no query holds it: a request that fails
+// or is cancelled drops the statement from the cache, but never closes it
+// under another request (which would fail with "sql: statement is
+// closed").
 type stmtCache struct {
 	mu    sync.Mutex
-	stmts map[string]*sql.Stmt
+	stmts map[string]*cachedStmt
+}
+
+// cachedStmt is a statement and the queries holding it.
+type cachedStmt struct {
+	st      *sql.Stmt
+	holders int  // queries between acquire and release; guarded by stmtCache.mu
+	dropped bool // out of the cache: closed when the last holder releases it
 }
 
 // stmtCacheSize bounds the prepared statements kept per database.
 const stmtCacheSize = 256
 
-// prepared returns the cached statement for text, preparing it once;
-// cached says it came from the cache rather than a prepare of this call.
-func (db *DB) prepared(ctx context.Context, text string) (st *sql.Stmt, cached bool, err error) {
+// acquire returns the cached statement for text, preparing it once, and
+// holds it until release; cached says it came from the cache rather than
+// a prepare of this call. The prepare runs under ctx, the request's
+// deadline: a prepare waits for a connection and, on PostgreSQL and
+// MySQL, for the locks of the tables it names. The statement outlives
+// ctx all the same (database/sql re-prepares it per connection with the
+// context of the query that needs it).
+func (db *DB) acquire(ctx context.Context, text string) (cs *cachedStmt, cached bool, err error) {
 	c := &db.stmts
 	c.mu.Lock()
-	st, ok := c.stmts[text]
-	c.mu.Unlock()
-	if ok {
-		return st, true, nil
+	if cs, ok := c.stmts[text]; ok {
+		cs.holders++
+		c.mu.Unlock()
+		return cs, true, nil
 	}
-	// Prepared on the database, not the request: a cached statement must
-	// not die with the context of the request that first ran it.
-	st, err = db.SQL.PrepareContext(context.WithoutCancel(ctx), text)
+	c.mu.Unlock()
+	st, err := db.SQL.PrepareContext(ctx, text)
 	if err != nil {
 		return nil, false, err
 	}
@@ -45,57 +62,86 @@ func (db *DB) prepared(ctx context.Context, text string) (st *sql.Stmt, cached b
 	defer c.mu.Unlock()
 	if old, ok := c.stmts[text]; ok { // another goroutine was first
 		st.Close()
+		old.holders++
 		return old, true, nil
 	}
 	if len(c.stmts) >= stmtCacheSize {
-		for k, s := range c.stmts {
-			s.Close() // closes once the queries using it have finished
-			delete(c.stmts, k)
+		for k, old := range c.stmts {
+			c.dropLocked(k, old)
 		}
 	}
 	if c.stmts == nil {
-		c.stmts = make(map[string]*sql.Stmt)
+		c.stmts = make(map[string]*cachedStmt)
 	}
-	c.stmts[text] = st
-	return st, false, nil
+	cs = &cachedStmt{st: st, holders: 1}
+	c.stmts[text] = cs
+	return cs, false, nil
 }
 
-// forget drops a statement that failed, so that a schema change (a table
-// dropped and made again) prepares it afresh.
-func (db *DB) forget(text string) {
+// release lets go of a statement acquire returned; a dropped statement
+// is closed by its last holder. Rows still open on it keep it alive
+// (database/sql closes the driver's statement when they close).
+func (db *DB) release(cs *cachedStmt) {
 	c := &db.stmts
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if st, ok := c.stmts[text]; ok {
-		st.Close()
-		delete(c.stmts, text)
+	cs.holders--
+	if cs.dropped && cs.holders == 0 {
+		cs.st.Close()
+	}
+}
+
+// forget drops cs from the cache, so that a statement that failed (a
+// table dropped and made again) is prepared afresh by the next query.
+func (db *DB) forget(text string, cs *cachedStmt) {
+	c := &db.stmts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stmts[text] == cs {
+		c.dropLocked(text, cs)
+	}
+}
+
+// dropLocked takes cs out of the map; it is closed now if no query holds
+// it, else by its last holder.
+func (c *stmtCache) dropLocked(text string, cs *cachedStmt) {
+	delete(c.stmts, text)
+	cs.dropped = true
+	if cs.holders == 0 {
+		cs.st.Close()
 	}
 }
 
 // query runs an emitted statement through the statement cache. A cached
 // statement that the database has invalidated (a schema change altered
 // its result type) is forgotten and prepared again once, so the caller
-// never sees the stale plan; any other failure is the driver's error, and
-// the statement is forgotten all the same.
+// never sees the stale plan; any other failure is the driver's error,
+// and the statement is forgotten all the same unless the query was
+// cancelled (the statement is not at fault then).
 func (db *DB) query(ctx context.Context, text string, args []any) (*sql.Rows, error) {
-	st, cached, err := db.prepared(ctx, text)
+	cs, cached, err := db.acquire(ctx, text)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.QueryContext(ctx, args...)
+	rows, err := cs.st.QueryContext(ctx, args...)
+	db.release(cs)
 	if err == nil {
 		return rows, nil
 	}
-	db.forget(text)
-	if !cached || ctx.Err() != nil || !staleStatement(err) {
+	if ctx.Err() != nil {
 		return nil, err
 	}
-	if st, _, err = db.prepared(ctx, text); err != nil {
+	db.forget(text, cs)
+	if !cached || !staleStatement(err) {
 		return nil, err
 	}
-	rows, err = st.QueryContext(ctx, args...)
-	if err != nil {
-		db.forget(text)
+	if cs, _, err = db.acquire(ctx, text); err != nil {
+		return nil, err
+	}
+	rows, err = cs.st.QueryContext(ctx, args...)
+	db.release(cs)
+	if err != nil && ctx.Err() == nil {
+		db.forget(text, cs)
 	}
 	return rows, err
 }
@@ -105,9 +151,8 @@ func (db *DB) closeStmts() {
 	c := &db.stmts
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k, s := range c.stmts {
-		s.Close()
-		delete(c.stmts, k)
+	for k, cs := range c.stmts {
+		c.dropLocked(k, cs)
 	}
 }
 

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/internal/testkit"
@@ -67,6 +70,89 @@ func TestStmtCacheSurvivesSchemaChange(t *testing.T) {
 				if fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Fatalf("round %d: values %v, want %v", round, got, want)
 				}
+			}
+		})
+	}
+}
+
+// TestStmtCacheSharedUnderCancellation: many requests run the same
+// statement text while some are cancelled mid-query (a client hanging
+// up, a deadline passing). A cancelled or failed query drops the shared
+// statement from the cache but never closes it under the others: every
+// query that is not cancelled succeeds, and none sees "sql: statement is
+// closed". Run with -race in CI.
+func TestStmtCacheSharedUnderCancellation(t *testing.T) {
+	for name, dsn := range testkit.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if db.Dialect != SQLite {
+				db.SQL.SetMaxOpenConns(8)
+				db.SQL.SetMaxIdleConns(8)
+			}
+			// A query whose run time grows with its argument, so that a
+			// cancellation lands while it runs.
+			limit := db.placeholder(1)
+			if db.Dialect == Postgres {
+				limit = "CAST(" + limit + " AS INT)"
+			}
+			st := &sqlemit.Statement{SQL: "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < " + limit + ") SELECT COUNT(*) FROM c"}
+			const workers, rounds = 8, 60
+			size := 3000
+			switch db.Dialect {
+			case SQLite: // slower per row: the same run time
+				size = 300
+			case MySQL: // MariaDB stops recursion at max_recursive_iterations (1000 here)
+				size = 900
+			}
+			var (
+				wg                        sync.WaitGroup
+				mu                        sync.Mutex
+				ok, cancelled, closedErrs int
+				failures                  []string
+			)
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range rounds {
+						qctx, cancel := context.WithCancel(ctx)
+						n := 100 + (i*37+w*11)%size
+						if (i+w)%3 == 0 { // hang up after a moment
+							time.AfterFunc(time.Duration((i*7+w)%500)*time.Microsecond, cancel)
+						}
+						q := *st
+						q.Args = []any{n}
+						got, err := db.Count(qctx, &q)
+						mu.Lock()
+						switch {
+						case err != nil && strings.Contains(err.Error(), "statement is closed"):
+							closedErrs++
+						case err != nil && qctx.Err() != nil:
+							cancelled++
+						case err != nil:
+							failures = append(failures, err.Error())
+						case got != int64(n):
+							failures = append(failures, fmt.Sprintf("count %d, want %d", got, n))
+						default:
+							ok++
+						}
+						mu.Unlock()
+						cancel()
+					}
+				}()
+			}
+			wg.Wait()
+			t.Logf("%d answered, %d cancelled, %d 'statement is closed', %d other failures", ok, cancelled, closedErrs, len(failures))
+			if closedErrs > 0 || len(failures) > 0 {
+				t.Fatalf("a shared statement failed a query it should have answered: %d 'statement is closed'; others: %q", closedErrs, failures[:min(len(failures), 3)])
+			}
+			if ok == 0 || cancelled == 0 {
+				t.Fatalf("the test did not exercise both paths: %d answered, %d cancelled", ok, cancelled)
 			}
 		})
 	}

@@ -600,6 +600,9 @@ func (b *builder) columns(ds *DataSource, body *ast.Body, isRoot bool) {
 	if body.AllAttributes.Value {
 		if p.Aggregate {
 			b.errorf(body.AllAttributes.Span, diag.AggregateRule, "all-attributes is not allowed in an aggregate query")
+		} else if ds.Table.Untyped && !body.AllAttributes.Set {
+			// An entity without attributes in untyped mode: its columns
+			// are unknown; the primary key alone is returned.
 		} else if ds.Table.Untyped {
 			b.errorf(body.AllAttributes.Span, diag.MissingMetadata, "all-attributes needs metadata for table %q: give --metadata or --db", ds.Table.LogicalName)
 		} else {

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"strings"
 	"time"
 
 	"github.com/vecompile/vecompile/ast"
@@ -560,6 +561,10 @@ func (b *builder) identity(c *ast.Condition, col *ColumnRef) Expr {
 		b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the calling user: give --user", c.Operator)
 		return nil
 	}
+	if need := callerNeeds(c.Operator) & caller.Unknown; need != 0 {
+		b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the caller's %s, which the database does not hold: give %s", c.Operator, callerPartNames(need, false), callerPartNames(need, true))
+		return nil
+	}
 	guid := func(s string) *Value { g, _ := CanonicalGUID(s); return &Value{Kind: KGuid, V: g} }
 	list := func(ids ...[]string) Expr {
 		var vals []*Value
@@ -586,7 +591,7 @@ func (b *builder) identity(c *ast.Condition, col *ColumnRef) Expr {
 		return b.nullable(op, col, &Compare{Op: Ne, Left: col, Right: guid(caller.UserID)})
 	case ast.OpEqBusinessID, ast.OpNeBusinessID:
 		if caller.BusinessUnitID == "" {
-			b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the caller's business unit", op)
+			b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the caller's business unit: give --businessunit", op)
 			return nil
 		}
 		if op == ast.OpEqBusinessID {
@@ -605,6 +610,45 @@ func (b *builder) identity(c *ast.Condition, col *ColumnRef) Expr {
 		return list([]string{caller.UserID}, caller.Reports, caller.TeamIDs, caller.ReportTeams)
 	}
 	return nil
+}
+
+// callerNeeds is the caller context an identity operator reads beyond
+// the user id.
+func callerNeeds(op ast.Operator) CallerParts {
+	switch op {
+	case ast.OpEqBusinessID, ast.OpNeBusinessID:
+		return CallerBusinessUnit
+	case ast.OpEqUserTeams, ast.OpEqUserOrUserTeams:
+		return CallerTeams
+	case ast.OpEqUserOrUserHierarchy:
+		return CallerReports
+	case ast.OpEqUserOrUserHierarchyAndTeams:
+		return CallerReports | CallerTeams | CallerReportTeams
+	}
+	return 0
+}
+
+// callerPartNames names parts of the caller context, or their flags.
+func callerPartNames(p CallerParts, flags bool) string {
+	var names []string
+	for _, x := range []struct {
+		part       CallerParts
+		name, flag string
+	}{
+		{CallerBusinessUnit, "business unit", "--businessunit ID"},
+		{CallerTeams, "teams", "--teams ID,ID (empty: none)"},
+		{CallerReports, "reports", "--reports ID,ID (empty: none)"},
+		{CallerReportTeams, "reports' teams", "a teammembership table (no flag gives the reports' teams)"},
+	} {
+		if p&x.part != 0 {
+			if flags {
+				names = append(names, x.flag)
+			} else {
+				names = append(names, x.name)
+			}
+		}
+	}
+	return strings.Join(names, " and ")
 }
 
 // hierarchy resolves under / above on a table's hierarchical relationship.

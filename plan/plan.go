@@ -299,7 +299,24 @@ type Caller struct {
 	// ReportTeams are the teams of the caller's reports.
 	ReportTeams []string
 	LanguageID  int64
+	// Unknown marks the parts nobody gave (no user table holds them and
+	// no flag set them): an operator that needs one is refused, naming
+	// the flag, rather than matching nothing. Zero: everything is known.
+	Unknown CallerParts
 }
+
+// CallerParts is a set of parts of the caller context.
+type CallerParts uint8
+
+const (
+	CallerBusinessUnit CallerParts = 1 << iota // BusinessUnitID (--businessunit)
+	CallerTeams                                // TeamIDs (--teams)
+	CallerReports                              // Reports (--reports)
+	CallerReportTeams                          // ReportTeams (the user tables only)
+)
+
+// CallerContext is every part but the user id.
+const CallerContext = CallerBusinessUnit | CallerTeams | CallerReports | CallerReportTeams
 
 // Expr is a boolean or scalar expression of a plan. Sealed.
 type Expr interface{ expr() }

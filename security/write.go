@@ -44,7 +44,8 @@ type Change struct {
 	// Before is the existing row (update, delete, assign, share).
 	Before *RowRef
 	// After is the row as written (create, update, assign). A create without
-	// an owner is owned by the caller in the caller's business unit.
+	// an owner is owned by the caller, by default in the owner's business
+	// unit.
 	After *RowRef
 	// Columns are the columns the write sets (create, update): secured ones
 	// need the column profile's create or update permission.
@@ -74,12 +75,20 @@ func (s *Session) CheckWrite(w Change) error {
 			return s.malformed(w, "a create needs the new row")
 		}
 		after := *w.After
-		if after.OwnerID == "" {
-			after.OwnerID, after.OwningBusinessUnit = s.user.ID, s.user.BusinessUnitID
+		if after.OwnerID == "" { // a unit given without an owner stays the one checked
+			after.OwnerID = s.user.ID
 		}
 		home := s.c.homeUnit(after.OwnerID)
 		if after.OwningBusinessUnit == "" {
 			after.OwningBusinessUnit = home
+		}
+		// As Dataverse, a row is owned by a user or an owner team, in a
+		// business unit: anything else would be a row nobody owns.
+		if err := s.c.canOwnRows(after.OwnerID); err != nil {
+			return err
+		}
+		if err := s.c.isUnit(after.OwningBusinessUnit); err != nil {
+			return err
 		}
 		if err := s.need(after, Create, false); err != nil {
 			return err
@@ -163,7 +172,15 @@ func (s *Session) assign(before, after RowRef) error {
 	if err := s.need(before, Assign, true); err != nil {
 		return err
 	}
+	if after.OwningBusinessUnit != "" {
+		if err := s.c.isUnit(after.OwningBusinessUnit); err != nil {
+			return err
+		}
+	}
 	owner := canonical(after.OwnerID)
+	if err := s.c.canOwnRows(owner); err != nil {
+		return err
+	}
 	if u := s.c.users[owner]; u != nil {
 		to, err := s.c.Session(Principal{UserID: owner})
 		if err != nil {
@@ -172,13 +189,34 @@ func (s *Session) assign(before, after RowRef) error {
 		if to.Access(before.Table, Read).Depth == None {
 			return to.MissingPrivilege(strings.ToLower(before.Table), Read, "the new owner of "+before.ID+" could not read it")
 		}
-	} else if t := s.c.teams[owner]; t == nil {
-		return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.PrincipalRefused, "assign: new owner %s is neither a user nor a team", owner)}.Err()
-	} else if !t.Type.OwnsRows() {
-		return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.SecurityDenied, "assign: %s is an access team, which cannot own rows", owner)}.Err()
-	} else if table := strings.ToLower(before.Table); !s.c.teamHolds(t, table, Read) {
+	} else if t, table := s.c.teams[owner], strings.ToLower(before.Table); !s.c.teamHolds(t, table, Read) {
 		// As Dataverse refuses a team owner without a role reading the table.
 		return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.MissingPrivilege, "team %s is missing the %s privilege (Read on %s): the new owner of %s could not read it", owner, PrivilegeName(table, Read), table, before.ID)}.Err()
+	}
+	return nil
+}
+
+// canOwnRows refuses an owner that is neither a user nor an owner team
+// of the model.
+func (c *Compiled) canOwnRows(id string) error {
+	id = canonical(id)
+	if c.users[id] != nil {
+		return nil
+	}
+	t := c.teams[id]
+	if t == nil {
+		return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.PrincipalRefused, "owner %s is neither a user nor a team", id)}.Err()
+	}
+	if !t.Type.OwnsRows() {
+		return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.SecurityDenied, "%s is an access team, which cannot own rows", id)}.Err()
+	}
+	return nil
+}
+
+// isUnit refuses an owning business unit the model does not have.
+func (c *Compiled) isUnit(id string) error {
+	if c.bus[canonical(id)] == nil {
+		return diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.SecurityDenied, "owning business unit %q is not a business unit", id)}.Err()
 	}
 	return nil
 }

@@ -50,7 +50,7 @@ func statusOf(code diag.Code) (int, string) {
 		return http.StatusBadRequest, "0x80040265" // IsvAborted: a plug-in refused
 	case diag.QueryTimeout:
 		return http.StatusGatewayTimeout, "0x80040216"
-	case diag.Unavailable:
+	case diag.Unavailable, diag.Overloaded, diag.ShuttingDown:
 		return http.StatusServiceUnavailable, "0x80040216"
 	case diag.DatabaseError, diag.MalformedPlan, diag.SecurityUnverified, diag.BadSecurityModel, diag.NoSecurityModel:
 		return http.StatusInternalServerError, "0x80040216" // UnExpected
@@ -72,9 +72,16 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	body.Error.Code = hex
 	body.Error.VECode = string(code)
 	body.Error.Message = message(err)
+	if sw, ok := w.(*statusWriter); ok {
+		sw.code = string(code)
+	}
 	if status == http.StatusInternalServerError {
 		body.Error.Message = "internal error (see the server log, request " + requestID(r.Context()) + ")"
-		logErr(r.Context(), err)
+		if sw, ok := w.(*statusWriter); ok {
+			sw.cause = err.Error() // logged with the request line
+		} else {
+			logErr(r.Context(), err)
+		}
 	}
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
@@ -112,16 +119,22 @@ func classify(ctx context.Context, err error) error {
 	}
 	cause := rootCause(err)
 	switch {
+	case errors.Is(context.Cause(ctx), errShuttingDown):
+		return diagErr(diag.ShuttingDown, "the server is shutting down and cancelled the request before it changed anything; retry")
 	case errors.Is(cause, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return diagErr(diag.QueryTimeout, "the query took longer than the server's timeout and was cancelled")
 	case errors.Is(cause, context.Canceled):
 		return diagErr(diag.QueryTimeout, "the request was cancelled")
 	case isCancelled(cause):
 		return diagErr(diag.QueryTimeout, "the query took longer than the server's timeout and was cancelled")
+	case outOfConnections(cause):
+		return diagErr(diag.Overloaded, "the database refuses more connections (its connection limit is reached: lower --db-conns or raise the database's limit); retry later")
 	case isDown(cause):
 		return diagErr(diag.Unavailable, "the database cannot be reached; retry later")
 	case isTransient(cause):
-		return diagErr(diag.Unavailable, "the database is busy (out of connections or resources, or a deadlock victim); retry later")
+		return diagErr(diag.Overloaded, "the database is busy (out of resources, or the request was a deadlock victim); retry later")
+	case isDataException(cause):
+		return diagErr(diag.TypeMismatch, "the database refused a value of the request: %s", driverMessage(cause))
 	case isConstraint(cause):
 		return diagErr(diag.Conflict, "the write breaks a key or constraint of the table (duplicate id, or a lookup to a missing row)")
 	}
@@ -161,6 +174,24 @@ func isDown(err error) bool {
 	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "broken pipe") || strings.Contains(msg, "conn closed")
 }
 
+// outOfConnections recognizes a database that answers but refuses a new
+// connection for its connection limit: PostgreSQL's too_many_connections
+// (53300, also "remaining connection slots are reserved"), MySQL's
+// ER_CON_COUNT_ERROR (1040) and a user's MAX_USER_CONNECTIONS
+// (ER_USER_LIMIT_REACHED, 1226). A dial error that wraps it is not
+// "down".
+func outOfConnections(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "53300"
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1040 || me.Number == 1226
+	}
+	return false
+}
+
 // isTransient recognizes database errors that a retry may not meet:
 // PostgreSQL's insufficient resources (class 53: too many connections,
 // out of memory, disk full), serialization failures and deadlocks (40001,
@@ -190,6 +221,41 @@ func isCancelled(err error) bool {
 		return se.Code()&0xff == 9 // SQLITE_INTERRUPT
 	}
 	return false
+}
+
+// isDataException recognizes a value the database cannot hold or
+// compare, which is the request's fault, not the server's: PostgreSQL's
+// data exceptions and program limits (classes 22 and 54: a NUL or invalid
+// UTF-8 in text, a number out of range, a value too long), MySQL's
+// out-of-range (1264), too long (1406), incorrect string or datetime
+// value (1366, 1292) and bad conversion (1411).
+func isDataException(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "54")
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1264, 1406, 1366, 1292, 1411:
+			return true
+		}
+	}
+	return false
+}
+
+// driverMessage is a database error's own text, without the driver's
+// decoration: it names the value's problem, never a secret.
+func driverMessage(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Message
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Message
+	}
+	return err.Error()
 }
 
 func isConstraint(err error) bool {

@@ -2,7 +2,10 @@ package server
 
 import (
 	"context"
+	"database/sql/driver"
+	"net"
 	"net/http"
+	"syscall"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -36,6 +39,36 @@ func TestClassifyTransient(t *testing.T) {
 		got, _ := statusOf(diag.CodeOf(classify(context.Background(), wrap(c.err))))
 		if got != c.want {
 			t.Errorf("%s: status %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
+// TestClassifyOutOfConnectionsApartFromDown: a database refusing a
+// connection for its limit is 503 VE6020, one that cannot be reached 503
+// VE6009: the operator acts differently on each.
+func TestClassifyOutOfConnectionsApartFromDown(t *testing.T) {
+	wrap := func(err error) error {
+		return diag.ErrorList{&diag.Error{Code: diag.DatabaseError, Msg: err.Error(), Err: err}}.Err()
+	}
+	for _, c := range []struct {
+		name string
+		err  error
+		want diag.Code
+	}{
+		{"postgres too many connections", &pgconn.PgError{Code: "53300", Severity: "FATAL"}, diag.Overloaded},
+		{"mysql too many connections", &mysql.MySQLError{Number: 1040}, diag.Overloaded},
+		{"mysql user connection limit", &mysql.MySQLError{Number: 1226}, diag.Overloaded},
+		{"postgres deadlock", &pgconn.PgError{Code: "40P01"}, diag.Overloaded},
+		{"postgres shutting down", &pgconn.PgError{Code: "57P01"}, diag.Unavailable},
+		{"postgres starting up", &pgconn.PgError{Code: "57P03"}, diag.Unavailable},
+		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, diag.Unavailable},
+		{"bad connection", driver.ErrBadConn, diag.Unavailable},
+		{"postgres NUL in text", &pgconn.PgError{Code: "22021"}, diag.TypeMismatch},
+		{"mysql value too long", &mysql.MySQLError{Number: 1406}, diag.TypeMismatch},
+	} {
+		got := diag.CodeOf(classify(context.Background(), wrap(c.err)))
+		if got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
 		}
 	}
 }

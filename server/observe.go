@@ -20,24 +20,101 @@ type ctxKey int
 const (
 	keyRequestID ctxKey = iota
 	keyLogger
+	keyCaller
 )
+
+// callerLog is who a request came from, filled in once its token is
+// verified, for the request's log line.
+type callerLog struct{ app, tenant, objectID string }
+
+// noteCaller records the verified token's application in the request log.
+func noteCaller(ctx context.Context, c *Claims) {
+	if cl, ok := ctx.Value(keyCaller).(*callerLog); ok {
+		*cl = callerLog{c.App, c.Tenant, c.ObjectID}
+	}
+}
 
 func requestID(ctx context.Context) string {
 	id, _ := ctx.Value(keyRequestID).(string)
 	return id
 }
 
+// logErr logs the cause of an internal error; its request line follows.
 func logErr(ctx context.Context, err error) {
 	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
 		l.Error("request failed", "err", err.Error())
 	}
 }
 
-// statusWriter records the status and size of a response.
+// logWarn logs a failure the client's answer does not show.
+func logWarn(ctx context.Context, msg string, err error) {
+	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
+		l.Warn(msg, "err", err.Error())
+	}
+}
+
+// statusWriter records the status and size of a response, and the error
+// code of an error answer (writeError sets it).
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	code   string
+	cause  string // an internal error's text, for the log only
+}
+
+// DefaultLogRepeatWindow is how long a run of identical failures is
+// summarized rather than logged line by line.
+const DefaultLogRepeatWindow = 10 * time.Second
+
+// repeatLimiter keeps the log readable when the same failure repeats (an
+// outage answers every request 503): the first of a run is logged in
+// full, the next ones during the window are only counted, and at the
+// window's end one line says how many more there were; a window without
+// repeats ends the run, so the next one is logged in full again.
+type repeatLimiter struct {
+	window time.Duration
+	mu     sync.Mutex
+	runs   map[string]*repeatRun
+}
+
+type repeatRun struct{ more int }
+
+func newRepeatLimiter(window time.Duration) *repeatLimiter {
+	return &repeatLimiter{window: window, runs: map[string]*repeatRun{}}
+}
+
+// first reports whether the event key starts a run (log it); otherwise
+// it is counted, and summary(n) is called at the window's end with the
+// number counted.
+func (l *repeatLimiter) first(key string, summary func(more int)) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if r, ok := l.runs[key]; ok {
+		r.more++
+		return false
+	}
+	l.runs[key] = &repeatRun{}
+	l.schedule(key, summary)
+	return true
+}
+
+func (l *repeatLimiter) schedule(key string, summary func(int)) {
+	time.AfterFunc(l.window, func() {
+		l.mu.Lock()
+		r := l.runs[key]
+		n := r.more
+		if n == 0 {
+			delete(l.runs, key)
+		} else {
+			r.more = 0
+			l.schedule(key, summary)
+		}
+		l.mu.Unlock()
+		if n > 0 {
+			summary(n)
+		}
+	})
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -73,7 +150,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			w.Header().Set("Connection", "close")
 		}
 		log := s.log.With("request_id", id)
-		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, log)
+		who := &callerLog{}
+		ctx := context.WithValue(context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, log), keyCaller, who)
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		s.metrics.inFlight.Add(1)
@@ -95,8 +173,36 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if sw.status >= 500 {
 				level = slog.LevelError
 			}
-			log.LogAttrs(ctx, level, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", d))
+			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", d)}
+			if who.app != "" {
+				attrs = append(attrs, slog.String("app", who.app))
+			}
+			if who.tenant != "" {
+				attrs = append(attrs, slog.String("tid", who.tenant))
+			}
+			if who.objectID != "" {
+				attrs = append(attrs, slog.String("oid", who.objectID))
+			}
+			if sw.code != "" {
+				attrs = append(attrs, slog.String("code", sw.code))
+			}
+			if sw.cause != "" {
+				attrs = append(attrs, slog.String("err", sw.cause))
+			}
+			if level == slog.LevelError {
+				// Failures of one kind on one route are rate-limited.
+				key := route + " " + strconv.Itoa(sw.status) + " " + sw.code + " " + sw.cause
+				summary := func(more int) {
+					s.log.LogAttrs(context.Background(), slog.LevelError, "more requests failed like this", slog.String("route", route),
+						slog.Int("status", sw.status), slog.String("code", sw.code), slog.String("err", sw.cause),
+						slog.Int("more", more), slog.Duration("within", s.repeats.window))
+				}
+				if !s.repeats.first(key, summary) {
+					return
+				}
+			}
+			log.LogAttrs(ctx, level, "request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
 	})

@@ -477,8 +477,9 @@ func (s *Server) odataPost(w http.ResponseWriter, r *http.Request, p *Principal)
 	w.Header().Set("OData-EntityId", loc)
 	w.Header().Set("Location", loc)
 	if wantsRepresentation(r) {
-		w.Header().Set("Preference-Applied", "return=representation")
-		return s.writeODataEntity(w, r, p, t, id, ColumnSet{AllColumns: true}, http.StatusCreated)
+		if answered, err := s.representWritten(w, r, p, t, id, http.StatusCreated); answered || err != nil {
+			return err
+		}
 	}
 	w.Header().Set("OData-Version", "4.0")
 	w.WriteHeader(http.StatusNoContent)
@@ -501,8 +502,9 @@ func (s *Server) odataPatch(w http.ResponseWriter, r *http.Request, p *Principal
 		return err
 	}
 	if wantsRepresentation(r) {
-		w.Header().Set("Preference-Applied", "return=representation")
-		return s.writeODataEntity(w, r, p, t, key, ColumnSet{AllColumns: true}, http.StatusOK)
+		if answered, err := s.representWritten(w, r, p, t, key, http.StatusOK); answered || err != nil {
+			return err
+		}
 	}
 	w.Header().Set("OData-Version", "4.0")
 	w.WriteHeader(http.StatusNoContent)

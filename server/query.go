@@ -21,6 +21,13 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p *Principal) erro
 // wrap authenticates, bounds the body and writes errors.
 func (s *Server) wrap(name string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// One deadline for everything the request does: resolving the
+		// acting user, loading the caller's context, waiting for a pool
+		// connection, preparing and running its statements. A locked table
+		// or an exhausted pool then costs a request at most the timeout.
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.QueryTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
 		p, err := s.authenticate(r)
 		if err != nil {
 			writeError(w, r, err)

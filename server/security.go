@@ -234,8 +234,12 @@ func (sm *SecurityModel) CheckWrite(_ context.Context, p *Principal, w *WriteReq
 // defaultOwner makes the acting user the owner of a row created without
 // one, and the business unit of a row created or assigned without one its
 // owner's, as Dataverse does: otherwise a user with user-depth access
-// could create rows they cannot read back, or rows in no unit. Values are
-// keyed by logical name.
+// could create rows they cannot read back, or rows in no unit. An update
+// is an assignment only once its existing row (w.Before) is read and its
+// owner differs: naming the owner a row has already changes nothing (a
+// client sending back a whole record must not need Assign, nor move the
+// row out of a unit that is not its owner's). Values are keyed by logical
+// name.
 func (sm *SecurityModel) defaultOwner(p *Principal, w *WriteRequest) error {
 	s, err := sm.Session(p)
 	if err != nil {
@@ -262,7 +266,11 @@ func (sm *SecurityModel) defaultOwner(p *Principal, w *WriteRequest) error {
 	if err != nil || owner.Value == nil {
 		return nil // decode reports it
 	}
-	if home := s.HomeBusinessUnit(owner.Value.V.(string)); home != "" {
+	id := owner.Value.V.(string)
+	if w.Kind != engine.Insert && (w.Before == nil || strings.EqualFold(id, w.Before.OwnerID)) {
+		return nil
+	}
+	if home := s.HomeBusinessUnit(id); home != "" {
 		w.Values[buCol.LogicalName] = home
 	}
 	return nil

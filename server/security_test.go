@@ -39,14 +39,14 @@ type securedFixture struct {
 	model *security.Compiled
 }
 
-func securedFixtures(t *testing.T) []securedFixture {
+func securedFixtures(t testing.TB) []securedFixture {
 	t.Helper()
 	return securedFixturesWith(t, nil)
 }
 
 // securedFixturesWith is securedFixtures with the sample's model changed by
 // edit (a copy) before it is stored.
-func securedFixturesWith(t *testing.T, edit func(*security.Model)) []securedFixture {
+func securedFixturesWith(t testing.TB, edit func(*security.Model)) []securedFixture {
 	t.Helper()
 	ctx := context.Background()
 	sample, err := engine.SampleSecurity()

@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vecompile/vecompile"
@@ -86,10 +87,15 @@ type Config struct {
 	MaxBody      int64
 	MaxDepth     int
 	QueryTimeout time.Duration
-	// DBConns bounds the PostgreSQL or MySQL connection pool, open and idle
-	// alike, so that connections are reused instead of opened per request
-	// (database/sql keeps two idle ones by default). 0: 4 × GOMAXPROCS.
-	DBConns     int
+	// DBConns bounds the connection pool, open and idle alike, so that
+	// connections are reused instead of opened per request (database/sql
+	// keeps two idle ones by default). 0: 4 × GOMAXPROCS. An in-memory
+	// SQLite database keeps its single connection.
+	DBConns int
+	// Drain is how long /readyz answers 503 after the stop signal while
+	// requests are still served, so that a load balancer takes the
+	// instance out of rotation before it stops accepting (Serve). 0: none.
+	Drain       time.Duration
 	ODataParser ODataParser // nil: DefaultODataParser
 	// ODataExpandParser parses OData GETs for nested $expand results. Nil:
 	// DefaultODataExpandParser when ODataParser is nil too; a server
@@ -98,7 +104,12 @@ type Config struct {
 	ODataExpandParser ODataExpandParser
 
 	Logger *slog.Logger
-	Now    func() time.Time // the clock for tokens and relative dates
+	// LogRepeatWindow rate-limits repeated failures in the log: the first
+	// request failing with a given route, status and code is logged, the
+	// same failures in the next window are counted and summarized in one
+	// line. 0: DefaultLogRepeatWindow.
+	LogRepeatWindow time.Duration
+	Now             func() time.Time // the clock for tokens and relative dates
 	// HierarchyDepth is the manager-chain depth of the caller context.
 	HierarchyDepth int
 	// AccentSensitive compares, sorts and groups strings with accents
@@ -122,7 +133,11 @@ type Server struct {
 	hooks   map[string][]WriteHook
 	actions map[string]*Action
 	callers *callerCache
+	repeats *repeatLimiter
 	handler http.Handler
+	// draining is set once Serve has been told to stop: /readyz answers
+	// 503 from then on.
+	draining atomic.Bool
 	// companies maps the Company lookup of the naming profile (nil: none).
 	companies *companyIDs
 }
@@ -137,10 +152,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, configError(diag.BadFlag, "the server needs metadata (a catalog)")
 	case cfg.Auth == nil:
 		return nil, configError(diag.BadFlag, "the server needs a token verifier (JWT keys)")
-	case cfg.Auth.Issuer == "" || cfg.Auth.Audience == "":
-		return nil, configError(diag.BadFlag, "the token verifier needs the issuer and the audience to check")
-	case len(cfg.Auth.Secret) == 0 && len(cfg.Auth.Keys) == 0:
-		return nil, configError(diag.BadFlag, "the token verifier has no keys (an HS256 secret or RS256/ES256 public keys)")
+	case cfg.Auth.check() != nil:
+		return nil, cfg.Auth.check()
 	case cfg.Users == nil:
 		return nil, configError(diag.BadFlag, "the server needs a user directory (acting-user mapping)")
 	case cfg.Security == nil && !cfg.Insecure:
@@ -161,17 +174,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.QueryTimeout <= 0 {
 		cfg.QueryTimeout = DefaultQueryTimeout
 	}
+	if cfg.LogRepeatWindow <= 0 {
+		cfg.LogRepeatWindow = DefaultLogRepeatWindow
+	}
 	if cfg.HierarchyDepth <= 0 {
 		cfg.HierarchyDepth = 3
 	}
-	if cfg.DB.Dialect != engine.SQLite {
-		n := cfg.DBConns
-		if n <= 0 {
-			n = 4 * runtime.GOMAXPROCS(0)
-		}
-		cfg.DB.SQL.SetMaxOpenConns(n)
-		cfg.DB.SQL.SetMaxIdleConns(n)
+	n := cfg.DBConns
+	if n <= 0 {
+		n = 4 * runtime.GOMAXPROCS(0)
 	}
+	cfg.DB.SetPool(n)
 	if cfg.Security == nil {
 		cfg.Security = insecure{}
 		cfg.Logger.Warn("security is OFF: --insecure given, every acting user reads and writes every exposed row")
@@ -209,6 +222,7 @@ func New(cfg Config) (*Server, error) {
 		hooks:   map[string][]WriteHook{},
 		actions: map[string]*Action{},
 		callers: newCallerCache(30 * time.Second),
+		repeats: newRepeatLimiter(cfg.LogRepeatWindow),
 
 		companies: companies,
 	}
@@ -229,11 +243,31 @@ func New(cfg Config) (*Server, error) {
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Serve accepts connections on ln until ctx is done, then shuts down
-// gracefully: no new connections, in-flight requests get up to grace to
-// finish.
+// errShuttingDown is the cause with which Serve cancels the requests
+// still running when its grace period is over.
+var errShuttingDown = errors.New("the server is shutting down")
+
+// shutdownAnswerWait bounds how long Serve waits, after cancelling the
+// requests that outlived the grace period, for them to answer.
+const shutdownAnswerWait = 5 * time.Second
+
+// Serve accepts connections on ln until ctx is done, then stops in three
+// steps:
+//
+//  1. drain: for Config.Drain, /readyz answers 503 while every request is
+//     still served, so that load balancers stop sending new ones;
+//  2. grace: the listener closes, idle connections close, and in-flight
+//     requests get up to grace to finish;
+//  3. cancel: requests still running are cancelled (ShuttingDown, 503).
+//     The cancellation reaches their transactions before COMMIT, so a
+//     write either commits and is answered, or is rolled back and
+//     answered 503: no client is left without an answer for a write
+//     that happened. Their answers get a few more seconds to go out.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	base, cancelRequests := context.WithCancelCause(context.Background())
+	defer cancelRequests(nil)
 	hs := &http.Server{
+		BaseContext:       func(net.Listener) context.Context { return base },
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -248,10 +282,28 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		return err
 	case <-ctx.Done():
 	}
-	s.log.Info("shutting down", "grace", grace.String())
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	err := hs.Shutdown(sctx)
+	s.draining.Store(true)
+	if s.cfg.Drain > 0 {
+		s.log.Info("draining: /readyz answers 503, requests are still served", "drain", s.cfg.Drain.String())
+		time.Sleep(s.cfg.Drain)
+	}
+	s.log.Info("shutting down: no new connections", "grace", grace.String(), "in_flight", s.metrics.inFlight.Load())
+	shut := make(chan error, 1)
+	go func() { shut <- hs.Shutdown(context.Background()) }()
+	var err error
+	select {
+	case err = <-shut:
+	case <-time.After(grace):
+		s.log.Warn("grace period over: cancelling the requests still running", "in_flight", s.metrics.inFlight.Load())
+		cancelRequests(errShuttingDown)
+		select {
+		case err = <-shut:
+		case <-time.After(shutdownAnswerWait):
+			s.log.Error("requests did not answer after their cancellation; closing their connections", "in_flight", s.metrics.inFlight.Load())
+			err = hs.Close()
+			<-shut
+		}
+	}
 	if e := <-done; !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
 	}
@@ -303,8 +355,13 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
-// readyz pings the database: 503 with Retry-After while it is down.
+// readyz pings the database: 503 with Retry-After while it is down, and
+// from the stop signal on (draining).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeError(w, r, diagErr(diag.ShuttingDown, "the server is shutting down"))
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.cfg.DB.SQL.PingContext(ctx); err != nil {

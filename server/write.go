@@ -258,6 +258,15 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 			return diagErr(diag.NotFound, "%s with id %s does not exist", wr.Table.LogicalName, wr.ID)
 		}
 		wr.Before = before
+		if d, ok := s.cfg.Security.(ownerDefaulter); ok && wr.Kind == engine.Update {
+			// The unit follows a new owner; which owner is new is known now.
+			if err := d.defaultOwner(p, wr); err != nil {
+				return err
+			}
+			if err := wr.decode(); err != nil {
+				return err
+			}
+		}
 	}
 	if err := check(); err != nil {
 		return err

@@ -11,7 +11,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -29,7 +28,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("vecompile serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	setUsage(fs, "serve", stderr)
-	var keyFiles multiFlag
 	var (
 		addr       = fs.String("addr", "127.0.0.1:8080", "listen address")
 		dsn        = fs.String("db", "", "backend database DSN (default: the embedded SQLite sample)")
@@ -37,25 +35,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		entities   = fs.String("entities", "", "comma-separated logical names of the exposed entities (default: every table)")
 		naming     = fs.String("naming", "", "naming profile: 'mserp' exposes backend tables as finance and operations virtual entities (mserp_<physical name>)")
 		companies  = fs.String("companies", "", `with --naming mserp: JSON file {"usmf": "<cdm_company id>", …} mapping company codes to the environment's cdm_company ids (adds the Company lookup mserp_dataareaid_id)`)
-		issuer     = fs.String("jwt-issuer", "", "required token issuer (iss)")
-		audience   = fs.String("jwt-audience", "", "required token audience (aud)")
-		secretFile = fs.String("jwt-secret-file", "", "file holding the HS256 shared secret")
-		role       = fs.String("jwt-role", server.DefaultAdapterRole, "application role (roles claim) that reaches the adapter endpoints")
-		skew       = fs.Duration("clock-skew", time.Minute, "allowed clock skew for exp/nbf (at most 5m)")
 		users      = fs.String("users", "", `JSON file mapping acting identities to backend ids: {"user":{ID:BACKEND},"objectid":{…},"contact":{…}}`)
 		userTable  = fs.String("user-table", "", "backend table mapping identities, with columns kind, external_id, backend_id")
 		anonymous  = fs.Bool("allow-anonymous", false, "let requests without an acting-user header through as the anonymous principal")
 		insecure   = fs.Bool("insecure", false, "serve without a security model (every acting user reads and writes every exposed row)")
 		policy     = fs.String("policy", "", "security model: a JSON policy file, or 'sample' for the embedded sample's (default: the database's security tables; on the embedded sample, the sample's)")
-		reload     = fs.Duration("security-reload", 0, "re-read the database's security tables this often (0: at start only); cached sessions live 30s")
+		reload     = fs.Duration("security-reload", 30*time.Second, "re-read the database's security tables this often (0: at start only); cached sessions live 30s")
 		pagingKey  = fs.String("paging-key-file", "", "file holding the paging-cookie signing key (default: random per start)")
 		timeout    = fs.Duration("query-timeout", server.DefaultQueryTimeout, "query timeout; cancellation reaches the database")
 		maxBody    = fs.Int64("max-body", server.DefaultMaxBody, "largest request body, bytes")
+		dbConns    = fs.Int("db-conns", 0, "database connection pool size, open and idle alike (0: 4 × the CPUs; keep it under the database's own connection limit)")
+		drain      = fs.Duration("drain", 5*time.Second, "on SIGTERM, answer /readyz 503 this long while still serving, before no longer accepting")
+		grace      = fs.Duration("grace", 10*time.Second, "on SIGTERM, after the drain, wait this long for in-flight requests before cancelling them")
 		logFormat  = fs.String("log", "json", "log format: json or text")
 		metricsPub = fs.Bool("metrics-public", false, "serve /metrics without a token (default: the same bearer token and role as the API)")
 	)
 	collation := addCollationFlags(fs)
-	fs.Var(&keyFiles, "jwt-key", "PEM public key for RS256/ES256 tokens (repeatable; the file's base name without extension is its kid)")
+	authFlags := addAuthFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -68,37 +64,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	log := slog.New(handler)
 
-	cfg := server.Config{Logger: log, AllowAnonymous: *anonymous, Insecure: *insecure, QueryTimeout: *timeout, MaxBody: *maxBody, MetricsPublic: *metricsPub}
+	if *dbConns < 0 || *drain < 0 || *grace < 0 || *reload < 0 {
+		return fail(stderr, flagError("--db-conns, --drain, --grace and --security-reload cannot be negative"))
+	}
+	cfg := server.Config{Logger: log, AllowAnonymous: *anonymous, Insecure: *insecure, QueryTimeout: *timeout, MaxBody: *maxBody, DBConns: *dbConns, Drain: *drain, MetricsPublic: *metricsPub}
 	var err error
 	if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
 		return fail(stderr, err)
 	}
-	auth := &server.JWTVerifier{Issuer: *issuer, Audience: *audience, Role: *role, Skew: *skew, Keys: map[string]any{}}
-	if *secretFile != "" {
-		secret, err := readHS256Secret(*secretFile)
-		if err != nil {
-			return fail(stderr, err)
-		}
-		auth.Secret = secret
+	if cfg.Auth, err = authFlags.verifier(ctx, log); err != nil {
+		return fail(stderr, err)
 	}
-	for _, f := range keyFiles {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return fail(stderr, flagError("--jwt-key: %v", err))
-		}
-		k, err := server.ParsePublicKeyPEM(b)
-		if err != nil {
-			return fail(stderr, flagError("--jwt-key %s: %v", f, err))
-		}
-		auth.Keys[strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))] = k
-	}
-	if len(auth.Secret) == 0 && len(auth.Keys) == 0 {
-		return fail(stderr, flagError("no token keys: give --jwt-secret-file or --jwt-key"))
-	}
-	if *audience == "" || *issuer == "" {
-		return fail(stderr, flagError("--jwt-issuer and --jwt-audience are required"))
-	}
-	cfg.Auth = auth
 	if *pagingKey != "" {
 		b, err := os.ReadFile(*pagingKey)
 		if err != nil {
@@ -197,13 +173,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if fromTables && *reload > 0 {
 		go reloadSecurity(ctx, c.DB(), sm, *reload, log)
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "db", c.DB().Dialect, "security", securitySource(*insecure, *policy, fromTables))
+	log.Info("serving", "addr", ln.Addr().String(), "db", c.DB().Dialect, "security", securitySource(*insecure, *policy, fromTables), "security_reload", reloadSource(fromTables, *reload))
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
-	if err := srv.Serve(ctx, ln, 10*time.Second); err != nil {
+	if err := srv.Serve(ctx, ln, *grace); err != nil {
 		return fail(stderr, err)
 	}
 	log.Info("stopped")
 	return 0
+}
+
+func reloadSource(fromTables bool, every time.Duration) string {
+	switch {
+	case !fromTables:
+		return "none (the model is not read from the database)"
+	case every == 0:
+		return "off (--security-reload 0)"
+	}
+	return "every " + every.String()
 }
 
 func securitySource(insecure bool, policy string, fromTables bool) string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -69,9 +70,17 @@ type served struct {
 
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
+	return startServeArgs(t, append([]string{"--jwt-secret-file=" + serveSecretFile(t), "--jwt-audience=api://test", "--jwt-issuer=iss"}, args...))
+}
+
+// startServeArgs starts serve on a free loopback port with these flags
+// only.
+func startServeArgs(t *testing.T, args []string) *served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &served{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, cancel: cancel, exited: make(chan struct{})}
-	args = append([]string{"serve", "--addr=127.0.0.1:0", "--jwt-secret-file=" + serveSecretFile(t), "--jwt-audience=api://test", "--jwt-issuer=iss"}, args...)
+	// No drain by default: the tests stop at once (a test's own --drain wins).
+	args = append([]string{"serve", "--addr=127.0.0.1:0", "--drain=0s"}, args...)
 	go func() { s.code = run(ctx, args, nil, s.stdout, s.stderr); close(s.exited) }()
 	t.Cleanup(func() {
 		cancel()
@@ -120,7 +129,7 @@ func (s *served) post(t *testing.T, user, fetch string) (int, string) {
 }
 
 func TestServeInsecureSample(t *testing.T) {
-	s := startServe(t, "--insecure")
+	s := startServe(t, "--insecure", "--drain", "100ms", "--db-conns", "3")
 	if !strings.Contains(s.stderr.String(), "security is OFF") {
 		t.Errorf("the log does not say security is off:\n%s", s.stderr.String())
 	}
@@ -169,10 +178,56 @@ func TestServeFlagErrors(t *testing.T) {
 		{"serve", "--insecure", "--jwt-secret-file=/nonexistent"},
 		{"serve", "--insecure", "--jwt-key=/nonexistent"},
 		{"serve", "--insecure", "--naming=bogus"},
+		{"serve", "--insecure", "--db-conns=-1"},
+		{"serve", "--insecure", "--drain=-1s"},
+		{"serve", "--insecure", "--grace=-1s"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), args, nil, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), "VE5004") {
 			t.Errorf("%v: exit %d, stderr %s", args, code, stderr.String())
 		}
+	}
+}
+
+// TestServeReloadsSecurity: with the model read from the database's
+// security tables, serve re-reads them every 30 s by default; with
+// --security-reload 200ms a salesperson whose role is taken away in the
+// tables loses her reads within a moment, without a restart.
+func TestServeReloadsSecurity(t *testing.T) {
+	path := sampleFile(t)
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"security", "init", "--db=sqlite:" + path, "--policy=sample"}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("security init: exit %d: %s", code, stderr.String())
+	}
+	def := startServe(t, "--db=sqlite:"+path)
+	if !strings.Contains(def.stderr.String(), `"security_reload":"every 30s"`) {
+		t.Errorf("the default reload is not every 30s:\n%s", def.stderr.String())
+	}
+	def.cancel()
+	<-def.exited
+	s := startServe(t, "--db=sqlite:"+path, "--security-reload=200ms")
+	const salesperson = "aa000000-0000-4000-8000-000000000004"
+	fetch := `<fetch><entity name="account"><attribute name="name"/></entity></fetch>`
+	if status, body := s.post(t, salesperson, fetch); status != 200 || !strings.Contains(body, `"name"`) {
+		t.Fatalf("before the change: %d %s", status, body)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("DELETE FROM systemuserroles WHERE systemuserid = ?", salesperson); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		status, body := s.post(t, salesperson, fetch)
+		if status == 403 || status == 200 && !strings.Contains(body, `"name"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("5 s after her roles were removed, the salesperson still reads: %d %s", status, body)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

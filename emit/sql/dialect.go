@@ -89,6 +89,15 @@ const (
 	// PadSpace: = and IN ignore trailing spaces, as SQL Server (so
 	// Dataverse) does; otherwise the emitter trims them (pad.go).
 	PadSpace
+	// Unhex: UNHEX(text) turns hexadecimal digits into bytes (SQLite ≥
+	// 3.41, MySQL, MariaDB), to compare a binary GUID column with a text
+	// one.
+	Unhex
+	// NoCase: "x COLLATE NOCASE" compares ASCII letters case-insensitively
+	// (SQLite), natively: a GUID column holding both cases is compared so
+	// rather than through LOWER(), which vecompile's SQLite connections
+	// replace with a slower Unicode-aware Go function.
+	NoCase
 )
 
 // ParamStyle is the bind-parameter placeholder syntax.
@@ -183,12 +192,12 @@ var (
 		List: ListArray, Limits: postgresLimits,
 	}}
 	SQLite Dialect = &DialectSpec{"sqlite", Caps{
-		Flags:  IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword,
+		Flags:  IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword | Unhex | NoCase,
 		Params: ParamQuestionNumbered, Quote: QuoteDouble, Dates: DateStrftime, Like: ClassGlob, Concat: ConcatPipes, Fold: FoldFunction,
 		List: ListJSONEach, Limits: sqliteLimits,
 	}}
 	MySQL Dialect = &DialectSpec{"mysql", Caps{
-		Flags:  IsTrue | GroupByOrdinal | RecursiveKeyword,
+		Flags:  IsTrue | GroupByOrdinal | RecursiveKeyword | Unhex,
 		Params: ParamQuestion, Quote: QuoteBacktick, Dates: DateMySQL, Like: ClassRegexp, Concat: ConcatFunc,
 		List: ListJSONTable, Limits: mysqlLimits,
 	}}

@@ -114,8 +114,12 @@
 // fractional seconds only when non-zero, which compares correctly with the
 // stored text; a midnight value compared with a Date Only column binds as
 // 'YYYY-MM-DD', the way SQLite stores dates (and package engine's fixture
-// does), so that the half-open day ranges of the planner hold. GUIDs are lower-cased; on PostgreSQL they are left uncast
-// (an untyped parameter compared with a uuid column takes its type).
+// does), so that the half-open day ranges of the planner hold. GUIDs are bound in the compared
+// column's storage form (plan.GuidStorage; guid.go): lower-case text,
+// upper-cased, or 16 bytes; a column holding both cases is compared
+// through LOWER() (SQLite: COLLATE NOCASE), and two columns of different
+// forms meet in canonical text or in bytes. On PostgreSQL they are left
+// uncast (an untyped parameter compared with a uuid column takes its type).
 //
 // Security. The root's WHERE is (security) AND (filter), security first.
 // A join's ON is child = parent AND security AND filter, also security

@@ -551,7 +551,7 @@ func (e *emitter) securedCol(alias string, t *plan.Table, c *plan.Column, hidden
 			return
 		}
 		e.raw("CASE WHEN ")
-		e.qcol(alias, pk)
+		e.conv(e.valueConv(pk), func() { e.qcol(alias, pk) })
 		e.raw(" IN (")
 		for i, k := range keys {
 			if i > 0 {
@@ -715,7 +715,7 @@ func (e *emitter) stringKey(k *plan.SortKey) bool {
 		}
 	}
 	c := k.SortColumn()
-	return c != nil && c.Type.Kind() == plan.KString
+	return c != nil && (c.Type.Kind() == plan.KString || e.guidFolds(c))
 }
 
 func (e *emitter) top(n int64) {
@@ -789,7 +789,7 @@ type span struct{ col, start, end int }
 func (e *emitter) foldsGroup(c *plan.OutputColumn) bool {
 	return c != nil && !e.has(CaseInsensitive) && c.Aggregate == ast.NoAggregate &&
 		c.DateGrouping == ast.NoDateGrouping && c.RowAggregate == nil &&
-		c.Column != nil && c.Column.Type.Kind() == plan.KString
+		c.Column != nil && (c.Column.Type.Kind() == plan.KString || e.guidFolds(c.Column))
 }
 
 // foldsDistinct reports whether a distinct query has a string column to
@@ -911,7 +911,7 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 			// Distinct strings are counted by their case folding, as
 			// Dataverse's collation compares them.
 			e.raw("DISTINCT ")
-			if !e.has(CaseInsensitive) && c.Column != nil && c.Column.Type.Kind() == plan.KString {
+			if !e.has(CaseInsensitive) && c.Column != nil && (c.Column.Type.Kind() == plan.KString || e.guidFolds(c.Column)) {
 				e.eqCol(&ref, true)
 				e.byte1(')')
 				return
@@ -1020,9 +1020,7 @@ func (e *emitter) countChildren(c *plan.OutputColumn) {
 	e.ident(a)
 	e.hint()
 	e.raw(" WHERE ")
-	e.qcol(a, parent)
-	e.raw(" = ")
-	e.qcol(ds.Name, pk)
+	e.colEq(parent, func() { e.qcol(a, parent) }, pk, func() { e.qcol(ds.Name, pk) })
 	e.byte1(')')
 	if outer {
 		e.raw(" END")
@@ -1310,9 +1308,7 @@ func (e *emitter) joinNode(j *plan.DataSource) {
 // on writes a join condition: child = parent, security, filter.
 func (e *emitter) on(j *plan.DataSource) {
 	if j.Parent != nil {
-		e.qcol(j.Name, j.Child)
-		e.raw(" = ")
-		e.col(j.Parent)
+		e.colEq(j.Child, func() { e.qcol(j.Name, j.Child) }, j.Parent.Column, func() { e.col(j.Parent) })
 		if sec := security(j); sec != nil {
 			e.raw(" AND ")
 			e.expr(sec, precAnd)
@@ -1398,9 +1394,7 @@ func (e *emitter) subquery(ds *plan.DataSource, corr bool) {
 	sec := security(ds)
 	if corr && ds.Parent != nil {
 		e.raw(" WHERE ")
-		e.qcol(ds.Name, ds.Child)
-		e.raw(" = ")
-		e.col(ds.Parent)
+		e.colEq(ds.Child, func() { e.qcol(ds.Name, ds.Child) }, ds.Parent.Column, func() { e.col(ds.Parent) })
 		if sec != nil {
 			e.raw(" AND ")
 			e.expr(sec, precAnd)
@@ -1499,9 +1493,9 @@ func (e *emitter) cte(i int, h *plan.Hierarchy) {
 	e.ident(alias)
 	e.hint()
 	e.raw(" WHERE ")
-	e.qcol(alias, pk)
+	e.conv(e.valueConv(pk), func() { e.qcol(alias, pk) })
 	e.raw(" = ")
-	e.param(h.Anchor)
+	e.paramFor(h.Anchor, pk)
 	if sec != nil {
 		e.raw(" AND ")
 		e.expr(sec, precAnd)
@@ -1525,17 +1519,17 @@ func (e *emitter) cte(i int, h *plan.Hierarchy) {
 	e.ident("h")
 	e.raw(" ON ")
 	if h.Above {
-		e.qcol(alias, pk)
-		e.raw(" = ")
-		e.ident("h")
-		e.byte1('.')
-		e.ident("parent")
+		e.colEq(pk, func() { e.qcol(alias, pk) }, parent, func() {
+			e.ident("h")
+			e.byte1('.')
+			e.ident("parent")
+		})
 	} else {
-		e.qcol(alias, parent)
-		e.raw(" = ")
-		e.ident("h")
-		e.byte1('.')
-		e.ident("id")
+		e.colEq(parent, func() { e.qcol(alias, parent) }, pk, func() {
+			e.ident("h")
+			e.byte1('.')
+			e.ident("id")
+		})
 	}
 	e.raw(" WHERE ")
 	e.ident("h")

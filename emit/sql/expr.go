@@ -146,9 +146,10 @@ func (e *emitter) exprNode(x plan.Expr, ctx int) {
 			e.fail(diag.MalformedPlan, "IN subquery without its columns")
 			return
 		}
-		e.col(s.Parent)
+		cp, cc := e.guidPair(s.Parent.Column, s.Child)
+		e.conv(cp, func() { e.col(s.Parent) })
 		e.raw(" IN (SELECT ")
-		e.qcol(s.Name, s.Child)
+		e.conv(cc, func() { e.qcol(s.Name, s.Child) })
 		e.subquery(s, false)
 		e.byte1(')')
 	case *plan.MultiContains:
@@ -382,6 +383,14 @@ func (e *emitter) sortOrderCompare(x *plan.Compare) bool {
 // compareOnce writes one comparison; pad compares strings padded with
 // spaces (pad.go).
 func (e *emitter) compareOnce(x *plan.Compare, pad bool) {
+	if int(x.Op) >= len(cmpOps) {
+		e.fail(diag.MalformedPlan, "unknown comparison operator %d", x.Op)
+		return
+	}
+	if _, ok := guidColumn(refColumn(x.Left)); ok {
+		e.guidCompare(x)
+		return
+	}
 	lower := e.fold(x.Fold)
 	pad = pad && x.Left != nil && e.pads(x.Left.Column)
 	if pad {
@@ -390,10 +399,6 @@ func (e *emitter) compareOnce(x *plan.Compare, pad bool) {
 		e.lowerCol(x.Left, lower)
 	}
 	e.byte1(' ')
-	if int(x.Op) >= len(cmpOps) {
-		e.fail(diag.MalformedPlan, "unknown comparison operator %d", x.Op)
-		return
-	}
 	e.raw(cmpOps[x.Op])
 	e.byte1(' ')
 	switch r := x.Right.(type) {
@@ -417,6 +422,31 @@ func (e *emitter) compareOnce(x *plan.Compare, pad bool) {
 	}
 }
 
+// guidCompare writes a comparison whose left side is a GUID column (see
+// guid.go): the value bound in the column's storage form, or two columns
+// brought to a common form.
+func (e *emitter) guidCompare(x *plan.Compare) {
+	var ca, cb guidConv
+	right, isCol := x.Right.(*plan.ColumnRef)
+	if isCol {
+		ca, cb = e.guidPair(refColumn(x.Left), refColumn(right))
+	} else {
+		ca = e.valueConv(refColumn(x.Left))
+	}
+	e.conv(ca, func() { e.col(x.Left) })
+	e.byte1(' ')
+	e.raw(cmpOps[x.Op])
+	e.byte1(' ')
+	switch r := x.Right.(type) {
+	case *plan.ColumnRef:
+		e.conv(cb, func() { e.col(r) })
+	case *plan.Value:
+		e.paramFor(r, refColumn(x.Left))
+	default:
+		e.fail(diag.MalformedPlan, "comparison without a right operand")
+	}
+}
+
 var cmpOps = [...]string{plan.Eq: "=", plan.Ne: "<>", plan.Lt: "<", plan.Le: "<=", plan.Gt: ">", plan.Ge: ">="}
 
 func (e *emitter) inList(x *plan.InList) {
@@ -433,7 +463,11 @@ func (e *emitter) inList(x *plan.InList) {
 	if e.boundList(x, lower) {
 		return
 	}
-	e.eqCol(x.Col, lower)
+	if e.guidLowered(refColumn(x.Col)) {
+		e.conv(convLower, func() { e.col(x.Col) })
+	} else {
+		e.eqCol(x.Col, lower)
+	}
 	if x.Not {
 		e.raw(" NOT IN (")
 	} else {
@@ -541,6 +575,20 @@ func (e *emitter) partIn(x *plan.PartIn) {
 	e.byte1(')')
 }
 
+// hierarchyKey is the primary key a hierarchy CTE lists (its "id"), nil
+// when the test is malformed (cte reports it).
+func hierarchyKey(x *plan.Hierarchy) *plan.Column {
+	t := x.Table
+	if t == nil && x.Col != nil && x.Col.Source != nil {
+		t = x.Col.Source.Table
+	}
+	if t == nil || x.Rel == nil {
+		return nil
+	}
+	pk, _ := t.Column(x.Rel.ReferencedColumn)
+	return pk
+}
+
 // hierarchy writes col [NOT] IN (SELECT id FROM vhN [WHERE depth > 0]);
 // the CTE was hoisted by with().
 func (e *emitter) hierarchy(x *plan.Hierarchy) {
@@ -554,13 +602,14 @@ func (e *emitter) hierarchy(x *plan.Hierarchy) {
 		e.fail(diag.MalformedPlan, "hierarchy test was not hoisted")
 		return
 	}
-	e.col(x.Col)
+	cc, ci := e.guidPair(refColumn(x.Col), hierarchyKey(x))
+	e.conv(cc, func() { e.col(x.Col) })
 	if x.Not {
 		e.raw(" NOT IN (SELECT ")
 	} else {
 		e.raw(" IN (SELECT ")
 	}
-	e.ident("id")
+	e.conv(ci, func() { e.ident("id") })
 	e.raw(" FROM ")
 	e.cteName(idx)
 	if !x.OrEqual {

@@ -66,6 +66,9 @@ func (e *emitter) boundList(x *plan.InList, lower bool) bool {
 		return false
 	}
 	col := refColumn(x.Col)
+	if g, isGUID := guidColumn(col); isGUID && g == plan.GuidBinary {
+		return false // 16-byte values have no JSON form the engines read back as bytes
+	}
 	vals := make([]any, len(x.Values))
 	for i, v := range x.Values {
 		a, ok := e.listArg(v, col, lower)
@@ -82,7 +85,11 @@ func (e *emitter) boundList(x *plan.InList, lower bool) bool {
 		}
 		arg = string(b)
 	}
-	e.eqCol(x.Col, lower)
+	if e.guidLowered(col) {
+		e.conv(convLower, func() { e.col(x.Col) })
+	} else {
+		e.eqCol(x.Col, lower)
+	}
 	if style == ListArray {
 		// = ANY keeps NULL semantics of IN: NULL = ANY(…) is NULL, and
 		// NOT (…) of it stays NULL.
@@ -173,6 +180,9 @@ func listType(style ListStyle, k plan.Kind) (string, bool) {
 // carry (NaN, infinities).
 func (e *emitter) listArg(v *plan.Value, c *plan.Column, lower bool) (any, bool) {
 	a := e.arg(e.padValue(v, c))
+	if v.Kind == plan.KGuid {
+		a = guidArg(a, c) // in the column's storage form
+	}
 	if c != nil && c.DateBehavior == plan.DateOnly && e.has(TimeText) {
 		if t, ok := v.V.(time.Time); ok && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
 			a = t.Format(sqliteDate)

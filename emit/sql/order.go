@@ -87,12 +87,15 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 		return
 	}
 	folded := e.foldedKey(k)
+	// A GUID column holding both cases sorts by its lower case alone:
+	// two spellings of one GUID are one value.
+	guidFolded := folded && e.guidFolds(k.SortColumn())
 	// collated: the key is a string compared by a pinned collation
 	// (collate.go); an output column carries its select-list collation.
 	collated := e.caps.Collation != "" && e.stringKey(k)
 	switch k.By {
 	case plan.SortValue:
-		if folded {
+		if folded && !guidFolded {
 			t := e.termStart(terms)
 			e.foldInto(func() { e.operand(o) }, true)
 			e.termEnd(terms, t, k.Desc)
@@ -118,7 +121,11 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 		e.fail(diag.MalformedPlan, "unknown sort kind %d", k.By)
 	}
 	t := e.termStart(terms)
-	e.operand(o)
+	if guidFolded {
+		e.conv(convLower, func() { e.operand(o) })
+	} else {
+		e.operand(o)
+	}
 	if collated && k.By == plan.SortValue && o.ref != nil {
 		e.collate(o.ref.Column)
 	}
@@ -339,9 +346,7 @@ func (e *emitter) nameKey(k *plan.SortKey, o operand) {
 		e.ident(a)
 		e.hint()
 		e.raw(" WHERE ")
-		e.qcol(a, pk)
-		e.raw(" = ")
-		e.operand(o)
+		e.colEq(pk, func() { e.qcol(a, pk) }, k.SortColumn(), func() { e.operand(o) })
 		e.byte1(')')
 	}
 	if len(k.Targets) > 1 {

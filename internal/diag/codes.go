@@ -75,4 +75,7 @@ const (
 	DuplicateAttribute Code = "VE6013" // a request names one column twice (two spellings), or one JSON object repeats a key
 	OwnerRequired      Code = "VE6014" // a write clears ownerid or owningbusinessunit, or sets a read-only ownership column
 	RepeatedHeader     Code = "VE6015" // an identity or Authorization header given more than once
+	// VE6020–VE6029: the server under load and at its end.
+	Overloaded   Code = "VE6020" // the database refuses more connections or resources, or picked the request as a deadlock victim (HTTP 503, Retry-After)
+	ShuttingDown Code = "VE6021" // the server is stopping: the request was cancelled before it changed anything (HTTP 503, Retry-After)
 )
