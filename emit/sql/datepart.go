@@ -203,6 +203,16 @@ func (e *emitter) partStrftime(part plan.DatePartKind, col *plan.ColumnRef, z *z
 		e.raw("CAST(strftime('")
 		e.raw(f)
 		e.raw("', ")
+		if !z.utc() && z.name != "" && e.has(ZoneFunction) {
+			// The engine's own conversion: one parameter, not the zone's
+			// transitions.
+			e.raw(ZoneFunctionName + "(")
+			e.col(col)
+			e.raw(", ")
+			e.bind(z.name)
+			e.raw(")) AS INTEGER)")
+			return
+		}
 		e.col(col)
 		if !z.utc() {
 			e.raw(", ")

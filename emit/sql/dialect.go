@@ -86,6 +86,11 @@ const (
 	// BoolAndOr: MIN and MAX do not exist for boolean (PostgreSQL); the
 	// minimum is BOOL_AND(x), the maximum BOOL_OR(x).
 	BoolAndOr
+	// ZoneFunction: vecompile_local(ts, $zone) (ZoneFunctionName) turns a
+	// stored UTC datetime into the zone's wall clock, with IANA names: a
+	// function vecompile's SQLite connections register, as they register
+	// vecompile_fold.
+	ZoneFunction
 	// PadSpace: = and IN ignore trailing spaces, as SQL Server (so
 	// Dataverse) does; otherwise the emitter trims them (pad.go).
 	PadSpace
@@ -171,6 +176,12 @@ const (
 // NULL), which package engine registers on every SQLite connection.
 const FoldFunctionName = "vecompile_fold"
 
+// ZoneFunctionName is the SQL function a ZoneFunction dialect calls:
+// vecompile_local(ts, zone) is the UTC datetime text ts as the wall clock
+// of IANA zone zone, as text 'YYYY-MM-DD HH:MM:SS[.fff]' (NULL stays NULL).
+// Package engine registers it on every SQLite connection.
+const ZoneFunctionName = "vecompile_local"
+
 // DialectSpec is a Dialect given by value. The four built-in dialects are
 // DialectSpecs; callers may define their own.
 type DialectSpec struct {
@@ -192,7 +203,7 @@ var (
 		List: ListArray, Limits: postgresLimits,
 	}}
 	SQLite Dialect = &DialectSpec{"sqlite", Caps{
-		Flags:  IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword | Unhex | NoCase,
+		Flags:  ZoneFunction | IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword | Unhex | NoCase,
 		Params: ParamQuestionNumbered, Quote: QuoteDouble, Dates: DateStrftime, Like: ClassGlob, Concat: ConcatPipes, Fold: FoldFunction,
 		List: ListJSONEach, Limits: sqliteLimits,
 	}}

@@ -84,7 +84,7 @@
 //	accent folding        translate()      vecompile_fold()* REPLACE chain        collation (AI)
 //	LIKE with [classes]   SIMILAR TO       GLOB              REGEXP               LIKE
 //	date parts            EXTRACT          strftime          YEAR() …             DATEPART
-//	zone conversion       AT TIME ZONE     offset CASE       offset CASE          offset CASE
+//	zone conversion       AT TIME ZONE     vecompile_local()* offset CASE         offset CASE
 //	booleans bound as     bool             int64 1/0         int64 1/0            int64 1/0
 //	datetimes bound as    time.Time        'YYYY-MM-DD …'    time.Time            time.Time
 //	decimals bound as     text             float64           text                 text
@@ -99,7 +99,9 @@
 // RegisterDeterministicScalarFunction("lower", 1, …)), as package engine
 // and this package's tests do; the SQL is the same either way. The
 // accent folding vecompile_fold (FoldFunctionName) does not exist in
-// SQLite: the executor registers it (collate.Fold), as package engine does.
+// SQLite: the executor registers it (collate.Fold), as package engine does;
+// nor does vecompile_local (ZoneFunctionName, LocalTime), the conversion of
+// a stored UTC datetime to an IANA zone's wall clock.
 //
 // # Semantic choices
 //

@@ -45,7 +45,7 @@ var registerLower sync.Once
 // openSQLite opens a private in-memory database. SQLite's built-in lower()
 // folds ASCII only; like an executor should, the test replaces it with a
 // Unicode-aware one (see doc.go).
-func openSQLite(t *testing.T) *sql.DB {
+func openSQLite(t testing.TB) *sql.DB {
 	registerLower.Do(func() {
 		sqlite.MustRegisterDeterministicScalarFunction("lower", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 			switch s := args[0].(type) {
@@ -57,6 +57,13 @@ func openSQLite(t *testing.T) *sql.DB {
 			return args[0], nil
 		})
 		// vecompile_fold, as package engine registers it (FoldFunction).
+		sqlite.MustRegisterDeterministicScalarFunction(ZoneFunctionName, 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			ts, ok := args[0].(string)
+			if !ok {
+				return nil, nil
+			}
+			return LocalTime(ts, args[1].(string))
+		})
 		sqlite.MustRegisterDeterministicScalarFunction(FoldFunctionName, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 			switch s := args[0].(type) {
 			case string:
