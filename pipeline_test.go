@@ -40,27 +40,26 @@ func TestPipeline(t *testing.T) {
 	defer sdb.Close()
 	targets := []target{{"sqlite", sdb, scat}}
 	engines := testkit.OptionalEngines(t)
-	for _, e := range []struct{ name, dsn string }{
-		{"postgres", engines["postgres"]},
-		{"mysql", engines["mysql"]},
-	} {
-		if e.dsn == "" {
+	engines["sqlite"] = "sqlite::memory:"
+	for _, e := range pipelineForms {
+		dsn := engines[e.engine]
+		if dsn == "" {
 			continue
 		}
-		db, err := engine.Open(ctx, e.dsn)
+		db, err := engine.Open(ctx, dsn)
 		if err != nil {
-			t.Fatalf("%s: %v", e.name, err)
+			t.Fatalf("%s: %v", e.engine, err)
 		}
 		defer db.Close()
 		// A prefix per run, so that concurrent runs sharing a database
 		// never see each other's tables.
-		prefix := fmt.Sprintf("pipe%d_", os.Getpid())
-		cat, err := engine.LoadFixture(ctx, db, prefix)
+		prefix := fmt.Sprintf("pipe%d_%s_", os.Getpid(), e.name)
+		cat, err := engine.LoadFixtureForm(ctx, db, prefix, e.form)
 		if err != nil {
-			t.Fatalf("%s: loading the sample: %v", e.name, err)
+			t.Fatalf("%s %s: loading the sample: %v", e.engine, e.name, err)
 		}
 		defer engine.DropFixture(ctx, db, prefix)
-		targets = append(targets, target{e.name, db, cat})
+		targets = append(targets, target{e.engine + " " + e.name, db, cat})
 	}
 
 	files, _ := filepath.Glob("testdata/pipeline/*.ddt")
@@ -74,6 +73,31 @@ func TestPipeline(t *testing.T) {
 			})
 		})
 	}
+}
+
+// pipelineForms are the engines and storage forms every exec case runs on
+// besides the in-memory sample: the sample as vecompile loads it, and as
+// other tools store Dataverse data — GUIDs as upper-case text (SQL Server's
+// exports), in both cases, as 16 bytes, in native types, without foreign
+// keys — with the storage forms probed from the database, as vecompile
+// does when it opens a database with --metadata.
+var pipelineForms = []struct {
+	engine, name string
+	form         engine.FixtureForm
+}{
+	{"postgres", "uuid", engine.FixtureForm{}},
+	{"mysql", "char36", engine.FixtureForm{}},
+	{"sqlite", "text_upper", engine.FixtureForm{Guid: plan.GuidUpper, GuidType: "TEXT", NoForeignKeys: true, Probe: true}},
+	{"sqlite", "uniqueidentifier_anycase", engine.FixtureForm{Guid: plan.GuidAnyCase, GuidType: "UNIQUEIDENTIFIER", NoForeignKeys: true, Probe: true}},
+	{"sqlite", "blob", engine.FixtureForm{Guid: plan.GuidBinary, GuidType: "BLOB(16)", NoForeignKeys: true, Probe: true}},
+	{"sqlite", "char36_upper", engine.FixtureForm{Guid: plan.GuidUpper, NoForeignKeys: true, Probe: true}},
+	{"postgres", "text_upper", engine.FixtureForm{Guid: plan.GuidUpper, NoForeignKeys: true, Probe: true}},
+	{"postgres", "text_anycase", engine.FixtureForm{Guid: plan.GuidAnyCase, NoForeignKeys: true, Probe: true}},
+	{"postgres", "uuid_probed", engine.FixtureForm{Guid: plan.GuidNative, NoForeignKeys: true, Probe: true}},
+	{"mysql", "char36_upper", engine.FixtureForm{Guid: plan.GuidUpper, NoForeignKeys: true, Probe: true}},
+	{"mysql", "char36_anycase", engine.FixtureForm{Guid: plan.GuidAnyCase, NoForeignKeys: true, Probe: true}},
+	{"mysql", "binary16", engine.FixtureForm{Guid: plan.GuidBinary, NoForeignKeys: true, Probe: true}},
+	{"mysql", "char36_ci_anycase", engine.FixtureForm{Guid: plan.GuidAnyCase, GuidType: "CHAR(36) COLLATE utf8mb4_general_ci", NoForeignKeys: true, Probe: true}},
 }
 
 // options builds the planner options a directive asks for.
@@ -226,6 +250,8 @@ func formatArgs(args []any) string {
 			parts[i] = fmt.Sprintf("%q", v)
 		case time.Time:
 			parts[i] = v.UTC().Format(time.RFC3339Nano)
+		case []any: // a list bound as one parameter (PostgreSQL)
+			parts[i] = formatArgs(v)
 		default:
 			parts[i] = fmt.Sprintf("%v", v)
 		}

@@ -46,8 +46,10 @@ type Config struct {
 	Fiscal    *plan.Fiscal
 
 	// UserID is the caller. With a database that has Dataverse-shaped
-	// user tables the rest of the caller context is read from it;
-	// otherwise Caller fields given here are used as they are.
+	// user tables the rest of the caller context is read from them; the
+	// parts no table holds come from Caller (its Unknown marks the parts
+	// it does not give either; nil gives none). An identity operator
+	// needing a part nobody gave is refused (plan.Caller.Unknown).
 	UserID         string
 	Caller         *plan.Caller
 	HierarchyDepth int   // manager-chain depth for eq-useroruserhierarchy (default 3)
@@ -100,6 +102,14 @@ func Open(ctx context.Context, cfg Config) (*Compiler, error) {
 			c.Close()
 			return nil, err
 		}
+		// The file describes the organization; the database says how it
+		// stores GUIDs (attributes without "guidStorage").
+		if c.db != nil {
+			if err = engine.ProbeGuidStorage(ctx, c.db, c.catalog); err != nil {
+				c.Close()
+				return nil, err
+			}
+		}
 	}
 	if c.catalog == nil {
 		c.catalog = plan.Untyped{}
@@ -124,20 +134,30 @@ func (c *Compiler) resolveCaller(ctx context.Context) (*plan.Caller, error) {
 	if depth <= 0 {
 		depth = 3
 	}
-	if c.db != nil && cfg.Caller == nil {
-		if caller, err := engine.LoadCaller(ctx, c.db, c.catalog, cfg.UserID, depth); err == nil {
+	flags := cfg.Caller
+	if flags == nil {
+		flags = &plan.Caller{Unknown: plan.CallerContext}
+	}
+	if c.db != nil {
+		caller, err := engine.LoadCaller(ctx, c.db, c.catalog, cfg.UserID, depth)
+		switch {
+		case err == nil:
+			// The tables win; what they do not hold comes from the flags.
+			fillCaller(caller, flags)
+			if caller.Unknown&plan.CallerBusinessUnit != 0 && c.session != nil && c.session.UserID() == caller.UserID {
+				caller.BusinessUnitID = c.session.BusinessUnitID()
+				caller.Unknown &^= plan.CallerBusinessUnit
+			}
 			c.addGroupTeams(caller)
 			return caller, nil
-		} else if _, ok := c.catalog.Table("systemuser"); ok {
+		case diag.CodeOf(err) != diag.NoCallerTables:
 			// The database has user tables but not this user: say so
 			// rather than run with a half-known caller.
 			return nil, err
 		}
 	}
 	caller := &plan.Caller{}
-	if cfg.Caller != nil {
-		*caller = *cfg.Caller
-	}
+	*caller = *flags
 	caller.UserID = cfg.UserID
 	if caller.LanguageID == 0 {
 		caller.LanguageID = cfg.LanguageID
@@ -146,9 +166,28 @@ func (c *Compiler) resolveCaller(ctx context.Context) (*plan.Caller, error) {
 	// (eq-businessid, and what plan prints).
 	if caller.BusinessUnitID == "" && c.session != nil && c.session.UserID() == caller.UserID {
 		caller.BusinessUnitID = c.session.BusinessUnitID()
+		caller.Unknown &^= plan.CallerBusinessUnit
 	}
 	c.addGroupTeams(caller)
 	return caller, nil
+}
+
+// fillCaller gives c the parts it lacks (Unknown) that flags holds.
+func fillCaller(c, flags *plan.Caller) {
+	give := c.Unknown &^ flags.Unknown
+	if give&plan.CallerBusinessUnit != 0 {
+		c.BusinessUnitID = flags.BusinessUnitID
+	}
+	if give&plan.CallerTeams != 0 {
+		c.TeamIDs = flags.TeamIDs
+	}
+	if give&plan.CallerReports != 0 {
+		c.Reports = flags.Reports
+	}
+	if give&plan.CallerReportTeams != 0 {
+		c.ReportTeams = flags.ReportTeams
+	}
+	c.Unknown &^= give
 }
 
 // addGroupTeams adds the group teams of the principal's Entra groups to

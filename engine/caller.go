@@ -26,8 +26,9 @@ const MaxHierarchyDepth = 100
 //     systemuser, when present: the UI language (0 otherwise).
 //
 // A user id that is not a GUID, or not in systemuser, is UnknownCaller; a
-// database without systemuser or teammembership is NoCallerTables.
-// Identifier lists are sorted.
+// database with neither systemuser nor teammembership is NoCallerTables;
+// with one of them, the parts only the other holds are marked
+// plan.Caller.Unknown. Identifier lists are sorted.
 func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hierarchyDepth int) (*plan.Caller, error) {
 	id, ok := plan.CanonicalGUID(userID)
 	if !ok {
@@ -39,6 +40,7 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 	type tbl struct {
 		t    *plan.Table
 		cols map[string]string // logical → physical
+		guid map[string]plan.GuidStorage
 	}
 	resolve := func(name string, cols ...string) (*tbl, error) {
 		t, ok := cat.Table(name)
@@ -49,7 +51,7 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		if err != nil || !exists {
 			return nil, err
 		}
-		r := &tbl{t: t, cols: map[string]string{}}
+		r := &tbl{t: t, cols: map[string]string{}, guid: map[string]plan.GuidStorage{}}
 		for _, c := range cols {
 			col, ok := t.Column(c)
 			if !ok {
@@ -59,6 +61,9 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 				return nil, nil
 			}
 			r.cols[c] = col.PhysicalName
+			if col.Type.Kind() == plan.KGuid {
+				r.guid[c] = col.Guid
+			}
 		}
 		return r, nil
 	}
@@ -70,15 +75,8 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 	if err != nil {
 		return nil, err
 	}
-	if su == nil || tm == nil {
-		var missing []string
-		if su == nil {
-			missing = append(missing, "systemuser(systemuserid, businessunitid, parentsystemuserid)")
-		}
-		if tm == nil {
-			missing = append(missing, "teammembership(teamid, systemuserid)")
-		}
-		return nil, diag.ErrorList{&diag.Error{Code: diag.NoCallerTables, Msg: "cannot read the caller from the database: no table " + strings.Join(missing, " or ") + "; give the caller's business unit, teams and reports instead"}}.Err()
+	if su == nil && tm == nil {
+		return nil, diag.ErrorList{&diag.Error{Code: diag.NoCallerTables, Msg: "cannot read the caller from the database: no table systemuser(systemuserid, businessunitid, parentsystemuserid) or teammembership(teamid, systemuserid); give the caller's business unit, teams and reports instead (--businessunit, --teams, --reports)"}}.Err()
 	}
 	q := db.quote
 	col := func(t *tbl, c string) string {
@@ -87,12 +85,21 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		}
 		return q(c)
 	}
+	// key is a GUID column compared with GUID values (bound by arg): as
+	// stored, or LOWER() when it holds both cases.
+	key := func(t *tbl, c string) string {
+		if t.guid[c] == plan.GuidAnyCase {
+			return "LOWER(" + col(t, c) + ")"
+		}
+		return col(t, c)
+	}
+	arg := func(t *tbl, c, id string) any { return t.guid[c].Bind(id) }
 	// strings reads one column of a query into sorted, distinct GUIDs.
 	list := func(sqlText string, args []any) ([]string, error) {
 		seen := map[string]bool{}
 		var out []string
 		err := queryRows(ctx, db, sqlText, args, 1, func(r []string) {
-			g, ok := plan.CanonicalGUID(r[0])
+			g, ok := readGUID(r[0])
 			if !ok {
 				g = strings.ToLower(r[0])
 			}
@@ -105,9 +112,34 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		return out, err
 	}
 	caller := &plan.Caller{UserID: id}
+	if su == nil {
+		// Teams only: the unit and the manager chain are unknown.
+		caller.Unknown = plan.CallerBusinessUnit | plan.CallerReports | plan.CallerReportTeams
+	}
+	if tm == nil {
+		caller.Unknown |= plan.CallerTeams | plan.CallerReportTeams
+	}
+	teamsOf := func(users []string) ([]string, error) {
+		if len(users) == 0 || tm == nil {
+			return nil, nil
+		}
+		marks := make([]string, len(users))
+		args := make([]any, len(users))
+		for i, u := range users {
+			marks[i] = db.placeholder(i + 1)
+			args[i] = arg(tm, "systemuserid", u)
+		}
+		return list(fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (%s)", col(tm, "teamid"), q(tm.t.PhysicalName), key(tm, "systemuserid"), strings.Join(marks, ", ")), args)
+	}
+	if caller.TeamIDs, err = teamsOf([]string{id}); err != nil {
+		return nil, err
+	}
+	if su == nil {
+		return caller, nil
+	}
 	var bu []string
 	found := false
-	err = queryRows(ctx, db, fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", col(su, "businessunitid"), q(su.t.PhysicalName), col(su, "systemuserid"), db.placeholder(1)), []any{id}, 1, func(r []string) {
+	err = queryRows(ctx, db, fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", col(su, "businessunitid"), q(su.t.PhysicalName), key(su, "systemuserid"), db.placeholder(1)), []any{arg(su, "systemuserid", id)}, 1, func(r []string) {
 		found = true
 		bu = append(bu, r[0])
 	})
@@ -117,23 +149,8 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 	if !found {
 		return nil, diag.ErrorList{&diag.Error{Code: diag.UnknownCaller, Msg: fmt.Sprintf("no user %s in %s", id, su.t.PhysicalName)}}.Err()
 	}
-	if g, ok := plan.CanonicalGUID(bu[0]); ok {
+	if g, ok := readGUID(bu[0]); ok {
 		caller.BusinessUnitID = g
-	}
-	teamsOf := func(users []string) ([]string, error) {
-		if len(users) == 0 {
-			return nil, nil
-		}
-		marks := make([]string, len(users))
-		args := make([]any, len(users))
-		for i, u := range users {
-			marks[i] = db.placeholder(i + 1)
-			args[i] = u
-		}
-		return list(fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (%s)", col(tm, "teamid"), q(tm.t.PhysicalName), col(tm, "systemuserid"), strings.Join(marks, ", ")), args)
-	}
-	if caller.TeamIDs, err = teamsOf([]string{id}); err != nil {
-		return nil, err
 	}
 	// Reports: breadth-first down the manager chain.
 	if hierarchyDepth > MaxHierarchyDepth {
@@ -146,9 +163,9 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		args := make([]any, len(level))
 		for i, u := range level {
 			marks[i] = db.placeholder(i + 1)
-			args[i] = u
+			args[i] = arg(su, "parentsystemuserid", u)
 		}
-		next, err := list(fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (%s)", col(su, "systemuserid"), q(su.t.PhysicalName), col(su, "parentsystemuserid"), strings.Join(marks, ", ")), args)
+		next, err := list(fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (%s)", col(su, "systemuserid"), q(su.t.PhysicalName), key(su, "parentsystemuserid"), strings.Join(marks, ", ")), args)
 		if err != nil {
 			return nil, err
 		}
@@ -173,14 +190,17 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		return nil, err
 	}
 	var langSQL string
+	var langArg any
 	switch c, ok := su.t.Column("uilanguageid"); {
 	case us != nil:
-		langSQL = fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", col(us, "uilanguageid"), q(us.t.PhysicalName), col(us, "systemuserid"), db.placeholder(1))
+		langSQL = fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", col(us, "uilanguageid"), q(us.t.PhysicalName), key(us, "systemuserid"), db.placeholder(1))
+		langArg = arg(us, "systemuserid", id)
 	case ok:
-		langSQL = fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", q(c.PhysicalName), q(su.t.PhysicalName), col(su, "systemuserid"), db.placeholder(1))
+		langSQL = fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", q(c.PhysicalName), q(su.t.PhysicalName), key(su, "systemuserid"), db.placeholder(1))
+		langArg = arg(su, "systemuserid", id)
 	}
 	if langSQL != "" {
-		err := queryRows(ctx, db, langSQL, []any{id}, 1, func(r []string) { lang = r[0] })
+		err := queryRows(ctx, db, langSQL, []any{langArg}, 1, func(r []string) { lang = r[0] })
 		if err != nil && !su.t.Untyped {
 			return nil, err
 		}
@@ -189,4 +209,13 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 		caller.LanguageID = n
 	}
 	return caller, nil
+}
+
+// readGUID reads a GUID as queryRows hands it over: text in any case, or
+// the 16 bytes of a binary column.
+func readGUID(s string) (string, bool) {
+	if len(s) == 16 {
+		return toGUID([]byte(s))
+	}
+	return plan.CanonicalGUID(s)
 }

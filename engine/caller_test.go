@@ -109,8 +109,22 @@ func TestLoadCallerNoTables(t *testing.T) {
 	if _, err := db.SQL.ExecContext(ctx, "CREATE TABLE systemuser (systemuserid TEXT, businessunitid TEXT, parentsystemuserid TEXT)"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadCaller(ctx, db, nil, SampleManagerID, 2); diag.CodeOf(err) != diag.NoCallerTables {
-		t.Errorf("no teammembership: %v, want %s", err, diag.NoCallerTables)
+	if _, err := LoadCaller(ctx, db, nil, SampleManagerID, 2); diag.CodeOf(err) != diag.UnknownCaller {
+		t.Errorf("no such user: %v, want %s", err, diag.UnknownCaller)
+	}
+	// systemuser without teammembership: the unit and reports are read,
+	// the teams are marked unknown (never silently empty).
+	if _, err := db.SQL.ExecContext(ctx, "INSERT INTO systemuser VALUES (?, 'bb000000-0000-4000-8000-000000000001', NULL), ('aa000000-0000-4000-8000-000000000003', 'bb000000-0000-4000-8000-000000000001', ?)", SampleManagerID, SampleManagerID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadCaller(ctx, db, nil, SampleManagerID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &plan.Caller{UserID: SampleManagerID, BusinessUnitID: "bb000000-0000-4000-8000-000000000001",
+		Reports: []string{"aa000000-0000-4000-8000-000000000003"}, Unknown: plan.CallerTeams | plan.CallerReportTeams}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("systemuser only (-want +got):\n%s", diff)
 	}
 	// A catalog without the tables.
 	if _, err := LoadCaller(ctx, db, plan.MapCatalog{}, SampleManagerID, 2); diag.CodeOf(err) != diag.NoCallerTables {

@@ -109,8 +109,11 @@
 // MultiSelectPicklist: the option values and their labels, [{"value": 1,
 // "label": "Accounting"}, …]; values are unique integers, labels non-empty),
 // "maxLength" (String, Memo), "precision" (Decimal, Money, Double: decimal
-// places), "description". maxLength and precision shape the DDL the sample
-// is created with, and written values are checked against them
+// places), "guidStorage" (Uniqueidentifier, Lookup, Owner, Customer: how
+// the database stores the values: lower, upper, anycase, native, binary;
+// see plan.GuidStorage; without it a database vecompile opens is probed,
+// ProbeGuidStorage), "description". maxLength and precision shape the DDL
+// the sample is created with, and written values are checked against them
 // (DecodeValue; docs/server.md "Value limits"): a String without maxLength
 // has Dataverse's default 100, a Decimal without precision 2; Money's
 // precision is at most 4. The planner does not use them.
@@ -152,12 +155,25 @@
 // int, integer, smallint, tinyint → Integer; numeric, decimal → Decimal;
 // money → Money; double, float, real → Double; date → DateTime (DateOnly);
 // datetime, timestamp → DateTime (UserLocal); text, varchar, char → String;
-// anything else is untyped. The primary key is the single-column primary
-// key, else a column named <table>id. Single-column foreign keys are 1:N
-// relationships; a GUID column with one is a Lookup to the referenced
-// table; a self-referencing one whose column name starts with "parent" is
-// the table's hierarchical relationship. The primary name is a column
-// "name" or "fullname" (or "<prefix>_name" for "<prefix>_table").
+// anything else is untyped. Text and binary columns whose values among
+// the first 50 rows are all GUIDs (or, in an empty table, named <table>id
+// or as a known lookup) are GUIDs too. The primary key is the
+// single-column primary key, else a column named <table>id. Single-column
+// foreign keys are 1:N relationships; a GUID column with one is a Lookup
+// to the referenced table; a self-referencing one whose column name starts
+// with "parent" is the table's hierarchical relationship. Without a
+// foreign key, Dataverse's names give lookups (lookupTargetsByName):
+// ownerid (Owner: systemuser, team), owninguser, owningteam,
+// owningbusinessunit, createdby, modifiedby, customerid and
+// parentcustomerid (Customer: account, contact), parent<table>id (the
+// hierarchy) and <target>id. The primary name is a column "name" or
+// "fullname" (or "<prefix>_name" for "<prefix>_table"), else "title" or
+// "subject". WriteMetadata prints a catalog in the file format below.
+//
+// Every GUID column's storage form (plan.GuidStorage) is then read by
+// ProbeGuidStorage: native and binary types by declaration, text columns
+// by the case of the letters they hold (one scan per table), SQLite
+// columns by their values' types too.
 //
 // A database can carry exact metadata: when it has a table
 // vecompile_metadata(document TEXT) with one row, Introspect returns the

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,7 +33,14 @@ func Introspect(ctx context.Context, db *DB) (plan.Catalog, error) {
 	if doc, ok, err := metadataDocument(ctx, db); err != nil {
 		return nil, err
 	} else if ok {
-		return ParseMetadata(MetadataTable, doc)
+		cat, err := ParseMetadata(MetadataTable, doc)
+		if err != nil {
+			return nil, err
+		}
+		if err := ProbeGuidStorage(ctx, db, cat); err != nil {
+			return nil, err
+		}
+		return cat, nil
 	}
 	var (
 		tables []*introTable
@@ -51,7 +59,14 @@ func Introspect(ctx context.Context, db *DB) (plan.Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buildIntrospected(tables), nil
+	if err := findGuidColumns(ctx, db, tables); err != nil {
+		return nil, err
+	}
+	cat := buildIntrospected(tables)
+	if err := ProbeGuidStorage(ctx, db, cat); err != nil {
+		return nil, err
+	}
+	return cat, nil
 }
 
 type introTable struct {
@@ -63,6 +78,7 @@ type introTable struct {
 
 type introCol struct {
 	name, typ string
+	guid      bool // holds GUIDs (declared type, key or lookup name, values)
 }
 
 type introFK struct {
@@ -390,6 +406,44 @@ func buildIntrospected(tables []*introTable) plan.MapCatalog {
 			}
 		}
 	}
+	// Lookups without foreign keys, by Dataverse's naming.
+	named := map[string][]string{} // "table.column" → targets
+	for _, t := range keep {
+		logical := strings.ToLower(t.name)
+		pk := pkOf(t)
+		for _, c := range t.cols {
+			cl := strings.ToLower(c.name)
+			if !c.guid || cl == pk {
+				continue
+			}
+			if _, done := lookups[logical+"."+cl]; done {
+				continue
+			}
+			targets := lookupTargetsByName(logical, cl, byName, pkOf)
+			if len(targets) == 0 {
+				continue
+			}
+			named[logical+"."+cl] = targets
+			hier := false
+			for _, r := range rels[logical] {
+				hier = hier || r.Hierarchical
+			}
+			for _, target := range targets {
+				r := &plan.Relationship{
+					SchemaName: target + "_" + logical + "_" + cl, Kind: plan.OneToMany,
+					ReferencedTable: target, ReferencedColumn: pkOf(byName[target]),
+					ReferencingTable: logical, ReferencingColumn: cl,
+				}
+				if target == logical && cl == "parent"+logical+"id" && !hier {
+					r.Hierarchical = true
+				}
+				rels[logical] = append(rels[logical], r)
+				if target != logical {
+					rels[target] = append(rels[target], r)
+				}
+			}
+		}
+	}
 	cat := plan.MapCatalog{}
 	for _, t := range keep {
 		logical := strings.ToLower(t.name)
@@ -409,15 +463,20 @@ func buildIntrospected(tables []*introTable) plan.MapCatalog {
 			}
 			names[cl] = true
 			typ, beh := sqlTypeToPlan(c.typ)
+			if c.guid {
+				typ = plan.TUniqueidentifier
+			}
 			col := &plan.Column{LogicalName: cl, PhysicalName: c.name, Type: typ, DateBehavior: beh}
 			declaredLimits(col, c.typ)
 			if target, ok := lookups[logical+"."+cl]; ok && cl != pk && typ == plan.TUniqueidentifier {
 				col.Type, col.Targets = plan.TLookup, []string{target}
+			} else if targets, ok := named[logical+"."+cl]; ok {
+				col.Type, col.Targets = lookupType(cl), targets
 			}
 			nt.Columns = append(nt.Columns, col)
 		}
 		prefix, _, hasPrefix := strings.Cut(logical, "_")
-		for _, cand := range []string{"name", "fullname", prefix + "_name"} {
+		for _, cand := range []string{"name", "fullname", prefix + "_name", "title", "subject"} {
 			if cand == prefix+"_name" && !hasPrefix {
 				continue
 			}
@@ -494,4 +553,160 @@ func metadataDocument(ctx context.Context, db *DB) ([]byte, bool, error) {
 		return []byte(docs[0]), true, nil
 	}
 	return nil, false, diag.ErrorList{&diag.Error{Code: diag.BadMetadataFile, Msg: MetadataTable + " holds more than one document: keep one row"}}.Err()
+}
+
+// Dataverse's column names for lookups whose target the name does not
+// spell: owners, customers and the system columns.
+var namedLookups = map[string][]string{
+	"ownerid":            {"systemuser", "team"},
+	"owninguser":         {"systemuser"},
+	"owningteam":         {"team"},
+	"owningbusinessunit": {"businessunit"},
+	"createdby":          {"systemuser"},
+	"modifiedby":         {"systemuser"},
+	"createdonbehalfby":  {"systemuser"},
+	"modifiedonbehalfby": {"systemuser"},
+	"customerid":         {"account", "contact"},
+	"parentcustomerid":   {"account", "contact"},
+}
+
+// lookupTargetsByName infers the targets of GUID column col of table from
+// Dataverse's naming, among the tables that exist and have a primary key:
+// namedLookups; parent<table>id (the table's own hierarchy); otherwise
+// <target>id for the longest table name that ends the column's name
+// (primarycontactid → contact, transactioncurrencyid →
+// transactioncurrency).
+func lookupTargetsByName(table, col string, tables map[string]*introTable, pkOf func(*introTable) string) []string {
+	exists := func(name string) bool { t := tables[name]; return t != nil && pkOf(t) != "" }
+	if names, ok := namedLookups[col]; ok {
+		var out []string
+		for _, n := range names {
+			if exists(n) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	if col == "parent"+table+"id" && exists(table) {
+		return []string{table}
+	}
+	base, ok := strings.CutSuffix(col, "id")
+	if !ok {
+		return nil
+	}
+	best := ""
+	for name := range tables {
+		if strings.HasSuffix(base, name) && len(name) > len(best) && exists(name) && pkOf(tables[name]) == name+"id" {
+			best = name
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	return []string{best}
+}
+
+// lookupType is the attribute type of a lookup found by name: owners are
+// Owner, customers Customer, the rest Lookup.
+func lookupType(col string) plan.Type {
+	switch col {
+	case "ownerid":
+		return plan.TOwner
+	case "customerid", "parentcustomerid":
+		return plan.TCustomer
+	}
+	return plan.TLookup
+}
+
+// guidSample bounds the rows findGuidColumns reads per table.
+const guidSample = 50
+
+// findGuidColumns marks the columns that hold GUIDs: a GUID type
+// (uuid, uniqueidentifier, char(36)), or, for text and binary columns,
+// values that are all GUIDs (text in any case, with or without braces, or
+// 16 bytes) among the first rows of the table; in an empty table a column
+// named as a key or a lookup (<table>id, ownerid, …) with a text type.
+func findGuidColumns(ctx context.Context, db *DB, tables []*introTable) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if strings.EqualFold(t.name, MetadataTable) {
+			continue
+		}
+		var cand []int
+		for i := range t.cols {
+			c := &t.cols[i]
+			typ, _ := sqlTypeToPlan(c.typ)
+			switch {
+			case typ == plan.TUniqueidentifier:
+				c.guid = true
+			case typ == plan.TString || typ == plan.TUnknown:
+				if guidCandidateType(c.typ) {
+					cand = append(cand, i)
+				}
+			}
+		}
+		if len(cand) == 0 {
+			continue
+		}
+		cols := make([]string, len(cand))
+		for i, k := range cand {
+			cols[i] = db.quote(t.cols[k].name)
+		}
+		q := "SELECT " + strings.Join(cols, ", ") + " FROM " + db.quote(t.name) + " LIMIT " + fmt.Sprint(guidSample)
+		seen := make([]int, len(cand))
+		bad := make([]bool, len(cand))
+		err := queryRows(ctx, db, q, nil, len(cand), func(r []string) {
+			for i, v := range r {
+				if v == "" {
+					continue
+				}
+				seen[i]++
+				if _, ok := readGUID(v); !ok {
+					bad[i] = true
+				}
+			}
+		})
+		if err != nil {
+			// The table changed since the schema was read (a database
+			// others work in): judge by names alone.
+			seen = make([]int, len(cand))
+		}
+		for i, k := range cand {
+			c := &t.cols[k]
+			switch {
+			case seen[i] > 0:
+				c.guid = !bad[i]
+			default:
+				c.guid = guidName(t.name, c.name) && !strings.Contains(strings.ToLower(c.typ), "blob")
+			}
+		}
+	}
+	return nil
+}
+
+// guidCandidateType: text and binary types can hold GUIDs; long texts
+// and JSON are not read.
+func guidCandidateType(decl string) bool {
+	d := strings.ToLower(decl)
+	for _, w := range []string{"json", "clob", "longtext", "mediumtext"} {
+		if strings.Contains(d, w) {
+			return false
+		}
+	}
+	return d == "" || strings.Contains(d, "char") || strings.Contains(d, "text") || strings.Contains(d, "uniqueidentifier") ||
+		strings.Contains(d, "blob") || strings.Contains(d, "binary(16)") || d == "bytea" || strings.HasPrefix(d, "guid")
+}
+
+// guidName: a column named as Dataverse names keys and lookups.
+func guidName(table, col string) bool {
+	t, c := strings.ToLower(table), strings.ToLower(col)
+	if c == t+"id" {
+		return true
+	}
+	if _, ok := namedLookups[c]; ok {
+		return true
+	}
+	return false
 }

@@ -41,6 +41,8 @@ type attrDef struct {
 	MaxLength    int
 	Precision    int
 	HasPrecision bool
+	Guid         plan.GuidStorage
+	GuidDeclared bool
 
 	node *jnode
 	path string
@@ -65,7 +67,7 @@ type relDef struct {
 var (
 	docKeys    = []string{"version", "description", "entities", "relationships"}
 	entityKeys = []string{"logicalName", "physicalName", "entitySetName", "primaryIdAttribute", "primaryNameAttribute", "description", "attributes"}
-	attrKeys   = []string{"logicalName", "physicalName", "type", "dateTimeBehavior", "targets", "options", "maxLength", "precision", "description"}
+	attrKeys   = []string{"logicalName", "physicalName", "type", "dateTimeBehavior", "targets", "options", "maxLength", "precision", "guidStorage", "description"}
 	optionKeys = []string{"value", "label"}
 	relKeys    = []string{"schemaName", "description",
 		"referencedEntity", "referencedAttribute", "referencingEntity", "referencingAttribute", "isHierarchical",
@@ -189,6 +191,17 @@ func readMetaDoc(root *jnode, r *treeReader) *metaDoc {
 			}
 			if a.Type == plan.TUniqueidentifier && len(a.Targets) > 0 {
 				r.errorf(an.get("targets"), apath+".targets", "targets are only allowed on Lookup, Owner and Customer attributes, not Uniqueidentifier")
+			}
+			if gs := r.str(an, "guidStorage", apath); gs != "" {
+				g, ok := plan.GuidStorageByName(gs)
+				switch {
+				case !ok:
+					r.errorf(an.get("guidStorage"), apath+".guidStorage", "unknown guidStorage %q (use lower, upper, anycase, native or binary)", gs)
+				case a.Type.Kind() != plan.KGuid && a.Type != plan.TUnknown:
+					r.errorf(an.get("guidStorage"), apath+".guidStorage", "guidStorage is only allowed on Uniqueidentifier, Lookup, Owner and Customer attributes, not %s", a.Type)
+				default:
+					a.Guid, a.GuidDeclared = g, true
+				}
 			}
 			a.Options = readOptions(r, an, apath)
 			if len(a.Options) > 0 {
@@ -545,6 +558,8 @@ func (d *metaDoc) build(prefix string, r *treeReader) plan.MapCatalog {
 				MaxLength:    a.maxLength(),
 				Precision:    a.precision(),
 				HasPrecision: a.HasPrecision || a.Type == plan.TDecimal,
+				Guid:         a.Guid,
+				GuidDeclared: a.GuidDeclared,
 			})
 		}
 		cat.Add(plan.NewTable(t))

@@ -202,6 +202,8 @@ func TestParseMetadataErrors(t *testing.T) {
 		{"option value not integer", attr(`{"logicalName": "d", "type": "State", "options": [{"value": "1", "label": "One"}]}`), `"1"`, "options[0].value: expected an integer"},
 		{"option value twice", attr(`{"logicalName": "d", "type": "Status", "options": [{"value": 1, "label": "One"}, {"value": 1, "label": "Uno"}]}`), `1, "label": "Uno"`, "option value 1 appears twice"},
 		{"option unknown field", attr(`{"logicalName": "d", "type": "Picklist", "options": [{"value": 1, "label": "One", "color": "red"}]}`), `"color"`, `unknown field "color"`},
+		{"unknown guidStorage", attr(`{"logicalName": "d", "type": "Lookup", "guidStorage": "mixed"}`), `"mixed"`, `unknown guidStorage "mixed"`},
+		{"guidStorage on string", attr(`{"logicalName": "d", "type": "String", "guidStorage": "upper"}`), `"upper"`, "guidStorage is only allowed"},
 		{"precision on string", attr(`{"logicalName": "d", "type": "String", "precision": 2}`), `2}`, "precision is only allowed"},
 		{"precision range", attr(`{"logicalName": "d", "type": "Decimal", "precision": 11}`), `11`, "out of range"},
 		{"maxLength not integer", attr(`{"logicalName": "d", "type": "String", "maxLength": 1.5}`), `1.5`, "expected an integer"},

@@ -115,7 +115,7 @@ func DropFixture(ctx context.Context, db *DB, prefix string) error {
 		return dbError(err, "")
 	}
 	defer conn.Close()
-	for _, q := range sampleDDL(doc, db.Dialect, prefix).drop {
+	for _, q := range sampleDDL(doc, db.Dialect, prefix, FixtureForm{}).drop {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return db.errorf("dropping the sample: %v\n%s", err, q)
 		}
@@ -140,6 +140,91 @@ func DropFixture(ctx context.Context, db *DB, prefix string) error {
 // DATETIME (PostgreSQL timestamp), dates DATE, money DECIMAL(19,4),
 // booleans BOOLEAN (MySQL TINYINT(1)); MySQL tables are utf8mb4_bin.
 func LoadFixture(ctx context.Context, db *DB, prefix string) (plan.Catalog, error) {
+	return LoadFixtureForm(ctx, db, prefix, FixtureForm{})
+}
+
+// FixtureForm is how LoadFixtureForm stores the sample, to try vecompile
+// on data shaped as other tools write it. The zero value is LoadFixture's
+// form.
+type FixtureForm struct {
+	// Guid is the GUIDs' storage: GuidLower (the default: CHAR(36), on
+	// PostgreSQL uuid), GuidUpper (upper-case text, as SQL Server exports
+	// them), GuidAnyCase (upper case in every other row), GuidNative
+	// (PostgreSQL uuid, MariaDB UUID) or GuidBinary (16 bytes: SQLite
+	// BLOB, MySQL BINARY(16), PostgreSQL bytea).
+	Guid plan.GuidStorage
+	// GuidType is the GUID columns' declared SQL type; empty: the form's
+	// usual one (upper and any case CHAR(36), on PostgreSQL TEXT).
+	GuidType string
+	// NoForeignKeys leaves the foreign keys out, as exports do.
+	NoForeignKeys bool
+	// Probe returns the catalog with the GUID storage forms read from the
+	// database (ProbeGuidStorage), as vecompile does when it opens a
+	// database with a metadata file; otherwise they are set from Guid.
+	Probe bool
+}
+
+// guidType is the GUID columns' SQL type.
+func (f FixtureForm) guidType(dialect string) string {
+	if f.GuidType != "" {
+		return f.GuidType
+	}
+	switch {
+	case f.Guid == plan.GuidBinary && dialect == Postgres:
+		return "BYTEA"
+	case f.Guid == plan.GuidBinary && dialect == MySQL:
+		return "BINARY(16)"
+	case f.Guid == plan.GuidBinary:
+		return "BLOB"
+	case f.Guid == plan.GuidNative, f.Guid == plan.GuidLower && dialect == Postgres:
+		return "UUID"
+	case dialect == Postgres:
+		return "TEXT"
+	}
+	return "CHAR(36)"
+}
+
+// guidValue is a sample GUID as the form stores it in row j.
+func (f FixtureForm) guidValue(g string, row int) any {
+	switch f.Guid {
+	case plan.GuidAnyCase:
+		if row%2 == 1 {
+			return plan.GuidUpper.Bind(g)
+		}
+		return g
+	case plan.GuidUpper, plan.GuidBinary:
+		return f.Guid.Bind(g)
+	}
+	return g
+}
+
+// LoadFixtureForm is LoadFixture storing the sample in form f.
+func LoadFixtureForm(ctx context.Context, db *DB, prefix string, f FixtureForm) (plan.Catalog, error) {
+	cat, err := loadFixture(ctx, db, prefix, f)
+	if err != nil {
+		return nil, err
+	}
+	if f.Probe {
+		// After loadFixture released its connection: an in-memory SQLite
+		// database has one.
+		if err := ProbeGuidStorage(ctx, db, cat); err != nil {
+			return nil, err
+		}
+		return cat, nil
+	}
+	if f != (FixtureForm{}) {
+		for _, t := range cat {
+			for _, c := range t.Columns {
+				if c.Type.Kind() == plan.KGuid {
+					c.Guid = f.Guid
+				}
+			}
+		}
+	}
+	return cat, nil
+}
+
+func loadFixture(ctx context.Context, db *DB, prefix string, f FixtureForm) (plan.MapCatalog, error) {
 	if !prefixRE.MatchString(prefix) {
 		return nil, prefixError(prefix)
 	}
@@ -167,7 +252,7 @@ func LoadFixture(ctx context.Context, db *DB, prefix string) (plan.Catalog, erro
 		}
 		return nil
 	}
-	ddl := sampleDDL(doc, db.Dialect, prefix)
+	ddl := sampleDDL(doc, db.Dialect, prefix, f)
 	for _, q := range ddl.drop {
 		if err := exec(q); err != nil {
 			return nil, err
@@ -183,7 +268,7 @@ func LoadFixture(ctx context.Context, db *DB, prefix string) (plan.Catalog, erro
 		return nil, dbError(err, "")
 	}
 	for _, ins := range inserts {
-		q, args, err := ins.statement(doc, db, prefix)
+		q, args, err := ins.statement(doc, db, prefix, f)
 		if err != nil {
 			tx.Rollback()
 			return nil, err
@@ -258,13 +343,10 @@ func (d *metaDoc) foreignKeys() []foreignKey {
 }
 
 // sqlType is an attribute's column type in a dialect.
-func sqlType(dialect string, a *attrDef) string {
+func sqlType(dialect string, a *attrDef, f FixtureForm) string {
 	switch a.Type.Kind() {
 	case plan.KGuid:
-		if dialect == Postgres {
-			return "UUID"
-		}
-		return "CHAR(36)"
+		return f.guidType(dialect)
 	case plan.KString:
 		if a.Type == plan.TMemo {
 			return "TEXT"
@@ -307,10 +389,13 @@ func sqlType(dialect string, a *attrDef) string {
 	return "TEXT"
 }
 
-func sampleDDL(doc *metaDoc, dialect, prefix string) fixtureDDL {
+func sampleDDL(doc *metaDoc, dialect, prefix string, f FixtureForm) fixtureDDL {
 	var ddl fixtureDDL
 	q := func(s string) string { return quoteIdent(dialect, s) }
-	fks := doc.foreignKeys()
+	var fks []foreignKey
+	if !f.NoForeignKeys {
+		fks = doc.foreignKeys()
+	}
 	var tables []string
 	for _, e := range doc.entities {
 		tables = append(tables, q(prefix+e.PhysicalName))
@@ -332,7 +417,7 @@ func sampleDDL(doc *metaDoc, dialect, prefix string) fixtureDDL {
 			if i > 0 {
 				b.WriteString(",")
 			}
-			fmt.Fprintf(&b, "\n  %s %s", q(a.PhysicalName), sqlType(dialect, a))
+			fmt.Fprintf(&b, "\n  %s %s", q(a.PhysicalName), sqlType(dialect, a, f))
 			if strings.EqualFold(a.LogicalName, e.PrimaryID) {
 				b.WriteString(" NOT NULL PRIMARY KEY")
 			}
@@ -380,7 +465,7 @@ func SchemaSQL(dialect, prefix string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ddl := sampleDDL(doc, dialect, prefix)
+	ddl := sampleDDL(doc, dialect, prefix, FixtureForm{})
 	var b strings.Builder
 	for _, s := range append(ddl.create, ddl.after...) {
 		b.WriteString(s)
@@ -404,7 +489,7 @@ type dataLit struct {
 
 // statement renders the insert for a dialect, with bind parameters typed
 // by the column types.
-func (ins *dataInsert) statement(doc *metaDoc, db *DB, prefix string) (string, []any, error) {
+func (ins *dataInsert) statement(doc *metaDoc, db *DB, prefix string, f FixtureForm) (string, []any, error) {
 	e := doc.entity(ins.table)
 	if e == nil {
 		return "", nil, db.errorf("sample data: unknown table %q", ins.table)
@@ -435,6 +520,9 @@ func (ins *dataInsert) statement(doc *metaDoc, db *DB, prefix string) (string, [
 			v, err := lit.value(attrs[i])
 			if err != nil {
 				return "", nil, db.errorf("sample data: %s.%s row %d: %v", ins.table, ins.cols[i], j+1, err)
+			}
+			if g, ok := v.(string); ok && attrs[i].Type.Kind() == plan.KGuid {
+				v = f.guidValue(g, j)
 			}
 			args = append(args, v)
 			b.WriteString(db.placeholder(len(args)))

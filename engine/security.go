@@ -120,10 +120,57 @@ func partialSecurityTables(ctx context.Context, db *DB, prefix string) error {
 	return nil
 }
 
-// InitSecurity creates the security tables that are absent and, when m is
-// given, stores the model, skipping rows whose key is already there (a
-// Dataverse-shaped database keeps its own users, units and teams).
+// MissingColumn is a column an existing security table lacks.
+type MissingColumn struct {
+	Table, Column, Type string
+}
+
+func (m MissingColumn) String() string { return m.Table + "." + m.Column + " " + m.Type }
+
+// MissingSecurityColumns lists the required columns that the existing
+// security tables lack (a Dataverse-shaped systemuser without isdisabled):
+// the loader would read them and fail. Optional columns are not listed.
+func MissingSecurityColumns(ctx context.Context, db *DB, prefix string) ([]MissingColumn, error) {
+	var out []MissingColumn
+	for _, t := range security.Tables {
+		ok, err := tableExists(ctx, db, prefix+t.Name)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		for _, c := range t.Columns {
+			if c.Optional {
+				continue
+			}
+			ok, err := columnExists(ctx, db, prefix+t.Name, c.Name)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				out = append(out, MissingColumn{Table: prefix + t.Name, Column: c.Name, Type: c.SQLType()})
+			}
+		}
+	}
+	return out, nil
+}
+
+// InitSecurity creates the security tables that are absent, adds to the
+// existing ones the required columns they lack (MissingSecurityColumns;
+// nullable: existing rows read NULL), and, when m is given, stores the
+// model, skipping rows whose key is already there (a Dataverse-shaped
+// database keeps its own users, units and teams).
 func InitSecurity(ctx context.Context, db *DB, prefix string, m *security.Model) error {
+	missing, err := MissingSecurityColumns(ctx, db, prefix)
+	if err != nil {
+		return err
+	}
+	for _, c := range missing {
+		if _, err := db.SQL.ExecContext(ctx, "ALTER TABLE "+db.quote(c.Table)+" ADD COLUMN "+db.quote(c.Column)+" "+c.Type); err != nil {
+			return dbError(err, "")
+		}
+	}
 	for _, stmt := range strings.Split(security.SchemaSQL(db.Dialect, prefix), ";\n") {
 		if i := strings.Index(stmt, "CREATE TABLE"); i >= 0 {
 			if _, err := db.SQL.ExecContext(ctx, stmt[i:]); err != nil {

@@ -114,7 +114,14 @@ func (w *writer) whereKey(pk *plan.Column, key *plan.Value) {
 		return
 	}
 	w.b.WriteString(" WHERE ")
-	w.ident(pk.PhysicalName)
+	if pk.Type.Kind() == plan.KGuid && pk.Guid == plan.GuidAnyCase && !w.caps.Has(sqlemit.CaseInsensitive) {
+		// A key column holding both cases: as the query emitter compares it.
+		w.b.WriteString("LOWER(")
+		w.ident(pk.PhysicalName)
+		w.b.WriteString(")")
+	} else {
+		w.ident(pk.PhysicalName)
+	}
 	w.b.WriteString(" = ")
 	w.param(key, pk)
 }
@@ -173,6 +180,11 @@ func writeArg(caps sqlemit.Caps, v *plan.Value, c *plan.Column) any {
 			if err == nil {
 				return f
 			}
+		}
+		if v.Kind == plan.KGuid && c != nil && c.Type.Kind() == plan.KGuid {
+			// Written in the column's storage form (upper case, 16 bytes);
+			// a column holding both cases takes the canonical lower case.
+			return c.Guid.Bind(strings.ToLower(x))
 		}
 		return x
 	}

@@ -180,9 +180,102 @@ type Column struct {
 	// the database declares it (NUMERIC(p,s) read by introspection); 0
 	// leaves Dataverse's range for the type.
 	Digits int
+	// Guid is how the database stores a GUID column's values (Kind
+	// KGuid): the emitter binds values in that form and converts a column
+	// only where two forms meet, so that every comparison matches
+	// case-insensitively, as Dataverse's uniqueidentifier does.
+	Guid GuidStorage
+	// GuidDeclared: the metadata gave Guid, so no probe of the database
+	// replaces it.
+	GuidDeclared bool
 	// foldRanks[i] is the accent-insensitive rank of Options[i]
 	// (OptionRank).
 	foldRanks []int32
+}
+
+// GuidStorage is a GUID column's storage form. The zero value is the
+// canonical form: lower-case text, which a native GUID type (PostgreSQL
+// uuid) also compares with.
+type GuidStorage uint8
+
+const (
+	// GuidLower: text, lower-case 8-4-4-4-12 (vecompile's sample).
+	GuidLower GuidStorage = iota
+	// GuidUpper: text, upper-case (SQL Server's exports, .NET's "D"
+	// format upper-cased): values bind upper-cased.
+	GuidUpper
+	// GuidAnyCase: text in both cases: the column is compared through
+	// LOWER(), which an ordinary index cannot serve.
+	GuidAnyCase
+	// GuidNative: a GUID type (PostgreSQL uuid, SQL Server
+	// uniqueidentifier, MariaDB UUID), which compares case-insensitively
+	// by itself.
+	GuidNative
+	// GuidBinary: 16 bytes in RFC 4122 (big-endian) order, as MySQL's
+	// UUID_TO_BIN(x) and Python's uuid.bytes write them (BINARY(16),
+	// SQLite BLOB). Their byte order is the canonical text's order.
+	GuidBinary
+)
+
+var guidStorageNames = [...]string{"lower", "upper", "anycase", "native", "binary"}
+
+func (g GuidStorage) String() string {
+	if int(g) < len(guidStorageNames) {
+		return guidStorageNames[g]
+	}
+	return "unknown"
+}
+
+// GuidStorageByName parses a storage form name (lower, upper, anycase,
+// native, binary; case-insensitive).
+func GuidStorageByName(s string) (GuidStorage, bool) {
+	for i, n := range guidStorageNames {
+		if strings.EqualFold(n, s) {
+			return GuidStorage(i), true
+		}
+	}
+	return 0, false
+}
+
+// Bind returns the driver value of a canonical (lower-case) GUID compared
+// with or written to a column stored in form g: upper-cased for GuidUpper,
+// 16 bytes for GuidBinary, the text itself otherwise. A value that is not
+// a canonical GUID is returned as it is.
+func (g GuidStorage) Bind(canonical string) any {
+	switch g {
+	case GuidUpper:
+		return strings.ToUpper(canonical)
+	case GuidBinary:
+		if b, ok := GUIDBytes(canonical); ok {
+			return b
+		}
+	}
+	return canonical
+}
+
+// GUIDBytes returns the 16 bytes of a GUID (with or without braces, any
+// case) in RFC 4122 order.
+func GUIDBytes(s string) ([]byte, bool) {
+	g, ok := CanonicalGUID(s)
+	if !ok {
+		return nil, false
+	}
+	b := make([]byte, 0, 16)
+	for i := 0; i < len(g); i++ {
+		if g[i] == '-' {
+			continue
+		}
+		b = append(b, unhex(g[i])<<4|unhex(g[i+1]))
+		i++
+	}
+	return b, true
+}
+
+func unhex(c byte) byte {
+	if c >= 'a' {
+		return c - 'a' + 10
+	}
+	return c - '0'
 }
 
 // Option is one value of a choice column and its label.

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"strings"
 	"time"
 
 	"github.com/vecompile/vecompile/ast"
@@ -48,6 +49,7 @@ func (b *builder) filter(ds *DataSource, f *ast.Filter) Expr {
 		switch it := it.(type) {
 		case *ast.Condition:
 			e = b.condition(ds, it)
+			place(e, it.Span)
 		case *ast.Filter:
 			e = b.filter(ds, it)
 		case *ast.LinkEntity:
@@ -161,6 +163,29 @@ func (b *builder) visible(target, from *DataSource) bool {
 			return false
 		}
 	}
+}
+
+// place gives the nodes a condition lowered to the condition's span, so an
+// emitter can say where a construct an engine cannot take came from.
+// Nodes of subqueries (Exists, InSubquery) keep their own.
+func place(x Expr, sp diag.Span) {
+	Inspect(x, func(x Expr) bool {
+		switch x := x.(type) {
+		case *Compare:
+			x.Span = sp
+		case *InList:
+			x.Span = sp
+		case *Like:
+			x.Span = sp
+		case *MultiContains:
+			x.Span = sp
+		case *PartIn:
+			x.Span = sp
+		case *Hierarchy:
+			x.Span = sp
+		}
+		return true
+	})
 }
 
 // condition lowers one condition to a plan expression, with Dataverse's
@@ -536,6 +561,10 @@ func (b *builder) identity(c *ast.Condition, col *ColumnRef) Expr {
 		b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the calling user: give --user", c.Operator)
 		return nil
 	}
+	if need := callerNeeds(c.Operator) & caller.Unknown; need != 0 {
+		b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the caller's %s, which the database does not hold: give %s", c.Operator, callerPartNames(need, false), callerPartNames(need, true))
+		return nil
+	}
 	guid := func(s string) *Value { g, _ := CanonicalGUID(s); return &Value{Kind: KGuid, V: g} }
 	list := func(ids ...[]string) Expr {
 		var vals []*Value
@@ -562,7 +591,7 @@ func (b *builder) identity(c *ast.Condition, col *ColumnRef) Expr {
 		return b.nullable(op, col, &Compare{Op: Ne, Left: col, Right: guid(caller.UserID)})
 	case ast.OpEqBusinessID, ast.OpNeBusinessID:
 		if caller.BusinessUnitID == "" {
-			b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the caller's business unit", op)
+			b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the caller's business unit: give --businessunit", op)
 			return nil
 		}
 		if op == ast.OpEqBusinessID {
@@ -581,6 +610,45 @@ func (b *builder) identity(c *ast.Condition, col *ColumnRef) Expr {
 		return list([]string{caller.UserID}, caller.Reports, caller.TeamIDs, caller.ReportTeams)
 	}
 	return nil
+}
+
+// callerNeeds is the caller context an identity operator reads beyond
+// the user id.
+func callerNeeds(op ast.Operator) CallerParts {
+	switch op {
+	case ast.OpEqBusinessID, ast.OpNeBusinessID:
+		return CallerBusinessUnit
+	case ast.OpEqUserTeams, ast.OpEqUserOrUserTeams:
+		return CallerTeams
+	case ast.OpEqUserOrUserHierarchy:
+		return CallerReports
+	case ast.OpEqUserOrUserHierarchyAndTeams:
+		return CallerReports | CallerTeams | CallerReportTeams
+	}
+	return 0
+}
+
+// callerPartNames names parts of the caller context, or their flags.
+func callerPartNames(p CallerParts, flags bool) string {
+	var names []string
+	for _, x := range []struct {
+		part       CallerParts
+		name, flag string
+	}{
+		{CallerBusinessUnit, "business unit", "--businessunit ID"},
+		{CallerTeams, "teams", "--teams ID,ID (empty: none)"},
+		{CallerReports, "reports", "--reports ID,ID (empty: none)"},
+		{CallerReportTeams, "reports' teams", "a teammembership table (no flag gives the reports' teams)"},
+	} {
+		if p&x.part != 0 {
+			if flags {
+				names = append(names, x.flag)
+			} else {
+				names = append(names, x.name)
+			}
+		}
+	}
+	return strings.Join(names, " and ")
 }
 
 // hierarchy resolves under / above on a table's hierarchical relationship.

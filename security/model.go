@@ -151,6 +151,10 @@ const (
 // file or from Dataverse-shaped tables; both give the same Model. Every id
 // is a lower-case canonical GUID (or, for companies, a dataAreaId).
 type Model struct {
+	// Comment is free text for the person editing a policy file (vecompile
+	// security template writes its guidance there); it grants nothing and
+	// is not stored in the security tables. Roles and tables have one too.
+	Comment       string            `json:"comment,omitempty"`
 	BusinessUnits []BusinessUnitDef `json:"businessUnits"`
 	Users         []UserDef         `json:"users"`
 	Teams         []TeamDef         `json:"teams"`
@@ -228,8 +232,9 @@ type TeamDef struct {
 
 // RoleDef is a security role: per table, per privilege, an access level.
 type RoleDef struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Comment string `json:"comment,omitempty"` // free text (Model.Comment)
 	// Admin marks an administrator-class role (System Administrator,
 	// System Customizer): portal users may not hold one, and it carries
 	// full column access.
@@ -257,6 +262,7 @@ type ShareDef struct {
 // list are user-owned, not company-scoped and not excluded from hierarchy.
 type TableDef struct {
 	Name      string    `json:"name"`
+	Comment   string    `json:"comment,omitempty"` // free text (Model.Comment)
 	Ownership Ownership `json:"ownership,omitempty"`
 	// Company marks a per-company F&O table (it has a dataareaid column).
 	Company bool `json:"company,omitempty"`

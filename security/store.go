@@ -40,6 +40,11 @@ type StoredColumn struct {
 	Optional bool
 }
 
+// SQLType is the column's type in the schema (every dialect).
+func (c StoredColumn) SQLType() string {
+	return map[ColumnKind]string{KindID: "CHAR(36)", KindText: "VARCHAR(200)", KindLong: "TEXT", KindInt: "INTEGER", KindBool: "BOOLEAN"}[c.Kind]
+}
+
 // StoredTable is one table of the security schema; the first column is the
 // primary key.
 type StoredTable struct {
@@ -128,8 +133,7 @@ func SchemaSQL(dialect, prefix string) string {
 	for _, t := range Tables {
 		fmt.Fprintf(&b, "\nCREATE TABLE IF NOT EXISTS %s (\n", q(prefix+t.Name))
 		for i, c := range t.Columns {
-			typ := map[ColumnKind]string{KindID: "CHAR(36)", KindText: "VARCHAR(200)", KindLong: "TEXT", KindInt: "INTEGER", KindBool: "BOOLEAN"}[c.Kind]
-			fmt.Fprintf(&b, "  %s %s", q(c.Name), typ)
+			fmt.Fprintf(&b, "  %s %s", q(c.Name), c.SQLType())
 			if i == 0 {
 				b.WriteString(" NOT NULL PRIMARY KEY")
 			}

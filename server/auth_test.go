@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,7 +43,8 @@ func TestJWT(t *testing.T) {
 	otherRSA, _ := rsa.GenerateKey(rand.Reader, 2048)
 	// Public keys go through the PEM reader serve uses.
 	der, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
-	rsaPub, err := server.ParsePublicKeyPEM(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	rsaPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	rsaPub, err := server.ParsePublicKeyPEM(rsaPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +85,15 @@ func TestJWT(t *testing.T) {
 		{"bad signature", hs256(t, claims(nil))[:len(hs256(t, claims(nil)))-4] + "AAAA", 401, "VE6001"},
 		{"other RSA key", rs256(t, otherRSA, claims(nil)), 401, "VE6001"},
 		{"alg none", signingInput(t, "none", claims(nil)) + ".", 401, "VE6001"},
+		{"alg none with a signature", hmacSigned(t, "none", []byte(testSecret), claims(nil)), 401, "VE6001"},
+		// Algorithm confusion: the RSA public key (which is no secret) used
+		// as an HMAC key, and an RSA signature sent as HS256.
+		{"HS256 keyed with the public key", hmacSigned(t, "HS256", rsaPEM, claims(nil)), 401, "VE6001"},
+		{"HS256 keyed with the EC key's DER", hmacSigned(t, "HS256", der, claims(nil)), 401, "VE6001"},
+		{"RS256 signature named HS256", "eyJhbGciOiJIUzI1NiJ9" + rs256(t, rsaKey, claims(nil))[strings.Index(rs256(t, rsaKey, claims(nil)), "."):], 401, "VE6001"},
+		{"ES256 signature named RS256", "eyJhbGciOiJSUzI1NiJ9" + es256(t, ecKey, claims(nil))[strings.Index(es256(t, ecKey, claims(nil)), "."):], 401, "VE6001"},
+		{"HS384", hmacSigned(t, "HS384", []byte(testSecret), claims(nil)), 401, "VE6001"},
+		{"lower-case alg", hmacSigned(t, "hs256", []byte(testSecret), claims(nil)), 401, "VE6001"},
 		{"missing role", hs256(t, claims(map[string]any{"roles": []string{"reader"}})), 403, "VE6002"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -105,7 +116,7 @@ func TestJWT(t *testing.T) {
 	call(good, server.HeaderUserID, "", server.HeaderContact, "c0000000-0000-4000-8000-0000000000ee").wantError(t, 403, "", "VE6002")
 	// The HS256 path is refused when no secret is configured.
 	e2 := newEnv(t, f, func(c *server.Config) {
-		c.Auth = &server.JWTVerifier{Issuer: testIssuer, Audience: testAudience, Keys: map[string]any{"rsa": rsaPub}}
+		c.Auth = &server.JWTVerifier{Issuers: []string{testIssuer}, Audiences: []string{testAudience}, Keys: map[string]any{"rsa": rsaPub}}
 	})
 	e2.token = hs256(t, claims(nil))
 	e2.do("POST", "/api/ve/v1/Retrieve", retrieve).wantError(t, 401, "", "VE6001")
@@ -246,9 +257,9 @@ func TestTableDirectory(t *testing.T) {
 func TestNewRefusesAnIncompleteVerifier(t *testing.T) {
 	f := fixtures(t)[0]
 	for _, v := range []*server.JWTVerifier{
-		{Audience: testAudience, Secret: []byte(testSecret)},
-		{Issuer: testIssuer, Secret: []byte(testSecret)},
-		{Issuer: testIssuer, Audience: testAudience},
+		{Audiences: []string{testAudience}, Secret: []byte(testSecret)},
+		{Issuers: []string{testIssuer}, Secret: []byte(testSecret)},
+		{Issuers: []string{testIssuer}, Audiences: []string{testAudience}},
 	} {
 		if _, err := server.New(server.Config{DB: f.db, Catalog: f.cat, Auth: v, Users: testUsers(), Insecure: true}); diag.CodeOf(err) != diag.BadFlag {
 			t.Errorf("%+v: %v", v, err)

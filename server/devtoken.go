@@ -1,12 +1,11 @@
 package server
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 // DevToken is what MintDevToken signs: a local development token for a
@@ -43,18 +42,12 @@ func MintDevToken(d DevToken) (string, error) {
 	if d.Now.IsZero() {
 		d.Now = time.Now()
 	}
-	header := `{"alg":"HS256","typ":"JWT"}`
-	claims, err := json.Marshal(map[string]any{
-		"iss": d.Issuer, "aud": d.Audience, "sub": d.App, "azp": d.App,
-		"roles": []string{d.Role},
-		"iat":   d.Now.Unix(), "nbf": d.Now.Unix(), "exp": d.Now.Add(d.TTL).Unix(),
-	})
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: d.Secret}, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
 		return "", err
 	}
-	enc := base64.RawURLEncoding
-	signed := enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString(claims)
-	mac := hmac.New(sha256.New, d.Secret)
-	mac.Write([]byte(signed))
-	return signed + "." + enc.EncodeToString(mac.Sum(nil)), nil
+	return jwt.Signed(signer).Claims(jwt.Claims{
+		Issuer: d.Issuer, Audience: jwt.Audience{d.Audience}, Subject: d.App,
+		IssuedAt: jwt.NewNumericDate(d.Now), NotBefore: jwt.NewNumericDate(d.Now), Expiry: jwt.NewNumericDate(d.Now.Add(d.TTL)),
+	}).Claims(map[string]any{"azp": d.App, "roles": []string{d.Role}}).Serialize()
 }

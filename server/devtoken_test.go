@@ -13,7 +13,7 @@ func TestMintDevTokenVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &JWTVerifier{Issuer: "iss", Audience: "api://vecompile", Secret: secret, Now: func() time.Time { return now }}
+	v := &JWTVerifier{Issuers: []string{"iss"}, Audiences: []string{"api://vecompile"}, Secret: secret, Now: func() time.Time { return now }}
 	c, err := v.Verify(tok)
 	if err != nil {
 		t.Fatalf("a minted token does not verify: %v", err)
@@ -23,9 +23,9 @@ func TestMintDevTokenVerifies(t *testing.T) {
 	}
 	// Another secret, audience or a later clock refuse it.
 	for name, v := range map[string]*JWTVerifier{
-		"secret":   {Issuer: "iss", Audience: "api://vecompile", Secret: []byte(strings.Repeat("x", 32)), Now: func() time.Time { return now }},
-		"audience": {Issuer: "iss", Audience: "api://other", Secret: secret, Now: func() time.Time { return now }},
-		"expired":  {Issuer: "iss", Audience: "api://vecompile", Secret: secret, Now: func() time.Time { return now.Add(time.Hour) }},
+		"secret":   {Issuers: []string{"iss"}, Audiences: []string{"api://vecompile"}, Secret: []byte(strings.Repeat("x", 32)), Now: func() time.Time { return now }},
+		"audience": {Issuers: []string{"iss"}, Audiences: []string{"api://other"}, Secret: secret, Now: func() time.Time { return now }},
+		"expired":  {Issuers: []string{"iss"}, Audiences: []string{"api://vecompile"}, Secret: secret, Now: func() time.Time { return now.Add(time.Hour) }},
 	} {
 		if _, err := v.Verify(tok); err == nil {
 			t.Errorf("%s: a token for another server verifies", name)

@@ -89,7 +89,7 @@ type env struct {
 }
 
 func testVerifier() *server.JWTVerifier {
-	return &server.JWTVerifier{Issuer: testIssuer, Audience: testAudience, Secret: []byte(testSecret)}
+	return &server.JWTVerifier{Issuers: []string{testIssuer}, Audiences: []string{testAudience}, Secret: []byte(testSecret)}
 }
 
 func testUsers() server.MapDirectory {
@@ -134,7 +134,7 @@ func claims(over map[string]any) map[string]any {
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-func signingInput(t *testing.T, alg string, c map[string]any) string {
+func signingInput(t testing.TB, alg string, c map[string]any) string {
 	h, _ := json.Marshal(map[string]string{"alg": alg, "typ": "JWT"})
 	p, err := json.Marshal(c)
 	if err != nil {
@@ -143,14 +143,20 @@ func signingInput(t *testing.T, alg string, c map[string]any) string {
 	return b64(h) + "." + b64(p)
 }
 
-func hs256(t *testing.T, c map[string]any) string {
-	in := signingInput(t, "HS256", c)
-	m := hmac.New(sha256.New, []byte(testSecret))
+func hs256(t testing.TB, c map[string]any) string {
+	return hmacSigned(t, "HS256", []byte(testSecret), c)
+}
+
+// hmacSigned is a token whose header names alg, with an HMAC-SHA256
+// signature under secret.
+func hmacSigned(t testing.TB, alg string, secret []byte, c map[string]any) string {
+	in := signingInput(t, alg, c)
+	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(in))
 	return in + "." + b64(m.Sum(nil))
 }
 
-func rs256(t *testing.T, k *rsa.PrivateKey, c map[string]any) string {
+func rs256(t testing.TB, k *rsa.PrivateKey, c map[string]any) string {
 	in := signingInput(t, "RS256", c)
 	d := sha256.Sum256([]byte(in))
 	sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, d[:])
@@ -160,7 +166,7 @@ func rs256(t *testing.T, k *rsa.PrivateKey, c map[string]any) string {
 	return in + "." + b64(sig)
 }
 
-func es256(t *testing.T, k *ecdsa.PrivateKey, c map[string]any) string {
+func es256(t testing.TB, k *ecdsa.PrivateKey, c map[string]any) string {
 	in := signingInput(t, "ES256", c)
 	d := sha256.Sum256([]byte(in))
 	r, s, err := ecdsa.Sign(rand.Reader, k, d[:])

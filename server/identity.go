@@ -45,8 +45,11 @@ func (k IdentityKind) String() string { return identityKindNames[k] }
 // Principal is who a request acts as: the calling application (from the
 // token) and the acting user, mapped to the backend.
 type Principal struct {
-	App      string
-	Roles    []string
+	App   string
+	Roles []string
+	// Token is the verified token the application called with (Entra:
+	// its tenant and service principal object id).
+	Token    *Claims
 	Kind     IdentityKind
 	External string // the id as the header gave it ("" for Anonymous)
 	// BackendID is the mapped backend user id (DataverseUser,
@@ -154,12 +157,19 @@ func (s *Server) application(r *http.Request) (*Claims, error) {
 	if err != nil {
 		return nil, err
 	}
+	noteCaller(r.Context(), claims)
 	role := s.cfg.Auth.Role
 	if role == "" {
 		role = DefaultAdapterRole
 	}
 	if !claims.HasRole(role) {
 		return nil, diagErr(diag.Forbidden, "the application %q does not hold the %s role", claims.App, role)
+	}
+	if claims.Delegated {
+		// The role lets its holder name any acting user: a user's token
+		// carrying it (an app role assigned to users) is not the
+		// application's.
+		return nil, diagErr(diag.Forbidden, "the %s role must be held by an application: this is a delegated token (scp) of user %q", role, claims.ObjectID)
 	}
 	return claims, nil
 }
@@ -171,7 +181,7 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Principal{App: claims.App, Roles: claims.Roles, Kind: Anonymous}
+	p := &Principal{App: claims.App, Roles: claims.Roles, Token: claims, Kind: Anonymous}
 	var given int
 	for _, hk := range []struct {
 		name string
@@ -297,7 +307,9 @@ func (s *Server) caller(ctx context.Context, userID string) (*plan.Caller, error
 		if id == "" {
 			id = userID
 		}
-		c = &plan.Caller{UserID: id}
+		// No user tables: the id alone. Operators needing the unit,
+		// teams or reports are refused rather than match nothing.
+		c = &plan.Caller{UserID: id, Unknown: plan.CallerContext}
 	}
 	s.callers.put(userID, c)
 	return c, nil

@@ -20,7 +20,19 @@ type ctxKey int
 const (
 	keyRequestID ctxKey = iota
 	keyLogger
+	keyCaller
 )
+
+// callerLog is who a request came from, filled in once its token is
+// verified, for the request's log line.
+type callerLog struct{ app, tenant, objectID string }
+
+// noteCaller records the verified token's application in the request log.
+func noteCaller(ctx context.Context, c *Claims) {
+	if cl, ok := ctx.Value(keyCaller).(*callerLog); ok {
+		*cl = callerLog{c.App, c.Tenant, c.ObjectID}
+	}
+}
 
 func requestID(ctx context.Context) string {
 	id, _ := ctx.Value(keyRequestID).(string)
@@ -138,7 +150,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			w.Header().Set("Connection", "close")
 		}
 		log := s.log.With("request_id", id)
-		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, log)
+		who := &callerLog{}
+		ctx := context.WithValue(context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, log), keyCaller, who)
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		s.metrics.inFlight.Add(1)
@@ -162,6 +175,15 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", d)}
+			if who.app != "" {
+				attrs = append(attrs, slog.String("app", who.app))
+			}
+			if who.tenant != "" {
+				attrs = append(attrs, slog.String("tid", who.tenant))
+			}
+			if who.objectID != "" {
+				attrs = append(attrs, slog.String("oid", who.objectID))
+			}
 			if sw.code != "" {
 				attrs = append(attrs, slog.String("code", sw.code))
 			}

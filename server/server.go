@@ -158,10 +158,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, configError(diag.BadFlag, "the server needs metadata (a catalog)")
 	case cfg.Auth == nil:
 		return nil, configError(diag.BadFlag, "the server needs a token verifier (JWT keys)")
-	case cfg.Auth.Issuer == "" || cfg.Auth.Audience == "":
-		return nil, configError(diag.BadFlag, "the token verifier needs the issuer and the audience to check")
-	case len(cfg.Auth.Secret) == 0 && len(cfg.Auth.Keys) == 0:
-		return nil, configError(diag.BadFlag, "the token verifier has no keys (an HS256 secret or RS256/ES256 public keys)")
+	case cfg.Auth.check() != nil:
+		return nil, cfg.Auth.check()
 	case cfg.Users == nil:
 		return nil, configError(diag.BadFlag, "the server needs a user directory (acting-user mapping)")
 	case cfg.Security == nil && !cfg.Insecure:

@@ -64,14 +64,54 @@ embedded sample, secured by the sample's model.
 Example:
   head -c 48 /dev/urandom | base64 > secret
   vecompile serve --jwt-secret-file secret --jwt-issuer dev --jwt-audience api://vecompile
-`,
-	"security init": `Usage: vecompile security init --db DSN [--policy FILE|sample]
 
-Creates the security tables in the database and, with --policy, stores that
-model in them.
+With Microsoft Entra ID (keys found by discovery, refreshed as Entra rotates them):
+  vecompile serve --oidc-issuer https://login.microsoftonline.com/TENANT/v2.0 \
+    --entra-tenant TENANT --jwt-audience api://vecompile,APP-ID
+`,
+	"security init": `Usage: vecompile security init --db DSN [--policy FILE|sample] [--check]
+
+Creates the security tables in the database, adds the columns existing ones
+lack (--check lists them and changes nothing) and, with --policy, stores
+that model in them.
 
 Example:
   vecompile security init --db sqlite:crm.db --policy sample
+`,
+	"sample load": `Usage: vecompile sample load --db DSN [--replace]
+
+Loads the embedded sample into a database: its eight tables and rows, its
+metadata (in a vecompile_metadata table, so that --db alone types every
+column exactly) and its security model (the security tables). A database
+that already has one of these tables is refused unless --replace.
+
+Example:
+  vecompile sample load --db 'postgres://postgres@127.0.0.1:5432/crm?sslmode=disable'
+  vecompile sample load --db 'sqlite:crm.db?create=true'
+`,
+	"metadata": `Usage: vecompile metadata --db DSN
+
+Prints the metadata vecompile infers from the database, in the --metadata
+file format: GUID columns (by type, key or lookup name, and values) with
+their storage forms, lookups and their targets without foreign keys by
+Dataverse's naming (<target>id, parent<table>id as the hierarchy, ownerid,
+owningbusinessunit, customerid …), primary names by convention. Correct it
+and pass it back with --metadata.
+
+Example:
+  vecompile metadata --db sqlite:crm.db > crm.json
+  vecompile exec --db sqlite:crm.db --metadata crm.json query.xml
+`,
+	"security template": `Usage: vecompile security template --db DSN
+
+Prints a starting policy file for the database's tables: its business units
+and users (from businessunit and systemuser when present), one role giving
+each user their own rows of owned tables and every row of the others, and a
+comment on each part saying what to change.
+
+Example:
+  vecompile security template --db sqlite:crm.db > policy.json
+  vecompile security init --db sqlite:crm.db --policy policy.json
 `,
 }
 

@@ -47,8 +47,13 @@ Usage:
   vecompile convert --to odata [FILE|-]   (or: vecompile odata)
                                     print a Web API (OData v4) request URL
   vecompile serve [flags]           run the adapter server (virtual-entity methods, OData v4)
-  vecompile security init --db DSN [--policy FILE]
+  vecompile security init --db DSN [--policy FILE] [--check]
                                     create the security tables (and store a policy file's model)
+  vecompile security template --db DSN
+                                    print a starting policy file for the database's tables
+  vecompile metadata --db DSN       print the metadata inferred from the database (a --metadata file)
+  vecompile sample load --db DSN [--replace]
+                                    load the embedded sample (rows, metadata, security model) into a database
   vecompile token [flags]           print a development token for a local 'serve'
   vecompile version                 print the version and the revision it was built from
 
@@ -77,6 +82,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runConvert(ctx, "odata", append([]string{"--to=odata"}, args...), stdin, stdout, stderr)
 	case "security":
 		return runSecurity(ctx, args, stdout, stderr)
+	case "metadata":
+		return runMetadata(ctx, args, stdout, stderr)
+	case "sample":
+		return runSampleLoad(ctx, args, stdout, stderr)
 	case "serve":
 		return runServe(ctx, args, stdout, stderr)
 	case "token":
@@ -159,8 +168,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
 		return fail(stderr, err)
 	}
-	if *bu != "" || *teams != "" || *reports != "" {
+	if flagSet(fs, "businessunit") || flagSet(fs, "teams") || flagSet(fs, "reports") {
+		// The parts the flags give; the user tables, when the database
+		// has them, give the rest (and win). A part nobody gives makes
+		// the operators that need it fail, naming the flag.
 		cfg.Caller = &plan.Caller{BusinessUnitID: *bu, TeamIDs: splitList(*teams), Reports: splitList(*reports), LanguageID: *language}
+		if len(cfg.Caller.Reports) > 0 {
+			cfg.Caller.Unknown = plan.CallerReportTeams // no flag gives the reports' teams
+		}
+		for _, f := range []struct {
+			name string
+			part plan.CallerParts
+		}{{"businessunit", plan.CallerBusinessUnit}, {"teams", plan.CallerTeams}, {"reports", plan.CallerReports}} {
+			if !flagSet(fs, f.name) {
+				cfg.Caller.Unknown |= f.part
+			}
+		}
 	}
 
 	if err := sec.apply(&cfg, *user); err != nil {
@@ -397,4 +420,73 @@ func (f collationFlags) accentSensitive() (bool, error) {
 		return false, flagError("--base-language: %d is not an LCID", *f.lcid)
 	}
 	return *f.sensitive || plan.AccentSensitiveLanguage(*f.lcid), nil
+}
+
+// runMetadata prints the catalog introspected from a database in the
+// metadata file format, for a person to correct and pass back with
+// --metadata.
+func runMetadata(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vecompile metadata", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	setUsage(fs, "metadata", stderr)
+	dsn := fs.String("db", "", "the database to introspect")
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *dsn == "" || fs.NArg() > 0 {
+		return fail(stderr, flagError("metadata: give --db DSN and nothing else"))
+	}
+	db, err := engine.Open(ctx, *dsn)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer db.Close()
+	cat, err := engine.Introspect(ctx, db)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	mc, ok := cat.(plan.MapCatalog)
+	if !ok {
+		return fail(stderr, flagError("metadata: the database's catalog cannot be listed"))
+	}
+	if err := engine.WriteMetadata(stdout, mc); err != nil {
+		return fail(stderr, err)
+	}
+	return 0
+}
+
+// runSampleLoad loads the embedded sample into a database
+// (engine.LoadSample).
+func runSampleLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "load" {
+		fmt.Fprintln(stderr, "usage: vecompile sample load --db DSN [--replace]")
+		return 2
+	}
+	fs := flag.NewFlagSet("vecompile sample load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	setUsage(fs, "sample load", stderr)
+	dsn := fs.String("db", "", "the database to load the sample into: sqlite:PATH?create=true, postgres://…, mysql://…")
+	replace := fs.Bool("replace", false, "drop and reload the sample's tables when the database has them")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *dsn == "" || fs.NArg() > 0 {
+		return fail(stderr, flagError("sample load: give --db DSN"))
+	}
+	db, err := engine.Open(ctx, *dsn)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer db.Close()
+	if err := engine.LoadSample(ctx, db, *replace); err != nil {
+		return fail(stderr, err)
+	}
+	fmt.Fprintln(stdout, "sample loaded: 8 tables, their metadata (vecompile_metadata) and the security model; try: vecompile exec --db DSN --user aa000000-0000-4000-8000-000000000009 query.xml")
+	return 0
 }

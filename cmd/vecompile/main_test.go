@@ -38,7 +38,7 @@ func TestCLI(t *testing.T) {
 		{"sql-sqlserver", []string{"sql", "--dialect=sqlserver", "../../examples/open-opportunities.xml"}, ""},
 		{"sql-mysql-untyped", []string{"sql", "--dialect=mysql", "../../examples/contacts-without-email.xml"}, ""},
 		{"sql-sqlite-metadata", []string{"sql", "--dialect=sqlite", "--metadata=../../engine/sampledata/metadata.json", "../../examples/pipeline-by-city.xml"}, ""},
-		{"plan-user", []string{"plan", user, "--now=2026-03-15T13:20:00Z", "--timezone=Europe/Paris", "--metadata=../../engine/sampledata/metadata.json", "--businessunit=bb000000-0000-4000-8000-000000000001", "../../examples/my-team-accounts.xml"}, ""},
+		{"plan-user", []string{"plan", user, "--now=2026-03-15T13:20:00Z", "--timezone=Europe/Paris", "--metadata=../../engine/sampledata/metadata.json", "--businessunit=bb000000-0000-4000-8000-000000000001", "--teams=", "--reports=", "../../examples/my-team-accounts.xml"}, ""},
 		{"sql-db-dialect", []string{"sql", "--db=" + sampleDB, "../../examples/pipeline-by-city.xml"}, ""},
 		{"exec-db-file", []string{"exec", "--db=" + sampleDB, "--format=jsonl", "../../examples/pipeline-by-city.xml"}, ""},
 		{"plan-user-language", []string{"plan", user, "--language=1036", "--now=2026-03-15T13:20:00Z", "-"}, `<fetch><entity name="usersettings"><attribute name="systemuserid"/><filter><condition attribute="uilanguageid" operator="eq-userlanguage"/></filter></entity></fetch>`},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -83,8 +84,11 @@ func securityNotice(cmd string, p *plan.Plan, user string, stderr io.Writer) {
 // (those absent) in a database, and with --policy store a policy file's
 // model in them.
 func runSecurity(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "template" {
+		return runSecurityTemplate(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "init" {
-		fmt.Fprintln(stderr, "usage: vecompile security init --db DSN [--policy FILE] [--print-schema]")
+		fmt.Fprintln(stderr, "usage: vecompile security init --db DSN [--policy FILE] [--check] [--print-schema]\n       vecompile security template --db DSN")
 		return 2
 	}
 	fs := flag.NewFlagSet("vecompile security init", flag.ContinueOnError)
@@ -93,6 +97,7 @@ func runSecurity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	dsn := fs.String("db", "", "database DSN to create the security tables in")
 	policy := fs.String("policy", "", "a JSON policy file to store in the tables ('sample': the embedded sample's)")
 	printSchema := fs.String("print-schema", "", "print the schema for a dialect (sqlite, postgres, mysql) instead")
+	check := fs.Bool("check", false, "list the columns the existing security tables lack and change nothing (exit 1 when some are missing)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -127,13 +132,63 @@ func runSecurity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return fail(stderr, err)
 	}
 	defer db.Close()
+	missing, err := engine.MissingSecurityColumns(ctx, db, "")
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if *check {
+		if len(missing) == 0 {
+			fmt.Fprintln(stdout, "security tables: no column missing")
+			return 0
+		}
+		for _, c := range missing {
+			fmt.Fprintf(stdout, "missing column: %s\n", c)
+		}
+		return 1
+	}
 	if err := engine.InitSecurity(ctx, db, "", m); err != nil {
 		return fail(stderr, err)
+	}
+	for _, c := range missing {
+		fmt.Fprintf(stdout, "added column: %s\n", c)
 	}
 	var names []string
 	for _, t := range security.Tables {
 		names = append(names, t.Name)
 	}
 	fmt.Fprintf(stdout, "security tables ready: %s\n", strings.Join(names, ", "))
+	return 0
+}
+
+// runSecurityTemplate prints a starting policy file for a database's
+// tables (engine.SecurityTemplate).
+func runSecurityTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vecompile security template", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	setUsage(fs, "security template", stderr)
+	dsn := fs.String("db", "", "the database whose tables the policy covers")
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *dsn == "" {
+		return fail(stderr, flagError("security template: --db is required"))
+	}
+	db, err := engine.Open(ctx, *dsn)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer db.Close()
+	m, err := engine.SecurityTemplate(ctx, db)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	out, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fail(stderr, err)
+	}
+	stdout.Write(append(out, '\n'))
 	return 0
 }

@@ -11,7 +11,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -29,7 +28,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("vecompile serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	setUsage(fs, "serve", stderr)
-	var keyFiles multiFlag
 	var (
 		addr       = fs.String("addr", "127.0.0.1:8080", "listen address")
 		dsn        = fs.String("db", "", "backend database DSN (default: the embedded SQLite sample)")
@@ -37,11 +35,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		entities   = fs.String("entities", "", "comma-separated logical names of the exposed entities (default: every table)")
 		naming     = fs.String("naming", "", "naming profile: 'mserp' exposes backend tables as finance and operations virtual entities (mserp_<physical name>)")
 		companies  = fs.String("companies", "", `with --naming mserp: JSON file {"usmf": "<cdm_company id>", …} mapping company codes to the environment's cdm_company ids (adds the Company lookup mserp_dataareaid_id)`)
-		issuer     = fs.String("jwt-issuer", "", "required token issuer (iss)")
-		audience   = fs.String("jwt-audience", "", "required token audience (aud)")
-		secretFile = fs.String("jwt-secret-file", "", "file holding the HS256 shared secret")
-		role       = fs.String("jwt-role", server.DefaultAdapterRole, "application role (roles claim) that reaches the adapter endpoints")
-		skew       = fs.Duration("clock-skew", time.Minute, "allowed clock skew for exp/nbf (at most 5m)")
 		users      = fs.String("users", "", `JSON file mapping acting identities to backend ids: {"user":{ID:BACKEND},"objectid":{…},"contact":{…}}`)
 		userTable  = fs.String("user-table", "", "backend table mapping identities, with columns kind, external_id, backend_id")
 		anonymous  = fs.Bool("allow-anonymous", false, "let requests without an acting-user header through as the anonymous principal")
@@ -58,7 +51,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		metricsPub = fs.Bool("metrics-public", false, "serve /metrics without a token (default: the same bearer token and role as the API)")
 	)
 	collation := addCollationFlags(fs)
-	fs.Var(&keyFiles, "jwt-key", "PEM public key for RS256/ES256 tokens (repeatable; the file's base name without extension is its kid)")
+	authFlags := addAuthFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -79,32 +72,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
 		return fail(stderr, err)
 	}
-	auth := &server.JWTVerifier{Issuer: *issuer, Audience: *audience, Role: *role, Skew: *skew, Keys: map[string]any{}}
-	if *secretFile != "" {
-		secret, err := readHS256Secret(*secretFile)
-		if err != nil {
-			return fail(stderr, err)
-		}
-		auth.Secret = secret
+	if cfg.Auth, err = authFlags.verifier(ctx, log); err != nil {
+		return fail(stderr, err)
 	}
-	for _, f := range keyFiles {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return fail(stderr, flagError("--jwt-key: %v", err))
-		}
-		k, err := server.ParsePublicKeyPEM(b)
-		if err != nil {
-			return fail(stderr, flagError("--jwt-key %s: %v", f, err))
-		}
-		auth.Keys[strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))] = k
-	}
-	if len(auth.Secret) == 0 && len(auth.Keys) == 0 {
-		return fail(stderr, flagError("no token keys: give --jwt-secret-file or --jwt-key"))
-	}
-	if *audience == "" || *issuer == "" {
-		return fail(stderr, flagError("--jwt-issuer and --jwt-audience are required"))
-	}
-	cfg.Auth = auth
 	if *pagingKey != "" {
 		b, err := os.ReadFile(*pagingKey)
 		if err != nil {

@@ -70,10 +70,17 @@ type served struct {
 
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
+	return startServeArgs(t, append([]string{"--jwt-secret-file=" + serveSecretFile(t), "--jwt-audience=api://test", "--jwt-issuer=iss"}, args...))
+}
+
+// startServeArgs starts serve on a free loopback port with these flags
+// only.
+func startServeArgs(t *testing.T, args []string) *served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &served{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, cancel: cancel, exited: make(chan struct{})}
 	// No drain by default: the tests stop at once (a test's own --drain wins).
-	args = append([]string{"serve", "--addr=127.0.0.1:0", "--jwt-secret-file=" + serveSecretFile(t), "--jwt-audience=api://test", "--jwt-issuer=iss", "--drain=0s"}, args...)
+	args = append([]string{"serve", "--addr=127.0.0.1:0", "--drain=0s"}, args...)
 	go func() { s.code = run(ctx, args, nil, s.stdout, s.stderr); close(s.exited) }()
 	t.Cleanup(func() {
 		cancel()

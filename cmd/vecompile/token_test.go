@@ -25,7 +25,7 @@ func TestTokenVerifies(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	v := &server.JWTVerifier{Issuer: "dev", Audience: "api://vecompile", Secret: []byte(strings.Repeat("s", 40))}
+	v := &server.JWTVerifier{Issuers: []string{"dev"}, Audiences: []string{"api://vecompile"}, Secret: []byte(strings.Repeat("s", 40))}
 	c, err := v.Verify(strings.TrimSpace(stdout.String()))
 	if err != nil {
 		t.Fatalf("the token does not verify: %v", err)

@@ -158,12 +158,15 @@ func escape(b *bytes.Buffer, s string, inAttr bool) {
 // body writes the rest of an entity or link-entity start tag, its
 // children and its end tag.
 func (p *printer) body(depth int, elem string, b *ast.Body) {
-	if !b.AllAttributes.Value && len(b.Attributes) == 0 && len(b.Orders) == 0 && len(b.Filters) == 0 && len(b.Links) == 0 {
+	// An entity without attributes selects every column by itself: the
+	// parser's implied all-attributes (Set false) is not written out.
+	all := b.AllAttributes.Value && (b.AllAttributes.Set || len(b.Attributes) > 0)
+	if !all && len(b.Attributes) == 0 && len(b.Orders) == 0 && len(b.Filters) == 0 && len(b.Links) == 0 {
 		p.b.WriteString("/>\n")
 		return
 	}
 	p.b.WriteString(">\n")
-	if b.AllAttributes.Value {
+	if all {
 		p.indent(depth + 1)
 		p.b.WriteString("<all-attributes/>\n")
 	}

@@ -31,6 +31,10 @@ func normalize(q *ast.Query) *ast.Query {
 		}
 		return true
 	})
+	if e := q.Entity; e != nil && !q.Aggregate.Value && !e.AllAttributes.Value && len(e.Attributes) == 0 {
+		// The parser reads an entity without attributes as every column.
+		e.AllAttributes = ast.Bool{Value: true}
+	}
 	return q
 }
 

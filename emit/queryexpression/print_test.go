@@ -52,6 +52,11 @@ func normalize(q *ast.Query) *ast.Query {
 		}
 		return true
 	})
+	if e := q.Entity; e != nil && e.AllAttributes.Value {
+		// An entity without attributes selects every column: QueryExpression
+		// says so explicitly (ColumnSet.AllColumns).
+		e.AllAttributes.Set = true
+	}
 	return q
 }
 

@@ -19,17 +19,42 @@ const CountLimit = plan.TotalRecordCountLimit + 1
 
 // Emit compiles p into one SELECT statement for dialect d.
 func Emit(p *plan.Plan, d Dialect) (*Statement, error) {
+	return run(p, d, modeRows)
+}
+
+// run renders the statement of mode (modeRows: Emit; the others the count
+// statements), then checks it against the dialect's limits (limits.go).
+func run(p *plan.Plan, d Dialect, mode queryMode) (*Statement, error) {
 	var e emitter
 	if err := e.init(p, d); err != nil {
 		return nil, err
 	}
-	e.with()
-	e.query(p, modeRows)
-	e.options(p)
+	e.write(p, mode)
 	if e.err != nil {
 		return nil, e.err
 	}
-	return &Statement{SQL: e.text(), Args: e.args, Columns: p.Columns}, nil
+	if v, over := e.overLimit(p); over {
+		return nil, e.limitError(p, d, v, mode)
+	}
+	cols := countColumn
+	if mode == modeRows {
+		cols = p.Columns
+	}
+	return &Statement{SQL: e.text(), Args: e.args, Columns: cols}, nil
+}
+
+// write renders the statement of mode.
+func (e *emitter) write(p *plan.Plan, mode queryMode) {
+	switch mode {
+	case modeRows:
+		e.with()
+		e.query(p, modeRows)
+		e.options(p)
+	case modeQuickFind:
+		e.quickFindCount(p)
+	default:
+		e.countOf(p, mode)
+	}
 }
 
 // countColumn is the one output column of a count statement.
@@ -40,15 +65,7 @@ var countColumn = []*plan.OutputColumn{{Name: "count", Aggregate: ast.Count}}
 //
 //	SELECT COUNT(*) FROM (SELECT … LIMIT 5001) AS "t"
 func EmitCount(p *plan.Plan, d Dialect) (*Statement, error) {
-	var e emitter
-	if err := e.init(p, d); err != nil {
-		return nil, err
-	}
-	e.countOf(p, modeCount)
-	if e.err != nil {
-		return nil, e.err
-	}
-	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn}, nil
+	return run(p, d, modeCount)
 }
 
 // EmitAggregateInput compiles the input-size check of an aggregate plan:
@@ -61,18 +78,10 @@ func EmitCount(p *plan.Plan, d Dialect) (*Statement, error) {
 // (TOP (50001) on SQL Server). p must be an aggregate plan with a positive
 // AggregateLimit.
 func EmitAggregateInput(p *plan.Plan, d Dialect) (*Statement, error) {
-	var e emitter
-	if err := e.init(p, d); err != nil {
-		return nil, err
-	}
-	if !p.Aggregate || p.AggregateLimit <= 0 {
+	if p != nil && p.Root != nil && d != nil && (!p.Aggregate || p.AggregateLimit <= 0) {
 		return nil, errList(diag.MalformedPlan, "EmitAggregateInput needs an aggregate plan with a positive AggregateLimit")
 	}
-	e.countOf(p, modeAggInput)
-	if e.err != nil {
-		return nil, e.err
-	}
-	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn}, nil
+	return run(p, d, modeAggInput)
 }
 
 // EmitQuickFindCount writes the statement that counts, up to one more than
@@ -81,13 +90,14 @@ func EmitAggregateInput(p *plan.Plan, d Dialect) (*Statement, error) {
 // others. A quick-find filter that reads a joined source's columns is
 // counted over the whole query instead (all filters applied).
 func EmitQuickFindCount(p *plan.Plan, d Dialect) (*Statement, error) {
-	var e emitter
-	if err := e.init(p, d); err != nil {
-		return nil, err
-	}
-	if p.QuickFind == nil || p.QuickFindLimit <= 0 || p.Root == nil {
+	if p != nil && p.Root != nil && d != nil && (p.QuickFind == nil || p.QuickFindLimit <= 0) {
 		return nil, errList(diag.MalformedPlan, "EmitQuickFindCount needs a plan with a quick-find filter and a positive QuickFindLimit")
 	}
+	return run(p, d, modeQuickFind)
+}
+
+// quickFindCount writes EmitQuickFindCount's statement.
+func (e *emitter) quickFindCount(p *plan.Plan) {
 	if !readsOnly(p.QuickFind, p.Root) {
 		e.countOf(p, modeQuickFind)
 	} else {
@@ -111,10 +121,6 @@ func EmitQuickFindCount(p *plan.Plan, d Dialect) (*Statement, error) {
 		e.ident("t")
 		e.options(p)
 	}
-	if e.err != nil {
-		return nil, e.err
-	}
-	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn}, nil
 }
 
 // readsOnly reports whether x reads only columns of ds (subqueries of ds,
@@ -214,6 +220,13 @@ type emitter struct {
 	// bound translate table (FoldTranslate), 0 until first bound.
 	accents bool
 	foldArg int
+	// limits are the dialect's; check records what overLimit checks,
+	// probe what a probing rendering looks for (limits.go).
+	limits Limits
+	check  limitCheck
+	probe  probe
+	// offsets are the zone offset CASEs written so far (datepart.go).
+	offsets []writtenOffset
 }
 
 func (e *emitter) init(p *plan.Plan, d Dialect) error {
@@ -225,6 +238,9 @@ func (e *emitter) init(p *plan.Plan, d Dialect) error {
 	}
 	e.p = p
 	e.caps = d.Caps()
+	e.limits = e.caps.Limits
+	e.check.reset()
+	e.probe.at = -1
 	e.flags = e.caps.Flags
 	e.open, e.close = '"', '"'
 	switch e.caps.Quote {
@@ -450,6 +466,9 @@ func (e *emitter) int(n int64) {
 
 // ident writes a quoted identifier, doubling the closing quote inside.
 func (e *emitter) ident(name string) {
+	if len(name) > e.limits.Ident && e.limits.Ident > 0 {
+		e.longIdent(name)
+	}
 	open, close := e.open, e.close
 	if strings.IndexByte(name, close) < 0 {
 		// One capacity check and one copy for the usual identifier.
@@ -488,6 +507,9 @@ func (e *emitter) alias(i int) {
 // bind appends an argument and writes its placeholder.
 func (e *emitter) bind(a any) {
 	e.args = append(e.args, a)
+	if len(e.args) == e.limits.Params+1 && e.limits.Params > 0 {
+		e.check.paramAt = e.n
+	}
 	e.placeholder(len(e.args))
 }
 
@@ -529,7 +551,7 @@ func (e *emitter) securedCol(alias string, t *plan.Table, c *plan.Column, hidden
 			return
 		}
 		e.raw("CASE WHEN ")
-		e.qcol(alias, pk)
+		e.conv(e.valueConv(pk), func() { e.qcol(alias, pk) })
 		e.raw(" IN (")
 		for i, k := range keys {
 			if i > 0 {
@@ -565,6 +587,9 @@ func (e *emitter) table(ds *plan.DataSource) {
 	if ds.Table == nil {
 		e.fail(diag.MalformedPlan, "data source %q has no table", ds.Name)
 		return
+	}
+	if len(ds.Name) > e.limits.Ident && e.limits.Ident > 0 && e.check.aliasOver == nil && e.tooLong(ds.Name) {
+		e.check.aliasOver = ds
 	}
 	e.ident(ds.Table.PhysicalName)
 	e.raw(" AS ")
@@ -669,9 +694,12 @@ func (e *emitter) exprOrder(p *plan.Plan) bool {
 // Server: its collation does), and by the string itself to break ties the same on every engine.
 // A lookup's name key is a string too.
 func (e *emitter) foldedKey(k *plan.SortKey) bool {
-	if e.has(CaseInsensitive) {
-		return false
-	}
+	return !e.has(CaseInsensitive) && e.stringKey(k)
+}
+
+// stringKey reports whether key k sorts strings: a lookup's name, or a
+// string column or the min or max of one.
+func (e *emitter) stringKey(k *plan.SortKey) bool {
 	switch k.By {
 	case plan.SortName:
 		return true
@@ -687,7 +715,7 @@ func (e *emitter) foldedKey(k *plan.SortKey) bool {
 		}
 	}
 	c := k.SortColumn()
-	return c != nil && c.Type.Kind() == plan.KString
+	return c != nil && (c.Type.Kind() == plan.KString || e.guidFolds(c))
 }
 
 func (e *emitter) top(n int64) {
@@ -734,6 +762,9 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 			if p.Aggregate && len(e.args) > nargs {
 				spans = append(spans, span{i, start, e.n})
 			}
+			if e.probe.at >= 0 && c != nil {
+				e.leave(start, c.Span)
+			}
 			e.raw(" AS ")
 			e.alias(i)
 		}
@@ -758,7 +789,7 @@ type span struct{ col, start, end int }
 func (e *emitter) foldsGroup(c *plan.OutputColumn) bool {
 	return c != nil && !e.has(CaseInsensitive) && c.Aggregate == ast.NoAggregate &&
 		c.DateGrouping == ast.NoDateGrouping && c.RowAggregate == nil &&
-		c.Column != nil && c.Column.Type.Kind() == plan.KString
+		c.Column != nil && (c.Column.Type.Kind() == plan.KString || e.guidFolds(c.Column))
 }
 
 // foldsDistinct reports whether a distinct query has a string column to
@@ -818,10 +849,17 @@ func (e *emitter) distinctColumns(p *plan.Plan, named bool) {
 		if i > 0 {
 			e.raw(", ")
 		}
+		pad := !named && c != nil && e.pads(c.Column) // the group, not the spelling shown
 		col := func() {
+			if pad {
+				e.raw("RTRIM(")
+			}
 			e.ident(distinctAlias)
 			e.byte1('.')
 			e.alias(i)
+			if pad {
+				e.byte1(')')
+			}
 		}
 		switch {
 		case !e.foldsGroup(c):
@@ -861,6 +899,9 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 	ref := plan.ColumnRef{Source: c.Source, Column: c.Column}
 	if !p.Aggregate {
 		e.col(&ref)
+		if p.Distinct {
+			e.collate(c.Column) // DISTINCT compares as Dataverse
+		}
 		return
 	}
 	switch c.Aggregate {
@@ -870,13 +911,16 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 			// Distinct strings are counted by their case folding, as
 			// Dataverse's collation compares them.
 			e.raw("DISTINCT ")
-			if !e.has(CaseInsensitive) && c.Column != nil && c.Column.Type.Kind() == plan.KString {
-				e.lowerCol(&ref, true)
+			if !e.has(CaseInsensitive) && c.Column != nil && (c.Column.Type.Kind() == plan.KString || e.guidFolds(c.Column)) {
+				e.eqCol(&ref, true)
 				e.byte1(')')
 				return
 			}
 		}
 		e.col(&ref)
+		if c.Distinct {
+			e.collate(c.Column)
+		}
 		e.byte1(')')
 	case ast.Sum:
 		e.raw("SUM(")
@@ -892,14 +936,8 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 			e.col(&ref)
 		}
 		e.byte1(')')
-	case ast.Min:
-		e.raw("MIN(")
-		e.col(&ref)
-		e.byte1(')')
-	case ast.Max:
-		e.raw("MAX(")
-		e.col(&ref)
-		e.byte1(')')
+	case ast.Min, ast.Max:
+		e.minMax(c, &ref)
 	case ast.NoAggregate:
 		if e.foldsGroup(c) {
 			// Grouped by its folding (groupBy); one spelling shows.
@@ -912,6 +950,40 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 	default:
 		e.fail(diag.UnsupportedFeature, "aggregate %q is not supported", c.Aggregate)
 	}
+}
+
+// minMax writes MIN(col) or MAX(col). Dataverse takes min and max of a
+// Boolean (false < true); SQL Server has no MIN or MAX over bit (error
+// 8117), so the bit is aggregated as an integer and cast back,
+// CAST(MAX(CAST(col AS INT)) AS BIT), and PostgreSQL none over boolean,
+// where they are BOOL_AND and BOOL_OR.
+func (e *emitter) minMax(c *plan.OutputColumn, ref *plan.ColumnRef) {
+	max := c.Aggregate == ast.Max
+	boolean := c.Column != nil && c.Column.Type.Kind() == plan.KBool
+	switch {
+	case boolean && e.has(BoolAndOr):
+		if max {
+			e.raw("BOOL_OR(")
+		} else {
+			e.raw("BOOL_AND(")
+		}
+	case boolean && e.has(BitMinMaxCast):
+		if max {
+			e.raw("CAST(MAX(CAST(")
+		} else {
+			e.raw("CAST(MIN(CAST(")
+		}
+		e.col(ref)
+		e.raw(" AS INT)) AS BIT)")
+		return
+	case max:
+		e.raw("MAX(")
+	default:
+		e.raw("MIN(")
+	}
+	e.col(ref)
+	e.collate(c.Column)
+	e.byte1(')')
 }
 
 // countChildren writes rowaggregate="CountChildren": the number of direct
@@ -948,9 +1020,7 @@ func (e *emitter) countChildren(c *plan.OutputColumn) {
 	e.ident(a)
 	e.hint()
 	e.raw(" WHERE ")
-	e.qcol(a, parent)
-	e.raw(" = ")
-	e.qcol(ds.Name, pk)
+	e.colEq(parent, func() { e.qcol(a, parent) }, pk, func() { e.qcol(ds.Name, pk) })
 	e.byte1(')')
 	if outer {
 		e.raw(" END")
@@ -996,6 +1066,7 @@ func (e *emitter) groupKey(c *plan.OutputColumn, ref *plan.ColumnRef) {
 	switch c.DateGrouping {
 	case ast.NoDateGrouping:
 		e.col(ref)
+		e.collate(c.Column) // the same text in the select list and GROUP BY
 		return
 	case ast.Day:
 		part = plan.PartDay
@@ -1091,6 +1162,9 @@ func (e *emitter) groupBy(p *plan.Plan, spans []span) {
 		} else {
 			e.raw(", ")
 		}
+		if e.check.groupTerms++; e.check.groupTerms > e.limits.GroupTerms && e.limits.GroupTerms > 0 && e.check.groupOver == nil {
+			e.check.groupOver = c
+		}
 		sp := -1
 		for k := range spans {
 			if spans[k].col == i {
@@ -1099,7 +1173,7 @@ func (e *emitter) groupBy(p *plan.Plan, spans []span) {
 		}
 		switch {
 		case e.foldsGroup(c):
-			e.lowerCol(&plan.ColumnRef{Source: c.Source, Column: c.Column}, true)
+			e.eqCol(&plan.ColumnRef{Source: c.Source, Column: c.Column}, true)
 		case sp < 0:
 			e.output(p, c)
 		case e.caps.Params.Numbered():
@@ -1110,222 +1184,6 @@ func (e *emitter) groupBy(p *plan.Plan, spans []span) {
 			e.fail(diag.DialectUnsupported, "dialect cannot group by a parameterized expression (column %q)", c.Name)
 		}
 	}
-}
-
-// orderBy writes ORDER BY with NULLs first ascending, last descending;
-// string keys sort by their case folding, then as stored (foldedKey).
-// wrapped says the query is wrapped (see query): keys then read the
-// wrapped query's output columns.
-func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
-	if len(p.Orders) == 0 {
-		if p.PageSize > 0 && e.has(TopFetch) {
-			e.raw(" ORDER BY (SELECT NULL)")
-		}
-		return
-	}
-	e.raw(" ORDER BY ")
-	for i, k := range p.Orders {
-		if i > 0 {
-			e.raw(", ")
-		}
-		var o operand
-		switch {
-		case k == nil:
-			e.fail(diag.MalformedPlan, "nil sort key")
-			continue
-		case k.Output != nil:
-			idx := -1
-			for j, c := range p.Columns {
-				if c == k.Output {
-					idx = j
-				}
-			}
-			if idx < 0 {
-				e.fail(diag.MalformedPlan, "sort key %q is not an output column", k.Output.Name)
-				continue
-			}
-			o = operand{idx: idx, wrapped: wrapped}
-			if !wrapped && k.By != plan.SortValue {
-				// Not reachable from the planner (grouped keys of aggregates
-				// are wrapped); sort the grouped column itself.
-				o = operand{ref: &plan.ColumnRef{Source: k.Output.Source, Column: k.Output.Column}}
-			}
-		case k.Column != nil:
-			if p.Distinct || p.Aggregate {
-				idx := -1
-				for j, c := range p.Columns {
-					if c != nil && c.Aggregate == ast.NoAggregate && c.DateGrouping == ast.NoDateGrouping && c.RowAggregate == nil &&
-						c.Source == k.Column.Source && c.Column == k.Column.Column {
-						idx = j
-						break
-					}
-				}
-				if idx < 0 {
-					e.fail(diag.DialectUnsupported, "a distinct or aggregate query cannot order by a column it does not select")
-					continue
-				}
-				o = operand{idx: idx, wrapped: wrapped}
-			} else {
-				o = operand{ref: k.Column}
-			}
-		default:
-			e.fail(diag.MalformedPlan, "empty sort key")
-			continue
-		}
-		folded := e.foldedKey(k)
-		switch k.By {
-		case plan.SortValue:
-			if folded {
-				e.foldInto(func() { e.operand(o) }, true)
-				e.direction(k.Desc)
-				e.raw(", ")
-			}
-		case plan.SortName:
-			if folded {
-				// A name key is a subquery: folded once, unguarded.
-				e.foldInto(func() { e.nameKey(k, o) }, false)
-				e.direction(k.Desc)
-				e.raw(", ")
-			}
-			e.nameKey(k, o)
-			e.direction(k.Desc)
-			e.raw(", ")
-		case plan.SortLabel:
-			e.labelKey(k, o)
-			e.direction(k.Desc)
-			e.raw(", ")
-		default:
-			e.fail(diag.MalformedPlan, "unknown sort kind %d", k.By)
-		}
-		e.operand(o)
-		e.direction(k.Desc)
-	}
-}
-
-// operand is what a sort key reads: a column of a data source (ref), or
-// the output column c<idx>, qualified by wrapAlias in a wrapped query.
-type operand struct {
-	ref     *plan.ColumnRef
-	idx     int
-	wrapped bool
-}
-
-func (e *emitter) operand(o operand) {
-	switch {
-	case o.ref != nil:
-		e.col(o.ref)
-	case o.wrapped:
-		e.ident(wrapAlias)
-		e.byte1('.')
-		e.alias(o.idx)
-	default:
-		e.alias(o.idx)
-	}
-}
-
-// direction writes DESC and, where needed, the NULL placement.
-func (e *emitter) direction(desc bool) {
-	if desc {
-		e.raw(" DESC")
-	}
-	if e.has(NullsOrdering) {
-		if faults.NullsLastAsc {
-			desc = !desc // injected bug: NULLs last ascending
-		}
-		if desc {
-			e.raw(" NULLS LAST")
-		} else {
-			e.raw(" NULLS FIRST")
-		}
-	}
-}
-
-// nameKey writes a lookup's sort value: the primary name of the row it
-// points to, one correlated subquery per target table, COALESCE'd for a
-// polymorphic lookup (the GUID is in at most one target):
-//
-//	(SELECT "vs"."fullname" FROM "contact" AS "vs" WHERE "vs"."contactid" = "account"."primarycontactid")
-//	COALESCE((SELECT … FROM "systemuser" …), (SELECT … FROM "team" …))
-//
-// The subquery reads the target without a row filter of its own: a
-// lookup's name is what Dataverse sorts by, readable row or not. Column
-// security does apply (plan.SortKey.Names): a name hidden from the caller
-// reads NULL, except on the records a field share reveals, as the column
-// reads anywhere else in the plan.
-func (e *emitter) nameKey(k *plan.SortKey, o operand) {
-	if len(k.Targets) == 0 {
-		e.fail(diag.MalformedPlan, "name sort key without target tables")
-		return
-	}
-	if e.p.Security == plan.SecurityOn && len(k.Names) != len(k.Targets) {
-		e.fail(diag.MalformedPlan, "name sort key without its targets' name security")
-		return
-	}
-	if len(k.Targets) > 1 {
-		e.raw("COALESCE(")
-	}
-	for i, t := range k.Targets {
-		if i > 0 {
-			e.raw(", ")
-		}
-		if t == nil {
-			e.fail(diag.MalformedPlan, "nil sort target table")
-			return
-		}
-		pk, ok1 := t.Column(t.PrimaryKey)
-		name, ok2 := t.Column(t.PrimaryName)
-		if !ok1 || !ok2 {
-			e.fail(diag.MalformedPlan, "sort target %q lacks its primary key %q or primary name %q", t.LogicalName, t.PrimaryKey, t.PrimaryName)
-			return
-		}
-		var access plan.NameAccess
-		if i < len(k.Names) {
-			access = k.Names[i]
-		}
-		a := e.subAlias()
-		e.raw("(SELECT ")
-		e.securedCol(a, t, name, access.Hidden, access.Shared)
-		e.raw(" FROM ")
-		e.ident(t.PhysicalName)
-		e.raw(" AS ")
-		e.ident(a)
-		e.hint()
-		e.raw(" WHERE ")
-		e.qcol(a, pk)
-		e.raw(" = ")
-		e.operand(o)
-		e.byte1(')')
-	}
-	if len(k.Targets) > 1 {
-		e.byte1(')')
-	}
-}
-
-// labelKey writes a choice's sort value: the option's rank in label order
-// (plan.Column.Options is kept in that order), computed in Go so that every
-// engine sorts alike whatever its collation, and written as integers, so
-// that no label reaches the SQL text:
-//
-//	CASE "account"."industrycode" WHEN 1 THEN 1 WHEN 4 THEN 2 … END
-//
-// A value without a label (and NULL) gets NULL, as Dataverse's join to its
-// labels yields: it sorts with the NULLs, then by value (the stored value
-// follows as the next key).
-func (e *emitter) labelKey(k *plan.SortKey, o operand) {
-	c := k.SortColumn()
-	if c == nil || len(c.Options) == 0 {
-		e.fail(diag.MalformedPlan, "label sort key on a column without options")
-		return
-	}
-	e.raw("CASE ")
-	e.operand(o)
-	for i, opt := range c.Options {
-		e.raw(" WHEN ")
-		e.int(opt.Value)
-		e.raw(" THEN ")
-		e.int(c.OptionRank(i, e.p.AccentSensitive))
-	}
-	e.raw(" END")
 }
 
 // where writes the root's WHERE: security first, then the user filter.
@@ -1399,7 +1257,11 @@ func (e *emitter) join(j *plan.DataSource) {
 		return
 	}
 	e.depth++
+	start := e.n
 	e.joinNode(j)
+	if e.probe.at >= 0 {
+		e.leave(start, j.Span)
+	}
 	e.depth--
 }
 
@@ -1446,9 +1308,7 @@ func (e *emitter) joinNode(j *plan.DataSource) {
 // on writes a join condition: child = parent, security, filter.
 func (e *emitter) on(j *plan.DataSource) {
 	if j.Parent != nil {
-		e.qcol(j.Name, j.Child)
-		e.raw(" = ")
-		e.col(j.Parent)
+		e.colEq(j.Child, func() { e.qcol(j.Name, j.Child) }, j.Parent.Column, func() { e.col(j.Parent) })
 		if sec := security(j); sec != nil {
 			e.raw(" AND ")
 			e.expr(sec, precAnd)
@@ -1534,9 +1394,7 @@ func (e *emitter) subquery(ds *plan.DataSource, corr bool) {
 	sec := security(ds)
 	if corr && ds.Parent != nil {
 		e.raw(" WHERE ")
-		e.qcol(ds.Name, ds.Child)
-		e.raw(" = ")
-		e.col(ds.Parent)
+		e.colEq(ds.Child, func() { e.qcol(ds.Name, ds.Child) }, ds.Parent.Column, func() { e.col(ds.Parent) })
 		if sec != nil {
 			e.raw(" AND ")
 			e.expr(sec, precAnd)
@@ -1635,9 +1493,9 @@ func (e *emitter) cte(i int, h *plan.Hierarchy) {
 	e.ident(alias)
 	e.hint()
 	e.raw(" WHERE ")
-	e.qcol(alias, pk)
+	e.conv(e.valueConv(pk), func() { e.qcol(alias, pk) })
 	e.raw(" = ")
-	e.param(h.Anchor)
+	e.paramFor(h.Anchor, pk)
 	if sec != nil {
 		e.raw(" AND ")
 		e.expr(sec, precAnd)
@@ -1661,17 +1519,17 @@ func (e *emitter) cte(i int, h *plan.Hierarchy) {
 	e.ident("h")
 	e.raw(" ON ")
 	if h.Above {
-		e.qcol(alias, pk)
-		e.raw(" = ")
-		e.ident("h")
-		e.byte1('.')
-		e.ident("parent")
+		e.colEq(pk, func() { e.qcol(alias, pk) }, parent, func() {
+			e.ident("h")
+			e.byte1('.')
+			e.ident("parent")
+		})
 	} else {
-		e.qcol(alias, parent)
-		e.raw(" = ")
-		e.ident("h")
-		e.byte1('.')
-		e.ident("id")
+		e.colEq(parent, func() { e.qcol(alias, parent) }, pk, func() {
+			e.ident("h")
+			e.byte1('.')
+			e.ident("id")
+		})
 	}
 	e.raw(" WHERE ")
 	e.ident("h")

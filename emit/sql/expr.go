@@ -19,7 +19,14 @@ func (e *emitter) expr(x plan.Expr, ctx int) {
 		e.depth--
 		return
 	}
+	if d := e.depth + e.check.chain; d > e.check.deepest {
+		e.check.deepest, e.check.deepestAt = d, e.n
+	}
+	start := e.n
 	e.exprNode(x, ctx)
+	if e.probe.at >= 0 {
+		e.leave(start, spanOf(x))
+	}
 	e.depth--
 }
 
@@ -139,9 +146,10 @@ func (e *emitter) exprNode(x plan.Expr, ctx int) {
 			e.fail(diag.MalformedPlan, "IN subquery without its columns")
 			return
 		}
-		e.col(s.Parent)
+		cp, cc := e.guidPair(s.Parent.Column, s.Child)
+		e.conv(cp, func() { e.col(s.Parent) })
 		e.raw(" IN (SELECT ")
-		e.qcol(s.Name, s.Child)
+		e.conv(cc, func() { e.qcol(s.Name, s.Child) })
 		e.subquery(s, false)
 		e.byte1(')')
 	case *plan.MultiContains:
@@ -182,12 +190,15 @@ func (e *emitter) junction(terms []plan.Expr, op, empty string, prec, ctx int) {
 	if paren {
 		e.byte1('(')
 	}
+	// A chain of n terms is n-1 operators deep in the engine's tree.
+	e.check.chain += len(terms) - 1
 	for i, t := range terms {
 		if i > 0 {
 			e.raw(op)
 		}
 		e.expr(t, prec)
 	}
+	e.check.chain -= len(terms) - 1
 	if paren {
 		e.byte1(')')
 	}
@@ -207,6 +218,7 @@ func (e *emitter) lowerCol(r *plan.ColumnRef, lower bool) {
 		return
 	}
 	e.col(r)
+	e.collate(refColumn(r))
 }
 
 // foldInto writes the folding of the expression w writes. A repeatable
@@ -343,15 +355,15 @@ func (e *emitter) compare(x *plan.Compare) {
 		same := plan.Compare{Op: plan.Eq, Left: x.Left, Right: x.Right, Fold: true}
 		exact := plan.Compare{Op: x.Op, Left: x.Left, Right: x.Right}
 		e.byte1('(')
-		e.compareOnce(&strict)
+		e.compareOnce(&strict, false)
 		e.raw(" OR ")
-		e.compareOnce(&same)
+		e.compareOnce(&same, false)
 		e.raw(" AND ")
-		e.compareOnce(&exact)
+		e.compareOnce(&exact, false)
 		e.byte1(')')
 		return
 	}
-	e.compareOnce(x)
+	e.compareOnce(x, x.Op == plan.Eq || x.Op == plan.Ne)
 }
 
 // sortOrderCompare reports whether x orders strings exactly (Fold unset)
@@ -368,25 +380,68 @@ func (e *emitter) sortOrderCompare(x *plan.Compare) bool {
 	return false
 }
 
-func (e *emitter) compareOnce(x *plan.Compare) {
-	lower := e.fold(x.Fold)
-	e.lowerCol(x.Left, lower)
-	e.byte1(' ')
+// compareOnce writes one comparison; pad compares strings padded with
+// spaces (pad.go).
+func (e *emitter) compareOnce(x *plan.Compare, pad bool) {
 	if int(x.Op) >= len(cmpOps) {
 		e.fail(diag.MalformedPlan, "unknown comparison operator %d", x.Op)
 		return
 	}
+	if _, ok := guidColumn(refColumn(x.Left)); ok {
+		e.guidCompare(x)
+		return
+	}
+	lower := e.fold(x.Fold)
+	pad = pad && x.Left != nil && e.pads(x.Left.Column)
+	if pad {
+		e.eqCol(x.Left, lower)
+	} else {
+		e.lowerCol(x.Left, lower)
+	}
+	e.byte1(' ')
 	e.raw(cmpOps[x.Op])
 	e.byte1(' ')
 	switch r := x.Right.(type) {
 	case *plan.ColumnRef:
-		e.lowerCol(r, lower)
+		if pad {
+			e.eqCol(r, lower)
+		} else {
+			e.lowerCol(r, lower)
+		}
 	case *plan.Value:
+		if pad {
+			r = e.padValue(r, x.Left.Column)
+		}
 		if lower {
 			e.foldedArg(r)
 		} else {
 			e.paramFor(r, refColumn(x.Left))
 		}
+	default:
+		e.fail(diag.MalformedPlan, "comparison without a right operand")
+	}
+}
+
+// guidCompare writes a comparison whose left side is a GUID column (see
+// guid.go): the value bound in the column's storage form, or two columns
+// brought to a common form.
+func (e *emitter) guidCompare(x *plan.Compare) {
+	var ca, cb guidConv
+	right, isCol := x.Right.(*plan.ColumnRef)
+	if isCol {
+		ca, cb = e.guidPair(refColumn(x.Left), refColumn(right))
+	} else {
+		ca = e.valueConv(refColumn(x.Left))
+	}
+	e.conv(ca, func() { e.col(x.Left) })
+	e.byte1(' ')
+	e.raw(cmpOps[x.Op])
+	e.byte1(' ')
+	switch r := x.Right.(type) {
+	case *plan.ColumnRef:
+		e.conv(cb, func() { e.col(r) })
+	case *plan.Value:
+		e.paramFor(r, refColumn(x.Left))
 	default:
 		e.fail(diag.MalformedPlan, "comparison without a right operand")
 	}
@@ -405,7 +460,14 @@ func (e *emitter) inList(x *plan.InList) {
 		return
 	}
 	lower := e.fold(x.Fold)
-	e.lowerCol(x.Col, lower)
+	if e.boundList(x, lower) {
+		return
+	}
+	if e.guidLowered(refColumn(x.Col)) {
+		e.conv(convLower, func() { e.col(x.Col) })
+	} else {
+		e.eqCol(x.Col, lower)
+	}
 	if x.Not {
 		e.raw(" NOT IN (")
 	} else {
@@ -415,6 +477,7 @@ func (e *emitter) inList(x *plan.InList) {
 		if i > 0 {
 			e.raw(", ")
 		}
+		v = e.padValue(v, refColumn(x.Col))
 		if lower {
 			e.foldedArg(v)
 		} else {
@@ -512,6 +575,20 @@ func (e *emitter) partIn(x *plan.PartIn) {
 	e.byte1(')')
 }
 
+// hierarchyKey is the primary key a hierarchy CTE lists (its "id"), nil
+// when the test is malformed (cte reports it).
+func hierarchyKey(x *plan.Hierarchy) *plan.Column {
+	t := x.Table
+	if t == nil && x.Col != nil && x.Col.Source != nil {
+		t = x.Col.Source.Table
+	}
+	if t == nil || x.Rel == nil {
+		return nil
+	}
+	pk, _ := t.Column(x.Rel.ReferencedColumn)
+	return pk
+}
+
 // hierarchy writes col [NOT] IN (SELECT id FROM vhN [WHERE depth > 0]);
 // the CTE was hoisted by with().
 func (e *emitter) hierarchy(x *plan.Hierarchy) {
@@ -525,13 +602,14 @@ func (e *emitter) hierarchy(x *plan.Hierarchy) {
 		e.fail(diag.MalformedPlan, "hierarchy test was not hoisted")
 		return
 	}
-	e.col(x.Col)
+	cc, ci := e.guidPair(refColumn(x.Col), hierarchyKey(x))
+	e.conv(cc, func() { e.col(x.Col) })
 	if x.Not {
 		e.raw(" NOT IN (SELECT ")
 	} else {
 		e.raw(" IN (SELECT ")
 	}
-	e.ident("id")
+	e.conv(ci, func() { e.ident("id") })
 	e.raw(" FROM ")
 	e.cteName(idx)
 	if !x.OrEqual {

@@ -38,6 +38,10 @@ func (e *emitter) paramFor(v *plan.Value, c *plan.Column) {
 			return
 		}
 	}
+	if v != nil && v.Kind == plan.KGuid {
+		e.bind(guidArg(e.arg(v), c))
+		return
+	}
 	e.param(v)
 }
 
@@ -111,8 +115,16 @@ func formatArg(a any) string {
 		return x.Format(time.RFC3339Nano)
 	case string:
 		return strconv.Quote(x)
+	case []byte:
+		return fmt.Sprintf("x'%x'", x)
 	case nil:
 		return "NULL"
+	case []any: // a list bound as one parameter
+		parts := make([]string, len(x))
+		for i, v := range x {
+			parts[i] = formatArg(v)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
 	}
 	return fmt.Sprint(a)
 }

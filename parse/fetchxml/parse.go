@@ -358,6 +358,13 @@ func (p *parser) fetch(i int32, r *rootNodes) {
 			p.unknownElem(c, t)
 		}
 	}
+	if e := q.Entity; e != nil && !q.Aggregate.Value && !e.AllAttributes.Value && len(e.Attributes) == 0 {
+		// Microsoft Learn ("Select columns using FetchXml"): an entity
+		// without attribute elements returns every column, as
+		// <all-attributes/> does. Set stays false: the planner knows the
+		// columns were not asked for by name (untyped mode keeps the key).
+		e.AllAttributes = ast.Bool{Span: e.Name.Span, Value: true}
+	}
 	if q.Entity == nil {
 		p.errorAt(q.Span, diag.MissingEntity, "<fetch> has no <entity>")
 	}

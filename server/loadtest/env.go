@@ -87,7 +87,7 @@ func Start(ctx context.Context, o EnvOptions) (*Env, error) {
 	rand.Read(secret)
 	const iss, aud = "https://login.example.com/load/v2.0", "api://vecompile-load"
 	cfg := server.Config{DB: e.DB, Catalog: e.Catalog, Users: server.SameIDs{Contacts: true}, Insecure: o.Insecure,
-		Auth: &server.JWTVerifier{Issuer: iss, Audience: aud, Secret: secret}, Logger: o.Logger}
+		Auth: &server.JWTVerifier{Issuers: []string{iss}, Audiences: []string{aud}, Secret: secret}, Logger: o.Logger}
 	if !o.Insecure {
 		m, err := engine.SampleSecurity()
 		if err != nil {

@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"encoding/json"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/vecompile/vecompile/plan"
+)
+
+// WriteMetadata prints a catalog in the metadata file format (doc.go):
+// every table, its attributes with their types, lookup targets, date
+// behaviours, option labels and GUID storage forms, and its 1:N
+// relationships (N:N too). vecompile metadata --db DSN prints what
+// introspection inferred this way, for a person to correct and pass back
+// with --metadata. ParseMetadata reads the output back to the same
+// catalog.
+func WriteMetadata(w io.Writer, cat plan.MapCatalog) error {
+	type option struct {
+		Value int64  `json:"value"`
+		Label string `json:"label"`
+	}
+	type attr struct {
+		LogicalName      string   `json:"logicalName"`
+		PhysicalName     string   `json:"physicalName,omitempty"`
+		Type             string   `json:"type"`
+		DateTimeBehavior string   `json:"dateTimeBehavior,omitempty"`
+		Targets          []string `json:"targets,omitempty"`
+		Options          []option `json:"options,omitempty"`
+		GuidStorage      string   `json:"guidStorage,omitempty"`
+	}
+	type entity struct {
+		LogicalName          string `json:"logicalName"`
+		PhysicalName         string `json:"physicalName,omitempty"`
+		EntitySetName        string `json:"entitySetName,omitempty"`
+		PrimaryIDAttribute   string `json:"primaryIdAttribute,omitempty"`
+		PrimaryNameAttribute string `json:"primaryNameAttribute,omitempty"`
+		Attributes           []attr `json:"attributes"`
+	}
+	type rel struct {
+		SchemaName           string `json:"schemaName"`
+		ReferencedEntity     string `json:"referencedEntity,omitempty"`
+		ReferencedAttribute  string `json:"referencedAttribute,omitempty"`
+		ReferencingEntity    string `json:"referencingEntity,omitempty"`
+		ReferencingAttribute string `json:"referencingAttribute,omitempty"`
+		IsHierarchical       bool   `json:"isHierarchical,omitempty"`
+		Entity1              string `json:"entity1,omitempty"`
+		Entity2              string `json:"entity2,omitempty"`
+		IntersectEntity      string `json:"intersectEntity,omitempty"`
+		Entity1Attr          string `json:"entity1IntersectAttribute,omitempty"`
+		Entity2Attr          string `json:"entity2IntersectAttribute,omitempty"`
+	}
+	doc := struct {
+		Version       int      `json:"version"`
+		Description   string   `json:"description,omitempty"`
+		Entities      []entity `json:"entities"`
+		Relationships []rel    `json:"relationships,omitempty"`
+	}{Version: 1, Description: "written by vecompile metadata: check the types, targets and relationships, then pass this file with --metadata"}
+	names := make([]string, 0, len(cat))
+	for n := range cat {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	seen := map[*plan.Relationship]bool{}
+	for _, n := range names {
+		t := cat[n]
+		e := entity{LogicalName: t.LogicalName, EntitySetName: t.EntitySetName, PrimaryIDAttribute: t.PrimaryKey, PrimaryNameAttribute: t.PrimaryName, Attributes: []attr{}}
+		if t.PhysicalName != t.LogicalName {
+			e.PhysicalName = t.PhysicalName
+		}
+		for _, c := range t.Columns {
+			if c.Type == plan.TUnknown {
+				continue // no type to write: the file would refuse it
+			}
+			a := attr{LogicalName: c.LogicalName, Type: c.Type.String(), Targets: c.Targets}
+			if c.PhysicalName != c.LogicalName {
+				a.PhysicalName = c.PhysicalName
+			}
+			if c.Type == plan.TDateTime && c.DateBehavior != plan.UserLocal {
+				a.DateTimeBehavior = c.DateBehavior.String()
+			}
+			if c.Type.Kind() == plan.KGuid {
+				a.GuidStorage = c.Guid.String()
+			}
+			for _, o := range c.Options {
+				a.Options = append(a.Options, option{o.Value, o.Label})
+			}
+			e.Attributes = append(e.Attributes, a)
+		}
+		doc.Entities = append(doc.Entities, e)
+		for _, r := range t.Relationships {
+			if seen[r] {
+				continue
+			}
+			seen[r] = true
+			if r.Kind == plan.ManyToMany {
+				doc.Relationships = append(doc.Relationships, rel{SchemaName: r.SchemaName, Entity1: r.Table1, Entity2: r.Table2,
+					IntersectEntity: r.IntersectTable, Entity1Attr: r.IntersectColumn1, Entity2Attr: r.IntersectColumn2})
+				continue
+			}
+			doc.Relationships = append(doc.Relationships, rel{SchemaName: r.SchemaName, ReferencedEntity: r.ReferencedTable, ReferencedAttribute: r.ReferencedColumn,
+				ReferencingEntity: r.ReferencingTable, ReferencingAttribute: r.ReferencingColumn, IsHierarchical: r.Hierarchical})
+		}
+	}
+	slices.SortFunc(doc.Relationships, func(a, b rel) int { return strings.Compare(a.SchemaName, b.SchemaName) })
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
