@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -267,4 +268,51 @@ func notModified(r *http.Request, etag string) bool {
 		}
 	}
 	return false
+}
+
+// retrieveWithETag reads one record as the principal with its ETag, the
+// tag being the version of the values returned. On a versioned table the
+// version is read in the same statement (and left out of the entity when
+// cols does not name it); otherwise the tag is read before and after the
+// row until both agree, since a write between two reads would pair old
+// values with a new tag.
+func (s *Server) retrieveWithETag(r *http.Request, p *Principal, t *plan.Table, key string, cols ColumnSet) (*Entity, string, bool, error) {
+	if vc, ok := versionCol(t); ok {
+		rc, added := cols, false
+		if !cols.AllColumns && !containsFold(cols.Columns, vc.LogicalName) {
+			rc.Columns, added = append(slices.Clone(cols.Columns), vc.LogicalName), true
+		}
+		e, err := s.retrieveOne(r, p, t.LogicalName, key, rc)
+		if err != nil {
+			return nil, "", false, err
+		}
+		if v, ok := versionOf(e.Attributes[vc.LogicalName]); ok {
+			if added {
+				delete(e.Attributes, vc.LogicalName)
+				e.RowVersion = ""
+			}
+			return e, versionETag(v), true, nil
+		}
+		// The version is hidden from this caller, or null: read it apart.
+	}
+	for attempt := 0; ; attempt++ {
+		before, _, err := s.rowETag(r.Context(), s.cfg.DB.SQL, t, key, false)
+		if err != nil {
+			return nil, "", false, err
+		}
+		e, err := s.retrieveOne(r, p, t.LogicalName, key, cols)
+		if err != nil {
+			return nil, "", false, err
+		}
+		etag, found, err := s.rowETag(r.Context(), s.cfg.DB.SQL, t, key, false)
+		if err != nil {
+			return nil, "", false, err
+		}
+		if etag == before {
+			return e, etag, found, nil
+		}
+		if attempt == 9 {
+			return nil, "", false, diagErr(diag.Overloaded, "%s %s changed during each of 10 reads: retry", t.LogicalName, key)
+		}
+	}
 }

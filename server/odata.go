@@ -465,29 +465,9 @@ func (s *Server) odataEntityBody(r *http.Request, t *plan.Table) ([]spelling, er
 // writeODataEntity reads one record as the principal and writes it as an
 // OData entity.
 func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Principal, t *plan.Table, key string, cols ColumnSet, status int) error {
-	// The ETag is read before and after the row, until both agree, so
-	// that it is the version of the values returned: a write between
-	// two reads would otherwise pair old values with a new tag.
-	var e *Entity
-	var etag string
-	var found bool
-	for attempt := 0; ; attempt++ {
-		before, _, err := s.rowETag(r.Context(), s.cfg.DB.SQL, t, key, false)
-		if err != nil {
-			return err
-		}
-		if e, err = s.retrieveOne(r, p, t.LogicalName, key, cols); err != nil {
-			return err
-		}
-		if etag, found, err = s.rowETag(r.Context(), s.cfg.DB.SQL, t, key, false); err != nil {
-			return err
-		}
-		if etag == before {
-			break
-		}
-		if attempt == 4 {
-			return diagErr(diag.Overloaded, "%s %s changed during each of 5 reads: retry", t.LogicalName, key)
-		}
+	e, etag, found, err := s.retrieveWithETag(r, p, t, key, cols)
+	if err != nil {
+		return err
 	}
 	row := make(engine.Row, 0, len(e.Attributes))
 	for _, c := range t.Columns {
