@@ -83,11 +83,17 @@ func (s *Server) odataFetch(w http.ResponseWriter, r *http.Request, p *Principal
 	}
 	out := map[string]any{"@odata.context": odataBase(r) + "$metadata#" + set}
 	vals := make([]map[string]any, 0, len(pg.result.Rows))
+	vc, versioned := versionCol(t)
 	for _, row := range pg.result.Rows {
-		e := make(map[string]any, len(row))
+		e := make(map[string]any, len(row)+1)
 		for _, f := range row {
 			if f.Value != nil {
 				e[f.Name] = odataValue(f.Value)
+			}
+			if versioned && f.Name == vc.LogicalName {
+				if v, ok := versionOf(f.Value); ok {
+					e["@odata.etag"] = versionETag(v)
+				}
 			}
 		}
 		vals = append(vals, e)
