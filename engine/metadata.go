@@ -211,7 +211,7 @@ func readMetaDoc(root *jnode, r *treeReader) *metaDoc {
 					r.errorf(an.get("options"), apath+".options", "options are only allowed on Picklist, State, Status and MultiSelectPicklist attributes, not %s", a.Type)
 				}
 			}
-			if a.MaxLength < 0 || a.MaxLength > 1048576 {
+			if a.MaxLength < 0 || a.MaxLength > maxTextLength {
 				r.errorf(an.get("maxLength"), apath+".maxLength", "maxLength %d out of range 1..1048576", a.MaxLength)
 			}
 			if a.MaxLength > 0 && a.Type.Kind() != plan.KString && a.Type != plan.TMultiSelectPicklist {
