@@ -75,7 +75,8 @@ var (
 )
 
 // LoadMetadataFile reads a metadata file in vecompile's JSON format (see
-// the package documentation). Errors carry code BadMetadataFile, the line
+// the package documentation) or a Dataverse Web API CSDL $metadata
+// document, detected by content. Errors carry code BadMetadataFile, the line
 // and column, and the JSON path of the offending value.
 func LoadMetadataFile(path string) (plan.Catalog, error) {
 	data, err := os.ReadFile(path)
@@ -86,8 +87,12 @@ func LoadMetadataFile(path string) (plan.Catalog, error) {
 }
 
 // ParseMetadata is LoadMetadataFile for a document already in memory; name
-// is used in error positions.
+// is used in error positions. The format is detected by content: an XML
+// document is a Dataverse Web API CSDL $metadata document (ParseCSDL).
 func ParseMetadata(name string, data []byte) (plan.Catalog, error) {
+	if looksLikeXML(data) {
+		return ParseCSDL(name, data)
+	}
 	doc, src, err := parseMetaDoc(name, data)
 	if err != nil {
 		return nil, err
