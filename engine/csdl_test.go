@@ -134,7 +134,7 @@ func TestCSDLTypes(t *testing.T) {
 func TestCSDLTables(t *testing.T) {
 	cat := parseCSDLTest(t, csdlUsers+csdlAccounts)
 	for _, tc := range []struct{ table, set, id, name string }{
-		{"account", "accounts", "accountid", "name"},    // EntitySet's name
+		{"account", "accounts", "accountid", "name"},     // EntitySet's name
 		{"contact", "contacts", "contactid", "fullname"}, // no EntitySet: the plural
 		{"systemuser", "systemusers", "systemuserid", "fullname"},
 		{"team", "teams", "teamid", "name"}, // principal's key is teamid
