@@ -53,6 +53,7 @@ type csdlNav struct {
 
 type csdlDoc struct {
 	src   *diag.Source
+	base  int // bytes before the XML (a byte-order mark)
 	errs  diag.ErrorList
 	types []*csdlType
 	// prefixes are the schemas' namespaces and aliases, with the dot.
@@ -67,7 +68,7 @@ type csdlSet struct {
 
 func (c *csdlDoc) errorf(off int, path, format string, args ...any) {
 	if !c.errs.Full() {
-		c.errs.Add(posError(c.src, off, path, diag.BadMetadataFile, format, args...))
+		c.errs.Add(posError(c.src, c.base+off, path, diag.BadMetadataFile, format, args...))
 	}
 }
 
@@ -112,6 +113,9 @@ func parseCSDLDoc(name string, data []byte) (*metaDoc, *diag.Source, error) {
 // EnumType, Action, Function, Term, Annotations, TypeDefinition) describe
 // no table and are skipped whole.
 func (c *csdlDoc) read(data []byte) {
+	if rest, ok := bytes.CutPrefix(data, []byte("\xef\xbb\xbf")); ok {
+		data, c.base = rest, 3
+	}
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
 	seenRoot := false

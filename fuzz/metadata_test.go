@@ -82,3 +82,12 @@ func FuzzMetadataJSON(f *testing.F) {
 	f.Add([]byte(`{"version":1,"entities":[{"logicalName":"a","attributes":[{"logicalName":"aid","type":"Uniqueidentifier"}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) { checkMetadata(t, data) })
 }
+
+// FuzzCDMModel: the reader of Synapse Link's model.json.
+func FuzzCDMModel(f *testing.F) {
+	if data, err := os.ReadFile("../testdata/foreign/synapse/model.json"); err == nil {
+		f.Add(data)
+	}
+	f.Add([]byte(`{"name":"cdm","entities":[{"$type":"LocalEntity","name":"a","attributes":[{"name":"aid","dataType":"guid"},{"name":"parentaid","dataType":"guid"}]}],"relationships":[{"$type":"SingleKeyRelationship","fromAttribute":{"entityName":"a","attributeName":"parentaid"},"toAttribute":{"entityName":"a","attributeName":"aid"}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) { checkMetadata(t, data) })
+}
