@@ -30,9 +30,10 @@ var cdmLossy = regexp.MustCompile(`"(industrycode|teamtype|statecode|statuscode|
 // the sample described by an organization's own metadata, as --db with
 // --metadata does: testdata/foreign/metadata.xml (a CSDL $metadata
 // document in Dataverse's form) and testdata/foreign/synapse/model.json
-// (the CDM model.json Synapse Link writes), on the sample itself and on a
-// copy stored as SQL Server exports it (upper-case text GUIDs, no foreign
-// keys) with the GUID storage probed from the database. Each must return
+// (the CDM model.json Synapse Link writes), on the sample itself and on
+// copies stored as exports store it (upper-case text, bytes or both cases,
+// no foreign keys; on SQLite, PostgreSQL and MariaDB when configured) with
+// the GUID storage probed from the database. Each must return
 // the rows the sample's own metadata returns.
 func TestPipelineForeignMetadata(t *testing.T) {
 	ctx := context.Background()
@@ -41,13 +42,19 @@ func TestPipelineForeignMetadata(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sdb.Close()
-	udb, err := engine.Open(ctx, "sqlite::memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer udb.Close()
-	if _, err := engine.LoadFixtureForm(ctx, udb, "", engine.FixtureForm{Guid: plan.GuidUpper, GuidType: "TEXT", NoForeignKeys: true}); err != nil {
-		t.Fatal(err)
+	// The sample as exports store it (upper-case text, bytes, both cases;
+	// no foreign keys) on SQLite and, when configured, PostgreSQL and
+	// MariaDB, under Dataverse's own table names.
+	dbs := map[string]*engine.DB{"sqlite": sdb}
+	names := []string{"sqlite"}
+	for _, f := range foreignDatabases(t) {
+		db, err := engine.Open(ctx, f.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		dbs[f.name] = db
+		names = append(names, f.name)
 	}
 	reference := []target{{"sqlite", sdb, scat}}
 	for _, doc := range []struct {
@@ -72,7 +79,10 @@ func TestPipelineForeignMetadata(t *testing.T) {
 				}
 				return cat
 			}
-			forms := []target{{"sqlite", sdb, load(sdb)}, {"sqlite text_upper", udb, load(udb)}}
+			var forms []target
+			for _, n := range names {
+				forms = append(forms, target{n, dbs[n], load(dbs[n])})
+			}
 			files, _ := filepath.Glob("testdata/pipeline/*.ddt")
 			same, lossy := 0, 0
 			for _, file := range files {
