@@ -469,7 +469,7 @@ func (c *csdlDoc) metaDoc() *metaDoc {
 
 func (c *csdlDoc) entity(t *csdlType, principals []string) *entityDef {
 	path := "EntityType[" + t.name + "]"
-	e := &entityDef{LogicalName: t.name, node: &jnode{kind: 'o', off: t.off}, path: path}
+	e := &entityDef{LogicalName: t.name, node: xmlNode(t.off), path: path}
 	for _, set := range c.sets {
 		if l, _ := c.local(set.typ); strings.EqualFold(l, t.name) {
 			e.EntitySetName = set.name
@@ -481,7 +481,7 @@ func (c *csdlDoc) entity(t *csdlType, principals []string) *entityDef {
 	}
 	for _, p := range t.props {
 		ppath := path + "/Property[" + p.name + "]"
-		a := &attrDef{LogicalName: p.name, node: &jnode{kind: 'o', off: p.off}, path: ppath}
+		a := &attrDef{LogicalName: p.name, node: xmlNode(p.off), path: ppath}
 		if col, ok := lookupColumn(p.name); ok {
 			if p.typ != "Edm.Guid" {
 				c.errorf(p.off, ppath, "a lookup property (_%s_value) must be Edm.Guid, not %s", col, p.typ)
@@ -647,7 +647,7 @@ func (c *csdlDoc) relationships(t *csdlType, e *entityDef, doc *metaDoc) []*relD
 			ReferencedEntity: te.LogicalName, ReferencedAttribute: te.PrimaryID,
 			ReferencingEntity: t.name, ReferencingAttribute: a.LogicalName,
 			Hierarchical: strings.EqualFold(te.LogicalName, t.name) && strings.EqualFold(a.LogicalName, "parent"+t.name+"id"),
-			node:         &jnode{kind: 'o', off: n.off},
+			node:         xmlNode(n.off),
 			path:         npath,
 		})
 	}
@@ -685,7 +685,19 @@ func (c *csdlDoc) manyToMany(t, tt *csdlType, n *csdlNav, doc *metaDoc) *relDef 
 		SchemaName: n.name, ManyToMany: true,
 		Entity1: e1.LogicalName, Entity2: e2.LogicalName, IntersectEntity: found[0].LogicalName,
 		Entity1Attr: e1.PrimaryID, Entity2Attr: e2.PrimaryID,
-		node: &jnode{kind: 'o', off: n.off},
+		node: xmlNode(n.off),
 		path: "EntityType[" + t.name + "]/NavigationProperty[" + n.name + "]",
 	}
+}
+
+// xmlNode stands for an XML element in the metadata model, so that the
+// checks shared with the JSON format (metaDoc.resolve) point at the
+// element whichever field they name.
+func xmlNode(off int) *jnode {
+	n := &jnode{kind: 'o', off: off}
+	for _, k := range []string{"logicalName", "primaryIdAttribute", "primaryNameAttribute", "isHierarchical"} {
+		n.keys = append(n.keys, k)
+		n.vals = append(n.vals, &jnode{kind: 's', off: off})
+	}
+	return n
 }

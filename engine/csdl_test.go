@@ -301,6 +301,7 @@ func TestCSDLRefusals(t *testing.T) {
 		{"duplicate type", csdlEnvelope(`<EntityType Name="principal" Abstract="true" />`), `duplicate entity type "principal"`},
 		{"entity set", csdlEnvelope(`<EntityContainer Name="S"><EntitySet Name="xs" EntityType="Microsoft.Dynamics.CRM.x" /></EntityContainer>`), `EntitySet[xs]: EntityType "Microsoft.Dynamics.CRM.x"`},
 		{"text", acc(`hello`), `unexpected text "hello"`},
+		{"two hierarchies", acc(`<Property Name="_parentaccountid_value" Type="Edm.Guid" /><NavigationProperty Name="parentaccountid" Type="mscrm.account" Partner="a"><ReferentialConstraint Property="_parentaccountid_value" ReferencedProperty="accountid" /></NavigationProperty><NavigationProperty Name="parentaccountid2" Type="mscrm.account" Partner="b"><ReferentialConstraint Property="_parentaccountid_value" ReferencedProperty="accountid" /></NavigationProperty>`), `metadata.xml:7:`},
 		{"duplicate column", acc(`<Property Name="_accountid_value" Type="Edm.Guid" />`), `duplicate attribute "accountid"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
