@@ -294,6 +294,20 @@ func (s catalogSchema) PrimaryKey(table string) string {
 	return ""
 }
 
+// PropertyKind implements odataparse.Typed: whether a column is a string
+// (tolower() in $orderby folds strings only).
+func (s catalogSchema) PropertyKind(table, property string) (isString, known bool) {
+	t, ok := plan.MapCatalog(s).Table(table)
+	if !ok {
+		return false, false
+	}
+	c, ok := t.Column(property)
+	if !ok {
+		return false, false
+	}
+	return c.Type.Kind() == plan.KString, true
+}
+
 // Convert prints a parsed query in another language: "fetchxml" or "qe"
 // (QueryExpression JSON). What the target cannot express is an
 // UnsupportedFeature error, never dropped. "odata" needs metadata (entity

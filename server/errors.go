@@ -56,6 +56,10 @@ func statusOf(code diag.Code) (int, string) {
 		return http.StatusUnsupportedMediaType, "0x80040203"
 	case diag.MethodNotAllowed:
 		return http.StatusMethodNotAllowed, "0x80040203"
+	case diag.UnsupportedFunction:
+		// A canonical function a generic client sends that vecompile does
+		// not compute: a feature not implemented, not a bad request.
+		return http.StatusNotImplemented, "0x80040203"
 	case diag.AggregateLimit:
 		return http.StatusBadRequest, "0x8004E023" // AggregateQueryRecordLimit exceeded
 	case diag.QuickFindLimit:

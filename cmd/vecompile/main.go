@@ -250,6 +250,7 @@ func runConvert(ctx context.Context, cmd string, args []string, stdin io.Reader,
 	user := fs.String("user", "", "odata: the calling user's id, for identity operators (resolved into the URL)")
 	now := fs.String("now", "", "odata: the clock for relative dates, RFC 3339 (resolved into the URL; default: now)")
 	zone := fs.String("timezone", "UTC", "odata: the caller's IANA time zone for relative dates")
+	collation := addCollationFlags(fs)
 	odataIn := fs.String("odata", "", "convert this OData request ('accounts?$filter=…') instead of a FetchXML or QueryExpression file; its entity sets and navigation properties come from the metadata (--db, --metadata, default the sample's)")
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -271,6 +272,11 @@ func runConvert(ctx context.Context, cmd string, args []string, stdin io.Reader,
 	open := func() (*vecompile.Compiler, error) {
 		cfg := vecompile.Config{DSN: *dsn, MetadataFile: *metadata, Sample: *dsn == "" && *metadata == "", UserID: *user}
 		var err error
+		// The collation decides which string comparisons --flavor v4 can
+		// say (emit/odata/collation.go).
+		if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
+			return nil, err
+		}
 		if cfg.Zone, err = time.LoadLocation(*zone); err != nil {
 			return nil, flagError("--timezone: unknown time zone %q", *zone)
 		}
@@ -404,7 +410,7 @@ func formatArgs(args []any) string {
 }
 
 // collationFlags are --accent-sensitive and --base-language, shared by
-// exec, sql, plan and serve.
+// exec, sql, plan, serve, convert and odata.
 type collationFlags struct {
 	sensitive *bool
 	lcid      *int

@@ -32,8 +32,10 @@ func refuse(format string, args ...any) error {
 }
 
 type emitter struct {
-	v4     bool
-	prefix map[*plan.DataSource]string // "" root, "nav/" joined N:1, "x/" lambda variables
+	v4 bool
+	// accentSensitive is the plan's collation (plan.Plan.AccentSensitive).
+	accentSensitive bool
+	prefix          map[*plan.DataSource]string // "" root, "nav/" joined N:1, "x/" lambda variables
 	// expanded are the navigation paths already expanded: $expand names a
 	// property once, so a second link over the same lookup has no URL.
 	expanded map[string]bool
@@ -44,7 +46,7 @@ type emitter struct {
 // number of declared sort keys; it may be nil when the plan has none but
 // tie-breakers.
 func Emit(q *ast.Query, p *plan.Plan, opt Options) (string, error) {
-	e := &emitter{prefix: map[*plan.DataSource]string{}}
+	e := &emitter{prefix: map[*plan.DataSource]string{}, accentSensitive: p.AccentSensitive}
 	switch opt.Flavor {
 	case "", Dataverse:
 	case V4:
@@ -375,6 +377,12 @@ func (e *emitter) apply(p *plan.Plan, filter string) (string, error) {
 			if !p.Aggregate && oc.Name != oc.Column.LogicalName {
 				return "", refuse("attribute alias %q: groupby cannot rename", oc.Name)
 			}
+			if e.v4 && isString(oc.Column) {
+				// groupby takes property paths only: tolower() cannot be
+				// said there, and a v4 server would split 'Seattle' from
+				// 'seattle'.
+				return "", refuse("groupby on string column %s: a v4 server groups case-sensitively and groupby cannot say tolower()", oc.Column.LogicalName)
+			}
 			groups = appendUnique(groups, e.prop(oc.Column))
 		}
 	}
@@ -442,6 +450,10 @@ func (e *emitter) orderBy(q *ast.Query, p *plan.Plan) (string, error) {
 			// useraworderby: the Web API would sort the choice by label.
 			return "", refuse("useraworderby on choice %s: the Web API sorts choices by their labels", s)
 		}
+		if err := e.collated("order", sortColumn(k)); err != nil {
+			return "", err
+		}
+		s = e.folded(s, sortColumn(k))
 		if k.Desc {
 			s += " desc"
 		} else {
@@ -455,17 +467,22 @@ func (e *emitter) orderBy(q *ast.Query, p *plan.Plan) (string, error) {
 // labelled reports a sort key on a choice column that has labels, which
 // Dataverse sorts by label unless useraworderby says otherwise.
 func labelled(k *plan.SortKey) bool {
-	var c *plan.Column
-	switch {
-	case k.Output != nil:
-		c = k.Output.Column
-	case k.Column != nil:
-		c = k.Column.Column
-	}
+	c := sortColumn(k)
 	if c == nil || len(c.Options) == 0 {
 		return false
 	}
 	return c.Type == plan.TPicklist || c.Type == plan.TState || c.Type == plan.TStatus
+}
+
+// sortColumn is the column a sort key orders by (nil for none).
+func sortColumn(k *plan.SortKey) *plan.Column {
+	switch {
+	case k.Output != nil:
+		return k.Output.Column
+	case k.Column != nil:
+		return k.Column.Column
+	}
+	return nil
 }
 
 // literal prints a typed value as an OData literal.
@@ -479,13 +496,13 @@ func literal(v *plan.Value, c *plan.Column) (string, error) {
 			return x, nil
 		}
 		if v.Kind == plan.KDecimal {
-			return x, nil
+			return decimalLiteral(x), nil
 		}
 		return "'" + strings.ReplaceAll(x, "'", "''") + "'", nil
 	case int64:
 		return strconv.FormatInt(x, 10), nil
 	case float64:
-		return strconv.FormatFloat(x, 'G', -1, 64), nil
+		return floatLiteral(x), nil
 	case bool:
 		return strconv.FormatBool(x), nil
 	case time.Time:
@@ -696,8 +713,11 @@ func (e *emitter) compare(x *plan.Compare) (string, error) {
 		if r, err = literal(rv, x.Left.Column); err != nil {
 			return "", err
 		}
-		if e.v4 && x.Fold {
-			l, r = "tolower("+l+")", strings.ToLower(r)
+		if e.v4 && isString(x.Left.Column) {
+			if err := e.collated("comparison", x.Left.Column); err != nil {
+				return "", err
+			}
+			l, r = e.folded(l, x.Left.Column), strings.ToLower(r)
 		}
 	case *plan.ColumnRef:
 		if rv.Source != x.Left.Source {
@@ -706,8 +726,11 @@ func (e *emitter) compare(x *plan.Compare) (string, error) {
 		if r, err = e.ref(rv); err != nil {
 			return "", err
 		}
-		if e.v4 && x.Fold {
-			l, r = "tolower("+l+")", "tolower("+r+")"
+		if e.v4 && isString(x.Left.Column) {
+			if err := e.collated("comparison", x.Left.Column); err != nil {
+				return "", err
+			}
+			l, r = e.folded(l, x.Left.Column), e.folded(r, rv.Column)
 		}
 		// SQL's a = b and a <> b are unknown (so false) when either side is
 		// null; OData's eq and ne are null-aware (null eq null is true).
@@ -746,8 +769,12 @@ func (e *emitter) inList(x *plan.InList) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if x.Fold {
-		l = "tolower(" + l + ")"
+	fold := isString(x.Col.Column)
+	if fold {
+		if err := e.collated("in", x.Col.Column); err != nil {
+			return "", err
+		}
+		l = e.folded(l, x.Col.Column)
 	}
 	var parts []string
 	for _, v := range x.Values {
@@ -755,7 +782,7 @@ func (e *emitter) inList(x *plan.InList) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if x.Fold {
+		if fold {
 			s = strings.ToLower(s)
 		}
 		parts = append(parts, l+" eq "+s)
@@ -804,9 +831,10 @@ func (e *emitter) like(x *plan.Like) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if e.v4 {
-		l = "tolower(" + l + ")"
+	if err := e.collated(fn, x.Col.Column); err != nil {
+		return "", err
 	}
+	l = e.folded(l, x.Col.Column)
 	s := fn + "(" + l + ",'" + strings.ReplaceAll(text, "'", "''") + "')"
 	if x.Not {
 		s = "not " + s
@@ -896,7 +924,7 @@ func (e *emitter) lambda(ds *plan.DataSource, not bool) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		s = nav + "/all(" + v + ": " + body + ")"
+		s = nav + "/all(" + v + ":" + body + ")"
 		// all = NOT EXISTS(NOT TRUE F); not all = EXISTS(NOT TRUE F)
 		not = !not
 	} else if f == nil {
@@ -906,7 +934,7 @@ func (e *emitter) lambda(ds *plan.DataSource, not bool) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		s = nav + "/any(" + v + ": " + body + ")"
+		s = nav + "/any(" + v + ":" + body + ")"
 	}
 	if not {
 		s = "not " + s

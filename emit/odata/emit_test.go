@@ -27,6 +27,11 @@ var cases = []struct{ name, fetch string }{
 		<condition attribute="primarycontactid" operator="eq" value="{AA000000-0000-4000-8000-000000000001}"/>
 		<condition attribute="createdon" operator="gt" value="2026-01-01T10:00:00Z"/>
 		<condition attribute="address1_latitude" operator="le" value="47.5"/></filter></entity></fetch>`},
+	{"literals", `<fetch><entity name="account"><attribute name="name"/><filter>
+		<condition attribute="address1_latitude" operator="ge" value="1000000"/>
+		<condition attribute="address1_latitude" operator="lt" value="0.0000015"/>
+		<condition attribute="revenue" operator="gt" value=".5"/>
+		<condition attribute="numberofemployees" operator="le" value="1000000"/></filter></entity></fetch>`},
 	{"ne-null", `<fetch><entity name="account"><attribute name="name"/><filter type="or">
 		<condition attribute="name" operator="ne" value="x"/>
 		<condition attribute="accountnumber" operator="null"/>
@@ -130,17 +135,24 @@ func TestEmit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := plan.Build(q, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var b strings.Builder
-			for _, fl := range []string{odata.Dataverse, odata.V4} {
-				u, err := odata.Emit(q, p, odata.Options{Flavor: fl})
+			// The third line plans under an accent-sensitive collation,
+			// the only one whose string comparisons v4 can say.
+			for _, fl := range []struct {
+				name, flavor string
+				sensitive    bool
+			}{{odata.Dataverse, odata.Dataverse, false}, {odata.V4, odata.V4, false}, {"v4 accent-sensitive", odata.V4, true}} {
+				o := opts
+				o.AccentSensitive = fl.sensitive
+				p, err := plan.Build(q, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				u, err := odata.Emit(q, p, odata.Options{Flavor: fl.flavor})
 				if err != nil {
 					u = "error: " + err.Error()
 				}
-				b.WriteString(fl + ": " + u + "\n")
+				b.WriteString(fl.name + ": " + u + "\n")
 			}
 			testkit.Golden(t, filepath.Join("testdata", tc.name+".golden"), []byte(b.String()))
 		})

@@ -289,9 +289,27 @@ func (l *lowerer) expand(b *ast.Body, table string, e *Expand, lv *ExpandLevel) 
 }
 
 func (l *lowerer) orderBy(q *ast.Query, sc *scope, o *OrderBy) {
+	if l.v4 && len(o.Items) > 0 {
+		// A standard OData server sorts a choice by its stored value,
+		// not by its label as the Web API does.
+		q.UseRawOrderBy = ast.Bool{Span: l.span(o.Items[0].Pos, o.Items[0].EndPos), Value: true, Set: true}
+	}
 	for _, it := range o.Items {
 		sp := l.span(it.Pos, it.EndPos)
 		p := simplePath(it.Expr)
+		if p != nil && calledFunction(p) != "" && calledFunction(p) != "tolower" && calledFunction(p) != "toupper" {
+			l.refuseFunction(sp, p, "in $orderby")
+			continue
+		}
+		if p != nil {
+			// tolower(name): Dataverse sorts strings case-insensitively
+			// already, so the fold changes nothing (emit/odata's v4 form).
+			var fold byte
+			if p, fold = l.unfold(p); fold != 0 && p != nil && len(p.Segs) == 1 && !l.foldable(sc, p.Segs[0].Name) {
+				l.errorf(sp, diag.OperatorType, "to%ser(%s) in $orderby: %s is not a string", map[byte]string{'l': "low", 'u': "upp"}[fold], p.Segs[0].Name, p.Segs[0].Name)
+				continue
+			}
+		}
 		if p == nil || len(p.Segs) != 1 || p.Segs[0].Open || !isName(p.Segs[0].Name) {
 			l.unsupported(sp, "$orderby on an expression or a path (FetchXML orders by a column of the root)")
 			continue
@@ -309,6 +327,17 @@ func (l *lowerer) orderBy(q *ast.Query, sc *scope, o *OrderBy) {
 		}
 		q.Entity.Orders = append(q.Entity.Orders, ord)
 	}
+}
+
+// foldable reports whether tolower()/toupper() may wrap a property: a
+// string, or a column the schema does not type.
+func (l *lowerer) foldable(sc *scope, name string) bool {
+	t, ok := l.s.(Typed)
+	if !ok {
+		return true
+	}
+	isString, known := t.PropertyKind(sc.table, property(name))
+	return isString || !known
 }
 
 // simplePath returns x's path when x is nothing but a path.

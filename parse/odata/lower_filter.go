@@ -111,7 +111,7 @@ func (l *lowerer) comparison(sc *scope, c *Comparison, neg bool) ast.FilterItem 
 	opName := op.Op
 	lp, rp := additivePrimary(left), additivePrimary(right)
 	if lp == nil || rp == nil {
-		l.unsupported(sp, "arithmetic (add, sub, mul, div, divby, mod) in a comparison")
+		l.errorf(sp, diag.UnsupportedFunction, "arithmetic operator %s in a comparison: vecompile does not compute expressions (FetchXML has no form for them)", arithmeticOp(left, right))
 		return nil
 	}
 	// Literal on the left: swap.
@@ -125,6 +125,9 @@ func (l *lowerer) comparison(sc *scope, c *Comparison, neg bool) ast.FilterItem 
 	}
 	target, fold := l.unfold(lp.Path)
 	if target == nil {
+		if l.refuseFunction(l.span(lp.Pos, lp.EndPos), lp.Path, "in a comparison") {
+			return nil
+		}
 		l.unsupported(l.span(lp.Pos, lp.EndPos), "function %s in a comparison (FetchXML compares columns)", lp.Path.Segs[len(lp.Path.Segs)-1].Name)
 		return nil
 	}

@@ -23,6 +23,9 @@ func (l *lowerer) like(sc *scope, seg *Segment, neg bool) ast.FilterItem {
 	}
 	target, fold := l.unfold(col)
 	if target == nil {
+		if l.refuseFunction(sp, col, "in "+seg.Name) {
+			return nil
+		}
 		l.unsupported(sp, "a function result in %s", seg.Name)
 		return nil
 	}

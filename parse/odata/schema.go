@@ -17,6 +17,13 @@ type Schema interface {
 	PrimaryKey(table string) string
 }
 
+// Typed is implemented by a Schema that knows its columns' types: a
+// folding function (tolower, toupper) on a column it knows is not a
+// string is refused instead of dropped.
+type Typed interface {
+	PropertyKind(table, property string) (isString, known bool)
+}
+
 // Navigation is a navigation property as a link-entity: the related
 // table, the link's from (a column of the related table) and to (a column
 // of the table the property belongs to).
