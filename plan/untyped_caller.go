@@ -63,7 +63,7 @@ func (b *builder) untypedIdentity(c *ast.Condition, col *ColumnRef, caller *Call
 		return reports(col)
 	}
 	reportTeams := func() Expr {
-		if known(CallerReportTeams) {
+		if known(CallerReportTeams) && known(CallerReports) {
 			return ids(caller.ReportTeams)
 		}
 		return b.inConventional(col, "teammembership", "teamid", func(tm *DataSource) Expr {
