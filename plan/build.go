@@ -629,6 +629,9 @@ func (b *builder) columns(ds *DataSource, body *ast.Body, isRoot bool) {
 		} else if ds.Table.Untyped && !body.AllAttributes.Set {
 			// An entity without attributes in untyped mode: its columns
 			// are unknown; the primary key alone is returned.
+		} else if ds.Table.Untyped && b.opt.Security != nil {
+			// "alias".* would read the columns column security hides.
+			b.errorf(body.AllAttributes.Span, diag.MissingMetadata, "all-attributes with security on needs metadata for table %q (column security must know its columns): give --metadata or --db", ds.Table.LogicalName)
 		} else if ds.Table.Untyped {
 			// No metadata lists the columns: every column the database
 			// holds, as SQL's "alias".* gives them.

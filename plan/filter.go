@@ -557,7 +557,9 @@ func (b *builder) identity(c *ast.Condition, col *ColumnRef) Expr {
 		return b.operands(c)
 	}
 	caller := b.opt.Caller
-	if b.untyped() && (caller == nil || callerNeeds(c.Operator)&caller.Unknown != 0) {
+	// Untyped mode reads the missing caller context in the query itself;
+	// with security on those reads would bypass it, so the flags are needed.
+	if b.untyped() && b.opt.Security == nil && (caller == nil || callerNeeds(c.Operator)&caller.Unknown != 0) {
 		return b.untypedIdentity(c, col, caller)
 	}
 	if caller == nil {

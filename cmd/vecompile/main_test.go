@@ -45,6 +45,10 @@ func TestCLI(t *testing.T) {
 		{"sql-untyped-user", []string{"sql", "--dialect=mysql", user, "--teams=cc000000-0000-4000-8000-000000000001", "-"}, `<fetch><entity name="account"><attribute name="name"/><filter type="or"><condition attribute="ownerid" operator="eq-useroruserhierarchyandteams"/><condition attribute="owningbusinessunit" operator="eq-businessid"/></filter></entity></fetch>`},
 		{"sql-untyped-hierarchy", []string{"sql", "--dialect=sqlite", "-"}, "<fetch>\n<entity name=\"account\"><attribute name=\"name\"/>\n<filter><condition attribute=\"accountid\" operator=\"eq-or-under\" value=\"{ACC00000-0000-4000-8000-000000000001}\"/></filter></entity></fetch>"},
 		{"plan-untyped-caller", []string{"plan", "--now=2026-03-15T13:20:00Z", "-"}, `<fetch><entity name="account"><attribute name="name"/><filter><condition attribute="ownerid" operator="eq-userteams"/></filter></entity></fetch>`},
+		// With security on, untyped mode does not read what security would filter: "alias".*
+		// bypasses column security, and the caller context comes from the flags.
+		{"error-untyped-all-attributes-secured", []string{"sql", "--policy=sample", user, "-"}, `<fetch><entity name="account"><all-attributes/></entity></fetch>`},
+		{"error-untyped-caller-secured", []string{"sql", "--policy=sample", user, "-"}, `<fetch><entity name="account"><attribute name="name"/><filter><condition attribute="ownerid" operator="eq-userteams"/></filter></entity></fetch>`},
 		{"sql-sqlite-metadata", []string{"sql", "--dialect=sqlite", "--metadata=../../engine/sampledata/metadata.json", "../../examples/pipeline-by-city.xml"}, ""},
 		{"plan-user", []string{"plan", user, "--now=2026-03-15T13:20:00Z", "--timezone=Europe/Paris", "--metadata=../../engine/sampledata/metadata.json", "--businessunit=bb000000-0000-4000-8000-000000000001", "--teams=", "--reports=", "../../examples/my-team-accounts.xml"}, ""},
 		{"sql-db-dialect", []string{"sql", "--db=" + sampleDB, "../../examples/pipeline-by-city.xml"}, ""},
