@@ -17,6 +17,18 @@ import (
 // with --metadata. ParseMetadata reads the output back to the same
 // catalog.
 func WriteMetadata(w io.Writer, cat plan.MapCatalog) error {
+	return writeMetadata(w, cat, true)
+}
+
+// WriteConvertedMetadata is WriteMetadata for a catalog read from a
+// metadata document (a $metadata or model.json) and never compared with
+// a database: it declares no GUID storage form, so that --db still probes
+// each column's, and says where the document falls short.
+func WriteConvertedMetadata(w io.Writer, cat plan.MapCatalog) error {
+	return writeMetadata(w, cat, false)
+}
+
+func writeMetadata(w io.Writer, cat plan.MapCatalog, storage bool) error {
 	type option struct {
 		Value int64  `json:"value"`
 		Label string `json:"label"`
@@ -59,6 +71,9 @@ func WriteMetadata(w io.Writer, cat plan.MapCatalog) error {
 		Entities      []entity `json:"entities"`
 		Relationships []rel    `json:"relationships,omitempty"`
 	}{Version: 1, Description: "written by vecompile metadata: check the types, targets and relationships, then pass this file with --metadata"}
+	if !storage {
+		doc.Description = "converted by vecompile metadata: add what the source document does not carry (choice types and labels, memo, money, multi-select and date-only types, primary names), then pass this file with --metadata"
+	}
 	names := make([]string, 0, len(cat))
 	for n := range cat {
 		names = append(names, n)
@@ -82,7 +97,7 @@ func WriteMetadata(w io.Writer, cat plan.MapCatalog) error {
 			if c.Type == plan.TDateTime && c.DateBehavior != plan.UserLocal {
 				a.DateTimeBehavior = c.DateBehavior.String()
 			}
-			if c.Type.Kind() == plan.KGuid {
+			if c.Type.Kind() == plan.KGuid && (storage || c.GuidDeclared) {
 				a.GuidStorage = c.Guid.String()
 			}
 			a.MaxLength, a.Precision = fileLimits(c)
