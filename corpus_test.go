@@ -15,7 +15,6 @@ package vecompile_test
 // the tables stay honest.
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -111,7 +110,8 @@ var sql4cdsTypedFailures = map[string]knownFailure{
 }
 
 // sql4cdsUntypedFailures: documents that do not compile in untyped mode
-// although they need no metadata (those that do are checked separately).
+// (without metadata and without a caller): only refusals that metadata
+// would not lift.
 var sql4cdsUntypedFailures = map[string]knownFailure{
 	"217": {diag.BadAttributeValue, reasonMaxRecurse},
 	"026": {diag.UnsupportedFeature, reasonArchive},
@@ -199,16 +199,27 @@ func sql4cdsCompile(c *sql4cdsCase, cat plan.Catalog) (*plan.Plan, error) {
 // sql4cdsCompileAll parses, plans and emits in every dialect; the first
 // error wins.
 func sql4cdsCompileAll(c *sql4cdsCase, cat plan.Catalog) error {
-	p, err := sql4cdsCompile(c, cat)
+	_, err := sql4cdsPlanEmit(c, sql4cdsOptions(cat))
+	return err
+}
+
+// sql4cdsPlanEmit parses and plans a document with opt and emits it in
+// every dialect; the first error wins.
+func sql4cdsPlanEmit(c *sql4cdsCase, opt plan.Options) (*plan.Plan, error) {
+	q, err := fetchxml.Parse(diag.NewSource(c.id+".xml", c.xml))
 	if err != nil {
-		return err
+		return nil, err
+	}
+	p, err := plan.Build(q, opt)
+	if err != nil {
+		return nil, err
 	}
 	for _, d := range sqlemit.Dialects() {
 		if _, err := sqlemit.Emit(p, d); err != nil {
-			return fmt.Errorf("%s: %w", d.Name(), err)
+			return nil, fmt.Errorf("%s: %w", d.Name(), err)
 		}
 	}
-	return nil
+	return p, nil
 }
 
 // checkKnown compares a failure (or success) with the table entry.
@@ -234,23 +245,11 @@ func checkKnown(t *testing.T, mode, id string, err error, table map[string]known
 	}
 }
 
-var (
-	hierarchyOpRE     = regexp.MustCompile(`operator\s*=\s*['"](under|not-under|eq-or-under|above|eq-or-above)['"]`)
-	allAttributesRE   = regexp.MustCompile(`<all-attributes\b`)
-	entityNameAttrRE  = regexp.MustCompile(`<(?:entity|link-entity)\b[^>]*?\bname\s*=\s*['"]([^'"]+)['"]`)
-	sql4cdsNeedReason = "hierarchy operators and all-attributes need metadata"
-)
+var hierarchyOpRE = regexp.MustCompile(`operator\s*=\s*['"](under|not-under|eq-or-under|above|eq-or-above)['"]`)
 
-// needsMetadata tells what in a document truly needs metadata: the
-// hierarchy operators it uses and whether it has all-attributes.
-func needsMetadata(xml []byte) (ops []string, allAttrs bool) {
-	for _, m := range hierarchyOpRE.FindAllSubmatch(xml, -1) {
-		if op := string(m[1]); !slices.Contains(ops, op) {
-			ops = append(ops, op)
-		}
-	}
-	return ops, allAttributesRE.Match(xml)
-}
+// sql4cdsUntypedMin is the share of the corpus (percent) that must compile
+// untyped: all but the refusals of sql4cdsUntypedFailures.
+const sql4cdsUntypedMin = 99
 
 func TestSQL4CDSCorpusCompiles(t *testing.T) {
 	dir, cases := sql4cdsCorpus(t)
@@ -266,59 +265,36 @@ func TestSQL4CDSCorpusCompiles(t *testing.T) {
 	}
 	t.Logf("SQL4CDS corpus: %d/%d compile with metadata", typedOK, len(cases))
 
-	untypedOK, needMeta := 0, 0
+	// Untyped, as `vecompile sql FILE` runs: no metadata and no caller, so
+	// identity operators bind the caller parameter, and hierarchy
+	// operators assume parent<table>id with a warning.
+	untypedOK, warned := 0, 0
 	for _, c := range cases {
-		err := sql4cdsCompileAll(c, plan.Untyped{})
-		ops, allAttrs := needsMetadata(c.xml)
-		if len(ops) == 0 && !allAttrs {
-			if err == nil {
-				untypedOK++
-			}
-			checkKnown(t, "untyped", c.id, err, sql4cdsUntypedFailures)
+		opt := sql4cdsOptions(plan.Untyped{})
+		opt.Caller = nil
+		p, err := sql4cdsPlanEmit(c, opt)
+		checkKnown(t, "untyped", c.id, err, sql4cdsUntypedFailures)
+		if err != nil {
 			continue
 		}
-		if kf, ok := sql4cdsUntypedFailures[c.id]; ok {
-			t.Errorf("untyped %s: listed as a known failure (%s) but %s", c.id, kf.reason, sql4cdsNeedReason)
-		}
-		if err == nil {
-			t.Errorf("untyped %s: compiles without metadata although it uses %v (all-attributes: %v)", c.id, ops, allAttrs)
-			continue
-		}
-		needMeta++
-		var list diag.ErrorList
-		if !errors.As(err, &list) {
-			t.Errorf("untyped %s: not a diag error list: %v", c.id, err)
-			continue
-		}
-		var msgs []string
-		for _, e := range list {
-			if e.Code != diag.MissingMetadata {
-				t.Errorf("untyped %s: %s, want %s: %v", c.id, e.Code, diag.MissingMetadata, e)
-			}
-			msgs = append(msgs, e.Msg)
-		}
-		all := strings.Join(msgs, "\n")
-		for _, op := range ops {
-			if !regexp.MustCompile(`\b`+regexp.QuoteMeta(op)+`\b`).MatchString(all) || !strings.Contains(all, "hierarch") {
-				t.Errorf("untyped %s: the error does not name operator %s and the missing hierarchical relationship: %q", c.id, op, all)
+		untypedOK++
+		ops := hierarchyOpRE.FindAllSubmatch(c.xml, -1)
+		if len(ops) > 0 {
+			warned++
+			if len(p.Warnings) == 0 {
+				t.Errorf("untyped %s: uses %s but the plan carries no warning of the assumed hierarchy", c.id, ops[0][1])
 			}
 		}
-		if allAttrs {
-			if !strings.Contains(all, "all-attributes") {
-				t.Errorf("untyped %s: the error does not name all-attributes: %q", c.id, all)
-			}
-			named := false
-			for _, m := range entityNameAttrRE.FindAllSubmatch(c.xml, -1) {
-				if strings.Contains(all, fmt.Sprintf("%q", string(m[1]))) {
-					named = true
-				}
-			}
-			if !named {
-				t.Errorf("untyped %s: the all-attributes error names no table of the query: %q", c.id, all)
+		for _, w := range p.Warnings {
+			if w.Code != diag.AssumedMetadata || !strings.Contains(w.Msg, "parent") || !plan.Known(w.Span) {
+				t.Errorf("untyped %s: warning %v: want a positioned %s naming the assumed parent<table>id", c.id, w, diag.AssumedMetadata)
 			}
 		}
 	}
-	t.Logf("SQL4CDS corpus untyped: %d compile, %d need metadata", untypedOK, needMeta)
+	if untypedOK*100 < sql4cdsUntypedMin*len(cases) {
+		t.Errorf("untyped: %d/%d compile, under %d%%", untypedOK, len(cases), sql4cdsUntypedMin)
+	}
+	t.Logf("SQL4CDS corpus untyped: %d/%d compile (%d with an assumed hierarchy, warned)", untypedOK, len(cases), warned)
 
 	for _, table := range []map[string]knownFailure{sql4cdsTypedFailures, sql4cdsUntypedFailures} {
 		for id := range table {

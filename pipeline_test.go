@@ -183,6 +183,9 @@ func runDirective(t *testing.T, ctx context.Context, d *testkit.Directive, targe
 			return msg
 		}
 		var out strings.Builder
+		for _, w := range p.Warnings { // what untyped mode assumed
+			fmt.Fprintf(&out, "-- warning: %s\n", w)
+		}
 		names := dialects
 		if v, ok := d.Arg("dialects"); ok {
 			names = strings.Split(v, ",")

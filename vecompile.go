@@ -353,13 +353,14 @@ func (c *Compiler) OData(q *ast.Query, opt odata.Options) (string, error) {
 // Plan compiles a parsed query against the configuration.
 func (c *Compiler) Plan(q *ast.Query) (*plan.Plan, error) {
 	return plan.Build(q, plan.Options{
-		Catalog:   c.catalog,
-		Now:       c.cfg.Now,
-		Zone:      c.cfg.Zone,
-		WeekStart: c.cfg.WeekStart,
-		Fiscal:    c.cfg.Fiscal,
-		Caller:    c.caller,
-		Security:  c.securityProvider(),
+		Catalog:        c.catalog,
+		Now:            c.cfg.Now,
+		Zone:           c.cfg.Zone,
+		WeekStart:      c.cfg.WeekStart,
+		Fiscal:         c.cfg.Fiscal,
+		Caller:         c.caller,
+		HierarchyDepth: c.cfg.HierarchyDepth,
+		Security:       c.securityProvider(),
 
 		QuickFindLimitDisabled: c.cfg.QuickFindLimitDisabled,
 		QuickFindRecordLimit:   c.cfg.QuickFindRecordLimit,

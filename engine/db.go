@@ -342,6 +342,10 @@ func dsnError(format string, args ...any) error {
 
 // dbError wraps a driver error as DatabaseError, without secret.
 func dbError(err error, secret string) error {
+	var coded diag.ErrorList
+	if errors.As(err, &coded) {
+		return err // refused before the database saw it (an unbound :caller)
+	}
 	return diag.ErrorList{&diag.Error{Code: diag.DatabaseError, Msg: scrub(err.Error(), secret), Err: err}}.Err()
 }
 

@@ -9,6 +9,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	sqlemit "github.com/vecompile/vecompile/emit/sql"
 )
 
 // stmtCache keeps prepared statements by SQL text. Emitted statements
@@ -119,6 +121,9 @@ func (c *stmtCache) dropLocked(text string, cs *cachedStmt) {
 // and the statement is forgotten all the same unless the query was
 // cancelled (the statement is not at fault then).
 func (db *DB) query(ctx context.Context, text string, args []any) (*sql.Rows, error) {
+	if err := sqlemit.UnboundParam(args); err != nil {
+		return nil, err // untyped mode's :caller, never bound
+	}
 	cs, cached, err := db.acquire(ctx, text)
 	if err != nil {
 		return nil, err

@@ -17,7 +17,17 @@ type Options struct {
 	Zone      *time.Location // the caller's time zone (nil: UTC)
 	WeekStart time.Weekday   // first day of the week (default Sunday)
 	Fiscal    *Fiscal        // nil: fiscal operators are an error
-	Caller    *Caller        // nil: identity operators are an error
+	// Caller is who identity operators resolve against. Nil is an error,
+	// except in untyped mode (catalog Untyped), where the caller's id is
+	// the bind parameter Param{CallerParam} and the rest of the caller
+	// context comes from subqueries over Dataverse's tables (systemuser,
+	// teammembership, usersettings); parts Caller.Unknown marks come from
+	// those subqueries too.
+	Caller *Caller
+	// HierarchyDepth is how many levels of reports the manager hierarchy
+	// gives eq-useroruserhierarchy when untyped mode reads it from
+	// systemuser (0: 3, Dataverse's default).
+	HierarchyDepth int
 	// Security injects row filters per data source; nil means security is
 	// off, which the plan records and `vecompile plan` prints.
 	Security SecurityProvider
@@ -147,6 +157,17 @@ func (b *builder) aliasOutput(alias string) *OutputColumn {
 
 // bailout stops the build once the error list is full.
 type bailout struct{}
+
+// warnf records an assumption untyped mode made (Plan.Warnings).
+func (b *builder) warnf(sp diag.Span, format string, args ...any) {
+	b.plan.Warnings.Add(diag.Errorf(b.src, sp, diag.AssumedMetadata, format, args...))
+}
+
+// untyped reports whether the query is compiled without metadata.
+func (b *builder) untyped() bool {
+	_, ok := b.opt.Catalog.(Untyped)
+	return ok
+}
 
 func (b *builder) errorf(sp diag.Span, code diag.Code, format string, args ...any) {
 	b.errs.Add(diag.Errorf(b.src, sp, code, format, args...))
@@ -355,12 +376,7 @@ func (b *builder) declareLink(parent *DataSource, l *ast.LinkEntity) {
 	name := l.Alias.Text
 	if name == "" {
 		// Dataverse names unaliased links <table>1, <table>2, …
-		for {
-			name = t.LogicalName + strconv.Itoa(b.nextAuto(t.LogicalName))
-			if b.lookup(name) == nil {
-				break
-			}
-		}
+		name = b.autoName(t.LogicalName)
 	} else if b.lookup(name) != nil {
 		b.errorf(l.Alias.Span, diag.DuplicateAlias, "alias %q is used twice", name)
 	}
@@ -379,6 +395,16 @@ func (b *builder) declareLink(parent *DataSource, l *ast.LinkEntity) {
 	b.named = append(b.named, ds)
 	b.links = append(b.links, linkSource{l, ds, parent})
 	b.declareLinks(ds, &l.Body)
+}
+
+// autoName is the next free <table>N alias.
+func (b *builder) autoName(table string) string {
+	for {
+		name := table + strconv.Itoa(b.nextAuto(table))
+		if b.lookup(name) == nil {
+			return name
+		}
+	}
 }
 
 func (b *builder) nextAuto(table string) int {
@@ -603,8 +629,15 @@ func (b *builder) columns(ds *DataSource, body *ast.Body, isRoot bool) {
 		} else if ds.Table.Untyped && !body.AllAttributes.Set {
 			// An entity without attributes in untyped mode: its columns
 			// are unknown; the primary key alone is returned.
+		} else if ds.Table.Untyped && b.opt.Security != nil {
+			// "alias".* would read the columns column security hides.
+			b.errorf(body.AllAttributes.Span, diag.MissingMetadata, "all-attributes with security on needs metadata for table %q (column security must know its columns): give --metadata or --db", ds.Table.LogicalName)
 		} else if ds.Table.Untyped {
-			b.errorf(body.AllAttributes.Span, diag.MissingMetadata, "all-attributes needs metadata for table %q: give --metadata or --db", ds.Table.LogicalName)
+			// No metadata lists the columns: every column the database
+			// holds, as SQL's "alias".* gives them.
+			oc := b.a.output()
+			oc.Name, oc.Source, oc.All = ds.Name+".*", ds, true
+			b.output(oc, body.AllAttributes.Span)
 		} else {
 			for _, c := range ds.Table.Columns {
 				oc := b.a.output()
@@ -755,13 +788,9 @@ func (b *builder) rowAggregate(ds *DataSource, a *ast.Attribute, oc *OutputColum
 		b.errorf(sp, diag.AggregateRule, "rowaggregate cannot be combined with aggregate or groupby")
 		return false
 	}
-	rel := ds.Table.Hierarchy()
+	rel := b.hierarchyOf(ds.Table, sp, "rowaggregate CountChildren")
 	if rel == nil {
-		if ds.Table.Untyped {
-			b.errorf(sp, diag.MissingMetadata, "rowaggregate CountChildren needs the hierarchical relationship of table %q: give --metadata or --db", ds.Table.LogicalName)
-		} else {
-			b.errorf(sp, diag.OperatorType, "rowaggregate CountChildren needs a table with a hierarchical relationship; %q has none", ds.Table.LogicalName)
-		}
+		b.errorf(sp, diag.OperatorType, "rowaggregate CountChildren needs a table with a hierarchical relationship; %q has none", ds.Table.LogicalName)
 		return false
 	}
 	if _, ok := ds.Table.Column(rel.ReferencedColumn); !ok {
@@ -789,6 +818,9 @@ func (b *builder) ensurePrimaryKey(root *DataSource) {
 		return
 	}
 	for _, oc := range b.plan.Columns {
+		if oc.Source == root && oc.All {
+			return // "root".* holds it
+		}
 		if oc.Source == root && oc.Column == c && oc.Name == c.LogicalName && oc.RowAggregate == nil {
 			return
 		}

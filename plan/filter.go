@@ -557,6 +557,11 @@ func (b *builder) identity(c *ast.Condition, col *ColumnRef) Expr {
 		return b.operands(c)
 	}
 	caller := b.opt.Caller
+	// Untyped mode reads the missing caller context in the query itself;
+	// with security on those reads would bypass it, so the flags are needed.
+	if b.untyped() && b.opt.Security == nil && (caller == nil || callerNeeds(c.Operator)&caller.Unknown != 0) {
+		return b.untypedIdentity(c, col, caller)
+	}
 	if caller == nil {
 		b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the calling user: give --user", c.Operator)
 		return nil
@@ -654,11 +659,7 @@ func callerPartNames(p CallerParts, flags bool) string {
 // hierarchy resolves under / above on a table's hierarchical relationship.
 func (b *builder) hierarchy(c *ast.Condition, col *ColumnRef) Expr {
 	t := col.Source.Table
-	if t.Untyped {
-		b.errorf(c.OpSpan, diag.MissingMetadata, "operator %s needs metadata: table %q's hierarchical relationship is unknown without --metadata or --db", c.Operator, t.LogicalName)
-		return nil
-	}
-	rel := t.Hierarchy()
+	rel := b.hierarchyOf(t, c.OpSpan, "operator "+c.Operator.String())
 	if rel == nil {
 		b.errorf(c.OpSpan, diag.OperatorType, "operator %s needs a table with a hierarchical relationship; %q has none", c.Operator, t.LogicalName)
 		return nil
@@ -682,4 +683,23 @@ func (b *builder) hierarchy(c *ast.Condition, col *ColumnRef) Expr {
 		Not:      op == ast.OpNotUnder,
 		MaxDepth: HierarchyMaxDepth,
 	}
+}
+
+// hierarchyOf is table t's hierarchical relationship. Without metadata
+// (an untyped table) it is assumed to be Dataverse's convention, the
+// lookup parent<table>id to the primary key <table>id, and a warning at sp
+// says so: what is assumed is never silent.
+func (b *builder) hierarchyOf(t *Table, sp diag.Span, what string) *Relationship {
+	if !t.Untyped {
+		return t.Hierarchy()
+	}
+	rel := &Relationship{
+		SchemaName:       t.LogicalName + "_parent_" + t.LogicalName,
+		ReferencedTable:  t.LogicalName,
+		ReferencedColumn: t.PrimaryKey,
+		ReferencingTable: t.LogicalName, ReferencingColumn: "parent" + t.LogicalName + "id",
+		Hierarchical: true,
+	}
+	b.warnf(sp, "%s: without metadata, table %q's hierarchy is assumed to be %s.%s -> %s.%s (Dataverse's convention); give --metadata or --db if it is another", what, t.LogicalName, t.LogicalName, rel.ReferencingColumn, t.LogicalName, rel.ReferencedColumn)
+	return rel
 }

@@ -30,6 +30,9 @@ func Format(p *Plan) string {
 		head += " (" + strings.Join(flags, ", ") + ")"
 	}
 	w.line(0, head)
+	for _, x := range p.Warnings {
+		w.line(1, "warning: "+string(x.Code)+" "+x.Msg)
+	}
 	if p.Security == SecurityOff {
 		w.line(1, "security: off (no security model or no principal)")
 	} else {
@@ -216,6 +219,8 @@ func zoneName(z *time.Location) string {
 func formatOutput(oc *OutputColumn) string {
 	var s string
 	switch {
+	case oc.All:
+		return oc.Source.Name + ".* (every column the database holds: untyped all-attributes)"
 	case oc.Aggregate == ast.Count:
 		s = "count(*)"
 	case oc.Aggregate != ast.NoAggregate:

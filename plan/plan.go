@@ -60,6 +60,11 @@ type Plan struct {
 	// on the plan's nodes) at its position in Source, or at Span.
 	Source *diag.Source
 	Span   diag.Span
+	// Warnings are what untyped mode assumed in place of metadata (a
+	// table's hierarchy taken to be parent<table>id), positioned, code
+	// AssumedMetadata: the plan is built on them, and the CLI prints them
+	// on standard error so that no assumption is silent.
+	Warnings diag.ErrorList
 }
 
 // Known reports whether sp was set from the query text. Nodes the planner
@@ -196,6 +201,10 @@ type OutputColumn struct {
 	// only names the result. The count includes rows the caller cannot
 	// read: no security filter applies to it.
 	RowAggregate *Relationship
+	// All is all-attributes in untyped mode: every column the database
+	// holds for Source (SQL "alias".*), which no metadata lists; Column is
+	// nil and Name is "<source>.*".
+	All bool
 	// Span is the attribute (or all-attributes) in the query text.
 	Span diag.Span
 }
@@ -495,6 +504,19 @@ func (*InSubquery) expr()    {}
 func (*MultiContains) expr() {}
 func (*PartIn) expr()        {}
 func (*Hierarchy) expr()     {}
+
+// Param is a bind parameter whose value is given when the statement runs,
+// not when it is compiled: in untyped mode without a caller, identity
+// operators compare with the caller's user id, Param{Name: CallerParam}.
+// It is the V of a Value; emitters bind it as is, and it must be replaced
+// (emit/sql.BindParams) before the statement reaches a database.
+type Param struct{ Name string }
+
+// CallerParam names the caller's user id parameter.
+const CallerParam = "caller"
+
+// String is the parameter as argument lists print it: ":caller".
+func (p Param) String() string { return ":" + p.Name }
 
 func (*Value) operand()     {}
 func (*ColumnRef) operand() {}

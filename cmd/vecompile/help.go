@@ -22,7 +22,10 @@ Examples:
 	"sql": `Usage: vecompile sql [flags] [FILE|-]
 
 Prints the SQL of a query and its bind parameters. Without --db or --metadata
-it compiles untyped: names as written, literal types from their form.
+it compiles untyped: names as written, literal types from their form;
+all-attributes is "alias".*, identity operators bind the caller's id as :caller
+(the --user value when given) and read teams, business unit and reports from
+Dataverse's tables; hierarchy operators assume parent<table>id and warn.
 
 Examples:
   vecompile sql --dialect sqlserver examples/open-opportunities.xml

@@ -210,6 +210,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return fail(stderr, err)
 	}
 	securityNotice(cmd, p, *user, stderr)
+	for _, w := range p.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
 	switch cmd {
 	case "plan":
 		fmt.Fprint(stdout, plan.Format(p))

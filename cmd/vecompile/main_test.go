@@ -37,6 +37,18 @@ func TestCLI(t *testing.T) {
 		{"sql-postgres", []string{"sql", "../../examples/open-opportunities.xml"}, ""},
 		{"sql-sqlserver", []string{"sql", "--dialect=sqlserver", "../../examples/open-opportunities.xml"}, ""},
 		{"sql-mysql-untyped", []string{"sql", "--dialect=mysql", "../../examples/contacts-without-email.xml"}, ""},
+		// Untyped: all-attributes is "alias".*, identity operators bind :caller (or the --user
+		// value) and read teams, business unit and reports from Dataverse's tables, hierarchy
+		// operators assume parent<table>id and warn on standard error.
+		{"sql-untyped-all-attributes", []string{"sql", "--dialect=sqlserver", "-"}, `<fetch top="5"><entity name="account"><all-attributes/><link-entity name="contact" from="parentcustomerid" to="accountid" alias="c" link-type="outer"><all-attributes/></link-entity></entity></fetch>`},
+		{"sql-untyped-caller", []string{"sql", "--dialect=postgres", "../../examples/my-team-accounts.xml"}, ""},
+		{"sql-untyped-user", []string{"sql", "--dialect=mysql", user, "--teams=cc000000-0000-4000-8000-000000000001", "-"}, `<fetch><entity name="account"><attribute name="name"/><filter type="or"><condition attribute="ownerid" operator="eq-useroruserhierarchyandteams"/><condition attribute="owningbusinessunit" operator="eq-businessid"/></filter></entity></fetch>`},
+		{"sql-untyped-hierarchy", []string{"sql", "--dialect=sqlite", "-"}, "<fetch>\n<entity name=\"account\"><attribute name=\"name\"/>\n<filter><condition attribute=\"accountid\" operator=\"eq-or-under\" value=\"{ACC00000-0000-4000-8000-000000000001}\"/></filter></entity></fetch>"},
+		{"plan-untyped-caller", []string{"plan", "--now=2026-03-15T13:20:00Z", "-"}, `<fetch><entity name="account"><attribute name="name"/><filter><condition attribute="ownerid" operator="eq-userteams"/></filter></entity></fetch>`},
+		// With security on, untyped mode does not read what security would filter: "alias".*
+		// bypasses column security, and the caller context comes from the flags.
+		{"error-untyped-all-attributes-secured", []string{"sql", "--policy=sample", user, "-"}, `<fetch><entity name="account"><all-attributes/></entity></fetch>`},
+		{"error-untyped-caller-secured", []string{"sql", "--policy=sample", user, "-"}, `<fetch><entity name="account"><attribute name="name"/><filter><condition attribute="ownerid" operator="eq-userteams"/></filter></entity></fetch>`},
 		{"sql-sqlite-metadata", []string{"sql", "--dialect=sqlite", "--metadata=../../engine/sampledata/metadata.json", "../../examples/pipeline-by-city.xml"}, ""},
 		{"plan-user", []string{"plan", user, "--now=2026-03-15T13:20:00Z", "--timezone=Europe/Paris", "--metadata=../../engine/sampledata/metadata.json", "--businessunit=bb000000-0000-4000-8000-000000000001", "--teams=", "--reports=", "../../examples/my-team-accounts.xml"}, ""},
 		// An organization's $metadata document, detected by content, describes the user's database.

@@ -289,6 +289,9 @@ func (e *emitter) join(p *plan.Plan, parent, j *plan.DataSource) (string, []stri
 		if oc.Source != j {
 			continue
 		}
+		if oc.All {
+			return "", nil, refuse("%s: all-attributes without metadata ($select needs the column names)", label)
+		}
 		if oc.Column == nil || oc.RowAggregate != nil {
 			return "", nil, refuse("%s: rowaggregate", label)
 		}
@@ -333,6 +336,9 @@ func appendUnique(l []string, s string) []string {
 func (e *emitter) selectList(p *plan.Plan, root *plan.DataSource) (string, error) {
 	var cols []string
 	for _, oc := range p.Columns {
+		if oc.All {
+			return "", refuse("all-attributes without metadata ($select needs the column names)")
+		}
 		if oc.Source != root {
 			if _, ok := e.prefix[oc.Source]; !ok {
 				return "", refuse("column %q of a source that is not joined", oc.Name)
@@ -357,6 +363,8 @@ func (e *emitter) apply(p *plan.Plan, filter string) (string, error) {
 	var groups, aggs []string
 	for _, oc := range p.Columns {
 		switch {
+		case oc.All:
+			return "", refuse("all-attributes without metadata ($select needs the column names)")
 		case oc.RowAggregate != nil:
 			return "", refuse("rowaggregate %q", oc.Name)
 		case oc.DateGrouping != ast.NoDateGrouping:
@@ -505,6 +513,8 @@ func literal(v *plan.Value, c *plan.Column) (string, error) {
 		return floatLiteral(x), nil
 	case bool:
 		return strconv.FormatBool(x), nil
+	case plan.Param:
+		return "", refuse("identity operator without a caller: give the calling user (--user)")
 	case time.Time:
 		if c != nil && c.DateBehavior == plan.DateOnly && x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
 			return x.Format("2006-01-02"), nil

@@ -1,6 +1,9 @@
 package sql
 
-import "github.com/vecompile/vecompile/plan"
+import (
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/plan"
+)
 
 // Statement is emitted SQL with its bind parameters, in the dialect's
 // placeholder style, and the plan's output columns in SELECT order.
@@ -8,4 +11,36 @@ type Statement struct {
 	SQL     string
 	Args    []any
 	Columns []*plan.OutputColumn
+}
+
+// BindParams returns args with every plan.Param (the caller parameter of
+// untyped mode) replaced by its value in values, by name. A parameter
+// without a value is a MissingCaller error: it never reaches a database.
+func BindParams(args []any, values map[string]any) ([]any, error) {
+	out, copied := args, false
+	for i, a := range args {
+		p, ok := a.(plan.Param)
+		if !ok {
+			continue
+		}
+		v, ok := values[p.Name]
+		if !ok {
+			return nil, errList(diag.MissingCaller, "parameter %s has no value: the statement was compiled without a caller (give --user)", p)
+		}
+		if !copied {
+			out, copied = append([]any(nil), args...), true
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// UnboundParam reports the first plan.Param in args that was not bound.
+func UnboundParam(args []any) error {
+	for _, a := range args {
+		if p, ok := a.(plan.Param); ok {
+			return errList(diag.MissingCaller, "parameter %s has no value: the statement was compiled without a caller (give --user)", p)
+		}
+	}
+	return nil
 }

@@ -163,6 +163,10 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 			if i > 0 {
 				e.raw(", ")
 			}
+			if c != nil && c.All {
+				e.star(c)
+				continue
+			}
 			start, nargs := e.n, len(e.args)
 			e.output(p, c)
 			if p.Aggregate && len(e.args) > nargs {
@@ -223,6 +227,11 @@ const distinctAlias = "d"
 // Its output columns keep their names, so ORDER BY, the wrapped sort and
 // the count statements read it as they read a plain DISTINCT.
 func (e *emitter) foldedDistinct(p *plan.Plan, writeTop bool, top int64) {
+	for _, c := range p.Columns {
+		if c != nil && c.All {
+			e.fail(diag.DialectUnsupported, "all-attributes without metadata in a distinct query that folds strings")
+		}
+	}
 	e.raw("SELECT ")
 	if writeTop {
 		e.top(top)
@@ -590,4 +599,15 @@ func (e *emitter) groupBy(p *plan.Plan, spans []span) {
 			e.fail(diag.DialectUnsupported, "dialect cannot group by a parameterized expression (column %q)", c.Name)
 		}
 	}
+}
+
+// star writes "alias".*: all-attributes in untyped mode, every column the
+// table holds, under the database's names.
+func (e *emitter) star(c *plan.OutputColumn) {
+	if c.Source == nil {
+		e.fail(diag.MalformedPlan, "all-attributes column without a source")
+		return
+	}
+	e.ident(c.Source.Name)
+	e.raw(".*")
 }

@@ -37,6 +37,7 @@ const (
 	MissingCaller       Code = "VE2008" // identity operator without a caller context
 	FiscalSettings      Code = "VE2010" // fiscal operator without valid fiscal settings
 	BadTimeZone         Code = "VE2011" // unknown IANA time zone
+	AssumedMetadata     Code = "VE2012" // a warning: untyped mode assumed a Dataverse convention where metadata would say (hierarchy parent<table>id)
 	// Security (VE3xxx).
 	SecurityDenied     Code = "VE3001"
 	SecurityUnverified Code = "VE3002" // plan verifier found a secured source without its filter
