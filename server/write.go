@@ -233,11 +233,13 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
 	db := s.cfg.DB
-	tx, err := db.SQL.BeginTx(ctx, nil)
+	tx, shared, err := s.beginWrite(ctx) // shared: a $batch change set's, which the batch commits
 	if err != nil {
-		return dbErr(err)
+		return err
 	}
-	defer tx.Rollback()
+	if !shared {
+		defer tx.Rollback()
+	}
 	_, secured := s.cfg.Security.(insecure)
 	secured = !secured
 	check := func() error {
@@ -306,6 +308,9 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 		if n, err := res.RowsAffected(); err == nil && n == 0 {
 			return diagErr(diag.NotFound, "%s with id %s does not exist", wr.Table.LogicalName, wr.ID)
 		}
+	}
+	if shared {
+		return nil
 	}
 	if err := tx.Commit(); err != nil {
 		return dbErr(err)
