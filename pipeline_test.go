@@ -250,6 +250,8 @@ func formatArgs(args []any) string {
 			parts[i] = fmt.Sprintf("%q", v)
 		case time.Time:
 			parts[i] = v.UTC().Format(time.RFC3339Nano)
+		case []any: // a list bound as one parameter (PostgreSQL)
+			parts[i] = formatArgs(v)
 		default:
 			parts[i] = fmt.Sprintf("%v", v)
 		}

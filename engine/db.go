@@ -73,6 +73,9 @@ func init() {
 		// An error means another package registered the name first.
 		_ = sqlite.RegisterDeterministicScalarFunction(name, 1, foldFunc(fold))
 	}
+	// vecompile_local is the time-zone conversion the SQLite dialect
+	// writes (sql.ZoneFunction).
+	_ = sqlite.RegisterDeterministicScalarFunction(sqlemit.ZoneFunctionName, 2, localTime)
 }
 
 func foldFunc(fold func(string) string) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {

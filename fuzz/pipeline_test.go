@@ -103,11 +103,13 @@ func requireCodes(t *testing.T, stage string, err error) {
 
 // emitterLiterals are the only string literals the SQL emitter writes
 // itself: time zone and interval words, the LIKE escape character, the
-// multi-select separator and SQLite strftime formats, and the letters of
-// the accent-folding table (foldLetter) in MySQL's REPLACE chain. Every
+// multi-select separator and SQLite strftime formats, the JSON paths of
+// lists bound as one parameter ('$' in OPENJSON, '$[*]' in JSON_TABLE),
+// and the letters of the accent-folding table (foldLetter) in MySQL's
+// REPLACE chain. Every
 // value of a query is a bind parameter, so any other literal in the text
 // is a leak.
-var emitterLiterals = regexp.MustCompile(`^(UTC|1 minute| minutes|,|!|%[A-Za-z])$`)
+var emitterLiterals = regexp.MustCompile(`^(UTC|1 minute| minutes|,|!|%[A-Za-z]|\$|\$\[\*\])$`)
 
 // foldLetter reports whether lit is one letter of internal/collate's
 // table, as REPLACE(…, 'é', 'e') writes them.

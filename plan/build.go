@@ -173,6 +173,7 @@ func Build(q *ast.Query, opt Options) (p *Plan, err error) {
 		b.plan = &Plan{}
 	}
 	b.plan.Context = Context{Now: opt.Now, Zone: opt.Zone, WeekStart: opt.WeekStart, Fiscal: opt.Fiscal, Caller: opt.Caller}
+	b.plan.Source = q.Source
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(bailout); !ok {
@@ -248,8 +249,8 @@ func (b *builder) build(q *ast.Query) {
 		return
 	}
 	root := b.a.source()
-	root.Name, root.Table, root.Join = t.LogicalName, t, JoinRoot
-	p.Root = root
+	root.Name, root.Table, root.Join, root.Span = t.LogicalName, t, JoinRoot, q.Entity.Span
+	p.Root, p.Span = root, root.Span
 	if b.named == nil { // no preallocated layout
 		b.named = make([]*DataSource, 0, b.a.counts[lNamed])
 		b.links = make([]linkSource, 0, b.a.counts[lLinks])
@@ -364,7 +365,7 @@ func (b *builder) declareLink(parent *DataSource, l *ast.LinkEntity) {
 		b.errorf(l.Alias.Span, diag.DuplicateAlias, "alias %q is used twice", name)
 	}
 	ds := b.a.source()
-	ds.Name, ds.Table, ds.LinkType = name, t, l.LinkType
+	ds.Name, ds.Table, ds.LinkType, ds.Span = name, t, l.LinkType, l.Span
 	switch l.LinkType {
 	case ast.Inner:
 		ds.Join = JoinInner
@@ -631,6 +632,7 @@ func (b *builder) resultName(ds *DataSource, column, alias string) string {
 }
 
 func (b *builder) output(oc *OutputColumn, sp diag.Span) {
+	oc.Span = sp
 	for _, prev := range b.plan.Columns {
 		if strings.EqualFold(prev.Name, oc.Name) {
 			if prev.Source == oc.Source && prev.Column == oc.Column && prev.Aggregate == oc.Aggregate && oc.Aggregate == ast.NoAggregate && !oc.GroupBy && prev.RowAggregate == oc.RowAggregate {
@@ -700,15 +702,8 @@ func (b *builder) attribute(ds *DataSource, a *ast.Attribute) {
 			oc.Fiscal = b.opt.Fiscal
 		}
 	}
-	if oc.Aggregate != ast.NoAggregate && oc.Column != nil {
-		k := oc.Column.Type.Kind()
-		switch oc.Aggregate {
-		case ast.Sum, ast.Avg:
-			if k != KInt && k != KDecimal && k != KFloat && k != KUnknown {
-				b.errorf(a.Span, diag.OperatorType, "%s needs a numeric column; %q is %s", oc.Aggregate, a.Name.Text, oc.Column.Type)
-				return
-			}
-		}
+	if oc.Aggregate != ast.NoAggregate && oc.Column != nil && !b.aggregatable(oc, a) {
+		return
 	}
 	oc.Name = b.resultName(ds, a.Name.Text, a.Alias.Text)
 	if a.Alias.IsSet() {
@@ -719,6 +714,28 @@ func (b *builder) attribute(ds *DataSource, a *ast.Attribute) {
 		b.aliased = append(b.aliased, oc)
 	}
 	b.output(oc, a.Span)
+}
+
+// aggregatable refuses the aggregates Dataverse refuses (SQL 4 CDS's
+// validation agrees): sum and avg of anything but a number (a choice's
+// values are codes, not quantities; Booleans, lookups, multi-select
+// choices), min and max of a lookup or a multi-select choice.
+func (b *builder) aggregatable(oc *OutputColumn, a *ast.Attribute) bool {
+	t := oc.Column.Type
+	k := t.Kind()
+	switch oc.Aggregate {
+	case ast.Sum, ast.Avg:
+		if k != KInt && k != KDecimal && k != KFloat && k != KUnknown || t == TPicklist || t == TState || t == TStatus {
+			b.errorf(a.Span, diag.OperatorType, "%s needs a numeric column; %q is %s", oc.Aggregate, a.Name.Text, t)
+			return false
+		}
+	case ast.Min, ast.Max:
+		if t == TLookup || t == TOwner || t == TCustomer || t == TMultiSelectPicklist {
+			b.errorf(a.Span, diag.OperatorType, "%s of %q: Dataverse takes min and max of numbers, dates, strings and Booleans, not of a %s column", oc.Aggregate, a.Name.Text, t)
+			return false
+		}
+	}
+	return true
 }
 
 // rowAggregate resolves rowaggregate="CountChildren" (the only value the
@@ -791,7 +808,7 @@ func (b *builder) checkAggregate(q *ast.Query) {
 // document order; link orders after every root order.
 func (b *builder) order(ds *DataSource, o *ast.Order, isRoot bool) {
 	key := b.a.sortKey()
-	key.Desc = o.Descending.Value
+	key.Desc, key.Span = o.Descending.Value, o.Span
 	switch {
 	case o.Alias.IsSet():
 		oc := b.aliasOutput(o.Alias.Text)

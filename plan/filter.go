@@ -49,6 +49,7 @@ func (b *builder) filter(ds *DataSource, f *ast.Filter) Expr {
 		switch it := it.(type) {
 		case *ast.Condition:
 			e = b.condition(ds, it)
+			place(e, it.Span)
 		case *ast.Filter:
 			e = b.filter(ds, it)
 		case *ast.LinkEntity:
@@ -162,6 +163,29 @@ func (b *builder) visible(target, from *DataSource) bool {
 			return false
 		}
 	}
+}
+
+// place gives the nodes a condition lowered to the condition's span, so an
+// emitter can say where a construct an engine cannot take came from.
+// Nodes of subqueries (Exists, InSubquery) keep their own.
+func place(x Expr, sp diag.Span) {
+	Inspect(x, func(x Expr) bool {
+		switch x := x.(type) {
+		case *Compare:
+			x.Span = sp
+		case *InList:
+			x.Span = sp
+		case *Like:
+			x.Span = sp
+		case *MultiContains:
+			x.Span = sp
+		case *PartIn:
+			x.Span = sp
+		case *Hierarchy:
+			x.Span = sp
+		}
+		return true
+	})
 }
 
 // condition lowers one condition to a plan expression, with Dataverse's

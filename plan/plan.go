@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/diag"
 )
 
 // Plan is a compiled query: a tree of data sources (as X++'s
@@ -54,7 +55,16 @@ type Plan struct {
 	// Context is what relative dates and identity operators were resolved
 	// against, for printing.
 	Context Context
+	// Source is the query text the plan was built from, and Span its
+	// entity: emitters report a construct an engine cannot take (see Span
+	// on the plan's nodes) at its position in Source, or at Span.
+	Source *diag.Source
+	Span   diag.Span
 }
+
+// Known reports whether sp was set from the query text. Nodes the planner
+// adds itself (tie-breaker keys, security filters) carry the zero Span.
+func Known(sp diag.Span) bool { return sp.End > 0 }
 
 // SecurityMode says whether security predicates were injected.
 type SecurityMode uint8
@@ -103,6 +113,8 @@ type DataSource struct {
 	Security *SecurityFilter
 	// Joins are the joined children, in document order.
 	Joins []*DataSource
+	// Span is the entity or link-entity in the query text.
+	Span diag.Span
 }
 
 // SecurityFilter is a row filter injected for the caller. The verifier
@@ -184,6 +196,8 @@ type OutputColumn struct {
 	// only names the result. The count includes rows the caller cannot
 	// read: no security filter applies to it.
 	RowAggregate *Relationship
+	// Span is the attribute (or all-attributes) in the query text.
+	Span diag.Span
 }
 
 // SortKey is one ORDER BY term: a column, or an output column (aggregate
@@ -208,6 +222,8 @@ type SortKey struct {
 	// page returns never depends on a value the caller may not read. Nil
 	// with security off.
 	Names []NameAccess
+	// Span is the order in the query text.
+	Span diag.Span
 }
 
 // NameAccess is what a caller may read of a sort target's primary name.
@@ -348,6 +364,7 @@ type Compare struct {
 	Left  *ColumnRef
 	Right Operand
 	Fold  bool
+	Span  diag.Span // the condition
 }
 
 // IsNull is "col IS NULL" (or IS NOT NULL).
@@ -362,6 +379,7 @@ type InList struct {
 	Values []*Value
 	Not    bool
 	Fold   bool
+	Span   diag.Span // the condition
 }
 
 // Like is a case-insensitive T-SQL LIKE match with a parsed pattern.
@@ -369,6 +387,7 @@ type Like struct {
 	Col     *ColumnRef
 	Pattern Pattern
 	Not     bool
+	Span    diag.Span // the condition
 }
 
 // Exists is [NOT] EXISTS (SELECT 1 FROM Source WHERE Source.Child =
@@ -391,6 +410,7 @@ type MultiContains struct {
 	Col    *ColumnRef
 	Values []int64
 	Not    bool
+	Span   diag.Span // the condition
 }
 
 // DatePart extracts a calendar field of a datetime column in a time zone,
@@ -426,6 +446,7 @@ const (
 type PartIn struct {
 	Part   *DatePart
 	Values []int64
+	Span   diag.Span // the condition
 }
 
 // Hierarchy tests a hierarchical table's primary key against the anchor's
@@ -444,6 +465,7 @@ type Hierarchy struct {
 	// may read, so no unreadable row links two readable ones (nil when
 	// security is off).
 	Walk *DataSource
+	Span diag.Span // the condition
 }
 
 // Operand is the right side of a Compare.

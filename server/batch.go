@@ -85,6 +85,11 @@ func (s *Server) odataBatch(w http.ResponseWriter, r *http.Request, p *Principal
 	if err != nil {
 		return diagErr(diag.SyntaxError, "$batch: Content-Type %q: give application/json or multipart/mixed;boundary=…", r.Header.Get("Content-Type"))
 	}
+	// A JSON batch is answered in JSON; a multipart one in multipart/mixed,
+	// which Dataverse clients accept while sending Accept: application/json.
+	if err := acceptable(r, "application/json"); err != nil && (mt != "multipart/mixed" || acceptable(r, "multipart/mixed") != nil) {
+		return err
+	}
 	body, err := s.readBody(r)
 	if err != nil {
 		return err

@@ -319,7 +319,7 @@ func TestBatchRefusals(t *testing.T) {
 		{"unknown member", map[string]any{"requests": []any{post(1)}, "extra": true}, jsonCT, 400, "VE1001"},
 		{"other preference", map[string]any{"requests": []any{post(1)}}, append(jsonCT, "Prefer", "return=representation"), 400, "VE1014"},
 		{"bad continue-on-error", map[string]any{"requests": []any{post(1)}}, append(jsonCT, "Prefer", "odata.continue-on-error=maybe"), 400, "VE1005"},
-		{"not a batch format", "x", []string{"Content-Type", "text/plain"}, 400, "VE1014"},
+		{"not a batch format", "x", []string{"Content-Type", "text/plain"}, 415, "VE6032"},
 		{"no boundary", "x", []string{"Content-Type", "multipart/mixed"}, 400, "VE1001"},
 		{"not application/http", "--b\r\nContent-Type: text/plain\r\n\r\nGET accounts HTTP/1.1\r\n\r\n--b--\r\n", []string{"Content-Type", "multipart/mixed; boundary=b"}, 400, "VE1014"},
 		{"base64 part", "--b\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: base64\r\n\r\nR0VU\r\n--b--\r\n", []string{"Content-Type", "multipart/mixed; boundary=b"}, 400, "VE1014"},

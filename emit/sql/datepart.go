@@ -203,6 +203,16 @@ func (e *emitter) partStrftime(part plan.DatePartKind, col *plan.ColumnRef, z *z
 		e.raw("CAST(strftime('")
 		e.raw(f)
 		e.raw("', ")
+		if !z.utc() && z.name != "" && e.has(ZoneFunction) {
+			// The engine's own conversion: one parameter, not the zone's
+			// transitions.
+			e.raw(ZoneFunctionName + "(")
+			e.col(col)
+			e.raw(", ")
+			e.bind(z.name)
+			e.raw(")) AS INTEGER)")
+			return
+		}
 		e.col(col)
 		if !z.utc() {
 			e.raw(", ")
@@ -319,9 +329,35 @@ func (e *emitter) offset(col *plan.ColumnRef, z *zoneShift) {
 		e.fail(diag.DialectUnsupported, "time zone with %d offset changes", len(z.trans))
 		return
 	}
+	numbered := e.caps.Params.Numbered()
+	if numbered && col != nil {
+		// The same column's offset in the same zone again: the same text,
+		// whose numbered placeholders bind the same arguments, so a
+		// statement grouping one column by year, month and day binds the
+		// zone's transitions once.
+		for _, w := range e.offsets {
+			if w.zone == z && w.src == col.Source && w.col == col.Column {
+				e.again(w.start, w.end)
+				return
+			}
+		}
+	}
+	start := e.n
 	var seenBuf [8][2]int64 // offset, placeholder number
 	seen := seenBuf[:0]
 	e.offsetCase(col, z, 0, len(z.trans), &seen)
+	if numbered && col != nil {
+		e.offsets = append(e.offsets, writtenOffset{z, col.Source, col.Column, start, e.n})
+	}
+}
+
+// writtenOffset is the text of a zone's offset CASE over a column, written
+// at e.buf[start:end].
+type writtenOffset struct {
+	zone       *zoneShift
+	src        *plan.DataSource
+	col        *plan.Column
+	start, end int
 }
 
 // offsetCase covers offs[lo..hi]: transitions trans[lo..hi-1].

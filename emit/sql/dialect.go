@@ -23,6 +23,14 @@ type Caps struct {
 	Like   ClassStyle
 	Concat ConcatStyle
 	Fold   FoldStyle
+	// Collation, when set, is written after every string column that is
+	// compared, sorted, grouped or made distinct (collate.go);
+	// CollationAccents is the accent-sensitive plan's.
+	Collation, CollationAccents string
+	// List is how a long IN list is bound (inlist.go).
+	List ListStyle
+	// Limits are the engine's limits on one statement (limits.go).
+	Limits Limits
 }
 
 // Has reports whether every flag in f is set.
@@ -72,6 +80,20 @@ const (
 	// TypedParams: a bare parameter has no type of its own and needs a
 	// CAST where the context does not give one (PostgreSQL CASE branches).
 	TypedParams
+	// BitMinMaxCast: MIN and MAX refuse the Boolean type (SQL Server's
+	// bit, error 8117); they aggregate CAST(x AS INT) and cast back to BIT.
+	BitMinMaxCast
+	// BoolAndOr: MIN and MAX do not exist for boolean (PostgreSQL); the
+	// minimum is BOOL_AND(x), the maximum BOOL_OR(x).
+	BoolAndOr
+	// ZoneFunction: vecompile_local(ts, $zone) (ZoneFunctionName) turns a
+	// stored UTC datetime into the zone's wall clock, with IANA names: a
+	// function vecompile's SQLite connections register, as they register
+	// vecompile_fold.
+	ZoneFunction
+	// PadSpace: = and IN ignore trailing spaces, as SQL Server (so
+	// Dataverse) does; otherwise the emitter trims them (pad.go).
+	PadSpace
 	// Unhex: UNHEX(text) turns hexadecimal digits into bytes (SQLite ≥
 	// 3.41, MySQL, MariaDB), to compare a binary GUID column with a text
 	// one.
@@ -154,6 +176,12 @@ const (
 // NULL), which package engine registers on every SQLite connection.
 const FoldFunctionName = "vecompile_fold"
 
+// ZoneFunctionName is the SQL function a ZoneFunction dialect calls:
+// vecompile_local(ts, zone) is the UTC datetime text ts as the wall clock
+// of IANA zone zone, as text 'YYYY-MM-DD HH:MM:SS[.fff]' (NULL stays NULL).
+// Package engine registers it on every SQLite connection.
+const ZoneFunctionName = "vecompile_local"
+
 // DialectSpec is a Dialect given by value. The four built-in dialects are
 // DialectSpecs; callers may define their own.
 type DialectSpec struct {
@@ -170,20 +198,25 @@ func (s *DialectSpec) Caps() Caps { return s.Capabilities }
 // The built-in dialects.
 var (
 	Postgres Dialect = &DialectSpec{"postgres", Caps{
-		Flags:  NullsOrdering | Lateral | IsTrue | BoolParams | ZoneNames | GroupByOrdinal | RecursiveKeyword | TypedParams,
+		Flags:  NullsOrdering | Lateral | IsTrue | BoolParams | ZoneNames | GroupByOrdinal | RecursiveKeyword | TypedParams | BoolAndOr,
 		Params: ParamDollar, Quote: QuoteDouble, Dates: DateExtract, Like: ClassSimilarTo, Concat: ConcatPipes, Fold: FoldTranslate,
+		List: ListArray, Limits: postgresLimits,
 	}}
 	SQLite Dialect = &DialectSpec{"sqlite", Caps{
-		Flags:  IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword | Unhex | NoCase,
+		Flags:  ZoneFunction | IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword | Unhex | NoCase,
 		Params: ParamQuestionNumbered, Quote: QuoteDouble, Dates: DateStrftime, Like: ClassGlob, Concat: ConcatPipes, Fold: FoldFunction,
+		List: ListJSONEach, Limits: sqliteLimits,
 	}}
 	MySQL Dialect = &DialectSpec{"mysql", Caps{
 		Flags:  IsTrue | GroupByOrdinal | RecursiveKeyword | Unhex,
 		Params: ParamQuestion, Quote: QuoteBacktick, Dates: DateMySQL, Like: ClassRegexp, Concat: ConcatFunc,
+		List: ListJSONTable, Limits: mysqlLimits,
 	}}
 	SQLServer Dialect = &DialectSpec{"sqlserver", Caps{
-		Flags:  TopFetch | CrossApply | CaseInsensitive | AvgIntTruncates | TableHints,
+		Flags:  TopFetch | CrossApply | CaseInsensitive | AvgIntTruncates | TableHints | BitMinMaxCast | PadSpace,
 		Params: ParamAtP, Quote: QuoteBracket, Dates: DateDatepart, Like: ClassLike, Concat: ConcatPlus,
+		Collation: "Latin1_General_CI_AI", CollationAccents: "Latin1_General_CI_AS",
+		List: ListOpenJSON, Limits: sqlserverLimits,
 	}}
 )
 

@@ -80,15 +80,16 @@
 //	NULL order            NULLS FIRST/LAST engine default    engine default       engine default
 //	first-row link        JOIN LATERAL     pk = (subquery)   pk = (subquery)      CROSS APPLY
 //	IS NOT TRUE           yes              yes               yes                  CASE WHEN x THEN 1 ELSE 0 END = 0
-//	case folding          LOWER()          LOWER() *         LOWER()              collation (CI)
+//	case folding          LOWER()          LOWER() *         LOWER()              COLLATE Latin1_General_CI_AI
 //	accent folding        translate()      vecompile_fold()* REPLACE chain        collation (AI)
 //	LIKE with [classes]   SIMILAR TO       GLOB              REGEXP               LIKE
 //	date parts            EXTRACT          strftime          YEAR() …             DATEPART
-//	zone conversion       AT TIME ZONE     offset CASE       offset CASE          offset CASE
+//	zone conversion       AT TIME ZONE     vecompile_local()* offset CASE         offset CASE
 //	booleans bound as     bool             int64 1/0         int64 1/0            int64 1/0
 //	datetimes bound as    time.Time        'YYYY-MM-DD …'    time.Time            time.Time
 //	decimals bound as     text             float64           text                 text
 //	AVG of integers       numeric          real              decimal              AVG(CAST(x AS DECIMAL(38, 10)))
+//	MIN/MAX of Boolean    BOOL_AND/BOOL_OR MIN/MAX           MIN/MAX              CAST(MIN(CAST(x AS INT)) AS BIT)
 //	GROUP BY on params    same $n          ordinal           ordinal              same @pN
 //	recursive CTE         WITH RECURSIVE   WITH RECURSIVE    WITH RECURSIVE       WITH + OPTION (MAXRECURSION n)
 //	NOLOCK, OPTION hints  ignored          ignored           ignored              WITH (NOLOCK), OPTION (…)
@@ -98,7 +99,9 @@
 // RegisterDeterministicScalarFunction("lower", 1, …)), as package engine
 // and this package's tests do; the SQL is the same either way. The
 // accent folding vecompile_fold (FoldFunctionName) does not exist in
-// SQLite: the executor registers it (collate.Fold), as package engine does.
+// SQLite: the executor registers it (collate.Fold), as package engine does;
+// nor does vecompile_local (ZoneFunctionName, LocalTime), the conversion of
+// a stored UTC datetime to an IANA zone's wall clock.
 //
 // # Semantic choices
 //
@@ -131,8 +134,10 @@
 // then (unless plan.Plan.AccentSensitive) each letter of its table (Latin
 // letters whose NFD is an ASCII letter and combining marks) replaced by
 // that letter. Fold compares and IN lists are fold(col) = ? except on SQL
-// Server, whose collation (CI_AI; CI_AS for the accent-sensitive setting)
-// folds already. fold(col) is LOWER(col) when accent-sensitive, and
+// Server, whose collation folds already: pinned in the SQL as
+// col COLLATE Latin1_General_CI_AI (CI_AS for the accent-sensitive
+// setting) on every string column compared, sorted, grouped or made
+// distinct, whatever the database's default (collate.go). fold(col) is LOWER(col) when accent-sensitive, and
 // otherwise per Caps.Fold: translate(LOWER(col), $a, $b) with the table
 // bound once per statement (PostgreSQL), vecompile_fold(col) (SQLite), a
 // REPLACE chain over LOWER(col) with the table as constants (MySQL); a
@@ -208,7 +213,9 @@
 // repeated; no CASE holds another besides the zone's offset CASE.
 //
 // Aggregates. count → COUNT(*) over the joined rows; countcolumn →
-// COUNT(col) or COUNT(DISTINCT col); sum, avg, min, max. GROUP BY lists the
+// COUNT(col) or COUNT(DISTINCT col); sum, avg, min, max (of a Boolean,
+// false < true: PostgreSQL has no MIN(boolean) and SQL Server none over
+// bit, see the table). GROUP BY lists the
 // grouping columns; a grouping expression with parameters is repeated
 // verbatim where placeholders are numbered (the same $n / ?n / @pN bind, so the
 // engine sees the same expression) and referenced by select-list position
@@ -225,6 +232,12 @@
 // SELECT MIN(d.c0) AS c0, d.c1 AS c1 FROM (SELECT DISTINCT …) AS d
 // GROUP BY fold(d.c0), d.c1. SQL Server's collation does all this
 // itself.
+//
+// Repeated sort expressions. A sort term whose expression (text and
+// arguments) repeats an earlier term's is dropped, whatever its direction:
+// it cannot change the order, and SQL Server refuses it (error 169). Two
+// <order attribute="name"/>, or a lookup sorted by its name and then by
+// its value, give one term each.
 //
 // Sort keys by name and label (plan.SortName, plan.SortLabel). A lookup
 // sorts by (SELECT vs.<primary name> FROM <target> AS vs WHERE vs.<pk> =

@@ -45,7 +45,7 @@ var registerLower sync.Once
 // openSQLite opens a private in-memory database. SQLite's built-in lower()
 // folds ASCII only; like an executor should, the test replaces it with a
 // Unicode-aware one (see doc.go).
-func openSQLite(t *testing.T) *sql.DB {
+func openSQLite(t testing.TB) *sql.DB {
 	registerLower.Do(func() {
 		sqlite.MustRegisterDeterministicScalarFunction("lower", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 			switch s := args[0].(type) {
@@ -57,6 +57,13 @@ func openSQLite(t *testing.T) *sql.DB {
 			return args[0], nil
 		})
 		// vecompile_fold, as package engine registers it (FoldFunction).
+		sqlite.MustRegisterDeterministicScalarFunction(ZoneFunctionName, 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			ts, ok := args[0].(string)
+			if !ok {
+				return nil, nil
+			}
+			return LocalTime(ts, args[1].(string))
+		})
 		sqlite.MustRegisterDeterministicScalarFunction(FoldFunctionName, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 			switch s := args[0].(type) {
 			case string:
@@ -365,9 +372,44 @@ func partIn(a *plan.DataSource, k plan.DatePartKind, z *time.Location, v ...int6
 	return &plan.PartIn{Part: &plan.DatePart{Part: k, Col: ref(a, "createdon"), Zone: z}, Values: v}
 }
 
+// long pads vals with values made by pad(i) to ListParamMin+50 values, so
+// that the list is bound as one parameter where the dialect can.
+func long(pad func(i int) *plan.Value, vals ...*plan.Value) []*plan.Value {
+	for i := 0; len(vals) < ListParamMin+50; i++ {
+		vals = append(vals, pad(i))
+	}
+	return vals
+}
+
 func execCases() []execCase {
 	ny := zone("America/New_York")
+	noString := func(i int) *plan.Value { return str(fmt.Sprintf("nowhere %d", i)) }
+	noNum := func(i int) *plan.Value { return num(int64(1000 + i)) }
 	return []execCase{
+		// Long lists, bound as one parameter (inlist.go): the rows are those
+		// of the short lists.
+		{name: "long_fold_in", build: names(func(a *plan.DataSource) plan.Expr {
+			return in(ref(a, "city"), true, long(noString, str("PARIS"), str("london"), str("ÉCOLE"))...)
+		}), want: col1(nA3, nA5, nA6, nA7)},
+		{name: "long_fold_in_accents", build: names(func(a *plan.DataSource) plan.Expr {
+			return in(ref(a, "name"), true, long(noString, str("ecole ÉTÉ"))...)
+		}), want: col1(nA3)},
+		{name: "long_not_in", build: names(func(a *plan.DataSource) plan.Expr {
+			return &plan.InList{Col: ref(a, "employees"), Values: long(noNum, num(15), num(20)), Not: true}
+		}), want: col1(nA1, nA7)},
+		{name: "long_in_guid", build: names(func(a *plan.DataSource) plan.Expr {
+			return in(ref(a, "accountid"), false, long(func(i int) *plan.Value { return guid(id(500 + i)) }, guid(strings.ToUpper(id(2))), guid(id(8)))...)
+		}), want: col1(nA2, nA8)},
+		{name: "long_in_datetime", build: names(func(a *plan.DataSource) plan.Expr {
+			return in(ref(a, "createdon"), false, long(func(i int) *plan.Value { return dt(utc("2001-01-01 00:00:00").Add(time.Duration(i) * time.Hour)) },
+				dt(utc("2024-03-10 04:30:00")), dt(utc("2024-12-31 12:00:00")))...)
+		}), want: col1(nA1, nA4)},
+		{name: "long_in_bool", build: names(func(a *plan.DataSource) plan.Expr {
+			return in(ref(a, "isactive"), false, long(func(int) *plan.Value { return boolean(false) })...)
+		}), want: col1(nA3, nA5, nA8)},
+		{name: "long_in_decimal", build: names(func(a *plan.DataSource) plan.Expr {
+			return in(ref(a, "revenue"), false, long(func(i int) *plan.Value { return dec(fmt.Sprintf("9%d.5", i)) }, dec("100.5"), dec("10"))...)
+		}), want: col1(nA1, nA5)},
 		{name: "fold_eq", build: names(func(a *plan.DataSource) plan.Expr { return foldEq(ref(a, "name"), "CONTOSO") }), want: col1(nA1)},
 		{name: "fold_eq_city", build: names(func(a *plan.DataSource) plan.Expr { return foldEq(ref(a, "city"), "seattle") }), want: col1(nA1, nA2)},
 		{name: "fold_eq_accents", build: names(func(a *plan.DataSource) plan.Expr { return foldEq(ref(a, "name"), "ÉCOLE ÉTÉ") }), want: col1(nA3)},

@@ -19,7 +19,14 @@ func (e *emitter) expr(x plan.Expr, ctx int) {
 		e.depth--
 		return
 	}
+	if d := e.depth + e.check.chain; d > e.check.deepest {
+		e.check.deepest, e.check.deepestAt = d, e.n
+	}
+	start := e.n
 	e.exprNode(x, ctx)
+	if e.probe.at >= 0 {
+		e.leave(start, spanOf(x))
+	}
 	e.depth--
 }
 
@@ -183,12 +190,15 @@ func (e *emitter) junction(terms []plan.Expr, op, empty string, prec, ctx int) {
 	if paren {
 		e.byte1('(')
 	}
+	// A chain of n terms is n-1 operators deep in the engine's tree.
+	e.check.chain += len(terms) - 1
 	for i, t := range terms {
 		if i > 0 {
 			e.raw(op)
 		}
 		e.expr(t, prec)
 	}
+	e.check.chain -= len(terms) - 1
 	if paren {
 		e.byte1(')')
 	}
@@ -208,6 +218,7 @@ func (e *emitter) lowerCol(r *plan.ColumnRef, lower bool) {
 		return
 	}
 	e.col(r)
+	e.collate(refColumn(r))
 }
 
 // foldInto writes the folding of the expression w writes. A repeatable
@@ -344,15 +355,15 @@ func (e *emitter) compare(x *plan.Compare) {
 		same := plan.Compare{Op: plan.Eq, Left: x.Left, Right: x.Right, Fold: true}
 		exact := plan.Compare{Op: x.Op, Left: x.Left, Right: x.Right}
 		e.byte1('(')
-		e.compareOnce(&strict)
+		e.compareOnce(&strict, false)
 		e.raw(" OR ")
-		e.compareOnce(&same)
+		e.compareOnce(&same, false)
 		e.raw(" AND ")
-		e.compareOnce(&exact)
+		e.compareOnce(&exact, false)
 		e.byte1(')')
 		return
 	}
-	e.compareOnce(x)
+	e.compareOnce(x, x.Op == plan.Eq || x.Op == plan.Ne)
 }
 
 // sortOrderCompare reports whether x orders strings exactly (Fold unset)
@@ -369,7 +380,9 @@ func (e *emitter) sortOrderCompare(x *plan.Compare) bool {
 	return false
 }
 
-func (e *emitter) compareOnce(x *plan.Compare) {
+// compareOnce writes one comparison; pad compares strings padded with
+// spaces (pad.go).
+func (e *emitter) compareOnce(x *plan.Compare, pad bool) {
 	if int(x.Op) >= len(cmpOps) {
 		e.fail(diag.MalformedPlan, "unknown comparison operator %d", x.Op)
 		return
@@ -379,14 +392,26 @@ func (e *emitter) compareOnce(x *plan.Compare) {
 		return
 	}
 	lower := e.fold(x.Fold)
-	e.lowerCol(x.Left, lower)
+	pad = pad && x.Left != nil && e.pads(x.Left.Column)
+	if pad {
+		e.eqCol(x.Left, lower)
+	} else {
+		e.lowerCol(x.Left, lower)
+	}
 	e.byte1(' ')
 	e.raw(cmpOps[x.Op])
 	e.byte1(' ')
 	switch r := x.Right.(type) {
 	case *plan.ColumnRef:
-		e.lowerCol(r, lower)
+		if pad {
+			e.eqCol(r, lower)
+		} else {
+			e.lowerCol(r, lower)
+		}
 	case *plan.Value:
+		if pad {
+			r = e.padValue(r, x.Left.Column)
+		}
 		if lower {
 			e.foldedArg(r)
 		} else {
@@ -435,10 +460,13 @@ func (e *emitter) inList(x *plan.InList) {
 		return
 	}
 	lower := e.fold(x.Fold)
+	if e.boundList(x, lower) {
+		return
+	}
 	if e.guidLowered(refColumn(x.Col)) {
 		e.conv(convLower, func() { e.col(x.Col) })
 	} else {
-		e.lowerCol(x.Col, lower)
+		e.eqCol(x.Col, lower)
 	}
 	if x.Not {
 		e.raw(" NOT IN (")
@@ -449,6 +477,7 @@ func (e *emitter) inList(x *plan.InList) {
 		if i > 0 {
 			e.raw(", ")
 		}
+		v = e.padValue(v, refColumn(x.Col))
 		if lower {
 			e.foldedArg(v)
 		} else {

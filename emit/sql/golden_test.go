@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -334,6 +335,61 @@ var goldenCases = []goldenCase{
 				{Column: &plan.ColumnRef{Source: a, Column: column(t, "state")}, By: plan.SortLabel},
 				{Column: ref(a, "accountid")},
 			}}
+	}},
+	// A repeated sort expression is dropped, whatever its direction: the
+	// name twice, a lookup by its name and then by its value, a choice by
+	// its label and then by its value (SQL Server error 169 otherwise).
+	{name: "sort_repeated", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		t := choiceTable()
+		return &plan.Plan{Root: a, Columns: outs(a, "name"),
+			Orders: []*plan.SortKey{
+				{Column: ref(a, "name")},
+				{Column: ref(a, "primarycontactid"), By: plan.SortName, Targets: []*plan.Table{f.contact}},
+				{Column: ref(a, "name"), Desc: true},
+				{Column: ref(a, "primarycontactid"), Desc: true},
+				{Column: &plan.ColumnRef{Source: a, Column: column(t, "state")}, By: plan.SortLabel},
+				{Column: &plan.ColumnRef{Source: a, Column: column(t, "state")}, Desc: true},
+				{Column: ref(a, "city")},
+			}}
+	}},
+	{name: "sort_repeated_distinct", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		return &plan.Plan{Root: a, Distinct: true, Columns: outs(a, "city", "parentaccountid"), Top: 5,
+			Orders: []*plan.SortKey{{Column: ref(a, "city")}, {Column: ref(a, "city"), Desc: true},
+				{Column: ref(a, "parentaccountid"), By: plan.SortName, Targets: []*plan.Table{f.account}}, {Column: ref(a, "parentaccountid")}}}
+	}},
+	// min and max of a Boolean: SQL Server aggregates the bit as an integer.
+	{name: "aggregate_bool_minmax", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		cols := []*plan.OutputColumn{
+			{Name: "city", Source: a, Column: column(f.account, "city"), GroupBy: true},
+			{Name: "lo", Source: a, Column: column(f.account, "isactive"), Aggregate: ast.Min},
+			{Name: "hi", Source: a, Column: column(f.account, "isactive"), Aggregate: ast.Max},
+		}
+		return &plan.Plan{Root: a, Aggregate: true, Columns: cols}
+	}},
+	// Lists of ListParamMin values or more are one parameter where the
+	// dialect can bind one (inlist.go); MySQL and SQL Server keep
+	// placeholders for the kinds they do not read from JSON.
+	{name: "in_list_long", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		vals := func(mk func(i int) *plan.Value) []*plan.Value {
+			out := make([]*plan.Value, ListParamMin)
+			for i := range out {
+				out[i] = mk(i)
+			}
+			return out
+		}
+		a.Filter = and(
+			in(ref(a, "city"), true, vals(func(i int) *plan.Value { return str(fmt.Sprintf("Été %d", i)) })...),
+			&plan.InList{Col: ref(a, "employees"), Values: vals(func(i int) *plan.Value { return num(int64(i)) }), Not: true},
+			in(ref(a, "accountid"), false, vals(func(i int) *plan.Value { return guid(fmt.Sprintf("0A0B0C0D-0000-0000-0000-%012d", i)) })...),
+			in(ref(a, "createdon"), false, vals(func(i int) *plan.Value { return dt(utc("2024-01-01 00:00:00").Add(time.Duration(i) * time.Minute)) })...),
+			in(ref(a, "revenue"), false, vals(func(i int) *plan.Value { return dec(fmt.Sprintf("%d.5", i)) })...),
+			in(ref(a, "employees"), false, vals(func(i int) *plan.Value { return num(int64(i)) })[:ListParamMin-1]...),
+		)
+		return &plan.Plan{Root: a, Columns: outs(a, "accountid")}
 	}},
 	{name: "sort_distinct_wrapped", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)

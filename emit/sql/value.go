@@ -119,6 +119,12 @@ func formatArg(a any) string {
 		return fmt.Sprintf("x'%x'", x)
 	case nil:
 		return "NULL"
+	case []any: // a list bound as one parameter
+		parts := make([]string, len(x))
+		for i, v := range x {
+			parts[i] = formatArg(v)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
 	}
 	return fmt.Sprint(a)
 }

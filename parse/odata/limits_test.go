@@ -1,6 +1,7 @@
 package odata
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,29 @@ func TestHostileInputs(t *testing.T) {
 		}
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("%.40s…: took %v", c.req, d)
+		}
+	}
+}
+
+// TestUnstorableText: a NUL or invalid UTF-8, percent-encoded or raw, is
+// VE1001 at the byte of the request that wrote it.
+func TestUnstorableText(t *testing.T) {
+	for _, c := range []struct {
+		req string
+		at  diag.Pos
+		msg string
+	}{
+		{"accounts?$filter=name eq 'a%00b'", 27, "NUL"},
+		{"accounts?$filter=name eq 'a%C3'", 27, "invalid UTF-8"},
+		{"accounts?$filter=name eq 'a\xffb'", 27, "invalid UTF-8"},
+		{"accounts?$filter=name eq 'a\x00b'", 27, "NUL"},
+		{"accounts?$filter=name%20eq%20'%C3%A9%FF'", 36, "invalid UTF-8"},
+		{"acc%FFounts?$top=1", 3, "invalid UTF-8"},
+	} {
+		_, err := ParseRequest(diag.NewSource("q", []byte(c.req)))
+		var list diag.ErrorList
+		if !errors.As(err, &list) || list[0].Code != diag.SyntaxError || list[0].Span.Start != c.at || !strings.Contains(list[0].Msg, c.msg) {
+			t.Errorf("%q: got %v, want VE1001 %q at offset %d", c.req, err, c.msg, c.at)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -84,8 +85,12 @@ func (o *offsets) span(from, to lexer.Position) diag.Span {
 
 // decode percent-decodes s. '+' stays a plus sign: OData URLs use it in
 // literals (time zone offsets), and form encoding is not URL encoding.
+// The decoded text must be UTF-8 without NUL (see unstorable).
 func decode(s string) (string, []int, error) {
 	if strings.IndexByte(s, '%') < 0 {
+		if at, what := unstorable(s); at >= 0 {
+			return "", nil, badText{at, what}
+		}
 		return s, nil, nil
 	}
 	var b strings.Builder
@@ -105,7 +110,35 @@ func decode(s string) (string, []int, error) {
 		raw = append(raw, i)
 	}
 	raw = append(raw, len(s))
-	return b.String(), raw, nil
+	out := b.String()
+	if at, what := unstorable(out); at >= 0 {
+		return "", nil, badText{raw[at], what}
+	}
+	return out, raw, nil
+}
+
+// unstorable returns the byte offset of the first NUL or invalid UTF-8
+// sequence of s (-1: none) and what it is. Both are refused where the
+// request is read rather than replaced: no engine stores them alike
+// (PostgreSQL text holds no NUL), so a literal holding one could only
+// reach the database as a raw error or as another value.
+func unstorable(s string) (int, string) {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c == 0 {
+			return i, "NUL (%00): no engine stores it"
+		}
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i, "invalid UTF-8"
+		}
+		i += n
+	}
+	return -1, ""
 }
 
 // badEscape is a malformed %XX at a byte offset of the decoded text.
@@ -113,10 +146,21 @@ type badEscape int
 
 func (e badEscape) Error() string { return "OData: malformed percent escape (%XX)" }
 
+// badText is a NUL or invalid UTF-8 at a byte offset of the raw text.
+type badText struct {
+	at   int
+	what string
+}
+
+func (e badText) Error() string { return "OData: " + e.what }
+
 // escapeSpan is the span of a decode error, base being the raw text's offset.
 func escapeSpan(err error, base int) diag.Span {
-	if e, ok := err.(badEscape); ok {
+	switch e := err.(type) {
+	case badEscape:
 		return diag.Span{Start: diag.Pos(base + int(e)), End: diag.Pos(base + int(e) + 1)}
+	case badText:
+		return diag.Span{Start: diag.Pos(base + e.at), End: diag.Pos(base + e.at + 1)}
 	}
 	return diag.Span{Start: diag.Pos(base), End: diag.Pos(base)}
 }

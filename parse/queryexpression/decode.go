@@ -368,9 +368,12 @@ func keep[T any](slab *[]T, children []T) []T {
 	return out
 }
 
-// stringLit reads the string literal at d.off. Without escapes and with
-// valid UTF-8 it borrows the source text; otherwise it builds a copy,
-// invalid UTF-8 becoming U+FFFD as in encoding/json.
+// stringLit reads the string literal at d.off. Without escapes it borrows
+// the source text; otherwise it builds a copy. Invalid UTF-8, an unpaired
+// surrogate escape and NUL (\u0000) are refused at their position, not
+// replaced as encoding/json does: no engine stores them alike (PostgreSQL
+// text holds no NUL), so a value holding one could only reach the database
+// as a raw error or as another value.
 func (d *decoder) stringLit() (string, bool) {
 	start := d.off + 1
 	i := start
@@ -390,7 +393,8 @@ func (d *decoder) stringLit() (string, bool) {
 		default:
 			r, n := utf8.DecodeRuneInString(d.s[i:])
 			if r == utf8.RuneError && n == 1 {
-				return d.slowString(start)
+				d.fail(i, "invalid UTF-8 in a string literal")
+				return "", false
 			}
 			i += n
 		}
@@ -438,6 +442,10 @@ func (d *decoder) slowString(start int) (string, bool) {
 					return "", false
 				}
 				i += 4
+				if r == 0 {
+					d.fail(i-6, "NUL (\\u0000) in a string literal: no engine stores it")
+					return "", false
+				}
 				if utf16.IsSurrogate(r) {
 					r2 := rune(-1)
 					if i+1 < len(d.s) && d.s[i] == '\\' && d.s[i+1] == 'u' {
@@ -445,12 +453,13 @@ func (d *decoder) slowString(start int) (string, bool) {
 							r2 = x
 						}
 					}
-					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-						r = dec
-						i += 6
-					} else {
-						r = utf8.RuneError
+					dec := utf16.DecodeRune(r, r2)
+					if dec == utf8.RuneError {
+						d.fail(i-6, "unpaired surrogate \\u%04x in a string literal", r)
+						return "", false
 					}
+					r = dec
+					i += 6
 				}
 				b = utf8.AppendRune(b, r)
 			default:
@@ -462,7 +471,11 @@ func (d *decoder) slowString(start int) (string, bool) {
 			i++
 		default:
 			r, n := utf8.DecodeRuneInString(d.s[i:])
-			b = utf8.AppendRune(b, r)
+			if r == utf8.RuneError && n == 1 {
+				d.fail(i, "invalid UTF-8 in a string literal")
+				return "", false
+			}
+			b = append(b, d.s[i:i+n]...)
 			i += n
 		}
 	}

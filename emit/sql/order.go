@@ -1,0 +1,382 @@
+package sql
+
+import (
+	"reflect"
+
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/faults"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// orderBy writes ORDER BY with NULLs first ascending, last descending;
+// string keys sort by their case folding, then as stored (foldedKey).
+// wrapped says the query is wrapped (see query): keys then read the
+// wrapped query's output columns.
+func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
+	if len(p.Orders) == 0 {
+		if p.PageSize > 0 && e.has(TopFetch) {
+			e.raw(" ORDER BY (SELECT NULL)")
+		}
+		return
+	}
+	e.raw(" ORDER BY ")
+	var terms orderTerms
+	for _, k := range p.Orders {
+		start, kept := e.n, terms.n
+		e.sortKey(p, k, wrapped, &terms)
+		if e.probe.at >= 0 && k != nil {
+			e.leave(start, k.Span)
+		}
+		n := terms.n
+		if n > kept && n > e.limits.OrderTerms && e.limits.OrderTerms > 0 && e.check.orderOver == nil {
+			e.check.orderOver = k
+		}
+		if n > kept && len(p.Columns)+n-terms.outputs > e.limits.TargetList && e.limits.TargetList > 0 && e.check.targetOver == nil {
+			e.check.targetOver = k
+		}
+	}
+	e.check.orderTerms = terms.n - terms.outputs
+}
+
+// sortKey writes the ORDER BY terms of key k (a name key is three: the
+// folded name, the name, the value), dropping repeated ones.
+func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *orderTerms) {
+	var o operand
+	switch {
+	case k == nil:
+		e.fail(diag.MalformedPlan, "nil sort key")
+		return
+	case k.Output != nil:
+		idx := -1
+		for j, c := range p.Columns {
+			if c == k.Output {
+				idx = j
+			}
+		}
+		if idx < 0 {
+			e.fail(diag.MalformedPlan, "sort key %q is not an output column", k.Output.Name)
+			return
+		}
+		o = operand{idx: idx, wrapped: wrapped}
+		if !wrapped && k.By != plan.SortValue {
+			// Not reachable from the planner (grouped keys of aggregates
+			// are wrapped); sort the grouped column itself.
+			o = operand{ref: &plan.ColumnRef{Source: k.Output.Source, Column: k.Output.Column}}
+		}
+	case k.Column != nil:
+		if p.Distinct || p.Aggregate {
+			idx := -1
+			for j, c := range p.Columns {
+				if c != nil && c.Aggregate == ast.NoAggregate && c.DateGrouping == ast.NoDateGrouping && c.RowAggregate == nil &&
+					c.Source == k.Column.Source && c.Column == k.Column.Column {
+					idx = j
+					break
+				}
+			}
+			if idx < 0 {
+				e.fail(diag.DialectUnsupported, "a distinct or aggregate query cannot order by a column it does not select")
+				return
+			}
+			o = operand{idx: idx, wrapped: wrapped}
+		} else {
+			o = operand{ref: k.Column}
+		}
+	default:
+		e.fail(diag.MalformedPlan, "empty sort key")
+		return
+	}
+	folded := e.foldedKey(k)
+	// A GUID column holding both cases sorts by its lower case alone:
+	// two spellings of one GUID are one value.
+	guidFolded := folded && e.guidFolds(k.SortColumn())
+	// collated: the key is a string compared by a pinned collation
+	// (collate.go); an output column carries its select-list collation.
+	collated := e.caps.Collation != "" && e.stringKey(k)
+	switch k.By {
+	case plan.SortValue:
+		if folded && !guidFolded {
+			t := e.termStart(terms)
+			e.foldInto(func() { e.operand(o) }, true)
+			e.termEnd(terms, t, k.Desc)
+		}
+	case plan.SortName:
+		if folded {
+			// A name key is a subquery: folded once, unguarded.
+			t := e.termStart(terms)
+			e.foldInto(func() { e.nameKey(k, o) }, false)
+			e.termEnd(terms, t, k.Desc)
+		}
+		t := e.termStart(terms)
+		e.nameKey(k, o)
+		if collated {
+			e.collateName(k)
+		}
+		e.termEnd(terms, t, k.Desc)
+	case plan.SortLabel:
+		t := e.termStart(terms)
+		e.labelKey(k, o)
+		e.termEnd(terms, t, k.Desc)
+	default:
+		e.fail(diag.MalformedPlan, "unknown sort kind %d", k.By)
+	}
+	t := e.termStart(terms)
+	if guidFolded {
+		e.conv(convLower, func() { e.operand(o) })
+	} else {
+		e.operand(o)
+	}
+	if collated && k.By == plan.SortValue && o.ref != nil {
+		e.collate(o.ref.Column)
+	}
+	if e.termEnd(terms, t, k.Desc) && o.ref == nil {
+		terms.outputs++ // an output column: not a new target-list entry
+	}
+}
+
+// orderTerms are the ORDER BY expressions written so far. A later term
+// whose expression repeats an earlier one (whatever its direction) cannot
+// change the order, and SQL Server refuses it (error 169: "a column has
+// been specified more than once in the order by list"), so it is dropped
+// on every dialect: <order attribute="name"/> twice, or a lookup ordered
+// by its name and by its value.
+type orderTerms struct {
+	// the first terms are kept inline, the others in more (no pointer
+	// into the struct itself, so it stays on the stack).
+	inline [8]orderTerm
+	more   []orderTerm
+	n      int
+	// seen indexes the terms' text once there are many (a query with
+	// thousands of sort keys stays linear).
+	seen map[string]struct{}
+	// outputs counts the kept terms that are output columns (c<i>).
+	outputs int
+}
+
+func (ts *orderTerms) add(t orderTerm) {
+	if ts.n < len(ts.inline) {
+		ts.inline[ts.n] = t
+	} else {
+		ts.more = append(ts.more, t)
+	}
+	ts.n++
+}
+
+func (ts *orderTerms) at(i int) orderTerm {
+	if i < len(ts.inline) {
+		return ts.inline[i]
+	}
+	return ts.more[i-len(ts.inline)]
+}
+
+// orderTerm is one written ORDER BY expression: its text e.buf[start:end]
+// and its arguments e.args[arg0:arg1].
+type orderTerm struct{ mark, start, end, arg0, arg1 int }
+
+// orderTermIndexAt is the term count from which orderTerms keeps a map.
+const orderTermIndexAt = 16
+
+// termStart begins a term: the separator, when a term was kept before.
+func (e *emitter) termStart(ts *orderTerms) orderTerm {
+	t := orderTerm{mark: e.n, arg0: len(e.args)}
+	if ts.n > 0 {
+		e.raw(", ")
+	}
+	t.start = e.n
+	return t
+}
+
+// termEnd ends the term begun at t: a repeat of a kept term is erased
+// (text and arguments); otherwise it is kept and its direction written.
+// It reports whether the term was kept.
+func (e *emitter) termEnd(ts *orderTerms, t orderTerm, desc bool) bool {
+	t.end, t.arg1 = e.n, len(e.args)
+	if e.repeatsTerm(ts, t) {
+		e.n, e.args = t.mark, e.args[:t.arg0]
+		if e.check.paramAt >= e.n {
+			e.check.paramAt = -1 // the placeholder past the limit was erased
+		}
+		for len(e.offsets) > 0 && e.offsets[len(e.offsets)-1].end > e.n {
+			e.offsets = e.offsets[:len(e.offsets)-1] // erased text is not repeated
+		}
+		return false
+	}
+	ts.add(t)
+	if ts.seen != nil || ts.n >= orderTermIndexAt {
+		if ts.seen == nil {
+			ts.seen = make(map[string]struct{}, 2*ts.n)
+			for i := 0; i < ts.n-1; i++ {
+				u := ts.at(i)
+				if e.textIdentifies(u) {
+					ts.seen[string(e.buf[u.start:u.end])] = struct{}{}
+				}
+			}
+		}
+		if e.textIdentifies(t) {
+			ts.seen[string(e.buf[t.start:t.end])] = struct{}{}
+		}
+	}
+	e.direction(desc)
+	return true
+}
+
+// repeatsTerm reports whether term t writes the expression of a kept term:
+// the same text and, where placeholders are not numbered, the same
+// arguments. The map holds the terms whose text identifies them.
+func (e *emitter) repeatsTerm(ts *orderTerms, t orderTerm) bool {
+	text := e.buf[t.start:t.end]
+	if ts.seen != nil && e.textIdentifies(t) {
+		_, ok := ts.seen[string(text)]
+		return ok
+	}
+	for i := 0; i < ts.n; i++ {
+		u := ts.at(i)
+		if string(e.buf[u.start:u.end]) == string(text) && (e.caps.Params.Numbered() || sameArgs(e.args[u.arg0:u.arg1], e.args[t.arg0:t.arg1])) {
+			return true
+		}
+	}
+	return false
+}
+
+// textIdentifies reports whether a term's text alone says which values it
+// reads: numbered placeholders name their arguments, and a term without
+// arguments has no "?" to compare.
+func (e *emitter) textIdentifies(t orderTerm) bool {
+	return e.caps.Params.Numbered() || t.arg0 == t.arg1
+}
+
+func sameArgs(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !reflect.DeepEqual(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// operand is what a sort key reads: a column of a data source (ref), or
+// the output column c<idx>, qualified by wrapAlias in a wrapped query.
+type operand struct {
+	ref     *plan.ColumnRef
+	idx     int
+	wrapped bool
+}
+
+func (e *emitter) operand(o operand) {
+	switch {
+	case o.ref != nil:
+		e.col(o.ref)
+	case o.wrapped:
+		e.ident(wrapAlias)
+		e.byte1('.')
+		e.alias(o.idx)
+	default:
+		e.alias(o.idx)
+	}
+}
+
+// direction writes DESC and, where needed, the NULL placement.
+func (e *emitter) direction(desc bool) {
+	if desc {
+		e.raw(" DESC")
+	}
+	if e.has(NullsOrdering) {
+		if faults.NullsLastAsc {
+			desc = !desc // injected bug: NULLs last ascending
+		}
+		if desc {
+			e.raw(" NULLS LAST")
+		} else {
+			e.raw(" NULLS FIRST")
+		}
+	}
+}
+
+// nameKey writes a lookup's sort value: the primary name of the row it
+// points to, one correlated subquery per target table, COALESCE'd for a
+// polymorphic lookup (the GUID is in at most one target):
+//
+//	(SELECT "vs"."fullname" FROM "contact" AS "vs" WHERE "vs"."contactid" = "account"."primarycontactid")
+//	COALESCE((SELECT … FROM "systemuser" …), (SELECT … FROM "team" …))
+//
+// The subquery reads the target without a row filter of its own: a
+// lookup's name is what Dataverse sorts by, readable row or not. Column
+// security does apply (plan.SortKey.Names): a name hidden from the caller
+// reads NULL, except on the records a field share reveals, as the column
+// reads anywhere else in the plan.
+func (e *emitter) nameKey(k *plan.SortKey, o operand) {
+	if len(k.Targets) == 0 {
+		e.fail(diag.MalformedPlan, "name sort key without target tables")
+		return
+	}
+	if e.p.Security == plan.SecurityOn && len(k.Names) != len(k.Targets) {
+		e.fail(diag.MalformedPlan, "name sort key without its targets' name security")
+		return
+	}
+	if len(k.Targets) > 1 {
+		e.raw("COALESCE(")
+	}
+	for i, t := range k.Targets {
+		if i > 0 {
+			e.raw(", ")
+		}
+		if t == nil {
+			e.fail(diag.MalformedPlan, "nil sort target table")
+			return
+		}
+		pk, ok1 := t.Column(t.PrimaryKey)
+		name, ok2 := t.Column(t.PrimaryName)
+		if !ok1 || !ok2 {
+			e.fail(diag.MalformedPlan, "sort target %q lacks its primary key %q or primary name %q", t.LogicalName, t.PrimaryKey, t.PrimaryName)
+			return
+		}
+		var access plan.NameAccess
+		if i < len(k.Names) {
+			access = k.Names[i]
+		}
+		a := e.subAlias()
+		e.raw("(SELECT ")
+		e.securedCol(a, t, name, access.Hidden, access.Shared)
+		e.raw(" FROM ")
+		e.ident(t.PhysicalName)
+		e.raw(" AS ")
+		e.ident(a)
+		e.hint()
+		e.raw(" WHERE ")
+		e.colEq(pk, func() { e.qcol(a, pk) }, k.SortColumn(), func() { e.operand(o) })
+		e.byte1(')')
+	}
+	if len(k.Targets) > 1 {
+		e.byte1(')')
+	}
+}
+
+// labelKey writes a choice's sort value: the option's rank in label order
+// (plan.Column.Options is kept in that order), computed in Go so that every
+// engine sorts alike whatever its collation, and written as integers, so
+// that no label reaches the SQL text:
+//
+//	CASE "account"."industrycode" WHEN 1 THEN 1 WHEN 4 THEN 2 … END
+//
+// A value without a label (and NULL) gets NULL, as Dataverse's join to its
+// labels yields: it sorts with the NULLs, then by value (the stored value
+// follows as the next key).
+func (e *emitter) labelKey(k *plan.SortKey, o operand) {
+	c := k.SortColumn()
+	if c == nil || len(c.Options) == 0 {
+		e.fail(diag.MalformedPlan, "label sort key on a column without options")
+		return
+	}
+	e.raw("CASE ")
+	e.operand(o)
+	for i, opt := range c.Options {
+		e.raw(" WHEN ")
+		e.int(opt.Value)
+		e.raw(" THEN ")
+		e.int(c.OptionRank(i, e.p.AccentSensitive))
+	}
+	e.raw(" END")
+}
