@@ -109,7 +109,7 @@ func (s *Server) odataBatch(w http.ResponseWriter, r *http.Request, p *Principal
 	if err != nil {
 		return err
 	}
-	if err := checkBatch(ops); err != nil {
+	if err := checkBatch(r.Header, ops); err != nil {
 		return err
 	}
 	results := s.runBatch(r, p, ops, continueOnError)
@@ -295,10 +295,13 @@ func readHTTPPart(part *multipart.Part) (*batchOp, error) {
 	if err != nil {
 		return nil, diagErr(diag.SyntaxError, "$batch: an application/http part without a request line")
 	}
+	// METHOD URL HTTP/1.1; a URL with raw spaces (some clients send the
+	// $filter unencoded) is unambiguous between the first and last fields.
 	f := strings.Fields(line)
-	if len(f) != 3 || !strings.HasPrefix(f[2], "HTTP/1.") {
+	if len(f) < 3 || !strings.HasPrefix(f[len(f)-1], "HTTP/1.") {
 		return nil, diagErr(diag.SyntaxError, "$batch: request line %q: give METHOD URL HTTP/1.1", line)
 	}
+	f[1] = strings.ReplaceAll(strings.Join(f[1:len(f)-1], " "), " ", "%20")
 	h, err := tp.ReadMIMEHeader()
 	if err != nil && err != io.EOF {
 		return nil, diagErr(diag.SyntaxError, "$batch: the headers of %q: %v", line, err)
@@ -317,16 +320,16 @@ func readHTTPPart(part *multipart.Part) (*batchOp, error) {
 }
 
 // checkBatch refuses, before anything runs, what the batch cannot do:
-// identity set per operation, nested batches, reads inside change sets,
+// identity set per operation (other than the batch's), nested batches, reads inside change sets,
 // return=representation inside them (the read would not see the change
 // set), split groups, repeated ids and forward dependencies.
-func checkBatch(ops []*batchOp) error {
+func checkBatch(batch http.Header, ops []*batchOp) error {
 	seen := map[string]bool{}
 	groups := map[string]bool{}
 	for i, op := range ops {
 		where := fmt.Sprintf("$batch: operation %d (%s %s)", i+1, op.method, op.url)
-		for _, h := range identityHeaders {
-			if len(op.header.Values(h)) > 0 {
+		for _, h := range identityHeaders { // repeating the batch's own is no override (clients copy them)
+			if v := op.header.Values(h); len(v) > 0 && !slices.Equal(v, batch.Values(h)) {
 				return diagErr(diag.Forbidden, "%s sets %s: every operation runs as the batch's caller", where, h)
 			}
 		}
@@ -336,6 +339,9 @@ func checkBatch(ops []*batchOp) error {
 		if op.group != "" {
 			if op.method == http.MethodGet {
 				return diagErr(diag.UnsupportedFeature, "%s: GET is not allowed inside a change set: put reads outside it", where)
+			}
+			if op.header.Get("Idempotency-Key") != "" {
+				return diagErr(diag.UnsupportedFeature, "%s: Idempotency-Key is not supported inside a change set: a failed change set writes nothing and is retried whole", where)
 			}
 			if wantsRepresentation(&http.Request{Header: op.header}) {
 				return diagErr(diag.UnsupportedFeature, "%s: Prefer return=representation is not supported inside a change set: read the record after the batch", where)
@@ -453,6 +459,7 @@ func (s *Server) runOp(ctx context.Context, r *http.Request, op *batchOp, entity
 	req.Host, req.TLS, req.RemoteAddr = r.Host, r.TLS, r.RemoteAddr
 	req.Header = op.header.Clone()
 	for _, h := range identityHeaders {
+		req.Header.Del(h)
 		for _, v := range r.Header.Values(h) {
 			req.Header.Add(h, v)
 		}
