@@ -222,9 +222,9 @@ func parseMultipartBatch(body []byte, boundary string) ([]*batchOp, error) {
 		if err != nil {
 			return nil, diagErr(diag.SyntaxError, "$batch: reading the multipart body: %v", err)
 		}
-		mt, params, err := mime.ParseMediaType(part.Header.Get("Content-Type"))
+		mt, params, err := mime.ParseMediaType(partField(part.Header, "Content-Type"))
 		if err != nil {
-			return nil, diagErr(diag.SyntaxError, "$batch: part %d: Content-Type %q: give application/http or multipart/mixed", len(ops)+1, part.Header.Get("Content-Type"))
+			return nil, diagErr(diag.SyntaxError, "$batch: part %d: Content-Type %q: give application/http or multipart/mixed", len(ops)+1, partField(part.Header, "Content-Type"))
 		}
 		switch mt {
 		case "application/http":
@@ -249,8 +249,8 @@ func parseMultipartBatch(body []byte, boundary string) ([]*batchOp, error) {
 				if err != nil {
 					return nil, diagErr(diag.SyntaxError, "$batch: reading change set %d: %v", sets, err)
 				}
-				if cmt, _, _ := mime.ParseMediaType(cp.Header.Get("Content-Type")); cmt != "application/http" {
-					return nil, diagErr(diag.UnsupportedFeature, "$batch: change set %d holds a %q part: a change set holds application/http requests only", sets, cp.Header.Get("Content-Type"))
+				if cmt, _, _ := mime.ParseMediaType(partField(cp.Header, "Content-Type")); cmt != "application/http" {
+					return nil, diagErr(diag.UnsupportedFeature, "$batch: change set %d holds a %q part: a change set holds application/http requests only", sets, partField(cp.Header, "Content-Type"))
 				}
 				op, err := readHTTPPart(cp)
 				if err != nil {
@@ -276,6 +276,11 @@ func parseMultipartBatch(body []byte, boundary string) ([]*batchOp, error) {
 	return ops, nil
 }
 
+// partField is a field of a multipart part's own header (not of the HTTP
+// request): Content-Type, Content-Transfer-Encoding and Content-ID, each
+// honoured or refused as TestBatchMultipart and TestBatchRefusals show.
+func partField(h textproto.MIMEHeader, name string) string { return h.Get(name) }
+
 func batchTooLarge(n int) error {
 	return diagErr(diag.LimitExceeded, "$batch: %d operations; a batch holds at most %d", n, MaxBatchOperations)
 }
@@ -283,7 +288,7 @@ func batchTooLarge(n int) error {
 // readHTTPPart reads an application/http part: the request line, headers,
 // a blank line and the body (the rest of the part).
 func readHTTPPart(part *multipart.Part) (*batchOp, error) {
-	if te := part.Header.Get("Content-Transfer-Encoding"); te != "" && !strings.EqualFold(te, "binary") {
+	if te := partField(part.Header, "Content-Transfer-Encoding"); te != "" && !strings.EqualFold(te, "binary") {
 		return nil, diagErr(diag.UnsupportedFeature, "$batch: Content-Transfer-Encoding %q: give binary", te)
 	}
 	br := bufio.NewReader(part)
@@ -311,7 +316,7 @@ func readHTTPPart(part *multipart.Part) (*batchOp, error) {
 		return nil, diagErr(diag.SyntaxError, "$batch: the body of %q: %v", line, err)
 	}
 	op := &batchOp{method: strings.ToUpper(f[0]), url: f[1], header: http.Header(h), body: bytes.TrimRight(body, "\r\n")}
-	op.id = part.Header.Get("Content-ID")
+	op.id = partField(part.Header, "Content-ID")
 	if op.id == "" {
 		op.id = op.header.Get("Content-ID")
 	}
