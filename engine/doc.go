@@ -31,6 +31,13 @@
 // A malformed DSN is a BadDSN error, an unreachable database a
 // DatabaseError; neither repeats the password.
 //
+// # Dataverse $metadata
+//
+// ParseMetadata reads an XML document as the Web API's CSDL $metadata
+// (ParseCSDL, csdl.go): entity types as tables, _x_value lookup properties
+// as columns x, single-valued navigation properties with a referential
+// constraint as relationships and targets. The rules are in docs/cli.md.
+//
 // # Metadata JSON format
 //
 // LoadMetadataFile (and ParseMetadata) read a document close to

@@ -475,16 +475,7 @@ func buildIntrospected(tables []*introTable) plan.MapCatalog {
 			}
 			nt.Columns = append(nt.Columns, col)
 		}
-		prefix, _, hasPrefix := strings.Cut(logical, "_")
-		for _, cand := range []string{"name", "fullname", prefix + "_name", "title", "subject"} {
-			if cand == prefix+"_name" && !hasPrefix {
-				continue
-			}
-			if names[cand] {
-				nt.PrimaryName = cand
-				break
-			}
-		}
+		nt.PrimaryName = conventionalPrimaryName(logical, func(c string) bool { return names[c] })
 		cat.Add(plan.NewTable(nt))
 	}
 	return cat
@@ -709,4 +700,21 @@ func guidName(table, col string) bool {
 		return true
 	}
 	return false
+}
+
+// conventionalPrimaryName is a table's primary name attribute by Dataverse's
+// conventions, for sources that do not say (a database, a $metadata
+// document): name, fullname, <prefix>_name for a custom table, title,
+// subject; "" when the table has none of them.
+func conventionalPrimaryName(logical string, has func(string) bool) string {
+	prefix, _, hasPrefix := strings.Cut(logical, "_")
+	for _, cand := range []string{"name", "fullname", prefix + "_name", "title", "subject"} {
+		if cand == prefix+"_name" && !hasPrefix {
+			continue
+		}
+		if has(cand) {
+			return cand
+		}
+	}
+	return ""
 }

@@ -75,7 +75,9 @@ var (
 )
 
 // LoadMetadataFile reads a metadata file in vecompile's JSON format (see
-// the package documentation). Errors carry code BadMetadataFile, the line
+// the package documentation) or a Dataverse Web API CSDL $metadata
+// document or a Common Data Model model.json (Synapse Link), detected by
+// content. Errors carry code BadMetadataFile, the line
 // and column, and the JSON path of the offending value.
 func LoadMetadataFile(path string) (plan.Catalog, error) {
 	data, err := os.ReadFile(path)
@@ -86,8 +88,17 @@ func LoadMetadataFile(path string) (plan.Catalog, error) {
 }
 
 // ParseMetadata is LoadMetadataFile for a document already in memory; name
-// is used in error positions.
+// is used in error positions. The format is detected by content: an XML
+// document is a Dataverse Web API CSDL $metadata document (ParseCSDL), a
+// JSON document with "name"s rather than "logicalName"s a CDM model.json.
 func ParseMetadata(name string, data []byte) (plan.Catalog, error) {
+	if looksLikeXML(data) {
+		return ParseCSDL(name, data)
+	}
+	src := diag.NewSource(name, data)
+	if root, err := parseJSONTree(src, diag.BadMetadataFile); err == nil && isCDMModel(root) {
+		return parseCDMModel(src, root)
+	}
 	doc, src, err := parseMetaDoc(name, data)
 	if err != nil {
 		return nil, err
@@ -211,7 +222,7 @@ func readMetaDoc(root *jnode, r *treeReader) *metaDoc {
 					r.errorf(an.get("options"), apath+".options", "options are only allowed on Picklist, State, Status and MultiSelectPicklist attributes, not %s", a.Type)
 				}
 			}
-			if a.MaxLength < 0 || a.MaxLength > 1048576 {
+			if a.MaxLength < 0 || a.MaxLength > maxTextLength {
 				r.errorf(an.get("maxLength"), apath+".maxLength", "maxLength %d out of range 1..1048576", a.MaxLength)
 			}
 			if a.MaxLength > 0 && a.Type.Kind() != plan.KString && a.Type != plan.TMultiSelectPicklist {

@@ -17,6 +17,18 @@ import (
 // with --metadata. ParseMetadata reads the output back to the same
 // catalog.
 func WriteMetadata(w io.Writer, cat plan.MapCatalog) error {
+	return writeMetadata(w, cat, true)
+}
+
+// WriteConvertedMetadata is WriteMetadata for a catalog read from a
+// metadata document (a $metadata or model.json) and never compared with
+// a database: it declares no GUID storage form, so that --db still probes
+// each column's, and says where the document falls short.
+func WriteConvertedMetadata(w io.Writer, cat plan.MapCatalog) error {
+	return writeMetadata(w, cat, false)
+}
+
+func writeMetadata(w io.Writer, cat plan.MapCatalog, storage bool) error {
 	type option struct {
 		Value int64  `json:"value"`
 		Label string `json:"label"`
@@ -29,6 +41,8 @@ func WriteMetadata(w io.Writer, cat plan.MapCatalog) error {
 		Targets          []string `json:"targets,omitempty"`
 		Options          []option `json:"options,omitempty"`
 		GuidStorage      string   `json:"guidStorage,omitempty"`
+		MaxLength        int      `json:"maxLength,omitempty"`
+		Precision        *int     `json:"precision,omitempty"`
 	}
 	type entity struct {
 		LogicalName          string `json:"logicalName"`
@@ -57,6 +71,9 @@ func WriteMetadata(w io.Writer, cat plan.MapCatalog) error {
 		Entities      []entity `json:"entities"`
 		Relationships []rel    `json:"relationships,omitempty"`
 	}{Version: 1, Description: "written by vecompile metadata: check the types, targets and relationships, then pass this file with --metadata"}
+	if !storage {
+		doc.Description = "converted by vecompile metadata: add what the source document does not carry (choice types and labels, memo, money, multi-select and date-only types, primary names), then pass this file with --metadata"
+	}
 	names := make([]string, 0, len(cat))
 	for n := range cat {
 		names = append(names, n)
@@ -80,9 +97,10 @@ func WriteMetadata(w io.Writer, cat plan.MapCatalog) error {
 			if c.Type == plan.TDateTime && c.DateBehavior != plan.UserLocal {
 				a.DateTimeBehavior = c.DateBehavior.String()
 			}
-			if c.Type.Kind() == plan.KGuid {
+			if c.Type.Kind() == plan.KGuid && (storage || c.GuidDeclared) {
 				a.GuidStorage = c.Guid.String()
 			}
+			a.MaxLength, a.Precision = fileLimits(c)
 			for _, o := range c.Options {
 				a.Options = append(a.Options, option{o.Value, o.Label})
 			}
@@ -108,4 +126,29 @@ func WriteMetadata(w io.Writer, cat plan.MapCatalog) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
+}
+
+// fileLimits are the maxLength and precision the file states for c.
+// A file without them means Dataverse's defaults for a new column (100
+// characters, 2 decimal places), so a column whose database declares no
+// limit is written with the widest the file allows, never left out: the
+// printed file read back must not refuse a value the database takes.
+func fileLimits(c *plan.Column) (maxLength int, precision *int) {
+	switch c.Type {
+	case plan.TString, plan.TMemo:
+		maxLength = c.MaxLength
+		if maxLength == 0 {
+			maxLength = maxTextLength
+		}
+	case plan.TDecimal, plan.TMoney, plan.TDouble:
+		p := c.Precision
+		if !c.HasPrecision {
+			if c.Type != plan.TDecimal {
+				return 0, nil // Money keeps 4 places, Double is not rounded
+			}
+			p = maxDecimalPrecision
+		}
+		precision = &p
+	}
+	return maxLength, precision
 }

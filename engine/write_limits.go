@@ -35,6 +35,12 @@ const (
 	defaultDecimalPrecision = 2
 	moneyPrecision          = 4
 	defaultStringLength     = 100
+	// The widest a metadata file may declare: Dataverse's largest text
+	// column, and the decimal places of its most precise Decimal. The
+	// metadata printer writes them for a column the database declares no
+	// limit for, so that reading the file back invents none narrower.
+	maxTextLength       = 1048576
+	maxDecimalPrecision = 10
 )
 
 // checkLimits checks a typed, non-null value against c's metadata and

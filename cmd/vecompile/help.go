@@ -90,6 +90,7 @@ Example:
   vecompile sample load --db 'sqlite:crm.db?create=true'
 `,
 	"metadata": `Usage: vecompile metadata --db DSN
+       vecompile metadata --metadata FILE
 
 Prints the metadata vecompile infers from the database, in the --metadata
 file format: GUID columns (by type, key or lookup name, and values) with
@@ -97,6 +98,12 @@ their storage forms, lookups and their targets without foreign keys by
 Dataverse's naming (<target>id, parent<table>id as the hierarchy, ownerid,
 owningbusinessunit, customerid …), primary names by convention. Correct it
 and pass it back with --metadata.
+
+With --metadata FILE, converts the organization's $metadata document (GET
+[org]/api/data/v9.2/$metadata) or Synapse Link's model.json to that format,
+without GUID storage forms (--db probes them), for you to add what the
+document does not carry: choice labels, memo, money, multi-select and
+date-only types.
 
 Example:
   vecompile metadata --db sqlite:crm.db > crm.json

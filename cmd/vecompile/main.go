@@ -52,6 +52,8 @@ Usage:
   vecompile security template --db DSN
                                     print a starting policy file for the database's tables
   vecompile metadata --db DSN       print the metadata inferred from the database (a --metadata file)
+  vecompile metadata --metadata FILE
+                                    convert a $metadata document or model.json to a --metadata file
   vecompile sample load --db DSN [--replace]
                                     load the embedded sample (rows, metadata, security model) into a database
   vecompile token [flags]           print a development token for a local 'serve'
@@ -108,7 +110,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var (
 		dsn       = fs.String("db", "", "database DSN: sqlite:PATH, postgres://user@host:port/db?sslmode=disable, mysql://user[:password]@host:port/db")
-		metadata  = fs.String("metadata", "", "JSON metadata file (instead of introspecting --db)")
+		metadata  = fs.String("metadata", "", "metadata file (instead of introspecting --db): vecompile's JSON, the organization's $metadata (CSDL) or Synapse Link's model.json")
 		now       = fs.String("now", "", "the clock for relative dates, RFC 3339 (default: now)")
 		zone      = fs.String("timezone", "UTC", "the caller's IANA time zone")
 		weekStart = fs.String("week-start", "sunday", "first day of the week")
@@ -430,29 +432,43 @@ func runMetadata(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.SetOutput(stderr)
 	setUsage(fs, "metadata", stderr)
 	dsn := fs.String("db", "", "the database to introspect")
+	file := fs.String("metadata", "", "a metadata file to print in vecompile's format: the organization's $metadata (CSDL) or Synapse Link's model.json")
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	if *dsn == "" || fs.NArg() > 0 {
-		return fail(stderr, flagError("metadata: give --db DSN and nothing else"))
+	if (*dsn == "") == (*file == "") || fs.NArg() > 0 {
+		return fail(stderr, flagError("metadata: give --db DSN or --metadata FILE, and nothing else"))
 	}
-	db, err := engine.Open(ctx, *dsn)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	defer db.Close()
-	cat, err := engine.Introspect(ctx, db)
-	if err != nil {
-		return fail(stderr, err)
+	var cat plan.Catalog
+	if *file != "" {
+		// A $metadata or model.json document, converted for a person to
+		// complete (choice labels, date behaviours) and pass back.
+		var err error
+		if cat, err = engine.LoadMetadataFile(*file); err != nil {
+			return fail(stderr, err)
+		}
+	} else {
+		db, err := engine.Open(ctx, *dsn)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		defer db.Close()
+		if cat, err = engine.Introspect(ctx, db); err != nil {
+			return fail(stderr, err)
+		}
 	}
 	mc, ok := cat.(plan.MapCatalog)
 	if !ok {
 		return fail(stderr, flagError("metadata: the database's catalog cannot be listed"))
 	}
-	if err := engine.WriteMetadata(stdout, mc); err != nil {
+	write := engine.WriteMetadata
+	if *file != "" {
+		write = engine.WriteConvertedMetadata
+	}
+	if err := write(stdout, mc); err != nil {
 		return fail(stderr, err)
 	}
 	return 0

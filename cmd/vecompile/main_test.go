@@ -39,6 +39,10 @@ func TestCLI(t *testing.T) {
 		{"sql-mysql-untyped", []string{"sql", "--dialect=mysql", "../../examples/contacts-without-email.xml"}, ""},
 		{"sql-sqlite-metadata", []string{"sql", "--dialect=sqlite", "--metadata=../../engine/sampledata/metadata.json", "../../examples/pipeline-by-city.xml"}, ""},
 		{"plan-user", []string{"plan", user, "--now=2026-03-15T13:20:00Z", "--timezone=Europe/Paris", "--metadata=../../engine/sampledata/metadata.json", "--businessunit=bb000000-0000-4000-8000-000000000001", "--teams=", "--reports=", "../../examples/my-team-accounts.xml"}, ""},
+		// An organization's $metadata document, detected by content, describes the user's database.
+		{"exec-db-csdl", []string{"exec", "--db=" + sampleDB, "--metadata=../../testdata/foreign/metadata.xml", "--format=jsonl", "--user={AA000000-0000-4000-8000-000000000005}", "-"}, `<fetch><entity name="account"><attribute name="name"/><filter><condition attribute="ownerid" operator="eq-userid"/><condition attribute="accountid" operator="under" value="{ACC00000-0000-4000-8000-000000000001}"/></filter><order attribute="name"/></entity></fetch>`},
+		{"metadata-csdl", []string{"metadata", "--metadata=../../testdata/foreign/metadata.xml"}, ""},
+		{"error-csdl", []string{"sql", "--metadata=testdata/bad-metadata.xml", "../../examples/open-opportunities.xml"}, ""},
 		{"sql-db-dialect", []string{"sql", "--db=" + sampleDB, "../../examples/pipeline-by-city.xml"}, ""},
 		{"exec-db-file", []string{"exec", "--db=" + sampleDB, "--format=jsonl", "../../examples/pipeline-by-city.xml"}, ""},
 		{"plan-user-language", []string{"plan", user, "--language=1036", "--now=2026-03-15T13:20:00Z", "-"}, `<fetch><entity name="usersettings"><attribute name="systemuserid"/><filter><condition attribute="uilanguageid" operator="eq-userlanguage"/></filter></entity></fetch>`},

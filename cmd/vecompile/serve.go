@@ -31,7 +31,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var (
 		addr       = fs.String("addr", "127.0.0.1:8080", "listen address")
 		dsn        = fs.String("db", "", "backend database DSN (default: the embedded SQLite sample)")
-		metadata   = fs.String("metadata", "", "JSON metadata file (instead of introspecting --db)")
+		metadata   = fs.String("metadata", "", "metadata file (instead of introspecting --db): vecompile's JSON, the organization's $metadata (CSDL) or Synapse Link's model.json")
 		entities   = fs.String("entities", "", "comma-separated logical names of the exposed entities (default: every table)")
 		naming     = fs.String("naming", "", "naming profile: 'mserp' exposes backend tables as finance and operations virtual entities (mserp_<physical name>)")
 		companies  = fs.String("companies", "", `with --naming mserp: JSON file {"usmf": "<cdm_company id>", …} mapping company codes to the environment's cdm_company ids (adds the Company lookup mserp_dataareaid_id)`)
