@@ -67,6 +67,16 @@ func TestODataClient(t *testing.T) {
 		Expanded       []any    `json:"expanded"`
 		ExpandedByKey  any      `json:"expandedByKey"`
 		ExpandedKeyID  string   `json:"expandedByKeyId"`
+		BatchMultipart struct {
+			Statuses []int    `json:"statuses"`
+			Read     []string `json:"read"`
+		} `json:"batchMultipart"`
+		BatchJSON struct {
+			Statuses []int    `json:"statuses"`
+			Read     []string `json:"read"`
+		} `json:"batchJson"`
+		BatchDelete []int `json:"batchDelete"`
+		BatchLeft   int   `json:"batchLeft"`
 	}
 	if err := json.Unmarshal(outb, &got); err != nil {
 		t.Fatalf("client output: %v\n%s", err, outb)
@@ -123,6 +133,17 @@ func TestODataClient(t *testing.T) {
 	wantByKey := shape(e.do("GET", "/odata/accounts("+got.ExpandedKeyID+")?$select=name&"+expand, nil, admin...).want(t, 200).json(t))
 	if !reflect.DeepEqual(got.ExpandedByKey, wantByKey) {
 		t.Errorf("client $expand by key:\n got %v\nwant %v", got.ExpandedByKey, wantByKey)
+	}
+	// $batch: the client's multipart batch (a read, a create in a change
+	// set) and its JSON batch (a create, then a read that sees both).
+	if !slices.Equal(got.BatchMultipart.Statuses, []int{200, 204}) || !slices.Equal(got.BatchMultipart.Read, []string{"Contoso Ltd"}) {
+		t.Errorf("client multipart $batch: %+v", got.BatchMultipart)
+	}
+	if !slices.Equal(got.BatchJSON.Statuses, []int{204, 200}) || !slices.Equal(got.BatchJSON.Read, []string{"Created in a JSON batch", "Created in a multipart batch"}) {
+		t.Errorf("client JSON $batch: %+v", got.BatchJSON)
+	}
+	if !slices.Equal(got.BatchDelete, []int{204, 204}) || got.BatchLeft != 0 {
+		t.Errorf("client $batch deletes: %v, %d records left", got.BatchDelete, got.BatchLeft)
 	}
 	if !got.ByKeySame || !got.CreatedHasID || got.Renamed != "Renamed by the OData client" || !got.Deleted {
 		t.Errorf("client read by key / create / update / delete: %+v", got)

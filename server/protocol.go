@@ -92,6 +92,8 @@ func answerType(r *http.Request) string {
 	switch {
 	case p == "/odata/$metadata":
 		return "application/xml"
+	case p == "/odata/$batch":
+		return "" // the batch's format decides (odataBatch)
 	case strings.HasPrefix(p, "/odata/") && strings.HasSuffix(p, "/$count"):
 		return "text/plain"
 	case strings.HasPrefix(p, "/odata/"), strings.HasPrefix(p, "/api/ve/"):
@@ -153,6 +155,8 @@ func checkContentType(r *http.Request) error {
 	case mt == "application/json":
 		return nil
 	case (mt == "application/xml" || mt == "text/xml") && r.URL.Path == "/api/ve/v1/RetrieveMultiple":
+		return nil
+	case mt == "multipart/mixed" && r.URL.Path == "/odata/$batch":
 		return nil
 	}
 	return diagErr(diag.UnsupportedMedia, "Content-Type %s: %s %s reads application/json", mt, r.Method, r.URL.Path)

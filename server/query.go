@@ -28,7 +28,7 @@ func (s *Server) wrap(name string, h handlerFunc) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.QueryTimeout)
 		defer cancel()
 		r = r.WithContext(ctx)
-		p, err := s.authenticate(r)
+		p, err := s.requestCaller(r)
 		if err != nil {
 			writeError(w, r, err)
 			return

@@ -140,6 +140,8 @@ type Server struct {
 	callers *callerCache
 	repeats *repeatLimiter
 	handler http.Handler
+	// mux routes without observe: $batch runs its operations through it.
+	mux http.Handler
 	// draining is set once Serve has been told to stop: /readyz answers
 	// 503 from then on.
 	draining atomic.Bool
@@ -347,13 +349,15 @@ func (s *Server) routes() {
 	m.Handle("GET /odata/$metadata", s.wrap("odata-metadata", s.odataMetadata))
 	m.Handle("GET /odata/{res}", s.wrap("odata-get", s.odataGet))
 	m.Handle("GET /odata/{res}/$count", s.wrap("odata-count", s.odataCount))
+	m.Handle("POST /odata/$batch", s.wrap("odata-batch", s.odataBatch))
 	m.Handle("POST /odata/{res}", s.wrap("odata-post", s.odataPost))
 	m.Handle("PATCH /odata/{res}", s.wrap("odata-patch", s.odataPatch))
 	m.Handle("DELETE /odata/{res}", s.wrap("odata-delete", s.odataDelete))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, unrouted(m, r))
 	})
-	s.handler = s.observe(s.protocol(m))
+	s.mux = s.protocol(m)
+	s.handler = s.observe(s.mux)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

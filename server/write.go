@@ -297,11 +297,13 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
 	db := s.cfg.DB
-	tx, err := db.SQL.BeginTx(ctx, nil)
+	tx, shared, err := s.beginWrite(ctx) // shared: a $batch change set's, which the batch commits
 	if err != nil {
-		return dbErr(err)
+		return err
 	}
-	defer tx.Rollback()
+	if !shared {
+		defer tx.Rollback()
+	}
 	if wr.cond != nil && wr.Kind != engine.Insert {
 		etag, found, err := s.rowETag(ctx, tx, wr.Table, wr.ID, true)
 		if err != nil {
@@ -387,6 +389,9 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 		if err := s.rememberKey(ctx, tx, wr.idem); err != nil {
 			return err
 		}
+	}
+	if shared {
+		return nil
 	}
 	return s.commit(ctx, tx, wr)
 }
