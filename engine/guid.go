@@ -33,21 +33,8 @@ func ProbeGuidStorage(ctx context.Context, db *DB, cat plan.Catalog) error {
 	if !ok || db == nil {
 		return nil
 	}
-	var (
-		tables []*introTable
-		err    error
-	)
-	switch db.Dialect {
-	case SQLite:
-		tables, err = introspectSQLite(ctx, db)
-	case Postgres:
-		tables, err = introspectPostgres(ctx, db)
-	case MySQL:
-		tables, err = introspectMySQL(ctx, db)
-	default:
-		return nil
-	}
-	if err != nil {
+	tables, known, err := readSchema(ctx, db)
+	if err != nil || !known {
 		return err
 	}
 	physical := map[string]*introTable{}

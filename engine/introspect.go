@@ -42,22 +42,12 @@ func Introspect(ctx context.Context, db *DB) (plan.Catalog, error) {
 		}
 		return cat, nil
 	}
-	var (
-		tables []*introTable
-		err    error
-	)
-	switch db.Dialect {
-	case SQLite:
-		tables, err = introspectSQLite(ctx, db)
-	case Postgres:
-		tables, err = introspectPostgres(ctx, db)
-	case MySQL:
-		tables, err = introspectMySQL(ctx, db)
-	default:
-		return nil, db.errorf("introspection: unknown dialect %q", db.Dialect)
-	}
+	tables, known, err := readSchema(ctx, db)
 	if err != nil {
 		return nil, err
+	}
+	if !known {
+		return nil, db.errorf("introspection: unknown dialect %q", db.Dialect)
 	}
 	if err := findGuidColumns(ctx, db, tables); err != nil {
 		return nil, err
@@ -67,6 +57,22 @@ func Introspect(ctx context.Context, db *DB) (plan.Catalog, error) {
 		return nil, err
 	}
 	return cat, nil
+}
+
+// readSchema reads the database's tables, columns and keys in its
+// dialect's catalog; known is false for a dialect it cannot read.
+func readSchema(ctx context.Context, db *DB) (tables []*introTable, known bool, err error) {
+	switch db.Dialect {
+	case SQLite:
+		tables, err = introspectSQLite(ctx, db)
+	case Postgres:
+		tables, err = introspectPostgres(ctx, db)
+	case MySQL:
+		tables, err = introspectMySQL(ctx, db)
+	default:
+		return nil, false, nil
+	}
+	return tables, true, err
 }
 
 type introTable struct {
