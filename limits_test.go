@@ -141,8 +141,9 @@ func TestEngineLimits(t *testing.T) {
 }
 
 // TestZoneGroupingFitsSQLServer: Microsoft Learn's date-grouping example
-// grouped in America/New_York binds each zone transition once, so SQL
-// Server's parameter limit holds however many groupings read the column.
+// grouped twice over in America/New_York: SQL Server converts the zone
+// itself (AT TIME ZONE with its Windows name, bound once), so the
+// statement stays small however many groupings read the column.
 func TestZoneGroupingFitsSQLServer(t *testing.T) {
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {

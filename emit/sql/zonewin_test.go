@@ -63,7 +63,7 @@ func TestSQLServerZones(t *testing.T) {
 		maxParams int
 	}{
 		{"America/New_York", true, 1},
-		{"Asia/Kolkata", false, 1}, // no transitions since 1970: one offset
+		{"Asia/Kolkata", false, 1},       // no transitions since 1970: one offset
 		{"Antarctica/Troll", false, 300}, // no Windows zone
 	} {
 		st, err := Emit(grouping(zone(c.zone)), SQLServer)
