@@ -112,8 +112,11 @@
 // places), "guidStorage" (Uniqueidentifier, Lookup, Owner, Customer: how
 // the database stores the values: lower, upper, anycase, native, binary;
 // see plan.GuidStorage; without it a database vecompile opens is probed,
-// ProbeGuidStorage), "description". maxLength and precision shape the DDL the sample
-// is created with; the planner does not use them.
+// ProbeGuidStorage), "description". maxLength and precision shape the DDL
+// the sample is created with, and written values are checked against them
+// (DecodeValue; docs/server.md "Value limits"): a String without maxLength
+// has Dataverse's default 100, a Decimal without precision 2; Money's
+// precision is at most 4. The planner does not use them.
 //
 // Option labels are in one language, the one the file is written in: the
 // caller's language (plan.Caller.LanguageID) does not pick among

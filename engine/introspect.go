@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/vecompile/vecompile/internal/diag"
@@ -16,6 +17,10 @@ import (
 // schema, so that types SQL cannot tell apart (Money, Picklist, Owner,
 // date-only text in SQLite) are exact.
 const MetadataTable = "vecompile_metadata"
+
+// IdempotencyTable is the table the adapter server keeps keyed creates in
+// (server.Config.IdempotencyTable); introspection leaves it out.
+const IdempotencyTable = "vecompile_idempotency"
 
 // Introspect reads the catalog from the database's schema: the tables and
 // views of the current schema (PostgreSQL), database (MySQL) or file
@@ -306,12 +311,42 @@ func sqlTypeToPlan(decl string) (plan.Type, plan.DateBehavior) {
 	return plan.TUnknown, plan.UserLocal
 }
 
+// declaredLimits reads the limits a declared SQL type carries into c:
+// VARCHAR(n)'s length, NUMERIC(p,s)'s digits and decimal places, so that
+// written values are checked as the database would check them (SQLite,
+// which checks nothing, included).
+func declaredLimits(c *plan.Column, decl string) {
+	base, args, ok := strings.Cut(strings.ToLower(decl), "(")
+	if !ok {
+		return
+	}
+	args, _, _ = strings.Cut(args, ")")
+	var nums []int
+	for _, a := range strings.Split(args, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(a))
+		if err != nil || n < 0 {
+			return
+		}
+		nums = append(nums, n)
+	}
+	switch {
+	case c.Type == plan.TString && strings.Contains(base, "char") && len(nums) == 1 && nums[0] > 0:
+		c.MaxLength = nums[0]
+	case c.Type == plan.TDecimal && len(nums) >= 1 && nums[0] > 0:
+		c.Digits = nums[0]
+		c.HasPrecision = true
+		if len(nums) == 2 && nums[1] <= nums[0] {
+			c.Precision = nums[1]
+		}
+	}
+}
+
 func buildIntrospected(tables []*introTable) plan.MapCatalog {
 	byName := map[string]*introTable{}
 	var keep []*introTable
 	for _, t := range tables {
 		k := strings.ToLower(t.name)
-		if k == MetadataTable || byName[k] != nil {
+		if k == MetadataTable || strings.HasSuffix(k, IdempotencyTable) || byName[k] != nil {
 			continue
 		}
 		byName[k] = t
@@ -432,6 +467,7 @@ func buildIntrospected(tables []*introTable) plan.MapCatalog {
 				typ = plan.TUniqueidentifier
 			}
 			col := &plan.Column{LogicalName: cl, PhysicalName: c.name, Type: typ, DateBehavior: beh}
+			declaredLimits(col, c.typ)
 			if target, ok := lookups[logical+"."+cl]; ok && cl != pk && typ == plan.TUniqueidentifier {
 				col.Type, col.Targets = plan.TLookup, []string{target}
 			} else if targets, ok := named[logical+"."+cl]; ok {

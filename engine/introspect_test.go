@@ -68,6 +68,24 @@ func checkIntrospected(t *testing.T, cat plan.Catalog, p string) {
 			t.Errorf("%s.%s = %s/%s/%v, want %s/%s/%s", w.table, w.col, c.Type, c.DateBehavior, c.Targets, w.typ, w.beh, w.targets)
 		}
 	}
+	// The declared limits written values are checked against.
+	acct := tbl("account")
+	for _, w := range []struct {
+		col                  string
+		maxLen, digits, prec int
+		hasPrec              bool
+	}{
+		{"name", 160, 0, 0, false},
+		{"accountnumber", 20, 0, 0, false},
+		{"description", 0, 0, 0, false}, // TEXT
+		{"revenue", 0, 19, 4, true},
+		{"numberofemployees", 0, 0, 0, false},
+	} {
+		c, _ := acct.Column(w.col)
+		if c.MaxLength != w.maxLen || c.Digits != w.digits || c.Precision != w.prec || c.HasPrecision != w.hasPrec {
+			t.Errorf("account.%s limits: length %d digits %d precision %d/%v, want %d %d %d/%v", w.col, c.MaxLength, c.Digits, c.Precision, c.HasPrecision, w.maxLen, w.digits, w.prec, w.hasPrec)
+		}
+	}
 	for table, pk := range map[string]string{"account": "accountid", "contact": "contactid", "usersettings": "systemuserid", "teammembership": "teammembershipid"} {
 		if got := tbl(table).PrimaryKey; got != pk {
 			t.Errorf("%s primary key %q, want %q", table, got, pk)

@@ -211,7 +211,7 @@ func readMetaDoc(root *jnode, r *treeReader) *metaDoc {
 					r.errorf(an.get("options"), apath+".options", "options are only allowed on Picklist, State, Status and MultiSelectPicklist attributes, not %s", a.Type)
 				}
 			}
-			if a.MaxLength < 0 || a.MaxLength > 1048576 {
+			if a.MaxLength < 0 || a.MaxLength > maxTextLength {
 				r.errorf(an.get("maxLength"), apath+".maxLength", "maxLength %d out of range 1..1048576", a.MaxLength)
 			}
 			if a.MaxLength > 0 && a.Type.Kind() != plan.KString && a.Type != plan.TMultiSelectPicklist {
@@ -223,6 +223,9 @@ func readMetaDoc(root *jnode, r *treeReader) *metaDoc {
 				}
 				if k := a.Type.Kind(); k != plan.KDecimal && k != plan.KFloat {
 					r.errorf(an.get("precision"), apath+".precision", "precision is only allowed on Decimal, Money and Double attributes, not %s", a.Type)
+				}
+				if a.Type == plan.TMoney && a.Precision > moneyPrecision {
+					r.errorf(an.get("precision"), apath+".precision", "precision %d out of range 0..4 for Money", a.Precision)
 				}
 			}
 			e.Attrs = append(e.Attrs, a)
@@ -318,6 +321,24 @@ func jsonText(n *jnode) string {
 		return n.num.String()
 	}
 	return n.kindName()
+}
+
+// maxLength is the column's length limit: the metadata's, else for String
+// Dataverse's default for a new column (the sample's DDL uses it too).
+func (a *attrDef) maxLength() int {
+	if a.MaxLength == 0 && a.Type == plan.TString {
+		return defaultStringLength
+	}
+	return a.MaxLength
+}
+
+// precision is the column's decimal places: the metadata's, else for
+// Decimal Dataverse's default, which the sample's DDL uses too.
+func (a *attrDef) precision() int {
+	if !a.HasPrecision && a.Type == plan.TDecimal {
+		return defaultDecimalPrecision
+	}
+	return a.Precision
 }
 
 func (e *entityDef) attr(name string) *attrDef {
@@ -534,6 +555,9 @@ func (d *metaDoc) build(prefix string, r *treeReader) plan.MapCatalog {
 				DateBehavior: a.Behavior,
 				Targets:      append([]string(nil), a.Targets...),
 				Options:      slices.Clone(a.Options),
+				MaxLength:    a.maxLength(),
+				Precision:    a.precision(),
+				HasPrecision: a.HasPrecision || a.Type == plan.TDecimal,
 				Guid:         a.Guid,
 				GuidDeclared: a.GuidDeclared,
 			})

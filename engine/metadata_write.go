@@ -29,6 +29,8 @@ func WriteMetadata(w io.Writer, cat plan.MapCatalog) error {
 		Targets          []string `json:"targets,omitempty"`
 		Options          []option `json:"options,omitempty"`
 		GuidStorage      string   `json:"guidStorage,omitempty"`
+		MaxLength        int      `json:"maxLength,omitempty"`
+		Precision        *int     `json:"precision,omitempty"`
 	}
 	type entity struct {
 		LogicalName          string `json:"logicalName"`
@@ -83,6 +85,7 @@ func WriteMetadata(w io.Writer, cat plan.MapCatalog) error {
 			if c.Type.Kind() == plan.KGuid {
 				a.GuidStorage = c.Guid.String()
 			}
+			a.MaxLength, a.Precision = fileLimits(c)
 			for _, o := range c.Options {
 				a.Options = append(a.Options, option{o.Value, o.Label})
 			}
@@ -108,4 +111,29 @@ func WriteMetadata(w io.Writer, cat plan.MapCatalog) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
+}
+
+// fileLimits are the maxLength and precision the file states for c.
+// A file without them means Dataverse's defaults for a new column (100
+// characters, 2 decimal places), so a column whose database declares no
+// limit is written with the widest the file allows, never left out: the
+// printed file read back must not refuse a value the database takes.
+func fileLimits(c *plan.Column) (maxLength int, precision *int) {
+	switch c.Type {
+	case plan.TString, plan.TMemo:
+		maxLength = c.MaxLength
+		if maxLength == 0 {
+			maxLength = maxTextLength
+		}
+	case plan.TDecimal, plan.TMoney, plan.TDouble:
+		p := c.Precision
+		if !c.HasPrecision {
+			if c.Type != plan.TDecimal {
+				return 0, nil // Money keeps 4 places, Double is not rounded
+			}
+			p = maxDecimalPrecision
+		}
+		precision = &p
+	}
+	return maxLength, precision
 }

@@ -351,11 +351,7 @@ func sqlType(dialect string, a *attrDef, f FixtureForm) string {
 		if a.Type == plan.TMemo {
 			return "TEXT"
 		}
-		n := a.MaxLength
-		if n == 0 {
-			n = 100
-		}
-		return fmt.Sprintf("VARCHAR(%d)", n)
+		return fmt.Sprintf("VARCHAR(%d)", a.maxLength())
 	case plan.KMulti:
 		return "TEXT"
 	case plan.KInt:
@@ -370,11 +366,7 @@ func sqlType(dialect string, a *attrDef, f FixtureForm) string {
 		if a.Type == plan.TMoney {
 			return "DECIMAL(19,4)"
 		}
-		p := 2
-		if a.HasPrecision {
-			p = a.Precision
-		}
-		return fmt.Sprintf("DECIMAL(23,%d)", p)
+		return fmt.Sprintf("DECIMAL(23,%d)", a.precision())
 	case plan.KFloat:
 		if dialect == MySQL {
 			return "DOUBLE"

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -72,6 +73,9 @@ func DecodeValue(c *plan.Column, v any) (Assignment, error) {
 	}
 	val, err := typed(c, v)
 	if err != nil {
+		return a, err
+	}
+	if val, err = checkLimits(c, val); err != nil {
 		return a, err
 	}
 	a.Value = val
@@ -177,8 +181,12 @@ func typed(c *plan.Column, v any) (*plan.Value, error) {
 		}
 	case plan.KInt:
 		if n, ok := v.(json.Number); ok {
-			if i, err := n.Int64(); err == nil {
+			i, err := n.Int64()
+			if err == nil {
 				return &plan.Value{Kind: k, V: i}, nil
+			}
+			if errors.Is(err, strconv.ErrRange) {
+				return nil, outOfRange(c, "%s is outside the Int64 range", n)
 			}
 		}
 	case plan.KDecimal:

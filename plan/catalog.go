@@ -168,6 +168,18 @@ type Column struct {
 	// label. Nil when the metadata gives none.
 	Options      []Option
 	IsPrimaryKey bool
+	// MaxLength is a String or Memo column's limit in characters (Unicode
+	// code points, as PostgreSQL's and MySQL's VARCHAR count them); 0
+	// leaves the type's Dataverse maximum.
+	MaxLength int
+	// Precision is a Decimal, Money or Double column's decimal places
+	// when HasPrecision; written values are rounded to it.
+	Precision    int
+	HasPrecision bool
+	// Digits is the total number of digits a Decimal column holds when
+	// the database declares it (NUMERIC(p,s) read by introspection); 0
+	// leaves Dataverse's range for the type.
+	Digits int
 	// Guid is how the database stores a GUID column's values (Kind
 	// KGuid): the emitter binds values in that form and converts a column
 	// only where two forms meet, so that every comparison matches

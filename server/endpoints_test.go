@@ -389,5 +389,5 @@ func TestOperationalEndpoints(t *testing.T) {
 		t.Errorf("request id not echoed: %q", id)
 	}
 	e.do("GET", "/nowhere", nil).wantError(t, 404, "", "VE6005")
-	e.do("GET", "/api/ve/v1/Retrieve", nil).wantError(t, http.StatusNotFound, "", "VE6005")
+	e.do("GET", "/api/ve/v1/Retrieve", nil).wantError(t, http.StatusMethodNotAllowed, "", "VE6031") // served for POST
 }

@@ -40,6 +40,22 @@ func statusOf(code diag.Code) (int, string) {
 		return http.StatusNotFound, "0x80040217" // ObjectDoesNotExist
 	case diag.RequestTooLarge:
 		return http.StatusRequestEntityTooLarge, "0x8004431A"
+	case diag.HeadersTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge, "0x8004431A"
+	case diag.NotAcceptable:
+		return http.StatusNotAcceptable, "0x80040203"
+	case diag.PreconditionFailed:
+		return http.StatusPreconditionFailed, "0x80060882" // ConcurrencyVersionMismatch
+	case diag.VersionNotProvided:
+		return http.StatusBadRequest, "0x80060883" // ConcurrencyVersionNotProvided
+	case diag.IdempotencyKeyReused:
+		return http.StatusUnprocessableEntity, "0x80040203"
+	case diag.OutcomeUnknown:
+		return http.StatusBadGateway, "0x80040216"
+	case diag.UnsupportedMedia:
+		return http.StatusUnsupportedMediaType, "0x80040203"
+	case diag.MethodNotAllowed:
+		return http.StatusMethodNotAllowed, "0x80040203"
 	case diag.AggregateLimit:
 		return http.StatusBadRequest, "0x8004E023" // AggregateQueryRecordLimit exceeded
 	case diag.QuickFindLimit:
@@ -91,6 +107,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("OData-Version", "4.0")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(body)
 }
@@ -133,12 +150,64 @@ func classify(ctx context.Context, err error) error {
 		return diagErr(diag.Unavailable, "the database cannot be reached; retry later")
 	case isTransient(cause):
 		return diagErr(diag.Overloaded, "the database is busy (out of resources, or the request was a deadlock victim); retry later")
-	case isDataException(cause):
-		return diagErr(diag.TypeMismatch, "the database refused a value of the request: %s", driverMessage(cause))
 	case isConstraint(cause):
 		return diagErr(diag.Conflict, "the write breaks a key or constraint of the table (duplicate id, or a lookup to a missing row)")
+	case isBadValue(cause):
+		return diagErr(diag.ValueOutOfRange, "the database refused a value: %s", badValueText(cause))
 	}
 	return err
+}
+
+// isBadValue recognizes the database refusing a value rather than failing:
+// PostgreSQL's data exceptions (class 22: out of range, too long, bad
+// encoding, invalid datetime) and program limits (class 54: too many
+// columns or arguments, statement too complex); MySQL's out of range
+// (1264), too long (1406), incorrect value (1366, 1292), truncated (1265),
+// and a packet over max_allowed_packet; SQLite's too big, mismatch and
+// range errors; and the drivers' refusals to encode a parameter. The
+// decoder checks values against the metadata first (engine.DecodeValue),
+// so these are what the metadata does not say. They are 400, never 500.
+func isBadValue(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "54")
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1264, 1406, 1366, 1292, 1265, 1367, 1411, 1690, 1153:
+			return true
+		}
+		return false
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 18, 20, 25: // SQLITE_TOOBIG, SQLITE_MISMATCH, SQLITE_RANGE
+			return true
+		}
+		return false
+	}
+	if errors.Is(err, mysql.ErrPktTooLarge) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "failed to encode args[") || strings.Contains(msg, "sql: converting argument")
+}
+
+// badValueText is the database's own sentence about the value, without
+// the driver's prefixes or PostgreSQL's detail (which may quote other
+// rows).
+func badValueText(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Message + " (SQLSTATE " + pe.Code + ")"
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Message
+	}
+	return err.Error()
 }
 
 // rootCause finds the driver error inside diag wrappers (ErrorList does
@@ -221,41 +290,6 @@ func isCancelled(err error) bool {
 		return se.Code()&0xff == 9 // SQLITE_INTERRUPT
 	}
 	return false
-}
-
-// isDataException recognizes a value the database cannot hold or
-// compare, which is the request's fault, not the server's: PostgreSQL's
-// data exceptions and program limits (classes 22 and 54: a NUL or invalid
-// UTF-8 in text, a number out of range, a value too long), MySQL's
-// out-of-range (1264), too long (1406), incorrect string or datetime
-// value (1366, 1292) and bad conversion (1411).
-func isDataException(err error) bool {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "54")
-	}
-	var me *mysql.MySQLError
-	if errors.As(err, &me) {
-		switch me.Number {
-		case 1264, 1406, 1366, 1292, 1411:
-			return true
-		}
-	}
-	return false
-}
-
-// driverMessage is a database error's own text, without the driver's
-// decoration: it names the value's problem, never a secret.
-func driverMessage(err error) string {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Message
-	}
-	var me *mysql.MySQLError
-	if errors.As(err, &me) {
-		return me.Message
-	}
-	return err.Error()
 }
 
 func isConstraint(err error) bool {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"database/sql/driver"
+	"fmt"
 	"net"
 	"net/http"
 	"syscall"
@@ -63,8 +64,13 @@ func TestClassifyOutOfConnectionsApartFromDown(t *testing.T) {
 		{"postgres starting up", &pgconn.PgError{Code: "57P03"}, diag.Unavailable},
 		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, diag.Unavailable},
 		{"bad connection", driver.ErrBadConn, diag.Unavailable},
-		{"postgres NUL in text", &pgconn.PgError{Code: "22021"}, diag.TypeMismatch},
-		{"mysql value too long", &mysql.MySQLError{Number: 1406}, diag.TypeMismatch},
+		{"postgres NUL in text", &pgconn.PgError{Code: "22021"}, diag.ValueOutOfRange},
+		{"postgres too many arguments", &pgconn.PgError{Code: "54023"}, diag.ValueOutOfRange},
+		{"mysql value too long", &mysql.MySQLError{Number: 1406}, diag.ValueOutOfRange},
+		{"mysql out of range", &mysql.MySQLError{Number: 1264}, diag.ValueOutOfRange},
+		{"mysql packet too large", mysql.ErrPktTooLarge, diag.ValueOutOfRange},
+		{"pgx cannot encode", fmt.Errorf("failed to encode args[0]: unable to encode"), diag.ValueOutOfRange},
+		{"postgres unique violation", &pgconn.PgError{Code: "23505"}, diag.Conflict},
 	} {
 		got := diag.CodeOf(classify(context.Background(), wrap(c.err)))
 		if got != c.want {

@@ -73,6 +73,7 @@ type shapeLevel struct {
 	keyAt  int      // the Key column's index (-1: root or not found)
 	single []*shapeLevel
 	manyAt []int // per lv.Many: the parent column's index
+	verAt  int   // the row version's index, for @odata.etag (-1: none)
 }
 
 func compileLevel(lv *odataparse.ExpandLevel, cols []string) *shapeLevel {
@@ -105,6 +106,7 @@ func compileLevel(lv *odataparse.ExpandLevel, cols []string) *shapeLevel {
 	if lv.Key != "" {
 		sl.keyAt = find(lv.Key)
 	}
+	sl.verAt = find(versionColumn)
 	for _, se := range lv.Single {
 		sl.single = append(sl.single, compileLevel(se.Level, cols))
 	}
@@ -149,6 +151,11 @@ func (sl *shapeLevel) entity(row engine.Row, pend *[]parentRef) map[string]any {
 	e := make(map[string]any, len(sl.at)+len(sl.single)+len(sl.manyAt))
 	for j, i := range sl.at {
 		e[sl.props[j]] = odataValue(row[i].Value)
+	}
+	if sl.verAt >= 0 {
+		if v, ok := versionOf(row[sl.verAt].Value); ok {
+			e["@odata.etag"] = versionETag(v)
+		}
 	}
 	for k, ch := range sl.single {
 		prop := sl.lv.Single[k].Property

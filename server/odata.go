@@ -214,12 +214,17 @@ func (s *Server) resource(res string) (*plan.Table, string, bool, error) {
 // odataEntity is a row as an OData entity: properties by name, nulls
 // included as OData clients expect every declared property.
 func odataEntity(ctx string, t *plan.Table, row engine.Row) map[string]any {
-	e := make(map[string]any, len(row)+1)
+	e := make(map[string]any, len(row)+2)
 	if ctx != "" {
 		e["@odata.context"] = ctx
 	}
+	vc, versioned := versionCol(t)
 	for _, f := range row {
 		e[f.Name] = odataValue(f.Value)
+		if versioned && f.Name == vc.LogicalName {
+			v, _ := versionOf(f.Value)
+			e["@odata.etag"] = versionETag(v)
+		}
 	}
 	return e
 }
@@ -229,21 +234,48 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err != nil {
 		return err
 	}
-	opts := r.URL.Query()
 	set := s.catalog.entitySet(t)
 	if byKey {
+		opts, err := allowOptions(r, set+"(id)", "$select", "$expand")
+		if err != nil {
+			return err
+		}
 		if hasExpand(r) {
 			return s.odataGetExpanded(w, r, p, t, key)
 		}
-		cols := ColumnSet{AllColumns: true}
-		if sel := opts.Get("$select"); sel != "" {
-			cols = ColumnSet{Columns: splitComma(sel)}
+		cols, err := selectedColumns(opts)
+		if err != nil {
+			return err
 		}
 		return s.writeODataEntity(w, r, p, t, key, cols, http.StatusOK)
+	}
+	opts, err := queryOptions(r)
+	if err != nil {
+		return err
+	}
+	for _, o := range opts {
+		switch {
+		case o.key == "fetchxml":
+			return s.odataFetch(w, r, p, t, opts)
+		case strings.HasPrefix(o.key, "$"), strings.HasPrefix(o.key, "@"):
+		default:
+			return refuseOption(o, set)
+		}
 	}
 	q, level, token, err := s.odataQuery(r, t)
 	if err != nil {
 		return err
+	}
+	withVersion(q, level, t)
+	if q.Top.Set && q.Top.Value == 0 {
+		// OData's $top=0 asks for no rows (OData 4.01 part 1 §11.2.6.3);
+		// the plan has no "top 0", which would read as no limit. The query
+		// is still planned, so that its errors are reported.
+		if _, err := s.build(r.Context(), p, q); err != nil {
+			return err
+		}
+		writeOData(w, http.StatusOK, map[string]any{"@odata.context": odataBase(r) + "$metadata#" + set, "value": []any{}})
+		return nil
 	}
 	if pref := maxPageSize(r.Header.Get("Prefer")); pref > 0 && !q.Top.Set {
 		q.Count = ast.Int{Value: min(pref, MaxPageSize), Set: true}
@@ -433,7 +465,7 @@ func (s *Server) odataEntityBody(r *http.Request, t *plan.Table) ([]spelling, er
 // writeODataEntity reads one record as the principal and writes it as an
 // OData entity.
 func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Principal, t *plan.Table, key string, cols ColumnSet, status int) error {
-	e, err := s.retrieveOne(r, p, t.LogicalName, key, cols)
+	e, etag, found, err := s.retrieveWithETag(r, p, t, key, cols)
 	if err != nil {
 		return err
 	}
@@ -443,8 +475,67 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 			row = append(row, engine.Field{Name: c.LogicalName, Value: v})
 		}
 	}
-	writeOData(w, status, odataEntity(odataBase(r)+"$metadata#"+s.catalog.entitySet(t)+"/$entity", t, row))
+	out := odataEntity(odataBase(r)+"$metadata#"+s.catalog.entitySet(t)+"/$entity", t, row)
+	if found {
+		out["@odata.etag"] = etag
+		w.Header().Set("ETag", etag)
+	}
+	if r.Method == http.MethodGet {
+		if err := readPrecondition(w, r, etag); err != nil {
+			return err
+		}
+		if notModified(r, etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return nil
+		}
+	}
+	writeOData(w, status, out)
 	return nil
+}
+
+// withVersion adds a versioned table's row version to a collection
+// query that selects columns without it, hidden from the output, so that
+// every entity carries its @odata.etag.
+func withVersion(q *ast.Query, level *odataparse.ExpandLevel, t *plan.Table) {
+	vc, ok := versionCol(t)
+	if !ok || level == nil || q.Entity == nil || len(q.Entity.Attributes) == 0 || q.Aggregate.Value || q.Distinct.Value {
+		return
+	}
+	for _, a := range q.Entity.Attributes {
+		if strings.EqualFold(a.Name.Text, vc.LogicalName) || a.Aggregate != ast.NoAggregate {
+			return
+		}
+	}
+	q.Entity.Attributes = append(q.Entity.Attributes, &ast.Attribute{Name: ast.Name{Text: vc.LogicalName}})
+	level.Hidden = append(level.Hidden, vc.LogicalName)
+}
+
+// selectedColumns is the ColumnSet of a $select among opts: every column
+// without one.
+func selectedColumns(opts []queryOption) (ColumnSet, error) {
+	sel, has, err := optionValue(opts, "$select")
+	if err != nil || !has {
+		return ColumnSet{AllColumns: true}, err
+	}
+	cols := splitComma(sel)
+	if len(cols) == 0 {
+		return ColumnSet{}, diagErr(diag.SyntaxError, "$select names no column")
+	}
+	return ColumnSet{Columns: cols}, nil
+}
+
+// representationColumns reads a write's $select, which shapes the entity
+// Prefer: return=representation returns; without that preference there is
+// no entity to shape, and $select is refused rather than skipped.
+func representationColumns(r *http.Request) (ColumnSet, error) {
+	opts, err := queryOptions(r)
+	if err != nil {
+		return ColumnSet{}, err
+	}
+	if _, has, _ := optionValue(opts, "$select"); has && !wantsRepresentation(r) {
+		return ColumnSet{}, diagErr(diag.ConflictingOptions, "$select on %s shapes the returned entity: send Prefer: return=representation with it", r.Method)
+	}
+	return selectedColumns(opts)
 }
 
 // wantsRepresentation reads Prefer: return=representation.
@@ -465,19 +556,30 @@ func (s *Server) odataPost(w http.ResponseWriter, r *http.Request, p *Principal)
 	if byKey {
 		return diagErr(diag.NotFound, "POST creates in a collection, not at a key")
 	}
+	cols, err := representationColumns(r)
+	if err != nil {
+		return err
+	}
 	attrs, err := s.odataEntityBody(r, t)
 	if err != nil {
 		return err
 	}
-	id, err := s.createRecord(r.Context(), p, t.LogicalName, "", attrs)
+	key, err := idempotencyKey(r)
 	if err != nil {
 		return err
+	}
+	id, replayed, err := s.createRecord(r.Context(), p, t.LogicalName, "", attrs, key)
+	if err != nil {
+		return err
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	loc := odataBase(r) + s.catalog.entitySet(t) + "(" + id + ")"
 	w.Header().Set("OData-EntityId", loc)
 	w.Header().Set("Location", loc)
 	if wantsRepresentation(r) {
-		if answered, err := s.representWritten(w, r, p, t, id, http.StatusCreated); answered || err != nil {
+		if answered, err := s.representWritten(w, r, p, t, id, cols, http.StatusCreated); answered || err != nil {
 			return err
 		}
 	}
@@ -494,15 +596,36 @@ func (s *Server) odataPatch(w http.ResponseWriter, r *http.Request, p *Principal
 	if !byKey {
 		return diagErr(diag.NotFound, "PATCH needs a key: %s(id)", s.catalog.entitySet(t))
 	}
+	cols, err := representationColumns(r)
+	if err != nil {
+		return err
+	}
 	attrs, err := s.odataEntityBody(r, t)
 	if err != nil {
 		return err
 	}
-	if err := s.updateRecord(r.Context(), p, t.LogicalName, key, attrs); err != nil {
+	cond, err := writePrecondition(r)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if cond != nil && cond.noRow {
+		// If-None-Match: * makes PATCH a create at this key, never an
+		// update: a row already there fails the precondition.
+		if _, _, err := s.createRecord(r.Context(), p, t.LogicalName, key, attrs, ""); err != nil {
+			if diag.CodeOf(classify(r.Context(), err)) == diag.Conflict {
+				if _, found, rerr := s.rowETag(r.Context(), s.cfg.DB.SQL, t, key, false); rerr == nil && found {
+					return diagErr(diag.PreconditionFailed, "%s %s exists (If-None-Match: *)", t.LogicalName, key)
+				}
+			}
+			return err
+		}
+		status = http.StatusCreated
+	} else if err := s.updateRecord(r.Context(), p, t.LogicalName, key, attrs, cond); err != nil {
 		return err
 	}
 	if wantsRepresentation(r) {
-		if answered, err := s.representWritten(w, r, p, t, key, http.StatusOK); answered || err != nil {
+		if answered, err := s.representWritten(w, r, p, t, key, cols, status); answered || err != nil {
 			return err
 		}
 	}
@@ -519,7 +642,11 @@ func (s *Server) odataDelete(w http.ResponseWriter, r *http.Request, p *Principa
 	if !byKey {
 		return diagErr(diag.NotFound, "DELETE needs a key: %s(id)", s.catalog.entitySet(t))
 	}
-	if err := s.deleteRecord(r.Context(), p, t.LogicalName, key); err != nil {
+	cond, err := writePrecondition(r)
+	if err != nil {
+		return err
+	}
+	if err := s.deleteRecord(r.Context(), p, t.LogicalName, key, cond); err != nil {
 		return err
 	}
 	w.Header().Set("OData-Version", "4.0")

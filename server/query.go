@@ -34,6 +34,10 @@ func (s *Server) wrap(name string, h handlerFunc) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+		if err := endpointOptions(name, r); err != nil {
+			writeError(w, r, err)
+			return
+		}
 		if err := h(w, r, p); err != nil {
 			writeError(w, r, err)
 		}

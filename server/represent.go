@@ -16,9 +16,9 @@ import (
 // Preference-Applied, which OData allows a server to do. Other failures
 // (the record is not readable by the caller) are the caller's error as
 // before.
-func (s *Server) representWritten(w http.ResponseWriter, r *http.Request, p *Principal, t *plan.Table, id string, status int) (answered bool, err error) {
+func (s *Server) representWritten(w http.ResponseWriter, r *http.Request, p *Principal, t *plan.Table, id string, cols ColumnSet, status int) (answered bool, err error) {
 	w.Header().Set("Preference-Applied", "return=representation")
-	err = s.writeODataEntity(w, r, p, t, id, ColumnSet{AllColumns: true}, status)
+	err = s.writeODataEntity(w, r, p, t, id, cols, status)
 	if err == nil {
 		return true, nil
 	}

@@ -26,6 +26,10 @@ type Entity struct {
 	LogicalName string         `json:"LogicalName"`
 	Id          string         `json:"Id,omitempty"`
 	Attributes  map[string]any `json:"Attributes"`
+	// RowVersion is the record's versionnumber, on results of tables
+	// that have one; on Update, with ConcurrencyBehavior
+	// IfRowVersionMatches, the version the record must still have.
+	RowVersion string `json:"RowVersion,omitempty"`
 }
 
 // EntityCollection is the SDK's RetrieveMultiple result.
@@ -267,6 +271,11 @@ func toEntity(t *plan.Table, row engine.Row) *Entity {
 			continue
 		}
 		e.Attributes[f.Name] = f.Value
+		if vc, ok := versionCol(t); ok && f.Name == vc.LogicalName {
+			if v, ok := versionOf(f.Value); ok {
+				e.RowVersion = strconv.FormatInt(v, 10)
+			}
+		}
 		if strings.EqualFold(f.Name, t.PrimaryKey) {
 			if id, ok := f.Value.(string); ok {
 				e.Id = id

@@ -119,6 +119,11 @@ type Config struct {
 	// MetricsPublic serves /metrics without a token; otherwise it needs
 	// the API's bearer token and adapter role (no acting user).
 	MetricsPublic bool
+	// IdempotencyTable is the table the server creates (on the first
+	// create with an Idempotency-Key) to remember keyed creates: shared
+	// by every instance on the database, kept IdempotencyRetention.
+	// "": engine.IdempotencyTable.
+	IdempotencyTable string
 }
 
 // Server serves one configuration. Register hooks and actions before the
@@ -140,6 +145,7 @@ type Server struct {
 	draining atomic.Bool
 	// companies maps the Company lookup of the naming profile (nil: none).
 	companies *companyIDs
+	idem      idempotency
 }
 
 // New builds a server. It fails without a database, a token verifier, a
@@ -272,7 +278,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes + netHeaderSlack,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	done := make(chan error, 1)
@@ -345,9 +351,9 @@ func (s *Server) routes() {
 	m.Handle("PATCH /odata/{res}", s.wrap("odata-patch", s.odataPatch))
 	m.Handle("DELETE /odata/{res}", s.wrap("odata-delete", s.odataDelete))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, diagErr(diag.NotFound, "no endpoint %s %s", r.Method, r.URL.Path))
+		writeError(w, r, unrouted(m, r))
 	})
-	s.handler = s.observe(m)
+	s.handler = s.observe(s.protocol(m))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

@@ -36,7 +36,20 @@ type WriteRequest struct {
 	// column name, read in the transaction when security is on.
 	Targets map[string]*security.RowRef
 
-	set []engine.Assignment // Values decoded: what is checked and written
+	set     []engine.Assignment // Values decoded: what is checked and written
+	idem    *idemEntry          // a keyed create's key, written in its transaction
+	cond    *precondition       // what the row's current version must be (Update, Delete)
+	version int64               // the row version written (tables with versionnumber)
+}
+
+// written is what the statement writes besides the key: the decoded
+// values and the new row version.
+func (w *WriteRequest) written() []engine.Assignment {
+	if w.version == 0 {
+		return w.set
+	}
+	vc, _ := versionCol(w.Table)
+	return append(slices.Clone(w.set), engine.Assignment{Column: vc, Value: &plan.Value{Kind: plan.KInt, V: w.version}})
 }
 
 // Assignments are Values decoded for their columns (engine.DecodeValue),
@@ -87,6 +100,10 @@ type writeBody struct {
 	Target     *Entity `json:"Target"`
 	EntityName string  `json:"EntityName"`
 	Id         string  `json:"Id"`
+	// ConcurrencyBehavior and (Delete) RowVersion: UpdateRequest's and
+	// DeleteRequest's optimistic concurrency (concurrency.go).
+	ConcurrencyBehavior any    `json:"ConcurrencyBehavior"`
+	RowVersion          string `json:"RowVersion"`
 }
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -97,9 +114,16 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, p *Principal) er
 	if b.Target == nil {
 		return diagErr(diag.MissingAttribute, "Create needs a Target entity")
 	}
-	id, err := s.createRecord(r.Context(), p, b.Target.LogicalName, b.Target.Id, spellings(b.Target.Attributes))
+	key, err := idempotencyKey(r)
 	if err != nil {
 		return err
+	}
+	id, replayed, err := s.createRecord(r.Context(), p, b.Target.LogicalName, b.Target.Id, spellings(b.Target.Attributes), key)
+	if err != nil {
+		return err
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"id": id})
 	return nil
@@ -113,7 +137,11 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, p *Principal) er
 	if b.Target == nil {
 		return diagErr(diag.MissingAttribute, "Update needs a Target entity")
 	}
-	if err := s.updateRecord(r.Context(), p, b.Target.LogicalName, b.Target.Id, spellings(b.Target.Attributes)); err != nil {
+	cond, err := sdkPrecondition(b.ConcurrencyBehavior, b.Target.RowVersion)
+	if err != nil {
+		return err
+	}
+	if err := s.updateRecord(r.Context(), p, b.Target.LogicalName, b.Target.Id, spellings(b.Target.Attributes), cond); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -125,44 +153,80 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, p *Principal) er
 	if err := s.decodeJSON(r, &b); err != nil {
 		return err
 	}
-	if err := s.deleteRecord(r.Context(), p, b.EntityName, b.Id); err != nil {
+	cond, err := sdkPrecondition(b.ConcurrencyBehavior, b.RowVersion)
+	if err != nil {
+		return err
+	}
+	if err := s.deleteRecord(r.Context(), p, b.EntityName, b.Id, cond); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id string, attrs []spelling) (string, error) {
+// createRecord creates a row and returns its id; with an Idempotency-Key
+// (key) a create this caller already made with the key is not made again:
+// its id is returned with replayed set.
+func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id string, attrs []spelling, key string) (string, bool, error) {
 	t, err := s.table(entity)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	vals, err := canonicalAttributes(t, attrs)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	// The id: Target.Id, else the primary key attribute, else a new one.
 	if key, ok, err := primaryKey(t, vals); err != nil {
-		return "", err
+		return "", false, err
 	} else if ok {
 		if id != "" && !strings.EqualFold(key, id) {
 			if g, _ := plan.CanonicalGUID(id); g != key {
-				return "", diagErr(diag.ConflictingOptions, "Target.Id and the %s attribute differ", t.PrimaryKey)
+				return "", false, diagErr(diag.ConflictingOptions, "Target.Id and the %s attribute differ", t.PrimaryKey)
 			}
 		}
 		id = key
 	}
+	if id != "" {
+		if id, err = guid(id); err != nil {
+			return "", false, err
+		}
+	}
+	var entry *idemEntry
+	if key != "" {
+		if err := s.ensureIdemTable(ctx); err != nil {
+			return "", false, err
+		}
+		entry = newIdemEntry(p, key, t.LogicalName, id, vals)
+		if got, err := s.lookupKey(ctx, entry); err != nil || got != nil {
+			if err != nil {
+				return "", false, err
+			}
+			rec, err := replay(entry, got)
+			return rec, err == nil, err
+		}
+	}
 	if id == "" {
 		id = newGUID()
 	}
-	if id, err = guid(id); err != nil {
-		return "", err
-	}
 	wr := &WriteRequest{Table: t, Kind: engine.Insert, ID: id, Values: vals}
-	return id, s.write(ctx, p, wr)
+	if entry != nil {
+		entry.record = id
+		wr.idem = entry
+	}
+	err = s.write(ctx, p, wr)
+	if errors.Is(err, errKeyTaken) { // a concurrent create with the key committed first: its answer is ours
+		got, lerr := s.lookupKey(ctx, entry)
+		if lerr != nil || got == nil {
+			return "", false, diagErr(diag.Conflict, "a concurrent create holds this Idempotency-Key")
+		}
+		rec, err := replay(entry, got)
+		return rec, err == nil, err
+	}
+	return id, false, err
 }
 
-func (s *Server) updateRecord(ctx context.Context, p *Principal, entity, id string, attrs []spelling) error {
+func (s *Server) updateRecord(ctx context.Context, p *Principal, entity, id string, attrs []spelling, cond *precondition) error {
 	t, err := s.table(entity)
 	if err != nil {
 		return err
@@ -183,7 +247,7 @@ func (s *Server) updateRecord(ctx context.Context, p *Principal, entity, id stri
 	if id, err = guid(id); err != nil {
 		return err
 	}
-	return s.write(ctx, p, &WriteRequest{Table: t, Kind: engine.Update, ID: id, Values: vals})
+	return s.write(ctx, p, &WriteRequest{Table: t, Kind: engine.Update, ID: id, Values: vals, cond: cond})
 }
 
 // primaryKey takes the primary key attribute out of canonical values,
@@ -208,7 +272,7 @@ func primaryKey(t *plan.Table, vals map[string]any) (string, bool, error) {
 	return a.Value.V.(string), true, nil
 }
 
-func (s *Server) deleteRecord(ctx context.Context, p *Principal, entity, id string) error {
+func (s *Server) deleteRecord(ctx context.Context, p *Principal, entity, id string, cond *precondition) error {
 	t, err := s.table(entity)
 	if err != nil {
 		return err
@@ -216,7 +280,7 @@ func (s *Server) deleteRecord(ctx context.Context, p *Principal, entity, id stri
 	if id, err = guid(id); err != nil {
 		return err
 	}
-	return s.write(ctx, p, &WriteRequest{Table: t, Kind: engine.Delete, ID: id})
+	return s.write(ctx, p, &WriteRequest{Table: t, Kind: engine.Delete, ID: id, cond: cond})
 }
 
 // write runs one write in a transaction: the values decoded once, the
@@ -238,6 +302,15 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 		return dbErr(err)
 	}
 	defer tx.Rollback()
+	if wr.cond != nil && wr.Kind != engine.Insert {
+		etag, found, err := s.rowETag(ctx, tx, wr.Table, wr.ID, true)
+		if err != nil {
+			return err
+		}
+		if err := wr.cond.check(wr.Table, wr.ID, etag, found); err != nil {
+			return err
+		}
+	}
 	_, secured := s.cfg.Security.(insecure)
 	secured = !secured
 	check := func() error {
@@ -294,6 +367,9 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 			}
 		}
 	}
+	if _, ok := versionCol(wr.Table); ok && wr.Kind != engine.Delete {
+		wr.version = nextVersion()
+	}
 	st, err := s.writeStatement(wr)
 	if err != nil {
 		return err
@@ -307,10 +383,12 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 			return diagErr(diag.NotFound, "%s with id %s does not exist", wr.Table.LogicalName, wr.ID)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return dbErr(err)
+	if wr.idem != nil {
+		if err := s.rememberKey(ctx, tx, wr.idem); err != nil {
+			return err
+		}
 	}
-	return nil
+	return s.commit(ctx, tx, wr)
 }
 
 // ownerDefaulter is a Security that fills in a created row's owner and a
@@ -337,6 +415,11 @@ func (s *Server) prepare(p *Principal, wr *WriteRequest, first bool) error {
 		return err
 	}
 	wr.Values = vals
+	if vc, ok := versionCol(wr.Table); ok {
+		if _, set := vals[vc.LogicalName]; set {
+			return diagErr(diag.ReadOnlyAttribute, "%s.%s is the row version the server maintains: it cannot be written (send it as If-Match or RowVersion to require it)", wr.Table.LogicalName, vc.LogicalName)
+		}
+	}
 	if s.companies != nil {
 		if err := s.companies.rewriteWrite(wr.Table, wr.Values); err != nil {
 			return err
@@ -491,7 +574,7 @@ func (s *Server) writeStatement(wr *WriteRequest) (*sqlemit.Statement, error) {
 	if wr.Kind == engine.Insert {
 		set = append(set, engine.Assignment{Column: pk, Value: key})
 	}
-	set = append(set, wr.set...)
+	set = append(set, wr.written()...)
 	return engine.EmitWrite(d, wr.Table, wr.Kind, key, set)
 }
 

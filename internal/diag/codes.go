@@ -75,7 +75,23 @@ const (
 	DuplicateAttribute Code = "VE6013" // a request names one column twice (two spellings), or one JSON object repeats a key
 	OwnerRequired      Code = "VE6014" // a write clears ownerid or owningbusinessunit, or sets a read-only ownership column
 	RepeatedHeader     Code = "VE6015" // an identity or Authorization header given more than once
+	// Written values against the metadata (VE6016–VE6017).
+	ValueOutOfRange Code = "VE6016" // a written value outside its column's range: length, digits, date, option; or one the database refused as out of range
+	InvalidText     Code = "VE6017" // a written string (or request body) with NUL or text that is not valid UTF-8
+	// The protocol edge (VE6018–VE6019; continued at VE6030).
+	NotAcceptable      Code = "VE6018" // Accept excludes every type the endpoint answers in (HTTP 406)
+	UnsupportedVersion Code = "VE6019" // OData-MaxVersion or OData-Version below 4.0
 	// VE6020–VE6029: the server under load and at its end.
 	Overloaded   Code = "VE6020" // the database refuses more connections or resources, or picked the request as a deadlock victim (HTTP 503, Retry-After)
 	ShuttingDown Code = "VE6021" // the server is stopping: the request was cancelled before it changed anything (HTTP 503, Retry-After)
+	// The protocol edge, continued (VE6030–VE6032).
+	HeadersTooLarge  Code = "VE6030" // request headers beyond the server's limit (HTTP 431)
+	MethodNotAllowed Code = "VE6031" // the endpoint exists but not for this method (HTTP 405)
+	UnsupportedMedia Code = "VE6032" // a request body's Content-Type is not one the endpoint reads (HTTP 415)
+	// Writes in doubt and in conflict (VE6033–).
+	OutcomeUnknown       Code = "VE6033" // COMMIT's outcome is unknown and could not be found out: read before writing again (HTTP 502, no Retry-After)
+	IdempotencyKeyReused Code = "VE6034" // an Idempotency-Key given again with another create (HTTP 422)
+	PreconditionFailed   Code = "VE6035" // If-Match, If-None-Match or the SDK's RowVersion does not hold: the record changed or exists (HTTP 412, Dataverse ConcurrencyVersionMismatch)
+	VersionNotProvided   Code = "VE6036" // IfRowVersionMatches without a RowVersion (Dataverse ConcurrencyVersionNotProvided)
+	ReadOnlyAttribute    Code = "VE6037" // a write sets a column the server maintains (versionnumber)
 )
