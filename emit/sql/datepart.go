@@ -30,6 +30,13 @@ type zoneShift struct {
 
 func (z *zoneShift) utc() bool { return len(z.trans) == 0 && z.offs[0] == 0 }
 
+// same reports whether two tables are one zone's: the cache keeps at most
+// 256, so one zone may have two tables.
+func (z *zoneShift) same(y *zoneShift) bool {
+	return z == y || z.name != "" && z.name == y.name ||
+		slices.Equal(z.offs, y.offs) && slices.EqualFunc(z.trans, y.trans, time.Time.Equal)
+}
+
 var zoneCache struct {
 	sync.Mutex
 	m map[*time.Location]*zoneShift
@@ -163,11 +170,7 @@ func (e *emitter) partExtract(part plan.DatePartKind, col *plan.ColumnRef, z *zo
 		case z.utc():
 			e.col(col)
 		case z.name != "" && e.has(ZoneNames):
-			e.byte1('(')
-			e.col(col)
-			e.raw(" AT TIME ZONE 'UTC' AT TIME ZONE ")
-			e.bind(z.name)
-			e.byte1(')')
+			e.atTimeZone(col, z, z.name)
 		default:
 			e.byte1('(')
 			e.col(col)
@@ -287,6 +290,12 @@ func (e *emitter) partDatepart(part plan.DatePartKind, col *plan.ColumnRef, z *z
 			e.col(col)
 			return
 		}
+		if win := windowsZone[z.name]; win != "" && len(z.trans) > 0 && e.has(ZoneWindows) {
+			// datetime2 holding UTC: declared UTC, then seen in the zone
+			// (a datetimeoffset, whose DATEPARTs are the zone's wall clock).
+			e.atTimeZone(col, z, win)
+			return
+		}
 		e.raw("DATEADD(minute, ")
 		e.offset(col, z)
 		e.raw(", ")
@@ -322,36 +331,57 @@ func (e *emitter) partDatepart(part plan.DatePartKind, col *plan.ColumnRef, z *z
 // With numbered placeholders each distinct offset is bound once.
 func (e *emitter) offset(col *plan.ColumnRef, z *zoneShift) {
 	if len(z.trans) == 0 {
-		e.offsetParam(z.offs[0], nil)
+		e.once(col, z, func() { e.offsetParam(z.offs[0], nil) })
 		return
 	}
 	if len(z.trans) > 1000 {
 		e.fail(diag.DialectUnsupported, "time zone with %d offset changes", len(z.trans))
 		return
 	}
+	e.once(col, z, func() {
+		var seenBuf [8][2]int64 // offset, placeholder number
+		seen := seenBuf[:0]
+		e.offsetCase(col, z, 0, len(z.trans), &seen)
+	})
+}
+
+// atTimeZone writes a UTC column seen in zone z, named name as the engine
+// names it: the column declared UTC, then converted (PostgreSQL's
+// timestamp without time zone, SQL Server's datetime2).
+func (e *emitter) atTimeZone(col *plan.ColumnRef, z *zoneShift, name string) {
+	e.once(col, z, func() {
+		e.byte1('(')
+		e.col(col)
+		e.raw(" AT TIME ZONE 'UTC' AT TIME ZONE ")
+		e.bind(name)
+		e.byte1(')')
+	})
+}
+
+// once writes a column's conversion to zone z (an offset CASE or a native
+// conversion: a dialect writes one or the other for a zone) with render,
+// or, when placeholders are numbered and the same column was converted to
+// the same zone before, repeats that text, whose placeholders bind the
+// same arguments: a statement grouping one column by year, month and day
+// binds the zone's transitions (or its name) once.
+func (e *emitter) once(col *plan.ColumnRef, z *zoneShift, render func()) {
 	numbered := e.caps.Params.Numbered()
 	if numbered && col != nil {
-		// The same column's offset in the same zone again: the same text,
-		// whose numbered placeholders bind the same arguments, so a
-		// statement grouping one column by year, month and day binds the
-		// zone's transitions once.
 		for _, w := range e.offsets {
-			if w.zone == z && w.src == col.Source && w.col == col.Column {
+			if w.zone.same(z) && w.src == col.Source && w.col == col.Column {
 				e.again(w.start, w.end)
 				return
 			}
 		}
 	}
 	start := e.n
-	var seenBuf [8][2]int64 // offset, placeholder number
-	seen := seenBuf[:0]
-	e.offsetCase(col, z, 0, len(z.trans), &seen)
+	render()
 	if numbered && col != nil {
 		e.offsets = append(e.offsets, writtenOffset{z, col.Source, col.Column, start, e.n})
 	}
 }
 
-// writtenOffset is the text of a zone's offset CASE over a column, written
+// writtenOffset is the text of a column's conversion to a zone, written
 // at e.buf[start:end].
 type writtenOffset struct {
 	zone       *zoneShift

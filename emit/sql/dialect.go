@@ -103,6 +103,10 @@ const (
 	// rather than through LOWER(), which vecompile's SQLite connections
 	// replace with a slower Unicode-aware Go function.
 	NoCase
+	// ZoneWindows: "ts AT TIME ZONE 'UTC' AT TIME ZONE $zone" with the
+	// Windows name of the IANA zone (SQL Server 2016+, zonewin.go); a zone
+	// without one keeps the offset CASE.
+	ZoneWindows
 )
 
 // ParamStyle is the bind-parameter placeholder syntax.
@@ -213,7 +217,7 @@ var (
 		List: ListJSONTable, Limits: mysqlLimits,
 	}}
 	SQLServer Dialect = &DialectSpec{"sqlserver", Caps{
-		Flags:  TopFetch | CrossApply | CaseInsensitive | AvgIntTruncates | TableHints | BitMinMaxCast | PadSpace,
+		Flags:  TopFetch | CrossApply | CaseInsensitive | AvgIntTruncates | TableHints | BitMinMaxCast | PadSpace | ZoneWindows,
 		Params: ParamAtP, Quote: QuoteBracket, Dates: DateDatepart, Like: ClassLike, Concat: ConcatPlus,
 		Collation: "Latin1_General_CI_AI", CollationAccents: "Latin1_General_CI_AS",
 		List: ListOpenJSON, Limits: sqlserverLimits,
