@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +68,7 @@ func pipelineTSQL(t *testing.T) []tsqlStatement {
 		lines := strings.Split(string(b), "\n")
 		for i, l := range lines {
 			if l == "-- sqlserver" && i+1 < len(lines) && !strings.HasPrefix(lines[i+1], "error:") {
-				out = append(out, tsqlStatement{f + ":" + itoa(i+2), lines[i+1]})
+				out = append(out, tsqlStatement{f + ":" + strconv.Itoa(i+2), lines[i+1]})
 			}
 		}
 	}
@@ -104,11 +105,6 @@ func corpusTSQL(t *testing.T) []tsqlStatement {
 		}
 	}
 	return out
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 // runTSQLCheck runs check.js over stmts: its report, and whether every
@@ -160,11 +156,11 @@ func TestTSQLIndependentCheck(t *testing.T) {
 func TestTSQLCheckCatches(t *testing.T) {
 	params := make([]string, 2099)
 	for i := range params {
-		params[i] = "@p" + itoa(i+1)
+		params[i] = "@p" + strconv.Itoa(i+1)
 	}
 	deep := "1"
 	for i := 0; i < 11; i++ {
-		deep = "CASE WHEN [a].[x] = " + itoa(i) + " THEN " + deep + " ELSE 0 END"
+		deep = "CASE WHEN [a].[x] = " + strconv.Itoa(i) + " THEN " + deep + " ELSE 0 END"
 	}
 	bad := []tsqlStatement{
 		{"syntax", "SELECT [a].[x] FROM [t] AS [a] WHERE"},

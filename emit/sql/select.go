@@ -121,7 +121,7 @@ func (e *emitter) stringKey(k *plan.SortKey) bool {
 		}
 	}
 	c := k.SortColumn()
-	return c != nil && (c.Type.Kind() == plan.KString || e.guidFolds(c))
+	return e.foldsAsString(c)
 }
 
 func (e *emitter) top(n int64) {
@@ -199,7 +199,7 @@ type span struct{ col, start, end int }
 func (e *emitter) foldsGroup(c *plan.OutputColumn) bool {
 	return c != nil && !e.has(CaseInsensitive) && c.Aggregate == ast.NoAggregate &&
 		c.DateGrouping == ast.NoDateGrouping && c.RowAggregate == nil &&
-		c.Column != nil && (c.Column.Type.Kind() == plan.KString || e.guidFolds(c.Column))
+		e.foldsAsString(c.Column)
 }
 
 // foldsDistinct reports whether a distinct query has a string column to
@@ -326,7 +326,7 @@ func (e *emitter) output(p *plan.Plan, c *plan.OutputColumn) {
 			// Distinct strings are counted by their case folding, as
 			// Dataverse's collation compares them.
 			e.raw("DISTINCT ")
-			if !e.has(CaseInsensitive) && c.Column != nil && (c.Column.Type.Kind() == plan.KString || e.guidFolds(c.Column)) {
+			if !e.has(CaseInsensitive) && e.foldsAsString(c.Column) {
 				e.eqCol(&ref, true)
 				e.byte1(')')
 				return
@@ -610,4 +610,10 @@ func (e *emitter) star(c *plan.OutputColumn) {
 	}
 	e.ident(c.Source.Name)
 	e.raw(".*")
+}
+
+// foldsAsString reports whether sorting, grouping and DISTINCT fold column
+// c's case: a string, or GUIDs stored in both cases.
+func (e *emitter) foldsAsString(c *plan.Column) bool {
+	return c != nil && (c.Type.Kind() == plan.KString || e.guidFolds(c))
 }

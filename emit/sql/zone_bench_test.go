@@ -52,34 +52,10 @@ func BenchmarkZoneGrouping(b *testing.B) {
 	tsqlCase := SQLServer.Caps()
 	tsqlCase.Flags &^= ZoneWindows
 	for _, d := range []Dialect{SQLServer, &DialectSpec{"sqlserver-case", tsqlCase}} {
-		st, err := Emit(p, d)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(d.Name()+"/emit", func(b *testing.B) {
-			for b.Loop() {
-				if _, err := Emit(p, d); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(len(st.SQL)), "sql-bytes")
-			b.ReportMetric(float64(len(st.Args)), "params")
-		})
+		benchEmit(b, p, d)
 	}
 	for _, d := range []Dialect{SQLite, &DialectSpec{"sqlite-case", caseCaps}} {
-		st, err := Emit(p, d)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(d.Name()+"/emit", func(b *testing.B) {
-			for b.Loop() {
-				if _, err := Emit(p, d); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(len(st.SQL)), "sql-bytes")
-			b.ReportMetric(float64(len(st.Args)), "params")
-		})
+		st := benchEmit(b, p, d)
 		b.Run(d.Name()+"/run", func(b *testing.B) {
 			for b.Loop() {
 				rows, err := db.Query(st.SQL, st.Args...)
@@ -92,4 +68,23 @@ func BenchmarkZoneGrouping(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchEmit emits p once for its size and parameters, then times emitting
+// it in a sub-benchmark that reports them.
+func benchEmit(b *testing.B, p *plan.Plan, d Dialect) *Statement {
+	st, err := Emit(p, d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run(d.Name()+"/emit", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Emit(p, d); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(st.SQL)), "sql-bytes")
+		b.ReportMetric(float64(len(st.Args)), "params")
+	})
+	return st
 }

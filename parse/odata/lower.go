@@ -297,7 +297,7 @@ func (l *lowerer) orderBy(q *ast.Query, sc *scope, o *OrderBy) {
 	for _, it := range o.Items {
 		sp := l.span(it.Pos, it.EndPos)
 		p := simplePath(it.Expr)
-		if p != nil && calledFunction(p) != "" && calledFunction(p) != "tolower" && calledFunction(p) != "toupper" {
+		if fn := calledFunction(p); fn != "" && fn != "tolower" && fn != "toupper" {
 			l.refuseFunction(sp, p, "in $orderby")
 			continue
 		}
