@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/plan"
 	"github.com/vecompile/vecompile/server"
 )
 
@@ -109,6 +110,24 @@ func (c *faultClient) send(ctx context.Context, what, method, path, body string)
 	return status, code, b
 }
 
+// faultServer starts a server over db with the suite's query timeout and
+// conns pooled connections (0: the default); the caller closes it.
+func faultServer(t *testing.T, db *engine.DB, cat plan.Catalog, conns int) *httptest.Server {
+	t.Helper()
+	srv, err := server.New(server.Config{DB: db, Catalog: cat, Auth: testVerifier(), Users: testUsers(), Insecure: true,
+		QueryTimeout: faultTimeout, DBConns: conns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return httptest.NewServer(srv.Handler())
+}
+
+// newFaultClient is a client of the server at url, recording in ledger.
+func newFaultClient(t *testing.T, url string, ledger *faultLedger) *faultClient {
+	return &faultClient{url: url, token: hs256(t, claims(nil)), ledger: ledger,
+		http: &http.Client{Timeout: faultTimeout + 5*faultSlack, Transport: &http.Transport{MaxIdleConnsPerHost: 32}}}
+}
+
 // TestFaultSuite runs the server against a PostgreSQL instance of its
 // own and breaks it: a table locked under the query timeout, clients
 // hanging up mid-request, a role out of connections, and the database
@@ -133,16 +152,10 @@ func TestFaultSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{DB: db, Catalog: cat, Auth: testVerifier(), Users: testUsers(), Insecure: true,
-		QueryTimeout: faultTimeout, DBConns: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
+	hs := faultServer(t, db, cat, 8)
 	defer hs.Close()
 	ledger := &faultLedger{byStatus: map[int]int{}, byCode: map[string]int{}}
-	c := &faultClient{url: hs.URL, token: hs256(t, claims(nil)), ledger: ledger,
-		http: &http.Client{Timeout: faultTimeout + 5*faultSlack, Transport: &http.Transport{MaxIdleConnsPerHost: 32}}}
+	c := newFaultClient(t, hs.URL, ledger)
 	// A direct connection of the test's own, outside the server's pool.
 	admin, err := sql.Open("pgx", pg.DSN())
 	if err != nil {
@@ -226,12 +239,7 @@ func TestFaultSuite(t *testing.T) {
 	t.Run("caller context locked", func(t *testing.T) {
 		// A server that has not loaded the caller yet: the load reads
 		// systemuser, which another connection holds locked.
-		fresh, err := server.New(server.Config{DB: db, Catalog: cat, Auth: testVerifier(), Users: testUsers(), Insecure: true,
-			QueryTimeout: faultTimeout, DBConns: 8})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fhs := httptest.NewServer(fresh.Handler())
+		fhs := faultServer(t, db, cat, 8)
 		defer fhs.Close()
 		fc := *c
 		fc.url = fhs.URL
@@ -269,11 +277,7 @@ func TestFaultSuite(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ldb.Close()
-		lsrv, err := server.New(server.Config{DB: ldb, Catalog: cat, Auth: testVerifier(), Users: testUsers(), Insecure: true, QueryTimeout: faultTimeout})
-		if err != nil {
-			t.Fatal(err)
-		}
-		lhs := httptest.NewServer(lsrv.Handler())
+		lhs := faultServer(t, ldb, cat, 0)
 		defer lhs.Close()
 		lc := *c
 		lc.url = lhs.URL
@@ -443,16 +447,10 @@ func hangUps(t *testing.T, c *faultClient, d time.Duration) {
 func TestClientHangUps(t *testing.T) {
 	for _, f := range fixtures(t) {
 		t.Run(f.name, func(t *testing.T) {
-			srv, err := server.New(server.Config{DB: f.db, Catalog: f.cat, Auth: testVerifier(), Users: testUsers(), Insecure: true,
-				QueryTimeout: faultTimeout, DBConns: 8})
-			if err != nil {
-				t.Fatal(err)
-			}
-			hs := httptest.NewServer(srv.Handler())
+			hs := faultServer(t, f.db, f.cat, 8)
 			defer hs.Close()
 			ledger := &faultLedger{byStatus: map[int]int{}, byCode: map[string]int{}}
-			c := &faultClient{url: hs.URL, token: hs256(t, claims(nil)), ledger: ledger,
-				http: &http.Client{Timeout: faultTimeout + 5*faultSlack, Transport: &http.Transport{MaxIdleConnsPerHost: 32}}}
+			c := newFaultClient(t, hs.URL, ledger)
 			hangUps(t, c, time.Second)
 			ledger.check(t)
 		})
