@@ -87,12 +87,7 @@ func ParseCSDL(name string, data []byte) (plan.Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &treeReader{src: src, code: diag.BadMetadataFile}
-	cat := doc.build("", r)
-	if err := r.errs.Err(); err != nil {
-		return nil, err
-	}
-	return cat, nil
+	return doc.catalog("", src)
 }
 
 func parseCSDLDoc(name string, data []byte) (*metaDoc, *diag.Source, error) {

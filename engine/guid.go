@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -41,7 +42,7 @@ func ProbeGuidStorage(ctx context.Context, db *DB, cat plan.Catalog) error {
 	for _, t := range tables {
 		physical[strings.ToLower(t.name)] = t
 	}
-	for _, name := range sortedKeys(m) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		t := m[name]
 		pt := physical[strings.ToLower(t.PhysicalName)]
 		if pt == nil {
@@ -160,13 +161,4 @@ func probeGuidValues(ctx context.Context, db *DB, t *plan.Table, cols []*plan.Co
 		}
 	}
 	return nil
-}
-
-func sortedKeys(m plan.MapCatalog) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

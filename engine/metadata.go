@@ -103,12 +103,7 @@ func ParseMetadata(name string, data []byte) (plan.Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &treeReader{src: src, code: diag.BadMetadataFile}
-	cat := doc.build("", r)
-	if err := r.errs.Err(); err != nil {
-		return nil, err
-	}
-	return cat, nil
+	return doc.catalog("", src)
 }
 
 func parseMetaDoc(name string, data []byte) (*metaDoc, *diag.Source, error) {
@@ -527,6 +522,16 @@ func containsFold(list []string, s string) bool {
 
 // build resolves the document and returns its catalog. Table physical
 // names get prefix.
+// catalog is build with its errors (positioned in src) as the error.
+func (d *metaDoc) catalog(prefix string, src *diag.Source) (plan.Catalog, error) {
+	r := &treeReader{src: src, code: diag.BadMetadataFile}
+	cat := d.build(prefix, r)
+	if err := r.errs.Err(); err != nil {
+		return nil, err
+	}
+	return cat, nil
+}
+
 func (d *metaDoc) build(prefix string, r *treeReader) plan.MapCatalog {
 	d.resolve(r)
 	if len(r.errs) > 0 {

@@ -76,12 +76,7 @@ func SampleCatalog(prefix string) (plan.Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &treeReader{src: diag.NewSource("sampledata/metadata.json", sampleMetadata), code: diag.BadMetadataFile}
-	cat := doc.build(prefix, r)
-	if err := r.errs.Err(); err != nil {
-		return nil, err
-	}
-	return cat, nil
+	return doc.catalog(prefix, diag.NewSource("sampledata/metadata.json", sampleMetadata))
 }
 
 func sampleDoc() (*metaDoc, error) {

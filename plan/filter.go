@@ -570,13 +570,12 @@ func (b *builder) identity(c *ast.Condition, col *ColumnRef) Expr {
 		b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the caller's %s, which the database does not hold: give %s", c.Operator, callerPartNames(need, false), callerPartNames(need, true))
 		return nil
 	}
-	guid := func(s string) *Value { g, _ := CanonicalGUID(s); return &Value{Kind: KGuid, V: g} }
 	list := func(ids ...[]string) Expr {
 		var vals []*Value
 		seen := map[string]bool{}
 		for _, group := range ids {
 			for _, id := range group {
-				v := guid(id)
+				v := callerGUID(id)
 				if !seen[v.V.(string)] {
 					seen[v.V.(string)] = true
 					vals = append(vals, v)
@@ -591,18 +590,18 @@ func (b *builder) identity(c *ast.Condition, col *ColumnRef) Expr {
 	op := c.Operator
 	switch op {
 	case ast.OpEqUserID:
-		return &Compare{Op: Eq, Left: col, Right: guid(caller.UserID)}
+		return &Compare{Op: Eq, Left: col, Right: callerGUID(caller.UserID)}
 	case ast.OpNeUserID:
-		return b.nullable(op, col, &Compare{Op: Ne, Left: col, Right: guid(caller.UserID)})
+		return b.nullable(op, col, &Compare{Op: Ne, Left: col, Right: callerGUID(caller.UserID)})
 	case ast.OpEqBusinessID, ast.OpNeBusinessID:
 		if caller.BusinessUnitID == "" {
 			b.errorf(c.OpSpan, diag.MissingCaller, "operator %s needs the caller's business unit: give --businessunit", op)
 			return nil
 		}
 		if op == ast.OpEqBusinessID {
-			return &Compare{Op: Eq, Left: col, Right: guid(caller.BusinessUnitID)}
+			return &Compare{Op: Eq, Left: col, Right: callerGUID(caller.BusinessUnitID)}
 		}
-		return b.nullable(op, col, &Compare{Op: Ne, Left: col, Right: guid(caller.BusinessUnitID)})
+		return b.nullable(op, col, &Compare{Op: Ne, Left: col, Right: callerGUID(caller.BusinessUnitID)})
 	case ast.OpEqUserLanguage:
 		return &Compare{Op: Eq, Left: col, Right: &Value{Kind: KInt, V: caller.LanguageID}}
 	case ast.OpEqUserTeams:

@@ -22,14 +22,19 @@ import (
 //
 // The parts a Caller gives (flags) are used as given.
 
+// callerGUID is a caller id as a GUID value in canonical form.
+func callerGUID(s string) *Value {
+	g, _ := CanonicalGUID(s)
+	return &Value{Kind: KGuid, V: g}
+}
+
 // untypedIdentity lowers an identity operator without a full caller
 // context (caller may be nil: nothing is known).
 func (b *builder) untypedIdentity(c *ast.Condition, col *ColumnRef, caller *Caller) Expr {
 	known := func(p CallerParts) bool { return caller != nil && caller.Unknown&p == 0 }
 	var user *Value
 	if caller != nil {
-		g, _ := CanonicalGUID(caller.UserID)
-		user = &Value{Kind: KGuid, V: g}
+		user = callerGUID(caller.UserID)
 	} else {
 		user = &Value{Kind: KGuid, V: Param{Name: CallerParam}}
 	}
@@ -37,8 +42,7 @@ func (b *builder) untypedIdentity(c *ast.Condition, col *ColumnRef, caller *Call
 	ids := func(list []string) Expr {
 		vals := make([]*Value, 0, len(list))
 		for _, id := range list {
-			g, _ := CanonicalGUID(id)
-			vals = append(vals, &Value{Kind: KGuid, V: g})
+			vals = append(vals, callerGUID(id))
 		}
 		if len(vals) == 0 {
 			return &Const{Value: false}
@@ -79,8 +83,7 @@ func (b *builder) untypedIdentity(c *ast.Condition, col *ColumnRef, caller *Call
 	case ast.OpEqBusinessID, ast.OpNeBusinessID:
 		var e Expr
 		if known(CallerBusinessUnit) && caller.BusinessUnitID != "" {
-			g, _ := CanonicalGUID(caller.BusinessUnitID)
-			e = &Compare{Op: Eq, Left: col, Right: &Value{Kind: KGuid, V: g}}
+			e = &Compare{Op: Eq, Left: col, Right: callerGUID(caller.BusinessUnitID)}
 		} else {
 			e = b.inConventional(col, "systemuser", "businessunitid", func(su *DataSource) Expr {
 				return isUser(b.conventionalRef(su, "systemuserid"))
