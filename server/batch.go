@@ -455,7 +455,14 @@ func (s *Server) runOp(ctx context.Context, r *http.Request, op *batchOp, entity
 	}
 	body := op.body
 	if len(body) > 0 && len(entity) > 0 {
-		body = bindReferences(body, entity)
+		// The rewrite goes through a map, which would merge a repeated key
+		// before the handler's check sees it: check the body as sent.
+		if bound := bindReferences(body, entity); !bytes.Equal(bound, body) {
+			if err := s.checkJSON(body); err != nil {
+				return errorResult(r, op, err)
+			}
+			body = bound
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, op.method, target, bytes.NewReader(body))
 	if err != nil {

@@ -225,6 +225,28 @@ func TestBatchMultipart(t *testing.T) {
 
 // TestBatchChangeSetRollback: the third write of a change set fails, so the
 // first two are not written, and the answer names the failing operation.
+// TestBatchBindKeepsDuplicateRefusal: a body whose "x@odata.bind" names a
+// Content-ID is rewritten before it is run; a repeated key in it is still
+// refused (VE6013) and the change set writes nothing.
+func TestBatchBindKeepsDuplicateRefusal(t *testing.T) {
+	for _, f := range fixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			e := newEnv(t, f, nil)
+			rs := e.multipartBatch(t, []any{[]part{
+				{contentID: "1", method: "POST", url: "accounts", body: `{"name":"Dup Bind Parent"}`},
+				{contentID: "2", method: "POST", url: "contacts", body: `{"lastname":"Dup A","lastname":"Dup B","parentcustomerid@odata.bind":"$1"}`},
+			}})
+			wantStatuses(t, rs, 400)
+			if rs[0].id != "2" || !strings.Contains(string(rs[0].body), "VE6013") {
+				t.Errorf("the repeated key: %+v %s", rs[0], rs[0].body)
+			}
+			if n := e.accountsNamed(t, "Dup Bind Parent"); n != 0 {
+				t.Errorf("%d accounts written by a refused change set", n)
+			}
+		})
+	}
+}
+
 func TestBatchChangeSetRollback(t *testing.T) {
 	for _, f := range fixtures(t) {
 		t.Run(f.name, func(t *testing.T) {
