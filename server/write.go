@@ -569,10 +569,10 @@ func guidText(v any) string {
 		g, _ := plan.CanonicalGUID(x)
 		return g
 	case [16]byte:
-		return fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16])
+		return guidHex(x[:])
 	case []byte:
 		if len(x) == 16 {
-			return fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16])
+			return guidHex(x)
 		}
 		g, _ := plan.CanonicalGUID(string(x))
 		return g
@@ -614,6 +614,11 @@ func newGUID() string {
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
+	return guidHex(b[:])
+}
+
+// guidHex is 16 bytes in GUID text form, lower case, in byte order.
+func guidHex(b []byte) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
