@@ -180,10 +180,8 @@ func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id stri
 	if key, ok, err := primaryKey(t, vals); err != nil {
 		return "", false, err
 	} else if ok {
-		if id != "" && !strings.EqualFold(key, id) {
-			if g, _ := plan.CanonicalGUID(id); g != key {
-				return "", false, diagErr(diag.ConflictingOptions, "Target.Id and the %s attribute differ", t.PrimaryKey)
-			}
+		if g, _ := plan.CanonicalGUID(id); id != "" && g != key {
+			return "", false, diagErr(diag.ConflictingOptions, "Target.Id and the %s attribute differ", t.PrimaryKey)
 		}
 		id = key
 	}
@@ -316,11 +314,10 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 	_, secured := s.cfg.Security.(insecure)
 	secured = !secured
 	check := func() error {
-		if !secured {
-			return s.cfg.Security.CheckWrite(ctx, p, wr)
-		}
-		if err := s.readTargets(ctx, tx, wr); err != nil {
-			return err
+		if secured {
+			if err := s.readTargets(ctx, tx, wr); err != nil {
+				return err
+			}
 		}
 		return s.cfg.Security.CheckWrite(ctx, p, wr)
 	}
