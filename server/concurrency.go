@@ -13,8 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	sqlemit "github.com/vecompile/vecompile/emit/sql"
-	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/plan"
 )
@@ -94,38 +92,9 @@ func (s *Server) rowETag(ctx context.Context, q querier, t *plan.Table, id strin
 	if versioned {
 		cols = ColumnSet{Columns: []string{vc.LogicalName}}
 	}
-	pl, err := plan.Build(byIDQuery(t, id, cols), plan.Options{Catalog: s.catalog.all, Now: s.cfg.Now(), AccentSensitive: s.cfg.AccentSensitive})
-	if err != nil {
+	vals, found, err := s.readByID(ctx, q, t, id, cols, lock)
+	if err != nil || !found {
 		return "", false, err
-	}
-	d, ok := sqlemit.DialectByName(s.cfg.DB.Dialect)
-	if !ok {
-		return "", false, diagErr(diag.DatabaseError, "no SQL dialect %q", s.cfg.DB.Dialect)
-	}
-	st, err := sqlemit.Emit(pl, d)
-	if err != nil {
-		return "", false, err
-	}
-	text := st.SQL
-	if lock && (s.cfg.DB.Dialect == engine.Postgres || s.cfg.DB.Dialect == engine.MySQL) {
-		text += " FOR UPDATE"
-	}
-	rows, err := q.QueryContext(ctx, text, st.Args...)
-	if err != nil {
-		return "", false, dbErr(err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return "", false, dbErrOrNil(rows.Err())
-	}
-	n := len(pl.Columns)
-	vals := make([]any, n)
-	ptrs := make([]any, n)
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return "", false, dbErr(err)
 	}
 	if versioned {
 		v, _ := versionOf(vals[0]) // a row written before the server kept versions: 0

@@ -180,10 +180,8 @@ func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id stri
 	if key, ok, err := primaryKey(t, vals); err != nil {
 		return "", false, err
 	} else if ok {
-		if id != "" && !strings.EqualFold(key, id) {
-			if g, _ := plan.CanonicalGUID(id); g != key {
-				return "", false, diagErr(diag.ConflictingOptions, "Target.Id and the %s attribute differ", t.PrimaryKey)
-			}
+		if g, _ := plan.CanonicalGUID(id); id != "" && g != key {
+			return "", false, diagErr(diag.ConflictingOptions, "Target.Id and the %s attribute differ", t.PrimaryKey)
 		}
 		id = key
 	}
@@ -316,11 +314,10 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 	_, secured := s.cfg.Security.(insecure)
 	secured = !secured
 	check := func() error {
-		if !secured {
-			return s.cfg.Security.CheckWrite(ctx, p, wr)
-		}
-		if err := s.readTargets(ctx, tx, wr); err != nil {
-			return err
+		if secured {
+			if err := s.readTargets(ctx, tx, wr); err != nil {
+				return err
+			}
 		}
 		return s.cfg.Security.CheckWrite(ctx, p, wr)
 	}
@@ -448,37 +445,9 @@ func (s *Server) readOwnership(ctx context.Context, tx *sql.Tx, t *plan.Table, i
 			cols = append(cols, c)
 		}
 	}
-	pl, err := plan.Build(byIDQuery(t, id, ColumnSet{Columns: cols}), plan.Options{Catalog: s.catalog.all, Now: s.cfg.Now(), AccentSensitive: s.cfg.AccentSensitive})
-	if err != nil {
+	vals, found, err := s.readByID(ctx, tx, t, id, ColumnSet{Columns: cols}, lock)
+	if err != nil || !found {
 		return nil, err
-	}
-	d, ok := sqlemit.DialectByName(s.cfg.DB.Dialect)
-	if !ok {
-		return nil, diagErr(diag.DatabaseError, "no SQL dialect %q", s.cfg.DB.Dialect)
-	}
-	st, err := sqlemit.Emit(pl, d)
-	if err != nil {
-		return nil, err
-	}
-	q := st.SQL
-	if lock && (s.cfg.DB.Dialect == engine.Postgres || s.cfg.DB.Dialect == engine.MySQL) {
-		q += " FOR UPDATE" // the owner cannot change between the check and the write
-	}
-	rows, err := tx.QueryContext(ctx, q, st.Args...)
-	if err != nil {
-		return nil, dbErr(err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, dbErrOrNil(rows.Err())
-	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return nil, dbErr(err)
 	}
 	ref := &security.RowRef{Table: strings.ToLower(t.LogicalName), ID: id}
 	for i, c := range cols[1:] {
@@ -490,6 +459,55 @@ func (s *Server) readOwnership(ctx context.Context, tx *sql.Tx, t *plan.Table, i
 		}
 	}
 	return ref, nil
+}
+
+// readByID reads one row by key in q as stored (no row security), its
+// columns in the plan's order, locking it when lock is set (PostgreSQL,
+// MySQL; SQLite serializes writers); found is false when there is no such
+// row.
+func (s *Server) readByID(ctx context.Context, q querier, t *plan.Table, id string, cols ColumnSet, lock bool) ([]any, bool, error) {
+	pl, err := plan.Build(byIDQuery(t, id, cols), plan.Options{Catalog: s.catalog.all, Now: s.cfg.Now(), AccentSensitive: s.cfg.AccentSensitive})
+	if err != nil {
+		return nil, false, err
+	}
+	d, err := s.sqlDialect()
+	if err != nil {
+		return nil, false, err
+	}
+	st, err := sqlemit.Emit(pl, d)
+	if err != nil {
+		return nil, false, err
+	}
+	text := st.SQL
+	if lock && (s.cfg.DB.Dialect == engine.Postgres || s.cfg.DB.Dialect == engine.MySQL) {
+		text += " FOR UPDATE" // the row cannot change between the check and the write
+	}
+	rows, err := q.QueryContext(ctx, text, st.Args...)
+	if err != nil {
+		return nil, false, dbErr(err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, false, dbErrOrNil(rows.Err())
+	}
+	vals := make([]any, len(pl.Columns))
+	ptrs := make([]any, len(vals))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, false, dbErr(err)
+	}
+	return vals, true, nil
+}
+
+// sqlDialect is the SQL dialect of the configured database.
+func (s *Server) sqlDialect() (sqlemit.Dialect, error) {
+	d, ok := sqlemit.DialectByName(s.cfg.DB.Dialect)
+	if !ok {
+		return nil, diagErr(diag.DatabaseError, "no SQL dialect %q", s.cfg.DB.Dialect)
+	}
+	return d, nil
 }
 
 // readTargets reads the rows the write's decoded lookups point at, for
@@ -548,10 +566,10 @@ func guidText(v any) string {
 		g, _ := plan.CanonicalGUID(x)
 		return g
 	case [16]byte:
-		return fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16])
+		return guidHex(x[:])
 	case []byte:
 		if len(x) == 16 {
-			return fmt.Sprintf("%x-%x-%x-%x-%x", x[0:4], x[4:6], x[6:8], x[8:10], x[10:16])
+			return guidHex(x)
 		}
 		g, _ := plan.CanonicalGUID(string(x))
 		return g
@@ -569,9 +587,9 @@ func dbErrOrNil(err error) error {
 
 // writeStatement builds the statement from the decoded values.
 func (s *Server) writeStatement(wr *WriteRequest) (*sqlemit.Statement, error) {
-	d, ok := sqlemit.DialectByName(s.cfg.DB.Dialect)
-	if !ok {
-		return nil, diagErr(diag.DatabaseError, "no SQL dialect %q", s.cfg.DB.Dialect)
+	d, err := s.sqlDialect()
+	if err != nil {
+		return nil, err
 	}
 	pk, _ := wr.Table.Column(wr.Table.PrimaryKey)
 	key := &plan.Value{Kind: plan.KGuid, V: wr.ID}
@@ -593,6 +611,11 @@ func newGUID() string {
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
+	return guidHex(b[:])
+}
+
+// guidHex is 16 bytes in GUID text form, lower case, in byte order.
+func guidHex(b []byte) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
