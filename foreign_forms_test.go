@@ -2,7 +2,6 @@ package vecompile_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -241,4 +240,3 @@ func foreignMetadata(t *testing.T, ctx context.Context, db *engine.DB, file stri
 	return cat
 }
 
-var _ = fmt.Sprint
