@@ -239,4 +239,3 @@ func foreignMetadata(t *testing.T, ctx context.Context, db *engine.DB, file stri
 	}
 	return cat
 }
-
