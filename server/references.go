@@ -102,37 +102,54 @@ func (s *Server) lookupTargets(ctx context.Context, refs map[*plan.Column]map[st
 }
 
 // lookupRefs resolves lookups for the SDK's EntityReference: the target
-// and its primary name as the caller reads it (row and column security;
-// a target row the caller cannot read gives no Name). A polymorphic id
-// the caller cannot read still gets its table.
+// holding each id and its primary name. As in Dataverse, where a lookup's
+// name is stored beside it, the name does not depend on reading the
+// target row; it does depend on column security: a primary name column
+// hidden from the caller (and not shared with her for that record) gives
+// no Name.
 func (s *Server) lookupRefs(ctx context.Context, p *Principal, refs map[*plan.Column]map[string]bool) (map[*plan.Column]map[string]refInfo, error) {
-	build := func(q *ast.Query) (*plan.Plan, error) { return s.build(ctx, p, q) }
-	out, err := s.readTargetsOf(ctx, refs, build, s.catalog.Table, true)
+	out, err := s.readTargetsOf(ctx, refs, s.systemBuild, s.catalog.all.Table, true)
 	if err != nil {
 		return nil, err
 	}
-	rest := map[*plan.Column]map[string]bool{}
-	for c, ids := range refs {
-		if len(c.Targets) < 2 {
-			continue
+	prov, err := s.cfg.Security.Rows(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	cs, ok := prov.(plan.ColumnSecurity)
+	if !ok {
+		return out, nil
+	}
+	shares, _ := prov.(plan.ColumnShares)
+	hidden := map[string]map[string]bool{} // table → ids whose name is hidden; nil map: none hidden
+	hiddenName := func(table, id string) bool {
+		k := strings.ToLower(table)
+		if h, seen := hidden[k]; seen {
+			return h != nil && !h[id]
 		}
-		for id := range ids {
-			if _, ok := out[c][id]; !ok {
-				if rest[c] == nil {
-					rest[c] = map[string]bool{}
+		t, ok := s.catalog.all.Table(table)
+		if !ok || t.PrimaryName == "" || !containsFold(cs.HiddenColumns(t), t.PrimaryName) {
+			hidden[k] = nil
+			return false
+		}
+		shared := map[string]bool{}
+		if shares != nil {
+			for col, keys := range shares.ColumnShares(t) {
+				if strings.EqualFold(col, t.PrimaryName) {
+					for _, key := range keys {
+						shared[canonicalID(key)] = true
+					}
 				}
-				rest[c][id] = true
 			}
 		}
+		hidden[k] = shared
+		return !shared[id]
 	}
-	if len(rest) > 0 {
-		types, err := s.readTargetsOf(ctx, rest, s.systemBuild, s.catalog.all.Table, false)
-		if err != nil {
-			return nil, err
-		}
-		for c, ids := range types {
-			for id, ri := range ids {
-				out[c][id] = ri
+	for _, ids := range out {
+		for id, ri := range ids {
+			if ri.hasName && hiddenName(ri.table, id) {
+				ri.name, ri.hasName = "", false
+				ids[id] = ri
 			}
 		}
 	}
