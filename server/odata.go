@@ -253,7 +253,7 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	}
 	if pref := maxPageSize(r.Header.Get("Prefer")); pref > 0 && !q.Top.Set {
 		q.Count = ast.Int{Value: min(pref, MaxPageSize), Set: true}
-		w.Header().Set("Preference-Applied", "odata.maxpagesize="+strconv.FormatInt(q.Count.Value, 10))
+		w.Header().Add("Preference-Applied", "odata.maxpagesize="+strconv.FormatInt(q.Count.Value, 10))
 	}
 	if token != "" {
 		c, err := s.paging.open(token)

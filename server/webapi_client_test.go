@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +15,11 @@ import (
 )
 
 // nodeClient runs a script of server/testdata/odata-client against a
-// listening server with the sample's security model, as the System
-// Administrator, and decodes its JSON output into out. Without node or
+// listening server (with the sample's security model when secured, as the
+// System Administrator), and decodes its JSON output into out. Without node or
 // the installed packages it skips locally and fails in CI (.ci/run runs
 // npm ci there).
-func nodeClient(t *testing.T, script string, out any) *env {
+func nodeClient(t *testing.T, script string, secured bool, out any) *env {
 	t.Helper()
 	dir := filepath.Join("testdata", "odata-client")
 	node, err := exec.LookPath("node")
@@ -36,9 +37,12 @@ func nodeClient(t *testing.T, script string, out any) *env {
 		t.Skip(msg)
 	}
 	e := newEnv(t, fixtures(t)[0], func(c *server.Config) {
+		c.Users = server.SameIDs{}
+		if !secured {
+			return
+		}
 		c.Insecure = false
 		c.Security = server.NewSecurityModel(sampleModel(t))
-		c.Users = server.SameIDs{}
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
@@ -79,7 +83,7 @@ func TestGenericODataClient(t *testing.T) {
 		} `json:"offers"`
 	}
 	var got struct{ Annotated, Stripped run }
-	nodeClient(t, "generic.js", &got)
+	nodeClient(t, "generic.js", true, &got)
 	a, s := got.Annotated, got.Stripped
 	t.Logf("annotated: %d requests, %d refused, %d forbidden; stripped: %d requests, %d refused", a.Requests, len(a.Refused), a.Forbidden, s.Requests, len(s.Refused))
 	if a.Requests < 100 {
@@ -107,5 +111,62 @@ func TestGenericODataClient(t *testing.T) {
 	}
 	if !refusedKinds["search"] || !refusedKinds["skip"] || !refusedKinds["navigation"] {
 		t.Errorf("without annotations the client should meet refusals of $search, $skip and navigation paths; refused: %v", refusedKinds)
+	}
+}
+
+// TestWebAPIClient: a client written as Dataverse Web API clients are
+// (server/testdata/odata-client/webapi.js) pages through accounts with
+// annotations, expands by the annotated navigation property, and sends a
+// multipart $batch whose change set binds a contact to the account it
+// creates by Content-ID.
+func TestWebAPIClient(t *testing.T) {
+	var got struct {
+		Pages             int      `json:"pages"`
+		Names             []string `json:"names"`
+		PreferenceApplied string   `json:"preferenceApplied"`
+		OwnerTargets      []string `json:"ownerTargets"`
+		ContactLookup     struct {
+			AccountID   string `json:"accountid"`
+			Value       string `json:"value"`
+			LogicalName string `json:"logicalName"`
+			Navigation  string `json:"navigation"`
+		} `json:"contactLookup"`
+		ExpandedContactID      string   `json:"expandedContactId"`
+		BatchStatus            int      `json:"batchStatus"`
+		BatchStatuses          []int    `json:"batchStatuses"`
+		BatchRead              []string `json:"batchRead"`
+		BoundParent            bool     `json:"boundParent"`
+		BoundParentLogicalName string   `json:"boundParentLogicalName"`
+		BoundParentNavigation  string   `json:"boundParentNavigation"`
+	}
+	// The sample's administrator may not create contacts: the suite runs
+	// without the security model (its reads are tested secured above).
+	e := nodeClient(t, "webapi.js", false, &got)
+	e.user = "aa000000-0000-4000-8000-000000000001"
+	want := e.do("GET", "/odata/accounts?$select=name&$orderby=name,accountid", nil).want(t, 200).json(t)["value"].([]any)
+	if len(got.Names) != len(want) || got.Pages != (len(want)+6)/7 {
+		t.Errorf("paged %d accounts in %d pages, want %d in %d", len(got.Names), got.Pages, len(want), (len(want)+6)/7)
+	}
+	for i := range min(len(want), len(got.Names)) {
+		if got.Names[i] != want[i].(map[string]any)["name"] {
+			t.Errorf("account %d: %q, want %v", i, got.Names[i], want[i])
+			break
+		}
+	}
+	if !strings.Contains(got.PreferenceApplied, `odata.include-annotations="*"`) || !strings.Contains(got.PreferenceApplied, "odata.maxpagesize=7") {
+		t.Errorf("Preference-Applied %q", got.PreferenceApplied)
+	}
+	// The sample's accounts are owned by users and by teams.
+	if !slices.Equal(got.OwnerTargets, []string{"systemuser", "team"}) {
+		t.Errorf("owner targets %v", got.OwnerTargets)
+	}
+	if c := got.ContactLookup; c.LogicalName != "contact" || c.Navigation != "primarycontactid" || got.ExpandedContactID != c.Value {
+		t.Errorf("contact lookup %+v, expanded %s", c, got.ExpandedContactID)
+	}
+	if got.BatchStatus != 200 || len(got.BatchStatuses) != 3 || got.BatchStatuses[0] != 204 || got.BatchStatuses[1] != 204 || got.BatchStatuses[2] != 200 || len(got.BatchRead) != 1 {
+		t.Errorf("$batch: %d %v, read %v", got.BatchStatus, got.BatchStatuses, got.BatchRead)
+	}
+	if !got.BoundParent || got.BoundParentLogicalName != "account" || got.BoundParentNavigation != "parentcustomerid_account" {
+		t.Errorf("the contact created in the change set: bound %v, %q, %q", got.BoundParent, got.BoundParentLogicalName, got.BoundParentNavigation)
 	}
 }
