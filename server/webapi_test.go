@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -188,5 +189,30 @@ func TestCSDLNavigationNames(t *testing.T) {
 	m = e.do("GET", "/odata/accounts("+acc1+")?$select=_primarycontactid_value", nil, "Prefer", annotateAll).want(t, 200).json(t)
 	if m["_primarycontactid_value@Microsoft.Dynamics.CRM.associatednavigationproperty"] != "PrimaryContactOfAccount" {
 		t.Errorf("associatednavigationproperty: %v", m)
+	}
+}
+
+// TestODataBindNavigation: @odata.bind takes a single-valued navigation
+// property as Dataverse names it, and refuses one bound to a set of
+// another table.
+func TestODataBindNavigation(t *testing.T) {
+	e := newEnv(t, fixtures(t)[0], nil)
+	r := e.do("POST", "/odata/contacts", `{"lastname":"Navbound","parentcustomerid_account@odata.bind":"/accounts(`+acc1+`)"}`).want(t, 204)
+	loc := r.header.Get("OData-EntityId")
+	m := e.do("GET", loc[strings.Index(loc, "/odata/"):]+"?$select=_parentcustomerid_value", nil).want(t, 200).json(t)
+	if m["_parentcustomerid_value"] != acc1 {
+		t.Errorf("bound through parentcustomerid_account: %v", m)
+	}
+	e.do("POST", "/odata/contacts", `{"lastname":"Misbound","parentcustomerid_account@odata.bind":"/contacts(c0000000-0000-4000-8000-000000000001)"}`).wantError(t, 400, "", "VE6012")
+	e.do("POST", "/odata/contacts", `{"lastname":"Nobound","nosuch_account@odata.bind":"/accounts(`+acc1+`)"}`).wantError(t, 400, "", "VE2002")
+}
+
+// TestFetchXMLLookupShape: ?fetchXml= results name lookups _x_value too.
+func TestFetchXMLLookupShape(t *testing.T) {
+	e := newEnv(t, fixtures(t)[0], nil)
+	fx := url.QueryEscape(`<fetch><entity name="account"><attribute name="name"/><attribute name="ownerid"/><filter><condition attribute="accountid" operator="eq" value="` + acc1 + `"/></filter></entity></fetch>`)
+	v := e.do("GET", "/odata/accounts?fetchXml="+fx, nil, "Prefer", annotateAll).want(t, 200).json(t)["value"].([]any)
+	if len(v) != 1 || v[0].(map[string]any)["_ownerid_value"] != priyaID || v[0].(map[string]any)["_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname"] != "systemuser" {
+		t.Errorf("fetchXml lookup shape: %v", v)
 	}
 }
