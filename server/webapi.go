@@ -197,8 +197,10 @@ func (s *Server) annotate(ctx context.Context, sh *webShaper) error {
 		if sh.ann.wants(annLookupLogicalName) {
 			n.e[prop+"@"+annLookupLogicalName] = target
 		}
-		if nav := s.catalog.singleNavName(n.table, n.col, target); nav != "" && sh.ann.wants(annAssociatedNav) {
-			n.e[prop+"@"+annAssociatedNav] = nav
+		// The navigation property exists between exposed tables only
+		// (navigation()); a target that is not exposed has none to name.
+		if _, exposed := s.catalog.Table(target); exposed && sh.ann.wants(annAssociatedNav) {
+			n.e[prop+"@"+annAssociatedNav] = s.catalog.singleNavName(n.table, n.col, target)
 		}
 	}
 	sh.notes = nil
