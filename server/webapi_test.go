@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/security"
 	"github.com/vecompile/vecompile/server"
 )
 
@@ -110,21 +111,41 @@ func TestWebAPILookups(t *testing.T) {
 
 // TestSDKReferenceNameColumnSecurity: a reference's Name follows column
 // security on the target's primary name, not the caller's read of the
-// target row (Dataverse keeps the name beside the lookup).
+// target row (Dataverse keeps the name beside the lookup): with
+// contact.fullname secured, Priya's contact references have no Name, her
+// owner references keep theirs, and the System Administrator reads both.
 func TestSDKReferenceNameColumnSecurity(t *testing.T) {
-	f := fixtures(t)[0]
-	e := newEnv(t, f, func(c *server.Config) {
+	data, err := os.ReadFile("../engine/sampledata/security.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const from = `{"name": "contact", "securedColumns": ["birthdate"]}`
+	if !strings.Contains(string(data), from) {
+		t.Fatal("the sample policy changed: update the test")
+	}
+	model, err := security.ParsePolicy("security.json", []byte(strings.Replace(string(data), from, `{"name": "contact", "securedColumns": ["birthdate", "fullname"]}`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, fixtures(t)[0], func(c *server.Config) {
 		c.Insecure = false
-		c.Security = server.NewSecurityModel(sampleModel(t))
+		c.Security = server.NewSecurityModel(model)
 		c.Users = server.SameIDs{}
 	})
-	e.user = priyaID // reads her accounts; no column profile for contact.fullname (not secured in the sample)
-	ent := e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": acc1, "ColumnSet": map[string]any{"Columns": []string{"ownerid", "primarycontactid"}}}).want(t, 200).json(t)
-	if o := attr(ent, "ownerid").(map[string]any); o["LogicalName"] != "systemuser" || o["Name"] != "Priya Patel" {
+	read := func(user string) (owner, contact map[string]any) {
+		e.user = user
+		ent := e.do("POST", "/api/ve/v1/Retrieve", map[string]any{"EntityName": "account", "Id": acc1, "ColumnSet": map[string]any{"Columns": []string{"ownerid", "primarycontactid"}}}).want(t, 200).json(t)
+		return attr(ent, "ownerid").(map[string]any), attr(ent, "primarycontactid").(map[string]any)
+	}
+	o, c := read(priyaID)
+	if o["LogicalName"] != "systemuser" || o["Name"] != "Priya Patel" {
 		t.Errorf("owner reference: %v", o)
 	}
-	if c := attr(ent, "primarycontactid").(map[string]any); c["LogicalName"] != "contact" || c["Name"] == nil {
-		t.Errorf("contact reference: %v", c)
+	if _, has := c["Name"]; has || c["LogicalName"] != "contact" {
+		t.Errorf("contact reference with fullname secured: %v", c)
+	}
+	if _, c := read("aa000000-0000-4000-8000-000000000001"); c["Name"] != "Émilie Laurent" {
+		t.Errorf("the System Administrator's contact reference: %v", c)
 	}
 }
 
