@@ -271,15 +271,24 @@ func (s catalogSchema) EntitySet(set string) (string, bool) {
 }
 
 func (s catalogSchema) Navigation(table, prop string) (odataparse.Navigation, bool) {
+	// A lookup's own name navigates only for a one-target Lookup column:
+	// customer and owner lookups' are <lookup>_<target>, as Dataverse
+	// names them.
+	bare := false
+	if t, ok := plan.MapCatalog(s).Table(table); ok {
+		c, ok := t.Column(prop)
+		bare = ok && c.Type == plan.TLookup && len(c.Targets) == 1
+	}
 	for _, t := range s {
 		for _, r := range t.Relationships {
 			if r.Kind != plan.OneToMany {
 				continue
 			}
-			if strings.EqualFold(r.ReferencingTable, table) && (strings.EqualFold(prop, r.ReferencingColumn) || strings.EqualFold(prop, r.ReferencingColumn+"_"+r.ReferencedTable)) {
+			if strings.EqualFold(r.ReferencingTable, table) && (bare && strings.EqualFold(prop, r.ReferencingColumn) ||
+				strings.EqualFold(prop, r.ReferencingColumn+"_"+r.ReferencedTable) || r.ReferencingNavigation != "" && strings.EqualFold(prop, r.ReferencingNavigation)) {
 				return odataparse.Navigation{Table: r.ReferencedTable, From: r.ReferencedColumn, To: r.ReferencingColumn}, true
 			}
-			if strings.EqualFold(r.ReferencedTable, table) && strings.EqualFold(prop, r.SchemaName) {
+			if strings.EqualFold(r.ReferencedTable, table) && (strings.EqualFold(prop, r.SchemaName) || r.ReferencedNavigation != "" && strings.EqualFold(prop, r.ReferencedNavigation)) {
 				return odataparse.Navigation{Table: r.ReferencingTable, From: r.ReferencingColumn, To: r.ReferencedColumn, Collection: true}, true
 			}
 		}

@@ -188,8 +188,8 @@ func TestBatchJSON(t *testing.T) {
 			}
 			// The contact's lookup was bound to the account created before it.
 			cloc := rs[2].header.Get("OData-EntityId")
-			c := e.do("GET", cloc[strings.Index(cloc, "/odata/"):]+"?$select=parentcustomerid", nil).want(t, 200).json(t)
-			if got := fmt.Sprint(c["parentcustomerid"]); !strings.EqualFold(got, id) {
+			c := e.do("GET", cloc[strings.Index(cloc, "/odata/"):]+"?$select=_parentcustomerid_value", nil).want(t, 200).json(t)
+			if got := fmt.Sprint(c["_parentcustomerid_value"]); !strings.EqualFold(got, id) {
 				t.Errorf("contact's parentcustomerid %s, want the created account %s", got, id)
 			}
 			if n := e.accountsNamed(t, "Batch JSON One"); n != 0 {

@@ -102,7 +102,7 @@ func TestEveryInputIsRead(t *testing.T) {
 	const acct = `<fetch><entity name="account"><attribute name="name"/></entity></fetch>`
 	optionProbes := map[string]probe{
 		"$select":        {path: "/odata/accounts", with: "$select=name"},
-		"$expand":        {path: "/odata/accounts", with: "$expand=primarycontactid_contact($select=fullname)"},
+		"$expand":        {path: "/odata/accounts", with: "$expand=primarycontactid($select=fullname)"},
 		"$filter":        {path: "/odata/accounts", with: "$filter=name%20eq%20'Contoso%20Ltd'"},
 		"$orderby":       {path: "/odata/accounts", with: "$orderby=name%20desc"},
 		"$top":           {path: "/odata/accounts", with: "$top=1"},
