@@ -222,8 +222,9 @@ func odataEntity(ctx string, t *plan.Table, row engine.Row) map[string]any {
 	for _, f := range row {
 		e[f.Name] = odataValue(f.Value)
 		if versioned && f.Name == vc.LogicalName {
-			v, _ := versionOf(f.Value)
-			e["@odata.etag"] = versionETag(v)
+			if tag, ok := entityETag(f.Value); ok {
+				e["@odata.etag"] = tag
+			}
 		}
 	}
 	return e

@@ -2,6 +2,8 @@ package odata
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -261,11 +263,24 @@ func (r *Request) entitySet(path string) error {
 	return nil
 }
 
+// systemOptions are OData's system query options, lower case with their
+// $; OData 4.01 lets a client omit the $. The server refuses custom
+// options by this table too (IsSystemOption).
 var systemOptions = map[string]bool{
 	"$select": true, "$expand": true, "$filter": true, "$orderby": true, "$top": true, "$skip": true,
 	"$count": true, "$search": true, "$apply": true, "$compute": true, "$format": true, "$skiptoken": true,
 	"$deltatoken": true, "$index": true, "$schemaversion": true, "$id": true, "$levels": true,
 }
+
+// IsSystemOption reports whether name ("$filter", "filter", any case) is
+// one of OData's system query options.
+func IsSystemOption(name string) bool {
+	return systemOptions["$"+strings.TrimPrefix(strings.ToLower(name), "$")]
+}
+
+// SystemOptions lists OData's system query options, lower case with their
+// $, sorted.
+func SystemOptions() []string { return slices.Sorted(maps.Keys(systemOptions)) }
 
 func (r *Request) option(name, value string, hasEq bool, nameSpan, valSpan diag.Span, off *offsets) error {
 	src := r.Source
