@@ -6,12 +6,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/textcheck"
 )
 
 // Request is a parsed OData request: the entity set and the query options,
@@ -125,20 +125,11 @@ func decode(s string) (string, []int, error) {
 // (PostgreSQL text holds no NUL), so a literal holding one could only
 // reach the database as a raw error or as another value.
 func unstorable(s string) (int, string) {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c == 0 {
-			return i, "NUL (%00): no engine stores it"
-		}
-		if c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			return i, "invalid UTF-8"
-		}
-		i += n
+	switch at, what := textcheck.Unstorable(s); what {
+	case textcheck.NUL:
+		return at, "NUL (%00): no engine stores it"
+	case textcheck.NotUTF8:
+		return at, "invalid UTF-8"
 	}
 	return -1, ""
 }
