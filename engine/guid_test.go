@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"testing"
 
 	"github.com/vecompile/vecompile/internal/diag"
@@ -173,12 +174,11 @@ func TestProbeGuidStorageBounded(t *testing.T) {
 // own check and its sample.
 type cancelAfter struct {
 	context.Context
-	n int
+	n atomic.Int32 // database/sql may ask from another goroutine
 }
 
 func (c *cancelAfter) Err() error {
-	if c.n > 0 {
-		c.n--
+	if c.n.Add(-1) >= 0 {
 		return nil
 	}
 	return c.Context.Err()
@@ -199,7 +199,9 @@ func TestFindGuidColumnsCancelled(t *testing.T) {
 	dead, cancel := context.WithCancel(context.Background())
 	cancel()
 	tables := []*introTable{{name: "thing", cols: []introCol{{name: "thingid", typ: "TEXT"}, {name: "note", typ: "TEXT"}}}}
-	if err := findGuidColumns(&cancelAfter{Context: dead, n: 1}, db, tables); err != context.Canceled {
+	ctx := &cancelAfter{Context: dead}
+	ctx.n.Store(1)
+	if err := findGuidColumns(ctx, db, tables); err != context.Canceled {
 		t.Errorf("findGuidColumns with the context cancelled during the sample: %v, want %v", err, context.Canceled)
 	}
 }
