@@ -195,8 +195,9 @@ func odataEntity(sh *webShaper, ctx string, t *plan.Table, row engine.Row) map[s
 	for _, f := range row {
 		sh.set(e, t, f.Name, odataValue(f.Value))
 		if versioned && f.Name == vc.LogicalName {
-			v, _ := versionOf(f.Value)
-			e["@odata.etag"] = versionETag(v)
+			if tag, ok := entityETag(f.Value); ok {
+				e["@odata.etag"] = tag
+			}
 		}
 	}
 	return e

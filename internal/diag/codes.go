@@ -98,4 +98,5 @@ const (
 	PreconditionFailed   Code = "VE6035" // If-Match, If-None-Match or the SDK's RowVersion does not hold: the record changed or exists (HTTP 412, Dataverse ConcurrencyVersionMismatch)
 	VersionNotProvided   Code = "VE6036" // IfRowVersionMatches without a RowVersion (Dataverse ConcurrencyVersionNotProvided)
 	ReadOnlyAttribute    Code = "VE6037" // a write sets a column the server maintains (versionnumber)
+	FailedDependency     Code = "VE6038" // a $batch operation not run because one it depends on (dependsOn) failed (HTTP 424)
 )
