@@ -447,6 +447,11 @@ const (
 	// calendars whose periods do not all start on the 1st of a month
 	// (four-weekly, or a fiscal year starting on another day).
 	PartFiscalPeriod
+	// PartHour, PartMinute and PartSecond are the wall clock's (OData's
+	// hour(), minute(), second(): whole seconds).
+	PartHour
+	PartMinute
+	PartSecond
 )
 
 // PartIn is "DatePart IN (values)": in-fiscal-period on every year (the

@@ -26,6 +26,7 @@ const (
 	DuplicateAlias      Code = "VE1016" // two link-entities or attributes share an alias
 	MissingEntity       Code = "VE1017" // no <entity> in <fetch>
 	UnsupportedFunction Code = "VE1018" // an OData canonical function vecompile does not compute (named); HTTP 501
+	ComputedMayFail     Code = "VE1023" // arithmetic that can overflow (an engine error) on a secured query; HTTP 501
 	UnknownAlias        Code = "VE2009" // entityname / valueof / order alias names no link-entity
 	UnknownEntity       Code = "VE2001" // table not in the catalog
 	UnknownColumn       Code = "VE2002" // column not on its table
