@@ -390,6 +390,10 @@ func (b *builder) call(ds *DataSource, c *ast.Call) Scalar {
 			b.errorf(c.Args[0].Extent(), diag.UnsupportedFunction, "%s takes a date-time column", c.Func)
 			return nil
 		}
+		if col.Column.DateBehavior == DateOnly && (c.Func == ast.FnHour || c.Func == ast.FnMinute || c.Func == ast.FnSecond) {
+			b.errorf(c.Span, diag.OperatorType, "%s of %q: a Date Only column has no time of day (Edm.Date)", c.Func, col.Column.LogicalName)
+			return nil
+		}
 		out.Zone = time.UTC
 		if col.Column.DateBehavior == UserLocal {
 			out.Zone = b.opt.Zone

@@ -320,7 +320,14 @@ func (e *emitter) call(c *plan.Call) {
 		infix(" * ")
 	case ast.FnNeg:
 		e.raw("(-")
-		e.scalar(c.Args[0])
+		if c.Kind == plan.KInt && (e.has(TypedParams) || e.caps.Quote == QuoteBracket) {
+			// In 64 bits, as MySQL and SQLite compute: -(-2^31) fits.
+			e.raw("CAST(")
+			e.scalar(c.Args[0])
+			e.raw(" AS bigint)")
+		} else {
+			e.scalar(c.Args[0])
+		}
 		e.byte1(')')
 	case ast.FnDiv, ast.FnDivBy, ast.FnMod:
 		e.divide(c)
