@@ -128,6 +128,28 @@ func MayFail(s Scalar) (ast.Func, bool) {
 	return 0, false
 }
 
+// sortExpr resolves a computed sort key: a call over the source's
+// columns (a constant orders nothing).
+func (b *builder) sortExpr(ds *DataSource, x ast.Scalar) Scalar {
+	s := b.scalar(ds, x, KUnknown)
+	if s == nil {
+		return nil
+	}
+	reads := false
+	ScalarColumns(s, func(*ColumnRef) { reads = true })
+	if !reads {
+		b.errorf(x.Extent(), diag.UnsupportedFeature, "an order on a constant")
+		return nil
+	}
+	switch ScalarKind(s) {
+	case KString, KInt, KDecimal, KFloat, KDateTime:
+	default:
+		b.errorf(x.Extent(), diag.OperatorType, "an order on %s", kindText(ScalarKind(s)))
+		return nil
+	}
+	return s
+}
+
 // computed resolves a computed condition in the context of data source ds.
 func (b *builder) computed(ds *DataSource, c *ast.Computed) Expr {
 	l, r := c.Left, c.Right
@@ -363,11 +385,6 @@ func (b *builder) call(ds *DataSource, c *ast.Call) Scalar {
 		}
 	}
 	out := &Call{Func: c.Func, Args: args}
-	defer func() {
-		if f, bad := MayFail(out); bad && b.opt.Security != nil && f == c.Func {
-			b.errorf(c.Span, diag.ComputedMayFail, "%s can overflow, and an engine reports an overflow as an error, also on a row the caller cannot read (which would reveal it): arithmetic is refused on a secured query", c.Func)
-		}
-	}()
 	switch c.Func {
 	case ast.FnToLower, ast.FnToUpper, ast.FnTrim, ast.FnConcat:
 		out.Kind = KString
@@ -415,6 +432,10 @@ func (b *builder) call(ds *DataSource, c *ast.Call) Scalar {
 		}
 	default: // add, sub, mul
 		out.Kind = promote(ScalarKind(args[0]), ScalarKind(args[1]))
+	}
+	if f, bad := MayFail(out); bad && b.opt.Security != nil && f == c.Func {
+		b.errorf(c.Span, diag.ComputedMayFail, "%s can overflow, and an engine reports an overflow as an error, also on a row the caller cannot read (which would reveal it): arithmetic is refused on a secured query", c.Func)
+		return nil
 	}
 	return out
 }

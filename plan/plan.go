@@ -231,6 +231,10 @@ type SortKey struct {
 	// page returns never depends on a value the caller may not read. Nil
 	// with security off.
 	Names []NameAccess
+	// Expr, when set, is a computed sort key (OData $orderby on canonical
+	// functions or arithmetic): Column and Output are nil, By is
+	// SortValue; strings sort by their folding, then as computed.
+	Expr Scalar
 	// Span is the order in the query text.
 	Span diag.Span
 }

@@ -48,6 +48,9 @@ func Verify(p *Plan) error {
 		if k != nil && k.Column != nil {
 			v.ref(k.Column, "order")
 		}
+		if k != nil && k.Expr != nil {
+			v.scalar(k.Expr, func(r *ColumnRef) { v.ref(r, "order") })
+		}
 		if k != nil && k.By == SortName {
 			v.nameKey(k)
 		}

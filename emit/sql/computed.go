@@ -94,6 +94,10 @@ func (e *emitter) scalarNull(x *plan.ScalarNull) {
 // Positions, not LIKE and not =, so that neither wildcards nor padding
 // apply.
 func (e *emitter) scalarFind(x *plan.ScalarFind) {
+	if x.Text == nil {
+		e.fail(diag.MalformedPlan, "string test without its text")
+		return
+	}
 	text, _ := x.Text.V.(string)
 	if text == "" {
 		e.raw("1=1") // every string contains, starts and ends with ""
@@ -278,7 +282,7 @@ func (e *emitter) call(c *plan.Call) {
 			// LEN ignores trailing spaces: count them with a sentinel.
 			e.raw("(LEN(")
 			e.scalar(c.Args[0])
-			e.raw(" + N'.') - 1)")
+			e.raw(" + N'!') - 1)")
 		case e.caps.Dates == DateStrftime:
 			fn("LENGTH", arg(0))
 		default:
@@ -344,8 +348,12 @@ func (e *emitter) substring(c *plan.Call) {
 	if len(c.Args) == 3 {
 		n, _ = c.Args[2].(*plan.Value)
 	}
-	i, ok := start.V.(int64)
-	if start == nil || !ok || len(c.Args) == 3 && n == nil {
+	var i int64
+	ok := start != nil
+	if ok {
+		i, ok = start.V.(int64)
+	}
+	if !ok || len(c.Args) == 3 && n == nil {
 		e.fail(diag.MalformedPlan, "substring without literal bounds")
 		return
 	}

@@ -13,10 +13,10 @@ import (
 	"github.com/vecompile/vecompile/plan"
 )
 
-// TestComputedDifferential draws random filters on OData's canonical
-// functions and arithmetic (ast.Computed) over random datasets and
-// compares every engine's rows with refeval's, which computes them from
-// OData's definitions.
+// TestComputedDifferential draws random filters and orders on OData's
+// canonical functions and arithmetic (ast.Computed, ast.Order.Expr) over
+// random datasets and compares every engine's rows, in order when sorted,
+// with refeval's, which computes them from OData's definitions.
 func TestComputedDifferential(t *testing.T) {
 	ctx := context.Background()
 	tg := targets(t, ctx)
@@ -46,7 +46,8 @@ func TestComputedDifferential(t *testing.T) {
 					if err != nil {
 						t.Fatalf("seed %d %s: exec: %v\n%s", seed, target.Name, err, ast.Dump(q))
 					}
-					if d := diffRows(want.Rows, Rows(res), false); d != "" {
+					// Computed orders, then the key: one order on every engine.
+					if d := diffRows(want.Rows, Rows(res), len(q.Entity.Orders) > 0); d != "" {
 						t.Fatalf("seed %d: %s returns other rows than the reference (-reference +%s):\n%s\n%s", seed, target.Name, target.Name, d, ast.Dump(q))
 					}
 				}
@@ -71,9 +72,27 @@ func computedQuery(r *rand.Rand, ds *gen.Dataset) *ast.Query {
 	for n := 1 + r.Intn(3); n > 0; n-- {
 		f.Items = append(f.Items, g.condition())
 	}
+	var orders []*ast.Order
+	for n := r.Intn(3); n > 0; n-- {
+		var x ast.Scalar
+		switch r.Intn(3) {
+		case 0:
+			x = g.str(2)
+		case 1:
+			x = g.integer(2)
+		default:
+			if a := g.cols(refeval.Decimal); a != nil {
+				x = call(ast.FnFloor, col(g.pick(a)))
+			} else {
+				x = g.integer(1)
+			}
+		}
+		orders = append(orders, &ast.Order{Expr: x, Descending: ast.Bool{Value: r.Intn(2) == 0, Set: true}})
+	}
 	return &ast.Query{Entity: &ast.Entity{Name: ast.Name{Text: tbl.Name}, Body: ast.Body{
 		Attributes: []*ast.Attribute{{Name: ast.Name{Text: tbl.PrimaryKey}}},
 		Filters:    []*ast.Filter{f},
+		Orders:     orders,
 	}}}
 }
 
