@@ -47,13 +47,16 @@ func computedPlan(f *fixture) *plan.Plan {
 		Attributes: []*ast.Attribute{{Name: ast.Name{Text: "accountid"}}},
 		Filters:    []*ast.Filter{{Items: items}},
 	}}}
-	paris, _ := time.LoadLocation("Europe/Paris")
 	p, err := plan.Build(q, plan.Options{Catalog: plan.MapCatalog{"account": f.account}, Zone: paris, Now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		panic(err)
 	}
 	return p
 }
+
+// paris is loaded once: the emitter caches a zone's offsets per
+// *time.Location.
+var paris, _ = time.LoadLocation("Europe/Paris")
 
 func init() {
 	goldenCases = append(goldenCases,
