@@ -847,6 +847,14 @@ func (b *builder) order(ds *DataSource, o *ast.Order, isRoot bool) {
 	key := b.a.sortKey()
 	key.Desc, key.Span = o.Descending.Value, o.Span
 	switch {
+	case o.Expr != nil:
+		if b.plan.Aggregate || b.plan.Distinct {
+			b.errorf(o.Span, diag.UnsupportedFeature, "an order on a computed value in a distinct or aggregate query")
+			return
+		}
+		if key.Expr = b.sortExpr(ds, o.Expr); key.Expr == nil {
+			return
+		}
 	case o.Alias.IsSet():
 		oc := b.aliasOutput(o.Alias.Text)
 		if oc == nil {

@@ -54,6 +54,8 @@ func (b *builder) filter(ds *DataSource, f *ast.Filter) Expr {
 			e = b.filter(ds, it)
 		case *ast.LinkEntity:
 			e = b.filterLink(ds, it)
+		case *ast.Computed:
+			e = b.computed(ds, it)
 		}
 		if e != nil {
 			terms = append(terms, e)

@@ -232,6 +232,10 @@ type SortKey struct {
 	// page returns never depends on a value the caller may not read. Nil
 	// with security off.
 	Names []NameAccess
+	// Expr, when set, is a computed sort key (OData $orderby on canonical
+	// functions or arithmetic): Column and Output are nil, By is
+	// SortValue; strings sort by their folding, then as computed.
+	Expr Scalar
 	// Span is the order in the query text.
 	Span diag.Span
 }
@@ -478,6 +482,11 @@ const (
 	// calendars whose periods do not all start on the 1st of a month
 	// (four-weekly, or a fiscal year starting on another day).
 	PartFiscalPeriod
+	// PartHour, PartMinute and PartSecond are the wall clock's (OData's
+	// hour(), minute(), second(): whole seconds).
+	PartHour
+	PartMinute
+	PartSecond
 )
 
 // PartIn is "DatePart IN (values)": in-fiscal-period on every year (the

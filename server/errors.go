@@ -58,7 +58,7 @@ func statusOf(code diag.Code) (int, string) {
 		return http.StatusUnsupportedMediaType, "0x80040203"
 	case diag.MethodNotAllowed:
 		return http.StatusMethodNotAllowed, "0x80040203"
-	case diag.UnsupportedFunction:
+	case diag.UnsupportedFunction, diag.ComputedMayFail:
 		// A canonical function a generic client sends that vecompile does
 		// not compute: a feature not implemented, not a bad request.
 		return http.StatusNotImplemented, "0x80040203"
