@@ -182,23 +182,25 @@ func Compare(ctx context.Context, o CompareOptions) ([]CompareRow, error) {
 // and runs compare with benchstat.
 func (r CompareRow) BenchLine() string {
 	read, _, _ := strings.Cut(r.Read, " ")
-	return fmt.Sprintf("BenchmarkServer/%s/read=%s/conns=%d/%s \t%d\t%.0f ns/op\t%.0f req/s\t%d p50-µs\t%d p99-µs",
+	return fmt.Sprintf("BenchmarkServer/%s/read=%s/conns=%d/%s \t%d\t%.0f ns/op\t%.0f req/s\t%d p50-µs\t%d p99-µs\t%.1f cpu-µs/req",
 		r.Engine, read, r.Conns, r.Variant, r.Result.Requests, float64(r.Result.Elapsed.Nanoseconds())/float64(r.Result.Requests),
-		r.Result.RPS(), r.Result.P50.Microseconds(), r.Result.P99.Microseconds())
+		r.Result.RPS(), r.Result.P50.Microseconds(), r.Result.P99.Microseconds(), float64(r.Result.CPUPerRequest().Nanoseconds())/1e3)
 }
 
 // CompareHeader is the table's header line.
-const CompareHeader = "| engine | read | conns | variant | req/s | p50 µs | p99 µs | × floor | added p50 µs | added p99 µs |\n|---|---|---|---|---|---|---|---|---|---|"
+const CompareHeader = "| engine | read | conns | variant | req/s | p50 µs | p99 µs | × floor | added p50 µs | added p99 µs | CPU µs/req | CPU × floor |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
 
 func compareLine(engineName, read string, conns int, r, floor *Result) string {
-	ratio, addP50, addP99 := "—", "—", "—"
+	ratio, addP50, addP99, cpuRatio := "—", "—", "—", "—"
 	if floor != nil && floor != r {
 		ratio = strconv.FormatFloat(r.RPS()/floor.RPS(), 'f', 2, 64)
+		cpuRatio = strconv.FormatFloat(float64(r.CPUPerRequest())/float64(floor.CPUPerRequest()), 'f', 2, 64)
 		addP50 = strconv.FormatInt((r.P50 - floor.P50).Microseconds(), 10)
 		addP99 = strconv.FormatInt((r.P99 - floor.P99).Microseconds(), 10)
 	}
-	return fmt.Sprintf("| %s | %s | %d | %s | %.0f | %d | %d | %s | %s | %s |",
-		engineName, read, conns, r.Name, r.RPS(), r.P50.Microseconds(), r.P99.Microseconds(), ratio, addP50, addP99)
+	return fmt.Sprintf("| %s | %s | %d | %s | %.0f | %d | %d | %s | %s | %s | %.0f | %s |",
+		engineName, read, conns, r.Name, r.RPS(), r.P50.Microseconds(), r.P99.Microseconds(), ratio, addP50, addP99,
+		float64(r.CPUPerRequest().Nanoseconds())/1e3, cpuRatio)
 }
 
 // sharedDB is the database the compared servers share.
