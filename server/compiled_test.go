@@ -17,12 +17,13 @@ import (
 // a server without it: per caller, across security reloads, and never
 // for a plan that read the clock.
 
-// compiledReads are the reads the cache tests send: an OData collection
-// with a single-valued $expand, a read by key, a RetrieveMultiple and a
-// Retrieve.
+// compiledReads are the reads the cache tests send: OData collections
+// with a single- and a collection-valued $expand, a read by key, a
+// RetrieveMultiple and a Retrieve.
 var compiledReads = []struct{ method, path, body string }{
 	{"GET", "/odata/accounts?$select=name,revenue&$orderby=name&$top=20", ""},
 	{"GET", "/odata/opportunities?$select=name,estimatedvalue&$filter=statecode%20eq%200&$orderby=estimatedvalue%20desc&$top=10&$expand=customerid_account($select=name)", ""},
+	{"GET", "/odata/accounts?$select=name&$orderby=name&$top=5&$expand=contact_customer_accounts($select=fullname;$orderby=fullname)", ""},
 	{"GET", "/odata/accounts(" + contoso + ")?$select=name,revenue", ""},
 	{"POST", "/api/ve/v1/RetrieveMultiple", `<fetch count="10"><entity name="account"><attribute name="name"/><attribute name="revenue"/><order attribute="name"/></entity></fetch>`},
 	{"POST", "/api/ve/v1/Retrieve", `{"EntityName":"account","Id":"` + contoso + `","ColumnSet":{"Columns":["name","revenue"]}}`},
