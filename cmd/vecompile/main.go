@@ -7,6 +7,7 @@
 //	vecompile convert --to odata [--flavor dataverse|v4] [--base URL] [--db DSN | --metadata FILE] [FILE|-]
 //	vecompile odata [--flavor dataverse|v4] [--base URL] [--db DSN | --metadata FILE] [FILE|-]
 //	vecompile security init --db DSN [--policy FILE]
+//	vecompile index advise [--dialect LIST] [--db DSN | --metadata FILE] PATH...
 //
 // exec, sql and plan run as a principal with --user, --portal-contact or
 // --anonymous once a security model exists (--policy, or security tables).
@@ -56,6 +57,8 @@ Usage:
                                     convert a $metadata document or model.json to a --metadata file
   vecompile sample load --db DSN [--replace]
                                     load the embedded sample (rows, metadata, security model) into a database
+  vecompile index advise [flags] PATH...
+                                    print the indexes (plain and expression) the queries' SQL can use, per dialect
   vecompile token [flags]           print a development token for a local 'serve'
   vecompile version                 print the version and the revision it was built from
 
@@ -88,6 +91,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runMetadata(ctx, args, stdout, stderr)
 	case "sample":
 		return runSampleLoad(ctx, args, stdout, stderr)
+	case "index":
+		return runIndex(ctx, args, stdout, stderr)
 	case "serve":
 		return runServe(ctx, args, stdout, stderr)
 	case "token":

@@ -215,6 +215,9 @@ type emitter struct {
 	// accents: folds strip accents too (accent-insensitive plan on an
 	// engine compared with LOWER()).
 	accents bool
+	// bare is the data source whose columns are written unqualified and
+	// unsecured: the table of an index being written (index.go).
+	bare *plan.DataSource
 	// limits are the dialect's; check records what overLimit checks,
 	// probe what a probing rendering looks for (limits.go).
 	limits Limits
