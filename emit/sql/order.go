@@ -262,8 +262,17 @@ func sameArgs(a, b []any) bool {
 // (the order's last tie-breaker): a column of a joined source may read
 // NULL through an outer join.
 func (e *emitter) rootKey(r *plan.ColumnRef) bool {
-	return r != nil && r.Column != nil && e.p.Root != nil && r.Source == e.p.Root && e.p.Root.Table != nil &&
+	return r != nil && r.Column != nil && e.isRoot(r.Source) && e.p.Root.Table != nil &&
 		r.Column.LogicalName == e.p.Root.Table.PrimaryKey
+}
+
+// isRoot reports whether ds is the plan's root: the root itself, or a copy
+// of it (a plan rewritten with another root filter, as the server's keyset
+// continuation is, keeps its sort keys' references to the original; the
+// SQL names both by the root's alias).
+func (e *emitter) isRoot(ds *plan.DataSource) bool {
+	root := e.p.Root
+	return ds != nil && root != nil && (ds == root || ds.Parent == nil && ds.Name == root.Name && ds.Table == root.Table)
 }
 
 // operand is what a sort key reads: a column of a data source (ref), or
