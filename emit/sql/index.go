@@ -166,7 +166,7 @@ func Indexes(p *plan.Plan, d Dialect) ([]Index, error) {
 	e.bare = p.Root
 	var eq, rng []IndexKey
 	for _, t := range conjuncts(p.Root.Filter) {
-		k, isEq, ok := e.filterKey(t, p.Root)
+		k, isEq, ok := e.filterKey(t)
 		switch {
 		case !ok:
 		case isEq:
@@ -263,7 +263,7 @@ func (e *emitter) capture(w func()) (string, bool) {
 // filterKey is the index key of one root filter term that an index can
 // seek: a comparison of a root column with a value (equality, IN, IS
 // NULL, or a range), written as the comparison writes its column.
-func (e *emitter) filterKey(x plan.Expr, root *plan.DataSource) (k IndexKey, eq, ok bool) {
+func (e *emitter) filterKey(x plan.Expr) (k IndexKey, eq, ok bool) {
 	var col *plan.ColumnRef
 	var fold, pad bool
 	switch t := x.(type) {
@@ -286,7 +286,7 @@ func (e *emitter) filterKey(x plan.Expr, root *plan.DataSource) (k IndexKey, eq,
 	default:
 		return k, false, false
 	}
-	if col == nil || col.Source != root || col.Column == nil {
+	if col == nil || !e.isRoot(col.Source) || col.Column == nil {
 		return k, false, false
 	}
 	text, ok := e.capture(func() {
@@ -315,7 +315,7 @@ func (e *emitter) orderKeys(p *plan.Plan) []IndexKey {
 	}
 	var out []IndexKey
 	for _, k := range p.Orders {
-		if k == nil || k.Column == nil || k.Column.Source != p.Root || k.By != plan.SortValue {
+		if k == nil || k.Column == nil || !e.isRoot(k.Column.Source) || k.By != plan.SortValue {
 			break
 		}
 		var terms orderTerms

@@ -122,7 +122,7 @@ func (e *emitter) col(r *plan.ColumnRef) {
 		e.fail(diag.MalformedPlan, "column reference without a source or column")
 		return
 	}
-	if e.bare != nil && r.Source == e.bare {
+	if e.bare != nil && e.isRoot(r.Source) {
 		e.ident(r.Column.PhysicalName) // an index key: the table's own column
 		return
 	}
