@@ -102,7 +102,7 @@ func TestPagingPostgres1M(t *testing.T) {
 		if os.Getenv("VECOMPILE_PAGING_FULL") != "" {
 			t.Logf("%s\n%v", st.SQL, st.Args)
 		}
-		r, err := db.Query(ctx, &sqlemit.Statement{SQL: "EXPLAIN (ANALYZE, BUFFERS, VERBOSE) " + st.SQL, Args: st.Args})
+		r, err := db.Query(ctx, &sqlemit.Statement{SQL: "EXPLAIN (ANALYZE, BUFFERS) " + st.SQL, Args: st.Args})
 		if err != nil {
 			t.Fatal(err)
 		}
