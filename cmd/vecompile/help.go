@@ -81,7 +81,7 @@ the CREATE INDEX statements their SQL can use, each once with the queries that
 need it. docs/performance.md says when to create them.
 
 Example:
-  vecompile index advise --dialect postgres --metadata engine/sampledata/metadata.json examples/
+  vecompile index advise --dialect postgres --user aa000000-0000-4000-8000-000000000009 examples/
 `,
 	"security init": `Usage: vecompile security init --db DSN [--policy FILE|sample] [--check]
 

@@ -23,6 +23,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	dialects := fs.String("dialect", "postgres,sqlite,mysql,sqlserver", "comma-separated SQL dialects to advise for (default with --db: the database's)")
 	dsn := fs.String("db", "", "database DSN whose metadata the queries compile against")
 	metadata := fs.String("metadata", "", "metadata file (instead of --db; without either, the embedded sample's)")
+	user := fs.String("user", "", "the calling user's id (GUID), for queries with identity operators (eq-userid …)")
 	collation := addCollationFlags(fs)
 	if err := parseFlags(fs, args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -33,7 +34,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if fs.NArg() == 0 {
 		return fail(stderr, flagError("index advise: give the query files or directories"))
 	}
-	cfg := vecompile.Config{DSN: *dsn, MetadataFile: *metadata, Sample: *dsn == "" && *metadata == ""}
+	cfg := vecompile.Config{DSN: *dsn, MetadataFile: *metadata, Sample: *dsn == "" && *metadata == "", UserID: *user}
 	var err error
 	if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
 		return fail(stderr, err)
