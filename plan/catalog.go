@@ -231,7 +231,7 @@ func (g GuidStorage) String() string {
 }
 
 // GuidStorageByName parses a storage form name (lower, upper, anycase,
-// native, binary; case-insensitive).
+// native, binary, integer; case-insensitive).
 func GuidStorageByName(s string) (GuidStorage, bool) {
 	for i, n := range guidStorageNames {
 		if strings.EqualFold(n, s) {
