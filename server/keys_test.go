@@ -116,7 +116,10 @@ func TestIntegerKeysSecured(t *testing.T) {
 				}
 			}
 		}
-		m.Shares = append(m.Shares, security.ShareDef{Table: "korder", ObjectID: storeKey(3), PrincipalID: priyaID, Rights: security.RightRead})
+		m.Shares = append(m.Shares, security.ShareDef{Table: "korder", ObjectID: storeKey(3), PrincipalID: priyaID, Rights: security.RightRead},
+			// A share naming no id of the integer key reveals nothing and
+			// refuses nothing.
+			security.ShareDef{Table: "korder", ObjectID: accID(3), PrincipalID: priyaID, Rights: security.RightRead})
 	})
 	for _, f := range fs {
 		t.Run(f.name, func(t *testing.T) {
