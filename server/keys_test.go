@@ -268,6 +268,32 @@ func TestIntegerKeys(t *testing.T) {
 			e.do("PATCH", path, map[string]any{"name": "North 2"}, "If-Match", tag).want(t, 204)
 			e.do("PATCH", path, map[string]any{"name": "North 3"}, "If-Match", tag).wantError(t, 412, "0x80060882", "VE6035")
 
+			// A FetchXML link between the integer columns, filtered on the
+			// linked table's key.
+			fx = `<fetch><entity name="korder"><attribute name="name"/><order attribute="name"/><link-entity name="kstore" from="storeid" to="storeid" alias="s"><attribute name="name"/>` +
+				`<filter><condition attribute="storeid" operator="eq" value="` + strings.ToUpper(storeKey(1)) + `"/></filter></link-entity></entity></fetch>`
+			if rows := entities(t, e.do("POST", "/api/ve/v1/RetrieveMultiple", fx).want(t, 200).json(t)); len(rows) != 2 || attr(rows[0], "name") != "o1" || attr(rows[1], "s.name") != "North 2" {
+				t.Errorf("FetchXML link: %v", rows)
+			}
+
+			// A $batch change set: a created row's generated key is the
+			// Content-ID reference the next operation follows.
+			rs := e.jsonBatch(t, []map[string]any{
+				{"id": "1", "atomicityGroup": "g", "method": "POST", "url": "kstores", "body": map[string]any{"name": "Batch store"}},
+				{"id": "2", "atomicityGroup": "g", "method": "POST", "url": "korders", "body": map[string]any{"name": "batch order", "storeid@odata.bind": "$1"}},
+			})
+			if len(rs) != 2 || rs[0].status != 204 && rs[0].status != 201 || rs[1].status != 204 && rs[1].status != 201 {
+				t.Fatalf("batch: %+v", rs)
+			}
+			loc := rs[0].header.Get("OData-EntityId")
+			sid := loc[strings.LastIndex(loc, "(")+1 : len(loc)-1]
+			if _, ok := plan.IntKeyOf(sid); !ok {
+				t.Fatalf("batch store id %q", loc)
+			}
+			if got := keyedNames(t, get("/odata/korders?$filter="+q("storeid eq "+sid)), "name"); strings.Join(got, ",") != "batch order" {
+				t.Errorf("batch order's store: %v", got)
+			}
+
 			// Update and Delete by the encoded id.
 			e.do("PATCH", "/odata/korders("+id+")", map[string]any{"amount": 41}).want(t, 204)
 			if n := get("/odata/korders(" + id + ")").json(t)["amount"]; fmt.Sprint(n) != "41" {
