@@ -216,7 +216,7 @@ const (
 	// SQLite BLOB). Their byte order is the canonical text's order.
 	GuidBinary
 	// GuidInteger: the column holds an integer key (identity, serial) and
-	// is exposed as GUIDs in IntKeyNamespace (intkey.go): values bind as
+	// is exposed as GUIDs in the integer key namespace (IntKeyPrefix) (intkey.go): values bind as
 	// the integer they encode, read values are encoded.
 	GuidInteger
 )
@@ -265,7 +265,7 @@ func (g GuidStorage) Bind(canonical string) any {
 
 // Encodes reports whether GUID text s can be a value of a column stored
 // in form g: any GUID, except for GuidInteger, whose values are the GUIDs
-// of IntKeyNamespace.
+// of the integer key namespace (IntKeyPrefix).
 func (g GuidStorage) Encodes(s string) bool {
 	if g == GuidInteger {
 		_, ok := IntKeyOf(s)

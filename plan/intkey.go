@@ -11,7 +11,7 @@ import (
 //
 //	7665636f-6d70-8000-XXXX-XXXXXXXXXXXX
 //
-// the fixed 8-byte namespace IntKeyNamespace ("vecomp", version nibble 8:
+// the fixed 8-byte namespace IntKeyPrefix ("vecomp", version nibble 8:
 // RFC 9562's vendor-specific UUIDv8) followed by the integer in 8 bytes,
 // big-endian, with the sign bit flipped (offset binary). The flip makes the
 // ids' text order the integers' order for every int64, and makes the ids of
@@ -19,18 +19,16 @@ import (
 // ids are the same across restarts, servers and databases. Any GUID outside
 // the namespace is the id of no row (IntKeyOf reports false).
 
-// IntKeyNamespace is the first 8 bytes of every integer key's GUID.
-var IntKeyNamespace = [8]byte{0x76, 0x65, 0x63, 0x6f, 0x6d, 0x70, 0x80, 0x00}
-
-// intKeyPrefix is IntKeyNamespace as canonical text ("7665636f-6d70-8000-").
-const intKeyPrefix = "7665636f-6d70-8000-"
+// IntKeyPrefix is the namespace (bytes 76 65 63 6f 6d 70 80 00) as
+// canonical text: every integer key's GUID begins with it.
+const IntKeyPrefix = "7665636f-6d70-8000-"
 
 // IntKeyGUID is integer key n's GUID, lower-case canonical text.
 func IntKeyGUID(n int64) string {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(n)^(1<<63))
 	var out [36]byte
-	copy(out[:], intKeyPrefix)
+	copy(out[:], IntKeyPrefix)
 	hex.Encode(out[19:23], b[0:2])
 	out[23] = '-'
 	hex.Encode(out[24:36], b[2:8])
@@ -38,10 +36,10 @@ func IntKeyGUID(n int64) string {
 }
 
 // IntKeyOf decodes a GUID (any accepted form) into the integer key it
-// encodes; false when it is not a GUID or lies outside IntKeyNamespace.
+// encodes; false when it is not a GUID or lies outside the namespace (IntKeyPrefix).
 func IntKeyOf(s string) (int64, bool) {
 	g, ok := CanonicalGUID(s)
-	if !ok || g[:19] != intKeyPrefix {
+	if !ok || g[:19] != IntKeyPrefix {
 		return 0, false
 	}
 	var b [8]byte

@@ -136,7 +136,7 @@ func recordID(t *plan.Table, id string) (string, error) {
 		return "", err
 	}
 	if pk, ok := t.Column(t.PrimaryKey); ok && pk.Type.Kind() == plan.KGuid && !pk.Guid.Encodes(g) {
-		return "", diagErr(diag.NoSuchKey, "%s with id %s does not exist: its key is an integer, exposed as GUIDs beginning 7665636f-6d70-8000-", t.LogicalName, g)
+		return "", diagErr(diag.NoSuchKey, "%s with id %s does not exist: its key is an integer, exposed as GUIDs beginning %s", t.LogicalName, g, plan.IntKeyPrefix)
 	}
 	return g, nil
 }

@@ -190,7 +190,7 @@ func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id stri
 			return "", false, err
 		}
 		if pk, ok := t.Column(t.PrimaryKey); ok && !pk.Guid.Encodes(id) {
-			return "", false, diagErr(diag.KeyNotEncoded, "%s: id %s is not one its integer key can take (ids are GUIDs beginning 7665636f-6d70-8000-)", t.LogicalName, id)
+			return "", false, diagErr(diag.KeyNotEncoded, "%s: id %s is not one its integer key can take (ids are GUIDs beginning %s)", t.LogicalName, id, plan.IntKeyPrefix)
 		}
 	}
 	var entry *idemEntry
