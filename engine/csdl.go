@@ -641,6 +641,7 @@ func (c *csdlDoc) relationships(t *csdlType, e *entityDef, doc *metaDoc) []*relD
 			SchemaName:       name,
 			ReferencedEntity: te.LogicalName, ReferencedAttribute: te.PrimaryID,
 			ReferencingEntity: t.name, ReferencingAttribute: a.LogicalName,
+			ReferencingNavigation: n.name, ReferencedNavigation: n.partner,
 			Hierarchical: strings.EqualFold(te.LogicalName, t.name) && strings.EqualFold(a.LogicalName, "parent"+t.name+"id"),
 			node:         xmlNode(n.off),
 			path:         npath,

@@ -55,6 +55,9 @@ type relDef struct {
 	ReferencedEntity, ReferencedAttribute   string
 	ReferencingEntity, ReferencingAttribute string
 	Hierarchical                            bool
+	// The organization's navigation property names (a CSDL $metadata's
+	// NavigationProperty and its Partner); empty from the JSON format.
+	ReferencingNavigation, ReferencedNavigation string
 	// N:N
 	Entity1, Entity2, IntersectEntity string
 	Entity1Attr, Entity2Attr          string
@@ -551,6 +554,7 @@ func (d *metaDoc) build(prefix string, r *treeReader) plan.MapCatalog {
 		pr.ReferencedTable, pr.ReferencedColumn = rel.ReferencedEntity, rel.ReferencedAttribute
 		pr.ReferencingTable, pr.ReferencingColumn = rel.ReferencingEntity, rel.ReferencingAttribute
 		pr.Hierarchical = rel.Hierarchical
+		pr.ReferencingNavigation, pr.ReferencedNavigation = rel.ReferencingNavigation, rel.ReferencedNavigation
 		addRel(rels, pr, rel.ReferencedEntity, rel.ReferencingEntity)
 	}
 	cat := plan.MapCatalog{}

@@ -182,6 +182,11 @@ func Build(q *ast.Query, opt Options) (p *Plan, err error) {
 	if opt.Catalog == nil {
 		opt.Catalog = Untyped{}
 	}
+	if opt.Caller != nil {
+		if err := opt.Caller.Check(); err != nil {
+			return nil, err
+		}
+	}
 	if opt.Zone == nil {
 		opt.Zone = time.UTC
 	}

@@ -407,6 +407,13 @@ type Relationship struct {
 	ReferencingTable  string // the "many" side
 	ReferencingColumn string // the lookup column
 	Hierarchical      bool   // self-referential and flagged hierarchical
+	// The organization's navigation property names, when the metadata
+	// gives them (a CSDL $metadata; Dataverse's
+	// ReferencingEntityNavigationPropertyName and
+	// ReferencedEntityNavigationPropertyName): the lookup's single-valued
+	// one (primarycontactid) and the collection-valued one on the
+	// referenced table (contact_customer_accounts). Empty: unknown.
+	ReferencingNavigation, ReferencedNavigation string
 	// N:N only.
 	Table1, Table2                     string
 	IntersectTable                     string

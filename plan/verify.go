@@ -85,12 +85,37 @@ func (v *verifier) nameKey(k *SortKey) {
 					got.Shared = sh.Keys
 				}
 			}
-			if got.Hidden != a.Hidden || len(got.Shared) != len(a.Shared) {
+			if got.Hidden != a.Hidden || !sameKeys(got.Shared, a.Shared) {
 				v.fail("the name sort key reads %s.%s as %s, but source %s reads it as %s", t.LogicalName, t.PrimaryName, nameAccessString(a), ds.Name, nameAccessString(got))
 				return
 			}
 		}
 	}
+}
+
+// sameKeys reports whether two record-key lists hold the same keys, in
+// any order: a list of as many other records is another list.
+func sameKeys(a, b []*Value) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	key := func(v *Value) string {
+		if v == nil {
+			return "<nil>"
+		}
+		return strings.ToLower(fmt.Sprint(v.V))
+	}
+	count := make(map[string]int, len(a))
+	for _, k := range a {
+		count[key(k)]++
+	}
+	for _, k := range b {
+		if count[key(k)] == 0 {
+			return false
+		}
+		count[key(k)]--
+	}
+	return true
 }
 
 func nameAccessString(a NameAccess) string {

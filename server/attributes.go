@@ -127,11 +127,11 @@ func (s *Server) odataAttributes(t *plan.Table, body map[string]any) ([]spelling
 		name, annotation, isAnnotation := strings.Cut(k, "@")
 		switch {
 		case isAnnotation && annotation == "odata.bind" && name != "":
-			ref, err := s.odataBind(t, k, name, v)
+			ref, column, err := s.odataBind(t, k, name, v)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, spelling{key: k, column: name, value: ref})
+			out = append(out, spelling{key: k, column: column, value: ref})
 		case isAnnotation:
 		case strings.HasPrefix(k, "_") && strings.HasSuffix(k, "_value"):
 			lookup := strings.TrimSuffix(strings.TrimPrefix(k, "_"), "_value")
@@ -146,13 +146,37 @@ func (s *Server) odataAttributes(t *plan.Table, body map[string]any) ([]spelling
 	return out, nil
 }
 
-// odataBind reads the value of "lookup@odata.bind": an entity reference
-// by entity set and key, which must be one of the lookup's targets.
-func (s *Server) odataBind(t *plan.Table, key, lookup string, v any) (map[string]any, error) {
+// odataBind reads the value of "name@odata.bind": an entity reference
+// by entity set and key. name is a single-valued navigation property, as
+// Dataverse takes it (parentcustomerid_account binds the lookup
+// parentcustomerid to an account), or the lookup's own name; it returns
+// the reference and the lookup column.
+func (s *Server) odataBind(t *plan.Table, key, lookup string, v any) (map[string]any, string, error) {
+	var only *plan.Table // the navigation property's target
 	c, ok := t.Column(lookup)
-	if !ok || !engine.IsLookup(c.Type) {
-		return nil, diagErr(diag.UnknownColumn, "%s: %q binds %q, which is not a lookup of %s", t.LogicalName, key, lookup, t.LogicalName)
+	if !ok {
+		for _, n := range s.catalog.navigation(t) {
+			if !n.many && strings.EqualFold(n.name, lookup) {
+				c, ok = t.Column(n.column)
+				only = n.target
+			}
+		}
 	}
+	if !ok || !engine.IsLookup(c.Type) {
+		return nil, "", diagErr(diag.UnknownColumn, "%s: %q binds %q, which is neither a lookup nor a single-valued navigation property of %s", t.LogicalName, key, lookup, t.LogicalName)
+	}
+	ref, err := s.bindReference(t, c, key, v)
+	if err != nil {
+		return nil, "", err
+	}
+	if only != nil && !strings.EqualFold(ref["LogicalName"].(string), only.LogicalName) {
+		return nil, "", diagErr(diag.BadValueShape, "%s: %q binds the navigation property %s, whose target is %s, to a %s", t.LogicalName, key, lookup, only.LogicalName, ref["LogicalName"])
+	}
+	return ref, c.LogicalName, nil
+}
+
+// bindReference reads a reference "/entityset(id)" bound to lookup c.
+func (s *Server) bindReference(t *plan.Table, c *plan.Column, key string, v any) (map[string]any, error) {
 	ref, ok := v.(string)
 	if !ok {
 		return nil, diagErr(diag.BadValueShape, "%s.%s: %s takes a reference \"/entityset(id)\", not %T", t.LogicalName, c.LogicalName, key, v)

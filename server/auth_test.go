@@ -178,8 +178,15 @@ func TestSecuritySeam(t *testing.T) {
 			t.Errorf("row of another owner returned: %v", x)
 		}
 	}
-	if len(sec.principals) != 1 || sec.principals[0].Caller == nil || sec.principals[0].Caller.BusinessUnitID == "" {
-		t.Errorf("the security model did not get the principal with its caller context: %+v", sec.principals)
+	// One request asks for its rows' security once per query, and once
+	// more for the column security of its EntityReferences' names.
+	if len(sec.principals) == 0 {
+		t.Errorf("the security model was not asked")
+	}
+	for _, p := range sec.principals {
+		if p != sec.principals[0] || p.Caller == nil || p.Caller.BusinessUnitID == "" {
+			t.Errorf("the security model did not get the principal with its caller context: %+v", sec.principals)
+		}
 	}
 	// Contoso Pharmaceuticals exists but is not the user's: Retrieve says
 	// 403, as Dataverse's access check does; Contoso Ltd is.

@@ -188,8 +188,8 @@ func TestBatchJSON(t *testing.T) {
 			}
 			// The contact's lookup was bound to the account created before it.
 			cloc := rs[2].header.Get("OData-EntityId")
-			c := e.do("GET", cloc[strings.Index(cloc, "/odata/"):]+"?$select=parentcustomerid", nil).want(t, 200).json(t)
-			if got := fmt.Sprint(c["parentcustomerid"]); !strings.EqualFold(got, id) {
+			c := e.do("GET", cloc[strings.Index(cloc, "/odata/"):]+"?$select=_parentcustomerid_value", nil).want(t, 200).json(t)
+			if got := fmt.Sprint(c["_parentcustomerid_value"]); !strings.EqualFold(got, id) {
 				t.Errorf("contact's parentcustomerid %s, want the created account %s", got, id)
 			}
 			if n := e.accountsNamed(t, "Batch JSON One"); n != 0 {
@@ -277,6 +277,13 @@ func TestBatchChangeSetRollback(t *testing.T) {
 			wantStatuses(t, js, 400, 424, 204)
 			if js[0].id != "c" || js[1].id != "d" {
 				t.Errorf("ids: %+v", js)
+			}
+			// The 424 is an error in the standard shape, with its code.
+			var dep struct {
+				Error struct{ Code, Message, VECode string }
+			}
+			if err := json.Unmarshal(js[1].body, &dep); err != nil || dep.Error.VECode != "VE6038" || dep.Error.Code != "0x80040216" || !strings.Contains(dep.Error.Message, "VE6038") {
+				t.Errorf("the 424 body: %s (%v)", js[1].body, err)
 			}
 			if n := e.accountsNamed(t, "Rollback JSON"); n != 0 {
 				t.Errorf("%d accounts written by a failed atomicity group", n)

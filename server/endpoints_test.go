@@ -218,9 +218,10 @@ func TestOData(t *testing.T) {
 		t.Run(f.name, func(t *testing.T) {
 			e := newEnv(t, f, nil)
 			md := e.do("GET", "/odata/$metadata", nil).want(t, 200)
-			for _, want := range []string{`<EntitySet Name="accounts" EntityType="vecompile.account">`, `<NavigationPropertyBinding Path="primarycontactid_contact" Target="contacts"/>`, `<EntityType Name="account"><Key><PropertyRef Name="accountid"/></Key>`,
-				`<Property Name="revenue" Type="Edm.Decimal"/>`, `<Property Name="accountid" Type="Edm.Guid" Nullable="false"/>`,
-				`<NavigationProperty Name="primarycontactid_contact" Type="vecompile.contact"><ReferentialConstraint Property="primarycontactid" ReferencedProperty="contactid"/></NavigationProperty>`,
+			for _, want := range []string{`<EntitySet Name="accounts" EntityType="vecompile.account">`, `<NavigationPropertyBinding Path="primarycontactid" Target="contacts"/>`, `<EntityType Name="account"><Key><PropertyRef Name="accountid"/></Key>`,
+				`<Property Name="revenue" Type="Edm.Decimal" Precision="19" Scale="4"/>`, `<Property Name="birthdate" Type="Edm.Date"/>`, `<Property Name="_primarycontactid_value" Type="Edm.Guid"/>`, `<Property Name="accountid" Type="Edm.Guid" Nullable="false"/>`,
+				`<NavigationProperty Name="primarycontactid" Type="vecompile.contact"><ReferentialConstraint Property="_primarycontactid_value" ReferencedProperty="contactid"/></NavigationProperty>`,
+				`<NavigationProperty Name="parentcustomerid_account" Type="vecompile.account"><ReferentialConstraint Property="_parentcustomerid_value" ReferencedProperty="accountid"/></NavigationProperty>`,
 				`<NavigationProperty Name="contact_customer_accounts" Type="Collection(vecompile.contact)"/>`} {
 				if !strings.Contains(string(md.body), want) {
 					t.Errorf("$metadata lacks %s", want)

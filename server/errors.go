@@ -50,6 +50,8 @@ func statusOf(code diag.Code) (int, string) {
 		return http.StatusBadRequest, "0x80060883" // ConcurrencyVersionNotProvided
 	case diag.IdempotencyKeyReused:
 		return http.StatusUnprocessableEntity, "0x80040203"
+	case diag.FailedDependency:
+		return http.StatusFailedDependency, "0x80040216"
 	case diag.OutcomeUnknown:
 		return http.StatusBadGateway, "0x80040216"
 	case diag.UnsupportedMedia:

@@ -72,12 +72,15 @@ type shapeLevel struct {
 	at     []int    // their row indexes
 	keyAt  int      // the Key column's index (-1: root or not found)
 	single []*shapeLevel
-	manyAt []int // per lv.Many: the parent column's index
-	verAt  int   // the row version's index, for @odata.etag (-1: none)
+	manyAt []int       // per lv.Many: the parent column's index
+	verAt  int         // the row version's index, for @odata.etag (-1: none)
+	table  *plan.Table // the level's table (nil: not exposed)
+	sh     *webShaper
 }
 
-func compileLevel(lv *odataparse.ExpandLevel, cols []string) *shapeLevel {
-	sl := &shapeLevel{lv: lv, keyAt: -1}
+func compileLevel(sh *webShaper, cat *exposure, lv *odataparse.ExpandLevel, cols []string) *shapeLevel {
+	sl := &shapeLevel{lv: lv, keyAt: -1, sh: sh}
+	sl.table, _ = cat.Table(lv.Table)
 	own := func(c string) (string, bool) {
 		if lv.Prefix == "" {
 			return c, !strings.Contains(c, ".")
@@ -108,7 +111,7 @@ func compileLevel(lv *odataparse.ExpandLevel, cols []string) *shapeLevel {
 	}
 	sl.verAt = find(versionColumn)
 	for _, se := range lv.Single {
-		sl.single = append(sl.single, compileLevel(se.Level, cols))
+		sl.single = append(sl.single, compileLevel(sh, cat, se.Level, cols))
 	}
 	for _, c := range lv.Many {
 		sl.manyAt = append(sl.manyAt, find(c.Nav.To))
@@ -150,11 +153,11 @@ func keyOf(v any) string {
 func (sl *shapeLevel) entity(row engine.Row, pend *[]parentRef) map[string]any {
 	e := make(map[string]any, len(sl.at)+len(sl.single)+len(sl.manyAt))
 	for j, i := range sl.at {
-		e[sl.props[j]] = odataValue(row[i].Value)
+		sl.sh.set(e, sl.table, sl.props[j], odataValue(row[i].Value))
 	}
 	if sl.verAt >= 0 {
-		if v, ok := versionOf(row[sl.verAt].Value); ok {
-			e["@odata.etag"] = versionETag(v)
+		if tag, ok := entityETag(row[sl.verAt].Value); ok {
+			e["@odata.etag"] = tag
 		}
 	}
 	for k, ch := range sl.single {
@@ -181,12 +184,15 @@ func (s *Server) odataRows(ctx context.Context, p *Principal, lv *odataparse.Exp
 	out := make([]map[string]any, 0, len(res.Rows))
 	var pend []parentRef
 	if len(res.Rows) > 0 {
-		sl := compileLevel(lv, rowNames(res))
+		sl := compileLevel(shaperOf(ctx), s.catalog, lv, rowNames(res))
 		for _, row := range res.Rows {
 			out = append(out, sl.entity(row, &pend))
 		}
 	}
-	return out, s.expandPending(ctx, p, lv, pend)
+	if err := s.expandPending(ctx, p, lv, pend); err != nil {
+		return nil, err
+	}
+	return out, s.annotate(ctx, shaperOf(ctx))
 }
 
 // rowNames are the result's column names as the rows carry them.
@@ -378,7 +384,7 @@ func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.Col
 		res := pg.result
 		if len(res.Rows) > 0 {
 			if sl == nil {
-				sl = compileLevel(lv, rowNames(res))
+				sl = compileLevel(shaperOf(ctx), s.catalog, lv, rowNames(res))
 			}
 			fk := -1
 			for i, f := range res.Rows[0] {

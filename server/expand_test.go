@@ -68,12 +68,12 @@ func TestODataExpand(t *testing.T) {
 			// the parent's $select does not name the lookup, and the
 			// related key added to tell a missing row is not returned.
 			r := get("/odata/contacts?$select=fullname&$filter=contactid%20in%20(" + conID(1) + "," + conID(0x12) + "," + conID(8) + "," + conID(0xd) + ")&$orderby=fullname" +
-				"&$expand=parentcustomerid_account($select=name,accountnumber;$expand=primarycontactid_contact($select=fullname))")
+				"&$expand=parentcustomerid_account($select=name,accountnumber;$expand=primarycontactid($select=fullname))")
 			wantJSON(t, "single-valued $expand", valueOf(t, r), `[
-{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt","parentcustomerid_account":{"name":"Adventure Works","accountnumber":"ACC-0008","primarycontactid_contact":{"fullname":"Anna Schmidt"}}},
-{"contactid":"`+conID(0x12)+`","fullname":"Chloe Martin","parentcustomerid_account":{"name":"Fabrikam France SARL","accountnumber":"ACC-0007","primarycontactid_contact":null}},
+{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt","parentcustomerid_account":{"name":"Adventure Works","accountnumber":"ACC-0008","primarycontactid":{"fullname":"Anna Schmidt"}}},
+{"contactid":"`+conID(0x12)+`","fullname":"Chloe Martin","parentcustomerid_account":{"name":"Fabrikam France SARL","accountnumber":"ACC-0007","primarycontactid":null}},
 {"contactid":"`+conID(8)+`","fullname":"Fatima Khan","parentcustomerid_account":null},
-{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith","parentcustomerid_account":{"name":"Coho Winery","accountnumber":"ACC-0012","primarycontactid_contact":{"fullname":"Peter Smith"}}}]`)
+{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith","parentcustomerid_account":{"name":"Coho Winery","accountnumber":"ACC-0012","primarycontactid":{"fullname":"Peter Smith"}}}]`)
 
 			// Without nested $select: every column of the related row,
 			// its key included.
@@ -103,16 +103,16 @@ func TestODataExpand(t *testing.T) {
 
 			// GET by key with both kinds; options other than $select and
 			// $expand are not read by key.
-			m = get("/odata/accounts(" + accID(0xc) + ")?$select=name&$expand=primarycontactid_contact($select=fullname),contact_customer_accounts($select=fullname;$orderby=fullname)").json(t)
+			m = get("/odata/accounts(" + accID(0xc) + ")?$select=name&$expand=primarycontactid($select=fullname),contact_customer_accounts($select=fullname;$orderby=fullname)").json(t)
 			if ctx, _ := m["@odata.context"].(string); !strings.HasSuffix(ctx, "$metadata#accounts/$entity") {
 				t.Errorf("GET by key context: %v", m["@odata.context"])
 			}
 			delete(m, "@odata.context")
-			wantJSON(t, "GET by key with $expand", any(m), `{"accountid":"`+accID(0xc)+`","name":"Coho Winery","primarycontactid_contact":{"fullname":"Peter Smith"},
+			wantJSON(t, "GET by key with $expand", any(m), `{"accountid":"`+accID(0xc)+`","name":"Coho Winery","primarycontactid":{"fullname":"Peter Smith"},
 "contact_customer_accounts":[{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith"},{"contactid":"`+conID(0x35)+`","fullname":"Xavier Dupont"}]}`)
-			m = get("/odata/accounts(" + accID(9) + ")?$select=name&$expand=primarycontactid_contact,contact_customer_accounts($count=true)").json(t)
+			m = get("/odata/accounts(" + accID(9) + ")?$select=name&$expand=primarycontactid,contact_customer_accounts($count=true)").json(t)
 			delete(m, "@odata.context")
-			wantJSON(t, "GET by key, nothing related", any(m), `{"accountid":"`+accID(9)+`","name":"Alpine Ski House","primarycontactid_contact":null,"contact_customer_accounts":[],"contact_customer_accounts@odata.count":0}`)
+			wantJSON(t, "GET by key, nothing related", any(m), `{"accountid":"`+accID(9)+`","name":"Alpine Ski House","primarycontactid":null,"contact_customer_accounts":[],"contact_customer_accounts@odata.count":0}`)
 			e.do("GET", "/odata/accounts(acc00000-0000-4000-8000-0000000000ff)?$expand=contact_customer_accounts", nil).wantError(t, 404, "0x80040217", "VE6005")
 
 			// A collection inside a single-valued expand, and one inside a
@@ -142,7 +142,7 @@ func TestODataExpand(t *testing.T) {
 
 			// Server-driven paging of the parent: nextLink keeps the
 			// nested options; the pages put together are the whole.
-			const q = "/odata/accounts?$select=name&$orderby=accountid&$expand=contact_customer_accounts($select=fullname;$orderby=fullname;$count=true),primarycontactid_contact($select=fullname)"
+			const q = "/odata/accounts?$select=name&$orderby=accountid&$expand=contact_customer_accounts($select=fullname;$orderby=fullname;$count=true),primarycontactid($select=fullname)"
 			var paged []any
 			next, pages := q, 0
 			for next != "" {
@@ -179,7 +179,7 @@ func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
 func TestODataExpandRefused(t *testing.T) {
 	e := newEnv(t, fixtures(t)[0], nil)
 	deep := "account_parent_account($expand=account_parent_account($expand=account_parent_account($expand=account_parent_account)))"
-	many := strings.Repeat("primarycontactid_contact,", 15) + "primarycontactid_contact"
+	many := strings.Repeat("primarycontactid,", 15) + "primarycontactid"
 	for _, c := range []struct{ path, ve string }{
 		{"/odata/accounts?$expand=*", "VE1014"},
 		{"/odata/accounts?$expand=contact_customer_accounts($levels=2)", "VE1014"},
@@ -188,23 +188,23 @@ func TestODataExpandRefused(t *testing.T) {
 		{"/odata/accounts?$expand=contact_customer_accounts/$count", "VE1014"},
 		{"/odata/accounts?$expand=contact_customer_accounts($search=x)", "VE1014"},
 		{"/odata/accounts?$expand=contact_customer_accounts($apply=groupby((fullname)))", "VE1014"},
-		{"/odata/accounts?$expand=primarycontactid_contact($filter=fullname%20eq%20'x')", "VE1014"},
-		{"/odata/accounts?$expand=primarycontactid_contact($top=1)", "VE1014"},
+		{"/odata/accounts?$expand=primarycontactid($filter=fullname%20eq%20'x')", "VE1014"},
+		{"/odata/accounts?$expand=primarycontactid($top=1)", "VE1014"},
 		{"/odata/accounts?$expand=contact_customer_accounts($top=1;$top=2)", "VE1008"},
-		{"/odata/accounts?$expand=primarycontactid_contact/fullname", "VE1014"},
+		{"/odata/accounts?$expand=primarycontactid/fullname", "VE1014"},
 		{"/odata/systemusers?$expand=teammembership_association", "VE2002"}, // N:N: not a navigation property here
 		{"/odata/accounts?$expand=nosuch", "VE2002"},
 		{"/odata/accounts?$expand=contact_customer_accounts($filter=nosuch%20eq%201)", "VE2002"},
 		{"/odata/accounts?$expand=contact_customer_accounts($select=nosuch)", "VE2002"},
 		{"/odata/accounts?$expand=" + deep, "VE1014"},
 		{"/odata/accounts?$expand=" + many, "VE1010"},
-		{"/odata/accounts?$apply=groupby((name))&$expand=primarycontactid_contact", ""},
+		{"/odata/accounts?$apply=groupby((name))&$expand=primarycontactid", ""},
 		{"/odata/accounts(" + accID(1) + ")?$expand=*", "VE1014"},
 		{"/odata/accounts?$expand=contact_customer_accounts($filter=)", ""},
 		// Refused whatever the data: no parent, or no related row, reaches them.
 		{"/odata/accounts?$filter=name%20eq%20'none'&$expand=contact_customer_accounts($select=nosuch)", "VE2002"},
 		{"/odata/accounts?$filter=accountid%20eq%20" + accID(9) + "&$expand=contact_customer_accounts($expand=account_primary_contact($filter=nosuch%20eq%201))", "VE2002"},
-		{"/odata/accounts(" + accID(9) + ")?$expand=primarycontactid_contact($expand=account_primary_contact($select=nosuch))", "VE2002"},
+		{"/odata/accounts(" + accID(9) + ")?$expand=primarycontactid($expand=account_primary_contact($select=nosuch))", "VE2002"},
 	} {
 		r := e.do("GET", c.path, nil)
 		if r.status != 400 {
@@ -255,11 +255,11 @@ func expandSecurity(t *testing.T, e *env, user string) (hidden, nulls int) {
 	e.user = user
 	readable := map[string]bool{}
 	contactsOf := map[string][]string{}
-	for _, c := range e.do("GET", "/odata/contacts?$select=parentcustomerid", nil).want(t, 200).json(t)["value"].([]any) {
+	for _, c := range e.do("GET", "/odata/contacts?$select=_parentcustomerid_value", nil).want(t, 200).json(t)["value"].([]any) {
 		cm := c.(map[string]any)
 		id := cm["contactid"].(string)
 		readable[id] = true
-		if p, ok := cm["parentcustomerid"].(string); ok {
+		if p, ok := cm["_parentcustomerid_value"].(string); ok {
 			contactsOf[p] = append(contactsOf[p], id)
 		}
 	}
@@ -299,10 +299,10 @@ func expandSecurity(t *testing.T, e *env, user string) (hidden, nulls int) {
 	}
 
 	// Single-valued: null where she cannot read the parent account.
-	got = e.do("GET", "/odata/contacts?$select=fullname,parentcustomerid&$expand=parentcustomerid_account($select=name)", nil).want(t, 200).json(t)
+	got = e.do("GET", "/odata/contacts?$select=fullname,_parentcustomerid_value&$expand=parentcustomerid_account($select=name)", nil).want(t, 200).json(t)
 	for _, c := range got["value"].([]any) {
 		cm := c.(map[string]any)
-		p, _ := cm["parentcustomerid"].(string)
+		p, _ := cm["_parentcustomerid_value"].(string)
 		rel := cm["parentcustomerid_account"]
 		switch {
 		case p != "" && accounts[p]:

@@ -46,7 +46,7 @@ func fuzzSeeds() []string {
 		`{"Target":{"LogicalName":"account","Attributes":{"name":"f","revenue":{"Value":1e400}}}}`,
 		`{"ActionName":"x","Parameters":{"a":[[[]]]}}`,
 		`<fetch aggregate="true"><entity name="account"><attribute name="revenue" aggregate="sum" alias="s"/></entity></fetch>`,
-		`$select=name&$expand=primarycontactid_contact($select=fullname;$expand=parentcustomerid_account($select=name))`,
+		`$select=name&$expand=primarycontactid($select=fullname;$expand=parentcustomerid_account($select=name))`,
 		`$select=name&$top=3&$expand=contact_customer_accounts($select=fullname;$filter=startswith(fullname,'A');$orderby=fullname desc;$top=1;$skip=1;$count=true)`,
 		`$expand=account_parent_account($expand=account_parent_account($expand=contact_customer_accounts($expand=parentcustomerid_account)))`,
 		`$expand=*&$expand=contact_customer_accounts/$ref`,

@@ -69,13 +69,13 @@ func TestGuidFormsServer(t *testing.T) {
 			r := e.do("POST", "/odata/accounts", `{"name":"Written Co","primarycontactid@odata.bind":"/contacts(C0000000-0000-4000-8000-000000000001)"}`).want(t, 204)
 			loc := r.header.Get("OData-EntityId")
 			path := loc[strings.Index(loc, "/odata/"):]
-			m = e.do("GET", path+"?$select=name,primarycontactid", nil).want(t, 200).json(t)
-			if m["name"] != "Written Co" || m["primarycontactid"] != "c0000000-0000-4000-8000-000000000001" {
+			m = e.do("GET", path+"?$select=name,_primarycontactid_value", nil).want(t, 200).json(t)
+			if m["name"] != "Written Co" || m["_primarycontactid_value"] != "c0000000-0000-4000-8000-000000000001" {
 				t.Errorf("the written record does not read back: %v", m)
 			}
 			e.do("PATCH", path, `{"name":"Written Corp"}`).want(t, 204)
 			// The contact's accounts, through the stored (upper-case, binary …) lookup.
-			m = e.do("GET", "/odata/accounts?$select=name&$filter=primarycontactid%20eq%20C0000000-0000-4000-8000-000000000001", nil).want(t, 200).json(t)
+			m = e.do("GET", "/odata/accounts?$select=name&$filter=_primarycontactid_value%20eq%20C0000000-0000-4000-8000-000000000001", nil).want(t, 200).json(t)
 			found := false
 			for _, v := range m["value"].([]any) {
 				found = found || v.(map[string]any)["name"] == "Written Corp"

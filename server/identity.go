@@ -176,6 +176,17 @@ func (s *Server) application(r *http.Request) (*Claims, error) {
 
 // authenticate verifies the bearer token and the adapter role, then maps
 // the acting user.
+// applicationOnly authenticates the calling application without an
+// acting user, for the endpoints that serve the same answer to every
+// caller ($metadata, the service document).
+func (s *Server) applicationOnly(r *http.Request) (*Principal, error) {
+	claims, err := s.application(r)
+	if err != nil {
+		return nil, err
+	}
+	return &Principal{App: claims.App, Roles: claims.Roles, Token: claims, Kind: Anonymous}, nil
+}
+
 func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 	claims, err := s.application(r)
 	if err != nil {

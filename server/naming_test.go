@@ -115,9 +115,9 @@ func TestCompanyLookup(t *testing.T) {
 	if l := entities(t, e.do("POST", "/api/ve/v1/RetrieveMultiple", none).want(t, 200).json(t)); len(l) != 0 {
 		t.Errorf("unknown company id matched %v", l)
 	}
-	od := e.do("GET", "/odata/mserp_custcustomerv3entities?$select=mserp_customeraccount,mserp_dataareaid_id&$filter=mserp_dataareaid_id%20ne%20"+usmf+"&$orderby=mserp_customeraccount", nil).want(t, 200).json(t)
+	od := e.do("GET", "/odata/mserp_custcustomerv3entities?$select=mserp_customeraccount,_mserp_dataareaid_id_value&$filter=_mserp_dataareaid_id_value%20ne%20"+usmf+"&$orderby=mserp_customeraccount", nil).want(t, 200).json(t)
 	vals := od["value"].([]any)
-	if len(vals) != 2 || vals[0].(map[string]any)["mserp_dataareaid_id"] != demf || vals[1].(map[string]any)["mserp_dataareaid_id"] != nil {
+	if len(vals) != 2 || vals[0].(map[string]any)["_mserp_dataareaid_id_value"] != demf || vals[1].(map[string]any)["_mserp_dataareaid_id_value"] != nil {
 		t.Errorf("OData Company lookup: %v", vals)
 	}
 	// A write naming the company by id stores the code.
@@ -130,7 +130,7 @@ func TestCompanyLookup(t *testing.T) {
 	e.do("POST", "/api/ve/v1/Create", map[string]any{"Target": map[string]any{"LogicalName": "mserp_custcustomerv3entity",
 		"Attributes": map[string]any{"mserp_dataareaid_id": "c0c00000-0000-4000-8000-0000000000ff"}}}).wantError(t, 400, "", "")
 	md := string(e.do("GET", "/odata/$metadata", nil).want(t, 200).body)
-	if !strings.Contains(md, `<Property Name="mserp_dataareaid_id" Type="Edm.Guid"/>`) {
+	if !strings.Contains(md, `<Property Name="_mserp_dataareaid_id_value" Type="Edm.Guid"/>`) {
 		t.Errorf("$metadata lacks the Company lookup")
 	}
 }

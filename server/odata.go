@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -58,20 +57,22 @@ type navProperty struct {
 }
 
 // navigation lists a table's navigation properties between exposed
-// tables. Property names are the columns' own (a lookup is an Edm.Guid
-// property named as the column), so navigation properties cannot take
-// Dataverse's single-target name (the lookup's name): every lookup to a
-// target is named <lookup>_<target>, as Dataverse names the navigation
-// properties of its multi-target lookups (parentcustomerid_account), and
-// a 1:N relationship is named by its schema name, as Dataverse's
-// collection-valued ones are. A name that collides with a column or an
+// tables, named as Dataverse names them: the organization's names when
+// the metadata gives them (plan.Relationship's ReferencingNavigation and
+// ReferencedNavigation, read from a CSDL $metadata); otherwise a
+// single-target lookup's is the lookup's own name (primarycontactid, whose
+// value is the property _primarycontactid_value), and each target of a
+// customer or owner lookup's is <lookup>_<target> (parentcustomerid_account),
+// and a 1:N relationship's collection is its schema name
+// (contact_customer_accounts). A name that collides with a property or an
 // earlier navigation property is left out. Declared for clients that read
 // the model and served by $expand (expand.go).
 func (e *exposure) navigation(t *plan.Table) []navProperty {
 	var out []navProperty
 	used := map[string]bool{}
 	for _, c := range t.Columns {
-		used[strings.ToLower(c.LogicalName)] = true
+		name, _ := odataProperty(t, c.LogicalName)
+		used[strings.ToLower(name)] = true
 	}
 	add := func(n navProperty) {
 		if k := strings.ToLower(n.name); !used[k] {
@@ -80,12 +81,12 @@ func (e *exposure) navigation(t *plan.Table) []navProperty {
 		}
 	}
 	for _, c := range t.Columns {
-		if c.Type != plan.TLookup && c.Type != plan.TOwner && c.Type != plan.TCustomer {
+		if !engine.IsLookup(c.Type) {
 			continue
 		}
 		for _, tg := range c.Targets {
 			if target, ok := e.Table(tg); ok && target.PrimaryKey != "" {
-				add(navProperty{name: c.LogicalName + "_" + target.LogicalName, target: target, column: c.LogicalName})
+				add(navProperty{name: e.singleNavName(t, c, target.LogicalName), target: target, column: c.LogicalName})
 			}
 		}
 	}
@@ -94,57 +95,29 @@ func (e *exposure) navigation(t *plan.Table) []navProperty {
 			continue
 		}
 		if from, ok := e.Table(r.ReferencingTable); ok {
-			add(navProperty{name: r.SchemaName, target: from, many: true})
+			name := r.ReferencedNavigation
+			if name == "" {
+				name = r.SchemaName
+			}
+			add(navProperty{name: name, target: from, many: true})
 		}
 	}
 	return out
 }
 
-// odataMetadata writes the CSDL of the exposed entities.
-func (s *Server) odataMetadata(w http.ResponseWriter, _ *http.Request, _ *Principal) error {
-	var b strings.Builder
-	esc := func(v string) string {
-		var sb strings.Builder
-		xml.EscapeText(&sb, []byte(v))
-		return strings.ReplaceAll(sb.String(), `"`, "&#34;")
-	}
-	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n")
-	b.WriteString(`<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">` + "\n")
-	b.WriteString(`<edmx:DataServices>` + "\n")
-	b.WriteString(`<Schema Namespace="` + odataNS + `" xmlns="http://docs.oasis-open.org/odata/ns/edm">` + "\n")
-	for _, t := range s.catalog.tables {
-		b.WriteString(`<EntityType Name="` + esc(t.LogicalName) + `">`)
-		b.WriteString(`<Key><PropertyRef Name="` + esc(t.PrimaryKey) + `"/></Key>`)
-		for _, c := range t.Columns {
-			b.WriteString(`<Property Name="` + esc(c.LogicalName) + `" Type="` + edmType(c) + `"`)
-			if c.IsPrimaryKey {
-				b.WriteString(` Nullable="false"`)
-			}
-			b.WriteString(`/>`)
+// singleNavName is the single-valued navigation property of t's lookup
+// c to target (navigation()).
+func (e *exposure) singleNavName(t *plan.Table, c *plan.Column, target string) string {
+	for _, r := range t.Relationships {
+		if r.Kind == plan.OneToMany && r.ReferencingNavigation != "" && strings.EqualFold(r.ReferencingTable, t.LogicalName) &&
+			strings.EqualFold(r.ReferencingColumn, c.LogicalName) && strings.EqualFold(r.ReferencedTable, target) {
+			return r.ReferencingNavigation
 		}
-		for _, n := range s.catalog.navigation(t) {
-			if n.many {
-				b.WriteString(`<NavigationProperty Name="` + esc(n.name) + `" Type="Collection(` + odataNS + `.` + esc(n.target.LogicalName) + `)"/>`)
-				continue
-			}
-			b.WriteString(`<NavigationProperty Name="` + esc(n.name) + `" Type="` + odataNS + `.` + esc(n.target.LogicalName) + `">`)
-			b.WriteString(`<ReferentialConstraint Property="` + esc(n.column) + `" ReferencedProperty="` + esc(n.target.PrimaryKey) + `"/></NavigationProperty>`)
-		}
-		b.WriteString("</EntityType>\n")
 	}
-	b.WriteString(`<EntityContainer Name="Container">` + "\n")
-	for _, t := range s.catalog.tables {
-		b.WriteString(`<EntitySet Name="` + esc(s.catalog.entitySet(t)) + `" EntityType="` + odataNS + `.` + esc(t.LogicalName) + `">`)
-		for _, n := range s.catalog.navigation(t) {
-			b.WriteString(`<NavigationPropertyBinding Path="` + esc(n.name) + `" Target="` + esc(s.catalog.entitySet(n.target)) + `"/>`)
-		}
-		b.WriteString("</EntitySet>\n")
+	if len(c.Targets) == 1 && c.Type == plan.TLookup {
+		return c.LogicalName
 	}
-	b.WriteString("</EntityContainer>\n</Schema>\n</edmx:DataServices>\n</edmx:Edmx>\n")
-	w.Header().Set("Content-Type", "application/xml")
-	w.Header().Set("OData-Version", "4.0")
-	w.Write([]byte(b.String()))
-	return nil
+	return c.LogicalName + "_" + target
 }
 
 // odataService is the service document: the entity sets.
@@ -213,17 +186,18 @@ func (s *Server) resource(res string) (*plan.Table, string, bool, error) {
 
 // odataEntity is a row as an OData entity: properties by name, nulls
 // included as OData clients expect every declared property.
-func odataEntity(ctx string, t *plan.Table, row engine.Row) map[string]any {
+func odataEntity(sh *webShaper, ctx string, t *plan.Table, row engine.Row) map[string]any {
 	e := make(map[string]any, len(row)+2)
 	if ctx != "" {
 		e["@odata.context"] = ctx
 	}
 	vc, versioned := versionCol(t)
 	for _, f := range row {
-		e[f.Name] = odataValue(f.Value)
+		sh.set(e, t, f.Name, odataValue(f.Value))
 		if versioned && f.Name == vc.LogicalName {
-			v, _ := versionOf(f.Value)
-			e["@odata.etag"] = versionETag(v)
+			if tag, ok := entityETag(f.Value); ok {
+				e["@odata.etag"] = tag
+			}
 		}
 	}
 	return e
@@ -234,6 +208,7 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err != nil {
 		return err
 	}
+	sh, r := newShaper(w, r)
 	set := s.catalog.entitySet(t)
 	if byKey {
 		opts, err := allowOptions(r, set+"(id)", "$select", "$expand")
@@ -279,7 +254,7 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	}
 	if pref := maxPageSize(r.Header.Get("Prefer")); pref > 0 && !q.Top.Set {
 		q.Count = ast.Int{Value: min(pref, MaxPageSize), Set: true}
-		w.Header().Set("Preference-Applied", "odata.maxpagesize="+strconv.FormatInt(q.Count.Value, 10))
+		w.Header().Add("Preference-Applied", "odata.maxpagesize="+strconv.FormatInt(q.Count.Value, 10))
 	}
 	if token != "" {
 		c, err := s.paging.open(token)
@@ -309,8 +284,11 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	} else {
 		vals = make([]map[string]any, 0, len(pg.result.Rows))
 		for _, row := range pg.result.Rows {
-			vals = append(vals, odataEntity("", t, row))
+			vals = append(vals, odataEntity(sh, "", t, row))
 		}
+	}
+	if err := s.annotate(r.Context(), sh); err != nil {
+		return err
 	}
 	out["value"] = vals
 	if pg.result.CountRequested {
@@ -475,7 +453,11 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 			row = append(row, engine.Field{Name: c.LogicalName, Value: v})
 		}
 	}
-	out := odataEntity(odataBase(r)+"$metadata#"+s.catalog.entitySet(t)+"/$entity", t, row)
+	sh := shaperOf(r.Context())
+	out := odataEntity(sh, odataBase(r)+"$metadata#"+s.catalog.entitySet(t)+"/$entity", t, row)
+	if err := s.annotate(r.Context(), sh); err != nil {
+		return err
+	}
 	if found {
 		out["@odata.etag"] = etag
 		w.Header().Set("ETag", etag)
@@ -520,6 +502,13 @@ func selectedColumns(opts []queryOption) (ColumnSet, error) {
 	cols := splitComma(sel)
 	if len(cols) == 0 {
 		return ColumnSet{}, diagErr(diag.SyntaxError, "$select names no column")
+	}
+	for i, c := range cols {
+		// A lookup's property _x_value names the column x, as the OData
+		// parser reads it (parse/odata property).
+		if len(c) > 7 && c[0] == '_' && strings.HasSuffix(c, "_value") {
+			cols[i] = c[1 : len(c)-6]
+		}
 	}
 	return ColumnSet{Columns: cols}, nil
 }

@@ -88,9 +88,9 @@ func TestODataClient(t *testing.T) {
 		t.Errorf("account type from $metadata: key %v, name %s", got.AccountKey, got.AccountNameTyp)
 	}
 	t.Logf("account navigation properties: %v", got.Navigation)
-	// Navigation properties: <lookup>_<target> for lookups between exposed
-	// tables (no collision with the lookup's own property).
-	for _, n := range []string{"primarycontactid_contact", "parentaccountid_account"} {
+	// Navigation properties named as Dataverse names them: a single-target
+	// lookup's is the lookup's name (its value is _x_value).
+	for _, n := range []string{"primarycontactid", "parentaccountid"} {
 		if !slices.Contains(got.Navigation, n) {
 			t.Errorf("no navigation property %s on account: %v", n, got.Navigation)
 		}
@@ -109,10 +109,10 @@ func TestODataClient(t *testing.T) {
 	}
 	// $expand through the client: the same entities as the Go side's
 	// request, shaped alike.
-	const expand = "$expand=primarycontactid_contact($select=fullname),contact_customer_accounts($select=fullname;$orderby=fullname;$count=true)"
+	const expand = "$expand=primarycontactid($select=fullname),contact_customer_accounts($select=fullname;$orderby=fullname;$count=true)"
 	shape := func(a map[string]any) any {
 		var primary any
-		if p, ok := a["primarycontactid_contact"].(map[string]any); ok {
+		if p, ok := a["primarycontactid"].(map[string]any); ok {
 			primary = p["fullname"]
 		}
 		contacts := []any{}

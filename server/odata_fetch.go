@@ -84,19 +84,23 @@ func (s *Server) odataFetch(w http.ResponseWriter, r *http.Request, p *Principal
 	out := map[string]any{"@odata.context": odataBase(r) + "$metadata#" + set}
 	vals := make([]map[string]any, 0, len(pg.result.Rows))
 	vc, versioned := versionCol(t)
+	sh := shaperOf(r.Context())
 	for _, row := range pg.result.Rows {
 		e := make(map[string]any, len(row)+1)
 		for _, f := range row {
 			if f.Value != nil {
-				e[f.Name] = odataValue(f.Value)
+				sh.set(e, t, f.Name, odataValue(f.Value))
 			}
 			if versioned && f.Name == vc.LogicalName {
-				if v, ok := versionOf(f.Value); ok {
-					e["@odata.etag"] = versionETag(v)
+				if tag, ok := entityETag(f.Value); ok {
+					e["@odata.etag"] = tag
 				}
 			}
 		}
 		vals = append(vals, e)
+	}
+	if err := s.annotate(r.Context(), sh); err != nil {
+		return err
 	}
 	out["value"] = vals
 	out[annMoreRecords] = pg.result.MoreRecords

@@ -42,11 +42,11 @@ func TestODataFetchXml(t *testing.T) {
 			for _, r := range rows {
 				row := r.(map[string]any)
 				for k := range row {
-					if k != "name" && k != "accountid" && k != "parentaccountid" {
+					if k != "name" && k != "accountid" && k != "_parentaccountid_value" {
 						t.Errorf("property %q not asked for: %v", k, row)
 					}
 				}
-				if v, has := row["parentaccountid"]; has && v == nil {
+				if v, has := row["_parentaccountid_value"]; has && v == nil {
 					t.Errorf("a null property is returned: %v", row)
 				}
 				names = append(names, row["name"].(string))

@@ -150,7 +150,12 @@ func (s *Server) retrieve(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sdkEntity(t, row, pl.Columns))
+	var refs []*sdkRef
+	e := sdkEntity(t, row, pl.Columns, &refs)
+	if err := s.resolveReferences(r.Context(), p, refs); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, e)
 	return nil
 }
 
@@ -197,12 +202,49 @@ func (s *Server) retrieveRow(r *http.Request, p *Principal, entity, id string, c
 // attribute values: a virtual-entity provider returns Entity attributes
 // typed as the SDK types them (spec fetchxml.md §7.2: the provider returns
 // an EntityCollection of SDK entities), so lookups, choices and currency
-// amounts come wrapped; other types are plain JSON values. Name is the
-// target's primary name when the query read it (not joined for this).
+// amounts come wrapped; other types are plain JSON values. LogicalName is
+// the target holding the id (an owner's systemuser or team); Name is the
+// target's primary name as the caller reads it (resolveReferences), omitted
+// when the caller may not read the target row or its primary name column,
+// or when the name is null.
 type EntityReference struct {
 	Id          string `json:"Id"`
-	LogicalName string `json:"LogicalName,omitempty"` // empty when a polymorphic lookup's target is not known
+	LogicalName string `json:"LogicalName,omitempty"` // empty when no target holds the id
 	Name        string `json:"Name,omitempty"`
+}
+
+// sdkRef is a result's EntityReference awaiting its target and name.
+type sdkRef struct {
+	ref *EntityReference
+	col *plan.Column
+}
+
+// resolveReferences fills the EntityReferences of a result: one read per
+// target table for the whole result (lookupRefs).
+func (s *Server) resolveReferences(ctx context.Context, p *Principal, refs []*sdkRef) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	ids := map[*plan.Column]map[string]bool{}
+	for _, r := range refs {
+		if ids[r.col] == nil {
+			ids[r.col] = map[string]bool{}
+		}
+		ids[r.col][canonicalID(r.ref.Id)] = true
+	}
+	found, err := s.lookupRefs(ctx, p, ids)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		if ri, ok := found[r.col][canonicalID(r.ref.Id)]; ok {
+			r.ref.LogicalName = ri.table
+			if ri.hasName {
+				r.ref.Name = ri.name
+			}
+		}
+	}
+	return nil
 }
 
 // OptionSetValue is a choice (picklist, state, status) value.
@@ -217,13 +259,17 @@ type Money struct {
 
 // sdkEntity is a row as the SDK's Entity with typed values: cols are the
 // plan's output columns, in the row's order.
-func sdkEntity(t *plan.Table, row engine.Row, cols []*plan.OutputColumn) *Entity {
+func sdkEntity(t *plan.Table, row engine.Row, cols []*plan.OutputColumn, refs *[]*sdkRef) *Entity {
 	e := toEntity(t, row)
 	for i, f := range row {
 		if f.Value == nil || i >= len(cols) || cols[i].Column == nil || cols[i].Aggregate != ast.NoAggregate || cols[i].RowAggregate != nil {
 			continue
 		}
-		e.Attributes[f.Name] = sdkValue(cols[i].Column, f.Value)
+		v := sdkValue(cols[i].Column, f.Value)
+		if ref, ok := v.(*EntityReference); ok {
+			*refs = append(*refs, &sdkRef{ref: ref, col: cols[i].Column})
+		}
+		e.Attributes[f.Name] = v
 	}
 	return e
 }
@@ -235,7 +281,7 @@ func sdkValue(c *plan.Column, v any) any {
 		if !ok {
 			return v
 		}
-		ref := EntityReference{Id: id}
+		ref := &EntityReference{Id: id}
 		if len(c.Targets) == 1 {
 			ref.LogicalName = c.Targets[0]
 		}
@@ -323,11 +369,15 @@ func (s *Server) retrieveMultiple(w http.ResponseWriter, r *http.Request, p *Pri
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.collection(pg))
+	out, refs := s.collection(pg)
+	if err := s.resolveReferences(r.Context(), p, refs); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
-func (s *Server) collection(pg *page) *EntityCollection {
+func (s *Server) collection(pg *page) (*EntityCollection, []*sdkRef) {
 	t := pg.plan.Root.Table
 	out := &EntityCollection{EntityName: t.LogicalName, Entities: make([]*Entity, 0, len(pg.result.Rows)),
 		MoreRecords: pg.result.MoreRecords, PagingCookie: pg.cookie, TotalRecordCount: -1}
@@ -335,8 +385,9 @@ func (s *Server) collection(pg *page) *EntityCollection {
 		out.TotalRecordCount = pg.result.TotalRecordCount
 		out.TotalRecordCountLimitExceeded = pg.result.TotalRecordCountLimitExceeded
 	}
+	var refs []*sdkRef
 	for _, row := range pg.result.Rows {
-		out.Entities = append(out.Entities, sdkEntity(t, row, pg.plan.Columns))
+		out.Entities = append(out.Entities, sdkEntity(t, row, pg.plan.Columns, &refs))
 	}
-	return out
+	return out, refs
 }

@@ -375,8 +375,10 @@ func TestSDKTypedValues(t *testing.T) {
 			t.Errorf("%s: %v, want exactly %v", name, got, want)
 		}
 	}
-	check("ownerid", map[string]any{"Id": priyaID}) // owner: user or team, target unknown
-	check("primarycontactid", map[string]any{"Id": "c0000000-0000-4000-8000-000000000003", "LogicalName": "contact"})
+	// An owner's target is the table holding the id; Name is the target's
+	// primary name.
+	check("ownerid", map[string]any{"Id": priyaID, "LogicalName": "systemuser", "Name": "Priya Patel"})
+	check("primarycontactid", map[string]any{"Id": "c0000000-0000-4000-8000-000000000003", "LogicalName": "contact", "Name": "Émilie Laurent"})
 	check("industrycode", map[string]any{"Value": 8})
 	check("revenue", map[string]any{"Value": 1000.5})
 	if v := attr(r, "numberofemployees"); fmt.Sprint(v) != "12" || v == nil {

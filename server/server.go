@@ -109,7 +109,7 @@ type Config struct {
 	// same failures in the next window are counted and summarized in one
 	// line. 0: DefaultLogRepeatWindow.
 	LogRepeatWindow time.Duration
-	Now             func() time.Time // the clock for tokens and relative dates
+	Now             func() time.Time // the clock for relative dates and Idempotency-Key expiry
 	// HierarchyDepth is the manager-chain depth of the caller context.
 	HierarchyDepth int
 	// AccentSensitive compares, sorts and groups strings with accents
@@ -160,12 +160,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, configError(diag.BadFlag, "the server needs metadata (a catalog)")
 	case cfg.Auth == nil:
 		return nil, configError(diag.BadFlag, "the server needs a token verifier (JWT keys)")
-	case cfg.Auth.check() != nil:
-		return nil, cfg.Auth.check()
 	case cfg.Users == nil:
 		return nil, configError(diag.BadFlag, "the server needs a user directory (acting-user mapping)")
 	case cfg.Security == nil && !cfg.Insecure:
 		return nil, configError(diag.NoSecurityModel, "no security model: refusing to serve data unsecured (give a security model, or --insecure to run without one)")
+	}
+	if err := cfg.Auth.check(); err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

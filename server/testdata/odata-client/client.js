@@ -48,11 +48,11 @@ async function main() {
   // query and by key: shaped as {name, primary, contacts}.
   const shape = (a) => ({
     name: a.name,
-    primary: a.primarycontactid_contact ? a.primarycontactid_contact.fullname : null,
+    primary: a.primarycontactid ? a.primarycontactid.fullname : null,
     contacts: (a.contact_customer_accounts || []).map((c) => c.fullname),
     count: a["contact_customer_accounts@odata.count"],
   });
-  const expand = ["primarycontactid_contact($select=fullname)", "contact_customer_accounts($select=fullname;$orderby=fullname;$count=true)"];
+  const expand = ["primarycontactid($select=fullname)", "contact_customer_accounts($select=fullname;$orderby=fullname;$count=true)"];
   out.expanded = (await accounts.query(client.newParam().select(["accountid", "name"]).orderby("accountid", "asc").top(5).expand(expand))).map(shape);
   out.expandedByKeyId = first.accountid;
   out.expandedByKey = shape(await accounts.retrieve(new Guid(first.accountid), client.newParam().select(["name"]).expand(expand)));
