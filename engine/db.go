@@ -376,6 +376,9 @@ func (db *DB) placeholder(n int) string {
 // quote quotes an identifier for the dialect.
 func (db *DB) quote(ident string) string { return quoteIdent(db.Dialect, ident) }
 
+// Quote quotes an identifier for the database's dialect.
+func (db *DB) Quote(ident string) string { return quoteIdent(db.Dialect, ident) }
+
 func quoteIdent(dialect, ident string) string {
 	if dialect == MySQL {
 		return "`" + strings.ReplaceAll(ident, "`", "``") + "`"
