@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/plan"
@@ -13,6 +14,30 @@ import (
 type Field struct {
 	Name  string
 	Value any // nil, string, int64, json.Number, float64, bool or []int64
+	// Related is, for a lookup whose plan read its related record
+	// (plan.Options.LookupNames), that record's name and table; nil
+	// otherwise.
+	Related *Related
+	// Formatted is the field's formatted value once Formatter.Apply ran
+	// (nil: none).
+	Formatted *Formatted
+}
+
+// String prints the name and value, as fmt prints a Field without the
+// formatting it may carry.
+func (f Field) String() string { return fmt.Sprintf("{%v %v}", f.Name, f.Value) }
+
+// Related is what a row holds about a lookup's related record.
+type Related struct {
+	// Name is the record's primary name; HasName is false when there is
+	// none to show: the record is missing, or column security hides the
+	// name from the caller.
+	Name    string
+	HasName bool
+	// Table is the logical name of the target table holding the record:
+	// the target of a lookup with one, the target that matched for a
+	// polymorphic lookup (owners, customers); "" when none matched.
+	Table string
 }
 
 // Row is one result row: its fields in output column order. Null values
@@ -40,6 +65,20 @@ func (r Row) MarshalJSON() ([]byte, error) {
 		if f.Value == nil {
 			continue
 		}
+		// Annotations precede their property, as the Web API writes them.
+		for _, a := range f.annotations() {
+			if !first {
+				b.WriteByte(',')
+			}
+			first = false
+			if err := writeJSONValue(&b, f.Name+"@"+a[0]); err != nil {
+				return nil, err
+			}
+			b.WriteByte(':')
+			if err := writeJSONValue(&b, a[1]); err != nil {
+				return nil, err
+			}
+		}
 		if !first {
 			b.WriteByte(',')
 		}
@@ -54,6 +93,28 @@ func (r Row) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// The OData instance annotations of formatted values.
+const (
+	FormattedValueAnnotation    = "OData.Community.Display.V1.FormattedValue"
+	LookupLogicalNameAnnotation = "Microsoft.Dynamics.CRM.lookuplogicalname"
+)
+
+// annotations are a formatted field's instance annotations (term, value):
+// the formatted value, and a lookup's related table.
+func (f Field) annotations() [][2]string {
+	if f.Formatted == nil {
+		return nil
+	}
+	var out [][2]string
+	if f.Formatted.HasValue {
+		out = append(out, [2]string{FormattedValueAnnotation, f.Formatted.Value})
+	}
+	if f.Formatted.LookupLogicalName != "" {
+		out = append(out, [2]string{LookupLogicalNameAnnotation, f.Formatted.LookupLogicalName})
+	}
+	return out
 }
 
 func writeJSONValue(b *bytes.Buffer, v any) error {
@@ -111,7 +172,7 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 	switch len(st.Columns) {
 	case 0:
 		res.Columns = names
-	case n:
+	case n - sqlemit.LookupNameColumns(&plan.Plan{LookupNames: st.LookupNames}):
 		for i, oc := range st.Columns {
 			res.Columns = append(res.Columns, oc.Name)
 			kinds[i] = columnKind(oc)
@@ -128,7 +189,7 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, dbError(err, "")
 		}
-		row := make(Row, n)
+		row := make(Row, len(res.Columns))
 		for i := range row {
 			switch kinds[i] {
 			case outFiscalYear, outFiscalPeriod:
@@ -136,6 +197,9 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 			default:
 				row[i] = Field{Name: res.Columns[i], Value: convert(vals[i], kinds[i])}
 			}
+		}
+		if len(st.LookupNames) > 0 {
+			relate(row, st, vals[len(row):])
 		}
 		res.Rows = append(res.Rows, row)
 	}
@@ -192,4 +256,30 @@ func (db *DB) Count(ctx context.Context, st *sqlemit.Statement) (int64, error) {
 		return 0, db.errorf("count statement returned %v, not an integer", v)
 	}
 	return n, nil
+}
+
+// relate attaches the lookup names a statement read after its output
+// columns (vals) to the row's lookup fields.
+func relate(row Row, st *sqlemit.Statement, vals []any) {
+	at := 0
+	for _, ln := range st.LookupNames {
+		rel := &Related{}
+		if v := vals[at]; v != nil {
+			rel.Name, rel.HasName = toText(v), true
+		}
+		at++
+		if len(ln.Targets) == 1 {
+			rel.Table = ln.Targets[0].LogicalName
+		} else {
+			if i, ok := toInt(vals[at]); ok && i >= 0 && int(i) < len(ln.Targets) {
+				rel.Table = ln.Targets[i].LogicalName
+			}
+			at++
+		}
+		for i, oc := range st.Columns {
+			if oc == ln.Column && row[i].Value != nil {
+				row[i].Related = rel
+			}
+		}
+	}
 }

@@ -183,7 +183,7 @@ func (s *Server) odataRows(ctx context.Context, p *Principal, lv *odataparse.Exp
 	if len(res.Rows) > 0 {
 		sl := compileLevel(lv, rowNames(res))
 		for _, row := range res.Rows {
-			out = append(out, sl.entity(row, &pend))
+			out = append(out, annotateRow(ctx, sl.entity(row, &pend), row))
 		}
 	}
 	return out, s.expandPending(ctx, p, lv, pend)

@@ -230,6 +230,7 @@ func odataEntity(ctx string, t *plan.Table, row engine.Row) map[string]any {
 }
 
 func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	r = withAnnotations(w, r)
 	t, key, byKey, err := s.resource(r.PathValue("res"))
 	if err != nil {
 		return err
@@ -279,7 +280,7 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	}
 	if pref := maxPageSize(r.Header.Get("Prefer")); pref > 0 && !q.Top.Set {
 		q.Count = ast.Int{Value: min(pref, MaxPageSize), Set: true}
-		w.Header().Set("Preference-Applied", "odata.maxpagesize="+strconv.FormatInt(q.Count.Value, 10))
+		w.Header().Add("Preference-Applied", "odata.maxpagesize="+strconv.FormatInt(q.Count.Value, 10))
 	}
 	if token != "" {
 		c, err := s.paging.open(token)
@@ -309,7 +310,7 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	} else {
 		vals = make([]map[string]any, 0, len(pg.result.Rows))
 		for _, row := range pg.result.Rows {
-			vals = append(vals, odataEntity("", t, row))
+			vals = append(vals, annotateRow(r.Context(), odataEntity("", t, row), row))
 		}
 	}
 	out["value"] = vals
@@ -475,7 +476,7 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 			row = append(row, engine.Field{Name: c.LogicalName, Value: v})
 		}
 	}
-	out := odataEntity(odataBase(r)+"$metadata#"+s.catalog.entitySet(t)+"/$entity", t, row)
+	out := annotateEntity(r.Context(), odataEntity(odataBase(r)+"$metadata#"+s.catalog.entitySet(t)+"/$entity", t, row), e)
 	if found {
 		out["@odata.etag"] = etag
 		w.Header().Set("ETag", etag)

@@ -89,6 +89,7 @@ func (s *Server) odataFetch(w http.ResponseWriter, r *http.Request, p *Principal
 		for _, f := range row {
 			if f.Value != nil {
 				e[f.Name] = odataValue(f.Value)
+				annotate(r.Context(), e, f)
 			}
 			if versioned && f.Name == vc.LogicalName {
 				if v, ok := versionOf(f.Value); ok {

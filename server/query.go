@@ -117,7 +117,7 @@ func (s *Server) build(ctx context.Context, p *Principal, q *ast.Query) (*plan.P
 	if s.companies != nil {
 		s.companies.rewriteQuery(q)
 	}
-	opt := plan.Options{Catalog: s.catalog, Now: s.cfg.Now(), Caller: p.Caller, AccentSensitive: s.cfg.AccentSensitive}
+	opt := plan.Options{Catalog: s.catalog, Now: s.cfg.Now(), Caller: p.Caller, AccentSensitive: s.cfg.AccentSensitive, LookupNames: annotationsOf(ctx) != nil}
 	if prov != nil {
 		opt.Security = prov
 	}
@@ -172,6 +172,7 @@ func (s *Server) execPage(ctx context.Context, pr *Principal, q *ast.Query, p *p
 	if s.companies != nil {
 		s.companies.rewriteRows(run.Columns, res.Rows)
 	}
+	formatResult(ctx, pr, run, res)
 	out := &page{plan: p, result: res}
 	if ks != nil {
 		keys := ks.lastKeys(res)

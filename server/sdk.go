@@ -30,6 +30,12 @@ type Entity struct {
 	// that have one; on Update, with ConcurrencyBehavior
 	// IfRowVersionMatches, the version the record must still have.
 	RowVersion string `json:"RowVersion,omitempty"`
+	// FormattedValues are the attributes' formatted values, by name, when
+	// the request asks for them (server/formatted.go).
+	FormattedValues map[string]string `json:"FormattedValues,omitempty"`
+	// lookupTables are the lookups' related tables, for the OData
+	// annotations of a record read through Retrieve.
+	lookupTables map[string]string
 }
 
 // EntityCollection is the SDK's RetrieveMultiple result.
@@ -130,11 +136,14 @@ func (s *Server) retrieve(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err := s.decodeJSON(r, &req); err != nil {
 		return err
 	}
+	r = withAnnotations(w, r)
 	t, row, pl, err := s.retrieveRow(r, p, req.EntityName, req.Id, req.ColumnSet)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sdkEntity(t, row, pl.Columns))
+	e := sdkEntity(t, row, pl.Columns)
+	sdkFormatted(r.Context(), e, row)
+	writeJSON(w, http.StatusOK, e)
 	return nil
 }
 
@@ -145,7 +154,9 @@ func (s *Server) retrieveOne(r *http.Request, p *Principal, entity, id string, c
 	if err != nil {
 		return nil, err
 	}
-	return toEntity(t, row), nil
+	e := toEntity(t, row)
+	sdkFormatted(r.Context(), e, row)
+	return e, nil
 }
 
 // retrieveRow is retrieveOne's row and plan.
@@ -174,6 +185,7 @@ func (s *Server) retrieveRow(r *http.Request, p *Principal, entity, id string, c
 	if s.companies != nil {
 		s.companies.rewriteRows(pl.Columns, res.Rows)
 	}
+	formatResult(r.Context(), p, pl, res)
 	return t, res.Rows[0], pl, nil
 }
 
@@ -299,6 +311,7 @@ func (s *Server) retrieveMultiple(w http.ResponseWriter, r *http.Request, p *Pri
 	if err != nil {
 		return err
 	}
+	r = withAnnotations(w, r)
 	pl, err := s.build(r.Context(), p, q)
 	if err != nil {
 		return err
@@ -307,7 +320,11 @@ func (s *Server) retrieveMultiple(w http.ResponseWriter, r *http.Request, p *Pri
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.collection(pg))
+	out := s.collection(pg)
+	for i, row := range pg.result.Rows {
+		sdkFormatted(r.Context(), out.Entities[i], row)
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

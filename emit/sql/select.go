@@ -178,6 +178,9 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 			e.raw(" AS ")
 			e.alias(i)
 		}
+		if mode == modeRows && !distinct && !grouped {
+			e.lookupNameColumns(p)
+		}
 	}
 	e.raw(" FROM ")
 	e.table(p.Root)
