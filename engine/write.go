@@ -177,6 +177,12 @@ func isWide(r rune) bool {
 	return false
 }
 
+// numericText reports whether a number field reads as one: a choice's
+// label does not, and aligns left.
+func numericText(f Field) bool {
+	return f.Formatted == nil || !f.Formatted.HasValue || strings.ContainsAny(f.Formatted.Value, "0123456789")
+}
+
 func isNumber(v any) bool {
 	switch v.(type) {
 	case int64, json.Number, float64:
@@ -201,7 +207,7 @@ func writeTable(w *bufio.Writer, r *Result) error {
 		cells[j] = make([]string, n)
 		for i := 0; i < n && i < len(row); i++ {
 			v := row[i].Value
-			if v != nil && !isNumber(v) {
+			if v != nil && (!isNumber(v) || !numericText(row[i])) {
 				numeric[i] = false
 			}
 			s := cellReplacer.Replace(displayText(row[i]))
