@@ -172,7 +172,7 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 	switch len(st.Columns) {
 	case 0:
 		res.Columns = names
-	case n - sqlemit.LookupNameColumns(&plan.Plan{LookupNames: st.LookupNames}):
+	case n - sqlemit.LookupNameColumns(st.LookupNames):
 		for i, oc := range st.Columns {
 			res.Columns = append(res.Columns, oc.Name)
 			kinds[i] = columnKind(oc)
@@ -180,6 +180,7 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 	default:
 		return nil, db.errorf("the statement returns %d columns but its plan has %d output columns", n, len(st.Columns))
 	}
+	lookupAt := lookupColumns(st)
 	vals := make([]any, n)
 	ptrs := make([]any, n)
 	for i := range vals {
@@ -199,7 +200,7 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 			}
 		}
 		if len(st.LookupNames) > 0 {
-			relate(row, st, vals[len(row):])
+			relate(row, st.LookupNames, lookupAt, vals[len(row):])
 		}
 		res.Rows = append(res.Rows, row)
 	}
@@ -258,28 +259,41 @@ func (db *DB) Count(ctx context.Context, st *sqlemit.Statement) (int64, error) {
 	return n, nil
 }
 
-// relate attaches the lookup names a statement read after its output
-// columns (vals) to the row's lookup fields.
-func relate(row Row, st *sqlemit.Statement, vals []any) {
-	at := 0
-	for _, ln := range st.LookupNames {
-		rel := &Related{}
-		if v := vals[at]; v != nil {
-			rel.Name, rel.HasName = toText(v), true
+// lookupColumns is, per lookup name of st, the index of its output column
+// (-1 when the plan does not return it).
+func lookupColumns(st *sqlemit.Statement) []int {
+	at := make([]int, len(st.LookupNames))
+	for i, ln := range st.LookupNames {
+		at[i] = -1
+		for j, oc := range st.Columns {
+			if oc == ln.Column {
+				at[i] = j
+			}
 		}
-		at++
+	}
+	return at
+}
+
+// relate attaches the lookup names a statement read after its output
+// columns (vals) to the row's lookup fields (columns at).
+func relate(row Row, names []*plan.LookupName, at []int, vals []any) {
+	v := 0
+	for i, ln := range names {
+		rel := &Related{}
+		if x := vals[v]; x != nil {
+			rel.Name, rel.HasName = toText(x), true
+		}
+		v++
 		if len(ln.Targets) == 1 {
 			rel.Table = ln.Targets[0].LogicalName
 		} else {
-			if i, ok := toInt(vals[at]); ok && i >= 0 && int(i) < len(ln.Targets) {
-				rel.Table = ln.Targets[i].LogicalName
+			if t, ok := toInt(vals[v]); ok && t >= 0 && int(t) < len(ln.Targets) {
+				rel.Table = ln.Targets[t].LogicalName
 			}
-			at++
+			v++
 		}
-		for i, oc := range st.Columns {
-			if oc == ln.Column && row[i].Value != nil {
-				row[i].Related = rel
-			}
+		if c := at[i]; c >= 0 && row[c].Value != nil {
+			row[c].Related = rel
 		}
 	}
 }

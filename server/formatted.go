@@ -116,13 +116,9 @@ func formatResult(ctx context.Context, p *Principal, pl *plan.Plan, res *engine.
 	if annotationsOf(ctx) == nil || res == nil {
 		return
 	}
-	var lcid int64
-	var f *engine.Formatter
+	f := engine.NewFormatter(engine.DefaultLCID, nil)
 	if p != nil && p.Caller != nil {
-		lcid = p.Caller.LanguageID
-		f = engine.NewFormatter(lcid, p.Caller.TimeZone)
-	} else {
-		f = engine.NewFormatter(lcid, nil)
+		f = engine.NewFormatter(p.Caller.LanguageID, p.Caller.TimeZone)
 	}
 	f.Apply(pl.Columns, res)
 }

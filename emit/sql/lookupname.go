@@ -43,11 +43,11 @@ func (e *emitter) lookupNameColumns(p *plan.Plan) {
 }
 
 // LookupNameColumns is the number of columns Emit adds after the output
-// columns for p's lookup names: one per lookup, two for a lookup with
-// several targets.
-func LookupNameColumns(p *plan.Plan) int {
+// columns for lookup names: one per lookup, two for a lookup with several
+// targets.
+func LookupNameColumns(names []*plan.LookupName) int {
 	n := 0
-	for _, l := range p.LookupNames {
+	for _, l := range names {
 		n++
 		if len(l.Targets) > 1 {
 			n++
