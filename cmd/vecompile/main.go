@@ -171,6 +171,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	cfg.LanguageID = *language
 	cfg.Formatted, cfg.CurrencySymbol = *formatted, *currency
+	if flagSet(fs, "currency-symbol") && !*formatted {
+		return fail(stderr, flagError("--currency-symbol formats money for --formatted; give --formatted too"))
+	}
 	if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
 		return fail(stderr, err)
 	}

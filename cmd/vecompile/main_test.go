@@ -66,6 +66,8 @@ func TestCLI(t *testing.T) {
 		{"exec-formatted-german", []string{"exec", "--formatted", "--format=jsonl", "--user=aa000000-0000-4000-8000-000000000003", "-"}, `<fetch top="2"><entity name="opportunity"><attribute name="name"/><attribute name="estimatedvalue"/><attribute name="estimatedclosedate"/><attribute name="createdon"/><attribute name="customerid"/><order attribute="estimatedvalue" descending="true"/></entity></fetch>`},
 		// CSV and JSONL have no place for morerecords: a note on standard error says so.
 		{"exec-formatted-csv-more", []string{"exec", "--formatted", "--format=csv", user, "-"}, `<fetch count="2"><entity name="contact"><attribute name="fullname"/><attribute name="parentcustomerid"/><attribute name="birthdate"/><order attribute="fullname"/></entity></fetch>`},
+		{"exec-formatted-currency", []string{"exec", "--formatted", "--currency-symbol=€", "--format=csv", user, "--odata", "accounts?$select=name,revenue&$filter=name eq 'Contoso Ltd'"}, ""},
+		{"error-currency-without-formatted", []string{"exec", "--currency-symbol=€", "--odata", "accounts?$select=name"}, ""},
 		{"exec-jsonl-more", []string{"exec", "--format=jsonl", "-"}, `<fetch count="1"><entity name="account"><attribute name="name"/><order attribute="name"/></entity></fetch>`},
 		{"error-syntax", []string{"sql", "-"}, "<fetch><entity name=\"account\">\n  <attribute name=\"name\">\n</fetch>"},
 		{"error-unknown-column", []string{"exec", "-"}, "<fetch>\n<entity name=\"account\"><attribute name=\"nmae\"/></entity></fetch>"},
