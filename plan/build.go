@@ -43,8 +43,8 @@ type Options struct {
 	// §5.3); the zero value is Dataverse's default collation, case- and
 	// accent-insensitive. The plan carries it to the emitter.
 	AccentSensitive bool
-	// LookupNames asks, for every lookup output column of a plain query
-	// (not aggregate, not distinct), for the related record's primary name
+	// LookupNames asks, for every lookup output column of a query that
+	// does not aggregate, for the related record's primary name
 	// and target (Plan.LookupNames): formatted values read them in the
 	// same statement.
 	LookupNames bool
@@ -943,11 +943,12 @@ func (b *builder) nameTargets(c *Column) []*Table {
 }
 
 // lookupNames fills Plan.LookupNames (Options.LookupNames): one per lookup
-// output column whose targets have names. Aggregate and distinct plans
-// get none: an extra select-list column would change their groups.
+// output column whose targets have names. Aggregate plans get none: their
+// groups would need the names grouped too. (A distinct plan's names
+// follow the lookup's value, so they change no row.)
 func (b *builder) lookupNames() {
 	p := b.plan
-	if !b.opt.LookupNames || p.Aggregate || p.Distinct {
+	if !b.opt.LookupNames || p.Aggregate {
 		return
 	}
 	for _, oc := range p.Columns {

@@ -349,6 +349,15 @@ var goldenCases = []goldenCase{
 				{Column: cols[2], Targets: []*plan.Table{f.account, f.contact}},
 			}}
 	}},
+	// Lookup names of a distinct query that folds strings: the names of
+	// each group's lookup value, MIN over the exact DISTINCT rows.
+	{name: "lookup_names_distinct", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		cols := outs(a, "name", "parentaccountid")
+		return &plan.Plan{Root: a, Columns: cols, Distinct: true, Top: 5,
+			Orders:      []*plan.SortKey{{Column: ref(a, "name")}},
+			LookupNames: []*plan.LookupName{{Column: cols[1], Targets: []*plan.Table{f.account, f.contact}}}}
+	}},
 	// A repeated sort expression is dropped, whatever its direction: the
 	// name twice, a lookup by its name and then by its value, a choice by
 	// its label and then by its value (SQL Server error 169 otherwise).

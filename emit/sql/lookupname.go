@@ -6,7 +6,9 @@ import (
 )
 
 // Lookup names (plan.Plan.LookupNames) follow the output columns of a
-// plain query, aliased on from c<len(Columns)>: for each lookup, its
+// query that does not aggregate (a distinct one that folds strings takes
+// MIN of each over its exact DISTINCT rows: a name follows its value),
+// aliased on from c<len(Columns)>: for each lookup, its
 // related record's primary name, written as a name sort key is (nameKey:
 // the same subqueries, the same column security), and, for a lookup with
 // several targets, the index of the target holding the record,
@@ -49,7 +51,7 @@ func LookupNameColumns(names []*plan.LookupName) int {
 	n := 0
 	for _, l := range names {
 		n++
-		if len(l.Targets) > 1 {
+		if l != nil && len(l.Targets) > 1 {
 			n++
 		}
 	}
