@@ -26,7 +26,7 @@ func limitTargets(t *testing.T, ctx context.Context) []target {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sdb.Close() })
-	targets := []target{{"sqlite", sdb, scat}}
+	targets := []target{{"sqlite", sdb, scat, nil}}
 	engines := testkit.OptionalEngines(t)
 	for _, name := range []string{"postgres", "mysql"} {
 		dsn := engines[name]
@@ -44,7 +44,7 @@ func limitTargets(t *testing.T, ctx context.Context) []target {
 			t.Fatalf("%s: loading the sample: %v", name, err)
 		}
 		t.Cleanup(func() { engine.DropFixture(ctx, db, prefix) })
-		targets = append(targets, target{name, db, cat})
+		targets = append(targets, target{name, db, cat, nil})
 	}
 	return targets
 }

@@ -40,7 +40,7 @@ func TestODataRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	targets := []target{{"sqlite", db, cat}}
+	targets := []target{{"sqlite", db, cat, nil}}
 	engines := testkit.OptionalEngines(t)
 	for _, e := range pipelineForms[:2] { // PostgreSQL uuid, MySQL char(36)
 		dsn := engines[e.engine]
@@ -58,7 +58,7 @@ func TestODataRoundTrip(t *testing.T) {
 			t.Fatalf("%s: loading the sample: %v", e.engine, err)
 		}
 		defer engine.DropFixture(ctx, edb, prefix)
-		targets = append(targets, target{e.engine, edb, ecat})
+		targets = append(targets, target{e.engine, edb, ecat, nil})
 	}
 
 	var directives []*testkit.Directive

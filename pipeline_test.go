@@ -29,6 +29,9 @@ type target struct {
 	name    string
 	db      *engine.DB
 	catalog plan.Catalog
+	// caller, when set, gives the caller context instead of the
+	// database's user tables (as --businessunit, --teams, --reports do).
+	caller func(userID string) (*plan.Caller, error)
 }
 
 func TestPipeline(t *testing.T) {
@@ -38,7 +41,7 @@ func TestPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sdb.Close()
-	targets := []target{{"sqlite", sdb, scat}}
+	targets := []target{{"sqlite", sdb, scat, nil}}
 	engines := testkit.OptionalEngines(t)
 	engines["sqlite"] = "sqlite::memory:"
 	for _, e := range pipelineForms {
@@ -59,7 +62,7 @@ func TestPipeline(t *testing.T) {
 			t.Fatalf("%s %s: loading the sample: %v", e.engine, e.name, err)
 		}
 		defer engine.DropFixture(ctx, db, prefix)
-		targets = append(targets, target{e.engine + " " + e.name, db, cat})
+		targets = append(targets, target{e.engine + " " + e.name, db, cat, nil})
 	}
 
 	files, _ := filepath.Glob("testdata/pipeline/*.ddt")
@@ -128,7 +131,11 @@ func options(t *testing.T, ctx context.Context, d *testkit.Directive, tg target)
 		if id == "" {
 			t.Fatalf("no sample user %q", u)
 		}
-		caller, err := engine.LoadCaller(ctx, tg.db, tg.catalog, id, 3)
+		load := func(id string) (*plan.Caller, error) { return engine.LoadCaller(ctx, tg.db, tg.catalog, id, 3) }
+		if tg.caller != nil {
+			load = tg.caller
+		}
+		caller, err := load(id)
 		if err != nil {
 			t.Fatal(err)
 		}

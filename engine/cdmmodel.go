@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/vecompile/vecompile/internal/diag"
@@ -58,14 +59,52 @@ func isCDMModel(root *jnode) bool {
 
 // parseCDMModel reads a model.json document's tree into a catalog.
 func parseCDMModel(src *diag.Source, root *jnode) (plan.Catalog, error) {
+	_, tables, err := readCDMModel(src, root)
+	if err != nil {
+		return nil, err
+	}
+	return buildIntrospected(tables), nil
+}
+
+// cdmEntity is one LocalEntity of a model.json as the CSV loader needs it:
+// its attributes in the partitions' column order, and the partitions'
+// file names.
+type cdmEntity struct {
+	name       string
+	path       string // JSON path, for errors
+	node       *jnode
+	attrs      []cdmAttr
+	partitions []cdmPartition
+}
+
+// cdmAttr is one attribute: model.json's data type (lower case), its
+// maxLength (-1 or 0: unlimited) and, for decimals, the precision and
+// scale of its is.dataFormat.numeric.shaped trait (0 when absent).
+type cdmAttr struct {
+	name, dataType   string
+	maxLength        int64
+	precision, scale int64
+}
+
+// cdmPartition is a partition's location as model.json gives it (a URL
+// in the lake), with its node for errors.
+type cdmPartition struct {
+	location, path string
+	node           *jnode
+}
+
+// readCDMModel reads a model.json tree into its entities and the tables
+// introspection's catalog builder takes.
+func readCDMModel(src *diag.Source, root *jnode) ([]*cdmEntity, []*introTable, error) {
 	r := &treeReader{src: src, code: diag.BadMetadataFile}
 	if !r.object(root, "$", cdmRootKeys...) {
-		return nil, r.errs.Err()
+		return nil, nil, r.errs.Err()
 	}
 	if root.get("entities") == nil {
 		r.errorf(root, "$", "missing \"entities\"")
 	}
 	var tables []*introTable
+	var entities []*cdmEntity
 	byName := map[string]*introTable{}
 	for i, en := range r.array(root, "entities", "$") {
 		path := fmt.Sprintf("$.entities[%d]", i)
@@ -86,6 +125,7 @@ func parseCDMModel(src *diag.Source, root *jnode) (plan.Catalog, error) {
 			continue
 		}
 		t := &introTable{name: name}
+		ent := &cdmEntity{name: name, path: path, node: en}
 		cols := map[string]bool{}
 		for j, an := range r.array(en, "attributes", path) {
 			apath := fmt.Sprintf("%s.attributes[%d]", path, j)
@@ -112,15 +152,26 @@ func parseCDMModel(src *diag.Source, root *jnode) (plan.Catalog, error) {
 			}
 			cols[strings.ToLower(cn)] = true
 			t.cols = append(t.cols, introCol{name: cn, typ: decl, guid: decl == "uuid"})
+			a := cdmAttr{name: cn, dataType: strings.ToLower(dt)}
+			if n := an.get("maxLength"); n != nil && n.kind == 'n' {
+				a.maxLength, _ = strconv.ParseInt(n.num.String(), 10, 64)
+			}
+			a.precision, a.scale = cdmNumericShape(an)
+			ent.attrs = append(ent.attrs, a)
 		}
 		for j, pn := range r.array(en, "partitions", path) {
 			ppath := fmt.Sprintf("%s.partitions[%d]", path, j)
 			if pn.kind != 'o' {
 				r.errorf(pn, ppath, "expected an object, found %s", pn.kindName())
+				continue
+			}
+			if loc := pn.get("location"); loc != nil && loc.kind == 's' {
+				ent.partitions = append(ent.partitions, cdmPartition{location: loc.str, path: ppath + ".location", node: loc})
 			}
 		}
 		byName[strings.ToLower(name)] = t
 		tables = append(tables, t)
+		entities = append(entities, ent)
 	}
 	for i, rn := range r.array(root, "relationships", "$") {
 		path := fmt.Sprintf("$.relationships[%d]", i)
@@ -162,7 +213,44 @@ func parseCDMModel(src *diag.Source, root *jnode) (plan.Catalog, error) {
 		}
 	}
 	if err := r.errs.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return buildIntrospected(tables), nil
+	return entities, tables, nil
+}
+
+// cdmNumericShape reads the precision and scale of a decimal attribute's
+// is.dataFormat.numeric.shaped trait, as Synapse Link writes it; 0, 0
+// when the trait is absent or not of that shape (traits describe no
+// column otherwise).
+func cdmNumericShape(an *jnode) (precision, scale int64) {
+	traits := an.get("cdm:traits")
+	if traits == nil || traits.kind != 'a' {
+		return 0, 0
+	}
+	for _, tr := range traits.elems {
+		if ref := tr.get("traitReference"); ref == nil || ref.kind != 's' || ref.str != "is.dataFormat.numeric.shaped" {
+			continue
+		}
+		args := tr.get("arguments")
+		if args == nil || args.kind != 'a' {
+			continue
+		}
+		for _, arg := range args.elems {
+			n, v := arg.get("name"), arg.get("value")
+			if n == nil || n.kind != 's' || v == nil || v.kind != 'n' {
+				continue
+			}
+			x, err := strconv.ParseInt(v.num.String(), 10, 64)
+			if err != nil {
+				continue
+			}
+			switch n.str {
+			case "precision":
+				precision = x
+			case "scale":
+				scale = x
+			}
+		}
+	}
+	return precision, scale
 }

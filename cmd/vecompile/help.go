@@ -92,6 +92,20 @@ Example:
   vecompile sample load --db 'postgres://postgres@127.0.0.1:5432/crm?sslmode=disable'
   vecompile sample load --db 'sqlite:crm.db?create=true'
 `,
+	"load": `Usage: vecompile load --model model.json --db DSN [--replace]
+
+Loads an export of Azure Synapse Link for Dataverse into a database: a table
+per entity of model.json, typed by its attributes' dataType, and the rows of
+its CSV partitions (<entity>/*.csv beside model.json) in file order, in one
+transaction: a record written again replaces the earlier version, a row with
+IsDelete True deletes it. A bad row is an error at file:line:col (VE1021)
+and nothing is kept. Tables that exist are refused unless --replace. Query
+the result with --metadata model.json.
+
+Example:
+  vecompile load --model lake/model.json --db 'sqlite:crm.db?create=true'
+  vecompile exec --db sqlite:crm.db --metadata lake/model.json query.xml
+`,
 	"metadata": `Usage: vecompile metadata --db DSN
        vecompile metadata --metadata FILE
 

@@ -21,6 +21,7 @@ func TestCommandHelp(t *testing.T) {
 		{[]string{"odata", "-h"}, []string{"Usage: vecompile odata", "Example", "-flavor"}, []string{"Usage of vecompile convert", "Usage: vecompile convert"}},
 		{[]string{"serve", "-h"}, []string{"Usage: vecompile serve", "Example", "-jwt-issuer"}, nil},
 		{[]string{"security", "init", "-h"}, []string{"Usage: vecompile security init", "Example", "-policy"}, nil},
+		{[]string{"load", "-h"}, []string{"Usage: vecompile load", "Example", "-model"}, nil},
 		{[]string{"token", "-h"}, []string{"Usage: vecompile token", "Example", "-ttl"}, nil},
 	}
 	for _, tc := range cases {

@@ -56,6 +56,8 @@ Usage:
                                     convert a $metadata document or model.json to a --metadata file
   vecompile sample load --db DSN [--replace]
                                     load the embedded sample (rows, metadata, security model) into a database
+  vecompile load --model model.json --db DSN [--replace]
+                                    load a Synapse Link export (model.json and its CSV partitions) into a database
   vecompile token [flags]           print a development token for a local 'serve'
   vecompile version                 print the version and the revision it was built from
 
@@ -88,6 +90,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runMetadata(ctx, args, stdout, stderr)
 	case "sample":
 		return runSampleLoad(ctx, args, stdout, stderr)
+	case "load":
+		return runLoad(ctx, args, stdout, stderr)
 	case "serve":
 		return runServe(ctx, args, stdout, stderr)
 	case "token":
@@ -524,5 +528,37 @@ func runSampleLoad(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fail(stderr, err)
 	}
 	fmt.Fprintln(stdout, "sample loaded: 8 tables, their metadata (vecompile_metadata) and the security model; try: vecompile exec --db DSN --user aa000000-0000-4000-8000-000000000009 query.xml")
+	return 0
+}
+
+// runLoad loads a Synapse Link for Dataverse export into a database
+// (engine.LoadSynapse) and prints its summary.
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vecompile load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	setUsage(fs, "load", stderr)
+	model := fs.String("model", "", "the export's model.json; its CSV partitions are read from <entity>/*.csv beside it")
+	dsn := fs.String("db", "", "the database to load into: sqlite:PATH?create=true, postgres://…, mysql://…")
+	replace := fs.Bool("replace", false, "drop and reload the export's tables when the database has them")
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *model == "" || *dsn == "" || fs.NArg() > 0 {
+		return fail(stderr, flagError("load: give --model model.json and --db DSN"))
+	}
+	db, err := engine.Open(ctx, *dsn)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer db.Close()
+	sum, err := engine.LoadSynapse(ctx, db, *model, *replace)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	fmt.Fprint(stdout, sum)
+	fmt.Fprintf(stdout, "try: vecompile exec --db DSN --metadata %s query.xml\n", *model)
 	return 0
 }

@@ -139,3 +139,37 @@ func sampleFile(t *testing.T) string {
 	}
 	return path
 }
+
+// TestLoadCommand: vecompile load puts a Synapse Link export in a
+// database that exec then answers from with --metadata model.json; a
+// second load is refused, a bad row is reported at file:line:col.
+func TestLoadCommand(t *testing.T) {
+	ctx := context.Background()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "lake.db") + "?create=true"
+	model := "../../testdata/foreign/synapse/model.json"
+	var stdout, stderr bytes.Buffer
+	if code := run(ctx, []string{"load", "--model", model, "--db", dsn}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for _, want := range []string{"account: 40 rows (4 files, 43 records read", "1 replaced by a later version, 1 deleted", "loaded 8 tables"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	stdout.Reset()
+	q := `<fetch><entity name="account"><attribute name="name"/><filter><condition attribute="accountid" operator="under" value="{ACC00000-0000-4000-8000-000000000001}"/></filter><order attribute="name"/></entity></fetch>`
+	if code := run(ctx, []string{"exec", "--db", dsn, "--metadata", model, "--format=csv", "-"}, strings.NewReader(q), &stdout, &stderr); code != 0 {
+		t.Fatalf("exec: exit %d: %s", code, stderr.String())
+	}
+	if want := "name,accountid\nContoso Pharmaceuticals,acc00000-0000-4000-8000-000000000002\n"; !strings.HasPrefix(stdout.String(), want) {
+		t.Errorf("exec:\n%s\nwant it to begin with\n%s", stdout.String(), want)
+	}
+	stderr.Reset()
+	if code := run(ctx, []string{"load", "--model", model, "--db", dsn}, strings.NewReader(""), &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "VE5004") || !strings.Contains(stderr.String(), "--replace") {
+		t.Errorf("second load: exit %d: %s", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := run(ctx, []string{"load", "--db", dsn}, strings.NewReader(""), &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "--model") {
+		t.Errorf("no --model: exit %d: %s", code, stderr.String())
+	}
+}

@@ -26,6 +26,8 @@ const (
 	DuplicateAlias      Code = "VE1016" // two link-entities or attributes share an alias
 	MissingEntity       Code = "VE1017" // no <entity> in <fetch>
 	UnsupportedFunction Code = "VE1018" // an OData canonical function vecompile does not compute (named); HTTP 501
+	BadCSVRow           Code = "VE1021" // a row of a Synapse Link CSV partition that does not fit its model.json attributes (value form, field count, quoting), at file:line:col
+	MissingPartition    Code = "VE1022" // a partition model.json lists is not beside it, or cannot be read
 	UnknownAlias        Code = "VE2009" // entityname / valueof / order alias names no link-entity
 	UnknownEntity       Code = "VE2001" // table not in the catalog
 	UnknownColumn       Code = "VE2002" // column not on its table
