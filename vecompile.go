@@ -65,6 +65,15 @@ type Config struct {
 	// default accent-insensitive collation.
 	AccentSensitive bool
 
+	// Formatted adds Dataverse's formatted values to Exec's results
+	// (engine.Formatter): lookups' names are read in the same statement.
+	// Dates show in the caller's zone from the user's settings, else Zone;
+	// labels and numbers in the caller's language, else LanguageID.
+	Formatted bool
+	// CurrencySymbol is the symbol formatted money amounts carry ("":
+	// "$").
+	CurrencySymbol string
+
 	// Security runs queries as a principal (see security.go).
 	Security SecurityConfig
 }
@@ -396,7 +405,27 @@ func (c *Compiler) Plan(q *ast.Query) (*plan.Plan, error) {
 		QuickFindLimitDisabled: c.cfg.QuickFindLimitDisabled,
 		QuickFindRecordLimit:   c.cfg.QuickFindRecordLimit,
 		AccentSensitive:        c.cfg.AccentSensitive,
+		LookupNames:            c.cfg.Formatted,
 	})
+}
+
+// Formatter is the formatted values' renderer for the caller: the
+// language and zone of the user's settings, else the configured ones.
+func (c *Compiler) Formatter() *engine.Formatter {
+	lcid, zone := c.cfg.LanguageID, c.cfg.Zone
+	if c.caller != nil {
+		if c.caller.LanguageID != 0 {
+			lcid = c.caller.LanguageID
+		}
+		if c.caller.TimeZone != nil {
+			zone = c.caller.TimeZone
+		}
+	}
+	f := engine.NewFormatter(lcid, zone)
+	if c.cfg.CurrencySymbol != "" {
+		f.CurrencySymbol = c.cfg.CurrencySymbol
+	}
+	return f
 }
 
 // SQL emits the plan's SQL in the named dialect.
@@ -413,5 +442,9 @@ func (c *Compiler) Exec(ctx context.Context, p *plan.Plan) (*engine.Result, erro
 	if c.db == nil {
 		return nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.BadFlag, "no database: give --db DSN")}.Err()
 	}
-	return c.db.Exec(ctx, p)
+	r, err := c.db.Exec(ctx, p)
+	if err == nil && c.cfg.Formatted {
+		c.Formatter().Apply(p.Columns, r)
+	}
+	return r, err
 }

@@ -208,6 +208,19 @@ func LoadCaller(ctx context.Context, db *DB, cat plan.Catalog, userID string, hi
 	if n, ok := toInt(lang); ok {
 		caller.LanguageID = n
 	}
+	// Time zone: usersettings.timezonecode, when the table has it.
+	if us != nil {
+		if c, ok := us.t.Column("timezonecode"); ok && !us.t.Untyped {
+			zone := ""
+			err := queryRows(ctx, db, fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", q(c.PhysicalName), q(us.t.PhysicalName), key(us, "systemuserid"), db.placeholder(1)), []any{arg(us, "systemuserid", id)}, 1, func(r []string) { zone = r[0] })
+			if err != nil {
+				return nil, err
+			}
+			if n, ok := toInt(zone); ok {
+				caller.TimeZone, _ = ZoneOfCode(n)
+			}
+		}
+	}
 	return caller, nil
 }
 

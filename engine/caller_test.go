@@ -3,12 +3,28 @@ package engine
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/plan"
 )
+
+// sameZone compares time zones by name (LoadLocation returns a new
+// *time.Location each time).
+var sameZone = cmp.Comparer(func(a, b *time.Location) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.String() == b.String()
+})
+
+func zone(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
 
 func ids(prefix string, nums ...int) []string {
 	var out []string
@@ -45,26 +61,26 @@ func TestLoadCallerSample(t *testing.T) {
 			TeamIDs:     ids("ee", 2, 4),
 			Reports:     ids("aa", 4, 5, 7, 8, 9),
 			ReportTeams: ids("ee", 2, 3, 4),
-			LanguageID:  1033,
+			LanguageID:  1033, TimeZone: zone(t, "America/Los_Angeles"),
 		}},
 		{"manager, direct reports only", cat, SampleManagerID, 1, &plan.Caller{
 			UserID: SampleManagerID, BusinessUnitID: ids("bb", 2)[0],
 			TeamIDs:     ids("ee", 2, 4),
 			Reports:     ids("aa", 4, 5),
 			ReportTeams: ids("ee", 2, 3, 4),
-			LanguageID:  1033,
+			LanguageID:  1033, TimeZone: zone(t, "America/Los_Angeles"),
 		}},
 		{"manager, no hierarchy", cat, SampleManagerID, 0, &plan.Caller{
 			UserID: SampleManagerID, BusinessUnitID: ids("bb", 2)[0],
 			TeamIDs:    ids("ee", 2, 4),
-			LanguageID: 1033,
+			LanguageID: 1033, TimeZone: zone(t, "America/Los_Angeles"),
 		}},
 		{"ceo, whole chain, id in braces and upper case", cat, "{AA000000-0000-4000-8000-000000000001}", 100, &plan.Caller{
 			UserID: SampleCEOID, BusinessUnitID: ids("bb", 1)[0],
 			TeamIDs:     ids("ee", 1),
 			Reports:     ids("aa", 2, 3, 4, 5, 6, 7, 8, 9),
 			ReportTeams: ids("ee", 1, 2, 3, 4),
-			LanguageID:  3082,
+			LanguageID:  3082, TimeZone: zone(t, "Europe/Paris"),
 		}},
 		{"rep, untyped names", nil, SampleRepID, 3, &plan.Caller{
 			UserID: SampleRepID, BusinessUnitID: ids("bb", 2)[0],
@@ -76,7 +92,7 @@ func TestLoadCallerSample(t *testing.T) {
 			TeamIDs:     ids("ee", 1),
 			Reports:     ids("aa", 6),
 			ReportTeams: ids("ee", 1),
-			LanguageID:  1031,
+			LanguageID:  1031, TimeZone: zone(t, "Europe/Berlin"),
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,7 +100,7 @@ func TestLoadCallerSample(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, got, sameZone); diff != "" {
 				t.Errorf("caller mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -123,7 +139,7 @@ func TestLoadCallerNoTables(t *testing.T) {
 	}
 	want := &plan.Caller{UserID: SampleManagerID, BusinessUnitID: "bb000000-0000-4000-8000-000000000001",
 		Reports: []string{"aa000000-0000-4000-8000-000000000003"}, Unknown: plan.CallerTeams | plan.CallerReportTeams}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, sameZone); diff != "" {
 		t.Errorf("systemuser only (-want +got):\n%s", diff)
 	}
 	// A catalog without the tables.
@@ -143,9 +159,9 @@ func TestLoadCallerEngines(t *testing.T) {
 			TeamIDs:     ids("ee", 2, 4),
 			Reports:     ids("aa", 4, 5, 7, 8, 9),
 			ReportTeams: ids("ee", 2, 3, 4),
-			LanguageID:  1033,
+			LanguageID:  1033, TimeZone: zone(t, "America/Los_Angeles"),
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
+		if diff := cmp.Diff(want, got, sameZone); diff != "" {
 			t.Errorf("caller mismatch (-want +got):\n%s", diff)
 		}
 	})

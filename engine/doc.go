@@ -114,7 +114,8 @@
 // TimeZoneIndependent), "targets" (Lookup, Owner, Customer: the entities
 // the lookup points to), "options" (Picklist, State, Status,
 // MultiSelectPicklist: the option values and their labels, [{"value": 1,
-// "label": "Accounting"}, …]; values are unique integers, labels non-empty),
+// "label": "Accounting"}, …]; values are unique integers, labels non-empty;
+// on a Boolean, the labels of 0 and 1, which formatted values show),
 // "maxLength" (String, Memo), "precision" (Decimal, Money, Double: decimal
 // places), "guidStorage" (Uniqueidentifier, Lookup, Owner, Customer: how
 // the database stores the values: lower, upper, anycase, native, binary,

@@ -216,8 +216,15 @@ func readMetaDoc(root *jnode, r *treeReader) *metaDoc {
 			if len(a.Options) > 0 {
 				switch a.Type {
 				case plan.TPicklist, plan.TState, plan.TStatus, plan.TMultiSelectPicklist, plan.TUnknown:
+				case plan.TBoolean:
+					// A Boolean's two labels (false 0, true 1), for formatted values.
+					for _, o := range a.Options {
+						if o.Value != 0 && o.Value != 1 {
+							r.errorf(an.get("options"), apath+".options", "a Boolean's options are its labels for 0 (false) and 1 (true), not %d", o.Value)
+						}
+					}
 				default:
-					r.errorf(an.get("options"), apath+".options", "options are only allowed on Picklist, State, Status and MultiSelectPicklist attributes, not %s", a.Type)
+					r.errorf(an.get("options"), apath+".options", "options are only allowed on Picklist, State, Status, MultiSelectPicklist and Boolean attributes, not %s", a.Type)
 				}
 			}
 			if a.MaxLength < 0 || a.MaxLength > maxTextLength {

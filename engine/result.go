@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/plan"
@@ -13,6 +14,30 @@ import (
 type Field struct {
 	Name  string
 	Value any // nil, string, int64, json.Number, float64, bool or []int64
+	// Related is, for a lookup whose plan read its related record
+	// (plan.Options.LookupNames), that record's name and table; nil
+	// otherwise.
+	Related *Related
+	// Formatted is the field's formatted value once Formatter.Apply ran
+	// (nil: none).
+	Formatted *Formatted
+}
+
+// String prints the name and value, as fmt prints a Field without the
+// formatting it may carry.
+func (f Field) String() string { return fmt.Sprintf("{%v %v}", f.Name, f.Value) }
+
+// Related is what a row holds about a lookup's related record.
+type Related struct {
+	// Name is the record's primary name; HasName is false when there is
+	// none to show: the record is missing, or column security hides the
+	// name from the caller.
+	Name    string
+	HasName bool
+	// Table is the logical name of the target table holding the record:
+	// the target of a lookup with one, the target that matched for a
+	// polymorphic lookup (owners, customers); "" when none matched.
+	Table string
 }
 
 // Row is one result row: its fields in output column order. Null values
@@ -40,6 +65,20 @@ func (r Row) MarshalJSON() ([]byte, error) {
 		if f.Value == nil {
 			continue
 		}
+		// Annotations precede their property, as the Web API writes them.
+		for _, a := range f.annotations() {
+			if !first {
+				b.WriteByte(',')
+			}
+			first = false
+			if err := writeJSONValue(&b, f.Name+"@"+a[0]); err != nil {
+				return nil, err
+			}
+			b.WriteByte(':')
+			if err := writeJSONValue(&b, a[1]); err != nil {
+				return nil, err
+			}
+		}
 		if !first {
 			b.WriteByte(',')
 		}
@@ -54,6 +93,28 @@ func (r Row) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// The OData instance annotations of formatted values.
+const (
+	FormattedValueAnnotation    = "OData.Community.Display.V1.FormattedValue"
+	LookupLogicalNameAnnotation = "Microsoft.Dynamics.CRM.lookuplogicalname"
+)
+
+// annotations are a formatted field's instance annotations (term, value):
+// the formatted value, and a lookup's related table.
+func (f Field) annotations() [][2]string {
+	if f.Formatted == nil {
+		return nil
+	}
+	var out [][2]string
+	if f.Formatted.HasValue {
+		out = append(out, [2]string{FormattedValueAnnotation, f.Formatted.Value})
+	}
+	if f.Formatted.LookupLogicalName != "" {
+		out = append(out, [2]string{LookupLogicalNameAnnotation, f.Formatted.LookupLogicalName})
+	}
+	return out
 }
 
 func writeJSONValue(b *bytes.Buffer, v any) error {
@@ -111,7 +172,7 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 	switch len(st.Columns) {
 	case 0:
 		res.Columns = names
-	case n:
+	case n - sqlemit.LookupNameColumns(st.LookupNames):
 		for i, oc := range st.Columns {
 			res.Columns = append(res.Columns, oc.Name)
 			kinds[i] = columnKind(oc)
@@ -119,6 +180,7 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 	default:
 		return nil, db.errorf("the statement returns %d columns but its plan has %d output columns", n, len(st.Columns))
 	}
+	lookupAt := lookupColumns(st)
 	vals := make([]any, n)
 	ptrs := make([]any, n)
 	for i := range vals {
@@ -128,7 +190,7 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, dbError(err, "")
 		}
-		row := make(Row, n)
+		row := make(Row, len(res.Columns))
 		for i := range row {
 			switch kinds[i] {
 			case outFiscalYear, outFiscalPeriod:
@@ -136,6 +198,9 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 			default:
 				row[i] = Field{Name: res.Columns[i], Value: convert(vals[i], kinds[i])}
 			}
+		}
+		if len(st.LookupNames) > 0 {
+			relate(row, st.LookupNames, lookupAt, vals[len(row):])
 		}
 		res.Rows = append(res.Rows, row)
 	}
@@ -192,4 +257,43 @@ func (db *DB) Count(ctx context.Context, st *sqlemit.Statement) (int64, error) {
 		return 0, db.errorf("count statement returned %v, not an integer", v)
 	}
 	return n, nil
+}
+
+// lookupColumns is, per lookup name of st, the index of its output column
+// (-1 when the plan does not return it).
+func lookupColumns(st *sqlemit.Statement) []int {
+	at := make([]int, len(st.LookupNames))
+	for i, ln := range st.LookupNames {
+		at[i] = -1
+		for j, oc := range st.Columns {
+			if oc == ln.Column {
+				at[i] = j
+			}
+		}
+	}
+	return at
+}
+
+// relate attaches the lookup names a statement read after its output
+// columns (vals) to the row's lookup fields (columns at).
+func relate(row Row, names []*plan.LookupName, at []int, vals []any) {
+	v := 0
+	for i, ln := range names {
+		rel := &Related{}
+		if x := vals[v]; x != nil {
+			rel.Name, rel.HasName = toText(x), true
+		}
+		v++
+		if len(ln.Targets) == 1 {
+			rel.Table = ln.Targets[0].LogicalName
+		} else {
+			if t, ok := toInt(vals[v]); ok && t >= 0 && int(t) < len(ln.Targets) {
+				rel.Table = ln.Targets[t].LogicalName
+			}
+			v++
+		}
+		if c := at[i]; c >= 0 && row[c].Value != nil {
+			row[c].Related = rel
+		}
+	}
 }

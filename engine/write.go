@@ -9,7 +9,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+	"unicode"
+
+	"golang.org/x/text/width"
 
 	"github.com/vecompile/vecompile/internal/diag"
 )
@@ -28,6 +30,10 @@ var Formats = []string{"table", "json", "jsonl", "csv"}
 //	jsonl  one row object per line, nulls omitted
 //	csv    a header row, then one record per row; null is an empty field
 //
+// Fields with a formatted value (Formatter.Apply) show it in table and csv
+// in place of the raw value; json and jsonl keep the raw value and add the
+// Web API's annotations before it (col@OData.Community.Display.V1.FormattedValue,
+// and col@Microsoft.Dynamics.CRM.lookuplogicalname for lookups).
 // An unknown format is a BadFlag error.
 func Write(w io.Writer, r *Result, format string) error {
 	bw := bufio.NewWriter(w)
@@ -96,7 +102,7 @@ func writeCSV(w *bufio.Writer, r *Result) error {
 		for i := range rec {
 			rec[i] = ""
 			if i < len(row) {
-				rec[i] = formatText(row[i].Value)
+				rec[i] = displayText(row[i])
 			}
 		}
 		if err := cw.Write(rec); err != nil {
@@ -137,6 +143,46 @@ func formatText(v any) string {
 	return fmt.Sprint(v)
 }
 
+// displayText is a field's text for table and csv: its formatted value
+// when it has one, else formatText of the value.
+func displayText(f Field) string {
+	if f.Formatted != nil && f.Formatted.HasValue {
+		return f.Formatted.Value
+	}
+	return formatText(f.Value)
+}
+
+// displayWidth is the number of terminal columns s takes: East Asian
+// Wide and Fullwidth characters take two, combining marks and format
+// characters none, others one.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		case isWide(r):
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+func isWide(r rune) bool {
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return true
+	}
+	return false
+}
+
+// numericText reports whether a number field reads as one: a choice's
+// label does not, and aligns left.
+func numericText(f Field) bool {
+	return f.Formatted == nil || !f.Formatted.HasValue || strings.ContainsAny(f.Formatted.Value, "0123456789")
+}
+
 func isNumber(v any) bool {
 	switch v.(type) {
 	case int64, json.Number, float64:
@@ -154,19 +200,19 @@ func writeTable(w *bufio.Writer, r *Result) error {
 	numeric := make([]bool, n)
 	cells := make([][]string, len(r.Rows))
 	for i, c := range r.Columns {
-		widths[i] = utf8.RuneCountInString(c)
+		widths[i] = displayWidth(c)
 		numeric[i] = true
 	}
 	for j, row := range r.Rows {
 		cells[j] = make([]string, n)
 		for i := 0; i < n && i < len(row); i++ {
 			v := row[i].Value
-			if v != nil && !isNumber(v) {
+			if v != nil && (!isNumber(v) || !numericText(row[i])) {
 				numeric[i] = false
 			}
-			s := cellReplacer.Replace(formatText(v))
+			s := cellReplacer.Replace(displayText(row[i]))
 			cells[j][i] = s
-			if l := utf8.RuneCountInString(s); l > widths[i] {
+			if l := displayWidth(s); l > widths[i] {
 				widths[i] = l
 			}
 		}
@@ -177,7 +223,7 @@ func writeTable(w *bufio.Writer, r *Result) error {
 			if i > 0 {
 				b.WriteString("  ")
 			}
-			gap := strings.Repeat(string(pad), widths[i]-utf8.RuneCountInString(s))
+			gap := strings.Repeat(string(pad), widths[i]-displayWidth(s))
 			if numeric[i] && pad == ' ' {
 				b.WriteString(gap)
 				b.WriteString(s)

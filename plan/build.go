@@ -43,6 +43,11 @@ type Options struct {
 	// §5.3); the zero value is Dataverse's default collation, case- and
 	// accent-insensitive. The plan carries it to the emitter.
 	AccentSensitive bool
+	// LookupNames asks, for every lookup output column of a query that
+	// does not aggregate, for the related record's primary name
+	// and target (Plan.LookupNames): formatted values read them in the
+	// same statement.
+	LookupNames bool
 }
 
 // SecurityProvider returns the row filter for one data source, expressed
@@ -305,6 +310,7 @@ func (b *builder) build(q *ast.Query) {
 	}
 	p.Orders = append(p.Orders, b.linkOrders...)
 	b.tieBreakers()
+	b.lookupNames()
 	b.security()
 	if b.opt.Security != nil && len(b.errs) == 0 {
 		if err := Verify(p); err != nil {
@@ -914,27 +920,59 @@ func (b *builder) sortBy(key *SortKey, c *Column) {
 	}
 	switch c.Type {
 	case TLookup, TOwner, TCustomer:
-		if len(c.Targets) == 0 {
-			return
+		if targets := b.nameTargets(c); targets != nil {
+			key.By, key.Targets = SortName, targets
 		}
-		targets := b.a.tables(len(c.Targets))
-		for _, name := range c.Targets {
-			t, ok := b.opt.Catalog.Table(name)
-			if !ok || t.Untyped || t.PrimaryName == "" || t.PrimaryKey == "" {
-				return
-			}
-			if _, ok := t.Column(t.PrimaryKey); !ok {
-				return
-			}
-			if _, ok := t.Column(t.PrimaryName); !ok {
-				return
-			}
-			targets = append(targets, t)
-		}
-		key.By, key.Targets = SortName, targets
 	case TPicklist, TState, TStatus:
 		if len(c.Options) > 0 && !b.rawOrder {
 			key.By = SortLabel
+		}
+	}
+}
+
+// nameTargets are a lookup's target tables when every one is in the
+// catalog with a primary key and a primary name column, so that the
+// related record's name can be read; nil otherwise (untyped mode,
+// metadata without primaryNameAttribute or without the target table).
+func (b *builder) nameTargets(c *Column) []*Table {
+	if len(c.Targets) == 0 {
+		return nil
+	}
+	targets := b.a.tables(len(c.Targets))
+	for _, name := range c.Targets {
+		t, ok := b.opt.Catalog.Table(name)
+		if !ok || t.Untyped || t.PrimaryName == "" || t.PrimaryKey == "" {
+			return nil
+		}
+		if _, ok := t.Column(t.PrimaryKey); !ok {
+			return nil
+		}
+		if _, ok := t.Column(t.PrimaryName); !ok {
+			return nil
+		}
+		targets = append(targets, t)
+	}
+	return targets
+}
+
+// lookupNames fills Plan.LookupNames (Options.LookupNames): one per lookup
+// output column whose targets have names. Aggregate plans get none: their
+// groups would need the names grouped too. (A distinct plan's names
+// follow the lookup's value, so they change no row.)
+func (b *builder) lookupNames() {
+	p := b.plan
+	if !b.opt.LookupNames || p.Aggregate {
+		return
+	}
+	for _, oc := range p.Columns {
+		if oc == nil || oc.Column == nil || oc.RowAggregate != nil || oc.All {
+			continue
+		}
+		switch oc.Column.Type {
+		case TLookup, TOwner, TCustomer:
+			if targets := b.nameTargets(oc.Column); targets != nil {
+				p.LookupNames = append(p.LookupNames, &LookupName{Column: oc, Targets: targets})
+			}
 		}
 	}
 }

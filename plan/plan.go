@@ -66,6 +66,27 @@ type Plan struct {
 	// AssumedMetadata: the plan is built on them, and the CLI prints them
 	// on standard error so that no assumption is silent.
 	Warnings diag.ErrorList
+	// LookupNames are the lookup output columns whose related record the
+	// statement also reads (Options.LookupNames), for formatted values.
+	LookupNames []*LookupName
+}
+
+// LookupName is a lookup output column's related record, read in the
+// same statement as the rows: the primary name of the target row the
+// value points to (the first target holding it, for polymorphic lookups),
+// as a SortName key reads it, column security included (Names), and,
+// for a lookup with several targets, which one holds it.
+type LookupName struct {
+	Column  *OutputColumn
+	Targets []*Table
+	// Names are what the caller may read of each target's primary name
+	// (parallel to Targets), as SortKey.Names; nil with security off.
+	Names []NameAccess
+}
+
+// Key is the name read as a SortName key on the column reads it.
+func (n *LookupName) Key() *SortKey {
+	return &SortKey{Column: &ColumnRef{Source: n.Column.Source, Column: n.Column.Column}, By: SortName, Targets: n.Targets, Names: n.Names}
 }
 
 // Known reports whether sp was set from the query text. Nodes the planner
@@ -316,6 +337,10 @@ type Caller struct {
 	// ReportTeams are the teams of the caller's reports.
 	ReportTeams []string
 	LanguageID  int64
+	// TimeZone is the caller's time zone from the user's settings
+	// (usersettings.timezonecode); nil when unknown. Formatted values show
+	// dates in it.
+	TimeZone *time.Location
 	// Unknown marks the parts nobody gave (no user table holds them and
 	// no flag set them): an operator that needs one is refused, naming
 	// the flag, rather than matching nothing. Zero: everything is known.

@@ -178,30 +178,39 @@ func sharedKeys(ids []string) []*Value {
 // would tell hidden names apart. A hidden name sorts as NULL, except on
 // the records a field share reveals, as a hidden column reads everywhere.
 func (b *builder) secureNameKeys(cols ColumnSecurity) {
-	shares, _ := cols.(ColumnShares)
 	for _, k := range b.plan.Orders {
 		if k == nil || k.By != SortName {
 			continue
 		}
-		k.Names = make([]NameAccess, len(k.Targets))
-		if cols == nil {
-			continue
+		k.Names = nameAccess(cols, k.Targets)
+	}
+	for _, n := range b.plan.LookupNames {
+		n.Names = nameAccess(cols, n.Targets)
+	}
+}
+
+// nameAccess is what the caller may read of each target's primary name.
+func nameAccess(cols ColumnSecurity, targets []*Table) []NameAccess {
+	shares, _ := cols.(ColumnShares)
+	names := make([]NameAccess, len(targets))
+	if cols == nil {
+		return names
+	}
+	for i, t := range targets {
+		name, ok := t.Column(t.PrimaryName)
+		if !ok {
+			continue // nameTargets admits no such target; the emitter refuses it
 		}
-		for i, t := range k.Targets {
-			name, ok := t.Column(t.PrimaryName)
-			if !ok {
-				continue // sortBy admits no such target; the emitter refuses it
+		for _, h := range cols.HiddenColumns(t) {
+			if c, ok := t.Column(h); ok && c == name {
+				names[i].Hidden = true
 			}
-			for _, h := range cols.HiddenColumns(t) {
-				if c, ok := t.Column(h); ok && c == name {
-					k.Names[i].Hidden = true
-				}
-			}
-			if k.Names[i].Hidden && shares != nil {
-				k.Names[i].Shared = sharedKeys(shares.ColumnShares(t)[name.LogicalName])
-			}
+		}
+		if names[i].Hidden && shares != nil {
+			names[i].Shared = sharedKeys(shares.ColumnShares(t)[name.LogicalName])
 		}
 	}
+	return names
 }
 
 // secureHierarchyWalks gives every under / above / not-under its own

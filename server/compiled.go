@@ -23,6 +23,7 @@ import (
 //     Invalidate) and the model's generation, which SetModel and
 //     Invalidate advance;
 //   - the caller context identity operators resolved against;
+//   - whether the plan reads the related names of formatted values;
 // and plans that read the clock (relative dates) are not kept. The
 // catalog and the server's settings are fixed for a Server, whose cache
 // this is. A security provider the cache cannot identify is not cached.
@@ -53,6 +54,8 @@ type compiledKey struct {
 	generation uint64
 	caller     *plan.Caller
 	callerText string
+	// lookupNames: planned with the related names formatted values read.
+	lookupNames bool
 }
 
 // compiledCache is a bounded LRU of compiled reads.

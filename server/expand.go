@@ -185,8 +185,9 @@ func (s *Server) odataRows(ctx context.Context, p *Principal, lv *odataparse.Exp
 	var pend []parentRef
 	if len(res.Rows) > 0 {
 		sl := compileLevel(shaperOf(ctx), s.catalog, lv, rowNames(res))
+		t, _ := s.catalog.Table(lv.Table)
 		for _, row := range res.Rows {
-			out = append(out, sl.entity(row, &pend))
+			out = append(out, annotateRow(ctx, t, sl.entity(row, &pend), row))
 		}
 	}
 	if err := s.expandPending(ctx, p, lv, pend); err != nil {

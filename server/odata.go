@@ -204,6 +204,7 @@ func odataEntity(sh *webShaper, ctx string, t *plan.Table, row engine.Row) map[s
 }
 
 func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	r = withAnnotations(w, r)
 	t, key, byKey, err := s.resource(r.PathValue("res"))
 	if err != nil {
 		return err
@@ -297,7 +298,7 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	} else {
 		vals = make([]map[string]any, 0, len(pg.result.Rows))
 		for _, row := range pg.result.Rows {
-			vals = append(vals, odataEntity(sh, "", t, row))
+			vals = append(vals, annotateRow(r.Context(), t, odataEntity(sh, "", t, row), row))
 		}
 	}
 	if err := s.annotate(r.Context(), sh); err != nil {
@@ -467,7 +468,7 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 		}
 	}
 	sh := shaperOf(r.Context())
-	out := odataEntity(sh, odataBase(r)+"$metadata#"+s.catalog.entitySet(t)+"/$entity", t, row)
+	out := annotateEntity(r.Context(), t, odataEntity(sh, odataBase(r)+"$metadata#"+s.catalog.entitySet(t)+"/$entity", t, row), e)
 	if err := s.annotate(r.Context(), sh); err != nil {
 		return err
 	}

@@ -124,15 +124,16 @@ func (s *Server) build(ctx context.Context, p *Principal, q *ast.Query) (*plan.P
 	if err != nil {
 		return nil, err
 	}
-	return s.buildFor(p, prov, q)
+	return s.buildFor(p, prov, q, annotationsOf(ctx) != nil)
 }
 
-// buildFor is build with the principal's security provider resolved.
-func (s *Server) buildFor(p *Principal, prov plan.SecurityProvider, q *ast.Query) (*plan.Plan, error) {
+// buildFor is build with the principal's security provider resolved;
+// lookupNames plans the related names that formatted values need.
+func (s *Server) buildFor(p *Principal, prov plan.SecurityProvider, q *ast.Query, lookupNames bool) (*plan.Plan, error) {
 	if s.companies != nil {
 		s.companies.rewriteQuery(q)
 	}
-	opt := plan.Options{Catalog: s.catalog, Now: s.cfg.Now(), Caller: p.Caller, AccentSensitive: s.cfg.AccentSensitive}
+	opt := plan.Options{Catalog: s.catalog, Now: s.cfg.Now(), Caller: p.Caller, AccentSensitive: s.cfg.AccentSensitive, LookupNames: lookupNames}
 	if prov != nil {
 		opt.Security = prov
 	}
@@ -152,7 +153,10 @@ func (s *Server) compiledRead(ctx context.Context, p *Principal, request string,
 	if err != nil {
 		return nil, err
 	}
+	lookupNames := annotationsOf(ctx) != nil
 	key, ok := s.compiledKeyFor(request, p, prov)
+	// A plan with the related names has other columns: it is another entry.
+	key.lookupNames = lookupNames
 	ok = ok && request != "" && len(request) <= maxCachedRequest
 	if ok {
 		if c := s.compiledReads.get(key); c != nil {
@@ -163,7 +167,7 @@ func (s *Server) compiledRead(ctx context.Context, p *Principal, request string,
 	if err != nil {
 		return nil, err
 	}
-	pl, err := s.buildFor(p, prov, q)
+	pl, err := s.buildFor(p, prov, q, lookupNames)
 	if err != nil {
 		return nil, err
 	}
@@ -255,6 +259,7 @@ func (s *Server) execCompiled(ctx context.Context, pr *Principal, c *compiled, c
 	if s.companies != nil {
 		s.companies.rewriteRows(run.Columns, res.Rows)
 	}
+	formatResult(ctx, pr, run, res)
 	out := &page{plan: p, result: res}
 	if ks != nil {
 		keys := ks.lastKeys(res)

@@ -31,6 +31,12 @@ type Entity struct {
 	// that have one; on Update, with ConcurrencyBehavior
 	// IfRowVersionMatches, the version the record must still have.
 	RowVersion string `json:"RowVersion,omitempty"`
+	// FormattedValues are the attributes' formatted values, by name, when
+	// the request asks for them (server/formatted.go).
+	FormattedValues map[string]string `json:"FormattedValues,omitempty"`
+	// lookupTables are the lookups' related tables, for the OData
+	// annotations of a record read through Retrieve.
+	lookupTables map[string]string
 }
 
 // EntityCollection is the SDK's RetrieveMultiple result.
@@ -154,6 +160,7 @@ func (s *Server) retrieve(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err := s.decodeJSON(r, &req); err != nil {
 		return err
 	}
+	r = withAnnotations(w, r)
 	t, row, pl, err := s.retrieveRow(r, p, req.EntityName, req.Id, req.ColumnSet)
 	if err != nil {
 		return err
@@ -163,6 +170,7 @@ func (s *Server) retrieve(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err := s.resolveReferences(r.Context(), p, refs); err != nil {
 		return err
 	}
+	sdkFormatted(r.Context(), e, row)
 	writeJSON(w, http.StatusOK, e)
 	return nil
 }
@@ -174,7 +182,9 @@ func (s *Server) retrieveOne(r *http.Request, p *Principal, entity, id string, c
 	if err != nil {
 		return nil, err
 	}
-	return toEntity(t, row), nil
+	e := toEntity(t, row)
+	sdkFormatted(r.Context(), e, row)
+	return e, nil
 }
 
 // retrieveRow is retrieveOne's row and plan.
@@ -206,6 +216,7 @@ func (s *Server) retrieveRow(r *http.Request, p *Principal, entity, id string, c
 	if s.companies != nil {
 		s.companies.rewriteRows(pl.Columns, res.Rows)
 	}
+	formatResult(r.Context(), p, pl, res)
 	return t, res.Rows[0], pl, nil
 }
 
@@ -363,6 +374,7 @@ func (s *Server) retrieveMultiple(w http.ResponseWriter, r *http.Request, p *Pri
 	if err != nil {
 		return err
 	}
+	r = withAnnotations(w, r)
 	c, err := s.compiledRead(r.Context(), p, requestText("RetrieveMultiple", string(body)), true, func() (*ast.Query, *odataparse.ExpandLevel, error) {
 		if t := bytes.TrimLeft(body, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
 			if err := s.checkJSON(body); err != nil {
@@ -382,6 +394,9 @@ func (s *Server) retrieveMultiple(w http.ResponseWriter, r *http.Request, p *Pri
 	out, refs := s.collection(pg)
 	if err := s.resolveReferences(r.Context(), p, refs); err != nil {
 		return err
+	}
+	for i, row := range pg.result.Rows {
+		sdkFormatted(r.Context(), out.Entities[i], row)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -141,7 +141,7 @@ func newShaper(w http.ResponseWriter, r *http.Request) (*webShaper, *http.Reques
 	if a, ok := includeAnnotations(r.Header); ok {
 		sh.ann = a
 		sh.on = a.wants(annLookupLogicalName) || a.wants(annAssociatedNav)
-		w.Header().Add("Preference-Applied", "odata.include-annotations="+a.raw)
+		preferenceApplied(w, "odata.include-annotations="+a.raw)
 	}
 	return sh, r.WithContext(context.WithValue(r.Context(), shaperKey{}, sh))
 }
@@ -212,4 +212,15 @@ func canonicalID(id string) string {
 		return g
 	}
 	return id
+}
+
+// preferenceApplied adds a Preference-Applied value once, however many of
+// a request's readers apply the preference.
+func preferenceApplied(w http.ResponseWriter, v string) {
+	for _, have := range w.Header().Values("Preference-Applied") {
+		if have == v {
+			return
+		}
+	}
+	w.Header().Add("Preference-Applied", v)
 }

@@ -111,11 +111,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.SetOutput(stderr)
 	setUsage(fs, cmd, stderr)
 	dialect, format := new("postgres"), new("table")
+	formatted, currency := new(false), new("")
 	switch cmd {
 	case "sql":
 		fs.StringVar(dialect, "dialect", "postgres", "SQL dialect: postgres, sqlite, mysql or sqlserver (default with --db: the database's)")
 	case "exec":
 		fs.StringVar(format, "format", "table", "output format: table, json, jsonl or csv")
+		fs.BoolVar(formatted, "formatted", false, "add Dataverse's formatted values: choice labels, lookup names, money, numbers and dates in the caller's language and zone")
+		fs.StringVar(currency, "currency-symbol", "$", "with --formatted: the currency symbol of money amounts")
 	}
 	var (
 		dsn       = fs.String("db", "", "database DSN: sqlite:PATH, postgres://user@host:port/db?sslmode=disable, mysql://user[:password]@host:port/db")
@@ -179,6 +182,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	cfg.LanguageID = *language
+	cfg.Formatted, cfg.CurrencySymbol = *formatted, *currency
+	if flagSet(fs, "currency-symbol") && !*formatted {
+		return fail(stderr, flagError("--currency-symbol formats money for --formatted; give --formatted too"))
+	}
 	if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
 		return fail(stderr, err)
 	}
@@ -246,6 +253,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		if err := engine.Write(stdout, res, *format); err != nil {
 			return fail(stderr, err)
+		}
+		if res.MoreRecords && (*format == "csv" || *format == "jsonl") {
+			// These formats have no place for Dataverse's morerecords.
+			fmt.Fprintln(stderr, "note: more records exist (morerecords); ask for the next page (fetch page=\"N+1\", or paging-cookie)")
 		}
 	}
 	return 0

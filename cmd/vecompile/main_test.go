@@ -63,6 +63,18 @@ func TestCLI(t *testing.T) {
 		{"sql-db-dialect", []string{"sql", "--db=" + sampleDB, "../../examples/pipeline-by-city.xml"}, ""},
 		{"exec-db-file", []string{"exec", "--db=" + sampleDB, "--format=jsonl", "../../examples/pipeline-by-city.xml"}, ""},
 		{"plan-user-language", []string{"plan", user, "--language=1036", "--now=2026-03-15T13:20:00Z", "-"}, `<fetch><entity name="usersettings"><attribute name="systemuserid"/><filter><condition attribute="uilanguageid" operator="eq-userlanguage"/></filter></entity></fetch>`},
+		// --formatted: Dataverse's formatted values (choice labels, lookup names with their
+		// table, polymorphic owners included, money, numbers and dates in the caller's language
+		// and zone from usersettings: John is en-US, Pacific; user 3 is de-DE, W. Europe).
+		{"exec-formatted-table", []string{"exec", "--formatted", user, "--odata", "accounts?$select=name,address1_city,ownerid,revenue,industrycode,createdon&$filter=address1_city eq '東京' or name eq 'Contoso Ltd'&$orderby=name"}, ""},
+		{"exec-formatted-json", []string{"exec", "--formatted", "--format=json", user, "-"}, `<fetch top="3"><entity name="account"><attribute name="name"/><attribute name="ownerid"/><attribute name="primarycontactid"/><attribute name="new_tags"/><attribute name="statecode"/><attribute name="donotemail"/><attribute name="numberofemployees"/><attribute name="new_contractend"/><filter><condition attribute="accountnumber" operator="in"><value>ACC-0039</value><value>ACC-0001</value><value>ACC-0002</value></condition></filter><order attribute="name"/></entity></fetch>`},
+		{"exec-formatted-german", []string{"exec", "--formatted", "--format=jsonl", "--user=aa000000-0000-4000-8000-000000000003", "-"}, `<fetch top="2"><entity name="opportunity"><attribute name="name"/><attribute name="estimatedvalue"/><attribute name="estimatedclosedate"/><attribute name="createdon"/><attribute name="customerid"/><order attribute="estimatedvalue" descending="true"/></entity></fetch>`},
+		// CSV and JSONL have no place for morerecords: a note on standard error says so.
+		{"exec-formatted-csv-more", []string{"exec", "--formatted", "--format=csv", user, "-"}, `<fetch count="2"><entity name="contact"><attribute name="fullname"/><attribute name="parentcustomerid"/><attribute name="birthdate"/><order attribute="fullname"/></entity></fetch>`},
+		{"exec-formatted-distinct", []string{"exec", "--formatted", "--format=json", user, "-"}, `<fetch distinct="true"><entity name="account"><attribute name="address1_city"/><attribute name="ownerid"/><filter><condition attribute="address1_city" operator="in"><value>東京</value><value>Seattle</value><value>seattle</value></condition></filter><order attribute="address1_city"/><order attribute="ownerid"/></entity></fetch>`},
+		{"exec-formatted-currency", []string{"exec", "--formatted", "--currency-symbol=€", "--format=csv", user, "--odata", "accounts?$select=name,revenue&$filter=name eq 'Contoso Ltd'"}, ""},
+		{"error-currency-without-formatted", []string{"exec", "--currency-symbol=€", "--odata", "accounts?$select=name"}, ""},
+		{"exec-jsonl-more", []string{"exec", "--format=jsonl", "-"}, `<fetch count="1"><entity name="account"><attribute name="name"/><order attribute="name"/></entity></fetch>`},
 		{"error-syntax", []string{"sql", "-"}, "<fetch><entity name=\"account\">\n  <attribute name=\"name\">\n</fetch>"},
 		{"error-unknown-column", []string{"exec", "-"}, "<fetch>\n<entity name=\"account\"><attribute name=\"nmae\"/></entity></fetch>"},
 		{"error-bad-timezone", []string{"plan", "--timezone=Mars/Olympus", "-"}, "<fetch/>"},

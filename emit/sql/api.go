@@ -11,6 +11,9 @@ type Statement struct {
 	SQL     string
 	Args    []any
 	Columns []*plan.OutputColumn
+	// LookupNames are the lookup names the statement reads after Columns
+	// (plan.Plan.LookupNames; LookupNameColumns columns).
+	LookupNames []*plan.LookupName
 }
 
 // BindParams returns args with every plan.Param (the caller parameter of

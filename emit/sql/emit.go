@@ -33,11 +33,10 @@ func run(p *plan.Plan, d Dialect, mode queryMode) (*Statement, error) {
 	if v, over := e.overLimit(p); over {
 		return nil, e.limitError(p, d, v, mode)
 	}
-	cols := countColumn
 	if mode == modeRows {
-		cols = p.Columns
+		return &Statement{SQL: e.text(), Args: e.args, Columns: p.Columns, LookupNames: p.LookupNames}, nil
 	}
-	return &Statement{SQL: e.text(), Args: e.args, Columns: cols}, nil
+	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn}, nil
 }
 
 // write renders the statement of mode.

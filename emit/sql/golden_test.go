@@ -336,6 +336,28 @@ var goldenCases = []goldenCase{
 				{Column: ref(a, "accountid")},
 			}}
 	}},
+	// Lookup names for formatted values (plan.LookupNames): after the
+	// output columns, the name as a name sort key reads it, and for a
+	// lookup with several targets the index of the target holding it.
+	{name: "lookup_names", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		cols := outs(a, "name", "primarycontactid", "parentaccountid")
+		return &plan.Plan{Root: a, Columns: cols, Top: 5,
+			Orders: []*plan.SortKey{{Column: ref(a, "primarycontactid"), By: plan.SortName, Targets: []*plan.Table{f.contact}}},
+			LookupNames: []*plan.LookupName{
+				{Column: cols[1], Targets: []*plan.Table{f.contact}},
+				{Column: cols[2], Targets: []*plan.Table{f.account, f.contact}},
+			}}
+	}},
+	// Lookup names of a distinct query that folds strings: the names of
+	// each group's lookup value, MIN over the exact DISTINCT rows.
+	{name: "lookup_names_distinct", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		cols := outs(a, "name", "parentaccountid")
+		return &plan.Plan{Root: a, Columns: cols, Distinct: true, Top: 5,
+			Orders:      []*plan.SortKey{{Column: ref(a, "name")}},
+			LookupNames: []*plan.LookupName{{Column: cols[1], Targets: []*plan.Table{f.account, f.contact}}}}
+	}},
 	// A repeated sort expression is dropped, whatever its direction: the
 	// name twice, a lookup by its name and then by its value, a choice by
 	// its label and then by its value (SQL Server error 169 otherwise).

@@ -331,6 +331,16 @@ func (e *emitter) direction(desc, nullable bool) {
 // reads NULL, except on the records a field share reveals, as the column
 // reads anywhere else in the plan.
 func (e *emitter) nameKey(k *plan.SortKey, o operand) {
+	e.targetSubqueries(k, o, func(_ int, a string, t *plan.Table, name *plan.Column, access plan.NameAccess) {
+		e.securedCol(a, t, name, access.Hidden, access.Shared)
+	})
+}
+
+// targetSubqueries writes, for the lookup key k on operand o, one scalar
+// subquery per target table, (SELECT <sel> FROM <target> AS vs WHERE
+// vs.<pk> = col), COALESCE'd over the targets of a polymorphic lookup;
+// sel writes the selected expression of target i.
+func (e *emitter) targetSubqueries(k *plan.SortKey, o operand, sel func(i int, alias string, t *plan.Table, name *plan.Column, access plan.NameAccess)) {
 	if len(k.Targets) == 0 {
 		e.fail(diag.MalformedPlan, "name sort key without target tables")
 		return
@@ -362,7 +372,7 @@ func (e *emitter) nameKey(k *plan.SortKey, o operand) {
 		}
 		a := e.subAlias()
 		e.raw("(SELECT ")
-		e.securedCol(a, t, name, access.Hidden, access.Shared)
+		sel(i, a, t, name, access)
 		e.raw(" FROM ")
 		e.ident(t.PhysicalName)
 		e.raw(" AS ")

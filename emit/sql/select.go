@@ -138,7 +138,7 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 	grouped := p.Aggregate && mode != modeAggInput
 	distinct := p.Distinct && mode != modeAggInput
 	if distinct && !grouped && e.foldsDistinct(p) {
-		e.foldedDistinct(p, writeTop, top)
+		e.foldedDistinct(p, mode == modeRows, writeTop, top)
 		return
 	}
 	e.raw("SELECT ")
@@ -177,6 +177,9 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 			}
 			e.raw(" AS ")
 			e.alias(i)
+		}
+		if mode == modeRows && !grouped {
+			e.lookupNameColumns(p)
 		}
 	}
 	e.raw(" FROM ")
@@ -226,7 +229,7 @@ const distinctAlias = "d"
 //
 // Its output columns keep their names, so ORDER BY, the wrapped sort and
 // the count statements read it as they read a plain DISTINCT.
-func (e *emitter) foldedDistinct(p *plan.Plan, writeTop bool, top int64) {
+func (e *emitter) foldedDistinct(p *plan.Plan, names, writeTop bool, top int64) {
 	for _, c := range p.Columns {
 		if c != nil && c.All {
 			e.fail(diag.DialectUnsupported, "all-attributes without metadata in a distinct query that folds strings")
@@ -237,6 +240,17 @@ func (e *emitter) foldedDistinct(p *plan.Plan, writeTop bool, top int64) {
 		e.top(top)
 	}
 	e.distinctColumns(p, true)
+	if names {
+		// A lookup's name and target follow its value, which is grouped.
+		for i := len(p.Columns); i < len(p.Columns)+LookupNameColumns(p.LookupNames); i++ {
+			e.raw(", MIN(")
+			e.ident(distinctAlias)
+			e.byte1('.')
+			e.alias(i)
+			e.raw(") AS ")
+			e.alias(i)
+		}
+	}
 	e.raw(" FROM (SELECT DISTINCT ")
 	for i, c := range p.Columns {
 		if i > 0 {
@@ -245,6 +259,9 @@ func (e *emitter) foldedDistinct(p *plan.Plan, writeTop bool, top int64) {
 		e.output(p, c)
 		e.raw(" AS ")
 		e.alias(i)
+	}
+	if names {
+		e.lookupNameColumns(p)
 	}
 	e.raw(" FROM ")
 	e.table(p.Root)
