@@ -266,10 +266,10 @@ func (e *emitter) join(p *plan.Plan, parent, j *plan.DataSource) (string, []stri
 		case j.Parent.Column.Type != plan.TLookup || len(j.Parent.Column.Targets) != 1:
 			// A polymorphic lookup: the row must point at this target.
 			filters = append(filters, nav+"/"+j.Child.LogicalName+" ne null")
-		case e.v4:
-			filters = append(filters, nav+" ne null")
 		default:
-			filters = append(filters, "_"+j.Parent.Column.LogicalName+"_value ne null")
+			// The lookup's own property (the navigation property's name
+			// may be the organization's, not the lookup's).
+			filters = append(filters, e.prop(j.Parent.Column)+" ne null")
 		}
 		if j.Filter != nil {
 			f, err := e.expr(j.Filter)
