@@ -2,13 +2,16 @@ package vecompile_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/vecompile/vecompile"
+	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/parse/fetchxml"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -103,4 +106,70 @@ func TestCallerWithoutUserTables(t *testing.T) {
 		}
 		refused(t, c, teams, "--teams")
 	})
+}
+
+// TestCallerIDsNotGUIDs: the library refuses a caller whose ids are not
+// GUIDs, or caller parts without a user, with VE5004 naming the field:
+// vecompile.Open (no database needed), plan.Build with Options.Caller, and
+// the untyped :caller parameter (sql.BindParams). Before, each bound "" and
+// the identity operators matched nothing, silently.
+func TestCallerIDsNotGUIDs(t *testing.T) {
+	ctx := context.Background()
+	const (
+		user = "aa000000-0000-4000-8000-000000000002"
+		team = "cc000000-0000-4000-8000-000000000001"
+	)
+	refused := func(t *testing.T, what string, err error, path string) {
+		t.Helper()
+		if diag.CodeOf(err) != diag.BadFlag || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: %v, want %s naming %s", what, err, diag.BadFlag, path)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		cfg  vecompile.Config
+		path string
+	}{
+		{"user not a GUID", vecompile.Config{UserID: "notaguid"}, "Caller.UserID"},
+		{"business unit not a GUID", vecompile.Config{UserID: user, Caller: &plan.Caller{BusinessUnitID: "bu-1"}}, "Caller.BusinessUnitID"},
+		{"a team not a GUID", vecompile.Config{UserID: user, Caller: &plan.Caller{TeamIDs: []string{team, "team-2"}}}, "Caller.TeamIDs[1]"},
+		{"a report not a GUID", vecompile.Config{UserID: user, Caller: &plan.Caller{Reports: []string{""}}}, "Caller.Reports[0]"},
+		{"parts without a user", vecompile.Config{Caller: &plan.Caller{TeamIDs: []string{team}}}, "Caller.UserID"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			comp, err := vecompile.Open(ctx, c.cfg)
+			if err == nil {
+				comp.Close()
+			}
+			refused(t, "Open", err, c.path)
+			caller := plan.Caller{UserID: c.cfg.UserID}
+			if c.cfg.Caller != nil {
+				caller = *c.cfg.Caller
+				caller.UserID = c.cfg.UserID
+			}
+			q, err := fetchxml.Parse(diag.NewSource("q.xml", []byte(`<fetch><entity name="account"><attribute name="name"/><filter><condition attribute="ownerid" operator="eq-useroruserteams"/></filter></entity></fetch>`)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = plan.Build(q, plan.Options{Caller: &caller})
+			refused(t, "plan.Build", err, c.path)
+		})
+	}
+	// Any GUID form is accepted (braces, upper case, no hyphens).
+	comp, err := vecompile.Open(ctx, vecompile.Config{UserID: "{AA000000-0000-4000-8000-000000000002}", Caller: &plan.Caller{TeamIDs: []string{"CC000000000040008000000000000001"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp.Close()
+	// The untyped :caller parameter: a GUID in any form is bound canonical,
+	// anything else is refused.
+	params := []any{plan.Param{Name: plan.CallerParam}}
+	for _, v := range []any{"notaguid", "", 42} {
+		_, err := sqlemit.BindParams(params, map[string]any{plan.CallerParam: v})
+		refused(t, fmt.Sprintf("BindParams(%#v)", v), err, ":caller")
+	}
+	got, err := sqlemit.BindParams(params, map[string]any{plan.CallerParam: "{AA000000-0000-4000-8000-000000000002}"})
+	if err != nil || got[0] != user {
+		t.Errorf("BindParams of a braced upper-case GUID: %v, %v; want %s", got, err, user)
+	}
 }

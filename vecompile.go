@@ -49,7 +49,9 @@ type Config struct {
 	// user tables the rest of the caller context is read from them; the
 	// parts no table holds come from Caller (its Unknown marks the parts
 	// it does not give either; nil gives none). An identity operator
-	// needing a part nobody gave is refused (plan.Caller.Unknown).
+	// needing a part nobody gave is refused (plan.Caller.Unknown). Ids
+	// that are not GUIDs, and Caller without a user id (here or in
+	// Caller.UserID), are refused by Open (VE5004).
 	UserID         string
 	Caller         *plan.Caller
 	HierarchyDepth int   // manager-chain depth for eq-useroruserhierarchy (default 3)
@@ -79,6 +81,9 @@ type Compiler struct {
 // Open connects (when a database is configured), loads metadata and
 // resolves the caller.
 func Open(ctx context.Context, cfg Config) (*Compiler, error) {
+	if err := checkCaller(cfg); err != nil {
+		return nil, err
+	}
 	c := &Compiler{cfg: cfg}
 	var err error
 	switch {
@@ -123,6 +128,23 @@ func Open(ctx context.Context, cfg Config) (*Compiler, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkCaller refuses, before anything opens, a caller whose ids are not
+// GUIDs, or Caller parts without a user (plan.Caller.Check, VE5004): the
+// caller is UserID with Caller's parts, or Caller alone.
+func checkCaller(cfg Config) error {
+	if cfg.UserID == "" && cfg.Caller == nil {
+		return nil
+	}
+	var c plan.Caller
+	if cfg.Caller != nil {
+		c = *cfg.Caller
+	}
+	if cfg.UserID != "" {
+		c.UserID = cfg.UserID
+	}
+	return c.Check()
 }
 
 func (c *Compiler) resolveCaller(ctx context.Context) (*plan.Caller, error) {

@@ -127,6 +127,10 @@ type Order struct {
 	Alias      Name
 	EntityName Name // alias of a link-entity whose column is sorted
 	Descending Bool
+	// Expr, when set, is a computed sort key (OData $orderby on a
+	// canonical function or arithmetic); Attribute and Alias are then
+	// unset.
+	Expr Scalar
 }
 
 // Filter combines conditions, nested filters and any/all links.

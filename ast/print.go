@@ -128,6 +128,19 @@ func (d *dumper) label(n Node) {
 			d.field("operator", n.Operator.String())
 		}
 		d.name("valueof", n.ValueOf)
+	case *Computed:
+		d.b.WriteString("Computed")
+		d.field("op", n.Op.String())
+		if n.Not {
+			d.field("not", "true")
+		}
+	case *Call:
+		d.b.WriteString("Call")
+		d.field("func", n.Func.String())
+	case *ColumnOperand:
+		d.b.WriteString("Column")
+		d.name("entityname", n.EntityName)
+		d.name("attribute", n.Attribute)
 	case *Value:
 		d.b.WriteString("Value ")
 		d.b.WriteString(strconv.Quote(n.Text))

@@ -42,7 +42,18 @@ func Walk(v Visitor, node Node) {
 				Walk(v, x)
 			}
 		}
-	case *Attribute, *Order, *Value:
+	case *Order:
+		if n.Expr != nil {
+			Walk(v, n.Expr)
+		}
+	case *Computed:
+		Walk(v, n.Left)
+		Walk(v, n.Right)
+	case *Call:
+		for _, a := range n.Args {
+			Walk(v, a)
+		}
+	case *Attribute, *Value, *ColumnOperand:
 		// Leaves.
 	}
 	v.Visit(nil)
@@ -92,6 +103,12 @@ func isNil(n Node) bool {
 	case *Condition:
 		return x == nil
 	case *Value:
+		return x == nil
+	case *Computed:
+		return x == nil
+	case *Call:
+		return x == nil
+	case *ColumnOperand:
 		return x == nil
 	}
 	return false

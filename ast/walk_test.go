@@ -24,7 +24,15 @@ func fullAttr(name string) *Attribute {
 }
 
 func fullOrder(col string) *Order {
-	return &Order{Span: sp(17, 18), Attribute: nm(col), Alias: nm("total"), EntityName: nm("c"), Descending: bl(true)}
+	return &Order{Span: sp(17, 18), Attribute: nm(col), Alias: nm("total"), EntityName: nm("c"), Descending: bl(true), Expr: fullCall()}
+}
+
+func fullCall() *Call {
+	return &Call{Span: sp(25, 26), Func: FnConcat, Args: []Scalar{&ColumnOperand{Span: sp(27, 28), EntityName: nm("c"), Attribute: nm("name")}, val("x")}}
+}
+
+func fullComputed() *Computed {
+	return &Computed{Span: sp(29, 30), Op: CGe, OpSpan: sp(31, 32), Left: fullCall(), Right: val("y"), Not: true}
 }
 
 func fullCond(op Operator, vals ...*Value) *Condition {
@@ -64,7 +72,7 @@ func fullTree() *Query {
 				AllAttributes: bl(true),
 				Attributes:    []*Attribute{fullAttr("revenue")},
 				Orders:        []*Order{fullOrder("name")},
-				Filters:       []*Filter{fullFilter(fullFilter(between), anyLink)},
+				Filters:       []*Filter{fullFilter(fullFilter(between), anyLink, fullComputed())},
 				Links:         []*LinkEntity{fullLink("account", MatchFirstRowUsingCrossApply, Body{Attributes: []*Attribute{fullAttr("name")}})},
 			},
 		},
@@ -140,7 +148,7 @@ func TestWalkVisitsEveryNode(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("Walk visited %d nodes, reflection found %d", len(got), len(want))
 	}
-	for _, name := range []string{"Query", "Entity", "LinkEntity", "Attribute", "Order", "Filter", "Condition", "Value"} {
+	for _, name := range []string{"Query", "Entity", "LinkEntity", "Attribute", "Order", "Filter", "Condition", "Value", "Computed", "Call", "ColumnOperand"} {
 		if !types[name] {
 			t.Errorf("node type %s not visited", name)
 		}
@@ -157,8 +165,8 @@ func TestInspectPrunes(t *testing.T) {
 		_, isEntity := n.(*Entity)
 		return !isEntity
 	})
-	// Query, Entity (pruned), then the fetch-level order.
-	if got := strings.Join(seen, ","); got != "Query,Entity,Order" {
+	// Query, Entity (pruned), then the fetch-level order and its computed key.
+	if got := strings.Join(seen, ","); got != "Query,Entity,Order,Call,ColumnOperand,Value" {
 		t.Errorf("Inspect with pruning saw %s", got)
 	}
 }

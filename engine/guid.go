@@ -16,15 +16,19 @@ import (
 // the database: a native type (PostgreSQL uuid, MariaDB UUID) is
 // GuidNative; PostgreSQL bytea and MySQL BINARY(16) / VARBINARY(16) are
 // GuidBinary; other columns are read, one statement per table scanning
-// every row, and are GuidBinary when SQLite stores blobs in them,
-// otherwise GuidUpper, GuidAnyCase or GuidLower by the case of the hex
-// letters they hold (an empty column is GuidLower, the canonical form). A
-// SQLite column holding both text and blobs is refused.
+// the first GuidProbeRows rows of the table, and are GuidBinary when
+// SQLite stores blobs in them, otherwise GuidUpper, GuidAnyCase or
+// GuidLower by the case of the hex letters they hold (an empty column is
+// GuidLower, the canonical form). A SQLite column holding both text and
+// blobs is refused.
 //
-// The probe is exact, not sampled: a column it calls upper-case holds no
-// lower-case letter, so comparing it with an upper-cased value misses no
-// row. Its cost is one scan per table with GUID text columns at start-up;
-// a metadata file that declares "guidStorage" skips it.
+// The probe is a bounded sample, so that opening a large database costs
+// at most GuidProbeRows rows per table with GUID text columns: it is exact
+// for a table of at most that many rows; past them it assumes the rest
+// are stored as the sample is (one application writes a column's GUIDs
+// one way), and a row in another case would not match an upper- or
+// lower-case comparison. A metadata file that declares "guidStorage"
+// ("anycase" where the cases are mixed) skips the probe.
 //
 // Only a plan.MapCatalog is probed; its columns are updated in place, so
 // call it before the catalog is shared. Tables and columns the database
@@ -111,6 +115,9 @@ func guidStorageOfType(dialect, decl string) (plan.GuidStorage, bool) {
 
 // probeGuidValues reads, in one scan of t, whether each column holds
 // upper-case letters, lower-case letters, blobs and text.
+// GuidProbeRows bounds the rows ProbeGuidStorage reads per table.
+const GuidProbeRows = 1000
+
 func probeGuidValues(ctx context.Context, db *DB, t *plan.Table, cols []*plan.Column) error {
 	var b strings.Builder
 	b.WriteString("SELECT ")
@@ -135,8 +142,9 @@ func probeGuidValues(ctx context.Context, db *DB, t *plan.Table, cols []*plan.Co
 				"MAX(CASE WHEN CAST(%[1]s AS TEXT) <> UPPER(CAST(%[1]s AS TEXT)) THEN 1 ELSE 0 END), 0, 0", q)
 		}
 	}
-	b.WriteString(" FROM ")
+	b.WriteString(" FROM (SELECT * FROM ")
 	b.WriteString(db.quote(t.PhysicalName))
+	fmt.Fprintf(&b, " LIMIT %d) AS %s", GuidProbeRows, db.quote("probe"))
 	var rec []string
 	if err := queryRows(ctx, db, b.String(), nil, 4*len(cols), func(r []string) { rec = r }); err != nil {
 		return err

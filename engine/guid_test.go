@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"testing"
 
 	"github.com/vecompile/vecompile/internal/diag"
@@ -114,5 +115,93 @@ INSERT INTO thing VALUES ('AA000000-0000-4000-8000-000000000001', x'aa0000000000
 	}
 	if c := column(t, cat, "thing.thingid"); c.Guid != plan.GuidUpper {
 		t.Errorf("declared form replaced: %s (the values are in both cases)", c.Guid)
+	}
+}
+
+// TestProbeGuidStorageBounded: the probe reads at most GuidProbeRows rows
+// of a table: rows past them do not change the form (a lower-case GUID
+// after GuidProbeRows upper-case ones leaves the column upper-case), and a
+// metadata file says "anycase" for such a table.
+func TestProbeGuidStorageBounded(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "sqlite::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.SQL.ExecContext(ctx, `CREATE TABLE thing (thingid TEXT PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	add := func(from, to int, format string) {
+		for i := from; i < to; i++ {
+			if _, err := db.SQL.ExecContext(ctx, `INSERT INTO thing VALUES (?)`, fmt.Sprintf(format, i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	probe := func(declared string) plan.GuidStorage {
+		t.Helper()
+		cat, err := ParseMetadata("m.json", []byte(`{"entities": [{"logicalName": "thing", "attributes": [
+  {"logicalName": "thingid", "type": "Uniqueidentifier"`+declared+`}]}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ProbeGuidStorage(ctx, db, cat); err != nil {
+			t.Fatal(err)
+		}
+		return column(t, cat, "thing.thingid").Guid
+	}
+	add(0, GuidProbeRows-1, "AA000000-0000-4000-8000-%012d")
+	add(GuidProbeRows, GuidProbeRows+1, "aa000000-0000-4000-8000-00000000000a%06d")
+	if g := probe(""); g != plan.GuidAnyCase {
+		t.Errorf("a table within the sample, in both cases: %s, want anycase (exact)", g)
+	}
+	if _, err := db.SQL.ExecContext(ctx, `DELETE FROM thing; INSERT INTO thing VALUES ('AA000000-0000-4000-8000-999999999999')`); err != nil {
+		t.Fatal(err)
+	}
+	add(1, GuidProbeRows, "AA000000-0000-4000-8000-%012d")
+	add(GuidProbeRows, GuidProbeRows+1, "aa000000-0000-4000-8000-00000000000a%06d")
+	if g := probe(""); g != plan.GuidUpper {
+		t.Errorf("the row past the sample was read: %s, want upper", g)
+	}
+	if g := probe(`, "guidStorage": "anycase"`); g != plan.GuidAnyCase {
+		t.Errorf("a declared form is kept: %s", g)
+	}
+}
+
+// cancelAfter is a context that reports itself live to its first n Err
+// calls, then cancelled: the cancellation lands between findGuidColumns'
+// own check and its sample.
+type cancelAfter struct {
+	context.Context
+	n atomic.Int32 // database/sql may ask from another goroutine
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n.Add(-1) >= 0 {
+		return nil
+	}
+	return c.Context.Err()
+}
+
+// TestFindGuidColumnsCancelled: a sample that fails because the context
+// was cancelled returns the cancellation; before, it was taken for a table
+// changed under the probe and the columns were judged by name.
+func TestFindGuidColumnsCancelled(t *testing.T) {
+	db, err := Open(context.Background(), "sqlite::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.SQL.Exec(`CREATE TABLE thing (thingid TEXT, note TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	dead, cancel := context.WithCancel(context.Background())
+	cancel()
+	tables := []*introTable{{name: "thing", cols: []introCol{{name: "thingid", typ: "TEXT"}, {name: "note", typ: "TEXT"}}}}
+	ctx := &cancelAfter{Context: dead}
+	ctx.n.Store(1)
+	if err := findGuidColumns(ctx, db, tables); err != context.Canceled {
+		t.Errorf("findGuidColumns with the context cancelled during the sample: %v, want %v", err, context.Canceled)
 	}
 }

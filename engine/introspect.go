@@ -666,6 +666,9 @@ func findGuidColumns(ctx context.Context, db *DB, tables []*introTable) error {
 			}
 		})
 		if err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				return cerr // cancelled or past its deadline: not a changed table
+			}
 			// The table changed since the schema was read (a database
 			// others work in): judge by names alone.
 			seen = make([]int, len(cand))

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/textcheck"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -109,11 +110,11 @@ func checkLimits(c *plan.Column, v *plan.Value) (*plan.Value, error) {
 // checkText refuses NUL, which PostgreSQL cannot store and other engines
 // truncate at, and bytes that are not UTF-8.
 func checkText(c *plan.Column, s string) error {
-	if i := strings.IndexByte(s, 0); i >= 0 {
+	switch i, what := textcheck.Unstorable(s); what {
+	case textcheck.NUL:
 		return writeError(diag.InvalidText, "%s: the text holds a NUL character (U+0000) at byte %d", c.LogicalName, i)
-	}
-	if !utf8.ValidString(s) {
-		return writeError(diag.InvalidText, "%s: the text is not valid UTF-8", c.LogicalName)
+	case textcheck.NotUTF8:
+		return writeError(diag.InvalidText, "%s: the text is not valid UTF-8 (byte %d)", c.LogicalName, i)
 	}
 	return nil
 }

@@ -256,10 +256,55 @@ func typed(c *plan.Column, v any) (*plan.Value, error) {
 			if i, err := x.Int64(); err == nil {
 				return &plan.Value{Kind: plan.KInt, V: i}, nil
 			}
-			return &plan.Value{Kind: plan.KDecimal, V: string(x)}, nil
+			d, ok := exactDecimal(string(x))
+			if !ok {
+				return nil, outOfRange(c, "%.40s takes more than %d digits written out: no engine's DECIMAL holds it exactly", x, maxUntypedDigits)
+			}
+			return &plan.Value{Kind: plan.KDecimal, V: d}, nil
 		}
 	}
 	return nil, mismatch(c, v)
+}
+
+// maxUntypedDigits bounds a number written to a column of unknown type:
+// SQL Server's DECIMAL(38), the narrowest of the engines.
+const maxUntypedDigits = 38
+
+// exactDecimal writes a JSON number out as plain decimal text, exactly
+// (1.5e3 is 1500, 25e-3 is 0.025): the databases read a decimal parameter
+// without an exponent, and would round, overflow or refuse 1e400 each
+// their own way. ok is false past maxUntypedDigits digits.
+func exactDecimal(n string) (string, bool) {
+	sign := ""
+	if strings.HasPrefix(n, "-") {
+		sign, n = "-", n[1:]
+	}
+	mant, exp := n, 0
+	if i := strings.IndexAny(n, "eE"); i >= 0 {
+		e, err := strconv.Atoi(strings.TrimPrefix(n[i+1:], "+"))
+		if err != nil || e > 2*maxUntypedDigits || e < -2*maxUntypedDigits {
+			return "", false
+		}
+		mant, exp = n[:i], e
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := strings.TrimLeft(intPart+frac, "0")
+	point := len(intPart) + exp - (len(intPart+frac) - len(digits)) // the point's place in digits
+	digits = strings.TrimRight(digits, "0")
+	if digits == "" {
+		return "0", true
+	}
+	intDigits, fracDigits := max(point, 1), max(len(digits)-point, 0)
+	if intDigits+fracDigits > maxUntypedDigits {
+		return "", false
+	}
+	switch {
+	case point <= 0:
+		return sign + "0." + strings.Repeat("0", -point) + digits, true
+	case point >= len(digits):
+		return sign + digits + strings.Repeat("0", point-len(digits)), true
+	}
+	return sign + digits[:point] + "." + digits[point:], true
 }
 
 // goValue turns the Go values hooks may set into the JSON forms.

@@ -35,6 +35,7 @@ func TestDecodeValueShapes(t *testing.T) {
 	money := &plan.Column{LogicalName: "revenue", Type: plan.TMoney}
 	multi := &plan.Column{LogicalName: "new_tags", Type: plan.TMultiSelectPicklist}
 	text := &plan.Column{LogicalName: "name", Type: plan.TString}
+	untyped := &plan.Column{LogicalName: "new_amount", Type: plan.TUnknown}
 	for _, tc := range []struct {
 		col    *plan.Column
 		raw    string
@@ -61,6 +62,14 @@ func TestDecodeValueShapes(t *testing.T) {
 		{multi, `[1,3]`, "1,3", ""},
 		{multi, `[{"Value":1},{"value":3}]`, "1,3", ""},
 		{text, `"x"`, "x", ""},
+		// A column of unknown type takes a number exactly, written out
+		// without an exponent.
+		{untyped, `42`, int64(42), ""},
+		{untyped, `12.50`, "12.5", ""},
+		{untyped, `1.5e3`, "1500", ""},
+		{untyped, `-25E-3`, "-0.025", ""},
+		{untyped, `0.0e10`, "0", ""},
+		{untyped, `123456789012345678901234567890.12345678`, "123456789012345678901234567890.12345678", ""},
 	} {
 		a, err := engine.DecodeValue(tc.col, jsonValue(t, tc.raw))
 		if err != nil {
@@ -105,6 +114,13 @@ func TestDecodeValueShapes(t *testing.T) {
 		{text, `{"Value":"x"}`, diag.TypeMismatch},
 		{text, `5`, diag.TypeMismatch},
 		{multi, `["1"]`, diag.TypeMismatch},
+		// Past 38 digits written out no engine's DECIMAL holds it exactly:
+		// refused, not sent for the database to round or overflow.
+		{untyped, `1e400`, diag.ValueOutOfRange},
+		{untyped, `-1e-400`, diag.ValueOutOfRange},
+		{untyped, `1e39`, diag.ValueOutOfRange},
+		{untyped, `1e99999999999999999999`, diag.ValueOutOfRange},
+		{untyped, `1234567890123456789012345678901234567.89`, diag.ValueOutOfRange},
 	} {
 		_, err := engine.DecodeValue(tc.col, jsonValue(t, tc.raw))
 		if diag.CodeOf(err) != tc.code || !strings.Contains(err.Error(), tc.col.LogicalName) {

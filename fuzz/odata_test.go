@@ -27,6 +27,8 @@ var odataSeeds = []string{
 	"accounts?$filter=revenue add 1 gt -INF or year(createdon) eq 2024 or a has Ns.E'x'&$search=blue OR green&$skip=10&$top=5",
 	"$filter=a eq duration'P1DT2H' and b eq 12:30:00 and c eq binary'Zm9v' and d eq 2012-09-03",
 	"accounts?$filter=Microsoft.Dynamics.CRM.LastXDays(PropertyName='createdon',PropertyValue=7)&$expand=primarycontactid($select=fullname;$expand=parentcustomerid_account($select=name))",
+	"accounts?$filter=length(trim(name)) gt 3 and indexof(tolower(name),'co') eq 0 and substring(name,1,2) ne 'x' and not endswith(concat(name,'!'),'D!')&$orderby=length(name) desc,year(createdon)",
+	"accounts?$filter=numberofemployees mod 7 eq -numberofemployees div 2 or round(revenue div 3) ge floor(revenue) or ceiling(revenue divby 2) lt 1 or hour(createdon) add minute(createdon) sub second(createdon) eq month(createdon) mul day(createdon)",
 }
 
 // FuzzOData: the parser never panics or hangs; every error is a

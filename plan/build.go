@@ -182,6 +182,11 @@ func Build(q *ast.Query, opt Options) (p *Plan, err error) {
 	if opt.Catalog == nil {
 		opt.Catalog = Untyped{}
 	}
+	if opt.Caller != nil {
+		if err := opt.Caller.Check(); err != nil {
+			return nil, err
+		}
+	}
 	if opt.Zone == nil {
 		opt.Zone = time.UTC
 	}
@@ -842,6 +847,14 @@ func (b *builder) order(ds *DataSource, o *ast.Order, isRoot bool) {
 	key := b.a.sortKey()
 	key.Desc, key.Span = o.Descending.Value, o.Span
 	switch {
+	case o.Expr != nil:
+		if b.plan.Aggregate || b.plan.Distinct {
+			b.errorf(o.Span, diag.UnsupportedFeature, "an order on a computed value in a distinct or aggregate query")
+			return
+		}
+		if key.Expr = b.sortExpr(ds, o.Expr); key.Expr == nil {
+			return
+		}
 	case o.Alias.IsSet():
 		oc := b.aliasOutput(o.Alias.Text)
 		if oc == nil {

@@ -54,6 +54,8 @@ func (b *builder) filter(ds *DataSource, f *ast.Filter) Expr {
 			e = b.filter(ds, it)
 		case *ast.LinkEntity:
 			e = b.filterLink(ds, it)
+		case *ast.Computed:
+			e = b.computed(ds, it)
 		}
 		if e != nil {
 			terms = append(terms, e)
@@ -427,6 +429,7 @@ func (b *builder) valueOf(ds *DataSource, col *ColumnRef, c *ast.Condition) Expr
 func (b *builder) dateCondition(c *ast.Condition, col *ColumnRef) Expr {
 	op := c.Operator
 	beh := col.Column.DateBehavior
+	b.plan.Context.ReadsClock = true
 	s := calendar.Settings{Now: b.opt.Now, Zone: b.opt.Zone, WeekStart: b.opt.WeekStart}
 	if beh != UserLocal {
 		// Date Only and TZ-independent values are wall-clock: compute the

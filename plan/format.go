@@ -66,6 +66,8 @@ func Format(p *Plan) string {
 			var term string
 			if k.Output != nil {
 				term = k.Output.Name + " " + dir
+			} else if k.Expr != nil {
+				term = ScalarString(k.Expr) + " " + dir
 			} else {
 				term = refString(k.Column) + " " + dir
 			}
@@ -287,6 +289,20 @@ func writeExpr(b *strings.Builder, e Expr, parentPrec int) {
 			fold = " [ci]"
 		}
 		b.WriteString(refString(e.Left) + " " + e.Op.String() + " " + operandString(e.Right) + fold)
+	case *ScalarCompare:
+		fold := ""
+		if e.Fold {
+			fold = " [ci]"
+		}
+		b.WriteString(ScalarString(e.Left) + " " + e.Op.String() + " " + ScalarString(e.Right) + fold)
+	case *ScalarNull:
+		if e.Not {
+			b.WriteString(ScalarString(e.X) + " IS NOT NULL")
+		} else {
+			b.WriteString(ScalarString(e.X) + " IS NULL")
+		}
+	case *ScalarFind:
+		b.WriteString([...]string{"contains", "startswith", "endswith"}[e.Where] + "(" + ScalarString(e.X) + ", " + valueString(e.Text) + ") [ci]")
 	case *IsNull:
 		if e.Not {
 			b.WriteString(refString(e.Col) + " IS NOT NULL")
@@ -411,4 +427,30 @@ func valueString(v *Value) string {
 		return x.UTC().Format("2006-01-02T15:04:05.999999999Z")
 	}
 	return fmt.Sprint(v.V)
+}
+
+// ScalarString prints a computed value in OData's spelling (dates parts
+// with their zone).
+func ScalarString(s Scalar) string {
+	switch s := s.(type) {
+	case *ColumnRef:
+		return refString(s)
+	case *Value:
+		return valueString(s)
+	case *Call:
+		args := make([]string, len(s.Args))
+		for i, a := range s.Args {
+			args[i] = ScalarString(a)
+		}
+		switch {
+		case s.Func == ast.FnNeg:
+			return "-" + args[0]
+		case s.Func >= ast.FnAdd:
+			return "(" + args[0] + " " + s.Func.String() + " " + args[1] + ")"
+		case s.Zone != nil:
+			return s.Func.String() + "(" + strings.Join(args, ", ") + " in " + zoneName(s.Zone) + ")"
+		}
+		return s.Func.String() + "(" + strings.Join(args, ", ") + ")"
+	}
+	return "?"
 }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/vecompile/vecompile/ast"
@@ -231,6 +232,10 @@ type SortKey struct {
 	// page returns never depends on a value the caller may not read. Nil
 	// with security off.
 	Names []NameAccess
+	// Expr, when set, is a computed sort key (OData $orderby on canonical
+	// functions or arithmetic): Column and Output are nil, By is
+	// SortValue; strings sort by their folding, then as computed.
+	Expr Scalar
 	// Span is the order in the query text.
 	Span diag.Span
 }
@@ -286,6 +291,9 @@ type Context struct {
 	WeekStart time.Weekday
 	Fiscal    *Fiscal
 	Caller    *Caller
+	// ReadsClock says a relative date was resolved against Now: the
+	// plan holds today's boundaries, so a cache must not reuse it later.
+	ReadsClock bool
 }
 
 // Fiscal holds the organization's fiscal calendar (spec §2.4).
@@ -312,6 +320,36 @@ type Caller struct {
 	// no flag set them): an operator that needs one is refused, naming
 	// the flag, rather than matching nothing. Zero: everything is known.
 	Unknown CallerParts
+}
+
+// Check refuses a caller that has no user id, or whose ids (user,
+// business unit, teams, reports, reports' teams) are not GUIDs: identity
+// operators bind them, and an id that is not one would bind "" and match
+// nothing, silently. The error (VE5004) names the field as its path.
+func (c *Caller) Check() error {
+	var errs diag.ErrorList
+	bad := func(path, what, id string) {
+		if _, ok := CanonicalGUID(id); !ok {
+			errs.Add(&diag.Error{Span: diag.NoSpan, Path: path, Code: diag.BadFlag, Msg: fmt.Sprintf("the caller's %s %q is not a GUID", what, id)})
+		}
+	}
+	if c.UserID == "" {
+		errs.Add(&diag.Error{Span: diag.NoSpan, Path: "Caller.UserID", Code: diag.BadFlag, Msg: "the caller has no user id: its business unit, teams and reports are the user's (give --user)"})
+	} else {
+		bad("Caller.UserID", "user id", c.UserID)
+	}
+	if c.BusinessUnitID != "" {
+		bad("Caller.BusinessUnitID", "business unit id", c.BusinessUnitID)
+	}
+	for _, l := range []struct {
+		field, what string
+		ids         []string
+	}{{"TeamIDs", "team id", c.TeamIDs}, {"Reports", "report's user id", c.Reports}, {"ReportTeams", "report's team id", c.ReportTeams}} {
+		for i, id := range l.ids {
+			bad(fmt.Sprintf("Caller.%s[%d]", l.field, i), l.what, id)
+		}
+	}
+	return errs.Err()
 }
 
 // CallerParts is a set of parts of the caller context.
@@ -447,6 +485,11 @@ const (
 	// calendars whose periods do not all start on the 1st of a month
 	// (four-weekly, or a fiscal year starting on another day).
 	PartFiscalPeriod
+	// PartHour, PartMinute and PartSecond are the wall clock's (OData's
+	// hour(), minute(), second(): whole seconds).
+	PartHour
+	PartMinute
+	PartSecond
 )
 
 // PartIn is "DatePart IN (values)": in-fiscal-period on every year (the

@@ -220,6 +220,9 @@ func TestVerifyNameKeys(t *testing.T) {
 		{"no name security", "does not say", func(k *plan.SortKey) { k.Names = nil }},
 		{"name read though hidden", "reads it as hidden but on 1 shared", func(k *plan.SortKey) { k.Names[0] = plan.NameAccess{} }},
 		{"share dropped", "as hidden, but source pc", func(k *plan.SortKey) { k.Names[0].Shared = nil }},
+		{"share swapped for another record", "as hidden but on 1 shared", func(k *plan.SortKey) {
+			k.Names[0].Shared = []*plan.Value{{Kind: plan.KGuid, V: "dd000000-0000-4000-8000-0000000000ff"}}
+		}},
 		{"shared but not hidden", "does not hide", func(k *plan.SortKey) { k.Names[0].Hidden = false }},
 	} {
 		p := fresh()

@@ -48,6 +48,9 @@ func Verify(p *Plan) error {
 		if k != nil && k.Column != nil {
 			v.ref(k.Column, "order")
 		}
+		if k != nil && k.Expr != nil {
+			v.scalar(k.Expr, func(r *ColumnRef) { v.ref(r, "order") })
+		}
 		if k != nil && k.By == SortName {
 			v.nameKey(k)
 		}
@@ -85,12 +88,37 @@ func (v *verifier) nameKey(k *SortKey) {
 					got.Shared = sh.Keys
 				}
 			}
-			if got.Hidden != a.Hidden || len(got.Shared) != len(a.Shared) {
+			if got.Hidden != a.Hidden || !sameKeys(got.Shared, a.Shared) {
 				v.fail("the name sort key reads %s.%s as %s, but source %s reads it as %s", t.LogicalName, t.PrimaryName, nameAccessString(a), ds.Name, nameAccessString(got))
 				return
 			}
 		}
 	}
+}
+
+// sameKeys reports whether two record-key lists hold the same keys, in
+// any order: a list of as many other records is another list.
+func sameKeys(a, b []*Value) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	key := func(v *Value) string {
+		if v == nil {
+			return "<nil>"
+		}
+		return strings.ToLower(fmt.Sprint(v.V))
+	}
+	count := make(map[string]int, len(a))
+	for _, k := range a {
+		count[key(k)]++
+	}
+	for _, k := range b {
+		if count[key(k)] == 0 {
+			return false
+		}
+		count[key(k)]--
+	}
+	return true
 }
 
 func nameAccessString(a NameAccess) string {
@@ -233,6 +261,13 @@ func (v *verifier) expr(e Expr, inSecurity bool, own *DataSource) {
 		v.source(e.Source, inSecurity)
 	case *InSubquery:
 		v.source(e.Source, inSecurity)
+	case *ScalarCompare:
+		v.scalar(e.Left, check)
+		v.scalar(e.Right, check)
+	case *ScalarNull:
+		v.scalar(e.X, check)
+	case *ScalarFind:
+		v.scalar(e.X, check)
 	case *Const, nil:
 	default:
 		// Every known predicate compares, tests or matches columns against
@@ -241,6 +276,18 @@ func (v *verifier) expr(e Expr, inSecurity bool, own *DataSource) {
 		// filter and the user's filter cannot leak (spec §1c, pitfall 2).
 		// A new expression type must be shown to keep that before it runs.
 		v.fail("expression %T is not known to be free of row-dependent errors", e)
+	}
+}
+
+// scalar checks the columns a computed value reads and, with security on,
+// that it cannot raise an error that depends on a row's values (an
+// overflow): the engine may compute it before the security filter.
+func (v *verifier) scalar(s Scalar, check func(*ColumnRef)) {
+	ScalarColumns(s, check)
+	if v.p.Security == SecurityOn {
+		if f, ok := MayFail(s); ok {
+			v.fail("computed %s can raise a row-dependent error in a secured plan", f)
+		}
 	}
 }
 

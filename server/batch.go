@@ -47,6 +47,7 @@ type batchKey int
 const (
 	batchTxKey batchKey = iota
 	batchCallerKey
+	batchWritesKey // *[]*WriteRequest: the writes a change set's transaction holds
 )
 
 // beginWrite is the write's transaction: the change set's when the write
@@ -412,12 +413,13 @@ func (s *Server) runUnit(ctx context.Context, r *http.Request, unit []*batchOp, 
 		defer tx.Rollback()
 		ctx = context.WithValue(ctx, batchTxKey, tx)
 	}
+	var writes []*WriteRequest
+	ctx = context.WithValue(ctx, batchWritesKey, &writes)
 	var out []*batchResult
 	for _, op := range unit {
 		var res *batchResult
 		if d := failedDependency(op, failed); d != "" {
-			res = &batchResult{op: op, status: http.StatusFailedDependency, header: http.Header{"Content-Type": {"application/json; charset=utf-8"}},
-				body: mustJSON(map[string]any{"error": map[string]any{"code": "0x80040216", "message": fmt.Sprintf("not run: %s failed", d)}})}
+			res = errorResult(r, op, diagErr(diag.FailedDependency, "not run: %s, which it depends on, failed", d))
 		} else {
 			res = s.runOp(ctx, r, op, entity)
 		}
@@ -430,8 +432,9 @@ func (s *Server) runUnit(ctx context.Context, r *http.Request, unit []*batchOp, 
 		out = append(out, res)
 	}
 	if tx != nil {
-		if err := tx.Commit(); err != nil {
-			return []*batchResult{errorResult(r, unit[len(unit)-1], dbErr(err))}, false
+		// A COMMIT in doubt is resolved as a single write's is (commit.go).
+		if err := s.commit(ctx, tx, writes...); err != nil {
+			return []*batchResult{errorResult(r, unit[len(unit)-1], err)}, false
 		}
 	}
 	return out, true

@@ -278,6 +278,13 @@ func TestBatchChangeSetRollback(t *testing.T) {
 			if js[0].id != "c" || js[1].id != "d" {
 				t.Errorf("ids: %+v", js)
 			}
+			// The 424 is an error in the standard shape, with its code.
+			var dep struct {
+				Error struct{ Code, Message, VECode string }
+			}
+			if err := json.Unmarshal(js[1].body, &dep); err != nil || dep.Error.VECode != "VE6038" || dep.Error.Code != "0x80040216" || !strings.Contains(dep.Error.Message, "VE6038") {
+				t.Errorf("the 424 body: %s (%v)", js[1].body, err)
+			}
 			if n := e.accountsNamed(t, "Rollback JSON"); n != 0 {
 				t.Errorf("%d accounts written by a failed atomicity group", n)
 			}

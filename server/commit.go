@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
@@ -37,8 +38,9 @@ var (
 	writeCheck = (*Server).writeIsThere
 )
 
-// commit commits tx and resolves a COMMIT in doubt.
-func (s *Server) commit(ctx context.Context, tx *sql.Tx, wr *WriteRequest) error {
+// commit commits tx, which holds the writes wrs (one, or a $batch change
+// set's), and resolves a COMMIT in doubt.
+func (s *Server) commit(ctx context.Context, tx *sql.Tx, wrs ...*WriteRequest) error {
 	err := commitTx(tx)
 	if err == nil {
 		return nil
@@ -51,8 +53,22 @@ func (s *Server) commit(ctx context.Context, tx *sql.Tx, wr *WriteRequest) error
 	// gets a window of its own, bounded like a query.
 	vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.QueryTimeout)
 	defer cancel()
+	unknown := func() error {
+		what := "the records it wrote"
+		if len(wrs) > 0 {
+			what = wrs[0].Table.LogicalName + " " + wrs[0].ID
+			if len(wrs) > 1 {
+				what += fmt.Sprintf(" and the %d other records of the change set", len(wrs)-1)
+			}
+		}
+		return diagErr(diag.OutcomeUnknown, "the database connection failed during COMMIT and the database could not tell whether the write was applied: read %s before writing again", what)
+	}
 	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
-		there, verr := writeCheck(s, vctx, wr)
+		there, verr := s.applied(vctx, wrs)
+		if errors.Is(verr, errPartlyThere) {
+			logWarn(ctx, "the outcome of a COMMIT stays unknown", verr)
+			return unknown()
+		}
 		if verr == nil {
 			if there {
 				return nil
@@ -62,10 +78,44 @@ func (s *Server) commit(ctx context.Context, tx *sql.Tx, wr *WriteRequest) error
 		select {
 		case <-vctx.Done():
 			logWarn(ctx, "the outcome of a COMMIT stays unknown", verr)
-			return diagErr(diag.OutcomeUnknown, "the database connection failed during COMMIT and the database could not be asked in time whether the write was applied: read %s %s before writing it again", wr.Table.LogicalName, wr.ID)
+			return unknown()
 		case <-time.After(wait):
 		}
 	}
+}
+
+// errPartlyThere: some writes of a transaction read back as applied and
+// others not (someone wrote the rows since): the outcome stays unknown.
+var errPartlyThere = errors.New("some of the transaction's writes are there and some are not")
+
+// applied reads the writes of one transaction back: applied when every
+// write is there, or a create is (the transaction is atomic, and a row
+// with the id just created is there only if it committed); not applied
+// when none is.
+func (s *Server) applied(ctx context.Context, wrs []*WriteRequest) (bool, error) {
+	if len(wrs) == 0 {
+		return false, errPartlyThere
+	}
+	there := 0
+	for _, wr := range wrs {
+		ok, err := writeCheck(s, ctx, wr)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			if wr.Kind == engine.Insert {
+				return true, nil
+			}
+			there++
+		}
+	}
+	switch there {
+	case len(wrs):
+		return true, nil
+	case 0:
+		return false, nil
+	}
+	return false, errPartlyThere
 }
 
 // commitInDoubt says whether a COMMIT error leaves the outcome unknown: a

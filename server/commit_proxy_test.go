@@ -1,97 +1,17 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/testkit"
 )
-
-// commitCutter is a TCP proxy to a database that, when armed, lets the
-// next COMMIT through to the database and then drops the client's
-// connection before the database's reply reaches it: the database
-// commits, the client never hears so.
-type commitCutter struct {
-	target string
-	ln     net.Listener
-	armed  atomic.Bool
-	cuts   atomic.Int32
-}
-
-func (p *commitCutter) start(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.ln = ln
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			d, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			var cutting atomic.Bool
-			go func() { // client → database
-				buf := make([]byte, 64<<10)
-				for {
-					n, err := c.Read(buf)
-					if n > 0 {
-						chunk := buf[:n]
-						if p.armed.Load() && bytes.Contains(bytes.ToLower(chunk), []byte("commit")) && p.armed.CompareAndSwap(true, false) {
-							cutting.Store(true)
-							d.Write(chunk)
-							time.Sleep(300 * time.Millisecond) // the database commits
-							p.cuts.Add(1)
-							c.Close()
-							d.Close()
-							return
-						}
-						if _, werr := d.Write(chunk); werr != nil {
-							break
-						}
-					}
-					if err != nil {
-						break
-					}
-				}
-				d.Close()
-			}()
-			go func() { // database → client, silenced once cutting
-				buf := make([]byte, 64<<10)
-				for {
-					n, err := d.Read(buf)
-					if n > 0 && !cutting.Load() {
-						if _, werr := c.Write(buf[:n]); werr != nil {
-							break
-						}
-					}
-					if err != nil {
-						break
-					}
-				}
-				c.Close()
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
 
 // TestCommitReplyLost: a real connection dropped after COMMIT reached
 // PostgreSQL or MariaDB and before its reply came back: the create and
@@ -117,7 +37,7 @@ func TestCommitReplyLost(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer engine.DropFixture(context.Background(), direct, prefix)
-			px := &commitCutter{target: u.Host}
+			px := &tcpProxy{target: u.Host}
 			u.Host = px.start(t)
 			db, err := engine.Open(ctx, u.String())
 			if err != nil {

@@ -70,3 +70,47 @@ func TestCommitInDoubt(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchCommitInDoubt: a $batch change set whose COMMIT is in doubt is
+// resolved as a single write is: committed (its answers, every row), not
+// applied (503 with Retry-After, no row), unknown (502 VE6033); before, it
+// was 500 VE5002 whatever had happened.
+func TestBatchCommitInDoubt(t *testing.T) {
+	for _, f := range fixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			e := newEnv(t, f, func(c *server.Config) { c.QueryTimeout = 2 * time.Second })
+			group := func(name string) []map[string]any {
+				return []map[string]any{
+					{"id": "1", "atomicityGroup": "g", "method": "POST", "url": "accounts", "body": map[string]any{"name": name}},
+					{"id": "2", "atomicityGroup": "g", "method": "POST", "url": "accounts", "body": map[string]any{"name": name}},
+				}
+			}
+			restore := server.FailCommit("after")
+			rs := e.jsonBatch(t, group("batch doubt after"))
+			restore()
+			wantStatuses(t, rs, 204, 204)
+			if n := countAccounts(t, f, "batch doubt after"); n != 2 {
+				t.Errorf("a committed change set in doubt: %d rows", n)
+			}
+
+			restore = server.FailCommit("before")
+			rs = e.jsonBatch(t, group("batch doubt before"))
+			restore()
+			wantStatuses(t, rs, http.StatusServiceUnavailable)
+			if !strings.Contains(string(rs[0].body), "VE6009") && !strings.Contains(string(rs[0].body), "verifiably not there") {
+				t.Errorf("a rolled-back change set in doubt: %s", rs[0].body)
+			}
+			if n := countAccounts(t, f, "batch doubt before"); n != 0 {
+				t.Errorf("a rolled-back change set in doubt: %d rows", n)
+			}
+
+			restore = server.FailCommit("unreachable")
+			rs = e.jsonBatch(t, group("batch doubt unknown"))
+			restore()
+			wantStatuses(t, rs, http.StatusBadGateway)
+			if !strings.Contains(string(rs[0].body), "VE6033") {
+				t.Errorf("a change set whose outcome is unknown: %s", rs[0].body)
+			}
+		})
+	}
+}

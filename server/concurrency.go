@@ -56,6 +56,20 @@ func nextVersion() int64 {
 // versionETag is the ETag of a row version.
 func versionETag(v int64) string { return `W/"` + strconv.FormatInt(v, 10) + `"` }
 
+// entityETag is the @odata.etag of an entity whose version column read
+// v, and whether it has one: a null is left out, since a row written
+// before the server kept versions (rowETag: W/"0") and a version the
+// caller may not read (redacted) both read null. A GET by key reads it
+// apart (retrieveWithETag). Every entity shape (collections, $expand,
+// fetchXml, by key) takes its tag from here.
+func entityETag(v any) (string, bool) {
+	n, ok := versionOf(v)
+	if !ok {
+		return "", false
+	}
+	return versionETag(n), true
+}
+
 // versionOf reads a version value as the drivers and the engine return it.
 func versionOf(v any) (int64, bool) {
 	switch x := v.(type) {
@@ -255,12 +269,12 @@ func (s *Server) retrieveWithETag(r *http.Request, p *Principal, t *plan.Table, 
 		if err != nil {
 			return nil, "", false, err
 		}
-		if v, ok := versionOf(e.Attributes[vc.LogicalName]); ok {
+		if tag, ok := entityETag(e.Attributes[vc.LogicalName]); ok {
 			if added {
 				delete(e.Attributes, vc.LogicalName)
 				e.RowVersion = ""
 			}
-			return e, versionETag(v), true, nil
+			return e, tag, true, nil
 		}
 		// The version is hidden from this caller, or null: read it apart.
 	}

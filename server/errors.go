@@ -50,13 +50,15 @@ func statusOf(code diag.Code) (int, string) {
 		return http.StatusBadRequest, "0x80060883" // ConcurrencyVersionNotProvided
 	case diag.IdempotencyKeyReused:
 		return http.StatusUnprocessableEntity, "0x80040203"
+	case diag.FailedDependency:
+		return http.StatusFailedDependency, "0x80040216"
 	case diag.OutcomeUnknown:
 		return http.StatusBadGateway, "0x80040216"
 	case diag.UnsupportedMedia:
 		return http.StatusUnsupportedMediaType, "0x80040203"
 	case diag.MethodNotAllowed:
 		return http.StatusMethodNotAllowed, "0x80040203"
-	case diag.UnsupportedFunction:
+	case diag.UnsupportedFunction, diag.ComputedMayFail:
 		// A canonical function a generic client sends that vecompile does
 		// not compute: a feature not implemented, not a bad request.
 		return http.StatusNotImplemented, "0x80040203"

@@ -156,8 +156,8 @@ func (sl *shapeLevel) entity(row engine.Row, pend *[]parentRef) map[string]any {
 		sl.sh.set(e, sl.table, sl.props[j], odataValue(row[i].Value))
 	}
 	if sl.verAt >= 0 {
-		if v, ok := versionOf(row[sl.verAt].Value); ok {
-			e["@odata.etag"] = versionETag(v)
+		if tag, ok := entityETag(row[sl.verAt].Value); ok {
+			e["@odata.etag"] = tag
 		}
 	}
 	for k, ch := range sl.single {

@@ -137,7 +137,7 @@ func (s *Server) lookupKey(ctx context.Context, e *idemEntry) (*idemEntry, error
 	var created int64
 	err := s.cfg.DB.SQL.QueryRowContext(ctx, `SELECT request, entity, record, created FROM `+s.idemTable()+` WHERE scope = `+s.placeholder(1), e.scope).
 		Scan(&got.request, &got.entity, &got.record, &created)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && time.Unix(created, 0).Before(time.Now().Add(-IdempotencyRetention)) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && created < s.idemCutoff() {
 		return nil, nil
 	}
 	if err != nil {
@@ -147,10 +147,23 @@ func (s *Server) lookupKey(ctx context.Context, e *idemEntry) (*idemEntry, error
 	return &got, nil
 }
 
+// idemCutoff is the creation time (Unix seconds, Config.Now's clock) before
+// which a key has expired.
+func (s *Server) idemCutoff() int64 {
+	return s.cfg.Now().Add(-IdempotencyRetention).Unix()
+}
+
 // rememberKey writes the key in the create's transaction, and now and then
-// forgets the expired ones. A key another create holds is errKeyTaken.
+// forgets the expired ones. A key another create holds is errKeyTaken. The
+// key's own expired row goes first, in the same transaction: lookupKey
+// treats it as absent, so the insert must not trip over it (the sweep is
+// only occasional).
 func (s *Server) rememberKey(ctx context.Context, tx *sql.Tx, e *idemEntry) error {
-	now := time.Now()
+	now := s.cfg.Now()
+	cutoff := s.idemCutoff()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM `+s.idemTable()+` WHERE scope = `+s.placeholder(1)+` AND created < `+s.placeholder(2), e.scope, cutoff); err != nil {
+		return dbErr(err)
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO `+s.idemTable()+` (scope, request, entity, record, created) VALUES (`+
 		s.placeholder(1)+`, `+s.placeholder(2)+`, `+s.placeholder(3)+`, `+s.placeholder(4)+`, `+s.placeholder(5)+`)`,
 		e.scope, e.request, e.entity, e.record, now.Unix())
@@ -165,7 +178,7 @@ func (s *Server) rememberKey(ctx context.Context, tx *sql.Tx, e *idemEntry) erro
 	sweep := s.idem.inserts%100 == 1
 	s.idem.mu.Unlock()
 	if sweep {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM `+s.idemTable()+` WHERE created < `+s.placeholder(1), now.Add(-IdempotencyRetention).Unix()); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+s.idemTable()+` WHERE created < `+s.placeholder(1), cutoff); err != nil {
 			return dbErr(err)
 		}
 	}

@@ -91,3 +91,47 @@ func TestIdempotencyKey(t *testing.T) {
 		})
 	}
 }
+
+// TestIdempotencyKeyExpiry: a key reused after its retention is a new
+// create, at once (its expired row is replaced in the create's
+// transaction), whether the body is the first one or another; before, it
+// was 409 until an occasional sweep removed the row. The clock is
+// Config.Now, moved by the test.
+func TestIdempotencyKeyExpiry(t *testing.T) {
+	for _, f := range fixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			table := fmt.Sprintf("srv%d_vecompile_idem_expiry", os.Getpid())
+			t.Cleanup(func() { f.db.SQL.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+table) })
+			var mu sync.Mutex
+			now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+			advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+			e := newEnv(t, f, func(c *server.Config) { c.IdempotencyTable, c.Now = table, clock })
+			post := func(name string) *response {
+				return e.do("POST", "/odata/accounts", `{"name":"`+name+`"}`, "Idempotency-Key", "k-expiry")
+			}
+			first := post("idem expiry").want(t, http.StatusNoContent)
+			advance(server.IdempotencyRetention - time.Minute)
+			if r := post("idem expiry").want(t, http.StatusNoContent); r.header.Get("OData-EntityId") != first.header.Get("OData-EntityId") {
+				t.Errorf("within the retention the retry is not replayed: %q / %q", first.header.Get("OData-EntityId"), r.header.Get("OData-EntityId"))
+			}
+			advance(2 * time.Minute)
+			second := post("idem expiry").want(t, http.StatusNoContent)
+			if second.header.Get("OData-EntityId") == first.header.Get("OData-EntityId") || second.header.Get("Idempotent-Replayed") != "" {
+				t.Errorf("an expired key replayed: %q (replayed %q)", second.header.Get("OData-EntityId"), second.header.Get("Idempotent-Replayed"))
+			}
+			if n := countAccounts(t, f, "idem expiry"); n != 2 {
+				t.Errorf("%d rows: the expired key should have created again", n)
+			}
+			// The key now holds the new create, for another retention.
+			if r := post("idem expiry").want(t, http.StatusNoContent); r.header.Get("OData-EntityId") != second.header.Get("OData-EntityId") {
+				t.Errorf("the renewed key does not replay its create: %q", r.header.Get("OData-EntityId"))
+			}
+			advance(server.IdempotencyRetention + time.Minute)
+			post("idem expiry other").want(t, http.StatusNoContent)
+			if n := countAccounts(t, f, "idem expiry other"); n != 1 {
+				t.Errorf("an expired key with another body: %d rows", n)
+			}
+		})
+	}
+}

@@ -3,12 +3,12 @@ package server
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/textcheck"
 )
 
 // checkJSON refuses a JSON request body before any decoder reads it: one
@@ -92,55 +92,11 @@ func (s *Server) checkJSON(b []byte) error {
 // a surrogate pair ("\ud800" alone): encoding/json would read either as
 // U+FFFD and store a character the client never sent.
 func checkUnicode(b []byte) error {
-	if !utf8.Valid(b) {
-		i := 0
-		for i < len(b) {
-			r, n := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			i += n
-		}
+	if i := textcheck.NotUTF8At(b); i >= 0 {
 		return diagErr(diag.InvalidText, "the request body is not valid UTF-8 (byte %d)", i)
 	}
-	inString, pendingHigh := false, false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if !inString {
-			inString = c == '"'
-			continue
-		}
-		switch {
-		case c == '"':
-			inString = false
-		case c == '\\' && i+1 < len(b):
-			i++
-			if b[i] != 'u' || i+4 >= len(b) {
-				break
-			}
-			u, err := strconv.ParseUint(string(b[i+1:i+5]), 16, 16)
-			if err != nil {
-				break // the decoder reports it
-			}
-			i += 4
-			switch {
-			case u >= 0xD800 && u < 0xDC00:
-				if pendingHigh {
-					return diagErr(diag.InvalidText, "the request body escapes an unpaired UTF-16 surrogate (byte %d)", i-5)
-				}
-				pendingHigh = true
-				continue
-			case u >= 0xDC00 && u < 0xE000:
-				if !pendingHigh {
-					return diagErr(diag.InvalidText, "the request body escapes an unpaired UTF-16 surrogate (byte %d)", i-5)
-				}
-				pendingHigh = false
-				continue
-			}
-		}
-		if pendingHigh {
-			return diagErr(diag.InvalidText, "the request body escapes an unpaired UTF-16 surrogate (byte %d)", i)
-		}
+	if i := textcheck.UnpairedSurrogate(b); i >= 0 {
+		return diagErr(diag.InvalidText, "the request body escapes an unpaired UTF-16 surrogate (byte %d)", i)
 	}
 	return nil
 }

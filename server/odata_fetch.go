@@ -92,8 +92,8 @@ func (s *Server) odataFetch(w http.ResponseWriter, r *http.Request, p *Principal
 				sh.set(e, t, f.Name, odataValue(f.Value))
 			}
 			if versioned && f.Name == vc.LogicalName {
-				if v, ok := versionOf(f.Value); ok {
-					e["@odata.etag"] = versionETag(v)
+				if tag, ok := entityETag(f.Value); ok {
+					e["@odata.etag"] = tag
 				}
 			}
 		}

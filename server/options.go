@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vecompile/vecompile/internal/diag"
+	odataparse "github.com/vecompile/vecompile/parse/odata"
 )
 
 // Every query option a request carries is either read by its endpoint or
@@ -19,14 +20,6 @@ type queryOption struct {
 	name string // percent-decoded, as written
 	key  string // lower case, with the $ OData 4.01 lets clients omit
 	raw  string // the pair as received
-}
-
-// systemOptionNames are OData's system query options (the parser's list):
-// their $ is optional in OData 4.01.
-var systemOptionNames = map[string]bool{
-	"select": true, "expand": true, "filter": true, "orderby": true, "top": true, "skip": true, "count": true,
-	"search": true, "apply": true, "compute": true, "format": true, "skiptoken": true, "deltatoken": true,
-	"index": true, "schemaversion": true, "id": true, "levels": true,
 }
 
 // queryOptions reads the query string's option names. A name that does
@@ -44,7 +37,7 @@ func queryOptions(r *http.Request) ([]queryOption, error) {
 			return nil, diagErr(diag.SyntaxError, "malformed query option name %q", k)
 		}
 		key := strings.ToLower(name)
-		if !strings.HasPrefix(key, "$") && systemOptionNames[key] {
+		if !strings.HasPrefix(key, "$") && odataparse.IsSystemOption(key) { // OData 4.01: the $ is optional
 			key = "$" + key
 		}
 		if seen[key] {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	odataparse "github.com/vecompile/vecompile/parse/odata"
 )
 
 // TestProtocolEdge: OData-Version on every response, errors included;
@@ -194,7 +196,7 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 // readInputs finds, in the server's source, the request headers it reads
 // (Header.Get and Header.Values arguments: string literals, constants,
 // and the elements of the lists a loop variable ranges over) and the
-// query options it knows (systemOptionNames, the custom options it names),
+// query options it knows (the OData parser's system options, the custom options it names),
 // with "@alias" and "custom" for the classes every request may carry.
 func readInputs(t *testing.T) (headers, options []string) {
 	t.Helper()
@@ -318,9 +320,7 @@ func readInputs(t *testing.T) (headers, options []string) {
 			return true
 		})
 	}
-	for _, s := range listStrings(vars["systemOptionNames"]) {
-		options = append(options, "$"+s)
-	}
+	options = append(options, odataparse.SystemOptions()...)
 	options = append(options, "@alias", "fetchxml", "savedquery", "userquery", "custom")
 	if len(headers) < 8 || len(options) < 17 {
 		t.Fatalf("the source scan found too little: headers %v, options %v", headers, options)

@@ -92,6 +92,11 @@ type Config struct {
 	// keeps two idle ones by default). 0: 4 × GOMAXPROCS. An in-memory
 	// SQLite database keeps its single connection.
 	DBConns int
+	// CompiledReads bounds the compiled-request cache (compiled.go):
+	// reads whose request, security session and caller were compiled
+	// before skip parse, plan and emit. 0 means
+	// DefaultCompiledCacheSize; negative turns the cache off.
+	CompiledReads int
 	// Drain is how long /readyz answers 503 after the stop signal while
 	// requests are still served, so that a load balancer takes the
 	// instance out of rotation before it stops accepting (Serve). 0: none.
@@ -109,7 +114,7 @@ type Config struct {
 	// same failures in the next window are counted and summarized in one
 	// line. 0: DefaultLogRepeatWindow.
 	LogRepeatWindow time.Duration
-	Now             func() time.Time // the clock for tokens and relative dates
+	Now             func() time.Time // the clock for relative dates and Idempotency-Key expiry
 	// HierarchyDepth is the manager-chain depth of the caller context.
 	HierarchyDepth int
 	// AccentSensitive compares, sorts and groups strings with accents
@@ -148,6 +153,8 @@ type Server struct {
 	// companies maps the Company lookup of the naming profile (nil: none).
 	companies *companyIDs
 	idem      idempotency
+	// compiledReads is the compiled-request cache (nil: off).
+	compiledReads *compiledCache
 }
 
 // New builds a server. It fails without a database, a token verifier, a
@@ -160,12 +167,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, configError(diag.BadFlag, "the server needs metadata (a catalog)")
 	case cfg.Auth == nil:
 		return nil, configError(diag.BadFlag, "the server needs a token verifier (JWT keys)")
-	case cfg.Auth.check() != nil:
-		return nil, cfg.Auth.check()
 	case cfg.Users == nil:
 		return nil, configError(diag.BadFlag, "the server needs a user directory (acting-user mapping)")
 	case cfg.Security == nil && !cfg.Insecure:
 		return nil, configError(diag.NoSecurityModel, "no security model: refusing to serve data unsecured (give a security model, or --insecure to run without one)")
+	}
+	if err := cfg.Auth.check(); err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -233,6 +241,12 @@ func New(cfg Config) (*Server, error) {
 		repeats: newRepeatLimiter(cfg.LogRepeatWindow),
 
 		companies: companies,
+	}
+	switch {
+	case cfg.CompiledReads == 0:
+		s.compiledReads = newCompiledCache(DefaultCompiledCacheSize)
+	case cfg.CompiledReads > 0:
+		s.compiledReads = newCompiledCache(cfg.CompiledReads)
 	}
 	if s.cfg.ODataParser == nil {
 		m := plan.MapCatalog{}

@@ -388,6 +388,9 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 		}
 	}
 	if shared {
+		if ws, ok := ctx.Value(batchWritesKey).(*[]*WriteRequest); ok {
+			*ws = append(*ws, wr) // for the change set's COMMIT, should it be in doubt
+		}
 		return nil
 	}
 	return s.commit(ctx, tx, wr)

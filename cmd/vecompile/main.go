@@ -150,6 +150,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	} else if fs.NArg() > 0 {
 		return fail(stderr, flagError("--odata and a query file: give one"))
 	}
+	if err := checkCallerFlags(fs, *user); err != nil {
+		return fail(stderr, err)
+	}
 	cfg := vecompile.Config{DSN: *dsn, MetadataFile: *metadata, UserID: *user, HierarchyDepth: *depth}
 	if cmd == "exec" && *dsn == "" {
 		cfg.Sample = true
@@ -274,6 +277,9 @@ func runConvert(ctx context.Context, cmd string, args []string, stdin io.Reader,
 	}
 	if *odataIn != "" && fs.NArg() > 0 {
 		return fail(stderr, flagError("convert: --odata and a query file are exclusive"))
+	}
+	if err := checkCallerFlags(fs, *user); err != nil {
+		return fail(stderr, err)
 	}
 	// open is the compiler with metadata that OData in or out needs.
 	open := func() (*vecompile.Compiler, error) {

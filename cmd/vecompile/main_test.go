@@ -64,6 +64,14 @@ func TestCLI(t *testing.T) {
 		{"error-bad-dialect", []string{"sql", "--dialect=oracle", "../../examples/open-opportunities.xml"}, ""},
 		{"error-missing-file", []string{"sql", "nope.xml"}, ""},
 		{"error-no-caller", []string{"exec", "../../examples/my-team-accounts.xml"}, ""},
+		// Caller ids that are not GUIDs, and caller parts without --user, are refused
+		// (VE5004 at the id in the flag's value), never bound as "" to match nothing.
+		{"error-user-not-guid", []string{"exec", "--user=notaguid", "../../examples/my-team-accounts.xml"}, ""},
+		{"error-teams-not-guid", []string{"exec", user, "--teams=cc000000-0000-4000-8000-000000000001, team-two", "--businessunit=bu", "../../examples/my-team-accounts.xml"}, ""},
+		{"error-teams-without-user", []string{"exec", "--teams=cc000000-0000-4000-8000-000000000001", "../../examples/my-team-accounts.xml"}, ""},
+		{"error-untyped-user-not-guid", []string{"sql", "--dialect=postgres", "--user={notaguid}", "../../examples/my-team-accounts.xml"}, ""},
+		{"error-untyped-businessunit-without-user", []string{"sql", "--dialect=postgres", "--businessunit=bb000000-0000-4000-8000-000000000001", "../../examples/my-team-accounts.xml"}, ""},
+		{"error-convert-user-not-guid", []string{"convert", "--to=odata", "--user=x", "../../examples/my-team-accounts.xml"}, ""},
 		{"error-unknown-command", []string{"run"}, ""},
 		{"error-bad-dsn", []string{"exec", "--db=oracle://x", "../../examples/open-opportunities.xml"}, ""},
 		{"exec-qe", []string{"exec", "../../examples/open-opportunities.json"}, ""},

@@ -203,6 +203,10 @@ func (p *printer) attribute(depth int, a *ast.Attribute) {
 }
 
 func (p *printer) order(depth int, o *ast.Order) {
+	if o.Expr != nil {
+		p.errs.Add(diag.Errorf(p.src, o.Span, diag.UnsupportedFeature, "an order on a computed value has no FetchXML form"))
+		return
+	}
 	p.open(depth, "order")
 	p.name("attribute", o.Attribute)
 	p.name("alias", o.Alias)
@@ -249,6 +253,8 @@ func (p *printer) filter(depth int, f *ast.Filter) {
 			p.filter(depth+1, x)
 		case *ast.LinkEntity:
 			p.link(depth+1, x)
+		case *ast.Computed:
+			p.errs.Add(diag.Errorf(p.src, x.Span, diag.UnsupportedFeature, "a condition on a computed value (OData %s) has no FetchXML form", x.Op))
 		}
 	}
 	p.close(depth, "filter")

@@ -180,6 +180,10 @@ func (p *printer) body(table string, b *ast.Body) (*columnSet, *filterJSON, []or
 	}
 	var orders []orderJSON
 	for _, o := range b.Orders {
+		if o.Expr != nil {
+			p.unsupported(o.Span, "an order on a computed value")
+			continue
+		}
 		oj := orderJSON{AttributeName: o.Attribute.Text, Alias: o.Alias.Text, EntityName: o.EntityName.Text}
 		if o.Descending.Set {
 			oj.OrderType = "Ascending"
@@ -272,6 +276,8 @@ func (p *printer) filter(table string, f *ast.Filter) *filterJSON {
 				continue
 			}
 			out.AnyAllFilterLinkEntity = p.link(table, x)
+		case *ast.Computed:
+			p.unsupported(x.Span, "a condition on a computed value (OData %s)", x.Op)
 		}
 	}
 	return out

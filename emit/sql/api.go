@@ -16,6 +16,9 @@ type Statement struct {
 // BindParams returns args with every plan.Param (the caller parameter of
 // untyped mode) replaced by its value in values, by name. A parameter
 // without a value is a MissingCaller error: it never reaches a database.
+// The caller's value must be a GUID (a string in any of plan.CanonicalGUID's
+// forms; bound canonical, as --user is), else BadFlag: raw, it would match
+// nothing, silently.
 func BindParams(args []any, values map[string]any) ([]any, error) {
 	out, copied := args, false
 	for i, a := range args {
@@ -26,6 +29,14 @@ func BindParams(args []any, values map[string]any) ([]any, error) {
 		v, ok := values[p.Name]
 		if !ok {
 			return nil, errList(diag.MissingCaller, "parameter %s has no value: the statement was compiled without a caller (give --user)", p)
+		}
+		if p.Name == plan.CallerParam {
+			s, _ := v.(string)
+			g, ok := plan.CanonicalGUID(s)
+			if !ok {
+				return nil, errList(diag.BadFlag, "parameter %s is %#v: the caller's user id must be a GUID", p, v)
+			}
+			v = g
 		}
 		if !copied {
 			out, copied = append([]any(nil), args...), true

@@ -164,7 +164,8 @@ func (e *emitter) repeat(start, end int, render func()) {
 // PostgreSQL: EXTRACT over the shifted timestamp. The column holds UTC as
 // "timestamp without time zone".
 func (e *emitter) partExtract(part plan.DatePartKind, col *plan.ColumnRef, z *zoneShift) {
-	field := [...]string{plan.PartYear: "YEAR", plan.PartQuarter: "QUARTER", plan.PartMonth: "MONTH", plan.PartDay: "DAY", plan.PartDayOfYear: "DOY"}
+	field := [...]string{plan.PartYear: "YEAR", plan.PartQuarter: "QUARTER", plan.PartMonth: "MONTH", plan.PartDay: "DAY", plan.PartDayOfYear: "DOY",
+		plan.PartHour: "HOUR", plan.PartMinute: "MINUTE", plan.PartSecond: "SECOND"}
 	x := func() {
 		switch {
 		case z.utc():
@@ -191,6 +192,13 @@ func (e *emitter) partExtract(part plan.DatePartKind, col *plan.ColumnRef, z *zo
 	}
 	if int(part) >= len(field) || field[part] == "" {
 		e.fail(diag.DialectUnsupported, "date part %d", part)
+		return
+	}
+	if part == plan.PartSecond {
+		// EXTRACT(SECOND) has the fraction, which a cast would round.
+		e.raw("CAST(FLOOR(EXTRACT(SECOND FROM ")
+		x()
+		e.raw(")) AS integer)")
 		return
 	}
 	e.raw("CAST(EXTRACT(")
@@ -237,6 +245,12 @@ func (e *emitter) partStrftime(part plan.DatePartKind, col *plan.ColumnRef, z *z
 		x("%d")
 	case plan.PartDayOfYear:
 		x("%j")
+	case plan.PartHour:
+		x("%H")
+	case plan.PartMinute:
+		x("%M")
+	case plan.PartSecond:
+		x("%S")
 	case plan.PartWeek:
 		e.byte1('(')
 		x("%j")
@@ -261,7 +275,8 @@ func (e *emitter) partMySQL(part plan.DatePartKind, col *plan.ColumnRef, z *zone
 		e.offset(col, z)
 		e.raw(") MINUTE)")
 	}
-	fn := [...]string{plan.PartYear: "YEAR(", plan.PartQuarter: "QUARTER(", plan.PartMonth: "MONTH(", plan.PartDay: "DAYOFMONTH(", plan.PartDayOfYear: "DAYOFYEAR("}
+	fn := [...]string{plan.PartYear: "YEAR(", plan.PartQuarter: "QUARTER(", plan.PartMonth: "MONTH(", plan.PartDay: "DAYOFMONTH(", plan.PartDayOfYear: "DAYOFYEAR(",
+		plan.PartHour: "HOUR(", plan.PartMinute: "MINUTE(", plan.PartSecond: "SECOND("}
 	if part == plan.PartWeek {
 		// DAYOFWEEK is 1 for Sunday.
 		e.raw("(DAYOFYEAR(")
@@ -302,7 +317,8 @@ func (e *emitter) partDatepart(part plan.DatePartKind, col *plan.ColumnRef, z *z
 		e.col(col)
 		e.byte1(')')
 	}
-	name := [...]string{plan.PartYear: "year", plan.PartQuarter: "quarter", plan.PartMonth: "month", plan.PartDay: "day", plan.PartDayOfYear: "dayofyear"}
+	name := [...]string{plan.PartYear: "year", plan.PartQuarter: "quarter", plan.PartMonth: "month", plan.PartDay: "day", plan.PartDayOfYear: "dayofyear",
+		plan.PartHour: "hour", plan.PartMinute: "minute", plan.PartSecond: "second"}
 	if part == plan.PartWeek {
 		e.raw("(DATEPART(dayofyear, ")
 		s := e.n

@@ -151,6 +151,13 @@ func readsOnly(x plan.Expr, ds *plan.DataSource) bool {
 			if x.Part != nil {
 				ref(x.Part.Col)
 			}
+		case *plan.ScalarCompare:
+			plan.ScalarColumns(x.Left, ref)
+			plan.ScalarColumns(x.Right, ref)
+		case *plan.ScalarNull:
+			plan.ScalarColumns(x.X, ref)
+		case *plan.ScalarFind:
+			plan.ScalarColumns(x.X, ref)
 		case *plan.Exists, *plan.InSubquery, *plan.Const:
 		default:
 			ok = false // an expression this walk does not know: count the whole query

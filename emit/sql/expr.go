@@ -170,6 +170,24 @@ func (e *emitter) exprNode(x plan.Expr, ctx int) {
 			return
 		}
 		e.hierarchy(x)
+	case *plan.ScalarCompare:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		e.scalarCompare(x)
+	case *plan.ScalarNull:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		e.scalarNull(x)
+	case *plan.ScalarFind:
+		if x == nil {
+			e.nilNode()
+			return
+		}
+		e.scalarFind(x)
 	default:
 		e.fail(diag.DialectUnsupported, "expression %T is not supported by the SQL emitter", x)
 	}

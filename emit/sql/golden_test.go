@@ -385,7 +385,9 @@ var goldenCases = []goldenCase{
 			in(ref(a, "city"), true, vals(func(i int) *plan.Value { return str(fmt.Sprintf("Été %d", i)) })...),
 			&plan.InList{Col: ref(a, "employees"), Values: vals(func(i int) *plan.Value { return num(int64(i)) }), Not: true},
 			in(ref(a, "accountid"), false, vals(func(i int) *plan.Value { return guid(fmt.Sprintf("0A0B0C0D-0000-0000-0000-%012d", i)) })...),
-			in(ref(a, "createdon"), false, vals(func(i int) *plan.Value { return dt(utc("2024-01-01 00:00:00").Add(time.Duration(i) * time.Minute)) })...),
+			in(ref(a, "createdon"), false, vals(func(i int) *plan.Value {
+				return dt(utc("2024-01-01 00:00:00").Add(time.Duration(i)*time.Minute + 123456789*time.Nanosecond)) // 7 digits in DATETIME2, 6 in DATETIME(6)
+			})...),
 			in(ref(a, "revenue"), false, vals(func(i int) *plan.Value { return dec(fmt.Sprintf("%d.5", i)) })...),
 			in(ref(a, "employees"), false, vals(func(i int) *plan.Value { return num(int64(i)) })[:ListParamMin-1]...),
 		)

@@ -201,7 +201,22 @@ func (e *emitter) listArg(v *plan.Value, c *plan.Column, lower bool) (any, bool)
 		if e.caps.List == ListArray {
 			return x, true
 		}
-		return x.Format("2006-01-02T15:04:05.999999999"), true
+		return e.caps.List.timeText(x), true
 	}
 	return a, true
+}
+
+// timeText is a datetime in the text the style's JSON reader parses into
+// its SQL type (listType), the fraction cut to that type's precision as
+// the drivers cut a datetime bound alone: DATETIME2 holds 7 digits (SQL
+// Server's OPENJSON refuses more), DATETIME(6) 6 (MySQL and MariaDB would
+// cut the rest with a warning, or refuse it).
+func (s ListStyle) timeText(t time.Time) string {
+	switch s {
+	case ListOpenJSON:
+		return t.Format("2006-01-02T15:04:05.9999999")
+	case ListJSONTable:
+		return t.Format("2006-01-02T15:04:05.999999")
+	}
+	return t.Format("2006-01-02T15:04:05.999999999")
 }

@@ -126,6 +126,10 @@ func spanOf(x plan.Expr) diag.Span {
 		return x.Span
 	case *plan.Hierarchy:
 		return x.Span
+	case *plan.ScalarCompare:
+		return x.Span
+	case *plan.ScalarFind:
+		return x.Span
 	case *plan.Exists:
 		if x.Source != nil {
 			return x.Source.Span

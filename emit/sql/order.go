@@ -47,6 +47,9 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 	case k == nil:
 		e.fail(diag.MalformedPlan, "nil sort key")
 		return
+	case k.Expr != nil:
+		e.computedKey(p, k, terms)
+		return
 	case k.Output != nil:
 		idx := -1
 		for j, c := range p.Columns {
@@ -379,4 +382,24 @@ func (e *emitter) labelKey(k *plan.SortKey, o operand) {
 		e.int(c.OptionRank(i, e.p.AccentSensitive))
 	}
 	e.raw(" END")
+}
+
+// computedKey writes a computed sort key: strings by their folding, then
+// as computed (as string columns sort), under the pinned collation on SQL
+// Server.
+func (e *emitter) computedKey(p *plan.Plan, k *plan.SortKey, terms *orderTerms) {
+	if p.Distinct || p.Aggregate {
+		e.fail(diag.DialectUnsupported, "a computed sort key in a distinct or aggregate query")
+		return
+	}
+	str := plan.ScalarKind(k.Expr) == plan.KString
+	if str && e.fold(true) {
+		t := e.termStart(terms)
+		e.foldInto(func() { e.scalar(k.Expr) }, false)
+		e.termEnd(terms, t, k.Desc)
+	}
+	t := e.termStart(terms)
+	e.scalar(k.Expr)
+	e.collateText(str)
+	e.termEnd(terms, t, k.Desc)
 }

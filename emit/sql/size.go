@@ -128,6 +128,9 @@ func (s *sizer) exprNode(x plan.Expr, e *emitter) {
 			}
 		}
 		e.hier = append(e.hier, x)
+	case *plan.ScalarCompare, *plan.ScalarFind:
+		s.bytes += 1200 // functions, folds and casts
+		s.args += 4
 	default:
 		s.bytes += 16
 	}

@@ -28,6 +28,7 @@ const (
 	UnsupportedFunction Code = "VE1018" // an OData canonical function vecompile does not compute (named); HTTP 501
 	BadCSVRow           Code = "VE1021" // a row of a Synapse Link CSV partition that does not fit its model.json attributes (value form, field count, quoting), at file:line:col
 	MissingPartition    Code = "VE1022" // a partition model.json lists is not beside it, or cannot be read
+	ComputedMayFail     Code = "VE1023" // arithmetic that can overflow (an engine error) on a secured query; HTTP 501
 	UnknownAlias        Code = "VE2009" // entityname / valueof / order alias names no link-entity
 	UnknownEntity       Code = "VE2001" // table not in the catalog
 	UnknownColumn       Code = "VE2002" // column not on its table
@@ -98,4 +99,5 @@ const (
 	PreconditionFailed   Code = "VE6035" // If-Match, If-None-Match or the SDK's RowVersion does not hold: the record changed or exists (HTTP 412, Dataverse ConcurrencyVersionMismatch)
 	VersionNotProvided   Code = "VE6036" // IfRowVersionMatches without a RowVersion (Dataverse ConcurrencyVersionNotProvided)
 	ReadOnlyAttribute    Code = "VE6037" // a write sets a column the server maintains (versionnumber)
+	FailedDependency     Code = "VE6038" // a $batch operation not run because one it depends on (dependsOn) failed (HTTP 424)
 )

@@ -336,6 +336,8 @@ func (ev *evaluator) filter(s *source, r Row, f *ast.Filter) (t Tri, ok bool) {
 			}
 		case *ast.LinkEntity:
 			x = ev.filterLink(s, r, it)
+		case *ast.Computed:
+			x = ev.computed(s, r, it)
 		}
 		ok = true
 		if f.Type == ast.Or {

@@ -84,6 +84,26 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 	}
 	var keys []key
 	orderBy := func(s *source, o *ast.Order) {
+		if o.Expr != nil {
+			// A computed key (OData $orderby): strings by their folding,
+			// then as computed.
+			name := s.name
+			get := func(t tuple) any {
+				if t[name] == nil {
+					return nil
+				}
+				return ev.scalar(s, t[name], o.Expr)
+			}
+			keys = append(keys,
+				key{get: func(t tuple) any {
+					if v, ok := get(t).(string); ok {
+						return Fold(v)
+					}
+					return nil
+				}, desc: o.Descending.Value},
+				key{get: get, desc: o.Descending.Value})
+			return
+		}
 		if o.Alias.IsSet() || o.EntityName.IsSet() {
 			fail("order by alias / entityname is not generated")
 		}

@@ -4,10 +4,10 @@ import "github.com/vecompile/vecompile/internal/diag"
 
 // OData's canonical functions (OData URL conventions §5.1.1) that generic
 // clients send. tolower and toupper around a property lower to
-// Dataverse's case-insensitive comparison and sort (unfold); the others
-// compute a value from a column, which FetchXML cannot say, so they are
-// refused by name with UnsupportedFunction (the server answers 501 Not
-// Implemented), never read as something else.
+// Dataverse's case-insensitive comparison and sort (unfold); the string,
+// date and arithmetic functions of ast.Func are computed (lower_computed.go);
+// the others are refused by name with UnsupportedFunction (the server
+// answers 501 Not Implemented), never read as something else.
 var canonicalFunctions = map[string]bool{
 	// string
 	"tolower": true, "toupper": true, "trim": true, "length": true, "concat": true, "indexof": true,

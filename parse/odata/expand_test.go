@@ -101,9 +101,9 @@ func TestLowerExpansionErrors(t *testing.T) {
 	deep := "account_parent_account($expand=account_parent_account($expand=account_parent_account($expand=account_parent_account)))"
 	for _, c := range []struct{ req, want string }{
 		{"accounts?$expand=contact_customer_accounts($levels=2)", "1:44 VE1014"},
-		{"accounts?$expand=contact_customer_accounts($filter=length(fullname) eq 1)", "1:52 VE1018"},
-		{"accounts?$expand=contact_customer_accounts(%24filter%3Dlength(fullname)%20eq%201)", "1:56 VE1018"},
-		{"accounts?$expand=primarycontactid($expand=account_primary_contact($orderby=fullname add 1))", "1:76 VE1014"},
+		{"accounts?$expand=contact_customer_accounts($filter=fractionalseconds(createdon) eq 1)", "1:52 VE1018"},
+		{"accounts?$expand=contact_customer_accounts(%24filter%3Dfractionalseconds(createdon)%20eq%201)", "1:56 VE1018"},
+		{"accounts?$expand=primarycontactid($expand=account_primary_contact($orderby=now()))", "1:76 VE1018"},
 		{"accounts?$expand=contact_customer_accounts($top=1;$top=2)", "1:51 VE1008"},
 		{"accounts?$expand=*", "1:18 VE1014"},
 		{"accounts?$expand=contact_customer_accounts/$ref", "1:18 VE1014"},

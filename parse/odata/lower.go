@@ -296,6 +296,16 @@ func (l *lowerer) orderBy(q *ast.Query, sc *scope, o *OrderBy) {
 	}
 	for _, it := range o.Items {
 		sp := l.span(it.Pos, it.EndPos)
+		if a := additiveOf(it.Expr); a != nil && l.computes(a) {
+			if q.Aggregate.Value || q.Distinct.Value {
+				l.unsupported(sp, "$orderby on a computed value with $apply")
+				continue
+			}
+			if x := l.scalar(sc, a); x != nil {
+				q.Entity.Orders = append(q.Entity.Orders, &ast.Order{Span: sp, Descending: ast.Bool{Span: sp, Value: it.Dir == "desc", Set: it.Dir != ""}, Expr: x})
+			}
+			continue
+		}
 		p := simplePath(it.Expr)
 		if fn := calledFunction(p); fn != "" && fn != "tolower" && fn != "toupper" {
 			l.refuseFunction(sp, p, "in $orderby")

@@ -108,6 +108,9 @@ func (l *lowerer) comparison(sc *scope, c *Comparison, neg bool) ast.FilterItem 
 		return l.in(sc, c, neg)
 	}
 	left, right := c.Left, op.Right
+	if l.computes(left) || l.computes(right) {
+		return l.computedCompare(sc, c, neg)
+	}
 	opName := op.Op
 	lp, rp := additivePrimary(left), additivePrimary(right)
 	if lp == nil || rp == nil {

@@ -16,6 +16,9 @@ func (l *lowerer) like(sc *scope, seg *Segment, neg bool) ast.FilterItem {
 		l.errorf(sp, diag.OperandCount, "%s takes two arguments", seg.Name)
 		return nil
 	}
+	if a := additiveOf(args[0].Expr); a != nil && l.computes(a) {
+		return l.computedFind(sc, seg, neg)
+	}
 	col, lit := simplePath(args[0].Expr), primaryOf(args[1].Expr)
 	if col == nil || lit == nil {
 		l.unsupported(sp, "%s without a property and a string literal", seg.Name)

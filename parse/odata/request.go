@@ -2,14 +2,16 @@ package odata
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/textcheck"
 )
 
 // Request is a parsed OData request: the entity set and the query options,
@@ -123,20 +125,11 @@ func decode(s string) (string, []int, error) {
 // (PostgreSQL text holds no NUL), so a literal holding one could only
 // reach the database as a raw error or as another value.
 func unstorable(s string) (int, string) {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c == 0 {
-			return i, "NUL (%00): no engine stores it"
-		}
-		if c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			return i, "invalid UTF-8"
-		}
-		i += n
+	switch at, what := textcheck.Unstorable(s); what {
+	case textcheck.NUL:
+		return at, "NUL (%00): no engine stores it"
+	case textcheck.NotUTF8:
+		return at, "invalid UTF-8"
 	}
 	return -1, ""
 }
@@ -261,11 +254,24 @@ func (r *Request) entitySet(path string) error {
 	return nil
 }
 
+// systemOptions are OData's system query options, lower case with their
+// $; OData 4.01 lets a client omit the $. The server refuses custom
+// options by this table too (IsSystemOption).
 var systemOptions = map[string]bool{
 	"$select": true, "$expand": true, "$filter": true, "$orderby": true, "$top": true, "$skip": true,
 	"$count": true, "$search": true, "$apply": true, "$compute": true, "$format": true, "$skiptoken": true,
 	"$deltatoken": true, "$index": true, "$schemaversion": true, "$id": true, "$levels": true,
 }
+
+// IsSystemOption reports whether name ("$filter", "filter", any case) is
+// one of OData's system query options.
+func IsSystemOption(name string) bool {
+	return systemOptions["$"+strings.TrimPrefix(strings.ToLower(name), "$")]
+}
+
+// SystemOptions lists OData's system query options, lower case with their
+// $, sorted.
+func SystemOptions() []string { return slices.Sorted(maps.Keys(systemOptions)) }
 
 func (r *Request) option(name, value string, hasEq bool, nameSpan, valSpan diag.Span, off *offsets) error {
 	src := r.Source
