@@ -117,7 +117,9 @@
 // "label": "Accounting"}, …]; values are unique integers, labels non-empty),
 // "maxLength" (String, Memo), "precision" (Decimal, Money, Double: decimal
 // places), "guidStorage" (Uniqueidentifier, Lookup, Owner, Customer: how
-// the database stores the values: lower, upper, anycase, native, binary;
+// the database stores the values: lower, upper, anycase, native, binary,
+// or integer for a key that is an integer exposed as GUIDs, plan.IntKeyGUID;
+// a lookup without it whose targets all have integer keys is integer too;
 // see plan.GuidStorage; without it a database vecompile opens is probed,
 // ProbeGuidStorage), "description". maxLength and precision shape the DDL
 // the sample is created with, and written values are checked against them
@@ -175,7 +177,10 @@
 // parentcustomerid (Customer: account, contact), parent<table>id (the
 // hierarchy) and <target>id. The primary name is a column "name" or
 // "fullname" (or "<prefix>_name" for "<prefix>_table"), else "title" or
-// "subject". WriteMetadata prints a catalog in the file format below.
+// "subject". A single-column integer primary key (identity, serial,
+// INTEGER PRIMARY KEY) is a Uniqueidentifier stored as integer
+// (plan.GuidInteger), and an integer foreign key to it a Lookup of the
+// same form. WriteMetadata prints a catalog in the file format below.
 //
 // Every GUID column's storage form (plan.GuidStorage) is then read by
 // ProbeGuidStorage: native and binary types by declaration, text columns

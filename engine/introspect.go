@@ -373,6 +373,20 @@ func buildIntrospected(tables []*introTable) plan.MapCatalog {
 		}
 		return ""
 	}
+	// intKey: the table's single-column primary key is an integer, exposed
+	// as GUIDs (plan.GuidInteger).
+	intKey := func(t *introTable) bool {
+		if t == nil || len(t.pk) != 1 {
+			return false
+		}
+		for _, c := range t.cols {
+			if strings.EqualFold(c.name, t.pk[0]) {
+				typ, _ := sqlTypeToPlan(c.typ)
+				return typ.Kind() == plan.KInt
+			}
+		}
+		return false
+	}
 	rels := map[string][]*plan.Relationship{}
 	lookups := map[string]string{} // "table.column" → target table logical name
 	for _, t := range keep {
@@ -474,7 +488,15 @@ func buildIntrospected(tables []*introTable) plan.MapCatalog {
 			}
 			col := &plan.Column{LogicalName: cl, PhysicalName: c.name, Type: typ, DateBehavior: beh}
 			declaredLimits(col, c.typ)
-			if target, ok := lookups[logical+"."+cl]; ok && cl != pk && typ == plan.TUniqueidentifier {
+			if cl == pk && intKey(t) {
+				// An integer key: exposed as GUIDs (Edm.Guid), stored as is.
+				col.Type, col.Guid, col.GuidDeclared = plan.TUniqueidentifier, plan.GuidInteger, true
+			}
+			target, isFK := lookups[logical+"."+cl]
+			if isFK && cl != pk && typ.Kind() == plan.KInt && intKey(byName[target]) {
+				// A foreign key to an integer key: a lookup holding the integer.
+				col.Type, col.Targets, col.Guid, col.GuidDeclared = plan.TLookup, []string{target}, plan.GuidInteger, true
+			} else if isFK && cl != pk && typ == plan.TUniqueidentifier {
 				col.Type, col.Targets = plan.TLookup, []string{target}
 			} else if targets, ok := named[logical+"."+cl]; ok {
 				col.Type, col.Targets = lookupType(cl), targets

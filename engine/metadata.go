@@ -205,7 +205,7 @@ func readMetaDoc(root *jnode, r *treeReader) *metaDoc {
 				g, ok := plan.GuidStorageByName(gs)
 				switch {
 				case !ok:
-					r.errorf(an.get("guidStorage"), apath+".guidStorage", "unknown guidStorage %q (use lower, upper, anycase, native or binary)", gs)
+					r.errorf(an.get("guidStorage"), apath+".guidStorage", "unknown guidStorage %q (use lower, upper, anycase, native, binary or integer)", gs)
 				case a.Type.Kind() != plan.KGuid && a.Type != plan.TUnknown:
 					r.errorf(an.get("guidStorage"), apath+".guidStorage", "guidStorage is only allowed on Uniqueidentifier, Lookup, Owner and Customer attributes, not %s", a.Type)
 				default:
@@ -584,7 +584,36 @@ func (d *metaDoc) build(prefix string, r *treeReader) plan.MapCatalog {
 		}
 		cat.Add(plan.NewTable(t))
 	}
+	inheritIntegerKeys(cat)
 	return cat
+}
+
+// inheritIntegerKeys stores a lookup whose metadata names no guidStorage
+// as its targets' integer key when every target is keyed by one (the
+// foreign key column then holds the integer).
+func inheritIntegerKeys(cat plan.MapCatalog) {
+	for _, t := range cat {
+		for _, c := range t.Columns {
+			if c.GuidDeclared || c.Type.Kind() != plan.KGuid || len(c.Targets) == 0 {
+				continue
+			}
+			all := true
+			for _, name := range c.Targets {
+				tt, ok := cat.Table(name)
+				if !ok {
+					all = false
+					break
+				}
+				pk, ok := tt.Column(tt.PrimaryKey)
+				if all = ok && pk.Guid == plan.GuidInteger; !all {
+					break
+				}
+			}
+			if all {
+				c.Guid, c.GuidDeclared = plan.GuidInteger, true
+			}
+		}
+	}
 }
 
 func addRel(m map[string][]*plan.Relationship, r *plan.Relationship, tables ...string) {

@@ -28,6 +28,7 @@ const (
 	outDateTime                    // "2006-01-02T15:04:05Z"
 	outDate                        // "2006-01-02"
 	outGUID                        // lower-case canonical GUID
+	outIntKey                      // an integer key as its GUID (plan.IntKeyGUID)
 	outMulti                       // []int64
 	outFiscalYear                  // key fiscal year → "FY2023"
 	outFiscalPeriod                // key year*100+period → "Quarter 1 FY2023"
@@ -66,6 +67,9 @@ func columnKind(oc *plan.OutputColumn) outKind {
 			return outInt
 		}
 		return outGeneric
+	}
+	if oc.Column.Type.Kind() == plan.KGuid && oc.Column.Guid == plan.GuidInteger {
+		return outIntKey
 	}
 	return typeKind(oc.Column.Type, oc.Column.DateBehavior)
 }
@@ -130,6 +134,11 @@ func convert(v any, k outKind) any {
 		}
 	case outGUID:
 		out, ok = toGUID(v)
+	case outIntKey:
+		var n int64
+		if n, ok = toInt(v); ok {
+			out = plan.IntKeyGUID(n)
+		}
 	case outMulti:
 		out, ok = toMulti(v)
 	}

@@ -217,6 +217,9 @@ func typed(c *plan.Column, v any) (*plan.Value, error) {
 	case plan.KGuid:
 		if s, ok := v.(string); ok {
 			if g, ok := plan.CanonicalGUID(s); ok {
+				if !c.Guid.Encodes(g) {
+					return nil, writeError(diag.KeyNotEncoded, "%s: %s is not an id of the integer key it holds (ids are GUIDs beginning %s)", c.LogicalName, g, plan.IntKeyPrefix)
+				}
 				return &plan.Value{Kind: k, V: g}, nil
 			}
 		}

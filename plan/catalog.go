@@ -215,9 +215,13 @@ const (
 	// UUID_TO_BIN(x) and Python's uuid.bytes write them (BINARY(16),
 	// SQLite BLOB). Their byte order is the canonical text's order.
 	GuidBinary
+	// GuidInteger: the column holds an integer key (identity, serial) and
+	// is exposed as GUIDs in the integer key namespace (IntKeyPrefix) (intkey.go): values bind as
+	// the integer they encode, read values are encoded.
+	GuidInteger
 )
 
-var guidStorageNames = [...]string{"lower", "upper", "anycase", "native", "binary"}
+var guidStorageNames = [...]string{"lower", "upper", "anycase", "native", "binary", "integer"}
 
 func (g GuidStorage) String() string {
 	if int(g) < len(guidStorageNames) {
@@ -227,7 +231,7 @@ func (g GuidStorage) String() string {
 }
 
 // GuidStorageByName parses a storage form name (lower, upper, anycase,
-// native, binary; case-insensitive).
+// native, binary, integer; case-insensitive).
 func GuidStorageByName(s string) (GuidStorage, bool) {
 	for i, n := range guidStorageNames {
 		if strings.EqualFold(n, s) {
@@ -239,10 +243,16 @@ func GuidStorageByName(s string) (GuidStorage, bool) {
 
 // Bind returns the driver value of a canonical (lower-case) GUID compared
 // with or written to a column stored in form g: upper-cased for GuidUpper,
-// 16 bytes for GuidBinary, the text itself otherwise. A value that is not
-// a canonical GUID is returned as it is.
+// 16 bytes for GuidBinary, the integer it encodes for GuidInteger, the
+// text itself otherwise. A value that is not a canonical GUID (or, for
+// GuidInteger, not an integer key's GUID: see Encodes) is returned as it
+// is.
 func (g GuidStorage) Bind(canonical string) any {
 	switch g {
+	case GuidInteger:
+		if n, ok := IntKeyOf(canonical); ok {
+			return n
+		}
 	case GuidUpper:
 		return strings.ToUpper(canonical)
 	case GuidBinary:
@@ -251,6 +261,18 @@ func (g GuidStorage) Bind(canonical string) any {
 		}
 	}
 	return canonical
+}
+
+// Encodes reports whether GUID text s can be a value of a column stored
+// in form g: any GUID, except for GuidInteger, whose values are the GUIDs
+// of the integer key namespace (IntKeyPrefix).
+func (g GuidStorage) Encodes(s string) bool {
+	if g == GuidInteger {
+		_, ok := IntKeyOf(s)
+		return ok
+	}
+	_, ok := CanonicalGUID(s)
+	return ok
 }
 
 // GUIDBytes returns the 16 bytes of a GUID (with or without braces, any

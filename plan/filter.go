@@ -332,6 +332,13 @@ func (b *builder) value(c *ast.Condition, col *ColumnRef, i int) *Value {
 	v, msg := b.literal(c.Values[i], col.Column.Type.Kind(), col.Column.DateBehavior)
 	if v == nil {
 		b.errorf(c.Values[i].Span, diag.TypeMismatch, "%q is not %s, as column %q (%s) needs", c.Values[i].Text, msg, col.Column.LogicalName, col.Column.Type)
+		return nil
+	}
+	if g, ok := v.V.(string); ok && v.Kind == KGuid && col.Column.Type.Kind() == KGuid && !col.Column.Guid.Encodes(g) {
+		// An integer-keyed column's ids are the GUIDs of the integer key namespace (IntKeyPrefix);
+		// another GUID is no row's id, and cannot be bound as an integer.
+		b.errorf(c.Values[i].Span, diag.KeyNotEncoded, "%q is not an id of %q, whose integer key is exposed as GUIDs beginning %s (see docs/server.md, Keys that are not GUIDs)", c.Values[i].Text, col.Column.LogicalName, IntKeyPrefix)
+		return nil
 	}
 	return v
 }

@@ -64,6 +64,9 @@ func TableInfo(t *Table) security.TableInfo {
 	if !t.Untyped {
 		info.HasColumn = func(c string) bool { _, ok := t.Column(c); return ok }
 	}
+	if pk, ok := t.Column(t.PrimaryKey); ok && pk.Type.Kind() == KGuid && pk.Guid == GuidInteger {
+		info.KeyEncodes = GuidInteger.Encodes
+	}
 	return info
 }
 

@@ -15,6 +15,10 @@ type TableInfo struct {
 	Name       string
 	PrimaryKey string
 	HasColumn  func(string) bool
+	// KeyEncodes, when set, reports whether a record id can be one of the
+	// table's keys (an integer key exposed as GUIDs has a namespace): a
+	// share naming another id reveals no row and is left out.
+	KeyEncodes func(string) bool
 }
 
 func (t TableInfo) has(col string) bool { return t.HasColumn == nil || t.HasColumn(col) }
@@ -86,8 +90,12 @@ func (s *Session) rowFilter(t TableInfo) (*ast.Filter, []string, error) {
 		if len(a.BusinessUnits) > 0 && t.has(ColOwningBU) {
 			grants.Items = append(grants.Items, in(ColOwningBU, a.BusinessUnits))
 		}
-		if len(a.Shared) > 0 && t.PrimaryKey != "" {
-			grants.Items = append(grants.Items, in(t.PrimaryKey, a.Shared))
+		shared := a.Shared
+		if t.KeyEncodes != nil {
+			shared = slices.DeleteFunc(slices.Clone(shared), func(id string) bool { return !t.KeyEncodes(id) })
+		}
+		if len(shared) > 0 && t.PrimaryKey != "" {
+			grants.Items = append(grants.Items, in(t.PrimaryKey, shared))
 		}
 		if len(grants.Items) == 0 {
 			return nil, policies, nil // granted, but nothing reachable: no rows

@@ -36,7 +36,7 @@ func statusOf(code diag.Code) (int, string) {
 		return http.StatusUnauthorized, "0x80048306"
 	case diag.Forbidden, diag.SecurityDenied, diag.MissingPrivilege, diag.PrincipalRefused, diag.CompanyDenied, diag.HiddenColumnWrite:
 		return http.StatusForbidden, "0x80040220" // PrivilegeDenied
-	case diag.NotFound:
+	case diag.NotFound, diag.NoSuchKey:
 		return http.StatusNotFound, "0x80040217" // ObjectDoesNotExist
 	case diag.RequestTooLarge:
 		return http.StatusRequestEntityTooLarge, "0x8004431A"

@@ -161,10 +161,21 @@ func (s *Server) idemCutoff() int64 {
 func (s *Server) rememberKey(ctx context.Context, tx *sql.Tx, e *idemEntry) error {
 	now := s.cfg.Now()
 	cutoff := s.idemCutoff()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM `+s.idemTable()+` WHERE scope = `+s.placeholder(1)+` AND created < `+s.placeholder(2), e.scope, cutoff); err != nil {
+	// An expired row of this key is deleted first, so that the key can be
+	// used again at once. It is looked for with a plain read: a DELETE that
+	// finds nothing still takes InnoDB's gap lock, and two retries of one
+	// key holding it would deadlock each other on their INSERTs.
+	var created int64
+	err := tx.QueryRowContext(ctx, `SELECT created FROM `+s.idemTable()+` WHERE scope = `+s.placeholder(1), e.scope).Scan(&created)
+	switch {
+	case err == nil && created < cutoff:
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+s.idemTable()+` WHERE scope = `+s.placeholder(1)+` AND created < `+s.placeholder(2), e.scope, cutoff); err != nil {
+			return dbErr(err)
+		}
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return dbErr(err)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO `+s.idemTable()+` (scope, request, entity, record, created) VALUES (`+
+	_, err = tx.ExecContext(ctx, `INSERT INTO `+s.idemTable()+` (scope, request, entity, record, created) VALUES (`+
 		s.placeholder(1)+`, `+s.placeholder(2)+`, `+s.placeholder(3)+`, `+s.placeholder(4)+`, `+s.placeholder(5)+`)`,
 		e.scope, e.request, e.entity, e.record, now.Unix())
 	if err != nil {

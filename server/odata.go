@@ -157,7 +157,7 @@ func (s *Server) resource(res string) (*plan.Table, string, bool, error) {
 		key = v
 	}
 	key = strings.Trim(strings.TrimSpace(key), "'")
-	g, err := guid(key)
+	g, err := recordID(t, key)
 	if err != nil {
 		return nil, "", false, err
 	}

@@ -133,6 +133,22 @@ func guid(id string) (string, error) {
 	return g, nil
 }
 
+// recordID reads a record id of table t: a GUID, and, for a table whose
+// key is not a GUID (an integer exposed through plan.IntKeyGUID), one of
+// the GUIDs its key encoding gives: any other GUID names no record (404
+// VE6046), rather than reaching the database as a value its key column
+// cannot hold.
+func recordID(t *plan.Table, id string) (string, error) {
+	g, err := guid(id)
+	if err != nil {
+		return "", err
+	}
+	if pk, ok := t.Column(t.PrimaryKey); ok && pk.Type.Kind() == plan.KGuid && !pk.Guid.Encodes(g) {
+		return "", diagErr(diag.NoSuchKey, "%s with id %s does not exist: its key is an integer, exposed as GUIDs beginning %s", t.LogicalName, g, plan.IntKeyPrefix)
+	}
+	return g, nil
+}
+
 func (s *Server) retrieve(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	var req retrieveRequest
 	if err := s.decodeJSON(r, &req); err != nil {
@@ -167,7 +183,7 @@ func (s *Server) retrieveRow(r *http.Request, p *Principal, entity, id string, c
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	g, err := guid(id)
+	g, err := recordID(t, id)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -189,6 +189,9 @@ func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id stri
 		if id, err = guid(id); err != nil {
 			return "", false, err
 		}
+		if pk, ok := t.Column(t.PrimaryKey); ok && !pk.Guid.Encodes(id) {
+			return "", false, diagErr(diag.KeyNotEncoded, "%s: id %s is not one its integer key can take (ids are GUIDs beginning %s)", t.LogicalName, id, plan.IntKeyPrefix)
+		}
 	}
 	var entry *idemEntry
 	if key != "" {
@@ -204,8 +207,8 @@ func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id stri
 			return rec, err == nil, err
 		}
 	}
-	if id == "" {
-		id = newGUID()
+	if pk, _ := t.Column(t.PrimaryKey); id == "" && (pk == nil || pk.Guid != plan.GuidInteger) {
+		id = newGUID() // an integer key left empty is the database's to generate (write)
 	}
 	wr := &WriteRequest{Table: t, Kind: engine.Insert, ID: id, Values: vals}
 	if entry != nil {
@@ -213,6 +216,7 @@ func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id stri
 		wr.idem = entry
 	}
 	err = s.write(ctx, p, wr)
+	id = wr.ID
 	if errors.Is(err, errKeyTaken) { // a concurrent create with the key committed first: its answer is ours
 		got, lerr := s.lookupKey(ctx, entry)
 		if lerr != nil || got == nil {
@@ -242,7 +246,7 @@ func (s *Server) updateRecord(ctx context.Context, p *Principal, entity, id stri
 			return diagErr(diag.ConflictingOptions, "the primary key of a record cannot change")
 		}
 	}
-	if id, err = guid(id); err != nil {
+	if id, err = recordID(t, id); err != nil {
 		return err
 	}
 	return s.write(ctx, p, &WriteRequest{Table: t, Kind: engine.Update, ID: id, Values: vals, cond: cond})
@@ -275,7 +279,7 @@ func (s *Server) deleteRecord(ctx context.Context, p *Principal, entity, id stri
 	if err != nil {
 		return err
 	}
-	if id, err = guid(id); err != nil {
+	if id, err = recordID(t, id); err != nil {
 		return err
 	}
 	return s.write(ctx, p, &WriteRequest{Table: t, Kind: engine.Delete, ID: id, cond: cond})
@@ -373,7 +377,12 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, st.SQL, st.Args...)
+	var res sql.Result
+	if wr.Kind == engine.Insert && wr.ID == "" {
+		err = s.insertGenerated(ctx, tx, wr, st)
+	} else {
+		res, err = tx.ExecContext(ctx, st.SQL, st.Args...)
+	}
 	if err != nil {
 		return dbErr(err)
 	}
@@ -442,6 +451,9 @@ func (s *Server) prepare(p *Principal, wr *WriteRequest, first bool) error {
 // it when lock, on engines with FOR UPDATE); nil when there is no such row.
 // Columns the table lacks stay empty (organization-owned tables).
 func (s *Server) readOwnership(ctx context.Context, tx *sql.Tx, t *plan.Table, id string, lock bool) (*security.RowRef, error) {
+	if pk, ok := t.Column(t.PrimaryKey); ok && !pk.Guid.Encodes(id) {
+		return nil, nil // an id outside the table's integer key encoding: no such row
+	}
 	cols := []string{t.PrimaryKey}
 	for _, c := range []string{security.ColOwner, security.ColOwningBU} {
 		if _, ok := t.Column(c); ok {
@@ -597,11 +609,40 @@ func (s *Server) writeStatement(wr *WriteRequest) (*sqlemit.Statement, error) {
 	pk, _ := wr.Table.Column(wr.Table.PrimaryKey)
 	key := &plan.Value{Kind: plan.KGuid, V: wr.ID}
 	var set []engine.Assignment
-	if wr.Kind == engine.Insert {
+	if wr.Kind == engine.Insert && wr.ID != "" { // "": an integer key the database generates
 		set = append(set, engine.Assignment{Column: pk, Value: key})
 	}
 	set = append(set, wr.written()...)
 	return engine.EmitWrite(d, wr.Table, wr.Kind, key, set)
+}
+
+// insertGenerated runs the INSERT of a row whose integer key the database
+// generates (identity, serial, AUTO_INCREMENT, SQLite's INTEGER PRIMARY
+// KEY) and sets wr.ID to the generated key's GUID: RETURNING on
+// PostgreSQL and SQLite, the driver's last insert id on MySQL/MariaDB (one
+// row per statement, in this transaction's connection).
+func (s *Server) insertGenerated(ctx context.Context, tx *sql.Tx, wr *WriteRequest, st *sqlemit.Statement) error {
+	var n int64
+	if s.cfg.DB.Dialect == engine.MySQL {
+		res, err := tx.ExecContext(ctx, st.SQL, st.Args...)
+		if err != nil {
+			return err
+		}
+		if n, err = res.LastInsertId(); err != nil {
+			return err
+		}
+	} else {
+		pk, _ := wr.Table.Column(wr.Table.PrimaryKey)
+		ret := st.SQL + " RETURNING " + s.cfg.DB.Quote(pk.PhysicalName)
+		if err := tx.QueryRowContext(ctx, ret, st.Args...).Scan(&n); err != nil {
+			return err
+		}
+	}
+	wr.ID = plan.IntKeyGUID(n)
+	if wr.idem != nil {
+		wr.idem.record = wr.ID
+	}
+	return nil
 }
 
 func dbErr(err error) error {

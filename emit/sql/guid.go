@@ -68,6 +68,12 @@ func (e *emitter) guidPair(a, b *plan.Column) (guidConv, guidConv) {
 	if ga == gb && ga != plan.GuidAnyCase {
 		return convNone, convNone
 	}
+	if ga == plan.GuidInteger || gb == plan.GuidInteger {
+		// An integer key's GUIDs are computed outside the database: an
+		// integer meets only another integer key column.
+		e.fail(diag.KeyNotEncoded, "an integer-keyed GUID column (%s) is compared with a GUID column stored as %s: both must hold the integer key", pick(ga == plan.GuidInteger, a, b).LogicalName, pick(ga == plan.GuidInteger, gb, ga))
+		return convNone, convNone
+	}
 	if ga == plan.GuidBinary || gb == plan.GuidBinary {
 		if ga == gb {
 			return convNone, convNone
@@ -148,13 +154,20 @@ func (e *emitter) colEq(a *plan.Column, wa func(), b *plan.Column, wb func()) {
 	e.conv(cb, wb)
 }
 
-// guidArg is a GUID value bound against column c, in c's storage form.
-func guidArg(a any, c *plan.Column) any {
+// guidArg is a GUID value bound against column c, in c's storage form. An
+// integer-keyed column binds the integer the GUID encodes; a GUID outside
+// the key's namespace fails the statement (the plan refuses such literals
+// first, with their position).
+func (e *emitter) guidArg(a any, c *plan.Column) any {
 	g, ok := guidColumn(c)
 	if !ok || g == plan.GuidLower || g == plan.GuidAnyCase || g == plan.GuidNative {
 		return a
 	}
 	if s, ok := a.(string); ok {
+		if !g.Encodes(s) {
+			e.fail(diag.KeyNotEncoded, "%q is not an id of column %q, whose integer key is exposed as GUIDs of the integer key namespace", s, c.LogicalName)
+			return a
+		}
 		return g.Bind(s)
 	}
 	return a
@@ -164,4 +177,11 @@ func guidArg(a any, c *plan.Column) any {
 // sorting, grouping and DISTINCT fold as they fold strings.
 func (e *emitter) guidFolds(c *plan.Column) bool {
 	return e.guidLowered(c)
+}
+
+func pick[T any](first bool, a, b T) T {
+	if first {
+		return a
+	}
+	return b
 }

@@ -66,8 +66,10 @@ func (e *emitter) boundList(x *plan.InList, lower bool) bool {
 		return false
 	}
 	col := refColumn(x.Col)
-	if g, isGUID := guidColumn(col); isGUID && g == plan.GuidBinary {
-		return false // 16-byte values have no JSON form the engines read back as bytes
+	if g, isGUID := guidColumn(col); isGUID && (g == plan.GuidBinary || g == plan.GuidInteger) {
+		// 16-byte values have no JSON form the engines read back as bytes;
+		// integer keys bind value by value, as integers.
+		return false
 	}
 	vals := make([]any, len(x.Values))
 	for i, v := range x.Values {
@@ -181,7 +183,7 @@ func listType(style ListStyle, k plan.Kind) (string, bool) {
 func (e *emitter) listArg(v *plan.Value, c *plan.Column, lower bool) (any, bool) {
 	a := e.arg(e.padValue(v, c))
 	if v.Kind == plan.KGuid {
-		a = guidArg(a, c) // in the column's storage form
+		a = e.guidArg(a, c) // in the column's storage form
 	}
 	if c != nil && c.DateBehavior == plan.DateOnly && e.has(TimeText) {
 		if t, ok := v.V.(time.Time); ok && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {

@@ -39,7 +39,7 @@ func (e *emitter) paramFor(v *plan.Value, c *plan.Column) {
 		}
 	}
 	if v != nil && v.Kind == plan.KGuid {
-		e.bind(guidArg(e.arg(v), c))
+		e.bind(e.guidArg(e.arg(v), c))
 		return
 	}
 	e.param(v)

@@ -40,6 +40,7 @@ const (
 	MissingCaller       Code = "VE2008" // identity operator without a caller context
 	FiscalSettings      Code = "VE2010" // fiscal operator without valid fiscal settings
 	BadTimeZone         Code = "VE2011" // unknown IANA time zone
+	KeyNotEncoded       Code = "VE2018" // a GUID compared with a column whose non-GUID key is exposed as GUIDs, outside the GUIDs that key encoding gives
 	AssumedMetadata     Code = "VE2012" // a warning: untyped mode assumed a Dataverse convention where metadata would say (hierarchy parent<table>id)
 	// Security (VE3xxx).
 	SecurityDenied     Code = "VE3001"
@@ -53,6 +54,7 @@ const (
 	DialectUnsupported Code = "VE4001" // the dialect cannot express the construct
 	ODataUnsupported   Code = "VE4002"
 	EngineLimit        Code = "VE4004" // the statement would pass a limit of the target engine (parameters, columns, sort or group terms, identifier length, nesting)
+	NoQueries          Code = "VE4005" // index advise read no query: a directory without .xml, .json or .odata files
 	// Execution and configuration (VE5xxx).
 	BadDSN          Code = "VE5001"
 	DatabaseError   Code = "VE5002"
@@ -100,4 +102,6 @@ const (
 	VersionNotProvided   Code = "VE6036" // IfRowVersionMatches without a RowVersion (Dataverse ConcurrencyVersionNotProvided)
 	ReadOnlyAttribute    Code = "VE6037" // a write sets a column the server maintains (versionnumber)
 	FailedDependency     Code = "VE6038" // a $batch operation not run because one it depends on (dependsOn) failed (HTTP 424)
+	// Keys that are not GUIDs (VE6046–VE6049).
+	NoSuchKey Code = "VE6046" // a record id outside the GUIDs a table's integer or string key is exposed as: no such record (HTTP 404)
 )
