@@ -40,7 +40,7 @@ func TestODataRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	targets := []target{{"sqlite", db, cat, nil}}
+	targets := []target{{"sqlite", db, cat, nil}, {"sqlite-orgnames", db, organizationNavigationNames(t, ctx), nil}}
 	engines := testkit.OptionalEngines(t)
 	for _, e := range pipelineForms[:2] { // PostgreSQL uuid, MySQL char(36)
 		dsn := engines[e.engine]
@@ -89,7 +89,7 @@ func TestODataRoundTrip(t *testing.T) {
 
 func roundTrip(t *testing.T, ctx context.Context, tg target, flavor string, directives []*testkit.Directive) {
 	schema := vecompile.ODataSchema(tg.catalog)
-	total, trips := 0, 0
+	total, trips, orgNamed := 0, 0, 0
 	refused := map[string]int{}
 	for _, d := range directives {
 		if _, ok := d.Arg("untyped"); ok {
@@ -116,6 +116,9 @@ func roundTrip(t *testing.T, ctx context.Context, tg target, flavor string, dire
 		if err != nil {
 			refused[reason(err)]++
 			continue
+		}
+		if strings.Contains(u, "org_") {
+			orgNamed++
 		}
 		q2, err := odataparse.Parse(diag.NewSource("url", []byte(u)), schema, odataparse.Options{NullInclusive: plan.NullInclusive, Flavor: flavor})
 		if err != nil {
@@ -146,12 +149,38 @@ func roundTrip(t *testing.T, ctx context.Context, tg target, flavor string, dire
 	if trips == 0 {
 		t.Errorf("no exec case made the round trip")
 	}
+	if strings.HasSuffix(tg.name, "orgnames") && orgNamed == 0 {
+		t.Errorf("no emitted URL names the organization's navigation properties")
+	}
 	var reasons []string
 	for r, n := range refused {
 		reasons = append(reasons, fmt.Sprintf("%d %s", n, r))
 	}
 	sort.Strings(reasons)
 	fmt.Printf("OData round trip (%s, %s): %d/%d exec cases give the same rows; refused by the emitter: %s\n", tg.name, flavor, trips, total, strings.Join(reasons, "; "))
+}
+
+// organizationNavigationNames is the sample's catalog with navigation
+// property names of its own on every 1:N relationship, as a CSDL
+// $metadata gives them (org_<lookup>_<target>, org_<schema name>): the
+// emitter must write them and the parser accept only them
+// (plan.NavigationName), or the round trip fails.
+func organizationNavigationNames(t *testing.T, ctx context.Context) plan.Catalog {
+	db, cat, err := engine.OpenSample(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	m := cat.(plan.MapCatalog)
+	for _, tb := range m {
+		for _, r := range tb.Relationships {
+			if r.Kind == plan.OneToMany {
+				r.ReferencingNavigation = "org_" + r.ReferencingColumn + "_" + r.ReferencedTable
+				r.ReferencedNavigation = "org_" + r.SchemaName
+			}
+		}
+	}
+	return m
 }
 
 // reason is an emitter refusal without its specifics: the construct named.

@@ -279,9 +279,10 @@ func (c *Compiler) ParseOData(request string) (*ast.Query, error) {
 }
 
 // ODataSchema adapts a catalog to the OData parser's names: entity sets,
-// N:1 navigation properties (the lookup's name; lookup_target for
-// polymorphic lookups, as emit/odata names them) and 1:N ones (the
-// relationship's schema name).
+// N:1 navigation properties (plan.NavigationName: the lookup's name;
+// lookup_target for customer, owner and multi-target lookups) and 1:N ones
+// (plan.CollectionNavigationName: the relationship's schema name), the
+// names the server's $metadata declares and emit/odata writes.
 func ODataSchema(cat plan.Catalog) odataparse.Schema {
 	m, ok := cat.(plan.MapCatalog)
 	if !ok {
@@ -302,24 +303,21 @@ func (s catalogSchema) EntitySet(set string) (string, bool) {
 }
 
 func (s catalogSchema) Navigation(table, prop string) (odataparse.Navigation, bool) {
-	// A lookup's own name navigates only for a one-target Lookup column:
-	// customer and owner lookups' are <lookup>_<target>, as Dataverse
-	// names them.
-	bare := false
-	if t, ok := plan.MapCatalog(s).Table(table); ok {
-		c, ok := t.Column(prop)
-		bare = ok && c.Type == plan.TLookup && len(c.Targets) == 1
-	}
+	// Only the names the server's $metadata declares (plan.NavigationName,
+	// plan.CollectionNavigationName) navigate: the bare lookup name of a
+	// customer lookup, or <lookup>_<target> of a one-target lookup, is an
+	// unknown property, as in Dataverse.
 	for _, t := range s {
 		for _, r := range t.Relationships {
 			if r.Kind != plan.OneToMany {
 				continue
 			}
-			if strings.EqualFold(r.ReferencingTable, table) && (bare && strings.EqualFold(prop, r.ReferencingColumn) ||
-				strings.EqualFold(prop, r.ReferencingColumn+"_"+r.ReferencedTable) || r.ReferencingNavigation != "" && strings.EqualFold(prop, r.ReferencingNavigation)) {
-				return odataparse.Navigation{Table: r.ReferencedTable, From: r.ReferencedColumn, To: r.ReferencingColumn}, true
+			if strings.EqualFold(r.ReferencingTable, table) {
+				if from, ok := plan.MapCatalog(s).Table(table); ok && strings.EqualFold(prop, plan.NavigationName(from, r.ReferencingColumn, r.ReferencedTable)) {
+					return odataparse.Navigation{Table: r.ReferencedTable, From: r.ReferencedColumn, To: r.ReferencingColumn}, true
+				}
 			}
-			if strings.EqualFold(r.ReferencedTable, table) && (strings.EqualFold(prop, r.SchemaName) || r.ReferencedNavigation != "" && strings.EqualFold(prop, r.ReferencedNavigation)) {
+			if strings.EqualFold(r.ReferencedTable, table) && strings.EqualFold(prop, plan.CollectionNavigationName(r)) {
 				return odataparse.Navigation{Table: r.ReferencingTable, From: r.ReferencingColumn, To: r.ReferencedColumn, Collection: true}, true
 			}
 		}

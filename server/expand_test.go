@@ -194,6 +194,12 @@ func TestODataExpandRefused(t *testing.T) {
 		{"/odata/accounts?$expand=primarycontactid/fullname", "VE1014"},
 		{"/odata/systemusers?$expand=teammembership_association", "VE2002"}, // N:N: not a navigation property here
 		{"/odata/accounts?$expand=nosuch", "VE2002"},
+		// Only the names $metadata declares (plan.NavigationName), as in
+		// Dataverse: not <lookup>_<target> of a one-target lookup, nor a
+		// customer lookup's bare name, nor either in a lambda path.
+		{"/odata/accounts?$expand=primarycontactid_contact", "VE2002"},
+		{"/odata/contacts?$expand=parentcustomerid", "VE2002"},
+		{"/odata/accounts?$filter=contact_customer_accounts/any(c:c/parentcustomerid/name%20eq%20'x')", "VE2002"},
 		{"/odata/accounts?$expand=contact_customer_accounts($filter=nosuch%20eq%201)", "VE2002"},
 		{"/odata/accounts?$expand=contact_customer_accounts($select=nosuch)", "VE2002"},
 		{"/odata/accounts?$expand=" + deep, "VE1014"},

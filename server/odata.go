@@ -57,14 +57,13 @@ type navProperty struct {
 }
 
 // navigation lists a table's navigation properties between exposed
-// tables, named as Dataverse names them: the organization's names when
-// the metadata gives them (plan.Relationship's ReferencingNavigation and
-// ReferencedNavigation, read from a CSDL $metadata); otherwise a
-// single-target lookup's is the lookup's own name (primarycontactid, whose
-// value is the property _primarycontactid_value), and each target of a
-// customer or owner lookup's is <lookup>_<target> (parentcustomerid_account),
-// and a 1:N relationship's collection is its schema name
-// (contact_customer_accounts). A name that collides with a property or an
+// tables, named as Dataverse names them by plan.NavigationName (a
+// one-target lookup's is its own name, primarycontactid, whose value is
+// the property _primarycontactid_value; a customer or owner lookup's
+// <lookup>_<target>, parentcustomerid_account) and
+// plan.CollectionNavigationName (a 1:N relationship's schema name,
+// contact_customer_accounts), or the organization's names read from a CSDL
+// $metadata; emit/odata and $expand use the same functions. A name that collides with a property or an
 // earlier navigation property is left out. Declared for clients that read
 // the model and served by $expand (expand.go).
 func (e *exposure) navigation(t *plan.Table) []navProperty {
@@ -86,7 +85,7 @@ func (e *exposure) navigation(t *plan.Table) []navProperty {
 		}
 		for _, tg := range c.Targets {
 			if target, ok := e.Table(tg); ok && target.PrimaryKey != "" {
-				add(navProperty{name: e.singleNavName(t, c, target.LogicalName), target: target, column: c.LogicalName})
+				add(navProperty{name: plan.NavigationName(t, c.LogicalName, target.LogicalName), target: target, column: c.LogicalName})
 			}
 		}
 	}
@@ -95,29 +94,10 @@ func (e *exposure) navigation(t *plan.Table) []navProperty {
 			continue
 		}
 		if from, ok := e.Table(r.ReferencingTable); ok {
-			name := r.ReferencedNavigation
-			if name == "" {
-				name = r.SchemaName
-			}
-			add(navProperty{name: name, target: from, many: true})
+			add(navProperty{name: plan.CollectionNavigationName(r), target: from, many: true})
 		}
 	}
 	return out
-}
-
-// singleNavName is the single-valued navigation property of t's lookup
-// c to target (navigation()).
-func (e *exposure) singleNavName(t *plan.Table, c *plan.Column, target string) string {
-	for _, r := range t.Relationships {
-		if r.Kind == plan.OneToMany && r.ReferencingNavigation != "" && strings.EqualFold(r.ReferencingTable, t.LogicalName) &&
-			strings.EqualFold(r.ReferencingColumn, c.LogicalName) && strings.EqualFold(r.ReferencedTable, target) {
-			return r.ReferencingNavigation
-		}
-	}
-	if len(c.Targets) == 1 && c.Type == plan.TLookup {
-		return c.LogicalName
-	}
-	return c.LogicalName + "_" + target
 }
 
 // odataService is the service document: the entity sets.

@@ -200,7 +200,7 @@ func (s *Server) annotate(ctx context.Context, sh *webShaper) error {
 		// The navigation property exists between exposed tables only
 		// (navigation()); a target that is not exposed has none to name.
 		if _, exposed := s.catalog.Table(target); exposed && sh.ann.wants(annAssociatedNav) {
-			n.e[prop+"@"+annAssociatedNav] = s.catalog.singleNavName(n.table, n.col, target)
+			n.e[prop+"@"+annAssociatedNav] = plan.NavigationName(n.table, n.col.LogicalName, target)
 		}
 	}
 	sh.notes = nil

@@ -200,12 +200,9 @@ func navN1(parent, j *plan.DataSource) (string, bool) {
 		if r.Kind == plan.OneToMany && strings.EqualFold(r.ReferencingTable, parent.Table.LogicalName) &&
 			strings.EqualFold(r.ReferencingColumn, lk.LogicalName) && strings.EqualFold(r.ReferencedTable, j.Table.LogicalName) &&
 			strings.EqualFold(r.ReferencedColumn, j.Child.LogicalName) {
-			if lk.Type == plan.TCustomer || len(lk.Targets) > 1 {
-				// Polymorphic lookups have one navigation property per
-				// target (spec §3.1).
-				return lk.LogicalName + "_" + j.Table.LogicalName, true
-			}
-			return lk.LogicalName, true
+			// The server's name ($metadata); polymorphic lookups have
+			// one navigation property per target (spec §3.1).
+			return plan.NavigationName(parent.Table, lk.LogicalName, j.Table.LogicalName), true
 		}
 	}
 	return "", false
@@ -219,7 +216,7 @@ func nav1N(parent, ds *plan.DataSource) (string, bool) {
 			if r.Kind == plan.OneToMany && strings.EqualFold(r.ReferencedTable, parent.Table.LogicalName) &&
 				strings.EqualFold(r.ReferencedColumn, ds.Parent.Column.LogicalName) && strings.EqualFold(r.ReferencingTable, ds.Table.LogicalName) &&
 				strings.EqualFold(r.ReferencingColumn, ds.Child.LogicalName) {
-				return r.SchemaName, true
+				return plan.CollectionNavigationName(r), true
 			}
 		}
 	}
@@ -266,13 +263,13 @@ func (e *emitter) join(p *plan.Plan, parent, j *plan.DataSource) (string, []stri
 		switch {
 		case e.prefix[parent] != "":
 			filters = append(filters, path+"/"+j.Child.LogicalName+" ne null")
-		case nav != j.Parent.Column.LogicalName:
+		case j.Parent.Column.Type != plan.TLookup || len(j.Parent.Column.Targets) != 1:
 			// A polymorphic lookup: the row must point at this target.
 			filters = append(filters, nav+"/"+j.Child.LogicalName+" ne null")
-		case e.v4:
-			filters = append(filters, nav+" ne null")
 		default:
-			filters = append(filters, "_"+j.Parent.Column.LogicalName+"_value ne null")
+			// The lookup's own property (the navigation property's name
+			// may be the organization's, not the lookup's).
+			filters = append(filters, e.prop(j.Parent.Column)+" ne null")
 		}
 		if j.Filter != nil {
 			f, err := e.expr(j.Filter)

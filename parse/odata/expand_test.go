@@ -33,7 +33,7 @@ func parseExpansion(t *testing.T, s odata.Schema, req string) (*odata.Expansion,
 // requests lower for the related table with the foreign key read.
 func TestLowerExpansion(t *testing.T) {
 	s := expansionSchema(t)
-	x, err := parseExpansion(t, s, "contacts?$select=fullname&$expand=parentcustomerid_account($select=name;$expand=primarycontactid_contact($select=fullname;$expand=parentcustomerid_account($select=name)),contact_customer_accounts($select=fullname;$filter=startswith(fullname,'A');$orderby=fullname%20desc;$top=2;$skip=1;$count=true))")
+	x, err := parseExpansion(t, s, "contacts?$select=fullname&$expand=parentcustomerid_account($select=name;$expand=primarycontactid($select=fullname;$expand=parentcustomerid_account($select=name)),contact_customer_accounts($select=fullname;$filter=startswith(fullname,'A');$orderby=fullname%20desc;$top=2;$skip=1;$count=true))")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestLowerExpansion(t *testing.T) {
 		t.Fatalf("links: %s", ast.Dump(x.Query))
 	}
 	inner := links[0].Links
-	if len(inner) != 1 || inner[0].Alias.Text != "primarycontactid_contact" || len(inner[0].Links) != 1 || inner[0].Links[0].Alias.Text != "parentcustomerid_account_2" {
+	if len(inner) != 1 || inner[0].Alias.Text != "primarycontactid" || len(inner[0].Links) != 1 || inner[0].Links[0].Alias.Text != "parentcustomerid_account_2" {
 		t.Fatalf("nested links are not uniquely aliased: %s", ast.Dump(x.Query))
 	}
 	// The related key is read, hidden, where $select did not name it.
@@ -103,14 +103,19 @@ func TestLowerExpansionErrors(t *testing.T) {
 		{"accounts?$expand=contact_customer_accounts($levels=2)", "1:44 VE1014"},
 		{"accounts?$expand=contact_customer_accounts($filter=fractionalseconds(createdon) eq 1)", "1:52 VE1018"},
 		{"accounts?$expand=contact_customer_accounts(%24filter%3Dfractionalseconds(createdon)%20eq%201)", "1:56 VE1018"},
-		{"accounts?$expand=primarycontactid_contact($expand=account_primary_contact($orderby=now()))", "1:84 VE1018"},
+		{"accounts?$expand=primarycontactid($expand=account_primary_contact($orderby=now()))", "1:76 VE1018"},
 		{"accounts?$expand=contact_customer_accounts($top=1;$top=2)", "1:51 VE1008"},
 		{"accounts?$expand=*", "1:18 VE1014"},
 		{"accounts?$expand=contact_customer_accounts/$ref", "1:18 VE1014"},
-		{"accounts?$expand=primarycontactid_contact($filter=fullname eq 'x')", "1:43 VE1014"},
+		{"accounts?$expand=primarycontactid($filter=fullname eq 'x')", "1:35 VE1014"},
 		{"accounts?$expand=nosuch", "1:18 VE2002"},
+		// Only the names $metadata declares: a one-target lookup's is its
+		// own name, a customer lookup's <lookup>_<target> (as in Dataverse).
+		{"accounts?$expand=primarycontactid_contact", "1:18 VE2002"},
+		{"contacts?$select=fullname&$expand=parentcustomerid", "1:35 VE2002"},
+		{"contacts?$expand=parentcustomerid_account($expand=primarycontactid_contact)", "1:51 VE2002"},
 		{"accounts?$expand=" + deep, "1:111 VE1014"},
-		{"accounts?$expand=" + strings.Repeat("primarycontactid_contact,", 15) + "parentaccountid_account", "1:393 VE1010"},
+		{"accounts?$expand=" + strings.Repeat("primarycontactid,", 15) + "parentaccountid", "1:273 VE1010"},
 	} {
 		_, err := parseExpansion(t, s, c.req)
 		if got := errorLines(err); err == nil || !strings.HasPrefix(got, c.want) {
