@@ -310,7 +310,11 @@ func (b *builder) scalar(ds *DataSource, s ast.Scalar, want Kind) Scalar {
 				return nil
 			}
 		}
-		return b.ref(src, s.Attribute)
+		// A nil *ColumnRef in the Scalar interface would not be nil.
+		if r := b.ref(src, s.Attribute); r != nil {
+			return r
+		}
+		return nil
 	case *ast.Value:
 		if s.Kind == ast.KindNull {
 			b.errorf(s.Span, diag.UnsupportedFeature, "null as a function argument")
