@@ -108,7 +108,14 @@ func (c *killConn) watch(ctx context.Context) (stop func()) {
 		// takes no bind parameter.
 		c.k.killer.ExecContext(kctx, "KILL QUERY "+strconv.FormatUint(c.id, 10))
 	})
-	return func() { cancel() }
+	return func() {
+		// A kill that has started may not have marked the connection yet:
+		// mark it here, before database/sql can hand the connection to the
+		// next statement, which the late KILL QUERY would interrupt.
+		if !cancel() {
+			c.killed.Store(true)
+		}
+	}
 }
 
 func (c *killConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {

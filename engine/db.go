@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -135,12 +136,23 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !db.single {
+		// database/sql keeps 2 idle connections by default: under more
+		// concurrent queries the others are closed after use and reopened
+		// (and their statements prepared again). Keep as many idle as a
+		// server opens (SetPool sets both bounds).
+		db.SQL.SetMaxIdleConns(DefaultIdleConns())
+	}
 	if err := db.SQL.PingContext(ctx); err != nil {
 		db.SQL.Close()
 		return nil, dbError(err, secret)
 	}
 	return db, nil
 }
+
+// DefaultIdleConns is the idle connections Open keeps on every engine: 4 ×
+// GOMAXPROCS, the server's default pool (server.Config.DBConns).
+func DefaultIdleConns() int { return 4 * runtime.GOMAXPROCS(0) }
 
 func openSQLite(rest string) (*DB, error) {
 	path, rawQuery, _ := strings.Cut(rest, "?")

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,6 +53,37 @@ func TestOpenSQLite(t *testing.T) {
 	}
 	if _, err := mem.SQL.ExecContext(ctx, "INSERT INTO m VALUES (1)"); err != nil {
 		t.Fatalf("in-memory database lost between statements: %v", err)
+	}
+}
+
+// TestOpenKeepsIdleConnections: connections released after 8 concurrent
+// queries stay open (database/sql alone keeps 2 and closes the others),
+// on every engine but an in-memory SQLite database (one connection).
+func TestOpenKeepsIdleConnections(t *testing.T) {
+	ctx := context.Background()
+	engines := testkit.OptionalEngines(t)
+	engines["sqlite"] = "sqlite:" + filepath.Join(t.TempDir(), "idle.db") + "?create=true"
+	for name, dsn := range engines {
+		t.Run(name, func(t *testing.T) {
+			db, err := Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			const n = 8
+			conns := make([]*sql.Conn, n)
+			for i := range conns {
+				if conns[i], err = db.SQL.Conn(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, c := range conns {
+				c.Close()
+			}
+			if st := db.SQL.Stats(); st.Idle < min(n, DefaultIdleConns()) || st.MaxIdleClosed > 0 {
+				t.Errorf("after %d connections released: %d idle, %d closed as over the idle limit", n, st.Idle, st.MaxIdleClosed)
+			}
+		})
 	}
 }
 

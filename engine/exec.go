@@ -17,13 +17,29 @@ import (
 // plan asks for the total record count it also runs the count statement
 // (emit/sql.EmitCount) and records it with SetTotal.
 func (db *DB) Exec(ctx context.Context, p *plan.Plan) (*Result, error) {
+	st, err := db.Emit(p)
+	if err != nil {
+		return nil, err
+	}
+	return db.ExecEmitted(ctx, p, st)
+}
+
+// Emit compiles p for the database's dialect.
+func (db *DB) Emit(p *plan.Plan) (*sqlemit.Statement, error) {
 	d, ok := sqlemit.DialectByName(db.Dialect)
 	if !ok {
 		return nil, db.errorf("no SQL dialect %q", db.Dialect)
 	}
-	st, err := sqlemit.Emit(p, d)
-	if err != nil {
-		return nil, err
+	return sqlemit.Emit(p, d)
+}
+
+// ExecEmitted is Exec with p's statement already emitted (by Emit, for
+// this database): a caller that keeps compiled statements skips the
+// emitter.
+func (db *DB) ExecEmitted(ctx context.Context, p *plan.Plan, st *sqlemit.Statement) (*Result, error) {
+	d, ok := sqlemit.DialectByName(db.Dialect)
+	if !ok {
+		return nil, db.errorf("no SQL dialect %q", db.Dialect)
 	}
 	if p.Aggregate && p.AggregateLimit > 0 {
 		if err := db.checkAggregateLimit(ctx, p, d); err != nil {

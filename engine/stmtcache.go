@@ -13,7 +13,8 @@ import (
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
 )
 
-// stmtCache keeps prepared statements by SQL text. Emitted statements
+// stmtCache keeps prepared statements by SQL text, for SQLite and MySQL
+// (PostgreSQL uses pgx's per-connection cache, see queryPostgres). Emitted statements
 // differ only in their bind parameters, so a repeated query shape skips
 // the driver's prepare: the pure-Go SQLite driver compiles every query it
 // is given, and go-sql-driver/mysql prepares and closes a statement per
@@ -124,6 +125,9 @@ func (db *DB) query(ctx context.Context, text string, args []any) (*sql.Rows, er
 	if err := sqlemit.UnboundParam(args); err != nil {
 		return nil, err // untyped mode's :caller, never bound
 	}
+	if db.Dialect == Postgres {
+		return db.queryPostgres(ctx, text, args)
+	}
 	cs, cached, err := db.acquire(ctx, text)
 	if err != nil {
 		return nil, err
@@ -147,6 +151,22 @@ func (db *DB) query(ctx context.Context, text string, args []any) (*sql.Rows, er
 	db.release(cs)
 	if err != nil && ctx.Err() == nil {
 		db.forget(text, cs)
+	}
+	return rows, err
+}
+
+// queryPostgres runs text through pgx's own statement cache: each pooled
+// connection prepares a statement the first time it runs its text and
+// keeps it in an LRU of StatementCacheCapacity (512 unless the DSN sets
+// statement_cache_capacity; default_query_exec_mode=cache_statement), so
+// no database/sql statement, shared by every connection and re-prepared
+// on each, stands between. pgx forgets a statement whose query failed,
+// so a stale one (the schema changed under it) is prepared again by the
+// one retry.
+func (db *DB) queryPostgres(ctx context.Context, text string, args []any) (*sql.Rows, error) {
+	rows, err := db.SQL.QueryContext(ctx, text, args...)
+	if err != nil && ctx.Err() == nil && staleStatement(err) {
+		rows, err = db.SQL.QueryContext(ctx, text, args...)
 	}
 	return rows, err
 }

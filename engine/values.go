@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"github.com/vecompile/vecompile/plan/calendar"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -367,104 +366,39 @@ func toDecimal(v any) (json.Number, bool) {
 	case int32:
 		return json.Number(strconv.FormatInt(int64(x), 10)), true
 	case float64:
-		r, ok := ratFromFloat(x)
-		if !ok {
-			return "", false
-		}
-		return json.Number(stripZeros(r.FloatString(maxScale))), true
+		d, ok := floatDecimal(x, maxScale)
+		return json.Number(d), ok
 	case float32:
 		return toDecimal(float64(x))
 	}
 	return "", false
 }
 
-const maxScale = 30
-
 // toAvg renders an average rounded to AvgScale places.
 func toAvg(v any) (json.Number, bool) {
-	var r *big.Rat
 	switch x := v.(type) {
 	case float64:
-		var ok bool
-		if r, ok = ratFromFloat(x); !ok {
-			return "", false
-		}
+		d, ok := floatDecimal(x, AvgScale)
+		return json.Number(d), ok
 	case float32:
 		return toAvg(float64(x))
 	case []byte:
 		return toAvg(string(x))
-	default:
-		d, ok := toDecimal(v)
-		if !ok {
-			return "", false
-		}
-		if r, ok = new(big.Rat).SetString(string(d)); !ok {
-			return "", false
-		}
 	}
-	return json.Number(stripZeros(r.FloatString(AvgScale))), true
-}
-
-// ratFromFloat is the exact value of f rounded to 15 significant digits.
-func ratFromFloat(f float64) (*big.Rat, bool) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return nil, false
-	}
-	r, ok := new(big.Rat).SetString(strconv.FormatFloat(f, 'e', 14, 64))
-	return r, ok
-}
-
-// canonicalDecimal validates decimal text and strips redundant zeros and
-// signs: "+001.500" → "1.5", "-0.00" → "0". Exponents are expanded.
-func canonicalDecimal(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
+	d, ok := toDecimal(v)
+	if !ok {
 		return "", false
 	}
-	if strings.ContainsAny(s, "eE") {
-		r, ok := new(big.Rat).SetString(s)
-		if !ok {
-			return "", false
-		}
-		return stripZeros(r.FloatString(maxScale)), true
+	neg, digits := d[0] == '-', string(d)
+	if neg {
+		digits = digits[1:]
 	}
-	neg := false
-	switch s[0] {
-	case '-':
-		neg, s = true, s[1:]
-	case '+':
-		s = s[1:]
+	exp := 0
+	if i := strings.IndexByte(digits, '.'); i >= 0 {
+		exp = -(len(digits) - i - 1)
+		digits = digits[:i] + digits[i+1:]
 	}
-	intPart, frac, hasDot := strings.Cut(s, ".")
-	if intPart == "" && frac == "" {
-		return "", false
-	}
-	for _, c := range intPart + frac {
-		if c < '0' || c > '9' {
-			return "", false
-		}
-	}
-	if hasDot && strings.Contains(frac, ".") {
-		return "", false
-	}
-	intPart = strings.TrimLeft(intPart, "0")
-	if intPart == "" {
-		intPart = "0"
-	}
-	frac = strings.TrimRight(frac, "0")
-	out := intPart
-	if frac != "" {
-		out += "." + frac
-	}
-	if neg && out != "0" {
-		out = "-" + out
-	}
-	return out, true
-}
-
-func stripZeros(s string) string {
-	d, _ := canonicalDecimal(s)
-	return d
+	return json.Number(decimalText(neg, digits, exp, AvgScale)), true
 }
 
 // fiscalLabel turns the emitter's integer fiscal grouping key into the

@@ -429,6 +429,7 @@ func (b *builder) valueOf(ds *DataSource, col *ColumnRef, c *ast.Condition) Expr
 func (b *builder) dateCondition(c *ast.Condition, col *ColumnRef) Expr {
 	op := c.Operator
 	beh := col.Column.DateBehavior
+	b.plan.Context.ReadsClock = true
 	s := calendar.Settings{Now: b.opt.Now, Zone: b.opt.Zone, WeekStart: b.opt.WeekStart}
 	if beh != UserLocal {
 		// Date Only and TZ-independent values are wall-clock: compute the

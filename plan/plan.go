@@ -291,6 +291,9 @@ type Context struct {
 	WeekStart time.Weekday
 	Fiscal    *Fiscal
 	Caller    *Caller
+	// ReadsClock says a relative date was resolved against Now: the
+	// plan holds today's boundaries, so a cache must not reuse it later.
+	ReadsClock bool
 }
 
 // Fiscal holds the organization's fiscal calendar (spec §2.4).

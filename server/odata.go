@@ -237,41 +237,54 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 			return refuseOption(o, set)
 		}
 	}
-	q, level, token, err := s.odataQuery(r, t)
+	pref := maxPageSize(r.Header.Get("Prefer"))
+	token := r.URL.Query().Get("$skiptoken")
+	// The compiled-request cache holds first pages: a continuation's
+	// token is another text each time.
+	request := ""
+	if !strings.Contains(r.URL.RawQuery, "skiptoken") {
+		request = requestText("odata", set, r.URL.RawQuery, strconv.FormatInt(pref, 10))
+	}
+	c, err := s.compiledRead(r.Context(), p, request, true, func() (*ast.Query, *odataparse.ExpandLevel, error) {
+		q, level, _, err := s.odataQuery(r, t)
+		if err != nil {
+			return nil, nil, err
+		}
+		withVersion(q, level, t)
+		if q.Top.Set && q.Top.Value == 0 {
+			return q, level, nil // planned for its errors, never run
+		}
+		if pref > 0 && !q.Top.Set {
+			q.Count = ast.Int{Value: min(pref, MaxPageSize), Set: true}
+		}
+		if token != "" {
+			c, err := s.paging.open(token)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !q.Count.Set {
+				q.Count = ast.Int{Value: MaxPageSize, Set: true}
+			}
+			q.Page = ast.Int{Value: c.Page + 1, Set: true}
+			q.PagingCookie = ast.Name{Text: token}
+		}
+		return q, level, nil
+	})
 	if err != nil {
 		return err
 	}
-	withVersion(q, level, t)
+	q, level := c.q, c.level
 	if q.Top.Set && q.Top.Value == 0 {
 		// OData's $top=0 asks for no rows (OData 4.01 part 1 §11.2.6.3);
 		// the plan has no "top 0", which would read as no limit. The query
 		// is still planned, so that its errors are reported.
-		if _, err := s.build(r.Context(), p, q); err != nil {
-			return err
-		}
 		writeOData(w, http.StatusOK, map[string]any{"@odata.context": odataBase(r) + "$metadata#" + set, "value": []any{}})
 		return nil
 	}
-	if pref := maxPageSize(r.Header.Get("Prefer")); pref > 0 && !q.Top.Set {
-		q.Count = ast.Int{Value: min(pref, MaxPageSize), Set: true}
+	if pref > 0 && !q.Top.Set {
 		w.Header().Add("Preference-Applied", "odata.maxpagesize="+strconv.FormatInt(q.Count.Value, 10))
 	}
-	if token != "" {
-		c, err := s.paging.open(token)
-		if err != nil {
-			return err
-		}
-		if !q.Count.Set {
-			q.Count = ast.Int{Value: MaxPageSize, Set: true}
-		}
-		q.Page = ast.Int{Value: c.Page + 1, Set: true}
-		q.PagingCookie = ast.Name{Text: token}
-	}
-	pl, err := s.build(r.Context(), p, q)
-	if err != nil {
-		return err
-	}
-	pg, err := s.execPage(r.Context(), p, q, pl, token)
+	pg, err := s.execCompiled(r.Context(), p, c, token)
 	if err != nil {
 		return err
 	}

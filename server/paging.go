@@ -173,16 +173,39 @@ func (ks *keyset) after(vals []keyValue) (*plan.Plan, error) {
 		and.Terms = append(and.Terms, keyAfter(ks.keys[i], pv[i]))
 		or.Terms = append(or.Terms, &and)
 	}
+	// The leading bound comes first: the OR alone is no range an index
+	// can start from, "key0 >= v0" is (leadingBound).
+	terms := make([]plan.Expr, 0, 3)
+	if f := p.Root.Filter; f != nil {
+		terms = append(terms, f)
+	}
+	if b := leadingBound(ks.keys[0], pv[0]); b != nil {
+		terms = append(terms, b)
+	}
+	terms = append(terms, &or)
 	cp := *p
 	root := *p.Root
-	if root.Filter != nil {
-		root.Filter = &plan.And{Terms: []plan.Expr{root.Filter, &or}}
-	} else {
+	if len(terms) == 1 {
 		root.Filter = &or
+	} else {
+		root.Filter = &plan.And{Terms: terms}
 	}
 	cp.Root = &root
 	cp.PageNumber = 1
 	return &cp, nil
+}
+
+// leadingBound is a condition implied by "strictly after" that an index on
+// the first key can seek to: on an ascending key with a value, NULLs sort
+// first, so every later row has key >= v (a string compares by its folding,
+// the sort's first term: the index on that expression starts there). A
+// descending key's later rows include the NULLs (sorted last), and a NULL
+// value bounds nothing: no bound then (nil).
+func leadingBound(k *plan.SortKey, v *plan.Value) plan.Expr {
+	if k.Desc || v == nil {
+		return nil
+	}
+	return &plan.Compare{Op: plan.Ge, Left: k.Column, Right: v, Fold: k.Column.Column.Type.Kind() == plan.KString}
 }
 
 func keyEq(k *plan.SortKey, v *plan.Value) plan.Expr {

@@ -109,6 +109,46 @@ func TestKeysetPagingWithOneToManyLink(t *testing.T) {
 	}
 }
 
+// TestKeysetPagingAscending pages by an ascending first key, where the
+// continuation leads with a bound an index can seek to (name >= the last
+// name, by its folding): the pages joined are the unpaged result, for a
+// string key (some names NULL or repeated in case) and an integer one.
+func TestKeysetPagingAscending(t *testing.T) {
+	for _, f := range fixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			e := newEnv(t, f, nil)
+			for _, order := range []string{`<order attribute="name"/>`, `<order attribute="numberofemployees"/><order attribute="name" descending="true"/>`} {
+				query := func(paging string) string {
+					return `<fetch` + paging + `><entity name="account"><attribute name="name"/><attribute name="numberofemployees"/>` + order +
+						`<link-entity name="contact" from="parentcustomerid" to="accountid" link-type="outer" alias="c"><attribute name="contactid"/></link-entity></entity></fetch>`
+				}
+				var want, got []string
+				for _, x := range entities(t, e.do("POST", "/api/ve/v1/RetrieveMultiple", query("")).want(t, 200).json(t)) {
+					want = append(want, rowKey(x))
+				}
+				cookie := ""
+				for page := 1; page <= 60; page++ {
+					paging := fmt.Sprintf(` count="4" page="%d"`, page)
+					if cookie != "" {
+						paging += ` paging-cookie="` + cookie + `"`
+					}
+					m := e.do("POST", "/api/ve/v1/RetrieveMultiple", query(paging)).want(t, 200).json(t)
+					for _, x := range entities(t, m) {
+						got = append(got, rowKey(x))
+					}
+					if m["MoreRecords"] != true {
+						break
+					}
+					cookie = m["PagingCookie"].(string)
+				}
+				if len(want) < 8 || strings.Join(got, " ") != strings.Join(want, " ") {
+					t.Errorf("%s: pages joined differ from the unpaged result:\n got %v\nwant %v", order, got, want)
+				}
+			}
+		})
+	}
+}
+
 // TestOffsetPagingFallback: an order by a lookup's name cannot page by
 // keys; cookies still work (signed, by page number).
 func TestOffsetPagingFallback(t *testing.T) {

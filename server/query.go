@@ -11,6 +11,7 @@ import (
 	"github.com/vecompile/vecompile/ast"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
+	odataparse "github.com/vecompile/vecompile/parse/odata"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -123,6 +124,11 @@ func (s *Server) build(ctx context.Context, p *Principal, q *ast.Query) (*plan.P
 	if err != nil {
 		return nil, err
 	}
+	return s.buildFor(p, prov, q)
+}
+
+// buildFor is build with the principal's security provider resolved.
+func (s *Server) buildFor(p *Principal, prov plan.SecurityProvider, q *ast.Query) (*plan.Plan, error) {
 	if s.companies != nil {
 		s.companies.rewriteQuery(q)
 	}
@@ -131,6 +137,51 @@ func (s *Server) build(ctx context.Context, p *Principal, q *ast.Query) (*plan.P
 		opt.Security = prov
 	}
 	return plan.Build(q, opt)
+}
+
+// compiledRead is the read request names, compiled for p: from the
+// compiled-request cache when the same request, security session and
+// caller compiled it before (see compiled.go), else parsed (parse),
+// planned, prepared for its first page and emitted, then cached. An
+// empty request is never cached.
+//
+// A paged read gets the server's paging (preparePage); an unpaged one (a
+// read by id) runs its plan as built.
+func (s *Server) compiledRead(ctx context.Context, p *Principal, request string, paged bool, parse func() (*ast.Query, *odataparse.ExpandLevel, error)) (*compiled, error) {
+	prov, err := s.cfg.Security.Rows(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	key, ok := s.compiledKeyFor(request, p, prov)
+	ok = ok && request != "" && len(request) <= maxCachedRequest
+	if ok {
+		if c := s.compiledReads.get(key); c != nil {
+			return c, nil
+		}
+	}
+	q, level, err := parse()
+	if err != nil {
+		return nil, err
+	}
+	pl, err := s.buildFor(p, prov, q)
+	if err != nil {
+		return nil, err
+	}
+	var c *compiled
+	if paged {
+		c, err = s.preparePage(q, pl)
+	} else {
+		c = &compiled{q: q, plan: pl, run: pl}
+		c.st, err = s.cfg.DB.Emit(pl)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.level = level
+	if ok && cacheable(c) {
+		s.compiledReads.put(key, c)
+	}
+	return c, nil
 }
 
 // page is one executed page of a query.
@@ -145,6 +196,16 @@ type page struct {
 // and a new cookie when more records exist. cookie is the client's ("" for
 // a first page).
 func (s *Server) execPage(ctx context.Context, pr *Principal, q *ast.Query, p *plan.Plan, cookie string) (*page, error) {
+	c, err := s.preparePage(q, p)
+	if err != nil {
+		return nil, err
+	}
+	return s.execCompiled(ctx, pr, c, cookie)
+}
+
+// preparePage applies the server's paging to a plan and emits its first
+// page: the part of execPage that depends on the query alone.
+func (s *Server) preparePage(q *ast.Query, p *plan.Plan) (*compiled, error) {
 	if p.PageSize > MaxPageSize {
 		return nil, diagErr(diag.LimitExceeded, "page size %d: Dataverse returns at most %d rows per page", p.PageSize, MaxPageSize)
 	}
@@ -153,28 +214,41 @@ func (s *Server) execPage(ctx context.Context, pr *Principal, q *ast.Query, p *p
 		cp.PageSize, cp.PageNumber = MaxPageSize, 1
 		p = &cp
 	}
-	ks := newKeyset(p)
-	run := p
-	if ks != nil {
-		run = ks.withKeys(p)
+	c := &compiled{q: q, plan: p, run: p, ks: newKeyset(p)}
+	if c.ks != nil {
+		c.run = c.ks.withKeys(p)
 	}
+	var err error
+	if c.st, err = s.cfg.DB.Emit(c.run); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// execCompiled runs a prepared read: its first page as emitted, or the
+// page a verified cookie continues from.
+func (s *Server) execCompiled(ctx context.Context, pr *Principal, c *compiled, cookie string) (*page, error) {
+	q, p, ks, run, st := c.q, c.plan, c.ks, c.run, c.st
 	if cookie != "" {
-		c, err := s.paging.open(cookie)
+		pc, err := s.paging.open(cookie)
 		if err != nil {
 			return nil, err
 		}
-		if c.FP != fingerprint(q, pr) {
+		if pc.FP != fingerprint(q, pr) {
 			return nil, diagErr(diag.BadPagingCookie, "the paging cookie belongs to another query")
 		}
-		if ks != nil && c.Page+1 == p.PageNumber && len(c.Keys) > 0 {
-			if run, err = ks.after(c.Keys); err != nil {
+		if ks != nil && pc.Page+1 == p.PageNumber && len(pc.Keys) > 0 {
+			if run, err = ks.after(pc.Keys); err != nil {
+				return nil, err
+			}
+			if st, err = s.cfg.DB.Emit(run); err != nil {
 				return nil, err
 			}
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
-	res, err := s.cfg.DB.Exec(ctx, run)
+	res, err := s.cfg.DB.ExecEmitted(ctx, run, st)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/vecompile/vecompile/ast"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
+	odataparse "github.com/vecompile/vecompile/parse/odata"
 	"github.com/vecompile/vecompile/plan"
 	"github.com/vecompile/vecompile/security"
 )
@@ -117,6 +118,13 @@ func (s *Server) table(name string) (*plan.Table, error) {
 }
 
 // guid checks a record id.
+// retrieveKey is a read by id's text for the compiled-request cache
+// (each part length-prefixed, so that no two reads share a text).
+func retrieveKey(t *plan.Table, id string, cols ColumnSet) string {
+	parts := append([]string{"Retrieve", t.LogicalName, id, strconv.FormatBool(cols.AllColumns)}, cols.Columns...)
+	return requestText(parts...)
+}
+
 func guid(id string) (string, error) {
 	g, ok := plan.CanonicalGUID(id)
 	if !ok {
@@ -163,13 +171,16 @@ func (s *Server) retrieveRow(r *http.Request, p *Principal, entity, id string, c
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	pl, err := s.build(r.Context(), p, byIDQuery(t, g, cols))
+	c, err := s.compiledRead(r.Context(), p, retrieveKey(t, g, cols), false, func() (*ast.Query, *odataparse.ExpandLevel, error) {
+		return byIDQuery(t, g, cols), nil, nil
+	})
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	pl := c.plan
 	ctx, cancel := contextTimeout(r, s.cfg.QueryTimeout)
 	defer cancel()
-	res, err := s.cfg.DB.Exec(ctx, pl)
+	res, err := s.cfg.DB.ExecEmitted(ctx, pl, c.st)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -336,20 +347,19 @@ func (s *Server) retrieveMultiple(w http.ResponseWriter, r *http.Request, p *Pri
 	if err != nil {
 		return err
 	}
-	if t := bytes.TrimLeft(body, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
-		if err := s.checkJSON(body); err != nil {
-			return err
+	c, err := s.compiledRead(r.Context(), p, requestText("RetrieveMultiple", string(body)), true, func() (*ast.Query, *odataparse.ExpandLevel, error) {
+		if t := bytes.TrimLeft(body, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
+			if err := s.checkJSON(body); err != nil {
+				return nil, nil, err
+			}
 		}
-	}
-	q, err := vecompile.Parse("request", body)
+		q, err := vecompile.Parse("request", body)
+		return q, nil, err
+	})
 	if err != nil {
 		return err
 	}
-	pl, err := s.build(r.Context(), p, q)
-	if err != nil {
-		return err
-	}
-	pg, err := s.execPage(r.Context(), p, q, pl, q.PagingCookie.Text)
+	pg, err := s.execCompiled(r.Context(), p, c, c.q.PagingCookie.Text)
 	if err != nil {
 		return err
 	}

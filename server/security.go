@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vecompile/vecompile/engine"
@@ -40,7 +41,13 @@ type SecurityModel struct {
 	mu       sync.Mutex
 	model    *security.Compiled
 	sessions map[string]cachedSession
+	// generation advances on SetModel and Invalidate: the server's
+	// compiled-request cache keys on it.
+	generation atomic.Uint64
 }
+
+// Generation is advanced by every SetModel and Invalidate.
+func (sm *SecurityModel) Generation() uint64 { return sm.generation.Load() }
 
 type cachedSession struct {
 	s   *security.Session
@@ -59,6 +66,7 @@ func (sm *SecurityModel) SetModel(m *security.Compiled) {
 	defer sm.mu.Unlock()
 	sm.model = m
 	clear(sm.sessions)
+	sm.generation.Add(1)
 }
 
 // Invalidate drops every cached session.
@@ -66,6 +74,7 @@ func (sm *SecurityModel) Invalidate() {
 	sm.mu.Lock()
 	defer sm.mu.Unlock()
 	clear(sm.sessions)
+	sm.generation.Add(1)
 }
 
 // Model is the model sessions are resolved against.

@@ -92,6 +92,11 @@ type Config struct {
 	// keeps two idle ones by default). 0: 4 × GOMAXPROCS. An in-memory
 	// SQLite database keeps its single connection.
 	DBConns int
+	// CompiledReads bounds the compiled-request cache (compiled.go):
+	// reads whose request, security session and caller were compiled
+	// before skip parse, plan and emit. 0 means
+	// DefaultCompiledCacheSize; negative turns the cache off.
+	CompiledReads int
 	// Drain is how long /readyz answers 503 after the stop signal while
 	// requests are still served, so that a load balancer takes the
 	// instance out of rotation before it stops accepting (Serve). 0: none.
@@ -148,6 +153,8 @@ type Server struct {
 	// companies maps the Company lookup of the naming profile (nil: none).
 	companies *companyIDs
 	idem      idempotency
+	// compiledReads is the compiled-request cache (nil: off).
+	compiledReads *compiledCache
 }
 
 // New builds a server. It fails without a database, a token verifier, a
@@ -234,6 +241,12 @@ func New(cfg Config) (*Server, error) {
 		repeats: newRepeatLimiter(cfg.LogRepeatWindow),
 
 		companies: companies,
+	}
+	switch {
+	case cfg.CompiledReads == 0:
+		s.compiledReads = newCompiledCache(DefaultCompiledCacheSize)
+	case cfg.CompiledReads > 0:
+		s.compiledReads = newCompiledCache(cfg.CompiledReads)
 	}
 	if s.cfg.ODataParser == nil {
 		m := plan.MapCatalog{}

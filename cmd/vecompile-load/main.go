@@ -8,18 +8,29 @@
 //
 //	go run ./cmd/vecompile-load -duration 60s            # the full run
 //	go run ./cmd/vecompile-load -duration 60s -db "$VECOMPILE_POSTGRES_DSN"
+//
+// With -compare it runs the whole-server comparison of
+// docs/performance.md instead: the floor (a plain net/http handler running
+// the same prepared statement and writing encoding/json), the server
+// secured and unsecured, reads a and b, over 1 and 8 connections, on
+// SQLite and (with -db) PostgreSQL, printing req/s, p50/p99, the added
+// latency and the ratio to the floor from one run:
+//
+//	go run ./cmd/vecompile-load -compare -duration 5s -db "$VECOMPILE_POSTGRES_DSN"
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +53,13 @@ func main() {
 		insecure    = flag.Bool("insecure", false, "in-process server without the security model")
 		every       = flag.Duration("sample", 5*time.Second, "memory sampling period")
 		cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run (server and generator) to this file")
+		compare     = flag.Bool("compare", false, "run the floor/secured/unsecured comparison (see the package comment)")
+		engines     = flag.String("engines", "", "with -compare: engines to compare (default sqlite, and postgres when -db is given)")
+		reads       = flag.String("reads", "a,b", "with -compare: reads to compare")
+		conns       = flag.String("conns", "1,8", "with -compare: connection counts")
+		variants    = flag.String("variants", "floor,secured,unsecured", "with -compare: servers to measure (floor first, for the ratios)")
+		count       = flag.Int("count", 1, "with -compare: rounds of the whole table (a shared machine is noisy: compare with benchstat)")
+		benchOut    = flag.String("benchout", "", "with -compare: also write every cell in Go benchmark format to this file, for benchstat")
 	)
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -55,6 +73,14 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *compare {
+		if err := runCompare(ctx, *dsn, *engines, *reads, *conns, *variants, *duration, *count, *benchOut); err != nil {
+			fmt.Fprintln(os.Stderr, "vecompile-load:", err)
+			pprof.StopCPUProfile()
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, *dsn, *url, *token, *user, *ids, *pid, *duration, *concurrency, *scenarios, *direct, *insecure, *every); err != nil {
 		fmt.Fprintln(os.Stderr, "vecompile-load:", err)
 		pprof.StopCPUProfile()
@@ -145,3 +171,67 @@ func run(ctx context.Context, dsn, url, token, user, ids string, pid int, d time
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+func runCompare(ctx context.Context, dsn, engines, reads, conns, variants string, d time.Duration, count int, benchOut string) error {
+	if engines == "" {
+		engines = "sqlite"
+		if dsn != "" {
+			engines += ",postgres"
+		}
+	}
+	o := loadtest.CompareOptions{DSN: dsn, Duration: d, Out: os.Stdout, Variants: splitList(variants)}
+	for _, r := range splitList(reads) {
+		switch r {
+		case "a":
+			o.Reads = append(o.Reads, loadtest.ReadA)
+		case "b":
+			o.Reads = append(o.Reads, loadtest.ReadB)
+		default:
+			return fmt.Errorf("unknown read %q (a, b)", r)
+		}
+	}
+	for _, c := range splitList(conns) {
+		n, err := strconv.Atoi(c)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("bad connection count %q", c)
+		}
+		o.Conns = append(o.Conns, n)
+	}
+	fmt.Printf("GOMAXPROCS %d, %s per cell, %s\n", runtime.GOMAXPROCS(0), d, time.Now().UTC().Format(time.RFC3339))
+	var bench io.Writer
+	if benchOut != "" {
+		f, err := os.Create(benchOut)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		bench = f
+		fmt.Fprintf(f, "goos: %s\ngoarch: %s\npkg: github.com/vecompile/vecompile/cmd/vecompile-load\n", runtime.GOOS, runtime.GOARCH)
+	}
+	for round := range max(count, 1) {
+		fmt.Printf("round %d\n%s\n", round+1, loadtest.CompareHeader)
+		for _, e := range splitList(engines) {
+			o.Engine = e
+			rows, err := loadtest.Compare(ctx, o)
+			if err != nil {
+				return err
+			}
+			if bench != nil {
+				for _, r := range rows {
+					fmt.Fprintln(bench, r.BenchLine())
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

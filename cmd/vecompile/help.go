@@ -72,6 +72,17 @@ With Microsoft Entra ID (keys found by discovery, refreshed as Entra rotates the
   vecompile serve --oidc-issuer https://login.microsoftonline.com/TENANT/v2.0 \
     --entra-tenant TENANT --jwt-audience api://vecompile,APP-ID
 `,
+	"index advise": `Usage: vecompile index advise [flags] PATH...
+
+Reads queries (FetchXML .xml, QueryExpression .json, OData .odata files with
+one request a line, or directories of them), compiles each against the
+metadata (--db, --metadata, or the embedded sample's) and prints, per dialect,
+the CREATE INDEX statements their SQL can use, each once with the queries that
+need it. docs/performance.md says when to create them.
+
+Example:
+  vecompile index advise --dialect postgres --user aa000000-0000-4000-8000-000000000009 examples/
+`,
 	"security init": `Usage: vecompile security init --db DSN [--policy FILE|sample] [--check]
 
 Creates the security tables in the database, adds the columns existing ones

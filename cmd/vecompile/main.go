@@ -7,6 +7,7 @@
 //	vecompile convert --to odata [--flavor dataverse|v4] [--base URL] [--db DSN | --metadata FILE] [FILE|-]
 //	vecompile odata [--flavor dataverse|v4] [--base URL] [--db DSN | --metadata FILE] [FILE|-]
 //	vecompile security init --db DSN [--policy FILE]
+//	vecompile index advise [--dialect LIST] [--db DSN | --metadata FILE] PATH...
 //
 // exec, sql and plan run as a principal with --user, --portal-contact or
 // --anonymous once a security model exists (--policy, or security tables).
@@ -58,6 +59,8 @@ Usage:
                                     load the embedded sample (rows, metadata, security model) into a database
   vecompile load --model model.json --db DSN [--replace]
                                     load a Synapse Link export (model.json and its CSV partitions) into a database
+  vecompile index advise [flags] PATH...
+                                    print the indexes (plain and expression) the queries' SQL can use, per dialect
   vecompile token [flags]           print a development token for a local 'serve'
   vecompile version                 print the version and the revision it was built from
 
@@ -92,6 +95,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSampleLoad(ctx, args, stdout, stderr)
 	case "load":
 		return runLoad(ctx, args, stdout, stderr)
+	case "index":
+		return runIndex(ctx, args, stdout, stderr)
 	case "serve":
 		return runServe(ctx, args, stdout, stderr)
 	case "token":

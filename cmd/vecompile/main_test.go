@@ -26,6 +26,11 @@ func TestCLI(t *testing.T) {
 		{"exec-jsonl", []string{"exec", "--format=jsonl", "../../examples/open-opportunities.xml"}, ""},
 		{"exec-csv", []string{"exec", "--format=csv", "../../examples/contacts-without-email.xml"}, ""},
 		{"exec-user", []string{"exec", user, "--now=2026-03-15T13:20:00Z", "../../examples/my-team-accounts.xml"}, ""},
+		{"index-advise-postgres", []string{"index", "advise", "--dialect=postgres", "--metadata=../../engine/sampledata/metadata.json", "testdata/advise"}, ""},
+		{"index-advise-sqlite", []string{"index", "advise", "--dialect=sqlite", "--metadata=../../engine/sampledata/metadata.json", "testdata/advise"}, ""},
+		{"index-advise-mysql", []string{"index", "advise", "--dialect=mysql", "--metadata=../../engine/sampledata/metadata.json", "testdata/advise"}, ""},
+		{"index-advise-sqlserver", []string{"index", "advise", "--dialect=sqlserver", "--metadata=../../engine/sampledata/metadata.json", "testdata/advise"}, ""},
+		{"error-index-advise-empty", []string{"index", "advise", "testdata/advise/none"}, ""},
 		{"exec-stdin", []string{"exec", "-"}, `<fetch top="2"><entity name="account"><attribute name="name"/><order attribute="name"/></entity></fetch>`},
 		// Accent-insensitive by default; --accent-sensitive and the accent-sensitive base
 		// languages of spec §5.3 (1053 Swedish) make accents significant.

@@ -220,10 +220,11 @@ type emitter struct {
 	p   *plan.Plan
 	sub string
 	// accents: folds strip accents too (accent-insensitive plan on an
-	// engine compared with LOWER()); foldArg is the argument number of the
-	// bound translate table (FoldTranslate), 0 until first bound.
+	// engine compared with LOWER()).
 	accents bool
-	foldArg int
+	// bare is the data source whose columns are written unqualified and
+	// unsecured: the table of an index being written (index.go).
+	bare *plan.DataSource
 	// limits are the dialect's; check records what overLimit checks,
 	// probe what a probing rendering looks for (limits.go).
 	limits Limits

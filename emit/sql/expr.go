@@ -290,25 +290,21 @@ func (e *emitter) foldClose() {
 	}
 	switch e.caps.Fold {
 	case FoldTranslate:
-		// The two table strings are bound once and reused by number.
-		e.raw("), ")
-		if e.foldArg == 0 || !e.caps.Params.Numbered() {
-			e.bind(collate.From)
-			e.foldArg = len(e.args)
-			e.raw(", ")
-			e.bind(collate.To)
-		} else {
-			e.placeholder(e.foldArg)
-			e.raw(", ")
-			e.placeholder(e.foldArg + 1)
-		}
-		e.byte1(')')
+		// The table is written as two literals (emitter constants, not
+		// values), so that the fold is one immutable expression: an
+		// expression index on it matches the query's (a bound table would
+		// be a parameter, which no index expression equals).
+		e.raw("), " + translateTable + ")")
 	case FoldFunction:
 		e.byte1(')')
 	default:
 		e.raw(replaceClose)
 	}
 }
+
+// translateTable is FoldTranslate's two arguments: the internal/collate
+// table as SQL string literals (no letter of it is a quote).
+var translateTable = "'" + collate.From + "', '" + collate.To + "'"
 
 // replaceOpen and replaceClose are FoldReplace's nested REPLACE chain, one
 // REPLACE per table letter (the letters are emitter constants, not values).

@@ -101,25 +101,25 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 		if folded && !guidFolded {
 			t := e.termStart(terms)
 			e.foldInto(func() { e.operand(o) }, true)
-			e.termEnd(terms, t, k.Desc)
+			e.termEnd(terms, t, k.Desc, true)
 		}
 	case plan.SortName:
 		if folded {
 			// A name key is a subquery: folded once, unguarded.
 			t := e.termStart(terms)
 			e.foldInto(func() { e.nameKey(k, o) }, false)
-			e.termEnd(terms, t, k.Desc)
+			e.termEnd(terms, t, k.Desc, true)
 		}
 		t := e.termStart(terms)
 		e.nameKey(k, o)
 		if collated {
 			e.collateName(k)
 		}
-		e.termEnd(terms, t, k.Desc)
+		e.termEnd(terms, t, k.Desc, true)
 	case plan.SortLabel:
 		t := e.termStart(terms)
 		e.labelKey(k, o)
-		e.termEnd(terms, t, k.Desc)
+		e.termEnd(terms, t, k.Desc, true)
 	default:
 		e.fail(diag.MalformedPlan, "unknown sort kind %d", k.By)
 	}
@@ -132,7 +132,7 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 	if collated && k.By == plan.SortValue && o.ref != nil {
 		e.collate(o.ref.Column)
 	}
-	if e.termEnd(terms, t, k.Desc) && o.ref == nil {
+	if e.termEnd(terms, t, k.Desc, !e.rootKey(o.ref)) && o.ref == nil {
 		terms.outputs++ // an output column: not a new target-list entry
 	}
 }
@@ -191,8 +191,9 @@ func (e *emitter) termStart(ts *orderTerms) orderTerm {
 
 // termEnd ends the term begun at t: a repeat of a kept term is erased
 // (text and arguments); otherwise it is kept and its direction written.
-// It reports whether the term was kept.
-func (e *emitter) termEnd(ts *orderTerms, t orderTerm, desc bool) bool {
+// It reports whether the term was kept. nullable is false for a key that
+// is never NULL, whose NULL placement is then left unwritten.
+func (e *emitter) termEnd(ts *orderTerms, t orderTerm, desc, nullable bool) bool {
 	t.end, t.arg1 = e.n, len(e.args)
 	if e.repeatsTerm(ts, t) {
 		e.n, e.args = t.mark, e.args[:t.arg0]
@@ -219,7 +220,7 @@ func (e *emitter) termEnd(ts *orderTerms, t orderTerm, desc bool) bool {
 			ts.seen[string(e.buf[t.start:t.end])] = struct{}{}
 		}
 	}
-	e.direction(desc)
+	e.direction(desc, nullable)
 	return true
 }
 
@@ -260,6 +261,23 @@ func sameArgs(a, b []any) bool {
 	return true
 }
 
+// rootKey reports whether r is the root's primary key, which no row lacks
+// (the order's last tie-breaker): a column of a joined source may read
+// NULL through an outer join.
+func (e *emitter) rootKey(r *plan.ColumnRef) bool {
+	return r != nil && r.Column != nil && e.isRoot(r.Source) && e.p.Root.Table != nil &&
+		r.Column.LogicalName == e.p.Root.Table.PrimaryKey
+}
+
+// isRoot reports whether ds is the plan's root: the root itself, or a copy
+// of it (a plan rewritten with another root filter, as the server's keyset
+// continuation is, keeps its sort keys' references to the original; the
+// SQL names both by the root's alias).
+func (e *emitter) isRoot(ds *plan.DataSource) bool {
+	root := e.p.Root
+	return ds != nil && root != nil && (ds == root || ds.Parent == nil && ds.Name == root.Name && ds.Table == root.Table)
+}
+
 // operand is what a sort key reads: a column of a data source (ref), or
 // the output column c<idx>, qualified by wrapAlias in a wrapped query.
 type operand struct {
@@ -281,12 +299,14 @@ func (e *emitter) operand(o operand) {
 	}
 }
 
-// direction writes DESC and, where needed, the NULL placement.
-func (e *emitter) direction(desc bool) {
+// direction writes DESC and, where needed, the NULL placement. A key that
+// is never NULL gets none: then the engine's default B-tree index on it
+// (ascending, NULLs last on PostgreSQL) serves the order, both ways.
+func (e *emitter) direction(desc, nullable bool) {
 	if desc {
 		e.raw(" DESC")
 	}
-	if e.has(NullsOrdering) {
+	if e.has(NullsOrdering) && nullable {
 		if faults.NullsLastAsc {
 			desc = !desc // injected bug: NULLs last ascending
 		}
@@ -396,10 +416,10 @@ func (e *emitter) computedKey(p *plan.Plan, k *plan.SortKey, terms *orderTerms) 
 	if str && e.fold(true) {
 		t := e.termStart(terms)
 		e.foldInto(func() { e.scalar(k.Expr) }, false)
-		e.termEnd(terms, t, k.Desc)
+		e.termEnd(terms, t, k.Desc, true)
 	}
 	t := e.termStart(terms)
 	e.scalar(k.Expr)
 	e.collateText(str)
-	e.termEnd(terms, t, k.Desc)
+	e.termEnd(terms, t, k.Desc, true)
 }

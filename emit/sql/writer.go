@@ -122,6 +122,10 @@ func (e *emitter) col(r *plan.ColumnRef) {
 		e.fail(diag.MalformedPlan, "column reference without a source or column")
 		return
 	}
+	if e.bare != nil && e.isRoot(r.Source) {
+		e.ident(r.Column.PhysicalName) // an index key: the table's own column
+		return
+	}
 	e.securedCol(r.Source.Name, r.Source.Table, r.Column, r.Source.Security.Hides(r.Column), r.Source.Security.SharedKeys(r.Column))
 }
 

@@ -53,6 +53,7 @@ const (
 	DialectUnsupported Code = "VE4001" // the dialect cannot express the construct
 	ODataUnsupported   Code = "VE4002"
 	EngineLimit        Code = "VE4004" // the statement would pass a limit of the target engine (parameters, columns, sort or group terms, identifier length, nesting)
+	NoQueries          Code = "VE4005" // index advise read no query: a directory without .xml, .json or .odata files
 	// Execution and configuration (VE5xxx).
 	BadDSN          Code = "VE5001"
 	DatabaseError   Code = "VE5002"

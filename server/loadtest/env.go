@@ -55,6 +55,11 @@ type EnvOptions struct {
 	// Logger receives the server's logs (nil: none); the load command
 	// passes one for errors, so that a 5xx under load says why.
 	Logger *slog.Logger
+	// DB and Catalog, when set, are an open database holding the sample
+	// that the caller owns (DSN is then unused): servers compared in one
+	// run read the same tables.
+	DB      *engine.DB
+	Catalog plan.Catalog
 }
 
 // Start builds and starts the server.
@@ -64,13 +69,16 @@ func Start(ctx context.Context, o EnvOptions) (*Env, error) {
 	}
 	e := &Env{}
 	var err error
-	if o.DSN == "" {
+	switch {
+	case o.DB != nil:
+		e.DB, e.Catalog = o.DB, o.Catalog
+	case o.DSN == "":
 		e.DB, e.Catalog, err = engine.OpenSample(ctx)
 		if err != nil {
 			return nil, err
 		}
 		e.close = append(e.close, func() { e.DB.Close() })
-	} else {
+	default:
 		if e.DB, err = engine.Open(ctx, o.DSN); err != nil {
 			return nil, err
 		}

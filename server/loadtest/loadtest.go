@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -66,6 +67,19 @@ type Result struct {
 	P50, P99   time.Duration
 	Max        time.Duration
 	Memory     []MemSample
+	// CPU is this process's CPU time (user and system) during the run:
+	// with an in-process server, the server's and the generator's work,
+	// a figure that other load on a shared machine disturbs less than
+	// the throughput.
+	CPU time.Duration
+}
+
+// CPUPerRequest is the process CPU time per completed request.
+func (r *Result) CPUPerRequest() time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Requests)
 }
 
 // RPS is completed requests per second.
@@ -173,7 +187,7 @@ func Run(ctx context.Context, name string, o Options, do Do) *Result {
 		errs     atomic.Int64
 		wg       sync.WaitGroup
 	)
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	stopSampling := make(chan struct{})
 	samplingDone := make(chan struct{})
 	go func() {
@@ -237,7 +251,7 @@ func Run(ctx context.Context, name string, o Options, do Do) *Result {
 		}()
 	}
 	wg.Wait()
-	res.Elapsed = time.Since(start)
+	res.Elapsed, res.CPU = time.Since(start), processCPU()-cpu0
 	close(stopSampling)
 	<-samplingDone
 	res.Requests, res.Errors = total.n, errs.Load()
@@ -297,6 +311,15 @@ func SelfMemory() MemSample {
 // ProcessMemory samples another process's RSS (the heap is unknown).
 func ProcessMemory(pid int) func() MemSample {
 	return func() MemSample { return MemSample{RSS: rss(pid)} }
+}
+
+// processCPU is this process's user and system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rss reads VmRSS of a process (Linux); 0 when unavailable.

@@ -76,3 +76,35 @@ func TestLoadCountsFailures(t *testing.T) {
 		t.Errorf("refused requests: %v (statuses %v)", r, r.Status)
 	}
 }
+
+// TestCompareRuns runs the floor comparison briefly on SQLite (and
+// PostgreSQL when configured): every cell answers 2xx and the floor's
+// statements find rows. Figures are not asserted.
+func TestCompareRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test: skipped with -short")
+	}
+	o := loadtest.CompareOptions{Engine: "sqlite", Reads: []loadtest.Read{loadtest.ReadA, loadtest.ReadB}, Conns: []int{2},
+		Variants: []string{"floor", "secured", "unsecured"}, Duration: 300 * time.Millisecond}
+	engines := []string{"sqlite"}
+	if dsn := os.Getenv(testkit.PostgresEnv); dsn != "" {
+		o.DSN = dsn
+		engines = append(engines, "postgres")
+	}
+	for _, e := range engines {
+		o.Engine = e
+		rows, err := loadtest.Compare(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 6 {
+			t.Fatalf("%s: %d cells, want 6", e, len(rows))
+		}
+		for _, r := range rows {
+			t.Log(r.BenchLine())
+			if r.Result.Requests == 0 || r.Result.Status[200] != r.Result.Requests {
+				t.Errorf("%s: %v", r.Variant, r.Result)
+			}
+		}
+	}
+}

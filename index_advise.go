@@ -1,0 +1,202 @@
+package vecompile
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vecompile/vecompile/ast"
+	"github.com/vecompile/vecompile/emit/sql"
+	"github.com/vecompile/vecompile/internal/diag"
+)
+
+// QueryFile is one query to advise indexes for: FetchXML, QueryExpression
+// JSON, or (OData) a request line.
+type QueryFile struct {
+	Name  string
+	Text  []byte
+	OData bool
+}
+
+// ReadQueryFiles reads queries from files and directories (not
+// recursively): *.xml is FetchXML, *.json QueryExpression JSON, and each
+// non-blank line of *.odata that is not a # comment an OData request
+// ("accounts?$orderby=name"). Files are read in name order; a named file
+// is read whatever its extension (FetchXML or JSON by its content).
+func ReadQueryFiles(paths []string) ([]QueryFile, error) {
+	var out []QueryFile
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.BadFlag, "%v", err)}.Err()
+		}
+		names := []string{p}
+		if st.IsDir() {
+			names = nil
+			ents, err := os.ReadDir(p)
+			if err != nil {
+				return nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.BadFlag, "%v", err)}.Err()
+			}
+			for _, e := range ents {
+				switch filepath.Ext(e.Name()) {
+				case ".xml", ".json", ".odata":
+					if !e.IsDir() {
+						names = append(names, filepath.Join(p, e.Name()))
+					}
+				}
+			}
+			slices.Sort(names)
+		}
+		for _, n := range names {
+			text, err := os.ReadFile(n)
+			if err != nil {
+				return nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.BadFlag, "%v", err)}.Err()
+			}
+			if filepath.Ext(n) != ".odata" {
+				out = append(out, QueryFile{Name: n, Text: text})
+				continue
+			}
+			sc := bufio.NewScanner(bytes.NewReader(text))
+			sc.Buffer(nil, 1<<20)
+			for line := 1; sc.Scan(); line++ {
+				req := strings.TrimSpace(sc.Text())
+				if req == "" || strings.HasPrefix(req, "#") {
+					continue
+				}
+				out = append(out, QueryFile{Name: n + ":" + strconv.Itoa(line), Text: []byte(req), OData: true})
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.NoQueries, "no query to advise indexes for: give FetchXML (.xml), QueryExpression (.json) or OData (.odata, one request a line) files or directories")}.Err()
+	}
+	return out, nil
+}
+
+// IndexAdvice is one index of a dialect and the queries that can use it.
+type IndexAdvice struct {
+	Dialect string
+	Index   sql.Index
+	SQL     string // its CREATE INDEX statement
+	Queries []string
+}
+
+// AdviseIndexes plans each query against the compiler's metadata and
+// lists, per dialect, the indexes its emitted SQL can use (sql.Indexes),
+// each once, with the queries that need it; an index whose keys begin
+// another's (same table, same leading keys) is left out for the longer
+// one, which serves both. A query that does not compile is an error naming
+// it.
+func (c *Compiler) AdviseIndexes(queries []QueryFile, dialects []string) ([]IndexAdvice, error) {
+	var out []IndexAdvice
+	for _, name := range dialects {
+		d, ok := sql.DialectByName(name)
+		if !ok {
+			return nil, diag.ErrorList{diag.Errorf(nil, diag.NoSpan, diag.BadFlag, "unknown dialect %q: use postgres, sqlite, mysql or sqlserver", name)}.Err()
+		}
+		byKey := map[string]int{}
+		var list []IndexAdvice
+		for _, q := range queries {
+			var (
+				parsed *ast.Query
+				err    error
+			)
+			if q.OData {
+				parsed, err = c.ParseOData(string(q.Text))
+			} else {
+				parsed, err = c.Parse(q.Name, q.Text)
+			}
+			if err != nil {
+				return nil, err
+			}
+			p, err := c.Plan(parsed)
+			if err != nil {
+				return nil, err
+			}
+			ixs, err := sql.Indexes(p, d)
+			if err != nil {
+				return nil, err
+			}
+			for _, ix := range ixs {
+				k := ix.Key()
+				if i, ok := byKey[k]; ok {
+					if !slices.Contains(list[i].Queries, q.Name) {
+						list[i].Queries = append(list[i].Queries, q.Name)
+					}
+					continue
+				}
+				byKey[k] = len(list)
+				list = append(list, IndexAdvice{Dialect: d.Name(), Index: ix, SQL: ix.CreateSQL(d), Queries: []string{q.Name}})
+			}
+		}
+		out = append(out, coverPrefixes(list)...)
+	}
+	return out, nil
+}
+
+// coverPrefixes drops an index whose keys are the leading keys of another
+// on the same table, adding its queries to the longer one.
+func coverPrefixes(list []IndexAdvice) []IndexAdvice {
+	var kept []IndexAdvice
+	for i, a := range list {
+		covered := -1
+		for j, b := range list {
+			if i != j && a.Index.Table == b.Index.Table && len(a.Index.Keys) < len(b.Index.Keys) && slices.Equal(a.Index.Keys, b.Index.Keys[:len(a.Index.Keys)]) {
+				covered = j
+				break
+			}
+		}
+		if covered < 0 {
+			kept = append(kept, a)
+			continue
+		}
+		for _, q := range a.Queries {
+			if !slices.Contains(list[covered].Queries, q) {
+				list[covered].Queries = append(list[covered].Queries, q)
+			}
+		}
+	}
+	// kept holds copies made before later additions: refresh them.
+	for i := range kept {
+		for _, b := range list {
+			if b.Index.Key() == kept[i].Index.Key() {
+				kept[i].Queries = b.Queries
+			}
+		}
+	}
+	return kept
+}
+
+// WriteIndexAdvice prints the advice: per dialect, each CREATE INDEX
+// statement after comments naming what it serves and the queries that
+// need it.
+func WriteIndexAdvice(w io.Writer, advice []IndexAdvice) error {
+	dialect := ""
+	for _, a := range advice {
+		if a.Dialect != dialect {
+			if dialect != "" {
+				fmt.Fprintln(w)
+			}
+			dialect = a.Dialect
+			fmt.Fprintf(w, "-- %s\n", dialect)
+		}
+		kind := "plain"
+		if a.Index.Expression() {
+			kind = "expression"
+		}
+		fmt.Fprintf(w, "-- %s index for %s: %s\n", kind, a.Index.For, strings.Join(a.Queries, ", "))
+		if n := a.Index.Note(); n != "" {
+			fmt.Fprintf(w, "-- %s\n", n)
+		}
+		if _, err := fmt.Fprintln(w, a.SQL+";"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
