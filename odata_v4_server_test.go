@@ -99,7 +99,7 @@ func TestODataV4SecondServer(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data.json")
 	writeV4ServerData(t, ctx, db, cat, data)
 	other := startV4Server(t, node, dir, data)
-	ours := startServe(t, db, cat)
+	ours, token := startServe(t, db, cat)
 
 	var directives []*testkit.Directive
 	files, _ := filepath.Glob("testdata/pipeline/*.ddt")
@@ -144,8 +144,8 @@ func TestODataV4SecondServer(t *testing.T) {
 			continue
 		}
 		key := p.Root.Table.PrimaryKey
-		want, werr := fetchIDs(ours.URL+"/odata/"+u, key, true)
-		got, gerr := fetchIDs(other+"/"+u, key, false)
+		want, werr := fetchIDs(ours.URL+"/odata/"+u, key, token)
+		got, gerr := fetchIDs(other+"/"+u, key, "")
 		if werr != nil {
 			t.Errorf("%s: vecompile serve: %s: %v", d.Pos, u, werr)
 			continue
@@ -333,8 +333,8 @@ func startV4Server(t *testing.T, node, dir, data string) string {
 const v4ServeSecret = "a-secret-for-the-second-server-test"
 
 // startServe runs vecompile serve over the sample, accent-sensitive as the
-// URLs are planned.
-func startServe(t *testing.T, db *engine.DB, cat plan.Catalog) *httptest.Server {
+// URLs are planned, and returns it with a token it accepts.
+func startServe(t *testing.T, db *engine.DB, cat plan.Catalog) (*httptest.Server, string) {
 	srv, err := server.New(server.Config{
 		DB: db, Catalog: cat, Insecure: true, Users: server.SameIDs{}, AccentSensitive: true,
 		Auth: &server.JWTVerifier{Issuers: []string{"v4-test"}, Audiences: []string{"v4-test"}, Secret: []byte(v4ServeSecret)},
@@ -348,21 +348,19 @@ func startServe(t *testing.T, db *engine.DB, cat plan.Catalog) *httptest.Server 
 	if err != nil {
 		t.Fatal(err)
 	}
-	v4ServeToken = tok
-	return hs
+	return hs, tok
 }
 
-var v4ServeToken string
-
 // fetchIDs GETs u and returns the key of each entity in order: the key
-// property, or, on the second server, the key in @odata.id.
-func fetchIDs(u, key string, serve bool) ([]string, error) {
+// property, or, on the second server, the key in @odata.id. A token is
+// sent with the sample's System Administrator as the acting user.
+func fetchIDs(u, key, token string) ([]string, error) {
 	req, err := http.NewRequest("GET", u, nil)
 	if err != nil {
 		return nil, err
 	}
-	if serve {
-		req.Header.Set("Authorization", "Bearer "+v4ServeToken)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set(server.HeaderUserID, "aa000000-0000-4000-8000-000000000001")
 	}
 	resp, err := http.DefaultClient.Do(req)
