@@ -17,9 +17,12 @@ import (
 // scan or sort may not do for minutes. killOnCancel makes cancellation
 // reach the server: each connection learns its CONNECTION_ID() when it
 // opens, and a statement whose context ends while it runs (or while its
-// rows are read) is stopped with KILL QUERY from a separate connection.
-// A connection that saw a kill is never reused, so a late kill cannot hit
-// the next statement on it.
+// rows are read) is stopped with KILL CONNECTION from a separate
+// connection. KILL QUERY would be lost when it reaches the server before
+// the statement does (the driver has already sent it, or is sending it,
+// as the context ends), and the statement would then run on; killing the
+// connection stops it whenever it arrives. A connection that saw a kill is
+// never reused anyway.
 func killOnCancel(base driver.Connector) driver.Connector {
 	k := &killingConnector{base: base}
 	killer := sql.OpenDB(base)
@@ -106,12 +109,12 @@ func (c *killConn) watch(ctx context.Context) (stop func()) {
 		defer done()
 		// The id is the server's own integer, not a caller's value; KILL
 		// takes no bind parameter.
-		c.k.killer.ExecContext(kctx, "KILL QUERY "+strconv.FormatUint(c.id, 10))
+		c.k.killer.ExecContext(kctx, "KILL CONNECTION "+strconv.FormatUint(c.id, 10))
 	})
 	return func() {
 		// A kill that has started may not have marked the connection yet:
 		// mark it here, before database/sql can hand the connection to the
-		// next statement, which the late KILL QUERY would interrupt.
+		// next statement, which the late kill would interrupt.
 		if !cancel() {
 			c.killed.Store(true)
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 // TestMySQLCancelKillsQuery: a statement whose context ends stops running
-// in the server (KILL QUERY), instead of running on after the client left.
+// in the server (KILL CONNECTION), instead of running on after the client left.
 func TestMySQLCancelKillsQuery(t *testing.T) {
 	dsn := testkit.MySQLDSN(t)
 	ctx := context.Background()
@@ -45,7 +45,7 @@ func TestMySQLCancelKillsQuery(t *testing.T) {
 			t.Fatalf("args %v: the sleep was not cancelled: %v after %s", withArgs, err, time.Since(start))
 		}
 		// Without the kill the sleep runs its 20 s; a loaded machine may take
-		// a few seconds to deliver and apply KILL QUERY.
+		// a few seconds to deliver and apply the kill.
 		deadline := time.Now().Add(15 * time.Second)
 		for running() > 0 {
 			if time.Now().After(deadline) {

@@ -307,7 +307,7 @@ func TestQueryCancelledMidway(t *testing.T) {
 	}
 	slow := `<fetch count="10"><entity name="account"><attribute name="name"/><order attribute="name"/>` + links.String() + `</entity></fetch>`
 	for _, f := range fixtures(t) {
-		// On MariaDB the engine stops the statement with KILL QUERY
+		// On MariaDB the engine stops the statement with KILL CONNECTION
 		// (engine/cancel_mysql.go); the fixture's tables are dropped at
 		// cleanup, which would wait for a statement left running.
 		t.Run(f.name, func(t *testing.T) {
