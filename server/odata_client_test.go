@@ -20,18 +20,7 @@ import (
 // locally and fails in CI (.ci/run runs npm ci there).
 func TestODataClient(t *testing.T) {
 	dir := filepath.Join("testdata", "odata-client")
-	node, err := exec.LookPath("node")
-	missing := err != nil
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@odata", "client")); err != nil {
-		missing = true
-	}
-	if missing {
-		msg := "node or the client's packages are absent: run 'npm ci' in server/testdata/odata-client (CI does)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	node := npmClient(t, "@odata/client")
 	f := fixtures(t)[0]
 	// The sample's System Administrator, through the sample's model: reads
 	// and writes every account.
@@ -148,4 +137,26 @@ func TestODataClient(t *testing.T) {
 	if !got.ByKeySame || !got.CreatedHasID || got.Renamed != "Renamed by the OData client" || !got.Deleted {
 		t.Errorf("client read by key / create / update / delete: %+v", got)
 	}
+}
+
+// npmClient is the node binary that runs the npm clients of
+// testdata/odata-client, whose packages must be installed: the test is
+// skipped without them, and fails under CI=true, which installs them.
+func npmClient(t *testing.T, pkgs ...string) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	missing := err != nil
+	for _, pkg := range pkgs {
+		if _, err := os.Stat(filepath.Join("testdata", "odata-client", "node_modules", pkg)); err != nil {
+			missing = true
+		}
+	}
+	if missing {
+		msg := "node or the client's packages are absent: run 'npm ci' in server/testdata/odata-client (CI does)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return node
 }

@@ -22,20 +22,7 @@ import (
 func nodeClient(t *testing.T, script string, secured bool, out any) *env {
 	t.Helper()
 	dir := filepath.Join("testdata", "odata-client")
-	node, err := exec.LookPath("node")
-	missing := err != nil
-	for _, pkg := range []string{"@odata/client", "odata-openapi"} {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg)); err != nil {
-			missing = true
-		}
-	}
-	if missing {
-		msg := "node or the client's packages are absent: run 'npm ci' in server/testdata/odata-client (CI does)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	node := npmClient(t, "@odata/client", "odata-openapi")
 	e := newEnv(t, fixtures(t)[0], func(c *server.Config) {
 		c.Users = server.SameIDs{}
 		if !secured {
