@@ -69,6 +69,10 @@ type Plan struct {
 	// LookupNames are the lookup output columns whose related record the
 	// statement also reads (Options.LookupNames), for formatted values.
 	LookupNames []*LookupName
+	// Partition, when set, limits the rows per value of one root column
+	// (LimitPerPartition): a collection-valued $expand's $skip/$top per
+	// parent, applied in the statement rather than after reading them all.
+	Partition *PartitionLimit
 }
 
 // LookupName is a lookup output column's related record, read in the

@@ -55,6 +55,14 @@ func Verify(p *Plan) error {
 			v.nameKey(k)
 		}
 	}
+	// The partition column is read and compared like a sort key.
+	if pl := p.Partition; pl != nil {
+		if pl.By == nil || pl.By.Source != p.Root {
+			v.fail("the per-partition limit is not on a root column")
+		} else {
+			v.ref(pl.By, "partition")
+		}
+	}
 	return v.err
 }
 

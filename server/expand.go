@@ -22,9 +22,10 @@ import (
 // security filter). A collection-valued expand is one more query per page
 // of parents, built as a request for the related entity set through the
 // same parser, planner (the caller's security) and executor: the nested
-// options plus "foreign key in (the page's keys)", all its rows read
-// (paged), grouped by foreign key, and $skip/$top/$count applied per
-// parent.
+// options plus "foreign key in (the page's keys)", grouped by foreign key.
+// With $top (and no $count) the statement keeps each parent's $skip/$top
+// rows itself (a ROW_NUMBER window per foreign key); otherwise all its
+// rows are read (paged) and $skip/$top/$count applied per parent here.
 
 // Limits of collection-valued $expand (variables for the tests).
 var (
@@ -33,7 +34,8 @@ var (
 	// the page cap. Beyond it the request fails: never a silent cut.
 	maxExpandPerParent = MaxPageSize
 	// maxExpandRows is the most related rows one collection-valued expand
-	// reads for a page of parents, before per-parent $skip/$top.
+	// reads for a page of parents: before per-parent $skip/$top, or after
+	// them where the statement applies them (pushesTop).
 	maxExpandRows = 50000
 	// expandPageSize is the page size of the related rows' query and the
 	// most parent keys in one query's IN list.
@@ -284,7 +286,9 @@ func (s *Server) expandCollection(ctx context.Context, p *Principal, c *odatapar
 		if c.Count {
 			ref.e[c.Property+"@odata.count"] = len(rows)
 		}
-		rows = rows[min(int64(len(rows)), c.Skip):]
+		if !pushesTop(c) { // else the statement applied them
+			rows = rows[min(int64(len(rows)), c.Skip):]
+		}
 		if c.HasTop && int64(len(rows)) > c.Top {
 			rows = rows[:c.Top]
 		}
@@ -336,9 +340,41 @@ func (s *Server) checkExpand(ctx context.Context, p *Principal, c *odataparse.Co
 	return walk(x.Level)
 }
 
-// expandRead runs c's query for the parents' keys, reading every page,
-// and adds the rows, shaped at level lv, to groups by foreign key. before
-// is the number of rows read for c so far.
+// pushesTop says whether c's per-parent $skip/$top is applied by the
+// related rows' statement (a window per foreign key: plan.PartitionLimit)
+// rather than in Go after reading every related row. Not with $count,
+// which counts them all.
+func pushesTop(c *odataparse.CollectionExpand) bool {
+	return c.HasTop && c.Top > 0 && !c.Count
+}
+
+// relatedQuery is c's query for the parents' keys: the nested options,
+// the foreign key in keys, and a total order (the key last).
+func relatedQuery(c *odataparse.CollectionExpand, target *plan.Table, vals []*ast.Value) (*ast.Query, error) {
+	x, err := c.Lower()
+	if err != nil {
+		return nil, err
+	}
+	q := x.Query
+	ent := q.Entity
+	ent.Filters = append(ent.Filters, &ast.Filter{Type: ast.And, Items: []ast.FilterItem{&ast.Condition{
+		Attribute: ast.Name{Text: c.Nav.From}, Operator: ast.OpIn, Values: vals,
+	}}})
+	byKey := false
+	for _, o := range ent.Orders {
+		byKey = byKey || strings.EqualFold(o.Attribute.Text, target.PrimaryKey)
+	}
+	if !byKey && target.PrimaryKey != "" {
+		// A total order: pages do not overlap, arrays are stable.
+		ent.Orders = append(ent.Orders, &ast.Order{Attribute: ast.Name{Text: target.PrimaryKey}})
+	}
+	return q, nil
+}
+
+// expandRead runs c's query for the parents' keys and adds the rows,
+// shaped at level lv, to groups by foreign key. before is the number of
+// rows read for c so far. With pushesTop, one statement reads each
+// parent's $skip/$top rows; otherwise every related row is read (paged).
 func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.CollectionExpand, lv *odataparse.ExpandLevel, keys []string, before int, groups map[string][]related) (int, error) {
 	target, ok := s.catalog.Table(c.Nav.Table)
 	if !ok {
@@ -348,26 +384,41 @@ func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.Col
 	for i, k := range keys {
 		vals[i] = &ast.Value{Text: k, Kind: ast.KindText}
 	}
-	read, cookie := 0, ""
 	var sl *shapeLevel
-	for page := int64(1); ; page++ {
-		// Built afresh per page: build rewrites the query it is given.
-		x, err := c.Lower()
+	if pushesTop(c) {
+		q, err := relatedQuery(c, target, vals)
 		if err != nil {
 			return 0, err
 		}
-		q := x.Query
-		ent := q.Entity
-		ent.Filters = append(ent.Filters, &ast.Filter{Type: ast.And, Items: []ast.FilterItem{&ast.Condition{
-			Attribute: ast.Name{Text: c.Nav.From}, Operator: ast.OpIn, Values: vals,
-		}}})
-		byKey := false
-		for _, o := range ent.Orders {
-			byKey = byKey || strings.EqualFold(o.Attribute.Text, target.PrimaryKey)
+		pl, err := s.build(ctx, p, q)
+		if err != nil {
+			return 0, err
 		}
-		if !byKey && target.PrimaryKey != "" {
-			// A total order: pages do not overlap, arrays are stable.
-			ent.Orders = append(ent.Orders, &ast.Order{Attribute: ast.Name{Text: target.PrimaryKey}})
+		// A plan a window cannot number as it is falls back to the
+		// paged read below (same rows, read in full).
+		if wp, err := plan.LimitPerPartition(pl, c.Nav.From, c.Skip, c.Top); err == nil {
+			run := *wp
+			run.Top = int64(maxExpandRows-before) + 1 // one more: the limit is known to be passed
+			pg, err := s.execPage(ctx, p, q, &run, "")
+			if err != nil {
+				return 0, err
+			}
+			read, err := s.groupRelated(ctx, c, lv, &sl, pg.result, groups)
+			if err != nil {
+				return 0, err
+			}
+			if before+read > maxExpandRows {
+				return 0, expandRowsErr(c)
+			}
+			return read, nil
+		}
+	}
+	read, cookie := 0, ""
+	for page := int64(1); ; page++ {
+		// Built afresh per page: build rewrites the query it is given.
+		q, err := relatedQuery(c, target, vals)
+		if err != nil {
+			return 0, err
 		}
 		q.Count = ast.Int{Value: int64(expandPageSize), Set: true}
 		q.Page = ast.Int{Value: page, Set: true}
@@ -382,36 +433,50 @@ func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.Col
 		if err != nil {
 			return 0, err
 		}
-		res := pg.result
-		if len(res.Rows) > 0 {
-			if sl == nil {
-				sl = compileLevel(shaperOf(ctx), s.catalog, lv, rowNames(res))
-			}
-			fk := -1
-			for i, f := range res.Rows[0] {
-				if !strings.Contains(f.Name, ".") && strings.EqualFold(f.Name, c.Nav.From) {
-					fk = i
-				}
-			}
-			if fk < 0 {
-				return 0, diagErr(diag.MalformedPlan, "$expand=%s: the query does not return %s", c.Property, c.Nav.From)
-			}
-			for _, row := range res.Rows {
-				var pend []parentRef
-				e := sl.entity(row, &pend)
-				k := keyOf(row[fk].Value)
-				groups[k] = append(groups[k], related{e: e, pend: pend})
-			}
+		n, err := s.groupRelated(ctx, c, lv, &sl, pg.result, groups)
+		if err != nil {
+			return 0, err
 		}
-		read += len(res.Rows)
+		read += n
 		if before+read > maxExpandRows {
-			return 0, diagErr(diag.LimitExceeded, "$expand=%s reads more than %d related rows for this page: add $filter inside the $expand, or ask for fewer entities per page (Prefer: odata.maxpagesize)", c.Property, maxExpandRows)
+			return 0, expandRowsErr(c)
 		}
-		if !res.MoreRecords || pg.cookie == "" {
+		if !pg.result.MoreRecords || pg.cookie == "" {
 			return read, nil
 		}
 		cookie = pg.cookie
 	}
+}
+
+func expandRowsErr(c *odataparse.CollectionExpand) error {
+	return diagErr(diag.LimitExceeded, "$expand=%s reads more than %d related rows for this page: add $filter or $top inside the $expand, or ask for fewer entities per page (Prefer: odata.maxpagesize)", c.Property, maxExpandRows)
+}
+
+// groupRelated shapes res's rows at level lv (*sl: compiled on the first
+// rows) and adds them to groups by c's foreign key; it returns their number.
+func (s *Server) groupRelated(ctx context.Context, c *odataparse.CollectionExpand, lv *odataparse.ExpandLevel, sl **shapeLevel, res *engine.Result, groups map[string][]related) (int, error) {
+	if len(res.Rows) == 0 {
+		return 0, nil
+	}
+	if *sl == nil {
+		*sl = compileLevel(shaperOf(ctx), s.catalog, lv, rowNames(res))
+	}
+	fk := -1
+	for i, f := range res.Rows[0] {
+		if !strings.Contains(f.Name, ".") && strings.EqualFold(f.Name, c.Nav.From) {
+			fk = i
+		}
+	}
+	if fk < 0 {
+		return 0, diagErr(diag.MalformedPlan, "$expand=%s: the query does not return %s", c.Property, c.Nav.From)
+	}
+	for _, row := range res.Rows {
+		var pend []parentRef
+		e := (*sl).entity(row, &pend)
+		k := keyOf(row[fk].Value)
+		groups[k] = append(groups[k], related{e: e, pend: pend})
+	}
+	return len(res.Rows), nil
 }
 
 // odataGetExpanded is GET by key with $expand: the entity set's query for

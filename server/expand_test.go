@@ -289,6 +289,21 @@ func expandSecurity(t *testing.T, e *env, user string) (hidden, nulls int) {
 			t.Errorf("user %q, account %v: contacts %v (count %v), she reads %v", user, am["accountid"], ids, am["contact_customer_accounts@odata.count"], want)
 		}
 	}
+	// With $top and no $count, the statement numbers the rows per parent:
+	// her first two, security applied before the numbering.
+	got = e.do("GET", "/odata/accounts?$select=name&$expand=contact_customer_accounts($select=fullname;$orderby=contactid;$top=2)", nil).want(t, 200).json(t)
+	for _, a := range got["value"].([]any) {
+		am := a.(map[string]any)
+		var ids []string
+		for _, c := range am["contact_customer_accounts"].([]any) {
+			ids = append(ids, c.(map[string]any)["contactid"].(string))
+		}
+		want := slices.Clone(contactsOf[am["accountid"].(string)])
+		sort.Strings(want)
+		if want = want[:min(len(want), 2)]; !slices.Equal(ids, want) {
+			t.Errorf("user %q, account %v, $top=2: contacts %v, her first two %v", user, am["accountid"], ids, want)
+		}
+	}
 	e.user = "aa000000-0000-4000-8000-000000000001" // the System Administrator
 	all := e.do("GET", "/odata/accounts?$select=name&$expand=contact_customer_accounts($select=fullname)", nil).want(t, 200).json(t)
 	e.user = user
@@ -356,6 +371,110 @@ func TestODataExpandLimits(t *testing.T) {
 			if len(a["contact_customer_accounts"].([]any)) != 1 || a["contact_customer_accounts@odata.count"] != json.Number("2") {
 				t.Errorf("$top=1 under the per-entity limit: %v", a)
 			}
+		})
+	}
+}
+
+// TestODataExpandTopPushed: $top (and $skip, $orderby) inside a
+// collection-valued $expand is applied by the statement (a window per
+// parent) when no $count asks for every related row; the arrays equal
+// those of the read-everything path ($count=true), NULLs first ascending
+// and ties broken by key, and the row limit counts the rows read.
+func TestODataExpandTopPushed(t *testing.T) {
+	for _, f := range fixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			e := newEnv(t, f, nil)
+			arrays := func(path string) map[string]any {
+				t.Helper()
+				out := map[string]any{}
+				for _, a := range e.do("GET", path, nil).want(t, 200).json(t)["value"].([]any) {
+					am := a.(map[string]any)
+					out[am["accountid"].(string)] = am["contact_customer_accounts"]
+				}
+				return out
+			}
+			for _, order := range []string{"", "fullname", "fullname%20desc", "birthdate", "birthdate%20desc,fullname", "emailaddress1"} {
+				for _, page := range []string{"$top=1", "$top=2", "$top=2;$skip=1", "$top=3;$skip=2", "$top=1;$skip=1;$expand=parentcustomerid_account($select=accountnumber)"} {
+					opts := "$select=fullname,birthdate;" + page
+					if order != "" {
+						opts += ";$orderby=" + order
+					}
+					q := "/odata/accounts?$select=name&$expand=contact_customer_accounts("
+					pushed := arrays(q + opts + ")")
+					whole := arrays(q + opts + ";$count=true)")
+					if !reflect.DeepEqual(pushed, whole) {
+						t.Errorf("%s: per-parent window differs from the read in full:\n got %v\nwant %v", opts, pushed, whole)
+					}
+				}
+			}
+
+			// A window inside a window: accounts per unit, contacts per account.
+			const nested = "/odata/businessunits?$select=name&$expand=business_unit_accounts($select=name;$orderby=name;$top=3;$skip=1;$expand=contact_customer_accounts($select=fullname;$orderby=fullname%20desc;$top=1"
+			a := e.do("GET", nested+"))", nil).want(t, 200).json(t)["value"]
+			b := e.do("GET", strings.Replace(nested, "$top=3", "$top=3;$count=true", 1)+";$count=true))", nil).want(t, 200).json(t)["value"]
+			for _, u := range b.([]any) {
+				um := u.(map[string]any)
+				delete(um, "business_unit_accounts@odata.count")
+				for _, acc := range um["business_unit_accounts"].([]any) {
+					delete(acc.(map[string]any), "contact_customer_accounts@odata.count")
+				}
+			}
+			inner := 0
+			for _, u := range a.([]any) {
+				for _, acc := range u.(map[string]any)["business_unit_accounts"].([]any) {
+					inner += len(acc.(map[string]any)["contact_customer_accounts"].([]any))
+				}
+			}
+			if inner == 0 {
+				t.Errorf("nested windows: no contact in any array, the comparison proves nothing")
+			}
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("nested windows differ from the reads in full:\n got %v\nwant %v", a, b)
+			}
+
+			// The business unit with the most accounts; a row limit below
+			// their number refuses the read in full, not 2 per parent.
+			units := func(path string) map[string][]any {
+				t.Helper()
+				out := map[string][]any{}
+				for _, b := range e.do("GET", path, nil).want(t, 200).json(t)["value"].([]any) {
+					bm := b.(map[string]any)
+					out[bm["businessunitid"].(string)] = bm["business_unit_accounts"].([]any)
+				}
+				return out
+			}
+			const bu = "/odata/businessunits?$select=name&$expand=business_unit_accounts($select=name;$orderby=name%20desc"
+			all := units(bu + ")")
+			most, n, total := "", 0, 0
+			for id, a := range all {
+				total += len(a)
+				if len(a) > n || len(a) == n && id < most {
+					most, n = id, len(a)
+				}
+			}
+			if n < 4 {
+				t.Fatalf("the sample needs a business unit with 4 accounts or more (most: %d)", n)
+			}
+			want := 0
+			for _, a := range all {
+				want += min(len(a), 2)
+			}
+			limit := max(n-1, want)
+			if limit >= total {
+				t.Fatalf("the sample needs more accounts (%d) than a limit of %d", total, limit)
+			}
+			defer server.SetExpandLimits(server.MaxPageSize, limit, 1000)()
+			e.do("GET", bu+";$count=true)", nil).wantError(t, 400, "", "VE1010")
+			got := units(bu + ";$top=2)")
+			for id, a := range all {
+				if !reflect.DeepEqual(got[id], a[:min(len(a), 2)]) {
+					t.Errorf("business unit %s, $top=2 over the row limit: got %v, want the first two of %v", id, got[id], a)
+				}
+			}
+			// With $count every related row is read: refused as before.
+			one := "/odata/businessunits?$select=name&$filter=businessunitid%20eq%20" + most + "&$expand=business_unit_accounts($select=name;$top=2;$count=true)"
+			server.SetExpandLimits(server.MaxPageSize, n-1, 1000)
+			e.do("GET", one, nil).wantError(t, 400, "", "VE1010")
 		})
 	}
 }

@@ -198,13 +198,15 @@ const (
 // allocations of a typical Emit are the text buffer (grown once from
 // an estimate), the argument slice and the Statement.
 type emitter struct {
-	buf    []byte // len == cap; the first n bytes are written
-	n      int
-	args   []any
-	caps   Caps
-	flags  Flag
-	err    error
-	nolock bool
+	// windowed: selectCore adds the row number of p.Partition (partition.go).
+	windowed bool
+	buf      []byte // len == cap; the first n bytes are written
+	n        int
+	args     []any
+	caps     Caps
+	flags    Flag
+	err      error
+	nolock   bool
 	// hier lists the hoisted hierarchy CTEs; the CTE of hier[i] is named
 	// vh<i>.
 	hier []*plan.Hierarchy

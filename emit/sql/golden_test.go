@@ -36,6 +36,20 @@ var goldenCases = []goldenCase{
 		return &plan.Plan{Root: a, Columns: outs(a, "accountid", "name"), Top: 10,
 			Orders: []*plan.SortKey{{Column: ref(a, "employees")}, {Column: ref(a, "revenue"), Desc: true}}}
 	}},
+	// A collection-valued $expand's per-parent $skip/$top: a window per
+	// foreign key, the filter (security's place) inside it.
+	{name: "partition_limit", build: func(f *fixture) *plan.Plan {
+		c := root("contact", f.contact)
+		c.Filter = in(ref(c, "parentcustomerid"), false, guid("0A0B0C0D-0000-0000-0000-000000000001"), guid("0A0B0C0D-0000-0000-0000-000000000002"))
+		p := &plan.Plan{Root: c, Columns: outs(c, "contactid", "fullname", "parentcustomerid"),
+			Orders: []*plan.SortKey{{Column: ref(c, "rank"), Desc: true}, {Column: ref(c, "contactid")}}}
+		wp, err := plan.LimitPerPartition(p, "parentcustomerid", 1, 2)
+		if err != nil {
+			panic(err)
+		}
+		wp.Top = 50001
+		return wp
+	}},
 	{name: "paging_no_order", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)
 		return &plan.Plan{Root: a, Columns: outs(a, "accountid"), PageSize: 25, PageNumber: 3}

@@ -16,6 +16,10 @@ import (
 // rows; for an aggregate input check (modeAggInput) the rows before
 // grouping, limited to AggregateLimit+1.
 func (e *emitter) query(p *plan.Plan, mode queryMode) {
+	if p.Partition != nil {
+		e.partitioned(p, mode)
+		return
+	}
 	top := p.Top
 	switch mode {
 	case modeCount:
@@ -181,6 +185,9 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 		if mode == modeRows && !grouped {
 			e.lookupNameColumns(p)
 		}
+	}
+	if e.windowed {
+		e.rowNumber(p)
 	}
 	e.raw(" FROM ")
 	e.table(p.Root)

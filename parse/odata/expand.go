@@ -66,8 +66,9 @@ type CollectionExpand struct {
 	Property string
 	Span     diag.Span
 	Nav      Navigation
-	// Per-parent paging, which one query for a page of parents cannot
-	// express: the caller applies it to each parent's rows.
+	// Per-parent paging, which the lowered query does not carry: the
+	// caller applies it to each parent's rows (the server: in Go, or as a
+	// per-partition window, plan.LimitPerPartition).
 	Top    int64
 	HasTop bool
 	Skip   int64
