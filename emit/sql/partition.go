@@ -77,25 +77,7 @@ func (e *emitter) partitioned(p *plan.Plan, mode queryMode) {
 	e.ident(partitionAlias)
 	e.raw(".")
 	e.ident(rowNumberAlias)
-	switch {
-	case p.PageSize > 0:
-		page := max(p.PageNumber, 1)
-		if topFetch {
-			e.raw(" OFFSET ")
-			e.bind((page - 1) * p.PageSize)
-			e.raw(" ROWS FETCH NEXT ")
-			e.bind(p.PageSize + 1)
-			e.raw(" ROWS ONLY")
-		} else {
-			e.raw(" LIMIT ")
-			e.bind(p.PageSize + 1)
-			e.raw(" OFFSET ")
-			e.bind((page - 1) * p.PageSize)
-		}
-	case p.Top > 0 && !topFetch:
-		e.raw(" LIMIT ")
-		e.bind(p.Top)
-	}
+	e.rowLimit(p, topFetch)
 }
 
 // rowNumber writes the select list's row number column: numbered per

@@ -58,12 +58,16 @@ func (e *emitter) query(p *plan.Plan, mode queryMode) {
 		return
 	}
 	e.orderBy(p, wrap)
+	e.rowLimit(p, topFetch)
+}
+
+// rowLimit writes the plan's page (one row more than its size, to tell
+// whether more records exist) or its top, where the dialect takes them at
+// the statement's end; TOP-style dialects wrote top at the SELECT.
+func (e *emitter) rowLimit(p *plan.Plan, topFetch bool) {
 	switch {
 	case p.PageSize > 0:
-		page := p.PageNumber
-		if page < 1 {
-			page = 1
-		}
+		page := max(p.PageNumber, 1)
 		if topFetch {
 			e.raw(" OFFSET ")
 			e.bind((page - 1) * p.PageSize)
