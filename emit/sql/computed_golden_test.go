@@ -71,7 +71,9 @@ func init() {
 func computedDatesPlan(f *fixture) *plan.Plan {
 	col := func(n string) ast.Scalar { return &ast.ColumnOperand{Attribute: ast.Name{Text: n}} }
 	call := func(fn ast.Func, args ...ast.Scalar) ast.Scalar { return &ast.Call{Func: fn, Args: args} }
-	cmp := func(op ast.ComputedOp, l, r ast.Scalar) ast.FilterItem { return &ast.Computed{Op: op, Left: l, Right: r} }
+	cmp := func(op ast.ComputedOp, l, r ast.Scalar) ast.FilterItem {
+		return &ast.Computed{Op: op, Left: l, Right: r}
+	}
 	items := []ast.FilterItem{
 		cmp(ast.CEq, call(ast.FnDate, col("createdon")), &ast.Value{Text: "2024-01-10", Kind: ast.KindDateTime}),
 		cmp(ast.CGe, call(ast.FnTime, col("createdon")), &ast.Value{Text: "08:30", Kind: ast.KindTime}),
