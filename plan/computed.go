@@ -202,6 +202,8 @@ func (b *builder) computed(ds *DataSource, c *ast.Computed) Expr {
 				left, right, op = right, left, swapOp(op)
 			}
 		}
+		left, right = b.dateOnlyAsDate(left, right), b.dateOnlyAsDate(right, left)
+		lk = ScalarKind(left)
 		rk := ScalarKind(right)
 		if constant(left) && constant(right) {
 			b.errorf(c.Span, diag.UnsupportedFeature, "a comparison of two constants (a constant condition)")

@@ -14,7 +14,8 @@ import (
 // or Time-Zone Independent one on its stored wall clock. date() is the
 // calendar date (KDate, yyyymmdd), time() the time of day in whole seconds
 // (KTime, hhmmss); both compare with their literals, with each other and
-// with themselves of now(), and sort. now() is the plan's clock
+// with themselves of now(), and sort; a Date Only column compares with
+// date() as its date. now() is the plan's clock
 // (Options.Now): an instant compared as is with User Local columns, as
 // the caller's wall clock with Time-Zone Independent ones, and refused
 // against a Date Only column; a plan that reads it is marked ReadsClock
@@ -121,4 +122,14 @@ func (b *builder) dateOrTimeLiteral(v *ast.Value, want Kind) Scalar {
 		b.errorf(v.Span, diag.TypeMismatch, "time() compares with a time of day (hh:mm[:ss]), not %q", v.Text)
 	}
 	return nil
+}
+
+// dateOnlyAsDate is x, or date(x) when x is a Date Only column compared
+// with a date (OData types the column Edm.Date, as date() is).
+func (b *builder) dateOnlyAsDate(x, other Scalar) Scalar {
+	col, ok := x.(*ColumnRef)
+	if !ok || col.Column == nil || col.Column.DateBehavior != DateOnly || ScalarKind(other) != KDate {
+		return x
+	}
+	return &Call{Func: ast.FnDate, Args: []Scalar{col}, Kind: KDate, Zone: time.UTC}
 }

@@ -131,6 +131,16 @@ func TestODataDateTimeNow(t *testing.T) {
 			if !slices.Equal(gd, rd) {
 				t.Errorf("$orderby=date(createdon) desc,time(createdon):\n got %v\nwant %v", gd, rd)
 			}
+			// A Date Only column compares with date() as its date.
+			var born int
+			for _, v := range e.do("GET", "/odata/contacts?$select=birthdate", nil).want(t, 200).json(t)["value"].([]any) {
+				if b, ok := v.(map[string]any)["birthdate"].(string); ok && b <= now().In(zone).Format("2006-01-02") {
+					born++
+				}
+			}
+			if got := len(e.do("GET", "/odata/contacts?"+escapeQuery("$select=birthdate&$filter=birthdate le date(now())"), nil).want(t, 200).json(t)["value"].([]any)); got != born || born == 0 {
+				t.Errorf("birthdate le date(now()): %d rows, want %d", got, born)
+			}
 			// Refused with a coded error: a date-time against date(), a
 			// fraction of a second, now() against a Date Only column (none
 			// here: birthdate is a contact's), the functions still not
@@ -145,6 +155,7 @@ func TestODataDateTimeNow(t *testing.T) {
 				{"/odata/accounts?" + escapeQuery("$filter=time(createdon) eq 10"), 400, "VE2003"},
 				{"/odata/accounts?" + escapeQuery("$filter=createdon eq 10:00"), 400, "VE1014"},
 				{"/odata/contacts?" + escapeQuery("$filter=birthdate lt now()"), 400, "VE2004"},
+				{"/odata/contacts?" + escapeQuery("$filter=birthdate lt time(now())"), 400, "VE2004"},
 				{"/odata/contacts?" + escapeQuery("$filter=time(birthdate) eq 10:00"), 400, "VE2004"},
 				{"/odata/accounts?" + escapeQuery("$filter=date(now()) eq 2025-01-01"), 400, "VE1014"},
 				{"/odata/accounts?" + escapeQuery("$orderby=date(now())"), 400, "VE1014"},

@@ -146,6 +146,9 @@ func (g *computedGen) dateCondition(c *ast.Computed) {
 			others = g.cols(refeval.DateTime, refeval.DateOnly, refeval.WallDateTime)
 		}
 		c.Right = call(fn, col(g.pick(others)))
+		if g.t.Column(d).Kind == refeval.DateOnly && g.r.Intn(2) == 0 {
+			c.Left = col(d) // a Date Only column is compared as its date
+		}
 	default:
 		// now() against a date and time (a Date Only column is refused).
 		if ds := g.cols(refeval.DateTime, refeval.WallDateTime); ds != nil {

@@ -66,6 +66,17 @@ func (ev *evaluator) computedTest(s *source, r Row, c *ast.Computed) bool {
 		}
 		return false
 	}
+	// A Date Only column against date(): its date's text.
+	if x, ok := a.(time.Time); ok {
+		if _, str := b.(string); str {
+			a = x.Format("2006-01-02")
+		}
+	}
+	if y, ok := b.(time.Time); ok {
+		if _, str := a.(string); str {
+			b = y.Format("2006-01-02")
+		}
+	}
 	var d int
 	if x, ok := a.(time.Time); ok {
 		d = x.Compare(b.(time.Time))
