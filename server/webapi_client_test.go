@@ -120,8 +120,8 @@ func TestWebAPIClient(t *testing.T) {
 			LogicalName string `json:"logicalName"`
 			Navigation  string `json:"navigation"`
 		} `json:"contactLookup"`
-		ExpandedContactID      string   `json:"expandedContactId"`
-		Owners                 []struct {
+		ExpandedContactID string `json:"expandedContactId"`
+		Owners            []struct {
 			Target, Navigation, CreatedOn, Formatted string
 		} `json:"owners"`
 		BatchStatus            int      `json:"batchStatus"`
