@@ -356,16 +356,22 @@ func (e *emitter) partDatepart(part plan.DatePartKind, col *plan.ColumnRef, z *z
 		return
 	}
 	if part == plan.PartDate || part == plan.PartTime {
-		// CONVERT styles 112 (yyyymmdd) and 108 (hh:mi:ss), read as an
-		// integer: yyyymmdd, hhmmss.
+		// CONVERT style 112 (yyyymmdd) read as an integer; the time of
+		// day from its parts, hhmmss.
 		if part == plan.PartDate {
 			e.raw("CONVERT(int, CONVERT(char(8), ")
 			x()
 			e.raw(", 112))")
 		} else {
-			e.raw("CONVERT(int, REPLACE(CONVERT(char(8), ")
+			e.raw("(DATEPART(hour, ")
+			s := e.n
 			x()
-			e.raw(", 108), ':', ''))")
+			end := e.n
+			e.raw(") * 10000 + DATEPART(minute, ")
+			e.repeat(s, end, x)
+			e.raw(") * 100 + DATEPART(second, ")
+			e.repeat(s, end, x)
+			e.raw("))")
 		}
 		return
 	}
