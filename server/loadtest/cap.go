@@ -89,18 +89,21 @@ func startCAP(ctx context.Context, dir, dbFile string) (*capPeer, error) {
 	return p, nil
 }
 
-// capEnv is the environment CAP runs in: the port, the data file, and no
-// cluster mode (one process, whose CPU time is read).
+// capEnv is the environment CAP runs in: the port, the data file, the
+// production profile (as deployed: no development middleware; the
+// project's [production] profile sets the dummy authentication, the
+// requests carry no user), and no cluster mode (one process, whose CPU
+// time is read).
 func capEnv(env []string, port int, dbFile string) []string {
 	out := slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
 		k, _, _ := strings.Cut(kv, "=")
 		switch strings.ToUpper(k) {
-		case "PORT", "WORKERS", "CDS_WORKERS", "CDS_REQUIRES_DB_CREDENTIALS_URL":
+		case "PORT", "WORKERS", "CDS_WORKERS", "CDS_REQUIRES_DB_CREDENTIALS_URL", "NODE_ENV", "CDS_ENV":
 			return true
 		}
 		return false
 	})
-	return append(out, "PORT="+strconv.Itoa(port), "cds_requires_db_credentials_url="+dbFile)
+	return append(out, "PORT="+strconv.Itoa(port), "cds_requires_db_credentials_url="+dbFile, "NODE_ENV=production")
 }
 
 // waitReady polls a one-row query until CAP answers it, CAP exits, or the
@@ -150,10 +153,13 @@ func (p *capPeer) close() {
 // Linux's user ABI).
 const clockTicks = 100
 
-// cpu is CAP's user and system CPU time so far (all its threads), read
-// from /proc; 0 when unavailable.
-func (p *capPeer) cpu() time.Duration {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/stat")
+// cpu is CAP's user and system CPU time so far (all its threads).
+func (p *capPeer) cpu() time.Duration { return procCPU(p.cmd.Process.Pid) }
+
+// procCPU is a process's user and system CPU time, read from /proc; 0
+// when unavailable.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0
 	}
