@@ -310,13 +310,16 @@ func (r CompareRow) BenchLine() string {
 
 // CompareHeader is the table's header line.
 // "× CAP" is the cell's throughput over CAP's in the same read and
-// connection count.
-const CompareHeader = "| engine | read | conns | variant | req/s | p50 µs | p99 µs | × floor | × CAP | added p50 µs | added p99 µs | CPU µs/req | CPU × floor |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+// connection count, and "CAP CPU ÷ CPU" CAP's CPU per request over the
+// cell's (both read as "n times CAP"; the CPU ratio is the steadier on a
+// shared machine).
+const CompareHeader = "| engine | read | conns | variant | req/s | p50 µs | p99 µs | × floor | × CAP | added p50 µs | added p99 µs | CPU µs/req | CPU × floor | CAP CPU ÷ CPU |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 
 func compareLine(engineName, read string, conns int, r, floor, capR *Result) string {
-	ratio, capRatio, addP50, addP99, cpuRatio := "—", "—", "—", "—", "—"
+	ratio, capRatio, addP50, addP99, cpuRatio, capCPU := "—", "—", "—", "—", "—", "—"
 	if capR != nil && capR != r {
 		capRatio = strconv.FormatFloat(r.RPS()/capR.RPS(), 'f', 2, 64)
+		capCPU = strconv.FormatFloat(float64(capR.CPUPerRequest())/float64(r.CPUPerRequest()), 'f', 2, 64)
 	}
 	if floor != nil && floor != r {
 		ratio = strconv.FormatFloat(r.RPS()/floor.RPS(), 'f', 2, 64)
@@ -324,9 +327,9 @@ func compareLine(engineName, read string, conns int, r, floor, capR *Result) str
 		addP50 = strconv.FormatInt((r.P50 - floor.P50).Microseconds(), 10)
 		addP99 = strconv.FormatInt((r.P99 - floor.P99).Microseconds(), 10)
 	}
-	return fmt.Sprintf("| %s | %s | %d | %s | %.0f | %d | %d | %s | %s | %s | %s | %.0f | %s |",
+	return fmt.Sprintf("| %s | %s | %d | %s | %.0f | %d | %d | %s | %s | %s | %s | %.0f | %s | %s |",
 		engineName, read, conns, r.Name, r.RPS(), r.P50.Microseconds(), r.P99.Microseconds(), ratio, capRatio, addP50, addP99,
-		float64(r.CPUPerRequest().Nanoseconds())/1e3, cpuRatio)
+		float64(r.CPUPerRequest().Nanoseconds())/1e3, cpuRatio, capCPU)
 }
 
 // skippedLine is a cell that was not measured, with the reason.
@@ -335,7 +338,7 @@ func skippedLine(engineName, read string, conns int, variant, why string) string
 	if r := []rune(why); len(r) > 600 {
 		why = string(r[:600]) + "…"
 	}
-	return fmt.Sprintf("| %s | %s | %d | %s | skipped: %s | | | | | | | | |", engineName, read, conns, variant, why)
+	return fmt.Sprintf("| %s | %s | %d | %s | skipped: %s | | | | | | | | | |", engineName, read, conns, variant, why)
 }
 
 // sharedDB is the database the compared servers share.
