@@ -431,10 +431,11 @@ var cmpOpNames = [...]string{"=", "<>", "<", "<=", ">", ">="}
 func (o CmpOp) String() string { return cmpOpNames[o] }
 
 // Compare is Left op Right. Right is a *Value or a *ColumnRef. Fold makes a
-// string comparison case-insensitive. Without Fold, <, <=, >, >= on
-// strings compare in sort order (case folding, then as stored: what ORDER
-// BY sorts by), so that keyset paging agrees with the order. The planner
-// has already added any IS NULL branch the operator needs.
+// string comparison case-insensitive. Without Fold, a comparison of a
+// string column compares sort keys (the folding without trailing spaces:
+// what ORDER BY sorts by, = meaning tied in the order), so that keyset
+// paging agrees with the order. The planner has already added any IS
+// NULL branch the operator needs.
 type Compare struct {
 	Op    CmpOp
 	Left  *ColumnRef

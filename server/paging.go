@@ -197,15 +197,15 @@ func (ks *keyset) after(vals []keyValue) (*plan.Plan, error) {
 
 // leadingBound is a condition implied by "strictly after" that an index on
 // the first key can seek to: on an ascending key with a value, NULLs sort
-// first, so every later row has key >= v (a string compares by its folding,
-// the sort's first term: the index on that expression starts there). A
+// first, so every later row has key >= v (a string compares by its sort
+// key, the expression ORDER BY writes: the index on it starts there). A
 // descending key's later rows include the NULLs (sorted last), and a NULL
 // value bounds nothing: no bound then (nil).
 func leadingBound(k *plan.SortKey, v *plan.Value) plan.Expr {
 	if k.Desc || v == nil {
 		return nil
 	}
-	return &plan.Compare{Op: plan.Ge, Left: k.Column, Right: v, Fold: k.Column.Column.Type.Kind() == plan.KString}
+	return &plan.Compare{Op: plan.Ge, Left: k.Column, Right: v}
 }
 
 func keyEq(k *plan.SortKey, v *plan.Value) plan.Expr {

@@ -67,8 +67,9 @@ func TestExecuteAccents(t *testing.T) {
 			for i := range ids {
 				ids[i] = i
 			}
+			// Dataverse's order: the folding alone, ties to the next key.
 			slices.SortStableFunc(ids, func(a, b int) int {
-				return stdcmp.Or(stdcmp.Compare(fold(accentCities[a]), fold(accentCities[b])), stdcmp.Compare(accentCities[a], accentCities[b]), stdcmp.Compare(a, b))
+				return stdcmp.Or(stdcmp.Compare(fold(accentCities[a]), fold(accentCities[b])), stdcmp.Compare(a, b))
 			})
 			mode := map[bool]string{false: "insensitive", true: "sensitive"}[sensitive]
 
@@ -81,8 +82,9 @@ func TestExecuteAccents(t *testing.T) {
 				}
 				check(t, got, want)
 			})
-			// Keyset paging compares exactly (Fold unset) and must agree
-			// with ORDER BY: s > boundary holds for the rows sorted after it.
+			// Keyset paging compares sort keys (Fold unset) and must agree
+			// with ORDER BY: s > boundary holds for the rows whose key sorts
+			// after it, and none tied with it.
 			t.Run(mode+"/keyset", func(t *testing.T) {
 				for _, b := range accentCities {
 					r := root("city", tbl)
@@ -90,7 +92,7 @@ func TestExecuteAccents(t *testing.T) {
 					got := run(t, &plan.Plan{Root: r, Columns: outs(r, "id"), Orders: []*plan.SortKey{{Column: ref(r, "id")}}})
 					var want []string
 					for i, s := range accentCities {
-						if fold(s)+"\x00"+s > fold(b)+"\x00"+b {
+						if fold(s) > fold(b) {
 							want = append(want, fmt.Sprint([]string{strconv.Itoa(i)}))
 						}
 					}

@@ -373,8 +373,10 @@ var goldenCases = []goldenCase{
 			LookupNames: []*plan.LookupName{{Column: cols[1], Targets: []*plan.Table{f.account, f.contact}}}}
 	}},
 	// A repeated sort expression is dropped, whatever its direction: the
-	// name twice, a lookup by its name and then by its value, a choice by
-	// its label and then by its value (SQL Server error 169 otherwise).
+	// name twice (SQL Server error 169 otherwise). A lookup by its name
+	// and then by its value, or a choice by its label and then by its
+	// value, are two keys: outside grouped orders the name or label alone
+	// is the first (its ties go to the next key).
 	{name: "sort_repeated", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)
 		t := choiceTable()
