@@ -391,6 +391,16 @@ var goldenCases = []goldenCase{
 				{Column: ref(a, "city")},
 			}}
 	}},
+	// A string primary key, the order's identity, sorts by its sort key
+	// and then as stored (a case-sensitive engine may hold two spellings
+	// of one key); another string key by its sort key alone.
+	{name: "sort_string_primary_key", build: func(*fixture) *plan.Plan {
+		t := plan.NewTable(plan.Table{LogicalName: "code", PhysicalName: "code", PrimaryKey: "code", Columns: []*plan.Column{
+			{LogicalName: "code", Type: plan.TString}, {LogicalName: "label", Type: plan.TString},
+		}})
+		c := root("code", t)
+		return &plan.Plan{Root: c, Columns: outs(c, "label"), Orders: []*plan.SortKey{{Column: ref(c, "label")}, {Column: ref(c, "code")}}}
+	}},
 	{name: "sort_repeated_distinct", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)
 		return &plan.Plan{Root: a, Distinct: true, Columns: outs(a, "city", "parentaccountid"), Top: 5,
