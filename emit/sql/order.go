@@ -450,8 +450,8 @@ func (e *emitter) targetSubqueries(k *plan.SortKey, o operand, sel func(i int, a
 //	CASE "account"."industrycode" WHEN 1 THEN 1 WHEN 4 THEN 2 … END
 //
 // A value without a label (and NULL) gets NULL, as Dataverse's join to its
-// labels yields: it sorts with the NULLs, then by value (the stored value
-// follows as the next key).
+// labels yields: it ties with the NULLs, and the next key breaks the tie
+// (in a grouped order, the stored value: groupedOrder).
 func (e *emitter) labelKey(k *plan.SortKey, o operand) {
 	c := k.SortColumn()
 	if c == nil || len(c.Options) == 0 {
