@@ -105,7 +105,7 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 			// collation does: spellings that differ only in case, accents
 			// or trailing spaces tie, and the next key breaks the tie.
 			t := e.termStart(terms)
-			e.foldInto(func() { e.trimmed(o) }, true)
+			e.foldInto(func() { e.trimmed(func() { e.operand(o) }) }, true)
 			if !e.termEnd(terms, t, k.Desc, true) || !e.identityKey(k) {
 				return
 			}
@@ -117,7 +117,7 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 		// A name key is a subquery: folded once, unguarded.
 		t := e.termStart(terms)
 		if folded {
-			e.foldInto(func() { e.trimmedName(k, o) }, false)
+			e.foldInto(func() { e.trimmed(func() { e.nameKey(k, o) }) }, false)
 		} else {
 			e.nameKey(k, o)
 			if collated {
@@ -165,31 +165,6 @@ func (e *emitter) identityKey(k *plan.SortKey) bool {
 	r := k.Column
 	return r != nil && r.Column != nil && r.Source != nil && r.Source.Table != nil &&
 		r.Column.LogicalName == r.Source.Table.PrimaryKey && r.Column.Type.Kind() == plan.KString
-}
-
-// trimmed writes a string operand as it sorts before folding: without
-// trailing spaces where the engine counts them (pads), as SQL Server
-// compares and sorts; the same text as an equality's (eqCol), so that one
-// expression index serves both.
-func (e *emitter) trimmed(o operand) {
-	if !e.has(PadSpace) {
-		e.raw("RTRIM(")
-		e.operand(o)
-		e.byte1(')')
-		return
-	}
-	e.operand(o)
-}
-
-// trimmedName is trimmed for a lookup's name key.
-func (e *emitter) trimmedName(k *plan.SortKey, o operand) {
-	if !e.has(PadSpace) {
-		e.raw("RTRIM(")
-		e.nameKey(k, o)
-		e.byte1(')')
-		return
-	}
-	e.nameKey(k, o)
 }
 
 // orderTerms are the ORDER BY expressions written so far. A later term
@@ -480,15 +455,7 @@ func (e *emitter) computedKey(p *plan.Plan, k *plan.SortKey, terms *orderTerms) 
 	str := plan.ScalarKind(k.Expr) == plan.KString
 	t := e.termStart(terms)
 	if str && e.fold(true) {
-		e.foldInto(func() {
-			if e.has(PadSpace) {
-				e.scalar(k.Expr)
-				return
-			}
-			e.raw("RTRIM(")
-			e.scalar(k.Expr)
-			e.byte1(')')
-		}, false)
+		e.foldInto(func() { e.trimmed(func() { e.scalar(k.Expr) }) }, false)
 	} else {
 		e.scalar(k.Expr)
 		e.collateText(str)

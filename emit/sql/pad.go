@@ -43,6 +43,20 @@ func (e *emitter) eqCol(r *plan.ColumnRef, lower bool) {
 	trimmed()
 }
 
+// trimmed writes the string expression w writes as it sorts: without
+// trailing spaces where the engine counts them (not PadSpace), as SQL
+// Server compares and sorts; for a column the same text as an equality's
+// (eqCol), so that one expression index serves both.
+func (e *emitter) trimmed(w func()) {
+	if e.has(PadSpace) {
+		w()
+		return
+	}
+	e.raw("RTRIM(")
+	w()
+	e.byte1(')')
+}
+
 // padValue is v without trailing spaces when compared with column c (pads);
 // v itself otherwise.
 func (e *emitter) padValue(v *plan.Value, c *plan.Column) *plan.Value {
