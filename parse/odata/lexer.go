@@ -245,7 +245,7 @@ func temporal(s string) (lexer.TokenType, int) {
 	}
 	n := digits(s, i)
 	// Time of day: hh:mm[:ss[.fff]]
-	if i == 0 && n == 2 && len(s) > 5 && s[2] == ':' && digits(s, 3) == 2 {
+	if i == 0 && n == 2 && len(s) >= 5 && s[2] == ':' && digits(s, 3) == 2 {
 		return tTime, timeEnd(s, 0)
 	}
 	if n < 4 || len(s) < i+n+6 || s[i+n] != '-' || digits(s, i+n+1) != 2 || s[i+n+3] != '-' || digits(s, i+n+4) != 2 {
