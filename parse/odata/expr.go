@@ -21,6 +21,11 @@ type exprParser struct {
 	toks []lexer.Token
 	i    int
 	err  *syntaxErr
+	// far is the furthest token a branch the grammar would have tried
+	// failed at (-1: none). participle reports an error there when it is
+	// past the one that ends the parse, and so do we.
+	far   int
+	errAt int // the token err is at
 	// depth guards recursion (ParseRequest also caps bracket nesting).
 	depth int
 
@@ -91,66 +96,16 @@ func (p *exprParser) finish() *syntaxErr {
 // optional asc / desc, joined by commas (grammar.go's OrderBy).
 func parseOrderByString(s string) (*OrderBy, *syntaxErr) {
 	p := newExprParser(s)
-	o := &OrderBy{}
-	for {
-		it := &OrderItem{Pos: p.pos()}
-		it.Expr = p.or()
-		if p.err == nil && (p.keyword("asc") || p.keyword("desc")) {
-			it.Dir = p.peek().Value
-			p.i++
-		}
-		it.EndPos = p.pos()
-		o.Items = append(o.Items, it)
-		if p.err != nil || !p.punct(",") {
-			break
-		}
-		p.i++
-	}
+	o := p.orderBy()
 	if err := p.finish(); err != nil {
 		return nil, err
 	}
 	return o, nil
 }
 
-// parseSimpleSelect parses a $select value without parentheses (the
-// common case: names and paths); ok is false when the value needs the
-// full grammar (nested options) or does not fit this form.
-func parseSimpleSelect(s string) (*Select, bool) {
-	if strings.ContainsAny(s, "()") {
-		return nil, false
-	}
-	p := newExprParser(s)
-	sel := &Select{}
-	for {
-		it := &SelectItem{Pos: p.pos()}
-		for {
-			t := p.peek()
-			if !(t.Type == tIdent || t.Type == tAlias || t.Type == tPunct && t.Value == "*") {
-				return nil, false
-			}
-			it.Path = append(it.Path, t.Value)
-			p.i++
-			if !p.punct("/") {
-				break
-			}
-			p.i++
-		}
-		it.EndPos = p.pos()
-		sel.Items = append(sel.Items, it)
-		if !p.punct(",") {
-			break
-		}
-		p.i++
-	}
-	if p.peek().Type != tEOF {
-		return nil, false
-	}
-	return sel, true
-}
-
 func newExprParser(s string) *exprParser {
 	sc := scanner{src: s}
-	p := &exprParser{toks: make([]lexer.Token, 0, 4+len(s)/6)}
+	p := &exprParser{toks: make([]lexer.Token, 0, 4+len(s)/6), far: -1}
 	// Count what the slabs will hold, so that each gets one chunk of
 	// the right size: operands (names and literals), literals, and the
 	// places a new OrExpr chain starts (brackets, commas, lambdas) or a
@@ -225,8 +180,38 @@ func text(t *lexer.Token) string {
 
 func (p *exprParser) fail(format string, args ...any) {
 	if p.err == nil {
-		p.err = &syntaxErr{at: p.pos(), msg: fmt.Sprintf(format, args...)}
+		at := p.i
+		if p.far > at {
+			at = p.far
+		}
+		p.err = &syntaxErr{at: p.toks[min(at, len(p.toks)-1)].Pos, msg: fmt.Sprintf(format, args...)}
+		p.errAt = at
 	}
+}
+
+// lookahead is how far (in tokens) a failed branch may have read before
+// the grammar stops trying the others (participle.UseLookahead(3)).
+const lookahead = 3
+
+// missed records that a branch the grammar tries failed at token i.
+func (p *exprParser) missed(i int) { p.far = max(p.far, i) }
+
+// try runs a branch that the grammar may give up on: when it fails within
+// lookahead tokens of where it started, the parser goes back and try
+// reports false (the caller reads the next alternative); a failure
+// further on is the parse's error.
+func (p *exprParser) try(branch func()) bool {
+	start := p.i
+	branch()
+	if p.err == nil {
+		return true
+	}
+	if p.errAt > start+lookahead {
+		return true
+	}
+	p.missed(p.errAt)
+	p.err, p.i = nil, start
+	return false
 }
 
 // keyword reports whether the next token is the identifier kw (any case,
@@ -282,17 +267,23 @@ func (p *exprParser) and() *AndExpr {
 func (p *exprParser) not() *NotExpr {
 	x := p.nots.new()
 	if p.keyword("not") {
-		p.i++
-		p.depth++
-		if p.depth > maxDepth*4 {
-			p.fail("expression nests too deep")
+		// "not" is also a name: when no operand follows, it is one.
+		depth := p.depth
+		if p.try(func() {
+			p.i++
+			p.depth++
+			if p.depth > maxDepth*4 {
+				p.fail("expression nests too deep")
+				return
+			}
+			x.Not = p.not()
+			p.depth--
+		}) {
 			return x
 		}
-		x.Not = p.not()
-		p.depth--
-	} else {
-		x.Cmp = p.comparison()
+		x.Not, p.depth = nil, depth
 	}
+	x.Cmp = p.comparison()
 	return x
 }
 
@@ -442,6 +433,11 @@ func (p *exprParser) path() *Path {
 	x.Pos = p.pos()
 	x.Segs = one(&p.segPtr, p.segment())
 	for p.err == nil && p.punct("/") {
+		if t := p.peekAt(1); t.Type != tIdent && t.Type != tAlias && t.Value != "*" {
+			// Not a segment: the "/" is left to $apply's steps.
+			p.missed(p.i + 1)
+			break
+		}
 		p.i++
 		x.Segs = append(x.Segs, p.segment())
 	}
