@@ -21,11 +21,14 @@ type exprParser struct {
 	toks []lexer.Token
 	i    int
 	err  *syntaxErr
-	// far is the furthest token a branch the grammar would have tried
-	// failed at (-1: none). participle reports an error there when it is
-	// past the one that ends the parse, and so do we.
-	far   int
-	errAt int // the token err is at
+	// errAt is the token the failing branch had read up to: where err
+	// was raised, or where a branch that gave up began.
+	errAt int
+	// far is the furthest token a failure was recorded at (-1: none),
+	// farErr that failure. Input left over is reported there when it is
+	// past the leftover token, as participle reports its deepest error.
+	far    int
+	farErr *syntaxErr
 	// depth guards recursion (ParseRequest also caps bracket nesting).
 	depth int
 
@@ -84,13 +87,6 @@ func parseExprString(s string) (*OrExpr, *syntaxErr) {
 	return x, nil
 }
 
-// finish reports an error, or input left over.
-func (p *exprParser) finish() *syntaxErr {
-	if p.err == nil && p.peek().Type != tEOF {
-		p.fail("unexpected %s", text(p.peek()))
-	}
-	return p.err
-}
 
 // parseOrderByString parses a $orderby value: expressions, each with an
 // optional asc / desc, joined by commas (grammar.go's OrderBy).
@@ -180,38 +176,82 @@ func text(t *lexer.Token) string {
 
 func (p *exprParser) fail(format string, args ...any) {
 	if p.err == nil {
-		at := p.i
-		if p.far > at {
-			at = p.far
-		}
-		p.err = &syntaxErr{at: p.toks[min(at, len(p.toks)-1)].Pos, msg: fmt.Sprintf(format, args...)}
-		p.errAt = at
+		p.err = &syntaxErr{at: p.pos(), msg: fmt.Sprintf(format, args...)}
+		p.errAt = p.i
+		p.record()
 	}
 }
 
-// lookahead is how far (in tokens) a failed branch may have read before
-// the grammar stops trying the others (participle.UseLookahead(3)).
+// failInGroup raises an error inside an optional part, which participle
+// records as the deepest only when nothing deeper was recorded in it.
+func (p *exprParser) failInGroup(since int, format string, args ...any) {
+	if p.err == nil {
+		p.err = &syntaxErr{at: p.pos(), msg: fmt.Sprintf(format, args...)}
+		p.errAt = p.i
+		if p.far <= since {
+			p.record()
+		}
+	}
+}
+
+// Backtracking as the grammar does it. The hand-written parser chooses
+// by looking ahead, but to report an error where participle does (and to
+// accept what it accepts: "not" and "keep" are names too; a "/" that
+// begins no segment ends a path) it follows participle's rules on
+// failure: a branch that fails within lookahead tokens of where it began
+// is given up (an optional or repeated part is then taken as absent, an
+// alternative is then reported from where it began), a branch that read
+// further is the error.
+
+// lookahead is participle.UseLookahead(3): how far a failed branch may
+// have read and still be given up.
 const lookahead = 3
 
-// missed records that a branch the grammar tries failed at token i.
-func (p *exprParser) missed(i int) { p.far = max(p.far, i) }
+// record notes the current error as the deepest when it is.
+func (p *exprParser) record() {
+	if p.err != nil && p.errAt >= p.far {
+		p.far, p.farErr = p.errAt, p.err
+	}
+}
 
-// try runs a branch that the grammar may give up on: when it fails within
-// lookahead tokens of where it started, the parser goes back and try
-// reports false (the caller reads the next alternative); a failure
-// further on is the parse's error.
-func (p *exprParser) try(branch func()) bool {
-	start := p.i
-	branch()
-	if p.err == nil {
-		return true
+// missed records the failure a branch the parser did not take would
+// have had at token i.
+func (p *exprParser) missed(i int) {
+	if i >= p.far {
+		p.far, p.farErr = i, &syntaxErr{at: p.toks[min(i, len(p.toks)-1)].Pos, msg: "unexpected " + text(&p.toks[min(i, len(p.toks)-1)])}
 	}
-	if p.errAt > start+lookahead {
-		return true
+}
+
+// giveUp ends an optional or repeated part that began at token start and
+// failed: within lookahead it is taken as absent (the parser goes back
+// to start and giveUp reports true), further on it is the error.
+func (p *exprParser) giveUp(start int) bool {
+	if p.err == nil || p.errAt > start+lookahead {
+		return false
 	}
-	p.missed(p.errAt)
+	p.record()
 	p.err, p.i = nil, start
-	return false
+	return true
+}
+
+// alternative ends an alternative that began at token start and failed:
+// within lookahead the error stands as raised at start.
+func (p *exprParser) alternative(start int) {
+	if p.err != nil && p.errAt <= start+lookahead {
+		p.record()
+		p.errAt = start
+	}
+}
+
+// finish reports an error, or input left over.
+func (p *exprParser) finish() *syntaxErr {
+	if p.err == nil && p.peek().Type != tEOF {
+		if p.far > p.i {
+			return p.farErr
+		}
+		p.fail("unexpected %s", text(p.peek()))
+	}
+	return p.err
 }
 
 // keyword reports whether the next token is the identifier kw (any case,
@@ -234,18 +274,31 @@ func (p *exprParser) expect(c string) {
 	p.i++
 }
 
-func (p *exprParser) or() *OrExpr {
-	x := p.ors.new()
-	x.Pos = p.pos()
+// deeper guards recursion (ParseRequest also caps bracket nesting).
+func (p *exprParser) deeper() bool {
 	p.depth++
 	if p.depth > maxDepth*4 {
 		p.fail("expression nests too deep")
+		return false
+	}
+	return true
+}
+
+func (p *exprParser) or() *OrExpr {
+	x := p.ors.new()
+	x.Pos = p.pos()
+	if !p.deeper() {
 		return x
 	}
 	x.Terms = one(&p.andPtr, p.and())
 	for p.err == nil && p.keyword("or") {
+		start := p.i
 		p.i++
-		x.Terms = append(x.Terms, p.and())
+		t := p.and()
+		if p.giveUp(start) {
+			break
+		}
+		x.Terms = append(x.Terms, t)
 	}
 	p.depth--
 	x.EndPos = p.pos()
@@ -257,8 +310,13 @@ func (p *exprParser) and() *AndExpr {
 	x.Pos = p.pos()
 	x.Terms = one(&p.notPtr, p.not())
 	for p.err == nil && p.keyword("and") {
+		start := p.i
 		p.i++
-		x.Terms = append(x.Terms, p.not())
+		t := p.not()
+		if p.giveUp(start) {
+			break
+		}
+		x.Terms = append(x.Terms, t)
 	}
 	x.EndPos = p.pos()
 	return x
@@ -266,22 +324,30 @@ func (p *exprParser) and() *AndExpr {
 
 func (p *exprParser) not() *NotExpr {
 	x := p.nots.new()
+	start := p.i
 	if p.keyword("not") {
-		// "not" is also a name: when no operand follows, it is one.
 		depth := p.depth
-		if p.try(func() {
-			p.i++
-			p.depth++
-			if p.depth > maxDepth*4 {
-				p.fail("expression nests too deep")
-				return
-			}
+		p.i++
+		if p.deeper() {
 			x.Not = p.not()
+		}
+		if p.err == nil {
 			p.depth--
-		}) {
 			return x
 		}
-		x.Not, p.depth = nil, depth
+		if p.errAt > start+lookahead {
+			return x
+		}
+		// "not" is a name too: with no operand after it, it is one.
+		notErr, notAt := p.err, p.errAt
+		p.record()
+		p.err, p.i, p.depth, x.Not = nil, start, depth, nil
+		x.Cmp = p.comparison()
+		if p.err != nil && notAt > p.errAt {
+			p.err, p.errAt = notErr, notAt
+		}
+		p.alternative(start)
+		return x
 	}
 	x.Cmp = p.comparison()
 	return x
@@ -303,10 +369,14 @@ func (p *exprParser) comparison() *Comparison {
 		if op == "" {
 			break
 		}
+		start := p.i
 		c := p.cmpOps.new()
 		c.Pos, c.Op = p.pos(), op
 		p.i++
 		c.Right = p.additive()
+		if p.giveUp(start) {
+			break
+		}
 		x.Ops = append(x.Ops, c)
 	}
 	x.EndPos = p.pos()
@@ -317,9 +387,13 @@ func (p *exprParser) additive() *Additive {
 	x := p.adds.new()
 	x.Left = p.multiplicative()
 	for p.err == nil && (p.keyword("add") || p.keyword("sub")) {
+		start := p.i
 		o := &AddOp{Pos: p.pos(), Op: p.peek().Value}
 		p.i++
 		o.Right = p.multiplicative()
+		if p.giveUp(start) {
+			break
+		}
 		x.Ops = append(x.Ops, o)
 	}
 	return x
@@ -329,9 +403,13 @@ func (p *exprParser) multiplicative() *Multiplicative {
 	x := p.muls.new()
 	x.Left = p.unary()
 	for p.err == nil && (p.keyword("mul") || p.keyword("div") || p.keyword("divby") || p.keyword("mod")) {
+		start := p.i
 		o := &MulOp{Pos: p.pos(), Op: p.peek().Value}
 		p.i++
 		o.Right = p.unary()
+		if p.giveUp(start) {
+			break
+		}
 		x.Ops = append(x.Ops, o)
 	}
 	return x
@@ -340,14 +418,14 @@ func (p *exprParser) multiplicative() *Multiplicative {
 func (p *exprParser) unary() *Unary {
 	x := p.unas.new()
 	if p.punct("-") {
+		start := p.i
 		p.i++
-		p.depth++
-		if p.depth > maxDepth*4 {
-			p.fail("expression nests too deep")
-			return x
+		if p.deeper() {
+			x.Neg = p.unary()
+			p.depth--
 		}
-		x.Neg = p.unary()
-		p.depth--
+		// No primary begins with "-": the alternative fails as a whole.
+		p.alternative(start)
 	} else {
 		x.Primary = p.primary()
 	}
@@ -357,6 +435,7 @@ func (p *exprParser) unary() *Unary {
 func (p *exprParser) primary() *Primary {
 	x := p.prims.new()
 	x.Pos = p.pos()
+	start := p.i
 	t := p.peek()
 	switch t.Type {
 	case tString, tDQString, tTyped, tNumber, tDate, tDateTime, tTime, tGUID, tNull, tBool:
@@ -368,15 +447,21 @@ func (p *exprParser) primary() *Primary {
 		case "{":
 			p.i++
 			x.Object = p.object()
-			p.expect("}")
+			if p.err == nil {
+				p.expect("}")
+			}
 		case "(":
 			p.i++
 			x.Paren = p.list()
-			p.expect(")")
+			if p.err == nil {
+				p.expect(")")
+			}
 		case "[":
 			p.i++
 			x.Array = p.list()
-			p.expect("]")
+			if p.err == nil {
+				p.expect("]")
+			}
 		case "*":
 			x.Path = p.path()
 		default:
@@ -387,6 +472,7 @@ func (p *exprParser) primary() *Primary {
 	default:
 		p.fail("unexpected %s", text(t))
 	}
+	p.alternative(start)
 	x.EndPos = p.pos()
 	return x
 }
@@ -397,35 +483,63 @@ func (p *exprParser) list() *List {
 	if p.punct(")") || p.punct("]") {
 		return x
 	}
-	x.Items = append(x.Items, p.or())
+	start := p.i
+	first := p.or()
+	if p.giveUp(start) {
+		return x
+	}
+	x.Items = append(x.Items, first)
 	for p.err == nil && p.punct(",") {
+		start := p.i
 		p.i++
-		x.Items = append(x.Items, p.or())
+		it := p.or()
+		if p.giveUp(start) {
+			break
+		}
+		x.Items = append(x.Items, it)
 	}
 	return x
 }
 
 func (p *exprParser) object() *Object {
 	x := &Object{Pos: p.pos()}
-	if p.punct("}") {
+	if p.peek().Type != tDQString {
 		return x
 	}
-	for p.err == nil {
-		if p.peek().Type != tDQString {
-			p.fail("unexpected %s (expected a member name)", text(p.peek()))
-			return x
-		}
-		m := &Member{Name: p.peek().Value}
+	start := p.i
+	m := p.member()
+	if p.giveUp(start) {
+		return x
+	}
+	x.Members = append(x.Members, m)
+	for p.err == nil && p.punct(",") {
+		start := p.i
 		p.i++
-		p.expect(":")
-		m.Value = p.or()
-		x.Members = append(x.Members, m)
-		if !p.punct(",") {
+		m := p.member()
+		if p.giveUp(start) {
 			break
 		}
-		p.i++
+		x.Members = append(x.Members, m)
 	}
 	return x
+}
+
+func (p *exprParser) member() *Member {
+	if p.peek().Type != tDQString {
+		p.fail("unexpected %s (expected a member name)", text(p.peek()))
+		return nil
+	}
+	m := &Member{Name: p.peek().Value}
+	p.i++
+	p.expect(":")
+	if p.err == nil {
+		m.Value = p.or()
+	}
+	return m
+}
+
+func isSegmentName(t *lexer.Token) bool {
+	return t.Type == tIdent || t.Type == tAlias || t.Value == "*"
 }
 
 func (p *exprParser) path() *Path {
@@ -433,13 +547,14 @@ func (p *exprParser) path() *Path {
 	x.Pos = p.pos()
 	x.Segs = one(&p.segPtr, p.segment())
 	for p.err == nil && p.punct("/") {
-		if t := p.peekAt(1); t.Type != tIdent && t.Type != tAlias && t.Value != "*" {
-			// Not a segment: the "/" is left to $apply's steps.
-			p.missed(p.i + 1)
+		// A "/" that begins no segment is left: $apply's steps.
+		start := p.i
+		p.i++
+		s := p.segment()
+		if p.giveUp(start) {
 			break
 		}
-		p.i++
-		x.Segs = append(x.Segs, p.segment())
+		x.Segs = append(x.Segs, s)
 	}
 	x.EndPos = p.pos()
 	return x
@@ -449,77 +564,155 @@ func (p *exprParser) segment() *Segment {
 	x := p.segs.new()
 	x.Pos = p.pos()
 	t := p.peek()
-	if t.Type != tIdent && t.Type != tAlias && !(t.Type == tPunct && t.Value == "*") {
+	if !isSegmentName(t) {
 		p.fail("unexpected %s (expected a name)", text(t))
 		return x
 	}
 	x.Name = t.Value
 	p.i++
 	if p.punct("(") {
+		start, since := p.i, p.far
 		p.i++
 		x.Open = true
 		if !p.punct(")") {
+			cstart := p.i
 			x.Call = p.call()
+			if p.giveUp(cstart) {
+				x.Call = nil
+			}
 		}
-		p.expect(")")
+		if p.err == nil {
+			if p.punct(")") {
+				p.i++
+			} else {
+				p.failInGroup(since, "unexpected %s (expected \")\")", text(p.peek()))
+			}
+		}
+		if p.giveUp(start) {
+			x.Open, x.Call = false, nil
+		}
 	}
 	x.EndPos = p.pos()
 	return x
 }
 
+// call reads a lambda, named parameters or positional arguments, tried
+// in that order as the grammar does.
 func (p *exprParser) call() *Call {
 	x := &Call{Pos: p.pos()}
+	start := p.i
 	next := p.peekAt(1)
-	switch {
-	case p.peek().Type == tIdent && next.Type == tPunct && next.Value == ":":
+	var firstErr *syntaxErr
+	firstAt := -1
+	// tried gives up a failed lambda or named list within lookahead,
+	// keeping the deeper failure for when the arguments fail too.
+	tried := func() bool {
+		if p.err == nil || p.errAt > start+lookahead {
+			return true
+		}
+		p.record()
+		if p.errAt > firstAt {
+			firstErr, firstAt = p.err, p.errAt
+		}
+		p.err, p.i = nil, start
+		return false
+	}
+	if p.peek().Type == tIdent && next.Type == tPunct && next.Value == ":" {
 		l := &Lambda{Pos: p.pos(), Var: p.peek().Value}
 		p.i += 2
 		l.Body = p.or()
-		x.Lambda = l
-	case p.peek().Type == tIdent && next.Type == tPunct && next.Value == "=":
-		for p.err == nil {
-			a := &NamedArg{Pos: p.pos()}
-			if p.peek().Type != tIdent {
-				p.fail("unexpected %s (expected a parameter name)", text(p.peek()))
-				return x
-			}
-			a.Name = p.peek().Value
-			p.i++
-			p.expect("=")
-			a.Value = p.or()
-			x.Named = append(x.Named, a)
-			if !p.punct(",") {
-				break
-			}
-			p.i++
+		if tried() {
+			x.Lambda = l
+			return x
 		}
-	default:
-		x.Args = append(x.Args, p.arg())
-		for p.err == nil && p.punct(",") {
-			p.i++
-			x.Args = append(x.Args, p.arg())
-		}
+	} else if p.peek().Type == tIdent {
+		p.missed(start + 1)
 	}
+	if p.peek().Type == tIdent && next.Type == tPunct && next.Value == "=" {
+		x.Named = p.namedArgs()
+		if tried() {
+			return x
+		}
+		x.Named = nil
+	}
+	x.Args = append(x.Args, p.arg())
+	for p.err == nil && p.punct(",") {
+		start := p.i
+		p.i++
+		a := p.arg()
+		if p.giveUp(start) {
+			break
+		}
+		x.Args = append(x.Args, a)
+	}
+	if p.err != nil && firstAt > p.errAt {
+		p.err, p.errAt = firstErr, firstAt
+	}
+	p.alternative(start)
 	return x
+}
+
+func (p *exprParser) namedArgs() []*NamedArg {
+	var out []*NamedArg
+	out = append(out, p.namedArg())
+	for p.err == nil && p.punct(",") {
+		start := p.i
+		p.i++
+		a := p.namedArg()
+		if p.giveUp(start) {
+			break
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func (p *exprParser) namedArg() *NamedArg {
+	a := &NamedArg{Pos: p.pos()}
+	if p.peek().Type != tIdent {
+		p.fail("unexpected %s (expected a parameter name)", text(p.peek()))
+		return a
+	}
+	a.Name = p.peek().Value
+	p.i++
+	p.expect("=")
+	if p.err == nil {
+		a.Value = p.or()
+	}
+	return a
 }
 
 func (p *exprParser) arg() *Arg {
 	x := &Arg{Pos: p.pos()}
+	start := p.i
 	if p.keyword("keep") && p.peekAt(1).Type == tIdent && strings.EqualFold(p.peekAt(1).Value, "start") {
 		x.Keep = true
 		p.i += 2
 	} else {
+		if p.keyword("keep") {
+			p.missed(start + 1)
+		}
 		x.Expr = p.or()
+		p.alternative(start)
 	}
 	for p.err == nil {
 		s := &Suffix{Pos: p.pos()}
+		sstart := p.i
 		switch {
-		case p.keyword("with") && p.peekAt(1).Type == tIdent:
+		case p.keyword("with"):
+			if p.peekAt(1).Type != tIdent {
+				p.missed(p.i + 1)
+				s = nil
+				break
+			}
 			s.With = p.peekAt(1).Value
 			p.i += 2
 		case p.keyword("from"):
 			p.i++
 			s.From = p.path()
+			if p.giveUp(sstart) {
+				s = nil
+			}
 		case p.keyword("asc") || p.keyword("desc"):
 			s.Dir = p.peek().Value
 			p.i++
@@ -531,9 +724,13 @@ func (p *exprParser) arg() *Arg {
 		}
 		x.Suffixes = append(x.Suffixes, s)
 	}
-	if p.err == nil && p.keyword("as") && p.peekAt(1).Type == tIdent {
-		x.As = p.peekAt(1).Value
-		p.i += 2
+	if p.err == nil && p.keyword("as") {
+		if p.peekAt(1).Type == tIdent {
+			x.As = p.peekAt(1).Value
+			p.i += 2
+		} else {
+			p.missed(p.i + 1)
+		}
 	}
 	x.EndPos = p.pos()
 	return x

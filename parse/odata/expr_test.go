@@ -15,5 +15,5 @@ func TestParsersAgreeSmall(t *testing.T) {
 	} {
 		inputs = append(inputs, asOptions(v)...)
 	}
-	checkAgree(t, "small", inputs)
+	checkAgree(t, "small", inputs, 0)
 }

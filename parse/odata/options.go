@@ -40,17 +40,17 @@ func parseApplyString(s string) (*Apply, *syntaxErr) {
 	return x, nil
 }
 
-// isPathName is a token a $select or $expand path segment may be.
-func isPathName(t *lexer.Token) bool {
-	return t.Type == tIdent || t.Type == tAlias || t.Value == "*"
-}
-
 func (p *exprParser) selectList() *Select {
 	x := &Select{}
 	x.Items = append(x.Items, p.selectItem())
 	for p.err == nil && p.punct(",") {
+		start := p.i
 		p.i++
-		x.Items = append(x.Items, p.selectItem())
+		it := p.selectItem()
+		if p.giveUp(start) {
+			break
+		}
+		x.Items = append(x.Items, it)
 	}
 	return x
 }
@@ -58,18 +58,16 @@ func (p *exprParser) selectList() *Select {
 // pathNames reads name ( "/" name )*; a "/" not followed by a name is
 // left unread, as the grammar's optional group leaves it.
 func (p *exprParser) pathNames() []string {
-	if !isPathName(p.peek()) {
+	if !isSegmentName(p.peek()) {
 		p.fail("unexpected %s (expected a name)", text(p.peek()))
 		return nil
 	}
 	path := []string{p.peek().Value}
 	p.i++
 	for p.punct("/") {
-		if !isPathName(p.peekAt(1)) {
-			p.i++
-			p.fail("unexpected %s (expected a name)", text(p.peek()))
-			p.i--
-			return path
+		if !isSegmentName(p.peekAt(1)) {
+			p.missed(p.i + 1)
+			break
 		}
 		path = append(path, p.peekAt(1).Value)
 		p.i += 2
@@ -80,10 +78,7 @@ func (p *exprParser) pathNames() []string {
 func (p *exprParser) selectItem() *SelectItem {
 	x := &SelectItem{Pos: p.pos()}
 	x.Path = p.pathNames()
-	if p.err != nil {
-		return x
-	}
-	if p.punct("(") {
+	if p.err == nil && p.punct("(") {
 		// ( Ident ("," Ident)* ) is a function's parameter list; anything
 		// else holds nested options.
 		start := p.i
@@ -97,6 +92,15 @@ func (p *exprParser) selectItem() *SelectItem {
 		default:
 			p.missed(at)
 			x.Options = p.optionList()
+			if p.err != nil && at > p.errAt {
+				p.i = at
+				p.err = nil
+				p.fail("unexpected %s (expected \",\" or \")\")", text(p.peek()))
+			}
+			p.alternative(start)
+			if p.giveUp(start) {
+				x.Options = nil
+			}
 		}
 	}
 	x.EndPos = p.pos()
@@ -107,7 +111,6 @@ func (p *exprParser) selectItem() *SelectItem {
 // otherwise it reads nothing and returns the token it failed at.
 func (p *exprParser) params() ([]string, int) {
 	j := p.i + 1
-	var names []string
 	for {
 		if t := p.tokAt(j); t.Type != tIdent {
 			return nil, j
@@ -120,6 +123,7 @@ func (p *exprParser) params() ([]string, int) {
 		}
 		j++
 	}
+	var names []string
 	for k := p.i + 1; k < j; k += 2 {
 		names = append(names, p.toks[k].Value)
 	}
@@ -138,8 +142,13 @@ func (p *exprParser) expandList() *Expand {
 	x := &Expand{}
 	x.Items = append(x.Items, p.expandItem())
 	for p.err == nil && p.punct(",") {
+		start := p.i
 		p.i++
-		x.Items = append(x.Items, p.expandItem())
+		it := p.expandItem()
+		if p.giveUp(start) {
+			break
+		}
+		x.Items = append(x.Items, it)
 	}
 	return x
 }
@@ -148,7 +157,11 @@ func (p *exprParser) expandItem() *ExpandItem {
 	x := &ExpandItem{Pos: p.pos()}
 	x.Path = p.pathNames()
 	if p.err == nil && p.punct("(") {
+		start := p.i
 		x.Options = p.optionList()
+		if p.giveUp(start) {
+			x.Options = nil
+		}
 	}
 	x.EndPos = p.pos()
 	return x
@@ -160,8 +173,13 @@ func (p *exprParser) optionList() []*Option {
 	var opts []*Option
 	opts = append(opts, p.option())
 	for p.err == nil && p.punct(";") {
+		start := p.i
 		p.i++
-		opts = append(opts, p.option())
+		o := p.option()
+		if p.giveUp(start) {
+			break
+		}
+		opts = append(opts, o)
 	}
 	if p.err == nil {
 		p.expect(")")
@@ -174,6 +192,7 @@ var optionNames = [...]string{"select", "expand", "filter", "orderby", "top", "s
 
 func (p *exprParser) option() *Option {
 	x := &Option{Pos: p.pos()}
+	start := p.i
 	t := p.peek()
 	name := ""
 	if t.Type == tIdent {
@@ -193,6 +212,7 @@ func (p *exprParser) option() *Option {
 		if p.err == nil {
 			x.AliasV = p.or()
 		}
+		p.alternative(start)
 		x.EndPos = p.pos()
 		return x
 	default:
@@ -201,10 +221,16 @@ func (p *exprParser) option() *Option {
 	}
 	p.i++
 	p.expect("=")
-	if p.err != nil {
-		return x
+	if p.err == nil {
+		p.optionValue(x, name)
 	}
-	t = p.peek()
+	p.alternative(start)
+	x.EndPos = p.pos()
+	return x
+}
+
+func (p *exprParser) optionValue(x *Option, name string) {
+	t := p.peek()
 	switch name {
 	case "select":
 		x.Select = p.selectList()
@@ -217,7 +243,7 @@ func (p *exprParser) option() *Option {
 	case "top", "skip":
 		if t.Type != tNumber {
 			p.fail("unexpected %s (expected a number)", text(t))
-			return x
+			return
 		}
 		if name == "top" {
 			x.Top = t.Value
@@ -228,14 +254,14 @@ func (p *exprParser) option() *Option {
 	case "count":
 		if t.Type != tBool {
 			p.fail("unexpected %s (expected true or false)", text(t))
-			return x
+			return
 		}
 		x.Count = t.Value
 		p.i++
 	case "levels":
 		if t.Type != tNumber && !(t.Type == tIdent && strings.EqualFold(t.Value, "max")) {
 			p.fail("unexpected %s (expected a number or max)", text(t))
-			return x
+			return
 		}
 		x.Levels = t.Value
 		p.i++
@@ -246,26 +272,32 @@ func (p *exprParser) option() *Option {
 	case "apply":
 		x.Apply = p.apply()
 	}
-	x.EndPos = p.pos()
-	return x
 }
 
 func (p *exprParser) orderBy() *OrderBy {
 	o := &OrderBy{}
-	for {
-		it := &OrderItem{Pos: p.pos()}
-		it.Expr = p.or()
-		if p.err == nil && (p.keyword("asc") || p.keyword("desc")) {
-			it.Dir = p.peek().Value
-			p.i++
+	o.Items = append(o.Items, p.orderItem())
+	for p.err == nil && p.punct(",") {
+		start := p.i
+		p.i++
+		it := p.orderItem()
+		if p.giveUp(start) {
+			break
 		}
-		it.EndPos = p.pos()
 		o.Items = append(o.Items, it)
-		if p.err != nil || !p.punct(",") {
-			return o
-		}
+	}
+	return o
+}
+
+func (p *exprParser) orderItem() *OrderItem {
+	it := &OrderItem{Pos: p.pos()}
+	it.Expr = p.or()
+	if p.err == nil && (p.keyword("asc") || p.keyword("desc")) {
+		it.Dir = p.peek().Value
 		p.i++
 	}
+	it.EndPos = p.pos()
+	return it
 }
 
 // apply reads transformations joined by "/".
@@ -273,8 +305,13 @@ func (p *exprParser) apply() *Apply {
 	x := &Apply{}
 	x.Steps = append(x.Steps, p.arg())
 	for p.err == nil && p.punct("/") {
+		start := p.i
 		p.i++
-		x.Steps = append(x.Steps, p.arg())
+		a := p.arg()
+		if p.giveUp(start) {
+			break
+		}
+		x.Steps = append(x.Steps, a)
 	}
 	return x
 }
@@ -299,21 +336,27 @@ func (p *exprParser) search(depth int) *Search {
 		t := p.peek()
 		switch {
 		case t.Type == tPunct && t.Value == "(":
+			start := p.i
 			p.i++
 			g := p.search(depth + 1)
 			if p.err == nil {
 				p.expect(")")
 			}
+			p.alternative(start)
+			if p.giveUp(start) {
+				break
+			}
 			x.Terms = append(x.Terms, &SearchTerm{Group: g})
+			continue
 		case isSearchWord(t):
 			x.Terms = append(x.Terms, &SearchTerm{Word: *t})
 			p.i++
-		default:
-			if len(x.Terms) == 0 {
-				p.fail("unexpected %s (expected a search term)", text(t))
-			}
-			return x
+			continue
 		}
+		if len(x.Terms) == 0 {
+			p.fail("unexpected %s (expected a search term)", text(t))
+		}
+		return x
 	}
 	return x
 }

@@ -36,14 +36,15 @@ var treeOptions = []cmp.Option{
 }
 
 // disagreement returns "" when both parsers read req alike, else what
-// differs.
-func disagreement(req string) string {
+// differs; onlyAt is true when both reject it with the same code and
+// differ only in the position.
+func disagreement(req string) (what string, onlyAt bool) {
 	src := diag.NewSource("q", []byte(req))
 	got, gerr := parseRequest(src, handWritten)
 	want, werr := parseRequest(src, reference)
 	switch {
 	case (gerr == nil) != (werr == nil):
-		return fmt.Sprintf("participle error %v, hand-written error %v", werr, gerr)
+		return fmt.Sprintf("participle error %v, hand-written error %v", werr, gerr), false
 	case gerr == nil:
 		// reflect.DeepEqual first: go-cmp is slow on large trees.
 		gm, wm := got.maps, want.maps
@@ -51,29 +52,36 @@ func disagreement(req string) string {
 		same := reflect.DeepEqual(got, want)
 		got.maps, want.maps = gm, wm
 		if same {
-			return ""
+			return "", false
 		}
 		if d := cmp.Diff(want, got, treeOptions...); d != "" {
-			return "trees differ (-participle +hand-written):\n" + d
+			return "trees differ (-participle +hand-written):\n" + d, false
 		}
-		return ""
+		return "", false
 	}
 	var g, w diag.ErrorList
 	if !errors.As(gerr, &g) || !errors.As(werr, &w) || len(g) == 0 || len(w) == 0 {
-		return fmt.Sprintf("errors are not diagnostics: participle %v, hand-written %v", werr, gerr)
+		return fmt.Sprintf("errors are not diagnostics: participle %v, hand-written %v", werr, gerr), false
 	}
 	if g[0].Code != w[0].Code || g[0].Span != w[0].Span {
-		return fmt.Sprintf("participle %s at %v, hand-written %s at %v (%v | %v)", w[0].Code, w[0].Span, g[0].Code, g[0].Span, w[0].Msg, g[0].Msg)
+		return fmt.Sprintf("participle %s at %v, hand-written %s at %v (%v | %v)", w[0].Code, w[0].Span, g[0].Code, g[0].Span, w[0].Msg, g[0].Msg), g[0].Code == w[0].Code
 	}
-	return ""
+	return "", false
 }
 
-// checkAgree runs disagreement over inputs and reports each one.
-func checkAgree(t *testing.T, what string, inputs []string) {
+// checkAgree runs disagreement over inputs and reports each one;
+// atAllowed is how many may differ in an error's position only (see the
+// table in docs/odata.md).
+func checkAgree(t *testing.T, what string, inputs []string, atAllowed int) {
 	t.Helper()
-	bad, accepted := 0, 0
+	bad, accepted, at := 0, 0, 0
 	for _, in := range inputs {
-		if d := disagreement(in); d != "" {
+		if d, onlyAt := disagreement(in); d != "" {
+			if onlyAt && at < atAllowed {
+				at++
+				t.Logf("%s %q: %s", what, in, d)
+				continue
+			}
 			bad++
 			if bad <= 40 {
 				t.Errorf("%s %q: %s", what, in, d)
@@ -85,7 +93,7 @@ func checkAgree(t *testing.T, what string, inputs []string) {
 	if bad > 40 {
 		t.Errorf("%s: %d disagreements in all", what, bad)
 	}
-	t.Logf("%s: %d inputs (%d accepted), %d disagree", what, len(inputs), accepted, bad)
+	t.Logf("%s: %d inputs (%d accepted), %d disagree, %d only in an error's position", what, len(inputs), accepted, bad, at)
 }
 
 // asOptions puts a value under every option that holds an expression.
@@ -119,7 +127,7 @@ func TestParsersAgreeOASIS(t *testing.T) {
 			inputs = append(inputs, asOptions(in)...)
 		}
 	}
-	checkAgree(t, "OASIS", inputs)
+	checkAgree(t, "OASIS", inputs, 0)
 }
 
 // optionInText finds where an OData option starts in a line of text.
@@ -197,5 +205,5 @@ func repoInputs(t *testing.T) []string {
 // TestParsersAgreeRepository: every OData request of the repository's
 // tests (server, parse, emit, fuzz corpora) and goldens.
 func TestParsersAgreeRepository(t *testing.T) {
-	checkAgree(t, "repository", repoInputs(t))
+	checkAgree(t, "repository", repoInputs(t), 0)
 }
