@@ -87,7 +87,6 @@ func parseExprString(s string) (*OrExpr, *syntaxErr) {
 	return x, nil
 }
 
-
 // parseOrderByString parses a $orderby value: expressions, each with an
 // optional asc / desc, joined by commas (grammar.go's OrderBy).
 func parseOrderByString(s string) (*OrderBy, *syntaxErr) {

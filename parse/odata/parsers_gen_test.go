@@ -212,4 +212,3 @@ func FuzzParsersAgree(f *testing.F) {
 		}
 	})
 }
-
