@@ -7,16 +7,13 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
-// exprParser is a recursive-descent parser for the expression grammar of
-// grammar.go (OrExpr and below), producing the same syntax tree. $filter
-// is the hot path: participle's reflective parser needs ~500 µs and 3,400
+// exprParser is a recursive-descent parser for the grammar of grammar.go,
+// producing the same syntax tree: expressions here, the option lists in
+// options.go. participle's reflective parser needs ~500 µs and 3,400
 // allocations for a 10-clause filter, this one ~20× less time and 54
-// allocations (issue 3's budget is 20 µs). $orderby and plain $select
-// lists take the same path.
-// The participle grammar stays the definition: TestExprParsersAgree and
-// TestOrderBySelectParsersAgree run both over the ABNF cases and the test
-// inputs and require the same tree; $expand, $apply and $select with
-// nested options are parsed by participle.
+// allocations (issue 3's budget is 20 µs). The participle grammar stays
+// the definition: the TestParsersAgree tests and FuzzParsersAgree parse
+// with both and require the same tree and the same error positions.
 type exprParser struct {
 	toks []lexer.Token
 	i    int
@@ -224,20 +221,30 @@ func (p *exprParser) missed(i int) {
 // giveUp ends an optional or repeated part that began at token start and
 // failed: within lookahead it is taken as absent (the parser goes back
 // to start and giveUp reports true), further on it is the error.
-func (p *exprParser) giveUp(start int) bool {
+func (p *exprParser) giveUp(start, since int) bool {
 	if p.err == nil || p.errAt > start+lookahead {
 		return false
 	}
-	p.record()
+	p.stop(since)
 	p.err, p.i = nil, start
 	return true
 }
 
+// stop records a branch's failure as participle's Stop does: a deeper
+// failure recorded inside the branch (far past since, the deepest when
+// it began) stands; otherwise the branch's own error does when it is as
+// deep.
+func (p *exprParser) stop(since int) {
+	if p.far <= since {
+		p.record()
+	}
+}
+
 // alternative ends an alternative that began at token start and failed:
 // within lookahead the error stands as raised at start.
-func (p *exprParser) alternative(start int) {
+func (p *exprParser) alternative(start, since int) {
 	if p.err != nil && p.errAt <= start+lookahead {
-		p.record()
+		p.stop(since)
 		p.errAt = start
 	}
 }
@@ -291,10 +298,10 @@ func (p *exprParser) or() *OrExpr {
 	}
 	x.Terms = one(&p.andPtr, p.and())
 	for p.err == nil && p.keyword("or") {
-		start := p.i
+		start, since := p.i, p.far
 		p.i++
 		t := p.and()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		x.Terms = append(x.Terms, t)
@@ -309,10 +316,10 @@ func (p *exprParser) and() *AndExpr {
 	x.Pos = p.pos()
 	x.Terms = one(&p.notPtr, p.not())
 	for p.err == nil && p.keyword("and") {
-		start := p.i
+		start, since := p.i, p.far
 		p.i++
 		t := p.not()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		x.Terms = append(x.Terms, t)
@@ -323,7 +330,7 @@ func (p *exprParser) and() *AndExpr {
 
 func (p *exprParser) not() *NotExpr {
 	x := p.nots.new()
-	start := p.i
+	start, since := p.i, p.far
 	if p.keyword("not") {
 		depth := p.depth
 		p.i++
@@ -345,7 +352,7 @@ func (p *exprParser) not() *NotExpr {
 		if p.err != nil && notAt > p.errAt {
 			p.err, p.errAt = notErr, notAt
 		}
-		p.alternative(start)
+		p.alternative(start, since)
 		return x
 	}
 	x.Cmp = p.comparison()
@@ -368,12 +375,12 @@ func (p *exprParser) comparison() *Comparison {
 		if op == "" {
 			break
 		}
-		start := p.i
+		start, since := p.i, p.far
 		c := p.cmpOps.new()
 		c.Pos, c.Op = p.pos(), op
 		p.i++
 		c.Right = p.additive()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		x.Ops = append(x.Ops, c)
@@ -386,11 +393,11 @@ func (p *exprParser) additive() *Additive {
 	x := p.adds.new()
 	x.Left = p.multiplicative()
 	for p.err == nil && (p.keyword("add") || p.keyword("sub")) {
-		start := p.i
+		start, since := p.i, p.far
 		o := &AddOp{Pos: p.pos(), Op: p.peek().Value}
 		p.i++
 		o.Right = p.multiplicative()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		x.Ops = append(x.Ops, o)
@@ -402,11 +409,11 @@ func (p *exprParser) multiplicative() *Multiplicative {
 	x := p.muls.new()
 	x.Left = p.unary()
 	for p.err == nil && (p.keyword("mul") || p.keyword("div") || p.keyword("divby") || p.keyword("mod")) {
-		start := p.i
+		start, since := p.i, p.far
 		o := &MulOp{Pos: p.pos(), Op: p.peek().Value}
 		p.i++
 		o.Right = p.unary()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		x.Ops = append(x.Ops, o)
@@ -417,14 +424,14 @@ func (p *exprParser) multiplicative() *Multiplicative {
 func (p *exprParser) unary() *Unary {
 	x := p.unas.new()
 	if p.punct("-") {
-		start := p.i
+		start, since := p.i, p.far
 		p.i++
 		if p.deeper() {
 			x.Neg = p.unary()
 			p.depth--
 		}
 		// No primary begins with "-": the alternative fails as a whole.
-		p.alternative(start)
+		p.alternative(start, since)
 	} else {
 		x.Primary = p.primary()
 	}
@@ -434,7 +441,7 @@ func (p *exprParser) unary() *Unary {
 func (p *exprParser) primary() *Primary {
 	x := p.prims.new()
 	x.Pos = p.pos()
-	start := p.i
+	start, since := p.i, p.far
 	t := p.peek()
 	switch t.Type {
 	case tString, tDQString, tTyped, tNumber, tDate, tDateTime, tTime, tGUID, tNull, tBool:
@@ -471,7 +478,7 @@ func (p *exprParser) primary() *Primary {
 	default:
 		p.fail("unexpected %s", text(t))
 	}
-	p.alternative(start)
+	p.alternative(start, since)
 	x.EndPos = p.pos()
 	return x
 }
@@ -482,17 +489,17 @@ func (p *exprParser) list() *List {
 	if p.punct(")") || p.punct("]") {
 		return x
 	}
-	start := p.i
+	start, since := p.i, p.far
 	first := p.or()
-	if p.giveUp(start) {
+	if p.giveUp(start, since) {
 		return x
 	}
 	x.Items = append(x.Items, first)
 	for p.err == nil && p.punct(",") {
-		start := p.i
+		start, since := p.i, p.far
 		p.i++
 		it := p.or()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		x.Items = append(x.Items, it)
@@ -505,17 +512,17 @@ func (p *exprParser) object() *Object {
 	if p.peek().Type != tDQString {
 		return x
 	}
-	start := p.i
+	start, since := p.i, p.far
 	m := p.member()
-	if p.giveUp(start) {
+	if p.giveUp(start, since) {
 		return x
 	}
 	x.Members = append(x.Members, m)
 	for p.err == nil && p.punct(",") {
-		start := p.i
+		start, since := p.i, p.far
 		p.i++
 		m := p.member()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		x.Members = append(x.Members, m)
@@ -547,10 +554,10 @@ func (p *exprParser) path() *Path {
 	x.Segs = one(&p.segPtr, p.segment())
 	for p.err == nil && p.punct("/") {
 		// A "/" that begins no segment is left: $apply's steps.
-		start := p.i
+		start, since := p.i, p.far
 		p.i++
 		s := p.segment()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		x.Segs = append(x.Segs, s)
@@ -574,9 +581,9 @@ func (p *exprParser) segment() *Segment {
 		p.i++
 		x.Open = true
 		if !p.punct(")") {
-			cstart := p.i
+			cstart, csince := p.i, p.far
 			x.Call = p.call()
-			if p.giveUp(cstart) {
+			if p.giveUp(cstart, csince) {
 				x.Call = nil
 			}
 		}
@@ -587,7 +594,7 @@ func (p *exprParser) segment() *Segment {
 				p.failInGroup(since, "unexpected %s (expected \")\")", text(p.peek()))
 			}
 		}
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			x.Open, x.Call = false, nil
 		}
 	}
@@ -599,7 +606,7 @@ func (p *exprParser) segment() *Segment {
 // in that order as the grammar does.
 func (p *exprParser) call() *Call {
 	x := &Call{Pos: p.pos()}
-	start := p.i
+	start, since := p.i, p.far
 	next := p.peekAt(1)
 	var firstErr *syntaxErr
 	firstAt := -1
@@ -636,10 +643,10 @@ func (p *exprParser) call() *Call {
 	}
 	x.Args = append(x.Args, p.arg())
 	for p.err == nil && p.punct(",") {
-		start := p.i
+		start, since := p.i, p.far
 		p.i++
 		a := p.arg()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		x.Args = append(x.Args, a)
@@ -647,7 +654,7 @@ func (p *exprParser) call() *Call {
 	if p.err != nil && firstAt > p.errAt {
 		p.err, p.errAt = firstErr, firstAt
 	}
-	p.alternative(start)
+	p.alternative(start, since)
 	return x
 }
 
@@ -655,10 +662,10 @@ func (p *exprParser) namedArgs() []*NamedArg {
 	var out []*NamedArg
 	out = append(out, p.namedArg())
 	for p.err == nil && p.punct(",") {
-		start := p.i
+		start, since := p.i, p.far
 		p.i++
 		a := p.namedArg()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		out = append(out, a)
@@ -683,7 +690,7 @@ func (p *exprParser) namedArg() *NamedArg {
 
 func (p *exprParser) arg() *Arg {
 	x := &Arg{Pos: p.pos()}
-	start := p.i
+	start, since := p.i, p.far
 	if p.keyword("keep") && p.peekAt(1).Type == tIdent && strings.EqualFold(p.peekAt(1).Value, "start") {
 		x.Keep = true
 		p.i += 2
@@ -692,11 +699,11 @@ func (p *exprParser) arg() *Arg {
 			p.missed(start + 1)
 		}
 		x.Expr = p.or()
-		p.alternative(start)
+		p.alternative(start, since)
 	}
 	for p.err == nil {
 		s := &Suffix{Pos: p.pos()}
-		sstart := p.i
+		sstart, ssince := p.i, p.far
 		switch {
 		case p.keyword("with"):
 			if p.peekAt(1).Type != tIdent {
@@ -709,7 +716,7 @@ func (p *exprParser) arg() *Arg {
 		case p.keyword("from"):
 			p.i++
 			s.From = p.path()
-			if p.giveUp(sstart) {
+			if p.giveUp(sstart, ssince) {
 				s = nil
 			}
 		case p.keyword("asc") || p.keyword("desc"):

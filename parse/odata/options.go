@@ -44,10 +44,10 @@ func (p *exprParser) selectList() *Select {
 	x := &Select{}
 	x.Items = append(x.Items, p.selectItem())
 	for p.err == nil && p.punct(",") {
-		start := p.i
+		start, since := p.i, p.far
 		p.i++
 		it := p.selectItem()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		x.Items = append(x.Items, it)
@@ -81,7 +81,7 @@ func (p *exprParser) selectItem() *SelectItem {
 	if p.err == nil && p.punct("(") {
 		// ( Ident ("," Ident)* ) is a function's parameter list; anything
 		// else holds nested options.
-		start := p.i
+		start, since := p.i, p.far
 		params, at := p.params()
 		switch {
 		case params != nil:
@@ -97,8 +97,8 @@ func (p *exprParser) selectItem() *SelectItem {
 				p.err = nil
 				p.fail("unexpected %s (expected \",\" or \")\")", text(p.peek()))
 			}
-			p.alternative(start)
-			if p.giveUp(start) {
+			p.alternative(start, since)
+			if p.giveUp(start, since) {
 				x.Options = nil
 			}
 		}
@@ -113,7 +113,13 @@ func (p *exprParser) params() ([]string, int) {
 	j := p.i + 1
 	for {
 		if t := p.tokAt(j); t.Type != tIdent {
-			return nil, j
+			if j == p.i+1 {
+				return nil, j
+			}
+			// ( "," Ident )* gives up its last round: ")" is then
+			// expected at the ",".
+			p.missed(j)
+			return nil, j - 1
 		}
 		j++
 		if t := p.tokAt(j); t.Type == tPunct && t.Value == ")" {
@@ -142,10 +148,10 @@ func (p *exprParser) expandList() *Expand {
 	x := &Expand{}
 	x.Items = append(x.Items, p.expandItem())
 	for p.err == nil && p.punct(",") {
-		start := p.i
+		start, since := p.i, p.far
 		p.i++
 		it := p.expandItem()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		x.Items = append(x.Items, it)
@@ -157,9 +163,9 @@ func (p *exprParser) expandItem() *ExpandItem {
 	x := &ExpandItem{Pos: p.pos()}
 	x.Path = p.pathNames()
 	if p.err == nil && p.punct("(") {
-		start := p.i
+		start, since := p.i, p.far
 		x.Options = p.optionList()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			x.Options = nil
 		}
 	}
@@ -173,10 +179,10 @@ func (p *exprParser) optionList() []*Option {
 	var opts []*Option
 	opts = append(opts, p.option())
 	for p.err == nil && p.punct(";") {
-		start := p.i
+		start, since := p.i, p.far
 		p.i++
 		o := p.option()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		opts = append(opts, o)
@@ -192,7 +198,7 @@ var optionNames = [...]string{"select", "expand", "filter", "orderby", "top", "s
 
 func (p *exprParser) option() *Option {
 	x := &Option{Pos: p.pos()}
-	start := p.i
+	start, since := p.i, p.far
 	t := p.peek()
 	name := ""
 	if t.Type == tIdent {
@@ -212,7 +218,7 @@ func (p *exprParser) option() *Option {
 		if p.err == nil {
 			x.AliasV = p.or()
 		}
-		p.alternative(start)
+		p.alternative(start, since)
 		x.EndPos = p.pos()
 		return x
 	default:
@@ -224,7 +230,7 @@ func (p *exprParser) option() *Option {
 	if p.err == nil {
 		p.optionValue(x, name)
 	}
-	p.alternative(start)
+	p.alternative(start, since)
 	x.EndPos = p.pos()
 	return x
 }
@@ -278,10 +284,10 @@ func (p *exprParser) orderBy() *OrderBy {
 	o := &OrderBy{}
 	o.Items = append(o.Items, p.orderItem())
 	for p.err == nil && p.punct(",") {
-		start := p.i
+		start, since := p.i, p.far
 		p.i++
 		it := p.orderItem()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		o.Items = append(o.Items, it)
@@ -305,10 +311,10 @@ func (p *exprParser) apply() *Apply {
 	x := &Apply{}
 	x.Steps = append(x.Steps, p.arg())
 	for p.err == nil && p.punct("/") {
-		start := p.i
+		start, since := p.i, p.far
 		p.i++
 		a := p.arg()
-		if p.giveUp(start) {
+		if p.giveUp(start, since) {
 			break
 		}
 		x.Steps = append(x.Steps, a)
@@ -336,14 +342,14 @@ func (p *exprParser) search(depth int) *Search {
 		t := p.peek()
 		switch {
 		case t.Type == tPunct && t.Value == "(":
-			start := p.i
+			start, since := p.i, p.far
 			p.i++
 			g := p.search(depth + 1)
 			if p.err == nil {
 				p.expect(")")
 			}
-			p.alternative(start)
-			if p.giveUp(start) {
+			p.alternative(start, since)
+			if p.giveUp(start, since) {
 				break
 			}
 			x.Terms = append(x.Terms, &SearchTerm{Group: g})
