@@ -95,7 +95,12 @@ func parseOrderByString(s string) (*OrderBy, *syntaxErr) {
 	return o, nil
 }
 
-func newExprParser(s string) *exprParser {
+func newExprParser(s string) *exprParser { return newParser(s, true) }
+
+// newParser lexes s. With presize, each slab gets one chunk sized by
+// counting tokens (expressions); without, slabs grow on demand ($select
+// and $expand lists, where most hold no expression).
+func newParser(s string, presize bool) *exprParser {
 	sc := scanner{src: s}
 	p := &exprParser{toks: make([]lexer.Token, 0, 4+len(s)/6), far: -1}
 	// Count what the slabs will hold, so that each gets one chunk of
@@ -132,6 +137,9 @@ func newExprParser(s string) *exprParser {
 			continue
 		}
 		break
+	}
+	if !presize {
+		return p
 	}
 	p.ors.size(chains)
 	p.ands.size(chains)
@@ -214,7 +222,7 @@ func (p *exprParser) record() {
 // have had at token i.
 func (p *exprParser) missed(i int) {
 	if i >= p.far {
-		p.far, p.farErr = i, &syntaxErr{at: p.toks[min(i, len(p.toks)-1)].Pos, msg: "unexpected " + text(&p.toks[min(i, len(p.toks)-1)])}
+		p.far, p.farErr = i, nil // nil: "unexpected" that token, written when reported
 	}
 }
 
@@ -253,6 +261,10 @@ func (p *exprParser) alternative(start, since int) {
 func (p *exprParser) finish() *syntaxErr {
 	if p.err == nil && p.peek().Type != tEOF {
 		if p.far > p.i {
+			if p.farErr == nil {
+				t := &p.toks[min(p.far, len(p.toks)-1)]
+				return &syntaxErr{at: t.Pos, msg: "unexpected " + text(t)}
+			}
 			return p.farErr
 		}
 		p.fail("unexpected %s", text(p.peek()))
@@ -602,32 +614,39 @@ func (p *exprParser) segment() *Segment {
 	return x
 }
 
+// abandoned is the deepest failure of the alternatives given up so far.
+type abandoned struct {
+	err *syntaxErr
+	at  int
+}
+
+// tried ends a lambda or named list that began at start: true when it
+// parsed or failed past lookahead (the error stands); otherwise it is
+// given up, its failure kept in first for when the arguments fail too.
+func (p *exprParser) tried(start, since int, first *abandoned) bool {
+	if p.err == nil || p.errAt > start+lookahead {
+		return true
+	}
+	p.stop(since)
+	if p.errAt > first.at {
+		first.err, first.at = p.err, p.errAt
+	}
+	p.err, p.i = nil, start
+	return false
+}
+
 // call reads a lambda, named parameters or positional arguments, tried
 // in that order as the grammar does.
 func (p *exprParser) call() *Call {
 	x := &Call{Pos: p.pos()}
 	start, since := p.i, p.far
 	next := p.peekAt(1)
-	var firstErr *syntaxErr
-	firstAt := -1
-	// tried gives up a failed lambda or named list within lookahead,
-	// keeping the deeper failure for when the arguments fail too.
-	tried := func() bool {
-		if p.err == nil || p.errAt > start+lookahead {
-			return true
-		}
-		p.record()
-		if p.errAt > firstAt {
-			firstErr, firstAt = p.err, p.errAt
-		}
-		p.err, p.i = nil, start
-		return false
-	}
+	first := abandoned{at: -1}
 	if p.peek().Type == tIdent && next.Type == tPunct && next.Value == ":" {
 		l := &Lambda{Pos: p.pos(), Var: p.peek().Value}
 		p.i += 2
 		l.Body = p.or()
-		if tried() {
+		if p.tried(start, since, &first) {
 			x.Lambda = l
 			return x
 		}
@@ -636,7 +655,7 @@ func (p *exprParser) call() *Call {
 	}
 	if p.peek().Type == tIdent && next.Type == tPunct && next.Value == "=" {
 		x.Named = p.namedArgs()
-		if tried() {
+		if p.tried(start, since, &first) {
 			return x
 		}
 		x.Named = nil
@@ -651,8 +670,8 @@ func (p *exprParser) call() *Call {
 		}
 		x.Args = append(x.Args, a)
 	}
-	if p.err != nil && firstAt > p.errAt {
-		p.err, p.errAt = firstErr, firstAt
+	if p.err != nil && first.at > p.errAt {
+		p.err, p.errAt = first.err, first.at
 	}
 	p.alternative(start, since)
 	return x

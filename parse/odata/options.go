@@ -14,7 +14,7 @@ import (
 // grammar: the same tree, the same error positions.
 
 func parseSelectString(s string) (*Select, *syntaxErr) {
-	p := newExprParser(s)
+	p := newParser(s, false)
 	x := p.selectList()
 	if err := p.finish(); err != nil {
 		return nil, err
@@ -23,7 +23,7 @@ func parseSelectString(s string) (*Select, *syntaxErr) {
 }
 
 func parseExpandString(s string) (*Expand, *syntaxErr) {
-	p := newExprParser(s)
+	p := newParser(s, false)
 	x := p.expandList()
 	if err := p.finish(); err != nil {
 		return nil, err
