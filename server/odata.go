@@ -269,7 +269,20 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"@odata.context": odataBase(r) + "$metadata#" + set}
+	coll := odataCollection{context: odataBase(r) + "$metadata#" + set}
+	if pg.result.CountRequested {
+		coll.count, coll.hasCount = pg.result.TotalRecordCount, true
+	}
+	if pg.result.MoreRecords && pg.cookie != "" {
+		coll.next = nextLink(r, pg.cookie)
+	}
+	if !sh.on && (level == nil || !expandsCollections(level)) {
+		s.writeODataRows(w, r, t, level, coll, pg.result)
+		return nil
+	}
+	// Lookup annotations and collection-valued expands complete the
+	// entities after they are shaped: written through maps.
+	out := map[string]any{"@odata.context": coll.context}
 	var vals []map[string]any
 	if level != nil {
 		if vals, err = s.odataRows(r.Context(), p, level, pg.result); err != nil {
@@ -285,25 +298,51 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 		return err
 	}
 	out["value"] = vals
-	if pg.result.CountRequested {
-		out["@odata.count"] = pg.result.TotalRecordCount
+	if coll.hasCount {
+		out["@odata.count"] = coll.count
 	}
-	if pg.result.MoreRecords && pg.cookie != "" {
-		// The options as received (url.Values would drop the pairs
-		// holding a ';', as nested $expand options do), the token replaced.
-		var parts []string
-		for _, part := range strings.Split(r.URL.RawQuery, "&") {
-			k, _, _ := strings.Cut(part, "=")
-			if uk, err := url.QueryUnescape(k); part == "" || err == nil && uk == "$skiptoken" {
-				continue
-			}
-			parts = append(parts, part)
-		}
-		parts = append(parts, "$skiptoken="+url.QueryEscape(pg.cookie))
-		out["@odata.nextLink"] = odataBase(r) + strings.TrimPrefix(r.URL.EscapedPath(), "/odata/") + "?" + strings.Join(parts, "&")
+	if coll.next != "" {
+		out["@odata.nextLink"] = coll.next
 	}
 	writeOData(w, http.StatusOK, out)
 	return nil
+}
+
+// nextLink is a collection's next page: the options as received
+// (url.Values would drop the pairs holding a ';', as nested $expand
+// options do), the token replaced.
+func nextLink(r *http.Request, cookie string) string {
+	var parts []string
+	for _, part := range strings.Split(r.URL.RawQuery, "&") {
+		k, _, _ := strings.Cut(part, "=")
+		if uk, err := url.QueryUnescape(k); part == "" || err == nil && uk == "$skiptoken" {
+			continue
+		}
+		parts = append(parts, part)
+	}
+	parts = append(parts, "$skiptoken="+url.QueryEscape(cookie))
+	return odataBase(r) + strings.TrimPrefix(r.URL.EscapedPath(), "/odata/") + "?" + strings.Join(parts, "&")
+}
+
+// writeODataRows writes a collection page whose entities need no
+// completion after shaping (see odataGet) straight from its rows.
+func (s *Server) writeODataRows(w http.ResponseWriter, r *http.Request, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result) {
+	var shape *entityShape
+	if len(res.Rows) > 0 {
+		names := rowNames(res)
+		terms := formattedTerms(annotationsOf(r.Context()))
+		if level == nil {
+			shape = flatShape(t, names, terms)
+		} else {
+			shape = compileLevel(shaperOf(r.Context()), s.catalog, level, names).levelShape(true, names, terms)
+		}
+	}
+	buf := jsonBodies.Get().(*[]byte)
+	b, err := appendCollection(*buf, coll, shape, res.Rows)
+	if checkCollection != nil && err == nil {
+		checkCollection(s, r, t, level, coll, res, b)
+	}
+	writeODataBody(w, http.StatusOK, buf, b, err)
 }
 
 // maxPageSize reads odata.maxpagesize from a Prefer header.
@@ -441,19 +480,27 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 	if err != nil {
 		return err
 	}
-	row := make(engine.Row, 0, len(e.Attributes))
-	for _, c := range t.Columns {
-		if v, ok := e.Attributes[c.LogicalName]; ok {
-			row = append(row, engine.Field{Name: c.LogicalName, Value: v})
+	ctx := odataBase(r) + "$metadata#" + s.catalog.entitySet(t) + "/$entity"
+	sh := shaperOf(r.Context())
+	var out map[string]any
+	if sh.on {
+		// Lookup annotations complete the entity after it is shaped:
+		// written through a map.
+		row := make(engine.Row, 0, len(e.Attributes))
+		for _, c := range t.Columns {
+			if v, ok := e.Attributes[c.LogicalName]; ok {
+				row = append(row, engine.Field{Name: c.LogicalName, Value: v})
+			}
+		}
+		out = annotateEntity(r.Context(), t, odataEntity(sh, ctx, t, row), e)
+		if err := s.annotate(r.Context(), sh); err != nil {
+			return err
+		}
+		if found {
+			out["@odata.etag"] = etag
 		}
 	}
-	sh := shaperOf(r.Context())
-	out := annotateEntity(r.Context(), t, odataEntity(sh, odataBase(r)+"$metadata#"+s.catalog.entitySet(t)+"/$entity", t, row), e)
-	if err := s.annotate(r.Context(), sh); err != nil {
-		return err
-	}
 	if found {
-		out["@odata.etag"] = etag
 		w.Header().Set("ETag", etag)
 	}
 	if r.Method == http.MethodGet {
@@ -465,8 +512,51 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 			return nil
 		}
 	}
-	writeOData(w, status, out)
+	if out != nil {
+		writeOData(w, status, out)
+		return nil
+	}
+	buf := jsonBodies.Get().(*[]byte)
+	b, err := appendEntity(*buf, byKeyMembers(r, t, ctx, e, etag, found))
+	if checkByKey != nil && err == nil {
+		checkByKey(r, t, ctx, e, etag, found, b)
+	}
+	writeODataBody(w, status, buf, b, err)
 	return nil
+}
+
+// byKeyMembers are the members of an entity read by key, set in the order
+// odataEntity, annotateEntity and the ETag set them (the last of equal
+// names wins): the context, the non-null attributes in the table's column
+// order (a versioned row's @odata.etag after its version), the requested
+// formatted values, the tag read with the row.
+func byKeyMembers(r *http.Request, t *plan.Table, ctx string, e *Entity, etag string, found bool) []entityMember {
+	ms := make([]entityMember, 0, len(e.Attributes)+len(e.FormattedValues)+3)
+	ms = append(ms, entityMember{name: "@odata.context", v: ctx})
+	vc, versioned := versionCol(t)
+	for _, c := range t.Columns {
+		v, ok := e.Attributes[c.LogicalName]
+		if !ok {
+			continue
+		}
+		prop, _ := odataProperty(t, c.LogicalName)
+		ms = append(ms, entityMember{name: prop, v: v})
+		if versioned && c.LogicalName == vc.LogicalName {
+			if tag, ok := entityETag(v); ok {
+				ms = append(ms, entityMember{name: "@odata.etag", v: tag})
+			}
+		}
+	}
+	if a := annotationsOf(r.Context()); a != nil && a.formatted {
+		for k, v := range e.FormattedValues {
+			prop, _ := odataProperty(t, k)
+			ms = append(ms, entityMember{name: prop + "@" + engine.FormattedValueAnnotation, v: v})
+		}
+	}
+	if found {
+		ms = append(ms, entityMember{name: "@odata.etag", v: etag})
+	}
+	return ms
 }
 
 // withVersion adds a versioned table's row version to a collection

@@ -1,0 +1,342 @@
+package server
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/jsonw"
+	odataparse "github.com/vecompile/vecompile/parse/odata"
+	"github.com/vecompile/vecompile/plan"
+)
+
+// OData results written directly: an entityShape is compiled once per page
+// from the result's columns, and every row is appended through it
+// (internal/jsonw), with no per-row map and no reflection. Its members come
+// in the order encoding/json gives a map's keys (sorted bytes), so that the
+// bytes are those the map-based writer gave; odatajson_test.go compares
+// the two on the server's requests and on random rows.
+
+type memberKind uint8
+
+const (
+	memberConst     memberKind = iota // a fixed string (@odata.context)
+	memberETag                        // @odata.etag of the row version at col
+	memberProperty                    // the value at col
+	memberFormatted                   // the formatted value of the field at col
+	memberSingle                      // a single-valued $expand: child, null without a related row
+)
+
+// odataColumn is one result column as an entity property: its name, where
+// the row holds it, and the instance annotations written with it (each
+// under "property@term", present when the row's field has a value for it).
+type odataColumn struct {
+	prop        string
+	at          int
+	annotations []string // engine.FormattedValueAnnotation
+}
+
+// member is one key of an entity object and what fills it.
+type member struct {
+	name  string // the key
+	key   []byte // the key encoded, with its colon
+	order int    // when the map writer set it: of equal names the last set wins
+	kind  memberKind
+	col   int
+	text  string       // memberConst
+	child *entityShape // memberSingle
+	keyAt int          // memberSingle: the related row's key column (-1: none)
+}
+
+// entityShape is how the rows of one level are written as entities.
+type entityShape struct {
+	members []member
+}
+
+// newShape orders the members as encoding/json orders map keys.
+func newShape(ms []member) *entityShape {
+	for i := range ms {
+		ms[i].key = append(jsonw.AppendString(nil, ms[i].name), ':')
+	}
+	slices.SortStableFunc(ms, func(a, b member) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return a.order - b.order
+	})
+	return &entityShape{members: ms}
+}
+
+// columnMembers are the members of cols: each property, then (after every
+// property, as annotateRow adds them) the annotations.
+func columnMembers(cols []odataColumn, order int) []member {
+	var ms []member
+	for _, c := range cols {
+		ms = append(ms, member{name: c.prop, kind: memberProperty, col: c.at, order: order})
+		order++
+	}
+	for _, c := range cols {
+		for _, a := range c.annotations {
+			ms = append(ms, member{name: c.prop + "@" + a, kind: memberFormatted, col: c.at, order: order})
+			order++
+		}
+	}
+	return ms
+}
+
+// appendRow appends row as one entity.
+func (s *entityShape) appendRow(b []byte, row engine.Row) ([]byte, error) {
+	b = append(b, '{')
+	first := true
+	ms := s.members
+	for i := 0; i < len(ms); {
+		j := i + 1
+		for j < len(ms) && ms[j].name == ms[i].name {
+			j++
+		}
+		// Of equal names the last present one, as the map kept it.
+		for k := j - 1; k >= i; k-- {
+			mark := len(b)
+			if !first {
+				b = append(b, ',')
+			}
+			b = append(b, ms[k].key...)
+			var ok bool
+			var err error
+			if b, ok, err = ms[k].appendValue(b, row); err != nil {
+				return b, err
+			}
+			if ok {
+				first = false
+				break
+			}
+			b = b[:mark]
+		}
+		i = j
+	}
+	return append(b, '}'), nil
+}
+
+// appendValue appends m's value in row; ok false: the member is absent.
+func (m *member) appendValue(b []byte, row engine.Row) ([]byte, bool, error) {
+	switch m.kind {
+	case memberConst:
+		return jsonw.AppendString(b, m.text), true, nil
+	case memberETag:
+		tag, ok := entityETag(row[m.col].Value)
+		if !ok {
+			return b, false, nil
+		}
+		return jsonw.AppendString(b, tag), true, nil
+	case memberProperty:
+		b, err := appendODataValue(b, row[m.col].Value)
+		return b, true, err
+	case memberFormatted:
+		f := row[m.col].Formatted
+		if f == nil || !f.HasValue {
+			return b, false, nil
+		}
+		return jsonw.AppendString(b, f.Value), true, nil
+	case memberSingle:
+		if m.keyAt < 0 || row[m.keyAt].Value == nil {
+			return append(b, "null"...), true, nil
+		}
+		b, err := m.child.appendRow(b, row)
+		return b, true, err
+	}
+	return b, false, nil
+}
+
+// appendODataValue is odataValue written: a multi-select's values as
+// one comma-separated string.
+func appendODataValue(b []byte, v any) ([]byte, error) {
+	if m, ok := v.([]int64); ok {
+		b = append(b, '"')
+		for i, n := range m {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, n, 10)
+		}
+		return append(b, '"'), nil
+	}
+	return jsonw.AppendValue(b, v)
+}
+
+// formattedTerms are the per-column annotations a request takes.
+func formattedTerms(a *annotations) []string {
+	if a == nil || !a.formatted {
+		return nil
+	}
+	return []string{engine.FormattedValueAnnotation}
+}
+
+// flatShape is the shape of a collection read without $expand (what
+// odataEntity and annotateRow gave): every column of the row, a versioned
+// table's @odata.etag, the requested annotations.
+func flatShape(t *plan.Table, names []string, terms []string) *entityShape {
+	cols := make([]odataColumn, len(names))
+	for i, n := range names {
+		prop, _ := odataProperty(t, n)
+		cols[i] = odataColumn{prop: prop, at: i, annotations: terms}
+	}
+	ms := columnMembers(cols, 0)
+	if vc, ok := versionCol(t); ok {
+		for i, n := range names {
+			if n == vc.LogicalName {
+				// Set right after its property.
+				ms = append(ms, member{name: "@odata.etag", kind: memberETag, col: i, order: i})
+			}
+		}
+	}
+	return newShape(ms)
+}
+
+// levelShape is the shape of an expanded level (what shapeLevel.entity
+// gave): its properties, its @odata.etag, its single-valued expands; at
+// the root, the requested annotations of every field of the row.
+func (sl *shapeLevel) levelShape(root bool, names []string, terms []string) *entityShape {
+	ms := make([]member, 0, len(sl.at)+len(sl.single)+1)
+	order := 0
+	for j, i := range sl.at {
+		prop, _ := odataProperty(sl.table, sl.props[j])
+		ms = append(ms, member{name: prop, kind: memberProperty, col: i, order: order})
+		order++
+	}
+	if sl.verAt >= 0 {
+		ms = append(ms, member{name: "@odata.etag", kind: memberETag, col: sl.verAt, order: order})
+		order++
+	}
+	for k, ch := range sl.single {
+		ms = append(ms, member{name: sl.lv.Single[k].Property, kind: memberSingle, child: ch.levelShape(false, nil, nil), keyAt: ch.keyAt, order: order})
+		order++
+	}
+	if root && len(terms) > 0 {
+		cols := make([]odataColumn, len(names))
+		for i, n := range names {
+			prop, _ := odataProperty(sl.table, n)
+			cols[i] = odataColumn{prop: prop, at: i, annotations: terms}
+		}
+		for _, m := range columnMembers(cols, order) {
+			if m.kind == memberFormatted {
+				ms = append(ms, m)
+			}
+		}
+	}
+	return newShape(ms)
+}
+
+// odataCollection is the top of a collection response.
+type odataCollection struct {
+	context  string
+	count    int
+	hasCount bool
+	next     string
+}
+
+// appendCollection appends the collection object: its members in
+// encoding/json's key order, the rows through shape (none: an empty array).
+func appendCollection(b []byte, c odataCollection, shape *entityShape, rows []engine.Row) ([]byte, error) {
+	b = append(b, `{"@odata.context":`...)
+	b = jsonw.AppendString(b, c.context)
+	if c.hasCount {
+		b = append(b, `,"@odata.count":`...)
+		b = strconv.AppendInt(b, int64(c.count), 10)
+	}
+	if c.next != "" {
+		b = append(b, `,"@odata.nextLink":`...)
+		b = jsonw.AppendString(b, c.next)
+	}
+	b = append(b, `,"value":[`...)
+	for i, row := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = shape.appendRow(b, row); err != nil {
+			return b, err
+		}
+	}
+	return append(b, "]}\n"...), nil
+}
+
+// entityMember is one key and value of a single entity (by key).
+type entityMember struct {
+	name string
+	v    any
+}
+
+// appendEntity appends one entity's members in encoding/json's key order,
+// the last of equal names winning as in a map.
+func appendEntity(b []byte, ms []entityMember) ([]byte, error) {
+	slices.SortStableFunc(ms, func(a, b entityMember) int { return strings.Compare(a.name, b.name) })
+	b = append(b, '{')
+	for i := range ms {
+		if i+1 < len(ms) && ms[i+1].name == ms[i].name {
+			continue
+		}
+		if b[len(b)-1] != '{' {
+			b = append(b, ',')
+		}
+		b = append(jsonw.AppendString(b, ms[i].name), ':')
+		var err error
+		if b, err = appendODataValue(b, ms[i].v); err != nil {
+			return b, err
+		}
+	}
+	return append(b, "}\n"...), nil
+}
+
+// Differential checks, set by the package's tests (nil otherwise): each
+// is given a body written directly and what it was written from, and
+// compares it with the map-based writer's encoding of the same, so that
+// every test request checks the two agree.
+var (
+	checkCollection func(s *Server, r *http.Request, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result, got []byte)
+	checkByKey      func(r *http.Request, t *plan.Table, ctx string, e *Entity, etag string, found bool, got []byte)
+	checkSDK        func(v any, got []byte)
+)
+
+// jsonBodies are reused response buffers for the directly written bodies.
+var jsonBodies = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// writeODataBody writes a body appended into buf (from jsonBodies) as
+// writeOData writes an encoded one: on err, the same 500 it answered when
+// encoding failed.
+func writeODataBody(w http.ResponseWriter, status int, buf *[]byte, b []byte, err error) {
+	w.Header().Set("OData-Version", "4.0")
+	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
+	writeBytes(w, status, buf, b, err)
+}
+
+// writeBytes writes b with its Content-Length and returns buf to the pool.
+func writeBytes(w http.ResponseWriter, status int, buf *[]byte, b []byte, err error) {
+	if err != nil {
+		b = append(b[:0], `{"error":{"code":"0x80040216","message":"the response could not be encoded"}}`+"\n"...)
+		status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+	if cap(b) <= 1<<20 { // a huge page's buffer is not kept
+		*buf = b[:0]
+		jsonBodies.Put(buf)
+	}
+}
+
+// expandsCollections says whether an expand level, or one of its
+// single-valued levels, has a collection-valued expand.
+func expandsCollections(lv *odataparse.ExpandLevel) bool {
+	if len(lv.Many) > 0 {
+		return true
+	}
+	for _, se := range lv.Single {
+		if expandsCollections(se.Level) {
+			return true
+		}
+	}
+	return false
+}
