@@ -81,7 +81,59 @@ func (s *Server) odataFetch(w http.ResponseWriter, r *http.Request, p *Principal
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"@odata.context": odataBase(r) + "$metadata#" + set}
+	sh := shaperOf(r.Context())
+	if sh.on {
+		return s.fetchWithLookups(w, r, t, set, pg)
+	}
+	var shape *entityShape
+	if len(pg.result.Rows) > 0 {
+		shape = fetchShape(t, rowNames(pg.result), formattedTerms(annotationsOf(r.Context())))
+	}
+	buf := jsonBodies.Get().(*[]byte)
+	b, err := appendEntity(*buf, fetchMembers(r, set, pg, entityRows{shape: shape, rows: pg.result.Rows}))
+	if checkFetch != nil && err == nil {
+		checkFetch(r, t, pg, b)
+	}
+	writeODataBody(w, http.StatusOK, buf, b, err)
+	return nil
+}
+
+// fetchMembers are the members of a fetchXml result: its context, rows and
+// paging annotations.
+func fetchMembers(r *http.Request, set string, pg *page, vals any) []entityMember {
+	ms := []entityMember{{name: "@odata.context", v: odataBase(r) + "$metadata#" + set}, {name: "value", v: vals},
+		{name: annMoreRecords, v: pg.result.MoreRecords}}
+	if pg.cookie != "" {
+		next := pg.plan.PageNumber + 1
+		ms = append(ms, entityMember{name: annPagingCookie, v: `<cookie pagenumber="` + strconv.FormatInt(next, 10) + `" pagingcookie="` +
+			url.QueryEscape(url.QueryEscape(pg.cookie)) + `" istracking="False" />`})
+	}
+	if pg.result.CountRequested {
+		ms = append(ms, entityMember{name: annTotalCount, v: pg.result.TotalRecordCount},
+			entityMember{name: annCountExceeded, v: pg.result.TotalRecordCountLimitExceeded})
+	}
+	return ms
+}
+
+// fetchWithLookups writes a fetchXml result whose lookups are annotated
+// (the shaper completes the entities after they are shaped): through maps.
+func (s *Server) fetchWithLookups(w http.ResponseWriter, r *http.Request, t *plan.Table, set string, pg *page) error {
+	sh := shaperOf(r.Context())
+	vals := fetchEntities(r, t, pg)
+	if err := s.annotate(r.Context(), sh); err != nil {
+		return err
+	}
+	out := map[string]any{}
+	for _, m := range fetchMembers(r, set, pg, vals) {
+		out[m.name] = m.v
+	}
+	writeOData(w, http.StatusOK, out)
+	return nil
+}
+
+// fetchEntities are a fetchXml result's rows as maps: non-null columns,
+// their annotations, a versioned table's @odata.etag.
+func fetchEntities(r *http.Request, t *plan.Table, pg *page) []map[string]any {
 	vals := make([]map[string]any, 0, len(pg.result.Rows))
 	vc, versioned := versionCol(t)
 	sh := shaperOf(r.Context())
@@ -100,20 +152,5 @@ func (s *Server) odataFetch(w http.ResponseWriter, r *http.Request, p *Principal
 		}
 		vals = append(vals, e)
 	}
-	if err := s.annotate(r.Context(), sh); err != nil {
-		return err
-	}
-	out["value"] = vals
-	out[annMoreRecords] = pg.result.MoreRecords
-	if pg.cookie != "" {
-		next := pg.plan.PageNumber + 1
-		out[annPagingCookie] = `<cookie pagenumber="` + strconv.FormatInt(next, 10) + `" pagingcookie="` +
-			url.QueryEscape(url.QueryEscape(pg.cookie)) + `" istracking="False" />`
-	}
-	if pg.result.CountRequested {
-		out[annTotalCount] = pg.result.TotalRecordCount
-		out[annCountExceeded] = pg.result.TotalRecordCountLimitExceeded
-	}
-	writeOData(w, http.StatusOK, out)
-	return nil
+	return vals
 }

@@ -49,6 +49,9 @@ type member struct {
 	text  string       // memberConst
 	child *entityShape // memberSingle
 	keyAt int          // memberSingle: the related row's key column (-1: none)
+	// skipNull leaves a property, or its annotation, out when the row's
+	// value is null (fetchXml results omit nulls, as the Web API does).
+	skipNull bool
 }
 
 // entityShape is how the rows of one level are written as entities.
@@ -122,6 +125,9 @@ func (s *entityShape) appendRow(b []byte, row engine.Row) ([]byte, error) {
 
 // appendValue appends m's value in row; ok false: the member is absent.
 func (m *member) appendValue(b []byte, row engine.Row) ([]byte, bool, error) {
+	if m.skipNull && row[m.col].Value == nil {
+		return b, false, nil
+	}
 	switch m.kind {
 	case memberConst:
 		return jsonw.AppendString(b, m.text), true, nil
@@ -250,7 +256,17 @@ func appendCollection(b []byte, c odataCollection, shape *entityShape, rows []en
 		b = append(b, `,"@odata.nextLink":`...)
 		b = jsonw.AppendString(b, c.next)
 	}
-	b = append(b, `,"value":[`...)
+	b = append(b, `,"value":`...)
+	b, err := appendRows(b, shape, rows)
+	if err != nil {
+		return b, err
+	}
+	return append(b, "}\n"...), nil
+}
+
+// appendRows appends rows as an array of entities written through shape.
+func appendRows(b []byte, shape *entityShape, rows []engine.Row) ([]byte, error) {
+	b = append(b, '[')
 	for i, row := range rows {
 		if i > 0 {
 			b = append(b, ',')
@@ -260,7 +276,32 @@ func appendCollection(b []byte, c odataCollection, shape *entityShape, rows []en
 			return b, err
 		}
 	}
-	return append(b, "]}\n"...), nil
+	return append(b, ']'), nil
+}
+
+// entityRows is a member value holding a page of rows and their shape.
+type entityRows struct {
+	shape *entityShape
+	rows  []engine.Row
+}
+
+// fetchShape is the shape of a fetchXml result's rows (odataFetch):
+// non-null columns, their requested annotations, a versioned table's
+// @odata.etag.
+func fetchShape(t *plan.Table, names []string, terms []string) *entityShape {
+	vc, versioned := versionCol(t)
+	var ms []member
+	for i, n := range names {
+		prop, _ := odataProperty(t, n)
+		ms = append(ms, member{name: prop, kind: memberProperty, col: i, order: 3 * i, skipNull: true})
+		for _, a := range terms {
+			ms = append(ms, member{name: prop + "@" + a, kind: memberFormatted, col: i, order: 3*i + 1, skipNull: true})
+		}
+		if versioned && n == vc.LogicalName {
+			ms = append(ms, member{name: "@odata.etag", kind: memberETag, col: i, order: 3*i + 2})
+		}
+	}
+	return newShape(ms)
 }
 
 // entityMember is one key and value of a single entity (by key).
@@ -283,7 +324,12 @@ func appendEntity(b []byte, ms []entityMember) ([]byte, error) {
 		}
 		b = append(jsonw.AppendString(b, ms[i].name), ':')
 		var err error
-		if b, err = appendODataValue(b, ms[i].v); err != nil {
+		if rows, ok := ms[i].v.(entityRows); ok {
+			b, err = appendRows(b, rows.shape, rows.rows)
+		} else {
+			b, err = appendODataValue(b, ms[i].v)
+		}
+		if err != nil {
 			return b, err
 		}
 	}
@@ -298,6 +344,7 @@ var (
 	checkCollection func(s *Server, r *http.Request, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result, got []byte)
 	checkByKey      func(r *http.Request, t *plan.Table, ctx string, e *Entity, etag string, found bool, got []byte)
 	checkSDK        func(v any, got []byte)
+	checkFetch      func(r *http.Request, t *plan.Table, pg *page, got []byte)
 )
 
 // jsonBodies are reused response buffers for the directly written bodies.

@@ -102,6 +102,15 @@ func referenceByKey(ctx context.Context, t *plan.Table, context string, e *Entit
 	return out
 }
 
+// referenceFetch is a fetchXml result as odataFetch built it.
+func referenceFetch(r *http.Request, t *plan.Table, pg *page) map[string]any {
+	out := map[string]any{}
+	for _, m := range fetchMembers(r, "set", pg, fetchEntities(r, t, pg)) {
+		out[m.name] = m.v
+	}
+	return out
+}
+
 func TestMain(m *testing.M) {
 	checkCollection = func(s *Server, r *http.Request, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result, got []byte) {
 		record("collection", got, reference(referenceCollection(s, r.Context(), t, level, coll, res)))
@@ -110,6 +119,9 @@ func TestMain(m *testing.M) {
 		record("by key", got, reference(referenceByKey(r.Context(), t, ctx, e, etag, found)))
 	}
 	checkSDK = func(v any, got []byte) { record("sdk", got, reference(v)) }
+	checkFetch = func(r *http.Request, t *plan.Table, pg *page, got []byte) {
+		record("fetchXml", got, reference(referenceFetch(r, t, pg)))
+	}
 	code := m.Run()
 	differential.Lock()
 	if len(differential.mismatches) > 0 {
@@ -252,6 +264,16 @@ func TestDirectJSONRandomRows(t *testing.T) {
 		want := reference(referenceCollection(nil, ctx, tab, nil, coll, res))
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("collection %d (%v):\n got %s\nwant %s", i, err, got, want)
+		}
+		pg := &page{result: res}
+		res.CountRequested, res.MoreRecords, res.TotalRecordCount = coll.hasCount, rnd.IntN(2) == 0, coll.count
+		req := httptest.NewRequest("GET", "/odata/accounts?fetchXml=x", nil).WithContext(ctx)
+		if len(rows) > 0 {
+			shape = fetchShape(tab, rowNames(res), formattedTerms(annotationsOf(ctx)))
+		}
+		got, err = appendEntity(nil, fetchMembers(req, "set", pg, entityRows{shape: shape, rows: rows}))
+		if want := reference(referenceFetch(req, tab, pg)); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("fetchXml %d (%v):\n got %s\nwant %s", i, err, got, want)
 		}
 		for _, row := range rows {
 			e := toEntity(tab, row)
