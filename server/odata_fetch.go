@@ -92,7 +92,7 @@ func (s *Server) odataFetch(w http.ResponseWriter, r *http.Request, p *Principal
 	buf := jsonBodies.Get().(*[]byte)
 	b, err := appendEntity(*buf, fetchMembers(r, set, pg, entityRows{shape: shape, rows: pg.result.Rows}))
 	if checkFetch != nil && err == nil {
-		checkFetch(r, t, pg, b)
+		checkFetch(r, t, set, pg, b)
 	}
 	writeODataBody(w, http.StatusOK, buf, b, err)
 	return nil

@@ -344,7 +344,7 @@ var (
 	checkCollection func(s *Server, r *http.Request, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result, got []byte)
 	checkByKey      func(r *http.Request, t *plan.Table, ctx string, e *Entity, etag string, found bool, got []byte)
 	checkSDK        func(v any, got []byte)
-	checkFetch      func(r *http.Request, t *plan.Table, pg *page, got []byte)
+	checkFetch      func(r *http.Request, t *plan.Table, set string, pg *page, got []byte)
 )
 
 // jsonBodies are reused response buffers for the directly written bodies.

@@ -103,9 +103,9 @@ func referenceByKey(ctx context.Context, t *plan.Table, context string, e *Entit
 }
 
 // referenceFetch is a fetchXml result as odataFetch built it.
-func referenceFetch(r *http.Request, t *plan.Table, pg *page) map[string]any {
+func referenceFetch(r *http.Request, t *plan.Table, set string, pg *page) map[string]any {
 	out := map[string]any{}
-	for _, m := range fetchMembers(r, "set", pg, fetchEntities(r, t, pg)) {
+	for _, m := range fetchMembers(r, set, pg, fetchEntities(r, t, pg)) {
 		out[m.name] = m.v
 	}
 	return out
@@ -119,8 +119,8 @@ func TestMain(m *testing.M) {
 		record("by key", got, reference(referenceByKey(r.Context(), t, ctx, e, etag, found)))
 	}
 	checkSDK = func(v any, got []byte) { record("sdk", got, reference(v)) }
-	checkFetch = func(r *http.Request, t *plan.Table, pg *page, got []byte) {
-		record("fetchXml", got, reference(referenceFetch(r, t, pg)))
+	checkFetch = func(r *http.Request, t *plan.Table, set string, pg *page, got []byte) {
+		record("fetchXml", got, reference(referenceFetch(r, t, set, pg)))
 	}
 	code := m.Run()
 	differential.Lock()
@@ -272,7 +272,7 @@ func TestDirectJSONRandomRows(t *testing.T) {
 			shape = fetchShape(tab, rowNames(res), formattedTerms(annotationsOf(ctx)))
 		}
 		got, err = appendEntity(nil, fetchMembers(req, "set", pg, entityRows{shape: shape, rows: rows}))
-		if want := reference(referenceFetch(req, tab, pg)); err != nil || !bytes.Equal(got, want) {
+		if want := reference(referenceFetch(req, tab, "set", pg)); err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("fetchXml %d (%v):\n got %s\nwant %s", i, err, got, want)
 		}
 		for _, row := range rows {
