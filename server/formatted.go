@@ -125,16 +125,3 @@ func annotateRow(ctx context.Context, t *plan.Table, e map[string]any, row engin
 	}
 	return e
 }
-
-// annotateEntity adds the formatted values of a record read through
-// Retrieve (sdkFormatted) to its OData entity of t.
-func annotateEntity(ctx context.Context, t *plan.Table, out map[string]any, e *Entity) map[string]any {
-	if a := annotationsOf(ctx); a == nil || !a.formatted {
-		return out
-	}
-	for k, v := range e.FormattedValues {
-		prop, _ := odataProperty(t, k)
-		out[prop+"@"+engine.FormattedValueAnnotation] = v
-	}
-	return out
-}

@@ -164,32 +164,13 @@ func (s *Server) resource(res string) (*plan.Table, string, bool, error) {
 	return t, g, true, nil
 }
 
-// odataEntity is a row as an OData entity: properties by name, nulls
-// included as OData clients expect every declared property.
-func odataEntity(sh *webShaper, ctx string, t *plan.Table, row engine.Row) map[string]any {
-	e := make(map[string]any, len(row)+2)
-	if ctx != "" {
-		e["@odata.context"] = ctx
-	}
-	vc, versioned := versionCol(t)
-	for _, f := range row {
-		sh.set(e, t, f.Name, odataValue(f.Value))
-		if versioned && f.Name == vc.LogicalName {
-			if tag, ok := entityETag(f.Value); ok {
-				e["@odata.etag"] = tag
-			}
-		}
-	}
-	return e
-}
-
 func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	r = withAnnotations(w, r)
 	t, key, byKey, err := s.resource(r.PathValue("res"))
 	if err != nil {
 		return err
 	}
-	sh, r := newShaper(w, r)
+	_, r = newShaper(w, r)
 	set := s.catalog.entitySet(t)
 	if byKey {
 		opts, err := allowOptions(r, set+"(id)", "$select", "$expand")
@@ -276,25 +257,14 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if pg.result.MoreRecords && pg.cookie != "" {
 		coll.next = nextLink(r, pg.cookie)
 	}
-	if !sh.on && (level == nil || !expandsCollections(level)) {
-		s.writeODataRows(w, r, t, level, coll, pg.result)
-		return nil
+	if level == nil || !expandsCollections(level) {
+		return s.writeODataRows(w, r, t, level, coll, pg.result)
 	}
-	// Lookup annotations and collection-valued expands complete the
-	// entities after they are shaped: written through maps.
+	// Collection-valued expands complete the entities after they are
+	// shaped: written through maps.
 	out := map[string]any{"@odata.context": coll.context}
 	var vals []map[string]any
-	if level != nil {
-		if vals, err = s.odataRows(r.Context(), p, level, pg.result); err != nil {
-			return err
-		}
-	} else {
-		vals = make([]map[string]any, 0, len(pg.result.Rows))
-		for _, row := range pg.result.Rows {
-			vals = append(vals, annotateRow(r.Context(), t, odataEntity(sh, "", t, row), row))
-		}
-	}
-	if err := s.annotate(r.Context(), sh); err != nil {
+	if vals, err = s.odataRows(r.Context(), p, level, pg.result); err != nil {
 		return err
 	}
 	out["value"] = vals
@@ -324,25 +294,31 @@ func nextLink(r *http.Request, cookie string) string {
 	return odataBase(r) + strings.TrimPrefix(r.URL.EscapedPath(), "/odata/") + "?" + strings.Join(parts, "&")
 }
 
-// writeODataRows writes a collection page whose entities need no
-// completion after shaping (see odataGet) straight from its rows.
-func (s *Server) writeODataRows(w http.ResponseWriter, r *http.Request, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result) {
+// writeODataRows writes a collection page without collection-valued
+// expands straight from its rows.
+func (s *Server) writeODataRows(w http.ResponseWriter, r *http.Request, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result) error {
 	var shape *entityShape
 	if len(res.Rows) > 0 {
 		names := rowNames(res)
 		terms := formattedTerms(annotationsOf(r.Context()))
+		sh := shaperOf(r.Context())
 		if level == nil {
-			shape = flatShape(t, names, terms)
+			shape = flatShape(sh, t, names, terms)
 		} else {
-			shape = compileLevel(shaperOf(r.Context()), s.catalog, level, names).levelShape(true, names, terms)
+			shape = compileLevel(sh, s.catalog, level, names).levelShape(true, names, terms)
 		}
 	}
+	ln, err := s.lookupNotes(r.Context(), shape, res.Rows)
+	if err != nil {
+		return err
+	}
 	buf := jsonBodies.Get().(*[]byte)
-	b, err := appendCollection(*buf, coll, shape, res.Rows)
+	b, err := appendCollection(*buf, coll, shape, res.Rows, ln)
 	if checkCollection != nil && err == nil {
 		checkCollection(s, r, t, level, coll, res, b)
 	}
 	writeODataBody(w, http.StatusOK, buf, b, err)
+	return nil
 }
 
 // maxPageSize reads odata.maxpagesize from a Prefer header.
@@ -481,24 +457,9 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 		return err
 	}
 	ctx := odataBase(r) + "$metadata#" + s.catalog.entitySet(t) + "/$entity"
-	sh := shaperOf(r.Context())
-	var out map[string]any
-	if sh.on {
-		// Lookup annotations complete the entity after it is shaped:
-		// written through a map.
-		row := make(engine.Row, 0, len(e.Attributes))
-		for _, c := range t.Columns {
-			if v, ok := e.Attributes[c.LogicalName]; ok {
-				row = append(row, engine.Field{Name: c.LogicalName, Value: v})
-			}
-		}
-		out = annotateEntity(r.Context(), t, odataEntity(sh, ctx, t, row), e)
-		if err := s.annotate(r.Context(), sh); err != nil {
-			return err
-		}
-		if found {
-			out["@odata.etag"] = etag
-		}
+	lookups, err := s.byKeyLookups(r.Context(), shaperOf(r.Context()), t, e)
+	if err != nil {
+		return err
 	}
 	if found {
 		w.Header().Set("ETag", etag)
@@ -512,17 +473,43 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 			return nil
 		}
 	}
-	if out != nil {
-		writeOData(w, status, out)
-		return nil
-	}
 	buf := jsonBodies.Get().(*[]byte)
-	b, err := appendEntity(*buf, byKeyMembers(r, t, ctx, e, etag, found))
+	b, err := appendEntity(*buf, append(byKeyMembers(r, t, ctx, e, etag, found), lookups...))
 	if checkByKey != nil && err == nil {
-		checkByKey(r, t, ctx, e, etag, found, b)
+		checkByKey(s, r, t, ctx, e, etag, found, b)
 	}
 	writeODataBody(w, status, buf, b, err)
 	return nil
+}
+
+// byKeyLookups are the lookup annotations of an entity read by key, when
+// the request asks for them.
+func (s *Server) byKeyLookups(ctx context.Context, sh *webShaper, t *plan.Table, e *Entity) ([]entityMember, error) {
+	if !sh.on {
+		return nil, nil
+	}
+	var row engine.Row
+	var ms []member
+	for _, c := range t.Columns {
+		if v, ok := e.Attributes[c.LogicalName]; ok {
+			ms = append(ms, lookupMembers(sh, t, c.LogicalName, len(row))...)
+			row = append(row, engine.Field{Name: c.LogicalName, Value: v})
+		}
+	}
+	shape := newShape(ms)
+	ln, err := s.lookupNotes(ctx, shape, []engine.Row{row})
+	if err != nil {
+		return nil, err
+	}
+	var out []entityMember
+	for _, m := range shape.members {
+		if id, ok := row[m.col].Value.(string); ok {
+			if v, ok := ln.annotation(m.kind, m.table, m.lookup, id); ok {
+				out = append(out, entityMember{name: m.name, v: v})
+			}
+		}
+	}
+	return out, nil
 }
 
 // byKeyMembers are the members of an entity read by key, set in the order

@@ -81,18 +81,18 @@ func (s *Server) odataFetch(w http.ResponseWriter, r *http.Request, p *Principal
 	if err != nil {
 		return err
 	}
-	sh := shaperOf(r.Context())
-	if sh.on {
-		return s.fetchWithLookups(w, r, t, set, pg)
-	}
 	var shape *entityShape
 	if len(pg.result.Rows) > 0 {
-		shape = fetchShape(t, rowNames(pg.result), formattedTerms(annotationsOf(r.Context())))
+		shape = fetchShape(shaperOf(r.Context()), t, rowNames(pg.result), formattedTerms(annotationsOf(r.Context())))
+	}
+	ln, err := s.lookupNotes(r.Context(), shape, pg.result.Rows)
+	if err != nil {
+		return err
 	}
 	buf := jsonBodies.Get().(*[]byte)
-	b, err := appendEntity(*buf, fetchMembers(r, set, pg, entityRows{shape: shape, rows: pg.result.Rows}))
+	b, err := appendEntity(*buf, fetchMembers(r, set, pg, entityRows{shape: shape, rows: pg.result.Rows, notes: ln}))
 	if checkFetch != nil && err == nil {
-		checkFetch(r, t, set, pg, b)
+		checkFetch(s, r, t, set, pg, b)
 	}
 	writeODataBody(w, http.StatusOK, buf, b, err)
 	return nil
@@ -113,44 +113,4 @@ func fetchMembers(r *http.Request, set string, pg *page, vals any) []entityMembe
 			entityMember{name: annCountExceeded, v: pg.result.TotalRecordCountLimitExceeded})
 	}
 	return ms
-}
-
-// fetchWithLookups writes a fetchXml result whose lookups are annotated
-// (the shaper completes the entities after they are shaped): through maps.
-func (s *Server) fetchWithLookups(w http.ResponseWriter, r *http.Request, t *plan.Table, set string, pg *page) error {
-	sh := shaperOf(r.Context())
-	vals := fetchEntities(r, t, pg)
-	if err := s.annotate(r.Context(), sh); err != nil {
-		return err
-	}
-	out := map[string]any{}
-	for _, m := range fetchMembers(r, set, pg, vals) {
-		out[m.name] = m.v
-	}
-	writeOData(w, http.StatusOK, out)
-	return nil
-}
-
-// fetchEntities are a fetchXml result's rows as maps: non-null columns,
-// their annotations, a versioned table's @odata.etag.
-func fetchEntities(r *http.Request, t *plan.Table, pg *page) []map[string]any {
-	vals := make([]map[string]any, 0, len(pg.result.Rows))
-	vc, versioned := versionCol(t)
-	sh := shaperOf(r.Context())
-	for _, row := range pg.result.Rows {
-		e := make(map[string]any, len(row)+1)
-		for _, f := range row {
-			if f.Value != nil {
-				sh.set(e, t, f.Name, odataValue(f.Value))
-				annotate(r.Context(), t, e, f)
-			}
-			if versioned && f.Name == vc.LogicalName {
-				if tag, ok := entityETag(f.Value); ok {
-					e["@odata.etag"] = tag
-				}
-			}
-		}
-		vals = append(vals, e)
-	}
-	return vals
 }

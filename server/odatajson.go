@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -23,11 +24,13 @@ import (
 type memberKind uint8
 
 const (
-	memberConst     memberKind = iota // a fixed string (@odata.context)
-	memberETag                        // @odata.etag of the row version at col
-	memberProperty                    // the value at col
-	memberFormatted                   // the formatted value of the field at col
-	memberSingle                      // a single-valued $expand: child, null without a related row
+	memberConst       memberKind = iota // a fixed string (@odata.context)
+	memberETag                          // @odata.etag of the row version at col
+	memberProperty                      // the value at col
+	memberFormatted                     // the formatted value of the field at col
+	memberSingle                        // a single-valued $expand: child, null without a related row
+	memberLookupTable                   // the lookup at col's target table (lookuplogicalname)
+	memberLookupNav                     // its navigation property (associatednavigationproperty)
 )
 
 // odataColumn is one result column as an entity property: its name, where
@@ -49,6 +52,9 @@ type member struct {
 	text  string       // memberConst
 	child *entityShape // memberSingle
 	keyAt int          // memberSingle: the related row's key column (-1: none)
+	// lookup and table are a lookup member's column and the entity's table.
+	lookup *plan.Column
+	table  *plan.Table
 	// skipNull leaves a property, or its annotation, out when the row's
 	// value is null (fetchXml results omit nulls, as the Web API does).
 	skipNull bool
@@ -90,8 +96,9 @@ func columnMembers(cols []odataColumn, order int) []member {
 	return ms
 }
 
-// appendRow appends row as one entity.
-func (s *entityShape) appendRow(b []byte, row engine.Row) ([]byte, error) {
+// appendRow appends row as one entity; ln resolves lookup annotations
+// (nil when the shape has none).
+func (s *entityShape) appendRow(b []byte, row engine.Row, ln *lookupNotes) ([]byte, error) {
 	b = append(b, '{')
 	first := true
 	ms := s.members
@@ -109,7 +116,7 @@ func (s *entityShape) appendRow(b []byte, row engine.Row) ([]byte, error) {
 			b = append(b, ms[k].key...)
 			var ok bool
 			var err error
-			if b, ok, err = ms[k].appendValue(b, row); err != nil {
+			if b, ok, err = ms[k].appendValue(b, row, ln); err != nil {
 				return b, err
 			}
 			if ok {
@@ -124,7 +131,7 @@ func (s *entityShape) appendRow(b []byte, row engine.Row) ([]byte, error) {
 }
 
 // appendValue appends m's value in row; ok false: the member is absent.
-func (m *member) appendValue(b []byte, row engine.Row) ([]byte, bool, error) {
+func (m *member) appendValue(b []byte, row engine.Row, ln *lookupNotes) ([]byte, bool, error) {
 	if m.skipNull && row[m.col].Value == nil {
 		return b, false, nil
 	}
@@ -150,10 +157,118 @@ func (m *member) appendValue(b []byte, row engine.Row) ([]byte, bool, error) {
 		if m.keyAt < 0 || row[m.keyAt].Value == nil {
 			return append(b, "null"...), true, nil
 		}
-		b, err := m.child.appendRow(b, row)
+		b, err := m.child.appendRow(b, row, ln)
 		return b, true, err
+	case memberLookupTable, memberLookupNav:
+		id, ok := row[m.col].Value.(string)
+		if !ok {
+			return b, false, nil
+		}
+		v, ok := ln.annotation(m.kind, m.table, m.lookup, id)
+		if !ok {
+			return b, false, nil
+		}
+		return jsonw.AppendString(b, v), true, nil
 	}
 	return b, false, nil
+}
+
+// lookupNotes are what lookup annotations need beyond the row: the
+// request's choice, the targets of polymorphic lookups' values (one read
+// per page, as webShaper.notes gave) and which tables are exposed.
+type lookupNotes struct {
+	types   map[*plan.Column]map[string]string
+	exposed func(string) bool
+}
+
+// annotation is the lookup annotation of kind for the value id of column c
+// of table t; ok false when there is none (no target found, or a target
+// that is not exposed has no navigation property).
+func (ln *lookupNotes) annotation(kind memberKind, t *plan.Table, c *plan.Column, id string) (string, bool) {
+	target := ""
+	if len(c.Targets) == 1 {
+		target = c.Targets[0]
+	} else if ln != nil {
+		target = ln.types[c][canonicalID(id)]
+	}
+	if target == "" {
+		return "", false
+	}
+	if kind == memberLookupTable {
+		return target, true
+	}
+	if ln == nil || !ln.exposed(target) {
+		return "", false
+	}
+	return plan.NavigationName(t, c.LogicalName, target), true
+}
+
+// lookupAnnotationOrder places the lookup annotations after every other
+// member a map writer set (they were set last).
+const lookupAnnotationOrder = 1 << 24
+
+// lookupMembers are the lookup annotations of column name of t at row
+// index at, when the request asks for them and the column is a lookup.
+func lookupMembers(sh *webShaper, t *plan.Table, name string, at int) []member {
+	if sh == nil || !sh.on || t == nil {
+		return nil
+	}
+	prop, c := odataProperty(t, name)
+	if c == nil {
+		return nil
+	}
+	var ms []member
+	if sh.ann.wants(annLookupLogicalName) {
+		ms = append(ms, member{name: prop + "@" + annLookupLogicalName, kind: memberLookupTable, col: at, lookup: c, table: t, order: lookupAnnotationOrder + at})
+	}
+	if sh.ann.wants(annAssociatedNav) {
+		ms = append(ms, member{name: prop + "@" + annAssociatedNav, kind: memberLookupNav, col: at, lookup: c, table: t, order: lookupAnnotationOrder + at})
+	}
+	return ms
+}
+
+// lookupNotes reads the targets of the polymorphic lookup values that
+// shape's lookup annotations name in rows (nil when it has none).
+func (s *Server) lookupNotes(ctx context.Context, shape *entityShape, rows []engine.Row) (*lookupNotes, error) {
+	refs := map[*plan.Column]map[string]bool{}
+	has := false
+	var walk func(es *entityShape)
+	walk = func(es *entityShape) {
+		for _, m := range es.members {
+			switch m.kind {
+			case memberSingle:
+				walk(m.child)
+			case memberLookupTable, memberLookupNav:
+				has = true
+				if len(m.lookup.Targets) <= 1 {
+					continue
+				}
+				for _, row := range rows {
+					if id, ok := row[m.col].Value.(string); ok {
+						if refs[m.lookup] == nil {
+							refs[m.lookup] = map[string]bool{}
+						}
+						refs[m.lookup][canonicalID(id)] = true
+					}
+				}
+			}
+		}
+	}
+	if shape != nil {
+		walk(shape)
+	}
+	if !has {
+		return nil, nil
+	}
+	ln := &lookupNotes{exposed: func(t string) bool { _, ok := s.catalog.Table(t); return ok }}
+	if len(refs) > 0 {
+		types, err := s.lookupTargets(ctx, refs)
+		if err != nil {
+			return nil, err
+		}
+		ln.types = types
+	}
+	return ln, nil
 }
 
 // appendODataValue is odataValue written: a multi-select's values as
@@ -183,13 +298,16 @@ func formattedTerms(a *annotations) []string {
 // flatShape is the shape of a collection read without $expand (what
 // odataEntity and annotateRow gave): every column of the row, a versioned
 // table's @odata.etag, the requested annotations.
-func flatShape(t *plan.Table, names []string, terms []string) *entityShape {
+func flatShape(sh *webShaper, t *plan.Table, names []string, terms []string) *entityShape {
 	cols := make([]odataColumn, len(names))
 	for i, n := range names {
 		prop, _ := odataProperty(t, n)
 		cols[i] = odataColumn{prop: prop, at: i, annotations: terms}
 	}
 	ms := columnMembers(cols, 0)
+	for i, n := range names {
+		ms = append(ms, lookupMembers(sh, t, n, i)...)
+	}
 	if vc, ok := versionCol(t); ok {
 		for i, n := range names {
 			if n == vc.LogicalName {
@@ -210,6 +328,7 @@ func (sl *shapeLevel) levelShape(root bool, names []string, terms []string) *ent
 	for j, i := range sl.at {
 		prop, _ := odataProperty(sl.table, sl.props[j])
 		ms = append(ms, member{name: prop, kind: memberProperty, col: i, order: order})
+		ms = append(ms, lookupMembers(sl.sh, sl.table, sl.props[j], i)...)
 		order++
 	}
 	if sl.verAt >= 0 {
@@ -245,7 +364,7 @@ type odataCollection struct {
 
 // appendCollection appends the collection object: its members in
 // encoding/json's key order, the rows through shape (none: an empty array).
-func appendCollection(b []byte, c odataCollection, shape *entityShape, rows []engine.Row) ([]byte, error) {
+func appendCollection(b []byte, c odataCollection, shape *entityShape, rows []engine.Row, ln *lookupNotes) ([]byte, error) {
 	b = append(b, `{"@odata.context":`...)
 	b = jsonw.AppendString(b, c.context)
 	if c.hasCount {
@@ -257,7 +376,7 @@ func appendCollection(b []byte, c odataCollection, shape *entityShape, rows []en
 		b = jsonw.AppendString(b, c.next)
 	}
 	b = append(b, `,"value":`...)
-	b, err := appendRows(b, shape, rows)
+	b, err := appendRows(b, shape, rows, ln)
 	if err != nil {
 		return b, err
 	}
@@ -265,14 +384,14 @@ func appendCollection(b []byte, c odataCollection, shape *entityShape, rows []en
 }
 
 // appendRows appends rows as an array of entities written through shape.
-func appendRows(b []byte, shape *entityShape, rows []engine.Row) ([]byte, error) {
+func appendRows(b []byte, shape *entityShape, rows []engine.Row, ln *lookupNotes) ([]byte, error) {
 	b = append(b, '[')
 	for i, row := range rows {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		var err error
-		if b, err = shape.appendRow(b, row); err != nil {
+		if b, err = shape.appendRow(b, row, ln); err != nil {
 			return b, err
 		}
 	}
@@ -283,12 +402,13 @@ func appendRows(b []byte, shape *entityShape, rows []engine.Row) ([]byte, error)
 type entityRows struct {
 	shape *entityShape
 	rows  []engine.Row
+	notes *lookupNotes
 }
 
 // fetchShape is the shape of a fetchXml result's rows (odataFetch):
 // non-null columns, their requested annotations, a versioned table's
 // @odata.etag.
-func fetchShape(t *plan.Table, names []string, terms []string) *entityShape {
+func fetchShape(sh *webShaper, t *plan.Table, names []string, terms []string) *entityShape {
 	vc, versioned := versionCol(t)
 	var ms []member
 	for i, n := range names {
@@ -300,6 +420,7 @@ func fetchShape(t *plan.Table, names []string, terms []string) *entityShape {
 		if versioned && n == vc.LogicalName {
 			ms = append(ms, member{name: "@odata.etag", kind: memberETag, col: i, order: 3*i + 2})
 		}
+		ms = append(ms, lookupMembers(sh, t, n, i)...)
 	}
 	return newShape(ms)
 }
@@ -325,7 +446,7 @@ func appendEntity(b []byte, ms []entityMember) ([]byte, error) {
 		b = append(jsonw.AppendString(b, ms[i].name), ':')
 		var err error
 		if rows, ok := ms[i].v.(entityRows); ok {
-			b, err = appendRows(b, rows.shape, rows.rows)
+			b, err = appendRows(b, rows.shape, rows.rows, rows.notes)
 		} else {
 			b, err = appendODataValue(b, ms[i].v)
 		}
@@ -342,9 +463,9 @@ func appendEntity(b []byte, ms []entityMember) ([]byte, error) {
 // every test request checks the two agree.
 var (
 	checkCollection func(s *Server, r *http.Request, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result, got []byte)
-	checkByKey      func(r *http.Request, t *plan.Table, ctx string, e *Entity, etag string, found bool, got []byte)
+	checkByKey      func(s *Server, r *http.Request, t *plan.Table, ctx string, e *Entity, etag string, found bool, got []byte)
 	checkSDK        func(v any, got []byte)
-	checkFetch      func(r *http.Request, t *plan.Table, set string, pg *page, got []byte)
+	checkFetch      func(s *Server, r *http.Request, t *plan.Table, set string, pg *page, got []byte)
 )
 
 // jsonBodies are reused response buffers for the directly written bodies.

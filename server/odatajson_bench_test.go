@@ -79,7 +79,7 @@ func BenchmarkWriteJSON(b *testing.B) {
 	b.Run("read=a/writer=maps", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			encode(referenceByKey(ctx, account, ctxA, e, etag, true))
+			encode(referenceByKey(s, ctx, account, ctxA, e, etag, true))
 		}
 	})
 	b.Run("read=a/writer=direct", func(b *testing.B) {
@@ -99,13 +99,13 @@ func BenchmarkWriteJSON(b *testing.B) {
 		for b.Loop() {
 			names := rowNames(res)
 			shape := compileLevel(shaperOf(ctx), s.catalog, level, names).levelShape(true, names, nil)
-			buf, _ = appendCollection(buf[:0], coll, shape, res.Rows)
+			buf, _ = appendCollection(buf[:0], coll, shape, res.Rows, nil)
 		}
 	})
 	// The writers agree on what is measured.
 	encode(referenceCollection(s, ctx, opportunity, level, coll, res))
 	names := rowNames(res)
-	buf, _ = appendCollection(buf[:0], coll, compileLevel(shaperOf(ctx), s.catalog, level, names).levelShape(true, names, nil), res.Rows)
+	buf, _ = appendCollection(buf[:0], coll, compileLevel(shaperOf(ctx), s.catalog, level, names).levelShape(true, names, nil), res.Rows, nil)
 	if !bytes.Equal(buf, out.Bytes()) {
 		b.Fatalf("read b differs:\n%s\n%s", buf, out.Bytes())
 	}

@@ -78,6 +78,9 @@ func referenceCollection(s *Server, ctx context.Context, t *plan.Table, level *o
 		}
 	}
 	out["value"] = vals
+	if err := s.annotate(ctx, sh); err != nil {
+		return map[string]any{"annotate": err.Error()}
+	}
 	if coll.hasCount {
 		out["@odata.count"] = coll.count
 	}
@@ -88,7 +91,7 @@ func referenceCollection(s *Server, ctx context.Context, t *plan.Table, level *o
 }
 
 // referenceByKey is an entity read by key as writeODataEntity built it.
-func referenceByKey(ctx context.Context, t *plan.Table, context string, e *Entity, etag string, found bool) map[string]any {
+func referenceByKey(s *Server, ctx context.Context, t *plan.Table, context string, e *Entity, etag string, found bool) map[string]any {
 	row := make(engine.Row, 0, len(e.Attributes))
 	for _, c := range t.Columns {
 		if v, ok := e.Attributes[c.LogicalName]; ok {
@@ -96,6 +99,9 @@ func referenceByKey(ctx context.Context, t *plan.Table, context string, e *Entit
 		}
 	}
 	out := annotateEntity(ctx, t, odataEntity(shaperOf(ctx), context, t, row), e)
+	if err := s.annotate(ctx, shaperOf(ctx)); err != nil {
+		return map[string]any{"annotate": err.Error()}
+	}
 	if found {
 		out["@odata.etag"] = etag
 	}
@@ -103,10 +109,73 @@ func referenceByKey(ctx context.Context, t *plan.Table, context string, e *Entit
 }
 
 // referenceFetch is a fetchXml result as odataFetch built it.
-func referenceFetch(r *http.Request, t *plan.Table, set string, pg *page) map[string]any {
+func referenceFetch(s *Server, r *http.Request, t *plan.Table, set string, pg *page) map[string]any {
+	vals := fetchEntities(r, t, pg)
+	if err := s.annotate(r.Context(), shaperOf(r.Context())); err != nil {
+		return map[string]any{"annotate": err.Error()}
+	}
 	out := map[string]any{}
-	for _, m := range fetchMembers(r, set, pg, fetchEntities(r, t, pg)) {
+	for _, m := range fetchMembers(r, set, pg, vals) {
 		out[m.name] = m.v
+	}
+	return out
+}
+
+// The map-based writer's entity builders, used by the server before the
+// direct writers and kept here as their reference.
+
+// odataEntity is a row as an OData entity: properties by name, nulls
+// included as OData clients expect every declared property.
+func odataEntity(sh *webShaper, ctx string, t *plan.Table, row engine.Row) map[string]any {
+	e := make(map[string]any, len(row)+2)
+	if ctx != "" {
+		e["@odata.context"] = ctx
+	}
+	vc, versioned := versionCol(t)
+	for _, f := range row {
+		sh.set(e, t, f.Name, odataValue(f.Value))
+		if versioned && f.Name == vc.LogicalName {
+			if tag, ok := entityETag(f.Value); ok {
+				e["@odata.etag"] = tag
+			}
+		}
+	}
+	return e
+}
+
+// fetchEntities are a fetchXml result's rows as maps: non-null columns,
+// their annotations, a versioned table's @odata.etag.
+func fetchEntities(r *http.Request, t *plan.Table, pg *page) []map[string]any {
+	vals := make([]map[string]any, 0, len(pg.result.Rows))
+	vc, versioned := versionCol(t)
+	sh := shaperOf(r.Context())
+	for _, row := range pg.result.Rows {
+		e := make(map[string]any, len(row)+1)
+		for _, f := range row {
+			if f.Value != nil {
+				sh.set(e, t, f.Name, odataValue(f.Value))
+				annotate(r.Context(), t, e, f)
+			}
+			if versioned && f.Name == vc.LogicalName {
+				if tag, ok := entityETag(f.Value); ok {
+					e["@odata.etag"] = tag
+				}
+			}
+		}
+		vals = append(vals, e)
+	}
+	return vals
+}
+
+// annotateEntity adds the formatted values of a record read through
+// Retrieve (sdkFormatted) to its OData entity of t.
+func annotateEntity(ctx context.Context, t *plan.Table, out map[string]any, e *Entity) map[string]any {
+	if a := annotationsOf(ctx); a == nil || !a.formatted {
+		return out
+	}
+	for k, v := range e.FormattedValues {
+		prop, _ := odataProperty(t, k)
+		out[prop+"@"+engine.FormattedValueAnnotation] = v
 	}
 	return out
 }
@@ -115,12 +184,12 @@ func TestMain(m *testing.M) {
 	checkCollection = func(s *Server, r *http.Request, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result, got []byte) {
 		record("collection", got, reference(referenceCollection(s, r.Context(), t, level, coll, res)))
 	}
-	checkByKey = func(r *http.Request, t *plan.Table, ctx string, e *Entity, etag string, found bool, got []byte) {
-		record("by key", got, reference(referenceByKey(r.Context(), t, ctx, e, etag, found)))
+	checkByKey = func(s *Server, r *http.Request, t *plan.Table, ctx string, e *Entity, etag string, found bool, got []byte) {
+		record("by key", got, reference(referenceByKey(s, r.Context(), t, ctx, e, etag, found)))
 	}
 	checkSDK = func(v any, got []byte) { record("sdk", got, reference(v)) }
-	checkFetch = func(r *http.Request, t *plan.Table, set string, pg *page, got []byte) {
-		record("fetchXml", got, reference(referenceFetch(r, t, set, pg)))
+	checkFetch = func(s *Server, r *http.Request, t *plan.Table, set string, pg *page, got []byte) {
+		record("fetchXml", got, reference(referenceFetch(s, r, t, set, pg)))
 	}
 	code := m.Run()
 	differential.Lock()
@@ -258,9 +327,9 @@ func TestDirectJSONRandomRows(t *testing.T) {
 		}
 		var shape *entityShape
 		if len(rows) > 0 {
-			shape = flatShape(tab, rowNames(res), formattedTerms(annotationsOf(ctx)))
+			shape = flatShape(shaperOf(ctx), tab, rowNames(res), formattedTerms(annotationsOf(ctx)))
 		}
-		got, err := appendCollection(nil, coll, shape, rows)
+		got, err := appendCollection(nil, coll, shape, rows, nil)
 		want := reference(referenceCollection(nil, ctx, tab, nil, coll, res))
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("collection %d (%v):\n got %s\nwant %s", i, err, got, want)
@@ -269,10 +338,10 @@ func TestDirectJSONRandomRows(t *testing.T) {
 		res.CountRequested, res.MoreRecords, res.TotalRecordCount = coll.hasCount, rnd.IntN(2) == 0, coll.count
 		req := httptest.NewRequest("GET", "/odata/accounts?fetchXml=x", nil).WithContext(ctx)
 		if len(rows) > 0 {
-			shape = fetchShape(tab, rowNames(res), formattedTerms(annotationsOf(ctx)))
+			shape = fetchShape(shaperOf(ctx), tab, rowNames(res), formattedTerms(annotationsOf(ctx)))
 		}
 		got, err = appendEntity(nil, fetchMembers(req, "set", pg, entityRows{shape: shape, rows: rows}))
-		if want := reference(referenceFetch(req, tab, "set", pg)); err != nil || !bytes.Equal(got, want) {
+		if want := reference(referenceFetch(nil, req, tab, "set", pg)); err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("fetchXml %d (%v):\n got %s\nwant %s", i, err, got, want)
 		}
 		for _, row := range rows {
@@ -283,7 +352,7 @@ func TestDirectJSONRandomRows(t *testing.T) {
 				etag = `W/"` + strconv.Itoa(rnd.IntN(1e6)) + `"`
 			}
 			got, err := appendEntity(nil, byKeyMembers(httptest.NewRequest("GET", "/", nil).WithContext(ctx), tab, "ctx", e, etag, found))
-			if want := reference(referenceByKey(ctx, tab, "ctx", e, etag, found)); err != nil || !bytes.Equal(got, want) {
+			if want := reference(referenceByKey(nil, ctx, tab, "ctx", e, etag, found)); err != nil || !bytes.Equal(got, want) {
 				t.Fatalf("by key %d (%v):\n got %s\nwant %s", i, err, got, want)
 			}
 			var refs []*sdkRef
@@ -317,13 +386,13 @@ func TestDirectJSONRandomRows(t *testing.T) {
 func TestDirectJSONRefusesWhatEncodingJSONRefuses(t *testing.T) {
 	tab := jsonTable()
 	rows := []engine.Row{{{Name: "ratio", Value: math.NaN()}}}
-	shape := flatShape(tab, []string{"ratio"}, nil)
-	if _, err := appendCollection(nil, odataCollection{context: "c"}, shape, rows); err == nil {
+	shape := flatShape(nil, tab, []string{"ratio"}, nil)
+	if _, err := appendCollection(nil, odataCollection{context: "c"}, shape, rows, nil); err == nil {
 		t.Fatal("NaN written")
 	}
 	w := httptest.NewRecorder()
 	buf := jsonBodies.Get().(*[]byte)
-	b, err := appendCollection(*buf, odataCollection{context: "c"}, shape, rows)
+	b, err := appendCollection(*buf, odataCollection{context: "c"}, shape, rows, nil)
 	writeODataBody(w, http.StatusOK, buf, b, err)
 	if w.Code != http.StatusInternalServerError || !strings.Contains(w.Body.String(), "0x80040216") {
 		t.Fatalf("got %d %s", w.Code, w.Body)
