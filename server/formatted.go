@@ -71,18 +71,6 @@ func formatResult(ctx context.Context, p *Principal, pl *plan.Plan, res *engine.
 	f.Apply(pl.Columns, res)
 }
 
-// annotate adds a field's formatted value, when the request asks for it,
-// to an OData entity of t, under the field's property name (_x_value for a
-// lookup). Lookup tables are annotated by the request's shaper (webapi.go).
-func annotate(ctx context.Context, t *plan.Table, e map[string]any, f engine.Field) {
-	a := annotationsOf(ctx)
-	if a == nil || !a.formatted || f.Formatted == nil || !f.Formatted.HasValue {
-		return
-	}
-	prop, _ := odataProperty(t, f.Name)
-	e[prop+"@"+engine.FormattedValueAnnotation] = f.Formatted.Value
-}
-
 // sdkFormatted gives an SDK entity the formatted values of its row, as
 // the SDK's Entity.FormattedValues holds them, and its lookups' related
 // names and tables (EntityReference.Name, LogicalName).
@@ -116,12 +104,4 @@ func sdkFormatted(ctx context.Context, e *Entity, row engine.Row) {
 			e.Attributes[f.Name] = ref
 		}
 	}
-}
-
-// annotateRow adds the annotations of a row's fields to its OData entity.
-func annotateRow(ctx context.Context, t *plan.Table, e map[string]any, row engine.Row) map[string]any {
-	for _, f := range row {
-		annotate(ctx, t, e, f)
-	}
-	return e
 }

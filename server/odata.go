@@ -260,21 +260,26 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if level == nil || !expandsCollections(level) {
 		return s.writeODataRows(w, r, t, level, coll, pg.result)
 	}
-	// Collection-valued expands complete the entities after they are
-	// shaped: written through maps.
-	out := map[string]any{"@odata.context": coll.context}
-	var vals []map[string]any
-	if vals, err = s.odataRows(r.Context(), p, level, pg.result); err != nil {
+	// Collection-valued expands: each entity a node whose arrays their
+	// queries fill in before the page is written.
+	nodes, sl, err := s.odataRows(r.Context(), p, level, pg.result)
+	if err != nil {
 		return err
 	}
-	out["value"] = vals
-	if coll.hasCount {
-		out["@odata.count"] = coll.count
+	var shape *entityShape
+	if sl != nil {
+		shape = sl.rootShape(rowNames(pg.result), formattedTerms(annotationsOf(r.Context())), "")
 	}
-	if coll.next != "" {
-		out["@odata.nextLink"] = coll.next
+	ln, err := s.nodeLookupNotes(r.Context(), shape, nodes)
+	if err != nil {
+		return err
 	}
-	writeOData(w, http.StatusOK, out)
+	buf := jsonBodies.Get().(*[]byte)
+	b, err := appendCollection(*buf, coll, entityRows{shape: shape, nodes: nodes, notes: ln})
+	if checkNodes != nil && err == nil {
+		checkNodes(s, r, sl, nodes, &coll, b)
+	}
+	writeODataBody(w, http.StatusOK, buf, b, err)
 	return nil
 }
 
@@ -313,7 +318,7 @@ func (s *Server) writeODataRows(w http.ResponseWriter, r *http.Request, t *plan.
 		return err
 	}
 	buf := jsonBodies.Get().(*[]byte)
-	b, err := appendCollection(*buf, coll, shape, res.Rows, ln)
+	b, err := appendCollection(*buf, coll, entityRows{shape: shape, rows: res.Rows, notes: ln})
 	if checkCollection != nil && err == nil {
 		checkCollection(s, r, t, level, coll, res, b)
 	}
@@ -513,7 +518,7 @@ func (s *Server) byKeyLookups(ctx context.Context, sh *webShaper, t *plan.Table,
 }
 
 // byKeyMembers are the members of an entity read by key, set in the order
-// odataEntity, annotateEntity and the ETag set them (the last of equal
+// the map-based writer set them (the last of equal
 // names wins): the context, the non-null attributes in the table's column
 // order (a versioned row's @odata.etag after its version), the requested
 // formatted values, the tag read with the row.

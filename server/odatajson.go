@@ -31,6 +31,8 @@ const (
 	memberSingle                        // a single-valued $expand: child, null without a related row
 	memberLookupTable                   // the lookup at col's target table (lookuplogicalname)
 	memberLookupNav                     // its navigation property (associatednavigationproperty)
+	memberMany                          // the k-th collection-valued $expand's entities
+	memberManyCount                     // their number before $skip/$top ($count=true)
 )
 
 // odataColumn is one result column as an entity property: its name, where
@@ -52,6 +54,7 @@ type member struct {
 	text  string       // memberConst
 	child *entityShape // memberSingle
 	keyAt int          // memberSingle: the related row's key column (-1: none)
+	k     int          // memberSingle, memberMany, memberManyCount: the expand's index in its level
 	// lookup and table are a lookup member's column and the entity's table.
 	lookup *plan.Column
 	table  *plan.Table
@@ -80,7 +83,7 @@ func newShape(ms []member) *entityShape {
 }
 
 // columnMembers are the members of cols: each property, then (after every
-// property, as annotateRow adds them) the annotations.
+// property, as the map-based writer added them) the annotations.
 func columnMembers(cols []odataColumn, order int) []member {
 	var ms []member
 	for _, c := range cols {
@@ -96,9 +99,27 @@ func columnMembers(cols []odataColumn, order int) []member {
 	return ms
 }
 
-// appendRow appends row as one entity; ln resolves lookup annotations
-// (nil when the shape has none).
-func (s *entityShape) appendRow(b []byte, row engine.Row, ln *lookupNotes) ([]byte, error) {
+// entityNode is an entity of a page with collection-valued expands,
+// awaiting its write: its row and level, the entities of its single-valued
+// expands (nil: no related row) and the arrays of its collection-valued
+// ones, filled in as their queries run (expandCollection).
+type entityNode struct {
+	sl      *shapeLevel
+	row     engine.Row
+	singles []*entityNode
+	many    [][]*entityNode // nil: not served (the member is left out)
+	counts  []int
+}
+
+// appendEntity appends node n through s.
+func (s *entityShape) appendEntity(b []byte, n *entityNode, ln *lookupNotes) ([]byte, error) {
+	return s.appendRow(b, n.row, n, ln)
+}
+
+// appendRow appends row as one entity; n is its node when the page has
+// collection-valued expands (nil otherwise); ln resolves lookup
+// annotations (nil when the shape has none).
+func (s *entityShape) appendRow(b []byte, row engine.Row, n *entityNode, ln *lookupNotes) ([]byte, error) {
 	b = append(b, '{')
 	first := true
 	ms := s.members
@@ -116,7 +137,7 @@ func (s *entityShape) appendRow(b []byte, row engine.Row, ln *lookupNotes) ([]by
 			b = append(b, ms[k].key...)
 			var ok bool
 			var err error
-			if b, ok, err = ms[k].appendValue(b, row, ln); err != nil {
+			if b, ok, err = ms[k].appendValue(b, row, n, ln); err != nil {
 				return b, err
 			}
 			if ok {
@@ -131,7 +152,7 @@ func (s *entityShape) appendRow(b []byte, row engine.Row, ln *lookupNotes) ([]by
 }
 
 // appendValue appends m's value in row; ok false: the member is absent.
-func (m *member) appendValue(b []byte, row engine.Row, ln *lookupNotes) ([]byte, bool, error) {
+func (m *member) appendValue(b []byte, row engine.Row, n *entityNode, ln *lookupNotes) ([]byte, bool, error) {
 	if m.skipNull && row[m.col].Value == nil {
 		return b, false, nil
 	}
@@ -154,11 +175,39 @@ func (m *member) appendValue(b []byte, row engine.Row, ln *lookupNotes) ([]byte,
 		}
 		return jsonw.AppendString(b, f.Value), true, nil
 	case memberSingle:
+		if n != nil {
+			child := n.singles[m.k]
+			if child == nil {
+				return append(b, "null"...), true, nil
+			}
+			b, err := m.child.appendRow(b, row, child, ln)
+			return b, true, err
+		}
 		if m.keyAt < 0 || row[m.keyAt].Value == nil {
 			return append(b, "null"...), true, nil
 		}
-		b, err := m.child.appendRow(b, row, ln)
+		b, err := m.child.appendRow(b, row, nil, ln)
 		return b, true, err
+	case memberMany:
+		if n == nil || n.many[m.k] == nil {
+			return b, false, nil
+		}
+		b = append(b, '[')
+		for i, rn := range n.many[m.k] {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = rn.sl.shape.appendEntity(b, rn, ln); err != nil {
+				return b, true, err
+			}
+		}
+		return append(b, ']'), true, nil
+	case memberManyCount:
+		if n == nil || n.many[m.k] == nil {
+			return b, false, nil
+		}
+		return strconv.AppendInt(b, int64(n.counts[m.k]), 10), true, nil
 	case memberLookupTable, memberLookupNav:
 		id, ok := row[m.col].Value.(string)
 		if !ok {
@@ -175,7 +224,7 @@ func (m *member) appendValue(b []byte, row engine.Row, ln *lookupNotes) ([]byte,
 
 // lookupNotes are what lookup annotations need beyond the row: the
 // request's choice, the targets of polymorphic lookups' values (one read
-// per page, as webShaper.notes gave) and which tables are exposed.
+// per page) and which tables are exposed.
 type lookupNotes struct {
 	types   map[*plan.Column]map[string]string
 	exposed func(string) bool
@@ -230,39 +279,77 @@ func lookupMembers(sh *webShaper, t *plan.Table, name string, at int) []member {
 // lookupNotes reads the targets of the polymorphic lookup values that
 // shape's lookup annotations name in rows (nil when it has none).
 func (s *Server) lookupNotes(ctx context.Context, shape *entityShape, rows []engine.Row) (*lookupNotes, error) {
-	refs := map[*plan.Column]map[string]bool{}
-	has := false
-	var walk func(es *entityShape)
-	walk = func(es *entityShape) {
-		for _, m := range es.members {
-			switch m.kind {
-			case memberSingle:
-				walk(m.child)
-			case memberLookupTable, memberLookupNav:
-				has = true
-				if len(m.lookup.Targets) <= 1 {
-					continue
+	var c lookupRefs
+	for _, row := range rows {
+		c.collect(shape, row, nil)
+	}
+	return s.resolveLookupRefs(ctx, &c)
+}
+
+// nodeLookupNotes is lookupNotes over entity nodes and their expands.
+func (s *Server) nodeLookupNotes(ctx context.Context, shape *entityShape, nodes []*entityNode) (*lookupNotes, error) {
+	var c lookupRefs
+	for _, n := range nodes {
+		c.collect(shape, n.row, n)
+	}
+	return s.resolveLookupRefs(ctx, &c)
+}
+
+// lookupRefs are the lookup values a page's annotations name.
+type lookupRefs struct {
+	refs map[*plan.Column]map[string]bool
+	has  bool // some lookup annotation is written
+}
+
+// collect adds the values of the entity row (node n, or nil) written
+// through shape, and of the entities it expands.
+func (c *lookupRefs) collect(shape *entityShape, row engine.Row, n *entityNode) {
+	if shape == nil {
+		return
+	}
+	for _, m := range shape.members {
+		switch m.kind {
+		case memberSingle:
+			if n != nil {
+				if child := n.singles[m.k]; child != nil {
+					c.collect(m.child, row, child)
 				}
-				for _, row := range rows {
-					if id, ok := row[m.col].Value.(string); ok {
-						if refs[m.lookup] == nil {
-							refs[m.lookup] = map[string]bool{}
-						}
-						refs[m.lookup][canonicalID(id)] = true
-					}
+			} else if m.keyAt >= 0 && row[m.keyAt].Value != nil {
+				c.collect(m.child, row, nil)
+			}
+		case memberMany:
+			if n != nil {
+				for _, rn := range n.many[m.k] {
+					c.collect(rn.sl.shape, rn.row, rn)
 				}
+			}
+		case memberLookupTable, memberLookupNav:
+			c.has = true
+			if len(m.lookup.Targets) <= 1 {
+				continue
+			}
+			if id, ok := row[m.col].Value.(string); ok {
+				if c.refs == nil {
+					c.refs = map[*plan.Column]map[string]bool{}
+				}
+				if c.refs[m.lookup] == nil {
+					c.refs[m.lookup] = map[string]bool{}
+				}
+				c.refs[m.lookup][canonicalID(id)] = true
 			}
 		}
 	}
-	if shape != nil {
-		walk(shape)
-	}
-	if !has {
+}
+
+// resolveLookupRefs reads the collected values' targets (one read per
+// column for the page).
+func (s *Server) resolveLookupRefs(ctx context.Context, c *lookupRefs) (*lookupNotes, error) {
+	if !c.has {
 		return nil, nil
 	}
 	ln := &lookupNotes{exposed: func(t string) bool { _, ok := s.catalog.Table(t); return ok }}
-	if len(refs) > 0 {
-		types, err := s.lookupTargets(ctx, refs)
+	if len(c.refs) > 0 {
+		types, err := s.lookupTargets(ctx, c.refs)
 		if err != nil {
 			return nil, err
 		}
@@ -296,7 +383,7 @@ func formattedTerms(a *annotations) []string {
 }
 
 // flatShape is the shape of a collection read without $expand (what
-// odataEntity and annotateRow gave): every column of the row, a versioned
+// the map-based writer gave): every column of the row, a versioned
 // table's @odata.etag, the requested annotations.
 func flatShape(sh *webShaper, t *plan.Table, names []string, terms []string) *entityShape {
 	cols := make([]odataColumn, len(names))
@@ -319,11 +406,11 @@ func flatShape(sh *webShaper, t *plan.Table, names []string, terms []string) *en
 	return newShape(ms)
 }
 
-// levelShape is the shape of an expanded level (what shapeLevel.entity
-// gave): its properties, its @odata.etag, its single-valued expands; at
-// the root, the requested annotations of every field of the row.
+// levelShape is the shape of an expanded level: its properties, its @odata.etag, its single-valued expands (their
+// levels' shapes), its collection-valued ones; at the root, the requested
+// annotations of every field of the row.
 func (sl *shapeLevel) levelShape(root bool, names []string, terms []string) *entityShape {
-	ms := make([]member, 0, len(sl.at)+len(sl.single)+1)
+	ms := make([]member, 0, len(sl.at)+len(sl.single)+len(sl.lv.Many)+1)
 	order := 0
 	for j, i := range sl.at {
 		prop, _ := odataProperty(sl.table, sl.props[j])
@@ -336,7 +423,7 @@ func (sl *shapeLevel) levelShape(root bool, names []string, terms []string) *ent
 		order++
 	}
 	for k, ch := range sl.single {
-		ms = append(ms, member{name: sl.lv.Single[k].Property, kind: memberSingle, child: ch.levelShape(false, nil, nil), keyAt: ch.keyAt, order: order})
+		ms = append(ms, member{name: sl.lv.Single[k].Property, kind: memberSingle, child: ch.shape, keyAt: ch.keyAt, k: k, order: order})
 		order++
 	}
 	if root && len(terms) > 0 {
@@ -348,10 +435,34 @@ func (sl *shapeLevel) levelShape(root bool, names []string, terms []string) *ent
 		for _, m := range columnMembers(cols, order) {
 			if m.kind == memberFormatted {
 				ms = append(ms, m)
+				order++
 			}
 		}
 	}
+	// Set once their queries ran, after the rest.
+	for k, c := range sl.lv.Many {
+		ms = append(ms, member{name: c.Property, kind: memberMany, k: k, order: order})
+		order++
+		if c.Count {
+			ms = append(ms, member{name: c.Property + "@odata.count", kind: memberManyCount, k: k, order: order})
+			order++
+		}
+	}
 	return newShape(ms)
+}
+
+// rootShape is the shape of the page's entities at root level sl: its
+// own with the request's annotations, and the @odata.context of an entity
+// read by key when context is not empty.
+func (sl *shapeLevel) rootShape(names []string, terms []string, context string) *entityShape {
+	if len(terms) == 0 && context == "" {
+		return sl.shape
+	}
+	shape := sl.levelShape(true, names, terms)
+	if context == "" {
+		return shape
+	}
+	return newShape(append(slices.Clone(shape.members), member{name: "@odata.context", kind: memberConst, text: context, order: -1}))
 }
 
 // odataCollection is the top of a collection response.
@@ -364,7 +475,7 @@ type odataCollection struct {
 
 // appendCollection appends the collection object: its members in
 // encoding/json's key order, the rows through shape (none: an empty array).
-func appendCollection(b []byte, c odataCollection, shape *entityShape, rows []engine.Row, ln *lookupNotes) ([]byte, error) {
+func appendCollection(b []byte, c odataCollection, vals entityRows) ([]byte, error) {
 	b = append(b, `{"@odata.context":`...)
 	b = jsonw.AppendString(b, c.context)
 	if c.hasCount {
@@ -376,7 +487,12 @@ func appendCollection(b []byte, c odataCollection, shape *entityShape, rows []en
 		b = jsonw.AppendString(b, c.next)
 	}
 	b = append(b, `,"value":`...)
-	b, err := appendRows(b, shape, rows, ln)
+	var err error
+	if vals.nodes != nil {
+		b, err = appendNodes(b, vals.shape, vals.nodes, vals.notes)
+	} else {
+		b, err = appendRows(b, vals.shape, vals.rows, vals.notes)
+	}
 	if err != nil {
 		return b, err
 	}
@@ -391,7 +507,22 @@ func appendRows(b []byte, shape *entityShape, rows []engine.Row, ln *lookupNotes
 			b = append(b, ',')
 		}
 		var err error
-		if b, err = shape.appendRow(b, row, ln); err != nil {
+		if b, err = shape.appendRow(b, row, nil, ln); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// appendNodes appends entity nodes as an array written through shape.
+func appendNodes(b []byte, shape *entityShape, nodes []*entityNode, ln *lookupNotes) ([]byte, error) {
+	b = append(b, '[')
+	for i, n := range nodes {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = shape.appendEntity(b, n, ln); err != nil {
 			return b, err
 		}
 	}
@@ -402,6 +533,7 @@ func appendRows(b []byte, shape *entityShape, rows []engine.Row, ln *lookupNotes
 type entityRows struct {
 	shape *entityShape
 	rows  []engine.Row
+	nodes []*entityNode // instead of rows, on pages with collection-valued expands
 	notes *lookupNotes
 }
 
@@ -445,7 +577,9 @@ func appendEntity(b []byte, ms []entityMember) ([]byte, error) {
 		}
 		b = append(jsonw.AppendString(b, ms[i].name), ':')
 		var err error
-		if rows, ok := ms[i].v.(entityRows); ok {
+		if rows, ok := ms[i].v.(entityRows); ok && rows.nodes != nil {
+			b, err = appendNodes(b, rows.shape, rows.nodes, rows.notes)
+		} else if ok {
 			b, err = appendRows(b, rows.shape, rows.rows, rows.notes)
 		} else {
 			b, err = appendODataValue(b, ms[i].v)
@@ -466,6 +600,10 @@ var (
 	checkByKey      func(s *Server, r *http.Request, t *plan.Table, ctx string, e *Entity, etag string, found bool, got []byte)
 	checkSDK        func(v any, got []byte)
 	checkFetch      func(s *Server, r *http.Request, t *plan.Table, set string, pg *page, got []byte)
+	// checkNodes: a page (or, by key, one entity: nodes[:1]) with
+	// collection-valued expands; coll is the page's top, or by key the
+	// entity's context alone.
+	checkNodes func(s *Server, r *http.Request, root *shapeLevel, nodes []*entityNode, coll *odataCollection, got []byte)
 )
 
 // jsonBodies are reused response buffers for the directly written bodies.

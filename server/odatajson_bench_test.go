@@ -99,13 +99,13 @@ func BenchmarkWriteJSON(b *testing.B) {
 		for b.Loop() {
 			names := rowNames(res)
 			shape := compileLevel(shaperOf(ctx), s.catalog, level, names).levelShape(true, names, nil)
-			buf, _ = appendCollection(buf[:0], coll, shape, res.Rows, nil)
+			buf, _ = appendCollection(buf[:0], coll, entityRows{shape: shape, rows: res.Rows})
 		}
 	})
 	// The writers agree on what is measured.
 	encode(referenceCollection(s, ctx, opportunity, level, coll, res))
 	names := rowNames(res)
-	buf, _ = appendCollection(buf[:0], coll, compileLevel(shaperOf(ctx), s.catalog, level, names).levelShape(true, names, nil), res.Rows, nil)
+	buf, _ = appendCollection(buf[:0], coll, entityRows{shape: compileLevel(shaperOf(ctx), s.catalog, level, names).levelShape(true, names, nil), rows: res.Rows})
 	if !bytes.Equal(buf, out.Bytes()) {
 		b.Fatalf("read b differs:\n%s\n%s", buf, out.Bytes())
 	}

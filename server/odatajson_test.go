@@ -58,18 +58,184 @@ func record(kind string, got, want []byte) {
 	}
 }
 
+// refShaper is the map-based writer's shaper: the request's preference
+// and the lookup properties awaiting their annotations.
+type refShaper struct {
+	*webShaper
+	notes []lookupNote
+}
+
+func newRefShaper(ctx context.Context) *refShaper { return &refShaper{webShaper: shaperOf(ctx)} }
+
+// lookupNote is a lookup property awaiting its annotations.
+type lookupNote struct {
+	e     map[string]any
+	table *plan.Table
+	col   *plan.Column
+	id    string
+}
+
+// set stores a result column's value in e under its property name.
+func (sh *refShaper) set(e map[string]any, t *plan.Table, name string, v any) {
+	prop, c := odataProperty(t, name)
+	e[prop] = v
+	if c != nil && sh.on {
+		if id, ok := v.(string); ok {
+			sh.notes = append(sh.notes, lookupNote{e: e, table: t, col: c, id: id})
+		}
+	}
+}
+
+// annotate writes the collected lookups' annotations.
+func (s *Server) refAnnotate(ctx context.Context, sh *refShaper) error {
+	if len(sh.notes) == 0 {
+		return nil
+	}
+	refs := map[*plan.Column]map[string]bool{}
+	for _, n := range sh.notes {
+		if len(n.col.Targets) > 1 {
+			if refs[n.col] == nil {
+				refs[n.col] = map[string]bool{}
+			}
+			refs[n.col][canonicalID(n.id)] = true
+		}
+	}
+	types, err := s.lookupTargets(ctx, refs)
+	if err != nil {
+		return err
+	}
+	for _, n := range sh.notes {
+		target := ""
+		if len(n.col.Targets) == 1 {
+			target = n.col.Targets[0]
+		} else {
+			target = types[n.col][canonicalID(n.id)]
+		}
+		if target == "" {
+			continue
+		}
+		prop := lookupProperty(n.col)
+		if sh.ann.wants(annLookupLogicalName) {
+			n.e[prop+"@"+annLookupLogicalName] = target
+		}
+		// The navigation property exists between exposed tables only
+		// (navigation()); a target that is not exposed has none to name.
+		if _, exposed := s.catalog.Table(target); exposed && sh.ann.wants(annAssociatedNav) {
+			n.e[prop+"@"+annAssociatedNav] = plan.NavigationName(n.table, n.col.LogicalName, target)
+		}
+	}
+	sh.notes = nil
+	return nil
+}
+
+// odataValue is a column value as OData JSON.
+func odataValue(v any) any {
+	if m, ok := v.([]int64); ok { // multi-select as Edm.String
+		parts := make([]string, len(m))
+		for i, n := range m {
+			parts[i] = fmt.Sprint(n)
+		}
+		return strings.Join(parts, ",")
+	}
+	return v
+}
+
+// annotate adds a field's formatted value, when the request asks for it,
+// to an OData entity of t, under the field's property name (_x_value for a
+// lookup). Lookup tables are annotated by the request's shaper (webapi.go).
+func annotate(ctx context.Context, t *plan.Table, e map[string]any, f engine.Field) {
+	a := annotationsOf(ctx)
+	if a == nil || !a.formatted || f.Formatted == nil || !f.Formatted.HasValue {
+		return
+	}
+	prop, _ := odataProperty(t, f.Name)
+	e[prop+"@"+engine.FormattedValueAnnotation] = f.Formatted.Value
+}
+
+// annotateRow adds the annotations of a row's fields to its OData entity.
+func annotateRow(ctx context.Context, t *plan.Table, e map[string]any, row engine.Row) map[string]any {
+	for _, f := range row {
+		annotate(ctx, t, e, f)
+	}
+	return e
+}
+
+// nodeMap is an entity node as the map-based writer built the entity
+// (shapeLevel.entity, expandCollection): its properties through the
+// shaper (lookup notes), its @odata.etag, its single-valued expands (null
+// without a related row), its collection-valued arrays and counts.
+func nodeMap(sh *refShaper, n *entityNode) map[string]any {
+	sl, row := n.sl, n.row
+	e := map[string]any{}
+	for j, i := range sl.at {
+		sh.set(e, sl.table, sl.props[j], odataValue(row[i].Value))
+	}
+	if sl.verAt >= 0 {
+		if tag, ok := entityETag(row[sl.verAt].Value); ok {
+			e["@odata.etag"] = tag
+		}
+	}
+	for k := range sl.single {
+		prop := sl.lv.Single[k].Property
+		if n.singles[k] == nil {
+			e[prop] = nil
+			continue
+		}
+		e[prop] = nodeMap(sh, n.singles[k])
+	}
+	for k, c := range sl.lv.Many {
+		if n.many[k] == nil {
+			continue
+		}
+		list := make([]map[string]any, len(n.many[k]))
+		for i, rn := range n.many[k] {
+			list[i] = nodeMap(sh, rn)
+		}
+		e[c.Property] = list
+		if c.Count {
+			e[c.Property+"@odata.count"] = n.counts[k]
+		}
+	}
+	return e
+}
+
+// referenceNodes is a page (or an entity by key) with collection-valued
+// expands as odataGet (odataGetExpanded) built it.
+func referenceNodes(s *Server, ctx context.Context, root *shapeLevel, nodes []*entityNode, coll *odataCollection) any {
+	sh := newRefShaper(ctx)
+	vals := make([]map[string]any, 0, len(nodes))
+	for _, n := range nodes {
+		vals = append(vals, annotateRow(ctx, root.table, nodeMap(sh, n), n.row))
+	}
+	if err := s.refAnnotate(ctx, sh); err != nil {
+		return map[string]any{"annotate": err.Error()}
+	}
+	if strings.HasSuffix(coll.context, "/$entity") { // by key
+		vals[0]["@odata.context"] = coll.context
+		return vals[0]
+	}
+	out := map[string]any{"@odata.context": coll.context, "value": vals}
+	if coll.hasCount {
+		out["@odata.count"] = coll.count
+	}
+	if coll.next != "" {
+		out["@odata.nextLink"] = coll.next
+	}
+	return out
+}
+
 // referenceCollection is a collection page as odataGet built it.
 func referenceCollection(s *Server, ctx context.Context, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result) map[string]any {
-	sh := shaperOf(ctx)
+	sh := newRefShaper(ctx)
 	out := map[string]any{"@odata.context": coll.context}
 	vals := make([]map[string]any, 0, len(res.Rows))
 	if level != nil {
 		if len(res.Rows) > 0 {
-			sl := compileLevel(sh, s.catalog, level, rowNames(res))
+			sl := compileLevel(sh.webShaper, s.catalog, level, rowNames(res))
 			lt, _ := s.catalog.Table(level.Table)
 			var pend []parentRef
 			for _, row := range res.Rows {
-				vals = append(vals, annotateRow(ctx, lt, sl.entity(row, &pend), row))
+				vals = append(vals, annotateRow(ctx, lt, nodeMap(sh, sl.node(row, &pend)), row))
 			}
 		}
 	} else {
@@ -78,7 +244,7 @@ func referenceCollection(s *Server, ctx context.Context, t *plan.Table, level *o
 		}
 	}
 	out["value"] = vals
-	if err := s.annotate(ctx, sh); err != nil {
+	if err := s.refAnnotate(ctx, sh); err != nil {
 		return map[string]any{"annotate": err.Error()}
 	}
 	if coll.hasCount {
@@ -98,8 +264,9 @@ func referenceByKey(s *Server, ctx context.Context, t *plan.Table, context strin
 			row = append(row, engine.Field{Name: c.LogicalName, Value: v})
 		}
 	}
-	out := annotateEntity(ctx, t, odataEntity(shaperOf(ctx), context, t, row), e)
-	if err := s.annotate(ctx, shaperOf(ctx)); err != nil {
+	sh := newRefShaper(ctx)
+	out := annotateEntity(ctx, t, odataEntity(sh, context, t, row), e)
+	if err := s.refAnnotate(ctx, sh); err != nil {
 		return map[string]any{"annotate": err.Error()}
 	}
 	if found {
@@ -110,8 +277,9 @@ func referenceByKey(s *Server, ctx context.Context, t *plan.Table, context strin
 
 // referenceFetch is a fetchXml result as odataFetch built it.
 func referenceFetch(s *Server, r *http.Request, t *plan.Table, set string, pg *page) map[string]any {
-	vals := fetchEntities(r, t, pg)
-	if err := s.annotate(r.Context(), shaperOf(r.Context())); err != nil {
+	sh := newRefShaper(r.Context())
+	vals := fetchEntities(sh, r, t, pg)
+	if err := s.refAnnotate(r.Context(), sh); err != nil {
 		return map[string]any{"annotate": err.Error()}
 	}
 	out := map[string]any{}
@@ -126,7 +294,7 @@ func referenceFetch(s *Server, r *http.Request, t *plan.Table, set string, pg *p
 
 // odataEntity is a row as an OData entity: properties by name, nulls
 // included as OData clients expect every declared property.
-func odataEntity(sh *webShaper, ctx string, t *plan.Table, row engine.Row) map[string]any {
+func odataEntity(sh *refShaper, ctx string, t *plan.Table, row engine.Row) map[string]any {
 	e := make(map[string]any, len(row)+2)
 	if ctx != "" {
 		e["@odata.context"] = ctx
@@ -145,10 +313,9 @@ func odataEntity(sh *webShaper, ctx string, t *plan.Table, row engine.Row) map[s
 
 // fetchEntities are a fetchXml result's rows as maps: non-null columns,
 // their annotations, a versioned table's @odata.etag.
-func fetchEntities(r *http.Request, t *plan.Table, pg *page) []map[string]any {
+func fetchEntities(sh *refShaper, r *http.Request, t *plan.Table, pg *page) []map[string]any {
 	vals := make([]map[string]any, 0, len(pg.result.Rows))
 	vc, versioned := versionCol(t)
-	sh := shaperOf(r.Context())
 	for _, row := range pg.result.Rows {
 		e := make(map[string]any, len(row)+1)
 		for _, f := range row {
@@ -188,6 +355,13 @@ func TestMain(m *testing.M) {
 		record("by key", got, reference(referenceByKey(s, r.Context(), t, ctx, e, etag, found)))
 	}
 	checkSDK = func(v any, got []byte) { record("sdk", got, reference(v)) }
+	checkNodes = func(s *Server, r *http.Request, root *shapeLevel, nodes []*entityNode, coll *odataCollection, got []byte) {
+		var ref any = map[string]any{"@odata.context": coll.context, "value": []any{}}
+		if root != nil {
+			ref = referenceNodes(s, r.Context(), root, nodes, coll)
+		}
+		record("collection-valued $expand", got, reference(ref))
+	}
 	checkFetch = func(s *Server, r *http.Request, t *plan.Table, set string, pg *page, got []byte) {
 		record("fetchXml", got, reference(referenceFetch(s, r, t, set, pg)))
 	}
@@ -329,7 +503,7 @@ func TestDirectJSONRandomRows(t *testing.T) {
 		if len(rows) > 0 {
 			shape = flatShape(shaperOf(ctx), tab, rowNames(res), formattedTerms(annotationsOf(ctx)))
 		}
-		got, err := appendCollection(nil, coll, shape, rows, nil)
+		got, err := appendCollection(nil, coll, entityRows{shape: shape, rows: rows})
 		want := reference(referenceCollection(nil, ctx, tab, nil, coll, res))
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("collection %d (%v):\n got %s\nwant %s", i, err, got, want)
@@ -387,12 +561,12 @@ func TestDirectJSONRefusesWhatEncodingJSONRefuses(t *testing.T) {
 	tab := jsonTable()
 	rows := []engine.Row{{{Name: "ratio", Value: math.NaN()}}}
 	shape := flatShape(nil, tab, []string{"ratio"}, nil)
-	if _, err := appendCollection(nil, odataCollection{context: "c"}, shape, rows, nil); err == nil {
+	if _, err := appendCollection(nil, odataCollection{context: "c"}, entityRows{shape: shape, rows: rows}); err == nil {
 		t.Fatal("NaN written")
 	}
 	w := httptest.NewRecorder()
 	buf := jsonBodies.Get().(*[]byte)
-	b, err := appendCollection(*buf, odataCollection{context: "c"}, shape, rows, nil)
+	b, err := appendCollection(*buf, odataCollection{context: "c"}, entityRows{shape: shape, rows: rows})
 	writeODataBody(w, http.StatusOK, buf, b, err)
 	if w.Code != http.StatusInternalServerError || !strings.Contains(w.Body.String(), "0x80040216") {
 		t.Fatalf("got %d %s", w.Code, w.Body)
