@@ -18,8 +18,11 @@ import (
 // from the result's columns, and every row is appended through it
 // (internal/jsonw), with no per-row map and no reflection. Its members come
 // in the order encoding/json gives a map's keys (sorted bytes), so that the
-// bytes are those the map-based writer gave; odatajson_test.go compares
-// the two on the server's requests and on random rows.
+// bytes are those the map-based writer gave; odatajson_test.go keeps that
+// writer as the reference and compares the two on the server's requests
+// and on random rows. A page with collection-valued expands is a tree of
+// entity nodes (a row, and the arrays its expands' queries fill in),
+// written through the same shapes.
 
 type memberKind uint8
 
