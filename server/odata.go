@@ -310,7 +310,7 @@ func (s *Server) writeODataRows(w http.ResponseWriter, r *http.Request, t *plan.
 		if level == nil {
 			shape = flatShape(sh, t, names, terms)
 		} else {
-			shape = compileLevel(sh, s.catalog, level, names).levelShape(true, names, terms)
+			shape = compileLevel(sh, s.catalog, level, names).rootShape(names, terms, "")
 		}
 	}
 	ln, err := s.lookupNotes(r.Context(), shape, res.Rows)

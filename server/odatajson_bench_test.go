@@ -98,7 +98,7 @@ func BenchmarkWriteJSON(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			names := rowNames(res)
-			shape := compileLevel(shaperOf(ctx), s.catalog, level, names).levelShape(true, names, nil)
+			shape := compileLevel(shaperOf(ctx), s.catalog, level, names).rootShape(names, nil, "")
 			buf, _ = appendCollection(buf[:0], coll, entityRows{shape: shape, rows: res.Rows})
 		}
 	})
