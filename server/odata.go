@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -133,26 +132,50 @@ func writeOData(w http.ResponseWriter, status int, v any) {
 	writeEncoded(w, status, v)
 }
 
-var resourceRE = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$`)
+// splitResource splits "set" or "set(KEY)": the set's name (a letter or
+// '_', then letters, digits, '_'), and the text between the parentheses,
+// which holds no line break; ok false for anything else. It is read per
+// request, so by hand (the regular expression
+// ^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$ it replaced is its test's
+// reference).
+func splitResource(res string) (name, key string, ok bool) {
+	i := 0
+	for i < len(res) && (res[i] == '_' || res[i]|0x20 >= 'a' && res[i]|0x20 <= 'z' || i > 0 && res[i] >= '0' && res[i] <= '9') {
+		i++
+	}
+	if i == 0 {
+		return "", "", false
+	}
+	if i == len(res) {
+		return res, "", true
+	}
+	if res[i] != '(' || len(res) < i+2 || res[len(res)-1] != ')' {
+		return "", "", false
+	}
+	key = res[i+1 : len(res)-1]
+	if strings.IndexByte(key, '\n') >= 0 {
+		return "", "", false
+	}
+	return res[:i], key, true
+}
 
 // resource parses "accounts" or "accounts(KEY)"; KEY may be quoted, or
 // "accountid=KEY".
 func (s *Server) resource(res string) (*plan.Table, string, bool, error) {
-	m := resourceRE.FindStringSubmatch(res)
-	if m == nil {
+	setName, key, ok := splitResource(res)
+	if !ok {
 		return nil, "", false, diagErr(diag.NotFound, "no OData resource %q", res)
 	}
-	t, ok := s.catalog.bySet[strings.ToLower(m[1])]
+	t, ok := s.catalog.bySet[strings.ToLower(setName)]
 	if !ok {
-		return nil, "", false, diagErr(diag.NotFound, "no entity set %q", m[1])
+		return nil, "", false, diagErr(diag.NotFound, "no entity set %q", setName)
 	}
 	if !strings.HasSuffix(res, ")") {
 		return t, "", false, nil
 	}
-	key := m[2]
 	if name, v, ok := strings.Cut(key, "="); ok {
 		if !strings.EqualFold(strings.TrimSpace(name), t.PrimaryKey) {
-			return nil, "", false, diagErr(diag.UnknownColumn, "%s is not the key of %s", name, m[1])
+			return nil, "", false, diagErr(diag.UnknownColumn, "%s is not the key of %s", name, setName)
 		}
 		key = v
 	}
