@@ -62,6 +62,13 @@ func Verify(p *Plan) error {
 		} else {
 			v.ref(pl.By, "partition")
 		}
+		// A per-value seek reads the rows of the listed values only, under
+		// the root's WHERE: the list must be a conjunct of that WHERE on the
+		// partition column, or the seek would return rows the plan filters
+		// out.
+		if k := pl.Keys; k != nil && (!isPartitionKeys(k, pl.By) || p.Root == nil || !conjunct(p.Root.Filter, k)) {
+			v.fail("the per-partition keys are not a conjunct of the root's filter on the partition column")
+		}
 	}
 	return v.err
 }

@@ -200,13 +200,16 @@ const (
 type emitter struct {
 	// windowed: selectCore adds the row number of p.Partition (partition.go).
 	windowed bool
-	buf      []byte // len == cap; the first n bytes are written
-	n        int
-	args     []any
-	caps     Caps
-	flags    Flag
-	err      error
-	nolock   bool
+	// seeking: selectCore writes p.Partition's per-value subquery
+	// (partition.go): its row number unpartitioned, its WHERE correlated.
+	seeking *plan.PartitionLimit
+	buf     []byte // len == cap; the first n bytes are written
+	n       int
+	args    []any
+	caps    Caps
+	flags   Flag
+	err     error
+	nolock  bool
 	// hier lists the hoisted hierarchy CTEs; the CTE of hier[i] is named
 	// vh<i>.
 	hier []*plan.Hierarchy

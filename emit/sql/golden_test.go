@@ -50,6 +50,34 @@ var goldenCases = []goldenCase{
 		wp.Top = 50001
 		return wp
 	}},
+	// Without the parents' keys listed, the window on every dialect.
+	{name: "partition_limit_window", build: func(f *fixture) *plan.Plan {
+		c := root("contact", f.contact)
+		c.Filter = cmp(plan.Lt, ref(c, "rank"), num(10))
+		p := &plan.Plan{Root: c, Columns: outs(c, "contactid", "parentcustomerid"), Orders: []*plan.SortKey{{Column: ref(c, "contactid")}}}
+		wp, err := plan.LimitPerPartition(p, "parentcustomerid", 0, 5)
+		if err != nil {
+			panic(err)
+		}
+		return wp
+	}},
+	// Secured, ordered by a folded string: the security filter stays inside
+	// the per-parent subquery (or the window's derived table).
+	{name: "partition_limit_secured", build: func(f *fixture) *plan.Plan {
+		c := root("contact", f.contact)
+		c.Security = &plan.SecurityFilter{Expr: cmp(plan.Lt, ref(c, "rank"), num(10)), Policies: []string{"role:reader"}}
+		c.Filter = and(foldEq(ref(c, "fullname"), "Ann"), in(ref(c, "parentcustomerid"), false, guid("0A0B0C0D-0000-0000-0000-000000000001")))
+		p := &plan.Plan{Root: c, Columns: outs(c, "contactid", "parentcustomerid"), Security: plan.SecurityOn,
+			Orders: []*plan.SortKey{{Column: ref(c, "fullname")}, {Column: ref(c, "contactid")}}}
+		wp, err := plan.LimitPerPartition(p, "parentcustomerid", 0, 5)
+		if err != nil {
+			panic(err)
+		}
+		if err := plan.Verify(wp); err != nil {
+			panic(err)
+		}
+		return wp
+	}},
 	{name: "paging_no_order", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)
 		return &plan.Plan{Root: a, Columns: outs(a, "accountid"), PageSize: 25, PageNumber: 3}

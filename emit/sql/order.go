@@ -21,6 +21,11 @@ func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
 		return
 	}
 	e.raw(" ORDER BY ")
+	e.orderTerms(p, wrapped)
+}
+
+// orderTerms writes the terms of p's ORDER BY (p has orders).
+func (e *emitter) orderTerms(p *plan.Plan, wrapped bool) {
 	var terms orderTerms
 	for _, k := range p.Orders {
 		start, kept := e.n, terms.n

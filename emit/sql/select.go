@@ -197,6 +197,9 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 	e.table(p.Root)
 	e.joins(p.Root)
 	e.where(p.Root)
+	if e.seeking != nil {
+		e.seekKey()
+	}
 	if grouped {
 		e.groupBy(p, spans)
 	}
