@@ -12,6 +12,7 @@ import (
 
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/parse/fetchxml"
 	"github.com/vecompile/vecompile/plan"
@@ -25,13 +26,7 @@ import (
 // Median of five runs each. Opt-in: VECOMPILE_EXPAND_1M=1
 // (VECOMPILE_EXPAND_ROWS picks the size). Figures: docs/performance.md.
 func TestExpandTopPostgres1M(t *testing.T) {
-	if os.Getenv("VECOMPILE_EXPAND_1M") != "1" {
-		t.Skip("VECOMPILE_EXPAND_1M=1 runs the 1M-row PostgreSQL $expand measurement")
-	}
-	dsn := os.Getenv("VECOMPILE_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("VECOMPILE_POSTGRES_DSN not set")
-	}
+	dsn := testkit.ScaleDSN(t, "VECOMPILE_EXPAND_1M", "the 1M-row PostgreSQL $expand measurement")
 	n := 1_000_000
 	if s := os.Getenv("VECOMPILE_EXPAND_ROWS"); s != "" {
 		var err error
@@ -45,14 +40,7 @@ func TestExpandTopPostgres1M(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	exec := func(q string) {
-		if _, err := db.SQL.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%v\n%s", err, q)
-		}
-	}
-	table := fmt.Sprintf("expand1m%d_contact", os.Getpid())
-	defer exec(`DROP TABLE IF EXISTS "` + table + `"`)
-	exec(`DROP TABLE IF EXISTS "` + table + `"`)
+	table, exec := testkit.ScaleTable(t, db.SQL, "expand1m", "contact")
 	exec(`CREATE TABLE "` + table + `" (contactid uuid PRIMARY KEY, parentcustomerid uuid, fullname varchar(160))`)
 	exec(`INSERT INTO "` + table + `" SELECT
   ('c0000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid,

@@ -12,6 +12,7 @@ import (
 
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/parse/fetchxml"
 	"github.com/vecompile/vecompile/plan"
@@ -28,13 +29,7 @@ import (
 // Opt-in: VECOMPILE_PAGING_1M=1 (VECOMPILE_PAGING_SIZES=10000,100000
 // picks sizes). Figures: docs/performance.md.
 func TestPagingPostgres1M(t *testing.T) {
-	if os.Getenv("VECOMPILE_PAGING_1M") != "1" {
-		t.Skip("VECOMPILE_PAGING_1M=1 runs the 1M-row PostgreSQL paging measurement")
-	}
-	dsn := os.Getenv("VECOMPILE_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("VECOMPILE_POSTGRES_DSN not set")
-	}
+	dsn := testkit.ScaleDSN(t, "VECOMPILE_PAGING_1M", "the 1M-row PostgreSQL paging measurement")
 	sizes := []int{10_000, 100_000, 1_000_000}
 	if s := os.Getenv("VECOMPILE_PAGING_SIZES"); s != "" {
 		sizes = nil
@@ -52,13 +47,7 @@ func TestPagingPostgres1M(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	exec := func(q string) {
-		if _, err := db.SQL.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%v\n%s", err, q)
-		}
-	}
-	table := fmt.Sprintf("page1m%d_account", os.Getpid())
-	defer exec(`DROP TABLE IF EXISTS "` + table + `"`)
+	table, exec := testkit.ScaleTable(t, db.SQL, "page1m", "account")
 	cat := plan.MapCatalog{}
 	cat.Add(plan.NewTable(plan.Table{LogicalName: "account", PhysicalName: table, PrimaryKey: "accountid", PrimaryName: "name", Columns: []*plan.Column{
 		{LogicalName: "accountid", Type: plan.TUniqueidentifier}, {LogicalName: "name", Type: plan.TString},
