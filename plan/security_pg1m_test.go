@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/vecompile/vecompile/engine"
-	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/parse/fetchxml"
 	"github.com/vecompile/vecompile/plan"
 	"github.com/vecompile/vecompile/security"

@@ -12,8 +12,8 @@ import (
 
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
-	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/parse/fetchxml"
 	"github.com/vecompile/vecompile/plan"
 )
