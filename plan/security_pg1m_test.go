@@ -26,7 +26,7 @@ func TestSecurityPostgres1M(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() }) // after the table is dropped (testkit.ScaleTable)
 	table, exec := testkit.ScaleTable(t, db.SQL, "sec1m", "account")
 	bu := func(n string) string { return "'bb000000-0000-4000-8000-' || lpad(to_hex(" + n + "), 12, '0')" }
 	exec(`CREATE TABLE "` + table + `" (accountid uuid PRIMARY KEY, name varchar(160), statecode integer, revenue numeric(19,4), ownerid uuid, owningbusinessunit uuid)`)

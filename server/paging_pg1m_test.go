@@ -46,7 +46,7 @@ func TestPagingPostgres1M(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() }) // after the table is dropped (testkit.ScaleTable)
 	table, exec := testkit.ScaleTable(t, db.SQL, "page1m", "account")
 	cat := plan.MapCatalog{}
 	cat.Add(plan.NewTable(plan.Table{LogicalName: "account", PhysicalName: table, PrimaryKey: "accountid", PrimaryName: "name", Columns: []*plan.Column{
