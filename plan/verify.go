@@ -55,6 +55,18 @@ func Verify(p *Plan) error {
 			v.nameKey(k)
 		}
 	}
+	// A keyset continuation compares every sort key's column with a value.
+	if p.After != nil {
+		if len(p.After) != len(p.Orders) {
+			v.fail("a keyset continuation has %d values for %d sort keys", len(p.After), len(p.Orders))
+		}
+		for _, k := range p.Orders {
+			if k == nil || k.Column == nil || k.Expr != nil || k.Output != nil || k.By != SortValue {
+				v.fail("a keyset continuation on a sort key that is not a column's value")
+				break
+			}
+		}
+	}
 	// The partition column is read and compared like a sort key.
 	if pl := p.Partition; pl != nil {
 		if pl.By == nil || pl.By.Source != p.Root {

@@ -78,6 +78,23 @@ var goldenCases = []goldenCase{
 		}
 		return wp
 	}},
+	// A keyset page's continuation: a row-value comparison of the ORDER
+	// BY terms where every key ascends with a value and the dialect has row
+	// values; otherwise (here: MySQL, SQL Server) the bound and the OR.
+	{name: "keyset_after", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		a.Filter = cmp(plan.Gt, ref(a, "employees"), num(1))
+		return &plan.Plan{Root: a, Columns: outs(a, "accountid", "name"), PageSize: 50, PageNumber: 1,
+			Orders: []*plan.SortKey{{Column: ref(a, "name")}, {Column: ref(a, "employees")}, {Column: ref(a, "accountid")}},
+			After:  []*plan.Value{str("Émile"), num(7), guid("0A0B0C0D-0000-0000-0000-000000000001")}}
+	}},
+	// A descending key and a NULL value: the OR on every dialect.
+	{name: "keyset_after_desc_null", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		return &plan.Plan{Root: a, Columns: outs(a, "accountid"), PageSize: 50, PageNumber: 1,
+			Orders: []*plan.SortKey{{Column: ref(a, "city"), Desc: true}, {Column: ref(a, "name")}, {Column: ref(a, "accountid")}},
+			After:  []*plan.Value{str("Paris"), nil, guid("0A0B0C0D-0000-0000-0000-000000000001")}}
+	}},
 	{name: "paging_no_order", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)
 		return &plan.Plan{Root: a, Columns: outs(a, "accountid"), PageSize: 25, PageNumber: 3}

@@ -225,7 +225,9 @@ func (e *emitter) termEnd(ts *orderTerms, t orderTerm, desc, nullable bool) bool
 			ts.seen[string(e.buf[t.start:t.end])] = struct{}{}
 		}
 	}
-	e.direction(desc, nullable)
+	if !e.rowTerms {
+		e.direction(desc, nullable)
+	}
 	return true
 }
 
@@ -293,6 +295,8 @@ type operand struct {
 
 func (e *emitter) operand(o operand) {
 	switch {
+	case e.subst != nil && o.ref == e.subst.ref:
+		e.paramFor(e.subst.v, o.ref.Column) // a keyset value's term (keyset.go)
 	case o.ref != nil:
 		e.col(o.ref)
 	case o.wrapped:

@@ -200,6 +200,14 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 	if e.seeking != nil {
 		e.seekKey()
 	}
+	if p.After != nil {
+		if security(p.Root) == nil && p.Root.Filter == nil && e.seeking == nil {
+			e.raw(" WHERE ")
+		} else {
+			e.raw(" AND ")
+		}
+		e.after(p)
+	}
 	if grouped {
 		e.groupBy(p, spans)
 	}
