@@ -83,7 +83,7 @@ func TestPagingPostgres1M(t *testing.T) {
 		slices.Sort(times)
 		return times[len(times)/2], res
 	}
-	explain := func(p *plan.Plan) string {
+	explain := func(p *plan.Plan) (string, string) {
 		st, err := sqlemit.Emit(p, sqlemit.Postgres)
 		if err != nil {
 			t.Fatal(err)
@@ -97,9 +97,13 @@ func TestPagingPostgres1M(t *testing.T) {
 		}
 		// The plan's first nodes, then its planning and execution times.
 		var lines []string
+		exec := ""
 		for i, row := range r.Rows {
 			line := fmt.Sprint(row[0].Value)
 			timing := strings.HasPrefix(line, "Planning Time") || strings.HasPrefix(line, "Execution Time")
+			if t, ok := strings.CutPrefix(line, "Execution Time: "); ok {
+				exec = t
+			}
 			if i >= 6 && !timing && os.Getenv("VECOMPILE_PAGING_FULL") == "" {
 				continue
 			}
@@ -108,8 +112,11 @@ func TestPagingPostgres1M(t *testing.T) {
 			}
 			lines = append(lines, "    "+line)
 		}
-		return strings.Join(lines, "\n")
+		return strings.Join(lines, "\n"), exec
 	}
+	// The figures' table (docs/performance.md): per size and index, each
+	// page's median wall time with the database's execution time.
+	figures := []string{"| rows | index | page 1 | page 100 (keyset) | page 1,000 (keyset) | page 100 / 1,000 by offset |", "|---|---|---|---|---|---|"}
 	for _, n := range sizes {
 		exec(`DROP TABLE IF EXISTS "` + table + `"`)
 		exec(`CREATE TABLE "` + table + `" (accountid uuid PRIMARY KEY, name varchar(160), statecode integer, revenue numeric(19,4))`)
@@ -120,6 +127,8 @@ func TestPagingPostgres1M(t *testing.T) {
 FROM generate_series(1, ` + strconv.Itoa(n) + `) AS i`)
 		exec(`ANALYZE "` + table + `"`)
 		for _, indexed := range []bool{false, true} {
+			cells := map[int]string{}
+			var offsets []string
 			runs = 1
 			if indexed {
 				runs = 7
@@ -161,8 +170,37 @@ FROM generate_series(1, ` + strconv.Itoa(n) + `) AS i`)
 				if page > 1 && indexed {
 					msg += fmt.Sprintf(" (keyset; by offset %v)", offset.Round(10*time.Microsecond))
 				}
-				t.Logf("%s\n%s", msg, explain(run))
+				head, dbTime := explain(run)
+				t.Logf("%s\n%s", msg, head)
+				cells[page] = fmt.Sprintf("%v (%s)", d.Round(10*time.Microsecond), dbTime)
+				if offset > 0 {
+					offsets = append(offsets, offset.Round(10*time.Microsecond).String())
+				}
 			}
+			row := fmt.Sprintf("| %s | %s |", sizeName(n), map[bool]string{false: "none", true: "advised"}[indexed])
+			for _, page := range []int{1, 100, 1000} {
+				c, ok := cells[page]
+				if !ok {
+					c = "—"
+				}
+				row += " " + c + " |"
+			}
+			if len(offsets) == 0 {
+				offsets = []string{"—"}
+			}
+			figures = append(figures, row+" "+strings.Join(offsets, " / ")+" |")
 		}
 	}
+	t.Logf("pages of 50 by name: median wall time (EXPLAIN ANALYZE Execution Time)\n%s", strings.Join(figures, "\n"))
+}
+
+// sizeName is a row count as the figures write it: 10k, 1M.
+func sizeName(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return strconv.Itoa(n/1_000_000) + "M"
+	case n >= 1000 && n%1000 == 0:
+		return strconv.Itoa(n/1000) + "k"
+	}
+	return strconv.Itoa(n)
 }
