@@ -1,6 +1,7 @@
 package plan_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/vecompile/vecompile/plan"
@@ -95,6 +96,9 @@ func TestLimitPerPartition(t *testing.T) {
 		}
 		if err := plan.Verify(kp); err != nil {
 			t.Errorf("%s: Verify: %v", name, err)
+		}
+		if f := plan.Format(kp); !strings.Contains(f, "rows 1 to 5 (1 keys listed") {
+			t.Errorf("%s: Format does not say the limit:\n%s", name, f)
 		}
 		// Keys outside the filter (a seek would widen it), or of another
 		// column, are refused.

@@ -156,8 +156,10 @@ func (e *emitter) seekKeys(p *plan.Plan) any {
 	if g, isGUID := guidColumn(col); isGUID && (g == plan.GuidAnyCase || g == plan.GuidBinary || g == plan.GuidInteger) {
 		return nil
 	}
+	// GUIDs and integers compare exactly; a string's IN ignores trailing
+	// spaces (pad.go), which the seek's "=" would not.
 	kind := pl.Keys.Values[0].Kind
-	if kind != plan.KGuid && kind != plan.KInt && kind != plan.KString {
+	if kind != plan.KGuid && kind != plan.KInt {
 		return nil
 	}
 	var rows []any
