@@ -88,6 +88,13 @@ var goldenCases = []goldenCase{
 			Orders: []*plan.SortKey{{Column: ref(a, "name")}, {Column: ref(a, "employees")}, {Column: ref(a, "accountid")}},
 			After:  []*plan.Value{str("Émile"), num(7), guid("0A0B0C0D-0000-0000-0000-000000000001")}}
 	}},
+	// A key repeated (its ORDER BY term dropped, its value kept): the OR.
+	{name: "keyset_after_repeated", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		return &plan.Plan{Root: a, Columns: outs(a, "accountid"), PageSize: 50, PageNumber: 1,
+			Orders: []*plan.SortKey{{Column: ref(a, "employees")}, {Column: ref(a, "employees")}, {Column: ref(a, "accountid")}},
+			After:  []*plan.Value{num(7), num(7), guid("0A0B0C0D-0000-0000-0000-000000000001")}}
+	}},
 	// A descending key and a NULL value: the OR on every dialect.
 	{name: "keyset_after_desc_null", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)

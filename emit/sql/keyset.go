@@ -67,7 +67,15 @@ func (e *emitter) afterRow(p *plan.Plan) bool {
 	}
 	n, args := e.n, len(e.args)
 	rollback := func() bool {
+		// As termEnd erases a repeated term: text, arguments, and what
+		// points into the erased text.
 		e.n, e.args = n, e.args[:args]
+		if e.check.paramAt >= e.n {
+			e.check.paramAt = -1
+		}
+		for len(e.offsets) > 0 && e.offsets[len(e.offsets)-1].end > e.n {
+			e.offsets = e.offsets[:len(e.offsets)-1]
+		}
 		e.rowTerms, e.subst = false, nil
 		return false
 	}
