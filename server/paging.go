@@ -27,8 +27,11 @@ import (
 // not shift the next page as an offset would.
 //
 // Plans whose order is not a plain column order (lookups by name, choices
-// by label, aggregates, distinct, multi-select columns) page by offset;
-// their cookies carry the page number only.
+// by label, aggregates, distinct, multi-select columns, a string primary
+// key) page by offset; their cookies carry the page number only. A string
+// key compares by its sort key (the folding without trailing spaces, the
+// ORDER BY's term), so that rows tied under the collation neither repeat
+// nor go missing at a page boundary.
 
 type cookieData struct {
 	V    int        `json:"v"`
@@ -113,10 +116,24 @@ func newKeyset(p *plan.Plan) *keyset {
 		switch k.Column.Column.Type.Kind() {
 		case plan.KUnknown, plan.KMulti:
 			return nil
+		case plan.KString:
+			if stringIdentity(k) {
+				// Its ORDER BY ends with the stored value after the sort
+				// key, which the cookie's sort-key comparisons do not say.
+				return nil
+			}
 		}
 		ks.keys = append(ks.keys, k)
 	}
 	return ks
+}
+
+// stringIdentity reports whether k sorts by a string primary key (emit/sql
+// sorts it by its sort key, then as stored: case-sensitive engines may hold
+// spellings that tie under the collation).
+func stringIdentity(k *plan.SortKey) bool {
+	src := k.Column.Source
+	return src != nil && src.Table != nil && k.Column.Column.LogicalName == src.Table.PrimaryKey
 }
 
 // withKeys is the plan with an output column for every sort key not

@@ -10,7 +10,7 @@ import (
 // ascends and has a value, and the dialect compares row values, it is one
 // comparison of the ORDER BY terms with the same terms of the values,
 //
-//	("fold(name)", "name", "id") > (fold($1), $1, $2)
+//	(fold(RTRIM("name")), "id") > (fold(RTRIM($1)), $2)
 //
 // which an index on those terms seeks, with no filter left: a deep page
 // reads what page 1 reads. NULLs sort first ascending, so a row whose
@@ -20,6 +20,8 @@ import (
 // implies on the first key where there is one:
 //
 //	k1 >= v1 AND (k1 > v1 OR k1 = v1 AND (k2 > v2 OR …))
+//
+// (strings compared by their sort keys, = meaning tied in the order).
 
 // after writes the continuation's condition.
 func (e *emitter) after(p *plan.Plan) {
@@ -120,15 +122,15 @@ type keyValue struct {
 
 // leadingBound is a condition implied by "strictly after" that an index on
 // the first key can seek to: on an ascending key with a value, NULLs sort
-// first, so every later row has key >= v (a string compares by its folding,
-// the sort's first term: the index on that expression starts there). A
+// first, so every later row has key >= v (a string compares by its sort
+// key, the expression ORDER BY writes: the index on it starts there). A
 // descending key's later rows include the NULLs (sorted last), and a NULL
 // value bounds nothing: no bound then (nil).
 func leadingBound(k *plan.SortKey, v *plan.Value) plan.Expr {
 	if k.Desc || v == nil {
 		return nil
 	}
-	return &plan.Compare{Op: plan.Ge, Left: k.Column, Right: v, Fold: k.Column.Column.Type.Kind() == plan.KString}
+	return &plan.Compare{Op: plan.Ge, Left: k.Column, Right: v}
 }
 
 func keyEq(k *plan.SortKey, v *plan.Value) plan.Expr {
