@@ -337,36 +337,12 @@ func pushesTop(c *odataparse.CollectionExpand) bool {
 	return c.HasTop && c.Top > 0 && !c.Count
 }
 
-// relatedQuery is c's query for the parents' keys: the nested options,
-// the foreign key in keys, and a total order (the key last).
-func relatedQuery(c *odataparse.CollectionExpand, target *plan.Table, vals []*ast.Value) (*ast.Query, error) {
-	x, err := c.Lower()
-	if err != nil {
-		return nil, err
-	}
-	q := x.Query
-	ent := q.Entity
-	ent.Filters = append(ent.Filters, &ast.Filter{Type: ast.And, Items: []ast.FilterItem{&ast.Condition{
-		Attribute: ast.Name{Text: c.Nav.From}, Operator: ast.OpIn, Values: vals,
-	}}})
-	byKey := false
-	for _, o := range ent.Orders {
-		byKey = byKey || strings.EqualFold(o.Attribute.Text, target.PrimaryKey)
-	}
-	if !byKey && target.PrimaryKey != "" {
-		// A total order: pages do not overlap, arrays are stable.
-		ent.Orders = append(ent.Orders, &ast.Order{Attribute: ast.Name{Text: target.PrimaryKey}})
-	}
-	return q, nil
-}
-
 // expandRead runs c's query for the parents' keys and adds the rows,
 // shaped at level lv, to groups by foreign key. before is the number of
 // rows read for c so far. With pushesTop, one statement reads each
 // parent's $skip/$top rows; otherwise every related row is read (paged).
 func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.CollectionExpand, lv *odataparse.ExpandLevel, keys []string, before int, groups map[string][]related) (int, error) {
-	target, ok := s.catalog.Table(c.Nav.Table)
-	if !ok {
+	if _, ok := s.catalog.Table(c.Nav.Table); !ok {
 		return 0, diagErr(diag.NotFound, "$expand=%s: table %s is not exposed", c.Property, c.Nav.Table)
 	}
 	vals := make([]*ast.Value, len(keys))
@@ -375,7 +351,7 @@ func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.Col
 	}
 	var sl *shapeLevel
 	if pushesTop(c) {
-		q, err := relatedQuery(c, target, vals)
+		q, err := c.Related(vals)
 		if err != nil {
 			return 0, err
 		}
@@ -405,7 +381,7 @@ func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.Col
 	read, cookie := 0, ""
 	for page := int64(1); ; page++ {
 		// Built afresh per page: build rewrites the query it is given.
-		q, err := relatedQuery(c, target, vals)
+		q, err := c.Related(vals)
 		if err != nil {
 			return 0, err
 		}
