@@ -75,10 +75,8 @@ func TestFormattedValuesExpand(t *testing.T) {
 						if k == "@odata.etag" || k == "@odata.context" || strings.HasSuffix(k, "@odata.count") || k == "value" {
 							continue
 						}
-						if _, nav := navTable[k]; nav || v == nil {
-							// A null single-valued expand; a null property
-							// (a read by key leaves those out).
-							continue
+						if _, nav := navTable[k]; nav {
+							continue // a null single-valued expand
 						}
 						own[k] = v
 						if depth > 0 && strings.HasSuffix(k, "@OData.Community.Display.V1.FormattedValue") {

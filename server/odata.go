@@ -502,9 +502,9 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 		}
 	}
 	buf := jsonBodies.Get().(*[]byte)
-	b, err := appendEntity(*buf, append(byKeyMembers(r, t, ctx, e, etag, found), lookups...))
+	b, err := appendEntity(*buf, append(byKeyMembers(r, t, ctx, e, cols, etag, found), lookups...))
 	if checkByKey != nil && err == nil {
-		checkByKey(s, r, t, ctx, e, etag, found, b)
+		checkByKey(s, r, t, ctx, e, cols, etag, found, b)
 	}
 	writeODataBody(w, status, buf, b, err)
 	return nil
@@ -542,16 +542,24 @@ func (s *Server) byKeyLookups(ctx context.Context, sh *webShaper, t *plan.Table,
 
 // byKeyMembers are the members of an entity read by key, set in the order
 // the map-based writer set them (the last of equal
-// names wins): the context, the non-null attributes in the table's column
-// order (a versioned row's @odata.etag after its version), the requested
+// names wins): the context, the selected attributes in the table's column
+// order, null ones as null (a versioned row's @odata.etag after its
+// version), the requested
 // formatted values, the tag read with the row.
-func byKeyMembers(r *http.Request, t *plan.Table, ctx string, e *Entity, etag string, found bool) []entityMember {
+func byKeyMembers(r *http.Request, t *plan.Table, ctx string, e *Entity, cols ColumnSet, etag string, found bool) []entityMember {
 	ms := make([]entityMember, 0, len(e.Attributes)+len(e.FormattedValues)+3)
 	ms = append(ms, entityMember{name: "@odata.context", v: ctx})
 	vc, versioned := versionCol(t)
 	for _, c := range t.Columns {
 		v, ok := e.Attributes[c.LogicalName]
 		if !ok {
+			// The Retrieve leaves nulls out, as the SDK does; the Web API
+			// writes a selected property that is null as null, as a
+			// collection read does.
+			if cols.AllColumns || containsFold(cols.Columns, c.LogicalName) {
+				prop, _ := odataProperty(t, c.LogicalName)
+				ms = append(ms, entityMember{name: prop, v: nil})
+			}
 			continue
 		}
 		prop, _ := odataProperty(t, c.LogicalName)

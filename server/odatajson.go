@@ -589,7 +589,7 @@ func appendEntity(b []byte, ms []entityMember) ([]byte, error) {
 // every test request checks the two agree.
 var (
 	checkCollection func(s *Server, r *http.Request, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result, got []byte)
-	checkByKey      func(s *Server, r *http.Request, t *plan.Table, ctx string, e *Entity, etag string, found bool, got []byte)
+	checkByKey      func(s *Server, r *http.Request, t *plan.Table, ctx string, e *Entity, cols ColumnSet, etag string, found bool, got []byte)
 	checkSDK        func(v any, got []byte)
 	checkFetch      func(s *Server, r *http.Request, t *plan.Table, set string, pg *page, got []byte)
 	// checkNodes: a page (or, by key, one entity: nodes[:1]) with

@@ -79,13 +79,13 @@ func BenchmarkWriteJSON(b *testing.B) {
 	b.Run("read=a/writer=maps", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			encode(referenceByKey(s, ctx, account, ctxA, e, etag, true))
+			encode(referenceByKey(s, ctx, account, ctxA, e, ColumnSet{AllColumns: true}, etag, true))
 		}
 	})
 	b.Run("read=a/writer=direct", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			buf, _ = appendEntity(buf[:0], byKeyMembers(r, account, ctxA, e, etag, true))
+			buf, _ = appendEntity(buf[:0], byKeyMembers(r, account, ctxA, e, ColumnSet{AllColumns: true}, etag, true))
 		}
 	})
 	b.Run("read=b/writer=maps", func(b *testing.B) {

@@ -260,7 +260,7 @@ func referenceCollection(s *Server, ctx context.Context, t *plan.Table, level *o
 }
 
 // referenceByKey is an entity read by key as writeODataEntity built it.
-func referenceByKey(s *Server, ctx context.Context, t *plan.Table, context string, e *Entity, etag string, found bool) map[string]any {
+func referenceByKey(s *Server, ctx context.Context, t *plan.Table, context string, e *Entity, cols ColumnSet, etag string, found bool) map[string]any {
 	row := make(engine.Row, 0, len(e.Attributes))
 	for _, c := range t.Columns {
 		if v, ok := e.Attributes[c.LogicalName]; ok {
@@ -269,6 +269,12 @@ func referenceByKey(s *Server, ctx context.Context, t *plan.Table, context strin
 	}
 	sh := newRefShaper(ctx)
 	out := annotateEntity(ctx, t, odataEntity(sh, context, t, row), e)
+	for _, c := range t.Columns {
+		if _, ok := e.Attributes[c.LogicalName]; !ok && (cols.AllColumns || containsFold(cols.Columns, c.LogicalName)) {
+			prop, _ := odataProperty(t, c.LogicalName)
+			out[prop] = nil
+		}
+	}
 	if err := s.refAnnotate(ctx, sh); err != nil {
 		return map[string]any{"annotate": err.Error()}
 	}
@@ -354,8 +360,8 @@ func TestMain(m *testing.M) {
 	checkCollection = func(s *Server, r *http.Request, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result, got []byte) {
 		record("collection", got, reference(referenceCollection(s, r.Context(), t, level, coll, res)))
 	}
-	checkByKey = func(s *Server, r *http.Request, t *plan.Table, ctx string, e *Entity, etag string, found bool, got []byte) {
-		record("by key", got, reference(referenceByKey(s, r.Context(), t, ctx, e, etag, found)))
+	checkByKey = func(s *Server, r *http.Request, t *plan.Table, ctx string, e *Entity, cols ColumnSet, etag string, found bool, got []byte) {
+		record("by key", got, reference(referenceByKey(s, r.Context(), t, ctx, e, cols, etag, found)))
 	}
 	checkSDK = func(v any, got []byte) { record("sdk", got, reference(v)) }
 	checkNodes = func(s *Server, r *http.Request, root *shapeLevel, nodes []*entityNode, coll *odataCollection, got []byte) {
@@ -528,8 +534,9 @@ func TestDirectJSONRandomRows(t *testing.T) {
 			if found {
 				etag = `W/"` + strconv.Itoa(rnd.IntN(1e6)) + `"`
 			}
-			got, err := appendEntity(nil, byKeyMembers(httptest.NewRequest("GET", "/", nil).WithContext(ctx), tab, "ctx", e, etag, found))
-			if want := reference(referenceByKey(nil, ctx, tab, "ctx", e, etag, found)); err != nil || !bytes.Equal(got, want) {
+			cols := ColumnSet{AllColumns: rnd.IntN(2) == 0, Columns: []string{tab.Columns[rnd.IntN(len(tab.Columns))].LogicalName}}
+			got, err := appendEntity(nil, byKeyMembers(httptest.NewRequest("GET", "/", nil).WithContext(ctx), tab, "ctx", e, cols, etag, found))
+			if want := reference(referenceByKey(nil, ctx, tab, "ctx", e, cols, etag, found)); err != nil || !bytes.Equal(got, want) {
 				t.Fatalf("by key %d (%v):\n got %s\nwant %s", i, err, got, want)
 			}
 			var refs []*sdkRef
