@@ -145,3 +145,46 @@ func TestRecordKeysConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// A metadata file declares a key map with "guidStorage": "keymap" and
+// "keyColumns"; every wrong declaration is refused, positioned, with
+// VE2020 (or the file's code for a shape error).
+func TestMetadataKeyMaps(t *testing.T) {
+	doc := func(shopID, shelfID, lookup string) string {
+		return `{"version": 1, "entities": [
+{"logicalName": "shop", "entitySetName": "shops", "primaryIdAttribute": "shopid",
+ "attributes": [` + shopID + `, {"logicalName": "code", "type": "String"}, {"logicalName": "opened", "type": "DateTime"}]},
+{"logicalName": "shelf", "entitySetName": "shelves", "primaryIdAttribute": "shelfid",
+ "attributes": [` + shelfID + `, {"logicalName": "shopcode", "type": "String"}, {"logicalName": "no", "type": "Integer"}` + lookup + `]}]}`
+	}
+	okShop := `{"logicalName": "shopid", "type": "Uniqueidentifier", "guidStorage": "keymap", "keyColumns": ["code"]}`
+	okShelf := `{"logicalName": "shelfid", "type": "Uniqueidentifier", "guidStorage": "keymap", "keyColumns": ["shopcode", "no"]}`
+	okLookup := `, {"logicalName": "shopref", "type": "Lookup", "targets": ["shop"], "guidStorage": "keymap", "keyColumns": ["shopcode"]}`
+	cat, err := ParseMetadata("k.json", []byte(doc(okShop, okShelf, okLookup)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shelf, _ := cat.Table("shelf")
+	pk, _ := shelf.Column("shelfid")
+	ref, _ := shelf.Column("shopref")
+	if pk.Key == nil || pk.Key.Table != "vecompile_keymap_shelf" || len(pk.Key.Parts) != 2 || pk.Key.Parts[1].LogicalName != "no" {
+		t.Errorf("shelf id %+v", pk.Key)
+	}
+	if ref.Key == nil || ref.Key.Table != "vecompile_keymap_shop" || ref.Key.Parts[0].LogicalName != "shopcode" || ref.Key.KeyColumns[0] != "code" {
+		t.Errorf("shelf lookup %+v", ref.Key)
+	}
+	for _, c := range []struct{ shop, shelf, lookup, code, msg string }{
+		{`{"logicalName": "shopid", "type": "Uniqueidentifier", "guidStorage": "keymap"}`, okShelf, "", "VE0000", "go together"},
+		{`{"logicalName": "shopid", "type": "Uniqueidentifier", "keyColumns": ["code"]}`, okShelf, "", "VE0000", "go together"},
+		{`{"logicalName": "shopid", "type": "Uniqueidentifier", "guidStorage": "keymap", "keyColumns": ["nope"]}`, okShelf, "", "VE2020", "no column"},
+		{`{"logicalName": "shopid", "type": "Uniqueidentifier", "guidStorage": "keymap", "keyColumns": ["opened"]}`, okShelf, "", "VE2020", "String and integer"},
+		{okShop, okShelf, `, {"logicalName": "shopref", "type": "Lookup", "targets": ["shop"], "guidStorage": "keymap", "keyColumns": ["no"]}`, "VE2020", "part 1"},
+		{okShop, okShelf, `, {"logicalName": "shopref", "type": "Lookup", "targets": ["shop"], "guidStorage": "keymap", "keyColumns": ["shopcode", "no"]}`, "VE2020", "2 key columns"},
+		{okShop, `{"logicalName": "shelfid", "type": "Uniqueidentifier"}`, `, {"logicalName": "s2", "type": "Lookup", "targets": ["shelf"], "guidStorage": "keymap", "keyColumns": ["shopcode"]}`, "VE2020", "not keyed by a key map"},
+	} {
+		_, err := ParseMetadata("k.json", []byte(doc(c.shop, c.shelf, c.lookup)))
+		if err == nil || !strings.Contains(err.Error(), c.msg) || c.code != "VE0000" && !strings.Contains(err.Error(), c.code) {
+			t.Errorf("%s | %s | %s: %v, want %s %q", c.shop, c.shelf, c.lookup, err, c.code, c.msg)
+		}
+	}
+}
