@@ -173,6 +173,20 @@ func TestMetadataKeyMaps(t *testing.T) {
 	if ref.Key == nil || ref.Key.Table != "vecompile_keymap_shop" || ref.Key.Parts[0].LogicalName != "shopcode" || ref.Key.KeyColumns[0] != "code" {
 		t.Errorf("shelf lookup %+v", ref.Key)
 	}
+	// vecompile metadata writes the declaration back: the file reads
+	// into the same key maps.
+	var out strings.Builder
+	if err := WriteMetadata(&out, cat.(plan.MapCatalog)); err != nil {
+		t.Fatal(err)
+	}
+	again, err := ParseMetadata("again.json", []byte(out.String()))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	shelf2, _ := again.Table("shelf")
+	if c, _ := shelf2.Column("shopref"); c == nil || c.Key == nil || c.Key.Parts[0].LogicalName != "shopcode" {
+		t.Errorf("written and read again: %s", out.String())
+	}
 	for _, c := range []struct{ shop, shelf, lookup, code, msg string }{
 		{`{"logicalName": "shopid", "type": "Uniqueidentifier", "guidStorage": "keymap"}`, okShelf, "", "VE0000", "go together"},
 		{`{"logicalName": "shopid", "type": "Uniqueidentifier", "keyColumns": ["code"]}`, okShelf, "", "VE0000", "go together"},

@@ -108,9 +108,9 @@ func EmitWrite(d sqlemit.Dialect, t *plan.Table, kind WriteKind, key *plan.Value
 type writer struct {
 	caps  sqlemit.Caps
 	table string // the written table's physical name
-	b    strings.Builder
-	args []any
-	err  error
+	b     strings.Builder
+	args  []any
+	err   error
 }
 
 func (w *writer) whereKey(pk *plan.Column, key *plan.Value) {
