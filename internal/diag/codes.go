@@ -109,5 +109,5 @@ const (
 	// Key maps for string and composite keys (VE6050–VE6059).
 	KeyPartChange  Code = "VE6050" // an Update sets a column of a key-map table's key: the record's id would change (Dataverse keys never change)
 	KeyMapFailed   Code = "VE6051" // the key map could not be created or written (read-only database user: run the documented DDL)
-	KeyPartMissing Code = "VE6052" // a Create on a key-map table without a value for every key column (the id is computed from them)
+	KeyPartMissing Code = "VE6052" // a Create on a key-map table without a value for every key column, or naming an id that is not its key's (the id is computed from the key)
 )
