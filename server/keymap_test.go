@@ -405,3 +405,40 @@ func TestKeyMapSecured(t *testing.T) {
 		})
 	}
 }
+
+// A table keyed by a string, and one by a composite key with a foreign
+// key to it, found by introspection alone: $metadata types the virtual
+// ids Edm.Guid, and ids read retrieve, filter and expand.
+func TestKeyMapsIntrospected(t *testing.T) {
+	for _, f := range fixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			kf, _ := keyMapTables(t, f)
+			cat, err := engine.Introspect(context.Background(), f.db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shop, shelf := strings.ToLower(physical(kf, "kshop")), strings.ToLower(physical(kf, "kshelf"))
+			e := newEnv(t, fixture{f.name, f.db, cat}, nil)
+			st, _ := cat.Table(shop)
+			sh, _ := cat.Table(shelf)
+			md := string(e.do("GET", "/odata/$metadata", nil).want(t, 200).body)
+			for _, want := range []string{`<Key><PropertyRef Name="` + shop + `id"/></Key>`, `<Property Name="` + shop + `id" Type="Edm.Guid" Nullable="false"/>`,
+				`<Property Name="` + shelf + `id" Type="Edm.Guid" Nullable="false"/>`, `<Property Name="code" Type="Edm.String"`} {
+				if !strings.Contains(md, want) {
+					t.Errorf("$metadata lacks %s", want)
+				}
+			}
+			rows := e.do("GET", "/odata/"+sh.EntitySetName+"?$select=name&$filter="+url.PathEscape("shelfno eq -3"), nil).want(t, 200).json(t)["value"].([]any)
+			if len(rows) != 1 || rows[0].(map[string]any)[shelf+"id"] != shelfID("se", -3) {
+				t.Fatalf("introspected shelf: %v", rows)
+			}
+			m := e.do("GET", "/odata/"+sh.EntitySetName+"("+shelfID("se", -3)+")?$expand="+shop+"id($select=code)", nil).want(t, 200).json(t)
+			if s, _ := m[shop+"id"].(map[string]any); s == nil || s["code"] != "se" || s[shop+"id"] != nil && s[shop+"id"] != shopID("se") {
+				t.Errorf("shelf → shop: %v", m)
+			}
+			if got := keyedNames(t, e.do("GET", "/odata/"+st.EntitySetName+"?$filter="+url.PathEscape(shop+"id eq "+shopID("se")), nil).want(t, 200), "code"); strings.Join(got, ",") != "se" {
+				t.Errorf("filter on the introspected id: %v", got)
+			}
+		})
+	}
+}
