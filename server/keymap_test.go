@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -30,7 +31,7 @@ func keyMapTables(t *testing.T, f fixture) (fixture, []string) {
 		id = "UUID"
 	}
 	ddl := []string{
-		`CREATE TABLE ` + shop + ` (code ` + str + ` NOT NULL PRIMARY KEY, name ` + str + `, ownerid ` + id + `, owningbusinessunit ` + id + `)`,
+		`CREATE TABLE ` + shop + ` (code ` + str + ` NOT NULL PRIMARY KEY, name ` + str + `, ownerid ` + id + `, owningbusinessunit ` + id + `, parentcode ` + str + `)`,
 		`CREATE TABLE ` + shelf + ` (shopcode ` + str + ` NOT NULL, shelfno INTEGER NOT NULL, name ` + str + `, PRIMARY KEY (shopcode, shelfno), FOREIGN KEY (shopcode) REFERENCES ` + shop + `(code))`,
 		`CREATE TABLE ` + item + ` (sku ` + str + ` NOT NULL PRIMARY KEY, name ` + str + `, shopcode ` + str + `, shelfno INTEGER, FOREIGN KEY (shopcode, shelfno) REFERENCES ` + shelf + `(shopcode, shelfno))`,
 	}
@@ -54,6 +55,9 @@ func keyMapTables(t *testing.T, f fixture) (fixture, []string) {
 	for i, c := range codes {
 		stmts = append(stmts, `INSERT INTO `+shop+` (code, name, ownerid, owningbusinessunit) VALUES ('`+c+`', 'shop `+strings.ReplaceAll(c, " ", "_")+`', '`+owners[i]+`', '`+units[i]+`')`)
 	}
+	for i := 1; i < len(codes); i++ { // a hierarchy: se > codes[1] > codes[2]
+		stmts = append(stmts, `UPDATE `+shop+` SET parentcode = '`+codes[i-1]+`' WHERE code = '`+codes[i]+`'`)
+	}
 	stmts = append(stmts,
 		`INSERT INTO `+shelf+` (shopcode, shelfno, name) VALUES ('se', 1, 'se/1')`,
 		`INSERT INTO `+shelf+` (shopcode, shelfno, name) VALUES ('se', 2, 'se/2')`,
@@ -72,7 +76,8 @@ func keyMapTables(t *testing.T, f fixture) (fixture, []string) {
 {"logicalName": "kshop", "physicalName": %q, "entitySetName": "kshops", "primaryIdAttribute": "kshopid", "primaryNameAttribute": "name",
  "attributes": [{"logicalName": "kshopid", "type": "Uniqueidentifier", "guidStorage": "keymap", "keyColumns": ["code"]},
   {"logicalName": "code", "type": "String", "maxLength": 20}, {"logicalName": "name", "type": "String", "maxLength": 20},
-  {"logicalName": "ownerid", "type": "Owner", "targets": ["systemuser", "team"]}, {"logicalName": "owningbusinessunit", "type": "Lookup", "targets": ["businessunit"]}]},
+  {"logicalName": "ownerid", "type": "Owner", "targets": ["systemuser", "team"]}, {"logicalName": "owningbusinessunit", "type": "Lookup", "targets": ["businessunit"]},
+  {"logicalName": "parentcode", "type": "String", "maxLength": 20}, {"logicalName": "parentshopid", "type": "Lookup", "targets": ["kshop"], "guidStorage": "keymap", "keyColumns": ["parentcode"]}]},
 {"logicalName": "kshelf", "physicalName": %q, "entitySetName": "kshelves", "primaryIdAttribute": "kshelfid", "primaryNameAttribute": "name",
  "attributes": [{"logicalName": "kshelfid", "type": "Uniqueidentifier", "guidStorage": "keymap", "keyColumns": ["shopcode", "shelfno"]},
   {"logicalName": "shopcode", "type": "String", "maxLength": 20}, {"logicalName": "shelfno", "type": "Integer"}, {"logicalName": "name", "type": "String", "maxLength": 20},
@@ -82,7 +87,8 @@ func keyMapTables(t *testing.T, f fixture) (fixture, []string) {
   {"logicalName": "sku", "type": "String", "maxLength": 20}, {"logicalName": "name", "type": "String", "maxLength": 20},
   {"logicalName": "shopcode", "type": "String", "maxLength": 20}, {"logicalName": "shelfno", "type": "Integer"},
   {"logicalName": "kshelfid", "type": "Lookup", "targets": ["kshelf"], "guidStorage": "keymap", "keyColumns": ["shopcode", "shelfno"]}]}],
-"relationships": [{"schemaName": "kshop_kshelves", "referencedEntity": "kshop", "referencedAttribute": "kshopid", "referencingEntity": "kshelf", "referencingAttribute": "kshopid"},
+"relationships": [{"schemaName": "kshop_parent", "referencedEntity": "kshop", "referencedAttribute": "kshopid", "referencingEntity": "kshop", "referencingAttribute": "parentshopid", "isHierarchical": true},
+ {"schemaName": "kshop_kshelves", "referencedEntity": "kshop", "referencedAttribute": "kshopid", "referencingEntity": "kshelf", "referencingAttribute": "kshopid"},
  {"schemaName": "kshelf_kitems", "referencedEntity": "kshelf", "referencedAttribute": "kshelfid", "referencingEntity": "kitem", "referencingAttribute": "kshelfid"}]}`, shop, shelf, item)
 	kc, err := engine.ParseMetadata("keymap.json", []byte(meta))
 	if err != nil {
@@ -267,6 +273,26 @@ func TestKeyMaps(t *testing.T) {
 			e.do("DELETE", "/odata/kitems("+shopID("d-4")+")", nil).want(t, 204)
 			e.do("DELETE", "/odata/kshelves("+shelfID("se", 7)+")", nil).want(t, 204)
 			e.do("GET", "/odata/kshelves("+shelfID("se", 7)+")", nil).wantError(t, 404, "0x80040217", "VE6005")
+
+			// Hierarchy operators walk the key-map parent lookup.
+			last := codes[len(codes)-1]
+			for _, c := range []struct{ op, id, want string }{
+				{"under", shopID("se"), strings.Join(codes[1:], "|")},
+				{"eq-or-under", shopID("se"), strings.Join(codes, "|")},
+				{"above", shopID(last), strings.Join(codes[:len(codes)-1], "|")},
+			} {
+				fx := `<fetch><entity name="kshop"><attribute name="code"/><filter><condition attribute="kshopid" operator="` + c.op + `" value="` + c.id + `"/></filter></entity></fetch>`
+				var got []string
+				for _, r := range entities(t, e.do("POST", "/api/ve/v1/RetrieveMultiple", fx).want(t, 200).json(t)) {
+					got = append(got, fmt.Sprint(attr(r, "code")))
+				}
+				sort.Strings(got)
+				want := strings.Split(c.want, "|")
+				sort.Strings(want)
+				if strings.Join(got, "|") != strings.Join(want, "|") {
+					t.Errorf("%s: %q, want %q", c.op, got, want)
+				}
+			}
 
 			// An id names the key it was computed from, exactly: a row
 			// whose key differs only in case (a stale map entry) is not it.
