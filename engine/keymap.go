@@ -207,7 +207,7 @@ func KeyMapID(km *plan.KeyMap, tuple []any) (string, bool) {
 	return plan.KeyMapGUID(km.Kinds(), tuple)
 }
 
-// RecordKeys records ids and their tuples in their key maps
+// recordKeys records ids and their tuples in their key maps
 // (insert-or-ignore), skipping those this process recorded before.
 func (db *DB) recordKeys(ctx context.Context, rows []keyRow) error {
 	byMap := map[*plan.KeyMap][]keyRow{}

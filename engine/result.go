@@ -255,6 +255,9 @@ func (db *DB) Run(ctx context.Context, p *plan.Plan, st *sqlemit.Statement) (*Re
 // returns it.
 func (db *DB) Count(ctx context.Context, st *sqlemit.Statement) (int64, error) {
 	var v any
+	if err := db.EnsureKeyMaps(ctx, st.KeyMaps); err != nil {
+		return 0, err
+	}
 	rows, err := db.query(ctx, st.SQL, st.Args)
 	if err != nil {
 		return 0, dbError(err, "")

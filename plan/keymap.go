@@ -46,8 +46,22 @@ type KeyMap struct {
 	Parts []*Column
 }
 
-// KeyMapTableName is the key map of a table with physical name table.
-func KeyMapTableName(table string) string { return "vecompile_keymap_" + table }
+// KeyMapTableName is the key map of a table with physical name table:
+// vecompile_keymap_<table>; a name longer than the 63 bytes PostgreSQL
+// keeps (MySQL refuses more than 64) keeps the table name's first 36 bytes
+// and adds the first 8 hex digits of its SHA-1.
+func KeyMapTableName(table string) string {
+	const prefix, limit = "vecompile_keymap_", 63
+	if len(prefix)+len(table) <= limit {
+		return prefix + table
+	}
+	sum := sha1.Sum([]byte(table))
+	head := table[:36]
+	for !utf8.ValidString(head) {
+		head = head[:len(head)-1]
+	}
+	return prefix + head + "_" + hex.EncodeToString(sum[:4])
+}
 
 // KeyPartKind is the kind of a key part a key map accepts: strings and
 // integers; false for any other type.

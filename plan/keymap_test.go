@@ -2,7 +2,9 @@ package plan_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
@@ -91,4 +93,20 @@ func TestKeyTupleInjective(t *testing.T) {
 		return ok && okC && c == id && id[14] == '5' && bytes.ContainsRune([]byte("89ab"), rune(id[19]))
 	}, str, gen.Int64()))
 	props.TestingRun(t)
+}
+
+// Key map names fit every engine's identifier limit: long table names are
+// cut and told apart by a hash.
+func TestKeyMapTableName(t *testing.T) {
+	if got := plan.KeyMapTableName("shop"); got != "vecompile_keymap_shop" {
+		t.Errorf("short: %s", got)
+	}
+	a := plan.KeyMapTableName(strings.Repeat("x", 40) + "_a_very_long_table_name_1")
+	b := plan.KeyMapTableName(strings.Repeat("x", 40) + "_a_very_long_table_name_2")
+	if len(a) > 63 || len(b) > 63 || a == b || !strings.HasPrefix(a, "vecompile_keymap_xxx") {
+		t.Errorf("long: %s %s", a, b)
+	}
+	if s := plan.KeyMapTableName(strings.Repeat("é", 40)); len(s) > 63 || !utf8.ValidString(s) {
+		t.Errorf("multi-byte: %q", s)
+	}
 }

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/vecompile/vecompile/internal/diag"
 	"github.com/vecompile/vecompile/plan"
@@ -142,25 +143,15 @@ func (e *emitter) keyMapIn(alias string, src *plan.DataSource, c *plan.Column, i
 		e.keyExact(kinds[i], func() {
 			e.ident(keyMapAlias)
 			e.byte1('.')
-			e.ident(keyMapColumn(i))
+			e.ident(KeyMapColumn(i))
 		}, func() { e.keyPart(alias, src, p) })
 	}
 	e.byte1(')')
 }
 
-// keyMapColumn is the key map's column of part i (k1, k2, …).
-func keyMapColumn(i int) string { return "k" + itoa(i+1) }
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
-}
-
 // KeyMapColumn is the key map's column holding part i (0-based) of the
 // tuple: k1, k2, … (package engine creates and fills the map).
-func KeyMapColumn(i int) string { return keyMapColumn(i) }
+func KeyMapColumn(i int) string { return "k" + strconv.Itoa(i+1) }
 
 // keyCompare writes a comparison whose left side is a key-map column.
 func (e *emitter) keyCompare(x *plan.Compare) {
