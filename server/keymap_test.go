@@ -262,6 +262,19 @@ func TestKeyMaps(t *testing.T) {
 			}
 			e.do("POST", "/odata/kitems", map[string]any{"sku": "e-5", "name": "x", "kshelfid@odata.bind": "/kshelves(" + accID(1) + ")"}).wantError(t, 404, "0x80040217", "VE6005")
 
+			// A $batch change set: the second create binds the first one's
+			// computed id through its Content-ID.
+			rs := e.jsonBatch(t, []map[string]any{
+				{"id": "1", "atomicityGroup": "g", "method": "POST", "url": "kshops", "body": map[string]any{"code": "fi", "name": "batch shop"}},
+				{"id": "2", "atomicityGroup": "g", "method": "POST", "url": "kshelves", "body": map[string]any{"shelfno": 1, "name": "fi/1", "kshopid@odata.bind": "$1"}},
+			})
+			if len(rs) != 2 || rs[0].status != 204 && rs[0].status != 201 || rs[1].status != 204 && rs[1].status != 201 {
+				t.Fatalf("batch: %+v", rs)
+			}
+			if m := get("/odata/kshelves(" + shelfID("fi", 1) + ")").json(t); m["name"] != "fi/1" || m["_kshopid_value"] != shopID("fi") {
+				t.Errorf("batch shelf: %v", m)
+			}
+
 			// Update by id; a key column cannot change.
 			e.do("PATCH", "/odata/kshelves("+shelfID("se", 7)+")", map[string]any{"name": "se/seven"}).want(t, 204)
 			if get("/odata/kshelves(" + shelfID("se", 7) + ")").json(t)["name"] != "se/seven" {
