@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/parse/fetchxml"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -200,5 +202,54 @@ func TestMetadataKeyMaps(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.msg) || c.code != "VE0000" && !strings.Contains(err.Error(), c.code) {
 			t.Errorf("%s | %s | %s: %v, want %s %q", c.shop, c.shelf, c.lookup, err, c.code, c.msg)
 		}
+	}
+}
+
+// A condition on a key-map id is found through the key's index, not by a
+// scan that runs the map's EXISTS per row (SQLite's plan of the emitted
+// statement).
+func TestKeyMapConditionUsesIndex(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "sqlite::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.SQL.ExecContext(ctx, `CREATE TABLE shop (code TEXT PRIMARY KEY, name TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	code := &plan.Column{LogicalName: "code", Type: plan.TString}
+	cat := plan.MapCatalog{}
+	cat.Add(plan.NewTable(plan.Table{LogicalName: "shop", PrimaryKey: "shopid", Columns: []*plan.Column{
+		{LogicalName: "shopid", Type: plan.TUniqueidentifier}, code, {LogicalName: "name", Type: plan.TString},
+	}}))
+	tb, _ := cat.Table("shop")
+	id, _ := tb.Column("shopid")
+	if err := BindKeyMap(cat, tb, id, []string{"code"}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := fetchxml.Parse(diag.NewSource("q.xml", []byte(`<fetch><entity name="shop"><attribute name="name"/><filter><condition attribute="shopid" operator="eq" value="b26fea3a-41fa-5e03-8ee8-aa830c4efb1d"/></filter></entity></fetch>`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Build(q, plan.Options{Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.Emit(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EnsureKeyMaps(ctx, st.KeyMaps); err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	err = queryRows(ctx, db, "EXPLAIN QUERY PLAN "+st.SQL, st.Args, 4, func(r []string) { steps = append(steps, r[3]) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Join(steps, "; ")
+	if !strings.Contains(plan, `SEARCH shop USING INDEX`) || strings.Contains(plan, "SCAN shop") {
+		t.Errorf("the id's condition scans the table: %s\n%s", plan, st.SQL)
 	}
 }

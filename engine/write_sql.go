@@ -216,12 +216,27 @@ func writeError(code diag.Code, format string, args ...any) error {
 // key, plan/keymap.go) as the query emitter does: EXISTS in the key map an
 // entry with the id whose tuple is the row's key, parts compared exactly.
 func (w *writer) keyMapWhere(pk *plan.Column, key *plan.Value) {
-	w.b.WriteString("EXISTS (SELECT 1 FROM ")
+	id := strings.ToLower(fmt.Sprint(key.V))
+	// The first part IN the map's entry, for the key's index; then every
+	// part compared exactly (emit/sql's keyMapIn).
+	w.ident(w.table)
+	w.b.WriteByte('.')
+	w.ident(pk.Key.Parts[0].PhysicalName)
+	w.b.WriteString(" IN (SELECT vkm.")
+	w.ident(sqlemit.KeyMapColumn(0))
+	w.b.WriteString(" FROM ")
 	w.ident(pk.Key.Table)
 	w.b.WriteString(" AS vkm WHERE vkm.")
 	w.ident("id")
 	w.b.WriteString(" = ")
-	w.args = append(w.args, strings.ToLower(fmt.Sprint(key.V)))
+	w.args = append(w.args, id)
+	w.placeholderAt(len(w.args))
+	w.b.WriteString(") AND EXISTS (SELECT 1 FROM ")
+	w.ident(pk.Key.Table)
+	w.b.WriteString(" AS vkm WHERE vkm.")
+	w.ident("id")
+	w.b.WriteString(" = ")
+	w.args = append(w.args, id)
 	w.placeholderAt(len(w.args))
 	kinds := pk.Key.Kinds()
 	for i, p := range pk.Key.Parts {

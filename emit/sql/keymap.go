@@ -101,27 +101,61 @@ func (e *emitter) keyExact(k plan.Kind, a, b func()) {
 	}
 }
 
-// keyMapIn writes [NOT] EXISTS (SELECT 1 FROM map AS vkm WHERE vkm.id IN
-// (ids) AND vkm.k1 = alias.part1 …): the rows whose key-map id c is one of
-// ids.
+// keyMapIn writes the rows whose key-map id c is one of ids:
+//
+//	(alias.part1 IN (SELECT vkm.k1 FROM map AS vkm WHERE vkm.id IN (ids))
+//	 AND EXISTS (SELECT 1 FROM map AS vkm WHERE vkm.id IN (ids)
+//	             AND vkm.k1 = alias.part1 …))
+//
+// The IN lets the key's index find the candidate rows (an engine runs a
+// correlated EXISTS per row of the table: SQLite, MariaDB); the EXISTS
+// compares every part exactly. not writes NOT EXISTS alone.
 func (e *emitter) keyMapIn(alias string, src *plan.DataSource, c *plan.Column, ids []*plan.Value, not bool) {
 	if c.Key == nil || len(c.Key.Parts) == 0 {
 		e.fail(diag.MalformedPlan, "key-map column %q without its key", c.LogicalName)
 		return
 	}
-	if not {
-		e.raw("NOT ")
-	}
-	e.raw("EXISTS (SELECT 1 FROM ")
 	if !slices.ContainsFunc(e.keyMaps, func(k *plan.KeyMap) bool { return k.Table == c.Key.Table }) {
 		e.keyMaps = append(e.keyMaps, c.Key)
 	}
+	if not {
+		e.raw("NOT ")
+	} else {
+		e.byte1('(')
+		e.keyPart(alias, src, c.Key.Parts[0])
+		e.raw(" IN (SELECT ")
+		e.ident(keyMapAlias)
+		e.byte1('.')
+		e.ident(KeyMapColumn(0))
+		e.keyMapFrom(c, ids)
+		e.raw(") AND ")
+	}
+	e.raw("EXISTS (SELECT 1")
+	e.keyMapFrom(c, ids)
+	kinds := c.Key.Kinds()
+	for i, p := range c.Key.Parts {
+		e.raw(" AND ")
+		e.keyExact(kinds[i], func() {
+			e.ident(keyMapAlias)
+			e.byte1('.')
+			e.ident(KeyMapColumn(i))
+		}, func() { e.keyPart(alias, src, p) })
+	}
+	e.byte1(')')
+	if !not {
+		e.byte1(')')
+	}
+}
+
+// keyMapFrom writes " FROM map AS vkm WHERE vkm.id IN (ids)" (= for one).
+func (e *emitter) keyMapFrom(c *plan.Column, ids []*plan.Value) {
+	e.raw(" FROM ")
 	e.ident(c.Key.Table)
 	e.raw(" AS ")
 	e.ident(keyMapAlias)
 	e.raw(" WHERE ")
 	e.ident(keyMapAlias)
-	e.raw(".")
+	e.byte1('.')
 	e.ident("id")
 	if len(ids) == 1 {
 		e.raw(" = ")
@@ -137,16 +171,6 @@ func (e *emitter) keyMapIn(alias string, src *plan.DataSource, c *plan.Column, i
 	if len(ids) != 1 {
 		e.byte1(')')
 	}
-	kinds := c.Key.Kinds()
-	for i, p := range c.Key.Parts {
-		e.raw(" AND ")
-		e.keyExact(kinds[i], func() {
-			e.ident(keyMapAlias)
-			e.byte1('.')
-			e.ident(KeyMapColumn(i))
-		}, func() { e.keyPart(alias, src, p) })
-	}
-	e.byte1(')')
 }
 
 // KeyMapColumn is the key map's column holding part i (0-based) of the

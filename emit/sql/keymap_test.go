@@ -44,7 +44,7 @@ func TestKeyMapSQL(t *testing.T) {
 	}{
 		{Postgres, filter, []string{
 			`SELECT json_build_array("shelf"."shopcode", "shelf"."no")::text AS "c0"`,
-			`WHERE EXISTS (SELECT 1 FROM "km_shelf" AS "vkm" WHERE "vkm"."id" = $1 AND "vkm"."k1" = "shelf"."shopcode" AND "vkm"."k2" = "shelf"."no")`,
+			`WHERE ("shelf"."shopcode" IN (SELECT "vkm"."k1" FROM "km_shelf" AS "vkm" WHERE "vkm"."id" = $1) AND EXISTS (SELECT 1 FROM "km_shelf" AS "vkm" WHERE "vkm"."id" = $2 AND "vkm"."k1" = "shelf"."shopcode" AND "vkm"."k2" = "shelf"."no"))`,
 			`ORDER BY`, `"shelf"."no"`,
 		}, 1},
 		{SQLite, filter, []string{
