@@ -46,24 +46,17 @@ var v4ServerDeviations = map[string]string{
 	"testdata/pipeline/operators.ddt:501":      nullOrdered,
 	"testdata/pipeline/operators.ddt:214":      "odata-v4-parser refuses '%' inside a string literal (contains(tolower(name),'%'))",
 	"testdata/pipeline/operators.ddt:226":      "odata-v4-parser refuses '[' inside a string literal (startswith(tolower(name),'['))",
-	"testdata/pipeline/accents.ddt:113":        storedSpellingTie,
-	"testdata/pipeline/accents.ddt:126":        storedSpellingTie,
 }
 
 // The reasons of v4ServerDeviations.
 const (
 	nullRetyped = "odata-v4-server retypes the literal null by the property's type (Decimal: NaN, String: the text 'null'), so eq null and ne null miss"
 	nullOrdered = "odata-v4-inmemory compares null with JavaScript's operators (null lt 250 is true, as null is 0) where OData's comparison with null is false"
-	// Not the other server's defect: vecompile sorts a string key by its
-	// folding, then by the stored spelling (docs/semantics.md), and reads
-	// $orderby=tolower(x) as that sort; OData (and SQL Server's CI
-	// collation) tie 'Seattle' and 'seattle' and go on to the next key.
-	storedSpellingTie = "vecompile serve breaks a tie of tolower(address1_city) by the stored spelling before the next key; the second server goes on to tolower(name), as OData says"
 )
 
 // v4ServerCompared is the number of cases whose rows must agree: a change
 // that silently drops cases fails here.
-const v4ServerCompared = 65
+const v4ServerCompared = 67
 
 // TestODataV4SecondServer runs the URLs that `vecompile odata --flavor v4`
 // writes for the pipeline exec cases over account and contact on

@@ -243,7 +243,8 @@ type SortKey struct {
 	Desc   bool
 	// By is what the key compares (spec §1.4, §5.8): the stored value, a
 	// lookup's related primary name, or a choice's option label. Name and
-	// label keys end with the stored value, which breaks their ties.
+	// label ties go to the next key (as under Dataverse's collation), but
+	// in a distinct or aggregate plan, where the stored value breaks them.
 	By SortBy
 	// Targets are, for SortName, the lookup's target tables, each with a
 	// primary key and a primary name column; the key is the primary name
@@ -281,12 +282,13 @@ const (
 	// SortValue: the stored value (every column, and choices under
 	// fetch/@useraworderby="true").
 	SortValue SortBy = iota
-	// SortName: a lookup, by the related record's primary name, then by
-	// the stored GUID.
+	// SortName: a lookup, by the related record's primary name (then by
+	// the stored GUID in a distinct or aggregate plan).
 	SortName
 	// SortLabel: a choice (Picklist, State, Status), by the option's rank
-	// in label order (Column.Options), then by the stored value; values
-	// without a label rank as a missing label (NULL) would.
+	// in label order (Column.Options; then by the stored value in a
+	// distinct or aggregate plan); values without a label rank as a missing
+	// label (NULL) would.
 	SortLabel
 )
 
@@ -431,10 +433,11 @@ var cmpOpNames = [...]string{"=", "<>", "<", "<=", ">", ">="}
 func (o CmpOp) String() string { return cmpOpNames[o] }
 
 // Compare is Left op Right. Right is a *Value or a *ColumnRef. Fold makes a
-// string comparison case-insensitive. Without Fold, <, <=, >, >= on
-// strings compare in sort order (case folding, then as stored: what ORDER
-// BY sorts by), so that keyset paging agrees with the order. The planner
-// has already added any IS NULL branch the operator needs.
+// string comparison case-insensitive. Without Fold, a comparison of a
+// string column compares sort keys (the folding without trailing spaces:
+// what ORDER BY sorts by, = meaning tied in the order), so that keyset
+// paging agrees with the order. The planner has already added any IS
+// NULL branch the operator needs.
 type Compare struct {
 	Op    CmpOp
 	Left  *ColumnRef

@@ -27,8 +27,11 @@ import (
 // not shift the next page as an offset would.
 //
 // Plans whose order is not a plain column order (lookups by name, choices
-// by label, aggregates, distinct, multi-select columns) page by offset;
-// their cookies carry the page number only.
+// by label, aggregates, distinct, multi-select columns, a string primary
+// key) page by offset; their cookies carry the page number only. A string
+// key compares by its sort key (the folding without trailing spaces, the
+// ORDER BY's term), so that rows tied under the collation neither repeat
+// nor go missing at a page boundary.
 
 type cookieData struct {
 	V    int        `json:"v"`
@@ -113,10 +116,24 @@ func newKeyset(p *plan.Plan) *keyset {
 		switch k.Column.Column.Type.Kind() {
 		case plan.KUnknown, plan.KMulti:
 			return nil
+		case plan.KString:
+			if stringIdentity(k) {
+				// Its ORDER BY ends with the stored value after the sort
+				// key, which the cookie's sort-key comparisons do not say.
+				return nil
+			}
 		}
 		ks.keys = append(ks.keys, k)
 	}
 	return ks
+}
+
+// stringIdentity reports whether k sorts by a string primary key (emit/sql
+// sorts it by its sort key, then as stored: case-sensitive engines may hold
+// spellings that tie under the collation).
+func stringIdentity(k *plan.SortKey) bool {
+	src := k.Column.Source
+	return src != nil && src.Table != nil && k.Column.Column.LogicalName == src.Table.PrimaryKey
 }
 
 // withKeys is the plan with an output column for every sort key not
@@ -197,15 +214,15 @@ func (ks *keyset) after(vals []keyValue) (*plan.Plan, error) {
 
 // leadingBound is a condition implied by "strictly after" that an index on
 // the first key can seek to: on an ascending key with a value, NULLs sort
-// first, so every later row has key >= v (a string compares by its folding,
-// the sort's first term: the index on that expression starts there). A
+// first, so every later row has key >= v (a string compares by its sort
+// key, the expression ORDER BY writes: the index on it starts there). A
 // descending key's later rows include the NULLs (sorted last), and a NULL
 // value bounds nothing: no bound then (nil).
 func leadingBound(k *plan.SortKey, v *plan.Value) plan.Expr {
 	if k.Desc || v == nil {
 		return nil
 	}
-	return &plan.Compare{Op: plan.Ge, Left: k.Column, Right: v, Fold: k.Column.Column.Type.Kind() == plan.KString}
+	return &plan.Compare{Op: plan.Ge, Left: k.Column, Right: v}
 }
 
 func keyEq(k *plan.SortKey, v *plan.Value) plan.Expr {

@@ -17,17 +17,26 @@
 // latency and the ratio to the floor from one run:
 //
 //	go run ./cmd/vecompile-load -compare -duration 5s -db "$VECOMPILE_POSTGRES_DSN"
+//
+// SAP CAP is the optional peer on SQLite: the project in testdata/cap,
+// once installed (npm ci --prefix cmd/vecompile-load/testdata/cap), is
+// started on the same data file and measured after the floor, and every
+// cell gets its ratio to CAP ("× CAP"); without node or the install its
+// rows say skipped. -cap=false leaves it out.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -60,6 +69,8 @@ func main() {
 		variants    = flag.String("variants", "floor,secured,unsecured", "with -compare: servers to measure (floor first, for the ratios)")
 		count       = flag.Int("count", 1, "with -compare: rounds of the whole table (a shared machine is noisy: compare with benchstat)")
 		benchOut    = flag.String("benchout", "", "with -compare: also write every cell in Go benchmark format to this file, for benchstat")
+		capOn       = flag.Bool("cap", true, "with -compare: also measure SAP CAP on SQLite, the \"× CAP\" column (its rows say skipped when node or the installed project is missing)")
+		capDir      = flag.String("cap-dir", defaultCAPDir(), "with -compare: the CAP project (install: npm ci --prefix DIR)")
 	)
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -74,7 +85,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if *compare {
-		if err := runCompare(ctx, *dsn, *engines, *reads, *conns, *variants, *duration, *count, *benchOut); err != nil {
+		peer := ""
+		if *capOn {
+			peer = *capDir
+		}
+		if err := runCompare(ctx, *dsn, *engines, *reads, *conns, *variants, peer, *duration, *count, *benchOut); err != nil {
 			fmt.Fprintln(os.Stderr, "vecompile-load:", err)
 			pprof.StopCPUProfile()
 			os.Exit(1)
@@ -172,14 +187,14 @@ func run(ctx context.Context, dsn, url, token, user, ids string, pid int, d time
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
-func runCompare(ctx context.Context, dsn, engines, reads, conns, variants string, d time.Duration, count int, benchOut string) error {
+func runCompare(ctx context.Context, dsn, engines, reads, conns, variants, capDir string, d time.Duration, count int, benchOut string) error {
 	if engines == "" {
 		engines = "sqlite"
 		if dsn != "" {
 			engines += ",postgres"
 		}
 	}
-	o := loadtest.CompareOptions{DSN: dsn, Duration: d, Out: os.Stdout, Variants: splitList(variants)}
+	o := loadtest.CompareOptions{DSN: dsn, Duration: d, Out: os.Stdout, Variants: splitList(variants), CAP: capDir}
 	for _, r := range splitList(reads) {
 		switch r {
 		case "a":
@@ -198,6 +213,13 @@ func runCompare(ctx context.Context, dsn, engines, reads, conns, variants string
 		o.Conns = append(o.Conns, n)
 	}
 	fmt.Printf("GOMAXPROCS %d, %s per cell, %s\n", runtime.GOMAXPROCS(0), d, time.Now().UTC().Format(time.RFC3339))
+	if capDir != "" {
+		if why := loadtest.CAPSkipReason(capDir); why != "" {
+			fmt.Printf("SAP CAP (%s): skipped: %s\n", capDir, why)
+		} else {
+			fmt.Printf("SAP CAP: %s, %s\n", capDir, capVersions(capDir))
+		}
+	}
 	var bench io.Writer
 	if benchOut != "" {
 		f, err := os.Create(benchOut)
@@ -224,6 +246,41 @@ func runCompare(ctx context.Context, dsn, engines, reads, conns, variants string
 		}
 	}
 	return nil
+}
+
+// defaultCAPDir is the CAP project beside this command's source: found
+// from the working directory (the repository's root, as the commands in
+// the package comment run), else from the source file's path, which go
+// run records.
+func defaultCAPDir() string {
+	const rel = "cmd/vecompile-load/testdata/cap"
+	if _, err := os.Stat(rel); err == nil {
+		return rel
+	}
+	if _, file, _, ok := runtime.Caller(0); ok {
+		dir := filepath.Join(filepath.Dir(file), "testdata", "cap")
+		if _, err := os.Stat(dir); err == nil {
+			return dir
+		}
+	}
+	return rel
+}
+
+// capVersions names the installed CAP packages' versions, for the record.
+func capVersions(dir string) string {
+	var out []string
+	for _, p := range []string{"@sap/cds", "@cap-js/sqlite", "better-sqlite3"} {
+		b, err := os.ReadFile(filepath.Join(dir, "node_modules", p, "package.json"))
+		if err != nil {
+			continue
+		}
+		var v struct{ Version string }
+		if json.Unmarshal(b, &v) == nil {
+			out = append(out, p+" "+v.Version)
+		}
+	}
+	node, _ := exec.Command("node", "--version").Output()
+	return strings.Join(append(out, "node "+strings.TrimSpace(string(node))), ", ")
 }
 
 func splitList(s string) []string {

@@ -236,23 +236,26 @@
 // Repeated sort expressions. A sort term whose expression (text and
 // arguments) repeats an earlier term's is dropped, whatever its direction:
 // it cannot change the order, and SQL Server refuses it (error 169). Two
-// <order attribute="name"/>, or a lookup sorted by its name and then by
-// its value, give one term each.
+// <order attribute="name"/> give one term.
 //
 // Sort keys by name and label (plan.SortName, plan.SortLabel). A lookup
 // sorts by (SELECT vs.<primary name> FROM <target> AS vs WHERE vs.<pk> =
-// col), COALESCE'd over the targets of a polymorphic lookup, then by col;
+// col), COALESCE'd over the targets of a polymorphic lookup;
 // a primary name column security hides (plan.SortKey.Names) is written as
 // a hidden column is, NULL or CASE WHEN vs.<pk> IN (field-shared keys)
 // THEN vs.<primary name> END; a
 // choice by CASE col WHEN <value> THEN <rank> … END (ranks from the plan's
 // options, in label order; no label text in the SQL; unlabelled values get
-// NULL), then by col; the ranks are plan.Column.OptionRank's, accent-
-// insensitive unless the plan is accent-sensitive. String keys (String,
-// Memo, min/max of them, a lookup's name) sort as Dataverse's collation
-// does: fold(key), then key to break ties alike on every engine (SQL
-// Server: key alone, its collation folds). An unfolded <, <=, >, >= on strings
-// (keyset paging) compares in that order too. A distinct or aggregate
+// NULL); the ranks are plan.Column.OptionRank's, accent-
+// insensitive unless the plan is accent-sensitive. Names and labels that
+// tie go to the next key; only a distinct or aggregate order (no primary
+// key ends it) follows them with col. String keys (String, Memo, min/max
+// of them, a computed string, a lookup's name) sort as Dataverse's
+// collation does: fold(RTRIM(key)) alone, so that spellings differing in
+// case, accents or trailing spaces tie and go to the next key (SQL Server:
+// key COLLATE …, which ignores trailing spaces itself); a string primary
+// key alone is followed by its stored value. An unfolded comparison of a
+// string column (keyset paging) compares these sort keys. A distinct or aggregate
 // query with such a key is
 // wrapped, SELECT * FROM (<query>) AS v ORDER BY <keys over v.c<i>> with
 // Top and paging outside: DISTINCT forbids ORDER BY expressions outside the

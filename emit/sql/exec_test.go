@@ -678,12 +678,13 @@ func execCases() []execCase {
 				{Column: ref(a, "accountid")}}}
 		}, want: col1(nA3, nA1, nA2, nA4)},
 		{name: "sort_label", ordered: true, build: func(f *fixture) *plan.Plan {
-			// NULL (A4, A8), then 7 without a label, then Fifteen (A3, A5,
-			// A6), ten (A1), twenty (A2).
+			// NULL and 7, which has no label, tie as Dataverse's missing
+			// labels do (A4, A7, A8 by the next key), then Fifteen (A3,
+			// A5, A6), ten (A1), twenty (A2).
 			a := root("account", choiceAccount(f))
 			return &plan.Plan{Root: a, Columns: outs(a, "name", "employees"), Orders: []*plan.SortKey{
 				{Column: ref(a, "employees"), By: plan.SortLabel}, {Column: ref(a, "accountid")}}}
-		}, want: [][]string{{nA4, "NULL"}, {nA8, "NULL"}, {nA7, "7"}, {nA3, "15"}, {nA5, "15"}, {nA6, "15"}, {nA1, "10"}, {nA2, "20"}}},
+		}, want: [][]string{{nA4, "NULL"}, {nA7, "7"}, {nA8, "NULL"}, {nA3, "15"}, {nA5, "15"}, {nA6, "15"}, {nA1, "10"}, {nA2, "20"}}},
 		{name: "sort_label_distinct_desc", ordered: true, build: func(f *fixture) *plan.Plan {
 			a := root("account", choiceAccount(f))
 			return &plan.Plan{Root: a, Distinct: true, Columns: outs(a, "employees"), PageSize: 3, PageNumber: 1,

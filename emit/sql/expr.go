@@ -367,39 +367,22 @@ func (e *emitter) foldedArg(v *plan.Value) {
 
 func (e *emitter) compare(x *plan.Compare) {
 	if e.sortOrderCompare(x) {
-		// Exact (unfolded) order comparison of strings: in the order ORDER
-		// BY sorts them (foldedKey), case folding first, then as stored,
-		// so that keyset paging resumes where the previous page ended.
-		strict := plan.Compare{Op: plan.Gt, Left: x.Left, Right: x.Right, Fold: true}
-		if x.Op == plan.Lt || x.Op == plan.Le {
-			strict.Op = plan.Lt
-		}
-		same := plan.Compare{Op: plan.Eq, Left: x.Left, Right: x.Right, Fold: true}
-		exact := plan.Compare{Op: x.Op, Left: x.Left, Right: x.Right}
-		e.byte1('(')
-		e.compareOnce(&strict, false)
-		e.raw(" OR ")
-		e.compareOnce(&same, false)
-		e.raw(" AND ")
-		e.compareOnce(&exact, false)
-		e.byte1(')')
+		// A comparison in sort order (keyset paging): the operands' sort
+		// keys, as ORDER BY writes them (foldedKey, trimmed): folded and
+		// without trailing spaces, so that "equal" is "tied in the order".
+		folded := plan.Compare{Op: x.Op, Left: x.Left, Right: x.Right, Fold: true}
+		e.compareOnce(&folded, true)
 		return
 	}
 	e.compareOnce(x, x.Op == plan.Eq || x.Op == plan.Ne)
 }
 
-// sortOrderCompare reports whether x orders strings exactly (Fold unset)
-// on an engine whose collation is binary: such a comparison must agree
-// with ORDER BY, which sorts strings case-insensitively first.
+// sortOrderCompare reports whether x compares strings in sort order (Fold
+// unset) on an engine whose collation is binary: such a comparison must
+// agree with ORDER BY, which sorts strings by their folding without
+// trailing spaces.
 func (e *emitter) sortOrderCompare(x *plan.Compare) bool {
-	if x.Fold || e.has(CaseInsensitive) || x.Left == nil || x.Left.Column == nil || x.Left.Column.Type.Kind() != plan.KString {
-		return false
-	}
-	switch x.Op {
-	case plan.Lt, plan.Le, plan.Gt, plan.Ge:
-		return true
-	}
-	return false
+	return !x.Fold && !e.has(CaseInsensitive) && x.Left != nil && x.Left.Column != nil && x.Left.Column.Type.Kind() == plan.KString
 }
 
 // compareOnce writes one comparison; pad compares strings padded with

@@ -373,8 +373,10 @@ var goldenCases = []goldenCase{
 			LookupNames: []*plan.LookupName{{Column: cols[1], Targets: []*plan.Table{f.account, f.contact}}}}
 	}},
 	// A repeated sort expression is dropped, whatever its direction: the
-	// name twice, a lookup by its name and then by its value, a choice by
-	// its label and then by its value (SQL Server error 169 otherwise).
+	// name twice (SQL Server error 169 otherwise). A lookup by its name
+	// and then by its value, or a choice by its label and then by its
+	// value, are two keys: outside grouped orders the name or label alone
+	// is the first (its ties go to the next key).
 	{name: "sort_repeated", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)
 		t := choiceTable()
@@ -388,6 +390,16 @@ var goldenCases = []goldenCase{
 				{Column: &plan.ColumnRef{Source: a, Column: column(t, "state")}, Desc: true},
 				{Column: ref(a, "city")},
 			}}
+	}},
+	// A string primary key, the order's identity, sorts by its sort key
+	// and then as stored (a case-sensitive engine may hold two spellings
+	// of one key); another string key by its sort key alone.
+	{name: "sort_string_primary_key", build: func(*fixture) *plan.Plan {
+		t := plan.NewTable(plan.Table{LogicalName: "code", PhysicalName: "code", PrimaryKey: "code", Columns: []*plan.Column{
+			{LogicalName: "code", Type: plan.TString}, {LogicalName: "label", Type: plan.TString},
+		}})
+		c := root("code", t)
+		return &plan.Plan{Root: c, Columns: outs(c, "label"), Orders: []*plan.SortKey{{Column: ref(c, "label")}, {Column: ref(c, "code")}}}
 	}},
 	{name: "sort_repeated_distinct", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)

@@ -268,11 +268,16 @@ func (e *emitter) filterKey(x plan.Expr) (k IndexKey, eq, ok bool) {
 	var fold, pad bool
 	switch t := x.(type) {
 	case *plan.Compare:
-		if _, isVal := t.Right.(*plan.Value); !isVal || t.Op == plan.Ne || e.sortOrderCompare(t) {
+		if _, isVal := t.Right.(*plan.Value); !isVal || t.Op == plan.Ne {
 			return k, false, false
 		}
 		col, fold, eq = t.Left, t.Fold, t.Op == plan.Eq
 		pad = eq
+		if e.sortOrderCompare(t) {
+			// A keyset bound compares the sort key (expr.go): the text
+			// ORDER BY writes, which the order's index holds.
+			fold, pad = true, true
+		}
 	case *plan.InList:
 		if t.Not {
 			return k, false, false

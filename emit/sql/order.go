@@ -10,7 +10,8 @@ import (
 )
 
 // orderBy writes ORDER BY with NULLs first ascending, last descending;
-// string keys sort by their case folding, then as stored (foldedKey).
+// string keys sort by their folding alone (foldedKey), ties going to the
+// next key as under Dataverse's collation.
 // wrapped says the query is wrapped (see query): keys then read the
 // wrapped query's output columns.
 func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
@@ -39,8 +40,9 @@ func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
 	e.check.orderTerms = terms.n - terms.outputs
 }
 
-// sortKey writes the ORDER BY terms of key k (a name key is three: the
-// folded name, the name, the value), dropping repeated ones.
+// sortKey writes the ORDER BY terms of key k (one, but a name or label
+// key of a grouped order is two: the name or label, then the value),
+// dropping repeated ones.
 func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *orderTerms) {
 	var o operand
 	switch {
@@ -99,27 +101,40 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 	switch k.By {
 	case plan.SortValue:
 		if folded && !guidFolded {
+			// A string sorts by its sort key alone, as Dataverse's
+			// collation does: spellings that differ only in case, accents
+			// or trailing spaces tie, and the next key breaks the tie.
 			t := e.termStart(terms)
-			e.foldInto(func() { e.operand(o) }, true)
-			e.termEnd(terms, t, k.Desc, true)
+			e.foldInto(func() { e.trimmed(func() { e.operand(o) }) }, true)
+			if !e.termEnd(terms, t, k.Desc, true) || !e.identityKey(k) {
+				return
+			}
+			// A string primary key (the order's last tie-breaker) sorts by
+			// the stored value too: an engine whose unique index is case-
+			// sensitive may hold spellings SQL Server's would refuse.
 		}
 	case plan.SortName:
-		if folded {
-			// A name key is a subquery: folded once, unguarded.
-			t := e.termStart(terms)
-			e.foldInto(func() { e.nameKey(k, o) }, false)
-			e.termEnd(terms, t, k.Desc, true)
-		}
+		// A name key is a subquery: folded once, unguarded.
 		t := e.termStart(terms)
-		e.nameKey(k, o)
-		if collated {
-			e.collateName(k)
+		if folded {
+			e.foldInto(func() { e.trimmed(func() { e.nameKey(k, o) }) }, false)
+		} else {
+			e.nameKey(k, o)
+			if collated {
+				e.collateName(k)
+			}
 		}
 		e.termEnd(terms, t, k.Desc, true)
+		if !e.groupedOrder(p) {
+			return // ties go to the next key, as Dataverse's do
+		}
 	case plan.SortLabel:
 		t := e.termStart(terms)
 		e.labelKey(k, o)
 		e.termEnd(terms, t, k.Desc, true)
+		if !e.groupedOrder(p) {
+			return // values without a label tie, as Dataverse's do
+		}
 	default:
 		e.fail(diag.MalformedPlan, "unknown sort kind %d", k.By)
 	}
@@ -135,6 +150,21 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 	if e.termEnd(terms, t, k.Desc, !e.rootKey(o.ref)) && o.ref == nil {
 		terms.outputs++ // an output column: not a new target-list entry
 	}
+}
+
+// groupedOrder reports whether p's rows are groups (distinct or
+// aggregate), whose order ends with no primary key: there a lookup's or a
+// choice's stored value follows its name or label, so that groups tied on
+// the name or label still come in one order.
+func (e *emitter) groupedOrder(p *plan.Plan) bool {
+	return p.Distinct || p.Aggregate
+}
+
+// identityKey reports whether k sorts by a string primary key.
+func (e *emitter) identityKey(k *plan.SortKey) bool {
+	r := k.Column
+	return r != nil && r.Column != nil && r.Source != nil && r.Source.Table != nil &&
+		r.Column.LogicalName == r.Source.Table.PrimaryKey && r.Column.Type.Kind() == plan.KString
 }
 
 // orderTerms are the ORDER BY expressions written so far. A later term
@@ -395,8 +425,8 @@ func (e *emitter) targetSubqueries(k *plan.SortKey, o operand, sel func(i int, a
 //	CASE "account"."industrycode" WHEN 1 THEN 1 WHEN 4 THEN 2 … END
 //
 // A value without a label (and NULL) gets NULL, as Dataverse's join to its
-// labels yields: it sorts with the NULLs, then by value (the stored value
-// follows as the next key).
+// labels yields: it ties with the NULLs, and the next key breaks the tie
+// (in a grouped order, the stored value: groupedOrder).
 func (e *emitter) labelKey(k *plan.SortKey, o operand) {
 	c := k.SortColumn()
 	if c == nil || len(c.Options) == 0 {
@@ -414,22 +444,21 @@ func (e *emitter) labelKey(k *plan.SortKey, o operand) {
 	e.raw(" END")
 }
 
-// computedKey writes a computed sort key: strings by their folding, then
-// as computed (as string columns sort), under the pinned collation on SQL
-// Server.
+// computedKey writes a computed sort key: a string by its folding without
+// trailing spaces alone (as string columns sort), under the pinned
+// collation on SQL Server.
 func (e *emitter) computedKey(p *plan.Plan, k *plan.SortKey, terms *orderTerms) {
 	if p.Distinct || p.Aggregate {
 		e.fail(diag.DialectUnsupported, "a computed sort key in a distinct or aggregate query")
 		return
 	}
 	str := plan.ScalarKind(k.Expr) == plan.KString
-	if str && e.fold(true) {
-		t := e.termStart(terms)
-		e.foldInto(func() { e.scalar(k.Expr) }, false)
-		e.termEnd(terms, t, k.Desc, true)
-	}
 	t := e.termStart(terms)
-	e.scalar(k.Expr)
-	e.collateText(str)
+	if str && e.fold(true) {
+		e.foldInto(func() { e.trimmed(func() { e.scalar(k.Expr) }) }, false)
+	} else {
+		e.scalar(k.Expr)
+		e.collateText(str)
+	}
 	e.termEnd(terms, t, k.Desc, true)
 }

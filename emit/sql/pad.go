@@ -8,8 +8,11 @@ import (
 
 // Trailing spaces. Dataverse compares strings as SQL Server does, padded
 // with spaces: 'Contoso' = 'Contoso  ' in =, <>, in, not-in, grouping,
-// distinct and countcolumn distinct (LIKE and the order comparisons of
-// keyset paging keep them, as LIKE does on SQL Server). PadSpace dialects
+// distinct, countcolumn distinct, ORDER BY and the sort-key comparisons of
+// keyset paging (trimmed, order.go), so that values differing only by
+// trailing spaces tie in the order and a page boundary between them
+// neither repeats nor skips a row (LIKE keeps them, as on SQL Server;
+// the <, >, <=, >= filters keep them too, a known deviation). PadSpace dialects
 // compare so natively (SQL Server); on the others the column is
 // RTRIM(col) there and the value is bound without its trailing spaces, so
 // every engine agrees: PostgreSQL and SQLite count trailing spaces, and
@@ -38,6 +41,20 @@ func (e *emitter) eqCol(r *plan.ColumnRef, lower bool) {
 		return
 	}
 	trimmed()
+}
+
+// trimmed writes the string expression w writes as it sorts: without
+// trailing spaces where the engine counts them (not PadSpace), as SQL
+// Server compares and sorts; for a column the same text as an equality's
+// (eqCol), so that one expression index serves both.
+func (e *emitter) trimmed(w func()) {
+	if e.has(PadSpace) {
+		w()
+		return
+	}
+	e.raw("RTRIM(")
+	w()
+	e.byte1(')')
 }
 
 // padValue is v without trailing spaces when compared with column c (pads);

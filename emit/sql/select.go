@@ -104,8 +104,9 @@ func (e *emitter) exprOrder(p *plan.Plan) bool {
 
 // foldedKey reports whether key k sorts strings, which Dataverse's
 // collation orders case- (and accent-) insensitively: the key then sorts
-// by the folding of the string first (foldInto), as comparisons fold (SQL
-// Server: its collation does), and by the string itself to break ties the same on every engine.
+// by the folding of the string without trailing spaces (foldInto,
+// trimmed), as comparisons fold (SQL Server: its collation does), and by
+// nothing else: strings that tie under the collation go to the next key.
 // A lookup's name key is a string too.
 func (e *emitter) foldedKey(k *plan.SortKey) bool {
 	return !e.has(CaseInsensitive) && e.stringKey(k)

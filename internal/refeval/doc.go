@@ -40,9 +40,9 @@
 //
 // Where the engines deliberately differ from Dataverse (the README's
 // choices table) refeval follows the README. Strings sort as Dataverse's
-// case-insensitive collation sorts them: by their case folding, then as
-// stored (ties), both by code point, as vecompile's ORDER BY LOWER(col),
-// col does on binary collations; accents are significant.
+// collation sorts them: by their folding without trailing spaces alone, by
+// code point, as vecompile's ORDER BY fold(RTRIM(col)) does on binary
+// collations; spellings that tie go to the next key.
 //
 // It never imports plan or an emitter: an oracle that shared their code would
 // share their bugs.

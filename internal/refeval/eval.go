@@ -560,9 +560,9 @@ func (ev *evaluator) test(col *Column, v any, c *ast.Condition) Tri {
 	}
 	switch op {
 	case ast.OpEq:
-		return tri(compareFold(col, v, lit(0)) == 0)
+		return tri(equalPadded(col, v, lit(0)))
 	case ast.OpNe, ast.OpNeq:
-		return tri(compareFold(col, v, lit(0)) != 0)
+		return tri(!equalPadded(col, v, lit(0)))
 	case ast.OpLt:
 		return tri(compareFold(col, v, lit(0)) < 0)
 	case ast.OpLe:
@@ -577,7 +577,7 @@ func (ev *evaluator) test(col *Column, v any, c *ast.Condition) Tri {
 	case ast.OpIn, ast.OpNotIn:
 		found := false
 		for i := range c.Values {
-			if compareFold(col, v, lit(i)) == 0 {
+			if equalPadded(col, v, lit(i)) {
 				found = true
 			}
 		}
@@ -723,6 +723,15 @@ func compareFold(col *Column, v, lit any) int {
 		return strings.Compare(Fold(v.(string)), Fold(lit.(string)))
 	}
 	return compareValues(v, lit)
+}
+
+// equalPadded is = as SQL Server compares: strings case-insensitively and
+// without their trailing spaces.
+func equalPadded(col *Column, v, lit any) bool {
+	if col.Kind == String {
+		return foldKey(v) == foldKey(lit)
+	}
+	return compareValues(v, lit) == 0
 }
 
 func multiText(v []int64) string {

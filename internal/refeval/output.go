@@ -94,14 +94,12 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 				}
 				return ev.scalar(s, t[name], o.Expr)
 			}
-			keys = append(keys,
-				key{get: func(t tuple) any {
-					if v, ok := get(t).(string); ok {
-						return Fold(v)
-					}
-					return nil
-				}, desc: o.Descending.Value},
-				key{get: get, desc: o.Descending.Value})
+			keys = append(keys, key{get: func(t tuple) any {
+				if v := get(t); v != nil {
+					return foldKey(v)
+				}
+				return nil
+			}, desc: o.Descending.Value})
 			return
 		}
 		if o.Alias.IsSet() || o.EntityName.IsSet() {
@@ -109,25 +107,33 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 		}
 		c := colName(s.table, o.Attribute.Text)
 		name := s.name
-		if col := s.table.Column(c); col.Kind == Lookup {
-			// A lookup sorts by the related record's primary name, then by
-			// its own value (README "Lookups sort by name").
+		// Dataverse's collation ties strings that differ only in case,
+		// accents or trailing spaces: the next key breaks the tie, not the
+		// stored spelling. A lookup's name and a choice's label are the
+		// whole key too, except in a distinct query, whose groups end with
+		// no primary key: there the stored value follows.
+		switch col := s.table.Column(c); {
+		case col.Kind == Lookup:
+			// The related record's primary name (README "Lookups sort by
+			// name").
 			target := ev.table(col.Target)
-			keys = append(keys,
-				key{get: func(t tuple) any { return foldKey(primaryName(target, t[name][c])) }, desc: o.Descending.Value},
-				key{get: func(t tuple) any { return primaryName(target, t[name][c]) }, desc: o.Descending.Value})
-		}
-		if col := s.table.Column(c); col.Kind == String {
-			// Dataverse's collation sorts strings case-insensitively; the
-			// stored string (next key) breaks the ties.
+			keys = append(keys, key{get: func(t tuple) any { return foldKey(primaryName(target, t[name][c])) }, desc: o.Descending.Value})
+			if !distinct {
+				return
+			}
+		case col.Kind == String:
 			keys = append(keys, key{get: func(t tuple) any { return foldKey(t[name][c]) }, desc: o.Descending.Value})
-		}
-		if col := s.table.Column(c); col.Kind == Choice && len(col.Labels) > 0 && !q.UseRawOrderBy.Value {
-			// A choice sorts by its label (README "choices by label"):
-			// case-insensitively, then as written, then by value.
+			return
+		case col.Kind == Choice && len(col.Labels) > 0 && !q.UseRawOrderBy.Value:
+			// The label (README "choices by label"): case-insensitively,
+			// then as written (labels of one column are distinct); values
+			// without a label tie.
 			keys = append(keys,
 				key{get: func(t tuple) any { return labelOf(col, t[name][c], true) }, desc: o.Descending.Value},
 				key{get: func(t tuple) any { return labelOf(col, t[name][c], false) }, desc: o.Descending.Value})
+			if !distinct {
+				return
+			}
 		}
 		keys = append(keys, key{get: func(t tuple) any { return t[name][c] }, desc: o.Descending.Value})
 	}
@@ -156,7 +162,9 @@ func (ev *evaluator) rows(q *ast.Query, root *source, tuples []tuple) *Result {
 	if distinct {
 		for _, c := range cols {
 			if c.kind == String {
+				// One spelling per group: its sort key is unique.
 				keys = append(keys, key{get: func(t tuple) any { return foldKey(t[c.source][c.column]) }})
+				continue
 			}
 			keys = append(keys, key{get: func(t tuple) any { return t[c.source][c.column] }})
 		}
@@ -329,11 +337,11 @@ func Canon(v any) string {
 	return fmt.Sprintf("?%T:%v", v, v)
 }
 
-// foldKey is a string sort key's case folding (nil stays nil: NULLs sort
-// first).
+// foldKey is a string's sort key: its folding without trailing spaces, as
+// SQL Server compares (nil stays nil: NULLs sort first).
 func foldKey(v any) any {
 	if s, ok := v.(string); ok {
-		return Fold(s)
+		return Fold(strings.TrimRight(s, " "))
 	}
 	return v
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,10 @@ type Read struct {
 	Fetch func(key string) string
 	// ByKey says the read rotates over the readable accounts.
 	ByKey bool
+	// Key is the entity's key property and Expand the expanded
+	// navigation (none when empty): what a peer's reply is checked on
+	// before it is measured.
+	Key, Expand string
 }
 
 // ReadA is one account by key; ReadB is the opportunities filtered,
@@ -45,6 +50,7 @@ var (
 	ReadA = Read{
 		Name:  "a (account by key)",
 		ByKey: true,
+		Key:   "accountid",
 		Path: func(key string) string {
 			return "/odata/accounts(" + key + ")?$select=name,accountnumber,revenue"
 		},
@@ -53,7 +59,9 @@ var (
 		},
 	}
 	ReadB = Read{
-		Name: "b (opportunities, top 10, customer expanded)",
+		Name:   "b (opportunities, top 10, customer expanded)",
+		Key:    "opportunityid",
+		Expand: "customerid_account",
 		Path: func(string) string {
 			q := url.Values{}
 			q.Set("$select", "name,estimatedvalue,closeprobability")
@@ -84,6 +92,12 @@ type CompareOptions struct {
 	Duration time.Duration
 	// Out receives the table as each row is measured.
 	Out io.Writer
+	// CAP is the CAP project's directory (cmd/vecompile-load/testdata/cap):
+	// when set, SAP CAP is measured on SQLite after the floor, and every
+	// cell gets its ratio to CAP. When it cannot run (no node, not
+	// installed, a reply that differs from the server's), its rows say
+	// why and the run goes on. Empty: no CAP rows.
+	CAP string
 }
 
 // CompareRow is one measured cell.
@@ -94,8 +108,9 @@ type CompareRow struct {
 }
 
 // Compare measures every read × connection count × variant for one
-// engine, the floor first for each, and prints one line per cell with
-// its ratio to the floor and its added latency.
+// engine, the floor first for each, then CAP (SQLite, when o.CAP is set),
+// and prints one line per cell with its ratios to the floor and to CAP
+// and its added latency.
 func Compare(ctx context.Context, o CompareOptions) ([]CompareRow, error) {
 	db, closeDB, err := openCompareDB(ctx, o.Engine, o.DSN)
 	if err != nil {
@@ -126,6 +141,11 @@ func Compare(ctx context.Context, o CompareOptions) ([]CompareRow, error) {
 		}
 		defer ref.Close()
 	}
+	peer, err := startPeer(ctx, o, db, envs)
+	if err != nil {
+		return nil, err
+	}
+	defer peer.close()
 	var rows []CompareRow
 	for _, rd := range o.Reads {
 		keys := ref.IDs
@@ -137,44 +157,153 @@ func Compare(ctx context.Context, o CompareOptions) ([]CompareRow, error) {
 			return nil, err
 		}
 		defer floor.close()
+		capSkip := peer.check(ctx, rd, keys)
 		for _, c := range o.Conns {
 			client := Client(c)
-			var base *Result
-			for _, v := range o.Variants {
+			var base, capR *Result
+			variants := o.Variants
+			if peer.enabled() {
+				// CAP right after the floor, so that every later cell has its
+				// ratio to CAP.
+				variants = slices.Insert(slices.Clone(variants), min(1, len(variants)), "cap")
+			}
+			for _, v := range variants {
+				if v == "cap" && capSkip != "" {
+					if o.Out != nil {
+						fmt.Fprintln(o.Out, skippedLine(o.Engine, rd.Name, c, v, capSkip))
+					}
+					continue
+				}
 				s := Scenario{Name: v}
+				opt := Options{Concurrency: c, Duration: o.Duration}
 				var target string
-				if v == "floor" {
+				switch v {
+				case "floor":
 					target = floor.base
 					for i := range keys {
 						s.Requests = append(s.Requests, Request{Method: "GET", Path: "/" + strconv.Itoa(i)})
 					}
-				} else {
+				case "cap":
+					// CAP runs in its own process: its CPU time is added to
+					// this one's (the generator's), as the in-process
+					// servers' is.
+					target, opt.ServerCPU = peer.cap.base, peer.cap.cpu
+					for _, k := range keys {
+						s.Requests = append(s.Requests, Request{Method: "GET", Path: rd.Path(k)})
+					}
+				default:
 					e := envs[v]
 					target, s.Header = e.Base, e.Header
 					for _, k := range keys {
 						s.Requests = append(s.Requests, Request{Method: "GET", Path: rd.Path(k)})
 					}
 				}
-				Run(ctx, "warm-up", Options{Concurrency: c, Duration: min(o.Duration/4, time.Second)}, HTTP(client, target, s))
-				r := Run(ctx, v, Options{Concurrency: c, Duration: o.Duration}, HTTP(client, target, s))
+				warm := min(o.Duration/4, time.Second)
+				if v == "cap" {
+					// V8 compiles CAP's hot paths during the first
+					// thousand or so requests: a longer warm-up.
+					warm = min(o.Duration, 3*time.Second)
+				}
+				Run(ctx, "warm-up", Options{Concurrency: c, Duration: warm}, HTTP(client, target, s))
+				r := Run(ctx, v, opt, HTTP(client, target, s))
 				if ctx.Err() != nil {
 					return rows, ctx.Err()
+				}
+				if r.Errors > 0 && v == "cap" {
+					// The peer is optional: a CAP that fails under load
+					// gives no figure, and the run goes on.
+					if o.Out != nil {
+						fmt.Fprintln(o.Out, skippedLine(o.Engine, rd.Name, c, v, fmt.Sprintf("CAP failed under load: %d errors, first: %s; its output: %s", r.Errors, r.FirstError, peer.cap.out.tail())))
+					}
+					continue
 				}
 				if r.Errors > 0 {
 					return rows, fmt.Errorf("%s %s read %s, %d connections: %d errors, first: %s", o.Engine, v, rd.Name, c, r.Errors, r.FirstError)
 				}
-				if v == "floor" {
+				switch v {
+				case "floor":
 					base = r
+				case "cap":
+					capR = r
 				}
 				rows = append(rows, CompareRow{Engine: o.Engine, Read: rd.Name, Variant: v, Conns: c, Result: r})
 				if o.Out != nil {
-					fmt.Fprintln(o.Out, compareLine(o.Engine, rd.Name, c, r, base))
+					fmt.Fprintln(o.Out, compareLine(o.Engine, rd.Name, c, r, base, capR))
 				}
 			}
 			client.CloseIdleConnections()
 		}
 	}
 	return rows, nil
+}
+
+// comparePeer is CAP in one comparison: running (cap), or the reason its
+// rows are skipped (skip); neither when o.CAP is empty or the engine is
+// not SQLite.
+type comparePeer struct {
+	cap  *capPeer
+	skip string
+	// ref is the unsecured server CAP's replies are checked against.
+	ref    *Env
+	client *http.Client
+	stop   []func()
+}
+
+// startPeer starts CAP for a SQLite comparison with o.CAP set, on the
+// comparison's data file; a CAP that cannot start is a skip reason, not
+// an error. Only the unsecured server it is checked against can fail the
+// run.
+func startPeer(ctx context.Context, o CompareOptions, db *sharedDB, envs map[string]*Env) (*comparePeer, error) {
+	p := &comparePeer{}
+	if o.CAP == "" || o.Engine != "sqlite" {
+		return p, nil
+	}
+	if p.skip = CAPSkipReason(o.CAP); p.skip != "" {
+		return p, nil
+	}
+	if p.ref = envs["unsecured"]; p.ref == nil {
+		e, err := Start(ctx, EnvOptions{DB: db.db, Catalog: db.cat, Insecure: true})
+		if err != nil {
+			return nil, err
+		}
+		p.ref = e
+		p.stop = append(p.stop, e.Close)
+	}
+	c, err := startCAP(ctx, o.CAP, db.file)
+	if err != nil {
+		if ctx.Err() != nil {
+			p.close()
+			return nil, ctx.Err()
+		}
+		p.skip = err.Error()
+		return p, nil
+	}
+	p.cap, p.client = c, Client(1)
+	p.stop = append(p.stop, c.close, p.client.CloseIdleConnections)
+	return p, nil
+}
+
+// enabled says CAP has rows in this comparison (measured or skipped).
+func (p *comparePeer) enabled() bool { return p.cap != nil || p.skip != "" }
+
+// check is why CAP's rows for the read are skipped ("" when CAP is
+// measured): the start's failure, or a reply that differs from the
+// unsecured server's.
+func (p *comparePeer) check(ctx context.Context, rd Read, keys []string) string {
+	if p.cap == nil {
+		return p.skip
+	}
+	if err := checkPeer(ctx, p.client, p.cap.base, p.ref, rd, keys); err != nil {
+		return "CAP's reply differs from the unsecured server's: " + err.Error()
+	}
+	return ""
+}
+
+func (p *comparePeer) close() {
+	for i := len(p.stop) - 1; i >= 0; i-- {
+		p.stop[i]()
+	}
+	p.stop = nil
 }
 
 // BenchLine is the cell in Go benchmark format (one iteration is one
@@ -188,25 +317,44 @@ func (r CompareRow) BenchLine() string {
 }
 
 // CompareHeader is the table's header line.
-const CompareHeader = "| engine | read | conns | variant | req/s | p50 µs | p99 µs | × floor | added p50 µs | added p99 µs | CPU µs/req | CPU × floor |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+// "× CAP" is the cell's throughput over CAP's in the same read and
+// connection count, and "CAP CPU ÷ CPU" CAP's CPU per request over the
+// cell's (both read as "n times CAP"; the CPU ratio is the steadier on a
+// shared machine).
+const CompareHeader = "| engine | read | conns | variant | req/s | p50 µs | p99 µs | × floor | × CAP | added p50 µs | added p99 µs | CPU µs/req | CPU × floor | CAP CPU ÷ CPU |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 
-func compareLine(engineName, read string, conns int, r, floor *Result) string {
-	ratio, addP50, addP99, cpuRatio := "—", "—", "—", "—"
+func compareLine(engineName, read string, conns int, r, floor, capR *Result) string {
+	ratio, capRatio, addP50, addP99, cpuRatio, capCPU := "—", "—", "—", "—", "—", "—"
+	if capR != nil && capR != r {
+		capRatio = strconv.FormatFloat(r.RPS()/capR.RPS(), 'f', 2, 64)
+		capCPU = strconv.FormatFloat(float64(capR.CPUPerRequest())/float64(r.CPUPerRequest()), 'f', 2, 64)
+	}
 	if floor != nil && floor != r {
 		ratio = strconv.FormatFloat(r.RPS()/floor.RPS(), 'f', 2, 64)
 		cpuRatio = strconv.FormatFloat(float64(r.CPUPerRequest())/float64(floor.CPUPerRequest()), 'f', 2, 64)
 		addP50 = strconv.FormatInt((r.P50 - floor.P50).Microseconds(), 10)
 		addP99 = strconv.FormatInt((r.P99 - floor.P99).Microseconds(), 10)
 	}
-	return fmt.Sprintf("| %s | %s | %d | %s | %.0f | %d | %d | %s | %s | %s | %.0f | %s |",
-		engineName, read, conns, r.Name, r.RPS(), r.P50.Microseconds(), r.P99.Microseconds(), ratio, addP50, addP99,
-		float64(r.CPUPerRequest().Nanoseconds())/1e3, cpuRatio)
+	return fmt.Sprintf("| %s | %s | %d | %s | %.0f | %d | %d | %s | %s | %s | %s | %.0f | %s | %s |",
+		engineName, read, conns, r.Name, r.RPS(), r.P50.Microseconds(), r.P99.Microseconds(), ratio, capRatio, addP50, addP99,
+		float64(r.CPUPerRequest().Nanoseconds())/1e3, cpuRatio, capCPU)
+}
+
+// skippedLine is a cell that was not measured, with the reason.
+func skippedLine(engineName, read string, conns int, variant, why string) string {
+	why = strings.ReplaceAll(strings.Join(strings.Fields(why), " "), "|", "\\|")
+	if r := []rune(why); len(r) > 600 {
+		why = string(r[:600]) + "…"
+	}
+	return fmt.Sprintf("| %s | %s | %d | %s | skipped: %s | | | | | | | | | |", engineName, read, conns, variant, why)
 }
 
 // sharedDB is the database the compared servers share.
 type sharedDB struct {
 	db  *engine.DB
 	cat plan.Catalog
+	// file is the SQLite data file ("" on other engines), which CAP reads.
+	file string
 }
 
 // openCompareDB opens the engine's database holding the sample: a
@@ -232,7 +380,8 @@ func openCompareDB(ctx context.Context, engineName, dsn string) (*sharedDB, func
 			return nil, nil, err
 		}
 		cleanup = append(cleanup, func() { os.RemoveAll(dir) })
-		dsn = "sqlite:" + filepath.Join(dir, "sample.db") + "?create=true"
+		s.file = filepath.Join(dir, "sample.db")
+		dsn = "sqlite:" + s.file + "?create=true"
 	case "postgres", "mysql":
 		if dsn == "" {
 			return nil, nil, fmt.Errorf("%s needs a DSN", engineName)

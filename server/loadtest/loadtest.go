@@ -48,6 +48,9 @@ type Options struct {
 	SampleEvery time.Duration
 	// Memory reads the server's memory (nil: none).
 	Memory func() MemSample
+	// ServerCPU reads the CPU time of a server running in another process
+	// (nil: none), which Result.CPU then includes.
+	ServerCPU func() time.Duration
 }
 
 // MemSample is the server's memory at a moment of the run.
@@ -67,8 +70,8 @@ type Result struct {
 	P50, P99   time.Duration
 	Max        time.Duration
 	Memory     []MemSample
-	// CPU is this process's CPU time (user and system) during the run:
-	// with an in-process server, the server's and the generator's work,
+	// CPU is this process's CPU time (user and system) during the run,
+	// plus Options.ServerCPU's: the server's and the generator's work,
 	// a figure that other load on a shared machine disturbs less than
 	// the throughput.
 	CPU time.Duration
@@ -187,7 +190,11 @@ func Run(ctx context.Context, name string, o Options, do Do) *Result {
 		errs     atomic.Int64
 		wg       sync.WaitGroup
 	)
-	start, cpu0 := time.Now(), processCPU()
+	cpu := processCPU
+	if o.ServerCPU != nil {
+		cpu = func() time.Duration { return processCPU() + o.ServerCPU() }
+	}
+	start, cpu0 := time.Now(), cpu()
 	stopSampling := make(chan struct{})
 	samplingDone := make(chan struct{})
 	go func() {
@@ -251,7 +258,7 @@ func Run(ctx context.Context, name string, o Options, do Do) *Result {
 		}()
 	}
 	wg.Wait()
-	res.Elapsed, res.CPU = time.Since(start), processCPU()-cpu0
+	res.Elapsed, res.CPU = time.Since(start), cpu()-cpu0
 	close(stopSampling)
 	<-samplingDone
 	res.Requests, res.Errors = total.n, errs.Load()
