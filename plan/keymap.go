@@ -143,3 +143,18 @@ func (k *KeyMap) Kinds() []Kind {
 	}
 	return out
 }
+
+// KeyPart reports whether c is a column of t's key-map id (a part of its
+// string or composite key): with the id, the row's identity.
+func (t *Table) KeyPart(c *Column) bool {
+	pk, ok := t.Column(t.PrimaryKey)
+	if !ok || pk.Key == nil {
+		return false
+	}
+	for _, p := range pk.Key.Parts {
+		if p == c {
+			return true
+		}
+	}
+	return false
+}
