@@ -12,6 +12,7 @@ package vecompile
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -323,6 +324,39 @@ func (s catalogSchema) Navigation(table, prop string) (odataparse.Navigation, bo
 		}
 	}
 	return odataparse.Navigation{}, false
+}
+
+// NavigationHint implements odataparse.NavigationHinter for owners: the
+// per-target names before Dataverse's (ownerid_systemuser is owninguser)
+// and Dataverse's polymorphic ownerid, which is not declared.
+func (s catalogSchema) NavigationHint(table, prop string) string {
+	t, ok := plan.MapCatalog(s).Table(table)
+	if !ok {
+		return ""
+	}
+	for _, c := range t.Columns {
+		if c.Type != plan.TOwner {
+			continue
+		}
+		if strings.EqualFold(prop, c.LogicalName) {
+			return fmt.Sprintf("%s is the owner of either table (Dataverse's principal), which vecompile does not declare: use %s", c.LogicalName, ownerNavigations(t, c))
+		}
+		for _, target := range c.Targets {
+			if name := plan.NavigationName(t, c.LogicalName, target); strings.EqualFold(prop, c.LogicalName+"_"+target) && !strings.EqualFold(name, prop) {
+				return fmt.Sprintf("the owner's navigation to %s is named %s, as in Dataverse", target, name)
+			}
+		}
+	}
+	return ""
+}
+
+// ownerNavigations lists the navigation properties of owner column c.
+func ownerNavigations(t *plan.Table, c *plan.Column) string {
+	names := make([]string, len(c.Targets))
+	for i, target := range c.Targets {
+		names[i] = plan.NavigationName(t, c.LogicalName, target)
+	}
+	return strings.Join(names, " or ")
 }
 
 func (s catalogSchema) PrimaryKey(table string) string {

@@ -176,6 +176,7 @@ const (
 	KindGuid                        // a GUID
 	KindDateTime                    // a date or date-time
 	KindNull                        // null
+	KindTime                        // a time of day (OData's Edm.TimeOfDay), in computed values only
 )
 
 func (*Query) node()      {}

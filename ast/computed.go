@@ -113,11 +113,17 @@ const (
 	FnDivBy
 	FnMod
 	FnNeg
+	// FnDate and FnTime are a date-time's calendar date (Edm.Date) and
+	// time of day (Edm.TimeOfDay, whole seconds); FnNow is the plan's
+	// clock (an Edm.DateTimeOffset).
+	FnDate
+	FnTime
+	FnNow
 )
 
 var funcNames = [...]string{"tolower", "toupper", "trim", "length", "concat", "substring", "indexof",
 	"year", "month", "day", "hour", "minute", "second", "round", "floor", "ceiling",
-	"add", "sub", "mul", "div", "divby", "mod", "-"}
+	"add", "sub", "mul", "div", "divby", "mod", "-", "date", "time", "now"}
 
 // String is the OData spelling ("-" for negation).
 func (f Func) String() string {
@@ -138,9 +144,15 @@ func FuncByName(s string) (Func, bool) {
 	return 0, false
 }
 
+// Operator reports whether f is an arithmetic operator (add … mod and
+// negation), written between or before its operands, not called by name.
+func (f Func) Operator() bool { return f >= FnAdd && f <= FnNeg }
+
 // Arity is the number of arguments f takes: min and max.
 func (f Func) Arity() (int, int) {
 	switch f {
+	case FnNow:
+		return 0, 0
 	case FnConcat, FnIndexOf, FnAdd, FnSub, FnMul, FnDiv, FnDivBy, FnMod:
 		return 2, 2
 	case FnSubstring:

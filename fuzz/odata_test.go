@@ -17,6 +17,8 @@ import (
 // odataSeeds cover every option and expression form the parser reads,
 // besides the committed corpus under testdata/fuzz/FuzzOData.
 var odataSeeds = []string{
+	"accounts?$filter=date(createdon) eq 2024-01-10 and time(createdon) lt 12:00 or createdon le now() or date(now()) ne date(createdon)&$orderby=date(createdon) desc,time(createdon)",
+	"contacts?$filter=birthdate le date(now()) and time(createdon) ge 00:00:00.000&$expand=owninguser($select=fullname)",
 	"accounts?$select=name,_primarycontactid_value&$filter=(name eq 'A''B' and revenue gt 5.5) or not (address1_city ne null)&$orderby=name desc&$top=10&$count=true",
 	"accounts?$filter=contains(name,'a%25b') and startswith(tolower(name),'c') and endswith(name,'[_]')",
 	"accounts?$filter=Microsoft.Dynamics.CRM.In(PropertyName='name',PropertyValues=[\"a\",'b'])&$expand=primarycontactid($select=fullname)",

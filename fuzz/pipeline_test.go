@@ -103,14 +103,16 @@ func requireCodes(t *testing.T, stage string, err error) {
 
 // emitterLiterals are the only string literals the SQL emitter writes
 // itself: time zone and interval words, the LIKE escape character, the
-// multi-select separator and SQLite strftime formats, the JSON paths of
+// multi-select separator, the date formats of date() and time()
+// (strftime's and DATE_FORMAT's %-letters, PostgreSQL's to_char
+// patterns), the JSON paths of
 // lists bound as one parameter ('$' in OPENJSON, '$[*]' in JSON_TABLE),
 // and the accent-folding table (foldLetter): its letters one by one in
 // MySQL's REPLACE chain, its two strings whole in PostgreSQL's translate.
 // Every
 // value of a query is a bind parameter, so any other literal in the text
 // is a leak.
-var emitterLiterals = regexp.MustCompile(`^(UTC|1 minute| minutes|,|!|%[A-Za-z]|\$|\$\[\*\])$`)
+var emitterLiterals = regexp.MustCompile(`^(UTC|1 minute| minutes|,|!|(%[A-Za-z])+|YYYYMMDD|HH24MISS|\$|\$\[\*\])$`)
 
 // foldLetter reports whether lit is one letter of internal/collate's
 // table, as REPLACE(…, 'é', 'e') writes them, or one of its two strings,

@@ -84,6 +84,12 @@ const (
 	KDateTime
 	KGuid
 	KMulti
+	// KDate and KTime are computed values only (OData's date() and
+	// time()): a calendar date held as the integer yyyymmdd and a time of
+	// day in whole seconds as hhmmss, so that they compare and sort as
+	// integers on every engine. No column has them.
+	KDate
+	KTime
 )
 
 // Kind classifies the type.

@@ -142,7 +142,7 @@ func (b *builder) sortExpr(ds *DataSource, x ast.Scalar) Scalar {
 		return nil
 	}
 	switch ScalarKind(s) {
-	case KString, KInt, KDecimal, KFloat, KDateTime:
+	case KString, KInt, KDecimal, KFloat, KDateTime, KDate, KTime:
 	default:
 		b.errorf(x.Extent(), diag.OperatorType, "an order on %s", kindText(ScalarKind(s)))
 		return nil
@@ -189,7 +189,26 @@ func (b *builder) computed(ds *DataSource, c *ast.Computed) Expr {
 		if right == nil {
 			return nil
 		}
+		left, right = b.nowAgainst(l, left, right), b.nowAgainst(r, right, left)
+		if left == nil || right == nil {
+			return nil
+		}
+		op := c.Op
+		if _, lc := left.(*Value); lc {
+			// A constant on the left (now()): the column side first, as
+			// a literal is swapped above, so no bare parameter is tested
+			// for null.
+			if _, rc := right.(*Value); !rc {
+				left, right, op = right, left, swapOp(op)
+			}
+		}
+		left, right = b.dateOnlyAsDate(left, right), b.dateOnlyAsDate(right, left)
+		lk = ScalarKind(left)
 		rk := ScalarKind(right)
+		if constant(left) && constant(right) {
+			b.errorf(c.Span, diag.UnsupportedFeature, "a comparison of two constants (a constant condition)")
+			return nil
+		}
 		if !comparable(lk, rk) {
 			b.errorf(c.OpSpan, diag.OperatorType, "%s compares %s with %s", c.Op, kindText(lk), kindText(rk))
 			return nil
@@ -198,7 +217,7 @@ func (b *builder) computed(ds *DataSource, c *ast.Computed) Expr {
 			b.errorf(c.OpSpan, diag.OperatorType, "%s is not defined on %s values", c.Op, kindText(lk))
 			return nil
 		}
-		pos = b.twoValued(c.Op, left, right, c.Span)
+		pos = b.twoValued(op, left, right, c.Span)
 	}
 	if pos == nil {
 		return nil
@@ -286,13 +305,21 @@ func swapOp(op ast.ComputedOp) ast.ComputedOp {
 
 func numeric(k Kind) bool { return k == KInt || k == KDecimal || k == KFloat }
 
+// constant reports whether a scalar reads no column (now(), date(now())).
+func constant(s Scalar) bool {
+	reads := false
+	ScalarColumns(s, func(*ColumnRef) { reads = true })
+	return !reads
+}
+
 func comparable(a, b Kind) bool {
 	return a == b || a == KUnknown || b == KUnknown || numeric(a) && numeric(b)
 }
 
 func kindText(k Kind) string {
 	return [...]string{KUnknown: "untyped", KString: "a string", KInt: "an integer", KDecimal: "a decimal", KFloat: "a float",
-		KBool: "a Boolean", KDateTime: "a date-time", KGuid: "a GUID", KMulti: "a multi-select choice"}[k]
+		KBool: "a Boolean", KDateTime: "a date-time", KGuid: "a GUID", KMulti: "a multi-select choice",
+		KDate: "a date", KTime: "a time of day"}[k]
 }
 
 // scalar resolves an operand; want types a literal (KUnknown: by its
@@ -319,6 +346,9 @@ func (b *builder) scalar(ds *DataSource, s ast.Scalar, want Kind) Scalar {
 		if s.Kind == ast.KindNull {
 			b.errorf(s.Span, diag.UnsupportedFeature, "null as a function argument")
 			return nil
+		}
+		if want == KDate || want == KTime || s.Kind == ast.KindTime {
+			return b.dateOrTimeLiteral(s, want)
 		}
 		k := want
 		if k == KUnknown || numeric(k) && s.Kind == ast.KindNumber {
@@ -355,8 +385,10 @@ func (b *builder) call(ds *DataSource, c *ast.Call) Scalar {
 		want = []Kind{KString, KString}
 	case ast.FnSubstring:
 		want = []Kind{KString, KInt, KInt}
-	case ast.FnYear, ast.FnMonth, ast.FnDay, ast.FnHour, ast.FnMinute, ast.FnSecond:
+	case ast.FnYear, ast.FnMonth, ast.FnDay, ast.FnHour, ast.FnMinute, ast.FnSecond, ast.FnDate, ast.FnTime:
 		want = []Kind{KDateTime}
+	case ast.FnNow:
+		return b.now()
 	}
 	args := make([]Scalar, len(c.Args))
 	for i, a := range c.Args {
@@ -420,6 +452,8 @@ func (b *builder) call(ds *DataSource, c *ast.Call) Scalar {
 			out.Zone = b.opt.Zone
 		}
 		out.Kind = KInt
+	case ast.FnDate, ast.FnTime:
+		return b.dateOrTime(c, args[0])
 	case ast.FnRound, ast.FnFloor, ast.FnCeiling, ast.FnNeg:
 		out.Kind = ScalarKind(args[0])
 	case ast.FnDiv, ast.FnDivBy:

@@ -417,6 +417,9 @@ func operandString(o Operand) string {
 }
 
 func valueString(v *Value) string {
+	if n, ok := v.V.(int64); ok && (v.Kind == KDate || v.Kind == KTime) {
+		return dateTimeText(v.Kind, n)
+	}
 	switch x := v.V.(type) {
 	case string:
 		if v.Kind == KDecimal {
@@ -427,6 +430,15 @@ func valueString(v *Value) string {
 		return x.UTC().Format("2006-01-02T15:04:05.999999999Z")
 	}
 	return fmt.Sprint(v.V)
+}
+
+// dateTimeText prints a KDate (yyyymmdd) or KTime (hhmmss) value as
+// OData writes its literal.
+func dateTimeText(k Kind, n int64) string {
+	if k == KDate {
+		return fmt.Sprintf("%04d-%02d-%02d", n/10000, n/100%100, n%100)
+	}
+	return fmt.Sprintf("%02d:%02d:%02d", n/10000, n/100%100, n%100)
 }
 
 // ScalarString prints a computed value in OData's spelling (dates parts
@@ -445,7 +457,7 @@ func ScalarString(s Scalar) string {
 		switch {
 		case s.Func == ast.FnNeg:
 			return "-" + args[0]
-		case s.Func >= ast.FnAdd:
+		case s.Func.Operator():
 			return "(" + args[0] + " " + s.Func.String() + " " + args[1] + ")"
 		case s.Zone != nil:
 			return s.Func.String() + "(" + strings.Join(args, ", ") + " in " + zoneName(s.Zone) + ")"

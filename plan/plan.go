@@ -522,6 +522,11 @@ const (
 	PartHour
 	PartMinute
 	PartSecond
+	// PartDate is the date as the integer yyyymmdd and PartTime the time
+	// of day in whole seconds as hhmmss (OData's date() and time(), KDate
+	// and KTime).
+	PartDate
+	PartTime
 )
 
 // PartIn is "DatePart IN (values)": in-fiscal-period on every year (the

@@ -181,6 +181,10 @@ func callerText(c *plan.Caller) string {
 	b.WriteString(strconv.FormatInt(c.LanguageID, 10))
 	b.WriteByte('|')
 	b.WriteString(strconv.Itoa(int(c.Unknown)))
+	if c.TimeZone != nil { // dates are planned in it
+		b.WriteByte('|')
+		b.WriteString(c.TimeZone.String())
+	}
 	return b.String()
 }
 

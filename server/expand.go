@@ -78,10 +78,11 @@ type shapeLevel struct {
 	verAt  int         // the row version's index, for @odata.etag (-1: none)
 	table  *plan.Table // the level's table (nil: not exposed)
 	sh     *webShaper
+	ann    *annotations // the formatted values asked for (nil: none)
 }
 
-func compileLevel(sh *webShaper, cat *exposure, lv *odataparse.ExpandLevel, cols []string) *shapeLevel {
-	sl := &shapeLevel{lv: lv, keyAt: -1, sh: sh}
+func compileLevel(ctx context.Context, cat *exposure, lv *odataparse.ExpandLevel, cols []string) *shapeLevel {
+	sl := &shapeLevel{lv: lv, keyAt: -1, sh: shaperOf(ctx), ann: annotationsOf(ctx)}
 	sl.table, _ = cat.Table(lv.Table)
 	own := func(c string) (string, bool) {
 		if lv.Prefix == "" {
@@ -113,7 +114,7 @@ func compileLevel(sh *webShaper, cat *exposure, lv *odataparse.ExpandLevel, cols
 	}
 	sl.verAt = find(versionColumn)
 	for _, se := range lv.Single {
-		sl.single = append(sl.single, compileLevel(sh, cat, se.Level, cols))
+		sl.single = append(sl.single, compileLevel(ctx, cat, se.Level, cols))
 	}
 	for _, c := range lv.Many {
 		sl.manyAt = append(sl.manyAt, find(c.Nav.To))
@@ -156,6 +157,7 @@ func (sl *shapeLevel) entity(row engine.Row, pend *[]parentRef) map[string]any {
 	e := make(map[string]any, len(sl.at)+len(sl.single)+len(sl.manyAt))
 	for j, i := range sl.at {
 		sl.sh.set(e, sl.table, sl.props[j], odataValue(row[i].Value))
+		sl.ann.annotate(sl.table, e, sl.props[j], row[i].Formatted)
 	}
 	if sl.verAt >= 0 {
 		if tag, ok := entityETag(row[sl.verAt].Value); ok {
@@ -186,10 +188,9 @@ func (s *Server) odataRows(ctx context.Context, p *Principal, lv *odataparse.Exp
 	out := make([]map[string]any, 0, len(res.Rows))
 	var pend []parentRef
 	if len(res.Rows) > 0 {
-		sl := compileLevel(shaperOf(ctx), s.catalog, lv, rowNames(res))
-		t, _ := s.catalog.Table(lv.Table)
+		sl := compileLevel(ctx, s.catalog, lv, rowNames(res))
 		for _, row := range res.Rows {
-			out = append(out, annotateRow(ctx, t, sl.entity(row, &pend), row))
+			out = append(out, sl.entity(row, &pend))
 		}
 	}
 	if err := s.expandPending(ctx, p, lv, pend); err != nil {
@@ -459,7 +460,7 @@ func (s *Server) groupRelated(ctx context.Context, c *odataparse.CollectionExpan
 		return 0, nil
 	}
 	if *sl == nil {
-		*sl = compileLevel(shaperOf(ctx), s.catalog, lv, rowNames(res))
+		*sl = compileLevel(ctx, s.catalog, lv, rowNames(res))
 	}
 	fk := -1
 	for i, f := range res.Rows[0] {

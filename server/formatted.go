@@ -18,10 +18,11 @@ import (
 // the plan reads no lookup names and no annotation is written.
 //
 // Served on OData collection reads (also ?fetchXml=) and reads by key,
-// and on the SDK's Retrieve and RetrieveMultiple, whose entities then
-// carry FormattedValues and their EntityReferences Name and LogicalName.
-// A request with $expand is answered without them (the preference is not
-// applied), as are written records' representations.
+// on the entities they $expand (single- and collection-valued, at every
+// level), on written records' representations (Prefer:
+// return=representation), and on the SDK's Retrieve and RetrieveMultiple,
+// whose entities then carry FormattedValues and their EntityReferences
+// Name and LogicalName.
 
 // annotations is what a request's include-annotations preference takes.
 type annotations struct {
@@ -44,7 +45,7 @@ func annotationsOf(ctx context.Context) *annotations {
 // says Preference-Applied.
 func withAnnotations(w http.ResponseWriter, r *http.Request) *http.Request {
 	prefs, ok := includeAnnotations(r.Header)
-	if !ok || hasExpand(r) {
+	if !ok {
 		return r
 	}
 	a := &annotations{pref: prefs.raw,
@@ -71,16 +72,16 @@ func formatResult(ctx context.Context, p *Principal, pl *plan.Plan, res *engine.
 	f.Apply(pl.Columns, res)
 }
 
-// annotate adds a field's formatted value, when the request asks for it,
-// to an OData entity of t, under the field's property name (_x_value for a
-// lookup). Lookup tables are annotated by the request's shaper (webapi.go).
-func annotate(ctx context.Context, t *plan.Table, e map[string]any, f engine.Field) {
-	a := annotationsOf(ctx)
-	if a == nil || !a.formatted || f.Formatted == nil || !f.Formatted.HasValue {
+// annotate adds the formatted value fv of t's column name, when the
+// request (a) asks for it, to an OData entity of t, under the column's
+// property name (_x_value for a lookup). Lookup tables are annotated by
+// the request's shaper (webapi.go).
+func (a *annotations) annotate(t *plan.Table, e map[string]any, name string, fv *engine.Formatted) {
+	if a == nil || !a.formatted || fv == nil || !fv.HasValue {
 		return
 	}
-	prop, _ := odataProperty(t, f.Name)
-	e[prop+"@"+engine.FormattedValueAnnotation] = f.Formatted.Value
+	prop, _ := odataProperty(t, name)
+	e[prop+"@"+engine.FormattedValueAnnotation] = fv.Value
 }
 
 // sdkFormatted gives an SDK entity the formatted values of its row, as
@@ -120,8 +121,9 @@ func sdkFormatted(ctx context.Context, e *Entity, row engine.Row) {
 
 // annotateRow adds the annotations of a row's fields to its OData entity.
 func annotateRow(ctx context.Context, t *plan.Table, e map[string]any, row engine.Row) map[string]any {
+	a := annotationsOf(ctx)
 	for _, f := range row {
-		annotate(ctx, t, e, f)
+		a.annotate(t, e, f.Name, f.Formatted)
 	}
 	return e
 }

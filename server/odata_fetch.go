@@ -90,7 +90,7 @@ func (s *Server) odataFetch(w http.ResponseWriter, r *http.Request, p *Principal
 		for _, f := range row {
 			if f.Value != nil {
 				sh.set(e, t, f.Name, odataValue(f.Value))
-				annotate(r.Context(), t, e, f)
+				annotationsOf(r.Context()).annotate(t, e, f.Name, f.Formatted)
 			}
 			if versioned && f.Name == vc.LogicalName {
 				if tag, ok := entityETag(f.Value); ok {

@@ -134,6 +134,11 @@ func (s *Server) buildFor(p *Principal, prov plan.SecurityProvider, q *ast.Query
 		s.companies.rewriteQuery(q)
 	}
 	opt := plan.Options{Catalog: s.catalog, Now: s.cfg.Now(), Caller: p.Caller, AccentSensitive: s.cfg.AccentSensitive, LookupNames: lookupNames}
+	if p.Caller != nil {
+		// Relative dates, date parts and date() in the user's zone (spec
+		// §2.5), as formatted values show dates; UTC when unknown.
+		opt.Zone = p.Caller.TimeZone
+	}
 	if prov != nil {
 		opt.Security = prov
 	}

@@ -18,6 +18,7 @@ import (
 // before.
 func (s *Server) representWritten(w http.ResponseWriter, r *http.Request, p *Principal, t *plan.Table, id string, cols ColumnSet, status int) (answered bool, err error) {
 	w.Header().Set("Preference-Applied", "return=representation")
+	r = withAnnotations(w, r)
 	_, r = newShaper(w, r)
 	err = s.writeODataEntity(w, r, p, t, id, cols, status)
 	if err == nil {

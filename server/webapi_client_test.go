@@ -103,7 +103,9 @@ func TestGenericODataClient(t *testing.T) {
 
 // TestWebAPIClient: a client written as Dataverse Web API clients are
 // (server/testdata/odata-client/webapi.js) pages through accounts with
-// annotations, expands by the annotated navigation property, and sends a
+// annotations, expands by the annotated navigation property (an owner's
+// too, owninguser or owningteam, with the expanded entity's formatted
+// values), and sends a
 // multipart $batch whose change set binds a contact to the account it
 // creates by Content-ID.
 func TestWebAPIClient(t *testing.T) {
@@ -118,7 +120,10 @@ func TestWebAPIClient(t *testing.T) {
 			LogicalName string `json:"logicalName"`
 			Navigation  string `json:"navigation"`
 		} `json:"contactLookup"`
-		ExpandedContactID      string   `json:"expandedContactId"`
+		ExpandedContactID string `json:"expandedContactId"`
+		Owners            []struct {
+			Target, Navigation, CreatedOn, Formatted string
+		} `json:"owners"`
 		BatchStatus            int      `json:"batchStatus"`
 		BatchStatuses          []int    `json:"batchStatuses"`
 		BatchRead              []string `json:"batchRead"`
@@ -149,6 +154,18 @@ func TestWebAPIClient(t *testing.T) {
 	}
 	if c := got.ContactLookup; c.LogicalName != "contact" || c.Navigation != "primarycontactid" || got.ExpandedContactID != c.Value {
 		t.Errorf("contact lookup %+v, expanded %s", c, got.ExpandedContactID)
+	}
+	// The owner's annotated navigation property (owninguser, owningteam)
+	// expands, with the expanded entity's formatted values.
+	for i, o := range got.Owners {
+		nav := []string{"owninguser", "owningteam"}[i]
+		_, err := time.Parse(time.RFC3339, o.CreatedOn)
+		if o.Navigation != nav || err != nil || !strings.Contains(o.Formatted, ":") {
+			t.Errorf("owner %+v: want navigation %s and createdon formatted", o, nav)
+		}
+	}
+	if len(got.Owners) != 2 {
+		t.Errorf("owners %+v", got.Owners)
 	}
 	if got.BatchStatus != 200 || len(got.BatchStatuses) != 3 || got.BatchStatuses[0] != 204 || got.BatchStatuses[1] != 204 || got.BatchStatuses[2] != 200 || len(got.BatchRead) != 1 {
 		t.Errorf("$batch: %d %v, read %v", got.BatchStatus, got.BatchStatuses, got.BatchRead)

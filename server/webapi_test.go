@@ -56,12 +56,12 @@ func TestWebAPILookups(t *testing.T) {
 				key, want string
 			}{
 				{contoso, "_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname", "systemuser"},
-				{contoso, "_ownerid_value@Microsoft.Dynamics.CRM.associatednavigationproperty", "ownerid_systemuser"},
+				{contoso, "_ownerid_value@Microsoft.Dynamics.CRM.associatednavigationproperty", "owninguser"},
 				{contoso, "_primarycontactid_value@Microsoft.Dynamics.CRM.lookuplogicalname", "contact"},
 				{contoso, "_primarycontactid_value@Microsoft.Dynamics.CRM.associatednavigationproperty", "primarycontactid"},
 				{teamed, "_ownerid_value", team},
 				{teamed, "_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname", "team"},
-				{teamed, "_ownerid_value@Microsoft.Dynamics.CRM.associatednavigationproperty", "ownerid_team"},
+				{teamed, "_ownerid_value@Microsoft.Dynamics.CRM.associatednavigationproperty", "owningteam"},
 			} {
 				if c.e[c.key] != c.want {
 					t.Errorf("%s = %v, want %s (%v)", c.key, c.e[c.key], c.want, c.e)
@@ -175,7 +175,7 @@ func TestWebAPIMetadata(t *testing.T) {
 		`<EnumMember>Org.OData.Capabilities.V1.NavigationType/None</EnumMember>`,
 		`<Property Name="revenue" Type="Edm.Decimal" Precision="19" Scale="4"/>`,
 		`<Property Name="_ownerid_value" Type="Edm.Guid"/>`,
-		`<NavigationProperty Name="ownerid_team" Type="vecompile.team">`,
+		`<NavigationProperty Name="owningteam" Type="vecompile.team"><ReferentialConstraint Property="_ownerid_value" ReferencedProperty="teamid"/></NavigationProperty>`,
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("$metadata lacks %s", want)
@@ -235,5 +235,72 @@ func TestFetchXMLLookupShape(t *testing.T) {
 	v := e.do("GET", "/odata/accounts?fetchXml="+fx, nil, "Prefer", annotateAll).want(t, 200).json(t)["value"].([]any)
 	if len(v) != 1 || v[0].(map[string]any)["_ownerid_value"] != priyaID || v[0].(map[string]any)["_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname"] != "systemuser" {
 		t.Errorf("fetchXml lookup shape: %v", v)
+	}
+}
+
+// TestOwnerNavigation: an owner's navigation properties are Dataverse's
+// owninguser and owningteam, declared in $metadata, usable in $expand and
+// in filter paths: owninguser is the owner when a user owns the record,
+// null when a team does, and owningteam the reverse. The polymorphic
+// ownerid (Dataverse's principal) and the names before Dataverse's are
+// refused, naming what to use.
+func TestOwnerNavigation(t *testing.T) {
+	const team = "ee000000-0000-4000-8000-000000000004" // Key Accounts, owner of ÅKERLUND & RAUSING AB
+	for _, f := range fixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			e := newEnv(t, f, nil)
+			get := func(q string) map[string]any {
+				t.Helper()
+				return e.do("GET", "/odata/accounts?"+escapeQuery(q), nil).want(t, 200).json(t)
+			}
+			m := get("$select=name,_ownerid_value&$orderby=name&$expand=owninguser($select=fullname,systemuserid),owningteam($select=name,teamid)")
+			users, teams := 0, 0
+			for _, v := range m["value"].([]any) {
+				a := v.(map[string]any)
+				u, _ := a["owninguser"].(map[string]any)
+				tm, _ := a["owningteam"].(map[string]any)
+				switch {
+				case u != nil && tm == nil && u["systemuserid"] == a["_ownerid_value"] && u["fullname"] != nil:
+					users++
+				case tm != nil && u == nil && tm["teamid"] == a["_ownerid_value"] && tm["name"] != nil:
+					teams++
+				default:
+					t.Errorf("%v: owninguser %v, owningteam %v", a["name"], u, tm)
+				}
+			}
+			if users == 0 || teams == 0 {
+				t.Errorf("%d accounts owned by users, %d by teams", users, teams)
+			}
+			// A filter path through the team; the same rows as the id.
+			byPath := get("$select=name&$filter=owningteam/name eq 'Key Accounts'&$orderby=name")["value"].([]any)
+			byID := get("$select=name&$filter=_ownerid_value eq " + team + "&$orderby=name")["value"].([]any)
+			if len(byPath) == 0 || len(byPath) != len(byID) {
+				t.Errorf("owningteam/name: %v; _ownerid_value: %v", byPath, byID)
+			}
+			md := string(e.do("GET", "/odata/$metadata", nil).want(t, 200).body)
+			for _, want := range []string{
+				`<NavigationProperty Name="owninguser" Type="vecompile.systemuser"><ReferentialConstraint Property="_ownerid_value" ReferencedProperty="systemuserid"/></NavigationProperty>`,
+				`<NavigationPropertyBinding Path="owningteam" Target="teams"/>`,
+			} {
+				if !strings.Contains(md, want) {
+					t.Errorf("$metadata lacks %s", want)
+				}
+			}
+			if strings.Contains(md, "ownerid_systemuser") || strings.Contains(md, `"ownerid_team"`) {
+				t.Errorf("$metadata still declares the former names")
+			}
+			for _, c := range []struct{ q, hint string }{
+				{"$expand=ownerid", "use owninguser or owningteam"},
+				{"$expand=ownerid_systemuser($select=fullname)", "named owninguser"},
+				{"$filter=ownerid_team/name eq 'x'", "named owningteam"},
+				{"$filter=ownerid/fullname eq 'x'", "Dataverse's principal"},
+			} {
+				r := e.do("GET", "/odata/accounts?"+escapeQuery(c.q), nil)
+				r.wantError(t, 400, "", "VE2002")
+				if !strings.Contains(string(r.body), c.hint) {
+					t.Errorf("%s: %s, want a message with %q", c.q, r.body, c.hint)
+				}
+			}
+		})
 	}
 }

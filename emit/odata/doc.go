@@ -43,8 +43,8 @@
 // shape is an ODataUnsupported (VE4002) error naming it, never a URL:
 // 1:N links returning columns, outer links with a filter, inner links
 // under outer ones, matchfirstrowusingcrossapply, joins without a
-// relationship in the metadata, navigation through owner lookups
-// (owninguser / owningteam are not in the metadata), sort keys on links and on aggregate aliases, attribute
+// relationship in the metadata (an owner lookup's link to systemuser or
+// team is Dataverse's owninguser / owningteam), sort keys on links and on aggregate aliases, attribute
 // aliases outside aggregates, countcolumn, date grouping, rowaggregate,
 // pages after the first, LIKE patterns without a leading or trailing %
 // (v4: anything but %x%, x% and %x of plain text),

@@ -235,9 +235,6 @@ func (e *emitter) join(p *plan.Plan, parent, j *plan.DataSource) (string, []stri
 	if j.Security != nil {
 		return "", nil, refuse("%s: security filters are not expressible in a URL", label)
 	}
-	if j.Parent.Column.Type == plan.TOwner {
-		return "", nil, refuse("%s: the navigation property of owner lookup %s (owninguser / owningteam) is not in the metadata", label, j.Parent.Column.LogicalName)
-	}
 	if parent.Join == plan.JoinOuter && j.Join == plan.JoinInner {
 		return "", nil, refuse("%s: an inner link-entity under an outer one", label)
 	}

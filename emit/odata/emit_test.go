@@ -84,6 +84,8 @@ var cases = []struct{ name, fetch string }{
 		<link-entity name="contact" from="contactid" to="primarycontactid" alias="pc"><attribute name="fullname"/></link-entity></link-entity></entity></fetch>`},
 	{"expand-owner", `<fetch><entity name="account"><attribute name="name"/>
 		<link-entity name="systemuser" from="systemuserid" to="ownerid" alias="o" link-type="outer"><attribute name="fullname"/></link-entity></entity></fetch>`},
+	{"filter-owner-team", `<fetch><entity name="account"><attribute name="name"/>
+		<link-entity name="team" from="teamid" to="ownerid" alias="t"><filter><condition attribute="name" operator="eq" value="Key Accounts"/></filter></link-entity></entity></fetch>`},
 	{"outer-filter", `<fetch><entity name="account"><attribute name="name"/>
 		<link-entity name="contact" from="contactid" to="primarycontactid" alias="pc" link-type="outer"><attribute name="fullname"/>
 		<filter><condition attribute="lastname" operator="eq" value="Chen"/></filter></link-entity></entity></fetch>`},

@@ -301,14 +301,15 @@ func (e *emitter) call(c *plan.Call) {
 		e.substring(c)
 	case ast.FnIndexOf:
 		e.indexOf(c)
-	case ast.FnYear, ast.FnMonth, ast.FnDay, ast.FnHour, ast.FnMinute, ast.FnSecond:
+	case ast.FnYear, ast.FnMonth, ast.FnDay, ast.FnHour, ast.FnMinute, ast.FnSecond, ast.FnDate, ast.FnTime:
 		col, ok := c.Args[0].(*plan.ColumnRef)
 		if !ok {
 			e.fail(diag.MalformedPlan, "%s of a computed value", c.Func)
 			return
 		}
 		part := map[ast.Func]plan.DatePartKind{ast.FnYear: plan.PartYear, ast.FnMonth: plan.PartMonth, ast.FnDay: plan.PartDay,
-			ast.FnHour: plan.PartHour, ast.FnMinute: plan.PartMinute, ast.FnSecond: plan.PartSecond}[c.Func]
+			ast.FnHour: plan.PartHour, ast.FnMinute: plan.PartMinute, ast.FnSecond: plan.PartSecond,
+			ast.FnDate: plan.PartDate, ast.FnTime: plan.PartTime}[c.Func]
 		e.datePart(part, col, c.Zone)
 	case ast.FnFloor, ast.FnCeiling, ast.FnRound:
 		if plan.ScalarKind(c.Args[0]) == plan.KInt {

@@ -64,3 +64,35 @@ func init() {
 		goldenCase{name: "computed_sensitive", accentSensitive: true, build: computedPlan},
 	)
 }
+
+// computedDatesPlan builds, through the planner, OData's date(), time()
+// and now() in a filter and an order, in the caller's zone (Paris), the
+// clock at 2024-01-01T00:30Z.
+func computedDatesPlan(f *fixture) *plan.Plan {
+	col := func(n string) ast.Scalar { return &ast.ColumnOperand{Attribute: ast.Name{Text: n}} }
+	call := func(fn ast.Func, args ...ast.Scalar) ast.Scalar { return &ast.Call{Func: fn, Args: args} }
+	cmp := func(op ast.ComputedOp, l, r ast.Scalar) ast.FilterItem {
+		return &ast.Computed{Op: op, Left: l, Right: r}
+	}
+	items := []ast.FilterItem{
+		cmp(ast.CEq, call(ast.FnDate, col("createdon")), &ast.Value{Text: "2024-01-10", Kind: ast.KindDateTime}),
+		cmp(ast.CGe, call(ast.FnTime, col("createdon")), &ast.Value{Text: "08:30", Kind: ast.KindTime}),
+		cmp(ast.CLt, call(ast.FnDate, col("createdon")), call(ast.FnDate, call(ast.FnNow))),
+		cmp(ast.CLe, col("createdon"), call(ast.FnNow)),
+	}
+	q := &ast.Query{Entity: &ast.Entity{Name: ast.Name{Text: "account"}, Body: ast.Body{
+		Attributes: []*ast.Attribute{{Name: ast.Name{Text: "accountid"}}},
+		Filters:    []*ast.Filter{{Items: items}},
+		Orders: []*ast.Order{{Expr: call(ast.FnDate, col("createdon")), Descending: ast.Bool{Value: true, Set: true}},
+			{Expr: call(ast.FnTime, col("createdon"))}},
+	}}}
+	p, err := plan.Build(q, plan.Options{Catalog: plan.MapCatalog{"account": f.account}, Zone: paris, Now: time.Date(2024, 1, 1, 0, 30, 0, 0, time.UTC)})
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+func init() {
+	goldenCases = append(goldenCases, goldenCase{name: "computed_dates", build: computedDatesPlan})
+}

@@ -190,6 +190,17 @@ func (e *emitter) partExtract(part plan.DatePartKind, col *plan.ColumnRef, z *zo
 		e.raw(") AS integer) + 12) / 7")
 		return
 	}
+	if part == plan.PartDate || part == plan.PartTime {
+		// to_char's digits, read as an integer: yyyymmdd, hhmmss.
+		e.raw("CAST(to_char(")
+		x()
+		if part == plan.PartDate {
+			e.raw(", 'YYYYMMDD') AS integer)")
+		} else {
+			e.raw(", 'HH24MISS') AS integer)")
+		}
+		return
+	}
 	if int(part) >= len(field) || field[part] == "" {
 		e.fail(diag.DialectUnsupported, "date part %d", part)
 		return
@@ -251,6 +262,10 @@ func (e *emitter) partStrftime(part plan.DatePartKind, col *plan.ColumnRef, z *z
 		x("%M")
 	case plan.PartSecond:
 		x("%S")
+	case plan.PartDate:
+		x("%Y%m%d")
+	case plan.PartTime:
+		x("%H%M%S")
 	case plan.PartWeek:
 		e.byte1('(')
 		x("%j")
@@ -286,6 +301,17 @@ func (e *emitter) partMySQL(part plan.DatePartKind, col *plan.ColumnRef, z *zone
 		e.raw(") - DAYOFWEEK(")
 		e.repeat(s, end, x)
 		e.raw(") + 13) DIV 7")
+		return
+	}
+	if part == plan.PartDate || part == plan.PartTime {
+		// DATE_FORMAT's digits, read as an integer: yyyymmdd, hhmmss.
+		e.raw("CAST(DATE_FORMAT(")
+		x()
+		if part == plan.PartDate {
+			e.raw(", '%Y%m%d') AS SIGNED)")
+		} else {
+			e.raw(", '%H%i%s') AS SIGNED)")
+		}
 		return
 	}
 	if int(part) >= len(fn) || fn[part] == "" {
@@ -327,6 +353,26 @@ func (e *emitter) partDatepart(part plan.DatePartKind, col *plan.ColumnRef, z *z
 		e.raw(") - (DATEPART(weekday, ")
 		e.repeat(s, end, x)
 		e.raw(") + @@DATEFIRST - 1) % 7 + 12) / 7")
+		return
+	}
+	if part == plan.PartDate || part == plan.PartTime {
+		// CONVERT style 112 (yyyymmdd) read as an integer; the time of
+		// day from its parts, hhmmss.
+		if part == plan.PartDate {
+			e.raw("CONVERT(int, CONVERT(char(8), ")
+			x()
+			e.raw(", 112))")
+		} else {
+			e.raw("(DATEPART(hour, ")
+			s := e.n
+			x()
+			end := e.n
+			e.raw(") * 10000 + DATEPART(minute, ")
+			e.repeat(s, end, x)
+			e.raw(") * 100 + DATEPART(second, ")
+			e.repeat(s, end, x)
+			e.raw("))")
+		}
 		return
 	}
 	if int(part) >= len(name) || name[part] == "" {

@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/vecompile/vecompile/ast"
 	"github.com/vecompile/vecompile/internal/gen"
@@ -64,7 +65,7 @@ func TestComputedDifferential(t *testing.T) {
 // conditions, and-ed or or-ed.
 func computedQuery(r *rand.Rand, ds *gen.Dataset) *ast.Query {
 	tbl := ds.DB.Tables[r.Intn(len(ds.DB.Tables))]
-	g := &computedGen{r: r, t: tbl}
+	g := &computedGen{r: r, t: tbl, env: ds.Env}
 	f := &ast.Filter{}
 	if r.Intn(2) == 0 {
 		f.Type = ast.Or
@@ -75,11 +76,17 @@ func computedQuery(r *rand.Rand, ds *gen.Dataset) *ast.Query {
 	var orders []*ast.Order
 	for n := r.Intn(3); n > 0; n-- {
 		var x ast.Scalar
-		switch r.Intn(3) {
+		switch r.Intn(4) {
 		case 0:
 			x = g.str(2)
 		case 1:
 			x = g.integer(2)
+		case 2:
+			if d, fn, ok := g.dateFunc(); ok {
+				x = call(fn, col(d))
+				break
+			}
+			x = g.integer(1)
 		default:
 			if a := g.cols(refeval.Decimal); a != nil {
 				x = call(ast.FnFloor, col(g.pick(a)))
@@ -97,8 +104,62 @@ func computedQuery(r *rand.Rand, ds *gen.Dataset) *ast.Query {
 }
 
 type computedGen struct {
-	r *rand.Rand
-	t *refeval.Table
+	r   *rand.Rand
+	t   *refeval.Table
+	env refeval.Env
+}
+
+// dateFunc picks a date column of the table and date() or time() of it
+// (date() only of a Date Only column); ok false when it has none.
+func (g *computedGen) dateFunc() (string, ast.Func, bool) {
+	dates := g.cols(refeval.DateTime, refeval.DateOnly, refeval.WallDateTime)
+	if dates == nil {
+		return "", 0, false
+	}
+	d := g.pick(dates)
+	if g.t.Column(d).Kind == refeval.DateOnly || g.r.Intn(2) == 0 {
+		return d, ast.FnDate, true
+	}
+	return d, ast.FnTime, true
+}
+
+// dateCondition compares date() or time() of a column with a literal
+// near the clock, with itself of now() or of another column, or a column
+// with now().
+func (g *computedGen) dateCondition(c *ast.Computed) {
+	d, fn, _ := g.dateFunc()
+	c.Op = ast.ComputedOp(g.r.Intn(6))
+	c.Left = call(fn, col(d))
+	local := g.env.Now.In(g.env.Zone)
+	switch g.r.Intn(4) {
+	case 0:
+		c.Right = call(fn, call(ast.FnNow))
+	case 1:
+		if fn == ast.FnDate {
+			c.Right = &ast.Value{Text: local.AddDate(0, 0, g.r.Intn(7)-3).Format("2006-01-02"), Kind: ast.KindDateTime}
+		} else {
+			c.Right = &ast.Value{Text: g.pick([]string{"00:00:00", "12:00", "23:59:59", local.Format("15:04:05"), local.Add(-time.Hour).Format("15:04")}), Kind: ast.KindTime}
+		}
+	case 2:
+		others := g.cols(refeval.DateTime, refeval.WallDateTime)
+		if fn == ast.FnDate {
+			others = g.cols(refeval.DateTime, refeval.DateOnly, refeval.WallDateTime)
+		}
+		c.Right = call(fn, col(g.pick(others)))
+		if g.t.Column(d).Kind == refeval.DateOnly && g.r.Intn(2) == 0 {
+			c.Left = col(d) // a Date Only column is compared as its date
+		}
+	default:
+		// now() against a date and time (a Date Only column is refused).
+		if ds := g.cols(refeval.DateTime, refeval.WallDateTime); ds != nil {
+			c.Left, c.Right = col(g.pick(ds)), call(ast.FnNow)
+			if g.r.Intn(2) == 0 {
+				c.Left, c.Right = c.Right, c.Left
+			}
+		} else {
+			c.Right = call(fn, call(ast.FnNow))
+		}
+	}
 }
 
 func (g *computedGen) cols(kinds ...refeval.Kind) []string {
@@ -184,7 +245,9 @@ func (g *computedGen) integer(depth int) ast.Scalar {
 
 func (g *computedGen) condition() ast.FilterItem {
 	c := &ast.Computed{Not: g.r.Intn(4) == 0}
-	switch k := g.r.Intn(10); {
+	switch k := g.r.Intn(11); {
+	case k == 10 && g.cols(refeval.DateTime, refeval.DateOnly, refeval.WallDateTime) != nil:
+		g.dateCondition(c)
 	case k < 3:
 		c.Left = g.str(3)
 		switch g.r.Intn(4) {

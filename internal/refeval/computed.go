@@ -19,7 +19,10 @@ import (
 // div and divby of non-integers in float64, division and mod by zero
 // null; round half away from zero; trim removes spaces; date parts of
 // User Local columns in the caller's zone, of the others on the wall
-// clock.
+// clock. date() and time() are the text of the date (yyyy-mm-dd) and of
+// the time of day in whole seconds (hh:mm:ss), seen as the date parts
+// are; now() is the environment's clock, compared as the caller's wall
+// clock with a column that is not User Local.
 
 func (ev *evaluator) computed(s *source, r Row, c *ast.Computed) Tri {
 	res := ev.computedTest(s, r, c)
@@ -38,6 +41,7 @@ func (ev *evaluator) computedTest(s *source, r Row, c *ast.Computed) bool {
 		return a != nil
 	}
 	b := ev.scalar(s, r, c.Right)
+	a, b = ev.nowAgainst(s, c.Left, a, c.Right), ev.nowAgainst(s, c.Right, b, c.Left)
 	switch c.Op {
 	case ast.CContains, ast.CStartsWith, ast.CEndsWith:
 		if a == nil || b == nil {
@@ -62,8 +66,21 @@ func (ev *evaluator) computedTest(s *source, r Row, c *ast.Computed) bool {
 		}
 		return false
 	}
+	// A Date Only column against date(): its date's text.
+	if x, ok := a.(time.Time); ok {
+		if _, str := b.(string); str {
+			a = x.Format("2006-01-02")
+		}
+	}
+	if y, ok := b.(time.Time); ok {
+		if _, str := a.(string); str {
+			b = y.Format("2006-01-02")
+		}
+	}
 	var d int
-	if x, ok := a.(string); ok {
+	if x, ok := a.(time.Time); ok {
+		d = x.Compare(b.(time.Time))
+	} else if x, ok := a.(string); ok {
 		y := b.(string)
 		if c.Op == ast.CEq || c.Op == ast.CNe {
 			x, y = strings.TrimRight(x, " "), strings.TrimRight(y, " ")
@@ -106,6 +123,16 @@ func (ev *evaluator) scalar(s *source, r Row, x ast.Scalar) any {
 			}
 			if q, ok := new(big.Rat).SetString(x.Text); ok {
 				return q
+			}
+		case ast.KindDateTime:
+			if _, err := time.Parse("2006-01-02", x.Text); err == nil {
+				return x.Text // compared with date()
+			}
+		case ast.KindTime:
+			for _, layout := range []string{"15:04:05", "15:04"} {
+				if t, err := time.Parse(layout, x.Text); err == nil {
+					return t.Format("15:04:05") // compared with time()
+				}
 			}
 		}
 		fail("literal %q of kind %d in a computed value", x.Text, x.Kind)
@@ -157,6 +184,17 @@ func (ev *evaluator) call(s *source, r Row, c *ast.Call) any {
 		}
 		return int64(map[ast.Func]int{ast.FnYear: t.Year(), ast.FnMonth: int(t.Month()), ast.FnDay: t.Day(),
 			ast.FnHour: t.Hour(), ast.FnMinute: t.Minute(), ast.FnSecond: t.Second()}[c.Func])
+	case ast.FnNow:
+		return ev.env.Now
+	case ast.FnDate, ast.FnTime:
+		t := args[0].(time.Time)
+		if op, ok := c.Args[0].(*ast.ColumnOperand); !ok || s.table.Column(op.Attribute.Text).Kind == DateTime {
+			t = t.In(ev.env.Zone) // now() or a User Local column
+		}
+		if c.Func == ast.FnDate {
+			return t.Format("2006-01-02")
+		}
+		return t.Format("15:04:05")
 	case ast.FnNeg:
 		switch v := args[0].(type) {
 		case int64:
@@ -260,6 +298,21 @@ func arith(f ast.Func, a, b any) any {
 }
 
 // compareNumbers orders two numbers of any numeric kind.
+// nowAgainst is v, the value of operand x, unless x is now() and the
+// other operand a column that is not User Local: then the caller's wall
+// clock, as those columns hold it.
+func (ev *evaluator) nowAgainst(s *source, x ast.Scalar, v any, other ast.Scalar) any {
+	c, ok := x.(*ast.Call)
+	op, isCol := other.(*ast.ColumnOperand)
+	if !ok || c.Func != ast.FnNow || !isCol {
+		return v
+	}
+	if col := s.table.Column(op.Attribute.Text); col != nil && col.Kind != DateTime {
+		return wall(ev.env.Now.In(ev.env.Zone))
+	}
+	return v
+}
+
 func compareNumbers(a, b any) int {
 	_, aF := a.(float64)
 	_, bF := b.(float64)

@@ -5,9 +5,14 @@
 // # Two steps
 //
 // ParseRequest splits the request, percent-decodes each option value and
-// parses it into a concrete syntax tree (grammar.go: a participle grammar;
-// expr.go: a hand-written parser for the hot path, $filter and $orderby,
-// held to the grammar by tests). It checks syntax only. Lower resolves
+// parses it into a concrete syntax tree with a hand-written lexer
+// (lexer.go) and recursive-descent parser (expr.go: expressions,
+// $orderby; options.go: $select, $expand with nested options, $apply,
+// $compute). grammar.go holds the tree and its participle grammar, the
+// definition: the tests parse every input again with participle and
+// require the same tree and the same error positions (participle's
+// backtracking with lookahead 3 is followed on failure). No request goes
+// through reflection. It checks syntax only. Lower resolves
 // names against a Schema (entity sets, navigation properties, primary
 // keys: the root package adapts plan.Catalog) and builds the ast.Query.
 // Positions are byte offsets into the request as written, before

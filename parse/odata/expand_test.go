@@ -103,7 +103,7 @@ func TestLowerExpansionErrors(t *testing.T) {
 		{"accounts?$expand=contact_customer_accounts($levels=2)", "1:44 VE1014"},
 		{"accounts?$expand=contact_customer_accounts($filter=fractionalseconds(createdon) eq 1)", "1:52 VE1018"},
 		{"accounts?$expand=contact_customer_accounts(%24filter%3Dfractionalseconds(createdon)%20eq%201)", "1:56 VE1018"},
-		{"accounts?$expand=primarycontactid($expand=account_primary_contact($orderby=now()))", "1:76 VE1018"},
+		{"accounts?$expand=primarycontactid($expand=account_primary_contact($orderby=totalseconds(createdon)))", "1:76 VE1018"},
 		{"accounts?$expand=contact_customer_accounts($top=1;$top=2)", "1:51 VE1008"},
 		{"accounts?$expand=*", "1:18 VE1014"},
 		{"accounts?$expand=contact_customer_accounts/$ref", "1:18 VE1014"},

@@ -7,20 +7,25 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
-// exprParser is a recursive-descent parser for the expression grammar of
-// grammar.go (OrExpr and below), producing the same syntax tree. $filter
-// is the hot path: participle's reflective parser needs ~500 µs and 3,400
+// exprParser is a recursive-descent parser for the grammar of grammar.go,
+// producing the same syntax tree: expressions here, the option lists in
+// options.go. participle's reflective parser needs ~500 µs and 3,400
 // allocations for a 10-clause filter, this one ~20× less time and 54
-// allocations (issue 3's budget is 20 µs). $orderby and plain $select
-// lists take the same path.
-// The participle grammar stays the definition: TestExprParsersAgree and
-// TestOrderBySelectParsersAgree run both over the ABNF cases and the test
-// inputs and require the same tree; $expand, $apply and $select with
-// nested options are parsed by participle.
+// allocations (issue 3's budget is 20 µs). The participle grammar stays
+// the definition: the TestParsersAgree tests and FuzzParsersAgree parse
+// with both and require the same tree and the same error positions.
 type exprParser struct {
 	toks []lexer.Token
 	i    int
 	err  *syntaxErr
+	// errAt is the token the failing branch had read up to: where err
+	// was raised, or where a branch that gave up began.
+	errAt int
+	// far is the furthest token a failure was recorded at (-1: none),
+	// farErr that failure. Input left over is reported there when it is
+	// past the leftover token, as participle reports its deepest error.
+	far    int
+	farErr *syntaxErr
 	// depth guards recursion (ParseRequest also caps bracket nesting).
 	depth int
 
@@ -79,78 +84,25 @@ func parseExprString(s string) (*OrExpr, *syntaxErr) {
 	return x, nil
 }
 
-// finish reports an error, or input left over.
-func (p *exprParser) finish() *syntaxErr {
-	if p.err == nil && p.peek().Type != tEOF {
-		p.fail("unexpected %s", text(p.peek()))
-	}
-	return p.err
-}
-
 // parseOrderByString parses a $orderby value: expressions, each with an
 // optional asc / desc, joined by commas (grammar.go's OrderBy).
 func parseOrderByString(s string) (*OrderBy, *syntaxErr) {
 	p := newExprParser(s)
-	o := &OrderBy{}
-	for {
-		it := &OrderItem{Pos: p.pos()}
-		it.Expr = p.or()
-		if p.err == nil && (p.keyword("asc") || p.keyword("desc")) {
-			it.Dir = p.peek().Value
-			p.i++
-		}
-		it.EndPos = p.pos()
-		o.Items = append(o.Items, it)
-		if p.err != nil || !p.punct(",") {
-			break
-		}
-		p.i++
-	}
+	o := p.orderBy()
 	if err := p.finish(); err != nil {
 		return nil, err
 	}
 	return o, nil
 }
 
-// parseSimpleSelect parses a $select value without parentheses (the
-// common case: names and paths); ok is false when the value needs the
-// full grammar (nested options) or does not fit this form.
-func parseSimpleSelect(s string) (*Select, bool) {
-	if strings.ContainsAny(s, "()") {
-		return nil, false
-	}
-	p := newExprParser(s)
-	sel := &Select{}
-	for {
-		it := &SelectItem{Pos: p.pos()}
-		for {
-			t := p.peek()
-			if !(t.Type == tIdent || t.Type == tAlias || t.Type == tPunct && t.Value == "*") {
-				return nil, false
-			}
-			it.Path = append(it.Path, t.Value)
-			p.i++
-			if !p.punct("/") {
-				break
-			}
-			p.i++
-		}
-		it.EndPos = p.pos()
-		sel.Items = append(sel.Items, it)
-		if !p.punct(",") {
-			break
-		}
-		p.i++
-	}
-	if p.peek().Type != tEOF {
-		return nil, false
-	}
-	return sel, true
-}
+func newExprParser(s string) *exprParser { return newParser(s, true) }
 
-func newExprParser(s string) *exprParser {
+// newParser lexes s. With presize, each slab gets one chunk sized by
+// counting tokens (expressions); without, slabs grow on demand ($select
+// and $expand lists, where most hold no expression).
+func newParser(s string, presize bool) *exprParser {
 	sc := scanner{src: s}
-	p := &exprParser{toks: make([]lexer.Token, 0, 4+len(s)/6)}
+	p := &exprParser{toks: make([]lexer.Token, 0, 4+len(s)/6), far: -1}
 	// Count what the slabs will hold, so that each gets one chunk of
 	// the right size: operands (names and literals), literals, and the
 	// places a new OrExpr chain starts (brackets, commas, lambdas) or a
@@ -185,6 +137,9 @@ func newExprParser(s string) *exprParser {
 			continue
 		}
 		break
+	}
+	if !presize {
+		return p
 	}
 	p.ors.size(chains)
 	p.ands.size(chains)
@@ -226,7 +181,95 @@ func text(t *lexer.Token) string {
 func (p *exprParser) fail(format string, args ...any) {
 	if p.err == nil {
 		p.err = &syntaxErr{at: p.pos(), msg: fmt.Sprintf(format, args...)}
+		p.errAt = p.i
+		p.record()
 	}
+}
+
+// failInGroup raises an error inside an optional part, which participle
+// records as the deepest only when nothing deeper was recorded in it.
+func (p *exprParser) failInGroup(since int, format string, args ...any) {
+	if p.err == nil {
+		p.err = &syntaxErr{at: p.pos(), msg: fmt.Sprintf(format, args...)}
+		p.errAt = p.i
+		if p.far <= since {
+			p.record()
+		}
+	}
+}
+
+// Backtracking as the grammar does it. The hand-written parser chooses
+// by looking ahead, but to report an error where participle does (and to
+// accept what it accepts: "not" and "keep" are names too; a "/" that
+// begins no segment ends a path) it follows participle's rules on
+// failure: a branch that fails within lookahead tokens of where it began
+// is given up (an optional or repeated part is then taken as absent, an
+// alternative is then reported from where it began), a branch that read
+// further is the error.
+
+// lookahead is participle.UseLookahead(3): how far a failed branch may
+// have read and still be given up.
+const lookahead = 3
+
+// record notes the current error as the deepest when it is.
+func (p *exprParser) record() {
+	if p.err != nil && p.errAt >= p.far {
+		p.far, p.farErr = p.errAt, p.err
+	}
+}
+
+// missed records the failure a branch the parser did not take would
+// have had at token i.
+func (p *exprParser) missed(i int) {
+	if i >= p.far {
+		p.far, p.farErr = i, nil // nil: "unexpected" that token, written when reported
+	}
+}
+
+// giveUp ends an optional or repeated part that began at token start and
+// failed: within lookahead it is taken as absent (the parser goes back
+// to start and giveUp reports true), further on it is the error.
+func (p *exprParser) giveUp(start, since int) bool {
+	if p.err == nil || p.errAt > start+lookahead {
+		return false
+	}
+	p.stop(since)
+	p.err, p.i = nil, start
+	return true
+}
+
+// stop records a branch's failure as participle's Stop does: a deeper
+// failure recorded inside the branch (far past since, the deepest when
+// it began) stands; otherwise the branch's own error does when it is as
+// deep.
+func (p *exprParser) stop(since int) {
+	if p.far <= since {
+		p.record()
+	}
+}
+
+// alternative ends an alternative that began at token start and failed:
+// within lookahead the error stands as raised at start.
+func (p *exprParser) alternative(start, since int) {
+	if p.err != nil && p.errAt <= start+lookahead {
+		p.stop(since)
+		p.errAt = start
+	}
+}
+
+// finish reports an error, or input left over.
+func (p *exprParser) finish() *syntaxErr {
+	if p.err == nil && p.peek().Type != tEOF {
+		if p.far > p.i {
+			if p.farErr == nil {
+				t := &p.toks[min(p.far, len(p.toks)-1)]
+				return &syntaxErr{at: t.Pos, msg: "unexpected " + text(t)}
+			}
+			return p.farErr
+		}
+		p.fail("unexpected %s", text(p.peek()))
+	}
+	return p.err
 }
 
 // keyword reports whether the next token is the identifier kw (any case,
@@ -249,18 +292,31 @@ func (p *exprParser) expect(c string) {
 	p.i++
 }
 
-func (p *exprParser) or() *OrExpr {
-	x := p.ors.new()
-	x.Pos = p.pos()
+// deeper guards recursion (ParseRequest also caps bracket nesting).
+func (p *exprParser) deeper() bool {
 	p.depth++
 	if p.depth > maxDepth*4 {
 		p.fail("expression nests too deep")
+		return false
+	}
+	return true
+}
+
+func (p *exprParser) or() *OrExpr {
+	x := p.ors.new()
+	x.Pos = p.pos()
+	if !p.deeper() {
 		return x
 	}
 	x.Terms = one(&p.andPtr, p.and())
 	for p.err == nil && p.keyword("or") {
+		start, since := p.i, p.far
 		p.i++
-		x.Terms = append(x.Terms, p.and())
+		t := p.and()
+		if p.giveUp(start, since) {
+			break
+		}
+		x.Terms = append(x.Terms, t)
 	}
 	p.depth--
 	x.EndPos = p.pos()
@@ -272,8 +328,13 @@ func (p *exprParser) and() *AndExpr {
 	x.Pos = p.pos()
 	x.Terms = one(&p.notPtr, p.not())
 	for p.err == nil && p.keyword("and") {
+		start, since := p.i, p.far
 		p.i++
-		x.Terms = append(x.Terms, p.not())
+		t := p.not()
+		if p.giveUp(start, since) {
+			break
+		}
+		x.Terms = append(x.Terms, t)
 	}
 	x.EndPos = p.pos()
 	return x
@@ -281,18 +342,32 @@ func (p *exprParser) and() *AndExpr {
 
 func (p *exprParser) not() *NotExpr {
 	x := p.nots.new()
+	start, since := p.i, p.far
 	if p.keyword("not") {
+		depth := p.depth
 		p.i++
-		p.depth++
-		if p.depth > maxDepth*4 {
-			p.fail("expression nests too deep")
+		if p.deeper() {
+			x.Not = p.not()
+		}
+		if p.err == nil {
+			p.depth--
 			return x
 		}
-		x.Not = p.not()
-		p.depth--
-	} else {
+		if p.errAt > start+lookahead {
+			return x
+		}
+		// "not" is a name too: with no operand after it, it is one.
+		notErr, notAt := p.err, p.errAt
+		p.record()
+		p.err, p.i, p.depth, x.Not = nil, start, depth, nil
 		x.Cmp = p.comparison()
+		if p.err != nil && notAt > p.errAt {
+			p.err, p.errAt = notErr, notAt
+		}
+		p.alternative(start, since)
+		return x
 	}
+	x.Cmp = p.comparison()
 	return x
 }
 
@@ -312,10 +387,14 @@ func (p *exprParser) comparison() *Comparison {
 		if op == "" {
 			break
 		}
+		start, since := p.i, p.far
 		c := p.cmpOps.new()
 		c.Pos, c.Op = p.pos(), op
 		p.i++
 		c.Right = p.additive()
+		if p.giveUp(start, since) {
+			break
+		}
 		x.Ops = append(x.Ops, c)
 	}
 	x.EndPos = p.pos()
@@ -326,9 +405,13 @@ func (p *exprParser) additive() *Additive {
 	x := p.adds.new()
 	x.Left = p.multiplicative()
 	for p.err == nil && (p.keyword("add") || p.keyword("sub")) {
+		start, since := p.i, p.far
 		o := &AddOp{Pos: p.pos(), Op: p.peek().Value}
 		p.i++
 		o.Right = p.multiplicative()
+		if p.giveUp(start, since) {
+			break
+		}
 		x.Ops = append(x.Ops, o)
 	}
 	return x
@@ -338,9 +421,13 @@ func (p *exprParser) multiplicative() *Multiplicative {
 	x := p.muls.new()
 	x.Left = p.unary()
 	for p.err == nil && (p.keyword("mul") || p.keyword("div") || p.keyword("divby") || p.keyword("mod")) {
+		start, since := p.i, p.far
 		o := &MulOp{Pos: p.pos(), Op: p.peek().Value}
 		p.i++
 		o.Right = p.unary()
+		if p.giveUp(start, since) {
+			break
+		}
 		x.Ops = append(x.Ops, o)
 	}
 	return x
@@ -349,14 +436,14 @@ func (p *exprParser) multiplicative() *Multiplicative {
 func (p *exprParser) unary() *Unary {
 	x := p.unas.new()
 	if p.punct("-") {
+		start, since := p.i, p.far
 		p.i++
-		p.depth++
-		if p.depth > maxDepth*4 {
-			p.fail("expression nests too deep")
-			return x
+		if p.deeper() {
+			x.Neg = p.unary()
+			p.depth--
 		}
-		x.Neg = p.unary()
-		p.depth--
+		// No primary begins with "-": the alternative fails as a whole.
+		p.alternative(start, since)
 	} else {
 		x.Primary = p.primary()
 	}
@@ -366,6 +453,7 @@ func (p *exprParser) unary() *Unary {
 func (p *exprParser) primary() *Primary {
 	x := p.prims.new()
 	x.Pos = p.pos()
+	start, since := p.i, p.far
 	t := p.peek()
 	switch t.Type {
 	case tString, tDQString, tTyped, tNumber, tDate, tDateTime, tTime, tGUID, tNull, tBool:
@@ -377,15 +465,21 @@ func (p *exprParser) primary() *Primary {
 		case "{":
 			p.i++
 			x.Object = p.object()
-			p.expect("}")
+			if p.err == nil {
+				p.expect("}")
+			}
 		case "(":
 			p.i++
 			x.Paren = p.list()
-			p.expect(")")
+			if p.err == nil {
+				p.expect(")")
+			}
 		case "[":
 			p.i++
 			x.Array = p.list()
-			p.expect("]")
+			if p.err == nil {
+				p.expect("]")
+			}
 		case "*":
 			x.Path = p.path()
 		default:
@@ -396,6 +490,7 @@ func (p *exprParser) primary() *Primary {
 	default:
 		p.fail("unexpected %s", text(t))
 	}
+	p.alternative(start, since)
 	x.EndPos = p.pos()
 	return x
 }
@@ -406,35 +501,63 @@ func (p *exprParser) list() *List {
 	if p.punct(")") || p.punct("]") {
 		return x
 	}
-	x.Items = append(x.Items, p.or())
+	start, since := p.i, p.far
+	first := p.or()
+	if p.giveUp(start, since) {
+		return x
+	}
+	x.Items = append(x.Items, first)
 	for p.err == nil && p.punct(",") {
+		start, since := p.i, p.far
 		p.i++
-		x.Items = append(x.Items, p.or())
+		it := p.or()
+		if p.giveUp(start, since) {
+			break
+		}
+		x.Items = append(x.Items, it)
 	}
 	return x
 }
 
 func (p *exprParser) object() *Object {
 	x := &Object{Pos: p.pos()}
-	if p.punct("}") {
+	if p.peek().Type != tDQString {
 		return x
 	}
-	for p.err == nil {
-		if p.peek().Type != tDQString {
-			p.fail("unexpected %s (expected a member name)", text(p.peek()))
-			return x
-		}
-		m := &Member{Name: p.peek().Value}
+	start, since := p.i, p.far
+	m := p.member()
+	if p.giveUp(start, since) {
+		return x
+	}
+	x.Members = append(x.Members, m)
+	for p.err == nil && p.punct(",") {
+		start, since := p.i, p.far
 		p.i++
-		p.expect(":")
-		m.Value = p.or()
-		x.Members = append(x.Members, m)
-		if !p.punct(",") {
+		m := p.member()
+		if p.giveUp(start, since) {
 			break
 		}
-		p.i++
+		x.Members = append(x.Members, m)
 	}
 	return x
+}
+
+func (p *exprParser) member() *Member {
+	if p.peek().Type != tDQString {
+		p.fail("unexpected %s (expected a member name)", text(p.peek()))
+		return nil
+	}
+	m := &Member{Name: p.peek().Value}
+	p.i++
+	p.expect(":")
+	if p.err == nil {
+		m.Value = p.or()
+	}
+	return m
+}
+
+func isSegmentName(t *lexer.Token) bool {
+	return t.Type == tIdent || t.Type == tAlias || t.Value == "*"
 }
 
 func (p *exprParser) path() *Path {
@@ -442,8 +565,14 @@ func (p *exprParser) path() *Path {
 	x.Pos = p.pos()
 	x.Segs = one(&p.segPtr, p.segment())
 	for p.err == nil && p.punct("/") {
+		// A "/" that begins no segment is left: $apply's steps.
+		start, since := p.i, p.far
 		p.i++
-		x.Segs = append(x.Segs, p.segment())
+		s := p.segment()
+		if p.giveUp(start, since) {
+			break
+		}
+		x.Segs = append(x.Segs, s)
 	}
 	x.EndPos = p.pos()
 	return x
@@ -453,77 +582,162 @@ func (p *exprParser) segment() *Segment {
 	x := p.segs.new()
 	x.Pos = p.pos()
 	t := p.peek()
-	if t.Type != tIdent && t.Type != tAlias && !(t.Type == tPunct && t.Value == "*") {
+	if !isSegmentName(t) {
 		p.fail("unexpected %s (expected a name)", text(t))
 		return x
 	}
 	x.Name = t.Value
 	p.i++
 	if p.punct("(") {
+		start, since := p.i, p.far
 		p.i++
 		x.Open = true
 		if !p.punct(")") {
+			cstart, csince := p.i, p.far
 			x.Call = p.call()
+			if p.giveUp(cstart, csince) {
+				x.Call = nil
+			}
 		}
-		p.expect(")")
+		if p.err == nil {
+			if p.punct(")") {
+				p.i++
+			} else {
+				p.failInGroup(since, "unexpected %s (expected \")\")", text(p.peek()))
+			}
+		}
+		if p.giveUp(start, since) {
+			x.Open, x.Call = false, nil
+		}
 	}
 	x.EndPos = p.pos()
 	return x
 }
 
+// abandoned is the deepest failure of the alternatives given up so far.
+type abandoned struct {
+	err *syntaxErr
+	at  int
+}
+
+// tried ends a lambda or named list that began at start: true when it
+// parsed or failed past lookahead (the error stands); otherwise it is
+// given up, its failure kept in first for when the arguments fail too.
+func (p *exprParser) tried(start, since int, first *abandoned) bool {
+	if p.err == nil || p.errAt > start+lookahead {
+		return true
+	}
+	p.stop(since)
+	if p.errAt > first.at {
+		first.err, first.at = p.err, p.errAt
+	}
+	p.err, p.i = nil, start
+	return false
+}
+
+// call reads a lambda, named parameters or positional arguments, tried
+// in that order as the grammar does.
 func (p *exprParser) call() *Call {
 	x := &Call{Pos: p.pos()}
+	start, since := p.i, p.far
 	next := p.peekAt(1)
-	switch {
-	case p.peek().Type == tIdent && next.Type == tPunct && next.Value == ":":
+	first := abandoned{at: -1}
+	if p.peek().Type == tIdent && next.Type == tPunct && next.Value == ":" {
 		l := &Lambda{Pos: p.pos(), Var: p.peek().Value}
 		p.i += 2
 		l.Body = p.or()
-		x.Lambda = l
-	case p.peek().Type == tIdent && next.Type == tPunct && next.Value == "=":
-		for p.err == nil {
-			a := &NamedArg{Pos: p.pos()}
-			if p.peek().Type != tIdent {
-				p.fail("unexpected %s (expected a parameter name)", text(p.peek()))
-				return x
-			}
-			a.Name = p.peek().Value
-			p.i++
-			p.expect("=")
-			a.Value = p.or()
-			x.Named = append(x.Named, a)
-			if !p.punct(",") {
-				break
-			}
-			p.i++
+		if p.tried(start, since, &first) {
+			x.Lambda = l
+			return x
 		}
-	default:
-		x.Args = append(x.Args, p.arg())
-		for p.err == nil && p.punct(",") {
-			p.i++
-			x.Args = append(x.Args, p.arg())
-		}
+	} else if p.peek().Type == tIdent {
+		p.missed(start + 1)
 	}
+	if p.peek().Type == tIdent && next.Type == tPunct && next.Value == "=" {
+		x.Named = p.namedArgs()
+		if p.tried(start, since, &first) {
+			return x
+		}
+		x.Named = nil
+	}
+	x.Args = append(x.Args, p.arg())
+	for p.err == nil && p.punct(",") {
+		start, since := p.i, p.far
+		p.i++
+		a := p.arg()
+		if p.giveUp(start, since) {
+			break
+		}
+		x.Args = append(x.Args, a)
+	}
+	if p.err != nil && first.at > p.errAt {
+		p.err, p.errAt = first.err, first.at
+	}
+	p.alternative(start, since)
 	return x
+}
+
+func (p *exprParser) namedArgs() []*NamedArg {
+	var out []*NamedArg
+	out = append(out, p.namedArg())
+	for p.err == nil && p.punct(",") {
+		start, since := p.i, p.far
+		p.i++
+		a := p.namedArg()
+		if p.giveUp(start, since) {
+			break
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func (p *exprParser) namedArg() *NamedArg {
+	a := &NamedArg{Pos: p.pos()}
+	if p.peek().Type != tIdent {
+		p.fail("unexpected %s (expected a parameter name)", text(p.peek()))
+		return a
+	}
+	a.Name = p.peek().Value
+	p.i++
+	p.expect("=")
+	if p.err == nil {
+		a.Value = p.or()
+	}
+	return a
 }
 
 func (p *exprParser) arg() *Arg {
 	x := &Arg{Pos: p.pos()}
+	start, since := p.i, p.far
 	if p.keyword("keep") && p.peekAt(1).Type == tIdent && strings.EqualFold(p.peekAt(1).Value, "start") {
 		x.Keep = true
 		p.i += 2
 	} else {
+		if p.keyword("keep") {
+			p.missed(start + 1)
+		}
 		x.Expr = p.or()
+		p.alternative(start, since)
 	}
 	for p.err == nil {
 		s := &Suffix{Pos: p.pos()}
+		sstart, ssince := p.i, p.far
 		switch {
-		case p.keyword("with") && p.peekAt(1).Type == tIdent:
+		case p.keyword("with"):
+			if p.peekAt(1).Type != tIdent {
+				p.missed(p.i + 1)
+				s = nil
+				break
+			}
 			s.With = p.peekAt(1).Value
 			p.i += 2
 		case p.keyword("from"):
 			p.i++
 			s.From = p.path()
+			if p.giveUp(sstart, ssince) {
+				s = nil
+			}
 		case p.keyword("asc") || p.keyword("desc"):
 			s.Dir = p.peek().Value
 			p.i++
@@ -535,9 +749,13 @@ func (p *exprParser) arg() *Arg {
 		}
 		x.Suffixes = append(x.Suffixes, s)
 	}
-	if p.err == nil && p.keyword("as") && p.peekAt(1).Type == tIdent {
-		x.As = p.peekAt(1).Value
-		p.i += 2
+	if p.err == nil && p.keyword("as") {
+		if p.peekAt(1).Type == tIdent {
+			x.As = p.peekAt(1).Value
+			p.i += 2
+		} else {
+			p.missed(p.i + 1)
+		}
 	}
 	x.EndPos = p.pos()
 	return x

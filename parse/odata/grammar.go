@@ -1,9 +1,6 @@
 package odata
 
-import (
-	"github.com/alecthomas/participle/v2"
-	"github.com/alecthomas/participle/v2/lexer"
-)
+import "github.com/alecthomas/participle/v2/lexer"
 
 // The concrete syntax tree. One expression grammar serves $filter,
 // $orderby, lambda bodies, function arguments and $apply; it is written
@@ -257,13 +254,3 @@ type SearchTerm struct {
 	Group *Search     `parser:"  \"(\" @@ \")\""`
 	Word  lexer.Token `parser:"| @(Ident | String | DQString | Number | Bool | Null | \"-\" | \"*\")"`
 }
-
-var (
-	lexDefinition = lexDef{}
-	opts          = []participle.Option{participle.Lexer(lexDefinition), participle.UseLookahead(3), participle.CaseInsensitive("Ident")}
-	filterParser  = participle.MustBuild[OrExpr](opts...)
-	orderParser   = participle.MustBuild[OrderBy](opts...)
-	selectParser  = participle.MustBuild[Select](opts...)
-	expandParser  = participle.MustBuild[Expand](opts...)
-	applyParser   = participle.MustBuild[Apply](opts...)
-)

@@ -1,7 +1,6 @@
 package odata
 
 import (
-	"io"
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -28,34 +27,6 @@ const (
 	tPunct                                  // ( ) , / : = ; [ ] { } * -
 	tBad                                    // a character no token starts with
 )
-
-// symbols is built on call: the parsers are built during package
-// initialization, possibly before a package-level map would be.
-func symbols() map[string]lexer.TokenType {
-	return map[string]lexer.TokenType{
-		"EOF": tEOF, "Ident": tIdent, "Alias": tAlias, "String": tString, "DQString": tDQString,
-		"Typed": tTyped, "Number": tNumber, "Date": tDate, "DateTime": tDateTime, "Time": tTime,
-		"GUID": tGUID, "Null": tNull, "Bool": tBool, "Punct": tPunct, "Bad": tBad,
-	}
-}
-
-// lexDef is the participle lexer definition. base is added to every
-// offset so that positions count in the whole request text.
-type lexDef struct{}
-
-func (lexDef) Symbols() map[string]lexer.TokenType { return symbols() }
-
-func (d lexDef) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	return d.LexString(filename, string(b))
-}
-
-func (lexDef) LexString(filename string, s string) (lexer.Lexer, error) {
-	return &scanner{src: s, file: filename}, nil
-}
 
 type scanner struct {
 	src  string
@@ -245,7 +216,7 @@ func temporal(s string) (lexer.TokenType, int) {
 	}
 	n := digits(s, i)
 	// Time of day: hh:mm[:ss[.fff]]
-	if i == 0 && n == 2 && len(s) > 5 && s[2] == ':' && digits(s, 3) == 2 {
+	if i == 0 && n == 2 && len(s) >= 5 && s[2] == ':' && digits(s, 3) == 2 {
 		return tTime, timeEnd(s, 0)
 	}
 	if n < 4 || len(s) < i+n+6 || s[i+n] != '-' || digits(s, i+n+1) != 2 || s[i+n+3] != '-' || digits(s, i+n+4) != 2 {

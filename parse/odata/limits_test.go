@@ -21,6 +21,11 @@ func TestHostileInputs(t *testing.T) {
 		{"accounts?$filter=" + strings.Repeat("(", 20000) + "a eq 1" + strings.Repeat(")", 20000), diag.TooDeep},
 		{"accounts?$filter=" + strings.Repeat("a eq 1 and ", 6000) + "a eq 1", diag.LimitExceeded},
 		{"accounts?$filter=" + strings.Repeat("a/", 20000) + "b eq 1", diag.UnknownColumn},
+		{"accounts?$expand=" + strings.Repeat("a($expand=", 5000) + "b" + strings.Repeat(")", 5000), diag.TooDeep},
+		{"accounts?$select=" + strings.Repeat("a($select=", 5000) + "b", diag.TooDeep},
+		{"accounts?$apply=" + strings.Repeat("filter(", 5000) + "a", diag.TooDeep},
+		{"accounts?$expand=a($search=" + strings.Repeat("(", 5000) + "b)", diag.TooDeep},
+		{"accounts?$expand=" + strings.Repeat("a,", 30000) + "a", diag.UnknownColumn},
 	}
 	for _, c := range cases {
 		start := time.Now()

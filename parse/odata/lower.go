@@ -238,7 +238,7 @@ func (l *lowerer) expand(b *ast.Body, table string, e *Expand, lv *ExpandLevel) 
 		name := it.Path[0]
 		nav, ok := l.s.Navigation(table, name)
 		if !ok {
-			l.errorf(sp, diag.UnknownColumn, "%s has no navigation property %q", table, name)
+			l.noNavigation(sp, table, name)
 			continue
 		}
 		if nav.Collection {

@@ -128,6 +128,9 @@ func (l *lowerer) unaryScalar(sc *scope, u *Unary) ast.Scalar {
 func (l *lowerer) primaryScalar(sc *scope, p *Primary) ast.Scalar {
 	sp := l.span(p.Pos, p.EndPos)
 	switch {
+	case p.Literal != nil && p.Literal.Value.Type == tTime:
+		// A time of day: compared with time() only (the planner checks).
+		return &ast.Value{Span: sp, Text: p.Literal.Value.Value, Kind: ast.KindTime}
 	case p.Literal != nil || isAlias(p):
 		v, isNull := l.literal(p, 0)
 		if isNull {
@@ -162,7 +165,7 @@ func (l *lowerer) pathScalar(sc *scope, p *Path) ast.Scalar {
 			return nil
 		}
 		fn, ok := ast.FuncByName(last.Name)
-		if !ok || fn >= ast.FnAdd {
+		if !ok || fn.Operator() {
 			if canonicalFunctions[last.Name] {
 				l.errorf(sp, diag.UnsupportedFunction, "canonical function %s() is not computed by vecompile", last.Name)
 			} else {

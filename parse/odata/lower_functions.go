@@ -207,7 +207,7 @@ func (l *lowerer) lambda(sc *scope, p *Path, neg bool) ast.FilterItem {
 	csp := l.span(coll.Pos, coll.EndPos)
 	nav, found := l.s.Navigation(table, coll.Name)
 	if !found {
-		l.errorf(csp, diag.UnknownColumn, "%s has no navigation property %q", table, coll.Name)
+		l.noNavigation(csp, table, coll.Name)
 		return nil
 	}
 	if !nav.Collection {

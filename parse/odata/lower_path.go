@@ -53,7 +53,11 @@ func (l *lowerer) resolve(sc *scope, p *Path) (hops []hop, table string, last *S
 		}
 		nav, found := l.s.Navigation(table, s.Name)
 		if !found {
-			l.errorf(sp, diag.UnknownColumn, "%s has no navigation property %q (complex properties such as …/Value are not supported)", table, s.Name)
+			if hint := l.navigationHint(table, s.Name); hint != "" {
+				l.errorf(sp, diag.UnknownColumn, "%s has no navigation property %q: %s", table, s.Name, hint)
+			} else {
+				l.errorf(sp, diag.UnknownColumn, "%s has no navigation property %q (complex properties such as …/Value are not supported)", table, s.Name)
+			}
 			return nil, "", nil, false
 		}
 		if nav.Collection {
@@ -269,4 +273,21 @@ func (l *lowerer) boolPath(sc *scope, p *Path, neg bool) ast.FilterItem {
 	}
 	l.unsupported(l.span(last.Pos, last.EndPos), "function %s (no FetchXML condition operator)", last.Name)
 	return nil
+}
+
+// noNavigation reports that table has no navigation property name, with
+// the schema's hint when it has one.
+func (l *lowerer) noNavigation(sp diag.Span, table, name string) {
+	if hint := l.navigationHint(table, name); hint != "" {
+		l.errorf(sp, diag.UnknownColumn, "%s has no navigation property %q: %s", table, name, hint)
+		return
+	}
+	l.errorf(sp, diag.UnknownColumn, "%s has no navigation property %q", table, name)
+}
+
+func (l *lowerer) navigationHint(table, name string) string {
+	if h, ok := l.s.(NavigationHinter); ok {
+		return h.NavigationHint(table, name)
+	}
+	return ""
 }

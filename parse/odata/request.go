@@ -1,13 +1,11 @@
 package odata
 
 import (
-	"errors"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/vecompile/vecompile/internal/diag"
@@ -168,6 +166,30 @@ const maxDepth = 100
 // ParseRequest parses "entityset?$option=…&…", or "$option=…" alone
 // (EntitySet is then empty). It checks syntax only; Lower resolves names.
 func ParseRequest(src *diag.Source) (*Request, error) {
+	return parseRequest(src, handWritten)
+}
+
+// grammar parses the option values that hold expressions. Requests are
+// read with handWritten (options.go, expr.go); the tests read them again
+// with the participle grammar of grammar.go, the definition, and require
+// the same tree and the same errors.
+type grammar struct {
+	filter  func(string) (*OrExpr, *syntaxErr)
+	orderBy func(string) (*OrderBy, *syntaxErr)
+	sel     func(string) (*Select, *syntaxErr)
+	expand  func(string) (*Expand, *syntaxErr)
+	apply   func(string) (*Apply, *syntaxErr)
+}
+
+var handWritten = grammar{
+	filter:  parseExprString,
+	orderBy: parseOrderByString,
+	sel:     parseSelectString,
+	expand:  parseExpandString,
+	apply:   parseApplyString,
+}
+
+func parseRequest(src *diag.Source, g grammar) (*Request, error) {
 	text := string(src.Text)
 	r := &Request{Source: src, maps: map[any]*offsets{}}
 	fail := func(sp diag.Span, code diag.Code, format string, args ...any) (*Request, error) {
@@ -221,7 +243,7 @@ func ParseRequest(src *diag.Source) (*Request, error) {
 				return fail(diag.Span{Start: diag.Pos(vbase + at), End: diag.Pos(vbase + at)}, diag.SyntaxError, "OData: malformed $search expression")
 			}
 		}
-		if err := r.option(name, value, hasEq, nameSpan, valSpan, off); err != nil {
+		if err := r.option(g, name, value, hasEq, nameSpan, valSpan, off); err != nil {
 			return nil, err
 		}
 	}
@@ -273,7 +295,7 @@ func IsSystemOption(name string) bool {
 // $, sorted.
 func SystemOptions() []string { return slices.Sorted(maps.Keys(systemOptions)) }
 
-func (r *Request) option(name, value string, hasEq bool, nameSpan, valSpan diag.Span, off *offsets) error {
+func (r *Request) option(g grammar, name, value string, hasEq bool, nameSpan, valSpan diag.Span, off *offsets) error {
 	src := r.Source
 	fail := func(sp diag.Span, code diag.Code, format string, args ...any) error {
 		return diag.ErrorList{diag.Errorf(src, sp, code, format, args...)}.Err()
@@ -301,28 +323,23 @@ func (r *Request) option(name, value string, hasEq bool, nameSpan, valSpan diag.
 	switch key {
 	case "$filter":
 		if err = dup(r.Filter != nil); err == nil {
-			r.Filter, err = parseFilter(r, value, off, valSpan)
+			r.Filter, err = parseOption(r, value, off, valSpan, g.filter)
 		}
 	case "$orderby":
 		if err = dup(r.OrderBy != nil); err == nil {
-			r.OrderBy, err = parseFast(r, value, off, valSpan, parseOrderByString)
+			r.OrderBy, err = parseOption(r, value, off, valSpan, g.orderBy)
 		}
 	case "$select":
 		if err = dup(r.Select != nil); err == nil {
-			if sel, ok := parseSimpleSelect(value); ok && !strings.HasPrefix(value, " ") {
-				r.Select = sel
-				r.maps[sel] = off
-			} else {
-				r.Select, err = parseWith(r, selectParser, value, off, valSpan)
-			}
+			r.Select, err = parseOption(r, value, off, valSpan, g.sel)
 		}
 	case "$expand":
 		if err = dup(r.Expand != nil); err == nil {
-			r.Expand, err = parseWith(r, expandParser, value, off, valSpan)
+			r.Expand, err = parseOption(r, value, off, valSpan, g.expand)
 		}
 	case "$apply":
 		if err = dup(r.Apply != nil); err == nil {
-			r.Apply, err = parseWith(r, applyParser, value, off, valSpan)
+			r.Apply, err = parseOption(r, value, off, valSpan, g.apply)
 		}
 	case "$top", "$skip":
 		n, perr := strconv.ParseInt(value, 10, 64)
@@ -353,7 +370,7 @@ func (r *Request) option(name, value string, hasEq bool, nameSpan, valSpan diag.
 			if identEnd(key, 1) != len(key) || len(key) == 1 {
 				return fail(nameSpan, diag.SyntaxError, "OData: bad parameter alias %q", name)
 			}
-			x, perr := parseFilter(r, value, off, valSpan)
+			x, perr := parseOption(r, value, off, valSpan, g.filter)
 			if perr != nil {
 				return perr
 			}
@@ -363,7 +380,7 @@ func (r *Request) option(name, value string, hasEq bool, nameSpan, valSpan diag.
 			r.aliases[key] = &aliasValue{expr: x, off: off}
 		case strings.HasPrefix(key, "$"):
 			if key == "$compute" {
-				if _, perr := parseWith(r, applyParser, value, off, valSpan); perr != nil {
+				if _, perr := parseOption(r, value, off, valSpan, g.apply); perr != nil {
 					return perr
 				}
 			}
@@ -376,46 +393,10 @@ func (r *Request) option(name, value string, hasEq bool, nameSpan, valSpan diag.
 	return err
 }
 
-// parseWith runs a participle parser on one option value and registers the
-// CST root's offset map.
-func parseWith[T any](r *Request, p *participle.Parser[T], value string, off *offsets, valSpan diag.Span) (*T, error) {
-	if d := nesting(value); d > maxDepth {
-		return nil, diag.ErrorList{diag.Errorf(r.Source, valSpan, diag.TooDeep, "OData: expression nests %d deep; the limit is %d", d, maxDepth)}.Err()
-	}
-	if strings.HasPrefix(value, " ") {
-		return nil, diag.ErrorList{diag.Errorf(r.Source, diag.Span{Start: off.at(0), End: off.at(1)}, diag.SyntaxError, "OData: space after =")}.Err()
-	}
-	x, err := p.ParseString("", value)
-	if err == nil {
-		if e := check(x); e != nil {
-			return nil, diag.ErrorList{diag.Errorf(r.Source, diag.Span{Start: off.at(e.at.Offset), End: off.at(e.at.Offset)}, diag.SyntaxError, "OData: %s", e.msg)}.Err()
-		}
-	}
-	if err != nil {
-		at := 0
-		msg := err.Error()
-		var perr participle.Error
-		if errors.As(err, &perr) {
-			at = perr.Position().Offset
-			msg = perr.Message()
-		}
-		if at > len(value) {
-			at = len(value)
-		}
-		return nil, diag.ErrorList{diag.Errorf(r.Source, diag.Span{Start: off.at(at), End: off.at(at)}, diag.SyntaxError, "OData: %s", msg)}.Err()
-	}
-	r.maps[x] = off
-	return x, nil
-}
-
-// parseFilter parses an expression with the hand-written parser (expr.go)
-// and runs the same checks as parseWith.
-func parseFilter(r *Request, value string, off *offsets, valSpan diag.Span) (*OrExpr, error) {
-	return parseFast(r, value, off, valSpan, parseExprString)
-}
-
-// parseFast runs a hand-written parser of expr.go with parseWith's checks.
-func parseFast[T any](r *Request, value string, off *offsets, valSpan diag.Span, parse func(string) (*T, *syntaxErr)) (*T, error) {
+// parseOption parses one option value, runs the checks of check.go on
+// it and registers the tree's offset map. Nesting is bounded before
+// parsing: hostile input cannot exhaust the stack.
+func parseOption[T any](r *Request, value string, off *offsets, valSpan diag.Span, parse func(string) (*T, *syntaxErr)) (*T, error) {
 	if d := nesting(value); d > maxDepth {
 		return nil, diag.ErrorList{diag.Errorf(r.Source, valSpan, diag.TooDeep, "OData: expression nests %d deep; the limit is %d", d, maxDepth)}.Err()
 	}

@@ -24,6 +24,14 @@ type Typed interface {
 	PropertyKind(table, property string) (isString, known bool)
 }
 
+// NavigationHinter is implemented by a Schema that can say why a name is
+// not one of a table's navigation properties when a client may expect it
+// (a name it no longer declares, one Dataverse declares that it does not
+// serve): the hint ends the error's message.
+type NavigationHinter interface {
+	NavigationHint(table, property string) string
+}
+
 // Navigation is a navigation property as a link-entity: the related
 // table, the link's from (a column of the related table) and to (a column
 // of the table the property belongs to).

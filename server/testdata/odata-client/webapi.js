@@ -21,6 +21,7 @@ const headers = {
 };
 const LOGICAL = "@Microsoft.Dynamics.CRM.lookuplogicalname";
 const NAV = "@Microsoft.Dynamics.CRM.associatednavigationproperty";
+const FORMATTED = "@OData.Community.Display.V1.FormattedValue";
 
 async function getJSON(url, extra = {}) {
   const res = await fetch(url, { headers: { ...headers, ...extra } });
@@ -101,6 +102,18 @@ async function main() {
   const nav = out.contactLookup.navigation;
   const { body: expanded } = await getJSON(api + "accounts(" + withContact.accountid + ")?$select=name&$expand=" + nav + "($select=fullname,contactid)");
   out.expandedContactId = expanded[nav] && expanded[nav].contactid;
+  // So does an owner's, per row: expanded with formatted values, the
+  // owner's name and creation date as the expanded entity shows them.
+  out.owners = [];
+  for (const target of ["systemuser", "team"]) {
+    const owned = all.rows.find((a) => a["_ownerid_value" + LOGICAL] === target);
+    const ownerNav = owned["_ownerid_value" + NAV];
+    const { body: e } = await getJSON(api + "accounts(" + owned.accountid + ")?$select=name&$expand=" + ownerNav + "($select=createdon)", {
+      Prefer: 'odata.include-annotations="*"',
+    });
+    const owner = e[ownerNav] || {};
+    out.owners.push({ target, navigation: ownerNav, createdon: owner.createdon, formatted: owner["createdon" + FORMATTED] });
+  }
 
   // $batch: a change set creating an account and its contact (bound by
   // Content-ID), then a read.
