@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/internal/diag"
@@ -255,14 +257,23 @@ func (db *DB) RecordKey(ctx context.Context, km *plan.KeyMap, id string, tuple [
 	return db.recordKeys(ctx, []keyRow{{km: km, id: id, tuple: tuple}})
 }
 
-// insertKeys inserts rows into km, ignoring ids already there; a MySQL
-// deadlock between concurrent inserts of overlapping ids is retried.
+// insertKeys inserts rows into km, ignoring ids already there, in id
+// order; a deadlock between concurrent inserts of overlapping ids (InnoDB
+// locks the gaps it checks) is retried after a short, growing, jittered
+// wait.
 func (db *DB) insertKeys(ctx context.Context, km *plan.KeyMap, rs []keyRow) error {
+	rs = slices.SortedFunc(slices.Values(rs), func(a, b keyRow) int { return strings.Compare(a.id, b.id) })
 	text, args := db.insertKeysSQL(km, rs)
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 0; attempt < 12; attempt++ {
 		if _, err = db.SQL.ExecContext(ctx, text, args...); err == nil || !retryableKeyInsert(err) {
 			break
+		}
+		wait := time.Duration(attempt+1)*time.Millisecond + time.Duration(rand.IntN(1000))*time.Microsecond
+		select {
+		case <-ctx.Done():
+			return dbError(ctx.Err(), "")
+		case <-time.After(wait):
 		}
 	}
 	if err != nil {
