@@ -20,6 +20,7 @@ var layers = map[string][]string{
 	"internal/collate":      nil,
 	"internal/faults":       nil,
 	"internal/textcheck":    nil,
+	"internal/jsonw":        nil,
 	"internal/testkit":      nil,
 	"ast":                   {"internal/diag"},
 	"parse/fetchxml":        {"ast", "internal/diag", "internal/textcheck"},

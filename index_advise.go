@@ -14,6 +14,8 @@ import (
 	"github.com/vecompile/vecompile/ast"
 	"github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/internal/diag"
+	odataparse "github.com/vecompile/vecompile/parse/odata"
+	"github.com/vecompile/vecompile/plan"
 )
 
 // QueryFile is one query to advise indexes for: FetchXML, QueryExpression
@@ -103,39 +105,89 @@ func (c *Compiler) AdviseIndexes(queries []QueryFile, dialects []string) ([]Inde
 		byKey := map[string]int{}
 		var list []IndexAdvice
 		for _, q := range queries {
-			var (
-				parsed *ast.Query
-				err    error
-			)
-			if q.OData {
-				parsed, err = c.ParseOData(string(q.Text))
-			} else {
-				parsed, err = c.Parse(q.Name, q.Text)
-			}
+			named, err := c.adviseQueries(q)
 			if err != nil {
 				return nil, err
 			}
-			p, err := c.Plan(parsed)
-			if err != nil {
-				return nil, err
-			}
-			ixs, err := sql.Indexes(p, d)
-			if err != nil {
-				return nil, err
-			}
-			for _, ix := range ixs {
-				k := ix.Key()
-				if i, ok := byKey[k]; ok {
-					if !slices.Contains(list[i].Queries, q.Name) {
-						list[i].Queries = append(list[i].Queries, q.Name)
-					}
-					continue
+			for _, nq := range named {
+				p, err := c.Plan(nq.query)
+				if err != nil {
+					return nil, err
 				}
-				byKey[k] = len(list)
-				list = append(list, IndexAdvice{Dialect: d.Name(), Index: ix, SQL: ix.CreateSQL(d), Queries: []string{q.Name}})
+				ixs, err := sql.Indexes(p, d)
+				if err != nil {
+					return nil, err
+				}
+				for _, ix := range ixs {
+					k := ix.Key()
+					if i, ok := byKey[k]; ok {
+						if !slices.Contains(list[i].Queries, nq.name) {
+							list[i].Queries = append(list[i].Queries, nq.name)
+						}
+						continue
+					}
+					byKey[k] = len(list)
+					list = append(list, IndexAdvice{Dialect: d.Name(), Index: ix, SQL: ix.CreateSQL(d), Queries: []string{nq.name}})
+				}
 			}
 		}
 		out = append(out, coverPrefixes(list)...)
+	}
+	return out, nil
+}
+
+type namedQuery struct {
+	name  string
+	query *ast.Query
+}
+
+// adviseQueries are the queries q runs: itself, and for an OData request
+// one more per collection-valued $expand (nested ones too), the related
+// rows' query the server runs for a page of parents (the foreign key IN
+// the parents' keys, the nested order, the key last: its index is the one
+// the per-parent seek of $top uses), named "q $expand=nav/nav".
+func (c *Compiler) adviseQueries(q QueryFile) ([]namedQuery, error) {
+	if !q.OData {
+		parsed, err := c.Parse(q.Name, q.Text)
+		if err != nil {
+			return nil, err
+		}
+		return []namedQuery{{q.Name, parsed}}, nil
+	}
+	x, err := odataparse.ParseExpansion(diag.NewSource("odata", q.Text), ODataSchema(c.catalog), odataparse.Options{NullInclusive: plan.NullInclusive})
+	if err != nil {
+		return nil, err
+	}
+	out := []namedQuery{{q.Name, x.Query}}
+	// One key stands for a page of parents: the plan, not the values,
+	// decides the index.
+	key := []*ast.Value{{Text: "00000000-0000-0000-0000-000000000000", Kind: ast.KindText}}
+	var walk func(lv *odataparse.ExpandLevel, path string) error
+	walk = func(lv *odataparse.ExpandLevel, path string) error {
+		for _, s := range lv.Single {
+			if err := walk(s.Level, path); err != nil {
+				return err
+			}
+		}
+		for _, m := range lv.Many {
+			name := path + m.Property
+			rq, err := m.Related(key)
+			if err != nil {
+				return err
+			}
+			out = append(out, namedQuery{q.Name + " $expand=" + name, rq})
+			sub, err := m.Lower()
+			if err != nil {
+				return err
+			}
+			if err := walk(sub.Level, name+"/"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(x.Level, ""); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -37,7 +37,6 @@ const (
 type DB struct {
 	SQL     *sql.DB
 	Dialect string // SQLite, Postgres or MySQL
-	stmts   stmtCache
 	// single: an in-memory SQLite database, whose every connection would
 	// be another database; its pool stays at one connection.
 	single bool
@@ -58,11 +57,8 @@ func (db *DB) SetPool(n int) {
 	db.SQL.SetMaxIdleConns(n)
 }
 
-// Close closes the database and its cached statements.
-func (db *DB) Close() error {
-	db.closeStmts()
-	return db.SQL.Close()
-}
+// Close closes the database (its connections close their statements).
+func (db *DB) Close() error { return db.SQL.Close() }
 
 func init() {
 	// LOWER and UPPER on the embedded SQLite fold case as PostgreSQL does,
@@ -192,10 +188,11 @@ func openSQLite(rest string) (*DB, error) {
 	if len(q["_pragma"]) == 0 {
 		q.Add("_pragma", "busy_timeout(5000)")
 	}
-	sdb, err := sql.Open("sqlite", path+"?"+q.Encode())
+	conn, err := sqlite.NewConnector(path + "?" + q.Encode())
 	if err != nil {
 		return nil, dsnError("sqlite DSN: %v", err)
 	}
+	sdb := sql.OpenDB(cacheStatements(conn))
 	if memory {
 		// Every connection to :memory: is a different database: keep one.
 		sdb.SetMaxOpenConns(1)
@@ -303,7 +300,7 @@ func openMySQL(dsn string) (*DB, string, error) {
 	if err != nil {
 		return nil, "", dsnError("mysql DSN %s: %s", red, scrub(err.Error(), secret))
 	}
-	return &DB{SQL: sql.OpenDB(killOnCancel(conn)), Dialect: MySQL}, secret, nil
+	return &DB{SQL: sql.OpenDB(cacheStatements(killOnCancel(conn))), Dialect: MySQL}, secret, nil
 }
 
 // redactDSN prints a DSN with its password replaced, or only its scheme

@@ -1,11 +1,14 @@
 package engine
 
 import (
+	"container/list"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"reflect"
 	"strings"
-	"sync"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -13,114 +16,327 @@ import (
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
 )
 
-// stmtCache keeps prepared statements by SQL text, for SQLite and MySQL
-// (PostgreSQL uses pgx's per-connection cache, see queryPostgres). Emitted statements
-// differ only in their bind parameters, so a repeated query shape skips
-// the driver's prepare: the pure-Go SQLite driver compiles every query it
-// is given, and go-sql-driver/mysql prepares and closes a statement per
-// call with arguments. It is bounded: when full it is emptied, which
-// costs a re-prepare, never a wrong statement.
+// Prepared statements are kept per connection, on every engine: pgx's own
+// cache on PostgreSQL (see queryPostgres), and on SQLite and MySQL a cache
+// of the driver's statements inside each driver connection (stmtConn). An
+// emitted statement differs between requests only in its bind parameters,
+// so a repeated query shape skips the driver's prepare: the pure-Go SQLite
+// driver compiles every query it is given, and go-sql-driver/mysql
+// prepares and closes a server-side statement per call with arguments
+// (three round trips instead of one).
 //
-// Statements are shared by concurrent requests, so one is closed only
-// once it has left the cache and no query holds it: a request that fails
-// or is cancelled drops the statement from the cache, but never closes it
-// under another request (which would fail with "sql: statement is
-// closed").
-type stmtCache struct {
-	mu    sync.Mutex
-	stmts map[string]*cachedStmt
+// Why at the driver connection and not a *sql.Stmt shared by the pool (as
+// before) or a cache keyed by *sql.Conn: database/sql never uses a driver
+// connection from two goroutines at once (every call on it, including a
+// Rows' Next and Close, runs under the connection's lock), so a cache
+// that lives inside the connection is only ever touched by one goroutine,
+// needs no lock of its own, and shares no statement between requests:
+// issue 9's race (a statement closed under a query on another connection)
+// cannot occur. Its life is the connection's: database/sql closes a
+// connection that broke or was killed (a MySQL connection stopped with
+// KILL CONNECTION on cancellation reports itself invalid, killConn), and
+// Close closes its statements with it, so no cached statement outlives
+// its connection.
+
+// stmtCacheSize bounds the statements kept per connection. MySQL limits
+// the prepared statements of the whole server (max_prepared_stmt_count,
+// 16,382 by default): 128 per connection leaves room for a pool of 64
+// (the default pool of a 16-core machine) and other clients.
+const stmtCacheSize = 128
+
+// cacheStatements wraps a connector so that each of its connections keeps
+// its prepared statements (stmtConn).
+func cacheStatements(base driver.Connector) driver.Connector { return &stmtConnector{base: base} }
+
+type stmtConnector struct{ base driver.Connector }
+
+func (c *stmtConnector) Driver() driver.Driver { return c.base.Driver() }
+
+func (c *stmtConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.base.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pc, ok := conn.(preparingConn)
+	if !ok {
+		return conn, nil // another driver shape: no cache
+	}
+	return &stmtConn{base: pc, stmts: make(map[string]*list.Element)}, nil
 }
 
-// cachedStmt is a statement and the queries holding it.
+// preparingConn is what the cache needs of a driver connection (both
+// modernc.org/sqlite's and go-sql-driver/mysql's, the latter wrapped by
+// killConn, have it).
+type preparingConn interface {
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ConnBeginTx
+}
+
+// cacheableStmt is a driver statement that runs with a context.
+type cacheableStmt interface {
+	driver.Stmt
+	driver.StmtQueryContext
+	driver.StmtExecContext
+}
+
+// stmtConn is a driver connection with an LRU of its prepared statements,
+// by SQL text. Every query goes through the cache (the prepared path, as
+// database/sql's own statements took before); an Exec only when it has
+// arguments (DDL, BEGIN, KILL and the like are run once).
+type stmtConn struct {
+	base  preparingConn
+	stmts map[string]*list.Element // of *cachedStmt, in lru
+	lru   list.List                // most recently used first
+}
+
+// cachedStmt is one prepared statement of a connection.
 type cachedStmt struct {
-	st      *sql.Stmt
-	holders int  // queries between acquire and release; guarded by stmtCache.mu
-	dropped bool // out of the cache: closed when the last holder releases it
+	query string
+	st    cacheableStmt
+	// busy: rows read from it are open. A second query of the same text on
+	// the connection meanwhile (a transaction reading while it iterates)
+	// gets a statement of its own, since re-running this one would reset
+	// the open rows (SQLite reuses the statement's handle for its rows).
+	busy bool
+	// evicted: out of the cache while busy; closed when its rows close.
+	evicted bool
 }
 
-// stmtCacheSize bounds the prepared statements kept per database.
-const stmtCacheSize = 256
-
-// acquire returns the cached statement for text, preparing it once, and
-// holds it until release; cached says it came from the cache rather than
-// a prepare of this call. The prepare runs under ctx, the request's
-// deadline: a prepare waits for a connection and, on PostgreSQL and
-// MySQL, for the locks of the tables it names. The statement outlives
-// ctx all the same (database/sql re-prepares it per connection with the
-// context of the query that needs it).
-func (db *DB) acquire(ctx context.Context, text string) (cs *cachedStmt, cached bool, err error) {
-	c := &db.stmts
-	c.mu.Lock()
-	if cs, ok := c.stmts[text]; ok {
-		cs.holders++
-		c.mu.Unlock()
+// lookup returns the statement for query, preparing and caching it on a
+// miss; cached says it came from the cache. It answers driver.ErrSkip when
+// the statement is busy (database/sql then prepares a statement for this
+// call and closes it after).
+func (c *stmtConn) lookup(ctx context.Context, query string) (cs *cachedStmt, cached bool, err error) {
+	if el, ok := c.stmts[query]; ok {
+		cs := el.Value.(*cachedStmt)
+		if cs.busy {
+			return nil, false, driver.ErrSkip
+		}
+		c.lru.MoveToFront(el)
 		return cs, true, nil
 	}
-	c.mu.Unlock()
-	st, err := db.SQL.PrepareContext(ctx, text)
+	st, err := c.base.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, false, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.stmts[text]; ok { // another goroutine was first
+	cst, ok := st.(cacheableStmt)
+	if !ok {
 		st.Close()
-		old.holders++
-		return old, true, nil
+		return nil, false, driver.ErrSkip
 	}
-	if len(c.stmts) >= stmtCacheSize {
-		for k, old := range c.stmts {
-			c.dropLocked(k, old)
-		}
+	cs = &cachedStmt{query: query, st: cst}
+	c.stmts[query] = c.lru.PushFront(cs)
+	if c.lru.Len() > stmtCacheSize {
+		c.evict(c.lru.Back().Value.(*cachedStmt))
 	}
-	if c.stmts == nil {
-		c.stmts = make(map[string]*cachedStmt)
-	}
-	cs = &cachedStmt{st: st, holders: 1}
-	c.stmts[text] = cs
 	return cs, false, nil
 }
 
-// release lets go of a statement acquire returned; a dropped statement
-// is closed by its last holder. Rows still open on it keep it alive
-// (database/sql closes the driver's statement when they close).
-func (db *DB) release(cs *cachedStmt) {
-	c := &db.stmts
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	cs.holders--
-	if cs.dropped && cs.holders == 0 {
+// evict takes cs out of the cache; it is closed now, or by its rows'
+// Close when they are open.
+func (c *stmtConn) evict(cs *cachedStmt) {
+	if el, ok := c.stmts[cs.query]; ok && el.Value == cs {
+		delete(c.stmts, cs.query)
+		c.lru.Remove(el)
+	}
+	if cs.busy {
+		cs.evicted = true
+		return
+	}
+	cs.st.Close()
+}
+
+// run runs do on query's statement. A statement that fails is evicted
+// (the next query prepares it afresh), unless the context ended: the
+// statement is not at fault then, and a MySQL connection killed on
+// cancellation is discarded with its cache anyway. A cached statement the
+// database reports stale (its table was made again under it) is prepared
+// again and run once more, so the caller never sees the stale plan.
+func (c *stmtConn) run(ctx context.Context, query string, do func(*cachedStmt) error) error {
+	cs, cached, err := c.lookup(ctx, query)
+	if err != nil {
+		return err
+	}
+	if err = do(cs); err == nil || ctx.Err() != nil {
+		return err
+	}
+	c.evict(cs)
+	if !cached || !staleStatement(err) {
+		return err
+	}
+	if cs, _, err = c.lookup(ctx, query); err != nil {
+		return err
+	}
+	if err = do(cs); err != nil && ctx.Err() == nil {
+		c.evict(cs)
+	}
+	return err
+}
+
+func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	var rows driver.Rows
+	err := c.run(ctx, query, func(cs *cachedStmt) error {
+		r, err := cs.st.QueryContext(ctx, args)
+		if err != nil {
+			return err
+		}
+		cs.busy = true
+		rows = &stmtRows{Rows: r, c: c, cs: cs}
+		return nil
+	})
+	return rows, err
+}
+
+func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if len(args) == 0 {
+		if ex, ok := c.base.(driver.ExecerContext); ok {
+			return ex.ExecContext(ctx, query, args)
+		}
+		return nil, driver.ErrSkip
+	}
+	var res driver.Result
+	err := c.run(ctx, query, func(cs *cachedStmt) (err error) {
+		res, err = cs.st.ExecContext(ctx, args)
+		return err
+	})
+	return res, err
+}
+
+// release is called when rows read from cs close.
+func (c *stmtConn) release(cs *cachedStmt) {
+	cs.busy = false
+	if cs.evicted {
 		cs.st.Close()
 	}
 }
 
-// forget drops cs from the cache, so that a statement that failed (a
-// table dropped and made again) is prepared afresh by the next query.
-func (db *DB) forget(text string, cs *cachedStmt) {
-	c := &db.stmts
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.stmts[text] == cs {
-		c.dropLocked(text, cs)
+// Close closes the connection's statements, then the connection.
+func (c *stmtConn) Close() error {
+	for el := c.lru.Front(); el != nil; el = el.Next() {
+		cs := el.Value.(*cachedStmt)
+		if cs.busy {
+			cs.evicted = true // closed with its rows
+			continue
+		}
+		cs.st.Close() // a failure here changes nothing: the connection goes
 	}
+	c.stmts, c.lru = nil, list.List{}
+	return c.base.Close()
 }
 
-// dropLocked takes cs out of the map; it is closed now if no query holds
-// it, else by its last holder.
-func (c *stmtCache) dropLocked(text string, cs *cachedStmt) {
-	delete(c.stmts, text)
-	cs.dropped = true
-	if cs.holders == 0 {
-		cs.st.Close()
-	}
+// The rest of the connection is the driver's; the defaults of an
+// interface the driver lacks are database/sql's.
+
+func (c *stmtConn) Prepare(query string) (driver.Stmt, error) { return c.base.Prepare(query) }
+
+func (c *stmtConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.base.PrepareContext(ctx, query)
 }
 
-// query runs an emitted statement through the statement cache. A cached
-// statement that the database has invalidated (a schema change altered
-// its result type) is forgotten and prepared again once, so the caller
-// never sees the stale plan; any other failure is the driver's error,
-// and the statement is forgotten all the same unless the query was
-// cancelled (the statement is not at fault then).
+// Begin is driver.Conn's; database/sql calls BeginTx.
+func (c *stmtConn) Begin() (driver.Tx, error) { return c.base.Begin() }
+
+func (c *stmtConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return c.base.BeginTx(ctx, opts)
+}
+
+func (c *stmtConn) Ping(ctx context.Context) error {
+	if p, ok := c.base.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+func (c *stmtConn) ResetSession(ctx context.Context) error {
+	if r, ok := c.base.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
+
+func (c *stmtConn) IsValid() bool {
+	if v, ok := c.base.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
+}
+
+func (c *stmtConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if ch, ok := c.base.(driver.NamedValueChecker); ok {
+		return ch.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
+}
+
+// stmtRows are rows of a cached statement: closing them frees it.
+type stmtRows struct {
+	driver.Rows
+	c  *stmtConn
+	cs *cachedStmt
+}
+
+func (r *stmtRows) Close() error {
+	err := r.Rows.Close()
+	if r.cs != nil {
+		r.c.release(r.cs)
+		r.cs = nil
+	}
+	return err
+}
+
+// The column-type interfaces database/sql looks for (Rows.ColumnTypes),
+// passed on from the driver's rows.
+
+func (r *stmtRows) ColumnTypeScanType(i int) reflect.Type {
+	if x, ok := r.Rows.(driver.RowsColumnTypeScanType); ok {
+		return x.ColumnTypeScanType(i)
+	}
+	return reflect.TypeFor[any]()
+}
+
+func (r *stmtRows) ColumnTypeDatabaseTypeName(i int) string {
+	if x, ok := r.Rows.(driver.RowsColumnTypeDatabaseTypeName); ok {
+		return x.ColumnTypeDatabaseTypeName(i)
+	}
+	return ""
+}
+
+func (r *stmtRows) ColumnTypeLength(i int) (int64, bool) {
+	if x, ok := r.Rows.(driver.RowsColumnTypeLength); ok {
+		return x.ColumnTypeLength(i)
+	}
+	return 0, false
+}
+
+func (r *stmtRows) ColumnTypeNullable(i int) (nullable, ok bool) {
+	if x, ok := r.Rows.(driver.RowsColumnTypeNullable); ok {
+		return x.ColumnTypeNullable(i)
+	}
+	return false, false
+}
+
+func (r *stmtRows) ColumnTypePrecisionScale(i int) (precision, scale int64, ok bool) {
+	if x, ok := r.Rows.(driver.RowsColumnTypePrecisionScale); ok {
+		return x.ColumnTypePrecisionScale(i)
+	}
+	return 0, 0, false
+}
+
+func (r *stmtRows) HasNextResultSet() bool {
+	x, ok := r.Rows.(driver.RowsNextResultSet)
+	return ok && x.HasNextResultSet()
+}
+
+func (r *stmtRows) NextResultSet() error {
+	if x, ok := r.Rows.(driver.RowsNextResultSet); ok {
+		return x.NextResultSet()
+	}
+	return io.EOF // database/sql's reading of "no further result set"
+}
+
+// query runs an emitted statement; the connection it runs on prepares it
+// once (see above).
 func (db *DB) query(ctx context.Context, text string, args []any) (*sql.Rows, error) {
 	if err := sqlemit.UnboundParam(args); err != nil {
 		return nil, err // untyped mode's :caller, never bound
@@ -128,57 +344,21 @@ func (db *DB) query(ctx context.Context, text string, args []any) (*sql.Rows, er
 	if db.Dialect == Postgres {
 		return db.queryPostgres(ctx, text, args)
 	}
-	cs, cached, err := db.acquire(ctx, text)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := cs.st.QueryContext(ctx, args...)
-	db.release(cs)
-	if err == nil {
-		return rows, nil
-	}
-	if ctx.Err() != nil {
-		return nil, err
-	}
-	db.forget(text, cs)
-	if !cached || !staleStatement(err) {
-		return nil, err
-	}
-	if cs, _, err = db.acquire(ctx, text); err != nil {
-		return nil, err
-	}
-	rows, err = cs.st.QueryContext(ctx, args...)
-	db.release(cs)
-	if err != nil && ctx.Err() == nil {
-		db.forget(text, cs)
-	}
-	return rows, err
+	return db.SQL.QueryContext(ctx, text, args...)
 }
 
 // queryPostgres runs text through pgx's own statement cache: each pooled
 // connection prepares a statement the first time it runs its text and
 // keeps it in an LRU of StatementCacheCapacity (512 unless the DSN sets
-// statement_cache_capacity; default_query_exec_mode=cache_statement), so
-// no database/sql statement, shared by every connection and re-prepared
-// on each, stands between. pgx forgets a statement whose query failed,
-// so a stale one (the schema changed under it) is prepared again by the
-// one retry.
+// statement_cache_capacity; default_query_exec_mode=cache_statement).
+// pgx forgets a statement whose query failed, so a stale one (the schema
+// changed under it) is prepared again by the one retry.
 func (db *DB) queryPostgres(ctx context.Context, text string, args []any) (*sql.Rows, error) {
 	rows, err := db.SQL.QueryContext(ctx, text, args...)
 	if err != nil && ctx.Err() == nil && staleStatement(err) {
 		rows, err = db.SQL.QueryContext(ctx, text, args...)
 	}
 	return rows, err
-}
-
-// closeStmts closes the cached statements (Close calls it).
-func (db *DB) closeStmts() {
-	c := &db.stmts
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, cs := range c.stmts {
-		c.dropLocked(k, cs)
-	}
 }
 
 // staleStatement reports whether err says a prepared statement no longer

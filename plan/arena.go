@@ -2,12 +2,9 @@ package plan
 
 // arena hands out plan nodes from slabs, so that building a plan costs a
 // few allocations per node type rather than one per node. Nodes stay valid
-// for the plan's lifetime: a full slab is replaced, never reused.
-//
-// The first slabs come preallocated in one block per query shape
-// (layout.go); grab makes a new slab only when one runs out. What is left
-// of planning medium.xml's allocations (13) is boxing typed values into
-// Value.V, link result names and LIKE patterns.
+// for the plan's lifetime: a full slab is replaced, never reused. Slabs
+// are sized from the query's counts (slabCounts), so a plan usually needs
+// one slab per node type; grab makes each when its first node is asked for.
 type arena struct {
 	refs    []ColumnRef
 	values  []Value
@@ -25,7 +22,51 @@ type arena struct {
 	size    sizes
 	// counts are the slab sizes of size (slabCounts): the first slabs and
 	// every later one.
-	counts [numLayoutSlabs]int
+	counts [numSlabs]int
+}
+
+// Slabs, the arena's and the builder's, as slabCounts indexes them.
+const (
+	lRefs = iota
+	lValues
+	lCmps
+	lNulls
+	lOrs
+	lAnds
+	lLikes
+	lOuts
+	lSorts
+	lSources
+	lExprs
+	lJoins
+	lNamed
+	lLinks
+	lColumns
+	lOrders
+	numSlabs
+)
+
+// slabCounts are the slab sizes of a query with counts n: the first slab
+// of each kind and every later one grab makes. The one table of them.
+func slabCounts(n sizes) [numSlabs]int {
+	return [numSlabs]int{
+		lRefs:    n.conds + n.attrs + n.orders + 2*n.links + 4,
+		lValues:  n.conds + 2,
+		lCmps:    n.conds + 1,
+		lNulls:   n.nullable + 2,
+		lOrs:     n.nullable + n.filters + 1,
+		lAnds:    n.filters + n.links + 2,
+		lLikes:   n.likes + 1,
+		lOuts:    n.attrs + 2,
+		lSorts:   n.orders + n.links + 2,
+		lSources: n.links + 1,
+		lExprs:   n.conds + n.filters + n.links + 2*n.nullable + 4,
+		lJoins:   n.links,
+		lNamed:   n.links + 1,
+		lLinks:   n.links,
+		lColumns: n.attrs + 1,
+		lOrders:  n.orders + n.links + 2,
+	}
 }
 
 // setSize records the query's counts and the slab sizes they give.

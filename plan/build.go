@@ -200,9 +200,7 @@ func Build(q *ast.Query, opt Options) (p *Plan, err error) {
 	}
 	b := &builder{opt: opt, src: q.Source}
 	b.a.setSize(countNodes(q))
-	if b.plan = b.preallocate(); b.plan == nil {
-		b.plan = &Plan{}
-	}
+	b.plan = &Plan{}
 	b.plan.Context = Context{Now: opt.Now, Zone: opt.Zone, WeekStart: opt.WeekStart, Fiscal: opt.Fiscal, Caller: opt.Caller}
 	b.plan.Source = q.Source
 	defer func() {
@@ -282,12 +280,10 @@ func (b *builder) build(q *ast.Query) {
 	root := b.a.source()
 	root.Name, root.Table, root.Join, root.Span = t.LogicalName, t, JoinRoot, q.Entity.Span
 	p.Root, p.Span = root, root.Span
-	if b.named == nil { // no preallocated layout
-		b.named = make([]*DataSource, 0, b.a.counts[lNamed])
-		b.links = make([]linkSource, 0, b.a.counts[lLinks])
-		p.Columns = make([]*OutputColumn, 0, b.a.counts[lColumns])
-		p.Orders = make([]*SortKey, 0, b.a.counts[lOrders])
-	}
+	b.named = make([]*DataSource, 0, b.a.counts[lNamed])
+	b.links = make([]linkSource, 0, b.a.counts[lLinks])
+	p.Columns = make([]*OutputColumn, 0, b.a.counts[lColumns])
+	p.Orders = make([]*SortKey, 0, b.a.counts[lOrders])
 	b.named = append(b.named, root)
 
 	// Declare every data source first, so that entityname, valueof and

@@ -80,6 +80,27 @@ func Format(p *Plan) string {
 	case p.PageSize > 0:
 		w.line(1, fmt.Sprintf("page: %d of size %d", p.PageNumber, p.PageSize))
 	}
+	if p.After != nil {
+		vals := make([]string, len(p.After))
+		for i, v := range p.After {
+			vals[i] = "null"
+			if v != nil {
+				vals[i] = valueString(v)
+			}
+		}
+		w.line(1, "after: ("+strings.Join(vals, ", ")+") in the order")
+	}
+	if pl := p.Partition; pl != nil {
+		by := "?"
+		if pl.By != nil {
+			by = refString(pl.By)
+		}
+		line := fmt.Sprintf("per %s: rows %d to %d", by, pl.Skip+1, pl.Skip+pl.Top)
+		if pl.Keys != nil {
+			line += fmt.Sprintf(" (%d keys listed: a seek per key where the dialect has one)", len(pl.Keys.Values))
+		}
+		w.line(1, line)
+	}
 	if p.ReturnTotalRecordCount {
 		w.line(1, fmt.Sprintf("total record count: up to %d", TotalRecordCountLimit))
 	}

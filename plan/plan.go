@@ -73,6 +73,13 @@ type Plan struct {
 	// (LimitPerPartition): a collection-valued $expand's $skip/$top per
 	// parent, applied in the statement rather than after reading them all.
 	Partition *PartitionLimit
+	// After, when set, keeps the rows strictly after these values of the
+	// sort keys (Orders[i] has value After[i]; nil is NULL) in the plan's
+	// order, NULLs first ascending and last descending: a keyset page's
+	// continuation. The emitter writes it as the dialect lets an index
+	// seek it (a row-value comparison where every key ascends and has a
+	// value, otherwise a bound on the first key and the OR-expansion).
+	After []*Value
 }
 
 // LookupName is a lookup output column's related record, read in the

@@ -3,13 +3,13 @@ package plan_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/parse/fetchxml"
 	"github.com/vecompile/vecompile/plan"
 	"github.com/vecompile/vecompile/security"
@@ -20,27 +20,14 @@ import (
 // a business-unit-scoped user's queries against the same queries without
 // security (issue 5: within 2×). Opt-in: VECOMPILE_SECURITY_1M=1.
 func TestSecurityPostgres1M(t *testing.T) {
-	if os.Getenv("VECOMPILE_SECURITY_1M") != "1" {
-		t.Skip("VECOMPILE_SECURITY_1M=1 runs the 1M-row PostgreSQL measurement")
-	}
-	dsn := os.Getenv("VECOMPILE_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("VECOMPILE_POSTGRES_DSN not set")
-	}
+	dsn := testkit.ScaleDSN(t, "VECOMPILE_SECURITY_1M", "the 1M-row PostgreSQL measurement")
 	ctx := context.Background()
 	db, err := engine.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	table := fmt.Sprintf("sec1m%d_account", os.Getpid())
-	exec := func(q string) {
-		if _, err := db.SQL.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%v\n%s", err, q)
-		}
-	}
-	exec(`DROP TABLE IF EXISTS "` + table + `"`)
-	defer exec(`DROP TABLE IF EXISTS "` + table + `"`)
+	t.Cleanup(func() { db.Close() }) // after the table is dropped (testkit.ScaleTable)
+	table, exec := testkit.ScaleTable(t, db.SQL, "sec1m", "account")
 	bu := func(n string) string { return "'bb000000-0000-4000-8000-' || lpad(to_hex(" + n + "), 12, '0')" }
 	exec(`CREATE TABLE "` + table + `" (accountid uuid PRIMARY KEY, name varchar(160), statecode integer, revenue numeric(19,4), ownerid uuid, owningbusinessunit uuid)`)
 	exec(`INSERT INTO "` + table + `" SELECT

@@ -55,12 +55,31 @@ func Verify(p *Plan) error {
 			v.nameKey(k)
 		}
 	}
+	// A keyset continuation compares every sort key's column with a value.
+	if p.After != nil {
+		if len(p.After) != len(p.Orders) {
+			v.fail("a keyset continuation has %d values for %d sort keys", len(p.After), len(p.Orders))
+		}
+		for _, k := range p.Orders {
+			if k == nil || k.Column == nil || k.Expr != nil || k.Output != nil || k.By != SortValue {
+				v.fail("a keyset continuation on a sort key that is not a column's value")
+				break
+			}
+		}
+	}
 	// The partition column is read and compared like a sort key.
 	if pl := p.Partition; pl != nil {
 		if pl.By == nil || pl.By.Source != p.Root {
 			v.fail("the per-partition limit is not on a root column")
 		} else {
 			v.ref(pl.By, "partition")
+		}
+		// A per-value seek reads the rows of the listed values only, under
+		// the root's WHERE: the list must be a conjunct of that WHERE on the
+		// partition column, or the seek would return rows the plan filters
+		// out.
+		if k := pl.Keys; k != nil && (!isPartitionKeys(k, pl.By) || p.Root == nil || !conjunct(p.Root.Filter, k)) {
+			v.fail("the per-partition keys are not a conjunct of the root's filter on the partition column")
 		}
 	}
 	return v.err

@@ -55,18 +55,6 @@ func DefaultODataExpandParser(exposed plan.MapCatalog) ODataExpandParser {
 	}
 }
 
-// odataValue is a column value as OData JSON.
-func odataValue(v any) any {
-	if m, ok := v.([]int64); ok { // multi-select as Edm.String
-		parts := make([]string, len(m))
-		for i, n := range m {
-			parts[i] = fmt.Sprint(n)
-		}
-		return strings.Join(parts, ",")
-	}
-	return v
-}
-
 // shapeLevel is an ExpandLevel compiled against a result's columns.
 type shapeLevel struct {
 	lv     *odataparse.ExpandLevel
@@ -79,6 +67,7 @@ type shapeLevel struct {
 	table  *plan.Table // the level's table (nil: not exposed)
 	sh     *webShaper
 	ann    *annotations // the formatted values asked for (nil: none)
+	shape  *entityShape // how its entities are written (odatajson.go)
 }
 
 func compileLevel(ctx context.Context, cat *exposure, lv *odataparse.ExpandLevel, cols []string) *shapeLevel {
@@ -119,6 +108,7 @@ func compileLevel(ctx context.Context, cat *exposure, lv *odataparse.ExpandLevel
 	for _, c := range lv.Many {
 		sl.manyAt = append(sl.manyAt, find(c.Nav.To))
 	}
+	sl.shape = sl.levelShape()
 	return sl
 }
 
@@ -133,9 +123,10 @@ func containsFold(list []string, s string) bool {
 
 // parentRef is an entity awaiting a collection-valued expand.
 type parentRef struct {
-	c   *odataparse.CollectionExpand
-	e   map[string]any
-	key string // "": no value, an empty array
+	c    *odataparse.CollectionExpand
+	node *entityNode
+	k    int    // c's index in the node level's Many
+	key  string // "": no value, an empty array
 }
 
 // keyOf is a key value as text for grouping and for the IN list: GUIDs
@@ -151,52 +142,49 @@ func keyOf(v any) string {
 	return s
 }
 
-// entity shapes one row at one level and appends its collection-valued
+// node shapes one row at one level and appends its collection-valued
 // expands to pend.
-func (sl *shapeLevel) entity(row engine.Row, pend *[]parentRef) map[string]any {
-	e := make(map[string]any, len(sl.at)+len(sl.single)+len(sl.manyAt))
-	for j, i := range sl.at {
-		sl.sh.set(e, sl.table, sl.props[j], odataValue(row[i].Value))
-		sl.ann.annotate(sl.table, e, sl.props[j], row[i].Formatted)
-	}
-	if sl.verAt >= 0 {
-		if tag, ok := entityETag(row[sl.verAt].Value); ok {
-			e["@odata.etag"] = tag
-		}
+func (sl *shapeLevel) node(row engine.Row, pend *[]parentRef) *entityNode {
+	n := &entityNode{sl: sl, row: row}
+	if len(sl.single) > 0 {
+		n.singles = make([]*entityNode, len(sl.single))
 	}
 	for k, ch := range sl.single {
-		prop := sl.lv.Single[k].Property
-		if ch.keyAt < 0 || row[ch.keyAt].Value == nil {
-			e[prop] = nil
-			continue
+		if ch.keyAt >= 0 && row[ch.keyAt].Value != nil {
+			n.singles[k] = ch.node(row, pend)
 		}
-		e[prop] = ch.entity(row, pend)
+	}
+	if len(sl.lv.Many) > 0 {
+		n.many = make([][]*entityNode, len(sl.lv.Many))
+		n.counts = make([]int, len(sl.lv.Many))
 	}
 	for k, c := range sl.lv.Many {
-		ref := parentRef{c: c, e: e}
+		ref := parentRef{c: c, node: n, k: k}
 		if i := sl.manyAt[k]; i >= 0 {
 			ref.key = keyOf(row[i].Value)
 		}
 		*pend = append(*pend, ref)
 	}
-	return e
+	return n
 }
 
 // odataRows shapes a page's rows at level lv and serves their
-// collection-valued expands.
-func (s *Server) odataRows(ctx context.Context, p *Principal, lv *odataparse.ExpandLevel, res *engine.Result) ([]map[string]any, error) {
-	out := make([]map[string]any, 0, len(res.Rows))
+// collection-valued expands: the entities, and the level compiled for
+// the page's columns (nil without rows).
+func (s *Server) odataRows(ctx context.Context, p *Principal, lv *odataparse.ExpandLevel, res *engine.Result) ([]*entityNode, *shapeLevel, error) {
+	out := make([]*entityNode, 0, len(res.Rows))
 	var pend []parentRef
+	var sl *shapeLevel
 	if len(res.Rows) > 0 {
-		sl := compileLevel(ctx, s.catalog, lv, rowNames(res))
+		sl = compileLevel(ctx, s.catalog, lv, rowNames(res))
 		for _, row := range res.Rows {
-			out = append(out, sl.entity(row, &pend))
+			out = append(out, sl.node(row, &pend))
 		}
 	}
 	if err := s.expandPending(ctx, p, lv, pend); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, s.annotate(ctx, shaperOf(ctx))
+	return out, sl, nil
 }
 
 // rowNames are the result's column names as the rows carry them.
@@ -236,7 +224,7 @@ func (s *Server) expandPending(ctx context.Context, p *Principal, lv *odataparse
 
 // related is one related entity and the expands it awaits.
 type related struct {
-	e    map[string]any
+	node *entityNode
 	pend []parentRef
 }
 
@@ -285,7 +273,7 @@ func (s *Server) expandCollection(ctx context.Context, p *Principal, c *odatapar
 			rows = nil
 		}
 		if c.Count {
-			ref.e[c.Property+"@odata.count"] = len(rows)
+			ref.node.counts[ref.k] = len(rows)
 		}
 		if !pushesTop(c) { // else the statement applied them
 			rows = rows[min(int64(len(rows)), c.Skip):]
@@ -296,11 +284,11 @@ func (s *Server) expandCollection(ctx context.Context, p *Principal, c *odatapar
 		if len(rows) > maxExpandPerParent {
 			return diagErr(diag.LimitExceeded, "$expand=%s: an entity has %d related rows; at most %d are returned per entity: add $filter or $top inside the $expand", c.Property, len(rows), maxExpandPerParent)
 		}
-		list := make([]map[string]any, len(rows))
+		list := make([]*entityNode, len(rows))
 		for i, r := range rows {
-			list[i] = r.e
+			list[i] = r.node
 		}
-		ref.e[c.Property] = list
+		ref.node.many[ref.k] = list
 		if !done[ref.key] {
 			done[ref.key] = true
 			for _, r := range rows {
@@ -349,36 +337,12 @@ func pushesTop(c *odataparse.CollectionExpand) bool {
 	return c.HasTop && c.Top > 0 && !c.Count
 }
 
-// relatedQuery is c's query for the parents' keys: the nested options,
-// the foreign key in keys, and a total order (the key last).
-func relatedQuery(c *odataparse.CollectionExpand, target *plan.Table, vals []*ast.Value) (*ast.Query, error) {
-	x, err := c.Lower()
-	if err != nil {
-		return nil, err
-	}
-	q := x.Query
-	ent := q.Entity
-	ent.Filters = append(ent.Filters, &ast.Filter{Type: ast.And, Items: []ast.FilterItem{&ast.Condition{
-		Attribute: ast.Name{Text: c.Nav.From}, Operator: ast.OpIn, Values: vals,
-	}}})
-	byKey := false
-	for _, o := range ent.Orders {
-		byKey = byKey || strings.EqualFold(o.Attribute.Text, target.PrimaryKey)
-	}
-	if !byKey && target.PrimaryKey != "" {
-		// A total order: pages do not overlap, arrays are stable.
-		ent.Orders = append(ent.Orders, &ast.Order{Attribute: ast.Name{Text: target.PrimaryKey}})
-	}
-	return q, nil
-}
-
 // expandRead runs c's query for the parents' keys and adds the rows,
 // shaped at level lv, to groups by foreign key. before is the number of
 // rows read for c so far. With pushesTop, one statement reads each
 // parent's $skip/$top rows; otherwise every related row is read (paged).
 func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.CollectionExpand, lv *odataparse.ExpandLevel, keys []string, before int, groups map[string][]related) (int, error) {
-	target, ok := s.catalog.Table(c.Nav.Table)
-	if !ok {
+	if _, ok := s.catalog.Table(c.Nav.Table); !ok {
 		return 0, diagErr(diag.NotFound, "$expand=%s: table %s is not exposed", c.Property, c.Nav.Table)
 	}
 	vals := make([]*ast.Value, len(keys))
@@ -387,7 +351,7 @@ func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.Col
 	}
 	var sl *shapeLevel
 	if pushesTop(c) {
-		q, err := relatedQuery(c, target, vals)
+		q, err := c.Related(vals)
 		if err != nil {
 			return 0, err
 		}
@@ -417,7 +381,7 @@ func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.Col
 	read, cookie := 0, ""
 	for page := int64(1); ; page++ {
 		// Built afresh per page: build rewrites the query it is given.
-		q, err := relatedQuery(c, target, vals)
+		q, err := c.Related(vals)
 		if err != nil {
 			return 0, err
 		}
@@ -473,9 +437,9 @@ func (s *Server) groupRelated(ctx context.Context, c *odataparse.CollectionExpan
 	}
 	for _, row := range res.Rows {
 		var pend []parentRef
-		e := (*sl).entity(row, &pend)
+		n := (*sl).node(row, &pend)
 		k := keyOf(row[fk].Value)
-		groups[k] = append(groups[k], related{e: e, pend: pend})
+		groups[k] = append(groups[k], related{node: n, pend: pend})
 	}
 	return len(res.Rows), nil
 }
@@ -527,13 +491,25 @@ func (s *Server) odataGetExpanded(w http.ResponseWriter, r *http.Request, p *Pri
 		defer cancel()
 		return s.missing(ctx, t, key)
 	}
-	vals, err := s.odataRows(r.Context(), p, x.Level, pg.result)
+	nodes, sl, err := s.odataRows(r.Context(), p, x.Level, pg.result)
 	if err != nil {
 		return err
 	}
-	e := vals[0]
-	e["@odata.context"] = odataBase(r) + "$metadata#" + s.catalog.entitySet(t) + "/$entity"
-	writeOData(w, http.StatusOK, e)
+	ctx := odataBase(r) + "$metadata#" + s.catalog.entitySet(t) + "/$entity"
+	shape := sl.rootShape(ctx)
+	ln, err := s.nodeLookupNotes(r.Context(), shape, nodes[:1])
+	if err != nil {
+		return err
+	}
+	buf := jsonBodies.Get().(*[]byte)
+	b, err := shape.appendEntity(*buf, nodes[0], ln)
+	if err == nil {
+		b = append(b, '\n')
+		if checkNodes != nil {
+			checkNodes(s, r, sl, nodes[:1], &odataCollection{context: ctx}, b)
+		}
+	}
+	writeODataBody(w, http.StatusOK, buf, b, err)
 	return nil
 }
 

@@ -72,18 +72,6 @@ func formatResult(ctx context.Context, p *Principal, pl *plan.Plan, res *engine.
 	f.Apply(pl.Columns, res)
 }
 
-// annotate adds the formatted value fv of t's column name, when the
-// request (a) asks for it, to an OData entity of t, under the column's
-// property name (_x_value for a lookup). Lookup tables are annotated by
-// the request's shaper (webapi.go).
-func (a *annotations) annotate(t *plan.Table, e map[string]any, name string, fv *engine.Formatted) {
-	if a == nil || !a.formatted || fv == nil || !fv.HasValue {
-		return
-	}
-	prop, _ := odataProperty(t, name)
-	e[prop+"@"+engine.FormattedValueAnnotation] = fv.Value
-}
-
 // sdkFormatted gives an SDK entity the formatted values of its row, as
 // the SDK's Entity.FormattedValues holds them, and its lookups' related
 // names and tables (EntityReference.Name, LogicalName).
@@ -117,26 +105,4 @@ func sdkFormatted(ctx context.Context, e *Entity, row engine.Row) {
 			e.Attributes[f.Name] = ref
 		}
 	}
-}
-
-// annotateRow adds the annotations of a row's fields to its OData entity.
-func annotateRow(ctx context.Context, t *plan.Table, e map[string]any, row engine.Row) map[string]any {
-	a := annotationsOf(ctx)
-	for _, f := range row {
-		a.annotate(t, e, f.Name, f.Formatted)
-	}
-	return e
-}
-
-// annotateEntity adds the formatted values of a record read through
-// Retrieve (sdkFormatted) to its OData entity of t.
-func annotateEntity(ctx context.Context, t *plan.Table, out map[string]any, e *Entity) map[string]any {
-	if a := annotationsOf(ctx); a == nil || !a.formatted {
-		return out
-	}
-	for k, v := range e.FormattedValues {
-		prop, _ := odataProperty(t, k)
-		out[prop+"@"+engine.FormattedValueAnnotation] = v
-	}
-	return out
 }

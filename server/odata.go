@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -133,26 +132,50 @@ func writeOData(w http.ResponseWriter, status int, v any) {
 	writeEncoded(w, status, v)
 }
 
-var resourceRE = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$`)
+// splitResource splits "set" or "set(KEY)": the set's name (a letter or
+// '_', then letters, digits, '_'), and the text between the parentheses,
+// which holds no line break; ok false for anything else. It is read per
+// request, so by hand (the regular expression
+// ^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$ it replaced is its test's
+// reference).
+func splitResource(res string) (name, key string, ok bool) {
+	i := 0
+	for i < len(res) && (res[i] == '_' || res[i]|0x20 >= 'a' && res[i]|0x20 <= 'z' || i > 0 && res[i] >= '0' && res[i] <= '9') {
+		i++
+	}
+	if i == 0 {
+		return "", "", false
+	}
+	if i == len(res) {
+		return res, "", true
+	}
+	if res[i] != '(' || len(res) < i+2 || res[len(res)-1] != ')' {
+		return "", "", false
+	}
+	key = res[i+1 : len(res)-1]
+	if strings.IndexByte(key, '\n') >= 0 {
+		return "", "", false
+	}
+	return res[:i], key, true
+}
 
 // resource parses "accounts" or "accounts(KEY)"; KEY may be quoted, or
 // "accountid=KEY".
 func (s *Server) resource(res string) (*plan.Table, string, bool, error) {
-	m := resourceRE.FindStringSubmatch(res)
-	if m == nil {
+	setName, key, ok := splitResource(res)
+	if !ok {
 		return nil, "", false, diagErr(diag.NotFound, "no OData resource %q", res)
 	}
-	t, ok := s.catalog.bySet[strings.ToLower(m[1])]
+	t, ok := s.catalog.bySet[strings.ToLower(setName)]
 	if !ok {
-		return nil, "", false, diagErr(diag.NotFound, "no entity set %q", m[1])
+		return nil, "", false, diagErr(diag.NotFound, "no entity set %q", setName)
 	}
 	if !strings.HasSuffix(res, ")") {
 		return t, "", false, nil
 	}
-	key := m[2]
 	if name, v, ok := strings.Cut(key, "="); ok {
 		if !strings.EqualFold(strings.TrimSpace(name), t.PrimaryKey) {
-			return nil, "", false, diagErr(diag.UnknownColumn, "%s is not the key of %s", name, m[1])
+			return nil, "", false, diagErr(diag.UnknownColumn, "%s is not the key of %s", name, setName)
 		}
 		key = v
 	}
@@ -164,32 +187,13 @@ func (s *Server) resource(res string) (*plan.Table, string, bool, error) {
 	return t, g, true, nil
 }
 
-// odataEntity is a row as an OData entity: properties by name, nulls
-// included as OData clients expect every declared property.
-func odataEntity(sh *webShaper, ctx string, t *plan.Table, row engine.Row) map[string]any {
-	e := make(map[string]any, len(row)+2)
-	if ctx != "" {
-		e["@odata.context"] = ctx
-	}
-	vc, versioned := versionCol(t)
-	for _, f := range row {
-		sh.set(e, t, f.Name, odataValue(f.Value))
-		if versioned && f.Name == vc.LogicalName {
-			if tag, ok := entityETag(f.Value); ok {
-				e["@odata.etag"] = tag
-			}
-		}
-	}
-	return e
-}
-
 func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	r = withAnnotations(w, r)
 	t, key, byKey, err := s.resource(r.PathValue("res"))
 	if err != nil {
 		return err
 	}
-	sh, r := newShaper(w, r)
+	_, r = newShaper(w, r)
 	set := s.catalog.entitySet(t)
 	if byKey {
 		opts, err := allowOptions(r, set+"(id)", "$select", "$expand")
@@ -269,40 +273,79 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"@odata.context": odataBase(r) + "$metadata#" + set}
-	var vals []map[string]any
-	if level != nil {
-		if vals, err = s.odataRows(r.Context(), p, level, pg.result); err != nil {
-			return err
-		}
-	} else {
-		vals = make([]map[string]any, 0, len(pg.result.Rows))
-		for _, row := range pg.result.Rows {
-			vals = append(vals, annotateRow(r.Context(), t, odataEntity(sh, "", t, row), row))
-		}
-	}
-	if err := s.annotate(r.Context(), sh); err != nil {
-		return err
-	}
-	out["value"] = vals
+	coll := odataCollection{context: odataBase(r) + "$metadata#" + set}
 	if pg.result.CountRequested {
-		out["@odata.count"] = pg.result.TotalRecordCount
+		coll.count, coll.hasCount = pg.result.TotalRecordCount, true
 	}
 	if pg.result.MoreRecords && pg.cookie != "" {
-		// The options as received (url.Values would drop the pairs
-		// holding a ';', as nested $expand options do), the token replaced.
-		var parts []string
-		for _, part := range strings.Split(r.URL.RawQuery, "&") {
-			k, _, _ := strings.Cut(part, "=")
-			if uk, err := url.QueryUnescape(k); part == "" || err == nil && uk == "$skiptoken" {
-				continue
-			}
-			parts = append(parts, part)
-		}
-		parts = append(parts, "$skiptoken="+url.QueryEscape(pg.cookie))
-		out["@odata.nextLink"] = odataBase(r) + strings.TrimPrefix(r.URL.EscapedPath(), "/odata/") + "?" + strings.Join(parts, "&")
+		coll.next = nextLink(r, pg.cookie)
 	}
-	writeOData(w, http.StatusOK, out)
+	if level == nil || !expandsCollections(level) {
+		return s.writeODataRows(w, r, t, level, coll, pg.result)
+	}
+	// Collection-valued expands: each entity a node whose arrays their
+	// queries fill in before the page is written.
+	nodes, sl, err := s.odataRows(r.Context(), p, level, pg.result)
+	if err != nil {
+		return err
+	}
+	var shape *entityShape
+	if sl != nil {
+		shape = sl.rootShape("")
+	}
+	ln, err := s.nodeLookupNotes(r.Context(), shape, nodes)
+	if err != nil {
+		return err
+	}
+	buf := jsonBodies.Get().(*[]byte)
+	b, err := appendCollection(*buf, coll, entityRows{shape: shape, nodes: nodes, notes: ln})
+	if checkNodes != nil && err == nil {
+		checkNodes(s, r, sl, nodes, &coll, b)
+	}
+	writeODataBody(w, http.StatusOK, buf, b, err)
+	return nil
+}
+
+// nextLink is a collection's next page: the options as received
+// (url.Values would drop the pairs holding a ';', as nested $expand
+// options do), the token replaced.
+func nextLink(r *http.Request, cookie string) string {
+	var parts []string
+	for _, part := range strings.Split(r.URL.RawQuery, "&") {
+		k, _, _ := strings.Cut(part, "=")
+		if uk, err := url.QueryUnescape(k); part == "" || err == nil && uk == "$skiptoken" {
+			continue
+		}
+		parts = append(parts, part)
+	}
+	parts = append(parts, "$skiptoken="+url.QueryEscape(cookie))
+	return odataBase(r) + strings.TrimPrefix(r.URL.EscapedPath(), "/odata/") + "?" + strings.Join(parts, "&")
+}
+
+// writeODataRows writes a collection page without collection-valued
+// expands straight from its rows.
+func (s *Server) writeODataRows(w http.ResponseWriter, r *http.Request, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result) error {
+	var shape *entityShape
+	if len(res.Rows) > 0 {
+		names := rowNames(res)
+		terms := formattedTerms(annotationsOf(r.Context()))
+		sh := shaperOf(r.Context())
+		if level == nil {
+			shape = flatShape(sh, t, names, terms)
+		} else {
+			shape = compileLevel(r.Context(), s.catalog, level, names).shape
+		}
+	}
+	ln, err := s.lookupNotes(r.Context(), shape, res.Rows)
+	if err != nil {
+		return err
+	}
+	buf := jsonBodies.Get().(*[]byte)
+	b, err := appendCollection(*buf, coll, entityRows{shape: shape, rows: res.Rows, notes: ln})
+	if checkCollection != nil && err == nil {
+		checkCollection(s, r, t, level, coll, res, b)
+	}
+	writeODataBody(w, http.StatusOK, buf, b, err)
 	return nil
 }
 
@@ -441,19 +484,12 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 	if err != nil {
 		return err
 	}
-	row := make(engine.Row, 0, len(e.Attributes))
-	for _, c := range t.Columns {
-		if v, ok := e.Attributes[c.LogicalName]; ok {
-			row = append(row, engine.Field{Name: c.LogicalName, Value: v})
-		}
-	}
-	sh := shaperOf(r.Context())
-	out := annotateEntity(r.Context(), t, odataEntity(sh, odataBase(r)+"$metadata#"+s.catalog.entitySet(t)+"/$entity", t, row), e)
-	if err := s.annotate(r.Context(), sh); err != nil {
+	ctx := odataBase(r) + "$metadata#" + s.catalog.entitySet(t) + "/$entity"
+	lookups, err := s.byKeyLookups(r.Context(), shaperOf(r.Context()), t, e)
+	if err != nil {
 		return err
 	}
 	if found {
-		out["@odata.etag"] = etag
 		w.Header().Set("ETag", etag)
 	}
 	if r.Method == http.MethodGet {
@@ -465,8 +501,77 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 			return nil
 		}
 	}
-	writeOData(w, status, out)
+	buf := jsonBodies.Get().(*[]byte)
+	b, err := appendEntity(*buf, append(byKeyMembers(r, t, ctx, e, etag, found), lookups...))
+	if checkByKey != nil && err == nil {
+		checkByKey(s, r, t, ctx, e, etag, found, b)
+	}
+	writeODataBody(w, status, buf, b, err)
 	return nil
+}
+
+// byKeyLookups are the lookup annotations of an entity read by key, when
+// the request asks for them.
+func (s *Server) byKeyLookups(ctx context.Context, sh *webShaper, t *plan.Table, e *Entity) ([]entityMember, error) {
+	if !sh.on {
+		return nil, nil
+	}
+	var row engine.Row
+	var ms []member
+	for _, c := range t.Columns {
+		if v, ok := e.Attributes[c.LogicalName]; ok {
+			ms = append(ms, lookupMembers(sh, t, c.LogicalName, len(row))...)
+			row = append(row, engine.Field{Name: c.LogicalName, Value: v})
+		}
+	}
+	shape := newShape(ms)
+	ln, err := s.lookupNotes(ctx, shape, []engine.Row{row})
+	if err != nil {
+		return nil, err
+	}
+	var out []entityMember
+	for _, m := range shape.members {
+		if id, ok := row[m.col].Value.(string); ok {
+			if v, ok := ln.annotation(m.kind, m.table, m.lookup, id); ok {
+				out = append(out, entityMember{name: m.name, v: v})
+			}
+		}
+	}
+	return out, nil
+}
+
+// byKeyMembers are the members of an entity read by key, set in the order
+// the map-based writer set them (the last of equal
+// names wins): the context, the non-null attributes in the table's column
+// order (a versioned row's @odata.etag after its version), the requested
+// formatted values, the tag read with the row.
+func byKeyMembers(r *http.Request, t *plan.Table, ctx string, e *Entity, etag string, found bool) []entityMember {
+	ms := make([]entityMember, 0, len(e.Attributes)+len(e.FormattedValues)+3)
+	ms = append(ms, entityMember{name: "@odata.context", v: ctx})
+	vc, versioned := versionCol(t)
+	for _, c := range t.Columns {
+		v, ok := e.Attributes[c.LogicalName]
+		if !ok {
+			continue
+		}
+		prop, _ := odataProperty(t, c.LogicalName)
+		ms = append(ms, entityMember{name: prop, v: v})
+		if versioned && c.LogicalName == vc.LogicalName {
+			if tag, ok := entityETag(v); ok {
+				ms = append(ms, entityMember{name: "@odata.etag", v: tag})
+			}
+		}
+	}
+	if a := annotationsOf(r.Context()); a != nil && a.formatted {
+		for k, v := range e.FormattedValues {
+			prop, _ := odataProperty(t, k)
+			ms = append(ms, entityMember{name: prop + "@" + engine.FormattedValueAnnotation, v: v})
+		}
+	}
+	if found {
+		ms = append(ms, entityMember{name: "@odata.etag", v: etag})
+	}
+	return ms
 }
 
 // withVersion adds a versioned table's row version to a collection

@@ -81,39 +81,36 @@ func (s *Server) odataFetch(w http.ResponseWriter, r *http.Request, p *Principal
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"@odata.context": odataBase(r) + "$metadata#" + set}
-	vals := make([]map[string]any, 0, len(pg.result.Rows))
-	vc, versioned := versionCol(t)
-	sh := shaperOf(r.Context())
-	for _, row := range pg.result.Rows {
-		e := make(map[string]any, len(row)+1)
-		for _, f := range row {
-			if f.Value != nil {
-				sh.set(e, t, f.Name, odataValue(f.Value))
-				annotationsOf(r.Context()).annotate(t, e, f.Name, f.Formatted)
-			}
-			if versioned && f.Name == vc.LogicalName {
-				if tag, ok := entityETag(f.Value); ok {
-					e["@odata.etag"] = tag
-				}
-			}
-		}
-		vals = append(vals, e)
+	var shape *entityShape
+	if len(pg.result.Rows) > 0 {
+		shape = fetchShape(shaperOf(r.Context()), t, rowNames(pg.result), formattedTerms(annotationsOf(r.Context())))
 	}
-	if err := s.annotate(r.Context(), sh); err != nil {
+	ln, err := s.lookupNotes(r.Context(), shape, pg.result.Rows)
+	if err != nil {
 		return err
 	}
-	out["value"] = vals
-	out[annMoreRecords] = pg.result.MoreRecords
+	buf := jsonBodies.Get().(*[]byte)
+	b, err := appendEntity(*buf, fetchMembers(r, set, pg, entityRows{shape: shape, rows: pg.result.Rows, notes: ln}))
+	if checkFetch != nil && err == nil {
+		checkFetch(s, r, t, set, pg, b)
+	}
+	writeODataBody(w, http.StatusOK, buf, b, err)
+	return nil
+}
+
+// fetchMembers are the members of a fetchXml result: its context, rows and
+// paging annotations.
+func fetchMembers(r *http.Request, set string, pg *page, vals any) []entityMember {
+	ms := []entityMember{{name: "@odata.context", v: odataBase(r) + "$metadata#" + set}, {name: "value", v: vals},
+		{name: annMoreRecords, v: pg.result.MoreRecords}}
 	if pg.cookie != "" {
 		next := pg.plan.PageNumber + 1
-		out[annPagingCookie] = `<cookie pagenumber="` + strconv.FormatInt(next, 10) + `" pagingcookie="` +
-			url.QueryEscape(url.QueryEscape(pg.cookie)) + `" istracking="False" />`
+		ms = append(ms, entityMember{name: annPagingCookie, v: `<cookie pagenumber="` + strconv.FormatInt(next, 10) + `" pagingcookie="` +
+			url.QueryEscape(url.QueryEscape(pg.cookie)) + `" istracking="False" />`})
 	}
 	if pg.result.CountRequested {
-		out[annTotalCount] = pg.result.TotalRecordCount
-		out[annCountExceeded] = pg.result.TotalRecordCountLimitExceeded
+		ms = append(ms, entityMember{name: annTotalCount, v: pg.result.TotalRecordCount},
+			entityMember{name: annCountExceeded, v: pg.result.TotalRecordCountLimitExceeded})
 	}
-	writeOData(w, http.StatusOK, out)
-	return nil
+	return ms
 }

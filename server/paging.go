@@ -181,71 +181,12 @@ func (ks *keyset) after(vals []keyValue) (*plan.Plan, error) {
 		}
 		pv[i] = val
 	}
-	// OR over i of (keys before i equal AND key i after).
-	var or plan.Or
-	for i := range ks.keys {
-		var and plan.And
-		for j := 0; j < i; j++ {
-			and.Terms = append(and.Terms, keyEq(ks.keys[j], pv[j]))
-		}
-		and.Terms = append(and.Terms, keyAfter(ks.keys[i], pv[i]))
-		or.Terms = append(or.Terms, &and)
-	}
-	// The leading bound comes first: the OR alone is no range an index
-	// can start from, "key0 >= v0" is (leadingBound).
-	terms := make([]plan.Expr, 0, 3)
-	if f := p.Root.Filter; f != nil {
-		terms = append(terms, f)
-	}
-	if b := leadingBound(ks.keys[0], pv[0]); b != nil {
-		terms = append(terms, b)
-	}
-	terms = append(terms, &or)
+	// The emitter writes the continuation as an index can seek it
+	// (plan.Plan.After, emit/sql/keyset.go).
 	cp := *p
-	root := *p.Root
-	if len(terms) == 1 {
-		root.Filter = &or
-	} else {
-		root.Filter = &plan.And{Terms: terms}
-	}
-	cp.Root = &root
+	cp.After = pv
 	cp.PageNumber = 1
 	return &cp, nil
-}
-
-// leadingBound is a condition implied by "strictly after" that an index on
-// the first key can seek to: on an ascending key with a value, NULLs sort
-// first, so every later row has key >= v (a string compares by its sort
-// key, the expression ORDER BY writes: the index on it starts there). A
-// descending key's later rows include the NULLs (sorted last), and a NULL
-// value bounds nothing: no bound then (nil).
-func leadingBound(k *plan.SortKey, v *plan.Value) plan.Expr {
-	if k.Desc || v == nil {
-		return nil
-	}
-	return &plan.Compare{Op: plan.Ge, Left: k.Column, Right: v}
-}
-
-func keyEq(k *plan.SortKey, v *plan.Value) plan.Expr {
-	if v == nil {
-		return &plan.IsNull{Col: k.Column}
-	}
-	return &plan.Compare{Op: plan.Eq, Left: k.Column, Right: v}
-}
-
-// keyAfter is "strictly after v" in the key's direction, NULLs first
-// ascending and last descending as the emitted ORDER BY sorts them.
-func keyAfter(k *plan.SortKey, v *plan.Value) plan.Expr {
-	switch {
-	case !k.Desc && v == nil:
-		return &plan.IsNull{Col: k.Column, Not: true}
-	case !k.Desc:
-		return &plan.Compare{Op: plan.Gt, Left: k.Column, Right: v}
-	case v == nil:
-		return &plan.Const{Value: false}
-	default:
-		return &plan.Or{Terms: []plan.Expr{&plan.Compare{Op: plan.Lt, Left: k.Column, Right: v}, &plan.IsNull{Col: k.Column}}}
-	}
 }
 
 // keyPlanValue turns a cookie value (as the engine returned it) back into

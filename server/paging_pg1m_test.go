@@ -13,6 +13,7 @@ import (
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/parse/fetchxml"
 	"github.com/vecompile/vecompile/plan"
 )
@@ -28,13 +29,7 @@ import (
 // Opt-in: VECOMPILE_PAGING_1M=1 (VECOMPILE_PAGING_SIZES=10000,100000
 // picks sizes). Figures: docs/performance.md.
 func TestPagingPostgres1M(t *testing.T) {
-	if os.Getenv("VECOMPILE_PAGING_1M") != "1" {
-		t.Skip("VECOMPILE_PAGING_1M=1 runs the 1M-row PostgreSQL paging measurement")
-	}
-	dsn := os.Getenv("VECOMPILE_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("VECOMPILE_POSTGRES_DSN not set")
-	}
+	dsn := testkit.ScaleDSN(t, "VECOMPILE_PAGING_1M", "the 1M-row PostgreSQL paging measurement")
 	sizes := []int{10_000, 100_000, 1_000_000}
 	if s := os.Getenv("VECOMPILE_PAGING_SIZES"); s != "" {
 		sizes = nil
@@ -51,14 +46,8 @@ func TestPagingPostgres1M(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	exec := func(q string) {
-		if _, err := db.SQL.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%v\n%s", err, q)
-		}
-	}
-	table := fmt.Sprintf("page1m%d_account", os.Getpid())
-	defer exec(`DROP TABLE IF EXISTS "` + table + `"`)
+	t.Cleanup(func() { db.Close() }) // after the table is dropped (testkit.ScaleTable)
+	table, exec := testkit.ScaleTable(t, db.SQL, "page1m", "account")
 	cat := plan.MapCatalog{}
 	cat.Add(plan.NewTable(plan.Table{LogicalName: "account", PhysicalName: table, PrimaryKey: "accountid", PrimaryName: "name", Columns: []*plan.Column{
 		{LogicalName: "accountid", Type: plan.TUniqueidentifier}, {LogicalName: "name", Type: plan.TString},
@@ -94,7 +83,7 @@ func TestPagingPostgres1M(t *testing.T) {
 		slices.Sort(times)
 		return times[len(times)/2], res
 	}
-	explain := func(p *plan.Plan) string {
+	explain := func(p *plan.Plan) (string, string) {
 		st, err := sqlemit.Emit(p, sqlemit.Postgres)
 		if err != nil {
 			t.Fatal(err)
@@ -108,9 +97,13 @@ func TestPagingPostgres1M(t *testing.T) {
 		}
 		// The plan's first nodes, then its planning and execution times.
 		var lines []string
+		exec := ""
 		for i, row := range r.Rows {
 			line := fmt.Sprint(row[0].Value)
 			timing := strings.HasPrefix(line, "Planning Time") || strings.HasPrefix(line, "Execution Time")
+			if t, ok := strings.CutPrefix(line, "Execution Time: "); ok {
+				exec = t
+			}
 			if i >= 6 && !timing && os.Getenv("VECOMPILE_PAGING_FULL") == "" {
 				continue
 			}
@@ -119,8 +112,11 @@ func TestPagingPostgres1M(t *testing.T) {
 			}
 			lines = append(lines, "    "+line)
 		}
-		return strings.Join(lines, "\n")
+		return strings.Join(lines, "\n"), exec
 	}
+	// The figures' table (docs/performance.md): per size and index, each
+	// page's median wall time with the database's execution time.
+	figures := []string{"| rows | index | page 1 | page 100 (keyset) | page 1,000 (keyset) | page 100 / 1,000 by offset |", "|---|---|---|---|---|---|"}
 	for _, n := range sizes {
 		exec(`DROP TABLE IF EXISTS "` + table + `"`)
 		exec(`CREATE TABLE "` + table + `" (accountid uuid PRIMARY KEY, name varchar(160), statecode integer, revenue numeric(19,4))`)
@@ -131,6 +127,8 @@ func TestPagingPostgres1M(t *testing.T) {
 FROM generate_series(1, ` + strconv.Itoa(n) + `) AS i`)
 		exec(`ANALYZE "` + table + `"`)
 		for _, indexed := range []bool{false, true} {
+			cells := map[int]string{}
+			var offsets []string
 			runs = 1
 			if indexed {
 				runs = 7
@@ -172,8 +170,37 @@ FROM generate_series(1, ` + strconv.Itoa(n) + `) AS i`)
 				if page > 1 && indexed {
 					msg += fmt.Sprintf(" (keyset; by offset %v)", offset.Round(10*time.Microsecond))
 				}
-				t.Logf("%s\n%s", msg, explain(run))
+				head, dbTime := explain(run)
+				t.Logf("%s\n%s", msg, head)
+				cells[page] = fmt.Sprintf("%v (%s)", d.Round(10*time.Microsecond), dbTime)
+				if offset > 0 {
+					offsets = append(offsets, offset.Round(10*time.Microsecond).String())
+				}
 			}
+			row := fmt.Sprintf("| %s | %s |", sizeName(n), map[bool]string{false: "none", true: "advised"}[indexed])
+			for _, page := range []int{1, 100, 1000} {
+				c, ok := cells[page]
+				if !ok {
+					c = "—"
+				}
+				row += " " + c + " |"
+			}
+			if len(offsets) == 0 {
+				offsets = []string{"—"}
+			}
+			figures = append(figures, row+" "+strings.Join(offsets, " / ")+" |")
 		}
 	}
+	t.Logf("pages of 50 by name: median wall time (EXPLAIN ANALYZE Execution Time)\n%s", strings.Join(figures, "\n"))
+}
+
+// sizeName is a row count as the figures write it: 10k, 1M.
+func sizeName(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return strconv.Itoa(n/1_000_000) + "M"
+	case n >= 1000 && n%1000 == 0:
+		return strconv.Itoa(n/1000) + "k"
+	}
+	return strconv.Itoa(n)
 }

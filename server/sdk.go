@@ -171,7 +171,7 @@ func (s *Server) retrieve(w http.ResponseWriter, r *http.Request, p *Principal) 
 		return err
 	}
 	sdkFormatted(r.Context(), e, row)
-	writeJSON(w, http.StatusOK, e)
+	writeSDK(w, e, func(b []byte) ([]byte, error) { return appendSDKEntity(b, e) })
 	return nil
 }
 
@@ -400,7 +400,7 @@ func (s *Server) retrieveMultiple(w http.ResponseWriter, r *http.Request, p *Pri
 	for i, row := range pg.result.Rows {
 		sdkFormatted(r.Context(), out.Entities[i], row)
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeSDK(w, out, func(b []byte) ([]byte, error) { return appendSDKCollection(b, out) })
 	return nil
 }
 

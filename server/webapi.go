@@ -116,20 +116,11 @@ func (a annotationPrefs) wants(term string) bool {
 	return false
 }
 
-// lookupNote is a lookup property awaiting its annotations.
-type lookupNote struct {
-	e     map[string]any
-	table *plan.Table
-	col   *plan.Column
-	id    string
-}
-
-// webShaper names an OData response's properties and collects the lookup
-// properties to annotate; one per request.
+// webShaper is the request's lookup annotation preference; one per
+// request (odatajson.go writes the annotations it asks for).
 type webShaper struct {
-	ann   annotationPrefs
-	on    bool // some lookup annotation is asked for
-	notes []lookupNote
+	ann annotationPrefs
+	on  bool // some lookup annotation is asked for
 }
 
 type shaperKey struct{}
@@ -152,59 +143,6 @@ func shaperOf(ctx context.Context) *webShaper {
 		return sh
 	}
 	return &webShaper{}
-}
-
-// set stores a result column's value in e under its property name.
-func (sh *webShaper) set(e map[string]any, t *plan.Table, name string, v any) {
-	prop, c := odataProperty(t, name)
-	e[prop] = v
-	if c != nil && sh.on {
-		if id, ok := v.(string); ok {
-			sh.notes = append(sh.notes, lookupNote{e: e, table: t, col: c, id: id})
-		}
-	}
-}
-
-// annotate writes the collected lookups' annotations.
-func (s *Server) annotate(ctx context.Context, sh *webShaper) error {
-	if len(sh.notes) == 0 {
-		return nil
-	}
-	refs := map[*plan.Column]map[string]bool{}
-	for _, n := range sh.notes {
-		if len(n.col.Targets) > 1 {
-			if refs[n.col] == nil {
-				refs[n.col] = map[string]bool{}
-			}
-			refs[n.col][canonicalID(n.id)] = true
-		}
-	}
-	types, err := s.lookupTargets(ctx, refs)
-	if err != nil {
-		return err
-	}
-	for _, n := range sh.notes {
-		target := ""
-		if len(n.col.Targets) == 1 {
-			target = n.col.Targets[0]
-		} else {
-			target = types[n.col][canonicalID(n.id)]
-		}
-		if target == "" {
-			continue
-		}
-		prop := lookupProperty(n.col)
-		if sh.ann.wants(annLookupLogicalName) {
-			n.e[prop+"@"+annLookupLogicalName] = target
-		}
-		// The navigation property exists between exposed tables only
-		// (navigation()); a target that is not exposed has none to name.
-		if _, exposed := s.catalog.Table(target); exposed && sh.ann.wants(annAssociatedNav) {
-			n.e[prop+"@"+annAssociatedNav] = plan.NavigationName(n.table, n.col.LogicalName, target)
-		}
-	}
-	sh.notes = nil
-	return nil
 }
 
 func canonicalID(id string) string {

@@ -71,6 +71,12 @@ func Emit(q *ast.Query, p *plan.Plan, opt Options) (string, error) {
 	if root.Security != nil {
 		return "", refuse("security filters are not expressible in a URL")
 	}
+	if p.After != nil {
+		return "", refuse("a keyset continuation: follow @odata.nextLink with Prefer: odata.maxpagesize")
+	}
+	if p.Partition != nil {
+		return "", refuse("a per-parent limit is written as $top inside the collection's $expand, not on the related rows' query")
+	}
 	e.prefix[root] = ""
 	if (p.Aggregate || p.Distinct) && len(root.Joins) > 0 {
 		return "", refuse("link-entities in an aggregate or distinct query (groupby over navigation paths renames the result)")

@@ -181,6 +181,17 @@ func TestOptions(t *testing.T) {
 	if _, err := odata.Emit(q, p, odata.Options{Flavor: "v5"}); err == nil || !strings.Contains(err.Error(), "VE5") {
 		t.Errorf("bad flavor: %v", err)
 	}
+	// Plan-level rows no URL says: refused, never dropped.
+	after := *p
+	after.After = []*plan.Value{{Kind: plan.KString, V: "x"}}
+	if _, err := odata.Emit(q, &after, odata.Options{}); err == nil || !strings.Contains(err.Error(), "VE4002") {
+		t.Errorf("keyset continuation: %v", err)
+	}
+	part := *p
+	part.Partition = &plan.PartitionLimit{Top: 1}
+	if _, err := odata.Emit(q, &part, odata.Options{}); err == nil || !strings.Contains(err.Error(), "VE4002") {
+		t.Errorf("per-partition limit: %v", err)
+	}
 	up, err := plan.Build(q, plan.Options{Catalog: plan.Untyped{}})
 	if err != nil {
 		t.Fatal(err)

@@ -110,6 +110,13 @@ const (
 	// Windows name of the IANA zone (SQL Server 2016+, zonewin.go); a zone
 	// without one keeps the offset CASE.
 	ZoneWindows
+	// RowValues: (a, b) > (x, y) compares row values in order, each
+	// element as the same comparison alone would (PostgreSQL, SQLite
+	// 3.15+), which an index on (a, b) seeks: the keyset continuation's
+	// form (keyset.go). Not MariaDB: a row comparison of its UUID column
+	// with a bound value does not follow the column's ORDER BY (keyset
+	// pages lost rows in TestKeysetPagingAscending).
+	RowValues
 )
 
 // ParamStyle is the bind-parameter placeholder syntax.
@@ -205,12 +212,12 @@ func (s *DialectSpec) Caps() Caps { return s.Capabilities }
 // The built-in dialects.
 var (
 	Postgres Dialect = &DialectSpec{"postgres", Caps{
-		Flags:  NullsOrdering | Lateral | IsTrue | BoolParams | ZoneNames | GroupByOrdinal | RecursiveKeyword | TypedParams | BoolAndOr,
+		Flags:  NullsOrdering | Lateral | IsTrue | BoolParams | ZoneNames | GroupByOrdinal | RecursiveKeyword | TypedParams | BoolAndOr | RowValues,
 		Params: ParamDollar, Quote: QuoteDouble, Dates: DateExtract, Like: ClassSimilarTo, Concat: ConcatPipes, Fold: FoldTranslate,
 		List: ListArray, Keys: KeysPostgres, Limits: postgresLimits,
 	}}
 	SQLite Dialect = &DialectSpec{"sqlite", Caps{
-		Flags:  ZoneFunction | IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword | Unhex | NoCase,
+		Flags:  ZoneFunction | IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword | Unhex | NoCase | RowValues,
 		Params: ParamQuestionNumbered, Quote: QuoteDouble, Dates: DateStrftime, Like: ClassGlob, Concat: ConcatPipes, Fold: FoldFunction,
 		List: ListJSONEach, Keys: KeysSQLite, Limits: sqliteLimits,
 	}}

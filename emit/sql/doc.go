@@ -274,6 +274,19 @@
 // (above) while depth < MaxDepth; the test is col [NOT] IN (SELECT id FROM
 // vh<i> [WHERE depth > 0]) — strict unless OrEqual.
 //
+// Keyset continuation (plan.Plan.After, keyset.go). The rows after the
+// last row of a page: (<ORDER BY terms>) > (<the same terms of the
+// values>) where every key ascends with a value and the dialect has
+// RowValues (an index on the terms seeks it); otherwise the bound on the
+// first key and the OR-expansion over the keys.
+//
+// Per-partition limit (plan.Plan.Partition, partition.go). A collection
+// $expand's $skip/$top per parent: where the plan lists the parents' keys
+// and the dialect has Lateral or CrossApply, one subquery per key (the
+// plan's WHERE, security included, and key = k.v, ORDER BY and LIMIT
+// inside); otherwise ROW_NUMBER() OVER (PARTITION BY <key> ORDER BY …)
+// over the filtered rows, kept by number.
+//
 // Count. EmitCount wraps the query without ORDER BY, Top and paging in
 // SELECT COUNT(*) FROM (… LIMIT 5001) AS t (TOP (5001) on SQL Server);
 // a plain query selects only 1. Statement.Columns is one synthetic

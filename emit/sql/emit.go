@@ -200,6 +200,13 @@ const (
 type emitter struct {
 	// windowed: selectCore adds the row number of p.Partition (partition.go).
 	windowed bool
+	// seeking: selectCore writes p.Partition's per-value subquery
+	// (partition.go): its row number unpartitioned, its WHERE correlated.
+	seeking *plan.PartitionLimit
+	// rowTerms: sort keys are written without direction, as the terms of
+	// a row value; subst: the key column written as a value (keyset.go).
+	rowTerms bool
+	subst    *keyValue
 	buf      []byte // len == cap; the first n bytes are written
 	n        int
 	args     []any

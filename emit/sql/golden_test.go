@@ -50,6 +50,58 @@ var goldenCases = []goldenCase{
 		wp.Top = 50001
 		return wp
 	}},
+	// Without the parents' keys listed, the window on every dialect.
+	{name: "partition_limit_window", build: func(f *fixture) *plan.Plan {
+		c := root("contact", f.contact)
+		c.Filter = cmp(plan.Lt, ref(c, "rank"), num(10))
+		p := &plan.Plan{Root: c, Columns: outs(c, "contactid", "parentcustomerid"), Orders: []*plan.SortKey{{Column: ref(c, "contactid")}}}
+		wp, err := plan.LimitPerPartition(p, "parentcustomerid", 0, 5)
+		if err != nil {
+			panic(err)
+		}
+		return wp
+	}},
+	// Secured, ordered by a folded string: the security filter stays inside
+	// the per-parent subquery (or the window's derived table).
+	{name: "partition_limit_secured", build: func(f *fixture) *plan.Plan {
+		c := root("contact", f.contact)
+		c.Security = &plan.SecurityFilter{Expr: cmp(plan.Lt, ref(c, "rank"), num(10)), Policies: []string{"role:reader"}}
+		c.Filter = and(foldEq(ref(c, "fullname"), "Ann"), in(ref(c, "parentcustomerid"), false, guid("0A0B0C0D-0000-0000-0000-000000000001")))
+		p := &plan.Plan{Root: c, Columns: outs(c, "contactid", "parentcustomerid"), Security: plan.SecurityOn,
+			Orders: []*plan.SortKey{{Column: ref(c, "fullname")}, {Column: ref(c, "contactid")}}}
+		wp, err := plan.LimitPerPartition(p, "parentcustomerid", 0, 5)
+		if err != nil {
+			panic(err)
+		}
+		if err := plan.Verify(wp); err != nil {
+			panic(err)
+		}
+		return wp
+	}},
+	// A keyset page's continuation: a row-value comparison of the ORDER
+	// BY terms where every key ascends with a value and the dialect has row
+	// values; otherwise (here: MySQL, SQL Server) the bound and the OR.
+	{name: "keyset_after", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		a.Filter = cmp(plan.Gt, ref(a, "employees"), num(1))
+		return &plan.Plan{Root: a, Columns: outs(a, "accountid", "name"), PageSize: 50, PageNumber: 1,
+			Orders: []*plan.SortKey{{Column: ref(a, "name")}, {Column: ref(a, "employees")}, {Column: ref(a, "accountid")}},
+			After:  []*plan.Value{str("Émile"), num(7), guid("0A0B0C0D-0000-0000-0000-000000000001")}}
+	}},
+	// A key repeated (its ORDER BY term dropped, its value kept): the OR.
+	{name: "keyset_after_repeated", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		return &plan.Plan{Root: a, Columns: outs(a, "accountid"), PageSize: 50, PageNumber: 1,
+			Orders: []*plan.SortKey{{Column: ref(a, "employees")}, {Column: ref(a, "employees")}, {Column: ref(a, "accountid")}},
+			After:  []*plan.Value{num(7), num(7), guid("0A0B0C0D-0000-0000-0000-000000000001")}}
+	}},
+	// A descending key and a NULL value: the OR on every dialect.
+	{name: "keyset_after_desc_null", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		return &plan.Plan{Root: a, Columns: outs(a, "accountid"), PageSize: 50, PageNumber: 1,
+			Orders: []*plan.SortKey{{Column: ref(a, "city"), Desc: true}, {Column: ref(a, "name")}, {Column: ref(a, "accountid")}},
+			After:  []*plan.Value{str("Paris"), nil, guid("0A0B0C0D-0000-0000-0000-000000000001")}}
+	}},
 	{name: "paging_no_order", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)
 		return &plan.Plan{Root: a, Columns: outs(a, "accountid"), PageSize: 25, PageNumber: 3}

@@ -22,6 +22,11 @@ func (e *emitter) orderBy(p *plan.Plan, wrapped bool) {
 		return
 	}
 	e.raw(" ORDER BY ")
+	e.orderTerms(p, wrapped)
+}
+
+// orderTerms writes the terms of p's ORDER BY (p has orders).
+func (e *emitter) orderTerms(p *plan.Plan, wrapped bool) {
 	var terms orderTerms
 	for _, k := range p.Orders {
 		start, kept := e.n, terms.n
@@ -251,7 +256,9 @@ func (e *emitter) termEnd(ts *orderTerms, t orderTerm, desc, nullable bool) bool
 			ts.seen[string(e.buf[t.start:t.end])] = struct{}{}
 		}
 	}
-	e.direction(desc, nullable)
+	if !e.rowTerms {
+		e.direction(desc, nullable)
+	}
 	return true
 }
 
@@ -319,6 +326,8 @@ type operand struct {
 
 func (e *emitter) operand(o operand) {
 	switch {
+	case e.subst != nil && o.ref == e.subst.ref:
+		e.paramFor(e.subst.v, o.ref.Column) // a keyset value's term (keyset.go)
 	case o.ref != nil:
 		e.col(o.ref)
 	case o.wrapped:

@@ -198,6 +198,17 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 	e.table(p.Root)
 	e.joins(p.Root)
 	e.where(p.Root)
+	if e.seeking != nil {
+		e.seekKey()
+	}
+	if p.After != nil {
+		if security(p.Root) == nil && p.Root.Filter == nil && e.seeking == nil {
+			e.raw(" WHERE ")
+		} else {
+			e.raw(" AND ")
+		}
+		e.after(p)
+	}
 	if grouped {
 		e.groupBy(p, spans)
 	}

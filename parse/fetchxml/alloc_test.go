@@ -39,9 +39,9 @@ func shapedQuery(attrs, links, conds, orders int) string {
 	return b.String()
 }
 
-// TestTreesSurviveGC builds trees of some hundreds of shapes (more than get
-// a layout of their own) on several goroutines, collects garbage, and
-// checks that every tree still prints as it did.
+// TestTreesSurviveGC builds trees of some hundreds of shapes on several
+// goroutines, collects garbage, and checks that every tree, its nodes
+// carved from slabs, still prints as it did.
 func TestTreesSurviveGC(t *testing.T) {
 	type tree struct {
 		q    *ast.Query
@@ -80,8 +80,5 @@ func TestTreesSurviveGC(t *testing.T) {
 		if got := ast.Dump(tr.q); got != tr.dump {
 			t.Fatalf("tree changed after GC:\n%s\nwant\n%s", got, tr.dump)
 		}
-	}
-	if n := layouts.created.Load(); n == 0 || n > maxLayouts {
-		t.Errorf("%d layouts created", n)
 	}
 }

@@ -30,9 +30,7 @@
 //     attributes, required attributes, value forms, operand shapes per
 //     operator, link-type placement, Dataverse limits, alias uniqueness)
 //     and fills the tree. Nodes and child slices are carved from one slab
-//     per type, sized by the scanner's counts; for up to 256 document
-//     shapes (counts per node type) all the slabs and the root nodes are
-//     one allocation of a struct type made for the shape (alloc.go).
+//     per type, sized by the scanner's counts (alloc.go).
 //
 // Ownership of the input: Parse reads src.Text in place and only during the
 // call (the caller must not modify it concurrently). The tree never points

@@ -272,12 +272,12 @@ func (p *parser) build() *ast.Query {
 	}
 	c := &p.counts
 	r := p.allocate(shape{
-		links:      int32(c[kLinkEntity]),
-		attributes: int32(c[kAttribute]),
-		orders:     int32(c[kOrder]),
-		filters:    int32(c[kFilter]),
-		conditions: int32(c[kCondition]),
-		values:     int32(c[kValue] + p.nValueAttrs),
+		links:      c[kLinkEntity],
+		attributes: c[kAttribute],
+		orders:     c[kOrder],
+		filters:    c[kFilter],
+		conditions: c[kCondition],
+		values:     c[kValue] + p.nValueAttrs,
 	})
 	p.fetch(0, r)
 	p.checkLinkAliases()

@@ -149,6 +149,33 @@ func (c *CollectionExpand) Lower() (*Expansion, error) {
 	return x, nil
 }
 
+// Related is the query for the related rows of the parents whose keys
+// (Nav.To values) are keys: Lower's query with "Nav.From in keys" and a
+// total order (the related table's primary key last), so that arrays are
+// stable and pages do not overlap. The server runs it per page of
+// parents; `vecompile index advise` plans it for the index it needs (the
+// foreign key, then the nested order).
+func (c *CollectionExpand) Related(keys []*ast.Value) (*ast.Query, error) {
+	x, err := c.Lower()
+	if err != nil {
+		return nil, err
+	}
+	q := x.Query
+	ent := q.Entity
+	ent.Filters = append(ent.Filters, &ast.Filter{Type: ast.And, Items: []ast.FilterItem{&ast.Condition{
+		Attribute: ast.Name{Text: c.Nav.From}, Operator: ast.OpIn, Values: keys,
+	}}})
+	pk := c.s.PrimaryKey(c.Nav.Table)
+	byKey := false
+	for _, o := range ent.Orders {
+		byKey = byKey || strings.EqualFold(o.Attribute.Text, pk)
+	}
+	if !byKey && pk != "" {
+		ent.Orders = append(ent.Orders, &ast.Order{Attribute: ast.Name{Text: pk}})
+	}
+	return q, nil
+}
+
 // collection records a collection-valued expand of level lv (whose
 // entity's body is b) and checks its nested options.
 func (l *lowerer) collection(b *ast.Body, lv *ExpandLevel, name string, nav Navigation, it *ExpandItem, sp diag.Span) {
