@@ -40,6 +40,9 @@ type DB struct {
 	// single: an in-memory SQLite database, whose every connection would
 	// be another database; its pool stays at one connection.
 	single bool
+	// keys is the state of the key maps of string and composite keys
+	// (keymap.go).
+	keys keyMaps
 }
 
 // SetPool bounds the connection pool at n connections, and keeps as many

@@ -121,6 +121,9 @@
 // the database stores the values: lower, upper, anycase, native, binary,
 // or integer for a key that is an integer exposed as GUIDs, plan.IntKeyGUID;
 // a lookup without it whose targets all have integer keys is integer too;
+// keymap, with "keyColumns" (attribute names in key order), for the
+// virtual id of a table keyed by strings or several columns, or a virtual
+// lookup holding such a key in the listed foreign key columns, plan.KeyMap;
 // see plan.GuidStorage; without it a database vecompile opens is probed,
 // ProbeGuidStorage), "description". maxLength and precision shape the DDL
 // the sample is created with, and written values are checked against them
@@ -181,7 +184,12 @@
 // "subject". A single-column integer primary key (identity, serial,
 // INTEGER PRIMARY KEY) is a Uniqueidentifier stored as integer
 // (plan.GuidInteger), and an integer foreign key to it a Lookup of the
-// same form. WriteMetadata prints a catalog in the file format below.
+// same form. A primary key of one string column, or of several string and
+// integer columns, gets a virtual Uniqueidentifier <table>id (or
+// <table>_keyid when a column has that name) over its key map, and a
+// foreign key referencing the whole of such a key a virtual Lookup
+// <target>id (or <first column>_<target>id) over its columns (BindKeyMap).
+// WriteMetadata prints a catalog in the file format below.
 //
 // Every GUID column's storage form (plan.GuidStorage) is then read by
 // ProbeGuidStorage: native and binary types by declaration, text columns

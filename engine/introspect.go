@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,8 +79,10 @@ func readSchema(ctx context.Context, db *DB) (tables []*introTable, known bool, 
 type introTable struct {
 	name string
 	cols []introCol
-	pk   []string
+	pk   []string // in key order
 	fks  []introFK
+	// pkAt is SQLite's position of each pk column (pragma table_info's pk).
+	pkAt map[string]int
 }
 
 type introCol struct {
@@ -90,6 +93,9 @@ type introCol struct {
 type introFK struct {
 	name, col, refTable, refCol string
 	multi                       bool
+	// group names the constraint a column of a multi-column foreign key
+	// belongs to; its columns are listed in the constraint's order.
+	group string
 }
 
 // queryRows runs q and hands each row's scanned strings to fn. Rows are
@@ -155,10 +161,17 @@ WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORD
 		t.cols = append(t.cols, introCol{name: r[1], typ: r[2]})
 		if r[3] != "" && r[3] != "0" {
 			t.pk = append(t.pk, r[1])
+			if t.pkAt == nil {
+				t.pkAt = map[string]int{}
+			}
+			t.pkAt[r[1]], _ = strconv.Atoi(r[3])
 		}
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, t := range s.list {
+		sort.SliceStable(t.pk, func(i, j int) bool { return t.pkAt[t.pk[i]] < t.pkAt[t.pk[j]] })
 	}
 	type fkKey struct {
 		table, id string
@@ -175,7 +188,7 @@ WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq`, nil, 5, func(r []string) {
 		fks = append(fks, struct {
 			key fkKey
 			fk  introFK
-		}{k, introFK{col: r[3], refTable: r[2], refCol: r[4]}})
+		}{k, introFK{col: r[3], refTable: r[2], refCol: r[4], group: r[1]}})
 	})
 	if err != nil {
 		return nil, err
@@ -207,7 +220,7 @@ ORDER BY c.relname, a.attnum`, nil, 3, func(r []string) {
 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
 WHERE k.contype = 'p' AND n.nspname = current_schema()
-ORDER BY c.relname, a.attnum`, nil, 2, func(r []string) {
+ORDER BY c.relname, array_position(k.conkey, a.attnum)`, nil, 2, func(r []string) {
 		if t := s.byName[r[0]]; t != nil {
 			t.pk = append(t.pk, r[1])
 		}
@@ -219,12 +232,13 @@ ORDER BY c.relname, a.attnum`, nil, 2, func(r []string) {
 FROM pg_constraint k
 JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_class rc ON rc.oid = k.confrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
-JOIN pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = k.confkey[1]
+CROSS JOIN LATERAL unnest(k.conkey, k.confkey) WITH ORDINALITY AS u(att, ratt, ord)
+JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.att
+JOIN pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = u.ratt
 WHERE k.contype = 'f' AND n.nspname = current_schema() AND rn.nspname = current_schema()
-ORDER BY c.relname, k.conname`, nil, 6, func(r []string) {
+ORDER BY c.relname, k.conname, u.ord`, nil, 6, func(r []string) {
 		if t := s.byName[r[0]]; t != nil {
-			t.fks = append(t.fks, introFK{name: r[1], col: r[2], refTable: r[3], refCol: r[4], multi: r[5] != "1"})
+			t.fks = append(t.fks, introFK{name: r[1], col: r[2], refTable: r[3], refCol: r[4], multi: r[5] != "1", group: r[1]})
 		}
 	})
 	if err != nil {
@@ -239,7 +253,13 @@ func introspectMySQL(ctx context.Context, db *DB) ([]*introTable, error) {
 WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION`, nil, 4, func(r []string) {
 		t := s.get(r[0])
 		t.cols = append(t.cols, introCol{name: r[1], typ: r[2]})
-		if r[3] == "PRI" {
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = queryRows(ctx, db, `SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE
+WHERE TABLE_SCHEMA = DATABASE() AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY TABLE_NAME, ORDINAL_POSITION`, nil, 2, func(r []string) {
+		if t := s.byName[r[0]]; t != nil {
 			t.pk = append(t.pk, r[1])
 		}
 	})
@@ -261,7 +281,7 @@ ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION`, nil, 5, func(r []string
 		fks = append(fks, struct {
 			key fkKey
 			fk  introFK
-		}{k, introFK{name: r[1], col: r[2], refTable: r[3], refCol: r[4]}})
+		}{k, introFK{name: r[1], col: r[2], refTable: r[3], refCol: r[4], group: r[1]}})
 	})
 	if err != nil {
 		return nil, err
@@ -352,14 +372,25 @@ func buildIntrospected(tables []*introTable) plan.MapCatalog {
 	var keep []*introTable
 	for _, t := range tables {
 		k := strings.ToLower(t.name)
-		if k == MetadataTable || strings.HasSuffix(k, IdempotencyTable) || byName[k] != nil {
+		if k == MetadataTable || strings.HasSuffix(k, IdempotencyTable) || strings.HasPrefix(k, plan.KeyMapTableName("")) || byName[k] != nil {
 			continue
 		}
 		byName[k] = t
 		keep = append(keep, t)
 	}
 	sort.Slice(keep, func(i, j int) bool { return keep[i].name < keep[j].name })
+	// vid: the virtual id of a table keyed by a string or several columns
+	// (keyMapParts), exposed through its key map.
+	vid := map[*introTable]string{}
+	for _, t := range keep {
+		if keyMapParts(t) != nil {
+			vid[t] = keyMapIDName(t)
+		}
+	}
 	pkOf := func(t *introTable) string {
+		if id := vid[t]; id != "" {
+			return id
+		}
 		if len(t.pk) == 1 {
 			return strings.ToLower(t.pk[0])
 		}
@@ -389,11 +420,15 @@ func buildIntrospected(tables []*introTable) plan.MapCatalog {
 	}
 	rels := map[string][]*plan.Relationship{}
 	lookups := map[string]string{} // "table.column" → target table logical name
+	keyLookups := map[*introTable][]keyLookup{}
 	for _, t := range keep {
 		logical := strings.ToLower(t.name)
 		hier := false
 		for _, fk := range t.fks {
 			target := byName[strings.ToLower(fk.refTable)]
+			if target != nil && vid[target] != "" {
+				continue // a key-map lookup (keyLookupsOf)
+			}
 			if fk.multi || target == nil {
 				continue
 			}
@@ -424,6 +459,22 @@ func buildIntrospected(tables []*introTable) plan.MapCatalog {
 			if _, dup := lookups[logical+"."+col]; !dup {
 				lookups[logical+"."+col] = tlogical
 			}
+		}
+	}
+	for _, t := range keep {
+		logical := strings.ToLower(t.name)
+		for _, kl := range keyLookupsOf(t, byName, vid) {
+			tlogical := strings.ToLower(kl.target.name)
+			r := &plan.Relationship{
+				SchemaName: kl.schema, Kind: plan.OneToMany,
+				ReferencedTable: tlogical, ReferencedColumn: vid[kl.target],
+				ReferencingTable: logical, ReferencingColumn: kl.name,
+			}
+			rels[logical] = append(rels[logical], r)
+			if tlogical != logical {
+				rels[tlogical] = append(rels[tlogical], r)
+			}
+			keyLookups[t] = append(keyLookups[t], kl)
 		}
 	}
 	// Lookups without foreign keys, by Dataverse's naming.
@@ -503,10 +554,163 @@ func buildIntrospected(tables []*introTable) plan.MapCatalog {
 			}
 			nt.Columns = append(nt.Columns, col)
 		}
+		if id := vid[t]; id != "" {
+			// The id of a string or composite key: virtual (BindKeyMap).
+			nt.Columns = append(nt.Columns, &plan.Column{LogicalName: id, Type: plan.TUniqueidentifier})
+		}
+		for _, kl := range keyLookups[t] {
+			nt.Columns = append(nt.Columns, &plan.Column{LogicalName: kl.name, Type: plan.TLookup, Targets: []string{strings.ToLower(kl.target.name)}})
+		}
 		nt.PrimaryName = conventionalPrimaryName(logical, func(c string) bool { return names[c] })
 		cat.Add(plan.NewTable(nt))
 	}
+	for _, t := range keep { // keys first, then the lookups holding them
+		if id := vid[t]; id != "" {
+			nt, _ := cat.Table(strings.ToLower(t.name))
+			c, _ := nt.Column(id)
+			if BindKeyMap(cat, nt, c, lowerAll(keyMapParts(t))) != nil {
+				nt.PrimaryKey, c.IsPrimaryKey = "", false // cannot happen: keyMapParts checked the parts
+			}
+		}
+	}
+	for _, t := range keep {
+		nt, _ := cat.Table(strings.ToLower(t.name))
+		for _, kl := range keyLookups[t] {
+			c, _ := nt.Column(kl.name)
+			if BindKeyMap(cat, nt, c, kl.cols) != nil {
+				c.Type, c.Targets = plan.TUniqueidentifier, nil
+			}
+		}
+	}
 	return cat
+}
+
+// keyMapParts are the key columns of a table whose primary key is one
+// string column or several string and integer columns (none holding
+// GUIDs), in key order: exposed with a virtual id through a key map. Nil
+// for any other table.
+func keyMapParts(t *introTable) []string {
+	if len(t.pk) == 0 {
+		return nil
+	}
+	for _, name := range t.pk {
+		var col *introCol
+		for i := range t.cols {
+			if strings.EqualFold(t.cols[i].name, name) {
+				col = &t.cols[i]
+			}
+		}
+		if col == nil || col.guid {
+			return nil
+		}
+		typ, _ := sqlTypeToPlan(col.typ)
+		k, ok := plan.KeyPartKind(typ)
+		if !ok || (len(t.pk) == 1 && k != plan.KString) {
+			return nil
+		}
+	}
+	return t.pk
+}
+
+// keyMapIDName is the virtual id of a key-map table: <table>id, or
+// <table>_keyid when a column has that name (a string key named so).
+func keyMapIDName(t *introTable) string {
+	name := strings.ToLower(t.name) + "id"
+	for _, c := range t.cols {
+		if strings.EqualFold(c.name, name) {
+			return strings.ToLower(t.name) + "_keyid"
+		}
+	}
+	return name
+}
+
+// keyLookup is a foreign key to a key-map table, exposed as a virtual
+// lookup holding the target's id.
+type keyLookup struct {
+	name, schema string
+	target       *introTable
+	cols         []string // the foreign key's columns (logical), in the target key's order
+}
+
+// keyLookupsOf lists t's foreign keys to key-map tables (vid) that
+// reference the whole key: each a virtual lookup named <target>id, or
+// <first column>_<target>id when that name is taken.
+func keyLookupsOf(t *introTable, byName map[string]*introTable, vid map[*introTable]string) []keyLookup {
+	type group struct {
+		target   *introTable
+		schema   string
+		cols     []string
+		refCols  []string
+		multiple bool
+	}
+	var groups []*group
+	at := map[string]*group{}
+	for _, fk := range t.fks {
+		target := byName[strings.ToLower(fk.refTable)]
+		if target == nil || vid[target] == "" {
+			continue
+		}
+		key := fk.group + "\x00" + fk.refTable
+		if !fk.multi {
+			key = "\x00single\x00" + fk.col + "\x00" + fk.refTable
+		}
+		g := at[key]
+		if g == nil {
+			g = &group{target: target, schema: fk.name}
+			at[key] = g
+			groups = append(groups, g)
+		}
+		g.cols = append(g.cols, strings.ToLower(fk.col))
+		g.refCols = append(g.refCols, fk.refCol)
+	}
+	used := map[string]bool{}
+	for _, c := range t.cols {
+		used[strings.ToLower(c.name)] = true
+	}
+	if id := vid[t]; id != "" {
+		used[id] = true
+	}
+	var out []keyLookup
+	for _, g := range groups {
+		parts := keyMapParts(g.target)
+		if len(parts) != len(g.cols) {
+			continue
+		}
+		var ordered []string
+		for _, p := range parts {
+			i := slices.IndexFunc(g.refCols, func(rc string) bool { return rc == "" && len(parts) == 1 || strings.EqualFold(rc, p) })
+			if i < 0 {
+				break
+			}
+			ordered = append(ordered, g.cols[i])
+		}
+		if len(ordered) != len(parts) {
+			continue
+		}
+		tlogical := strings.ToLower(g.target.name)
+		name := tlogical + "id"
+		if used[name] {
+			name = ordered[0] + "_" + tlogical + "id"
+		}
+		if used[name] {
+			continue
+		}
+		used[name] = true
+		schema := g.schema
+		if schema == "" {
+			schema = tlogical + "_" + strings.ToLower(t.name) + "_" + name
+		}
+		out = append(out, keyLookup{name: name, schema: schema, target: g.target, cols: ordered})
+	}
+	return out
+}
+
+func lowerAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = strings.ToLower(x)
+	}
+	return out
 }
 
 // tableExists reports whether the current schema has a table or view.

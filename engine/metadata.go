@@ -43,6 +43,9 @@ type attrDef struct {
 	HasPrecision bool
 	Guid         plan.GuidStorage
 	GuidDeclared bool
+	// KeyColumns, with guidStorage "keymap", are the attributes whose
+	// values the id is computed from (keymap.go).
+	KeyColumns []string
 
 	node *jnode
 	path string
@@ -70,7 +73,7 @@ type relDef struct {
 var (
 	docKeys    = []string{"version", "description", "entities", "relationships"}
 	entityKeys = []string{"logicalName", "physicalName", "entitySetName", "primaryIdAttribute", "primaryNameAttribute", "description", "attributes"}
-	attrKeys   = []string{"logicalName", "physicalName", "type", "dateTimeBehavior", "targets", "options", "maxLength", "precision", "guidStorage", "description"}
+	attrKeys   = []string{"logicalName", "physicalName", "type", "dateTimeBehavior", "targets", "options", "maxLength", "precision", "guidStorage", "keyColumns", "description"}
 	optionKeys = []string{"value", "label"}
 	relKeys    = []string{"schemaName", "description",
 		"referencedEntity", "referencedAttribute", "referencingEntity", "referencingAttribute", "isHierarchical",
@@ -163,6 +166,7 @@ func readMetaDoc(root *jnode, r *treeReader) *metaDoc {
 				Targets:      r.strings(an, "targets", apath),
 				MaxLength:    int(r.integer(an, "maxLength", apath)),
 				Precision:    int(r.integer(an, "precision", apath)),
+				KeyColumns:   r.strings(an, "keyColumns", apath),
 				node:         an,
 				path:         apath,
 			}
@@ -205,12 +209,15 @@ func readMetaDoc(root *jnode, r *treeReader) *metaDoc {
 				g, ok := plan.GuidStorageByName(gs)
 				switch {
 				case !ok:
-					r.errorf(an.get("guidStorage"), apath+".guidStorage", "unknown guidStorage %q (use lower, upper, anycase, native, binary or integer)", gs)
+					r.errorf(an.get("guidStorage"), apath+".guidStorage", "unknown guidStorage %q (use lower, upper, anycase, native, binary, integer or keymap)", gs)
 				case a.Type.Kind() != plan.KGuid && a.Type != plan.TUnknown:
 					r.errorf(an.get("guidStorage"), apath+".guidStorage", "guidStorage is only allowed on Uniqueidentifier, Lookup, Owner and Customer attributes, not %s", a.Type)
 				default:
 					a.Guid, a.GuidDeclared = g, true
 				}
+			}
+			if (a.Guid == plan.GuidKeyMap) != (len(a.KeyColumns) > 0) {
+				r.errorf(an, apath, "guidStorage \"keymap\" and keyColumns go together: the id is computed from the keyColumns' values")
 			}
 			a.Options = readOptions(r, an, apath)
 			if len(a.Options) > 0 {
@@ -565,6 +572,7 @@ func (d *metaDoc) build(prefix string, r *treeReader) plan.MapCatalog {
 		addRel(rels, pr, rel.ReferencedEntity, rel.ReferencingEntity)
 	}
 	cat := plan.MapCatalog{}
+	keyCols := map[*plan.Column]*attrDef{}
 	for _, e := range d.entities {
 		t := plan.Table{
 			LogicalName:   e.LogicalName,
@@ -575,6 +583,9 @@ func (d *metaDoc) build(prefix string, r *treeReader) plan.MapCatalog {
 			Relationships: rels[strings.ToLower(e.LogicalName)],
 		}
 		for _, a := range e.Attrs {
+			if len(a.KeyColumns) > 0 {
+				a.PhysicalName = "" // virtual: no column holds the id
+			}
 			t.Columns = append(t.Columns, &plan.Column{
 				LogicalName:  a.LogicalName,
 				PhysicalName: a.PhysicalName,
@@ -588,10 +599,26 @@ func (d *metaDoc) build(prefix string, r *treeReader) plan.MapCatalog {
 				Guid:         a.Guid,
 				GuidDeclared: a.GuidDeclared,
 			})
+			if len(a.KeyColumns) > 0 {
+				keyCols[t.Columns[len(t.Columns)-1]] = a
+			}
 		}
 		cat.Add(plan.NewTable(t))
 	}
 	inheritIntegerKeys(cat)
+	for _, pass := range []bool{true, false} { // keys first, then the lookups holding them
+		for _, t := range cat {
+			for _, c := range t.Columns {
+				a := keyCols[c]
+				if a == nil || c.IsPrimaryKey != pass {
+					continue
+				}
+				if err := BindKeyMap(cat, t, c, a.KeyColumns); err != nil {
+					r.errs.Add(posError(r.src, a.node.off, a.path+".keyColumns", diag.KeyMapDeclaration, "%s", err.Error()))
+				}
+			}
+		}
+	}
 	return cat
 }
 

@@ -41,6 +41,7 @@ func writeMetadata(w io.Writer, cat plan.MapCatalog, storage bool) error {
 		Targets          []string `json:"targets,omitempty"`
 		Options          []option `json:"options,omitempty"`
 		GuidStorage      string   `json:"guidStorage,omitempty"`
+		KeyColumns       []string `json:"keyColumns,omitempty"`
 		MaxLength        int      `json:"maxLength,omitempty"`
 		Precision        *int     `json:"precision,omitempty"`
 	}
@@ -99,6 +100,12 @@ func writeMetadata(w io.Writer, cat plan.MapCatalog, storage bool) error {
 			}
 			if c.Type.Kind() == plan.KGuid && (storage || c.GuidDeclared) {
 				a.GuidStorage = c.Guid.String()
+			}
+			if c.Key != nil {
+				a.GuidStorage = plan.GuidKeyMap.String() // declared by its key, whatever the probe's mode
+				for _, p := range c.Key.Parts {
+					a.KeyColumns = append(a.KeyColumns, p.LogicalName)
+				}
 			}
 			a.MaxLength, a.Precision = fileLimits(c)
 			for _, o := range c.Options {

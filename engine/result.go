@@ -157,6 +157,9 @@ func (r *Result) SetTotal(n int64) {
 // Columns (hand-written SQL) yields untyped values named by the driver.
 // Driver errors are DatabaseError.
 func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error) {
+	if err := db.EnsureKeyMaps(ctx, st.KeyMaps); err != nil {
+		return nil, err
+	}
 	rows, err := db.query(ctx, st.SQL, st.Args)
 	if err != nil {
 		return nil, dbError(err, "")
@@ -181,6 +184,7 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 		return nil, db.errorf("the statement returns %d columns but its plan has %d output columns", n, len(st.Columns))
 	}
 	lookupAt := lookupColumns(st)
+	var mapped []keyRow // ids read, recorded in their key maps once the rows are closed
 	vals := make([]any, n)
 	ptrs := make([]any, n)
 	for i := range vals {
@@ -195,6 +199,13 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 			switch kinds[i] {
 			case outFiscalYear, outFiscalPeriod:
 				row[i] = Field{Name: res.Columns[i], Value: fiscalLabel(vals[i], kinds[i], st.Columns[i])}
+			case outKeyMap:
+				row[i] = Field{Name: res.Columns[i]}
+				km := st.Columns[i].Column.Key
+				if id, tuple, ok := tupleID(vals[i], km); ok {
+					row[i].Value = id
+					mapped = append(mapped, keyRow{km: km, id: id, tuple: tuple})
+				}
 			default:
 				row[i] = Field{Name: res.Columns[i], Value: convert(vals[i], kinds[i])}
 			}
@@ -206,6 +217,12 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, dbError(err, "")
+	}
+	if len(mapped) > 0 {
+		rows.Close() // the pool may hold one connection (in-memory SQLite)
+		if err := db.recordKeys(ctx, mapped); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }
@@ -238,6 +255,9 @@ func (db *DB) Run(ctx context.Context, p *plan.Plan, st *sqlemit.Statement) (*Re
 // returns it.
 func (db *DB) Count(ctx context.Context, st *sqlemit.Statement) (int64, error) {
 	var v any
+	if err := db.EnsureKeyMaps(ctx, st.KeyMaps); err != nil {
+		return 0, err
+	}
 	rows, err := db.query(ctx, st.SQL, st.Args)
 	if err != nil {
 		return 0, dbError(err, "")

@@ -29,6 +29,7 @@ const (
 	outDate                        // "2006-01-02"
 	outGUID                        // lower-case canonical GUID
 	outIntKey                      // an integer key as its GUID (plan.IntKeyGUID)
+	outKeyMap                      // a string or composite key's tuple as its id (plan.KeyMapGUID), recorded in its key map
 	outMulti                       // []int64
 	outFiscalYear                  // key fiscal year → "FY2023"
 	outFiscalPeriod                // key year*100+period → "Quarter 1 FY2023"
@@ -67,6 +68,9 @@ func columnKind(oc *plan.OutputColumn) outKind {
 			return outInt
 		}
 		return outGeneric
+	}
+	if oc.Column.Key != nil {
+		return outKeyMap
 	}
 	if oc.Column.Type.Kind() == plan.KGuid && oc.Column.Guid == plan.GuidInteger {
 		return outIntKey

@@ -49,7 +49,7 @@ func EmitWrite(d sqlemit.Dialect, t *plan.Table, kind WriteKind, key *plan.Value
 	if !ok {
 		return nil, writeError(diag.MissingMetadata, "table %s: primary key column %q is not in the metadata", t.LogicalName, t.PrimaryKey)
 	}
-	w := &writer{caps: d.Caps()}
+	w := &writer{caps: d.Caps(), table: t.PhysicalName}
 	switch kind {
 	case Insert:
 		if len(set) == 0 {
@@ -98,14 +98,19 @@ func EmitWrite(d sqlemit.Dialect, t *plan.Table, kind WriteKind, key *plan.Value
 	if w.err != nil {
 		return nil, w.err
 	}
-	return &sqlemit.Statement{SQL: w.b.String(), Args: w.args}, nil
+	st := &sqlemit.Statement{SQL: w.b.String(), Args: w.args}
+	if pk.Key != nil {
+		st.KeyMaps = []*plan.KeyMap{pk.Key}
+	}
+	return st, nil
 }
 
 type writer struct {
-	caps sqlemit.Caps
-	b    strings.Builder
-	args []any
-	err  error
+	caps  sqlemit.Caps
+	table string // the written table's physical name
+	b     strings.Builder
+	args  []any
+	err   error
 }
 
 func (w *writer) whereKey(pk *plan.Column, key *plan.Value) {
@@ -114,6 +119,10 @@ func (w *writer) whereKey(pk *plan.Column, key *plan.Value) {
 		return
 	}
 	w.b.WriteString(" WHERE ")
+	if pk.Key != nil {
+		w.keyMapWhere(pk, key)
+		return
+	}
 	if pk.Type.Kind() == plan.KGuid && pk.Guid == plan.GuidAnyCase && !w.caps.Has(sqlemit.CaseInsensitive) {
 		// A key column holding both cases: as the query emitter compares it.
 		w.b.WriteString("LOWER(")
@@ -201,4 +210,77 @@ func mismatch(c *plan.Column, v any) error {
 
 func writeError(code diag.Code, format string, args ...any) error {
 	return diag.ErrorList{&diag.Error{Code: code, Msg: fmt.Sprintf(format, args...)}}.Err()
+}
+
+// keyMapWhere addresses the row of a key-map id (a string or composite
+// key, plan/keymap.go) as the query emitter does: EXISTS in the key map an
+// entry with the id whose tuple is the row's key, parts compared exactly.
+func (w *writer) keyMapWhere(pk *plan.Column, key *plan.Value) {
+	id := strings.ToLower(fmt.Sprint(key.V))
+	// The first part IN the map's entry, for the key's index; then every
+	// part compared exactly (emit/sql's keyMapIn).
+	w.ident(w.table)
+	w.b.WriteByte('.')
+	w.ident(pk.Key.Parts[0].PhysicalName)
+	w.b.WriteString(" IN (SELECT vkm.")
+	w.ident(sqlemit.KeyMapColumn(0))
+	w.b.WriteString(" FROM ")
+	w.ident(pk.Key.Table)
+	w.b.WriteString(" AS vkm WHERE vkm.")
+	w.ident("id")
+	w.b.WriteString(" = ")
+	w.args = append(w.args, id)
+	w.placeholderAt(len(w.args))
+	w.b.WriteString(") AND EXISTS (SELECT 1 FROM ")
+	w.ident(pk.Key.Table)
+	w.b.WriteString(" AS vkm WHERE vkm.")
+	w.ident("id")
+	w.b.WriteString(" = ")
+	w.args = append(w.args, id)
+	w.placeholderAt(len(w.args))
+	kinds := pk.Key.Kinds()
+	for i, p := range pk.Key.Parts {
+		mapCol := func() {
+			w.b.WriteString("vkm.")
+			w.ident(sqlemit.KeyMapColumn(i))
+		}
+		rowCol := func() {
+			w.ident(w.table)
+			w.b.WriteByte('.')
+			w.ident(p.PhysicalName)
+		}
+		w.b.WriteString(" AND ")
+		mapCol()
+		w.b.WriteString(" = ")
+		rowCol()
+		if kinds[i] != plan.KString {
+			continue
+		}
+		switch w.caps.Keys {
+		case sqlemit.KeysSQLite:
+			w.b.WriteString(" COLLATE BINARY")
+		case sqlemit.KeysMySQL, sqlemit.KeysSQLServer:
+			typ := "BINARY"
+			if w.caps.Keys == sqlemit.KeysSQLServer {
+				typ = "VARBINARY(MAX)"
+			}
+			w.b.WriteString(" AND CAST(")
+			mapCol()
+			w.b.WriteString(" AS " + typ + ") = CAST(")
+			rowCol()
+			w.b.WriteString(" AS " + typ + ")")
+		}
+	}
+	w.b.WriteByte(')')
+}
+
+func (w *writer) placeholderAt(n int) {
+	switch w.caps.Params {
+	case sqlemit.ParamDollar:
+		w.b.WriteString("$" + strconv.Itoa(n))
+	case sqlemit.ParamAtP:
+		w.b.WriteString("@p" + strconv.Itoa(n))
+	default:
+		w.b.WriteByte('?')
+	}
 }

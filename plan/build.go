@@ -890,6 +890,20 @@ func (b *builder) order(ds *DataSource, o *ast.Order, isRoot bool) {
 		if key.Column == nil {
 			return
 		}
+		if c := key.Column.Column; c.Key != nil && c.IsPrimaryKey {
+			// A key-map id sorts by its key's parts: the order a keyset
+			// cookie can resume (the id itself is a hash).
+			for _, part := range c.Key.Parts {
+				pk := b.a.sortKey()
+				pk.Desc, pk.Span, pk.Column = key.Desc, key.Span, b.a.ref(src, part)
+				if isRoot {
+					b.plan.Orders = append(b.plan.Orders, pk)
+				} else {
+					b.linkOrders = append(b.linkOrders, pk)
+				}
+			}
+			return
+		}
 		b.sortBy(key, key.Column.Column)
 	}
 	if isRoot {
@@ -1000,7 +1014,13 @@ func (b *builder) tieBreakers() {
 // keyTieBreakers orders by the primary keys of ds and its joined sources.
 func (b *builder) keyTieBreakers(ds *DataSource) {
 	if ds.Table.PrimaryKey != "" {
-		if c, ok := ds.Table.Column(ds.Table.PrimaryKey); ok && !b.ordered(ds, c, nil) {
+		if c, ok := ds.Table.Column(ds.Table.PrimaryKey); ok && c.Key != nil {
+			for _, part := range c.Key.Parts { // a key-map id: its key's parts
+				if !b.ordered(ds, part, nil) {
+					b.addSort(b.a.ref(ds, part), nil)
+				}
+			}
+		} else if ok && !b.ordered(ds, c, nil) {
 			b.addSort(b.a.ref(ds, c), nil)
 		}
 	}

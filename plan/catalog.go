@@ -194,6 +194,10 @@ type Column struct {
 	// GuidDeclared: the metadata gave Guid, so no probe of the database
 	// replaces it.
 	GuidDeclared bool
+	// Key, on a GuidKeyMap column, is the string or composite key the
+	// column exposes as GUIDs (keymap.go): the column is virtual, its
+	// value computed from Key.Parts.
+	Key *KeyMap
 	// foldRanks[i] is the accent-insensitive rank of Options[i]
 	// (OptionRank).
 	foldRanks []int32
@@ -225,9 +229,14 @@ const (
 	// is exposed as GUIDs in the integer key namespace (IntKeyPrefix) (intkey.go): values bind as
 	// the integer they encode, read values are encoded.
 	GuidInteger
+	// GuidKeyMap: a virtual column exposing a string or composite key (or
+	// a lookup holding one) as UUIDv5 ids (keymap.go, Column.Key): read
+	// values are computed from the key's parts, conditions join the key
+	// map.
+	GuidKeyMap
 )
 
-var guidStorageNames = [...]string{"lower", "upper", "anycase", "native", "binary", "integer"}
+var guidStorageNames = [...]string{"lower", "upper", "anycase", "native", "binary", "integer", "keymap"}
 
 func (g GuidStorage) String() string {
 	if int(g) < len(guidStorageNames) {

@@ -74,7 +74,7 @@ func statusOf(code diag.Code) (int, string) {
 		return http.StatusGatewayTimeout, "0x80040216"
 	case diag.Unavailable, diag.Overloaded, diag.ShuttingDown:
 		return http.StatusServiceUnavailable, "0x80040216"
-	case diag.DatabaseError, diag.MalformedPlan, diag.SecurityUnverified, diag.BadSecurityModel, diag.NoSecurityModel:
+	case diag.DatabaseError, diag.MalformedPlan, diag.SecurityUnverified, diag.BadSecurityModel, diag.NoSecurityModel, diag.KeyMapFailed:
 		return http.StatusInternalServerError, "0x80040216" // UnExpected
 	case "":
 		return http.StatusInternalServerError, "0x80040216"

@@ -128,12 +128,13 @@ func newKeyset(p *plan.Plan) *keyset {
 	return ks
 }
 
-// stringIdentity reports whether k sorts by a string primary key (emit/sql
-// sorts it by its sort key, then as stored: case-sensitive engines may hold
-// spellings that tie under the collation).
+// stringIdentity reports whether k sorts by a string primary key or a
+// string part of a key-map id (emit/sql sorts it by its sort key, then as
+// stored: case-sensitive engines may hold spellings that tie under the
+// collation).
 func stringIdentity(k *plan.SortKey) bool {
 	src := k.Column.Source
-	return src != nil && src.Table != nil && k.Column.Column.LogicalName == src.Table.PrimaryKey
+	return src != nil && src.Table != nil && (k.Column.Column.LogicalName == src.Table.PrimaryKey || src.Table.KeyPart(k.Column.Column))
 }
 
 // withKeys is the plan with an output column for every sort key not

@@ -258,6 +258,13 @@ func New(cfg Config) (*Server, error) {
 			s.cfg.ODataExpandParser = DefaultODataExpandParser(m)
 		}
 	}
+	if cfg.DB != nil {
+		// The key maps of string and composite keys exist before any
+		// request joins them (engine.EnsureKeyMaps; reads create them too).
+		if err := cfg.DB.EnsureKeyMaps(context.Background(), keyMapsOf(exp.tables)); err != nil {
+			return nil, err
+		}
+	}
 	s.routes()
 	return s, nil
 }

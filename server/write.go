@@ -207,8 +207,8 @@ func (s *Server) createRecord(ctx context.Context, p *Principal, entity, id stri
 			return rec, err == nil, err
 		}
 	}
-	if pk, _ := t.Column(t.PrimaryKey); id == "" && (pk == nil || pk.Guid != plan.GuidInteger) {
-		id = newGUID() // an integer key left empty is the database's to generate (write)
+	if pk, _ := t.Column(t.PrimaryKey); id == "" && (pk == nil || pk.Guid != plan.GuidInteger && pk.Key == nil) {
+		id = newGUID() // an integer key left empty is the database's to generate, a key map's id computed from the key (write)
 	}
 	wr := &WriteRequest{Table: t, Kind: engine.Insert, ID: id, Values: vals}
 	if entry != nil {
@@ -299,6 +299,12 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
 	db := s.cfg.DB
+	km := keyMapOf(wr.Table)
+	if km != nil {
+		if err := db.EnsureKeyMaps(ctx, []*plan.KeyMap{km}); err != nil {
+			return err
+		}
+	}
 	tx, shared, err := s.beginWrite(ctx) // shared: a $batch change set's, which the batch commits
 	if err != nil {
 		return err
@@ -332,6 +338,16 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 		}
 		if before == nil {
 			return diagErr(diag.NotFound, "%s with id %s does not exist", wr.Table.LogicalName, wr.ID)
+		}
+		if km != nil {
+			// An id computed from a key: a row the caller cannot read is
+			// answered as a missing one (keymap.go).
+			if ok, err := s.readableInTx(ctx, tx, p, wr.Table, wr.ID); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				return diagErr(diag.NotFound, "%s with id %s does not exist", wr.Table.LogicalName, wr.ID)
+			}
 		}
 		wr.Before = before
 		if d, ok := s.cfg.Security.(ownerDefaulter); ok && wr.Kind == engine.Update {
@@ -373,6 +389,19 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 	if _, ok := versionCol(wr.Table); ok && wr.Kind != engine.Delete {
 		wr.version = nextVersion()
 	}
+	if err := s.expandKeyLookups(ctx, tx, wr); err != nil {
+		return err
+	}
+	var tuple []any
+	if km != nil && wr.Kind == engine.Insert {
+		if tuple, err = keyMapCreate(wr, km); err != nil {
+			return err
+		}
+	} else if km != nil && wr.Kind == engine.Update {
+		if err := keyPartChange(wr, km); err != nil {
+			return err
+		}
+	}
 	st, err := s.writeStatement(wr)
 	if err != nil {
 		return err
@@ -389,6 +418,11 @@ func (s *Server) write(ctx context.Context, p *Principal, wr *WriteRequest) erro
 	if wr.Kind != engine.Insert {
 		if n, err := res.RowsAffected(); err == nil && n == 0 {
 			return diagErr(diag.NotFound, "%s with id %s does not exist", wr.Table.LogicalName, wr.ID)
+		}
+	}
+	if tuple != nil { // the created row's id, recorded with the row
+		if err := db.RecordKeyTx(ctx, tx, km, wr.ID, tuple); err != nil {
+			return err
 		}
 	}
 	if wr.idem != nil {
@@ -609,7 +643,7 @@ func (s *Server) writeStatement(wr *WriteRequest) (*sqlemit.Statement, error) {
 	pk, _ := wr.Table.Column(wr.Table.PrimaryKey)
 	key := &plan.Value{Kind: plan.KGuid, V: wr.ID}
 	var set []engine.Assignment
-	if wr.Kind == engine.Insert && wr.ID != "" { // "": an integer key the database generates
+	if wr.Kind == engine.Insert && wr.ID != "" && pk.Key == nil { // "": an integer key the database generates; a key map's id is no column
 		set = append(set, engine.Assignment{Column: pk, Value: key})
 	}
 	set = append(set, wr.written()...)

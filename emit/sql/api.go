@@ -14,6 +14,9 @@ type Statement struct {
 	// LookupNames are the lookup names the statement reads after Columns
 	// (plan.Plan.LookupNames; LookupNameColumns columns).
 	LookupNames []*plan.LookupName
+	// KeyMaps are the key maps of string and composite keys the statement
+	// joins (keymap.go): they must exist before it runs.
+	KeyMaps []*plan.KeyMap
 }
 
 // BindParams returns args with every plan.Param (the caller parameter of

@@ -29,6 +29,9 @@ type Caps struct {
 	Collation, CollationAccents string
 	// List is how a long IN list is bound (inlist.go).
 	List ListStyle
+	// Keys is how a string or composite key's tuple is read and compared
+	// exactly (keymap.go).
+	Keys KeyStyle
 	// Limits are the engine's limits on one statement (limits.go).
 	Limits Limits
 }
@@ -211,23 +214,23 @@ var (
 	Postgres Dialect = &DialectSpec{"postgres", Caps{
 		Flags:  NullsOrdering | Lateral | IsTrue | BoolParams | ZoneNames | GroupByOrdinal | RecursiveKeyword | TypedParams | BoolAndOr | RowValues,
 		Params: ParamDollar, Quote: QuoteDouble, Dates: DateExtract, Like: ClassSimilarTo, Concat: ConcatPipes, Fold: FoldTranslate,
-		List: ListArray, Limits: postgresLimits,
+		List: ListArray, Keys: KeysPostgres, Limits: postgresLimits,
 	}}
 	SQLite Dialect = &DialectSpec{"sqlite", Caps{
 		Flags:  ZoneFunction | IsTrue | TimeText | DecimalFloat | GroupByOrdinal | RecursiveKeyword | Unhex | NoCase | RowValues,
 		Params: ParamQuestionNumbered, Quote: QuoteDouble, Dates: DateStrftime, Like: ClassGlob, Concat: ConcatPipes, Fold: FoldFunction,
-		List: ListJSONEach, Limits: sqliteLimits,
+		List: ListJSONEach, Keys: KeysSQLite, Limits: sqliteLimits,
 	}}
 	MySQL Dialect = &DialectSpec{"mysql", Caps{
 		Flags:  IsTrue | GroupByOrdinal | RecursiveKeyword | Unhex,
 		Params: ParamQuestion, Quote: QuoteBacktick, Dates: DateMySQL, Like: ClassRegexp, Concat: ConcatFunc,
-		List: ListJSONTable, Limits: mysqlLimits,
+		List: ListJSONTable, Keys: KeysMySQL, Limits: mysqlLimits,
 	}}
 	SQLServer Dialect = &DialectSpec{"sqlserver", Caps{
 		Flags:  TopFetch | CrossApply | CaseInsensitive | AvgIntTruncates | TableHints | BitMinMaxCast | PadSpace | ZoneWindows,
 		Params: ParamAtP, Quote: QuoteBracket, Dates: DateDatepart, Like: ClassLike, Concat: ConcatPlus,
 		Collation: "Latin1_General_CI_AI", CollationAccents: "Latin1_General_CI_AS",
-		List: ListOpenJSON, Limits: sqlserverLimits,
+		List: ListOpenJSON, Keys: KeysSQLServer, Limits: sqlserverLimits,
 	}}
 )
 

@@ -34,9 +34,9 @@ func run(p *plan.Plan, d Dialect, mode queryMode) (*Statement, error) {
 		return nil, e.limitError(p, d, v, mode)
 	}
 	if mode == modeRows {
-		return &Statement{SQL: e.text(), Args: e.args, Columns: p.Columns, LookupNames: p.LookupNames}, nil
+		return &Statement{SQL: e.text(), Args: e.args, Columns: p.Columns, LookupNames: p.LookupNames, KeyMaps: e.keyMaps}, nil
 	}
-	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn}, nil
+	return &Statement{SQL: e.text(), Args: e.args, Columns: countColumn, KeyMaps: e.keyMaps}, nil
 }
 
 // write renders the statement of mode.
@@ -240,6 +240,8 @@ type emitter struct {
 	probe  probe
 	// offsets are the zone offset CASEs written so far (datepart.go).
 	offsets []writtenOffset
+	// keyMaps are the key maps the statement reads (keymap.go).
+	keyMaps []*plan.KeyMap
 }
 
 func (e *emitter) init(p *plan.Plan, d Dialect) error {

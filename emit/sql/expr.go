@@ -103,6 +103,10 @@ func (e *emitter) exprNode(x plan.Expr, ctx int) {
 			e.nilNode()
 			return
 		}
+		if c := refColumn(x.Col); isKeyMap(c) {
+			e.keyNull(x)
+			return
+		}
 		e.col(x.Col)
 		if x.Not {
 			e.raw(" IS NOT NULL")
@@ -144,6 +148,10 @@ func (e *emitter) exprNode(x plan.Expr, ctx int) {
 		s := x.Source
 		if s == nil || s.Parent == nil || s.Child == nil {
 			e.fail(diag.MalformedPlan, "IN subquery without its columns")
+			return
+		}
+		if isKeyMap(s.Parent.Column) || isKeyMap(s.Child) {
+			e.fail(diag.KeyMapUnsupported, "an in link over %q, an id computed from a string or composite key, is not supported: use an exists link", s.Child.LogicalName)
 			return
 		}
 		cp, cc := e.guidPair(s.Parent.Column, s.Child)
@@ -384,6 +392,10 @@ func (e *emitter) compareOnce(x *plan.Compare, pad bool) {
 		e.fail(diag.MalformedPlan, "unknown comparison operator %d", x.Op)
 		return
 	}
+	if isKeyMap(refColumn(x.Left)) {
+		e.keyCompare(x)
+		return
+	}
 	if _, ok := guidColumn(refColumn(x.Left)); ok {
 		e.guidCompare(x)
 		return
@@ -454,6 +466,10 @@ func (e *emitter) inList(x *plan.InList) {
 		} else {
 			e.raw("1=0")
 		}
+		return
+	}
+	if c := refColumn(x.Col); isKeyMap(c) {
+		e.keyMapIn(x.Col.Source.Name, x.Col.Source, c, x.Values, x.Not)
 		return
 	}
 	lower := e.fold(x.Fold)

@@ -132,7 +132,11 @@ func (e *emitter) joinNode(j *plan.DataSource) {
 // on writes a join condition: child = parent, security, filter.
 func (e *emitter) on(j *plan.DataSource) {
 	if j.Parent != nil {
-		e.colEq(j.Child, func() { e.qcol(j.Name, j.Child) }, j.Parent.Column, func() { e.col(j.Parent) })
+		if isKeyMap(j.Child) || isKeyMap(j.Parent.Column) {
+			e.keyJoin(j.Name, nil, j.Child, j.Parent.Source.Name, j.Parent.Source, j.Parent.Column)
+		} else {
+			e.colEq(j.Child, func() { e.qcol(j.Name, j.Child) }, j.Parent.Column, func() { e.col(j.Parent) })
+		}
 		if sec := security(j); sec != nil {
 			e.raw(" AND ")
 			e.expr(sec, precAnd)
@@ -218,7 +222,11 @@ func (e *emitter) subquery(ds *plan.DataSource, corr bool) {
 	sec := security(ds)
 	if corr && ds.Parent != nil {
 		e.raw(" WHERE ")
-		e.colEq(ds.Child, func() { e.qcol(ds.Name, ds.Child) }, ds.Parent.Column, func() { e.col(ds.Parent) })
+		if isKeyMap(ds.Child) || isKeyMap(ds.Parent.Column) {
+			e.keyJoin(ds.Name, nil, ds.Child, ds.Parent.Source.Name, ds.Parent.Source, ds.Parent.Column)
+		} else {
+			e.colEq(ds.Child, func() { e.qcol(ds.Name, ds.Child) }, ds.Parent.Column, func() { e.col(ds.Parent) })
+		}
 		if sec != nil {
 			e.raw(" AND ")
 			e.expr(sec, precAnd)
@@ -317,9 +325,13 @@ func (e *emitter) cte(i int, h *plan.Hierarchy) {
 	e.ident(alias)
 	e.hint()
 	e.raw(" WHERE ")
-	e.conv(e.valueConv(pk), func() { e.qcol(alias, pk) })
-	e.raw(" = ")
-	e.paramFor(h.Anchor, pk)
+	if isKeyMap(pk) {
+		e.keyMapIn(alias, nil, pk, []*plan.Value{h.Anchor}, false)
+	} else {
+		e.conv(e.valueConv(pk), func() { e.qcol(alias, pk) })
+		e.raw(" = ")
+		e.paramFor(h.Anchor, pk)
+	}
 	if sec != nil {
 		e.raw(" AND ")
 		e.expr(sec, precAnd)

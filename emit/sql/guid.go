@@ -68,6 +68,10 @@ func (e *emitter) guidPair(a, b *plan.Column) (guidConv, guidConv) {
 	if ga == gb && ga != plan.GuidAnyCase {
 		return convNone, convNone
 	}
+	if ga == plan.GuidKeyMap || gb == plan.GuidKeyMap {
+		e.fail(diag.KeyMapUnsupported, "%s and %s cannot be compared: an id computed from a string or composite key meets a GUID column", a.LogicalName, b.LogicalName)
+		return convNone, convNone
+	}
 	if ga == plan.GuidInteger || gb == plan.GuidInteger {
 		// An integer key's GUIDs are computed outside the database: an
 		// integer meets only another integer key column.
@@ -148,6 +152,10 @@ func (e *emitter) conv(c guidConv, w func()) {
 // colEq writes a = b for two column expressions, converted as their
 // GUID storage forms require.
 func (e *emitter) colEq(a *plan.Column, wa func(), b *plan.Column, wb func()) {
+	if isKeyMap(a) || isKeyMap(b) {
+		e.keyColEq(a, wa, b, wb)
+		return
+	}
 	ca, cb := e.guidPair(a, b)
 	e.conv(ca, wa)
 	e.raw(" = ")

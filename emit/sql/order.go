@@ -165,11 +165,12 @@ func (e *emitter) groupedOrder(p *plan.Plan) bool {
 	return p.Distinct || p.Aggregate
 }
 
-// identityKey reports whether k sorts by a string primary key.
+// identityKey reports whether k sorts by a string primary key, or a
+// string part of a key-map id (plan.Table.KeyPart).
 func (e *emitter) identityKey(k *plan.SortKey) bool {
 	r := k.Column
 	return r != nil && r.Column != nil && r.Source != nil && r.Source.Table != nil &&
-		r.Column.LogicalName == r.Source.Table.PrimaryKey && r.Column.Type.Kind() == plan.KString
+		(r.Column.LogicalName == r.Source.Table.PrimaryKey || r.Source.Table.KeyPart(r.Column)) && r.Column.Type.Kind() == plan.KString
 }
 
 // orderTerms are the ORDER BY expressions written so far. A later term

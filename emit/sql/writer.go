@@ -126,6 +126,10 @@ func (e *emitter) col(r *plan.ColumnRef) {
 		e.ident(r.Column.PhysicalName) // an index key: the table's own column
 		return
 	}
+	if isKeyMap(r.Column) && !r.Source.Security.Hides(r.Column) {
+		e.keyTuple(r.Source.Name, r.Source, r.Column) // each part secured as the source secures it
+		return
+	}
 	e.securedCol(r.Source.Name, r.Source.Table, r.Column, r.Source.Security.Hides(r.Column), r.Source.Security.SharedKeys(r.Column))
 }
 
@@ -142,15 +146,20 @@ func (e *emitter) securedCol(alias string, t *plan.Table, c *plan.Column, hidden
 			return
 		}
 		e.raw("CASE WHEN ")
-		e.conv(e.valueConv(pk), func() { e.qcol(alias, pk) })
-		e.raw(" IN (")
-		for i, k := range keys {
-			if i > 0 {
-				e.raw(", ")
+		if isKeyMap(pk) {
+			e.keyMapIn(alias, nil, pk, keys, false)
+		} else {
+			e.conv(e.valueConv(pk), func() { e.qcol(alias, pk) })
+			e.raw(" IN (")
+			for i, k := range keys {
+				if i > 0 {
+					e.raw(", ")
+				}
+				e.paramFor(k, pk)
 			}
-			e.paramFor(k, pk)
+			e.byte1(')')
 		}
-		e.raw(") THEN ")
+		e.raw(" THEN ")
 		e.qcol(alias, c)
 		e.raw(" END")
 	case hidden:
@@ -166,6 +175,10 @@ func (e *emitter) securedCol(alias string, t *plan.Table, c *plan.Column, hidden
 func (e *emitter) qcol(alias string, c *plan.Column) {
 	if c == nil {
 		e.fail(diag.MalformedPlan, "data source %q without its join column", alias)
+		return
+	}
+	if isKeyMap(c) {
+		e.keyTuple(alias, nil, c)
 		return
 	}
 	e.ident(alias)

@@ -41,6 +41,8 @@ const (
 	FiscalSettings      Code = "VE2010" // fiscal operator without valid fiscal settings
 	BadTimeZone         Code = "VE2011" // unknown IANA time zone
 	KeyNotEncoded       Code = "VE2018" // a GUID compared with a column whose non-GUID key is exposed as GUIDs, outside the GUIDs that key encoding gives
+	KeyMapUnsupported   Code = "VE2019" // a key-map id (a string or composite key exposed as GUIDs) used where the key map cannot answer: ordered comparison, a column of another form, an unmatched composite
+	KeyMapDeclaration   Code = "VE2020" // a key map declared wrongly in the metadata (keyColumns naming no column, a part type other than string or integer)
 	AssumedMetadata     Code = "VE2012" // a warning: untyped mode assumed a Dataverse convention where metadata would say (hierarchy parent<table>id)
 	// Security (VE3xxx).
 	SecurityDenied     Code = "VE3001"
@@ -104,4 +106,8 @@ const (
 	FailedDependency     Code = "VE6038" // a $batch operation not run because one it depends on (dependsOn) failed (HTTP 424)
 	// Keys that are not GUIDs (VE6046–VE6049).
 	NoSuchKey Code = "VE6046" // a record id outside the GUIDs a table's integer or string key is exposed as: no such record (HTTP 404)
+	// Key maps for string and composite keys (VE6050–VE6059).
+	KeyPartChange  Code = "VE6050" // an Update sets a column of a key-map table's key: the record's id would change (Dataverse keys never change)
+	KeyMapFailed   Code = "VE6051" // the key map could not be created or written (read-only database user: run the documented DDL)
+	KeyPartMissing Code = "VE6052" // a Create on a key-map table without a value for every key column, or naming an id that is not its key's (the id is computed from the key)
 )
