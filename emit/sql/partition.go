@@ -77,15 +77,7 @@ func (e *emitter) partitioned(p *plan.Plan, mode queryMode) {
 	e.raw(" FROM ")
 	if keys != nil {
 		e.seek(p, keys)
-		e.raw(" ORDER BY ")
-		e.ident(partitionAlias)
-		e.raw(".")
-		e.alias(pl.At)
-		e.raw(", ")
-		e.ident(partitionAlias)
-		e.raw(".")
-		e.ident(rowNumberAlias)
-		e.rowLimit(p, topFetch)
+		e.partitionOrder(p, pl, topFetch)
 		return
 	}
 	e.byte1('(')
@@ -106,6 +98,12 @@ func (e *emitter) partitioned(p *plan.Plan, mode queryMode) {
 	e.ident(rowNumberAlias)
 	e.raw(" <= ")
 	e.bind(pl.Skip + pl.Top)
+	e.partitionOrder(p, pl, topFetch)
+}
+
+// partitionOrder ends a per-parent statement: its rows by parent, then
+// by their number within the parent, and the page's own limit.
+func (e *emitter) partitionOrder(p *plan.Plan, pl *plan.PartitionLimit, topFetch bool) {
 	e.raw(" ORDER BY ")
 	e.ident(partitionAlias)
 	e.raw(".")
