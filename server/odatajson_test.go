@@ -14,10 +14,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/vecompile/vecompile/ast"
 	"github.com/vecompile/vecompile/engine"
+	"github.com/vecompile/vecompile/internal/testkit"
 	odataparse "github.com/vecompile/vecompile/parse/odata"
 	"github.com/vecompile/vecompile/plan"
 )
@@ -408,27 +408,6 @@ func jsonTable() *plan.Table {
 	}})
 }
 
-// randomJSONString mixes ASCII, HTML characters, control characters,
-// U+2028/9, any rune and stray bytes (invalid UTF-8).
-func randomJSONString(r *rand.Rand) string {
-	var b []byte
-	for range r.IntN(20) {
-		switch r.IntN(6) {
-		case 0:
-			b = append(b, byte(r.IntN(256)))
-		case 1:
-			b = append(b, byte(r.IntN(0x20)))
-		case 2:
-			b = utf8.AppendRune(b, rune(r.IntN(0x110000)))
-		case 3:
-			b = append(b, "<>&\"\\\u2028\u2029"[r.IntN(11)])
-		default:
-			b = append(b, "aé漢🙂 "[r.IntN(5)])
-		}
-	}
-	return string(b)
-}
-
 func randomDecimal(r *rand.Rand) json.Number {
 	switch r.IntN(4) {
 	case 0:
@@ -455,7 +434,7 @@ func randomField(r *rand.Rand, c *plan.Column) engine.Field {
 	}
 	switch c.Type {
 	case plan.TString, plan.TMemo:
-		f.Value = randomJSONString(r)
+		f.Value = testkit.JSONString(r, 20)
 	case plan.TInteger, plan.TPicklist, plan.TState:
 		f.Value = int64(r.Int32())
 	case plan.TBigInt:
@@ -474,7 +453,7 @@ func randomField(r *rand.Rand, c *plan.Column) engine.Field {
 		f.Value = fmt.Sprintf("%08x-0000-4000-8000-%012x", r.Uint32(), r.Uint64()>>16)
 	}
 	if r.IntN(3) == 0 {
-		f.Formatted = &engine.Formatted{Value: randomJSONString(r), HasValue: r.IntN(4) > 0}
+		f.Formatted = &engine.Formatted{Value: testkit.JSONString(r, 20), HasValue: r.IntN(4) > 0}
 	}
 	return f
 }
@@ -548,7 +527,7 @@ func TestDirectJSONRandomRows(t *testing.T) {
 			se := sdkEntity(tab, row, out, &refs)
 			for k, ref := range refs {
 				if k%2 == 0 {
-					ref.ref.Name = randomJSONString(rnd)
+					ref.ref.Name = testkit.JSONString(rnd, 20)
 				}
 			}
 			sdkFormatted(ctx, se, row)

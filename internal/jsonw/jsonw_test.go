@@ -8,7 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
+
+	"github.com/vecompile/vecompile/internal/testkit"
 )
 
 // reference is encoding/json's Encoder without HTML escaping, the writer
@@ -66,7 +67,7 @@ func randomValue(r *rand.Rand) any {
 	case 0:
 		return nil
 	case 1, 2:
-		return randomString(r)
+		return testkit.JSONString(r, 24)
 	case 3:
 		return int64(r.Uint64())
 	case 4:
@@ -91,25 +92,6 @@ func randomValue(r *rand.Rand) any {
 	default:
 		return r.IntN(2) == 0
 	}
-}
-
-func randomString(r *rand.Rand) string {
-	var b []byte
-	for range r.IntN(24) {
-		switch r.IntN(5) {
-		case 0:
-			b = append(b, byte(r.IntN(256)))
-		case 1:
-			b = append(b, byte(r.IntN(0x20)))
-		case 2:
-			b = utf8.AppendRune(b, rune(r.IntN(0x110000)))
-		case 3:
-			b = append(b, "<>&\"\\\u2028\u2029"[r.IntN(11)])
-		default:
-			b = append(b, byte('a'+r.IntN(26)))
-		}
-	}
-	return string(b)
 }
 
 // FuzzAppendValue: any string, float, integer or decimal text is written
