@@ -128,15 +128,7 @@ func TestComputedFiltersAcrossEngines(t *testing.T) {
 				if filter != "" {
 					req += "&$filter=" + filter
 				}
-				q, err := c.ParseOData(req)
-				if err != nil {
-					return nil, err
-				}
-				p, err := c.Plan(q)
-				if err != nil {
-					return nil, err
-				}
-				res, err := c.Exec(ctx, p)
+				res, err := execOData(ctx, c, req)
 				if err != nil {
 					return nil, err
 				}
@@ -246,15 +238,7 @@ func TestComputedUnderSecurity(t *testing.T) {
 	}
 	defer c.Close()
 	count := func(filter string) (int, error) {
-		q, err := c.ParseOData("accounts?$select=name&$filter=" + filter)
-		if err != nil {
-			return 0, err
-		}
-		p, err := c.Plan(q)
-		if err != nil {
-			return 0, err
-		}
-		res, err := c.Exec(ctx, p)
+		res, err := execOData(ctx, c, "accounts?$select=name&$filter="+filter)
 		if err != nil {
 			return 0, err
 		}

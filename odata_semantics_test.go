@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vecompile/vecompile"
+	"github.com/vecompile/vecompile/engine"
 )
 
 // TestODataNotPartitions checks the lowering of not against OData's
@@ -26,15 +27,7 @@ func TestODataNotPartitions(t *testing.T) {
 		if filter != "" {
 			req += "&$filter=" + filter
 		}
-		q, err := c.ParseOData(req)
-		if err != nil {
-			return nil, err
-		}
-		p, err := c.Plan(q)
-		if err != nil {
-			return nil, err
-		}
-		res, err := c.Exec(ctx, p)
+		res, err := execOData(ctx, c, req)
 		if err != nil {
 			return nil, err
 		}
@@ -93,4 +86,17 @@ func TestODataNotPartitions(t *testing.T) {
 			t.Errorf("%s: %d rows match, %d do not: the case tests nothing", tc.pred, len(yes), len(no))
 		}
 	}
+}
+
+// execOData parses an OData request with c, plans it and runs it.
+func execOData(ctx context.Context, c *vecompile.Compiler, request string) (*engine.Result, error) {
+	q, err := c.ParseOData(request)
+	if err != nil {
+		return nil, err
+	}
+	p, err := c.Plan(q)
+	if err != nil {
+		return nil, err
+	}
+	return c.Exec(ctx, p)
 }
