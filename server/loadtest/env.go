@@ -39,6 +39,9 @@ const DefaultUser = "aa000000-0000-4000-8000-000000000002"
 type Env struct {
 	Base    string
 	Header  http.Header
+	// Handler is the server's handler, for benchmarks that leave the
+	// network out.
+	Handler http.Handler
 	DB      *engine.DB
 	Catalog plan.Catalog
 	Session *security.Session // nil when insecure
@@ -113,6 +116,7 @@ func Start(ctx context.Context, o EnvOptions) (*Env, error) {
 		e.Close()
 		return nil, err
 	}
+	e.Handler = srv.Handler()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		e.Close()

@@ -1,0 +1,113 @@
+package loadtest
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// BenchmarkHandlerRead runs reads a and b through the secured server's
+// handler with no network, for allocation and CPU profiles of the server's
+// own work (go test -run '^$' -bench HandlerRead -benchmem -memprofile).
+func BenchmarkHandlerRead(b *testing.B) {
+	for _, insecure := range []bool{false, true} {
+		e, err := Start(context.Background(), EnvOptions{Insecure: insecure})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(e.Close)
+		name := "secured"
+		if insecure {
+			name = "unsecured"
+		}
+		for _, rd := range []Read{ReadA, ReadB} {
+			st, err := e.statement(rd.Fetch(e.IDs[0]))
+			if err != nil {
+				b.Fatal(err)
+			}
+			stmt, err := e.DB.SQL.Prepare(st.SQL)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { stmt.Close() })
+			b.Run(name+"/"+rd.Name[:1]+"/floor", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					// A request's context can be cancelled, as the
+					// server's is (the driver watches it).
+					ctx, cancel := context.WithCancel(context.Background())
+					w := httptest.NewRecorder()
+					if err := floorRead(ctx, w, stmt, st.Args); err != nil {
+						b.Fatal(err)
+					}
+					cancel()
+				}
+			})
+			path := rd.Path(e.IDs[0])
+			b.Run(name+"/"+rd.Name[:1], func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					r := httptest.NewRequest(http.MethodGet, path, nil)
+					r.Header = e.Header.Clone()
+					w := httptest.NewRecorder()
+					e.Handler.ServeHTTP(w, r)
+					if w.Code != http.StatusOK {
+						b.Fatalf("%s: %d %s", path, w.Code, w.Body)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkEngineQuery compares the engine's query (the per-connection
+// statement cache, typing each value) with a prepared database/sql
+// statement scanning into any, on read a's statement.
+func BenchmarkEngineQuery(b *testing.B) {
+	e, err := Start(context.Background(), EnvOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(e.Close)
+	st, err := e.statement(ReadA.Fetch(e.IDs[0]))
+	if err != nil {
+		b.Fatal(err)
+	}
+	stmt, err := e.DB.SQL.Prepare(st.SQL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stmt.Close() })
+	b.Run("stmt", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ctx, cancel := context.WithCancel(context.Background())
+			rows, err := stmt.QueryContext(ctx, st.Args...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cols, _ := rows.Columns()
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			for rows.Next() {
+				rows.Scan(ptrs...)
+			}
+			rows.Close()
+			cancel()
+		}
+	})
+	b.Run("engine", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ctx, cancel := context.WithCancel(context.Background())
+			if _, err := e.DB.Query(ctx, st); err != nil {
+				b.Fatal(err)
+			}
+			cancel()
+		}
+	})
+}
