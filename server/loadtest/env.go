@@ -37,8 +37,8 @@ const DefaultUser = "aa000000-0000-4000-8000-000000000002"
 // Env is an adapter server listening on loopback over the sample data,
 // secured by the sample's model, with a valid token for its requests.
 type Env struct {
-	Base    string
-	Header  http.Header
+	Base   string
+	Header http.Header
 	// Handler is the server's handler, for benchmarks that leave the
 	// network out.
 	Handler http.Handler
