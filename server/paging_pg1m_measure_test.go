@@ -19,8 +19,10 @@ import (
 // path (the keyset continuation, emit, engine), the database's own times
 // from EXPLAIN ANALYZE, and the top node's buffers.
 type pageFigures struct {
+	first      time.Duration // the warm-up run's wall time (0 without one)
 	wall       []time.Duration
 	exec, plan []float64 // ms: EXPLAIN ANALYZE Execution / Planning Time
+	st         *sqlemit.Statement
 	buffers    string
 	head       string
 	rows       [][]any // the page's rows, for comparing forms
@@ -66,6 +68,7 @@ func (m *pageMeter) measure(mk func() (*plan.Plan, error), want int) *pageFigure
 			t.Fatalf("%d rows, want %d", len(res.Rows), want)
 		}
 		if m.warm && i == 0 {
+			f.first = d
 			continue
 		}
 		f.wall = append(f.wall, d)
@@ -86,6 +89,7 @@ func (m *pageMeter) measure(mk func() (*plan.Plan, error), want int) *pageFigure
 		}
 	}
 	f.head = explainHead(m.explain(st, "EXPLAIN (ANALYZE, BUFFERS, TIMING) "))
+	f.st = st
 	return f
 }
 
@@ -99,6 +103,25 @@ func (m *pageMeter) explain(st *sqlemit.Statement, prefix string) []string {
 		lines[i] = fmt.Sprint(row[0].Value)
 	}
 	return lines
+}
+
+// projected is the Output line of the plan's scan node (EXPLAIN VERBOSE):
+// what the scan computes for each row it returns.
+func (m *pageMeter) projected(st *sqlemit.Statement) string {
+	scan := false
+	for _, line := range m.explain(st, "EXPLAIN (VERBOSE, COSTS OFF) ") {
+		l := strings.TrimSpace(line)
+		if strings.Contains(l, "Scan") {
+			scan = true
+		}
+		if scan && strings.HasPrefix(l, "Output: ") {
+			if len(l) > 200 {
+				l = l[:200] + "…"
+			}
+			return l
+		}
+	}
+	return ""
 }
 
 // explainHead is a plan's first nodes, then its planning and execution
