@@ -352,12 +352,13 @@ func (s *Server) missing(ctx context.Context, t *plan.Table, id string) error {
 
 func toEntity(t *plan.Table, row engine.Row) *Entity {
 	e := &Entity{LogicalName: t.LogicalName, Attributes: make(map[string]any, len(row))}
+	vc, versioned := versionCol(t)
 	for _, f := range row {
 		if f.Value == nil {
 			continue
 		}
 		e.Attributes[f.Name] = f.Value
-		if vc, ok := versionCol(t); ok && f.Name == vc.LogicalName {
+		if versioned && f.Name == vc.LogicalName {
 			if v, ok := versionOf(f.Value); ok {
 				e.RowVersion = strconv.FormatInt(v, 10)
 			}
