@@ -185,7 +185,7 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 		return nil, db.errorf("the statement returns %d columns but its plan has %d output columns", n, len(st.Columns))
 	}
 	lookupAt := lookupColumns(st)
-	var mapped []keyRow // ids read, recorded in their key maps once the rows are closed
+	var mapped []keyRow      // ids read, recorded in their key maps once the rows are closed
 	scan := make([]any, 2*n) // the values and the pointers Scan fills them through
 	vals, ptrs := scan[:n:n], scan[n:]
 	for i := range vals {
