@@ -197,16 +197,14 @@ func (s *Server) retrieveRow(r *http.Request, p *Principal, entity, id string, c
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	c, err := s.compiledRead(r.Context(), p, retrieveKey(t, g, cols), false, func() (*ast.Query, *odataparse.ExpandLevel, error) {
-		return byIDQuery(t, g, cols), nil, nil
-	})
+	c, st, err := s.compiledByID(r.Context(), p, t, g, cols)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	pl := c.plan
 	ctx, cancel := contextTimeout(r, s.cfg.QueryTimeout)
 	defer cancel()
-	res, err := s.cfg.DB.ExecEmitted(ctx, pl, c.st)
+	res, err := s.cfg.DB.ExecEmitted(ctx, pl, st)
 	if err != nil {
 		return nil, nil, nil, err
 	}
