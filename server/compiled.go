@@ -192,6 +192,11 @@ func callerText(c *plan.Caller) string {
 // a compiled-request cache key's text.
 func requestText(parts ...string) string {
 	var b strings.Builder
+	size := 0
+	for _, p := range parts {
+		size += len(p) + 4
+	}
+	b.Grow(size) // one allocation: lengths under 1,000 take three digits
 	for _, p := range parts {
 		b.WriteString(strconv.Itoa(len(p)))
 		b.WriteByte(':')

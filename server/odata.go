@@ -490,7 +490,7 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 		return err
 	}
 	if found {
-		w.Header().Set("ETag", etag)
+		w.Header()[hETag] = []string{etag}
 	}
 	if r.Method == http.MethodGet {
 		if err := readPrecondition(w, r, etag); err != nil {
