@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/plan"
 )
@@ -98,6 +99,17 @@ type CompareOptions struct {
 	// installed, a reply that differs from the server's), its rows say
 	// why and the run goes on. Empty: no CAP rows.
 	CAP string
+	// FloorSameRequest sends the floor the servers' requests (the OData
+	// URL, the bearer token and acting-user headers), which it reads past
+	// to the key, instead of GET /{i}: the floor then differs from the
+	// servers only by what they do with a request, not by the bytes the
+	// generator writes and net/http parses.
+	FloorSameRequest bool
+	// AdvisedIndexes creates, before anything is measured, the indexes
+	// `vecompile index advise` prints for the reads' secured statements
+	// (sqlemit.Indexes), on the shared database: every variant reads
+	// through them, CAP too where its own SQL can use them.
+	AdvisedIndexes bool
 }
 
 // CompareRow is one measured cell.
@@ -141,6 +153,11 @@ func Compare(ctx context.Context, o CompareOptions) ([]CompareRow, error) {
 		}
 		defer ref.Close()
 	}
+	if o.AdvisedIndexes {
+		if err := createAdvisedIndexes(ctx, ref, o.Reads, o.Out); err != nil {
+			return nil, err
+		}
+	}
 	peer, err := startPeer(ctx, o, db, envs)
 	if err != nil {
 		return nil, err
@@ -180,8 +197,13 @@ func Compare(ctx context.Context, o CompareOptions) ([]CompareRow, error) {
 				switch v {
 				case "floor":
 					target = floor.base
-					for i := range keys {
-						s.Requests = append(s.Requests, Request{Method: "GET", Path: "/" + strconv.Itoa(i)})
+					for i, k := range keys {
+						if o.FloorSameRequest {
+							s.Header = ref.Header
+							s.Requests = append(s.Requests, Request{Method: "GET", Path: rd.Path(k)})
+						} else {
+							s.Requests = append(s.Requests, Request{Method: "GET", Path: "/" + strconv.Itoa(i)})
+						}
 					}
 				case "cap":
 					// CAP runs in its own process: its CPU time is added to
@@ -433,8 +455,16 @@ func startFloor(ctx context.Context, ref *Env, rd Read, keys []string) (*floorSe
 	if err != nil {
 		return nil, err
 	}
+	byPath := map[string]int{} // the servers' request for key i, when the floor is sent those
+	for i, k := range keys {
+		byPath[rd.Path(k)] = i
+	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		i, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+		i, ok := byPath[r.URL.RequestURI()]
+		var err error
+		if !ok {
+			i, err = strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+		}
 		if err != nil || i < 0 || i >= len(args) {
 			http.NotFound(w, r)
 			return
@@ -493,4 +523,37 @@ func floorRead(ctx context.Context, w http.ResponseWriter, stmt *sql.Stmt, args 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	return json.NewEncoder(w).Encode(map[string]any{"value": page})
+}
+
+// createAdvisedIndexes creates the indexes the reads' statements can use,
+// as `vecompile index advise` prints them, and names each on out. They
+// are dropped with the database (the temporary SQLite file, or the
+// fixture's prefixed tables on PostgreSQL).
+func createAdvisedIndexes(ctx context.Context, ref *Env, reads []Read, out io.Writer) error {
+	d, _ := sqlemit.DialectByName(ref.DB.Dialect)
+	made := map[string]bool{}
+	for _, rd := range reads {
+		p, err := ref.plan(rd.Fetch(ref.IDs[0]))
+		if err != nil {
+			return err
+		}
+		ixs, err := sqlemit.Indexes(p, d)
+		if err != nil {
+			return err
+		}
+		for _, ix := range ixs {
+			if made[ix.Name()] {
+				continue
+			}
+			made[ix.Name()] = true
+			ddl := ix.CreateSQL(d)
+			if _, err := ref.DB.SQL.ExecContext(ctx, ddl); err != nil {
+				return fmt.Errorf("read %s: %s: %w", rd.Name, ddl, err)
+			}
+			if out != nil {
+				fmt.Fprintf(out, "index for read %s: %s\n", rd.Name[:1], ddl)
+			}
+		}
+	}
+	return nil
 }
