@@ -23,8 +23,9 @@ import (
 // accounts, pages of 50 rows ordered by name as the server reads them
 // (page 1 plain, later pages from the keyset cookie of the page before:
 // ks.after), without and with the index `vecompile index advise` prints
-// (sql.Indexes), and with that index made covering (INCLUDE the page's
-// columns: not advised, measured to show what an index-only scan gives).
+// (sql.Indexes), and with that index made covering as `index advise
+// --covering` prints it (sql.CoveringColumns: INCLUDE the page's
+// columns, for an index-only scan).
 // Pages: 1, the first after the NULL names (its cookie's name is NULL),
 // 100, 1,000 and the last (accented names, folded by translate).
 //
@@ -70,7 +71,7 @@ func TestPagingPostgres1M(t *testing.T) {
 	table, exec := testkit.ScaleTable(t, db.SQL, "page1m", "account")
 	cat := plan.MapCatalog{}
 	cat.Add(plan.NewTable(plan.Table{LogicalName: "account", PhysicalName: table, PrimaryKey: "accountid", PrimaryName: "name", Columns: []*plan.Column{
-		{LogicalName: "accountid", Type: plan.TUniqueidentifier}, {LogicalName: "name", Type: plan.TString},
+		{LogicalName: "accountid", Type: plan.TUniqueidentifier}, {LogicalName: "name", Type: plan.TString, MaxLength: 160},
 		{LogicalName: "statecode", Type: plan.TInteger}, {LogicalName: "revenue", Type: plan.TMoney},
 	}}))
 	build := func(page int) *plan.Plan {
@@ -130,8 +131,14 @@ FROM generate_series(1, ` + strconv.Itoa(n) + `) AS i`)
 			case "advised":
 				exec(advised)
 			case "covering":
+				// As `vecompile index advise --covering` prints it.
 				exec(`DROP INDEX "` + ixs[0].Name() + `"`)
-				exec(advised + ` INCLUDE ("name", "revenue")`)
+				cov := ixs[0]
+				cov.Include = sqlemit.CoveringColumns(build(1), sqlemit.Postgres, cov)
+				if !slices.Equal(cov.Include, []string{`"name"`, `"revenue"`}) {
+					t.Fatalf("covering columns %v, want name and revenue", cov.Include)
+				}
+				exec(cov.CreateSQL(sqlemit.Postgres))
 			}
 			if index != "none" {
 				exec(`ANALYZE "` + table + `"`)
