@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/vecompile/vecompile"
@@ -261,6 +262,7 @@ func (s *Server) expandCollection(ctx context.Context, p *Principal, c *odatapar
 			return err
 		}
 		lv = x.Level
+		s.relatedShape(c, x)
 	}
 	read := 0
 	for len(keys) > 0 {
@@ -359,7 +361,7 @@ func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.Col
 	}
 	var sl *shapeLevel
 	if pushesTop(c) {
-		q, err := c.Related(vals)
+		q, err := s.related(c, vals)
 		if err != nil {
 			return 0, err
 		}
@@ -389,7 +391,7 @@ func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.Col
 	read, cookie := 0, ""
 	for page := int64(1); ; page++ {
 		// Built afresh per page: build rewrites the query it is given.
-		q, err := c.Related(vals)
+		q, err := s.related(c, vals)
 		if err != nil {
 			return 0, err
 		}
@@ -418,6 +420,35 @@ func (s *Server) expandRead(ctx context.Context, p *Principal, c *odataparse.Col
 			return read, nil
 		}
 		cookie = pg.cookie
+	}
+}
+
+// related is c's query for the parents' keys vals, reading the related
+// rows' version for their @odata.etag (relatedShape hides it).
+func (s *Server) related(c *odataparse.CollectionExpand, vals []*ast.Value) (*ast.Query, error) {
+	q, err := c.Related(vals)
+	if err != nil {
+		return nil, err
+	}
+	if t, ok := s.catalog.Table(c.Nav.Table); ok {
+		withVersion(q, &odataparse.ExpandLevel{}, t)
+	}
+	return q, nil
+}
+
+// relatedShape makes the entities of a collection-valued expand the Web
+// API's (Microsoft Learn, "Join tables using OData": "Account_Tasks":
+// [{"@odata.etag": …, "subject": …, "_regardingobjectid_value": …,
+// "activityid": …}]): the lookup to the parent is returned whatever the
+// $select names, and the row version is read (related) for the entity's
+// @odata.etag, not returned as a property.
+func (s *Server) relatedShape(c *odataparse.CollectionExpand, x *odataparse.Expansion) {
+	lv := x.Level
+	lv.Hidden = slices.DeleteFunc(lv.Hidden, func(h string) bool { return strings.EqualFold(h, c.Nav.From) })
+	if t, ok := s.catalog.Table(c.Nav.Table); ok {
+		// As related adds it to each query: hidden when added.
+		q := x.Query
+		withVersion(q, lv, t)
 	}
 }
 

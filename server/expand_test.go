@@ -43,7 +43,9 @@ func wantJSON(t *testing.T, what string, got any, want string) {
 }
 
 // valueOf is a collection reply's value without the entities'
-// @odata.etag (TestOptimisticConcurrency checks those).
+// @odata.etag (TestOptimisticConcurrency checks those), at every level:
+// each entity of a collection-valued $expand must carry one, as the Web
+// API's do (TestODataExpand checks one against the record's ETag).
 func valueOf(t *testing.T, r *response) any {
 	t.Helper()
 	v := r.json(t)["value"]
@@ -51,10 +53,35 @@ func valueOf(t *testing.T, r *response) any {
 		for _, row := range rows {
 			if m, ok := row.(map[string]any); ok {
 				delete(m, "@odata.etag")
+				stripNestedETags(t, m)
 			}
 		}
 	}
 	return v
+}
+
+// stripNestedETags removes the @odata.etag of every entity in m's
+// collection-valued members (and theirs), failing where one has none.
+func stripNestedETags(t *testing.T, m map[string]any) {
+	t.Helper()
+	for k, v := range m {
+		switch x := v.(type) {
+		case []any:
+			for _, e := range x {
+				em, ok := e.(map[string]any)
+				if !ok {
+					continue
+				}
+				if tag, _ := em["@odata.etag"].(string); !strings.HasPrefix(tag, `W/"`) {
+					t.Errorf("%s: an entity without @odata.etag: %v", k, em)
+				}
+				delete(em, "@odata.etag")
+				stripNestedETags(t, em)
+			}
+		case map[string]any:
+			stripNestedETags(t, x)
+		}
+	}
 }
 
 func TestODataExpand(t *testing.T) {
@@ -91,17 +118,17 @@ func TestODataExpand(t *testing.T) {
 				"&$expand=contact_customer_accounts($select=fullname;$orderby=fullname%20desc;$top=1;$skip=1;$count=true)")
 			wantJSON(t, "collection-valued $expand with $orderby/$top/$skip/$count", valueOf(t, r), `[
 {"accountid":"`+accID(9)+`","name":"Alpine Ski House","contact_customer_accounts":[],"contact_customer_accounts@odata.count":0},
-{"accountid":"`+accID(0xc)+`","name":"Coho Winery","contact_customer_accounts":[{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith"}],"contact_customer_accounts@odata.count":2},
-{"accountid":"`+accID(5)+`","name":"Fabrikam, Inc.","contact_customer_accounts":[{"contactid":"`+conID(0xc)+`","fullname":"Nadia Haddad"}],"contact_customer_accounts@odata.count":2},
-{"accountid":"`+accID(0x18)+`","name":"Wingtip Toys","contact_customer_accounts":[{"contactid":"`+conID(9)+`","fullname":"David Jones"}],"contact_customer_accounts@odata.count":2}]`)
+{"accountid":"`+accID(0xc)+`","name":"Coho Winery","contact_customer_accounts":[{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith","_parentcustomerid_value":"`+accID(0xc)+`"}],"contact_customer_accounts@odata.count":2},
+{"accountid":"`+accID(5)+`","name":"Fabrikam, Inc.","contact_customer_accounts":[{"contactid":"`+conID(0xc)+`","fullname":"Nadia Haddad","_parentcustomerid_value":"`+accID(5)+`"}],"contact_customer_accounts@odata.count":2},
+{"accountid":"`+accID(0x18)+`","name":"Wingtip Toys","contact_customer_accounts":[{"contactid":"`+conID(9)+`","fullname":"David Jones","_parentcustomerid_value":"`+accID(0x18)+`"}],"contact_customer_accounts@odata.count":2}]`)
 
 			// $filter inside, with a nested single-valued $expand; $count
 			// counts the filtered rows.
 			r = get("/odata/accounts?$select=name&$filter=accountid%20in%20(" + accID(5) + "," + accID(0xc) + ")&$orderby=name" +
 				"&$expand=contact_customer_accounts($select=fullname;$filter=startswith(fullname,'P')%20or%20startswith(fullname,'W');$count=true;$expand=parentcustomerid_account($select=accountnumber))")
 			wantJSON(t, "collection-valued $expand with $filter", valueOf(t, r), `[
-{"accountid":"`+accID(0xc)+`","name":"Coho Winery","contact_customer_accounts":[{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith","parentcustomerid_account":{"accountid":"`+accID(0xc)+`","accountnumber":"ACC-0012"}}],"contact_customer_accounts@odata.count":1},
-{"accountid":"`+accID(5)+`","name":"Fabrikam, Inc.","contact_customer_accounts":[{"contactid":"`+conID(0x34)+`","fullname":"Will Evans","parentcustomerid_account":{"accountid":"`+accID(5)+`","accountnumber":null}}],"contact_customer_accounts@odata.count":1}]`)
+{"accountid":"`+accID(0xc)+`","name":"Coho Winery","contact_customer_accounts":[{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith","_parentcustomerid_value":"`+accID(0xc)+`","parentcustomerid_account":{"accountid":"`+accID(0xc)+`","accountnumber":"ACC-0012"}}],"contact_customer_accounts@odata.count":1},
+{"accountid":"`+accID(5)+`","name":"Fabrikam, Inc.","contact_customer_accounts":[{"contactid":"`+conID(0x34)+`","fullname":"Will Evans","_parentcustomerid_value":"`+accID(5)+`","parentcustomerid_account":{"accountid":"`+accID(5)+`","accountnumber":null}}],"contact_customer_accounts@odata.count":1}]`)
 
 			// GET by key with both kinds; options other than $select and
 			// $expand are not read by key.
@@ -110,8 +137,14 @@ func TestODataExpand(t *testing.T) {
 				t.Errorf("GET by key context: %v", m["@odata.context"])
 			}
 			delete(m, "@odata.context")
+			// A related entity's @odata.etag is its record's ETag.
+			nestedTag := m["contact_customer_accounts"].([]any)[0].(map[string]any)["@odata.etag"]
+			if tag := e.do("GET", "/odata/contacts("+conID(0xd)+")?$select=fullname", nil).want(t, 200).header.Get("ETag"); nestedTag != tag {
+				t.Errorf("the expanded contact's @odata.etag %v, its record's ETag %q", nestedTag, tag)
+			}
+			stripNestedETags(t, m)
 			wantJSON(t, "GET by key with $expand", any(m), `{"accountid":"`+accID(0xc)+`","name":"Coho Winery","primarycontactid":{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith"},
-"contact_customer_accounts":[{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith"},{"contactid":"`+conID(0x35)+`","fullname":"Xavier Dupont"}]}`)
+"contact_customer_accounts":[{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith","_parentcustomerid_value":"`+accID(0xc)+`"},{"contactid":"`+conID(0x35)+`","fullname":"Xavier Dupont","_parentcustomerid_value":"`+accID(0xc)+`"}]}`)
 			m = get("/odata/accounts(" + accID(9) + ")?$select=name&$expand=primarycontactid,contact_customer_accounts($count=true)").json(t)
 			delete(m, "@odata.context")
 			wantJSON(t, "GET by key, nothing related", any(m), `{"accountid":"`+accID(9)+`","name":"Alpine Ski House","primarycontactid":null,"contact_customer_accounts":[],"contact_customer_accounts@odata.count":0}`)
@@ -120,7 +153,7 @@ func TestODataExpand(t *testing.T) {
 			// A collection inside a single-valued expand, and one inside a
 			// collection (business unit → accounts → contacts).
 			r = get("/odata/contacts?$select=fullname&$filter=contactid%20eq%20" + conID(1) + "&$expand=parentcustomerid_account($select=name;$expand=contact_customer_accounts($select=fullname))")
-			wantJSON(t, "collection inside single-valued", valueOf(t, r), `[{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt","parentcustomerid_account":{"accountid":"`+accID(8)+`","name":"Adventure Works","contact_customer_accounts":[{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt"}]}}]`)
+			wantJSON(t, "collection inside single-valued", valueOf(t, r), `[{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt","parentcustomerid_account":{"accountid":"`+accID(8)+`","name":"Adventure Works","contact_customer_accounts":[{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt","_parentcustomerid_value":"`+accID(8)+`"}]}}]`)
 			nested := get("/odata/businessunits?$select=name&$expand=business_unit_accounts($select=name;$expand=contact_customer_accounts($select=fullname;$orderby=contactid))").json(t)
 			flat := get("/odata/accounts?$select=name&$expand=contact_customer_accounts($select=fullname;$orderby=contactid)").json(t)
 			byAcc := map[string]any{}
