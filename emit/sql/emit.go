@@ -207,6 +207,10 @@ type emitter struct {
 	// a row value; subst: the key column written as a value (keyset.go).
 	rowTerms bool
 	subst    *keyValue
+	// keys, while a RootFirst plan's derived table lists its sort terms
+	// (rootfirst.go), collects each term's direction: termEnd names the
+	// term instead of writing it.
+	keys *rootKeys
 	buf      []byte // len == cap; the first n bytes are written
 	n        int
 	args     []any
