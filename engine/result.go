@@ -176,6 +176,7 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 	case 0:
 		res.Columns = names
 	case n - sqlemit.LookupNameColumns(st.LookupNames):
+		res.Columns = make([]string, 0, len(st.Columns))
 		for i, oc := range st.Columns {
 			res.Columns = append(res.Columns, oc.Name)
 			kinds[i] = columnKind(oc)
@@ -184,9 +185,9 @@ func (db *DB) Query(ctx context.Context, st *sqlemit.Statement) (*Result, error)
 		return nil, db.errorf("the statement returns %d columns but its plan has %d output columns", n, len(st.Columns))
 	}
 	lookupAt := lookupColumns(st)
-	var mapped []keyRow // ids read, recorded in their key maps once the rows are closed
-	vals := make([]any, n)
-	ptrs := make([]any, n)
+	var mapped []keyRow      // ids read, recorded in their key maps once the rows are closed
+	scan := make([]any, 2*n) // the values and the pointers Scan fills them through
+	vals, ptrs := scan[:n:n], scan[n:]
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}

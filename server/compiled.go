@@ -2,6 +2,7 @@ package server
 
 import (
 	"container/list"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +46,27 @@ type compiled struct {
 	run   *plan.Plan              // as run on a first page: paged, keyset columns added
 	ks    *keyset
 	st    *sqlemit.Statement // run, emitted for the server's database
+	// plain is the entity shape of its rows for a request asking for no
+	// annotation, made by the first such request: a cached read's rows
+	// are shaped alike every time.
+	plain atomic.Pointer[namedShape]
+}
+
+type namedShape struct {
+	names []string
+	shape *entityShape
+}
+
+// plainShape is the kept shape of rows named names, nil when none is.
+func (c *compiled) plainShape(names []string) *entityShape {
+	if ns := c.plain.Load(); ns != nil && slices.Equal(ns.names, names) {
+		return ns.shape
+	}
+	return nil
+}
+
+func (c *compiled) keepPlainShape(names []string, shape *entityShape) {
+	c.plain.Store(&namedShape{names: slices.Clone(names), shape: shape})
 }
 
 // compiledKey identifies a compiled read; see the package comment above.
@@ -192,6 +214,11 @@ func callerText(c *plan.Caller) string {
 // a compiled-request cache key's text.
 func requestText(parts ...string) string {
 	var b strings.Builder
+	size := 0
+	for _, p := range parts {
+		size += len(p) + 4
+	}
+	b.Grow(size) // one allocation: lengths under 1,000 take three digits
 	for _, p := range parts {
 		b.WriteString(strconv.Itoa(len(p)))
 		b.WriteByte(':')

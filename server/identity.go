@@ -139,16 +139,19 @@ func (insecure) CheckWrite(context.Context, *Principal, *WriteRequest) error    
 // list, given in one line.
 var identityHeaders = []string{"Authorization", HeaderUserID, HeaderObjectID, HeaderContact, HeaderGroups}
 
+// identityKeys are identityHeaders' canonical keys, in the same order.
+var identityKeys = []string{hAuthorization, hUserID, hObjectID, hContact, hGroups}
+
 // application checks the request's identity headers are given once each,
 // verifies the bearer token and the adapter role.
 func (s *Server) application(r *http.Request) (*Claims, error) {
-	for _, h := range identityHeaders {
-		vals := r.Header.Values(h)
+	for i, h := range identityHeaders {
+		vals := r.Header[identityKeys[i]]
 		if len(vals) > 1 || len(vals) == 1 && h != HeaderGroups && strings.Contains(vals[0], ",") {
 			return nil, diagErr(diag.RepeatedHeader, "the %s header is given more than once: give it once", h)
 		}
 	}
-	h := r.Header.Get("Authorization")
+	h := headerValue(r.Header, hAuthorization)
 	scheme, token, ok := strings.Cut(h, " ")
 	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return nil, authErr("no bearer token")
@@ -194,11 +197,11 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 	}
 	p := &Principal{App: claims.App, Roles: claims.Roles, Token: claims, Kind: Anonymous}
 	var given int
-	for _, hk := range []struct {
-		name string
+	for _, hk := range [...]struct {
+		key  string
 		kind IdentityKind
-	}{{HeaderUserID, DataverseUser}, {HeaderObjectID, DirectoryUser}, {HeaderContact, PortalContact}} {
-		if v := strings.TrimSpace(r.Header.Get(hk.name)); v != "" {
+	}{{hUserID, DataverseUser}, {hObjectID, DirectoryUser}, {hContact, PortalContact}} {
+		if v := strings.TrimSpace(headerValue(r.Header, hk.key)); v != "" {
 			given++
 			p.Kind, p.External = hk.kind, v
 		}
@@ -218,7 +221,7 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 		}
 		p.BackendID = id
 	}
-	if p.Groups, err = groupsHeader(r.Header.Values(HeaderGroups)); err != nil {
+	if p.Groups, err = groupsHeader(r.Header[hGroups]); err != nil {
 		return nil, err
 	}
 	if len(p.Groups) > 0 && p.Kind != DataverseUser && p.Kind != DirectoryUser {

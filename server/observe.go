@@ -17,39 +17,52 @@ import (
 
 type ctxKey int
 
-const (
-	keyRequestID ctxKey = iota
-	keyLogger
-	keyCaller
-)
+const keyRequest ctxKey = 0
+
+// observed is what observe keeps of one request, in one allocation and
+// one context value: its id, who made it (filled in once the token is
+// verified), and the writer recording its answer.
+type observed struct {
+	id  string
+	log *slog.Logger // the server's; lines about the request add its id
+	who callerLog
+	sw  statusWriter
+}
 
 // callerLog is who a request came from, filled in once its token is
 // verified, for the request's log line.
 type callerLog struct{ app, tenant, objectID string }
 
+func observedOf(ctx context.Context) *observed {
+	o, _ := ctx.Value(keyRequest).(*observed)
+	return o
+}
+
 // noteCaller records the verified token's application in the request log.
 func noteCaller(ctx context.Context, c *Claims) {
-	if cl, ok := ctx.Value(keyCaller).(*callerLog); ok {
-		*cl = callerLog{c.App, c.Tenant, c.ObjectID}
+	if o := observedOf(ctx); o != nil {
+		o.who = callerLog{c.App, c.Tenant, c.ObjectID}
 	}
 }
 
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(keyRequestID).(string)
-	return id
+	if o := observedOf(ctx); o != nil {
+		return o.id
+	}
+	return ""
 }
 
 // logErr logs the cause of an internal error; its request line follows.
 func logErr(ctx context.Context, err error) {
-	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
-		l.Error("request failed", "err", err.Error())
+	if o := observedOf(ctx); o != nil {
+		o.log.Error("request failed", "request_id", o.id, "err", err.Error())
 	}
 }
 
 // logWarn logs a failure the client's answer does not show.
 func logWarn(ctx context.Context, msg string, err error) {
-	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
-		l.Warn(msg, "err", err.Error())
+	if o := observedOf(ctx); o != nil {
+		o.log.Warn(msg, "request_id", o.id, "err", err.Error())
 	}
 }
 
@@ -139,26 +152,25 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := r.Header.Get("X-Request-Id")
+		id := headerValue(r.Header, hRequestID)
 		if !usableID(id) {
 			var b [8]byte
 			rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
 		}
-		w.Header().Set("X-Request-Id", id)
+		w.Header()[hRequestID] = []string{id}
 		if ambiguousFraming(r) {
 			w.Header().Set("Connection", "close")
 		}
-		log := s.log.With("request_id", id)
-		who := &callerLog{}
-		ctx := context.WithValue(context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, log), keyCaller, who)
+		o := &observed{id: id, log: s.log, sw: statusWriter{ResponseWriter: w}}
+		who, sw := &o.who, &o.sw
+		ctx := context.WithValue(r.Context(), keyRequest, o)
 		r = r.WithContext(ctx)
-		sw := &statusWriter{ResponseWriter: w}
 		s.metrics.inFlight.Add(1)
 		defer func() {
 			s.metrics.inFlight.Add(-1)
 			if p := recover(); p != nil {
-				log.Error("panic", "panic", fmt.Sprint(p))
+				s.log.Error("panic", "request_id", id, "panic", fmt.Sprint(p))
 				if sw.status == 0 {
 					http.Error(sw, `{"error":{"code":"0x80040216","message":"internal error"}}`, http.StatusInternalServerError)
 				}
@@ -173,7 +185,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if sw.status >= 500 {
 				level = slog.LevelError
 			}
-			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			if !s.log.Enabled(ctx, level) {
+				return // no line to write: none is built
+			}
+			attrs := []slog.Attr{slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", d)}
 			if who.app != "" {
 				attrs = append(attrs, slog.String("app", who.app))
@@ -202,7 +217,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 					return
 				}
 			}
-			log.LogAttrs(ctx, level, "request", attrs...)
+			s.log.LogAttrs(ctx, level, "request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
 	})

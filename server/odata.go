@@ -281,7 +281,7 @@ func (s *Server) odataGet(w http.ResponseWriter, r *http.Request, p *Principal) 
 		coll.next = nextLink(r, pg.cookie)
 	}
 	if level == nil || !expandsCollections(level) {
-		return s.writeODataRows(w, r, t, level, coll, pg.result)
+		return s.writeODataRows(w, r, t, c, coll, pg.result)
 	}
 	// Collection-valued expands: each entity a node whose arrays their
 	// queries fill in before the page is written.
@@ -324,16 +324,26 @@ func nextLink(r *http.Request, cookie string) string {
 
 // writeODataRows writes a collection page without collection-valued
 // expands straight from its rows.
-func (s *Server) writeODataRows(w http.ResponseWriter, r *http.Request, t *plan.Table, level *odataparse.ExpandLevel, coll odataCollection, res *engine.Result) error {
+func (s *Server) writeODataRows(w http.ResponseWriter, r *http.Request, t *plan.Table, c *compiled, coll odataCollection, res *engine.Result) error {
+	level := c.level
 	var shape *entityShape
 	if len(res.Rows) > 0 {
 		names := rowNames(res)
-		terms := formattedTerms(annotationsOf(r.Context()))
+		ann := annotationsOf(r.Context())
 		sh := shaperOf(r.Context())
-		if level == nil {
-			shape = flatShape(sh, t, names, terms)
-		} else {
-			shape = compileLevel(r.Context(), s.catalog, level, names).shape
+		plain := ann == nil && sh == &plainShaper
+		if plain {
+			shape = c.plainShape(names)
+		}
+		if shape == nil {
+			if level == nil {
+				shape = flatShape(sh, t, names, formattedTerms(ann))
+			} else {
+				shape = compileLevel(r.Context(), s.catalog, level, names).shape
+			}
+			if plain {
+				c.keepPlainShape(names, shape)
+			}
 		}
 	}
 	ln, err := s.lookupNotes(r.Context(), shape, res.Rows)
@@ -490,7 +500,7 @@ func (s *Server) writeODataEntity(w http.ResponseWriter, r *http.Request, p *Pri
 		return err
 	}
 	if found {
-		w.Header().Set("ETag", etag)
+		w.Header()[hETag] = []string{etag}
 	}
 	if r.Method == http.MethodGet {
 		if err := readPrecondition(w, r, etag); err != nil {

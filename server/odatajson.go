@@ -605,8 +605,8 @@ var jsonBodies = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return 
 // writeOData writes an encoded one: on err, the same 500 it answered when
 // encoding failed.
 func writeODataBody(w http.ResponseWriter, status int, buf *[]byte, b []byte, err error) {
-	w.Header().Set("OData-Version", "4.0")
-	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
+	h := w.Header()
+	h[hOData], h[hContentType] = odataVersion40, odataJSONType
 	writeBytes(w, status, buf, b, err)
 }
 
@@ -616,7 +616,7 @@ func writeBytes(w http.ResponseWriter, status int, buf *[]byte, b []byte, err er
 		b = append(b[:0], `{"error":{"code":"0x80040216","message":"the response could not be encoded"}}`+"\n"...)
 		status = http.StatusInternalServerError
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Header()[hContentLength] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(status)
 	w.Write(b)
 	if cap(b) <= 1<<20 { // a huge page's buffer is not kept

@@ -25,13 +25,13 @@ const (
 // negotiation (Accept).
 func (s *Server) protocol(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("OData-Version", "4.0")
+		w.Header()[hOData] = odataVersion40
 		if n := headerBytes(r); n > maxHeaderBytes {
 			writeError(w, r, diagErr(diag.HeadersTooLarge, "the request headers are %d bytes; the limit is %d", n, maxHeaderBytes))
 			return
 		}
-		for _, h := range []string{"OData-MaxVersion", "OData-Version"} {
-			if err := checkODataVersion(h, r.Header.Values(h)); err != nil {
+		for _, h := range [...][2]string{{"OData-MaxVersion", hODataMaxVersion}, {"OData-Version", hOData}} {
+			if err := checkODataVersion(h[0], r.Header[h[1]]); err != nil {
 				writeError(w, r, err)
 				return
 			}

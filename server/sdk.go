@@ -197,16 +197,14 @@ func (s *Server) retrieveRow(r *http.Request, p *Principal, entity, id string, c
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	c, err := s.compiledRead(r.Context(), p, retrieveKey(t, g, cols), false, func() (*ast.Query, *odataparse.ExpandLevel, error) {
-		return byIDQuery(t, g, cols), nil, nil
-	})
+	c, st, err := s.compiledByID(r.Context(), p, t, g, cols)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	pl := c.plan
 	ctx, cancel := contextTimeout(r, s.cfg.QueryTimeout)
 	defer cancel()
-	res, err := s.cfg.DB.ExecEmitted(ctx, pl, c.st)
+	res, err := s.cfg.DB.ExecEmitted(ctx, pl, st)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -352,12 +350,13 @@ func (s *Server) missing(ctx context.Context, t *plan.Table, id string) error {
 
 func toEntity(t *plan.Table, row engine.Row) *Entity {
 	e := &Entity{LogicalName: t.LogicalName, Attributes: make(map[string]any, len(row))}
+	vc, versioned := versionCol(t)
 	for _, f := range row {
 		if f.Value == nil {
 			continue
 		}
 		e.Attributes[f.Name] = f.Value
-		if vc, ok := versionCol(t); ok && f.Name == vc.LogicalName {
+		if versioned && f.Name == vc.LogicalName {
 			if v, ok := versionOf(f.Value); ok {
 				e.RowVersion = strconv.FormatInt(v, 10)
 			}

@@ -128,21 +128,26 @@ type shaperKey struct{}
 // newShaper reads the request's annotation preference and records in
 // Preference-Applied that it is applied.
 func newShaper(w http.ResponseWriter, r *http.Request) (*webShaper, *http.Request) {
-	sh := &webShaper{}
-	if a, ok := includeAnnotations(r.Header); ok {
-		sh.ann = a
-		sh.on = a.wants(annLookupLogicalName) || a.wants(annAssociatedNav)
-		preferenceApplied(w, "odata.include-annotations="+a.raw)
+	a, ok := includeAnnotations(r.Header)
+	if !ok {
+		// A plain shaper holds nothing: the request need not carry it.
+		return &plainShaper, r
 	}
+	sh := &webShaper{ann: a, on: a.wants(annLookupLogicalName) || a.wants(annAssociatedNav)}
+	preferenceApplied(w, "odata.include-annotations="+a.raw)
 	return sh, r.WithContext(context.WithValue(r.Context(), shaperKey{}, sh))
 }
+
+// plainShaper is the shaper of a request asking for no annotation; it is
+// only read.
+var plainShaper webShaper
 
 // shaperOf is the request's shaper (a plain one when none was made).
 func shaperOf(ctx context.Context) *webShaper {
 	if sh, ok := ctx.Value(shaperKey{}).(*webShaper); ok {
 		return sh
 	}
-	return &webShaper{}
+	return &plainShaper
 }
 
 func canonicalID(id string) string {

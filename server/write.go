@@ -697,6 +697,14 @@ func guidHex(b []byte) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
+// contextTimeout bounds a statement by d from now. A request's context
+// already carries the deadline wrap set from the same timeout; when that
+// deadline comes first, it is the bound, and a second timer would only
+// cost a context and a timer per statement.
 func contextTimeout(r *http.Request, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), d)
+	ctx := r.Context()
+	if dl, ok := ctx.Deadline(); ok && !dl.After(time.Now().Add(d)) {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, d)
 }

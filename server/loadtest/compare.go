@@ -98,6 +98,12 @@ type CompareOptions struct {
 	// installed, a reply that differs from the server's), its rows say
 	// why and the run goes on. Empty: no CAP rows.
 	CAP string
+	// FloorSameRequest sends the floor the servers' requests (the OData
+	// URL, the bearer token and acting-user headers), which it reads past
+	// to the key, instead of GET /{i}: the floor then differs from the
+	// servers only by what they do with a request, not by the bytes the
+	// generator writes and net/http parses.
+	FloorSameRequest bool
 }
 
 // CompareRow is one measured cell.
@@ -180,8 +186,13 @@ func Compare(ctx context.Context, o CompareOptions) ([]CompareRow, error) {
 				switch v {
 				case "floor":
 					target = floor.base
-					for i := range keys {
-						s.Requests = append(s.Requests, Request{Method: "GET", Path: "/" + strconv.Itoa(i)})
+					for i, k := range keys {
+						if o.FloorSameRequest {
+							s.Header = ref.Header
+							s.Requests = append(s.Requests, Request{Method: "GET", Path: rd.Path(k)})
+						} else {
+							s.Requests = append(s.Requests, Request{Method: "GET", Path: "/" + strconv.Itoa(i)})
+						}
 					}
 				case "cap":
 					// CAP runs in its own process: its CPU time is added to
@@ -433,8 +444,16 @@ func startFloor(ctx context.Context, ref *Env, rd Read, keys []string) (*floorSe
 	if err != nil {
 		return nil, err
 	}
+	byPath := map[string]int{} // the servers' request for key i, when the floor is sent those
+	for i, k := range keys {
+		byPath[rd.Path(k)] = i
+	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		i, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+		i, ok := byPath[r.URL.RequestURI()]
+		var err error
+		if !ok {
+			i, err = strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+		}
 		if err != nil || i < 0 || i >= len(args) {
 			http.NotFound(w, r)
 			return

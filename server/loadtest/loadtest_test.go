@@ -107,4 +107,15 @@ func TestCompareRuns(t *testing.T) {
 			}
 		}
 	}
+	// The floor sent the servers' requests finds each key from them.
+	o.Engine, o.Variants, o.FloorSameRequest = "sqlite", []string{"floor"}, true
+	rows, err := loadtest.Compare(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Result.Requests == 0 || r.Result.Status[200] != r.Result.Requests {
+			t.Errorf("floor sent the servers' requests, read %s: %v", r.Read, r.Result)
+		}
+	}
 }
