@@ -55,6 +55,11 @@ func rootFirst(p *Plan) bool {
 	if !outerToOne(p.Root) {
 		return false
 	}
+	for _, c := range p.Columns {
+		if c == nil || c.All {
+			return false // "root".* would read the derived table's sort terms too
+		}
+	}
 	onRoot := func(r *ColumnRef) bool { return r != nil && r.Source == p.Root }
 	for _, k := range p.Orders {
 		switch {
