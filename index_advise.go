@@ -96,6 +96,22 @@ type IndexAdvice struct {
 // one, which serves both. A query that does not compile is an error naming
 // it.
 func (c *Compiler) AdviseIndexes(queries []QueryFile, dialects []string) ([]IndexAdvice, error) {
+	return c.AdviseIndexesWith(queries, dialects, AdviseOptions{})
+}
+
+// AdviseOptions choose what AdviseIndexesWith advises beyond
+// AdviseIndexes.
+type AdviseOptions struct {
+	// Covering gives each ordered or filtered index of a query's root
+	// table, in a dialect with INCLUDE (PostgreSQL, SQL Server), the
+	// columns its queries read (sql.CoveringColumns): a page is then read
+	// from the index alone, its accent-folded sort keys too, which
+	// PostgreSQL otherwise computes again for every row it returns.
+	Covering bool
+}
+
+// AdviseIndexesWith is AdviseIndexes with options.
+func (c *Compiler) AdviseIndexesWith(queries []QueryFile, dialects []string, opts AdviseOptions) ([]IndexAdvice, error) {
 	var out []IndexAdvice
 	for _, name := range dialects {
 		d, ok := sql.DialectByName(name)
@@ -119,21 +135,54 @@ func (c *Compiler) AdviseIndexes(queries []QueryFile, dialects []string) ([]Inde
 					return nil, err
 				}
 				for _, ix := range ixs {
+					var include []string
+					if opts.Covering {
+						include = sql.CoveringColumns(p, d, ix)
+						if q.OData && len(include) > 0 {
+							include = union(include, serverVersion(p, d))
+						}
+					}
 					k := ix.Key()
 					if i, ok := byKey[k]; ok {
 						if !slices.Contains(list[i].Queries, nq.name) {
 							list[i].Queries = append(list[i].Queries, nq.name)
 						}
+						list[i].Index.Include = union(list[i].Index.Include, include)
 						continue
 					}
 					byKey[k] = len(list)
-					list = append(list, IndexAdvice{Dialect: d.Name(), Index: ix, SQL: ix.CreateSQL(d), Queries: []string{nq.name}})
+					ix.Include = include
+					list = append(list, IndexAdvice{Dialect: d.Name(), Index: ix, Queries: []string{nq.name}})
 				}
 			}
 		}
-		out = append(out, coverPrefixes(list)...)
+		kept := coverPrefixes(list)
+		for i := range kept {
+			kept[i].SQL = kept[i].Index.CreateSQL(d)
+		}
+		out = append(out, kept...)
 	}
 	return out, nil
+}
+
+// serverVersion is the root's row version column (quoted), which the
+// server reads with every OData row for its ETag: an index covering the
+// server's pages includes it.
+func serverVersion(p *plan.Plan, d sql.Dialect) []string {
+	if c, ok := p.Root.Table.Column("versionnumber"); ok && c.Type.Kind() == plan.KInt {
+		return sql.CoveringColumns(&plan.Plan{Root: p.Root, Columns: []*plan.OutputColumn{{Name: c.LogicalName, Source: p.Root, Column: c}}}, d, sql.Index{Table: p.Root.Table.PhysicalName})
+	}
+	return nil
+}
+
+// union is a with b's strings it lacks appended.
+func union(a, b []string) []string {
+	for _, s := range b {
+		if !slices.Contains(a, s) {
+			a = append(a, s)
+		}
+	}
+	return a
 }
 
 type namedQuery struct {
@@ -213,12 +262,14 @@ func coverPrefixes(list []IndexAdvice) []IndexAdvice {
 				list[covered].Queries = append(list[covered].Queries, q)
 			}
 		}
+		list[covered].Index.Include = union(list[covered].Index.Include, a.Index.Include)
 	}
 	// kept holds copies made before later additions: refresh them.
 	for i := range kept {
 		for _, b := range list {
 			if b.Index.Key() == kept[i].Index.Key() {
 				kept[i].Queries = b.Queries
+				kept[i].Index.Include = b.Index.Include
 			}
 		}
 	}

@@ -113,3 +113,98 @@ func TestAdvisedIndexesServe(t *testing.T) {
 		})
 	}
 }
+
+// TestAdvisedCoveringIndex: with --covering, an ordered page's index
+// includes the columns the page reads, on PostgreSQL and SQL Server (not
+// SQLite or MySQL, which have no INCLUDE), leaving out long text; and
+// PostgreSQL then reads the page from the index alone (an index-only scan
+// on the vacuumed table), its accent-folded sort key too.
+func TestAdvisedCoveringIndex(t *testing.T) {
+	ctx := context.Background()
+	c, err := vecompile.Open(ctx, vecompile.Config{Sample: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	dir := t.TempDir()
+	page := `<fetch count="50"><entity name="account"><attribute name="name"/><attribute name="revenue"/><attribute name="description"/><order attribute="name"/></entity></fetch>`
+	if err := os.WriteFile(filepath.Join(dir, "page.xml"), []byte(page), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	queries, err := vecompile.ReadQueryFiles([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	advice, err := c.AdviseIndexesWith(queries, []string{"postgres", "sqlserver", "sqlite", "mysql"}, vecompile.AdviseOptions{Covering: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"postgres": `INCLUDE ("name", "revenue")`, "sqlserver": `INCLUDE ([revenue])`}
+	for _, a := range advice {
+		if w := want[a.Dialect]; w != "" && !strings.HasSuffix(a.SQL, w) || w == "" && strings.Contains(a.SQL, "INCLUDE") {
+			t.Errorf("%s: %s\nwant the INCLUDE list %q (description is long text, SQL Server's key is the name itself)", a.Dialect, a.SQL, w)
+		}
+	}
+	plain, err := c.AdviseIndexes(queries, []string{"postgres"})
+	if err != nil || len(plain) != 1 || strings.Contains(plain[0].SQL, "INCLUDE") || plain[0].Index.Name() == advice[0].Index.Name() {
+		t.Errorf("without --covering: %v %v", plain, err)
+	}
+
+	dsn := testkit.OptionalEngines(t)["postgres"]
+	if dsn == "" {
+		return
+	}
+	db, err := engine.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	prefix := fmt.Sprintf("cov%d_", os.Getpid())
+	cat, err := engine.LoadFixture(ctx, db, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer engine.DropFixture(ctx, db, prefix)
+	q, err := vecompile.Parse("page", []byte(strings.ReplaceAll(page, `<attribute name="description"/>`, "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Build(q, plan.Options{Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ixs, err := sql.Indexes(p, sql.Postgres)
+	if err != nil || len(ixs) == 0 {
+		t.Fatalf("%v %v", ixs, err)
+	}
+	ix := ixs[0]
+	ix.Include = sql.CoveringColumns(p, sql.Postgres, ix)
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, s := range []string{ix.CreateSQL(sql.Postgres), `VACUUM (ANALYZE) "` + ix.Table + `"`, "SET enable_seqscan = off"} {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	st, err := sql.Emit(p, sql.Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.QueryContext(ctx, "EXPLAIN "+st.SQL, st.Args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for rows.Next() {
+		var line string
+		rows.Scan(&line)
+		out.WriteString(line + "\n")
+	}
+	rows.Close()
+	if !strings.Contains(out.String(), "Index Only Scan using "+ix.Name()) {
+		t.Errorf("the page is not read from %s alone:\n%s\n%s", ix.CreateSQL(sql.Postgres), st.SQL, out.String())
+	}
+}

@@ -71,6 +71,7 @@ func main() {
 		benchOut    = flag.String("benchout", "", "with -compare: also write every cell in Go benchmark format to this file, for benchstat")
 		capOn       = flag.Bool("cap", true, "with -compare: also measure SAP CAP on SQLite, the \"× CAP\" column (its rows say skipped when node or the installed project is missing)")
 		capDir      = flag.String("cap-dir", defaultCAPDir(), "with -compare: the CAP project (install: npm ci --prefix DIR)")
+		indexes     = flag.Bool("indexes", false, "with -compare: first create on the compared database the indexes `vecompile index advise` prints for the reads (CAP reads through them too)")
 		floorSame   = flag.Bool("floor-same-request", false, "with -compare: send the floor the servers' requests (OData URL, token and acting-user headers) instead of GET /{i}")
 	)
 	flag.Parse()
@@ -90,7 +91,7 @@ func main() {
 		if *capOn {
 			peer = *capDir
 		}
-		if err := runCompare(ctx, *dsn, *engines, *reads, *conns, *variants, peer, *duration, *count, *benchOut, *floorSame); err != nil {
+		if err := runCompare(ctx, *dsn, *engines, *reads, *conns, *variants, peer, *duration, *count, *benchOut, *floorSame, *indexes); err != nil {
 			fmt.Fprintln(os.Stderr, "vecompile-load:", err)
 			pprof.StopCPUProfile()
 			os.Exit(1)
@@ -188,14 +189,14 @@ func run(ctx context.Context, dsn, url, token, user, ids string, pid int, d time
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
-func runCompare(ctx context.Context, dsn, engines, reads, conns, variants, capDir string, d time.Duration, count int, benchOut string, floorSame bool) error {
+func runCompare(ctx context.Context, dsn, engines, reads, conns, variants, capDir string, d time.Duration, count int, benchOut string, floorSame, indexes bool) error {
 	if engines == "" {
 		engines = "sqlite"
 		if dsn != "" {
 			engines += ",postgres"
 		}
 	}
-	o := loadtest.CompareOptions{DSN: dsn, Duration: d, Out: os.Stdout, Variants: splitList(variants), CAP: capDir, FloorSameRequest: floorSame}
+	o := loadtest.CompareOptions{DSN: dsn, Duration: d, Out: os.Stdout, Variants: splitList(variants), CAP: capDir, FloorSameRequest: floorSame, AdvisedIndexes: indexes}
 	for _, r := range splitList(reads) {
 		switch r {
 		case "a":

@@ -14,7 +14,7 @@ import (
 // use, per dialect (vecompile.Compiler.AdviseIndexes).
 func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "advise" {
-		fmt.Fprintln(stderr, "usage: vecompile index advise [--dialect LIST] [--db DSN | --metadata FILE] PATH...")
+		fmt.Fprintln(stderr, "usage: vecompile index advise [--dialect LIST] [--covering] [--db DSN | --metadata FILE] PATH...")
 		return 2
 	}
 	fs := flag.NewFlagSet("vecompile index advise", flag.ContinueOnError)
@@ -24,6 +24,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	dsn := fs.String("db", "", "database DSN whose metadata the queries compile against")
 	metadata := fs.String("metadata", "", "metadata file (instead of --db; without either, the embedded sample's)")
 	user := fs.String("user", "", "the calling user's id (GUID), for queries with identity operators (eq-userid …)")
+	covering := fs.Bool("covering", false, "PostgreSQL and SQL Server: include in each ordered or filtered index the columns its queries read (INCLUDE), so that pages are read from the index alone")
 	collation := addCollationFlags(fs)
 	if err := parseFlags(fs, args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -52,7 +53,7 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !flagSet(fs, "dialect") && c.DB() != nil && *dsn != "" {
 		list = []string{c.DB().Dialect}
 	}
-	advice, err := c.AdviseIndexes(queries, list)
+	advice, err := c.AdviseIndexesWith(queries, list, vecompile.AdviseOptions{Covering: *covering})
 	if err != nil {
 		return fail(stderr, err)
 	}

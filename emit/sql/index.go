@@ -3,8 +3,10 @@ package sql
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strings"
 
+	"github.com/vecompile/vecompile/ast"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -19,6 +21,11 @@ type Index struct {
 	// For says what the index serves: "order", "filter and order",
 	// "filter" or "join".
 	For string
+	// Include are non-key columns (quoted) the index stores in its leaf
+	// rows (INCLUDE: PostgreSQL 11+, SQL Server), so that a page reading
+	// only them and the keys is answered from the index alone, its sort
+	// keys too: `vecompile index advise --covering` (CoveringColumns).
+	Include []string
 }
 
 // IndexKey is one key part: a column or an expression.
@@ -45,7 +52,8 @@ func (ix Index) Expression() bool {
 	return false
 }
 
-// Name is a stable name for the index: vc_<table>_<hash of its keys>.
+// Name is a stable name for the index: vc_<table>_<hash of its keys
+// and included columns>.
 func (ix Index) Name() string {
 	h := sha256.New()
 	h.Write([]byte(ix.Table))
@@ -56,6 +64,10 @@ func (ix Index) Name() string {
 			h.Write([]byte(" DESC"))
 		}
 		h.Write([]byte(k.Nulls))
+	}
+	for _, c := range ix.Include { // a covering index is another index
+		h.Write([]byte{1})
+		h.Write([]byte(c))
 	}
 	t := ix.Table
 	if len(t) > 40 {
@@ -97,7 +109,46 @@ func (ix Index) CreateSQL(d Dialect) string {
 		}
 	}
 	b.WriteString(")")
+	if len(ix.Include) > 0 {
+		b.WriteString(" INCLUDE (" + strings.Join(ix.Include, ", ") + ")")
+	}
 	return b.String()
+}
+
+// coveringLength is the longest string column an index includes: an
+// index row has a size limit (about 2.7 kB on PostgreSQL; SQL Server's
+// included columns have none, but a page of wide rows gains little).
+const coveringLength = 400
+
+// CoveringColumns are the columns of p's root table that p reads and ix,
+// one of p's root indexes (order or filter), does not hold as a key: what
+// ix must include to answer p's pages alone. None in a dialect without
+// INCLUDE (SQLite, MySQL) or for another table's index. Long text (Memo,
+// a string without a declared limit or over coveringLength characters)
+// is left out: the index then still orders and seeks, and reads those
+// columns from the table.
+func CoveringColumns(p *plan.Plan, d Dialect, ix Index) []string {
+	if d.Name() != "postgres" && d.Name() != "sqlserver" || p.Root == nil || p.Root.Table == nil ||
+		ix.Table != p.Root.Table.PhysicalName || ix.For == "join" {
+		return nil
+	}
+	quote := d.Caps().Quote
+	var out []string
+	for _, oc := range p.Columns {
+		c := oc.Column
+		if oc.Source != p.Root || c == nil || oc.Aggregate != ast.NoAggregate || oc.RowAggregate != nil || c.Key != nil {
+			continue
+		}
+		if k := c.Type.Kind(); k == plan.KString && (c.Type == plan.TMemo || c.MaxLength <= 0 || c.MaxLength > coveringLength) {
+			continue
+		}
+		name := quoteName(quote, c.PhysicalName)
+		if slices.ContainsFunc(ix.Keys, func(k IndexKey) bool { return k.Text == name }) || slices.Contains(out, name) {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
 }
 
 // Note is what the index needs beyond its statement: on SQL Server, the

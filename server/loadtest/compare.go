@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/plan"
 )
@@ -104,6 +105,11 @@ type CompareOptions struct {
 	// servers only by what they do with a request, not by the bytes the
 	// generator writes and net/http parses.
 	FloorSameRequest bool
+	// AdvisedIndexes creates, before anything is measured, the indexes
+	// `vecompile index advise` prints for the reads' secured statements
+	// (sqlemit.Indexes), on the shared database: every variant reads
+	// through them, CAP too where its own SQL can use them.
+	AdvisedIndexes bool
 }
 
 // CompareRow is one measured cell.
@@ -146,6 +152,11 @@ func Compare(ctx context.Context, o CompareOptions) ([]CompareRow, error) {
 			return nil, err
 		}
 		defer ref.Close()
+	}
+	if o.AdvisedIndexes {
+		if err := createAdvisedIndexes(ctx, ref, o.Reads, o.Out); err != nil {
+			return nil, err
+		}
 	}
 	peer, err := startPeer(ctx, o, db, envs)
 	if err != nil {
@@ -512,4 +523,37 @@ func floorRead(ctx context.Context, w http.ResponseWriter, stmt *sql.Stmt, args 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	return json.NewEncoder(w).Encode(map[string]any{"value": page})
+}
+
+// createAdvisedIndexes creates the indexes the reads' statements can use,
+// as `vecompile index advise` prints them, and names each on out. They
+// are dropped with the database (the temporary SQLite file, or the
+// fixture's prefixed tables on PostgreSQL).
+func createAdvisedIndexes(ctx context.Context, ref *Env, reads []Read, out io.Writer) error {
+	d, _ := sqlemit.DialectByName(ref.DB.Dialect)
+	made := map[string]bool{}
+	for _, rd := range reads {
+		p, err := ref.plan(rd.Fetch(ref.IDs[0]))
+		if err != nil {
+			return err
+		}
+		ixs, err := sqlemit.Indexes(p, d)
+		if err != nil {
+			return err
+		}
+		for _, ix := range ixs {
+			if made[ix.Name()] {
+				continue
+			}
+			made[ix.Name()] = true
+			ddl := ix.CreateSQL(d)
+			if _, err := ref.DB.SQL.ExecContext(ctx, ddl); err != nil {
+				return fmt.Errorf("read %s: %s: %w", rd.Name, ddl, err)
+			}
+			if out != nil {
+				fmt.Fprintf(out, "index for read %s: %s\n", rd.Name[:1], ddl)
+			}
+		}
+	}
+	return nil
 }

@@ -163,6 +163,16 @@ func mint(secret []byte, iss, aud string) string {
 
 // statement is q planned as the acting user (the server's SQL) and emitted.
 func (e *Env) statement(fetch string) (*sqlemit.Statement, error) {
+	p, err := e.plan(fetch)
+	if err != nil {
+		return nil, err
+	}
+	d, _ := sqlemit.DialectByName(e.DB.Dialect)
+	return sqlemit.Emit(p, d)
+}
+
+// plan is fetch planned as the server plans it for the acting user.
+func (e *Env) plan(fetch string) (*plan.Plan, error) {
 	q, err := vecompile.Parse("load", []byte(fetch))
 	if err != nil {
 		return nil, err
@@ -171,12 +181,7 @@ func (e *Env) statement(fetch string) (*sqlemit.Statement, error) {
 	if e.Session != nil {
 		opt.Security = plan.ModelSecurity{Session: e.Session}
 	}
-	p, err := plan.Build(q, opt)
-	if err != nil {
-		return nil, err
-	}
-	d, _ := sqlemit.DialectByName(e.DB.Dialect)
-	return sqlemit.Emit(p, d)
+	return plan.Build(q, opt)
 }
 
 func (e *Env) readableIDs(ctx context.Context) ([]string, error) {

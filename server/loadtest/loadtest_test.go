@@ -3,6 +3,7 @@ package loadtest_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,11 +108,16 @@ func TestCompareRuns(t *testing.T) {
 			}
 		}
 	}
-	// The floor sent the servers' requests finds each key from them.
-	o.Engine, o.Variants, o.FloorSameRequest = "sqlite", []string{"floor"}, true
+	// The floor sent the servers' requests finds each key from them; the
+	// advised indexes are created first, and named.
+	var out strings.Builder
+	o.Engine, o.Variants, o.FloorSameRequest, o.AdvisedIndexes, o.Out = "sqlite", []string{"floor"}, true, true, &out
 	rows, err := loadtest.Compare(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "index for read b: CREATE INDEX") {
+		t.Errorf("no advised index for read b was created:\n%s", out.String())
 	}
 	for _, r := range rows {
 		if r.Result.Requests == 0 || r.Result.Status[200] != r.Result.Requests {
