@@ -90,9 +90,17 @@ func compileLevel(ctx context.Context, cat *exposure, lv *odataparse.ExpandLevel
 		}
 		return -1
 	}
+	// The Web API returns a single-valued expansion's key whatever its
+	// $select ("primarycontactid": {"fullname": …, "contactid": …}; Join
+	// tables using OData, Microsoft Learn): the link reads it for its
+	// null test, so it is shown, not hidden.
+	shownKey := ""
+	if lv.Prefix != "" && sl.table != nil && strings.EqualFold(lv.Key, sl.table.PrimaryKey) {
+		shownKey = lv.Key
+	}
 	for i, c := range cols {
 		name, ok := own(c)
-		if !ok || containsFold(lv.Hidden, name) {
+		if !ok || containsFold(lv.Hidden, name) && !strings.EqualFold(name, shownKey) {
 			continue
 		}
 		sl.props = append(sl.props, name)

@@ -65,15 +65,17 @@ func TestODataExpand(t *testing.T) {
 
 			// Single-valued, nested single-valued, a missing related row
 			// (no parent: null), a nested one missing (no primary contact);
-			// the parent's $select does not name the lookup, and the
-			// related key added to tell a missing row is not returned.
+			// the parent's $select does not name the lookup. Each expanded
+			// record carries its key though $select does not name it, as
+			// the Web API returns it (Microsoft Learn, "Join tables using
+			// OData": "primarycontactid": {"fullname": …, "contactid": …}).
 			r := get("/odata/contacts?$select=fullname&$filter=contactid%20in%20(" + conID(1) + "," + conID(0x12) + "," + conID(8) + "," + conID(0xd) + ")&$orderby=fullname" +
 				"&$expand=parentcustomerid_account($select=name,accountnumber;$expand=primarycontactid($select=fullname))")
 			wantJSON(t, "single-valued $expand", valueOf(t, r), `[
-{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt","parentcustomerid_account":{"name":"Adventure Works","accountnumber":"ACC-0008","primarycontactid":{"fullname":"Anna Schmidt"}}},
-{"contactid":"`+conID(0x12)+`","fullname":"Chloe Martin","parentcustomerid_account":{"name":"Fabrikam France SARL","accountnumber":"ACC-0007","primarycontactid":null}},
+{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt","parentcustomerid_account":{"accountid":"`+accID(8)+`","name":"Adventure Works","accountnumber":"ACC-0008","primarycontactid":{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt"}}},
+{"contactid":"`+conID(0x12)+`","fullname":"Chloe Martin","parentcustomerid_account":{"accountid":"`+accID(7)+`","name":"Fabrikam France SARL","accountnumber":"ACC-0007","primarycontactid":null}},
 {"contactid":"`+conID(8)+`","fullname":"Fatima Khan","parentcustomerid_account":null},
-{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith","parentcustomerid_account":{"name":"Coho Winery","accountnumber":"ACC-0012","primarycontactid":{"fullname":"Peter Smith"}}}]`)
+{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith","parentcustomerid_account":{"accountid":"`+accID(0xc)+`","name":"Coho Winery","accountnumber":"ACC-0012","primarycontactid":{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith"}}}]`)
 
 			// Without nested $select: every column of the related row,
 			// its key included.
@@ -98,8 +100,8 @@ func TestODataExpand(t *testing.T) {
 			r = get("/odata/accounts?$select=name&$filter=accountid%20in%20(" + accID(5) + "," + accID(0xc) + ")&$orderby=name" +
 				"&$expand=contact_customer_accounts($select=fullname;$filter=startswith(fullname,'P')%20or%20startswith(fullname,'W');$count=true;$expand=parentcustomerid_account($select=accountnumber))")
 			wantJSON(t, "collection-valued $expand with $filter", valueOf(t, r), `[
-{"accountid":"`+accID(0xc)+`","name":"Coho Winery","contact_customer_accounts":[{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith","parentcustomerid_account":{"accountnumber":"ACC-0012"}}],"contact_customer_accounts@odata.count":1},
-{"accountid":"`+accID(5)+`","name":"Fabrikam, Inc.","contact_customer_accounts":[{"contactid":"`+conID(0x34)+`","fullname":"Will Evans","parentcustomerid_account":{"accountnumber":null}}],"contact_customer_accounts@odata.count":1}]`)
+{"accountid":"`+accID(0xc)+`","name":"Coho Winery","contact_customer_accounts":[{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith","parentcustomerid_account":{"accountid":"`+accID(0xc)+`","accountnumber":"ACC-0012"}}],"contact_customer_accounts@odata.count":1},
+{"accountid":"`+accID(5)+`","name":"Fabrikam, Inc.","contact_customer_accounts":[{"contactid":"`+conID(0x34)+`","fullname":"Will Evans","parentcustomerid_account":{"accountid":"`+accID(5)+`","accountnumber":null}}],"contact_customer_accounts@odata.count":1}]`)
 
 			// GET by key with both kinds; options other than $select and
 			// $expand are not read by key.
@@ -108,7 +110,7 @@ func TestODataExpand(t *testing.T) {
 				t.Errorf("GET by key context: %v", m["@odata.context"])
 			}
 			delete(m, "@odata.context")
-			wantJSON(t, "GET by key with $expand", any(m), `{"accountid":"`+accID(0xc)+`","name":"Coho Winery","primarycontactid":{"fullname":"Peter Smith"},
+			wantJSON(t, "GET by key with $expand", any(m), `{"accountid":"`+accID(0xc)+`","name":"Coho Winery","primarycontactid":{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith"},
 "contact_customer_accounts":[{"contactid":"`+conID(0xd)+`","fullname":"Peter Smith"},{"contactid":"`+conID(0x35)+`","fullname":"Xavier Dupont"}]}`)
 			m = get("/odata/accounts(" + accID(9) + ")?$select=name&$expand=primarycontactid,contact_customer_accounts($count=true)").json(t)
 			delete(m, "@odata.context")
@@ -118,7 +120,7 @@ func TestODataExpand(t *testing.T) {
 			// A collection inside a single-valued expand, and one inside a
 			// collection (business unit → accounts → contacts).
 			r = get("/odata/contacts?$select=fullname&$filter=contactid%20eq%20" + conID(1) + "&$expand=parentcustomerid_account($select=name;$expand=contact_customer_accounts($select=fullname))")
-			wantJSON(t, "collection inside single-valued", valueOf(t, r), `[{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt","parentcustomerid_account":{"name":"Adventure Works","contact_customer_accounts":[{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt"}]}}]`)
+			wantJSON(t, "collection inside single-valued", valueOf(t, r), `[{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt","parentcustomerid_account":{"accountid":"`+accID(8)+`","name":"Adventure Works","contact_customer_accounts":[{"contactid":"`+conID(1)+`","fullname":"Anna Schmidt"}]}}]`)
 			nested := get("/odata/businessunits?$select=name&$expand=business_unit_accounts($select=name;$expand=contact_customer_accounts($select=fullname;$orderby=contactid))").json(t)
 			flat := get("/odata/accounts?$select=name&$expand=contact_customer_accounts($select=fullname;$orderby=contactid)").json(t)
 			byAcc := map[string]any{}
