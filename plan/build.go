@@ -308,6 +308,7 @@ func (b *builder) build(q *ast.Query) {
 	b.tieBreakers()
 	b.lookupNames()
 	b.security()
+	p.RootFirst = len(b.errs) == 0 && rootFirst(p)
 	if b.opt.Security != nil && len(b.errs) == 0 {
 		if err := Verify(p); err != nil {
 			b.errorf(diag.NoSpan, diag.SecurityUnverified, "%v", err)
@@ -1008,24 +1009,37 @@ func (b *builder) tieBreakers() {
 		}
 		return
 	}
-	b.keyTieBreakers(p.Root)
+	b.keyTieBreakers(p.Root, false)
 }
 
 // keyTieBreakers orders by the primary keys of ds and its joined sources.
-func (b *builder) keyTieBreakers(ds *DataSource) {
-	if ds.Table.PrimaryKey != "" {
+// A source joined to one row (ToOne) is skipped when its parent's rows are
+// identified by the keys ordered before it (known says so): its row is
+// then a function of them, so its key cannot split a tie. Its own joins
+// are still visited: a source joined to many below it needs its key.
+// known reports whether the keys ordered now identify ds's rows.
+func (b *builder) keyTieBreakers(ds *DataSource, parentKnown bool) {
+	known := false
+	switch {
+	case ds.Join != JoinRoot && parentKnown && ds.ToOne():
+		known = true
+	case ds.Table.PrimaryKey != "":
 		if c, ok := ds.Table.Column(ds.Table.PrimaryKey); ok && c.Key != nil {
 			for _, part := range c.Key.Parts { // a key-map id: its key's parts
 				if !b.ordered(ds, part, nil) {
 					b.addSort(b.a.ref(ds, part), nil)
 				}
 			}
-		} else if ok && !b.ordered(ds, c, nil) {
-			b.addSort(b.a.ref(ds, c), nil)
+			known = (parentKnown || ds.Join == JoinRoot) && len(c.Key.Parts) > 0 && !ds.Table.Untyped
+		} else if ok {
+			if !b.ordered(ds, c, nil) {
+				b.addSort(b.a.ref(ds, c), nil)
+			}
+			known = (parentKnown || ds.Join == JoinRoot) && !ds.Table.Untyped
 		}
 	}
 	for _, j := range ds.Joins {
-		b.keyTieBreakers(j)
+		b.keyTieBreakers(j, known)
 	}
 }
 

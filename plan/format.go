@@ -80,6 +80,9 @@ func Format(p *Plan) string {
 	case p.PageSize > 0:
 		w.line(1, fmt.Sprintf("page: %d of size %d", p.PageNumber, p.PageSize))
 	}
+	if p.RootFirst && (p.Top > 0 || p.PageSize > 0) {
+		w.line(1, "root first: ordered and limited before its to-one outer joins")
+	}
 	if p.After != nil {
 		vals := make([]string, len(p.After))
 		for i, v := range p.After {

@@ -80,6 +80,16 @@ type Plan struct {
 	// seek it (a row-value comparison where every key ascends and has a
 	// value, otherwise a bound on the first key and the OR-expansion).
 	After []*Value
+	// RootFirst says the root's rows can be filtered (security included),
+	// ordered and limited before the joins: every join from the root is
+	// an outer join to at most one row (DataSource.ToOne), and so are
+	// theirs; every sort key reads the root alone; no filter outside the
+	// joins' ON clauses reads a joined source; rows, not groups, and no
+	// per-partition limit. Build sets it (rootfirst.go) and Verify checks
+	// it. With a row limit (Top, a page, a keyset continuation) the
+	// emitter then limits the root in a derived table and joins the rows
+	// it keeps: the same rows, in the same order.
+	RootFirst bool
 }
 
 // LookupName is a lookup output column's related record, read in the

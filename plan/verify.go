@@ -67,6 +67,11 @@ func Verify(p *Plan) error {
 			}
 		}
 	}
+	// Ordering and limiting the root before its joins keeps the plan's
+	// rows only when its joins cannot drop, repeat or filter root rows.
+	if p.RootFirst && !rootFirst(p) {
+		v.fail("the root is ordered and limited before joins that can drop, repeat or filter its rows")
+	}
 	// The partition column is read and compared like a sort key.
 	if pl := p.Partition; pl != nil {
 		if pl.By == nil || pl.By.Source != p.Root {

@@ -323,3 +323,53 @@ func TestQueryCancelledMidway(t *testing.T) {
 		})
 	}
 }
+
+// TestKeysetPagingRootFirst pages contacts with their account (an outer
+// N:1 link: the contacts are ordered and limited before the join,
+// plan.Plan.RootFirst), through every page's cookie: the pages joined are
+// the rows of the same query written the usual way (a root filter on the
+// link that holds for every row keeps it from being written root first).
+func TestKeysetPagingRootFirst(t *testing.T) {
+	for _, f := range fixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			e := newEnv(t, f, nil)
+			for _, order := range []string{`<order attribute="lastname" descending="true"/>`, `<order attribute="fullname"/>`} {
+				query := func(paging, filter string) string {
+					return `<fetch` + paging + `><entity name="contact"><attribute name="fullname"/><attribute name="lastname"/>` + order + filter +
+						`<link-entity name="account" from="accountid" to="parentcustomerid" link-type="outer" alias="a"><attribute name="name"/></link-entity></entity></fetch>`
+				}
+				key := func(x map[string]any) string {
+					n, _ := attr(x, "a.name").(string)
+					return x["Id"].(string) + "/" + n
+				}
+				var want, got []string
+				always := `<filter type="or"><condition entityname="a" attribute="name" operator="null"/><condition entityname="a" attribute="name" operator="not-null"/></filter>`
+				withName := 0
+				for _, x := range entities(t, e.do("POST", "/api/ve/v1/RetrieveMultiple", query("", always)).want(t, 200).json(t)) {
+					want = append(want, key(x))
+					if attr(x, "a.name") != nil {
+						withName++
+					}
+				}
+				cookie := ""
+				for page := 1; page <= 60; page++ {
+					paging := fmt.Sprintf(` count="4" page="%d"`, page)
+					if cookie != "" {
+						paging += ` paging-cookie="` + cookie + `"`
+					}
+					m := e.do("POST", "/api/ve/v1/RetrieveMultiple", query(paging, "")).want(t, 200).json(t)
+					for _, x := range entities(t, m) {
+						got = append(got, key(x))
+					}
+					if m["MoreRecords"] != true {
+						break
+					}
+					cookie = m["PagingCookie"].(string)
+				}
+				if len(want) < 9 || withName == 0 || strings.Join(got, " ") != strings.Join(want, " ") {
+					t.Errorf("%s: pages joined differ from the unpaged result (%d rows, %d with an account):\n got %v\nwant %v", order, len(want), withName, got, want)
+				}
+			}
+		})
+	}
+}

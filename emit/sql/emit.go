@@ -207,13 +207,17 @@ type emitter struct {
 	// a row value; subst: the key column written as a value (keyset.go).
 	rowTerms bool
 	subst    *keyValue
-	buf      []byte // len == cap; the first n bytes are written
-	n        int
-	args     []any
-	caps     Caps
-	flags    Flag
-	err      error
-	nolock   bool
+	// keys, while a RootFirst plan's derived table lists its sort terms
+	// (rootfirst.go), collects each term's direction: termEnd names the
+	// term instead of writing it.
+	keys   *rootKeys
+	buf    []byte // len == cap; the first n bytes are written
+	n      int
+	args   []any
+	caps   Caps
+	flags  Flag
+	err    error
+	nolock bool
 	// hier lists the hoisted hierarchy CTEs; the CTE of hier[i] is named
 	// vh<i>.
 	hier []*plan.Hierarchy

@@ -36,6 +36,33 @@ var goldenCases = []goldenCase{
 		return &plan.Plan{Root: a, Columns: outs(a, "accountid", "name"), Top: 10,
 			Orders: []*plan.SortKey{{Column: ref(a, "employees")}, {Column: ref(a, "revenue"), Desc: true}}}
 	}},
+	// The root ordered and limited before its outer to-one joins
+	// (plan.Plan.RootFirst): its WHERE (security first), a folded string
+	// key and a lookup's name key listed in the derived table, sorted
+	// again outside by the listed terms.
+	{name: "root_first_top", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		a.Security = &plan.SecurityFilter{Expr: cmp(plan.Gt, ref(a, "employees"), num(5)), Policies: []string{"role:reader"}}
+		a.Filter = foldEq(ref(a, "city"), "Paris")
+		pc := link(a, plan.JoinOuter, "pc", f.contact, "contactid", "primarycontactid")
+		pc.Security = &plan.SecurityFilter{Expr: cmp(plan.Lt, ref(pc, "rank"), num(5)), Policies: []string{"role:reader"}}
+		return &plan.Plan{Root: a, Columns: append(outs(a, "accountid", "name"), out(pc, "fullname")), Top: 10, Security: plan.SecurityOn, RootFirst: true,
+			Orders: []*plan.SortKey{{Column: ref(a, "name"), Desc: true}, {Column: ref(a, "primarycontactid"), By: plan.SortName, Targets: []*plan.Table{f.contact}, Names: []plan.NameAccess{{}}}, {Column: ref(a, "accountid")}}}
+	}},
+	// A page of a keyset continuation root first: the continuation and
+	// the page inside the derived table.
+	{name: "root_first_page_after", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		par := link(a, plan.JoinOuter, "par", f.account, "accountid", "parentaccountid")
+		return &plan.Plan{Root: a, Columns: append(outs(a, "employees", "accountid"), out(par, "name")), PageSize: 50, PageNumber: 1, RootFirst: true,
+			Orders: []*plan.SortKey{{Column: ref(a, "employees")}, {Column: ref(a, "accountid")}}, After: []*plan.Value{num(7), guid("aaaaaaaa-0000-0000-0000-000000000004")}}
+	}},
+	{name: "root_first_page2", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		par := link(a, plan.JoinOuter, "par", f.account, "accountid", "parentaccountid")
+		return &plan.Plan{Root: a, Columns: append(outs(a, "employees", "accountid"), out(par, "name")), PageSize: 50, PageNumber: 2, RootFirst: true,
+			Orders: []*plan.SortKey{{Column: ref(a, "employees"), Desc: true}, {Column: ref(a, "accountid")}}}
+	}},
 	// A collection-valued $expand's per-parent $skip/$top: a window per
 	// foreign key, the filter (security's place) inside it.
 	{name: "partition_limit", build: func(f *fixture) *plan.Plan {

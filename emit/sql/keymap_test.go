@@ -103,3 +103,31 @@ func TestKeyMapSQLRefusals(t *testing.T) {
 		}
 	}
 }
+
+// An outer link to a key-mapped table on its whole key is to one row: its
+// parts are no tie-breakers and the root is limited first; the link from a
+// key-mapped root to the rows pointing at it is to many: its key stays and
+// the join comes first.
+func TestKeyMapRootFirst(t *testing.T) {
+	toOne := `<fetch top="3"><entity name="item"><attribute name="itemid"/><link-entity name="shelf" from="shelfid" to="shelfref" link-type="outer" alias="s"><attribute name="name"/></link-entity></entity></fetch>`
+	toMany := `<fetch top="3"><entity name="shelf"><attribute name="name"/><link-entity name="item" from="shelfref" to="shelfid" link-type="outer" alias="i"><attribute name="itemid"/></link-entity></entity></fetch>`
+	for _, tc := range []struct {
+		fetch, order string
+		first        bool
+	}{
+		{toOne, `ORDER BY "item"."vk0" LIMIT`, true},
+		{toMany, `"shelf"."no" NULLS FIRST, "i"."itemid" NULLS FIRST LIMIT`, false},
+	} {
+		st, err := emitGuid(t, keyMapCatalog(), tc.fetch, Postgres)
+		if err != nil {
+			t.Fatal(err)
+		}
+		order := tc.order
+		if tc.first {
+			order = `ORDER BY "vk0" LIMIT $1) AS "item" LEFT JOIN "shelf" AS "s" ON ("s"."shopcode" = "item"."sc" AND "s"."no" = "item"."n") ORDER BY "item"."vk0"`
+		}
+		if !strings.Contains(st.SQL, order) || strings.Contains(st.SQL, "FROM (SELECT") != tc.first {
+			t.Errorf("want %s, root first %v, in\n%s", order, tc.first, st.SQL)
+		}
+	}
+}

@@ -256,7 +256,10 @@ func (e *emitter) termEnd(ts *orderTerms, t orderTerm, desc, nullable bool) bool
 			ts.seen[string(e.buf[t.start:t.end])] = struct{}{}
 		}
 	}
-	if !e.rowTerms {
+	switch {
+	case e.keys != nil && e.keys.listing:
+		e.projectKey(desc, nullable)
+	case !e.rowTerms:
 		e.direction(desc, nullable)
 	}
 	return true

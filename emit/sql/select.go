@@ -20,6 +20,10 @@ func (e *emitter) query(p *plan.Plan, mode queryMode) {
 		e.partitioned(p, mode)
 		return
 	}
+	if mode == modeRows && e.rootFirst(p) {
+		e.rootFirstQuery(p)
+		return
+	}
 	top := p.Top
 	switch mode {
 	case modeCount:
@@ -195,23 +199,36 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 		e.rowNumber(p)
 	}
 	e.raw(" FROM ")
+	if e.keys != nil {
+		// RootFirst: the root's rows, filtered, ordered and limited.
+		e.rootRows(p)
+		e.joins(p.Root)
+		return
+	}
 	e.table(p.Root)
 	e.joins(p.Root)
 	e.where(p.Root)
 	if e.seeking != nil {
 		e.seekKey()
 	}
-	if p.After != nil {
-		if security(p.Root) == nil && p.Root.Filter == nil && e.seeking == nil {
-			e.raw(" WHERE ")
-		} else {
-			e.raw(" AND ")
-		}
-		e.after(p)
-	}
+	e.afterWhere(p)
 	if grouped {
 		e.groupBy(p, spans)
 	}
+}
+
+// afterWhere writes the keyset continuation (if any) after the root's
+// WHERE, or as the WHERE where there is none.
+func (e *emitter) afterWhere(p *plan.Plan) {
+	if p.After == nil {
+		return
+	}
+	if security(p.Root) == nil && p.Root.Filter == nil && e.seeking == nil {
+		e.raw(" WHERE ")
+	} else {
+		e.raw(" AND ")
+	}
+	e.after(p)
 }
 
 type span struct{ col, start, end int }
