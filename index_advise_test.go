@@ -15,6 +15,25 @@ import (
 	"github.com/vecompile/vecompile/plan"
 )
 
+// adviseFixture is the sample loaded into dsn under a prefix of its own,
+// dropped when the test ends.
+func adviseFixture(t *testing.T, dsn, name string) (*engine.DB, plan.Catalog) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := engine.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	prefix := fmt.Sprintf("%s%d_", name, os.Getpid())
+	cat, err := engine.LoadFixture(ctx, db, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { engine.DropFixture(context.Background(), db, prefix) })
+	return db, cat
+}
+
 // TestAdvisedIndexesServe creates the indexes sql.Indexes advises for the
 // CLI's advice queries on the sample, then asks each engine's planner for
 // each query's plan: it must read the query's root through its advised
@@ -35,17 +54,7 @@ func TestAdvisedIndexesServe(t *testing.T) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
-			db, err := engine.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			prefix := fmt.Sprintf("adv%d_", os.Getpid())
-			cat, err := engine.LoadFixture(ctx, db, prefix)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer engine.DropFixture(ctx, db, prefix)
+			db, cat := adviseFixture(t, dsn, "adv")
 			d, _ := sql.DialectByName(name)
 			conn, err := db.SQL.Conn(ctx)
 			if err != nil {
@@ -154,17 +163,7 @@ func TestAdvisedCoveringIndex(t *testing.T) {
 	if dsn == "" {
 		return
 	}
-	db, err := engine.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	prefix := fmt.Sprintf("cov%d_", os.Getpid())
-	cat, err := engine.LoadFixture(ctx, db, prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer engine.DropFixture(ctx, db, prefix)
+	db, cat := adviseFixture(t, dsn, "cov")
 	q, err := vecompile.Parse("page", []byte(strings.ReplaceAll(page, `<attribute name="description"/>`, "")))
 	if err != nil {
 		t.Fatal(err)

@@ -1,14 +1,12 @@
 package server_test
 
 import (
-	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/plan"
 	"github.com/vecompile/vecompile/server"
 )
@@ -85,27 +83,10 @@ func TestReadByIDCompiledOnce(t *testing.T) {
 // id (their argument is not text); every form answers the same statement
 // as one compiled for the id alone.
 func TestReadByIDStorageForms(t *testing.T) {
-	ctx := context.Background()
-	for _, f := range []struct {
-		name   string
-		form   engine.FixtureForm
-		shared bool
-	}{
-		{"text_upper", engine.FixtureForm{Guid: plan.GuidUpper, GuidType: "TEXT", NoForeignKeys: true, Probe: true}, true},
-		{"anycase", engine.FixtureForm{Guid: plan.GuidAnyCase, GuidType: "UNIQUEIDENTIFIER", NoForeignKeys: true, Probe: true}, true},
-		{"blob", engine.FixtureForm{Guid: plan.GuidBinary, GuidType: "BLOB(16)", NoForeignKeys: true, Probe: true}, false},
-	} {
+	for _, f := range guidForms {
 		t.Run(f.name, func(t *testing.T) {
-			db, err := engine.Open(ctx, "sqlite::memory:")
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			cat, err := engine.LoadFixtureForm(ctx, db, "", f.form)
-			if err != nil {
-				t.Fatal(err)
-			}
-			e := newEnv(t, fixture{f.name, db, cat}, nil)
+			e := guidFormEnv(t, f.form)
+			wantShared := f.form.Guid != plan.GuidBinary
 			for _, c := range byIDCases {
 				r := httptest.NewRequest("GET", "/", nil)
 				r.Header.Set("Authorization", "Bearer "+e.token)
@@ -114,8 +95,8 @@ func TestReadByIDStorageForms(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s(%s): %v", c.entity, c.id, err)
 				}
-				if shared != f.shared {
-					t.Errorf("%s(%s): shared %v, want %v", c.entity, c.id, shared, f.shared)
+				if shared != wantShared {
+					t.Errorf("%s(%s): shared %v, want %v", c.entity, c.id, shared, wantShared)
 				}
 				if got.SQL != want.SQL || !cmp.Equal(got.Args, want.Args) {
 					t.Errorf("%s(%s): the statement differs from the one compiled for its id:\n%s\n%v\nwant\n%s\n%v", c.entity, c.id, got.SQL, got.Args, want.SQL, want.Args)

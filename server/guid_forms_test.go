@@ -10,31 +10,42 @@ import (
 	"github.com/vecompile/vecompile/plan"
 )
 
+// guidForms are the sample stored with its keys as SQL Server exports
+// them (upper-case text), in both cases, and as bytes.
+var guidForms = []struct {
+	name string
+	form engine.FixtureForm
+}{
+	{"text_upper", engine.FixtureForm{Guid: plan.GuidUpper, GuidType: "TEXT", NoForeignKeys: true, Probe: true}},
+	{"anycase", engine.FixtureForm{Guid: plan.GuidAnyCase, GuidType: "UNIQUEIDENTIFIER", NoForeignKeys: true, Probe: true}},
+	{"blob", engine.FixtureForm{Guid: plan.GuidBinary, GuidType: "BLOB(16)", NoForeignKeys: true, Probe: true}},
+}
+
+// guidFormEnv is an unsecured server over the sample in form, in an
+// in-memory SQLite database.
+func guidFormEnv(t *testing.T, form engine.FixtureForm) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := engine.Open(ctx, "sqlite::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cat, err := engine.LoadFixtureForm(ctx, db, "", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newEnv(t, fixture{"sqlite", db, cat}, nil)
+}
+
 // TestGuidFormsServer: the server's keys, keyset paging cookies and writes
 // on the sample stored as SQL Server exports it (upper-case text), in both
 // cases and as bytes: a key in braces and upper case finds its record,
 // paging visits every row once, a written record reads back by its key.
 func TestGuidFormsServer(t *testing.T) {
-	ctx := context.Background()
-	for _, f := range []struct {
-		name string
-		form engine.FixtureForm
-	}{
-		{"text_upper", engine.FixtureForm{Guid: plan.GuidUpper, GuidType: "TEXT", NoForeignKeys: true, Probe: true}},
-		{"anycase", engine.FixtureForm{Guid: plan.GuidAnyCase, GuidType: "UNIQUEIDENTIFIER", NoForeignKeys: true, Probe: true}},
-		{"blob", engine.FixtureForm{Guid: plan.GuidBinary, GuidType: "BLOB(16)", NoForeignKeys: true, Probe: true}},
-	} {
+	for _, f := range guidForms {
 		t.Run(f.name, func(t *testing.T) {
-			db, err := engine.Open(ctx, "sqlite::memory:")
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			cat, err := engine.LoadFixtureForm(ctx, db, "", f.form)
-			if err != nil {
-				t.Fatal(err)
-			}
-			e := newEnv(t, fixture{f.name, db, cat}, nil)
+			e := guidFormEnv(t, f.form)
 			const contoso = "acc00000-0000-4000-8000-000000000001"
 			m := e.do("GET", "/odata/accounts("+url.PathEscape("{"+strings.ToUpper(contoso)+"}")+")?$select=name", nil).want(t, 200).json(t)
 			if m["name"] != "Contoso Ltd" || m["accountid"] != contoso {

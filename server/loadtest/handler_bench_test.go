@@ -2,9 +2,12 @@ package loadtest
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	sqlemit "github.com/vecompile/vecompile/emit/sql"
 )
 
 // BenchmarkHandlerRead runs reads a and b through the secured server's
@@ -22,15 +25,7 @@ func BenchmarkHandlerRead(b *testing.B) {
 			name = "unsecured"
 		}
 		for _, rd := range []Read{ReadA, ReadB} {
-			st, err := e.statement(rd.Fetch(e.IDs[0]))
-			if err != nil {
-				b.Fatal(err)
-			}
-			stmt, err := e.DB.SQL.Prepare(st.SQL)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { stmt.Close() })
+			st, stmt := prepareFloor(b, e, rd)
 			b.Run(name+"/"+rd.Name[:1]+"/floor", func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
@@ -61,6 +56,21 @@ func BenchmarkHandlerRead(b *testing.B) {
 	}
 }
 
+// prepareFloor is read rd's statement for e's caller, as the floor
+// prepares it.
+func prepareFloor(b *testing.B, e *Env, rd Read) (*sqlemit.Statement, *sql.Stmt) {
+	st, err := e.statement(rd.Fetch(e.IDs[0]))
+	if err != nil {
+		b.Fatal(err)
+	}
+	stmt, err := e.DB.SQL.Prepare(st.SQL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stmt.Close() })
+	return st, stmt
+}
+
 // BenchmarkEngineQuery compares the engine's query (the per-connection
 // statement cache, typing each value) with a prepared database/sql
 // statement scanning into any, on read a's statement.
@@ -70,15 +80,7 @@ func BenchmarkEngineQuery(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(e.Close)
-	st, err := e.statement(ReadA.Fetch(e.IDs[0]))
-	if err != nil {
-		b.Fatal(err)
-	}
-	stmt, err := e.DB.SQL.Prepare(st.SQL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { stmt.Close() })
+	st, stmt := prepareFloor(b, e, ReadA)
 	b.Run("stmt", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
