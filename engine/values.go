@@ -110,6 +110,32 @@ func convert(v any, k outKind) any {
 	if v == nil {
 		return nil
 	}
+	// A value the driver already gives in the output's type is returned
+	// as it came: converting it would only box it again (an allocation
+	// per value).
+	switch x := v.(type) {
+	case string:
+		if k == outString {
+			return v
+		}
+		if k == outGUID {
+			if g, ok := plan.CanonicalGUID(x); ok && g == x {
+				return v
+			}
+		}
+	case int64:
+		if k == outInt {
+			return v
+		}
+	case float64:
+		if k == outFloat {
+			return v
+		}
+	case bool:
+		if k == outBool {
+			return v
+		}
+	}
 	var (
 		out any
 		ok  bool
