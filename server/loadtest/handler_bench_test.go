@@ -64,12 +64,17 @@ func prepareFloor(b *testing.B, e *Env, rd Read) (*sqlemit.Statement, *sql.Stmt)
 	if err != nil {
 		b.Fatal(err)
 	}
+	return st, prepare(b, e, st)
+}
+
+// prepare is st prepared on e's database, closed when b ends.
+func prepare(b *testing.B, e *Env, st *sqlemit.Statement) *sql.Stmt {
 	stmt, err := e.DB.SQL.Prepare(st.SQL)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { stmt.Close() })
-	return st, stmt
+	return stmt
 }
 
 // BenchmarkEngineQuery compares the engine's query (the per-connection
@@ -87,20 +92,9 @@ func BenchmarkEngineQuery(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				ctx, cancel := context.WithCancel(context.Background())
-				rows, err := stmt.QueryContext(ctx, st.Args...)
-				if err != nil {
+				if _, err := readAll(ctx, stmt, st.Args); err != nil {
 					b.Fatal(err)
 				}
-				cols, _ := rows.Columns()
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				for rows.Next() {
-					rows.Scan(ptrs...)
-				}
-				rows.Close()
 				cancel()
 			}
 		})

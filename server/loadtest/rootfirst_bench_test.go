@@ -50,18 +50,14 @@ func BenchmarkReadBRootFirst(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			stmt, err := e.DB.SQL.Prepare(st.SQL)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { stmt.Close() })
-			if rows[i], err = readAll(stmt, st.Args); err != nil {
+			stmt := prepare(b, e, st)
+			if rows[i], err = readAll(context.Background(), stmt, st.Args); err != nil {
 				b.Fatal(err)
 			}
 			b.Run(name+"/"+[]string{"root-first", "joined"}[i], func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					if _, err := readAll(stmt, st.Args); err != nil {
+					if _, err := readAll(context.Background(), stmt, st.Args); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -73,8 +69,8 @@ func BenchmarkReadBRootFirst(b *testing.B) {
 	}
 }
 
-func readAll(stmt *sql.Stmt, args []any) ([][]any, error) {
-	rows, err := stmt.QueryContext(context.Background(), args...)
+func readAll(ctx context.Context, stmt *sql.Stmt, args []any) ([][]any, error) {
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
