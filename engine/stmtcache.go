@@ -9,6 +9,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"syscall"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -341,10 +342,42 @@ func (db *DB) query(ctx context.Context, text string, args []any) (*sql.Rows, er
 	if err := sqlemit.UnboundParam(args); err != nil {
 		return nil, err // untyped mode's :caller, never bound
 	}
+	var (
+		rows *sql.Rows
+		err  error
+	)
 	if db.Dialect == Postgres {
-		return db.queryPostgres(ctx, text, args)
+		rows, err = db.queryPostgres(ctx, text, args)
+	} else {
+		rows, err = db.SQL.QueryContext(ctx, text, args...)
 	}
-	return db.SQL.QueryContext(ctx, text, args...)
+	if err != nil && ctx.Err() == nil && deadConnection(err) {
+		// The pool handed out a connection the database or a cancelled
+		// request closed (pgx closes a connection whose query was
+		// cancelled; a backend can be terminated): a read changes
+		// nothing, so it is run once more, on another connection. A
+		// database that is down fails again, and is reported so.
+		rows, err = db.SQL.QueryContext(ctx, text, args...)
+	}
+	return rows, err
+}
+
+// deadConnection reports whether err says the connection a statement was
+// sent on is closed: by the database (EOF, reset, broken pipe, a
+// terminated backend), or by the driver (pgx's "conn closed",
+// go-sql-driver's invalid connection). A refused dial is not: the next
+// connection would be refused too.
+func deadConnection(err error) bool {
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "57P01" // admin_shutdown: this backend was terminated
+	}
+	return strings.Contains(err.Error(), "conn closed")
 }
 
 // queryPostgres runs text through pgx's own statement cache: each pooled
