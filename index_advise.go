@@ -169,8 +169,10 @@ func (c *Compiler) AdviseIndexesWith(queries []QueryFile, dialects []string, opt
 // server reads with every OData row for its ETag: an index covering the
 // server's pages includes it.
 func serverVersion(p *plan.Plan, d sql.Dialect) []string {
-	if c, ok := p.Root.Table.Column("versionnumber"); ok && c.Type.Kind() == plan.KInt {
-		return sql.CoveringColumns(&plan.Plan{Root: p.Root, Columns: []*plan.OutputColumn{{Name: c.LogicalName, Source: p.Root, Column: c}}}, d, sql.Index{Table: p.Root.Table.PhysicalName})
+	if c, ok := p.Root.Table.Column(plan.VersionColumn); ok && c.Type.Kind() == plan.KInt {
+		if name, ok := sql.CoveringColumn(d, c); ok {
+			return []string{name}
+		}
 	}
 	return nil
 }

@@ -203,6 +203,10 @@ type Column struct {
 	foldRanks []int32
 }
 
+// VersionColumn is Dataverse's row version column (versionnumber): an
+// integer the server reads with a row for its ETag.
+const VersionColumn = "versionnumber"
+
 // GuidStorage is a GUID column's storage form. The zero value is the
 // canonical form: lower-case text, which a native GUID type (PostgreSQL
 // uuid) also compares with.

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"slices"
 
 	"github.com/vecompile/vecompile/ast"
@@ -23,15 +22,7 @@ import (
 // computed from the GUID alone (an integer key, a key map, binary
 // storage), or the sentinel's form is found more than once, the read is
 // compiled for its id as before.
-var byIDSentinel = randomGUID()
-
-func randomGUID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return guidHex(b[:])
-}
+var byIDSentinel = newGUID()
 
 // compiledByID returns the compiled read of record g (canonical) of t and
 // the statement to run for it.

@@ -26,7 +26,7 @@ import (
 // other write can come between the comparison and the statement.
 
 // versionColumn is Dataverse's row version column.
-const versionColumn = "versionnumber"
+const versionColumn = plan.VersionColumn
 
 // versionCol is t's row version column, when it has one.
 func versionCol(t *plan.Table) (*plan.Column, bool) {

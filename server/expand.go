@@ -431,7 +431,7 @@ func (s *Server) related(c *odataparse.CollectionExpand, vals []*ast.Value) (*as
 		return nil, err
 	}
 	if t, ok := s.catalog.Table(c.Nav.Table); ok {
-		withVersion(q, &odataparse.ExpandLevel{}, t)
+		addVersion(q, t)
 	}
 	return q, nil
 }
@@ -446,9 +446,9 @@ func (s *Server) relatedShape(c *odataparse.CollectionExpand, x *odataparse.Expa
 	lv := x.Level
 	lv.Hidden = slices.DeleteFunc(lv.Hidden, func(h string) bool { return strings.EqualFold(h, c.Nav.From) })
 	if t, ok := s.catalog.Table(c.Nav.Table); ok {
-		// As related adds it to each query: hidden when added.
-		q := x.Query
-		withVersion(q, lv, t)
+		// x.Query is built as related builds each page's query: the
+		// version is added to it, and hidden, exactly when it is to them.
+		withVersion(x.Query, lv, t)
 	}
 }
 

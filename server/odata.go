@@ -596,17 +596,28 @@ func byKeyMembers(r *http.Request, t *plan.Table, ctx string, e *Entity, cols Co
 // query that selects columns without it, hidden from the output, so that
 // every entity carries its @odata.etag.
 func withVersion(q *ast.Query, level *odataparse.ExpandLevel, t *plan.Table) {
-	vc, ok := versionCol(t)
-	if !ok || level == nil || q.Entity == nil || len(q.Entity.Attributes) == 0 || q.Aggregate.Value || q.Distinct.Value {
+	if level == nil {
 		return
+	}
+	if vc, added := addVersion(q, t); added {
+		level.Hidden = append(level.Hidden, vc)
+	}
+}
+
+// addVersion adds t's row version to q when q selects columns without
+// it, and returns its name.
+func addVersion(q *ast.Query, t *plan.Table) (string, bool) {
+	vc, ok := versionCol(t)
+	if !ok || q.Entity == nil || len(q.Entity.Attributes) == 0 || q.Aggregate.Value || q.Distinct.Value {
+		return "", false
 	}
 	for _, a := range q.Entity.Attributes {
 		if strings.EqualFold(a.Name.Text, vc.LogicalName) || a.Aggregate != ast.NoAggregate {
-			return
+			return "", false
 		}
 	}
 	q.Entity.Attributes = append(q.Entity.Attributes, &ast.Attribute{Name: ast.Name{Text: vc.LogicalName}})
-	level.Hidden = append(level.Hidden, vc.LogicalName)
+	return vc.LogicalName, true
 }
 
 // selectedColumns is the ColumnSet of a $select among opts: every column

@@ -132,23 +132,32 @@ func CoveringColumns(p *plan.Plan, d Dialect, ix Index) []string {
 		ix.Table != p.Root.Table.PhysicalName || ix.For == "join" {
 		return nil
 	}
-	quote := d.Caps().Quote
 	var out []string
 	for _, oc := range p.Columns {
-		c := oc.Column
-		if oc.Source != p.Root || c == nil || oc.Aggregate != ast.NoAggregate || oc.RowAggregate != nil || c.Key != nil {
+		if oc.Source != p.Root || oc.Aggregate != ast.NoAggregate || oc.RowAggregate != nil {
 			continue
 		}
-		if k := c.Type.Kind(); k == plan.KString && (c.Type == plan.TMemo || c.MaxLength <= 0 || c.MaxLength > coveringLength) {
-			continue
-		}
-		name := quoteName(quote, c.PhysicalName)
-		if slices.ContainsFunc(ix.Keys, func(k IndexKey) bool { return k.Text == name }) || slices.Contains(out, name) {
+		name, ok := CoveringColumn(d, oc.Column)
+		if !ok || slices.ContainsFunc(ix.Keys, func(k IndexKey) bool { return k.Text == name }) || slices.Contains(out, name) {
 			continue
 		}
 		out = append(out, name)
 	}
 	return out
+}
+
+// CoveringColumn is column c as an index includes it in dialect d
+// (quoted), false for a column no index includes: a key-map id (no column
+// holds it) and long text (Memo, a string without a declared limit or
+// over coveringLength characters).
+func CoveringColumn(d Dialect, c *plan.Column) (string, bool) {
+	if c == nil || c.Key != nil {
+		return "", false
+	}
+	if c.Type.Kind() == plan.KString && (c.Type == plan.TMemo || c.MaxLength <= 0 || c.MaxLength > coveringLength) {
+		return "", false
+	}
+	return quoteName(d.Caps().Quote, c.PhysicalName), true
 }
 
 // Note is what the index needs beyond its statement: on SQL Server, the

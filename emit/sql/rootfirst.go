@@ -33,11 +33,11 @@ type rootKeys struct {
 
 type keyDir struct{ desc, nullable bool }
 
-// rootFirst reports whether p is written root first: RootFirst, rows with
-// a row limit and an order, no per-partition limit.
+// rootFirst reports whether p is written root first: RootFirst (which
+// plan.Verify checks: rows, joins to one row, no per-partition limit)
+// with a row limit and an order.
 func (e *emitter) rootFirst(p *plan.Plan) bool {
-	return p.RootFirst && (p.Top > 0 || p.PageSize > 0) && len(p.Orders) > 0 && p.Partition == nil &&
-		!p.Aggregate && !p.Distinct && len(p.Root.Joins) > 0 && p.Root.Table != nil
+	return p.RootFirst && (p.Top > 0 || p.PageSize > 0) && len(p.Orders) > 0 && p.Root.Table != nil
 }
 
 // rootFirstQuery writes p root first (see above).
