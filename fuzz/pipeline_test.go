@@ -130,7 +130,8 @@ func useHint(lit string) bool {
 // table, as REPLACE(…, 'é', 'e') writes them, or one of its two strings,
 // as translate(…, 'à…', 'a…') writes them.
 func foldLetter(lit string) bool {
-	return utf8.RuneCountInString(lit) == 1 && strings.Contains(collate.From+collate.To, lit) || lit == collate.From || lit == collate.To
+	from, to := sql.TranslateLists()
+	return utf8.RuneCountInString(lit) == 1 && strings.Contains(collate.From+collate.To, lit) || lit == from || lit == to
 }
 
 // checkNoLiterals fails when the SQL text holds a string literal the

@@ -340,7 +340,18 @@ const collateC = ` COLLATE "C"`
 // found among the first few, the ASCII text around the accents costs a
 // few comparisons (an accented name 2–2.7× faster, measured with psql;
 // docs/performance.md).
-var translateTable = "'" + asciiFirst + collate.From + "', '" + asciiFirst + collate.To + "'"
+var translateTable = "'" + translateFrom + "', '" + translateTo + "'"
+
+const (
+	translateFrom = asciiFirst + collate.From
+	translateTo   = asciiFirst + collate.To
+)
+
+// TranslateLists are the two strings PostgreSQL's fold passes translate
+// (FoldTranslate), the only string literals of the SQL besides the
+// emitter's fixed keywords: for checks of the SQL text, and for indexes
+// written by hand.
+func TranslateLists() (from, to string) { return translateFrom, translateTo }
 
 // asciiFirst are ASCII characters by their frequency in names and text,
 // which translate maps to themselves.
