@@ -37,23 +37,13 @@ func readInParts(ctx context.Context, db *engine.DB, run *plan.Plan) (*engine.Re
 		}
 		return db.ExecEmitted(ctx, p, st)
 	}
-	nulls := *run
-	nulls.AfterPart = plan.AfterNullRange
-	nulls.ReturnTotalRecordCount = false
-	res, err := part(&nulls)
+	res, err := part(nullPart(run))
 	if err != nil {
 		return nil, err
 	}
 	if !res.MoreRecords {
-		// The page's rest: at least one row, so that a page the NULLs
-		// fill still learns whether a row with a value follows.
 		need := run.PageSize - int64(len(res.Rows))
-		values := *run
-		values.AfterPart = plan.AfterValueRange
-		values.ReturnTotalRecordCount = false
-		values.QuickFindLimit = 0 // held by the first part
-		values.PageSize = max(need, 1)
-		rest, err := part(&values)
+		rest, err := part(valuePart(run, need))
 		if err != nil {
 			return nil, err
 		}
@@ -78,4 +68,25 @@ func readInParts(ctx context.Context, db *engine.DB, run *plan.Plan) (*engine.Re
 		res.SetTotal(n)
 	}
 	return res, nil
+}
+
+// nullPart is the first part of run: the NULL rows after the cookie.
+func nullPart(run *plan.Plan) *plan.Plan {
+	p := *run
+	p.AfterPart = plan.AfterNullRange
+	p.ReturnTotalRecordCount = false // counted whole (readInParts)
+	return &p
+}
+
+// valuePart is the second part of run, when the first returned all its
+// rows and need more fill the page: the first rows with a value. It asks
+// for at least one, so that a page the NULLs fill still learns whether a
+// row with a value follows.
+func valuePart(run *plan.Plan, need int64) *plan.Plan {
+	p := *run
+	p.AfterPart = plan.AfterValueRange
+	p.ReturnTotalRecordCount = false
+	p.QuickFindLimit = 0 // held by the first part
+	p.PageSize = max(need, 1)
+	return &p
 }
