@@ -282,6 +282,11 @@ func coverPrefixes(list []IndexAdvice) []IndexAdvice {
 // statement after comments naming what it serves and the queries that
 // need it.
 func WriteIndexAdvice(w io.Writer, advice []IndexAdvice) error {
+	if len(advice) == 0 {
+		// Said, not left blank: an empty output reads as a failure.
+		_, err := fmt.Fprintln(w, "-- no index to create: the queries read their tables by primary key (whose own index serves them) or by nothing an index serves")
+		return err
+	}
 	dialect := ""
 	for _, a := range advice {
 		if a.Dialect != dialect {

@@ -28,6 +28,11 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+// statusClientClosed is the status of a request whose client hung up
+// (nginx's 499 "Client Closed Request"): written to no one, it keeps the
+// request out of the 5xx counts and error lines.
+const statusClientClosed = 499
+
 // statusOf maps an error to the HTTP status and the Dataverse error code
 // (hex, as the Web API reports them).
 func statusOf(code diag.Code) (int, string) {
@@ -72,6 +77,8 @@ func statusOf(code diag.Code) (int, string) {
 		return http.StatusBadRequest, "0x80040265" // IsvAborted: a plug-in refused
 	case diag.QueryTimeout:
 		return http.StatusGatewayTimeout, "0x80040216"
+	case diag.ClientClosed:
+		return statusClientClosed, "0x80040216"
 	case diag.Unavailable, diag.Overloaded, diag.ShuttingDown:
 		return http.StatusServiceUnavailable, "0x80040216"
 	case diag.DatabaseError, diag.MalformedPlan, diag.SecurityUnverified, diag.BadSecurityModel, diag.NoSecurityModel, diag.KeyMapFailed:
@@ -144,6 +151,11 @@ func classify(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(context.Cause(ctx), errShuttingDown):
 		return diagErr(diag.ShuttingDown, "the server is shutting down and cancelled the request before it changed anything; retry")
+	case errors.Is(ctx.Err(), context.Canceled):
+		// net/http cancels a request's context when its client closes the
+		// connection: nobody reads this answer, and it is no failure of
+		// the server's (not a 504, nor an error line).
+		return diagErr(diag.ClientClosed, "the client closed the connection; the request was cancelled")
 	case errors.Is(cause, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return diagErr(diag.QueryTimeout, "the query took longer than the server's timeout and was cancelled")
 	case errors.Is(cause, context.Canceled):

@@ -25,7 +25,7 @@ func (s *Server) representWritten(w http.ResponseWriter, r *http.Request, p *Pri
 		return true, nil
 	}
 	switch diag.CodeOf(classify(r.Context(), err)) {
-	case diag.QueryTimeout, diag.Unavailable, diag.Overloaded, diag.ShuttingDown:
+	case diag.QueryTimeout, diag.ClientClosed, diag.Unavailable, diag.Overloaded, diag.ShuttingDown:
 		w.Header().Del("Preference-Applied")
 		logWarn(r.Context(), "a committed write is answered without its representation: the re-read failed", err)
 		return false, nil

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -289,4 +290,34 @@ func TestCommittedWriteNeverAnsweredAsFailed(t *testing.T) {
 		}
 	}
 	t.Logf("answers: %v", counts)
+}
+
+// TestClientHangUpIsNotAFailure: a request whose client closed the
+// connection (net/http cancels its context) is answered 499 VE6022, which
+// no one reads, and logged at info: not 504 VE6008 (no timeout passed)
+// nor an error line (the server did not fail).
+func TestClientHangUpIsNotAFailure(t *testing.T) {
+	db, cat, err := engine.OpenSample(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var logs syncBuffer
+	e := newEnv(t, fixture{"sqlite", db, cat}, func(c *server.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the client is gone before the query runs
+	req := httptest.NewRequest("GET", "/odata/accounts?$select=name", nil).WithContext(ctx)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	req.Header.Set(server.HeaderUserID, e.user)
+	rec := httptest.NewRecorder()
+	e.srv.Handler().ServeHTTP(rec, req)
+	if rec.Code != 499 || !strings.Contains(rec.Body.String(), `"VE6022"`) {
+		t.Fatalf("%d %s, want 499 VE6022", rec.Code, rec.Body.String())
+	}
+	lines := logs.lines("request")
+	if len(lines) != 1 || lines[0]["level"] != "INFO" || lines[0]["code"] != "VE6022" || lines[0]["status"] != float64(499) {
+		t.Errorf("log lines %v, want one INFO line with status 499 and code VE6022", lines)
+	}
 }

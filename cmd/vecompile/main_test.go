@@ -31,6 +31,7 @@ func TestCLI(t *testing.T) {
 		{"index-advise-mysql", []string{"index", "advise", "--dialect=mysql", "--metadata=../../engine/sampledata/metadata.json", "testdata/advise"}, ""},
 		{"index-advise-sqlserver", []string{"index", "advise", "--dialect=sqlserver", "--metadata=../../engine/sampledata/metadata.json", "testdata/advise"}, ""},
 		{"error-index-advise-empty", []string{"index", "advise", "testdata/advise/none"}, ""},
+		{"index-advise-by-key", []string{"index", "advise", "--dialect=postgres", "--metadata=../../engine/sampledata/metadata.json", "testdata/advise-bykey"}, ""},
 		{"exec-stdin", []string{"exec", "-"}, `<fetch top="2"><entity name="account"><attribute name="name"/><order attribute="name"/></entity></fetch>`},
 		// Accent-insensitive by default; --accent-sensitive and the accent-sensitive base
 		// languages of spec §5.3 (1053 Swedish) make accents significant.

@@ -52,7 +52,7 @@ func (e *emitter) textOperand(s plan.Scalar, fold, pad bool) {
 		e.scalar(s)
 	}
 	if e.fold(fold) {
-		e.foldInto(w, false)
+		e.foldInto(w, nil)
 		return
 	}
 	w()
@@ -110,7 +110,7 @@ func (e *emitter) scalarFind(x *plan.ScalarFind) {
 			w = func() { e.raw("REVERSE("); e.scalar(x.X); e.byte1(')') }
 		}
 		if fold {
-			e.foldInto(w, false)
+			e.foldInto(w, nil)
 		} else {
 			w()
 		}
@@ -397,7 +397,7 @@ func (e *emitter) indexOf(c *plan.Call) {
 	side := func(i int) func() {
 		return func() {
 			if fold {
-				e.foldInto(func() { e.scalar(c.Args[i]) }, false)
+				e.foldInto(func() { e.scalar(c.Args[i]) }, nil)
 			} else {
 				e.scalar(c.Args[i])
 			}

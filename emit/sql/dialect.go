@@ -117,6 +117,13 @@ const (
 	// with a bound value does not follow the column's ORDER BY (keyset
 	// pages lost rows in TestKeysetPagingAscending).
 	RowValues
+	// FoldCollateC: a folded string is pinned to the "C" collation
+	// (PostgreSQL), so folded strings compare and sort by code point, as
+	// docs/semantics.md says, whatever the database's or the column's
+	// collation (which a locale's strcoll would apply, and which differs
+	// between databases), and the fold's ASCII branch is a byte map,
+	// LOWER(x COLLATE "C"), several times cheaper than a locale's LOWER.
+	FoldCollateC
 )
 
 // ParamStyle is the bind-parameter placeholder syntax.
@@ -181,7 +188,7 @@ type FoldStyle uint8
 
 const (
 	FoldReplace   FoldStyle = iota // REPLACE(…REPLACE(LOWER(x), 'à', 'a')…, 'ȳ', 'y'): portable, long
-	FoldTranslate                  // translate(LOWER(x), $a, $b), the table bound once per statement (PostgreSQL)
+	FoldTranslate                  // translate(LOWER(x), 'à…', 'a…'), the table as two literals (PostgreSQL)
 	FoldFunction                   // vecompile_fold(x), registered on the connection (vecompile's SQLite)
 )
 
@@ -212,7 +219,7 @@ func (s *DialectSpec) Caps() Caps { return s.Capabilities }
 // The built-in dialects.
 var (
 	Postgres Dialect = &DialectSpec{"postgres", Caps{
-		Flags:  NullsOrdering | Lateral | IsTrue | BoolParams | ZoneNames | GroupByOrdinal | RecursiveKeyword | TypedParams | BoolAndOr | RowValues,
+		Flags:  NullsOrdering | Lateral | IsTrue | BoolParams | ZoneNames | GroupByOrdinal | RecursiveKeyword | TypedParams | BoolAndOr | RowValues | FoldCollateC,
 		Params: ParamDollar, Quote: QuoteDouble, Dates: DateExtract, Like: ClassSimilarTo, Concat: ConcatPipes, Fold: FoldTranslate,
 		List: ListArray, Keys: KeysPostgres, Limits: postgresLimits,
 	}}

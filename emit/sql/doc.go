@@ -138,11 +138,13 @@
 // col COLLATE Latin1_General_CI_AI (CI_AS for the accent-sensitive
 // setting) on every string column compared, sorted, grouped or made
 // distinct, whatever the database's default (collate.go). fold(col) is LOWER(col) when accent-sensitive, and
-// otherwise per Caps.Fold: translate(LOWER(col), $a, $b) with the table
-// bound once per statement (PostgreSQL), vecompile_fold(col) (SQLite), a
-// REPLACE chain over LOWER(col) with the table as constants (MySQL); a
-// column is guarded, CASE WHEN OCTET_LENGTH(col) = CHAR_LENGTH(col) THEN
-// LOWER(col) ELSE … END, as an ASCII string has nothing to unaccent. A
+// otherwise per Caps.Fold: translate(LOWER(col), 'à…', 'a…') with the
+// table written as two literals, so that an expression index matches
+// (PostgreSQL), vecompile_fold(col) (SQLite), a REPLACE chain over
+// LOWER(col) with the table as constants (MySQL); a column is guarded,
+// CASE WHEN OCTET_LENGTH(col) = CHAR_LENGTH(col) THEN LOWER(col) ELSE …
+// END, as an ASCII string has nothing to unaccent (PostgreSQL lowers that
+// branch under COLLATE "C", a byte map: ASCIILowerC). A
 // value with letters to unaccent is bound folded (Go); one that only needs
 // lower-casing stays LOWER(?), one already folded is bound as it is. The
 // MySQL and MariaDB test tables use DEFAULT CHARSET=utf8mb4

@@ -240,28 +240,41 @@ func (e *emitter) fold(f bool) bool {
 
 func (e *emitter) lowerCol(r *plan.ColumnRef, lower bool) {
 	if lower {
-		e.foldInto(func() { e.col(r) }, true)
+		e.foldInto(func() { e.col(r) }, func() { e.col(r) })
 		return
 	}
 	e.col(r)
 	e.collate(refColumn(r))
 }
 
-// foldInto writes the folding of the expression w writes. A repeatable
-// expression (a column, not a subquery) folded by translate or a REPLACE
-// chain is guarded: an ASCII string (as many bytes as characters) has no
-// letter to unaccent, and LOWER alone is several times cheaper,
+// foldInto writes the folding of the expression w writes. With a guard (a
+// repeatable expression: a column, not a subquery) a fold by translate or
+// a REPLACE chain is guarded: an ASCII string (as many bytes as
+// characters) has no letter to unaccent, and LOWER alone is several times
+// cheaper,
 //
-//	CASE WHEN OCTET_LENGTH(x) = CHAR_LENGTH(x) THEN LOWER(x) ELSE translate(LOWER(x), $1, $2) END
-func (e *emitter) foldInto(w func(), repeatable bool) {
-	if repeatable && e.accents && e.caps.Fold != FoldFunction {
+//	CASE WHEN OCTET_LENGTH(x) = CHAR_LENGTH(x) THEN LOWER(RTRIM(x)) ELSE translate(LOWER(RTRIM(x)), …) END
+//
+// guard writes the operand the test measures: w's before its trailing
+// spaces are trimmed (spaces are ASCII, so the test's answer is the same
+// and the row pays no RTRIM for it). Where folded strings are pinned to
+// the "C" collation (FoldCollateC) the ASCII branch lowers under it, a
+// byte map (a locale's LOWER converts every string to wide characters and
+// back). The fold runs for every row a scan returns (the ORDER BY's
+// hidden sort key), so its price is the price of a page.
+func (e *emitter) foldInto(w, guard func()) {
+	if guard != nil && e.accents && e.caps.Fold != FoldFunction {
 		e.raw("CASE WHEN OCTET_LENGTH(")
-		w()
+		guard()
 		e.raw(") = CHAR_LENGTH(")
-		w()
+		guard()
 		e.raw(") THEN LOWER(")
 		w()
-		e.raw(") ELSE ")
+		if e.has(FoldCollateC) {
+			e.raw(collateC)
+		}
+		e.byte1(')')
+		e.raw(" ELSE ")
 		e.foldOpen()
 		w()
 		e.foldClose()
@@ -277,6 +290,9 @@ func (e *emitter) foldInto(w func(), repeatable bool) {
 // LOWER(x), and when accents fold too the dialect's FoldStyle over the
 // internal/collate table.
 func (e *emitter) foldOpen() {
+	if e.has(FoldCollateC) {
+		e.byte1('(')
+	}
 	if !e.accents {
 		e.raw("LOWER(")
 		return
@@ -292,6 +308,9 @@ func (e *emitter) foldOpen() {
 }
 
 func (e *emitter) foldClose() {
+	if e.has(FoldCollateC) {
+		defer e.raw(collateC + ")")
+	}
 	if !e.accents {
 		e.byte1(')')
 		return
@@ -309,6 +328,9 @@ func (e *emitter) foldClose() {
 		e.raw(replaceClose)
 	}
 }
+
+// collateC pins a folded string to the "C" collation (FoldCollateC).
+const collateC = ` COLLATE "C"`
 
 // translateTable is FoldTranslate's two arguments: the internal/collate
 // table as SQL string literals (no letter of it is a quote).

@@ -240,7 +240,7 @@ func Indexes(p *plan.Plan, d Dialect) ([]Index, error) {
 		return nil, e.err
 	}
 	var out []Index
-	if p.Root.Table != nil {
+	if p.Root.Table != nil && !e.byPrimaryKey(p.Root.Table, eq) {
 		switch {
 		case len(order) > 0:
 			keys := eq
@@ -271,6 +271,20 @@ func Indexes(p *plan.Plan, d Dialect) ([]Index, error) {
 	}
 	joins(p.Root)
 	return out, nil
+}
+
+// byPrimaryKey reports whether the root's filter compares its primary key,
+// as stored, for equality: at most one row, which the primary key's own
+// index finds, so no index is advised for the root (one on the key alone
+// would repeat it). A key compared through an expression (an any-case
+// GUID's LOWER) is not the key's index, and keeps its advice.
+func (e *emitter) byPrimaryKey(t *plan.Table, eq []IndexKey) bool {
+	pk, ok := t.Column(t.PrimaryKey)
+	if !ok {
+		return false
+	}
+	plain := quoteName(e.caps.Quote, pk.PhysicalName)
+	return slices.ContainsFunc(eq, func(k IndexKey) bool { return !k.Expression && k.Text == plain })
 }
 
 // uncollated moves a pinned COLLATE clause (collate.go) out of the key's

@@ -32,3 +32,29 @@ func TestRootKeyNullsClause(t *testing.T) {
 		}
 	}
 }
+
+// TestNoIndexAdvisedForAKeyRead: a read of the root by its primary key
+// (alone or with other conditions, ordered or not) is answered by the
+// key's own index, so no index is advised for the root; its joins keep
+// theirs, and a read by another column keeps its advice.
+func TestNoIndexAdvisedForAKeyRead(t *testing.T) {
+	f := newFixture("")
+	id := &plan.Value{Kind: plan.KGuid, V: "acc00000-0000-4000-8000-000000000001"}
+	for _, d := range []Dialect{Postgres, SQLite, MySQL, SQLServer} {
+		acc := root("account", f.account)
+		acc.Filter = &plan.And{Terms: []plan.Expr{eq(ref(acc, "accountid"), id), eq(ref(acc, "name"), str("Contoso"))}}
+		link(acc, plan.JoinOuter, "c", f.contact, "parentcustomerid", "accountid")
+		p := &plan.Plan{Root: acc, Columns: outs(acc, "name"), Orders: []*plan.SortKey{{Column: ref(acc, "name")}}}
+		ixs, err := Indexes(p, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ixs) != 1 || ixs[0].For != "join" {
+			t.Errorf("%s: %v, want the join's index alone", d.Name(), ixs)
+		}
+		acc.Filter = eq(ref(acc, "name"), str("Contoso"))
+		if ixs, err := Indexes(p, d); err != nil || len(ixs) != 2 || ixs[0].For != "filter and order" {
+			t.Errorf("%s, by name: %v %v, want the root's index and the join's", d.Name(), ixs, err)
+		}
+	}
+}

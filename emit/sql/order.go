@@ -110,7 +110,7 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 			// collation does: spellings that differ only in case, accents
 			// or trailing spaces tie, and the next key breaks the tie.
 			t := e.termStart(terms)
-			e.foldInto(func() { e.trimmed(func() { e.operand(o) }) }, true)
+			e.foldInto(func() { e.trimmed(func() { e.operand(o) }) }, func() { e.operand(o) })
 			if !e.termEnd(terms, t, k.Desc, true) || !e.identityKey(k) {
 				return
 			}
@@ -122,7 +122,7 @@ func (e *emitter) sortKey(p *plan.Plan, k *plan.SortKey, wrapped bool, terms *or
 		// A name key is a subquery: folded once, unguarded.
 		t := e.termStart(terms)
 		if folded {
-			e.foldInto(func() { e.trimmed(func() { e.nameKey(k, o) }) }, false)
+			e.foldInto(func() { e.trimmed(func() { e.nameKey(k, o) }) }, nil)
 		} else {
 			e.nameKey(k, o)
 			if collated {
@@ -468,7 +468,7 @@ func (e *emitter) computedKey(p *plan.Plan, k *plan.SortKey, terms *orderTerms) 
 	str := plan.ScalarKind(k.Expr) == plan.KString
 	t := e.termStart(terms)
 	if str && e.fold(true) {
-		e.foldInto(func() { e.trimmed(func() { e.scalar(k.Expr) }) }, false)
+		e.foldInto(func() { e.trimmed(func() { e.scalar(k.Expr) }) }, nil)
 	} else {
 		e.scalar(k.Expr)
 		e.collateText(str)

@@ -37,7 +37,7 @@ func (e *emitter) eqCol(r *plan.ColumnRef, lower bool) {
 		e.byte1(')')
 	}
 	if lower {
-		e.foldInto(trimmed, true)
+		e.foldInto(trimmed, func() { e.col(r) })
 		return
 	}
 	trimmed()

@@ -341,7 +341,7 @@ func (e *emitter) distinctColumns(p *plan.Plan, named bool) {
 			col()
 			e.byte1(')')
 		default:
-			e.foldInto(col, true)
+			e.foldInto(col, col)
 		}
 		if named {
 			e.raw(" AS ")

@@ -93,6 +93,7 @@ const (
 	// VE6020–VE6029: the server under load and at its end.
 	Overloaded   Code = "VE6020" // the database refuses more connections or resources, or picked the request as a deadlock victim (HTTP 503, Retry-After)
 	ShuttingDown Code = "VE6021" // the server is stopping: the request was cancelled before it changed anything (HTTP 503, Retry-After)
+	ClientClosed Code = "VE6022" // the client closed the connection before the answer: the request was cancelled (HTTP 499, logged at info, never read)
 	// The protocol edge, continued (VE6030–VE6032).
 	HeadersTooLarge  Code = "VE6030" // request headers beyond the server's limit (HTTP 431)
 	MethodNotAllowed Code = "VE6031" // the endpoint exists but not for this method (HTTP 405)
