@@ -37,7 +37,7 @@ import (
 
 // after writes the continuation's condition.
 func (e *emitter) after(p *plan.Plan) {
-	if len(p.After) != len(p.Orders) {
+	if len(p.After) != len(p.Orders) || len(p.Orders) == 0 {
 		e.fail(diag.MalformedPlan, "a keyset continuation has %d values for %d sort keys", len(p.After), len(p.Orders))
 		return
 	}
@@ -48,6 +48,10 @@ func (e *emitter) after(p *plan.Plan) {
 		}
 	}
 	first := p.Orders[0]
+	if p.AfterPart != plan.AfterWhole && (p.AfterPart != plan.AfterNullRange && p.AfterPart != plan.AfterValueRange || p.After[0] != nil || first.Desc || len(p.Orders) < 2) {
+		e.fail(diag.MalformedPlan, "a part of a keyset continuation that does not follow a NULL first value on an ascending key")
+		return
+	}
 	switch {
 	case p.AfterPart == plan.AfterValueRange:
 		e.termNull(p, first, true)
