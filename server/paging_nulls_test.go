@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -14,7 +15,8 @@ import (
 // string and integer keys, ascending (NULLs first) and descending (NULLs
 // last), a 1:N link-entity (an account repeats per contact), as a user
 // whose security reads some of the rows. At every page size the pages
-// joined, by cookie and by page number (offset), are the unpaged result.
+// joined, by cookie and by page number (offset), are the unpaged result;
+// so are OData's pages joined by @odata.nextLink.
 func TestKeysetPagingAfterNulls(t *testing.T) {
 	const admin = "aa000000-0000-4000-8000-000000000001"
 	// Contacts Priya creates (and reads: user depth) and the admin's,
@@ -61,6 +63,40 @@ func TestKeysetPagingAfterNulls(t *testing.T) {
 				}
 			}
 			e.user = priyaID
+			// OData: @odata.nextLink continues from the same cookie.
+			for _, order := range []string{"name", "name desc", "numberofemployees", "numberofemployees desc", "numberofemployees,name"} {
+				path := "/odata/accounts?$select=name,numberofemployees&$filter=accountnumber%20eq%20'" + tag + "'&$orderby=" + strings.ReplaceAll(order, " ", "%20")
+				ids := func(m map[string]any) []string {
+					var out []string
+					for _, v := range m["value"].([]any) {
+						out = append(out, v.(map[string]any)["accountid"].(string))
+					}
+					return out
+				}
+				want := ids(e.do("GET", path, nil).want(t, 200).json(t))
+				for _, size := range []int{1, 4} {
+					var got []string
+					next := path
+					for pages := 0; next != ""; pages++ {
+						if pages > len(want)+1 {
+							t.Fatalf("$orderby=%s: nextLink does not end", order)
+						}
+						m := e.do("GET", next, nil, "Prefer", fmt.Sprintf("odata.maxpagesize=%d", size)).want(t, 200).json(t)
+						got = append(got, ids(m)...)
+						next = ""
+						if n, ok := m["@odata.nextLink"].(string); ok {
+							u, err := url.Parse(n)
+							if err != nil {
+								t.Fatal(err)
+							}
+							next = u.RequestURI()
+						}
+					}
+					if len(want) != 24 || strings.Join(got, " ") != strings.Join(want, " ") {
+						t.Errorf("OData $orderby=%s, %d a page: pages differ from the unpaged result:\n got %v\nwant %v", order, size, got, want)
+					}
+				}
+			}
 			for _, order := range []string{
 				`<order attribute="name"/>`, `<order attribute="name" descending="true"/>`,
 				`<order attribute="numberofemployees"/>`, `<order attribute="numberofemployees" descending="true"/>`,
