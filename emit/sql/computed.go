@@ -17,7 +17,7 @@ func (e *emitter) scalarCompare(x *plan.ScalarCompare) {
 		e.fail(diag.MalformedPlan, "unknown comparison operator %d", x.Op)
 		return
 	}
-	pad := x.Fold && (x.Op == plan.Eq || x.Op == plan.Ne) && !e.has(PadSpace)
+	pad := x.Fold && !e.has(PadSpace)
 	e.textOperand(x.Left, x.Fold, pad)
 	e.collateText(x.Fold)
 	e.byte1(' ')

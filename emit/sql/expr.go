@@ -406,7 +406,10 @@ func (e *emitter) compare(x *plan.Compare) {
 		e.compareOnce(&folded, true)
 		return
 	}
-	e.compareOnce(x, x.Op == plan.Eq || x.Op == plan.Ne)
+	// Every string comparison is padded, as SQL Server's: 'Paris ' is not
+	// greater than 'paris' (and the order's index on the trimmed sort key
+	// serves a range filter too).
+	e.compareOnce(x, true)
 }
 
 // sortOrderCompare reports whether x compares strings in sort order (Fold

@@ -8,11 +8,11 @@ import (
 
 // Trailing spaces. Dataverse compares strings as SQL Server does, padded
 // with spaces: 'Contoso' = 'Contoso  ' in =, <>, in, not-in, grouping,
-// distinct, countcolumn distinct, ORDER BY and the sort-key comparisons of
-// keyset paging (trimmed, order.go), so that values differing only by
-// trailing spaces tie in the order and a page boundary between them
-// neither repeats nor skips a row (LIKE keeps them, as on SQL Server;
-// the <, >, <=, >= filters keep them too, a known deviation). PadSpace dialects
+// distinct, countcolumn distinct, <, >, <=, >=, ORDER BY and the sort-key
+// comparisons of keyset paging (trimmed, order.go), so that values
+// differing only by trailing spaces tie in the order and a page boundary
+// between them neither repeats nor skips a row (LIKE keeps them, as on SQL
+// Server). PadSpace dialects
 // compare so natively (SQL Server); on the others the column is
 // RTRIM(col) there and the value is bound without its trailing spaces, so
 // every engine agrees: PostgreSQL and SQLite count trailing spaces, and

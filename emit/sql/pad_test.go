@@ -9,7 +9,8 @@ import (
 
 // TestTrailingSpaces: every engine compares strings padded, as SQL Server
 // (so Dataverse) does: 'Paris', 'Paris  ' and 'paris ' are equal in =,
-// <>, in, not-in, grouping, distinct and countcolumn distinct; LIKE keeps
+// <>, <, >, <=, >=, in, not-in, grouping, distinct and countcolumn
+// distinct; LIKE keeps
 // trailing spaces. MariaDB runs with a NO PAD collation (as MySQL 8's
 // utf8mb4_0900 ones are), so the trimming must come from the SQL.
 func TestTrailingSpaces(t *testing.T) {
@@ -52,6 +53,18 @@ func TestTrailingSpaces(t *testing.T) {
 			{"not_in", ids(func(a *plan.DataSource) plan.Expr {
 				return &plan.InList{Col: city(a), Values: []*plan.Value{str("Paris")}, Not: true, Fold: true}
 			}), col1("4", "5")},
+			{"gt_ties_ignore_spaces", ids(func(a *plan.DataSource) plan.Expr {
+				return &plan.Compare{Op: plan.Gt, Left: city(a), Right: str("paris"), Fold: true}
+			}), col1()},
+			{"ge_value_spaces", ids(func(a *plan.DataSource) plan.Expr {
+				return &plan.Compare{Op: plan.Ge, Left: city(a), Right: str("PARIS   "), Fold: true}
+			}), col1("1", "2", "3")},
+			{"lt", ids(func(a *plan.DataSource) plan.Expr {
+				return &plan.Compare{Op: plan.Lt, Left: city(a), Right: str("paris "), Fold: true}
+			}), col1("4", "5")},
+			{"le_column", ids(func(a *plan.DataSource) plan.Expr {
+				return &plan.Compare{Op: plan.Le, Left: city(a), Right: str("Paris"), Fold: true}
+			}), col1("1", "2", "3", "4", "5")},
 			{"like_keeps_spaces", ids(func(a *plan.DataSource) plan.Expr { return like(city(a), "paris") }), col1("1")},
 			{"group", func(*fixture) *plan.Plan {
 				a := root("padcity", tbl)

@@ -82,10 +82,8 @@ func (ev *evaluator) computedTest(s *source, r Row, c *ast.Computed) bool {
 		d = x.Compare(b.(time.Time))
 	} else if x, ok := a.(string); ok {
 		y := b.(string)
-		if c.Op == ast.CEq || c.Op == ast.CNe {
-			x, y = strings.TrimRight(x, " "), strings.TrimRight(y, " ")
-		}
-		d = strings.Compare(Fold(x), Fold(y))
+		// Padded, as SQL Server compares: trailing spaces never count.
+		d = strings.Compare(padKey(x), padKey(y))
 	} else {
 		d = compareNumbers(a, b)
 	}

@@ -720,7 +720,7 @@ func (ev *evaluator) parseTime(text string) (time.Time, error) {
 // case-insensitively.
 func compareFold(col *Column, v, lit any) int {
 	if col.Kind == String {
-		return strings.Compare(Fold(v.(string)), Fold(lit.(string)))
+		return strings.Compare(padKey(v.(string)), padKey(lit.(string))) // padded, as SQL Server compares
 	}
 	return compareValues(v, lit)
 }

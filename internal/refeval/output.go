@@ -345,3 +345,6 @@ func foldKey(v any) any {
 	}
 	return v
 }
+
+// padKey is string s's sort key, as foldKey's.
+func padKey(s string) string { return Fold(strings.TrimRight(s, " ")) }
