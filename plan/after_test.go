@@ -8,7 +8,8 @@ import (
 )
 
 // TestAfterVerify: a keyset continuation has one value per sort key, each
-// key a column's value; Format shows it.
+// key a column's value; a part of it (AfterPart) follows a NULL first
+// value on an ascending key; Format shows both.
 func TestAfterVerify(t *testing.T) {
 	acc := plan.NewTable(plan.Table{LogicalName: "account", PrimaryKey: "accountid", Columns: []*plan.Column{
 		{LogicalName: "accountid", Type: plan.TUniqueidentifier}, {LogicalName: "name", Type: plan.TString},
@@ -34,6 +35,30 @@ func TestAfterVerify(t *testing.T) {
 	short.After = short.After[:1]
 	if err := plan.Verify(short); err == nil {
 		t.Errorf("Verify passed one value for two sort keys")
+	}
+	for _, part := range []plan.AfterPart{plan.AfterNullRange, plan.AfterValueRange} {
+		p := base()
+		p.After[0], p.AfterPart = nil, part
+		if err := plan.Verify(p); err != nil {
+			t.Errorf("Verify, part %d: %v", part, err)
+		}
+		if f := plan.Format(p); !strings.Contains(f, "after: (null, null) in the order, the first key ") {
+			t.Errorf("Format does not show the part:\n%s", f)
+		}
+		for name, bad := range map[string]func(*plan.Plan){
+			"a value":    func(p *plan.Plan) { p.After[0] = &plan.Value{Kind: plan.KString, V: "Contoso"} },
+			"descending": func(p *plan.Plan) { p.Orders[0].Desc = true },
+			"one key":    func(p *plan.Plan) { p.Orders, p.After = p.Orders[:1], p.After[:1] },
+			"no values":  func(p *plan.Plan) { p.After = nil },
+			"unknown":    func(p *plan.Plan) { p.AfterPart = 7 },
+		} {
+			q := base()
+			q.After[0], q.AfterPart = nil, part
+			bad(q)
+			if err := plan.Verify(q); err == nil {
+				t.Errorf("Verify passed part %d after %s", part, name)
+			}
+		}
 	}
 	byOutput := base()
 	byOutput.Orders[0] = &plan.SortKey{Output: byOutput.Columns[0]}

@@ -91,7 +91,14 @@ func Format(p *Plan) string {
 				vals[i] = valueString(v)
 			}
 		}
-		w.line(1, "after: ("+strings.Join(vals, ", ")+") in the order")
+		part := ""
+		switch p.AfterPart {
+		case AfterNullRange:
+			part = ", the first key NULL"
+		case AfterValueRange:
+			part = ", the first key not NULL"
+		}
+		w.line(1, "after: ("+strings.Join(vals, ", ")+") in the order"+part)
 	}
 	if pl := p.Partition; pl != nil {
 		by := "?"

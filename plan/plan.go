@@ -80,6 +80,14 @@ type Plan struct {
 	// seek it (a row-value comparison where every key ascends and has a
 	// value, otherwise a bound on the first key and the OR-expansion).
 	After []*Value
+	// AfterPart, with After, keeps one of the two ranges that follow a
+	// NULL first value on an ascending first key: the rest of the NULL
+	// rows (AfterNullRange), or every row whose first key has a value
+	// (AfterValueRange), which sort after all of them. Each is one seek
+	// of an index on the sort keys, where the whole continuation, the OR
+	// of the two, is not; the server reads the second when the first
+	// does not fill the page (server/paging_nulls.go).
+	AfterPart AfterPart
 	// RootFirst says the root's rows can be filtered (security included),
 	// ordered and limited before the joins: every join from the root is
 	// an outer join to at most one row (DataSource.ToOne), and so are
@@ -251,6 +259,16 @@ type OutputColumn struct {
 	// Span is the attribute (or all-attributes) in the query text.
 	Span diag.Span
 }
+
+// AfterPart is which part of a continuation after a NULL first value a
+// plan keeps (Plan.AfterPart).
+type AfterPart int
+
+const (
+	AfterWhole      AfterPart = iota // every row after the values
+	AfterNullRange                   // the rows whose first key is NULL, after the other values
+	AfterValueRange                  // the rows whose first key has a value
+)
 
 // SortKey is one ORDER BY term: a column, or an output column (aggregate
 // alias). NULLs sort first ascending and last descending on every dialect.

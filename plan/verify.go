@@ -67,6 +67,10 @@ func Verify(p *Plan) error {
 			}
 		}
 	}
+	// Its parts split the continuation after a NULL that sorts first.
+	if p.AfterPart != AfterWhole && (p.AfterPart != AfterNullRange && p.AfterPart != AfterValueRange || len(p.After) < 2 || len(p.Orders) != len(p.After) || p.After[0] != nil || p.Orders[0] == nil || p.Orders[0].Desc) {
+		v.fail("a part of a keyset continuation that does not follow a NULL first value on an ascending key")
+	}
 	// Ordering and limiting the root before its joins keeps the plan's
 	// rows only when its joins cannot drop, repeat or filter root rows.
 	if p.RootFirst && !rootFirst(p) {

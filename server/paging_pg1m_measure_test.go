@@ -41,7 +41,9 @@ type pageMeter struct {
 // request) warm-up plus m.runs times, wall-timing mk, emit and execute,
 // then EXPLAINs the same statement as many times with TIMING OFF (the
 // database's figure without per-node clock reads) and once with TIMING
-// for the head. Every run must return want rows.
+// for the head. A page after a NULL first key runs as the server reads
+// it, in parts (readInParts): its figures are the parts' summed, its
+// buffers "a + b". Every run must return want rows.
 func (m *pageMeter) measure(mk func() (*plan.Plan, error), want int) *pageFigures {
 	t := m.t
 	f := &pageFigures{}
@@ -50,16 +52,20 @@ func (m *pageMeter) measure(mk func() (*plan.Plan, error), want int) *pageFigure
 	if m.warm {
 		n++
 	}
+	var run *plan.Plan
 	for i := 0; i < n; i++ {
 		start := time.Now()
-		run, err := mk()
-		if err != nil {
+		var err error
+		if run, err = mk(); err != nil {
 			t.Fatal(err)
 		}
-		if st, err = m.db.Emit(run); err != nil {
-			t.Fatal(err)
+		var res *engine.Result
+		if readsInParts(run) {
+			// After a NULL first key: two statements (paging_nulls.go).
+			res, err = readInParts(m.ctx, m.db, run)
+		} else if st, err = m.db.Emit(run); err == nil {
+			res, err = m.db.ExecEmitted(m.ctx, run, st)
 		}
-		res, err := m.db.ExecEmitted(m.ctx, run, st)
 		d := time.Since(start)
 		if err != nil {
 			t.Fatal(err)
@@ -74,22 +80,55 @@ func (m *pageMeter) measure(mk func() (*plan.Plan, error), want int) *pageFigure
 		f.wall = append(f.wall, d)
 		f.rows = rowValues(res)
 	}
-	for i := 0; i < m.runs; i++ {
-		lines := m.explain(st, "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) ")
-		for _, line := range lines {
-			if v, ok := msField(line, "Execution Time: "); ok {
-				f.exec = append(f.exec, v)
+	// The statements the page ran: one, or the parts read after a NULL.
+	sts := []*sqlemit.Statement{st}
+	if readsInParts(run) {
+		sts = sts[:0]
+		parts := []*plan.Plan{nullPart(run)}
+		nulls, err := m.db.Exec(m.ctx, parts[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !nulls.MoreRecords {
+			parts = append(parts, valuePart(run, run.PageSize-int64(len(nulls.Rows))))
+		}
+		for _, p := range parts {
+			pst, err := m.db.Emit(p)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if v, ok := msField(line, "Planning Time: "); ok {
-				f.plan = append(f.plan, v)
-			}
-			if f.buffers == "" && strings.HasPrefix(strings.TrimSpace(line), "Buffers: ") {
-				f.buffers = strings.TrimPrefix(strings.TrimSpace(line), "Buffers: ")
-			}
+			sts = append(sts, pst)
 		}
 	}
-	f.head = explainHead(m.explain(st, "EXPLAIN (ANALYZE, BUFFERS, TIMING) "))
-	f.st = st
+	for i := 0; i < m.runs; i++ {
+		var exec, planning float64
+		var buffers []string
+		for _, st := range sts {
+			top := "" // the top node's buffers: the statement's
+			for _, line := range m.explain(st, "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) ") {
+				if v, ok := msField(line, "Execution Time: "); ok {
+					exec += v
+				}
+				if v, ok := msField(line, "Planning Time: "); ok {
+					planning += v
+				}
+				if b, ok := strings.CutPrefix(strings.TrimSpace(line), "Buffers: "); ok && top == "" {
+					top = b
+				}
+			}
+			buffers = append(buffers, strings.TrimPrefix(top, "shared "))
+		}
+		f.exec, f.plan = append(f.exec, exec), append(f.plan, planning)
+		if i == 0 {
+			f.buffers = strings.Join(buffers, " + ")
+		}
+	}
+	var heads []string
+	for _, st := range sts {
+		heads = append(heads, explainHead(m.explain(st, "EXPLAIN (ANALYZE, BUFFERS, TIMING) ")))
+	}
+	f.head = strings.Join(heads, "\n")
+	f.st = sts[len(sts)-1]
 	return f
 }
 

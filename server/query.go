@@ -250,14 +250,22 @@ func (s *Server) execCompiled(ctx context.Context, pr *Principal, c *compiled, c
 			if run, err = ks.after(pc.Keys); err != nil {
 				return nil, err
 			}
-			if st, err = s.cfg.DB.Emit(run); err != nil {
+			if readsInParts(run) {
+				st = nil // each part is emitted as it is read
+			} else if st, err = s.cfg.DB.Emit(run); err != nil {
 				return nil, err
 			}
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
-	res, err := s.cfg.DB.ExecEmitted(ctx, run, st)
+	var res *engine.Result
+	var err error
+	if readsInParts(run) {
+		res, err = readInParts(ctx, s.cfg.DB, run) // after a NULL: paging_nulls.go
+	} else {
+		res, err = s.cfg.DB.ExecEmitted(ctx, run, st)
+	}
 	if err != nil {
 		return nil, err
 	}

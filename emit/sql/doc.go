@@ -280,7 +280,10 @@
 // last row of a page: (<ORDER BY terms>) > (<the same terms of the
 // values>) where every key ascends with a value and the dialect has
 // RowValues (an index on the terms seeks it); otherwise the bound on the
-// first key and the OR-expansion over the keys.
+// first key and the OR-expansion over the keys. After a NULL first value:
+// <first term> IS NULL AND <the rest's continuation> descending; ascending
+// the plan may keep one of its two ranges (plan.Plan.AfterPart), the NULL
+// one so written, or <first term> IS NOT NULL.
 //
 // Per-partition limit (plan.Plan.Partition, partition.go). A collection
 // $expand's $skip/$top per parent: where the plan lists the parents' keys

@@ -129,6 +129,21 @@ var goldenCases = []goldenCase{
 			Orders: []*plan.SortKey{{Column: ref(a, "city"), Desc: true}, {Column: ref(a, "name")}, {Column: ref(a, "accountid")}},
 			After:  []*plan.Value{str("Paris"), nil, guid("0A0B0C0D-0000-0000-0000-000000000001")}}
 	}},
+	// After a NULL first value ascending: the whole continuation is the
+	// OR, which no index seeks; its two parts (plan.Plan.AfterPart) are
+	// each one range of the index on the ORDER BY terms, tested on the
+	// first term (a string's sort key), security and filter kept.
+	{name: "keyset_after_null_whole", build: func(f *fixture) *plan.Plan { return nullAfterPlan(f, plan.AfterWhole, false) }},
+	{name: "keyset_after_null_range", build: func(f *fixture) *plan.Plan { return nullAfterPlan(f, plan.AfterNullRange, false) }},
+	{name: "keyset_after_value_range", build: func(f *fixture) *plan.Plan { return nullAfterPlan(f, plan.AfterValueRange, false) }},
+	{name: "keyset_after_null_range_root_first", build: func(f *fixture) *plan.Plan { return nullAfterPlan(f, plan.AfterNullRange, true) }},
+	// Descending, a NULL sorts last: only the rest of the NULLs follow.
+	{name: "keyset_after_null_desc", build: func(f *fixture) *plan.Plan {
+		a := root("account", f.account)
+		return &plan.Plan{Root: a, Columns: outs(a, "accountid"), PageSize: 50, PageNumber: 1,
+			Orders: []*plan.SortKey{{Column: ref(a, "name"), Desc: true}, {Column: ref(a, "employees")}, {Column: ref(a, "accountid")}},
+			After:  []*plan.Value{nil, num(7), guid("0A0B0C0D-0000-0000-0000-000000000001")}}
+	}},
 	{name: "paging_no_order", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)
 		return &plan.Plan{Root: a, Columns: outs(a, "accountid"), PageSize: 25, PageNumber: 3}
@@ -713,4 +728,27 @@ func TestDeterministic(t *testing.T) {
 			}
 		}
 	}
+}
+
+// nullAfterPlan is a secured, filtered page of accounts by name after a
+// NULL name, kept whole or in one part, root first (with a to-one outer
+// join) or not.
+func nullAfterPlan(f *fixture, part plan.AfterPart, rootFirst bool) *plan.Plan {
+	a := root("account", f.account)
+	a.Security = &plan.SecurityFilter{Expr: cmp(plan.Gt, ref(a, "employees"), num(5)), Policies: []string{"role:reader"}}
+	a.Filter = cmp(plan.Lt, ref(a, "employees"), num(100))
+	p := &plan.Plan{Root: a, Columns: outs(a, "accountid", "name"), PageSize: 50, PageNumber: 1, Security: plan.SecurityOn,
+		Orders:    []*plan.SortKey{{Column: ref(a, "name")}, {Column: ref(a, "employees")}, {Column: ref(a, "accountid")}},
+		After:     []*plan.Value{nil, num(7), guid("0A0B0C0D-0000-0000-0000-000000000001")},
+		AfterPart: part}
+	if rootFirst {
+		par := link(a, plan.JoinOuter, "par", f.account, "accountid", "parentaccountid")
+		par.Security = &plan.SecurityFilter{Expr: cmp(plan.Gt, ref(par, "employees"), num(5)), Policies: []string{"role:reader"}}
+		p.Columns = append(p.Columns, out(par, "name"))
+		p.RootFirst = true
+	}
+	if err := plan.Verify(p); err != nil {
+		panic(err)
+	}
+	return p
 }

@@ -22,10 +22,22 @@ import (
 //	k1 >= v1 AND (k1 > v1 OR k1 = v1 AND (k2 > v2 OR …))
 //
 // (strings compared by their sort keys, = meaning tied in the order).
+//
+// After a NULL first value the rows that follow are, descending, the rest
+// of the NULLs; ascending, the rest of the NULLs and then every row with a
+// value. The first is one range of an index on the terms,
+//
+//	fold(RTRIM("name")) IS NULL AND ("id") > ($1)
+//
+// (IS NULL on the ORDER BY term, not the column, for an index on the
+// term), and so is the second, fold(RTRIM("name")) IS NOT NULL, but not
+// their OR, which reads every NULL before the value: the server asks for
+// them one at a time (plan.Plan.AfterPart). The whole ascending
+// continuation stays the OR-expansion.
 
 // after writes the continuation's condition.
 func (e *emitter) after(p *plan.Plan) {
-	if len(p.After) != len(p.Orders) {
+	if len(p.After) != len(p.Orders) || len(p.Orders) == 0 {
 		e.fail(diag.MalformedPlan, "a keyset continuation has %d values for %d sort keys", len(p.After), len(p.Orders))
 		return
 	}
@@ -35,57 +47,109 @@ func (e *emitter) after(p *plan.Plan) {
 			return
 		}
 	}
-	if e.afterRow(p) {
+	first := p.Orders[0]
+	if p.AfterPart != plan.AfterWhole && (p.AfterPart != plan.AfterNullRange && p.AfterPart != plan.AfterValueRange || p.After[0] != nil || first.Desc || len(p.Orders) < 2) {
+		e.fail(diag.MalformedPlan, "a part of a keyset continuation that does not follow a NULL first value on an ascending key")
+		return
+	}
+	switch {
+	case p.AfterPart == plan.AfterValueRange:
+		e.termNull(p, first, true)
+	case p.AfterPart == plan.AfterNullRange || first.Desc && p.After[0] == nil:
+		e.termNull(p, first, false)
+		e.raw(" AND ")
+		e.afterKeys(p, p.Orders[1:], p.After[1:])
+	default:
+		e.afterKeys(p, p.Orders, p.After)
+	}
+}
+
+// afterKeys writes "strictly after vals" over the keys orders (a suffix
+// of p's, with vals): the row-value form or the bound and OR-expansion.
+// With no keys nothing is after (ties are not).
+func (e *emitter) afterKeys(p *plan.Plan, orders []*plan.SortKey, vals []*plan.Value) {
+	if len(orders) == 0 {
+		e.expr(&plan.Const{Value: false}, precAnd)
+		return
+	}
+	if e.afterRow(p, orders, vals) {
 		return
 	}
 	var or plan.Or
-	for i, k := range p.Orders {
+	for i, k := range orders {
 		var and plan.And
 		for j := 0; j < i; j++ {
-			and.Terms = append(and.Terms, keyEq(p.Orders[j], p.After[j]))
+			and.Terms = append(and.Terms, keyEq(orders[j], vals[j]))
 		}
-		and.Terms = append(and.Terms, keyAfter(k, p.After[i]))
+		and.Terms = append(and.Terms, keyAfter(k, vals[i]))
 		or.Terms = append(or.Terms, &and)
 	}
 	cond := &plan.And{Terms: []plan.Expr{&or}}
-	if b := leadingBound(p.Orders[0], p.After[0]); b != nil {
+	if b := leadingBound(orders[0], vals[0]); b != nil {
 		cond.Terms = []plan.Expr{b, &or}
 	}
 	e.expr(cond, precAnd)
 }
 
-// afterRow writes the row-value form and reports whether it could: every
-// key ascending with a value, each key's value terms as many as its
-// ORDER BY terms (none dropped as a repeat), none of the latter binding a
-// value. Otherwise it writes nothing.
-func (e *emitter) afterRow(p *plan.Plan) bool {
+// termNull writes "<k's ORDER BY term> IS [NOT] NULL" (the term is NULL
+// exactly when the column is): an index on the term seeks it, where one
+// on a string's sort key cannot use the column's test. A key of more
+// than one term (a string identity) gets the column's test.
+func (e *emitter) termNull(p *plan.Plan, k *plan.SortKey, not bool) {
+	n, args := e.n, len(e.args)
+	e.rowTerms = true
+	var terms orderTerms
+	e.sortKey(p, k, false, &terms)
+	e.rowTerms = false
+	if terms.n != 1 || len(e.args) != args {
+		e.erase(n, args)
+		e.expr(&plan.IsNull{Col: k.Column, Not: not}, precAnd)
+		return
+	}
+	if not {
+		e.raw(" IS NOT NULL")
+	} else {
+		e.raw(" IS NULL")
+	}
+}
+
+// erase takes back what was written since e.n was n and e.args had args
+// elements, as termEnd erases a repeated term: text, arguments, and what
+// points into the erased text.
+func (e *emitter) erase(n, args int) {
+	e.n, e.args = n, e.args[:args]
+	if e.check.paramAt >= e.n {
+		e.check.paramAt = -1
+	}
+	for len(e.offsets) > 0 && e.offsets[len(e.offsets)-1].end > e.n {
+		e.offsets = e.offsets[:len(e.offsets)-1]
+	}
+}
+
+// afterRow writes the row-value form over orders and vals and reports
+// whether it could: every key ascending with a value, each key's value
+// terms as many as its ORDER BY terms (none dropped as a repeat), none of
+// the latter binding a value. Otherwise it writes nothing.
+func (e *emitter) afterRow(p *plan.Plan, orders []*plan.SortKey, vals []*plan.Value) bool {
 	if !e.has(RowValues) {
 		return false
 	}
-	for i, k := range p.Orders {
-		if k == nil || k.Desc || k.Column == nil || k.By != plan.SortValue || k.Output != nil || k.Expr != nil || p.After[i] == nil {
+	for i, k := range orders {
+		if k == nil || k.Desc || k.Column == nil || k.By != plan.SortValue || k.Output != nil || k.Expr != nil || vals[i] == nil {
 			return false
 		}
 	}
 	n, args := e.n, len(e.args)
 	rollback := func() bool {
-		// As termEnd erases a repeated term: text, arguments, and what
-		// points into the erased text.
-		e.n, e.args = n, e.args[:args]
-		if e.check.paramAt >= e.n {
-			e.check.paramAt = -1
-		}
-		for len(e.offsets) > 0 && e.offsets[len(e.offsets)-1].end > e.n {
-			e.offsets = e.offsets[:len(e.offsets)-1]
-		}
+		e.erase(n, args)
 		e.rowTerms, e.subst = false, nil
 		return false
 	}
 	e.rowTerms = true
 	e.byte1('(')
 	var terms orderTerms
-	counts := make([]int, len(p.Orders))
-	for i, k := range p.Orders {
+	counts := make([]int, len(orders))
+	for i, k := range orders {
 		before := terms.n
 		e.sortKey(p, k, false, &terms)
 		counts[i] = terms.n - before
@@ -94,11 +158,11 @@ func (e *emitter) afterRow(p *plan.Plan) bool {
 		return rollback()
 	}
 	e.raw(") > (")
-	for i, k := range p.Orders {
+	for i, k := range orders {
 		if i > 0 {
 			e.raw(", ")
 		}
-		e.subst = &keyValue{ref: k.Column, v: p.After[i]}
+		e.subst = &keyValue{ref: k.Column, v: vals[i]}
 		var vt orderTerms
 		e.sortKey(p, k, false, &vt)
 		if vt.n != counts[i] {
