@@ -30,6 +30,18 @@ func run(p *plan.Plan, d Dialect, mode queryMode) (*Statement, error) {
 	if e.err != nil {
 		return nil, e.err
 	}
+	if cols := e.rootRead(p); len(cols) > 0 {
+		// Written again, its derived root table listing only those.
+		e = emitter{}
+		if err := e.init(p, d); err != nil {
+			return nil, err
+		}
+		e.root.cols = cols
+		e.write(p, mode)
+		if e.err != nil {
+			return nil, e.err
+		}
+	}
 	if v, over := e.overLimit(p); over {
 		return nil, e.limitError(p, d, v, mode)
 	}
@@ -210,7 +222,10 @@ type emitter struct {
 	// keys, while a RootFirst plan's derived table lists its sort terms
 	// (rootfirst.go), collects each term's direction: termEnd names the
 	// term instead of writing it.
-	keys   *rootKeys
+	keys *rootKeys
+	// root is what a RootFirst statement's derived table lists: the root
+	// columns the statement reads outside it (rootfirst.go).
+	root   rootColumns
 	buf    []byte // len == cap; the first n bytes are written
 	n      int
 	args   []any

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,9 +21,16 @@ import (
 //
 // The joins are outer and to one row, so each kept root row comes out
 // once, and no condition outside their ON clauses reads them: the rows
-// are the unpushed statement's, in its order. The derived table keeps
-// every column of the root ("o".*), so the select list, the ON clauses
-// and the lookup names read the root as they read the table.
+// are the unpushed statement's, in its order. The derived table lists
+// the root's columns that the rest of the statement reads (the select
+// list, the ON clauses, the lookup names, a shared column's key), not
+// "o".*: a row the sort keeps carries only those, and Dataverse tables
+// are wide (a table of 200 columns would copy them all into the sort).
+// They are found by writing the statement once with "o".* and reading
+// the root's qualified names outside the derived table from its text
+// (every column is written qualified, and no literal holds one), then
+// writing it again with the list: one more rendering, on a compile the
+// server caches.
 
 // rootKeys are the sort terms a derived root table lists.
 type rootKeys struct {
@@ -49,16 +57,29 @@ func (e *emitter) rootFirstQuery(p *plan.Plan) {
 	e.keys = nil
 }
 
-// rootRows writes the derived root table: "(SELECT root.*, terms FROM
-// root WHERE … ORDER BY … LIMIT …) AS root".
+// rootRows writes the derived root table: "(SELECT root.c1, root.c2 …,
+// terms FROM root WHERE … ORDER BY … LIMIT …) AS root" (root.* until the
+// columns read are known: rootRead).
 func (e *emitter) rootRows(p *plan.Plan) {
 	topFetch := e.has(TopFetch)
+	start := e.n
 	e.raw("(SELECT ")
 	if topFetch && p.PageSize <= 0 {
 		e.top(p.Top)
 	}
-	e.ident(p.Root.Name)
-	e.raw(".*, ")
+	if len(e.root.cols) == 0 {
+		e.ident(p.Root.Name)
+		e.raw(".*")
+	}
+	for i, c := range e.root.cols {
+		if i > 0 {
+			e.raw(", ")
+		}
+		e.ident(p.Root.Name)
+		e.byte1('.')
+		e.ident(c)
+	}
+	e.raw(", ")
 	e.keys.listing = true
 	e.orderTerms(p, false)
 	e.keys.listing = false
@@ -71,6 +92,85 @@ func (e *emitter) rootRows(p *plan.Plan) {
 	e.rowLimit(p, topFetch)
 	e.raw(") AS ")
 	e.ident(p.Root.Name)
+	e.root.span = [2]int{start, e.n}
+}
+
+// rootColumns is what rootRows lists, and where it wrote the derived
+// table.
+type rootColumns struct {
+	cols []string // physical names; none: every column ("o".*)
+	span [2]int   // the derived table's text, [start, end); end 0: none
+}
+
+// rootRead returns, after a rendering whose derived root table listed
+// every column, the root's columns the text outside it reads, in the
+// order they first appear; nil when there was no derived table. The
+// table's own sort terms (vk0 …) are not columns.
+func (e *emitter) rootRead(p *plan.Plan) []string {
+	if e.root.span[1] == 0 || len(e.root.cols) > 0 {
+		return nil
+	}
+	text := e.text()
+	outside := text[:e.root.span[0]] + text[e.root.span[1]:]
+	prefix := e.quoted(p.Root.Name) + "."
+	keys := keyPrefix(p.Root.Table)
+	var cols []string
+	for i := strings.Index(outside, prefix); i >= 0; {
+		name, n, ok := e.unquote(outside[i+len(prefix):])
+		if ok && !isKeyTerm(name, keys) && !slices.Contains(cols, name) {
+			cols = append(cols, name)
+		}
+		rest := i + len(prefix) + n
+		j := strings.Index(outside[rest:], prefix)
+		if j < 0 {
+			break
+		}
+		i = rest + j
+	}
+	return cols
+}
+
+// quoted is name as ident writes it.
+func (e *emitter) quoted(name string) string {
+	c := string(e.close)
+	return string(e.open) + strings.ReplaceAll(name, c, c+c) + c
+}
+
+// unquote reads the quoted identifier s starts with: the name, the bytes
+// it spans, and whether s starts with one.
+func (e *emitter) unquote(s string) (string, int, bool) {
+	if s == "" || s[0] != e.open {
+		return "", 0, false
+	}
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		if s[i] != e.close {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+1 < len(s) && s[i+1] == e.close {
+			b.WriteByte(e.close)
+			i++
+			continue
+		}
+		return b.String(), i + 1, true
+	}
+	return "", 0, false
+}
+
+// isKeyTerm reports whether name is a sort term the derived table lists
+// (prefix, then digits).
+func isKeyTerm(name, prefix string) bool {
+	rest, ok := strings.CutPrefix(name, prefix)
+	if !ok || rest == "" {
+		return false
+	}
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // projectKey names the sort term just written in the derived table's
