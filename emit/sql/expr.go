@@ -321,7 +321,7 @@ func (e *emitter) foldClose() {
 		// values), so that the fold is one immutable expression: an
 		// expression index on it matches the query's (a bound table would
 		// be a parameter, which no index expression equals).
-		e.raw("), " + translateTable + ")")
+		e.raw(translateClose)
 	case FoldFunction:
 		e.byte1(')')
 	default:
@@ -340,7 +340,11 @@ const collateC = ` COLLATE "C"`
 // found among the first few, the ASCII text around the accents costs a
 // few comparisons (an accented name 2–2.7× faster, measured with psql;
 // docs/performance.md).
-var translateTable = "'" + translateFrom + "', '" + translateTo + "'"
+const translateTable = "'" + translateFrom + "', '" + translateTo + "'"
+
+// translateClose ends FoldTranslate's call (a constant: no concatenation
+// per fold).
+const translateClose = "), " + translateTable + ")"
 
 const (
 	translateFrom = asciiFirst + collate.From
@@ -378,7 +382,9 @@ func (e *emitter) foldCost() int {
 	}
 	switch e.caps.Fold {
 	case FoldTranslate:
-		return 24 + 120 // with the ASCII guard (foldInto)
+		// The table, the ASCII guard (foldInto) naming the column four
+		// times, and the "C" collations.
+		return len(translateClose) + 160
 	case FoldFunction:
 		return len(FoldFunctionName)
 	}
