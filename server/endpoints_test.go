@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -291,14 +290,7 @@ func TestOData(t *testing.T) {
 				for _, v := range m["value"].([]any) {
 					all = append(all, v.(map[string]any)["contactid"].(string))
 				}
-				next = ""
-				if n, ok := m["@odata.nextLink"].(string); ok {
-					u, err := url.Parse(n)
-					if err != nil {
-						t.Fatal(err)
-					}
-					next = u.RequestURI()
-				}
+				next = nextLink(t, m)
 				if pages++; pages > 20 {
 					t.Fatal("nextLink does not end")
 				}

@@ -62,14 +62,7 @@ func TestGuidFormsServer(t *testing.T) {
 					}
 					seen[id] = true
 				}
-				next = ""
-				if n, ok := m["@odata.nextLink"].(string); ok {
-					u, err := url.Parse(n)
-					if err != nil {
-						t.Fatal(err)
-					}
-					next = u.RequestURI()
-				}
+				next = nextLink(t, m)
 				if pages++; pages > 20 {
 					t.Fatal("nextLink does not end")
 				}

@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -351,4 +352,19 @@ func refID(v any) string {
 		return s
 	}
 	return ""
+}
+
+// nextLink is the request URI of a collection answer's @odata.nextLink,
+// "" when it has none (the last page).
+func nextLink(t *testing.T, m map[string]any) string {
+	t.Helper()
+	n, ok := m["@odata.nextLink"].(string)
+	if !ok {
+		return ""
+	}
+	u, err := url.Parse(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.RequestURI()
 }

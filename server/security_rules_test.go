@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,14 +95,7 @@ func TestLookupOrderHidesNamesThroughTheServer(t *testing.T) {
 					}
 					m := e.do("GET", next, nil, "Prefer", "odata.maxpagesize=2").want(t, 200).json(t)
 					out = append(out, fmt.Sprint(m["value"]))
-					next = ""
-					if n, ok := m["@odata.nextLink"].(string); ok {
-						u, err := url.Parse(n)
-						if err != nil {
-							t.Fatal(err)
-						}
-						next = u.RequestURI()
-					}
+					next = nextLink(t, m)
 				}
 				return out
 			}
