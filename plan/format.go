@@ -94,9 +94,14 @@ func Format(p *Plan) string {
 		part := ""
 		switch p.AfterPart {
 		case AfterNullRange:
-			part = ", the first key NULL"
+			part = fmt.Sprintf(", key %d NULL", p.AfterAt+1)
 		case AfterValueRange:
-			part = ", the first key not NULL"
+			part = fmt.Sprintf(", key %d not NULL", p.AfterAt+1)
+		case AfterRest:
+			part = fmt.Sprintf(", after the keys before key %d", p.AfterAt+1)
+		}
+		if p.AfterAt > 0 && p.AfterPart != AfterRest && p.AfterPart != AfterWhole {
+			part += ", the keys before tied"
 		}
 		w.line(1, "after: ("+strings.Join(vals, ", ")+") in the order"+part)
 	}

@@ -80,14 +80,17 @@ type Plan struct {
 	// seek it (a row-value comparison where every key ascends and has a
 	// value, otherwise a bound on the first key and the OR-expansion).
 	After []*Value
-	// AfterPart, with After, keeps one of the two ranges that follow a
-	// NULL first value on an ascending first key: the rest of the NULL
-	// rows (AfterNullRange), or every row whose first key has a value
-	// (AfterValueRange), which sort after all of them. Each is one seek
-	// of an index on the sort keys, where the whole continuation, the OR
-	// of the two, is not; the server reads the second when the first
-	// does not fill the page (server/paging_nulls.go).
+	// AfterPart, with After, keeps one of the ranges that follow a NULL
+	// value, the first of After (at AfterAt, with later keys): among the
+	// rows tied with the values before it, the rest of the NULL rows
+	// (AfterNullRange), then, on an ascending key, those with a value
+	// (AfterValueRange), then every row after the values before it
+	// (AfterRest; none when the NULL is the first key's). Each is one
+	// seek of an index on the sort keys, where the whole continuation,
+	// the OR of them, is not; the server reads them in order until the
+	// page is full (server/paging_nulls.go).
 	AfterPart AfterPart
+	AfterAt   int
 	// RootFirst says the root's rows can be filtered (security included),
 	// ordered and limited before the joins: every join from the root is
 	// an outer join to at most one row (DataSource.ToOne), and so are
@@ -266,8 +269,9 @@ type AfterPart int
 
 const (
 	AfterWhole      AfterPart = iota // every row after the values
-	AfterNullRange                   // the rows whose first key is NULL, after the other values
-	AfterValueRange                  // the rows whose first key has a value
+	AfterNullRange                   // tied before AfterAt, its key NULL, after the later values
+	AfterValueRange                  // tied before AfterAt, its key with a value (ascending)
+	AfterRest                        // after the values before AfterAt
 )
 
 // SortKey is one ORDER BY term: a column, or an output column (aggregate

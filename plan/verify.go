@@ -67,9 +67,9 @@ func Verify(p *Plan) error {
 			}
 		}
 	}
-	// Its parts split the continuation after a NULL that sorts first.
-	if p.AfterPart != AfterWhole && (p.AfterPart != AfterNullRange && p.AfterPart != AfterValueRange || len(p.After) < 2 || len(p.Orders) != len(p.After) || p.After[0] != nil || p.Orders[0] == nil || p.Orders[0].Desc) {
-		v.fail("a part of a keyset continuation that does not follow a NULL first value on an ascending key")
+	// Its parts split the continuation after its first NULL value.
+	if p.AfterPart != AfterWhole && !AfterSplits(p) {
+		v.fail("a part of a keyset continuation that does not follow its first NULL value")
 	}
 	// Ordering and limiting the root before its joins keeps the plan's
 	// rows only when its joins cannot drop, repeat or filter root rows.
@@ -381,6 +381,31 @@ func hidesNamed(ds *DataSource, name string) bool {
 		if strings.EqualFold(c.LogicalName, name) {
 			return true
 		}
+	}
+	return false
+}
+
+// AfterSplits reports whether p's AfterPart is one of the ranges after
+// its first NULL value (Plan.AfterPart): After[AfterAt] is that NULL, a
+// key follows it, the values before it are not NULL, a value range
+// follows an ascending key's NULLs only, and the rest needs keys before.
+func AfterSplits(p *Plan) bool {
+	i := p.AfterAt
+	if i < 0 || i >= len(p.After)-1 || len(p.Orders) != len(p.After) || p.After[i] != nil || p.Orders[i] == nil {
+		return false
+	}
+	for _, v := range p.After[:i] {
+		if v == nil {
+			return false
+		}
+	}
+	switch p.AfterPart {
+	case AfterNullRange:
+		return true
+	case AfterValueRange:
+		return !p.Orders[i].Desc
+	case AfterRest:
+		return i > 0
 	}
 	return false
 }

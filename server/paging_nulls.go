@@ -8,50 +8,87 @@ import (
 	"github.com/vecompile/vecompile/plan"
 )
 
-// A page that continues from a NULL first sort value on an ascending key
-// (the page before ended inside the NULLs, which sort first) holds the
-// rest of the NULL rows, then the first rows with a value. Read as one
-// condition, the OR of the two, an index on the order seeks neither: the
-// scan reads every NULL row before the cookie, as offset paging would.
-// So the server reads the two ranges one after the other, each one seek
-// of that index (plan.Plan.AfterPart): the NULL rows after the cookie,
-// then, if they do not fill the page, the rows with a value. The two
-// statements are two snapshots, as two pages are.
+// A page that continues from a NULL sort value (the page before ended
+// inside the NULLs of a key) holds, among the rows tied with the values
+// of the keys before it, the rest of the NULL rows, then, on an ascending
+// key (NULLs first), the first rows with a value; then the rows after the
+// values of the keys before it. Read as one condition, the OR of these,
+// an index on the order seeks none of them: the scan reads every NULL row
+// before the cookie, as offset paging would. So the server reads the
+// ranges one after the other, each one seek of that index
+// (plan.Plan.AfterPart), until the page is full. The statements are
+// several snapshots, as pages are.
 
-// readsInParts reports whether the continuation run is read in its two
-// parts: a page after a NULL first value on an ascending first key that
-// other keys follow (with the first key alone no NULL row follows a NULL).
-func readsInParts(run *plan.Plan) bool {
-	return run.PageSize > 0 && run.AfterPart == plan.AfterWhole && len(run.After) > 1 && len(run.Orders) == len(run.After) &&
-		run.After[0] == nil && run.Orders[0] != nil && !run.Orders[0].Desc
+// nullAt is the position of run's first NULL value with a key after it,
+// -1 for none.
+func nullAt(run *plan.Plan) int {
+	for i, v := range run.After {
+		if v == nil {
+			if i < len(run.After)-1 {
+				return i
+			}
+			break
+		}
+	}
+	return -1
 }
 
-// readInParts reads the page run (readsInParts) as its two parts and
-// returns what reading it whole returns: the page's rows in order, the
+// readsInParts reports whether the continuation run is read in parts: a
+// page after a NULL value that other keys follow, unless that NULL is the
+// first key's and it descends (only NULL rows follow it: one seek).
+func readsInParts(run *plan.Plan) bool {
+	if run.PageSize <= 0 || run.AfterPart != plan.AfterWhole || len(run.Orders) != len(run.After) {
+		return false
+	}
+	at := nullAt(run)
+	return at > 0 || at == 0 && run.Orders[0] != nil && !run.Orders[0].Desc
+}
+
+// afterParts are the parts of run (readsInParts) in the order their rows
+// follow the cookie.
+func afterParts(run *plan.Plan) []plan.AfterPart {
+	at := nullAt(run)
+	parts := []plan.AfterPart{plan.AfterNullRange}
+	if !run.Orders[at].Desc {
+		parts = append(parts, plan.AfterValueRange)
+	}
+	if at > 0 {
+		parts = append(parts, plan.AfterRest)
+	}
+	return parts
+}
+
+// readInParts reads the page run (readsInParts) as its parts and returns
+// what reading it whole returns: the page's rows in order, the
 // more-records flag, and the total count when asked.
 func readInParts(ctx context.Context, db *engine.DB, run *plan.Plan) (*engine.Result, error) {
-	part := func(p *plan.Plan) (*engine.Result, error) {
+	var res *engine.Result
+	for i, kind := range afterParts(run) {
+		var need int64
+		if res != nil {
+			need = run.PageSize - int64(len(res.Rows))
+		}
+		p := part(run, kind, i == 0, need)
 		st, err := db.Emit(p)
 		if err != nil {
 			return nil, err
 		}
-		return db.ExecEmitted(ctx, p, st)
-	}
-	res, err := part(nullPart(run))
-	if err != nil {
-		return nil, err
-	}
-	if !res.MoreRecords {
-		need := run.PageSize - int64(len(res.Rows))
-		rest, err := part(valuePart(run, need))
+		r, err := db.ExecEmitted(ctx, p, st)
 		if err != nil {
 			return nil, err
 		}
-		if int64(len(rest.Rows)) > need {
-			rest.Rows, rest.MoreRecords = rest.Rows[:need], true
+		if res == nil {
+			res = r
+		} else {
+			if int64(len(r.Rows)) > need {
+				r.Rows, r.MoreRecords = r.Rows[:need], true
+			}
+			res.Rows = append(res.Rows, r.Rows...)
+			res.MoreRecords = r.MoreRecords
 		}
-		res.Rows = append(res.Rows, rest.Rows...)
-		res.MoreRecords = rest.MoreRecords
+		if res.MoreRecords {
+			break
+		}
 	}
 	if run.ReturnTotalRecordCount {
 		// Counted as the whole continuation is.
@@ -70,23 +107,25 @@ func readInParts(ctx context.Context, db *engine.DB, run *plan.Plan) (*engine.Re
 	return res, nil
 }
 
-// nullPart is the first part of run: the NULL rows after the cookie.
-func nullPart(run *plan.Plan) *plan.Plan {
+// part is the part kind of run. The first part reads a page; a later one
+// the rows that still fill it, need, and at least one, so that a page the
+// parts before filled still learns whether a row follows.
+func part(run *plan.Plan, kind plan.AfterPart, first bool, need int64) *plan.Plan {
 	p := *run
-	p.AfterPart = plan.AfterNullRange
+	p.AfterPart, p.AfterAt = kind, nullAt(run)
 	p.ReturnTotalRecordCount = false // counted whole (readInParts)
+	if !first {
+		p.QuickFindLimit = 0 // held by the first part
+		p.PageSize = max(need, 1)
+	}
 	return &p
 }
 
-// valuePart is the second part of run, when the first returned all its
-// rows and need more fill the page: the first rows with a value. It asks
-// for at least one, so that a page the NULLs fill still learns whether a
-// row with a value follows.
+// nullPart is run's first part: the NULL rows after the cookie.
+func nullPart(run *plan.Plan) *plan.Plan { return part(run, plan.AfterNullRange, true, 0) }
+
+// valuePart is run's part of the rows with a value, when the NULL part
+// returned all its rows and need more fill the page.
 func valuePart(run *plan.Plan, need int64) *plan.Plan {
-	p := *run
-	p.AfterPart = plan.AfterValueRange
-	p.ReturnTotalRecordCount = false
-	p.QuickFindLimit = 0 // held by the first part
-	p.PageSize = max(need, 1)
-	return &p
+	return part(run, plan.AfterValueRange, false, need)
 }

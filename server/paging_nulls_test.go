@@ -10,7 +10,8 @@ import (
 
 // TestKeysetPagingAfterNulls pages accounts whose sort column is NULL in
 // most rows, so that cookies end inside the NULLs and the next page reads
-// the rest of the NULLs, then rows with a value (server/paging_nulls.go):
+// the rest of the NULLs, then rows with a value, then (a NULL after a
+// value: statecode, name) the rows after that value (server/paging_nulls.go):
 // string and integer keys, ascending (NULLs first) and descending (NULLs
 // last), a 1:N link-entity (an account repeats per contact), as a user
 // whose security reads some of the rows. At every page size the pages
@@ -63,7 +64,8 @@ func TestKeysetPagingAfterNulls(t *testing.T) {
 			}
 			e.user = priyaID
 			// OData: @odata.nextLink continues from the same cookie.
-			for _, order := range []string{"name", "name desc", "numberofemployees", "numberofemployees desc", "numberofemployees,name"} {
+			for _, order := range []string{"name", "name desc", "numberofemployees", "numberofemployees desc", "numberofemployees,name",
+				"statecode,name", "statecode,name desc", "numberofemployees desc,name", "numberofemployees,name desc"} {
 				path := "/odata/accounts?$select=name,numberofemployees&$filter=accountnumber%20eq%20'" + tag + "'&$orderby=" + strings.ReplaceAll(order, " ", "%20")
 				ids := func(m map[string]any) []string {
 					var out []string
@@ -93,6 +95,10 @@ func TestKeysetPagingAfterNulls(t *testing.T) {
 				`<order attribute="name"/>`, `<order attribute="name" descending="true"/>`,
 				`<order attribute="numberofemployees"/>`, `<order attribute="numberofemployees" descending="true"/>`,
 				`<order attribute="numberofemployees"/><order attribute="name"/>`,
+				// A NULL after a value: statecode is 0 in every row, so the
+				// cookies inside its NULL names are (0, NULL).
+				`<order attribute="statecode"/><order attribute="name"/>`, `<order attribute="statecode"/><order attribute="name" descending="true"/>`,
+				`<order attribute="numberofemployees" descending="true"/><order attribute="name"/>`,
 			} {
 				query := func(paging string) string {
 					return `<fetch` + paging + `><entity name="account"><attribute name="name"/><attribute name="numberofemployees"/>` + order +

@@ -282,8 +282,10 @@
 // RowValues (an index on the terms seeks it); otherwise the bound on the
 // first key and the OR-expansion over the keys. After a NULL first value:
 // <first term> IS NULL AND <the rest's continuation> descending; ascending
-// the plan may keep one of its two ranges (plan.Plan.AfterPart), the NULL
-// one so written, or <first term> IS NOT NULL.
+// the plan may keep one of its ranges (plan.Plan.AfterPart), the NULL
+// one so written, or <first term> IS NOT NULL; after a NULL in a later
+// key (AfterAt), each range among the rows tied with the values before
+// it, and the rows after those values (AfterRest).
 //
 // Per-partition limit (plan.Plan.Partition, partition.go). A collection
 // $expand's $skip/$top per parent: where the plan lists the parents' keys

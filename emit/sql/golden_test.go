@@ -137,6 +137,10 @@ var goldenCases = []goldenCase{
 	{name: "keyset_after_null_range", build: func(f *fixture) *plan.Plan { return nullAfterPlan(f, plan.AfterNullRange, false) }},
 	{name: "keyset_after_value_range", build: func(f *fixture) *plan.Plan { return nullAfterPlan(f, plan.AfterValueRange, false) }},
 	{name: "keyset_after_null_range_root_first", build: func(f *fixture) *plan.Plan { return nullAfterPlan(f, plan.AfterNullRange, true) }},
+	// A NULL after a value: (employees, name, id) after (7, NULL, id).
+	{name: "keyset_after_later_null_range", build: func(f *fixture) *plan.Plan { return laterNullPlan(f, plan.AfterNullRange) }},
+	{name: "keyset_after_later_value_range", build: func(f *fixture) *plan.Plan { return laterNullPlan(f, plan.AfterValueRange) }},
+	{name: "keyset_after_later_rest", build: func(f *fixture) *plan.Plan { return laterNullPlan(f, plan.AfterRest) }},
 	// Descending, a NULL sorts last: only the rest of the NULLs follow.
 	{name: "keyset_after_null_desc", build: func(f *fixture) *plan.Plan {
 		a := root("account", f.account)
@@ -733,6 +737,20 @@ func TestDeterministic(t *testing.T) {
 // nullAfterPlan is a secured, filtered page of accounts by name after a
 // NULL name, kept whole or in one part, root first (with a to-one outer
 // join) or not.
+// laterNullPlan is a page of accounts by (employees, name, id) after (7,
+// NULL, id), keeping part.
+func laterNullPlan(f *fixture, part plan.AfterPart) *plan.Plan {
+	a := root("account", f.account)
+	p := &plan.Plan{Root: a, Columns: outs(a, "accountid", "name"), PageSize: 50, PageNumber: 1,
+		Orders:    []*plan.SortKey{{Column: ref(a, "employees")}, {Column: ref(a, "name")}, {Column: ref(a, "accountid")}},
+		After:     []*plan.Value{num(7), nil, guid("0A0B0C0D-0000-0000-0000-000000000001")},
+		AfterPart: part, AfterAt: 1}
+	if err := plan.Verify(p); err != nil {
+		panic(err)
+	}
+	return p
+}
+
 func nullAfterPlan(f *fixture, part plan.AfterPart, rootFirst bool) *plan.Plan {
 	a := root("account", f.account)
 	a.Security = &plan.SecurityFilter{Expr: cmp(plan.Gt, ref(a, "employees"), num(5)), Policies: []string{"role:reader"}}

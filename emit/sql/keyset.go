@@ -33,7 +33,13 @@ import (
 // term), and so is the second, fold(RTRIM("name")) IS NOT NULL, but not
 // their OR, which reads every NULL before the value: the server asks for
 // them one at a time (plan.Plan.AfterPart). The whole ascending
-// continuation stays the OR-expansion.
+// continuation stays the OR-expansion. A NULL after values (a later key:
+// (statecode, name) after (0, NULL)) splits the same way among the rows
+// tied with those values, then the rows after them:
+//
+//	"statecode" = $1 AND fold(RTRIM("name")) IS NULL AND ("id") > ($2)
+//	"statecode" = $1 AND fold(RTRIM("name")) IS NOT NULL
+//	("statecode") > ($1)
 
 // after writes the continuation's condition.
 func (e *emitter) after(p *plan.Plan) {
@@ -48,19 +54,38 @@ func (e *emitter) after(p *plan.Plan) {
 		}
 	}
 	first := p.Orders[0]
-	if p.AfterPart != plan.AfterWhole && (p.AfterPart != plan.AfterNullRange && p.AfterPart != plan.AfterValueRange || p.After[0] != nil || first.Desc || len(p.Orders) < 2) {
-		e.fail(diag.MalformedPlan, "a part of a keyset continuation that does not follow a NULL first value on an ascending key")
+	if p.AfterPart != plan.AfterWhole && !plan.AfterSplits(p) {
+		e.fail(diag.MalformedPlan, "a part of a keyset continuation that does not follow its first NULL value")
 		return
 	}
+	at := p.AfterAt
 	switch {
+	case p.AfterPart == plan.AfterRest:
+		e.afterKeys(p, p.Orders[:at], p.After[:at])
 	case p.AfterPart == plan.AfterValueRange:
-		e.termNull(p, first, true)
-	case p.AfterPart == plan.AfterNullRange || first.Desc && p.After[0] == nil:
+		e.tied(p.Orders[:at], p.After[:at])
+		e.termNull(p, p.Orders[at], true)
+	case p.AfterPart == plan.AfterNullRange:
+		e.tied(p.Orders[:at], p.After[:at])
+		e.termNull(p, p.Orders[at], false)
+		e.raw(" AND ")
+		e.afterKeys(p, p.Orders[at+1:], p.After[at+1:])
+	case first.Desc && p.After[0] == nil:
 		e.termNull(p, first, false)
 		e.raw(" AND ")
 		e.afterKeys(p, p.Orders[1:], p.After[1:])
 	default:
 		e.afterKeys(p, p.Orders, p.After)
+	}
+}
+
+// tied writes "each key tied with its value, AND" over orders (a prefix
+// of the plan's, every value present): an index on the terms seeks the
+// equalities before the range that follows.
+func (e *emitter) tied(orders []*plan.SortKey, vals []*plan.Value) {
+	for i, k := range orders {
+		e.expr(keyEq(k, vals[i]), precAnd)
+		e.raw(" AND ")
 	}
 }
 
