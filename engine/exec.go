@@ -56,17 +56,36 @@ func (db *DB) ExecEmitted(ctx context.Context, p *plan.Plan, st *sqlemit.Stateme
 		return nil, err
 	}
 	if p.ReturnTotalRecordCount {
-		cst, err := sqlemit.EmitCount(p, d)
-		if err != nil {
+		if err := db.total(ctx, p, d, r); err != nil {
 			return nil, err
 		}
-		n, err := db.Count(ctx, cst)
-		if err != nil {
-			return nil, err
-		}
-		r.SetTotal(n)
 	}
 	return r, nil
+}
+
+// Total sets r's total record count to p's (EmitCount: every row p's
+// query matches, capped as Dataverse caps it), for a result read in
+// parts of p.
+func (db *DB) Total(ctx context.Context, p *plan.Plan, r *Result) error {
+	d, ok := sqlemit.DialectByName(db.Dialect)
+	if !ok {
+		return db.errorf("no SQL dialect %q", db.Dialect)
+	}
+	r.CountRequested = true
+	return db.total(ctx, p, d, r)
+}
+
+func (db *DB) total(ctx context.Context, p *plan.Plan, d sqlemit.Dialect, r *Result) error {
+	cst, err := sqlemit.EmitCount(p, d)
+	if err != nil {
+		return err
+	}
+	n, err := db.Count(ctx, cst)
+	if err != nil {
+		return err
+	}
+	r.SetTotal(n)
+	return nil
 }
 
 // checkAggregateLimit counts the input rows of an aggregate plan, up to

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 
-	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/plan"
 )
@@ -62,6 +61,12 @@ func afterParts(run *plan.Plan) []plan.AfterPart {
 // what reading it whole returns: the page's rows in order, the
 // more-records flag, and the total count when asked.
 func readInParts(ctx context.Context, db *engine.DB, run *plan.Plan) (*engine.Result, error) {
+	return readParts(ctx, db, run, nil)
+}
+
+// readParts is readInParts, telling each part it runs, and its own
+// result, to seen (when not nil: the tests that explain the statements).
+func readParts(ctx context.Context, db *engine.DB, run *plan.Plan, seen func(*plan.Plan, *engine.Result)) (*engine.Result, error) {
 	var res *engine.Result
 	for i, kind := range afterParts(run) {
 		var need int64
@@ -69,13 +74,12 @@ func readInParts(ctx context.Context, db *engine.DB, run *plan.Plan) (*engine.Re
 			need = run.PageSize - int64(len(res.Rows))
 		}
 		p := part(run, kind, i == 0, need)
-		st, err := db.Emit(p)
+		r, err := db.Exec(ctx, p)
 		if err != nil {
 			return nil, err
 		}
-		r, err := db.ExecEmitted(ctx, p, st)
-		if err != nil {
-			return nil, err
+		if seen != nil {
+			seen(p, r)
 		}
 		if res == nil {
 			res = r
@@ -92,17 +96,9 @@ func readInParts(ctx context.Context, db *engine.DB, run *plan.Plan) (*engine.Re
 	}
 	if run.ReturnTotalRecordCount {
 		// Counted as the whole continuation is.
-		d, _ := sqlemit.DialectByName(db.Dialect)
-		cst, err := sqlemit.EmitCount(run, d)
-		if err != nil {
+		if err := db.Total(ctx, run, res); err != nil {
 			return nil, err
 		}
-		n, err := db.Count(ctx, cst)
-		if err != nil {
-			return nil, err
-		}
-		res.CountRequested = true
-		res.SetTotal(n)
 	}
 	return res, nil
 }
@@ -113,19 +109,10 @@ func readInParts(ctx context.Context, db *engine.DB, run *plan.Plan) (*engine.Re
 func part(run *plan.Plan, kind plan.AfterPart, first bool, need int64) *plan.Plan {
 	p := *run
 	p.AfterPart, p.AfterAt = kind, nullAt(run)
-	p.ReturnTotalRecordCount = false // counted whole (readInParts)
+	p.ReturnTotalRecordCount = false // counted whole (readParts)
 	if !first {
 		p.QuickFindLimit = 0 // held by the first part
 		p.PageSize = max(need, 1)
 	}
 	return &p
-}
-
-// nullPart is run's first part: the NULL rows after the cookie.
-func nullPart(run *plan.Plan) *plan.Plan { return part(run, plan.AfterNullRange, true, 0) }
-
-// valuePart is run's part of the rows with a value, when the NULL part
-// returned all its rows and need more fill the page.
-func valuePart(run *plan.Plan, need int64) *plan.Plan {
-	return part(run, plan.AfterValueRange, false, need)
 }

@@ -152,19 +152,12 @@ FROM generate_series(1, ` + strconv.Itoa(n) + `) AS i`)
 			parts := []statement{{p: next}}
 			var got *engine.Result
 			if readsInParts(next) {
-				if got, err = readInParts(ctx, db, next); err != nil {
-					t.Fatal(err)
-				}
 				// The parts readInParts runs, as it runs them.
 				parts = nil
-				var have int64
-				for i, kind := range afterParts(next) {
-					pp := part(next, kind, i == 0, 50-have)
-					r := run(pp)
-					parts = append(parts, statement{pp, !r.MoreRecords})
-					if have += int64(len(r.Rows)); r.MoreRecords || have > 50 {
-						break
-					}
+				if got, err = readParts(ctx, db, next, func(p *plan.Plan, r *engine.Result) {
+					parts = append(parts, statement{p, !r.MoreRecords})
+				}); err != nil {
+					t.Fatal(err)
 				}
 			} else {
 				got = run(next)

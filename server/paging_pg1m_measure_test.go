@@ -84,20 +84,14 @@ func (m *pageMeter) measure(mk func() (*plan.Plan, error), want int) *pageFigure
 	sts := []*sqlemit.Statement{st}
 	if readsInParts(run) {
 		sts = sts[:0]
-		parts := []*plan.Plan{nullPart(run)}
-		nulls, err := m.db.Exec(m.ctx, parts[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !nulls.MoreRecords {
-			parts = append(parts, valuePart(run, run.PageSize-int64(len(nulls.Rows))))
-		}
-		for _, p := range parts {
+		if _, err := readParts(m.ctx, m.db, run, func(p *plan.Plan, _ *engine.Result) {
 			pst, err := m.db.Emit(p)
 			if err != nil {
 				t.Fatal(err)
 			}
 			sts = append(sts, pst)
+		}); err != nil {
+			t.Fatal(err)
 		}
 	}
 	for i := 0; i < m.runs; i++ {

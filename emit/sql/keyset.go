@@ -53,27 +53,26 @@ func (e *emitter) after(p *plan.Plan) {
 			return
 		}
 	}
-	first := p.Orders[0]
-	if p.AfterPart != plan.AfterWhole && !plan.AfterSplits(p) {
+	part, at := p.AfterPart, p.AfterAt
+	switch {
+	case part != plan.AfterWhole && !plan.AfterSplits(p):
 		e.fail(diag.MalformedPlan, "a part of a keyset continuation that does not follow its first NULL value")
 		return
+	case part == plan.AfterWhole && p.Orders[0].Desc && p.After[0] == nil:
+		// Descending, NULLs sort last: only the rest of them follow one.
+		part, at = plan.AfterNullRange, 0
 	}
-	at := p.AfterAt
-	switch {
-	case p.AfterPart == plan.AfterRest:
+	switch part {
+	case plan.AfterRest:
 		e.afterKeys(p, p.Orders[:at], p.After[:at])
-	case p.AfterPart == plan.AfterValueRange:
+	case plan.AfterValueRange:
 		e.tied(p.Orders[:at], p.After[:at])
 		e.termNull(p, p.Orders[at], true)
-	case p.AfterPart == plan.AfterNullRange:
+	case plan.AfterNullRange:
 		e.tied(p.Orders[:at], p.After[:at])
 		e.termNull(p, p.Orders[at], false)
 		e.raw(" AND ")
 		e.afterKeys(p, p.Orders[at+1:], p.After[at+1:])
-	case first.Desc && p.After[0] == nil:
-		e.termNull(p, first, false)
-		e.raw(" AND ")
-		e.afterKeys(p, p.Orders[1:], p.After[1:])
 	default:
 		e.afterKeys(p, p.Orders, p.After)
 	}
@@ -139,8 +138,9 @@ func (e *emitter) termNull(p *plan.Plan, k *plan.SortKey, not bool) {
 }
 
 // erase takes back what was written since e.n was n and e.args had args
-// elements, as termEnd erases a repeated term: text, arguments, and what
-// points into the erased text.
+// elements (a repeated term, a form that could not be written): text,
+// arguments, and what points into the erased text (the placeholder past
+// the limit, the offsets of repeated text).
 func (e *emitter) erase(n, args int) {
 	e.n, e.args = n, e.args[:args]
 	if e.check.paramAt >= e.n {

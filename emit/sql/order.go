@@ -232,13 +232,7 @@ func (e *emitter) termStart(ts *orderTerms) orderTerm {
 func (e *emitter) termEnd(ts *orderTerms, t orderTerm, desc, nullable bool) bool {
 	t.end, t.arg1 = e.n, len(e.args)
 	if e.repeatsTerm(ts, t) {
-		e.n, e.args = t.mark, e.args[:t.arg0]
-		if e.check.paramAt >= e.n {
-			e.check.paramAt = -1 // the placeholder past the limit was erased
-		}
-		for len(e.offsets) > 0 && e.offsets[len(e.offsets)-1].end > e.n {
-			e.offsets = e.offsets[:len(e.offsets)-1] // erased text is not repeated
-		}
+		e.erase(t.mark, t.arg0)
 		return false
 	}
 	ts.add(t)
