@@ -144,7 +144,8 @@
 // LOWER(col) with the table as constants (MySQL); a column is guarded,
 // CASE WHEN OCTET_LENGTH(col) = CHAR_LENGTH(col) THEN LOWER(col) ELSE …
 // END, as an ASCII string has nothing to unaccent (PostgreSQL lowers that
-// branch under COLLATE "C", a byte map: ASCIILowerC). A
+// branch under COLLATE "C", a byte map, and pins every fold to "C":
+// FoldCollateC). A
 // value with letters to unaccent is bound folded (Go); one that only needs
 // lower-casing stays LOWER(?), one already folded is bound as it is. The
 // MySQL and MariaDB test tables use DEFAULT CHARSET=utf8mb4

@@ -112,7 +112,7 @@ func (e *emitter) rootRead(p *plan.Plan) []string {
 	}
 	text := e.text()
 	outside := text[:e.root.span[0]] + text[e.root.span[1]:]
-	prefix := e.quoted(p.Root.Name) + "."
+	prefix := quoteName(e.caps.Quote, p.Root.Name) + "."
 	keys := keyPrefix(p.Root.Table)
 	var cols []string
 	for i := strings.Index(outside, prefix); i >= 0; {
@@ -128,12 +128,6 @@ func (e *emitter) rootRead(p *plan.Plan) []string {
 		i = rest + j
 	}
 	return cols
-}
-
-// quoted is name as ident writes it.
-func (e *emitter) quoted(name string) string {
-	c := string(e.close)
-	return string(e.open) + strings.ReplaceAll(name, c, c+c) + c
 }
 
 // unquote reads the quoted identifier s starts with: the name, the bytes
