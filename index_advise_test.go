@@ -97,20 +97,14 @@ func TestAdvisedIndexesServe(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", f, err)
 				}
+				plan, err := testkit.ScanRows(rows)
+				if err != nil {
+					t.Fatal(err)
+				}
 				var out strings.Builder
-				cols, _ := rows.Columns()
-				for rows.Next() {
-					vals := make([]any, len(cols))
-					ptrs := make([]any, len(cols))
-					for i := range vals {
-						ptrs[i] = &vals[i]
-					}
-					if err := rows.Scan(ptrs...); err != nil {
-						t.Fatal(err)
-					}
+				for _, vals := range plan {
 					out.WriteString(fmt.Sprintln(vals...))
 				}
-				rows.Close()
 				root := ixs[0] // the root's index comes first
 				if !strings.Contains(out.String(), root.Name()) {
 					t.Errorf("%s on %s: the plan does not use %s\n%s\n%s", f, name, root.CreateSQL(d), st.SQL, out.String())

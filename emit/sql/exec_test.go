@@ -184,28 +184,19 @@ func (tdb *testDB) query(st *Statement) ([][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
+	raw, err := testkit.ScanRows(rows)
 	if err != nil {
 		return nil, err
 	}
-	var out [][]string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
+	out := make([][]string, 0, len(raw))
+	for _, vals := range raw {
 		row := make([]string, len(vals))
 		for i, v := range vals {
 			row[i] = norm(v)
 		}
 		out = append(out, row)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func norm(v any) string {

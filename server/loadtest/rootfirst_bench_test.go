@@ -3,12 +3,12 @@ package loadtest
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"reflect"
 	"testing"
 
 	"github.com/vecompile/vecompile"
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
+	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -74,24 +74,13 @@ func readAll(ctx context.Context, stmt *sql.Stmt, args []any) ([][]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out [][]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
+	out, err := testkit.ScanRows(rows)
+	for _, vals := range out {
 		for i, v := range vals {
 			if b, ok := v.([]byte); ok {
-				vals[i] = fmt.Sprint(string(b))
+				vals[i] = string(b)
 			}
 		}
-		out = append(out, vals)
 	}
-	return out, rows.Err()
+	return out, err
 }
