@@ -95,7 +95,7 @@ func readParts(ctx context.Context, db *engine.DB, run *plan.Plan, seen func(*pl
 		}
 	}
 	if run.ReturnTotalRecordCount {
-		// Counted as the whole continuation is.
+		// The query's total, as every page's (EmitCount ignores the cookie).
 		if err := db.Total(ctx, run, res); err != nil {
 			return nil, err
 		}

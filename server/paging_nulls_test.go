@@ -77,13 +77,17 @@ func TestKeysetPagingAfterNulls(t *testing.T) {
 				want := ids(e.do("GET", path, nil).want(t, 200).json(t))
 				for _, size := range []int{1, 4} {
 					var got []string
-					next := path
+					next := path + "&$count=true"
 					for pages := 0; next != ""; pages++ {
 						if pages > len(want)+1 {
 							t.Fatalf("$orderby=%s: nextLink does not end", order)
 						}
 						m := e.do("GET", next, nil, "Prefer", fmt.Sprintf("odata.maxpagesize=%d", size)).want(t, 200).json(t)
 						got = append(got, ids(m)...)
+						// Every page counts the whole query.
+						if c := fmt.Sprint(m["@odata.count"]); c != "24" {
+							t.Errorf("OData $orderby=%s, %d a page, page %d: @odata.count %s, want 24", order, size, pages+1, c)
+						}
 						next = nextLink(t, m)
 					}
 					if len(want) != 24 || strings.Join(got, " ") != strings.Join(want, " ") {
@@ -133,9 +137,13 @@ func TestKeysetPagingAfterNulls(t *testing.T) {
 						if cookie != "" {
 							paging += ` paging-cookie="` + cookie + `"`
 						}
-						m = e.do("POST", "/api/ve/v1/RetrieveMultiple", query(paging)).want(t, 200).json(t)
+						// The total is the query's, whichever parts a page reads.
+						m = e.do("POST", "/api/ve/v1/RetrieveMultiple", query(paging+` returntotalrecordcount="true"`)).want(t, 200).json(t)
 						for _, x := range entities(t, m) {
 							byCookie = append(byCookie, rowKey(x))
+						}
+						if total := fmt.Sprint(m["TotalRecordCount"]); total != fmt.Sprint(len(want)) {
+							t.Errorf("%s, %d a page, page %d: TotalRecordCount %v, want %d", order, size, page, m["TotalRecordCount"], len(want))
 						}
 						if m["MoreRecords"] != true {
 							if c, _ := m["PagingCookie"].(string); c != "" {

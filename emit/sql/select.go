@@ -211,7 +211,11 @@ func (e *emitter) selectCore(p *plan.Plan, mode queryMode, writeTop bool, top in
 	if e.seeking != nil {
 		e.seekKey()
 	}
-	e.afterWhere(p)
+	if mode == modeRows {
+		// A count is the query's, whichever page asks (Dataverse's
+		// total record count): not the rows after a keyset cookie.
+		e.afterWhere(p)
+	}
 	if grouped {
 		e.groupBy(p, spans)
 	}
