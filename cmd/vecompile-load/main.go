@@ -72,6 +72,7 @@ func main() {
 		capOn       = flag.Bool("cap", true, "with -compare: also measure SAP CAP on SQLite, the \"× CAP\" column (its rows say skipped when node or the installed project is missing)")
 		capDir      = flag.String("cap-dir", defaultCAPDir(), "with -compare: the CAP project (install: npm ci --prefix DIR)")
 		indexes     = flag.Bool("indexes", false, "with -compare: first create on the compared database the indexes `vecompile index advise` prints for the reads (CAP reads through them too)")
+		slices      = flag.Int("slices", 4, "with -compare: measure each cell in this many slices, taken in turns with the other variants' in a rotating order, so that the machine's changing load falls on every variant alike (1: one after the other)")
 		floorSame   = flag.Bool("floor-same-request", false, "with -compare: send the floor the servers' requests (OData URL, token and acting-user headers) instead of GET /{i}")
 	)
 	flag.Parse()
@@ -91,7 +92,7 @@ func main() {
 		if *capOn {
 			peer = *capDir
 		}
-		if err := runCompare(ctx, *dsn, *engines, *reads, *conns, *variants, peer, *duration, *count, *benchOut, *floorSame, *indexes); err != nil {
+		if err := runCompare(ctx, *dsn, *engines, *reads, *conns, *variants, peer, *duration, *count, *benchOut, *floorSame, *indexes, *slices); err != nil {
 			fmt.Fprintln(os.Stderr, "vecompile-load:", err)
 			pprof.StopCPUProfile()
 			os.Exit(1)
@@ -189,14 +190,14 @@ func run(ctx context.Context, dsn, url, token, user, ids string, pid int, d time
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
-func runCompare(ctx context.Context, dsn, engines, reads, conns, variants, capDir string, d time.Duration, count int, benchOut string, floorSame, indexes bool) error {
+func runCompare(ctx context.Context, dsn, engines, reads, conns, variants, capDir string, d time.Duration, count int, benchOut string, floorSame, indexes bool, slices int) error {
 	if engines == "" {
 		engines = "sqlite"
 		if dsn != "" {
 			engines += ",postgres"
 		}
 	}
-	o := loadtest.CompareOptions{DSN: dsn, Duration: d, Out: os.Stdout, Variants: splitList(variants), CAP: capDir, FloorSameRequest: floorSame, AdvisedIndexes: indexes}
+	o := loadtest.CompareOptions{DSN: dsn, Duration: d, Out: os.Stdout, Variants: splitList(variants), CAP: capDir, FloorSameRequest: floorSame, AdvisedIndexes: indexes, Slices: slices}
 	for _, r := range splitList(reads) {
 		switch r {
 		case "a":
@@ -214,7 +215,7 @@ func runCompare(ctx context.Context, dsn, engines, reads, conns, variants, capDi
 		}
 		o.Conns = append(o.Conns, n)
 	}
-	fmt.Printf("GOMAXPROCS %d, %s per cell, %s\n", runtime.GOMAXPROCS(0), d, time.Now().UTC().Format(time.RFC3339))
+	fmt.Printf("GOMAXPROCS %d, %s per cell in %d interleaved slices, %s\n", runtime.GOMAXPROCS(0), d, max(slices, 1), time.Now().UTC().Format(time.RFC3339))
 	if capDir != "" {
 		if why := loadtest.CAPSkipReason(capDir); why != "" {
 			fmt.Printf("SAP CAP (%s): skipped: %s\n", capDir, why)

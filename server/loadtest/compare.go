@@ -110,6 +110,10 @@ type CompareOptions struct {
 	// (sqlemit.Indexes), on the shared database: every variant reads
 	// through them, CAP too where its own SQL can use them.
 	AdvisedIndexes bool
+	// Slices splits each cell's Duration into this many runs, taken in
+	// turns with the other variants' in a rotating order (0 or 1: each
+	// variant runs once, for the whole Duration, one after the other).
+	Slices int
 }
 
 // CompareRow is one measured cell.
@@ -120,9 +124,9 @@ type CompareRow struct {
 }
 
 // Compare measures every read × connection count × variant for one
-// engine, the floor first for each, then CAP (SQLite, when o.CAP is set),
-// and prints one line per cell with its ratios to the floor and to CAP
-// and its added latency.
+// engine: the floor, CAP (SQLite, when o.CAP is set) and the servers, in
+// o.Slices interleaved turns, and prints one line per cell with its
+// ratios to the floor and to CAP and its added latency.
 func Compare(ctx context.Context, o CompareOptions) ([]CompareRow, error) {
 	db, closeDB, err := openCompareDB(ctx, o.Engine, o.DSN)
 	if err != nil {
@@ -177,78 +181,71 @@ func Compare(ctx context.Context, o CompareOptions) ([]CompareRow, error) {
 		capSkip := peer.check(ctx, rd, keys)
 		for _, c := range o.Conns {
 			client := Client(c)
-			var base, capR *Result
 			variants := o.Variants
 			if peer.enabled() {
 				// CAP right after the floor, so that every later cell has its
 				// ratio to CAP.
 				variants = slices.Insert(slices.Clone(variants), min(1, len(variants)), "cap")
 			}
-			for _, v := range variants {
+			cells := make([]*compareCell, len(variants))
+			for i, v := range variants {
+				cells[i] = &compareCell{variant: v}
 				if v == "cap" && capSkip != "" {
-					if o.Out != nil {
-						fmt.Fprintln(o.Out, skippedLine(o.Engine, rd.Name, c, v, capSkip))
-					}
+					cells[i].skip = capSkip
 					continue
 				}
-				s := Scenario{Name: v}
-				opt := Options{Concurrency: c, Duration: o.Duration}
-				var target string
-				switch v {
-				case "floor":
-					target = floor.base
-					for i, k := range keys {
-						if o.FloorSameRequest {
-							s.Header = ref.Header
-							s.Requests = append(s.Requests, Request{Method: "GET", Path: rd.Path(k)})
-						} else {
-							s.Requests = append(s.Requests, Request{Method: "GET", Path: "/" + strconv.Itoa(i)})
-						}
-					}
-				case "cap":
-					// CAP runs in its own process: its CPU time is added to
-					// this one's (the generator's), as the in-process
-					// servers' is.
-					target, opt.ServerCPU = peer.cap.base, peer.cap.cpu
-					for _, k := range keys {
-						s.Requests = append(s.Requests, Request{Method: "GET", Path: rd.Path(k)})
-					}
-				default:
-					e := envs[v]
-					target, s.Header = e.Base, e.Header
-					for _, k := range keys {
-						s.Requests = append(s.Requests, Request{Method: "GET", Path: rd.Path(k)})
-					}
-				}
+				cells[i].target, cells[i].scenario, cells[i].serverCPU = cellTarget(o, v, rd, keys, floor, peer, envs, ref)
 				warm := min(o.Duration/4, time.Second)
 				if v == "cap" {
 					// V8 compiles CAP's hot paths during the first
 					// thousand or so requests: a longer warm-up.
 					warm = min(o.Duration, 3*time.Second)
 				}
-				Run(ctx, "warm-up", Options{Concurrency: c, Duration: warm}, HTTP(client, target, s))
-				r := Run(ctx, v, opt, HTTP(client, target, s))
-				if ctx.Err() != nil {
-					return rows, ctx.Err()
+				Run(ctx, "warm-up", Options{Concurrency: c, Duration: warm}, HTTP(client, cells[i].target, cells[i].scenario))
+			}
+			// Every variant is measured in slices, taken in turns whose
+			// order rotates, so that a change in the machine's load during
+			// the cell falls on every variant alike.
+			n := max(o.Slices, 1)
+			for k := range n {
+				for j := range cells {
+					cell := cells[(j+k)%len(cells)]
+					if cell.skip != "" {
+						continue
+					}
+					opt := Options{Concurrency: c, Duration: o.Duration / time.Duration(n), ServerCPU: cell.serverCPU}
+					r := Run(ctx, cell.variant, opt, HTTP(client, cell.target, cell.scenario))
+					if ctx.Err() != nil {
+						return rows, ctx.Err()
+					}
+					if r.Errors > 0 && cell.variant == "cap" {
+						// The peer is optional: a CAP that fails under load
+						// gives no figure, and the run goes on.
+						cell.skip = fmt.Sprintf("CAP failed under load: %d errors, first: %s; its output: %s", r.Errors, r.FirstError, peer.cap.out.tail())
+						continue
+					}
+					if r.Errors > 0 {
+						return rows, fmt.Errorf("%s %s read %s, %d connections: %d errors, first: %s", o.Engine, cell.variant, rd.Name, c, r.Errors, r.FirstError)
+					}
+					cell.parts = append(cell.parts, r)
 				}
-				if r.Errors > 0 && v == "cap" {
-					// The peer is optional: a CAP that fails under load
-					// gives no figure, and the run goes on.
+			}
+			var base, capR *Result
+			for _, cell := range cells {
+				if cell.skip != "" {
 					if o.Out != nil {
-						fmt.Fprintln(o.Out, skippedLine(o.Engine, rd.Name, c, v, fmt.Sprintf("CAP failed under load: %d errors, first: %s; its output: %s", r.Errors, r.FirstError, peer.cap.out.tail())))
+						fmt.Fprintln(o.Out, skippedLine(o.Engine, rd.Name, c, cell.variant, cell.skip))
 					}
 					continue
 				}
-				if r.Errors > 0 {
-					return rows, fmt.Errorf("%s %s read %s, %d connections: %d errors, first: %s", o.Engine, v, rd.Name, c, r.Errors, r.FirstError)
-				}
-				switch v {
+				r := Merge(cell.variant, cell.parts...)
+				switch cell.variant {
 				case "floor":
 					base = r
 				case "cap":
 					capR = r
 				}
-				rows = append(rows, CompareRow{Engine: o.Engine, Read: rd.Name, Variant: v, Conns: c, Result: r})
+				rows = append(rows, CompareRow{Engine: o.Engine, Read: rd.Name, Variant: cell.variant, Conns: c, Result: r})
 				if o.Out != nil {
 					fmt.Fprintln(o.Out, compareLine(o.Engine, rd.Name, c, r, base, capR))
 				}
@@ -257,6 +254,48 @@ func Compare(ctx context.Context, o CompareOptions) ([]CompareRow, error) {
 		}
 	}
 	return rows, nil
+}
+
+// compareCell is one variant of one read at one connection count: where
+// its requests go, and the slices measured so far (or why it is skipped).
+type compareCell struct {
+	variant, target string
+	scenario        Scenario
+	serverCPU       func() time.Duration
+	skip            string
+	parts           []*Result
+}
+
+// cellTarget is where variant v's requests for read rd go, and the
+// requests: the floor's own (GET /{i}) unless o.FloorSameRequest, CAP's
+// and the servers' the OData URL.
+func cellTarget(o CompareOptions, v string, rd Read, keys []string, floor *floorServer, peer *comparePeer, envs map[string]*Env, ref *Env) (string, Scenario, func() time.Duration) {
+	s := Scenario{Name: v}
+	switch v {
+	case "floor":
+		for i, k := range keys {
+			if o.FloorSameRequest {
+				s.Header = ref.Header
+				s.Requests = append(s.Requests, Request{Method: "GET", Path: rd.Path(k)})
+			} else {
+				s.Requests = append(s.Requests, Request{Method: "GET", Path: "/" + strconv.Itoa(i)})
+			}
+		}
+		return floor.base, s, nil
+	case "cap":
+		// CAP runs in its own process: its CPU time is added to this
+		// one's (the generator's), as the in-process servers' is.
+		for _, k := range keys {
+			s.Requests = append(s.Requests, Request{Method: "GET", Path: rd.Path(k)})
+		}
+		return peer.cap.base, s, peer.cap.cpu
+	}
+	e := envs[v]
+	s.Header = e.Header
+	for _, k := range keys {
+		s.Requests = append(s.Requests, Request{Method: "GET", Path: rd.Path(k)})
+	}
+	return e.Base, s, nil
 }
 
 // comparePeer is CAP in one comparison: running (cap), or the reason its

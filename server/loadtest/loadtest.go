@@ -75,6 +75,33 @@ type Result struct {
 	// a figure that other load on a shared machine disturbs less than
 	// the throughput.
 	CPU time.Duration
+	// hist holds the latencies, for Merge.
+	hist *histogram
+}
+
+// Merge is the results of several runs of one server as one: requests,
+// errors, elapsed and CPU time summed, quantiles over every latency.
+// Compare measures in interleaved slices and merges each variant's.
+func Merge(name string, rs ...*Result) *Result {
+	m := &Result{Name: name, Status: map[int]int64{}, hist: &histogram{}}
+	for _, r := range rs {
+		m.Requests += r.Requests
+		m.Errors += r.Errors
+		m.Elapsed += r.Elapsed
+		m.CPU += r.CPU
+		for s, c := range r.Status {
+			m.Status[s] += c
+		}
+		if m.FirstError == "" {
+			m.FirstError = r.FirstError
+		}
+		if r.hist != nil {
+			m.hist.merge(r.hist)
+		}
+		m.Memory = append(m.Memory, r.Memory...)
+	}
+	m.P50, m.P99, m.Max = m.hist.quantile(0.50), m.hist.quantile(0.99), m.hist.max
+	return m
 }
 
 // CPUPerRequest is the process CPU time per completed request.
@@ -266,6 +293,7 @@ func Run(ctx context.Context, name string, o Options, do Do) *Result {
 		res.FirstError = e
 	}
 	res.P50, res.P99, res.Max = total.quantile(0.50), total.quantile(0.99), total.max
+	res.hist = total
 	return res
 }
 

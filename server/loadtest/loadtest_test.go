@@ -78,6 +78,27 @@ func TestLoadCountsFailures(t *testing.T) {
 	}
 }
 
+// TestMerge: results merged are one run's: counts, times and statuses
+// summed, quantiles over every latency of every part.
+func TestMerge(t *testing.T) {
+	run := func(d time.Duration, n int64) *loadtest.Result {
+		return loadtest.Run(context.Background(), "x", loadtest.Options{MaxRequests: n}, func(context.Context, int, int64) (int, error) {
+			time.Sleep(d)
+			return 200, nil
+		})
+	}
+	fast, slow := run(0, 90), run(3*time.Millisecond, 10)
+	m := loadtest.Merge("x", fast, slow)
+	if m.Requests != 100 || m.Status[200] != 100 || m.Elapsed != fast.Elapsed+slow.Elapsed || m.CPU != fast.CPU+slow.CPU {
+		t.Fatalf("merged %v (cpu %s), parts %v, %v", m, m.CPU, fast, slow)
+	}
+	// 90 requests of ~0 and 10 of ≥3 ms: the median is a fast one, the
+	// 99th percentile a slow one, and the maximum the slowest.
+	if m.P50 >= time.Millisecond || m.P99 < 3*time.Millisecond || m.Max != max(fast.Max, slow.Max) {
+		t.Errorf("p50 %s, p99 %s, max %s", m.P50, m.P99, m.Max)
+	}
+}
+
 // TestCompareRuns runs the floor comparison briefly on SQLite (and
 // PostgreSQL when configured): every cell answers 2xx and the floor's
 // statements find rows. Figures are not asserted.
@@ -86,7 +107,7 @@ func TestCompareRuns(t *testing.T) {
 		t.Skip("load test: skipped with -short")
 	}
 	o := loadtest.CompareOptions{Engine: "sqlite", Reads: []loadtest.Read{loadtest.ReadA, loadtest.ReadB}, Conns: []int{2},
-		Variants: []string{"floor", "secured", "unsecured"}, Duration: 300 * time.Millisecond}
+		Variants: []string{"floor", "secured", "unsecured"}, Duration: 300 * time.Millisecond, Slices: 3}
 	engines := []string{"sqlite"}
 	if dsn := os.Getenv(testkit.PostgresEnv); dsn != "" {
 		o.DSN = dsn
@@ -105,6 +126,10 @@ func TestCompareRuns(t *testing.T) {
 			t.Log(r.BenchLine())
 			if r.Result.Requests == 0 || r.Result.Status[200] != r.Result.Requests {
 				t.Errorf("%s: %v", r.Variant, r.Result)
+			}
+			// Three slices of 100 ms each, merged.
+			if r.Result.Elapsed < 300*time.Millisecond || r.Result.Elapsed > 2*time.Second {
+				t.Errorf("%s: measured for %s, want three slices of 100 ms", r.Variant, r.Result.Elapsed)
 			}
 		}
 	}
