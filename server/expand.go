@@ -491,7 +491,7 @@ func (s *Server) odataGetExpanded(w http.ResponseWriter, r *http.Request, p *Pri
 	}
 	req := s.catalog.entitySet(t)
 	var kept []string
-	for _, part := range strings.Split(r.URL.RawQuery, "&") {
+	for part := range strings.SplitSeq(r.URL.RawQuery, "&") {
 		k, _, _ := strings.Cut(part, "=")
 		uk, err := url.QueryUnescape(k)
 		if err != nil {

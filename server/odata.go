@@ -415,8 +415,8 @@ func (s *Server) odataQuery(r *http.Request, t *plan.Table) (*ast.Query, *odatap
 }
 
 func splitComma(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
+	out := make([]string, 0, strings.Count(s, ",")+1)
+	for p := range strings.SplitSeq(s, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
 		}

@@ -27,7 +27,7 @@ type queryOption struct {
 func queryOptions(r *http.Request) ([]queryOption, error) {
 	var out []queryOption
 	seen := map[string]bool{}
-	for _, part := range strings.Split(r.URL.RawQuery, "&") {
+	for part := range strings.SplitSeq(r.URL.RawQuery, "&") {
 		if part == "" {
 			continue
 		}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,7 +41,7 @@ type SecurityModel struct {
 
 	mu       sync.Mutex
 	model    *security.Compiled
-	sessions map[string]cachedSession
+	sessions map[sessionKey]cachedSession
 	// generation advances on SetModel and Invalidate: the server's
 	// compiled-request cache keys on it.
 	generation atomic.Uint64
@@ -57,7 +58,7 @@ type cachedSession struct {
 
 // NewSecurityModel serves m with the default cache bounds.
 func NewSecurityModel(m *security.Compiled) *SecurityModel {
-	return &SecurityModel{TTL: DefaultSessionTTL, Max: DefaultMaxSessions, now: time.Now, model: m, sessions: map[string]cachedSession{}}
+	return &SecurityModel{TTL: DefaultSessionTTL, Max: DefaultMaxSessions, now: time.Now, model: m, sessions: map[sessionKey]cachedSession{}}
 }
 
 // SetModel replaces the model and drops every cached session.
@@ -102,9 +103,7 @@ func securityPrincipal(p *Principal) security.Principal {
 // administrator-class role, are PrincipalRefused (403).
 func (sm *SecurityModel) Session(p *Principal) (*security.Session, error) {
 	sp := securityPrincipal(p)
-	// The groups are part of the key: the same user with other groups is
-	// another set of teams.
-	key := p.Kind.String() + ":" + strings.ToLower(sp.UserID+sp.PortalContactID) + "/" + strings.Join(sp.Groups, ",")
+	key := sessionKey{kind: p.Kind, user: strings.ToLower(sp.UserID), contact: strings.ToLower(sp.PortalContactID), groups: groupsKey(sp.Groups)}
 	now := sm.now()
 	sm.mu.Lock()
 	e, ok := sm.sessions[key]
@@ -124,6 +123,30 @@ func (sm *SecurityModel) Session(p *Principal) (*security.Session, error) {
 	}
 	sm.sessions[key] = cachedSession{s: s, err: err, at: now}
 	return s, err
+}
+
+// sessionKey is whom a cached session is for. The groups are part of it:
+// the same user with other groups is another set of teams.
+type sessionKey struct {
+	kind                  IdentityKind
+	user, contact, groups string
+}
+
+// groupsKey is the groups as one string that no other list gives: each
+// is prefixed with its length, so that a group holding the separator
+// cannot pass for two ("a,b" against "a" and "b"). No groups, no
+// allocation.
+func groupsKey(groups []string) string {
+	if len(groups) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, g := range groups {
+		b.WriteString(strconv.Itoa(len(g)))
+		b.WriteByte(':')
+		b.WriteString(g)
+	}
+	return b.String()
 }
 
 // evict drops expired sessions, and when none has expired, every session:

@@ -341,6 +341,23 @@ func TestSecurityModelCache(t *testing.T) {
 	if _, err := sm.Session(p(strangerID)); err == nil {
 		t.Error("an unknown user got a session")
 	}
+	// Groups are part of the key, and a group holding the list's
+	// separator is not two groups: another session each.
+	sm.TTL = time.Hour
+	withGroups := func(g ...string) *security.Session {
+		s, err := sm.Session(&server.Principal{Kind: server.DataverseUser, BackendID: priyaID, Groups: g})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	one, two := withGroups("a,b"), withGroups("a", "b")
+	if one == two {
+		t.Error(`groups ["a,b"] and ["a" "b"] share a cached session`)
+	}
+	if withGroups("a", "b") != two {
+		t.Error("the same user and groups got a second session within the TTL")
+	}
 }
 
 func sampleModel(t *testing.T) *security.Compiled {
