@@ -72,10 +72,19 @@ func main() {
 		capOn       = flag.Bool("cap", true, "with -compare: also measure SAP CAP on SQLite, the \"× CAP\" column (its rows say skipped when node or the installed project is missing)")
 		capDir      = flag.String("cap-dir", defaultCAPDir(), "with -compare: the CAP project (install: npm ci --prefix DIR)")
 		indexes     = flag.Bool("indexes", false, "with -compare: first create on the compared database the indexes `vecompile index advise` prints for the reads (CAP reads through them too)")
+		gcPercent   = flag.Int("gc-percent", server.DefaultGCPercent, "garbage collector target of this process (the in-process servers, the floor and the generator), as vecompile serve's --gc-percent: GOGC, when set, stands unless this flag is given")
 		slices      = flag.Int("slices", 4, "with -compare: measure each cell in this many slices, taken in turns with the other variants' in a rotating order, so that the machine's changing load falls on every variant alike (1: one after the other)")
 		floorSame   = flag.Bool("floor-same-request", false, "with -compare: send the floor the servers' requests (OData URL, token and acting-user headers) instead of GET /{i}")
 	)
 	flag.Parse()
+	gcGiven := false
+	flag.Visit(func(f *flag.Flag) { gcGiven = gcGiven || f.Name == "gc-percent" })
+	gc, gcFrom, err := server.SetGCPercent(*gcPercent, gcGiven)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vecompile-load: -gc-percent:", err)
+		os.Exit(2)
+	}
+	fmt.Printf("GC target %d%% (%s), as vecompile serve runs\n", gc, gcFrom)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {

@@ -49,6 +49,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		grace      = fs.Duration("grace", 10*time.Second, "on SIGTERM, after the drain, wait this long for in-flight requests before cancelling them")
 		logFormat  = fs.String("log", "json", "log format: json or text")
 		metricsPub = fs.Bool("metrics-public", false, "serve /metrics without a token (default: the same bearer token and role as the API)")
+		gcPercent  = fs.Int("gc-percent", server.DefaultGCPercent, "garbage collector target, as GOGC (the GOGC environment variable, when set, stands unless this flag is given)")
 	)
 	collation := addCollationFlags(fs)
 	authFlags := addAuthFlags(fs)
@@ -67,8 +68,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *dbConns < 0 || *drain < 0 || *grace < 0 || *reload < 0 {
 		return fail(stderr, flagError("--db-conns, --drain, --grace and --security-reload cannot be negative"))
 	}
+	gc, gcSource, err := server.SetGCPercent(*gcPercent, flagSet(fs, "gc-percent"))
+	if err != nil {
+		return fail(stderr, flagError("--gc-percent: %v", err))
+	}
 	cfg := server.Config{Logger: log, AllowAnonymous: *anonymous, Insecure: *insecure, QueryTimeout: *timeout, MaxBody: *maxBody, DBConns: *dbConns, Drain: *drain, MetricsPublic: *metricsPub}
-	var err error
 	if cfg.AccentSensitive, err = collation.accentSensitive(); err != nil {
 		return fail(stderr, err)
 	}
@@ -173,7 +177,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if fromTables && *reload > 0 {
 		go reloadSecurity(ctx, c.DB(), sm, *reload, log)
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "db", c.DB().Dialect, "security", securitySource(*insecure, *policy, fromTables), "security_reload", reloadSource(fromTables, *reload))
+	log.Info("serving", "addr", ln.Addr().String(), "db", c.DB().Dialect, "security", securitySource(*insecure, *policy, fromTables), "security_reload", reloadSource(fromTables, *reload), "gc_percent", gc, "gc_percent_from", gcSource)
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
 	if err := srv.Serve(ctx, ln, *grace); err != nil {
 		return fail(stderr, err)

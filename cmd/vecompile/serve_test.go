@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -181,11 +182,35 @@ func TestServeFlagErrors(t *testing.T) {
 		{"serve", "--insecure", "--db-conns=-1"},
 		{"serve", "--insecure", "--drain=-1s"},
 		{"serve", "--insecure", "--grace=-1s"},
+		{"serve", "--insecure", "--gc-percent=0"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), args, nil, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), "VE5004") {
 			t.Errorf("%v: exit %d, stderr %s", args, code, stderr.String())
 		}
+	}
+}
+
+// TestServeGCPercent: serve runs with the server's collector target and
+// says so at start; --gc-percent sets another (server.SetGCPercent is
+// tested with GOGC in the server package).
+func TestServeGCPercent(t *testing.T) {
+	was := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(was) })
+	t.Setenv("GOGC", "")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, `"gc_percent":400,"gc_percent_from":"default"`},
+		{[]string{"--gc-percent=250"}, `"gc_percent":250,"gc_percent_from":"flag"`},
+	} {
+		s := startServe(t, append([]string{"--insecure"}, c.args...)...)
+		if !strings.Contains(s.stderr.String(), c.want) {
+			t.Errorf("%v: the start-up line does not say %s:\n%s", c.args, c.want, s.stderr.String())
+		}
+		s.cancel()
+		<-s.exited
 	}
 }
 
