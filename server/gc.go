@@ -11,8 +11,8 @@ import (
 // 100 collects every 4 MiB allocated, about a hundred times a second
 // under load; each cycle's pauses and assists land on the requests in
 // flight. At 400 the heap may grow to five times the live data (tens of
-// MiB, still flat), and p99 at 8 connections drops by a quarter
-// (docs/performance.md, "Garbage collector target").
+// MiB, still flat), and p99 at 8 connections drops by a fifth to a
+// third (docs/performance.md, "Garbage collector target").
 const DefaultGCPercent = 400
 
 // SetGCPercent applies a server process's collector target: percent when

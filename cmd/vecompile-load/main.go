@@ -14,9 +14,13 @@
 // the same prepared statement and writing encoding/json), the server
 // secured and unsecured, reads a and b, over 1 and 8 connections, on
 // SQLite and (with -db) PostgreSQL, printing req/s, p50/p99, the added
-// latency and the ratio to the floor from one run:
+// latency and the ratio to the floor from one run, each cell measured in
+// -slices interleaved turns with the other variants':
 //
 //	go run ./cmd/vecompile-load -compare -duration 5s -db "$VECOMPILE_POSTGRES_DSN"
+//
+// The process runs with vecompile serve's collector target
+// (server.DefaultGCPercent) unless GOGC is set or -gc-percent given.
 //
 // SAP CAP is the optional peer on SQLite: the project in testdata/cap,
 // once installed (npm ci --prefix cmd/vecompile-load/testdata/cap), is
