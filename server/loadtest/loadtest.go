@@ -75,6 +75,8 @@ type Result struct {
 	// a figure that other load on a shared machine disturbs less than
 	// the throughput.
 	CPU time.Duration
+	// Runs is how many runs the result merges (1 for Run's own).
+	Runs int
 	// hist holds the latencies, for Merge.
 	hist *histogram
 }
@@ -85,6 +87,7 @@ type Result struct {
 func Merge(name string, rs ...*Result) *Result {
 	m := &Result{Name: name, Status: map[int]int64{}, hist: &histogram{}}
 	for _, r := range rs {
+		m.Runs += r.Runs
 		m.Requests += r.Requests
 		m.Errors += r.Errors
 		m.Elapsed += r.Elapsed
@@ -208,7 +211,7 @@ func Run(ctx context.Context, name string, o Options, do Do) *Result {
 		ctx, c2 = context.WithTimeout(ctx, o.Duration)
 		defer c2()
 	}
-	res := &Result{Name: name, Status: map[int]int64{}}
+	res := &Result{Name: name, Status: map[int]int64{}, Runs: 1}
 	var (
 		issued   atomic.Int64
 		mu       sync.Mutex
