@@ -16,6 +16,7 @@ import (
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/plan"
 )
 
@@ -251,21 +252,17 @@ func sql4cdsQuery(ctx context.Context, db *sql.DB, query string, args ...any) (*
 	if err != nil {
 		return nil, err
 	}
-	defer rs.Close()
 	cols, err := rs.Columns()
+	if err != nil {
+		rs.Close()
+		return nil, err
+	}
+	scanned, err := testkit.ScanRows(rs)
 	if err != nil {
 		return nil, err
 	}
 	out := &sql4cdsRows{cols: cols}
-	for rs.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rs.Scan(ptrs...); err != nil {
-			return nil, err
-		}
+	for _, vals := range scanned {
 		row := make([]string, len(cols))
 		for i, v := range vals {
 			switch x := v.(type) {
@@ -285,7 +282,7 @@ func sql4cdsQuery(ctx context.Context, db *sql.DB, query string, args ...any) (*
 		}
 		out.rows = append(out.rows, row)
 	}
-	return out, rs.Err()
+	return out, nil
 }
 
 // project keeps the given columns of every row.

@@ -9,6 +9,7 @@ import (
 	sqlemit "github.com/vecompile/vecompile/emit/sql"
 	"github.com/vecompile/vecompile/engine"
 	"github.com/vecompile/vecompile/internal/diag"
+	"github.com/vecompile/vecompile/internal/testkit"
 	"github.com/vecompile/vecompile/parse/fetchxml"
 	"github.com/vecompile/vecompile/plan"
 )
@@ -47,18 +48,12 @@ func TestUntypedCallerMatchesTyped(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v\n%s", err, st.SQL)
 		}
-		defer r.Close()
-		cols, _ := r.Columns()
+		scanned, err := testkit.ScanRows(r)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var out []string
-		for r.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := r.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
+		for _, vals := range scanned {
 			var b strings.Builder
 			for i, v := range vals {
 				if i > 0 {
@@ -70,9 +65,6 @@ func TestUntypedCallerMatchesTyped(t *testing.T) {
 				fmt.Fprint(&b, v)
 			}
 			out = append(out, b.String())
-		}
-		if err := r.Err(); err != nil {
-			t.Fatal(err)
 		}
 		return out
 	}

@@ -227,26 +227,17 @@ func (oe *oracleEnv) snapshot(ctx context.Context) (dbSnapshot, error) {
 		if err != nil {
 			return nil, err
 		}
+		scanned, err := testkit.ScanRows(rows)
+		if err != nil {
+			return nil, err
+		}
 		out[table] = map[string]map[string]string{}
-		for rows.Next() {
-			vals := make([]any, len(names))
-			ptrs := make([]any, len(names))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				rows.Close()
-				return nil, err
-			}
+		for _, vals := range scanned {
 			rec := map[string]string{}
 			for i, c := range cols {
 				rec[c.name] = normalizeStored(c.kind, vals[i+1])
 			}
 			out[table][normalizeStored(kLookup, vals[0])] = rec
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
 		}
 	}
 	return out, nil
