@@ -204,6 +204,9 @@ func run(ctx context.Context, dsn, url, token, user, ids string, pid int, d time
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
 func runCompare(ctx context.Context, dsn, engines, reads, conns, variants, capDir string, d time.Duration, count int, benchOut string, floorSame, indexes bool, slices int) error {
+	if count < 1 || slices < 1 {
+		return fmt.Errorf("-count and -slices must be at least 1 (given %d and %d)", count, slices)
+	}
 	if engines == "" {
 		engines = "sqlite"
 		if dsn != "" {
@@ -228,7 +231,7 @@ func runCompare(ctx context.Context, dsn, engines, reads, conns, variants, capDi
 		}
 		o.Conns = append(o.Conns, n)
 	}
-	fmt.Printf("GOMAXPROCS %d, %s per cell in %d interleaved slices, %s\n", runtime.GOMAXPROCS(0), d, max(slices, 1), time.Now().UTC().Format(time.RFC3339))
+	fmt.Printf("GOMAXPROCS %d, %s per cell in %d interleaved slices, %s\n", runtime.GOMAXPROCS(0), d, slices, time.Now().UTC().Format(time.RFC3339))
 	if capDir != "" {
 		if why := loadtest.CAPSkipReason(capDir); why != "" {
 			fmt.Printf("SAP CAP (%s): skipped: %s\n", capDir, why)
@@ -246,7 +249,7 @@ func runCompare(ctx context.Context, dsn, engines, reads, conns, variants, capDi
 		bench = f
 		fmt.Fprintf(f, "goos: %s\ngoarch: %s\npkg: github.com/vecompile/vecompile/cmd/vecompile-load\n", runtime.GOOS, runtime.GOARCH)
 	}
-	for round := range max(count, 1) {
+	for round := range count {
 		fmt.Printf("round %d\n%s\n", round+1, loadtest.CompareHeader)
 		for _, e := range splitList(engines) {
 			o.Engine = e
